@@ -1,0 +1,61 @@
+/*
+ * Shared vocabulary of every stackrisk module: borrowed string views, error
+ * codes and a few tiny helpers. Kept small on purpose: a module that needs
+ * more includes the header of the stage before it, not a grab bag.
+ */
+#ifndef SR_SR_H
+#define SR_SR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Error codes: functions return 0 or one of these (negative). */
+#define SR_OK 0
+#define SR_EINVAL (-1)   /* bad input: config, payload, argument */
+#define SR_ENOMEM (-2)   /* allocation or arena exhausted */
+#define SR_EIO (-3)      /* file or socket error */
+#define SR_EBOUND (-4)   /* a size bound was broken */
+#define SR_EKAFKA (-5)   /* librdkafka refused */
+#define SR_ENOTFOUND (-6)
+#define SR_ETIMEOUT (-7)
+
+/*
+ * A borrowed, not necessarily NUL-terminated string view. Whoever hands one
+ * out states how long the bytes stay valid (usually: until the arena or the
+ * Kafka message it points into is released).
+ */
+typedef struct sr_str {
+  const char *p;
+  size_t n;
+} sr_str;
+
+#define SR_STR_NULL ((sr_str){NULL, 0})
+#define SR_STR_LIT(s) ((sr_str){(s), sizeof(s) - 1})
+
+static inline sr_str sr_str_from(const char *s) {
+  return s ? (sr_str){s, strlen(s)} : SR_STR_NULL;
+}
+
+static inline bool sr_str_empty(sr_str s) { return s.n == 0; }
+
+static inline bool sr_str_eq(sr_str a, sr_str b) {
+  return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+static inline bool sr_str_eq_cstr(sr_str a, const char *s) {
+  return sr_str_eq(a, sr_str_from(s));
+}
+
+/* ASCII case-insensitive equality (environment names, enum words). */
+bool sr_str_eq_nocase(sr_str a, const char *s);
+
+/* Copies at most cap-1 bytes of s into dst and NUL-terminates; returns dst. */
+char *sr_str_copy(char *dst, size_t cap, sr_str s);
+
+#define SR_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define SR_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define SR_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#endif

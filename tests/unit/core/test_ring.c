@@ -1,0 +1,189 @@
+/*
+ * Tests of core/ring.h, the single-producer single-consumer ring between the
+ * Kafka consumer thread and a worker. What the pipeline relies on: every
+ * pushed pair comes out exactly once, in push order, with both pointers
+ * intact; a full ring refuses a push instead of overwriting; an empty ring
+ * refuses a pop; and this holds with the two sides on two threads, through
+ * many wrap-arounds and many full/empty transitions.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/ring.h"
+
+static struct sr_ring_item item(uintptr_t a, uintptr_t b) {
+  return (struct sr_ring_item){(void *)a, (void *)b};
+}
+
+/* Pushes until the ring refuses; returns how many went in. */
+static size_t fill(struct sr_ring *r) {
+  size_t n = 0;
+  while (sr_ring_push(r, item(n + 1, n + 1000))) {
+    n++;
+    ck_assert_uint_lt(n, 1u << 20); /* a ring that never fills is a bug */
+  }
+  return n;
+}
+
+START_TEST(capacity_rounds_up_to_power_of_two) {
+  static const size_t asked[] = {0, 1, 2, 3, 5, 8, 9, 1000};
+  static const size_t holds[] = {2, 2, 2, 4, 8, 8, 16, 1024};
+  for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+    struct sr_ring *r = sr_ring_create(asked[i]);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_eq(sr_ring_size(r), 0);
+    ck_assert_msg(fill(r) == holds[i], "capacity %zu should hold %zu", asked[i],
+                  holds[i]);
+    ck_assert_uint_eq(sr_ring_size(r), holds[i]);
+    sr_ring_destroy(r);
+  }
+  sr_ring_destroy(NULL);
+}
+END_TEST
+
+START_TEST(fifo_order_and_both_pointers) {
+  struct sr_ring *r = sr_ring_create(8);
+  struct sr_ring_item out;
+  ck_assert(!sr_ring_pop(r, &out));
+  for (uintptr_t i = 1; i <= 5; i++) ck_assert(sr_ring_push(r, item(i, i * 7)));
+  ck_assert_uint_eq(sr_ring_size(r), 5);
+  for (uintptr_t i = 1; i <= 5; i++) {
+    ck_assert(sr_ring_pop(r, &out));
+    ck_assert_ptr_eq(out.a, (void *)i);
+    ck_assert_ptr_eq(out.b, (void *)(i * 7));
+  }
+  ck_assert_uint_eq(sr_ring_size(r), 0);
+  ck_assert(!sr_ring_pop(r, &out));
+  sr_ring_destroy(r);
+}
+END_TEST
+
+START_TEST(full_ring_refuses_without_overwriting) {
+  struct sr_ring *r = sr_ring_create(4);
+  ck_assert_uint_eq(fill(r), 4);
+  ck_assert(!sr_ring_push(r, item(99, 99)));
+  ck_assert_uint_eq(sr_ring_size(r), 4);
+  struct sr_ring_item out;
+  /* The oldest item is still the first one, not the refused one. */
+  ck_assert(sr_ring_pop(r, &out));
+  ck_assert_ptr_eq(out.a, (void *)1);
+  /* One slot free again: exactly one push fits. */
+  ck_assert(sr_ring_push(r, item(5, 1004)));
+  ck_assert(!sr_ring_push(r, item(6, 1005)));
+  for (uintptr_t want = 2; want <= 5; want++) {
+    ck_assert(sr_ring_pop(r, &out));
+    ck_assert_ptr_eq(out.a, (void *)want);
+    ck_assert_ptr_eq(out.b, (void *)(want + 999));
+  }
+  ck_assert(!sr_ring_pop(r, &out));
+  sr_ring_destroy(r);
+}
+END_TEST
+
+START_TEST(wraps_around_many_times) {
+  /* Indices run far past the slot count; order and count must survive. */
+  struct sr_ring *r = sr_ring_create(4);
+  uintptr_t next_in = 1, next_out = 1;
+  struct sr_ring_item out;
+  for (int round = 0; round < 10000; round++) {
+    int k = 1 + round % 4; /* 1..4 items, so the fill level moves around */
+    for (int j = 0; j < k; j++) {
+      ck_assert(sr_ring_push(r, item(next_in, ~next_in)));
+      next_in++;
+    }
+    for (int j = 0; j < k; j++) {
+      ck_assert(sr_ring_pop(r, &out));
+      ck_assert_ptr_eq(out.a, (void *)next_out);
+      ck_assert_ptr_eq(out.b, (void *)~next_out);
+      next_out++;
+    }
+    ck_assert_uint_eq(sr_ring_size(r), 0);
+  }
+  ck_assert_uint_eq(next_in, next_out);
+  sr_ring_destroy(r);
+}
+END_TEST
+
+/* ------------------------------------------------------ two threads */
+
+#define N_ITEMS 1000000u
+
+struct run {
+  struct sr_ring *r;
+  size_t received;
+  size_t out_of_order; /* first mismatch index + 1, 0 = none */
+  size_t full_waits;   /* how often the producer met a full ring */
+};
+
+static void *producer(void *arg) {
+  struct run *run = arg;
+  for (uintptr_t i = 1; i <= N_ITEMS; i++) {
+    /* b carries a checksum of a, so a torn slot (a from one item, b from
+     * another) is caught too. */
+    while (!sr_ring_push(run->r, item(i, i * 2654435761u))) {
+      run->full_waits++;
+      sched_yield();
+    }
+  }
+  return NULL;
+}
+
+static void *consumer(void *arg) {
+  struct run *run = arg;
+  struct sr_ring_item out;
+  uintptr_t want = 1;
+  while (want <= N_ITEMS) {
+    if (!sr_ring_pop(run->r, &out)) {
+      sched_yield();
+      continue;
+    }
+    if (!run->out_of_order &&
+        (out.a != (void *)want || out.b != (void *)(want * 2654435761u)))
+      run->out_of_order = want;
+    want++;
+    run->received++;
+  }
+  return NULL;
+}
+
+START_TEST(two_threads_million_items_in_order_no_loss) {
+  /* A small ring so both full and empty are hit constantly. */
+  struct run run = {.r = sr_ring_create(64)};
+  ck_assert_ptr_nonnull(run.r);
+  pthread_t p, c;
+  ck_assert_int_eq(pthread_create(&c, NULL, consumer, &run), 0);
+  ck_assert_int_eq(pthread_create(&p, NULL, producer, &run), 0);
+  pthread_join(p, NULL);
+  pthread_join(c, NULL);
+  ck_assert_msg(run.out_of_order == 0, "item %zu out of order or torn",
+                run.out_of_order);
+  ck_assert_uint_eq(run.received, N_ITEMS);
+  ck_assert_uint_eq(sr_ring_size(run.r), 0);
+  struct sr_ring_item out;
+  ck_assert(!sr_ring_pop(run.r, &out)); /* nothing extra appeared */
+  sr_ring_destroy(run.r);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("ring");
+  TCase *tc = tcase_create("single_thread");
+  tcase_add_test(tc, capacity_rounds_up_to_power_of_two);
+  tcase_add_test(tc, fifo_order_and_both_pointers);
+  tcase_add_test(tc, full_ring_refuses_without_overwriting);
+  tcase_add_test(tc, wraps_around_many_times);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("two_threads");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, two_threads_million_items_in_order_no_loss);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed != 0;
+}
