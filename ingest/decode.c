@@ -1,0 +1,274 @@
+/*
+ * Decoder front door: picks the wire form of a message, finds its session id
+ * for routing, and holds the rules both wire forms share (bounds, required
+ * fields, the default event id), so that a JSON line and a protobuf message
+ * carrying the same event decode to the same sr_event or fail with the same
+ * reason.
+ *
+ * The session peek runs on the consumer thread for every message, before
+ * the message is handed to the worker that owns the session, so it builds
+ * nothing: a raw wire walk for protobuf, a top-level key scan for JSON. It
+ * must agree with the full decode on which id a message carries, or one
+ * session's state would be touched by two workers: protobuf-c keeps the
+ * last occurrence of a repeated field, so the protobuf walk does too; the
+ * JSON decoder rejects a repeated session_id, so the JSON scan may stop at
+ * the first.
+ */
+#include "ingest/decode.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <xxhash.h>
+
+#include "ingest/decode_internal.h"
+#include "ingest/json.h"
+
+int sr_decode_errf(char *err, size_t errlen, int rc, const char *fmt, ...) {
+  if (err && errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return rc;
+}
+
+int sr_decode_check_size(size_t len, const struct sr_decode_opts *opts,
+                         char *err, size_t errlen) {
+  size_t max = opts && opts->max_message_bytes ? opts->max_message_bytes
+                                               : SR_MESSAGE_MAX_DEFAULT;
+  if (len <= max) return 0;
+  return sr_decode_errf(err, errlen, SR_EBOUND,
+                        "message of %zu bytes exceeds the limit of %zu", len,
+                        max);
+}
+
+const char *sr_decode_field_name(char *buf, size_t cap, const char *prefix,
+                                 const char *name, long idx) {
+  int n = snprintf(buf, cap, "%s%s%s", prefix ? prefix : "", prefix ? "." : "",
+                   name);
+  if (idx >= 0 && n >= 0 && (size_t)n < cap) {
+    snprintf(buf + n, cap - (size_t)n, "[%ld]", idx);
+  }
+  return buf;
+}
+
+int sr_decode_err_str_bound(char *err, size_t errlen, const char *field,
+                            size_t n, size_t limit) {
+  return sr_decode_errf(err, errlen, SR_EBOUND,
+                        "field '%s': value of %zu bytes exceeds the limit of "
+                        "%zu",
+                        field, n, limit);
+}
+
+int sr_decode_err_list_bound(char *err, size_t errlen, const char *field,
+                             size_t n) {
+  return sr_decode_errf(err, errlen, SR_EBOUND,
+                        "field '%s': list of %zu items exceeds the limit of %d",
+                        field, n, SR_LIST_MAX);
+}
+
+const char *sr_decode_quote(char *buf, size_t cap, sr_str v) {
+  assert(cap >= 8);
+  size_t room = cap - 4; /* "..." and NUL */
+  size_t n = SR_MIN(v.n, room);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v.p[i];
+    buf[i] = (c >= 0x20 && c < 0x7F) ? (char)c : '?';
+  }
+  if (v.n > room) {
+    memcpy(buf + n, "...", 3);
+    n += 3;
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
+bool sr_decode_decision(sr_str v, sr_str *canonical) {
+  if (sr_str_eq_nocase(v, "approve")) {
+    *canonical = SR_STR_LIT("approve");
+    return true;
+  }
+  if (sr_str_eq_nocase(v, "deny")) {
+    *canonical = SR_STR_LIT("deny");
+    return true;
+  }
+  return false;
+}
+
+int sr_decode_finish(const void *buf, size_t len,
+                     const struct sr_decode_opts *opts, struct sr_arena *arena,
+                     struct sr_event *ev, char *err, size_t errlen) {
+  if (ev->type == SR_EV_NONE) {
+    return sr_decode_errf(err, errlen, SR_EINVAL, "missing 'type'");
+  }
+  if (sr_str_empty(ev->session_id)) {
+    return sr_decode_errf(err, errlen, SR_EINVAL, "missing 'session_id'");
+  }
+  if (sr_str_empty(ev->event_id)) {
+    /* Same bytes, same id: a redelivered or replayed message deduplicates
+     * like one that carried its own id. */
+    static const char hex[] = "0123456789abcdef";
+    char *id = sr_arena_alloc(arena, 32);
+    if (!id) {
+      return sr_decode_errf(err, errlen, SR_ENOMEM, "decoder arena exhausted");
+    }
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits(buf, len));
+    for (size_t i = 0; i < sizeof c.digest; i++) {
+      id[2 * i] = hex[c.digest[i] >> 4];
+      id[2 * i + 1] = hex[c.digest[i] & 15];
+    }
+    ev->event_id = (sr_str){id, 32};
+  }
+  if (!ev->ts_given) ev->ts_ms = opts ? opts->fallback_ts_ms : 0;
+  ev->raw = (sr_str){(const char *)buf, len};
+  ev->partition = -1;
+  ev->offset = -1;
+  return 0;
+}
+
+enum sr_wire_format sr_decode_sniff(const void *buf, size_t len) {
+  const char *p = buf;
+  for (size_t i = 0; i < len; i++) {
+    char c = p[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    return c == '{' ? SR_WIRE_JSON : SR_WIRE_PROTOBUF;
+  }
+  return SR_WIRE_PROTOBUF;
+}
+
+/*
+ * Whether a message that failed as protobuf was meant as text: printable
+ * ASCII and blanks in its first 64 bytes (a protobuf Event opens with a
+ * field tag, below 0x20 for every field it is likely to open with). Sets
+ * *first to its first non-blank byte.
+ */
+static bool looks_like_text(const void *buf, size_t len, char *first) {
+  const unsigned char *p = buf;
+  size_t n = SR_MIN(len, 64);
+  *first = '\0';
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = p[i];
+    bool blank = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (!blank && (c < 0x20 || c >= 0x7F)) return false;
+    if (!blank && !*first) *first = (char)c;
+  }
+  return *first != '\0';
+}
+
+int sr_decode_event(const void *buf, size_t len,
+                    const struct sr_decode_opts *opts, struct sr_arena *arena,
+                    struct sr_event *ev, char *err, size_t errlen) {
+  char first;
+  if (sr_decode_sniff(buf, len) == SR_WIRE_JSON) {
+    return sr_decode_json(buf, len, opts, arena, ev, err, errlen);
+  }
+  int rc = sr_decode_protobuf(buf, len, opts, arena, ev, err, errlen);
+  if (rc == SR_EINVAL && looks_like_text(buf, len, &first)) {
+    /* Text that is not a JSON object: say so, rather than blame the
+     * protobuf decoder the sender never meant to use. */
+    return sr_decode_errf(err, errlen, SR_EINVAL,
+                          "not a JSON object (text starting with '%c') and "
+                          "not a protobuf stackrisk.v1.Event",
+                          first);
+  }
+  return rc;
+}
+
+const char *sr_event_type_name(enum sr_event_type t) {
+  switch (t) {
+    case SR_EV_NONE:
+      return "none";
+    case SR_EV_SESSION_START:
+      return "session_start";
+    case SR_EV_TOOL_CALL:
+      return "tool_call";
+    case SR_EV_AGENT_MESSAGE:
+      return "agent_message";
+    case SR_EV_FILE_ACCESS:
+      return "file_access";
+    case SR_EV_APPROVAL:
+      return "approval";
+  }
+  return "unknown";
+}
+
+static int peek_protobuf(const uint8_t *p, const uint8_t *end, sr_str *out) {
+  sr_str found = SR_STR_NULL;
+  while (p < end) {
+    uint64_t tag, n;
+    if (!sr_decode_wire_varint(&p, end, &tag) || (tag >> 3) == 0)
+      return SR_ENOTFOUND;
+    switch (tag & 7) {
+      case 0: /* varint */
+        if (!sr_decode_wire_varint(&p, end, &n)) return SR_ENOTFOUND;
+        break;
+      case 1: /* fixed64 */
+        if (end - p < 8) return SR_ENOTFOUND;
+        p += 8;
+        break;
+      case 2: /* length-delimited */
+        if (!sr_decode_wire_varint(&p, end, &n) || n > (uint64_t)(end - p)) {
+          return SR_ENOTFOUND;
+        }
+        if (tag >> 3 == 2) found = (sr_str){(const char *)p, (size_t)n};
+        p += n;
+        break;
+      case 5: /* fixed32 */
+        if (end - p < 4) return SR_ENOTFOUND;
+        p += 4;
+        break;
+      default: /* groups (unused by Event) and invalid wire types */
+        return SR_ENOTFOUND;
+    }
+  }
+  if (found.n == 0 || found.n > SR_SESSION_ID_MAX) return SR_ENOTFOUND;
+  *out = found;
+  return 0;
+}
+
+/* Whether a raw JSON key spells "session_id", escapes and all. */
+static bool key_is_session_id(sr_str raw, bool escaped) {
+  const sr_str want = SR_STR_LIT("session_id");
+  if (!escaped) return sr_str_eq(raw, want);
+  char tmp[16];
+  size_t n = sr_json_unescape(raw, tmp, sizeof tmp);
+  return n != SIZE_MAX && sr_str_eq((sr_str){tmp, n}, want);
+}
+
+static int peek_json(const void *buf, size_t len, char *scratch, sr_str *out) {
+  struct sr_json j;
+  sr_str k, v;
+  bool esc;
+  int rc;
+  sr_json_init(&j, buf, len, NULL, NULL, 0);
+  if (sr_json_object_begin(&j)) return SR_ENOTFOUND;
+  while ((rc = sr_json_object_next_raw(&j, &k, &esc)) > 0) {
+    if (!key_is_session_id(k, esc)) {
+      if (sr_json_skip(&j, NULL)) return SR_ENOTFOUND;
+      continue;
+    }
+    if (sr_json_peek(&j) != SR_JSON_STRING) return SR_ENOTFOUND;
+    if (sr_json_string_raw(&j, &v, &esc)) return SR_ENOTFOUND;
+    if (esc) {
+      size_t n = sr_json_unescape(v, scratch, SR_SESSION_ID_MAX);
+      if (n == SIZE_MAX) return SR_ENOTFOUND;
+      v = (sr_str){scratch, n};
+    }
+    if (v.n == 0 || v.n > SR_SESSION_ID_MAX) return SR_ENOTFOUND;
+    *out = v;
+    return 0;
+  }
+  return SR_ENOTFOUND;
+}
+
+int sr_decode_peek_session(const void *buf, size_t len, char *scratch,
+                           sr_str *out) {
+  if (sr_decode_sniff(buf, len) == SR_WIRE_JSON) {
+    return peek_json(buf, len, scratch, out);
+  }
+  if (len == 0) return SR_ENOTFOUND;
+  const uint8_t *p = buf;
+  return peek_protobuf(p, p + len, out);
+}

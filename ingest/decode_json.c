@@ -1,0 +1,596 @@
+/*
+ * JSON-lines decoder: one object per message, fields as in events.md.
+ *
+ * The decoder is a table walk over the pull reader (json.h): each known key
+ * maps to a row saying what JSON type it takes, where in sr_event it lands
+ * and what bound applies; nested objects (scope, estimate, target,
+ * credential) have their own small tables with the same rows. Unknown keys
+ * are skipped by the reader without building anything. Strings stay views
+ * into the message unless they carry escapes.
+ *
+ * Choices worth knowing:
+ *  - a field whose value is null counts as not given: producers that emit
+ *    every optional field (null when unset) are common and harmless;
+ *  - a type error on a value that is not even valid JSON reports the syntax
+ *    error instead, so the reason points at the real fault;
+ *  - enum words are matched without regard to case, so the protobuf
+ *    spellings (READ_ONLY, CO_LOCATED) work in JSON too;
+ *  - `ts_ms` wins over `ts` whatever their order;
+ *  - a repeated `session_id` key is an error: the router reads the first
+ *    occurrence (sr_decode_peek_session), so accepting a different later one
+ *    would hand the event to a worker that does not own its session.
+ *    Other repeated keys follow the usual last-one-wins.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ingest/decode.h"
+#include "ingest/decode_internal.h"
+#include "ingest/json.h"
+
+enum kind {
+  K_STR,     /* string, up to `limit` bytes */
+  K_SESSION, /* session_id: a string, given once */
+  K_LIST,    /* list of strings, each up to `limit` bytes */
+  K_SCOPES,  /* credential.scopes: a list that also sets scopes_given */
+  K_INT,
+  K_NUM,
+  K_BOOL,
+  K_TYPE,
+  K_MODE,
+  K_PHASE,
+  K_BACKUPS,
+  K_DECISION,
+  K_TS_MS,
+  K_TS,   /* RFC 3339 text */
+  K_ARGS, /* object or array as raw text, or a string */
+  K_SCOPE,
+  K_ESTIMATE,
+  K_TARGET,
+  K_CRED, /* object, or a bare string id */
+};
+
+/* One known key of an object: its name, JSON shape, and the offset of its
+ * destination in the struct the table describes. */
+struct field {
+  const char *name;
+  uint8_t len;
+  uint8_t kind;
+  uint16_t off;
+  uint32_t limit;
+};
+
+_Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
+               "struct field keeps 16-bit offsets");
+
+#define FIELD(nm, k, type, member, lim) \
+  { nm, sizeof(nm) - 1, k, offsetof(type, member), lim }
+#define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
+
+/* In the order of events.md and the proto, which producers tend to follow
+ * (see lookup). */
+static const struct field EVENT_FIELDS[] = {
+    EV("type", K_TYPE, type, 0),
+    EV("session_id", K_SESSION, session_id, SR_SESSION_ID_MAX),
+    EV("event_id", K_STR, event_id, SR_ID_MAX),
+    EV("ts_ms", K_TS_MS, ts_ms, 0),
+    EV("ts", K_TS, ts_ms, 0),
+    EV("agent_id", K_STR, agent_id, SR_ID_MAX),
+    EV("parent_agent_id", K_STR, parent_agent_id, SR_ID_MAX),
+    EV("task", K_STR, task, SR_TEXT_MAX),
+    EV("mode", K_MODE, mode, 0),
+    EV("environment", K_STR, environment, SR_NAME_MAX),
+    EV("scope", K_SCOPE, scope_environments, 0),
+    EV("estimate", K_ESTIMATE, estimate, 0),
+    EV("phase", K_PHASE, phase, 0),
+    EV("call_id", K_STR, call_id, SR_ID_MAX),
+    EV("tool", K_STR, tool, SR_NAME_MAX),
+    EV("arguments", K_ARGS, arguments, SR_TEXT_MAX),
+    EV("target", K_TARGET, target, 0),
+    EV("credential", K_CRED, credential, 0),
+    EV("want_verdict", K_BOOL, want_verdict, 0),
+    EV("result", K_STR, result, SR_TEXT_MAX),
+    EV("role", K_STR, role, SR_NAME_MAX),
+    EV("text", K_STR, text, SR_TEXT_MAX),
+    EV("path", K_STR, path, SR_NAME_MAX),
+    EV("op", K_STR, op, SR_NAME_MAX),
+    EV("credentials_found", K_LIST, credentials_found, SR_ID_MAX),
+    EV("decision", K_DECISION, decision, 0),
+    EV("approver", K_STR, approver, SR_NAME_MAX),
+};
+
+/* scope's lists live in sr_event itself. */
+static const struct field SCOPE_FIELDS[] = {
+    EV("environments", K_LIST, scope_environments, SR_NAME_MAX),
+    EV("domains", K_LIST, scope_domains, SR_NAME_MAX),
+    EV("resources", K_LIST, scope_resources, SR_NAME_MAX),
+};
+
+static const struct field ESTIMATE_FIELDS[] = {
+    FIELD("steps", K_INT, struct sr_estimate, steps, 0),
+    FIELD("seconds", K_INT, struct sr_estimate, seconds, 0),
+    FIELD("cost_usd", K_NUM, struct sr_estimate, cost_usd, 0),
+};
+
+/* A target id is a resource name (a path, an ARN, a URL), hence the name
+ * bound rather than the id bound. */
+static const struct field TARGET_FIELDS[] = {
+    FIELD("id", K_STR, struct sr_target, id, SR_NAME_MAX),
+    FIELD("kind", K_STR, struct sr_target, kind, SR_NAME_MAX),
+    FIELD("environment", K_STR, struct sr_target, environment, SR_NAME_MAX),
+    FIELD("backups", K_BACKUPS, struct sr_target, backups, 0),
+};
+
+static const struct field CRED_FIELDS[] = {
+    FIELD("id", K_STR, struct sr_credential_ref, id, SR_ID_MAX),
+    FIELD("scopes", K_SCOPES, struct sr_credential_ref, scopes, SR_NAME_MAX),
+    FIELD("purpose", K_STR, struct sr_credential_ref, purpose, SR_NAME_MAX),
+    FIELD("environments", K_LIST, struct sr_credential_ref, environments,
+          SR_NAME_MAX),
+};
+
+struct word {
+  const char *s;
+  int v;
+};
+
+static const struct word TYPE_WORDS[] = {
+    {"tool_call", SR_EV_TOOL_CALL},
+    {"agent_message", SR_EV_AGENT_MESSAGE},
+    {"session_start", SR_EV_SESSION_START},
+    {"file_access", SR_EV_FILE_ACCESS},
+    {"approval", SR_EV_APPROVAL},
+};
+static const struct word MODE_WORDS[] = {
+    {"default", SR_MODE_DEFAULT},     {"plan", SR_MODE_PLAN},
+    {"read_only", SR_MODE_READ_ONLY}, {"read-only", SR_MODE_READ_ONLY},
+    {"readonly", SR_MODE_READ_ONLY},
+};
+static const struct word PHASE_WORDS[] = {
+    {"requested", SR_PHASE_REQUESTED},
+    {"completed", SR_PHASE_COMPLETED},
+    {"failed", SR_PHASE_FAILED},
+};
+static const struct word BACKUPS_WORDS[] = {
+    {"co-located", SR_BACKUPS_CO_LOCATED},
+    {"co_located", SR_BACKUPS_CO_LOCATED},
+    {"colocated", SR_BACKUPS_CO_LOCATED},
+    {"off-site", SR_BACKUPS_OFF_SITE},
+    {"off_site", SR_BACKUPS_OFF_SITE},
+    {"offsite", SR_BACKUPS_OFF_SITE},
+    {"none", SR_BACKUPS_NONE},
+};
+
+struct ctx {
+  struct sr_json j;
+  struct sr_event *ev;
+  char *err;
+  size_t errlen;
+  int64_t ts_text_ms;
+  bool ts_ms_given;
+  bool ts_text_given;
+  bool session_given;
+};
+
+/* Keys are a few bytes long: a plain loop beats a call to memcmp. */
+static inline bool same_tail(const char *a, const char *b, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+/*
+ * Finds key in tab, starting at *hint and wrapping around. Producers write
+ * the keys of every event in the same order, and the tables follow the
+ * usual order, so the entry after the previous match is nearly always the
+ * one: the scan usually stops at its first candidate.
+ */
+static const struct field *lookup(const struct field *tab, size_t n,
+                                  size_t *hint, sr_str key) {
+  if (key.n == 0) return NULL;
+  size_t i = *hint;
+  for (size_t k = 0; k < n; k++, i++) {
+    if (i == n) i = 0;
+    const struct field *f = &tab[i];
+    if (f->len == key.n && f->name[0] == key.p[0] &&
+        same_tail(f->name, key.p, key.n)) {
+      *hint = i + 1 == n ? 0 : i + 1;
+      return f;
+    }
+  }
+  return NULL;
+}
+
+static const char *name_of(char *buf, const char *prefix, const struct field *f,
+                           long idx) {
+  return sr_decode_field_name(buf, SR_DECODE_FIELD_NAME_MAX, prefix, f->name,
+                              idx);
+}
+
+/* The value at the cursor has JSON type t where `expected` was wanted. */
+static int type_error(struct ctx *c, const struct field *f, const char *prefix,
+                      long idx, const char *expected, enum sr_json_type t) {
+  /* Broken JSON is the real fault when the value does not even parse. */
+  int rc = sr_json_skip(&c->j, NULL);
+  if (rc) return rc;
+  char name[SR_DECODE_FIELD_NAME_MAX];
+  return sr_decode_errf(
+      c->err, c->errlen, SR_EINVAL, "field '%s': expected %s, got %s",
+      name_of(name, prefix, f, idx), expected, sr_json_type_name(t));
+}
+
+static int read_string(struct ctx *c, const struct field *f, const char *prefix,
+                       long idx, size_t limit, sr_str *out) {
+  int rc = sr_json_string(&c->j, out);
+  if (rc) return rc;
+  if (out->n > limit) {
+    char name[SR_DECODE_FIELD_NAME_MAX];
+    return sr_decode_err_str_bound(
+        c->err, c->errlen, name_of(name, prefix, f, idx), out->n, limit);
+  }
+  return 0;
+}
+
+/* Called on item SR_LIST_MAX+1: counts the rest so the reason says how long
+ * the list was. */
+static int list_overflow(struct ctx *c, const struct field *f,
+                         const char *prefix) {
+  size_t n = SR_LIST_MAX;
+  int rc;
+  do {
+    rc = sr_json_skip(&c->j, NULL);
+    if (rc) return rc;
+    n++;
+  } while ((rc = sr_json_array_next(&c->j)) > 0);
+  if (rc < 0) return rc;
+  char name[SR_DECODE_FIELD_NAME_MAX];
+  return sr_decode_err_list_bound(c->err, c->errlen,
+                                  name_of(name, prefix, f, -1), n);
+}
+
+static int read_list(struct ctx *c, const struct field *f, const char *prefix,
+                     struct sr_str_list *l) {
+  int rc = sr_json_array_begin(&c->j);
+  if (rc) return rc;
+  l->n = 0;
+  while ((rc = sr_json_array_next(&c->j)) > 0) {
+    if (l->n == SR_LIST_MAX) return list_overflow(c, f, prefix);
+    enum sr_json_type t = sr_json_peek(&c->j);
+    if (t != SR_JSON_STRING) {
+      return type_error(c, f, prefix, (long)l->n, "a string", t);
+    }
+    rc = read_string(c, f, prefix, (long)l->n, f->limit, &l->v[l->n]);
+    if (rc) return rc;
+    l->n++;
+  }
+  return rc;
+}
+
+static int read_int(struct ctx *c, const struct field *f, const char *prefix,
+                    int64_t *out) {
+  sr_str text;
+  bool integral;
+  int rc = sr_json_number(&c->j, &text, &integral);
+  if (rc) return rc;
+  rc = sr_json_to_int64(text, out);
+  if (rc == 0) return 0;
+  char name[SR_DECODE_FIELD_NAME_MAX], val[48];
+  name_of(name, prefix, f, -1);
+  if (rc == SR_EBOUND) {
+    return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
+                          "field '%s': integer %s out of range", name,
+                          sr_decode_quote(val, sizeof val, text));
+  }
+  return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
+                        "field '%s': expected an integer, got %s", name,
+                        sr_decode_quote(val, sizeof val, text));
+}
+
+static int read_enum(struct ctx *c, const struct field *f, const char *prefix,
+                     const struct word *words, size_t n, const char *noun,
+                     int *out) {
+  sr_str s;
+  int rc = sr_json_string(&c->j, &s);
+  if (rc) return rc;
+  for (size_t i = 0; i < n; i++) {
+    if (sr_str_eq_nocase(s, words[i].s)) {
+      *out = words[i].v;
+      return 0;
+    }
+  }
+  char name[SR_DECODE_FIELD_NAME_MAX], val[72];
+  return sr_decode_errf(
+      c->err, c->errlen, SR_EINVAL, "field '%s': unknown %s '%s'",
+      name_of(name, prefix, f, -1), noun, sr_decode_quote(val, sizeof val, s));
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  /* H. Hinnant's algorithm: proleptic Gregorian, no tables, no locale. */
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+/*
+ * RFC 3339 date-time: 2026-11-20T10:00:00Z, 2026-11-20T10:00:00.250+02:00.
+ * Lower-case t/z and a space for T are accepted (RFC 3339, section 5.6
+ * note); fractions past milliseconds are truncated; a leap second rolls into
+ * the next minute.
+ */
+static bool parse_rfc3339(sr_str s, int64_t *out_ms) {
+  static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30,
+                                        31, 31, 30, 31, 30, 31};
+  const char *p = s.p, *e = s.p + s.n;
+  if (s.n < 20) return false;
+  int y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
+  int h = digits(p + 11, 2), mi = digits(p + 14, 2), se = digits(p + 17, 2);
+  if (p[4] != '-' || p[7] != '-' ||
+      (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' ||
+      p[16] != ':') {
+    return false;
+  }
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 ||
+      mi > 59 || se < 0 || se > 60) {
+    return false;
+  }
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > mdays[mo - 1] + (mo == 2 && leap)) return false;
+  p += 19;
+  int ms = 0, nd = 0;
+  if (p < e && *p == '.') {
+    p++;
+    for (; p < e && *p >= '0' && *p <= '9'; p++, nd++) {
+      if (nd < 3) ms = ms * 10 + (*p - '0');
+    }
+    if (nd == 0) return false;
+    for (; nd < 3; nd++) ms *= 10;
+  }
+  if (p >= e) return false;
+  int offset_min = 0;
+  if (*p == 'Z' || *p == 'z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    if (e - p < 6 || p[3] != ':') return false;
+    int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
+    offset_min = (*p == '-' ? -1 : 1) * (oh * 60 + om);
+    p += 6;
+  } else {
+    return false;
+  }
+  if (p != e) return false;
+  int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+                 h * 3600 + mi * 60 + se - (int64_t)offset_min * 60;
+  *out_ms = secs * 1000 + ms;
+  return true;
+}
+
+static int decode_object(struct ctx *c, const struct field *tab, size_t n,
+                         char *base, const char *prefix);
+
+static int decode_field(struct ctx *c, const struct field *f, char *base,
+                        const char *prefix) {
+  enum sr_json_type t = sr_json_peek(&c->j);
+  char *dst = base + f->off;
+  char name[SR_DECODE_FIELD_NAME_MAX];
+  int rc, v;
+
+  if (f->kind == K_SESSION) {
+    if (c->session_given) {
+      return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
+                            "field 'session_id': given more than once");
+    }
+    c->session_given = true;
+  }
+  if (t == SR_JSON_NULL) return sr_json_null(&c->j);
+
+  switch ((enum kind)f->kind) {
+    case K_STR:
+    case K_SESSION:
+      if (t != SR_JSON_STRING)
+        return type_error(c, f, prefix, -1, "a string", t);
+      return read_string(c, f, prefix, -1, f->limit, (sr_str *)(void *)dst);
+
+    case K_LIST:
+    case K_SCOPES:
+      if (t != SR_JSON_ARRAY) {
+        return type_error(c, f, prefix, -1, "a list of strings", t);
+      }
+      rc = read_list(c, f, prefix, (struct sr_str_list *)(void *)dst);
+      if (rc == 0 && f->kind == K_SCOPES) {
+        ((struct sr_credential_ref *)(void *)base)->scopes_given = true;
+      }
+      return rc;
+
+    case K_INT:
+    case K_TS_MS:
+      if (t != SR_JSON_NUMBER) {
+        return type_error(c, f, prefix, -1, "an integer", t);
+      }
+      rc = read_int(c, f, prefix, (int64_t *)(void *)dst);
+      if (rc == 0 && f->kind == K_TS_MS) c->ts_ms_given = true;
+      return rc;
+
+    case K_NUM: {
+      sr_str text;
+      bool integral;
+      if (t != SR_JSON_NUMBER)
+        return type_error(c, f, prefix, -1, "a number", t);
+      rc = sr_json_number(&c->j, &text, &integral);
+      if (rc) return rc;
+      if (sr_json_to_double(text, (double *)(void *)dst)) {
+        return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
+                              "field '%s': number out of range",
+                              name_of(name, prefix, f, -1));
+      }
+      return 0;
+    }
+
+    case K_BOOL:
+      if (t != SR_JSON_TRUE && t != SR_JSON_FALSE) {
+        return type_error(c, f, prefix, -1, "a boolean", t);
+      }
+      return sr_json_bool(&c->j, (bool *)(void *)dst);
+
+    case K_TYPE:
+    case K_MODE:
+    case K_PHASE:
+    case K_BACKUPS:
+      if (t != SR_JSON_STRING)
+        return type_error(c, f, prefix, -1, "a string", t);
+      if (f->kind == K_TYPE) {
+        rc = read_enum(c, f, prefix, TYPE_WORDS, SR_ARRAY_LEN(TYPE_WORDS),
+                       "event type", &v);
+        if (rc == 0) *(enum sr_event_type *)(void *)dst = (enum sr_event_type)v;
+      } else if (f->kind == K_MODE) {
+        rc = read_enum(c, f, prefix, MODE_WORDS, SR_ARRAY_LEN(MODE_WORDS),
+                       "mode", &v);
+        if (rc == 0) *(enum sr_mode *)(void *)dst = (enum sr_mode)v;
+      } else if (f->kind == K_PHASE) {
+        rc = read_enum(c, f, prefix, PHASE_WORDS, SR_ARRAY_LEN(PHASE_WORDS),
+                       "phase", &v);
+        if (rc == 0) *(enum sr_phase *)(void *)dst = (enum sr_phase)v;
+      } else {
+        rc = read_enum(c, f, prefix, BACKUPS_WORDS, SR_ARRAY_LEN(BACKUPS_WORDS),
+                       "backups location", &v);
+        if (rc == 0) *(enum sr_backups *)(void *)dst = (enum sr_backups)v;
+      }
+      return rc;
+
+    case K_DECISION: {
+      sr_str s;
+      char val[72];
+      if (t != SR_JSON_STRING)
+        return type_error(c, f, prefix, -1, "a string", t);
+      rc = sr_json_string(&c->j, &s);
+      if (rc) return rc;
+      if (!sr_decode_decision(s, (sr_str *)(void *)dst)) {
+        return sr_decode_errf(
+            c->err, c->errlen, SR_EINVAL, "field '%s': unknown decision '%s'",
+            name_of(name, prefix, f, -1), sr_decode_quote(val, sizeof val, s));
+      }
+      return 0;
+    }
+
+    case K_TS: {
+      sr_str s;
+      char val[72];
+      if (t != SR_JSON_STRING) {
+        return type_error(c, f, prefix, -1, "an RFC 3339 string", t);
+      }
+      rc = sr_json_string(&c->j, &s);
+      if (rc) return rc;
+      if (!parse_rfc3339(s, &c->ts_text_ms)) {
+        return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
+                              "field '%s': invalid RFC 3339 time '%s'",
+                              name_of(name, prefix, f, -1),
+                              sr_decode_quote(val, sizeof val, s));
+      }
+      c->ts_text_given = true;
+      return 0;
+    }
+
+    case K_ARGS: {
+      sr_str *out = (sr_str *)(void *)dst;
+      if (t == SR_JSON_STRING) {
+        return read_string(c, f, prefix, -1, f->limit, out);
+      }
+      if (t != SR_JSON_OBJECT && t != SR_JSON_ARRAY) {
+        return type_error(c, f, prefix, -1, "an object or a string", t);
+      }
+      rc = sr_json_skip(&c->j, out);
+      if (rc) return rc;
+      if (out->n > f->limit) {
+        return sr_decode_err_str_bound(
+            c->err, c->errlen, name_of(name, prefix, f, -1), out->n, f->limit);
+      }
+      return 0;
+    }
+
+    case K_SCOPE:
+    case K_ESTIMATE:
+    case K_TARGET:
+      assert(prefix == NULL); /* only one level of nesting */
+      if (t != SR_JSON_OBJECT)
+        return type_error(c, f, prefix, -1, "an object", t);
+      if (f->kind == K_SCOPE) {
+        return decode_object(c, SCOPE_FIELDS, SR_ARRAY_LEN(SCOPE_FIELDS),
+                             (char *)c->ev, f->name);
+      }
+      if (f->kind == K_ESTIMATE) {
+        c->ev->estimate.present = true;
+        return decode_object(c, ESTIMATE_FIELDS, SR_ARRAY_LEN(ESTIMATE_FIELDS),
+                             (char *)&c->ev->estimate, f->name);
+      }
+      return decode_object(c, TARGET_FIELDS, SR_ARRAY_LEN(TARGET_FIELDS),
+                           (char *)&c->ev->target, f->name);
+
+    case K_CRED:
+      assert(prefix == NULL);
+      if (t == SR_JSON_STRING) {
+        /* A bare id: the credential registry knows the rest. */
+        memset(&c->ev->credential, 0, sizeof c->ev->credential);
+        return read_string(c, f, prefix, -1, SR_ID_MAX, &c->ev->credential.id);
+      }
+      if (t != SR_JSON_OBJECT) {
+        return type_error(c, f, prefix, -1, "an object or a string", t);
+      }
+      return decode_object(c, CRED_FIELDS, SR_ARRAY_LEN(CRED_FIELDS),
+                           (char *)&c->ev->credential, f->name);
+  }
+  assert(!"unhandled field kind");
+  return SR_EINVAL;
+}
+
+static int decode_object(struct ctx *c, const struct field *tab, size_t n,
+                         char *base, const char *prefix) {
+  sr_str key;
+  size_t hint = 0;
+  int rc = sr_json_object_begin(&c->j);
+  if (rc) return rc;
+  while ((rc = sr_json_object_next(&c->j, &key)) > 0) {
+    const struct field *f = lookup(tab, n, &hint, key);
+    rc = f ? decode_field(c, f, base, prefix) : sr_json_skip(&c->j, NULL);
+    if (rc) return rc;
+  }
+  return rc;
+}
+
+int sr_decode_json(const void *buf, size_t len,
+                   const struct sr_decode_opts *opts, struct sr_arena *arena,
+                   struct sr_event *ev, char *err, size_t errlen) {
+  int rc = sr_decode_check_size(len, opts, err, errlen);
+  if (rc) return rc;
+  memset(ev, 0, sizeof *ev);
+  struct ctx c = {.ev = ev, .err = err, .errlen = errlen};
+  sr_json_init(&c.j, buf, len, arena, err, errlen);
+  if (sr_json_peek(&c.j) != SR_JSON_OBJECT) {
+    return sr_decode_errf(err, errlen, SR_EINVAL, "not a JSON object");
+  }
+  rc = decode_object(&c, EVENT_FIELDS, SR_ARRAY_LEN(EVENT_FIELDS), (char *)ev,
+                     NULL);
+  if (rc) return rc;
+  rc = sr_json_finish(&c.j);
+  if (rc) return rc;
+  if (c.ts_ms_given) {
+    ev->ts_given = true;
+  } else if (c.ts_text_given) {
+    ev->ts_ms = c.ts_text_ms;
+    ev->ts_given = true;
+  }
+  return sr_decode_finish(buf, len, opts, arena, ev, err, errlen);
+}

@@ -1,0 +1,454 @@
+/*
+ * The zero-copy JSON reader: strict grammar, escapes and surrogates,
+ * zero-copy views, skipping with raw text, depth bound, and error offsets.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "ingest/json.h"
+
+static struct sr_arena *arena;
+static char err[256];
+
+static void setup(void) {
+  arena = sr_arena_create(1 << 16);
+  err[0] = '\0';
+}
+
+static void teardown(void) {
+  sr_arena_destroy(arena);
+}
+
+static void init(struct sr_json *j, const char *s) {
+  sr_json_init(j, s, strlen(s), arena, err, sizeof err);
+}
+
+/* Skips one whole document; returns the reader's verdict. */
+static int validate(const char *s) {
+  struct sr_json j;
+  init(&j, s);
+  int rc = sr_json_skip(&j, NULL);
+  return rc ? rc : sr_json_finish(&j);
+}
+
+static void assert_str(sr_str s, const char *want) {
+  ck_assert_uint_eq(s.n, strlen(want));
+  ck_assert(memcmp(s.p, want, s.n) == 0);
+}
+
+START_TEST(string_without_escapes_is_a_view) {
+  const char *doc = "  \"hello world\"";
+  struct sr_json j;
+  init(&j, doc);
+  sr_str s;
+  ck_assert_int_eq(sr_json_peek(&j), SR_JSON_STRING);
+  ck_assert_int_eq(sr_json_string(&j, &s), 0);
+  assert_str(s, "hello world");
+  ck_assert_ptr_eq(s.p, doc + 3);
+  ck_assert_uint_eq(sr_arena_used(arena), 0);
+  ck_assert_int_eq(sr_json_finish(&j), 0);
+}
+END_TEST
+
+START_TEST(escapes_are_unescaped_into_the_arena) {
+  struct sr_json j;
+  init(&j, "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\te\"");
+  sr_str s;
+  ck_assert_int_eq(sr_json_string(&j, &s), 0);
+  assert_str(s, "a\"b\\c/d\b\f\n\r\te");
+  ck_assert_uint_gt(sr_arena_used(arena), 0);
+}
+END_TEST
+
+START_TEST(unicode_escapes_become_utf8) {
+  struct sr_json j;
+  sr_str s;
+  /* 1, 2, 3 and 4 byte encodings; the last is U+1F600 as a surrogate pair */
+  init(&j, "\"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\"");
+  ck_assert_int_eq(sr_json_string(&j, &s), 0);
+  assert_str(s, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+}
+END_TEST
+
+START_TEST(escaped_nul_is_kept_with_its_length) {
+  struct sr_json j;
+  sr_str s;
+  init(&j, "\"a\\u0000b\"");
+  ck_assert_int_eq(sr_json_string(&j, &s), 0);
+  ck_assert_uint_eq(s.n, 3);
+  ck_assert(memcmp(s.p, "a\0b", 3) == 0);
+}
+END_TEST
+
+START_TEST(invalid_utf8_passes_through) {
+  struct sr_json j;
+  sr_str s;
+  init(&j, "\"\xff\xfe ok\"");
+  ck_assert_int_eq(sr_json_string(&j, &s), 0);
+  assert_str(s, "\xff\xfe ok");
+}
+END_TEST
+
+START_TEST(lone_surrogates_are_rejected) {
+  ck_assert_int_eq(validate("\"\\ud83d\""), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 1: lone surrogate in \\u escape");
+  ck_assert_int_eq(validate("\"\\ude00\""), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 1: lone surrogate in \\u escape");
+  ck_assert_int_eq(validate("\"x\\ud83d\\u0041\""), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 2: lone surrogate in \\u escape");
+  ck_assert_int_eq(validate("\"\\ud83dx\""), SR_EINVAL);
+}
+END_TEST
+
+START_TEST(bad_escapes_and_control_chars_are_rejected) {
+  ck_assert_int_eq(validate("\"a\\x\""), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 2: invalid escape");
+  ck_assert_int_eq(validate("\"\\u12G4\""), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 1: invalid \\u escape");
+  ck_assert_int_eq(validate("\"\\u12"), SR_EINVAL);
+  ck_assert_int_eq(validate("\"tab\there\""), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 4: control character in string");
+  ck_assert_int_eq(validate("\"line\nbreak\""), SR_EINVAL);
+  ck_assert_int_eq(validate("\"unterminated"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 13: unterminated string");
+  ck_assert_int_eq(validate("\"ends in backslash\\"), SR_EINVAL);
+}
+END_TEST
+
+/* The string scan runs eight bytes at a time; put the closing quote, an
+ * escape and a control byte at every offset around that stride. */
+START_TEST(string_scan_is_exact_at_every_offset) {
+  char doc[64], want[64];
+  for (int n = 0; n < 40; n++) {
+    memset(doc, 'x', sizeof doc);
+    doc[0] = '"';
+    doc[n + 1] = '"';
+    doc[n + 2] = '\0';
+    struct sr_json j;
+    sr_str s;
+    init(&j, doc);
+    ck_assert_int_eq(sr_json_string(&j, &s), 0);
+    ck_assert_uint_eq(s.n, (size_t)n);
+    ck_assert_int_eq(sr_json_finish(&j), 0);
+
+    /* an escaped quote at offset n */
+    memset(doc, 'y', sizeof doc);
+    doc[0] = '"';
+    doc[n + 1] = '\\';
+    doc[n + 2] = '"';
+    doc[45] = '"';
+    doc[46] = '\0';
+    memset(want, 'y', sizeof want);
+    want[n] = '"';
+    want[43] = '\0';
+    init(&j, doc);
+    ck_assert_int_eq(sr_json_string(&j, &s), 0);
+    assert_str(s, want);
+
+    /* a raw control byte at offset n */
+    memset(doc, 'z', sizeof doc);
+    doc[0] = '"';
+    doc[n + 1] = '\x01';
+    doc[45] = '"';
+    doc[46] = '\0';
+    ck_assert_int_eq(validate(doc), SR_EINVAL);
+    char msg[96];
+    snprintf(msg, sizeof msg,
+             "invalid JSON at byte %d: control character in string", n + 1);
+    ck_assert_str_eq(err, msg);
+  }
+}
+END_TEST
+
+START_TEST(numbers_follow_the_grammar) {
+  static const char *good[] = {"0",
+                               "-0",
+                               "1",
+                               "-12",
+                               "1.5",
+                               "1e10",
+                               "1E+10",
+                               "1e-2",
+                               "0.0",
+                               "-0.5e3",
+                               "12345678901234567890123"};
+  static const char *bad[] = {"01", "1.",  ".5",   "-",    "1e",       "1e+",
+                              "+1", "--1", "0x10", "1.e3", "Infinity", "NaN"};
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    ck_assert_msg(validate(good[i]) == 0, "%s: %s", good[i], err);
+  }
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ck_assert_msg(validate(bad[i]) == SR_EINVAL, "%s accepted", bad[i]);
+  }
+  ck_assert_int_eq(validate("01"), SR_EINVAL);
+  ck_assert_str_eq(err,
+                   "invalid JSON at byte 1: unexpected data after the value");
+  ck_assert_int_eq(validate("[1.]"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 3: invalid number");
+}
+END_TEST
+
+START_TEST(number_conversions) {
+  struct sr_json j;
+  sr_str t;
+  bool integral;
+  int64_t v;
+  double d;
+  init(&j, "-9223372036854775808");
+  ck_assert_int_eq(sr_json_number(&j, &t, &integral), 0);
+  ck_assert(integral);
+  ck_assert_int_eq(sr_json_to_int64(t, &v), 0);
+  ck_assert(v == INT64_MIN);
+  ck_assert_int_eq(sr_json_to_int64(SR_STR_LIT("9223372036854775807"), &v), 0);
+  ck_assert(v == INT64_MAX);
+  ck_assert_int_eq(sr_json_to_int64(SR_STR_LIT("9223372036854775808"), &v),
+                   SR_EBOUND);
+  ck_assert_int_eq(sr_json_to_int64(SR_STR_LIT("1.7e12"), &v), 0);
+  ck_assert(v == 1700000000000);
+  ck_assert_int_eq(sr_json_to_int64(SR_STR_LIT("42.0"), &v), 0);
+  ck_assert(v == 42);
+  ck_assert_int_eq(sr_json_to_int64(SR_STR_LIT("1.5"), &v), SR_EINVAL);
+  ck_assert_int_eq(sr_json_to_int64(SR_STR_LIT("1e30"), &v), SR_EBOUND);
+  ck_assert_int_eq(sr_json_to_double(SR_STR_LIT("-2.5e-1"), &d), 0);
+  ck_assert(d == -0.25);
+  ck_assert_int_eq(sr_json_to_double(SR_STR_LIT("1e999"), &d), SR_EBOUND);
+  init(&j, "3.25");
+  ck_assert_int_eq(sr_json_number(&j, &t, &integral), 0);
+  ck_assert(!integral);
+  assert_str(t, "3.25");
+}
+END_TEST
+
+START_TEST(literals) {
+  struct sr_json j;
+  bool b = false;
+  init(&j, " true ");
+  ck_assert_int_eq(sr_json_peek(&j), SR_JSON_TRUE);
+  ck_assert_int_eq(sr_json_bool(&j, &b), 0);
+  ck_assert(b);
+  ck_assert_int_eq(sr_json_finish(&j), 0);
+  init(&j, "false");
+  ck_assert_int_eq(sr_json_bool(&j, &b), 0);
+  ck_assert(!b);
+  init(&j, "null");
+  ck_assert_int_eq(sr_json_peek(&j), SR_JSON_NULL);
+  ck_assert_int_eq(sr_json_null(&j), 0);
+  ck_assert_int_eq(validate("tru"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 0: invalid literal");
+  ck_assert_int_eq(validate("nul"), SR_EINVAL);
+  ck_assert_int_eq(validate("True"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 0: expected a value");
+}
+END_TEST
+
+START_TEST(objects_and_arrays_are_pulled) {
+  struct sr_json j;
+  sr_str k, s;
+  init(&j, "{ \"a\" : [\"x\", \"y\"], \"b\\u0063\": {}, \"d\": [] }");
+  ck_assert_int_eq(sr_json_object_begin(&j), 0);
+  ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+  assert_str(k, "a");
+  ck_assert_int_eq(sr_json_array_begin(&j), 0);
+  ck_assert_int_eq(sr_json_array_next(&j), 1);
+  ck_assert_int_eq(sr_json_string(&j, &s), 0);
+  assert_str(s, "x");
+  ck_assert_int_eq(sr_json_array_next(&j), 1);
+  ck_assert_int_eq(sr_json_string(&j, &s), 0);
+  assert_str(s, "y");
+  ck_assert_int_eq(sr_json_array_next(&j), 0);
+  ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+  assert_str(k, "bc"); /* escaped key, unescaped */
+  ck_assert_int_eq(sr_json_skip(&j, &s), 0);
+  assert_str(s, "{}");
+  ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+  assert_str(k, "d");
+  ck_assert_int_eq(sr_json_array_begin(&j), 0);
+  ck_assert_int_eq(sr_json_array_next(&j), 0);
+  ck_assert_int_eq(sr_json_object_next(&j, &k), 0);
+  ck_assert_int_eq(sr_json_finish(&j), 0);
+}
+END_TEST
+
+START_TEST(raw_keys_never_allocate) {
+  struct sr_json j;
+  sr_str k;
+  bool esc;
+  sr_json_init(&j, "{\"s\\u0065ssion\":1}", 18, NULL, err, sizeof err);
+  ck_assert_int_eq(sr_json_object_begin(&j), 0);
+  ck_assert_int_eq(sr_json_object_next_raw(&j, &k, &esc), 1);
+  ck_assert(esc);
+  assert_str(k, "s\\u0065ssion");
+  char out[16];
+  size_t n = sr_json_unescape(k, out, sizeof out);
+  ck_assert_uint_eq(n, 7);
+  ck_assert(memcmp(out, "session", 7) == 0);
+  /* too small a buffer is reported, not overrun */
+  ck_assert_uint_eq(sr_json_unescape(k, out, 6), SIZE_MAX);
+  /* without an arena an escaped string cannot be unescaped */
+  sr_json_init(&j, "\"a\\nb\"", 6, NULL, err, sizeof err);
+  sr_str s;
+  ck_assert_int_eq(sr_json_string(&j, &s), SR_ENOMEM);
+}
+END_TEST
+
+START_TEST(skip_returns_the_exact_text) {
+  const char *doc =
+      "{\"k\": {\"cmd\": \"rm -rf /\", \"n\": [1, 2.5, true, null, {\"x\": "
+      "\"\\\"}\"}]} , \"z\": 0}";
+  struct sr_json j;
+  sr_str k, raw;
+  init(&j, doc);
+  ck_assert_int_eq(sr_json_object_begin(&j), 0);
+  ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+  ck_assert_int_eq(sr_json_skip(&j, &raw), 0);
+  assert_str(raw,
+             "{\"cmd\": \"rm -rf /\", \"n\": [1, 2.5, true, null, {\"x\": "
+             "\"\\\"}\"}]}");
+  ck_assert_ptr_eq(raw.p, doc + 6);
+  ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+  assert_str(k, "z");
+}
+END_TEST
+
+START_TEST(structural_errors_name_the_byte) {
+  ck_assert_int_eq(validate("{\"type\" \"x\"}"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 8: expected ':'");
+  ck_assert_int_eq(validate("{\"a\":1,}"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 7: expected a string key");
+  ck_assert_int_eq(validate("[1,]"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 3: expected a value");
+  ck_assert_int_eq(validate("{\"a\":1 \"b\":2}"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 7: expected ',' or '}'");
+  ck_assert_int_eq(validate("[1 2]"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 3: expected ',' or ']'");
+  ck_assert_int_eq(validate("{a:1}"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 1: expected a string key");
+  ck_assert_int_eq(validate("{\"a\":1"), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 6: unexpected end of input");
+  ck_assert_int_eq(validate("{\"a\":1}}"), SR_EINVAL);
+  ck_assert_str_eq(err,
+                   "invalid JSON at byte 7: unexpected data after the value");
+  ck_assert_int_eq(validate("{\"a\":1} // comment"), SR_EINVAL);
+  ck_assert_int_eq(validate("{\"a\":[1}"), SR_EINVAL);
+  ck_assert_int_eq(validate(""), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 0: unexpected end of input");
+  ck_assert_int_eq(validate(" {\"a\" : 1 , \"b\" : [ ] }\r\n\t"), 0);
+
+  /* the pull API reports the same faults */
+  struct sr_json j;
+  sr_str k;
+  init(&j, "{\"a\":1,}");
+  ck_assert_int_eq(sr_json_object_begin(&j), 0);
+  ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+  ck_assert_int_eq(sr_json_skip(&j, NULL), 0);
+  ck_assert_int_eq(sr_json_object_next(&j, &k), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 7: expected a string key");
+  init(&j, "{1:2}");
+  ck_assert_int_eq(sr_json_object_begin(&j), 0);
+  ck_assert_int_eq(sr_json_object_next(&j, &k), SR_EINVAL);
+  ck_assert_str_eq(err, "invalid JSON at byte 1: expected a string key or '}'");
+}
+END_TEST
+
+static char *nested(int depth, char open, char close) {
+  char *s = malloc((size_t)depth * 2 + 1);
+  memset(s, open, (size_t)depth);
+  memset(s + depth, close, (size_t)depth);
+  s[depth * 2] = '\0';
+  return s;
+}
+
+START_TEST(nesting_is_bounded) {
+  char *ok = nested(SR_JSON_MAX_DEPTH, '[', ']');
+  char *deep = nested(SR_JSON_MAX_DEPTH + 1, '[', ']');
+  ck_assert_int_eq(validate(ok), 0);
+  ck_assert_int_eq(validate(deep), SR_EINVAL);
+  ck_assert_str_eq(err,
+                   "invalid JSON at byte 64: nesting deeper than 64 levels");
+  free(ok);
+  free(deep);
+
+  /* a hostile document far past the bound fails cleanly, without recursion */
+  char *huge = nested(200000, '[', ']');
+  ck_assert_int_eq(validate(huge), SR_EINVAL);
+  free(huge);
+
+  /* containers opened by the caller count too */
+  struct sr_json j;
+  char *objs = malloc(SR_JSON_MAX_DEPTH * 6 + 8);
+  size_t n = 0;
+  for (int i = 0; i < SR_JSON_MAX_DEPTH; i++)
+    n += (size_t)sprintf(objs + n, "{\"a\":");
+  sprintf(objs + n, "[]");
+  init(&j, objs);
+  sr_str k;
+  for (int i = 0; i < SR_JSON_MAX_DEPTH; i++) {
+    ck_assert_int_eq(sr_json_object_begin(&j), 0);
+    ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+  }
+  ck_assert_int_eq(sr_json_skip(&j, NULL), SR_EINVAL);
+  ck_assert(strstr(err, "nesting deeper than 64 levels") != NULL);
+  free(objs);
+}
+END_TEST
+
+START_TEST(arena_exhaustion_is_reported) {
+  struct sr_arena *tiny = sr_arena_create(8);
+  struct sr_json j;
+  sr_str s;
+  const char *doc = "\"this string has an escape \\n and is long\"";
+  sr_json_init(&j, doc, strlen(doc), tiny, err, sizeof err);
+  ck_assert_int_eq(sr_json_string(&j, &s), SR_ENOMEM);
+  ck_assert_str_eq(err, "decoder arena exhausted");
+  sr_arena_destroy(tiny);
+}
+END_TEST
+
+START_TEST(type_names) {
+  struct sr_json j;
+  init(&j, "x");
+  ck_assert_int_eq(sr_json_peek(&j), SR_JSON_INVALID);
+  ck_assert_str_eq(sr_json_type_name(SR_JSON_OBJECT), "object");
+  ck_assert_str_eq(sr_json_type_name(SR_JSON_TRUE), "boolean");
+  ck_assert_str_eq(sr_json_type_name(SR_JSON_NUMBER), "number");
+  ck_assert_str_eq(sr_json_type_name(SR_JSON_INVALID), "nothing");
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("json");
+  TCase *tc = tcase_create("reader");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, string_without_escapes_is_a_view);
+  tcase_add_test(tc, escapes_are_unescaped_into_the_arena);
+  tcase_add_test(tc, unicode_escapes_become_utf8);
+  tcase_add_test(tc, escaped_nul_is_kept_with_its_length);
+  tcase_add_test(tc, invalid_utf8_passes_through);
+  tcase_add_test(tc, lone_surrogates_are_rejected);
+  tcase_add_test(tc, bad_escapes_and_control_chars_are_rejected);
+  tcase_add_test(tc, string_scan_is_exact_at_every_offset);
+  tcase_add_test(tc, numbers_follow_the_grammar);
+  tcase_add_test(tc, number_conversions);
+  tcase_add_test(tc, literals);
+  tcase_add_test(tc, objects_and_arrays_are_pulled);
+  tcase_add_test(tc, raw_keys_never_allocate);
+  tcase_add_test(tc, skip_returns_the_exact_text);
+  tcase_add_test(tc, structural_errors_name_the_byte);
+  tcase_add_test(tc, nesting_is_bounded);
+  tcase_add_test(tc, arena_exhaustion_is_reported);
+  tcase_add_test(tc, type_names);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(suite());
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed != 0;
+}
