@@ -1,0 +1,448 @@
+/*
+ * credential_misuse: a credential used for something it was not given for.
+ *
+ * Two signals, both seen in PocketOS (a token provisioned for custom-domain
+ * management, found by the agent in a file, used to delete a volume):
+ *
+ * (a) Purpose and environment. A credential's `purpose` is free text
+ *     ("custom-domain management"); its content words are compared with what
+ *     the call acts on: op->resource, the resource of op->needed_scope, and
+ *     the words of the tool and rule names (camelCase and separators split;
+ *     only the last segment of a namespaced name such as
+ *     "railway.volumeDelete", because the namespace names the platform, not
+ *     the operation). Words match when equal up to a plural 's', or when one
+ *     is a prefix of the other and both have at least 4 letters ("deploy",
+ *     "deployments"). Generic words (management, access, token, ...) do not
+ *     count; a purpose such as "admin" or "everything" fits any call. The
+ *     check is only made when the catalogue classified the call (resource or
+ *     needed scope known): an unclassified Bash call says too little.
+ *       no word in common            -> purpose_mismatch 0.7,
+ *                                       0.9 when the call is destructive
+ *       op->environment not among the credential's environments
+ *                                    -> environment_mismatch 0.6
+ *     Both together combine as a noisy-or, 1-(1-a)(1-b).
+ * (b) Found, not handed. The session scratch remembers credentials the
+ *     session came across: ids listed in file_access `credentials_found`,
+ *     and secret-looking assignments (`RAILWAY_TOKEN=`, `"api_key":`) in the
+ *     results of completed tool calls (first scan_bytes bytes); a name is
+ *     compared with a credential id after folding case and '-', '.', ' ' to
+ *     '_' (so RAILWAY_TOKEN is the credential "railway-token"). Only a
+ *     64-bit XXH3 hash of the folded name and a short copy of the path are
+ *     kept, never a value; 16 entries, the oldest forgotten first.
+ *       a tool call using a found credential -> found 0.6
+ *       found and (a)                        -> found_and_misused 0.95
+ *
+ * Every phase counts, FAILED included: the attempt is the signal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <xxhash.h>
+
+#include "detectors/detector.h"
+#include "detectors/env.h"
+
+#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
+
+#define FOUND_MAX 16
+#define FOUND_WHERE 40
+#define NAME_MAX_LEN 128 /* longer ids are folded on their first bytes */
+#define WORDS_MAX 16
+
+/* Per-session memory of found credentials. Invariant: n <= FOUND_MAX; slot
+ * `next` is overwritten next once full; hashes are of folded names. */
+struct found {
+  uint64_t hash[FOUND_MAX];
+  char where[FOUND_MAX][FOUND_WHERE];
+  uint8_t n;
+  uint8_t next;
+};
+
+struct ctx {
+  float purpose_mismatch;
+  float purpose_mismatch_destructive;
+  float environment_mismatch;
+  float found;
+  float found_and_misused;
+  bool scan_results;
+  size_t scan_bytes;
+};
+
+static const char *const allowed_keys[] = {"enabled",
+                                           "weight",
+                                           "threshold",
+                                           "half_life_s",
+                                           "purpose_mismatch",
+                                           "purpose_mismatch_destructive",
+                                           "environment_mismatch",
+                                           "found",
+                                           "found_and_misused",
+                                           "scan_results",
+                                           "scan_bytes",
+                                           NULL};
+
+static char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+static bool alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9');
+}
+
+/* Hash of a name folded to lowercase with '-', '.', ' ' as '_'. */
+static uint64_t fold_hash(sr_str s) {
+  char buf[NAME_MAX_LEN];
+  size_t n = SR_MIN(s.n, sizeof(buf));
+  for (size_t i = 0; i < n; i++) {
+    char c = lower(s.p[i]);
+    buf[i] = (c == '-' || c == '.' || c == ' ') ? '_' : c;
+  }
+  return XXH3_64bits(buf, n);
+}
+
+static void remember(struct found *f, sr_str name, sr_str where) {
+  uint64_t h = fold_hash(name);
+  for (size_t i = 0; i < f->n; i++)
+    if (f->hash[i] == h) return;
+  size_t slot;
+  if (f->n < FOUND_MAX) {
+    slot = f->n++;
+  } else {
+    slot = f->next;
+    f->next = (uint8_t)((f->next + 1) % FOUND_MAX);
+  }
+  f->hash[slot] = h;
+  /* Keep the end of a long path: the file name says more than the root. */
+  if (where.n < FOUND_WHERE) {
+    sr_str_copy(f->where[slot], FOUND_WHERE, where);
+  } else {
+    size_t keep = FOUND_WHERE - 4;
+    memcpy(f->where[slot], "...", 3);
+    memcpy(f->where[slot] + 3, where.p + where.n - keep, keep);
+    f->where[slot][FOUND_WHERE - 1] = '\0';
+  }
+}
+
+static const char *lookup(const struct found *f, sr_str id) {
+  uint64_t h = fold_hash(id);
+  for (size_t i = 0; i < f->n; i++)
+    if (f->hash[i] == h) return f->where[i];
+  return NULL;
+}
+
+/* Case-insensitive substring of a short name. */
+static bool name_has(sr_str name, const char *needle) {
+  size_t k = strlen(needle);
+  for (size_t i = 0; i + k <= name.n; i++) {
+    size_t j = 0;
+    while (j < k && lower(name.p[i + j]) == needle[j]) j++;
+    if (j == k) return true;
+  }
+  return false;
+}
+
+static bool secret_name(sr_str name) {
+  static const char *const marks[] = {
+      "token",   "secret",  "passw", "credential",  "apikey",
+      "api_key", "api-key", "auth",  "private_key", "access_key"};
+  for (size_t i = 0; i < SR_ARRAY_LEN(marks); i++)
+    if (name_has(name, marks[i])) return true;
+  return name.n >= 3 && lower(name.p[name.n - 3]) == 'k' &&
+         lower(name.p[name.n - 2]) == 'e' && lower(name.p[name.n - 1]) == 'y';
+}
+
+static bool name_char(char c) {
+  return alnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+/* Remembers names of secret-looking assignments in a tool result:
+ * NAME=..., NAME: ..., "NAME": ... . The value is never looked at. */
+static void scan_result(struct found *f, sr_str text, sr_str where) {
+  size_t i = 0;
+  while (i < text.n) {
+    if (!name_char(text.p[i])) {
+      i++;
+      continue;
+    }
+    size_t start = i;
+    while (i < text.n && name_char(text.p[i])) i++;
+    sr_str name = {text.p + start, i - start};
+    size_t j = i;
+    if (j < text.n && (text.p[j] == '"' || text.p[j] == '\'')) j++;
+    while (j < text.n && (text.p[j] == ' ' || text.p[j] == '\t')) j++;
+    if (j < text.n && (text.p[j] == '=' || text.p[j] == ':') && name.n >= 3 &&
+        name.n <= 64 && secret_name(name))
+      remember(f, name, where);
+  }
+}
+
+/* Words of a name: split at non-alphanumerics and at lower->Upper. */
+static size_t split_words(sr_str s, sr_str *out, size_t n, size_t cap) {
+  size_t i = 0;
+  while (i < s.n && n < cap) {
+    while (i < s.n && !alnum(s.p[i])) i++;
+    size_t start = i;
+    while (i < s.n && alnum(s.p[i])) {
+      i++;
+      if (i < s.n && s.p[i] >= 'A' && s.p[i] <= 'Z' && s.p[i - 1] >= 'a' &&
+          s.p[i - 1] <= 'z')
+        break;
+    }
+    if (i > start) out[n++] = (sr_str){s.p + start, i - start};
+  }
+  return n;
+}
+
+/* The last segment of "railway.volumeDelete" or "mcp__db__query". */
+static sr_str last_segment(sr_str s) {
+  size_t cut = 0;
+  for (size_t i = 0; i < s.n; i++) {
+    if (s.p[i] == '.' || s.p[i] == '/') cut = i + 1;
+    if (s.p[i] == '_' && i + 1 < s.n && s.p[i + 1] == '_') cut = i + 2;
+  }
+  return (sr_str){s.p + cut, s.n - cut};
+}
+
+static bool word_in(sr_str w, const char *const *list, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (sr_str_eq_nocase(w, list[i])) return true;
+  return false;
+}
+
+static const char *const generic_words[] = {
+    "management", "manage",     "managing",    "managed", "access",
+    "token",      "tokens",     "key",         "keys",    "for",
+    "and",        "the",        "only",        "api",     "cli",
+    "use",        "used",       "with",        "from",    "into",
+    "ops",        "operation",  "operations",  "task",    "tasks",
+    "work",       "credential", "credentials", "service", "account",
+    "automation", "script",     "scripts",     "read",    "write",
+    "readonly",   "custom",     "handling"};
+static const char *const wildcard_words[] = {
+    "all",  "everything", "any",   "general",       "admin",
+    "full", "root",       "owner", "administration"};
+
+static bool words_match(sr_str a, sr_str b) {
+  if (a.n > 3 && lower(a.p[a.n - 1]) == 's') a.n--;
+  if (b.n > 3 && lower(b.p[b.n - 1]) == 's') b.n--;
+  size_t k = SR_MIN(a.n, b.n);
+  if (a.n != b.n && k < 4) return false;
+  for (size_t i = 0; i < k; i++)
+    if (lower(a.p[i]) != lower(b.p[i])) return false;
+  return true;
+}
+
+enum fit { FIT_UNKNOWN, FIT_YES, FIT_NO };
+
+/* A scope that names the call's resource explicitly ("volume:delete" for a
+ * volume deletion) was provisioned for exactly this kind of call, whatever
+ * the purpose text says; "*" and bare action words name nothing. */
+static bool scope_names_resource(const struct sr_credential *cr,
+                                 const struct sr_op *op) {
+  if (!op->resource) return false;
+  sr_str res = sr_str_from(op->resource);
+  for (uint32_t i = 0; i < cr->n_scopes; i++) {
+    sr_str sc = cr->scopes[i];
+    sr_str parts[WORDS_MAX];
+    size_t n = split_words(sc, parts, 0, WORDS_MAX);
+    for (size_t j = 0; j < n; j++)
+      if (parts[j].n >= 3 && words_match(parts[j], res)) return true;
+  }
+  return false;
+}
+
+static enum fit purpose_fit(sr_str purpose, const struct sr_event *ev,
+                            const struct sr_op *op) {
+  if (purpose.n == 0) return FIT_UNKNOWN;
+  if (!op->resource && !op->needed_scope) return FIT_UNKNOWN;
+  if (scope_names_resource(&op->credential, op)) return FIT_YES;
+  sr_str pw[WORDS_MAX];
+  size_t np = split_words(purpose, pw, 0, WORDS_MAX);
+  size_t content = 0;
+  for (size_t i = 0; i < np; i++) {
+    if (word_in(pw[i], wildcard_words, SR_ARRAY_LEN(wildcard_words)))
+      return FIT_YES;
+    if (pw[i].n >= 3 &&
+        !word_in(pw[i], generic_words, SR_ARRAY_LEN(generic_words)))
+      pw[content++] = pw[i];
+  }
+  if (content == 0) return FIT_UNKNOWN;
+
+  sr_str ow[WORDS_MAX * 2];
+  size_t no = 0;
+  if (op->resource)
+    no = split_words(sr_str_from(op->resource), ow, no, SR_ARRAY_LEN(ow));
+  if (op->needed_scope) {
+    sr_str ns = sr_str_from(op->needed_scope);
+    const char *colon = memchr(ns.p, ':', ns.n);
+    if (colon) ns.n = (size_t)(colon - ns.p);
+    no = split_words(ns, ow, no, SR_ARRAY_LEN(ow));
+  }
+  no = split_words(last_segment(ev->tool), ow, no, SR_ARRAY_LEN(ow));
+  if (op->rule)
+    no = split_words(last_segment(sr_str_from(op->rule)), ow, no,
+                     SR_ARRAY_LEN(ow));
+  for (size_t i = 0; i < content; i++)
+    for (size_t j = 0; j < no; j++)
+      if (words_match(pw[i], ow[j])) return FIT_YES;
+  return FIT_NO;
+}
+
+static enum fit env_fit(const struct sr_credential *cr, sr_str env) {
+  if (cr->n_environments == 0 || env.n == 0) return FIT_UNKNOWN;
+  for (uint32_t i = 0; i < cr->n_environments; i++) {
+    sr_str e = cr->environments[i];
+    if (sr_str_eq_cstr(e, "*") || sr_str_eq_nocase(e, "all") ||
+        sr_str_eq_nocase(e, "any") || sr_env_eq(e, env))
+      return FIT_YES;
+  }
+  return FIT_NO;
+}
+
+static int get_f(const struct sr_conf_node *s, const char *key, double def,
+                 float *out, char *err, size_t errlen) {
+  double v;
+  if (sr_conf_get_double(s, key, def, 0.0, 1.0, &v, err, errlen) != 0)
+    return SR_EINVAL;
+  *out = (float)v;
+  return 0;
+}
+
+static void *cred_init(const struct sr_conf_node *section, char *err,
+                       size_t errlen) {
+  struct ctx *c = calloc(1, sizeof(*c));
+  if (!c) {
+    snprintf(err, errlen, "credential_misuse: out of memory");
+    return NULL;
+  }
+  long long bytes;
+  if (sr_conf_check_keys(section, allowed_keys, err, errlen) != 0 ||
+      get_f(section, "purpose_mismatch", 0.7, &c->purpose_mismatch, err,
+            errlen) != 0 ||
+      get_f(section, "purpose_mismatch_destructive", 0.9,
+            &c->purpose_mismatch_destructive, err, errlen) != 0 ||
+      get_f(section, "environment_mismatch", 0.6, &c->environment_mismatch, err,
+            errlen) != 0 ||
+      get_f(section, "found", 0.6, &c->found, err, errlen) != 0 ||
+      get_f(section, "found_and_misused", 0.95, &c->found_and_misused, err,
+            errlen) != 0 ||
+      sr_conf_get_bool(section, "scan_results", true, &c->scan_results, err,
+                       errlen) != 0 ||
+      sr_conf_get_int(section, "scan_bytes", 65536, 0, SR_TEXT_MAX, &bytes, err,
+                      errlen) != 0) {
+    free(c);
+    return NULL;
+  }
+  c->scan_bytes = (size_t)bytes;
+  return c;
+}
+
+/* What the call did, for the reason: the needed scope, else the resource,
+ * else the rule, else the tool. */
+static void op_label(char *buf, size_t len, const struct sr_event *ev,
+                     const struct sr_op *op) {
+  if (op->needed_scope)
+    snprintf(buf, len, "%.48s", op->needed_scope);
+  else if (op->resource)
+    snprintf(buf, len, "%.48s", op->resource);
+  else if (op->rule)
+    snprintf(buf, len, "%.48s", op->rule);
+  else
+    snprintf(buf, len, "%.*s", SV(ev->tool, 48));
+}
+
+static float cred_score(const void *ctx, void *thread_scratch,
+                        const struct sr_detect_input *in, void *session_scratch,
+                        char *reason, size_t reasonlen) {
+  (void)thread_scratch;
+  const struct ctx *c = ctx;
+  const struct sr_event *ev = in->ev;
+  const struct sr_op *op = in->op;
+  struct found *f = session_scratch;
+
+  if (ev->type == SR_EV_FILE_ACCESS) {
+    for (uint32_t i = 0; i < ev->credentials_found.n; i++)
+      if (ev->credentials_found.v[i].n)
+        remember(f, ev->credentials_found.v[i], ev->path);
+    return 0;
+  }
+  if (ev->type != SR_EV_TOOL_CALL) return 0;
+
+  float score = 0;
+  const struct sr_credential *cr = &op->credential;
+  const char *found_in = NULL;
+  enum fit pfit = FIT_UNKNOWN, efit = FIT_UNKNOWN;
+  sr_str env = sr_env_canonical(op->environment);
+  bool destructive = op->destructive > 0 || op->verb == SR_VERB_DELETE;
+  if (cr->id.n) {
+    found_in = lookup(f, cr->id);
+    pfit = purpose_fit(cr->purpose, ev, op);
+    efit = env_fit(cr, env);
+    float a = 0, p = 0, e = 0;
+    if (pfit == FIT_NO)
+      p = destructive ? c->purpose_mismatch_destructive : c->purpose_mismatch;
+    if (efit == FIT_NO) e = c->environment_mismatch;
+    a = SR_MAX(p, e);
+    if (p > 0 && e > 0) a = SR_MAX(a, 1 - (1 - p) * (1 - e));
+    score = a;
+    if (found_in) score = a > 0 ? SR_MAX(a, c->found_and_misused) : c->found;
+  }
+
+  /* After judging this call's credential: what its own result reveals is
+   * found from now on. */
+  if (c->scan_results && ev->result.n && ev->phase == SR_PHASE_COMPLETED) {
+    char where[FOUND_WHERE];
+    if (op->target_id.n)
+      sr_str_copy(where, sizeof(where), op->target_id);
+    else
+      snprintf(where, sizeof(where), "output of %.*s",
+               SV(ev->tool, FOUND_WHERE - 11));
+    sr_str text = {ev->result.p, SR_MIN(ev->result.n, c->scan_bytes)};
+    scan_result(f, text, sr_str_from(where));
+  }
+
+  if (score > 1) score = 1;
+  if (!(score > 0)) return 0;
+
+  char what[56];
+  op_label(what, sizeof(what), ev, op);
+  size_t used = 0;
+#define APPEND(...)                                                    \
+  do {                                                                 \
+    if (used < reasonlen) {                                            \
+      int k_ = snprintf(reason + used, reasonlen - used, __VA_ARGS__); \
+      if (k_ > 0) used += (size_t)k_;                                  \
+    }                                                                  \
+  } while (0)
+  APPEND("credential %.*s", SV(cr->id, 40));
+  if (pfit == FIT_NO)
+    APPEND(" provisioned for '%.*s' used for %s%s", SV(cr->purpose, 48), what,
+           destructive ? " (destructive)" : "");
+  if (efit == FIT_NO)
+    APPEND("%s %.*s outside its environments (%.*s%s)",
+           pfit == FIT_NO ? " on" : " used on", SV(env, 24),
+           SV(cr->environments[0], 24), cr->n_environments > 1 ? ", ..." : "");
+  if (found_in && pfit != FIT_NO && efit != FIT_NO)
+    APPEND(" used for %s; found in %s rather than handed to the session", what,
+           found_in);
+  else if (found_in)
+    APPEND("; found in %s rather than handed to the session", found_in);
+#undef APPEND
+  return score;
+}
+
+static void cred_destroy(void *ctx) {
+  free(ctx);
+}
+
+const struct sr_detector sr_detector_credential_misuse = {
+    .version = SR_DETECTOR_VERSION,
+    .name = "credential_misuse",
+    .description =
+        "a credential used outside its provisioned purpose or "
+        "environment, or one the session found in a file",
+    .session_size = sizeof(struct found),
+    .init = cred_init,
+    .score = cred_score,
+    .destroy = cred_destroy,
+};

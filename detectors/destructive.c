@@ -1,0 +1,205 @@
+/*
+ * destructive: how much damage a tool call can do to what it touches.
+ *
+ * The catalogue already decided whether a call is destructive and how
+ * severely (op->destructive, 0..1: rm -rf of a scratch directory is not a
+ * production volume deletion) and whether it can be undone. This detector
+ * weighs that by where the call lands, because the same `DROP TABLE` is a
+ * chore on a developer database and an incident on production:
+ *
+ *   score = severity x environment factor x (irreversible ? 1 : reversible)
+ *
+ * Environment factors (configurable, `environments` map, names canonicalised
+ * through detectors/env.h so `prod: 1.0` works):
+ *   production 1.0, staging 0.6, development 0.4, test 0.4, local 0.3,
+ *   unknown 0.8 (no environment known, or one not in the map: we do not
+ *   know it is safe, so it weighs close to production).
+ * reversible_factor 0.8: a reversible deletion (soft delete, trash) is still
+ * a deletion an agent should not make unasked, so it is discounted, not
+ * ignored.
+ *
+ * Only tool calls that were requested, completed, or reported without a
+ * phase are scored; a FAILED call did nothing.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "detectors/detector.h"
+#include "detectors/env.h"
+
+#define ENV_MAX 16
+#define ENV_NAME_MAX 32
+
+/* Bounded, NULL-safe "%.*s" arguments for a view. */
+#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
+
+/* Read-only after init. Invariant: names are canonical, NUL-terminated and
+ * unique; factors in [0, 1]. */
+struct ctx {
+  char env_name[ENV_MAX][ENV_NAME_MAX];
+  float env_factor[ENV_MAX];
+  size_t n_env;
+  float unknown_factor;
+  float reversible_factor;
+};
+
+static const char *const allowed_keys[] = {
+    "enabled",           "weight", "threshold", "half_life_s", "environments",
+    "reversible_factor", NULL};
+
+static void set_env(struct ctx *c, sr_str name, float factor) {
+  name = sr_env_canonical(name);
+  for (size_t i = 0; i < c->n_env; i++) {
+    if (sr_env_eq(sr_str_from(c->env_name[i]), name)) {
+      c->env_factor[i] = factor;
+      return;
+    }
+  }
+  assert(c->n_env < ENV_MAX); /* init checks the bound first */
+  sr_str_copy(c->env_name[c->n_env], ENV_NAME_MAX, name);
+  c->env_factor[c->n_env++] = factor;
+}
+
+static void *destructive_init(const struct sr_conf_node *section, char *err,
+                              size_t errlen) {
+  struct ctx *c = calloc(1, sizeof(*c));
+  if (!c) {
+    snprintf(err, errlen, "destructive: out of memory");
+    return NULL;
+  }
+  c->unknown_factor = 0.8f;
+  set_env(c, SR_STR_LIT("production"), 1.0f);
+  set_env(c, SR_STR_LIT("staging"), 0.6f);
+  set_env(c, SR_STR_LIT("development"), 0.4f);
+  set_env(c, SR_STR_LIT("test"), 0.4f);
+  set_env(c, SR_STR_LIT("local"), 0.3f);
+
+  if (sr_conf_check_keys(section, allowed_keys, err, errlen) != 0) goto fail;
+  double rev;
+  if (sr_conf_get_double(section, "reversible_factor", 0.8, 0.0, 1.0, &rev, err,
+                         errlen) != 0)
+    goto fail;
+  c->reversible_factor = (float)rev;
+
+  const struct sr_conf_node *envs = sr_conf_get(section, "environments");
+  const char *text = sr_conf_scalar(envs);
+  bool null = text && (!text[0] || strcmp(text, "~") == 0 ||
+                       strcasecmp(text, "null") == 0);
+  if (envs && !null) {
+    if (sr_conf_kind(envs) != SR_CONF_MAP) {
+      sr_conf_error(envs, err, errlen,
+                    "expected a map of environment name to factor, e.g. "
+                    "{production: 1.0, staging: 0.6}");
+      goto fail;
+    }
+    for (size_t i = 0; i < sr_conf_len(envs); i++) {
+      const char *key = sr_conf_key_at(envs, i);
+      double f;
+      if (sr_conf_get_double(envs, key, 0.0, 0.0, 1.0, &f, err, errlen) != 0)
+        goto fail;
+      sr_str name = sr_env_canonical(sr_str_from(key));
+      if (name.n == 0 || name.n >= ENV_NAME_MAX) {
+        sr_conf_error(sr_conf_at(envs, i), err, errlen,
+                      "environment name must be 1 to %d characters",
+                      ENV_NAME_MAX - 1);
+        goto fail;
+      }
+      if (sr_str_eq_nocase(name, "unknown")) {
+        c->unknown_factor = (float)f;
+        continue;
+      }
+      bool have = false;
+      for (size_t j = 0; j < c->n_env; j++)
+        have = have || sr_env_eq(sr_str_from(c->env_name[j]), name);
+      if (!have && c->n_env == ENV_MAX) {
+        sr_conf_error(sr_conf_at(envs, i), err, errlen,
+                      "too many environments (at most %d)", ENV_MAX);
+        goto fail;
+      }
+      set_env(c, name, (float)f);
+    }
+  }
+  return c;
+fail:
+  free(c);
+  return NULL;
+}
+
+static float env_factor(const struct ctx *c, sr_str env) {
+  if (env.n == 0) return c->unknown_factor;
+  for (size_t i = 0; i < c->n_env; i++) {
+    if (sr_env_eq(sr_str_from(c->env_name[i]), env)) return c->env_factor[i];
+  }
+  return c->unknown_factor;
+}
+
+static float destructive_score(const void *ctx, void *thread_scratch,
+                               const struct sr_detect_input *in,
+                               void *session_scratch, char *reason,
+                               size_t reasonlen) {
+  (void)thread_scratch;
+  (void)session_scratch;
+  const struct ctx *c = ctx;
+  const struct sr_event *ev = in->ev;
+  const struct sr_op *op = in->op;
+  if (ev->type != SR_EV_TOOL_CALL || ev->phase == SR_PHASE_FAILED) return 0;
+  if (!(op->destructive > 0)) return 0;
+
+  sr_str env = sr_env_canonical(op->environment);
+  float score = op->destructive * env_factor(c, env) *
+                (op->irreversible ? 1.0f : c->reversible_factor);
+  if (score > 1) score = 1;
+  if (!(score > 0)) return 0;
+
+  /* The rule names the operation; the matched text only stands in for it
+   * when the catalogue gave no rule name (it is the operation itself, not
+   * the surrounding arguments). */
+  char label[72];
+  if (op->rule)
+    snprintf(label, sizeof(label), "%s", op->rule);
+  else
+    snprintf(label, sizeof(label), "'%.*s'", SV(op->matched, 40));
+
+  const char *kind = op->resource ? op->resource : "";
+  const char *sep = op->resource ? " " : "";
+  char what[72];
+  if (op->verb == SR_VERB_DELETE)
+    snprintf(what, sizeof(what), "%s%sdeletion", kind, sep);
+  else
+    snprintf(what, sizeof(what), "destructive %s%soperation", kind, sep);
+
+  char where[112];
+  if (op->target_id.n && env.n)
+    snprintf(where, sizeof(where), "on %.*s target %.*s", SV(env, 32),
+             SV(op->target_id, 64));
+  else if (op->target_id.n)
+    snprintf(where, sizeof(where), "on target %.*s in an unknown environment",
+             SV(op->target_id, 64));
+  else if (env.n)
+    snprintf(where, sizeof(where), "on %.*s", SV(env, 32));
+  else
+    snprintf(where, sizeof(where), "in an unknown environment");
+
+  snprintf(reason, reasonlen, "%s %s (%s) %s",
+           op->irreversible ? "irreversible" : "reversible", what, label,
+           where);
+  return score;
+}
+
+static void destructive_destroy(void *ctx) {
+  free(ctx);
+}
+
+const struct sr_detector sr_detector_destructive = {
+    .version = SR_DETECTOR_VERSION,
+    .name = "destructive",
+    .description =
+        "irreversible operations (deletions, DROP, rm -rf, force "
+        "push, destroy), weighted by environment and reversibility",
+    .session_size = 0,
+    .init = destructive_init,
+    .score = destructive_score,
+    .destroy = destructive_destroy,
+};

@@ -1,0 +1,270 @@
+/*
+ * The detector registry: one static table of every detector, built once at
+ * setup into a read-only set, and the per-event run.
+ *
+ * The table's order is the dimension numbering used by state, commands and
+ * the query API, so new detectors are appended, never inserted. Each
+ * dimension's aggregation settings (enabled, weight, threshold, half-life)
+ * live next to the detector's own keys under `detectors.<name>`; the
+ * registry reads the common ones and hands the whole section to the
+ * detector's init, which checks that nothing else is misspelt.
+ *
+ * Per-session scratch is one block per session (the aggregator allocates
+ * sr_detectors_session_size bytes, zeroed); each detector owns a slice at a
+ * 16-byte aligned offset, so a session is one allocation and detectors
+ * cannot see each other's memory by accident.
+ *
+ * sr_detectors_run classifies the event once (the catalogue is the costly
+ * part: one Hyperscan scan) and calls every enabled detector. The detection
+ * is large (SR_DIM_MAX reasons of SR_REASON_MAX bytes), so only the first
+ * byte of each reason is cleared, not the whole array.
+ */
+#include "detectors/registry.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+extern const struct sr_detector sr_detector_destructive;
+extern const struct sr_detector sr_detector_scope_inflation;
+extern const struct sr_detector sr_detector_credential_misuse;
+extern const struct sr_detector sr_detector_boundary;
+extern const struct sr_detector sr_detector_mode_violation;
+extern const struct sr_detector sr_detector_blast_radius;
+
+/* Dimension order: append only. */
+static const struct sr_detector *const registry_table[] = {
+    &sr_detector_destructive,       &sr_detector_scope_inflation,
+    &sr_detector_credential_misuse, &sr_detector_boundary,
+    &sr_detector_mode_violation,    &sr_detector_blast_radius,
+};
+
+_Static_assert(sizeof(registry_table) / sizeof(registry_table[0]) <= SR_DIM_MAX,
+               "more detectors than SR_DIM_MAX dimensions");
+
+#define SCRATCH_ALIGN 16
+
+/* Read-only after sr_detectors_create. Invariant: ctx[i] is what
+ * det[i]->init returned (non-NULL); offset[i] is 16-aligned and
+ * offset[i] + det[i]->session_size <= session_size. */
+struct sr_detectors {
+  size_t n;
+  const struct sr_detector *det[SR_DIM_MAX];
+  void *ctx[SR_DIM_MAX];
+  struct sr_dim_params params[SR_DIM_MAX];
+  size_t offset[SR_DIM_MAX];
+  size_t session_size;
+  struct sr_catalogue *cat;
+};
+
+/* One worker thread's scratch: the catalogue's and each detector's. */
+struct sr_detectors_thread {
+  const struct sr_detectors *d;
+  struct sr_catalogue_scratch *cat;
+  void *scratch[SR_DIM_MAX];
+};
+
+static void known_names(char *buf, size_t cap) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < SR_ARRAY_LEN(registry_table) && used < cap; i++) {
+    int k = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "",
+                     registry_table[i]->name);
+    if (k < 0) break;
+    used += (size_t)k;
+  }
+}
+
+/* `name:` with nothing after it is an empty section, not an error. */
+static bool empty_scalar(const struct sr_conf_node *n) {
+  const char *s = sr_conf_scalar(n);
+  return s &&
+         (s[0] == '\0' || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0);
+}
+
+static int read_params(const struct sr_conf_node *sec, struct sr_dim_params *p,
+                       char *err, size_t errlen) {
+  double w, t, hl;
+  if (sr_conf_get_bool(sec, "enabled", true, &p->enabled, err, errlen) != 0 ||
+      sr_conf_get_double(sec, "weight", 1.0, 0.0, 10.0, &w, err, errlen) != 0 ||
+      sr_conf_get_double(sec, "threshold", 0.3, 0.0, 1.0, &t, err, errlen) !=
+          0 ||
+      sr_conf_get_double(sec, "half_life_s", 600.0, 0.001, 1e8, &hl, err,
+                         errlen) != 0)
+    return SR_EINVAL;
+  p->weight = (float)w;
+  p->threshold = (float)t;
+  p->half_life_ms = (int64_t)(hl * 1000.0 + 0.5);
+  if (p->half_life_ms < 1) p->half_life_ms = 1;
+  return 0;
+}
+
+struct sr_detectors *sr_detectors_create(const struct sr_conf_node *root,
+                                         char *err, size_t errlen) {
+  struct sr_detectors *d = calloc(1, sizeof(*d));
+  if (!d) {
+    snprintf(err, errlen, "detectors: out of memory");
+    return NULL;
+  }
+  const struct sr_conf_node *dets = sr_conf_get(root, "detectors");
+  if (dets && empty_scalar(dets)) dets = NULL;
+  if (dets && sr_conf_kind(dets) != SR_CONF_MAP) {
+    sr_conf_error(dets, err, errlen,
+                  "expected a map of detector name to "
+                  "settings");
+    goto fail;
+  }
+  for (size_t i = 0; i < sr_conf_len(dets); i++) {
+    const char *key = sr_conf_key_at(dets, i);
+    bool known = false;
+    for (size_t j = 0; j < SR_ARRAY_LEN(registry_table); j++)
+      known = known || strcmp(key, registry_table[j]->name) == 0;
+    if (!known) {
+      char names[256];
+      known_names(names, sizeof(names));
+      sr_conf_error(sr_conf_at(dets, i), err, errlen,
+                    "unknown detector '%s' (known: %s)", key, names);
+      goto fail;
+    }
+  }
+
+  size_t off = 0;
+  for (size_t i = 0; i < SR_ARRAY_LEN(registry_table); i++) {
+    const struct sr_detector *det = registry_table[i];
+    assert(det->version >= 1 && det->name && det->init && det->score &&
+           det->destroy);
+    const struct sr_conf_node *sec = sr_conf_get(dets, det->name);
+    if (sec && empty_scalar(sec)) sec = NULL;
+    if (sec && sr_conf_kind(sec) != SR_CONF_MAP) {
+      sr_conf_error(sec, err, errlen,
+                    "expected a map (enabled, weight, threshold, "
+                    "half_life_s and the detector's own keys)");
+      goto fail;
+    }
+    if (read_params(sec, &d->params[i], err, errlen) != 0) goto fail;
+    if (err && errlen) err[0] = '\0';
+    d->ctx[i] = det->init(sec, err, errlen);
+    if (!d->ctx[i]) {
+      if (err && errlen && !err[0])
+        snprintf(err, errlen, "detectors.%s: initialisation failed", det->name);
+      goto fail;
+    }
+    d->det[i] = det;
+    d->n = i + 1;
+    off = (off + SCRATCH_ALIGN - 1) & ~(size_t)(SCRATCH_ALIGN - 1);
+    d->offset[i] = off;
+    off += det->session_size;
+  }
+  d->session_size = off;
+
+  d->cat = sr_catalogue_create(root, err, errlen);
+  if (!d->cat) goto fail;
+  return d;
+fail:
+  sr_detectors_destroy(d);
+  return NULL;
+}
+
+void sr_detectors_destroy(struct sr_detectors *d) {
+  if (!d) return;
+  sr_catalogue_destroy(d->cat);
+  for (size_t i = d->n; i > 0; i--) d->det[i - 1]->destroy(d->ctx[i - 1]);
+  free(d);
+}
+
+size_t sr_detectors_count(const struct sr_detectors *d) {
+  return d->n;
+}
+
+const char *sr_detectors_name(const struct sr_detectors *d, size_t dim) {
+  assert(dim < d->n);
+  return d->det[dim]->name;
+}
+
+int sr_detectors_find(const struct sr_detectors *d, const char *name) {
+  for (size_t i = 0; i < d->n; i++)
+    if (strcmp(d->det[i]->name, name) == 0) return (int)i;
+  return -1;
+}
+
+const struct sr_dim_params *sr_detectors_params(const struct sr_detectors *d,
+                                                size_t dim) {
+  assert(dim < d->n);
+  return &d->params[dim];
+}
+
+size_t sr_detectors_session_size(const struct sr_detectors *d) {
+  return d->session_size;
+}
+
+const struct sr_catalogue *sr_detectors_catalogue(
+    const struct sr_detectors *d) {
+  return d->cat;
+}
+
+struct sr_detectors_thread *sr_detectors_thread_create(
+    const struct sr_detectors *d) {
+  struct sr_detectors_thread *t = calloc(1, sizeof(*t));
+  if (!t) return NULL;
+  t->d = d;
+  t->cat = sr_catalogue_scratch_create(d->cat);
+  if (!t->cat) goto fail;
+  for (size_t i = 0; i < d->n; i++) {
+    /* A NULL scratch from thread_create means the detector needs none. */
+    if (d->det[i]->thread_create)
+      t->scratch[i] = d->det[i]->thread_create(d->ctx[i]);
+  }
+  return t;
+fail:
+  sr_detectors_thread_destroy(t);
+  return NULL;
+}
+
+void sr_detectors_thread_destroy(struct sr_detectors_thread *t) {
+  if (!t) return;
+  const struct sr_detectors *d = t->d;
+  for (size_t i = d->n; i > 0; i--) {
+    const struct sr_detector *det = d->det[i - 1];
+    if (t->scratch[i - 1] && det->thread_destroy)
+      det->thread_destroy(t->scratch[i - 1]);
+  }
+  sr_catalogue_scratch_destroy(t->cat);
+  free(t);
+}
+
+void sr_detectors_run(const struct sr_detectors *d,
+                      struct sr_detectors_thread *t, const struct sr_event *ev,
+                      const struct sr_session_info *session,
+                      void *session_scratch, struct sr_detection *out) {
+  /* A session with no session_start yet: nothing declared. */
+  static const struct sr_session_info undeclared;
+  assert(t && t->d == d && ev && out);
+  assert(session_scratch || d->session_size == 0);
+
+  for (size_t i = 0; i < SR_DIM_MAX; i++) {
+    out->score[i] = 0;
+    out->reason[i][0] = '\0';
+  }
+  sr_catalogue_classify(d->cat, t->cat, ev, &out->op);
+
+  const struct sr_detect_input in = {
+      .ev = ev, .op = &out->op, .session = session ? session : &undeclared};
+  for (size_t i = 0; i < d->n; i++) {
+    if (!d->params[i].enabled) continue;
+    const struct sr_detector *det = d->det[i];
+    void *ss =
+        det->session_size ? (char *)session_scratch + d->offset[i] : NULL;
+    char *reason = out->reason[i];
+    float s =
+        det->score(d->ctx[i], t->scratch[i], &in, ss, reason, SR_REASON_MAX);
+    reason[SR_REASON_MAX - 1] = '\0';
+    if (!(s > 0)) { /* NaN too */
+      out->score[i] = 0;
+      reason[0] = '\0';
+      continue;
+    }
+    out->score[i] = s > 1 ? 1 : s;
+    if (!reason[0]) snprintf(reason, SR_REASON_MAX, "%s", det->name);
+  }
+}

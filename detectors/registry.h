@@ -1,0 +1,71 @@
+/*
+ * The detector registry: the table of every detector, their common settings
+ * (enabled, weight, threshold, half-life) from the `detectors` section of the
+ * configuration, and the per-event run of classification + every enabled
+ * detector.
+ *
+ * Dimensions are numbered by their place in the registry table; that order
+ * is stable and is the order of dimensions in commands and state.
+ *
+ * @locality the set is built at setup and read-only afterwards; each worker
+ * thread owns one sr_detectors_thread.
+ */
+#ifndef SR_REGISTRY_H
+#define SR_REGISTRY_H
+
+#include "detectors/catalogue.h"
+#include "detectors/detector.h"
+
+#define SR_DIM_MAX 24
+
+/* Aggregation settings of one dimension. */
+struct sr_dim_params {
+  bool enabled;
+  float weight;        /* w_d in R = prod(1 + w_d * s_d) - 1, default 1 */
+  float threshold;     /* elevated when the decayed score >= threshold */
+  int64_t half_life_ms;/* event-time half-life of the score */
+};
+
+struct sr_detectors;
+struct sr_detectors_thread;
+
+/* One event's detection: classification + a score and reason per dimension
+ * (reason[i] is "" when score[i] is 0). */
+struct sr_detection {
+  struct sr_op op;
+  float score[SR_DIM_MAX];
+  char reason[SR_DIM_MAX][SR_REASON_MAX];
+};
+
+/* Builds every detector and the catalogue from the config root (may be NULL
+ * for defaults): `detectors.<name>` sections, `catalogue`, `credentials`,
+ * `resources`. Unknown detector names are an error naming key and line. */
+struct sr_detectors *sr_detectors_create(const struct sr_conf_node *root,
+                                         char *err, size_t errlen);
+void sr_detectors_destroy(struct sr_detectors *d);
+
+size_t sr_detectors_count(const struct sr_detectors *d);
+const char *sr_detectors_name(const struct sr_detectors *d, size_t dim);
+/* Index of a dimension by name, or -1. */
+int sr_detectors_find(const struct sr_detectors *d, const char *name);
+const struct sr_dim_params *sr_detectors_params(const struct sr_detectors *d,
+                                                size_t dim);
+/* Bytes of per-session scratch of all detectors together. */
+size_t sr_detectors_session_size(const struct sr_detectors *d);
+const struct sr_catalogue *sr_detectors_catalogue(const struct sr_detectors *d);
+
+struct sr_detectors_thread *sr_detectors_thread_create(
+    const struct sr_detectors *d);
+void sr_detectors_thread_destroy(struct sr_detectors_thread *t);
+
+/*
+ * Classifies the event and runs every enabled detector on it.
+ * `session_scratch` is the session's block of sr_detectors_session_size bytes.
+ * @locality worker thread; no allocation.
+ */
+void sr_detectors_run(const struct sr_detectors *d,
+                      struct sr_detectors_thread *t, const struct sr_event *ev,
+                      const struct sr_session_info *session,
+                      void *session_scratch, struct sr_detection *out);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * scope_inflation: how much more a credential can do than the call needs.
+ *
+ * A token that can do everything turns any mistake into the worst mistake;
+ * PocketOS's CLI token could delete production volumes although it was made
+ * to manage custom domains. The measure is a ratio of surfaces, on a log
+ * scale because privilege spans orders of magnitude:
+ *
+ *   breadth(scope) = resource breadth x action breadth
+ *     resource: a named one 1, "*" (any) 100
+ *     action:   read/list/get/view 3, write/create/update/delete/... 10
+ *               (and any unknown action word: assume it mutates),
+ *               "*"/admin/owner/full/all/manage 100; a bare resource ("repo")
+ *               means all actions on it.
+ *     "*", "admin", "owner", "root", "full", "all" alone: everything, 10^4.
+ *     So "*:*" 10^4, "volume:*" 10^2, "volume:delete" 10, "volume:read" 3,
+ *     "*:read" 300; GitHub-style "read:org" (action first) is understood.
+ *   privilege = sum of breadth over the credential's scopes
+ *   need      = breadth(op->needed_scope), or by verb when the catalogue
+ *               did not say (read 3, anything else 10)
+ *   score     = clamp(log10(privilege / need) / max_orders, 0, 1)
+ *
+ * max_orders (default 3, configurable) is the number of orders of magnitude
+ * that scores 1: one order (a resource-wide token for one write) gives 0.33,
+ * '*' for a volume deletion (10^4 / 10) gives 1, a token scoped exactly to
+ * the operation gives 0. Need is measured in the same unit as privilege so
+ * an exact fit is ratio 1 whatever the verb.
+ *
+ * A read with an over-broad credential is latent risk, not damage about to
+ * happen (every CI job reads with a wide token): its score is multiplied by
+ * read_factor (default 0.25, below the default threshold), so it shows in
+ * the session without stacking on its own.
+ *
+ * Only tool calls that use a credential with known scopes are scored. When
+ * no scope covers what the call needs, the reason says so; scoring that is
+ * credential_misuse's business, not this dimension's.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "detectors/detector.h"
+
+#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
+
+#define BREADTH_ALL 10000.0
+#define RES_ANY 100.0
+#define ACT_ALL 100.0
+#define ACT_WRITE 10.0
+#define ACT_READ 3.0
+
+struct ctx {
+  double max_orders;
+  double read_factor; /* reads are latent risk: scaled down */
+};
+
+static const char *const allowed_keys[] = {
+    "enabled",    "weight",      "threshold", "half_life_s",
+    "max_orders", "read_factor", NULL};
+
+enum act_class { ACT_C_UNKNOWN, ACT_C_READ, ACT_C_WRITE, ACT_C_ALL };
+
+/* A scope split into its resource and action parts; either may be empty. */
+struct scope {
+  sr_str res;
+  sr_str act;
+  bool all; /* the whole account: "*", "admin", ... */
+};
+
+static const char *const all_words[] = {"*",    "admin", "owner",    "root",
+                                        "full", "all",   "superuser"};
+static const char *const act_all_words[] = {"*",    "admin",     "owner",
+                                            "full", "all",       "manage",
+                                            "rw",   "readwrite", "read_write"};
+static const char *const act_read_words[] = {
+    "read", "list", "get", "view", "readonly", "read_only", "describe", "r"};
+static const char *const act_write_words[] = {
+    "write",  "create", "update", "edit", "delete", "destroy",
+    "deploy", "modify", "put",    "post", "push",   "execute",
+    "exec",   "run",    "remove", "w"};
+
+static bool in_words(sr_str s, const char *const *words, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (sr_str_eq_nocase(s, words[i])) return true;
+  return false;
+}
+
+static enum act_class act_class(sr_str a) {
+  if (in_words(a, act_all_words, SR_ARRAY_LEN(act_all_words))) return ACT_C_ALL;
+  if (in_words(a, act_read_words, SR_ARRAY_LEN(act_read_words)))
+    return ACT_C_READ;
+  if (in_words(a, act_write_words, SR_ARRAY_LEN(act_write_words)))
+    return ACT_C_WRITE;
+  return ACT_C_UNKNOWN;
+}
+
+static sr_str trim(sr_str s) {
+  while (s.n && (s.p[0] == ' ' || s.p[0] == '\t')) s.p++, s.n--;
+  while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t')) s.n--;
+  return s;
+}
+
+static struct scope parse_scope(sr_str s) {
+  struct scope sc = {SR_STR_NULL, SR_STR_NULL, false};
+  s = trim(s);
+  if (in_words(s, all_words, SR_ARRAY_LEN(all_words))) {
+    sc.all = true;
+    return sc;
+  }
+  const char *colon = s.n ? memchr(s.p, ':', s.n) : NULL;
+  if (!colon) {
+    /* A bare action word ("write") applies to every resource; a bare
+     * resource ("repo") to every action. */
+    if (act_class(s) != ACT_C_UNKNOWN)
+      sc.act = s;
+    else
+      sc.res = s;
+    return sc;
+  }
+  sr_str a = trim((sr_str){s.p, (size_t)(colon - s.p)});
+  sr_str b = trim((sr_str){colon + 1, s.n - (size_t)(colon - s.p) - 1});
+  if (act_class(a) != ACT_C_UNKNOWN && act_class(b) == ACT_C_UNKNOWN &&
+      !sr_str_eq_cstr(a, "*")) {
+    sc.act = a; /* GitHub order: "read:org" */
+    sc.res = b;
+  } else {
+    sc.res = a;
+    sc.act = b;
+  }
+  if (sr_str_eq_cstr(sc.res, "*") && act_class(sc.act) == ACT_C_ALL)
+    sc.all = true;
+  return sc;
+}
+
+static double breadth(struct scope sc) {
+  if (sc.all) return BREADTH_ALL;
+  double r = (sc.res.n == 0 || sr_str_eq_cstr(sc.res, "*")) ? RES_ANY : 1.0;
+  double a;
+  if (sc.act.n == 0) {
+    a = ACT_ALL;
+  } else {
+    switch (act_class(sc.act)) {
+      case ACT_C_ALL:
+        a = ACT_ALL;
+        break;
+      case ACT_C_READ:
+        a = ACT_READ;
+        break;
+      default:
+        a = ACT_WRITE;
+        break;
+    }
+  }
+  return r * a;
+}
+
+/* "volumes" and "volume" name the same kind. */
+static bool same_resource(sr_str a, sr_str b) {
+  if (a.n > 3 && (a.p[a.n - 1] == 's' || a.p[a.n - 1] == 'S')) a.n--;
+  if (b.n > 3 && (b.p[b.n - 1] == 's' || b.p[b.n - 1] == 'S')) b.n--;
+  if (a.n != b.n) return false;
+  char buf[128];
+  if (b.n >= sizeof(buf)) return false;
+  sr_str_copy(buf, sizeof(buf), b);
+  return sr_str_eq_nocase(a, buf);
+}
+
+/* Does scope s grant the needed scope n? */
+static bool covers(struct scope s, struct scope n) {
+  if (s.all) return true;
+  bool res_ok = s.res.n == 0 || sr_str_eq_cstr(s.res, "*") ||
+                (n.res.n && same_resource(s.res, n.res));
+  if (!res_ok) return false;
+  if (s.act.n == 0) return true;
+  enum act_class sc = act_class(s.act), nc = act_class(n.act);
+  if (sc == ACT_C_ALL) return true;
+  char buf[64];
+  if (n.act.n && n.act.n < sizeof(buf)) {
+    sr_str_copy(buf, sizeof(buf), n.act);
+    if (sr_str_eq_nocase(s.act, buf)) return true;
+  }
+  /* The generic words grant their whole class. */
+  if (sr_str_eq_nocase(s.act, "write") && nc == ACT_C_WRITE) return true;
+  if (sr_str_eq_nocase(s.act, "read") && nc == ACT_C_READ) return true;
+  return false;
+}
+
+static void *scope_init(const struct sr_conf_node *section, char *err,
+                        size_t errlen) {
+  if (sr_conf_check_keys(section, allowed_keys, err, errlen) != 0) return NULL;
+  double orders, read_factor;
+  if (sr_conf_get_double(section, "max_orders", 3.0, 0.5, 8.0, &orders, err,
+                         errlen) != 0 ||
+      sr_conf_get_double(section, "read_factor", 0.25, 0.0, 1.0, &read_factor,
+                         err, errlen) != 0)
+    return NULL;
+  struct ctx *c = calloc(1, sizeof(*c));
+  if (!c) {
+    snprintf(err, errlen, "scope_inflation: out of memory");
+    return NULL;
+  }
+  c->max_orders = orders;
+  c->read_factor = read_factor;
+  return c;
+}
+
+static void magnitude(char *buf, size_t len, double v) {
+  if (v < 100)
+    snprintf(buf, len, "~%.0f", v);
+  else
+    snprintf(buf, len, "~10^%.0f", floor(log10(v) + 0.5));
+}
+
+static float scope_score(const void *ctx, void *thread_scratch,
+                         const struct sr_detect_input *in,
+                         void *session_scratch, char *reason,
+                         size_t reasonlen) {
+  (void)thread_scratch;
+  (void)session_scratch;
+  const struct ctx *c = ctx;
+  const struct sr_op *op = in->op;
+  const struct sr_credential *cr = &op->credential;
+  if (in->ev->type != SR_EV_TOOL_CALL) return 0;
+  if (cr->id.n == 0 || !cr->known || cr->n_scopes == 0) return 0;
+
+  double priv = 0, widest = -1;
+  size_t widest_i = 0;
+  for (uint32_t i = 0; i < cr->n_scopes; i++) {
+    double b = breadth(parse_scope(cr->scopes[i]));
+    priv += b;
+    if (b > widest) widest = b, widest_i = i;
+  }
+  struct scope need_sc = {SR_STR_NULL, SR_STR_NULL, false};
+  double need;
+  if (op->needed_scope && op->needed_scope[0]) {
+    need_sc = parse_scope(sr_str_from(op->needed_scope));
+    need = breadth(need_sc);
+  } else {
+    need = op->verb == SR_VERB_READ ? ACT_READ : ACT_WRITE;
+  }
+  if (need < 1) need = 1;
+  double orders = log10(priv / need);
+  float score = (float)(orders / c->max_orders);
+  if (score > 1) score = 1;
+  if (!(score > 0)) return 0;
+  bool read = op->verb == SR_VERB_READ;
+  if (read) score *= (float)c->read_factor;
+
+  bool covered = !(op->needed_scope && op->needed_scope[0]);
+  for (uint32_t i = 0; !covered && i < cr->n_scopes; i++)
+    covered = covers(parse_scope(cr->scopes[i]), need_sc);
+
+  char others[24] = "";
+  if (cr->n_scopes > 1)
+    snprintf(others, sizeof(others), " and %u more", cr->n_scopes - 1);
+  char privs[16], needs[16], ord[16];
+  magnitude(privs, sizeof(privs), priv);
+  magnitude(needs, sizeof(needs), need);
+  double r = floor(orders + 0.5);
+  if (fabs(orders - r) < 0.05)
+    snprintf(ord, sizeof(ord), "%.0f", r);
+  else
+    snprintf(ord, sizeof(ord), "%.1f", orders);
+  char needing[96];
+  if (op->needed_scope && op->needed_scope[0])
+    snprintf(needing, sizeof(needing), "an operation needing %.48s (%s)",
+             op->needed_scope, needs);
+  else
+    snprintf(needing, sizeof(needing), "a %s operation (%s)",
+             op->verb == SR_VERB_READ ? "read" : "write", needs);
+  snprintf(reason, reasonlen,
+           "credential %.*s carries '%.*s'%s (%s operations) for %s: %s "
+           "order%s of magnitude%s",
+           SV(cr->id, 40), SV(cr->scopes[widest_i], 32), others, privs, needing,
+           ord, sr_str_eq_cstr(sr_str_from(ord), "1") ? "" : "s",
+           covered ? "" : "; none of its scopes grants it");
+  if (read) {
+    size_t n = strlen(reason);
+    snprintf(reason + n, reasonlen - n, " (a read: latent risk)");
+  }
+  return score;
+}
+
+static void scope_destroy(void *ctx) {
+  free(ctx);
+}
+
+const struct sr_detector sr_detector_scope_inflation = {
+    .version = SR_DETECTOR_VERSION,
+    .name = "scope_inflation",
+    .description =
+        "privilege the credential carries vs privilege the "
+        "operation needs, in orders of magnitude",
+    .session_size = 0,
+    .init = scope_init,
+    .score = scope_score,
+    .destroy = scope_destroy,
+};

@@ -1,0 +1,53 @@
+/*
+ * Canonical environment names: the aliases detectors rely on to compare a
+ * call's environment with a declaration or a credential.
+ */
+#include <check.h>
+
+#include "detectors/env.h"
+
+static bool canon_is(const char *in, const char *want) {
+  return sr_str_eq_cstr(sr_env_canonical(sr_str_from(in)), want);
+}
+
+START_TEST(aliases_map_to_one_spelling) {
+  ck_assert(canon_is("prod", "production"));
+  ck_assert(canon_is("PRD", "production"));
+  ck_assert(canon_is(" Production ", "production"));
+  ck_assert(canon_is("live", "production"));
+  ck_assert(canon_is("stg", "staging"));
+  ck_assert(canon_is("pre-prod", "staging"));
+  ck_assert(canon_is("dev", "development"));
+  ck_assert(canon_is("QA", "test"));
+  ck_assert(canon_is("localhost", "local"));
+}
+END_TEST
+
+START_TEST(other_names_kept_and_compared_without_case) {
+  ck_assert(canon_is("eu-canary", "eu-canary"));
+  ck_assert(canon_is("  eu-canary\t", "eu-canary"));
+  ck_assert(sr_str_empty(sr_env_canonical(SR_STR_LIT("   "))));
+  ck_assert(sr_str_empty(sr_env_canonical(SR_STR_NULL)));
+  ck_assert(sr_env_eq(SR_STR_LIT("EU-Canary"), SR_STR_LIT("eu-canary")));
+  ck_assert(sr_env_eq(SR_STR_LIT("prod"), SR_STR_LIT("Production")));
+  ck_assert(!sr_env_eq(SR_STR_LIT("prod"), SR_STR_LIT("staging")));
+  ck_assert(!sr_env_eq(SR_STR_LIT("production-eu"), SR_STR_LIT("prod")));
+  ck_assert(sr_env_is_production(SR_STR_LIT("prd")));
+  ck_assert(!sr_env_is_production(SR_STR_LIT("preprod")));
+  ck_assert(!sr_env_is_production(SR_STR_NULL));
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("env");
+  TCase *tc = tcase_create("canonical");
+  tcase_add_test(tc, aliases_map_to_one_spelling);
+  tcase_add_test(tc, other_names_kept_and_compared_without_case);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed != 0;
+}

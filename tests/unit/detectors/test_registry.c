@@ -1,0 +1,360 @@
+/*
+ * The registry: the table, common settings per dimension from YAML, errors
+ * that name the key and line, and the per-event run (enabled detectors
+ * only, per-session scratch kept apart). Runs on the real catalogue.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detectors/registry.h"
+
+static const char *const order[] = {"destructive",       "scope_inflation",
+                                    "credential_misuse", "boundary",
+                                    "mode_violation",    "blast_radius"};
+
+static struct sr_conf *conf;
+
+/* The default set, built once per test case in the parent process (an
+ * unchecked fixture): building the catalogue compiles Hyperscan databases,
+ * which takes seconds. Forked tests inherit it read-only. */
+static struct sr_detectors *defaults;
+
+static void defaults_setup(void) {
+  char err[512];
+  defaults = sr_detectors_create(NULL, err, sizeof(err));
+  if (!defaults) {
+    fprintf(stderr, "sr_detectors_create: %s\n", err);
+    abort();
+  }
+}
+
+static void defaults_teardown(void) {
+  sr_detectors_destroy(defaults);
+  defaults = NULL;
+}
+
+static struct sr_detectors *from_yaml(const char *yaml, char *err,
+                                      size_t errlen) {
+  conf = sr_conf_load_string(yaml, "stackrisk.yaml", err, errlen);
+  ck_assert_msg(conf, "yaml: %s", err);
+  return sr_detectors_create(sr_conf_root(conf), err, errlen);
+}
+
+static void teardown(void) {
+  sr_conf_destroy(conf);
+  conf = NULL;
+}
+
+static void staging_session(struct sr_session_info *s) {
+  memset(s, 0, sizeof(*s));
+  s->started = true;
+  s->mode = SR_MODE_DEFAULT;
+  snprintf(s->environment, sizeof(s->environment), "staging");
+}
+
+/* A tool call on production; the harness says which environment. */
+static void production_call(struct sr_event *ev) {
+  memset(ev, 0, sizeof(*ev));
+  ev->type = SR_EV_TOOL_CALL;
+  ev->phase = SR_PHASE_REQUESTED;
+  ev->session_id = SR_STR_LIT("s1");
+  ev->event_id = SR_STR_LIT("e1");
+  ev->ts_ms = 1700000000000;
+  ev->tool = SR_STR_LIT("railway.serviceList");
+  ev->arguments = SR_STR_LIT("{}");
+  ev->environment = SR_STR_LIT("production");
+  ev->partition = -1;
+  ev->offset = -1;
+}
+
+START_TEST(defaults_without_config) {
+  const struct sr_detectors *d = defaults;
+  ck_assert_uint_eq(sr_detectors_count(d), SR_ARRAY_LEN(order));
+  for (size_t i = 0; i < SR_ARRAY_LEN(order); i++) {
+    ck_assert_str_eq(sr_detectors_name(d, i), order[i]);
+    ck_assert_int_eq(sr_detectors_find(d, order[i]), (int)i);
+    const struct sr_dim_params *p = sr_detectors_params(d, i);
+    ck_assert(p->enabled);
+    ck_assert_float_eq_tol(p->weight, 1.0f, 1e-6);
+    ck_assert_float_eq_tol(p->threshold, 0.3f, 1e-6);
+    ck_assert_int_eq(p->half_life_ms, 600000);
+  }
+  ck_assert_int_eq(sr_detectors_find(d, "loop"), -1);
+  ck_assert_ptr_nonnull(sr_detectors_catalogue(d));
+  /* credential_misuse remembers found credentials per session. */
+  ck_assert_uint_gt(sr_detectors_session_size(d), 0);
+  sr_detectors_destroy(NULL);
+}
+END_TEST
+
+START_TEST(params_from_yaml) {
+  char err[512];
+  struct sr_detectors *d = from_yaml(
+      "detectors:\n"
+      "  destructive:\n"
+      "    weight: 2.5\n"
+      "    threshold: 0.5\n"
+      "    half_life_s: 30\n"
+      "    environments: {staging: 0.7}\n"
+      "  boundary:\n"
+      "    enabled: false\n"
+      "  blast_radius:\n"
+      "    half_life_s: 0.25\n"
+      "  mode_violation:\n",
+      err, sizeof(err));
+  ck_assert_msg(d, "%s", err);
+  const struct sr_dim_params *p = sr_detectors_params(d, 0);
+  ck_assert(p->enabled);
+  ck_assert_float_eq_tol(p->weight, 2.5f, 1e-6);
+  ck_assert_float_eq_tol(p->threshold, 0.5f, 1e-6);
+  ck_assert_int_eq(p->half_life_ms, 30000);
+  p = sr_detectors_params(d, (size_t)sr_detectors_find(d, "boundary"));
+  ck_assert(!p->enabled);
+  ck_assert_float_eq_tol(p->weight, 1.0f, 1e-6);
+  p = sr_detectors_params(d, (size_t)sr_detectors_find(d, "blast_radius"));
+  ck_assert_int_eq(p->half_life_ms, 250);
+  p = sr_detectors_params(d, (size_t)sr_detectors_find(d, "mode_violation"));
+  ck_assert(p->enabled);
+  sr_detectors_destroy(d);
+}
+END_TEST
+
+START_TEST(unknown_detector_names_key_line_and_known_ones) {
+  char err[512];
+  struct sr_detectors *d = from_yaml(
+      "detectors:\n"
+      "  destructive:\n"
+      "    weight: 2\n"
+      "  scope_inflaton:\n"
+      "    weight: 1\n",
+      err, sizeof(err));
+  ck_assert_ptr_null(d);
+  ck_assert_msg(strstr(err, "stackrisk.yaml:4") &&
+                    strstr(err, "scope_inflaton") &&
+                    strstr(err,
+                           "destructive, scope_inflation, "
+                           "credential_misuse, boundary, "
+                           "mode_violation, blast_radius"),
+                "%s", err);
+}
+END_TEST
+
+START_TEST(bad_common_and_detector_settings_name_the_line) {
+  char err[512];
+  ck_assert_ptr_null(
+      from_yaml("detectors:\n"
+                "  boundary:\n"
+                "    weight: 11\n",
+                err, sizeof(err)));
+  ck_assert_msg(strstr(err, "stackrisk.yaml:3") && strstr(err, "weight"), "%s",
+                err);
+  teardown();
+  ck_assert_ptr_null(
+      from_yaml("detectors:\n"
+                "  boundary:\n"
+                "    half_life_s: 0\n",
+                err, sizeof(err)));
+  ck_assert_msg(strstr(err, "stackrisk.yaml:3") && strstr(err, "half_life_s"),
+                "%s", err);
+  teardown();
+  ck_assert_ptr_null(
+      from_yaml("detectors:\n"
+                "  mode_violation:\n"
+                "    threshold: 0.2\n"
+                "    enabeld: false\n",
+                err, sizeof(err)));
+  ck_assert_msg(strstr(err, "stackrisk.yaml:4") && strstr(err, "enabeld"), "%s",
+                err);
+  teardown();
+  ck_assert_ptr_null(
+      from_yaml("detectors:\n"
+                "  destructive: on\n",
+                err, sizeof(err)));
+  ck_assert_msg(strstr(err, "stackrisk.yaml:2") && strstr(err, "destructive"),
+                "%s", err);
+  teardown();
+  ck_assert_ptr_null(from_yaml("detectors: [destructive]\n", err, sizeof(err)));
+  ck_assert_msg(strstr(err, "stackrisk.yaml:1") && strstr(err, "detectors"),
+                "%s", err);
+}
+END_TEST
+
+START_TEST(disabled_detector_scores_zero) {
+  char err[512];
+  const struct sr_detectors *on = defaults;
+  struct sr_detectors *off = from_yaml(
+      "detectors:\n  boundary:\n    enabled: false\n", err, sizeof(err));
+  ck_assert_msg(off, "%s", err);
+  struct sr_session_info session;
+  staging_session(&session);
+  struct sr_event ev;
+  production_call(&ev);
+  struct sr_detection *det = malloc(sizeof(*det));
+  ck_assert_ptr_nonnull(det);
+  int b = sr_detectors_find(on, "boundary");
+
+  struct sr_detectors_thread *t = sr_detectors_thread_create(on);
+  void *scratch = calloc(1, sr_detectors_session_size(on));
+  memset(det, 0x5a, sizeof(*det)); /* stale garbage from a previous event */
+  sr_detectors_run(on, t, &ev, &session, scratch, det);
+  ck_assert_float_eq_tol(det->score[b], 0.9f, 1e-6);
+  ck_assert_msg(strstr(det->reason[b], "production"), "%s", det->reason[b]);
+  for (size_t i = 0; i < SR_DIM_MAX; i++) {
+    ck_assert(det->score[i] >= 0 && det->score[i] <= 1);
+    if (det->score[i] == 0) ck_assert_str_eq(det->reason[i], "");
+  }
+  /* Staging is inside: the same detection object is cleared. */
+  ev.environment = SR_STR_LIT("staging");
+  sr_detectors_run(on, t, &ev, &session, scratch, det);
+  ck_assert_float_eq(det->score[b], 0.0f);
+  ck_assert_str_eq(det->reason[b], "");
+  sr_detectors_thread_destroy(t);
+  free(scratch);
+
+  production_call(&ev);
+  t = sr_detectors_thread_create(off);
+  scratch = calloc(1, sr_detectors_session_size(off));
+  memset(det, 0x5a, sizeof(*det));
+  sr_detectors_run(off, t, &ev, &session, scratch, det);
+  ck_assert_float_eq(det->score[b], 0.0f);
+  ck_assert_str_eq(det->reason[b], "");
+  sr_detectors_thread_destroy(t);
+  free(scratch);
+  free(det);
+  sr_detectors_destroy(off);
+}
+END_TEST
+
+/* A file read that turns up a credential, then a call that uses it: the
+ * memory of the find belongs to the session that read the file. */
+START_TEST(session_scratch_is_per_session) {
+  const struct sr_detectors *d = defaults;
+  struct sr_detectors_thread *t = sr_detectors_thread_create(d);
+  ck_assert_ptr_nonnull(t);
+  size_t size = sr_detectors_session_size(d);
+  void *a = calloc(1, size), *b = calloc(1, size);
+  struct sr_detection *det = malloc(sizeof(*det));
+  struct sr_session_info session;
+  memset(&session, 0, sizeof(session));
+  int cm = sr_detectors_find(d, "credential_misuse");
+
+  struct sr_event read;
+  memset(&read, 0, sizeof(read));
+  read.type = SR_EV_FILE_ACCESS;
+  read.session_id = SR_STR_LIT("a");
+  read.path = SR_STR_LIT("scripts/setup.sh");
+  read.op = SR_STR_LIT("read");
+  read.credentials_found.v[0] = SR_STR_LIT("railway-token");
+  read.credentials_found.n = 1;
+  sr_detectors_run(d, t, &read, &session, a, det);
+  for (size_t i = 0; i < sr_detectors_count(d); i++)
+    ck_assert_float_eq(det->score[i], 0.0f);
+
+  struct sr_event use;
+  memset(&use, 0, sizeof(use));
+  use.type = SR_EV_TOOL_CALL;
+  use.phase = SR_PHASE_REQUESTED;
+  use.tool = SR_STR_LIT("railway.customDomainCreate");
+  use.arguments = SR_STR_LIT("{\"domain\":\"shop.example.com\"}");
+  use.credential.id = SR_STR_LIT("railway-token");
+  use.credential.purpose = SR_STR_LIT("custom-domain management");
+  use.credential.scopes.v[0] = SR_STR_LIT("domains:write");
+  use.credential.scopes.n = 1;
+  use.credential.scopes_given = true;
+
+  use.session_id = SR_STR_LIT("b");
+  sr_detectors_run(d, t, &use, &session, b, det);
+  ck_assert_float_eq(det->score[cm], 0.0f);
+
+  use.session_id = SR_STR_LIT("a");
+  sr_detectors_run(d, t, &use, &session, a, det);
+  ck_assert_msg(det->score[cm] >= 0.6f, "%f", det->score[cm]);
+  ck_assert_msg(strstr(det->reason[cm], "found in scripts/setup.sh"), "%s",
+                det->reason[cm]);
+
+  free(det);
+  free(a);
+  free(b);
+  sr_detectors_thread_destroy(t);
+}
+END_TEST
+
+/* The incident end to end through the real catalogue: a staging session in
+ * plan mode, a domain token found in a file, volumeDelete on production
+ * whose backups share the volume. */
+START_TEST(pocketos_stacks_every_dimension) {
+  const struct sr_detectors *d = defaults;
+  struct sr_detectors_thread *t = sr_detectors_thread_create(d);
+  void *scratch = calloc(1, sr_detectors_session_size(d));
+  struct sr_detection *det = malloc(sizeof(*det));
+  struct sr_session_info session;
+  staging_session(&session);
+  session.mode = SR_MODE_PLAN;
+
+  struct sr_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.type = SR_EV_FILE_ACCESS;
+  ev.path = SR_STR_LIT("scripts/setup.sh");
+  ev.credentials_found.v[0] = SR_STR_LIT("railway-token");
+  ev.credentials_found.n = 1;
+  sr_detectors_run(d, t, &ev, &session, scratch, det);
+
+  production_call(&ev);
+  ev.tool = SR_STR_LIT("railway.volumeDelete");
+  ev.arguments = SR_STR_LIT("{\"volumeId\":\"vol-1\"}");
+  ev.target.id = SR_STR_LIT("vol-1");
+  ev.target.kind = SR_STR_LIT("volume");
+  ev.target.environment = SR_STR_LIT("production");
+  ev.target.backups = SR_BACKUPS_CO_LOCATED;
+  ev.credential.id = SR_STR_LIT("railway-token");
+  ev.credential.purpose = SR_STR_LIT("custom-domain management");
+  ev.credential.scopes.v[0] = SR_STR_LIT("*");
+  ev.credential.scopes.n = 1;
+  ev.credential.scopes_given = true;
+  sr_detectors_run(d, t, &ev, &session, scratch, det);
+
+  for (size_t i = 0; i < sr_detectors_count(d); i++)
+    ck_assert_msg(det->score[i] >= 0.5f, "%s = %f (%s)",
+                  sr_detectors_name(d, i), det->score[i], det->reason[i]);
+  ck_assert(det->score[sr_detectors_find(d, "destructive")] >= 0.9f);
+  ck_assert(det->score[sr_detectors_find(d, "credential_misuse")] >= 0.9f);
+  ck_assert(det->score[sr_detectors_find(d, "boundary")] >= 0.9f);
+
+  free(det);
+  free(scratch);
+  sr_detectors_thread_destroy(t);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("registry");
+  /* Building a catalogue compiles Hyperscan databases: seconds, more under
+   * sanitizers. */
+  TCase *conf_tc = tcase_create("config");
+  tcase_set_timeout(conf_tc, 120);
+  tcase_add_checked_fixture(conf_tc, NULL, teardown);
+  tcase_add_test(conf_tc, params_from_yaml);
+  tcase_add_test(conf_tc, unknown_detector_names_key_line_and_known_ones);
+  tcase_add_test(conf_tc, bad_common_and_detector_settings_name_the_line);
+  suite_add_tcase(s, conf_tc);
+
+  TCase *run_tc = tcase_create("run");
+  tcase_set_timeout(run_tc, 120);
+  tcase_add_unchecked_fixture(run_tc, defaults_setup, defaults_teardown);
+  tcase_add_checked_fixture(run_tc, NULL, teardown);
+  tcase_add_test(run_tc, defaults_without_config);
+  tcase_add_test(run_tc, disabled_detector_scores_zero);
+  tcase_add_test(run_tc, session_scratch_is_per_session);
+  tcase_add_test(run_tc, pocketos_stacks_every_dimension);
+  suite_add_tcase(s, run_tc);
+
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed != 0;
+}
