@@ -1,0 +1,215 @@
+/*
+ * Aggregation: detectors → session dimensions → stacked risk → policy →
+ * command. See aggregator.h for the rules of when a command is due.
+ *
+ * Decay is applied lazily: a dimension keeps (score, ts) and is decayed to the
+ * current event's time when touched. Event time never moves a session
+ * backwards: an out-of-order event is scored at the session's stream time.
+ */
+#include "aggregator/aggregator.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/log.h"
+
+struct sr_aggregator {
+  const struct sr_detectors *dets;
+  const struct sr_policy *policy;
+  size_t n_dims;
+  struct sr_detectors_thread *thread;
+  struct sr_session_table *sessions;
+  struct sr_detection detection; /* scratch: too big for the stack */
+};
+
+struct sr_aggregator *sr_aggregator_create(const struct sr_detectors *dets,
+                                           const struct sr_policy *policy,
+                                           char *err, size_t errlen) {
+  struct sr_aggregator *a = calloc(1, sizeof *a);
+  if (!a) goto oom;
+  a->dets = dets;
+  a->policy = policy;
+  a->n_dims = sr_detectors_count(dets);
+  a->thread = sr_detectors_thread_create(dets);
+  a->sessions =
+      sr_session_table_create(a->n_dims, sr_detectors_session_size(dets));
+  if (!a->thread || !a->sessions) goto oom;
+  return a;
+oom:
+  snprintf(err, errlen, "out of memory creating a worker's aggregator");
+  sr_aggregator_destroy(a);
+  return NULL;
+}
+
+void sr_aggregator_destroy(struct sr_aggregator *a) {
+  if (!a) return;
+  sr_session_table_destroy(a->sessions);
+  sr_detectors_thread_destroy(a->thread);
+  free(a);
+}
+
+float sr_decay(float score, int64_t dt_ms, int64_t half_life_ms) {
+  if (dt_ms <= 0 || score == 0.0f) return score;
+  return (float)(score * exp2(-(double)dt_ms / (double)half_life_ms));
+}
+
+double sr_stack_risk(const struct sr_detectors *dets, const float *scores,
+                     uint32_t *depth) {
+  double r = 1.0;
+  uint32_t d = 0;
+  for (size_t i = 0; i < sr_detectors_count(dets); i++) {
+    const struct sr_dim_params *p = sr_detectors_params(dets, i);
+    if (!p->enabled || scores[i] < p->threshold || scores[i] <= 0.0f) continue;
+    r *= 1.0 + (double)p->weight * scores[i];
+    d++;
+  }
+  *depth = d;
+  return r - 1.0;
+}
+
+/* Copies a bounded list of views into fixed-size slots. */
+static uint8_t copy_list(char *dst, size_t stride, size_t max,
+                         const struct sr_str_list *src) {
+  size_t n = SR_MIN((size_t)src->n, max);
+  for (size_t i = 0; i < n; i++) sr_str_copy(dst + i * stride, stride, src->v[i]);
+  return (uint8_t)n;
+}
+
+static void apply_session_start(struct sr_session_info *info,
+                                const struct sr_event *ev) {
+  info->started = true;
+  info->started_ms = ev->ts_ms;
+  if (ev->mode != SR_MODE_UNSET) info->mode = ev->mode;
+  sr_str_copy(info->environment, sizeof info->environment, ev->environment);
+  info->n_scope_environments =
+      copy_list(&info->scope_environments[0][0],
+                sizeof info->scope_environments[0], SR_SCOPE_ENV_MAX,
+                &ev->scope_environments);
+  info->n_scope_domains =
+      copy_list(&info->scope_domains[0][0], sizeof info->scope_domains[0],
+                SR_SCOPE_DOMAIN_MAX, &ev->scope_domains);
+  info->n_scope_resources =
+      copy_list(&info->scope_resources[0][0], sizeof info->scope_resources[0],
+                SR_SCOPE_RESOURCE_MAX, &ev->scope_resources);
+  if (ev->estimate.present) info->estimate = ev->estimate;
+}
+
+/* Fills the parts of a command that describe the session. */
+static void fill_command(const struct sr_aggregator *a,
+                         const struct sr_session *s, const struct sr_event *ev,
+                         enum sr_action action, const char *rule,
+                         struct sr_command *cmd) {
+  memset(cmd, 0, offsetof(struct sr_command, dims));
+  sr_str_copy(cmd->session_id, sizeof cmd->session_id, ev->session_id);
+  sr_str_copy(cmd->call_id, sizeof cmd->call_id, ev->call_id);
+  sr_str_copy(cmd->event_id, sizeof cmd->event_id, ev->event_id);
+  snprintf(cmd->rule, sizeof cmd->rule, "%s", rule);
+  cmd->action = action;
+  cmd->risk = s->risk;
+  cmd->depth = s->depth;
+  cmd->n_dims = 0;
+  for (size_t i = 0; i < a->n_dims; i++) {
+    const struct sr_dim_params *p = sr_detectors_params(a->dets, i);
+    const struct sr_dim_state *d = &s->dims[i];
+    if (!p->enabled || d->score < p->threshold || d->score <= 0.0f) continue;
+    struct sr_command_dim *cd = &cmd->dims[cmd->n_dims++];
+    snprintf(cd->name, sizeof cd->name, "%s", sr_detectors_name(a->dets, i));
+    cd->score = d->score;
+    memcpy(cd->reason, d->reason, sizeof cd->reason);
+  }
+  cmd->issued_at_ms = s->last_ts_ms;
+  int64_t ttl = sr_policy_ttl_ms(a->policy);
+  cmd->expires_at_ms =
+      s->last_ts_ms > INT64_MAX - ttl ? INT64_MAX : s->last_ts_ms + ttl;
+  sr_command_set_id(cmd);
+}
+
+/* Decays every dimension to `now` and folds in this event's scores. */
+static void fold_scores(struct sr_aggregator *a, struct sr_session *s,
+                        const struct sr_detection *det, int64_t now,
+                        float *current) {
+  for (size_t i = 0; i < a->n_dims; i++) {
+    struct sr_dim_state *d = &s->dims[i];
+    const struct sr_dim_params *p = sr_detectors_params(a->dets, i);
+    float decayed = sr_decay(d->score, now - d->ts_ms, p->half_life_ms);
+    if (det->score[i] > 0.0f && det->score[i] >= decayed) {
+      d->score = det->score[i];
+      memcpy(d->reason, det->reason[i], sizeof d->reason);
+    } else {
+      d->score = decayed;
+    }
+    d->ts_ms = now;
+    current[i] = d->score;
+  }
+}
+
+static int approval(struct sr_aggregator *a, struct sr_session *s,
+                    const struct sr_event *ev, struct sr_command *cmd) {
+  char rule[SR_RULE_MAX];
+  bool approve = sr_str_eq_cstr(ev->decision, "approve");
+  sr_str who = ev->approver.n ? ev->approver : SR_STR_LIT("unknown");
+  snprintf(rule, sizeof rule, "%s by %.*s", approve ? "approved" : "denied",
+           (int)SR_MIN(who.n, (size_t)64), who.p);
+  if (sr_str_empty(ev->call_id)) return 0;
+  enum sr_action act = s->killed ? SR_ACTION_KILL
+                       : approve ? SR_ACTION_ALLOW
+                                 : SR_ACTION_BLOCK;
+  fill_command(a, s, ev, act, s->killed ? "session-killed" : rule, cmd);
+  s->last_action = act;
+  return 1;
+}
+
+int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
+                          struct sr_command *cmd) {
+  struct sr_session *s = sr_session_table_get(a->sessions, ev->session_id, true);
+  if (!s) return SR_ENOMEM;
+  int64_t now = ev->ts_ms > s->last_ts_ms ? ev->ts_ms : s->last_ts_ms;
+  s->last_ts_ms = now;
+  s->events++;
+  if (ev->type == SR_EV_SESSION_START) apply_session_start(&s->info, ev);
+  if (ev->type == SR_EV_APPROVAL) return approval(a, s, ev, cmd);
+
+  struct sr_detection *det = &a->detection;
+  sr_detectors_run(a->dets, a->thread, ev, &s->info, s->scratch, det);
+  float current[SR_DIM_MAX];
+  fold_scores(a, s, det, now, current);
+  s->risk = sr_stack_risk(a->dets, current, &s->depth);
+
+  bool contributes = det->op.mutating;
+  for (size_t i = 0; i < a->n_dims && !contributes; i++)
+    contributes = det->score[i] > 0.0f;
+  struct sr_policy_input in = {s->risk, s->depth, det->score, &det->op,
+                               contributes};
+  char rule[SR_RULE_MAX];
+  enum sr_action act = sr_policy_decide(a->policy, &in, rule, sizeof rule);
+
+  bool requested =
+      ev->type == SR_EV_TOOL_CALL && ev->phase == SR_PHASE_REQUESTED;
+  if (s->killed) {
+    if (!requested) return 0;
+    act = SR_ACTION_KILL;
+    snprintf(rule, sizeof rule, "session-killed");
+  } else if (act == SR_ACTION_KILL) {
+    s->killed = true;
+  } else if (!requested || (act < SR_ACTION_ESCALATE && !ev->want_verdict)) {
+    return 0;
+  }
+  if (act == SR_ACTION_NONE) {
+    act = SR_ACTION_ALLOW;
+    snprintf(rule, sizeof rule, "allow");
+  }
+  fill_command(a, s, ev, act, rule, cmd);
+  s->last_action = act;
+  return 1;
+}
+
+const struct sr_session *sr_aggregator_session(struct sr_aggregator *a,
+                                               sr_str id) {
+  return sr_session_table_get(a->sessions, id, false);
+}
+
+const struct sr_session_table *sr_aggregator_sessions(
+    const struct sr_aggregator *a) {
+  return a->sessions;
+}

@@ -1,0 +1,244 @@
+/*
+ * Policy tiers and hard rules (see policy.h for the model).
+ *
+ * Defaults, chosen so that one failing layer is survivable and stacked ones
+ * are not:
+ *   escalate: R >= 1.0 and depth >= 2
+ *   block:    R >= 2.5 and depth >= 3
+ *   kill:     R >= 8.0 and depth >= 5
+ *   rules:
+ *     destructive-production-misused-credential  BLOCK
+ *         environment production, destructive >= 0.9,
+ *         any of credential_misuse >= 0.5, scope_inflation >= 0.66
+ *     destructive-in-read-only-session           BLOCK
+ *         destructive >= 0.5 and mode_violation >= 0.9
+ *     destructive-production-needs-approval      ESCALATE
+ *         environment production, destructive >= 0.9
+ * A `policy.rules` list in the config replaces the default rules.
+ */
+#include "aggregator/policy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "core/sr.h"
+#include "detectors/env.h"
+
+struct term {
+  int dim;
+  float min;
+};
+
+struct rule {
+  const char *name; /* borrowed from config or static */
+  enum sr_action action;
+  const char *environment; /* NULL = any */
+  struct term all[SR_POLICY_TERMS_MAX];
+  struct term any[SR_POLICY_TERMS_MAX];
+  size_t n_all, n_any;
+};
+
+struct tier {
+  enum sr_action action;
+  double risk;
+  long long depth;
+};
+
+struct sr_policy {
+  struct tier tiers[3]; /* escalate, block, kill */
+  struct rule rules[SR_POLICY_RULES_MAX];
+  size_t n_rules;
+  int64_t ttl_ms;
+};
+
+static int read_tier(const struct sr_conf_node *policy, const char *key,
+                     struct tier *t, char *err, size_t errlen) {
+  static const char *const keys[] = {"risk", "depth", NULL};
+  const struct sr_conf_node *n = sr_conf_get(policy, key);
+  if (n && sr_conf_kind(n) != SR_CONF_MAP)
+    return sr_conf_error(n, err, errlen, "expected a map with risk and depth");
+  if (sr_conf_check_keys(n, keys, err, errlen) ||
+      sr_conf_get_double(n, "risk", t->risk, 0, 1e9, &t->risk, err, errlen) ||
+      sr_conf_get_int(n, "depth", t->depth, 0, SR_DIM_MAX, &t->depth, err,
+                      errlen))
+    return SR_EINVAL;
+  return SR_OK;
+}
+
+static int read_terms(const struct sr_conf_node *rule, const char *key,
+                      const struct sr_detectors *dets, struct term *terms,
+                      size_t *n, char *err, size_t errlen) {
+  const struct sr_conf_node *m = sr_conf_get(rule, key);
+  *n = 0;
+  if (!m) return SR_OK;
+  if (sr_conf_kind(m) != SR_CONF_MAP)
+    return sr_conf_error(m, err, errlen,
+                         "expected a map of dimension: minimum score");
+  if (sr_conf_len(m) > SR_POLICY_TERMS_MAX)
+    return sr_conf_error(m, err, errlen, "at most %d dimensions",
+                         SR_POLICY_TERMS_MAX);
+  for (size_t i = 0; i < sr_conf_len(m); i++) {
+    const char *dim = sr_conf_key_at(m, i);
+    int d = sr_detectors_find(dets, dim);
+    if (d < 0)
+      return sr_conf_error(sr_conf_at(m, i), err, errlen,
+                           "unknown dimension '%s'", dim);
+    double v;
+    if (sr_conf_get_double(m, dim, 0, 0, 1, &v, err, errlen)) return SR_EINVAL;
+    terms[(*n)++] = (struct term){d, (float)v};
+  }
+  return SR_OK;
+}
+
+static int read_rules(const struct sr_conf_node *list,
+                      const struct sr_detectors *dets, struct sr_policy *p,
+                      char *err, size_t errlen) {
+  static const char *const keys[] = {"name", "action", "environment",
+                                     "all",  "any",    NULL};
+  if (sr_conf_kind(list) != SR_CONF_LIST)
+    return sr_conf_error(list, err, errlen, "expected a list of rules");
+  if (sr_conf_len(list) > SR_POLICY_RULES_MAX)
+    return sr_conf_error(list, err, errlen, "at most %d rules",
+                         SR_POLICY_RULES_MAX);
+  p->n_rules = 0;
+  for (size_t i = 0; i < sr_conf_len(list); i++) {
+    const struct sr_conf_node *n = sr_conf_at(list, i);
+    struct rule *r = &p->rules[p->n_rules++];
+    const char *action = NULL;
+    if (sr_conf_kind(n) != SR_CONF_MAP)
+      return sr_conf_error(n, err, errlen, "expected a rule (a map)");
+    if (sr_conf_check_keys(n, keys, err, errlen) ||
+        sr_conf_get_string(n, "name", NULL, &r->name, err, errlen) ||
+        sr_conf_get_string(n, "action", NULL, &action, err, errlen) ||
+        sr_conf_get_string(n, "environment", NULL, &r->environment, err,
+                           errlen) ||
+        read_terms(n, "all", dets, r->all, &r->n_all, err, errlen) ||
+        read_terms(n, "any", dets, r->any, &r->n_any, err, errlen))
+      return SR_EINVAL;
+    if (!r->name) return sr_conf_error(n, err, errlen, "a rule needs a name");
+    if (!action || sr_action_parse(action, &r->action) ||
+        r->action == SR_ACTION_ALLOW)
+      return sr_conf_error(n, err, errlen,
+                           "action must be ESCALATE, BLOCK or KILL");
+    if (r->n_all + r->n_any == 0)
+      return sr_conf_error(n, err, errlen,
+                           "a rule needs at least one dimension in all/any");
+  }
+  return SR_OK;
+}
+
+/* Adds a built-in rule; dimensions missing from the registry (disabled at
+ * build time) make the rule inert rather than an error. */
+static void add_default_rule(struct sr_policy *p,
+                             const struct sr_detectors *dets, const char *name,
+                             enum sr_action action, const char *env,
+                             const char *all_dim, float all_min,
+                             const char *const *any_dims,
+                             const float *any_mins, size_t n_any) {
+  struct rule *r = &p->rules[p->n_rules];
+  *r = (struct rule){.name = name, .action = action, .environment = env};
+  int d = sr_detectors_find(dets, all_dim);
+  if (d < 0) return;
+  r->all[r->n_all++] = (struct term){d, all_min};
+  for (size_t i = 0; i < n_any; i++) {
+    int a = sr_detectors_find(dets, any_dims[i]);
+    if (a >= 0) r->any[r->n_any++] = (struct term){a, any_mins[i]};
+  }
+  if (n_any && !r->n_any) return;
+  p->n_rules++;
+}
+
+static void default_rules(struct sr_policy *p,
+                          const struct sr_detectors *dets) {
+  static const char *const cred[] = {"credential_misuse", "scope_inflation"};
+  static const float cred_min[] = {0.5f, 0.66f};
+  static const char *const mode[] = {"mode_violation"};
+  static const float mode_min[] = {0.9f};
+  add_default_rule(p, dets, "destructive-production-misused-credential",
+                   SR_ACTION_BLOCK, "production", "destructive", 0.9f, cred,
+                   cred_min, 2);
+  add_default_rule(p, dets, "destructive-in-read-only-session",
+                   SR_ACTION_BLOCK, NULL, "destructive", 0.5f, mode, mode_min,
+                   1);
+  add_default_rule(p, dets, "destructive-production-needs-approval",
+                   SR_ACTION_ESCALATE, "production", "destructive", 0.9f, NULL,
+                   NULL, 0);
+}
+
+struct sr_policy *sr_policy_create(const struct sr_conf_node *root,
+                                   const struct sr_detectors *dets, char *err,
+                                   size_t errlen) {
+  static const char *const keys[] = {"escalate", "block",         "kill",
+                                     "rules",    "command_ttl_s", NULL};
+  struct sr_policy *p = calloc(1, sizeof *p);
+  if (!p) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  p->tiers[0] = (struct tier){SR_ACTION_ESCALATE, 1.0, 2};
+  p->tiers[1] = (struct tier){SR_ACTION_BLOCK, 2.5, 3};
+  p->tiers[2] = (struct tier){SR_ACTION_KILL, 8.0, 5};
+  const struct sr_conf_node *policy = sr_conf_get(root, "policy");
+  long long ttl_s = 300;
+  if (sr_conf_check_keys(policy, keys, err, errlen) ||
+      read_tier(policy, "escalate", &p->tiers[0], err, errlen) ||
+      read_tier(policy, "block", &p->tiers[1], err, errlen) ||
+      read_tier(policy, "kill", &p->tiers[2], err, errlen) ||
+      sr_conf_get_int(policy, "command_ttl_s", ttl_s, 1, 86400, &ttl_s, err,
+                      errlen))
+    goto fail;
+  p->ttl_ms = ttl_s * 1000;
+  const struct sr_conf_node *rules = sr_conf_get(policy, "rules");
+  if (rules) {
+    if (read_rules(rules, dets, p, err, errlen)) goto fail;
+  } else {
+    default_rules(p, dets);
+  }
+  return p;
+fail:
+  free(p);
+  return NULL;
+}
+
+void sr_policy_destroy(struct sr_policy *p) { free(p); }
+
+int64_t sr_policy_ttl_ms(const struct sr_policy *p) { return p->ttl_ms; }
+
+static bool rule_holds(const struct rule *r, const struct sr_policy_input *in) {
+  if (r->environment &&
+      !sr_env_eq(in->op->environment, sr_str_from(r->environment)))
+    return false;
+  for (size_t i = 0; i < r->n_all; i++)
+    if (in->event_scores[r->all[i].dim] < r->all[i].min) return false;
+  if (r->n_any == 0) return true;
+  for (size_t i = 0; i < r->n_any; i++)
+    if (in->event_scores[r->any[i].dim] >= r->any[i].min) return true;
+  return false;
+}
+
+enum sr_action sr_policy_decide(const struct sr_policy *p,
+                                const struct sr_policy_input *in, char *rule,
+                                size_t rulelen) {
+  static const char *const tier_names[] = {"tier.escalate", "tier.block",
+                                           "tier.kill"};
+  enum sr_action best = SR_ACTION_NONE;
+  rule[0] = '\0';
+  for (size_t i = 0; i < 3; i++) {
+    const struct tier *t = &p->tiers[i];
+    if (t->action != SR_ACTION_KILL && !in->contributes) continue;
+    if (in->risk >= t->risk && in->depth >= (uint32_t)t->depth &&
+        t->action > best) {
+      best = t->action;
+      snprintf(rule, rulelen, "%s", tier_names[i]);
+    }
+  }
+  for (size_t i = 0; i < p->n_rules; i++) {
+    const struct rule *r = &p->rules[i];
+    if (r->action > best && rule_holds(r, in)) {
+      best = r->action;
+      snprintf(rule, rulelen, "%s", r->name);
+    }
+  }
+  return best;
+}

@@ -1,0 +1,62 @@
+/*
+ * Per-session state and the table that holds it. Each worker thread owns one
+ * table, and the consumer routes every event of a session to the same worker
+ * (hash of the session id), so nothing here is locked.
+ *
+ * A session is one allocation: the fixed part, one sr_dim_state per
+ * dimension, then the detectors' per-session scratch. It is allocated when a
+ * session's first event arrives, not per event.
+ *
+ * @locality the owning worker thread.
+ */
+#ifndef SR_SESSION_H
+#define SR_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aggregator/command.h"
+#include "detectors/detector.h"
+#include "ingest/event.h"
+
+struct sr_dim_state {
+  float score;     /* decayed-max score as of ts_ms */
+  int64_t ts_ms;   /* event time the score refers to */
+  char reason[SR_REASON_MAX]; /* reason of the score that set the maximum */
+};
+
+struct sr_session {
+  uint64_t hash;
+  char id[SR_SESSION_ID_MAX + 1];
+  struct sr_session_info info;
+  int64_t last_ts_ms;      /* latest event time seen (stream time) */
+  uint64_t events;
+  double risk;             /* stacked risk after the last event */
+  uint32_t depth;          /* elevated dimensions after the last event */
+  bool killed;             /* a KILL was issued: every later call is killed */
+  enum sr_action last_action;
+  struct sr_dim_state *dims; /* n_dims entries, inside this allocation */
+  void *scratch;             /* detectors' per-session scratch, ditto */
+};
+
+struct sr_session_table;
+
+struct sr_session_table *sr_session_table_create(size_t n_dims,
+                                                 size_t scratch_size);
+/* Frees every session; accepts NULL. */
+void sr_session_table_destroy(struct sr_session_table *t);
+
+/* The session with this id; created (zeroed) when absent and create is true.
+ * NULL when absent and !create, for an id longer than SR_SESSION_ID_MAX, or
+ * on allocation failure. */
+struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
+                                        bool create);
+size_t sr_session_table_count(const struct sr_session_table *t);
+/* Calls fn for every session, in no particular order. */
+void sr_session_table_foreach(const struct sr_session_table *t,
+                              void (*fn)(const struct sr_session *, void *),
+                              void *arg);
+
+uint64_t sr_session_hash(sr_str id);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * A worker thread: the stateful half of `stackrisk run`. It owns the
+ * sessions routed to it (an aggregator), pops messages from its ring,
+ * decodes, aggregates, publishes commands keyed by session id, dead-letters
+ * what does not decode, and marks each input offset done.
+ *
+ * @locality one thread per worker; the stats are read by others.
+ */
+#ifndef SR_WORKER_H
+#define SR_WORKER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "aggregator/aggregator.h"
+#include "core/kafka.h"
+#include "core/ring.h"
+
+struct sr_worker;
+
+struct sr_worker_opts {
+  size_t index;
+  const struct sr_detectors *dets; /* borrowed, shared read-only */
+  const struct sr_policy *policy;  /* borrowed, shared read-only */
+  struct sr_producer *producer;    /* borrowed, thread-safe */
+  const char *control_topic;
+  const char *dlq_topic;
+  size_t max_message_bytes;
+  size_t ring_capacity;
+};
+
+struct sr_worker_stats {
+  _Atomic uint64_t events;       /* decoded and aggregated */
+  _Atomic uint64_t dead_letters; /* did not decode or broke a bound */
+  _Atomic uint64_t commands[SR_ACTION_KILL + 1]; /* by action */
+};
+
+struct sr_worker *sr_worker_create(const struct sr_worker_opts *opts,
+                                   char *err, size_t errlen);
+/* The ring the consumer feeds this worker through. */
+struct sr_ring *sr_worker_ring(struct sr_worker *w);
+int sr_worker_start(struct sr_worker *w, char *err, size_t errlen);
+/* Lets the worker finish its ring, then joins it. */
+void sr_worker_stop(struct sr_worker *w);
+/* Stops if running; accepts NULL. */
+void sr_worker_destroy(struct sr_worker *w);
+const struct sr_worker_stats *sr_worker_stats(const struct sr_worker *w);
+
+#endif

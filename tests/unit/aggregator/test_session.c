@@ -1,0 +1,245 @@
+/*
+ * Tests of aggregator/session.c, the per-worker session table. What the
+ * aggregator relies on: a session id always finds the same session (and
+ * only that one), a pointer handed out stays valid while the table grows,
+ * a new session starts zeroed with its dimension states and detector scratch
+ * inside its own allocation, 16-byte aligned, and foreach visits every
+ * session exactly once.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregator/session.h"
+
+#define N_DIMS 6
+#define SCRATCH 200
+
+static bool all_zero(const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++)
+    if (b[i]) return false;
+  return true;
+}
+
+START_TEST(create_get_and_absent) {
+  struct sr_session_table *t = sr_session_table_create(N_DIMS, SCRATCH);
+  ck_assert_ptr_nonnull(t);
+  ck_assert_uint_eq(sr_session_table_count(t), 0);
+  ck_assert_ptr_null(sr_session_table_get(t, SR_STR_LIT("sess-1"), false));
+  ck_assert_uint_eq(sr_session_table_count(t), 0); /* lookup creates nothing */
+
+  struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("sess-1"), true);
+  ck_assert_ptr_nonnull(s);
+  ck_assert_str_eq(s->id, "sess-1");
+  ck_assert_uint_eq(s->hash, sr_session_hash(SR_STR_LIT("sess-1")));
+  ck_assert_uint_eq(sr_session_table_count(t), 1);
+  ck_assert_ptr_eq(sr_session_table_get(t, SR_STR_LIT("sess-1"), false), s);
+  ck_assert_ptr_eq(sr_session_table_get(t, SR_STR_LIT("sess-1"), true), s);
+  ck_assert_uint_eq(sr_session_table_count(t), 1);
+
+  /* Ids are views, not C strings: "sess-12345" cut to 6 bytes is "sess-1". */
+  sr_str view = {"sess-12345", 6};
+  ck_assert_ptr_eq(sr_session_table_get(t, view, false), s);
+  /* A prefix or extension of an id is another session. */
+  ck_assert_ptr_null(sr_session_table_get(t, SR_STR_LIT("sess-"), false));
+  ck_assert_ptr_null(sr_session_table_get(t, SR_STR_LIT("sess-10"), false));
+  struct sr_session *s2 = sr_session_table_get(t, SR_STR_LIT("sess-10"), true);
+  ck_assert_ptr_nonnull(s2);
+  ck_assert_ptr_ne(s2, s);
+  ck_assert_str_eq(s2->id, "sess-10");
+  ck_assert_uint_eq(sr_session_table_count(t), 2);
+  ck_assert_ptr_eq(sr_session_table_get(t, SR_STR_LIT("sess-1"), false), s);
+
+  /* Case matters: ids are opaque bytes. */
+  ck_assert_ptr_null(sr_session_table_get(t, SR_STR_LIT("SESS-1"), false));
+
+  /* The longest id a decoder lets through is kept whole. */
+  char longid[SR_SESSION_ID_MAX];
+  memset(longid, 'x', sizeof longid);
+  sr_str lv = {longid, sizeof longid};
+  struct sr_session *s3 = sr_session_table_get(t, lv, true);
+  ck_assert_ptr_nonnull(s3);
+  ck_assert_uint_eq(strlen(s3->id), SR_SESSION_ID_MAX);
+  ck_assert_ptr_eq(sr_session_table_get(t, lv, false), s3);
+  /* One byte longer is no session at all: not found, not created (queries
+   * pass ids from outside; decoders already refuse such events). */
+  char over[SR_SESSION_ID_MAX + 1];
+  memset(over, 'x', sizeof over);
+  sr_str ov = {over, sizeof over};
+  size_t before = sr_session_table_count(t);
+  ck_assert_ptr_null(sr_session_table_get(t, ov, false));
+  ck_assert_ptr_null(sr_session_table_get(t, ov, true));
+  ck_assert_uint_eq(sr_session_table_count(t), before);
+  sr_session_table_destroy(t);
+  sr_session_table_destroy(NULL);
+}
+END_TEST
+
+START_TEST(new_session_is_zeroed_aligned_and_self_contained) {
+  struct sr_session_table *t = sr_session_table_create(N_DIMS, SCRATCH);
+  struct sr_session *a = sr_session_table_get(t, SR_STR_LIT("a"), true);
+  struct sr_session *b = sr_session_table_get(t, SR_STR_LIT("b"), true);
+  struct sr_session *ss[2] = {a, b};
+  for (int k = 0; k < 2; k++) {
+    struct sr_session *s = ss[k];
+    ck_assert_ptr_nonnull(s->dims);
+    ck_assert_ptr_nonnull(s->scratch);
+    ck_assert_uint_eq((uintptr_t)s->dims % 16, 0);
+    ck_assert_uint_eq((uintptr_t)s->scratch % 16, 0);
+    ck_assert(all_zero(s->dims, N_DIMS * sizeof *s->dims));
+    ck_assert(all_zero(s->scratch, SCRATCH));
+    ck_assert(!s->info.started);
+    ck_assert_int_eq(s->info.mode, SR_MODE_UNSET);
+    ck_assert_uint_eq(s->events, 0);
+    ck_assert(s->risk == 0.0);
+    ck_assert_uint_eq(s->depth, 0);
+    ck_assert(!s->killed);
+    ck_assert_int_eq(s->last_action, SR_ACTION_NONE);
+    /* Layout: fixed part, then dims, then scratch, without overlap. */
+    ck_assert((char *)s->dims >= (char *)(s + 1));
+    ck_assert((char *)s->scratch >= (char *)(s->dims + N_DIMS));
+  }
+  /* Each session's dims and scratch are its own: fill all of a's and b's
+   * stays zero (under ASan a write past the allocation also fails). */
+  memset(a->dims, 0xff, N_DIMS * sizeof *a->dims);
+  memset(a->scratch, 0xff, SCRATCH);
+  ck_assert(all_zero(b->dims, N_DIMS * sizeof *b->dims));
+  ck_assert(all_zero(b->scratch, SCRATCH));
+  ck_assert_str_eq(a->id, "a");
+  ck_assert_str_eq(b->id, "b");
+  sr_session_table_destroy(t);
+}
+END_TEST
+
+START_TEST(no_dims_no_scratch) {
+  struct sr_session_table *t = sr_session_table_create(0, 0);
+  struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("s"), true);
+  ck_assert_ptr_nonnull(s);
+  ck_assert_str_eq(s->id, "s");
+  ck_assert_ptr_eq(sr_session_table_get(t, SR_STR_LIT("s"), false), s);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
+/* ------------------------------------------------------------ many */
+
+#define MANY 100000
+
+static void id_at(size_t i, char *buf, size_t cap) {
+  snprintf(buf, cap, "session-%zu", i);
+}
+
+struct visit {
+  unsigned *seen;
+  size_t bad;
+};
+
+static void count_visit(const struct sr_session *s, void *arg) {
+  struct visit *v = arg;
+  size_t idx;
+  memcpy(&idx, s->scratch, sizeof idx);
+  if (idx >= MANY) {
+    v->bad++;
+    return;
+  }
+  char want[32];
+  id_at(idx, want, sizeof want);
+  if (strcmp(want, s->id) != 0) v->bad++;
+  v->seen[idx]++;
+}
+
+START_TEST(many_sessions_grow_with_stable_pointers) {
+  struct sr_session_table *t = sr_session_table_create(N_DIMS, SCRATCH);
+  struct sr_session **ptrs = calloc(MANY, sizeof *ptrs);
+  char id[32];
+  for (size_t i = 0; i < MANY; i++) {
+    id_at(i, id, sizeof id);
+    struct sr_session *s = sr_session_table_get(t, sr_str_from(id), true);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_msg(all_zero(s->scratch, SCRATCH), "session %zu not zeroed", i);
+    /* Remember who this is inside the session itself. */
+    memcpy(s->scratch, &i, sizeof i);
+    s->dims[N_DIMS - 1].score = (float)i;
+    ptrs[i] = s;
+    ck_assert_uint_eq(sr_session_table_count(t), i + 1);
+  }
+  /* After many doublings every id still finds the very same session. */
+  for (size_t i = 0; i < MANY; i++) {
+    id_at(i, id, sizeof id);
+    struct sr_session *s = sr_session_table_get(t, sr_str_from(id), false);
+    ck_assert_msg(s == ptrs[i], "session %zu moved or was lost", i);
+    ck_assert_str_eq(s->id, id);
+    size_t idx;
+    memcpy(&idx, s->scratch, sizeof idx);
+    ck_assert_uint_eq(idx, i);
+    ck_assert(s->dims[N_DIMS - 1].score == (float)i);
+    /* Asking with create=true does not duplicate it. */
+    ck_assert_ptr_eq(sr_session_table_get(t, sr_str_from(id), true), s);
+  }
+  ck_assert_uint_eq(sr_session_table_count(t), MANY);
+  ck_assert_ptr_null(
+      sr_session_table_get(t, SR_STR_LIT("session-100000"), false));
+
+  struct visit v = {calloc(MANY, sizeof(unsigned)), 0};
+  sr_session_table_foreach(t, count_visit, &v);
+  ck_assert_uint_eq(v.bad, 0);
+  for (size_t i = 0; i < MANY; i++)
+    ck_assert_msg(v.seen[i] == 1, "session %zu visited %u times", i, v.seen[i]);
+  free(v.seen);
+  free(ptrs);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
+static void count_all(const struct sr_session *s, void *arg) {
+  (void)s;
+  (*(size_t *)arg)++;
+}
+
+START_TEST(foreach_on_empty_and_small) {
+  struct sr_session_table *t = sr_session_table_create(1, 0);
+  size_t n = 0;
+  sr_session_table_foreach(t, count_all, &n);
+  ck_assert_uint_eq(n, 0);
+  sr_session_table_get(t, SR_STR_LIT("x"), true);
+  sr_session_table_get(t, SR_STR_LIT("y"), true);
+  sr_session_table_get(t, SR_STR_LIT("x"), true);
+  sr_session_table_foreach(t, count_all, &n);
+  ck_assert_uint_eq(n, 2);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
+START_TEST(hash_is_stable_and_sensitive) {
+  /* The hash routes sessions to workers too: it must be a pure function of
+   * the id bytes. */
+  ck_assert_uint_eq(sr_session_hash(SR_STR_LIT("abc")),
+                    sr_session_hash((sr_str){"abcdef", 3}));
+  ck_assert_uint_ne(sr_session_hash(SR_STR_LIT("abc")),
+                    sr_session_hash(SR_STR_LIT("abd")));
+  ck_assert_uint_ne(sr_session_hash(SR_STR_LIT("abc")),
+                    sr_session_hash(SR_STR_LIT("abc ")));
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("session");
+  TCase *tc = tcase_create("table");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, create_get_and_absent);
+  tcase_add_test(tc, new_session_is_zeroed_aligned_and_self_contained);
+  tcase_add_test(tc, no_dims_no_scratch);
+  tcase_add_test(tc, many_sessions_grow_with_stable_pointers);
+  tcase_add_test(tc, foreach_on_empty_and_small);
+  tcase_add_test(tc, hash_is_stable_and_sensitive);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed != 0;
+}
