@@ -1,0 +1,19 @@
+/*
+ * Helpers shared by the subcommands.
+ */
+#include "core/cli.h"
+
+#include <stdio.h>
+
+#include "core/log.h"
+
+int sr_cli_log_level(const char *arg) {
+  enum sr_log_level l;
+  if (sr_log_parse_level(arg, &l) != 0) {
+    fprintf(stderr, "stackrisk: --log-level: '%s' is not one of error, warn, "
+                    "info, debug\n", arg);
+    return 2;
+  }
+  sr_log_set_level(l);
+  return 0;
+}

@@ -1,0 +1,20 @@
+/*
+ * Subcommands of the stackrisk binary. Each parses its own options (argv[0]
+ * is the subcommand name), prints its --help, and returns the process exit
+ * code: 0 success, 1 runtime failure, 2 usage error. `stop` is the process's
+ * one stop flag, raised by SIGINT/SIGTERM.
+ */
+#ifndef SR_CLI_H
+#define SR_CLI_H
+
+#include <signal.h>
+
+int sr_cmd_run(int argc, char **argv, volatile sig_atomic_t *stop);
+int sr_cmd_broker(int argc, char **argv, volatile sig_atomic_t *stop);
+int sr_cmd_replay(int argc, char **argv, volatile sig_atomic_t *stop);
+int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop);
+
+/* Sets the log level from --log-level's argument; 2 (usage) on a bad one. */
+int sr_cli_log_level(const char *arg);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * Engine setup: config file → settings, detectors, policy. Unknown
+ * top-level keys are rejected so a typo ("polciy:") does not silently fall
+ * back to defaults.
+ */
+#include "core/engine.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ingest/event.h"
+
+static const struct sr_conf_field topic_fields[] = {
+    {SR_CONF_T_STRING, "events", "stackrisk.events",
+     offsetof(struct sr_settings, topic_events), 0, 0, "input events"},
+    {SR_CONF_T_STRING, "control", "stackrisk.control",
+     offsetof(struct sr_settings, topic_control), 0, 0, "commands out"},
+    {SR_CONF_T_STRING, "dlq", "stackrisk.dlq",
+     offsetof(struct sr_settings, topic_dlq), 0, 0, "dead letters"},
+    {0}};
+
+static const struct sr_conf_field processing_fields[] = {
+    {SR_CONF_T_INT, "workers", "2", offsetof(struct sr_settings, workers), 1, 64,
+     "worker threads; sessions are sharded over them"},
+    {SR_CONF_T_INT, "max_message_bytes", "1048576",
+     offsetof(struct sr_settings, max_message_bytes), 1024, 64 << 20,
+     "larger input messages are dead-lettered"},
+    {SR_CONF_T_INT, "commit_interval_ms", "200",
+     offsetof(struct sr_settings, commit_interval_ms), 10, 60000,
+     "how often processed offsets are stored"},
+    {SR_CONF_T_INT, "embedded_partitions", "8",
+     offsetof(struct sr_settings, partitions), 1, 256,
+     "partitions of the topics the embedded broker creates"},
+    {0}};
+
+/* kafka: { brokers, group, ..., topics: {...}, properties: {...} } */
+static int read_kafka(const struct sr_conf_node *kafka, struct sr_settings *s,
+                      char *err, size_t errlen) {
+  const struct sr_conf_node *topics = sr_conf_get(kafka, "topics");
+  const struct sr_conf_node *props = sr_conf_get(kafka, "properties");
+  /* Sub-maps sit beside the scalars, so the keys are checked here and the
+   * scalars read one by one rather than through a field table. */
+  static const char *const keys[] = {"brokers",   "group",  "offset_reset",
+                                     "linger_ms", "topics", "properties",
+                                     NULL};
+  if (sr_conf_check_keys(kafka, keys, err, errlen)) return SR_EINVAL;
+  if (sr_conf_get_string(kafka, "brokers", NULL, &s->brokers, err, errlen) ||
+      sr_conf_get_string(kafka, "group", "stackrisk", &s->group, err, errlen) ||
+      sr_conf_get_string(kafka, "offset_reset", "earliest", &s->offset_reset,
+                         err, errlen) ||
+      sr_conf_get_int(kafka, "linger_ms", 1, 0, 1000, &s->linger_ms, err,
+                      errlen) ||
+      sr_conf_apply(topics, topic_fields, s, err, errlen))
+    return SR_EINVAL;
+  if (props) {
+    if (sr_conf_kind(props) != SR_CONF_MAP)
+      return sr_conf_error(props, err, errlen,
+                           "expected a map of librdkafka properties");
+    for (size_t i = 0; i < sr_conf_len(props); i++) {
+      const char *v = sr_conf_scalar(sr_conf_at(props, i));
+      if (!v)
+        return sr_conf_error(sr_conf_at(props, i), err, errlen,
+                             "expected a scalar value");
+      if (s->props.n == SR_KAFKA_PROPS_MAX)
+        return sr_conf_error(props, err, errlen, "too many properties");
+      s->props.key[s->props.n] = sr_conf_key_at(props, i);
+      s->props.value[s->props.n++] = v;
+    }
+  }
+  return SR_OK;
+}
+
+struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
+  static const char *const top[] = {"kafka",       "processing", "detectors",
+                                    "catalogue",   "credentials", "resources",
+                                    "policy",      NULL};
+  struct sr_engine *e = calloc(1, sizeof *e);
+  if (!e) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  const struct sr_conf_node *root = NULL;
+  if (path) {
+    e->conf = sr_conf_load_file(path, err, errlen);
+    if (!e->conf) goto fail;
+    root = sr_conf_root(e->conf);
+  }
+  if (sr_conf_check_keys(root, top, err, errlen) ||
+      read_kafka(sr_conf_get(root, "kafka"), &e->settings, err, errlen) ||
+      sr_conf_apply(sr_conf_get(root, "processing"), processing_fields,
+                    &e->settings, err, errlen))
+    goto fail;
+  e->dets = sr_detectors_create(root, err, errlen);
+  if (!e->dets) goto fail;
+  e->policy = sr_policy_create(root, e->dets, err, errlen);
+  if (!e->policy) goto fail;
+  return e;
+fail:
+  sr_engine_destroy(e);
+  return NULL;
+}
+
+void sr_engine_destroy(struct sr_engine *e) {
+  if (!e) return;
+  sr_policy_destroy(e->policy);
+  sr_detectors_destroy(e->dets);
+  sr_conf_destroy(e->conf);
+  free(e);
+}

@@ -1,0 +1,44 @@
+/*
+ * The engine: everything `run` and `replay` share, built once from the
+ * configuration file: the parsed config, the detector set (with catalogue,
+ * credential registry and resource inventory) and the policy, plus the
+ * application settings (Kafka, topics, workers, limits).
+ *
+ * @locality built at setup; read-only afterwards and shared by all workers.
+ */
+#ifndef SR_ENGINE_H
+#define SR_ENGINE_H
+
+#include "aggregator/policy.h"
+#include "core/config.h"
+#include "core/kafka.h"
+#include "detectors/registry.h"
+
+struct sr_settings {
+  const char *brokers; /* NULL or "": start the embedded broker */
+  const char *group;
+  const char *topic_events;
+  const char *topic_control;
+  const char *topic_dlq;
+  long long workers;
+  long long partitions;        /* topics created by the embedded broker */
+  long long max_message_bytes;
+  long long commit_interval_ms;
+  long long linger_ms;         /* control producer */
+  const char *offset_reset;    /* earliest | latest */
+  struct sr_kafka_props props; /* kafka.properties, then -X flags */
+};
+
+struct sr_engine {
+  struct sr_conf *conf; /* NULL when no file was given */
+  struct sr_settings settings;
+  struct sr_detectors *dets;
+  struct sr_policy *policy;
+};
+
+/* Loads `path` (NULL: built-in defaults) and builds detectors and policy.
+ * NULL with err ("FILE:LINE: key: problem") on any error. */
+struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen);
+void sr_engine_destroy(struct sr_engine *e);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * Kafka plumbing: configuration, the embedded mock broker and a producer that
+ * tracks undelivered records.
+ *
+ * Why a delivery counter rather than per-record bookkeeping: the consumer's
+ * rule is "commit an input offset only after everything produced while
+ * processing up to it has been acknowledged". Workers bump the counter
+ * before they mark an input record done; delivery reports lower it. When the
+ * committer sees zero after reading the done marks, every record produced for
+ * those marks has been acknowledged. No per-record state, no locks.
+ */
+#include "core/kafka.h"
+
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/sr.h"
+
+int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
+                          size_t errlen) {
+  char *eq = strchr(kv, '=');
+  if (!eq || eq == kv) {
+    snprintf(err, errlen, "librdkafka property '%s': expected KEY=VALUE", kv);
+    return SR_EINVAL;
+  }
+  if (props->n == SR_KAFKA_PROPS_MAX) {
+    snprintf(err, errlen, "too many librdkafka properties (at most %d)",
+             SR_KAFKA_PROPS_MAX);
+    return SR_EINVAL;
+  }
+  *eq = '\0';
+  props->key[props->n] = kv;
+  props->value[props->n] = eq + 1;
+  props->n++;
+  return SR_OK;
+}
+
+/* librdkafka syslog levels → ours; everything it says goes through the same
+ * level check as our own lines. */
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                   const char *buf) {
+  enum sr_log_level l = level <= 3   ? SR_LOG_ERROR
+                        : level <= 4 ? SR_LOG_WARN
+                        : level <= 6 ? SR_LOG_INFO
+                                     : SR_LOG_DEBUG;
+  /* The mock cluster's harmless "no bootstrap.servers" warning and the
+   * chatty connection notices are debug material. */
+  if (l == SR_LOG_WARN && strcmp(fac, "CONFWARN") == 0) l = SR_LOG_DEBUG;
+  if (l == SR_LOG_INFO) l = SR_LOG_DEBUG;
+  SR_LOG(l, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
+                                   const struct sr_kafka_props *props,
+                                   char *err, size_t errlen) {
+  char kerr[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, log_cb);
+  if ((brokers &&
+       rd_kafka_conf_set(conf, "bootstrap.servers", brokers, kerr,
+                         sizeof kerr) != RD_KAFKA_CONF_OK) ||
+      (client_id && rd_kafka_conf_set(conf, "client.id", client_id, kerr,
+                                      sizeof kerr) != RD_KAFKA_CONF_OK)) {
+    snprintf(err, errlen, "kafka: %s", kerr);
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+  }
+  for (size_t i = 0; props && i < props->n; i++) {
+    if (rd_kafka_conf_set(conf, props->key[i], props->value[i], kerr,
+                          sizeof kerr) != RD_KAFKA_CONF_OK) {
+      snprintf(err, errlen, "kafka property '%s': %s", props->key[i], kerr);
+      rd_kafka_conf_destroy(conf);
+      return NULL;
+    }
+  }
+  return conf;
+}
+
+/* Embedded broker ----------------------------------------------------------*/
+
+struct sr_broker {
+  rd_kafka_t *rk; /* owns the mock cluster */
+  rd_kafka_mock_cluster_t *mcluster;
+};
+
+struct sr_broker *sr_broker_create(int nbrokers, const char *const *topics,
+                                   size_t ntopics, int partitions, char *err,
+                                   size_t errlen) {
+  char kerr[256];
+  struct sr_broker *b = calloc(1, sizeof *b);
+  if (!b) goto oom;
+  rd_kafka_conf_t *conf = sr_kafka_conf_new(NULL, "stackrisk-broker", NULL,
+                                            err, errlen);
+  if (!conf) goto fail;
+  b->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
+  if (!b->rk) {
+    rd_kafka_conf_destroy(conf);
+    snprintf(err, errlen, "embedded broker: %s", kerr);
+    goto fail;
+  }
+  conf = NULL; /* owned by rk now */
+  b->mcluster = rd_kafka_mock_cluster_new(b->rk, nbrokers);
+  if (!b->mcluster) {
+    snprintf(err, errlen, "embedded broker: cannot start the mock cluster");
+    goto fail;
+  }
+  for (size_t i = 0; i < ntopics; i++) {
+    if (sr_broker_topic_create(b, topics[i], partitions) != SR_OK) {
+      snprintf(err, errlen, "embedded broker: cannot create topic '%s'",
+               topics[i]);
+      goto fail;
+    }
+  }
+  return b;
+oom:
+  snprintf(err, errlen, "out of memory");
+fail:
+  sr_broker_destroy(b);
+  return NULL;
+}
+
+const char *sr_broker_bootstraps(const struct sr_broker *b) {
+  return rd_kafka_mock_cluster_bootstraps(b->mcluster);
+}
+
+int sr_broker_topic_create(struct sr_broker *b, const char *topic,
+                           int partitions) {
+  rd_kafka_resp_err_t e =
+      rd_kafka_mock_topic_create(b->mcluster, topic, partitions, 1);
+  return e ? SR_EKAFKA : SR_OK;
+}
+
+void sr_broker_destroy(struct sr_broker *b) {
+  if (!b) return;
+  if (b->mcluster) rd_kafka_mock_cluster_destroy(b->mcluster);
+  if (b->rk) rd_kafka_destroy(b->rk);
+  free(b);
+}
+
+/* Producer -----------------------------------------------------------------*/
+
+struct sr_producer {
+  rd_kafka_t *rk;
+  _Atomic int64_t outstanding;
+  _Atomic int64_t failed;
+};
+
+/* Runs on the thread that polls. With message.timeout.ms=0 librdkafka
+ * retries transient errors forever, so an error here is permanent (too
+ * large, topic does not exist...): the record stays counted as outstanding,
+ * which holds the input offsets back so it is produced again after a
+ * restart rather than lost. */
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  struct sr_producer *p = opaque;
+  if (m->err) {
+    atomic_fetch_add(&p->failed, 1);
+    SR_ERROR("delivery to %s failed for good: %s; input offsets are held "
+             "back until restart",
+             rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+    return;
+  }
+  atomic_fetch_sub_explicit(&p->outstanding, 1, memory_order_release);
+}
+
+struct sr_producer *sr_producer_create(const char *brokers,
+                                       const struct sr_kafka_props *props,
+                                       int linger_ms, char *err,
+                                       size_t errlen) {
+  char kerr[512], linger[32];
+  struct sr_producer *p = calloc(1, sizeof *p);
+  if (!p) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  rd_kafka_conf_t *conf = sr_kafka_conf_new(brokers, "stackrisk", NULL, err,
+                                            errlen);
+  if (!conf) goto fail;
+  snprintf(linger, sizeof linger, "%d", linger_ms);
+  /* Defaults first, the user's properties after them so they win. */
+  if (rd_kafka_conf_set(conf, "enable.idempotence", "true", kerr,
+                        sizeof kerr) ||
+      rd_kafka_conf_set(conf, "message.timeout.ms", "0", kerr, sizeof kerr) ||
+      rd_kafka_conf_set(conf, "linger.ms", linger, kerr, sizeof kerr) ||
+      rd_kafka_conf_set(conf, "partitioner", "murmur2_random", kerr,
+                        sizeof kerr)) {
+    snprintf(err, errlen, "kafka producer: %s", kerr);
+    goto fail_conf;
+  }
+  for (size_t i = 0; props && i < props->n; i++) {
+    if (rd_kafka_conf_set(conf, props->key[i], props->value[i], kerr,
+                          sizeof kerr) != RD_KAFKA_CONF_OK) {
+      snprintf(err, errlen, "kafka property '%s': %s", props->key[i], kerr);
+      goto fail_conf;
+    }
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+  rd_kafka_conf_set_opaque(conf, p);
+  p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
+  if (!p->rk) {
+    snprintf(err, errlen, "kafka producer: %s", kerr);
+    goto fail_conf;
+  }
+  return p;
+fail_conf:
+  rd_kafka_conf_destroy(conf);
+fail:
+  free(p);
+  return NULL;
+}
+
+void sr_producer_destroy(struct sr_producer *p, int timeout_ms) {
+  if (!p) return;
+  if (sr_producer_flush(p, timeout_ms) != SR_OK)
+    SR_WARN("producer closed with %lld records undelivered",
+            (long long)sr_producer_outstanding(p));
+  rd_kafka_destroy(p->rk);
+  free(p);
+}
+
+int sr_producer_send(struct sr_producer *p, const char *topic,
+                     int32_t partition, const void *key, size_t keylen,
+                     const void *value, size_t len,
+                     const struct sr_header *headers, size_t nheaders) {
+  rd_kafka_headers_t *hdrs = NULL;
+  if (nheaders) {
+    hdrs = rd_kafka_headers_new(nheaders);
+    for (size_t i = 0; i < nheaders; i++)
+      rd_kafka_header_add(hdrs, headers[i].name, -1, headers[i].value,
+                          (ssize_t)headers[i].len);
+  }
+  atomic_fetch_add_explicit(&p->outstanding, 1, memory_order_relaxed);
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE((void *)value, len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (!e) return SR_OK; /* headers are owned by librdkafka now */
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      atomic_fetch_sub(&p->outstanding, 1);
+      SR_ERROR("produce to %s: %s", topic, rd_kafka_err2str(e));
+      if (hdrs) rd_kafka_headers_destroy(hdrs);
+      return SR_EKAFKA;
+    }
+    rd_kafka_poll(p->rk, 10); /* backpressure: wait for room */
+  }
+}
+
+void sr_producer_poll(struct sr_producer *p, int timeout_ms) {
+  rd_kafka_poll(p->rk, timeout_ms);
+}
+
+int64_t sr_producer_outstanding(const struct sr_producer *p) {
+  return atomic_load_explicit(&p->outstanding, memory_order_acquire);
+}
+
+int64_t sr_producer_failed(const struct sr_producer *p) {
+  return atomic_load(&p->failed);
+}
+
+int sr_producer_flush(struct sr_producer *p, int timeout_ms) {
+  rd_kafka_flush(p->rk, timeout_ms);
+  return sr_producer_outstanding(p) - sr_producer_failed(p) > 0 ? SR_ETIMEOUT
+                                                                : SR_OK;
+}
+
+rd_kafka_t *sr_producer_handle(struct sr_producer *p) { return p->rk; }

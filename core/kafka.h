@@ -1,0 +1,97 @@
+/*
+ * Kafka plumbing shared by every stage: client configuration (brokers,
+ * `kafka.*` properties from the config file and `-X` flags, librdkafka's log
+ * routed into our log macros), the embedded broker (librdkafka's mock
+ * cluster: a real Kafka-protocol broker on real sockets), and a producer that
+ * counts what it has not yet delivered so offsets are only committed after
+ * everything produced for them has landed.
+ */
+#ifndef SR_KAFKA_H
+#define SR_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SR_KAFKA_PROPS_MAX 64
+
+/* librdkafka properties as given by the user, applied in order (later wins).
+ * Strings are borrowed (config tree or argv) for the life of the struct. */
+struct sr_kafka_props {
+  const char *key[SR_KAFKA_PROPS_MAX];
+  const char *value[SR_KAFKA_PROPS_MAX];
+  size_t n;
+};
+
+/* Adds one "key=value" (from -X); SR_EINVAL with err on a bad form or a full
+ * table. The string is split in place into the caller's buffer `kv`. */
+int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
+                          size_t errlen);
+
+/* A new conf with bootstrap.servers, client.id, our log callback and then
+ * every property applied. NULL with err naming the property librdkafka
+ * refused. The caller owns the conf (rd_kafka_new frees it on success). */
+rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
+                                   const struct sr_kafka_props *props,
+                                   char *err, size_t errlen);
+
+/* Embedded broker ----------------------------------------------------------*/
+
+struct sr_broker;
+
+/* Starts a mock cluster of `nbrokers` on 127.0.0.1 ephemeral ports and
+ * creates each topic with `partitions` partitions. */
+struct sr_broker *sr_broker_create(int nbrokers, const char *const *topics,
+                                   size_t ntopics, int partitions, char *err,
+                                   size_t errlen);
+/* "127.0.0.1:port,..." valid until destroy. */
+const char *sr_broker_bootstraps(const struct sr_broker *b);
+/* Creates one more topic; 0 or SR_EKAFKA. */
+int sr_broker_topic_create(struct sr_broker *b, const char *topic,
+                           int partitions);
+/* Accepts NULL. */
+void sr_broker_destroy(struct sr_broker *b);
+
+/* Producer -----------------------------------------------------------------*/
+
+/*
+ * An idempotent producer with infinite delivery timeout: a command or
+ * dead-letter record is retried until the broker takes it, and `outstanding`
+ * counts records produced but not yet acknowledged. The consumer commits
+ * input offsets only when it has seen outstanding at zero after the work for
+ * those offsets was done.
+ * @locks sr_producer_send is thread-safe; poll from one thread.
+ */
+struct sr_producer;
+
+struct sr_producer *sr_producer_create(const char *brokers,
+                                       const struct sr_kafka_props *props,
+                                       int linger_ms, char *err,
+                                       size_t errlen);
+/* Flushes (up to timeout_ms) and frees; accepts NULL. */
+void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
+
+struct sr_header {
+  const char *name;
+  const void *value;
+  size_t len;
+};
+
+/* Copies key and value; partition RD_KAFKA_PARTITION_UA hashes the key.
+ * Blocks (polling) while librdkafka's queue is full. 0 or SR_EKAFKA. */
+int sr_producer_send(struct sr_producer *p, const char *topic,
+                     int32_t partition, const void *key, size_t keylen,
+                     const void *value, size_t len,
+                     const struct sr_header *headers, size_t nheaders);
+/* Serves delivery reports. */
+void sr_producer_poll(struct sr_producer *p, int timeout_ms);
+/* Records produced and not yet acknowledged. */
+int64_t sr_producer_outstanding(const struct sr_producer *p);
+/* Records whose delivery failed for good (logged). */
+int64_t sr_producer_failed(const struct sr_producer *p);
+/* Waits for every outstanding record; SR_ETIMEOUT if some remain. */
+int sr_producer_flush(struct sr_producer *p, int timeout_ms);
+rd_kafka_t *sr_producer_handle(struct sr_producer *p);
+
+#endif

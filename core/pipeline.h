@@ -1,0 +1,40 @@
+/*
+ * The running system behind `stackrisk run`, as an object that tests and
+ * benchmarks can start in-process: the embedded broker when no brokers are
+ * configured, the producer for commands and dead letters, N worker threads
+ * and the consumer that feeds them.
+ */
+#ifndef SR_PIPELINE_H
+#define SR_PIPELINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "aggregator/command.h"
+#include "core/engine.h"
+
+struct sr_pipeline;
+
+struct sr_pipeline_stats {
+  uint64_t events;       /* decoded and aggregated */
+  uint64_t dead_letters;
+  uint64_t commands[SR_ACTION_KILL + 1];
+};
+
+/* Builds and starts everything but the consumer loop. The engine is borrowed
+ * and must outlive the pipeline. NULL with err on failure. */
+struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
+                                       char *err, size_t errlen);
+/* The bootstrap servers in use (the embedded broker's when it was started). */
+const char *sr_pipeline_brokers(const struct sr_pipeline *p);
+bool sr_pipeline_embedded(const struct sr_pipeline *p);
+/* Runs the consumer loop on the calling thread until *stop; then drains and
+ * commits. 0, or SR_EKAFKA on a fatal consumer error. */
+int sr_pipeline_run(struct sr_pipeline *p, volatile sig_atomic_t *stop);
+/* Sums of the workers' counters; callable from any thread. */
+void sr_pipeline_stats(const struct sr_pipeline *p,
+                       struct sr_pipeline_stats *out);
+/* Stops the workers and frees everything; accepts NULL. */
+void sr_pipeline_destroy(struct sr_pipeline *p);
+
+#endif

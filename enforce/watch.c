@@ -1,0 +1,126 @@
+/*
+ * `stackrisk watch`: print the commands on the control topic as JSON lines,
+ * for people at a terminal and for scripts. Exits on SIGINT/SIGTERM, after
+ * --count commands, or after --timeout-ms without one.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cli.h"
+#include "core/log.h"
+#include "enforce/control.h"
+
+static void usage(FILE *f) {
+  fputs("usage: stackrisk watch --brokers LIST [OPTIONS]\n"
+        "\n"
+        "Print commands from the control topic as JSON lines (one per line,\n"
+        "the form of `stackrisk replay`).\n"
+        "\n"
+        "  -b, --brokers LIST      Kafka bootstrap servers (required)\n"
+        "  -t, --topic T           control topic (default stackrisk.control)\n"
+        "      --from-beginning    print retained commands too (default: only\n"
+        "                          commands published from now on)\n"
+        "  -s, --session ID        only this session's commands\n"
+        "  -n, --count N           exit 0 after N commands\n"
+        "      --timeout-ms MS     exit 3 when MS pass without a command\n"
+        "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
+        "      --log-level L       error, warn, info (default), debug\n"
+        "  -h, --help              this text\n",
+        f);
+}
+
+int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
+  enum { O_FROM = 256, O_TIMEOUT, O_LOG };
+  static const struct option opts[] = {
+      {"brokers", required_argument, NULL, 'b'},
+      {"topic", required_argument, NULL, 't'},
+      {"from-beginning", no_argument, NULL, O_FROM},
+      {"session", required_argument, NULL, 's'},
+      {"count", required_argument, NULL, 'n'},
+      {"timeout-ms", required_argument, NULL, O_TIMEOUT},
+      {"log-level", required_argument, NULL, O_LOG},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *brokers = NULL, *topic = "stackrisk.control", *session = NULL;
+  bool from_beginning = false;
+  long count = 0, timeout_ms = 0;
+  struct sr_kafka_props props = {0};
+  char err[1024], *end;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "b:t:s:n:X:h", opts, NULL)) != -1) {
+    switch (c) {
+      case 'b': brokers = optarg; break;
+      case 't': topic = optarg; break;
+      case 's': session = optarg; break;
+      case O_FROM: from_beginning = true; break;
+      case 'n':
+      case O_TIMEOUT: {
+        long v = strtol(optarg, &end, 10);
+        if (*end || v < 1) {
+          fprintf(stderr, "stackrisk watch: --%s: expected a positive number, "
+                          "got '%s'\n", c == 'n' ? "count" : "timeout-ms",
+                  optarg);
+          return 2;
+        }
+        *(c == 'n' ? &count : &timeout_ms) = v;
+        break;
+      }
+      case 'X':
+        if (sr_kafka_props_add_kv(&props, optarg, err, sizeof err)) {
+          fprintf(stderr, "stackrisk watch: -X: %s\n", err);
+          return 2;
+        }
+        break;
+      case O_LOG:
+        if (sr_cli_log_level(optarg)) return 2;
+        break;
+      case 'h': usage(stdout); return 0;
+      default: usage(stderr); return 2;
+    }
+  }
+  if (!brokers) {
+    fprintf(stderr, "stackrisk watch: --brokers is required\n");
+    return 2;
+  }
+  struct sr_control_reader *r = sr_control_reader_create(
+      brokers, topic, from_beginning, &props, err, sizeof err);
+  if (!r) {
+    fprintf(stderr, "stackrisk watch: %s\n", err);
+    return 1;
+  }
+  struct sr_command *cmd = malloc(sizeof *cmd);
+  char *line = malloc(65536);
+  long seen = 0, idle_ms = 0;
+  int rc = 0;
+  while (!*stop && cmd && line) {
+    int e = sr_control_reader_next(r, 100, cmd, err, sizeof err);
+    if (e == SR_ETIMEOUT) {
+      idle_ms += 100;
+      if (timeout_ms && idle_ms >= timeout_ms) {
+        rc = 3;
+        break;
+      }
+      continue;
+    }
+    if (e) {
+      SR_WARN("%s", err);
+      continue;
+    }
+    idle_ms = 0;
+    if (session && strcmp(session, cmd->session_id) != 0) continue;
+    int n = sr_command_to_json(cmd, line, 65536);
+    if (n > 0) {
+      fwrite(line, 1, (size_t)n, stdout);
+      fputc('\n', stdout);
+      fflush(stdout);
+    }
+    if (count && ++seen >= count) break;
+  }
+  free(line);
+  free(cmd);
+  sr_control_reader_destroy(r);
+  return rc;
+}

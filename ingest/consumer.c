@@ -1,0 +1,347 @@
+/*
+ * Consumer-group consumer and router (see consumer.h for the model).
+ *
+ * Why rd_kafka_consumer_poll and not batch consumption: in librdkafka 2.0.2
+ * the batch calls can lose messages when a rebalance runs in parallel. Why
+ * offsets are stored by hand: auto-store would commit what has been read,
+ * not what has been processed and answered.
+ *
+ * A partition revoked by a rebalance is drained first: the rebalance
+ * callback waits until the workers have finished every message handed over,
+ * waits for the producer to deliver, stores the offsets and commits them
+ * synchronously, and only then gives the partition up.
+ */
+#include "ingest/consumer.h"
+
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "core/log.h"
+#include "ingest/decode.h"
+
+#define TRACKS_MAX 1024
+
+struct sr_track {
+  char topic[256];
+  int32_t partition;
+  int64_t last_dispatched; /* consumer thread only */
+  int64_t stored;          /* consumer thread only: last stored offset */
+  _Atomic int64_t dispatched[SR_WORKERS_MAX];
+  _Atomic int64_t done[SR_WORKERS_MAX];
+};
+
+struct sr_consumer {
+  rd_kafka_t *rk;
+  struct sr_producer *producer;
+  struct sr_ring *const *rings;
+  size_t n_workers;
+  int commit_interval_ms;
+  struct sr_track *tracks[TRACKS_MAX];
+  size_t n_tracks;
+  uint64_t messages;
+  bool closed;
+};
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct sr_track *track_find(struct sr_consumer *c, const char *topic,
+                                   int32_t partition) {
+  for (size_t i = 0; i < c->n_tracks; i++) {
+    struct sr_track *t = c->tracks[i];
+    if (t->partition == partition && strcmp(t->topic, topic) == 0) return t;
+  }
+  return NULL;
+}
+
+static void track_add(struct sr_consumer *c, const char *topic,
+                      int32_t partition) {
+  if (track_find(c, topic, partition)) return;
+  if (c->n_tracks == TRACKS_MAX) {
+    SR_ERROR("more than %d assigned partitions; %s [%d] is not tracked",
+             TRACKS_MAX, topic, partition);
+    return;
+  }
+  struct sr_track *t = calloc(1, sizeof *t);
+  if (!t) abort(); /* setup-time allocation; nothing sensible to do */
+  snprintf(t->topic, sizeof t->topic, "%s", topic);
+  t->partition = partition;
+  t->last_dispatched = -1;
+  t->stored = -1;
+  for (size_t w = 0; w < SR_WORKERS_MAX; w++) {
+    atomic_init(&t->dispatched[w], -1);
+    atomic_init(&t->done[w], -1);
+  }
+  c->tracks[c->n_tracks++] = t;
+}
+
+void sr_track_done(struct sr_track *t, size_t w, int64_t offset) {
+  atomic_store_explicit(&t->done[w], offset, memory_order_release);
+}
+
+/* Lowest offset not yet finished (the offset to commit), or -1 if nothing
+ * was dispatched. */
+static int64_t track_safe(const struct sr_consumer *c, struct sr_track *t) {
+  if (t->last_dispatched < 0) return -1;
+  int64_t safe = t->last_dispatched + 1;
+  for (size_t w = 0; w < c->n_workers; w++) {
+    int64_t done = atomic_load_explicit(&t->done[w], memory_order_acquire);
+    int64_t disp =
+        atomic_load_explicit(&t->dispatched[w], memory_order_relaxed);
+    if (done < disp && done + 1 < safe) safe = done + 1;
+  }
+  return safe;
+}
+
+/* Stores safe offsets when every record produced for them is delivered. */
+static void store_offsets(struct sr_consumer *c) {
+  rd_kafka_topic_partition_list_t *l =
+      rd_kafka_topic_partition_list_new((int)c->n_tracks);
+  int64_t safe[TRACKS_MAX];
+  for (size_t i = 0; i < c->n_tracks; i++)
+    safe[i] = track_safe(c, c->tracks[i]);
+  /* Read after the done marks: zero now means every record produced before
+   * those marks was acknowledged. */
+  if (sr_producer_outstanding(c->producer) > 0) {
+    rd_kafka_topic_partition_list_destroy(l);
+    return;
+  }
+  for (size_t i = 0; i < c->n_tracks; i++) {
+    struct sr_track *t = c->tracks[i];
+    if (safe[i] <= t->stored) continue;
+    rd_kafka_topic_partition_list_add(l, t->topic, t->partition)->offset =
+        safe[i];
+    t->stored = safe[i];
+  }
+  if (l->cnt) {
+    rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
+    if (e) SR_WARN("storing offsets: %s", rd_kafka_err2str(e));
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+}
+
+static bool workers_idle(const struct sr_consumer *c) {
+  for (size_t i = 0; i < c->n_tracks; i++) {
+    const struct sr_track *t = c->tracks[i];
+    for (size_t w = 0; w < c->n_workers; w++)
+      if (atomic_load(&t->done[w]) < atomic_load(&t->dispatched[w]))
+        return false;
+  }
+  return true;
+}
+
+/* Waits until every handed-over message is processed and its output
+ * delivered, then stores and commits offsets. */
+static void drain(struct sr_consumer *c) {
+  while (!workers_idle(c)) {
+    sr_producer_poll(c->producer, 1);
+  }
+  if (sr_producer_flush(c->producer, 30000) != SR_OK)
+    SR_WARN(
+        "drain: %lld records still undelivered; their input offsets are "
+        "not committed",
+        (long long)sr_producer_outstanding(c->producer));
+  store_offsets(c);
+  rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, NULL, 0);
+  if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    SR_WARN("committing offsets: %s", rd_kafka_err2str(e));
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+  struct sr_consumer *c = opaque;
+  bool cooperative =
+      strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    for (int i = 0; i < parts->cnt; i++)
+      track_add(c, parts->elems[i].topic, parts->elems[i].partition);
+    SR_INFO("assigned %d partition(s)", parts->cnt);
+    if (cooperative) {
+      rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+      if (e) {
+        SR_ERROR("incremental assign: %s", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+      }
+    } else {
+      rd_kafka_assign(rk, parts);
+    }
+    return;
+  }
+  /* Revoke (or lost): finish what was handed over before letting go. */
+  drain(c);
+  for (int i = 0; i < parts->cnt; i++) {
+    for (size_t j = 0; j < c->n_tracks; j++) {
+      struct sr_track *t = c->tracks[j];
+      if (t->partition == parts->elems[i].partition &&
+          strcmp(t->topic, parts->elems[i].topic) == 0) {
+        free(t);
+        c->tracks[j] = c->tracks[--c->n_tracks];
+        break;
+      }
+    }
+  }
+  SR_INFO("revoked %d partition(s)", parts->cnt);
+  if (cooperative) {
+    rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+    if (e) rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(rk, NULL);
+  }
+}
+
+struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
+                                       struct sr_ring *const *rings,
+                                       struct sr_producer *producer, char *err,
+                                       size_t errlen) {
+  char kerr[512];
+  assert(opts->n_workers >= 1 && opts->n_workers <= SR_WORKERS_MAX);
+  struct sr_consumer *c = calloc(1, sizeof *c);
+  if (!c) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  c->rings = rings;
+  c->producer = producer;
+  c->n_workers = opts->n_workers;
+  c->commit_interval_ms =
+      opts->commit_interval_ms > 0 ? opts->commit_interval_ms : 200;
+  rd_kafka_conf_t *conf =
+      sr_kafka_conf_new(opts->brokers, "stackrisk", NULL, err, errlen);
+  if (!conf) goto fail;
+  const char *defaults[][2] = {
+      {"group.id", opts->group},
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", "1000"},
+      {"auto.offset.reset",
+       opts->offset_reset ? opts->offset_reset : "earliest"},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      {"enable.partition.eof", "false"},
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(defaults); i++) {
+    if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], kerr,
+                          sizeof kerr) != RD_KAFKA_CONF_OK) {
+      snprintf(err, errlen, "kafka consumer: %s", kerr);
+      goto fail_conf;
+    }
+  }
+  for (size_t i = 0; opts->props && i < opts->props->n; i++) {
+    if (rd_kafka_conf_set(conf, opts->props->key[i], opts->props->value[i],
+                          kerr, sizeof kerr) != RD_KAFKA_CONF_OK) {
+      snprintf(err, errlen, "kafka property '%s': %s", opts->props->key[i],
+               kerr);
+      goto fail_conf;
+    }
+  }
+  rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+  rd_kafka_conf_set_opaque(conf, c);
+  c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof kerr);
+  if (!c->rk) {
+    snprintf(err, errlen, "kafka consumer: %s", kerr);
+    goto fail_conf;
+  }
+  conf = NULL;
+  rd_kafka_poll_set_consumer(c->rk);
+  rd_kafka_topic_partition_list_t *subs =
+      rd_kafka_topic_partition_list_new((int)opts->ntopics);
+  for (size_t i = 0; i < opts->ntopics; i++)
+    rd_kafka_topic_partition_list_add(subs, opts->topics[i],
+                                      RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, subs);
+  rd_kafka_topic_partition_list_destroy(subs);
+  if (e) {
+    snprintf(err, errlen, "kafka subscribe: %s", rd_kafka_err2str(e));
+    goto fail;
+  }
+  return c;
+fail_conf:
+  rd_kafka_conf_destroy(conf);
+fail:
+  sr_consumer_destroy(c);
+  return NULL;
+}
+
+/* Hands one message to the worker owning its session. Spins (serving the
+ * producer) while that worker's ring is full: backpressure, not loss. */
+static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
+  char scratch[SR_SESSION_ID_MAX];
+  sr_str sid;
+  size_t w;
+  if (sr_decode_peek_session(m->payload, m->len, scratch, &sid) == SR_OK)
+    w = XXH3_64bits(sid.p, sid.n) % c->n_workers;
+  else
+    w = (size_t)m->offset % c->n_workers;
+  const char *topic = rd_kafka_topic_name(m->rkt);
+  struct sr_track *t = track_find(c, topic, m->partition);
+  if (!t) { /* assigned outside the rebalance callback: track it now */
+    track_add(c, topic, m->partition);
+    t = track_find(c, topic, m->partition);
+    if (!t) {
+      rd_kafka_message_destroy(m);
+      return;
+    }
+  }
+  /* A worker idle on this partition starts from just before this offset,
+   * so the safe offset never falls back below it. */
+  if (atomic_load_explicit(&t->done[w], memory_order_acquire) ==
+      atomic_load_explicit(&t->dispatched[w], memory_order_relaxed))
+    atomic_store_explicit(&t->done[w], m->offset - 1, memory_order_relaxed);
+  atomic_store_explicit(&t->dispatched[w], m->offset, memory_order_release);
+  t->last_dispatched = m->offset;
+  struct sr_ring_item item = {m, t};
+  while (!sr_ring_push(c->rings[w], item)) sr_producer_poll(c->producer, 0);
+  c->messages++;
+}
+
+int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
+  int64_t next_store = now_ms() + c->commit_interval_ms;
+  int rc = SR_OK;
+  while (!*stop) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 20);
+    if (m) {
+      if (!m->err) {
+        route(c, m);
+      } else {
+        SR_WARN("consumer: %s", rd_kafka_message_errstr(m));
+        bool fatal = m->err == RD_KAFKA_RESP_ERR__FATAL;
+        rd_kafka_message_destroy(m);
+        if (fatal) {
+          rc = SR_EKAFKA;
+          break;
+        }
+      }
+    }
+    sr_producer_poll(c->producer, 0);
+    int64_t now = now_ms();
+    if (now >= next_store) {
+      store_offsets(c);
+      next_store = now + c->commit_interval_ms;
+    }
+  }
+  drain(c);
+  rd_kafka_consumer_close(c->rk);
+  c->closed = true;
+  return rc;
+}
+
+void sr_consumer_destroy(struct sr_consumer *c) {
+  if (!c) return;
+  if (c->rk) {
+    if (!c->closed) rd_kafka_consumer_close(c->rk);
+    rd_kafka_destroy(c->rk);
+  }
+  for (size_t i = 0; i < c->n_tracks; i++) free(c->tracks[i]);
+  free(c);
+}
+
+uint64_t sr_consumer_messages(const struct sr_consumer *c) {
+  return c->messages;
+}

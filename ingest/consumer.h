@@ -1,0 +1,65 @@
+/*
+ * The input side of `stackrisk run`: a consumer-group consumer that routes
+ * every message to the worker owning its session, and commits an input
+ * offset only once everything before it has been processed and everything
+ * produced for it (commands, dead letters) has been acknowledged.
+ *
+ * Routing: the session id is peeked from the payload (sr_decode_peek_session)
+ * and hashed onto one of N workers; a message without one goes to a worker
+ * chosen by its offset, where the full decode dead-letters it with the
+ * precise reason.
+ *
+ * Offsets: per partition and worker the consumer records the last offset it
+ * handed over and the worker the last one it finished. The safe offset of a
+ * partition is the lowest unfinished one; it is stored only when the
+ * producer's outstanding count is zero after those marks were read.
+ *
+ * @locality sr_consumer_run runs on one thread (rebalances included);
+ * workers touch only sr_track_done.
+ */
+#ifndef SR_CONSUMER_H
+#define SR_CONSUMER_H
+
+#include <signal.h>
+
+#include "core/kafka.h"
+#include "core/ring.h"
+
+#define SR_WORKERS_MAX 64
+
+struct sr_consumer;
+struct sr_track; /* one assigned partition */
+
+struct sr_consumer_opts {
+  const char *brokers;
+  const char *group;
+  const char *const *topics;
+  size_t ntopics;
+  const struct sr_kafka_props *props;
+  size_t n_workers;
+  int commit_interval_ms;
+  const char *offset_reset; /* "earliest" or "latest" for a new group */
+};
+
+/* rings[i] feeds worker i (borrowed); producer is the one the workers
+ * produce with (borrowed, for its outstanding count). */
+struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
+                                       struct sr_ring *const *rings,
+                                       struct sr_producer *producer, char *err,
+                                       size_t errlen);
+
+/* Polls and routes until *stop, then drains the workers, stores the final
+ * offsets and leaves the group. 0, or SR_EKAFKA on a fatal consumer error. */
+int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop);
+
+/* Closes (if run did not) and frees; accepts NULL. */
+void sr_consumer_destroy(struct sr_consumer *c);
+
+/* Worker side: marks `offset` of the tracked partition finished by worker
+ * `w`. Call after producing everything for the message. */
+void sr_track_done(struct sr_track *t, size_t w, int64_t offset);
+
+/* Messages consumed so far (all partitions). */
+uint64_t sr_consumer_messages(const struct sr_consumer *c);
+
+#endif

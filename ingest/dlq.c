@@ -1,0 +1,33 @@
+/*
+ * Dead letters: the original record plus reason headers (see dlq.h).
+ */
+#include "ingest/dlq.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Dead letters must fit the broker's default message.max.bytes (1 MB), or
+ * their delivery would fail for good and hold the stream's offsets back. */
+#define DLQ_PAYLOAD_MAX (900 * 1024)
+
+int sr_dlq_send(struct sr_producer *p, const char *dlq_topic,
+                const rd_kafka_message_t *m, const char *reason) {
+  char part[16], off[24], size[24];
+  const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+  snprintf(part, sizeof part, "%d", (int)m->partition);
+  snprintf(off, sizeof off, "%lld", (long long)m->offset);
+  snprintf(size, sizeof size, "%zu", m->len);
+  struct sr_header h[] = {
+      {"stackrisk.error", reason, strlen(reason)},
+      {"stackrisk.topic", topic, strlen(topic)},
+      {"stackrisk.partition", part, strlen(part)},
+      {"stackrisk.offset", off, strlen(off)},
+      {"stackrisk.truncated", size, strlen(size)}, /* only when cut */
+  };
+  bool cut = m->len > DLQ_PAYLOAD_MAX;
+  return sr_producer_send(p, dlq_topic, RD_KAFKA_PARTITION_UA, m->key,
+                          m->key_len, m->payload,
+                          cut ? DLQ_PAYLOAD_MAX : m->len, h,
+                          sizeof h / sizeof h[0] - (cut ? 0 : 1));
+}

@@ -1,0 +1,22 @@
+/*
+ * The dead-letter topic: where a message that cannot be processed goes, with
+ * its original bytes and key, and headers saying why and where it came from:
+ *   stackrisk.error      the reason ("field 'ts_ms': expected an integer")
+ *   stackrisk.topic      source topic
+ *   stackrisk.partition  source partition (decimal)
+ *   stackrisk.offset     source offset (decimal)
+ * Bad input never stops the stream: the source offset is committed like any
+ * other once the dead letter is delivered.
+ */
+#ifndef SR_DLQ_H
+#define SR_DLQ_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "core/kafka.h"
+
+/* Produces the dead letter for message m; 0 or SR_EKAFKA. */
+int sr_dlq_send(struct sr_producer *p, const char *dlq_topic,
+                const rd_kafka_message_t *m, const char *reason);
+
+#endif
