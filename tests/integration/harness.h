@@ -1,0 +1,171 @@
+/*
+ * Shared pieces of the integration tests: start the real stackrisk binary as
+ * a child process, talk to the embedded broker with plain librdkafka
+ * clients, read test data files. Every wait has a deadline; no fixed sleeps.
+ */
+#ifndef SR_TEST_HARNESS_H
+#define SR_TEST_HARNESS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline long long h_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Starts argv[0] with stdout and stderr appended to log_path. */
+static inline pid_t h_spawn(char *const argv[], const char *log_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  return pid;
+}
+
+/* Exit code of pid, or -1 if it did not exit within timeout_ms (it is then
+ * killed), or 128+signal when killed by a signal. */
+static inline int h_wait_exit(pid_t pid, int timeout_ms) {
+  long long deadline = h_now_ms() + timeout_ms;
+  int status;
+  while (h_now_ms() < deadline) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+/* Whole file into a NUL-terminated heap buffer; NULL on error. */
+static inline char *h_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (buf) {
+    buf[n] = '\0';
+    if (len) *len = (size_t)n;
+  }
+  return buf;
+}
+
+static inline rd_kafka_t *h_producer(const char *brokers) {
+  char err[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err);
+  rd_kafka_conf_set(conf, "linger.ms", "1", err, sizeof err);
+  rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, sizeof err);
+  return rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+}
+
+static inline int h_produce(rd_kafka_t *rk, const char *topic, const char *key,
+                            const void *value, size_t len) {
+  return rd_kafka_producev(
+      rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+      RD_KAFKA_V_VALUE((void *)value, len),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+}
+
+/* The value of "session_id" in a JSON line, copied into out. */
+static inline const char *h_json_session(const char *line, char *out,
+                                         size_t cap) {
+  const char *p = strstr(line, "\"session_id\":\"");
+  out[0] = '\0';
+  if (!p) return out;
+  p += strlen("\"session_id\":\"");
+  size_t n = strcspn(p, "\"");
+  if (n >= cap) n = cap - 1;
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return out;
+}
+
+/* Produces every non-blank line of a JSON-lines file, keyed by session id.
+ * Returns the number of lines produced. */
+static inline int h_produce_file(rd_kafka_t *rk, const char *topic,
+                                 const char *path) {
+  char *data = h_read_file(path, NULL);
+  if (!data) return -1;
+  int n = 0;
+  for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+    if (!*line) continue;
+    char sid[256];
+    h_json_session(line, sid, sizeof sid);
+    if (h_produce(rk, topic, sid[0] ? sid : NULL, line, strlen(line)) == 0) n++;
+  }
+  free(data);
+  rd_kafka_flush(rk, 10000);
+  return n;
+}
+
+/* A group-less consumer of every partition of `topic` from the beginning. */
+static inline rd_kafka_t *h_reader(const char *brokers, const char *topic) {
+  char err[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err);
+  /* assign() wants a group id; it does not join the group */
+  rd_kafka_conf_set(conf, "group.id", "test-reader", err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk) return NULL;
+  const struct rd_kafka_metadata *md = NULL;
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) || md->topic_cnt != 1) {
+    rd_kafka_topic_destroy(rkt);
+    rd_kafka_destroy(rk);
+    return NULL;
+  }
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
+  for (int i = 0; i < md->topics[0].partition_cnt; i++)
+    rd_kafka_topic_partition_list_add(l, topic, md->topics[0].partitions[i].id)
+        ->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_metadata_destroy(md);
+  rd_kafka_assign(rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  return rk;
+}
+
+/* A header's value as a string (copied), or "" when absent. */
+static inline const char *h_header(const rd_kafka_message_t *m,
+                                   const char *name, char *out, size_t cap) {
+  rd_kafka_headers_t *hdrs = NULL;
+  const void *v = NULL;
+  size_t n = 0;
+  out[0] = '\0';
+  if (rd_kafka_message_headers(m, &hdrs) || !hdrs) return out;
+  if (rd_kafka_header_get_last(hdrs, name, &v, &n)) return out;
+  if (n >= cap) n = cap - 1;
+  memcpy(out, v, n);
+  out[n] = '\0';
+  return out;
+}
+
+#endif
