@@ -125,6 +125,14 @@ static void fill_command(const struct sr_aggregator *a,
   sr_command_set_id(cmd);
 }
 
+/* now - then, saturated, 0 when now <= then: both are producer-supplied
+ * event times whose difference need not fit an int64. */
+static int64_t elapsed_ms(int64_t now, int64_t then) {
+  if (now <= then) return 0;
+  uint64_t d = (uint64_t)now - (uint64_t)then;
+  return d > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)d;
+}
+
 /* Decays every dimension to `now` and folds in this event's scores. */
 static void fold_scores(struct sr_aggregator *a, struct sr_session *s,
                         const struct sr_detection *det, int64_t now,
@@ -132,7 +140,7 @@ static void fold_scores(struct sr_aggregator *a, struct sr_session *s,
   for (size_t i = 0; i < a->n_dims; i++) {
     struct sr_dim_state *d = &s->dims[i];
     const struct sr_dim_params *p = sr_detectors_params(a->dets, i);
-    float decayed = sr_decay(d->score, now - d->ts_ms, p->half_life_ms);
+    float decayed = sr_decay(d->score, elapsed_ms(now, d->ts_ms), p->half_life_ms);
     if (det->score[i] > 0.0f && det->score[i] >= decayed) {
       d->score = det->score[i];
       memcpy(d->reason, det->reason[i], sizeof d->reason);

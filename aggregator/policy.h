@@ -36,7 +36,9 @@ struct sr_policy_input {
 };
 
 /* Reads `policy` from the config root (NULL: defaults). Dimension names in
- * rules are checked against the registry. NULL with err on a bad entry. */
+ * rules are checked against the registry. NULL with err on a bad entry.
+ * Rule names are borrowed from the config tree, which must outlive the
+ * policy. */
 struct sr_policy *sr_policy_create(const struct sr_conf_node *root,
                                    const struct sr_detectors *dets, char *err,
                                    size_t errlen);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 void sr_buf_append(struct sr_buf *b, const char *s, size_t n) {
+  if (n == 0) return; /* s may be NULL: an empty view */
   if (b->cap == 0) {
     b->overflow = b->overflow || n > 0;
     return;
@@ -61,6 +62,6 @@ void sr_buf_json_string(struct sr_buf *b, sr_str s) {
       }
     }
   }
-  sr_buf_append(b, s.p + start, s.n - start);
+  if (start < s.n) sr_buf_append(b, s.p + start, s.n - start);
   sr_buf_append(b, "\"", 1);
 }

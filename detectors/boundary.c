@@ -85,9 +85,13 @@ static size_t declared_envs(const struct sr_session_info *s, sr_str *out) {
   size_t n = 0;
   if (s->environment[0])
     out[n++] = sr_env_canonical(sr_str_from(s->environment));
-  for (size_t i = 0; i < s->n_scope_environments && i < SR_SCOPE_ENV_MAX; i++)
-    if (s->scope_environments[i][0])
-      out[n++] = sr_env_canonical(sr_str_from(s->scope_environments[i]));
+  for (size_t i = 0; i < s->n_scope_environments && i < SR_SCOPE_ENV_MAX; i++) {
+    if (!s->scope_environments[i][0]) continue;
+    sr_str e = sr_env_canonical(sr_str_from(s->scope_environments[i]));
+    bool dup = false;
+    for (size_t j = 0; j < n && !dup; j++) dup = sr_env_eq(out[j], e);
+    if (!dup) out[n++] = e; /* named once in reasons */
+  }
   return n;
 }
 
