@@ -44,8 +44,13 @@ static inline bool sr_str_eq(sr_str a, sr_str b) {
   return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
 }
 
+/* No strlen: these run per event against tables of names, and most
+ * comparisons fail on the first byte. */
 static inline bool sr_str_eq_cstr(sr_str a, const char *s) {
-  return sr_str_eq(a, sr_str_from(s));
+  size_t i = 0;
+  for (; i < a.n; i++)
+    if (!s[i] || s[i] != a.p[i]) return false;
+  return s[i] == '\0';
 }
 
 /* ASCII case-insensitive equality (environment names, enum words). */

@@ -5,15 +5,15 @@
 #include "core/sr.h"
 
 bool sr_str_eq_nocase(sr_str a, const char *s) {
-  size_t n = strlen(s);
-  if (a.n != n) return false;
-  for (size_t i = 0; i < n; i++) {
+  size_t i = 0;
+  for (; i < a.n; i++) {
     unsigned char x = (unsigned char)a.p[i], y = (unsigned char)s[i];
+    if (!y) return false;
     if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
     if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
     if (x != y) return false;
   }
-  return true;
+  return s[i] == '\0';
 }
 
 char *sr_str_copy(char *dst, size_t cap, sr_str s) {

@@ -1,0 +1,180 @@
+/*
+ * The command line as a person uses it: `stackrisk broker` in one process,
+ * `stackrisk run --brokers` in another, `stackrisk watch` in a third
+ * printing the verdict as a JSON line; `stackrisk run` alone starting its
+ * embedded broker; every --help; clear usage errors.
+ */
+#include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "harness.h"
+
+#ifndef SR_BINARY
+#define SR_BINARY "build/stackrisk"
+#endif
+
+/* Waits for "embedded Kafka broker at ADDR" in a log file. */
+static bool wait_address(const char *log, char *addr, size_t cap,
+                         int timeout_ms) {
+  long long deadline = h_now_ms() + timeout_ms;
+  while (h_now_ms() < deadline) {
+    char *text = h_read_file(log, NULL);
+    const char *p = text ? strstr(text, "embedded Kafka broker at ") : NULL;
+    if (p) {
+      p += strlen("embedded Kafka broker at ");
+      size_t n = strcspn(p, "\n");
+      if (n < cap && p[n] == '\n') {
+        memcpy(addr, p, n);
+        addr[n] = '\0';
+        free(text);
+        return true;
+      }
+    }
+    free(text);
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return false;
+}
+
+static const char *verdict_line =
+    "{\"type\":\"tool_call\",\"session_id\":\"cli-1\",\"ts_ms\":1790000000000,"
+    "\"phase\":\"requested\",\"call_id\":\"cli-call-1\",\"tool\":\"Read\","
+    "\"arguments\":{\"file_path\":\"README.md\"},\"want_verdict\":true}";
+
+START_TEST(broker_run_and_watch_as_separate_processes) {
+  char blog[64], rlog[64], wlog[64], addr[256];
+  snprintf(blog, sizeof blog, "cli-broker-%d.log", (int)getpid());
+  snprintf(rlog, sizeof rlog, "cli-run-%d.log", (int)getpid());
+  snprintf(wlog, sizeof wlog, "cli-watch-%d.log", (int)getpid());
+  unlink(blog), unlink(rlog), unlink(wlog);
+  char *bargv[] = {SR_BINARY, "broker", "--partitions", "2", NULL};
+  pid_t broker = h_spawn(bargv, blog);
+  ck_assert_msg(wait_address(blog, addr, sizeof addr, 20000),
+                "broker printed no address");
+  char *rargv[] = {SR_BINARY, "run", "--brokers", addr, "--group", "cli", NULL};
+  pid_t run = h_spawn(rargv, rlog);
+  char *wargv[] = {SR_BINARY, "watch", "--brokers", addr, "--from-beginning",
+                   "--count",  "1",     "--timeout-ms", "60000", NULL};
+  pid_t watch = h_spawn(wargv, wlog);
+
+  rd_kafka_t *p = h_producer(addr);
+  ck_assert_int_eq(h_produce(p, "stackrisk.events", "cli-1", verdict_line,
+                             strlen(verdict_line)), 0);
+  rd_kafka_flush(p, 5000);
+  rd_kafka_destroy(p);
+
+  int wrc = h_wait_exit(watch, 60000);
+  char *out = h_read_file(wlog, NULL);
+  ck_assert_msg(wrc == 0, "watch exited %d: %s", wrc, out ? out : "");
+  ck_assert_msg(out && strstr(out, "\"call_id\":\"cli-call-1\"") &&
+                    strstr(out, "\"action\":\"ALLOW\"") &&
+                    strstr(out, "\"session_id\":\"cli-1\""),
+                "watch printed: %s", out ? out : "");
+  free(out);
+  kill(run, SIGTERM);
+  ck_assert_int_eq(h_wait_exit(run, 30000), 0);
+  kill(broker, SIGINT);
+  ck_assert_int_eq(h_wait_exit(broker, 10000), 0);
+}
+END_TEST
+
+START_TEST(run_alone_starts_an_embedded_broker) {
+  char log[64], addr[256];
+  snprintf(log, sizeof log, "cli-embedded-%d.log", (int)getpid());
+  unlink(log);
+  char *argv[] = {SR_BINARY, "run", NULL};
+  pid_t run = h_spawn(argv, log);
+  ck_assert_msg(wait_address(log, addr, sizeof addr, 20000),
+                "run printed no broker address");
+  ck_assert_msg(strncmp(addr, "127.0.0.1:", 10) == 0, "address %s", addr);
+  /* It is a real broker: a plain librdkafka client can use it. */
+  rd_kafka_t *reader = h_reader(addr, "stackrisk.control");
+  ck_assert_msg(reader, "no stackrisk.control topic on %s", addr);
+  rd_kafka_t *p = h_producer(addr);
+  ck_assert_int_eq(h_produce(p, "stackrisk.events", "cli-1", verdict_line,
+                             strlen(verdict_line)), 0);
+  rd_kafka_flush(p, 5000);
+  rd_kafka_destroy(p);
+  bool got = false;
+  long long deadline = h_now_ms() + 30000;
+  while (!got && h_now_ms() < deadline) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(reader, 100);
+    if (m) {
+      got = !m->err && m->key_len == 5 && !memcmp(m->key, "cli-1", 5);
+      rd_kafka_message_destroy(m);
+    }
+  }
+  rd_kafka_destroy(reader);
+  ck_assert_msg(got, "no command keyed by the session id on the control topic");
+  kill(run, SIGINT);
+  ck_assert_int_eq(h_wait_exit(run, 30000), 0);
+}
+END_TEST
+
+/* Runs a command line, returns its exit code and output (stdout+stderr). */
+static int sh(const char *args, char *out, size_t cap) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "%s %s 2>&1", SR_BINARY, args);
+  FILE *f = popen(cmd, "r");
+  size_t n = fread(out, 1, cap - 1, f);
+  out[n] = '\0';
+  int st = pclose(f);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(every_command_explains_itself) {
+  static const struct {
+    const char *args;
+    const char *mentions;
+  } helps[] = {{"--help", "replay"},
+               {"run --help", "--brokers"},
+               {"run --help", "-X"},
+               {"broker --help", "--partitions"},
+               {"replay --help", "FILE"},
+               {"watch --help", "--from-beginning"}};
+  char out[8192];
+  for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+    ck_assert_int_eq(sh(helps[i].args, out, sizeof out), 0);
+    ck_assert_msg(strstr(out, helps[i].mentions), "%s lacks %s", helps[i].args,
+                  helps[i].mentions);
+  }
+}
+END_TEST
+
+START_TEST(usage_errors_are_clear) {
+  char out[8192];
+  ck_assert_int_eq(sh("frobnicate", out, sizeof out), 2);
+  ck_assert_ptr_nonnull(strstr(out, "unknown command 'frobnicate'"));
+  ck_assert_int_eq(sh("run --workers 0", out, sizeof out), 2);
+  ck_assert_ptr_nonnull(strstr(out, "--workers"));
+  ck_assert_int_eq(sh("run -X nonsense", out, sizeof out), 2);
+  ck_assert_ptr_nonnull(strstr(out, "KEY=VALUE"));
+  ck_assert_int_eq(sh("watch", out, sizeof out), 2);
+  ck_assert_ptr_nonnull(strstr(out, "--brokers is required"));
+  ck_assert_int_eq(sh("replay", out, sizeof out), 2);
+  ck_assert_int_eq(sh("replay --config /nonexistent.yaml -", out, sizeof out), 1);
+  ck_assert_ptr_nonnull(strstr(out, "/nonexistent.yaml"));
+  ck_assert_int_eq(sh("run -X no.such.property=1 --brokers 127.0.0.1:1", out,
+                      sizeof out), 1);
+  ck_assert_ptr_nonnull(strstr(out, "no.such.property"));
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("cli");
+  TCase *tc = tcase_create("processes");
+  tcase_set_timeout(tc, 180);
+  tcase_add_test(tc, broker_run_and_watch_as_separate_processes);
+  tcase_add_test(tc, run_alone_starts_an_embedded_broker);
+  tcase_add_test(tc, every_command_explains_itself);
+  tcase_add_test(tc, usage_errors_are_clear);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
