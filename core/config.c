@@ -646,7 +646,10 @@ const struct sr_conf_node *sr_conf_get(const struct sr_conf_node *map,
                                        const char *key) {
   if (!map || !key || map->kind != SR_CONF_MAP) return NULL;
   for (size_t i = 0; i < map->len; i++) {
-    if (strcmp(map->keys[i], key) == 0) return map->items[i];
+    /* A null value (`key:` with nothing, `~`) is as good as absent, so a
+     * section whose keys are all commented out means the defaults. */
+    if (strcmp(map->keys[i], key) == 0)
+      return map->items[i]->null ? NULL : map->items[i];
   }
   return NULL;
 }

@@ -52,7 +52,8 @@ size_t sr_conf_len(const struct sr_conf_node *n);
 const struct sr_conf_node *sr_conf_at(const struct sr_conf_node *n, size_t i);
 /* i-th map key. */
 const char *sr_conf_key_at(const struct sr_conf_node *n, size_t i);
-/* Map lookup; NULL when absent or when n is not a map. */
+/* Map lookup; NULL when absent, null (`key:` with no value, `~`), or when
+ * map is not a map. */
 const struct sr_conf_node *sr_conf_get(const struct sr_conf_node *map,
                                        const char *key);
 

@@ -111,6 +111,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("engine");
   TCase *tc = tcase_create("config");
+  tcase_set_timeout(tc, 120); /* the catalogue compiles per engine */
   tcase_add_test(tc, example_config_loads);
   tcase_add_test(tc, defaults_without_a_file);
   tcase_add_test(tc, settings_and_kafka_properties_are_read);
