@@ -47,8 +47,14 @@ sr_str sr_env_canonical(sr_str env) {
   }
   while (env.n > 0 && blank(env.p[env.n - 1])) env.n--;
   if (env.n == 0) return SR_STR_NULL;
+  /* Every detector canonicalises every call's environment: filter on the
+   * length and first letter before comparing whole names. */
+  if (env.n > sizeof("pre-production") - 1) return env;
+  char first = env.p[0] >= 'A' && env.p[0] <= 'Z' ? (char)(env.p[0] + 32)
+                                                   : env.p[0];
   for (size_t i = 0; i < SR_ARRAY_LEN(aliases); i++) {
-    if (sr_str_eq_nocase(env, aliases[i].name)) return aliases[i].canonical;
+    if (aliases[i].name[0] == first && sr_str_eq_nocase(env, aliases[i].name))
+      return aliases[i].canonical;
   }
   return env;
 }

@@ -297,7 +297,13 @@ static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
   atomic_store_explicit(&t->dispatched[w], m->offset, memory_order_release);
   t->last_dispatched = m->offset;
   struct sr_ring_item item = {m, t};
-  while (!sr_ring_push(c->rings[w], item)) sr_producer_poll(c->producer, 0);
+  /* A full ring means the worker is behind: yield the CPU to it (on a
+   * 2-core machine spinning here starves the very thread we wait for). */
+  while (!sr_ring_push(c->rings[w], item)) {
+    sr_producer_poll(c->producer, 0);
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+  }
   c->messages++;
 }
 
