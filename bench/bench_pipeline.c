@@ -1,0 +1,301 @@
+/*
+ * bench_pipeline: throughput of the decision path, in one run on the same
+ * generated events.
+ *
+ *  (a) in-process: decode + detect + aggregate on one thread, events/s
+ *      (what one worker can do), for the JSON-lines form;
+ *  (b) end to end through the embedded broker: `stackrisk run`'s pipeline
+ *      (consumer → workers → commands produced) against a baseline consumer
+ *      that only counts the same messages with librdkafka, and their ratio.
+ *
+ * Fixed seed; each case runs --rounds times and the median is printed, one
+ * line per case; a hash of every command produced in (a) is printed so a
+ * fast but wrong build is caught.
+ *
+ * usage: bench_pipeline [--size N] [--sessions S] [--rounds R]
+ *                       [--workers W] [--seed X] [--skip-kafka]
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "aggregator/aggregator.h"
+#include "core/arena.h"
+#include "core/engine.h"
+#include "core/kafka.h"
+#include "core/log.h"
+#include "core/pipeline.h"
+#include "corpus.h"
+#include "ingest/decode.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Stage costs on this thread, ns/event: decode alone, then decode plus the
+ * catalogue's classification, so RESULTS.md can say where time goes. */
+static void stages(const struct sr_engine *e, const struct corpus *c,
+                   double *decode_ns, double *classify_ns) {
+  char err[512];
+  struct sr_arena *arena = sr_arena_create(8 << 20);
+  struct sr_catalogue_scratch *cs =
+      sr_catalogue_scratch_create(sr_detectors_catalogue(e->dets));
+  struct sr_decode_opts dopts = {0, 0};
+  struct sr_event ev;
+  struct sr_op op;
+  double t0 = now_s();
+  for (size_t i = 0; i < c->n; i++) {
+    sr_arena_reset(arena);
+    sr_decode_event(c->line[i], c->len[i], &dopts, arena, &ev, err, sizeof err);
+  }
+  double t1 = now_s();
+  for (size_t i = 0; i < c->n; i++) {
+    sr_arena_reset(arena);
+    sr_decode_event(c->line[i], c->len[i], &dopts, arena, &ev, err, sizeof err);
+    sr_catalogue_classify(sr_detectors_catalogue(e->dets), cs, &ev, &op);
+  }
+  double t2 = now_s();
+  *decode_ns = (t1 - t0) * 1e9 / c->n;
+  *classify_ns = ((t2 - t1) - (t1 - t0)) * 1e9 / c->n;
+  sr_catalogue_scratch_destroy(cs);
+  sr_arena_destroy(arena);
+}
+
+/* (a): one pass over the corpus on this thread; returns events/s. */
+static double in_process(const struct sr_engine *e, const struct corpus *c,
+                         uint64_t *hash, uint64_t *commands) {
+  uint64_t by_action[SR_ACTION_KILL + 1] = {0};
+  char err[512];
+  struct sr_aggregator *agg =
+      sr_aggregator_create(e->dets, e->policy, err, sizeof err);
+  struct sr_arena *arena = sr_arena_create(8 << 20);
+  static struct sr_command cmd;
+  static char json[65536];
+  struct sr_decode_opts dopts = {0, 0};
+  XXH64_hash_t h = 0;
+  uint64_t ncmd = 0;
+  double t0 = now_s();
+  for (size_t i = 0; i < c->n; i++) {
+    struct sr_event ev;
+    sr_arena_reset(arena);
+    if (sr_decode_event(c->line[i], c->len[i], &dopts, arena, &ev, err,
+                        sizeof err) != SR_OK) {
+      fprintf(stderr, "bench: corpus line %zu does not decode: %s\n", i, err);
+      exit(1);
+    }
+    if (sr_aggregator_process(agg, &ev, &cmd) == 1) {
+      int n = sr_command_to_json(&cmd, json, sizeof json);
+      h = XXH64(json, (size_t)n, h);
+      ncmd++;
+      by_action[cmd.action]++;
+    }
+  }
+  double dt = now_s() - t0;
+  sr_arena_destroy(arena);
+  sr_aggregator_destroy(agg);
+  *hash = h;
+  for (int a = 0; a <= SR_ACTION_KILL; a++) commands[a] = by_action[a];
+  return (double)c->n / dt;
+}
+
+/* Baseline: a group consumer that only counts; events/s from the first
+ * message to the last. */
+static double baseline(const char *brokers, const char *topic, size_t n,
+                       int round) {
+  char err[256], group[64];
+  snprintf(group, sizeof group, "bench-baseline-%d", round);
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err);
+  rd_kafka_conf_set(conf, "group.id", group, err, sizeof err);
+  rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err);
+  rd_kafka_conf_set(conf, "partition.assignment.strategy", "cooperative-sticky",
+                    err, sizeof err);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  size_t seen = 0;
+  double t0 = 0, last = now_s();
+  while (seen < n) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+    if (!m) {
+      if (now_s() - last > 30) {
+        fprintf(stderr, "bench: baseline stalled at %zu of %zu messages\n",
+                seen, n);
+        exit(1);
+      }
+      continue;
+    }
+    last = now_s();
+    if (!m->err) {
+      if (!seen) t0 = now_s();
+      seen++;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  double dt = now_s() - t0;
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return (double)(n - 1) / dt;
+}
+
+struct run_arg {
+  struct sr_pipeline *p;
+  volatile sig_atomic_t stop;
+};
+
+static void *run_thread(void *arg) {
+  struct run_arg *r = arg;
+  sr_pipeline_run(r->p, &r->stop);
+  return NULL;
+}
+
+/* The pipeline on the same topic: events/s from the first processed event
+ * to the last. */
+static double pipeline(struct sr_engine *e, size_t n, int round) {
+  char err[512], group[64];
+  snprintf(group, sizeof group, "bench-stackrisk-%d", round);
+  e->settings.group = group;
+  struct run_arg r = {sr_pipeline_create(e, err, sizeof err), 0};
+  if (!r.p) {
+    fprintf(stderr, "bench: %s\n", err);
+    exit(1);
+  }
+  pthread_t t;
+  pthread_create(&t, NULL, run_thread, &r);
+  struct sr_pipeline_stats st;
+  double t0 = 0, last = now_s();
+  uint64_t before = 0;
+  for (;;) {
+    sr_pipeline_stats(r.p, &st);
+    uint64_t done = st.events + st.dead_letters;
+    if (done && !t0) t0 = now_s();
+    if (done >= n) break;
+    if (done != before) before = done, last = now_s();
+    if (now_s() - last > 30) {
+      fprintf(stderr, "bench: pipeline stalled at %llu of %zu events\n",
+              (unsigned long long)done, n);
+      exit(1);
+    }
+    struct timespec ts = {0, 200000};
+    nanosleep(&ts, NULL);
+  }
+  double dt = now_s() - t0;
+  r.stop = 1;
+  pthread_join(t, NULL);
+  sr_pipeline_destroy(r.p);
+  return (double)(n - 1) / dt;
+}
+
+int main(int argc, char **argv) {
+  size_t size = 200000, sessions = 1000;
+  int rounds = 5, workers = 2, skip_kafka = 0;
+  uint64_t seed = 42;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--size") && i + 1 < argc) size = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--sessions") && i + 1 < argc) sessions = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--workers") && i + 1 < argc) workers = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--skip-kafka")) skip_kafka = 1;
+    else {
+      fprintf(stderr, "usage: bench_pipeline [--size N] [--sessions S] "
+                      "[--rounds R] [--workers W] [--seed X] [--skip-kafka]\n");
+      return 2;
+    }
+  }
+  if (rounds < 1 || rounds > 99 || size < 2 || sessions < 1) return 2;
+  sr_log_set_level(SR_LOG_WARN);
+  char err[1024];
+  struct sr_engine *e = sr_engine_create(NULL, err, sizeof err);
+  if (!e) {
+    fprintf(stderr, "bench: %s\n", err);
+    return 1;
+  }
+  struct corpus c = corpus_generate(size, sessions, seed);
+  printf("corpus: %zu events, %zu sessions, %.0f bytes/event, seed %llu\n",
+         c.n, sessions, (double)c.bytes / c.n, (unsigned long long)seed);
+
+  double v[99];
+  uint64_t hash = 0, ncmd[SR_ACTION_KILL + 1];
+  for (int r = 0; r < rounds; r++) v[r] = in_process(e, &c, &hash, ncmd);
+  printf("in-process decode+detect+aggregate (1 thread, JSON): %.0f events/s "
+         "median of %d; commands %llu allow %llu escalate %llu block %llu "
+         "kill; result hash %016llx\n",
+         median(v, rounds), rounds, (unsigned long long)ncmd[SR_ACTION_ALLOW],
+         (unsigned long long)ncmd[SR_ACTION_ESCALATE],
+         (unsigned long long)ncmd[SR_ACTION_BLOCK],
+         (unsigned long long)ncmd[SR_ACTION_KILL], (unsigned long long)hash);
+  double dec[99], cls[99];
+  for (int r = 0; r < rounds; r++) stages(e, &c, &dec[r], &cls[r]);
+  printf("  of which: JSON decode %.0f ns/event, classification %.0f "
+         "ns/event, detectors+aggregation the rest (%.0f ns/event in all)\n",
+         median(dec, rounds), median(cls, rounds), 1e9 / median(v, rounds));
+  if (skip_kafka) goto done;
+
+  /* The embedded broker keeps at most 5 MiB per partition and drops the
+   * oldest beyond: the corpus must fit, or the consumers would wait for
+   * messages that are gone. */
+  if (c.bytes + 80 * c.n > (size_t)16 * 4 * 1024 * 1024) {
+    fprintf(stderr, "bench: %zu events do not fit the embedded broker's "
+                    "retention (16 partitions x 5 MiB); use --size %zu or "
+                    "less, or --skip-kafka\n",
+            c.n, (size_t)16 * 4 * 1024 * 1024 / (c.bytes / c.n + 80));
+    return 1;
+  }
+  const char *topics[] = {"bench.events", "bench.control", "bench.dlq"};
+  struct sr_broker *b = sr_broker_create(1, topics, 3, 16, err, sizeof err);
+  if (!b) {
+    fprintf(stderr, "bench: %s\n", err);
+    return 1;
+  }
+  const char *brokers = sr_broker_bootstraps(b);
+  struct sr_producer *prod = sr_producer_create(brokers, NULL, 50, err, sizeof err);
+  for (size_t i = 0; i < c.n; i++) {
+    /* key = session id, as a harness would */
+    const char *k = strstr(c.line[i], "\"session_id\":\"") + 14;
+    sr_producer_send(prod, "bench.events", RD_KAFKA_PARTITION_UA, k,
+                     strcspn(k, "\""), c.line[i], c.len[i], NULL, 0);
+  }
+  sr_producer_destroy(prod, 60000);
+
+  e->settings.brokers = brokers;
+  e->settings.topic_events = "bench.events";
+  e->settings.topic_control = "bench.control";
+  e->settings.topic_dlq = "bench.dlq";
+  e->settings.workers = workers;
+  double base[99], pipe[99], ratio[99];
+  for (int r = 0; r < rounds; r++) {
+    base[r] = baseline(brokers, "bench.events", c.n, r);
+    pipe[r] = pipeline(e, c.n, r);
+    ratio[r] = pipe[r] / base[r];
+  }
+  printf("baseline librdkafka consumer (count only): %.0f events/s median of %d\n",
+         median(base, rounds), rounds);
+  printf("stackrisk pipeline through the broker (%d workers): %.0f events/s "
+         "median of %d\n", workers, median(pipe, rounds), rounds);
+  printf("ratio pipeline/baseline: %.2f (median of per-round ratios)\n",
+         median(ratio, rounds));
+  sr_broker_destroy(b);
+done:
+  corpus_free(&c);
+  sr_engine_destroy(e);
+  return 0;
+}
