@@ -49,15 +49,6 @@ static char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
-static int get_f(const struct sr_conf_node *s, const char *key, double def,
-                 float *out, char *err, size_t errlen) {
-  double v;
-  if (sr_conf_get_double(s, key, def, 0.0, 1.0, &v, err, errlen) != 0)
-    return SR_EINVAL;
-  *out = (float)v;
-  return 0;
-}
-
 static void *boundary_init(const struct sr_conf_node *section, char *err,
                            size_t errlen) {
   struct ctx *c = calloc(1, sizeof(*c));
@@ -67,10 +58,14 @@ static void *boundary_init(const struct sr_conf_node *section, char *err,
   }
   long long bytes;
   if (sr_conf_check_keys(section, allowed_keys, err, errlen) != 0 ||
-      get_f(section, "environment", 0.8, &c->environment, err, errlen) != 0 ||
-      get_f(section, "production", 0.9, &c->production, err, errlen) != 0 ||
-      get_f(section, "resource", 0.6, &c->resource, err, errlen) != 0 ||
-      get_f(section, "domain", 0.6, &c->domain, err, errlen) != 0 ||
+      sr_detector_conf_score(section, "environment", 0.8, &c->environment, err,
+                             errlen) != 0 ||
+      sr_detector_conf_score(section, "production", 0.9, &c->production, err,
+                             errlen) != 0 ||
+      sr_detector_conf_score(section, "resource", 0.6, &c->resource, err,
+                             errlen) != 0 ||
+      sr_detector_conf_score(section, "domain", 0.6, &c->domain, err, errlen) !=
+          0 ||
       sr_conf_get_int(section, "scan_bytes", 65536, 0, SR_TEXT_MAX, &bytes, err,
                       errlen) != 0) {
     free(c);

@@ -299,15 +299,6 @@ static enum fit env_fit(const struct sr_credential *cr, sr_str env) {
   return FIT_NO;
 }
 
-static int get_f(const struct sr_conf_node *s, const char *key, double def,
-                 float *out, char *err, size_t errlen) {
-  double v;
-  if (sr_conf_get_double(s, key, def, 0.0, 1.0, &v, err, errlen) != 0)
-    return SR_EINVAL;
-  *out = (float)v;
-  return 0;
-}
-
 static void *cred_init(const struct sr_conf_node *section, char *err,
                        size_t errlen) {
   struct ctx *c = calloc(1, sizeof(*c));
@@ -317,15 +308,17 @@ static void *cred_init(const struct sr_conf_node *section, char *err,
   }
   long long bytes;
   if (sr_conf_check_keys(section, allowed_keys, err, errlen) != 0 ||
-      get_f(section, "purpose_mismatch", 0.7, &c->purpose_mismatch, err,
-            errlen) != 0 ||
-      get_f(section, "purpose_mismatch_destructive", 0.9,
-            &c->purpose_mismatch_destructive, err, errlen) != 0 ||
-      get_f(section, "environment_mismatch", 0.6, &c->environment_mismatch, err,
-            errlen) != 0 ||
-      get_f(section, "found", 0.6, &c->found, err, errlen) != 0 ||
-      get_f(section, "found_and_misused", 0.95, &c->found_and_misused, err,
-            errlen) != 0 ||
+      sr_detector_conf_score(section, "purpose_mismatch", 0.7,
+                             &c->purpose_mismatch, err, errlen) != 0 ||
+      sr_detector_conf_score(section, "purpose_mismatch_destructive", 0.9,
+                             &c->purpose_mismatch_destructive, err,
+                             errlen) != 0 ||
+      sr_detector_conf_score(section, "environment_mismatch", 0.6,
+                             &c->environment_mismatch, err, errlen) != 0 ||
+      sr_detector_conf_score(section, "found", 0.6, &c->found, err, errlen) !=
+          0 ||
+      sr_detector_conf_score(section, "found_and_misused", 0.95,
+                             &c->found_and_misused, err, errlen) != 0 ||
       sr_conf_get_bool(section, "scan_results", true, &c->scan_results, err,
                        errlen) != 0 ||
       sr_conf_get_int(section, "scan_bytes", 65536, 0, SR_TEXT_MAX, &bytes, err,

@@ -91,6 +91,20 @@ struct sr_session_info {
   struct sr_estimate estimate;
 };
 
+/* Reads a detector's score setting: a number in [0, 1] under `key` of its
+ * config section, `def` when absent. 0, or SR_EINVAL with err naming the
+ * file, line and key. @locality setup */
+static inline int sr_detector_conf_score(const struct sr_conf_node *section,
+                                         const char *key, double def,
+                                         float *out, char *err,
+                                         size_t errlen) {
+  double v;
+  if (sr_conf_get_double(section, key, def, 0.0, 1.0, &v, err, errlen) != 0)
+    return SR_EINVAL;
+  *out = (float)v;
+  return SR_OK;
+}
+
 struct sr_detect_input {
   const struct sr_event *ev;
   const struct sr_op *op;
