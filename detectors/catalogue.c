@@ -2,43 +2,63 @@
  * The operation catalogue: reads a tool call once, for every detector.
  *
  * What it answers: is this call destructive (how badly, can it be undone,
- * what kind of resource, which scope would it need), is it a read or a write,
- * which environment and which target does it act on, and what can its
- * credential do. Detectors then only weigh these facts.
+ * what kind of resource, which scope would it need), does it read or write,
+ * which environment and target does it act on, and what can its credential
+ * do. Detectors then only weigh these facts.
  *
- * How: every pattern we know (destructive operations, their benign
- * look-alikes, read/write hints, resource nouns, inventory ids) lives in two
- * Hyperscan block-mode databases compiled once at setup, so classifying an
- * event costs two scans whatever the catalogue's size:
+ * How, for one call:
  *
- *  - the raw text, "tool + ' ' + arguments", caseless: shell, SQL, HTTP and
- *    CLI syntax, where flags and punctuation matter (`rm -rf /`, `DELETE FROM
- *    t;`, `-X DELETE`);
- *  - a word form of the same text built in the scratch: camelCase and
- *    PascalCase split, `_ . : @ __` and `-` between letters become spaces,
- *    lowercase, so `volumeDelete`, `mcp__github__delete_repository`,
- *    `heroku apps:destroy` and `delete-project` all read as plain words
- *    ("volume delete", "delete repository"). Tokens that are paths, URLs or
- *    file names are left out of the word form: `cat docs/delete-volume.md`
- *    reads documentation, it deletes nothing.
+ * 1. One pass copies "tool + ' ' + arguments" into the scratch. JSON strings
+ *    are unescaped (the text reads as the shell sees it), runs of blanks
+ *    become one, and the free-text "description" a coding agent attaches to
+ *    its shell calls is dropped. On the way it records the shell segments:
+ *    unquoted ; & | && || newlines and # comments, and every JSON string
+ *    boundary (in `{"command":"echo 'a; b' | psql"}` only the pipe
+ *    separates).
+ * 2. Hyperscan scans that raw text once, caseless, against the catalogue
+ *    compiled at setup: shell, SQL, NoSQL, HTTP and CLI syntax, where flags
+ *    and punctuation matter (`rm -rf /`, `DELETE FROM t;`, `-X DELETE`), the
+ *    masks, read/write hints for SQL/HTTP/GraphQL, inventory ids, and a
+ *    literal prefilter for destructive verbs. Two very common CLIs, git and
+ *    kubectl, are hooks whose subcommand and flags are read in C (git push
+ *    --force, kubectl delete namespace): as patterns their optional global
+ *    flags cost thousands of instructions at every `git`.
+ * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
+ *    letters turned into spaces, lowercase, so `volumeDelete`,
+ *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
+ *    delete", "delete repository", "apps destroy". Paths, URLs and file names
+ *    stay out (`cat docs/delete-volume.md` reads a document). It is built for
+ *    the tool name always and for the arguments only when the prefilter saw a
+ *    destructive verb. Its rules (a destructive verb next to a resource
+ *    noun, API names such as volumeDelete) are evaluated in C over a hashed
+ *    vocabulary; configured `words: true` entries go through a second
+ *    Hyperscan database. Hyperscan's cost per literal hit made a word-form
+ *    scan cost more than the whole raw scan.
  *
- * The worst destructive match wins. Precision comes from two kinds of
- * "masks", patterns that damp a match instead of adding one (Hyperscan has no
- * lookahead): a START mask covers matches that begin inside it (`rm -rf
- * node_modules`, `UPDATE t SET .. WHERE`, `git rm`), a SEGMENT mask covers
- * matches in the same shell segment (`--dry-run`, `echo "..."`, `grep`,
- * `git commit -m`). Segments end at ; & | newline and #, so `echo hi; rm -rf /`
- * is not excused by its echo.
+ * Hyperscan reports where a match ends; asking where it starts
+ * (HS_FLAG_SOM_LEFTMOST) made the raw scan twenty times slower, so a raw
+ * match is placed by its shell segment, which is what the rest of the logic
+ * reasons about anyway.
+ *
+ * The worst destructive match wins, after two corrections. Masks are benign
+ * look-alikes that damp the matches of their segment (`--dry-run`, `echo`,
+ * `grep`, `git commit -m`, `rm -rf node_modules`, `UPDATE .. WHERE`); a
+ * catch-all ("delete" next to "database", `aws ... delete-*`) gives way to a
+ * specific entry matched in the same segment (`aws rds
+ * delete-db-snapshot`). Whether a harmless call reads or writes comes from a
+ * small classifier on the programs and subcommands of its commands, the
+ * hints, and the verbs of the tool's name.
  *
  * Tools whose arguments are content rather than commands (Read, Write, Edit,
- * Grep, WebFetch, Task, ...) and tools whose name says they only read
- * (`*__get_*`, `*__list_*`, `*__search_*`) are not scanned for destructive
- * operations: writing a migration that contains DROP TABLE, or searching the
- * docs for "delete volume", destroys nothing.
+ * Grep, WebFetch, Task, ...; `*__get_*`, `*__create_issue`-style names) are
+ * not scanned: a migration file that contains DROP TABLE, or a pull request
+ * that quotes `rm -rf /`, destroys nothing.
  *
  * Memory: the catalogue owns its entries and databases and borrows strings
- * from the configuration tree, which outlives it. A scratch owns one Hyperscan
- * scratch and fixed text buffers; classification allocates nothing.
+ * from the configuration tree, which outlives it (the engine destroys the
+ * conf after the detectors). A scratch owns one Hyperscan scratch and fixed
+ * buffers (about 600 KiB: the copied arguments, up to 256 KiB, and the word
+ * form); classification allocates nothing.
  */
 #include "detectors/catalogue.h"
 
@@ -48,6 +68,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "detectors/env.h"
 
@@ -60,51 +83,82 @@
 #define WORDS_CAP (64 * 1024)
 #define CANDS_MAX 32
 #define MASKS_MAX 16
+#define SEPS_MAX 512 /* separators remembered; past them: unknown segment */
+#define CMDS_MAX 16  /* command strings classified */
 #define ID_RESOURCE (1u << 24) /* Hyperscan ids at or above: inventory ids */
+#define SEG_UNKNOWN UINT32_MAX
+#define LEX_SLOTS 4096  /* power of two, > 3 x the vocabulary */
+#define MATCHED_MAX 120 /* bytes of a raw match shown in op->matched */
+
+/* How a match picks its variant (struct variant): what a `kubectl` or
+ * `git` command does (its subcommand, resource type, flags), the noun of a
+ * "delete <noun>" phrase. */
+enum resolver { RESOLVE_NONE = 0, RESOLVE_K8S, RESOLVE_GIT, RESOLVE_NOUN };
 
 enum kind {
   K_DESTROY = 0, /* a destructive operation */
-  K_MASK_START,  /* damps matches that begin inside its span */
-  K_MASK_SEGMENT, /* damps matches in the same shell segment */
-  K_HINT,        /* raw text: the call reads or writes (verb) */
-  K_VERB,        /* word form, tool name only: verb word */
-  K_NOUN,        /* word form: a resource noun */
+  K_MASK,        /* damps matches in its segment */
+  K_HINT,        /* raw syntax that reads or writes (verb) */
+  K_PREFILTER,   /* a destructive verb: the word form is worth building */
 };
 
-enum text { T_RAW = 0, T_WORDS = 1 };
+/* Where an entry is matched: the raw-text database, the word-form database
+ * (configured `words: true` entries), or by word_rules() in C. */
+enum db { DB_RAW = 0, DB_WORDS = 1, DB_N = 2, DB_NONE = 3 };
 
-#define F_CASEFUL 1u /* raw pattern is case-sensitive */
-#define F_GRAPHQL 2u /* hint: the arguments are a GraphQL document */
-#define F_DRY_RUN 4u /* hint: a dry-run flag */
-#define F_FALLBACK 8u /* catch-all: yields to a specific match it overlaps */
-#define F_MENTION 16u /* mask: the segment mentions, it does not execute */
-#define F_NO_PIPE 32u /* mask: not when its segment pipes into another */
+#define F_CASEFUL 1u  /* raw pattern is case-sensitive */
+#define F_GRAPHQL 2u  /* hint: the arguments are a GraphQL document */
+#define F_FALLBACK 4u /* catch-all: yields to a specific match nearby */
+#define F_MENTION 8u  /* mask: the segment mentions, it does not execute */
+#define F_NO_PIPE 16u /* mask: not when its segment pipes into another */
+#define F_DRY_RUN 32u /* mask: a dry run, so the call reads */
+#define F_BY_CODE 64u /* mask: set by a resolver, not compiled */
 
-/* resource value asking to derive the kind from the matched span/URL. */
+/* resource value asking to derive the kind from the call (URL, nouns) */
 static const char RES_DERIVE[] = "@";
 
 /*
- * One compiled pattern. Invariant: `pattern` is what was handed to
- * hs_compile_multi and the entry's index is its Hyperscan id. Strings are
- * static, borrowed from the configuration tree, or owned (own_*).
+ * One compiled pattern. Invariant: the entry's index is its Hyperscan id in
+ * database `db`. Strings are static, borrowed from the configuration tree,
+ * or owned (own_*); patterns are only needed until compiled.
  */
 struct entry {
   const char *name;
   const char *pattern;
   uint8_t kind;
-  uint8_t text;
-  uint8_t verb;  /* hints and verb words: SR_VERB_* */
+  uint8_t db;
+  uint8_t verb;  /* hints: SR_VERB_* */
   uint8_t flags; /* F_* */
   bool irreversible;
   float severity; /* K_DESTROY: severity; masks: factor */
   const char *resource;
   const char *scope;
   const char *applies; /* masks: only rules whose name starts with this */
-  int noun;            /* K_NOUN: index into nouns[] */
+  size_t applies_len;
+  uint8_t resolver; /* RESOLVE_*: the variant is worked out on a match */
   const struct sr_conf_node *node; /* configured entries, for errors */
   char *own_pattern;
   char *own_scope;
 };
+
+/* One word of the word form's vocabulary (a view into a static list). */
+struct lex {
+  const char *p;
+  uint8_t n;
+  uint8_t cls;  /* L_* */
+  int8_t noun;  /* nouns[] index, -1 none */
+  int8_t k8s;   /* k8s_types[] index, -1 none */
+  uint8_t prog; /* P_* of a program name (progs[]), 0 none */
+  uint8_t sub;  /* SR_VERB_* of a subcommand word (subs[]), 0 none */
+};
+
+#define L_DEL 1u      /* destroys: delete, destroy, drop, ... */
+#define L_RM 2u       /* rm: destroys after a noun only */
+#define L_RESET 4u    /* resets a database */
+#define L_BETWEEN 8u  /* may stand between verb and noun */
+#define L_READ 16u    /* a tool name verb that reads */
+#define L_WRITE 32u   /* ... that writes */
+#define L_DELNAME 64u /* ... that deletes */
 
 /* A configured credential: views borrowed from the conf tree (environments
  * canonicalised, possibly to static strings). */
@@ -136,7 +190,14 @@ struct sr_catalogue {
   struct entry *entries;
   size_t n_entries;
   size_t n_destructive;
-  hs_database_t *db[2]; /* T_RAW, T_WORDS; NULL when no pattern */
+  bool words_always; /* configured word entries: no prefilter possible */
+  uint8_t wcls[256]; /* byte classes of the word normaliser */
+  struct lex *lex;   /* the word form's vocabulary */
+  size_t n_lex;
+  uint16_t lex_slots[LEX_SLOTS];      /* hash of a word -> lex index + 1 */
+  uint32_t e_generic, e_reset, e_api; /* entries of the word rules */
+  uint32_t e_vcs_message;             /* the mask the git resolver sets */
+  hs_database_t *db[DB_N];            /* NULL when it has no pattern */
   struct cred *creds;
   size_t n_creds;
   sr_str *cred_lists; /* pool for creds[].scopes and .envs */
@@ -146,20 +207,26 @@ struct sr_catalogue {
   struct id_index res_index;
 };
 
-/* A match (or mask) in raw-text coordinates; word-form matches are mapped
- * back to the raw bytes they came from. */
+/* A destructive match or a mask, in raw-text coordinates. Raw matches have
+ * no exact start (from = SEG_UNKNOWN until needed); `seg` is the shell
+ * segment of their last byte. */
 struct cand {
   uint32_t entry;
   uint32_t from, to;
+  uint32_t seg;
+  int32_t variant; /* index into the entry resolver's table, -1 none */
 };
 
-#define SEPS_MAX 256
+/* A command string of the arguments: raw[from, to). */
+struct span {
+  uint32_t from, to;
+};
 
 /*
  * Per-thread scratch: the Hyperscan scratch, the texts being scanned and
  * what the scans found. Everything but `cat` and `hs` is per call.
- * Invariants during a call: words[0..words_len) is the word form of
- * raw[0..raw_len) and wpos[i] is the raw offset that words[i] came from.
+ * Invariants during a call: sep_pos is ascending; words[0..words_len) is the
+ * word form of a prefix of raw and wpos[i] the raw offset words[i] came from.
  */
 struct sr_catalogue_scratch {
   const struct sr_catalogue *cat;
@@ -171,20 +238,22 @@ struct sr_catalogue_scratch {
   uint8_t hint_verb;
   uint8_t name_verb;
   bool graphql;
-  int noun_tool; /* first noun in the tool name, -1 none */
-  uint32_t noun_tool_to;
-  int noun_args; /* first noun in the arguments, -1 none */
-  uint32_t noun_args_to;
+  bool want_words;
+  bool redirect;      /* a command writes a file with > or >> */
+  int noun_tool;      /* last noun in the tool name, -1 none */
+  int noun_args;      /* first noun in the arguments, -1 none */
   uint32_t res_found; /* inventory index + 1 of the earliest id, 0 none */
   uint32_t res_from;
-  /* unquoted shell separators of raw, found on first need */
-  bool seps_done, seps_overflow;
   uint32_t n_seps;
-  uint32_t sep_pos[SEPS_MAX];
-  char sep_kind[SEPS_MAX]; /* '|' a pipe, ';' anything else */
+  bool seps_overflow;
+  uint32_t n_cmds;
   size_t raw_len;
   size_t tool_len; /* bytes of the tool name at the start of raw */
   size_t words_len;
+  size_t tool_words_end; /* word-form bytes that come from the tool name */
+  uint32_t sep_pos[SEPS_MAX];
+  char sep_kind[SEPS_MAX]; /* '|' a pipe, ';' anything else */
+  struct span cmds[CMDS_MAX];
   sr_str envs[SR_LIST_MAX]; /* canonical copy of the event's cred envs */
   char raw[RAW_CAP];
   char words[WORDS_CAP];
@@ -196,8 +265,9 @@ struct sr_catalogue_scratch {
 /* ---------------------------------------------------------------------- */
 
 /*
- * Raw patterns: Hyperscan syntax, caseless unless F_CASEFUL, and a space
- * stands for \s+ (expanded at setup; never put a space inside [...]).
+ * Raw patterns: Hyperscan syntax, caseless unless F_CASEFUL. The copy
+ * collapses runs of blanks, so one \s matches any run, and a space in a
+ * pattern stands for \s (expanded at setup; never put one inside [...]).
  * Fragments:
  *   SEG   the rest of one shell segment
  *   END   the end of one argument (ENDX inside a pattern: Hyperscan
@@ -207,23 +277,20 @@ struct sr_catalogue_scratch {
  */
 #define SEG "[^;&|\\n]*"
 #define END "(?:\\s|$|[;&|\"'`)\\\\])"
-#define ENDX "[\\s;&|\"'`)\\\\]" /* END inside a pattern: no $ */
+#define ENDX "[\\s;&|\"'`)\\\\]"
 #define FL "(?:-\\S+ )*"
 #define CLI(x) "\\b" x "(?: " SEG ")? "
-#define GIT "\\bgit (?:-[cC] \\S+ |--[\\w-]+(?:=\\S*)? )*"
 #define RM0 "(?:^|[^\\w./-])rm " FL
 /* rm where a command starts (env is left out: `vercel env rm KEY`) */
-#define RMC                                                          \
-  "(?:^[^\\s{]+\\s+|[\"';&|(`]\\s*|\\\\n\\s*|\\b(?:sudo|doas|xargs|nohup|time|exec)\\s+" \
-  "(?:-\\S+\\s+)*)rm " FL
-#define RFLAGS                                                    \
-  "(?:-[a-z]*r[a-z]*f[a-z]*|-[a-z]*f[a-z]*r[a-z]*"                \
-  "|(?:-[a-z]*r[a-z]*|--recursive) " FL "(?:-[a-z]*f[a-z]*|--force)" \
+#define RMC                                                               \
+  "(?:^[^\\s{]+\\s|[\"';&|(`]\\s*|\\\\n\\s*|\\b(?:sudo|doas|xargs|nohup|" \
+  "time|exec)\\s(?:-\\S+\\s)*)rm " FL
+#define RFLAGS                                     \
+  "(?:-[a-z]*r[a-z]*f[a-z]*|-[a-z]*f[a-z]*r[a-z]*" \
+  "|(?:-[a-z]*r[a-z]*|--recursive) " FL            \
+  "(?:-[a-z]*f[a-z]*|--force)"                     \
   "|(?:-[a-z]*f[a-z]*|--force) " FL "(?:-[a-z]*r[a-z]*|--recursive))" ENDX
 #define RMRF RM0 RFLAGS "\\s*(?:[^\\s;&|]+ )*"
-#define KDEL \
-  CLI("(?:kubectl|oc)") "delete (?:--?[\\w-]+(?:=\\S*)? (?:[^-\\s]\\S* )?)*"
-#define KEND "(?:[\\s/,.]|$|[\"'\\\\])"
 #define SQLID "[\\w.\"`\\[\\]]+"
 #define SQLEND "\\s*(?:$|[;,)}\"'\\\\]|\\bcascade\\b|\\brestart\\b)"
 #define HTTPDEL "(?:-X\\s*|--request[=\\s]\\s*)['\"]?DELETE\\b"
@@ -235,13 +302,15 @@ struct builtin {
   const char *name;
   float severity;
   bool irreversible;
-  const char *resource; /* NULL: none; RES_DERIVE: from span or URL */
+  const char *resource; /* NULL: none; RES_DERIVE: from the call */
   const char *pattern;
   unsigned flags;
+  uint8_t resolver; /* RESOLVE_* */
 };
 
 /* Destructive operations on the raw text. Order matters only for ties:
  * the earlier entry names the match, so specific ones come first. */
+/* clang-format off */
 static const struct builtin raw_destructive[] = {
     /* filesystems */
     {"shell.rm_rf_root", 1.00f, IRR, "file", RMRF "(?:/\\*?|--no-preserve-root)" END},
@@ -263,7 +332,7 @@ static const struct builtin raw_destructive[] = {
     {"shell.truncate_zero", 0.50f, IRR, "file", "\\btruncate " FL "?(?:-s\\s*0|--size[=\\s]0)\\b"},
     {"shell.mv_devnull", 0.60f, IRR, "file", "\\bmv\\s" SEG "\\s/dev/null\\b"},
     {"shell.rsync_delete", 0.50f, IRR, "file", "\\brsync\\b" SEG "\\s--delete(?:-\\w+)?\\b"},
-    {"shell.crontab_remove", 0.50f, IRR, "file", "\\bcrontab\\s+-r\\b"},
+    {"shell.crontab_remove", 0.50f, IRR, "file", "\\bcrontab\\s-r\\b"},
 
     /* SQL */
     {"sql.drop_database", 1.00f, IRR, "database", "\\bdrop (?:database|keyspace)\\b"},
@@ -278,15 +347,15 @@ static const struct builtin raw_destructive[] = {
     {"sql.alter_drop", 0.40f, IRR, "table", "\\balter table (?:if exists )?(?:only )?" SQLID " drop\\b", F_FALLBACK},
     {"sql.drop_other", 0.40f, REV, "database", "\\bdrop (?:index|view|materialized view|function|procedure|trigger|sequence|type|extension|policy|role|user)\\b"},
     {"sql.dropdb", 1.00f, IRR, "database", "(?:^|[\\s;&|\"'(])(?:dropdb|mysqladmin\\b" SEG "\\sdrop)\\s"},
-    {"orm.db_drop", 1.00f, IRR, "database", "\\b(?:rails|rake|bin/rails|sequelize|sequelize-cli)\\s+db:drop\\b|\\bartisan db:wipe\\b"},
-    {"orm.db_reset", 0.90f, IRR, "database", "\\b(?:rails|rake|bin/rails)\\s+db:(?:reset|schema:load|purge)\\b|\\bartisan migrate:(?:fresh|reset)\\b|\\bprisma migrate reset\\b|\\bmanage\\.py (?:flush|reset_db)\\b|\\bprisma db push\\b" SEG "--force-reset\\b"},
+    {"orm.db_drop", 1.00f, IRR, "database", "\\b(?:rails|rake|bin/rails|sequelize|sequelize-cli)\\sdb:drop\\b|\\bartisan db:wipe\\b"},
+    {"orm.db_reset", 0.90f, IRR, "database", "\\b(?:rails|rake|bin/rails)\\sdb:(?:reset|schema:load|purge)\\b|\\bartisan migrate:(?:fresh|reset)\\b|\\bprisma migrate reset\\b|\\bmanage\\.py (?:flush|reset_db)\\b|\\bprisma db push\\b" SEG "--force-reset\\b"},
     {"orm.data_loss", 0.70f, IRR, "database", "\\bprisma db push\\b" SEG "--accept-data-loss\\b|\\balembic downgrade base\\b|\\bknex migrate:rollback\\b" SEG "--all\\b"},
 
     /* NoSQL */
     {"mongo.drop_database", 1.00f, IRR, "database", "\\bdropDatabase\\s*\\("},
     {"mongo.drop_collection", 0.90f, IRR, "collection", "\\bdb\\.(?:\\w+|getCollection\\([^)]*\\))\\.drop\\s*\\(\\s*\\)"},
     {"mongo.delete_all", 0.90f, IRR, "collection", "\\.(?:deleteMany|remove)\\s*\\(\\s*\\{\\s*\\}\\s*[,)]"},
-    {"mongo.delete_many", 0.35f, IRR, "collection", "\\.deleteMany\\s*\\(", F_FALLBACK},
+    {"mongo.delete_many", 0.35f, IRR, "collection", "\\.deleteMany\\s*\\("},
     {"mongo.delete_one", 0.20f, IRR, "collection", "\\.(?:deleteOne|findOneAndDelete)\\s*\\("},
     {"redis.flushall", 1.00f, IRR, "database", "\\bflushall\\b"},
     {"redis.flushdb", 0.95f, IRR, "database", "\\bflushdb\\b"},
@@ -298,21 +367,11 @@ static const struct builtin raw_destructive[] = {
     {"kafka.delete_topic", 0.85f, IRR, "topic", "\\bkafka-topics(?:\\.sh)?\\b" SEG "\\s--delete\\b"},
 
     /* git and GitHub */
-    {"git.push_mirror", 0.80f, IRR, "repo", GIT "push\\b" SEG "\\s--mirror" END},
-    {"git.push_force", 0.70f, IRR, "branch", GIT "push\\b" SEG "\\s(?:--force|-[a-z]*f[a-z]*|\\+[\\w/.:-]+)" END},
-    {"git.push_force_lease", 0.50f, IRR, "branch", GIT "push\\b" SEG "\\s--force-(?:with-lease|if-includes)\\b"},
-    {"git.push_delete", 0.60f, IRR, "branch", GIT "push\\b" SEG "\\s(?:--delete|-d)" END},
-    {"git.push_delete_refspec", 0.60f, IRR, "branch", GIT "push " FL "[\\w.@/-]+ :[\\w/.-]+" END},
-    {"git.filter_history", 0.80f, IRR, "repo", GIT "(?:filter-branch|filter-repo)\\b|(?:^|[\\s;&|\"'(])bfg\\s+--?(?:delete|replace|strip)"},
-    {"git.reflog_expire", 0.60f, IRR, "repo", GIT "reflog expire\\b" SEG "--expire=(?:now|all)\\b"},
-    {"git.clean_force", 0.60f, IRR, "file", GIT "clean\\b" SEG "\\s(?:-[a-z]*f[a-z]*|--force)" END},
-    {"git.branch_force_delete", 0.60f, IRR, "branch", "\\bgit\\s+(?:-[cC]\\s+\\S+\\s+)*branch\\b" SEG "\\s(?:-[a-zA-Z]*D[a-zA-Z]*|--delete\\s+--force|--force\\s+--delete|-d\\s+-f|-f\\s+-d)" END, F_CASEFUL},
-    {"git.reset_hard", 0.50f, IRR, "file", GIT "reset\\b" SEG "\\s--hard\\b"},
-    {"git.checkout_discard", 0.40f, IRR, "file", GIT "(?:checkout|restore) (?:-- )?\\." END},
-    {"git.stash_clear", 0.40f, IRR, "file", GIT "stash (?:clear|drop)\\b"},
-    {"git.update_ref_delete", 0.40f, IRR, "branch", GIT "update-ref " FL "?-d\\b"},
-    {"git.branch_delete", 0.30f, REV, "branch", GIT "branch\\b" SEG "\\s(?:-d|--delete)" END},
-    {"git.tag_delete", 0.30f, REV, "tag", GIT "tag\\b" SEG "\\s(?:-d|--delete)" END},
+    /* git: the subcommand and its flags pick a git_ops[] variant (push
+     * --force, reset --hard, branch -D, ...); plain git commands match
+     * nothing */
+    {"git", 0.0f, IRR, NULL, "\\bgit\\s", 0, RESOLVE_GIT},
+    {"git.filter_history", 0.80f, IRR, "repo", "(?:^|[\\s;&|\"'(])bfg\\s--?(?:delete|replace|strip)"},
     {"gh.repo_delete", 1.00f, IRR, "repo", "\\bgh repo delete\\b"},
     {"gh.api_delete_repo", 1.00f, IRR, "repo", "\\bgh api\\b" SEG "(?:-X\\s*|--method[=\\s]\\s*)DELETE\\b" SEG "\\s['\"]?/?repos/[\\w.-]+/[\\w.-]+/?" END "|\\bgh api ['\"]?/?repos/[\\w.-]+/[\\w.-]+/?['\"]? " SEG "(?:-X\\s*|--method[=\\s]\\s*)DELETE\\b"},
     {"gh.api_delete", 0.60f, IRR, RES_DERIVE, "\\bgh api\\b" SEG "(?:-X\\s*|--method[=\\s]\\s*)DELETE\\b", F_FALLBACK},
@@ -363,7 +422,7 @@ static const struct builtin raw_destructive[] = {
     /* Azure */
     {"az.group_delete", 1.00f, IRR, "resource-group", CLI("az") "group delete\\b"},
     {"az.sql_server_delete", 1.00f, IRR, "database", CLI("az") "(?:sql|postgres|mysql) (?:flexible-)?server delete\\b"},
-    {"az.sql_db_delete", 0.95f, IRR, "database", CLI("az") "(?:sql|cosmosdb) (?:\\w+ )?(?:db|database) delete\\b|" CLI("az") "cosmosdb delete\\b"},
+    {"az.sql_db_delete", 0.95f, IRR, "database", CLI("az") "(?:sql|cosmosdb) (?:\\w+ )?(?:db|database) delete\\b|" CLI( "az") "cosmosdb delete\\b"},
     {"az.storage_account_delete", 1.00f, IRR, "bucket", CLI("az") "storage account delete\\b"},
     {"az.storage_blob_delete_batch", 0.85f, IRR, "bucket", CLI("az") "storage (?:blob delete-batch|container delete)\\b"},
     {"az.aks_delete", 0.95f, IRR, "cluster", CLI("az") "aks delete\\b"},
@@ -385,21 +444,9 @@ static const struct builtin raw_destructive[] = {
     {"serverless.remove", 0.90f, IRR, "stack", "\\b(?:serverless|sls|sst) " FL "remove\\b"},
 
     /* Kubernetes, Helm, containers */
-    {"k8s.delete_namespace", 0.95f, IRR, "namespace", KDEL "(?:namespaces?|ns)" KEND},
-    {"k8s.delete_all", 0.90f, IRR, "namespace", CLI("(?:kubectl|oc)") "delete\\b" SEG "\\s(?:--all|-A|--all-namespaces)(?:[\\s=]|$|[\"'\\\\])"},
-    {"k8s.delete_crd", 0.90f, IRR, "crd", KDEL "(?:crds?|customresourcedefinitions?)" KEND},
-    {"k8s.delete_pv", 0.90f, IRR, "volume", KDEL "(?:pv|persistentvolumes?)" KEND},
-    {"k8s.delete_pvc", 0.85f, IRR, "volume", KDEL "(?:pvc|persistentvolumeclaims?)" KEND},
-    {"k8s.delete_statefulset", 0.80f, IRR, "service", KDEL "(?:statefulsets?|sts)" KEND},
-    {"k8s.delete_node", 0.70f, IRR, "instance", KDEL "nodes?" KEND},
-    {"k8s.delete_deployment", 0.60f, IRR, "service", KDEL "(?:deployments?|deploy)" KEND},
-    {"k8s.delete_file", 0.60f, IRR, RES_DERIVE, KDEL "(?:-f|--filename|-k|--kustomize)" END},
-    {"k8s.delete_secret", 0.50f, IRR, "secret", KDEL "secrets?" KEND},
-    {"k8s.delete_service", 0.50f, IRR, "service", KDEL "(?:services?|svc)" KEND},
-    {"k8s.delete_pod", 0.40f, REV, "pod", KDEL "(?:pods?|po)" KEND},
-    {"k8s.delete", 0.50f, IRR, RES_DERIVE, CLI("(?:kubectl|oc)") "delete\\b", F_FALLBACK},
-    {"k8s.drain", 0.50f, REV, "instance", CLI("(?:kubectl|oc)") "drain\\b"},
-    {"k8s.scale_zero", 0.40f, REV, "service", CLI("(?:kubectl|oc)") "scale\\b" SEG "--replicas[=\\s]0\\b"},
+    /* kubectl: the subcommand, resource type and flags pick a k8s_ops[]
+     * variant (delete namespace, delete --all, drain, scale to 0) */
+    {"k8s", 0.0f, IRR, NULL, "\\b(?:kubectl|oc)\\s", 0, RESOLVE_K8S},
     {"k8s.cluster_delete_local", 0.60f, IRR, "cluster", "\\b(?:kind|k3d|minikube)\\b" SEG "\\s(?:delete|cluster delete)\\b"},
     {"helm.uninstall", 0.70f, IRR, "service", CLI("helm") "(?:uninstall|delete|del)\\b"},
     {"docker.volume_rm", 0.85f, IRR, "volume", CLI("(?:docker|podman)") "volume (?:rm|remove|prune)\\b"},
@@ -438,23 +485,33 @@ static const struct builtin raw_destructive[] = {
     {"http.client_delete", 0.60f, IRR, RES_DERIVE, "\\b(?:requests|axios|httpx|session|client|http)\\.delete\\s*\\(", F_FALLBACK},
     {"http.httpie_delete", 0.60f, IRR, RES_DERIVE, "\\b(?:http|https|xh) " FL "DELETE\\s", F_CASEFUL | F_FALLBACK},
 };
+/* clang-format on */
 
-/* Destructive operations on the word form (lowercase, single spaces). The
- * API-name spelling of the headline incidents comes first; the generic
- * verb/noun entries are generated from nouns[] below. */
-static const struct builtin word_destructive[] = {
-    {"graphql.projectDelete", 1.00f, IRR, "project", "\\bproject delete\\b"},
-    {"graphql.volumeDelete", 0.95f, IRR, "volume", "\\bvolume (?:instance )?delete\\b"},
-    {"graphql.volumeBackupDelete", 0.90f, IRR, "backup", "\\bvolume (?:instance )?backup delete\\b"},
-    {"graphql.environmentDelete", 0.90f, IRR, "environment", "\\benvironment delete\\b"},
-    {"graphql.serviceDelete", 0.85f, IRR, "service", "\\bservice delete\\b"},
-    {"api.reset_database", 0.90f, IRR, "database", "\\b(?:reset|wipe|nuke) (?:the |prod |production )?(?:database|db)\\b|\\b(?:database|db) (?:reset|wipe)\\b", F_FALLBACK},
+/*
+ * Word-form rules (lowercase words, one space apart). API method names that
+ * are a resource followed by Delete, as GraphQL mutations spell them
+ * (Railway's volumeDelete): `pattern` lists the exact phrases, '|' apart.
+ * The catch-all verb/noun rule and "reset the database" follow from the
+ * word lists below (see word_rules()).
+ */
+/* clang-format off */
+static const struct builtin api_deletes[] = {
+    {"graphql.projectDelete", 1.00f, IRR, "project", "project delete"},
+    {"graphql.volumeBackupDelete", 0.90f, IRR, "backup", "volume backup delete|volume instance backup delete"},
+    {"graphql.volumeDelete", 0.95f, IRR, "volume", "volume delete|volume instance delete"},
+    {"graphql.environmentDelete", 0.90f, IRR, "environment", "environment delete"},
+    {"graphql.serviceDelete", 0.85f, IRR, "service", "service delete"},
 };
+/* clang-format on */
+
+static const struct builtin reset_database = {
+    "api.reset_database", 0.90f, IRR, "database", NULL, F_FALLBACK};
 
 /*
  * Resource nouns: what the word form may name, how bad deleting one is, and
- * the scopes strings handed out in sr_op. A severity > 0 generates the entry
- * "generic.delete_<kind>": a delete verb next to the noun, either order.
+ * the scope strings handed out in sr_op. A severity > 0 generates the
+ * catch-all "generic.delete_<kind>": a delete verb next to the noun, in
+ * either order ("delete volume", "volumes destroy").
  */
 struct noun {
   const char *words; /* space-separated spellings */
@@ -465,9 +522,13 @@ struct noun {
   const char *scope_read, *scope_write, *scope_delete;
 };
 
-#define NOUN(words, res, sev, irr) \
-  {words, res, sev, irr, "generic.delete_" res, res ":read", res ":write", res ":delete"}
+#define NOUN(words, res, sev, irr)                                          \
+  {                                                                         \
+    words, res, sev, irr, "generic.delete_" res, res ":read", res ":write", \
+        res ":delete"                                                       \
+  }
 
+/* clang-format off */
 static const struct noun nouns[] = {
     NOUN("organization organizations organisation organisations org orgs", "organization", 0.95f, IRR),
     NOUN("database databases db dbs keyspace keyspaces", "database", 0.95f, IRR),
@@ -503,54 +564,167 @@ static const struct noun nouns[] = {
     NOUN("variable variables var vars", "variable", 0.0f, REV),
     NOUN("issue issues", "issue", 0.0f, REV),
 };
+/* clang-format on */
 
-/* Verbs that destroy, and the words that may stand between such a verb and
- * its noun ("delete the production volume"). */
-#define DEL_VERBS "delete|deletes|destroy|remove|purge|wipe|drop|terminate|nuke|erase"
-#define BETWEEN                                                               \
-  "the|a|an|this|that|these|those|all|my|our|your|its|their|old|existing|"    \
-  "unused|current|prod|production|staging|stage|dev|test|primary|main|"       \
-  "default|entire|whole|remote|local|db|sql|rds|ec2|s3|gcs|k8s|persistent|"   \
-  "storage|data|managed|custom|git|github|docker|cloud|compute|container|"    \
-  "preview|feature|target|linked|attached|selected|specified|named|empty|"    \
-  "stale|orphaned|dangling|postgres|postgresql|mysql|mongo|mongodb|redis|"    \
-  "railway|heroku|fly|supabase|vercel|neon|aws|gcp|azure|team|cache|log"
+/*
+ * A variant of an entry, chosen when it matches: the noun of a
+ * "generic.delete" phrase (from nouns[]), or the Kubernetes resource type
+ * that `kubectl delete` names (k8s_types[]).
+ */
+struct variant {
+  const char *words; /* space-separated spellings */
+  const char *name;
+  float severity;
+  bool irreversible;
+  const char *resource;
+  const char *scope;
+};
+
+#define VAR(words, name, sev, irr, res) \
+  { words, name, sev, irr, res, res ":delete" }
+
+/* kubectl delete TYPE: the resource types worth telling apart. */
+/* clang-format off */
+static const struct variant k8s_types[] = {
+    VAR("namespace namespaces ns", "k8s.delete_namespace", 0.95f, IRR, "namespace"),
+    VAR("crd crds customresourcedefinition customresourcedefinitions", "k8s.delete_crd", 0.90f, IRR, "crd"),
+    VAR("pv persistentvolume persistentvolumes", "k8s.delete_pv", 0.90f, IRR, "volume"),
+    VAR("pvc persistentvolumeclaim persistentvolumeclaims", "k8s.delete_pvc", 0.85f, IRR, "volume"),
+    VAR("statefulset statefulsets sts", "k8s.delete_statefulset", 0.80f, IRR, "service"),
+    VAR("node nodes no", "k8s.delete_node", 0.70f, IRR, "instance"),
+    VAR("deployment deployments deploy", "k8s.delete_deployment", 0.60f, IRR, "service"),
+    VAR("secret secrets", "k8s.delete_secret", 0.50f, IRR, "secret"),
+    VAR("service services svc", "k8s.delete_service", 0.50f, IRR, "service"),
+    VAR("pod pods po", "k8s.delete_pod", 0.40f, REV, "pod"),
+};
+/* clang-format on */
+
+/* Other kubectl operations (indices: enum k8s_op). */
+enum k8s_op {
+  K8S_DELETE_ALL,
+  K8S_DELETE_FILE,
+  K8S_DELETE,
+  K8S_DRAIN,
+  K8S_SCALE_ZERO
+};
+/* clang-format off */
+static const struct variant k8s_ops[] = {
+    VAR(NULL, "k8s.delete_all", 0.90f, IRR, "namespace"), /* --all, -A */
+    {NULL, "k8s.delete_file", 0.60f, IRR, NULL, NULL},    /* -f, -k */
+    {NULL, "k8s.delete", 0.50f, IRR, NULL, NULL},         /* other types */
+    VAR(NULL, "k8s.drain", 0.50f, REV, "instance"),
+    VAR(NULL, "k8s.scale_zero", 0.40f, REV, "service"), /* --replicas=0 */
+};
+/* clang-format on */
+
+/* git operations (indices: enum git_op). */
+enum git_op {
+  GIT_PUSH_MIRROR,
+  GIT_PUSH_FORCE,
+  GIT_PUSH_FORCE_LEASE,
+  GIT_PUSH_DELETE,
+  GIT_FILTER_HISTORY,
+  GIT_REFLOG_EXPIRE,
+  GIT_CLEAN_FORCE,
+  GIT_BRANCH_FORCE_DELETE,
+  GIT_RESET_HARD,
+  GIT_CHECKOUT_DISCARD,
+  GIT_STASH_CLEAR,
+  GIT_UPDATE_REF_DELETE,
+  GIT_BRANCH_DELETE,
+  GIT_TAG_DELETE,
+};
+/* clang-format off */
+static const struct variant git_ops[] = {
+    VAR(NULL, "git.push_mirror", 0.80f, IRR, "repo"),  /* push --mirror */
+    VAR(NULL, "git.push_force", 0.70f, IRR, "branch"), /* push -f, +ref */
+    VAR(NULL, "git.push_force_lease", 0.50f, IRR, "branch"),                                      /* --force-with-lease */
+    VAR(NULL, "git.push_delete", 0.60f, IRR, "branch"), /* push -d, :ref */
+    VAR(NULL, "git.filter_history", 0.80f, IRR, "repo"), /* filter-branch, filter-repo */
+    VAR(NULL, "git.reflog_expire", 0.60f, IRR, "repo"), /* reflog expire --expire=now */
+    VAR(NULL, "git.clean_force", 0.60f, IRR, "file"), /* clean -f (not -n) */
+    VAR(NULL, "git.branch_force_delete", 0.60f, IRR, "branch"), /* branch -D */
+    VAR(NULL, "git.reset_hard", 0.50f, IRR, "file"), /* reset --hard */
+    VAR(NULL, "git.checkout_discard", 0.40f, IRR, "file"),                                      /* checkout/restore . */
+    VAR(NULL, "git.stash_clear", 0.40f, IRR, "file"), /* stash clear/drop */
+    VAR(NULL, "git.update_ref_delete", 0.40f, IRR, "branch"),                                        /* update-ref -d */
+    VAR(NULL, "git.branch_delete", 0.30f, REV, "branch"), /* branch -d */
+    VAR(NULL, "git.tag_delete", 0.30f, REV, "tag"),       /* tag -d */
+};
+/* clang-format on */
+
+/*
+ * The word form's vocabulary, as space-separated lists: verbs that destroy
+ * (before or after a noun: "delete volume", "volumes destroy"; rm only
+ * after: "volume rm"); verbs that reset a database; words that may stand
+ * between a verb and its noun ("delete the production volume"); and the
+ * verbs a tool name may start with (`mcp__github__create_issue` writes).
+ */
+static const char del_words[] =
+    "delete deletes destroy remove purge wipe drop terminate nuke erase";
+static const char reset_words[] = "reset wipe nuke";
+static const char between_words[] =
+    "the a an this that these those all my our your its their old existing "
+    "unused current prod production staging stage dev test primary main "
+    "default entire whole remote local db sql rds ec2 s3 gcs k8s persistent "
+    "storage data managed custom git github docker cloud compute container "
+    "preview feature target linked attached selected specified named empty "
+    "stale orphaned dangling postgres postgresql mysql mongo mongodb redis "
+    "railway heroku fly supabase vercel neon aws gcp azure team cache log";
+static const char read_words[] =
+    "get list describe read search fetch show view find query lookup count "
+    "check inspect status logs diff explain select browse download cat grep "
+    "ls glob stat peek preview validate plan print dump head tail watch "
+    "whoami info ping";
+static const char write_words[] =
+    "create update add set put post patch deploy redeploy apply insert upsert "
+    "send push commit install write edit move rename copy mkdir chmod chown "
+    "upload merge restart start stop scale trigger enable disable attach "
+    "detach link unlink connect disconnect rollback publish release tag "
+    "assign unassign invite grant revoke approve reject close reopen comment "
+    "reply replace save modify change configure register unregister import "
+    "sync migrate restore fork transfer archive lock unlock pause resume "
+    "cancel submit generate provision promote rotate reset mutate mutation";
+static const char delete_name_words[] =
+    "delete deletes destroy remove purge wipe drop terminate nuke erase "
+    "truncate uninstall prune clear flush evict expunge";
 
 struct mask {
   const char *name;
   float factor;
-  uint8_t kind;
   unsigned flags;
   const char *applies;
   const char *pattern;
 };
 
-/* Where a command starts, for masks: their span then ends inside the
- * segment they cover. */
-#define CMD                                                                  \
-  "(?:^[^\\s{]+\\s+|\"(?:command|cmd|script)\"\\s*:\\s*\"|&&|\\|\\||[;|(`\"']|\\\\n|" \
-  "\\$\\()\\s*(?:sudo\\s+)?"
+/* Where a command starts, for masks. */
+#define CMD                                                                   \
+  "(?:^[^\\s{]+\\s|\"(?:command|cmd|script)\"\\s*:\\s*\"|&&|\\|\\||[;|(`\"']" \
+  "|"                                                                         \
+  "\\\\n|\\$\\()\\s*(?:sudo\\s)?"
 
-/* Benign look-alikes: they damp the matches they cover instead of adding
- * one. A SEGMENT mask is placed at its last byte, so its pattern must end
- * inside the segment (never with END). */
+/* Benign look-alikes: each damps the matches in its own shell segment (the
+ * segment of its last byte), optionally only those of rules whose name
+ * starts with `applies`. */
+/* clang-format off */
 static const struct mask masks[] = {
     /* a dry run or a help page does nothing */
-    {"mask.dry_run", 0.0f, K_MASK_SEGMENT, 0, NULL, "(?:\\s|^)(?:--dry-run(?:=(?:client|server|true|all))?|--dryrun|--what-?if|-WhatIf|--noop)\\b"},
-    {"mask.help", 0.0f, K_MASK_SEGMENT, 0, NULL, "\\s--help\\b"},
+    {"mask.dry_run", 0.0f, F_DRY_RUN, NULL, "--dry-?run(?:=(?:client|server|true|all))?\\b|--what-?if\\b|-whatif\\b|--noop\\b"},
+    {"mask.help", 0.0f, 0, NULL, "\\s--help\\b"},
     /* a mention is not an execution */
-    {"mask.echo", 0.2f, K_MASK_SEGMENT, F_MENTION | F_NO_PIPE, NULL, CMD "(?:echo|printf)\\s"},
-    {"mask.search", 0.1f, K_MASK_SEGMENT, F_MENTION, NULL, CMD "(?:grep|egrep|fgrep|rg|ag|ack|git grep)\\s"},
-    {"mask.vcs_message", 0.1f, K_MASK_SEGMENT, F_MENTION, NULL, GIT "(?:commit|log|show)\\b"},
-    {"mask.git_clean_dry", 0.0f, K_MASK_START, 0, "git.clean", GIT "clean\\b" SEG "\\s(?:-[a-z]*n[a-z]*|--dry-run)\\b"},
+    {"mask.echo", 0.2f, F_MENTION | F_NO_PIPE, NULL, CMD "(?:echo|printf)\\s"},
+    {"mask.search", 0.1f, F_MENTION, NULL, CMD "(?:grep|egrep|fgrep|rg|ag|ack|git grep)\\s"},
+    /* set by the git resolver for git commit, log, show */
+    {"mask.vcs_message", 0.1f, F_MENTION | F_BY_CODE, NULL, NULL},
     /* a WHERE clause makes an UPDATE an update */
-    {"mask.update_where", 0.0f, K_MASK_START, 0, "sql.update", "\\bupdate " SQLID " set\\b[^;]*\\bwhere\\b"},
+    {"mask.update_where", 0.0f, 0, "sql.update", "\\bupdate " SQLID " set\\b[^;]*\\bwhere\\b"},
     /* rm of build output and temp files is housekeeping */
-    {"mask.rm_build", 0.4f, K_MASK_START, 0, "shell.rm", RM0 "(?:" "(?:\\./)?(?:node_modules|dist|build|target|out|coverage|\\.next|\\.nuxt|\\.turbo|\\.cache|\\.parcel-cache|\\.pytest_cache|\\.mypy_cache|\\.ruff_cache|__pycache__|\\.venv|venv|\\.tox|\\.gradle|\\.terraform|tmp|package-lock\\.json|yarn\\.lock|pnpm-lock\\.yaml|/tmp/[^\\s;&|\"']+|\\$TMPDIR/[^\\s;&|\"']*)/?\\*?" "\\s*)+(?:$|[;&|\"')\\\\])"},
+    {"mask.rm_build", 0.4f, 0, "shell.rm", RM0 "(?:(?:\\./)?(?:node_modules|dist|build|target|out|coverage|\\.next|\\.nuxt|\\.turbo|\\.cache|\\.parcel-cache|\\.pytest_cache|\\.mypy_cache|\\.ruff_cache|__pycache__|\\.venv|venv|\\.tox|\\.gradle|\\.terraform|tmp|package-lock\\.json|yarn\\.lock|pnpm-lock\\.yaml|/tmp/[^\\s;&|\"']+|\\$TMPDIR/[^\\s;&|\"']*)/?\\*?\\s*)+(?:$|[;&|\"')\\\\])"},
     /* `git rm` is recoverable from history; `npm rm` uninstalls a package */
-    {"mask.vcs_rm", 0.3f, K_MASK_START, 0, "shell.rm", "\\b(?:git|hg|svn|dvc) rm\\b"},
-    {"mask.tool_rm", 0.0f, K_MASK_START, 0, "shell.rm", "\\b(?:npm|pnpm|yarn|bun|pip|pip3|brew|cargo|helm|kubectl|docker|podman|gsutil|vercel|fly|flyctl|doctl|railway|poetry|uv|conda|gem|go|dotnet) rm\\b"},
+    {"mask.vcs_rm", 0.3f, 0, "shell.rm", "\\b(?:git|hg|svn|dvc)\\srm\\b"},
+    {"mask.tool_rm", 0.0f, 0, "shell.rm", "\\b(?:npm|pnpm|yarn|bun|pip3?|brew|cargo|poetry|conda|gem|dotnet) rm\\b"},
 };
+/* clang-format on */
 
 struct hint {
   const char *name;
@@ -559,91 +733,334 @@ struct hint {
   const char *pattern;
 };
 
-/* Where a shell command starts: after the tool name of a plain-string call,
- * after a JSON "command" key, after a separator; past sudo/env/VAR=x. */
-#define CP                                                                   \
-  "(?:^[^\\s{]+\\s+|\"(?:command|cmd|script)\"\\s*:\\s*\"|&&|\\|\\||[;|(`]|" \
-  "\\\\n|\\$\\()\\s*(?:(?:sudo|time|nohup|exec|env|xargs|command|nice)\\s+"  \
-  "(?:-\\S+\\s+)*|\\w+=\\S*\\s+)*"
 #define R SR_VERB_READ
 #define W SR_VERB_WRITE
+#define METHOD "\\bmethod['\"\\\\]*\\s*[:=]\\s*['\"\\\\]*"
 
-/* Read/write hints on the raw text, for calls that destroy nothing. */
+/* Read/write syntax on the raw text that the shell classifier cannot see:
+ * SQL, HTTP requests described as JSON, GraphQL, MongoDB shell. */
+/* clang-format off */
 static const struct hint hints[] = {
-    {"hint.shell_read", R, 0, CP "(?:ls|ll|cat|bat|head|tail|less|more|grep|egrep|fgrep|rg|ag|ack|find|fd|tree|wc|pwd|echo|printf|which|whereis|type|file|stat|du|df|ps|top|free|uptime|env|printenv|id|whoami|hostname|uname|date|diff|cmp|sort|uniq|cut|jq|yq|awk|dig|nslookup|host|ping|curl|wget|man|sed|cd|test|history|lsof|netstat|ss|journalctl|nproc|lscpu)\\b"},
-    {"hint.shell_write", W, 0, CP "(?:mv|cp|mkdir|rmdir|touch|chmod|chown|chgrp|ln|tee|install|rsync|scp|patch|unzip|gunzip|tar|kill|pkill|killall|reboot|shutdown|systemctl (?:start|stop|restart|enable|disable)|service|crontab|useradd|userdel|passwd)\\b"},
-    {"hint.sed_inplace", W, 0, "\\bsed " FL "?-i|\\bperl -\\S*i"},
-    {"hint.redirect", W, 0, "(?:^|[^0-9&>=<-])>>?\\s*(?:[\\w~.$\"'-]|/(?:[^d\\s]|d[^e]|de[^v]|dev[^/]))"},
-    {"hint.packages", W, 0, "\\b(?:npm|pnpm|yarn|bun) (?:install|i|add|ci|publish|uninstall|remove|rm|update|upgrade|link|version)\\b|\\b(?:pip3?|pipx|poetry|uv) (?:pip )?(?:install|uninstall|add|remove|sync)\\b|\\b(?:cargo (?:install|publish|add|remove)|go (?:install|get)|gem install|bundle (?:install|update)|composer (?:install|require|update))\\b|\\b(?:apt|apt-get|yum|dnf|brew|apk|pacman|snap) (?:install|remove|purge|upgrade|update|uninstall|add)\\b"},
-    {"hint.git_read", R, 0, GIT "(?:status|log|diff|show|blame|branch|remote|rev-parse|ls-files|ls-tree|ls-remote|grep|describe|shortlog|reflog|fetch|config --get|cat-file|rev-list)\\b"},
-    {"hint.git_write", W, 0, GIT "(?:add|commit|push|pull|merge|rebase|checkout|switch|restore|cherry-pick|revert|tag|stash|am|apply|init|clone|mv|rm|reset|clean|submodule|worktree add|notes|gc|prune|remote (?:add|set-url|remove))\\b"},
-    {"hint.k8s_read", R, 0, CLI("(?:kubectl|oc|helm)") "(?:get|describe|logs|top|explain|version|api-resources|api-versions|cluster-info|diff|list|ls|status|history|template|show|search|lint|auth can-i|config view)\\b"},
-    {"hint.k8s_write", W, 0, CLI("(?:kubectl|oc|helm)") "(?:apply|create|patch|replace|scale|rollout|set|label|annotate|edit|expose|run|cordon|uncordon|taint|autoscale|exec|cp|install|upgrade|rollback|config use-context)\\b"},
-    {"hint.iac_read", R, 0, CLI("(?:terraform|tofu|terragrunt|pulumi|cdk|cdktf)") "(?:plan|show|output|validate|fmt|version|providers|graph|console|preview|diff|synth|ls|list|state (?:list|show)|stack ls|whoami)\\b"},
-    {"hint.iac_write", W, 0, CLI("(?:terraform|tofu|terragrunt|pulumi|cdk|cdktf)") "(?:apply|import|taint|untaint|refresh|up|deploy|bootstrap|state (?:mv|push|replace-provider)|workspace (?:new|select)|force-unlock|config set|stack init)\\b"},
-    {"hint.docker_read", R, 0, CLI("(?:docker|podman|docker-compose)") "(?:ps|images|logs|inspect|version|info|stats|top|port|history|ls|config)\\b"},
-    {"hint.docker_write", W, 0, CLI("(?:docker|podman|docker-compose)") "(?:run|build|push|pull|start|stop|restart|kill|exec|tag|create|cp|commit|up|down|login|load|import)\\b"},
-    {"hint.paas_read", R, 0, "\\b(?:vercel|netlify|fly|flyctl|railway|wrangler|firebase|heroku|render|supabase|doctl|gcloud|az|gh|gsutil)\\b" SEG "[\\s:](?:list|ls|describe|show|get|view|status|logs|info|whoami|inspect|search|cat|diff|checks)(?:\\s|$|[\"'\\\\:])"},
-    {"hint.vercel_deploy", W, 0, "\\bvercel " FL "?(?:--prod|deploy)\\b"},
-    {"hint.paas_write", W, 0, "\\b(?:vercel|netlify|fly|flyctl|railway|wrangler|firebase|amplify|heroku|render|supabase|serverless|sls|sst|doctl|gcloud|az|gh|gsutil)\\b" SEG "[\\s:](?:deploy|up|publish|redeploy|push|release|promote|rollback|restart|start|stop|scale|create|update|set|add|link|init|import|enable|disable|patch|attach|detach|resize|edit|merge|close|reopen|comment|review|fork|rename|archive|transfer|upload|rerun|cancel|cp|mv|rsync|mb)(?:\\s|$|[\"'\\\\:])"},
-    {"hint.gh_api_read", R, 0, "\\bgh api\\b"},
-    {"hint.gh_api_write", W, 0, "\\bgh api\\b" SEG "(?:\\s(?:-X|--method)[=\\s]*(?:POST|PUT|PATCH)\\b|\\s-[fF]\\s|\\s--(?:field|raw-field|input)\\b)"},
-    {"hint.aws_read", R, 0, CLI("aws") "(?:(?:[\\w-]+ )?(?:describe|list|get)-[\\w-]+|s3 ls|sts get-caller-identity)\\b"},
-    {"hint.aws_write", W, 0, CLI("aws") "(?:[\\w-]+ )?(?:(?:create|put|update|run|start|stop|reboot|modify|attach|detach|associate|disassociate|tag|untag|invoke|register|deregister|enable|disable|import|restore|copy|authorize|revoke|send|publish|set|add|upload|deploy|apply|execute)-[\\w-]+|s3 (?:cp|mv|sync|mb))\\b"},
-    {"hint.sql_read", R, 0, "\\bselect\\s[^;]*\\bfrom\\b|\\b(?:show|describe|desc|explain)\\s+(?:tables|databases|schemas|columns|create|select|analyze|index|keys)\\b"},
-    {"hint.sql_write", W, 0, "\\binsert\\s+(?:ignore\\s+)?into\\b|\\bupdate\\s+[\\w.\"`]+\\s+set\\b|\\bupsert\\b|\\b(?:merge|replace)\\s+into\\b|\\bcreate\\s+(?:or\\s+replace\\s+)?(?:unique\\s+)?(?:temp(?:orary)?\\s+)?(?:table|index|view|database|schema|function|procedure|trigger|extension|user|role|type|sequence|materialized\\s+view|keyspace|collection)\\b|\\balter\\s+(?:table|database|schema|user|role|index|view|sequence|type|system)\\b|\\b(?:grant|revoke)\\s+[\\w\\s,]+\\s+on\\b|\\bcopy\\s+[\\w.\"]+\\s+from\\b"},
-    {"hint.http_read", R, 0, "\\bmethod['\"\\\\]*\\s*[:=]\\s*['\"\\\\]*(?:GET|HEAD|OPTIONS)\\b|(?:-X\\s*|--request[=\\s]\\s*)['\"]?(?:GET|HEAD)\\b|\\b(?:requests|axios|httpx|session|client|http)\\.get\\s*\\("},
-    {"hint.http_write", W, 0, "\\bmethod['\"\\\\]*\\s*[:=]\\s*['\"\\\\]*(?:POST|PUT|PATCH)\\b|(?:-X\\s*|--request[=\\s]\\s*)['\"]?(?:POST|PUT|PATCH)\\b|\\b(?:requests|axios|httpx|session|client|http)\\.(?:post|put|patch)\\s*\\("},
-    {"hint.curl_data", W, F_CASEFUL, "\\bcurl\\b" SEG "\\s(?:-d|--data(?:-raw|-binary|-urlencode)?|--json|-F|--form|-T|--upload-file)[\\s=]"},
-    {"hint.graphql_mutation", W, F_GRAPHQL, "\\bmutation\\b\\s*(?:\\w+\\s*)?(?:\\([^)]*\\)\\s*)?\\{"},
-    {"hint.graphql_query", R, F_GRAPHQL, "\"query\"\\s*:\\s*\"\\s*(?:query\\b|\\{)|(?:^|[\\s\"{])query\\s+\\w+\\s*[({]"},
-    {"hint.mongo_read", R, 0, "\\.(?:find|findOne|aggregate|countDocuments|estimatedDocumentCount|count|distinct|getIndexes|stats)\\s*\\("},
-    {"hint.mongo_write", W, 0, "\\.(?:insertOne|insertMany|insert|updateOne|updateMany|update|replaceOne|findOneAndUpdate|findOneAndReplace|findAndModify|bulkWrite|createIndex|createCollection|renameCollection|save)\\s*\\("},
-    {"hint.redis_read", R, 0, "\\bredis-cli\\b" SEG "\\s(?:get|mget|keys|scan|hget|hgetall|lrange|smembers|ttl|info|exists|type|ping|dbsize)\\b"},
-    {"hint.redis_write", W, 0, "\\bredis-cli\\b" SEG "\\s(?:set|setex|mset|hset|hmset|lpush|rpush|sadd|zadd|incr|decr|expire|publish|config\\s+set)\\s"},
-    {"hint.dry_run", R, F_DRY_RUN, "(?:\\s|^)(?:--dry-run(?:=(?:client|server|true|all))?|--dryrun|--what-?if|-WhatIf|--noop)\\b"},
+    {"hint.sql_read", R, 0, "\\bselect\\s[^;]*\\bfrom\\b|\\b(?:show|describe|explain)\\s(?:tables|databases|schemas|columns|create|select)\\b"},
+    {"hint.sql_write", W, 0, "\\binsert\\s(?:ignore\\s)?into\\b|\\bupdate\\s[\\w.\"`]+\\sset\\b|\\b(?:merge|replace)\\sinto\\b|\\bcreate\\s(?:or\\sreplace\\s)?(?:unique\\s)?(?:temp(?:orary)?\\s)?(?:table|index|view|database|schema|function|procedure|trigger|extension|role|sequence|materialized\\sview|keyspace)\\b|\\balter\\s(?:table|database|schema|user|role|index|view|sequence|type|system)\\b|\\b(?:grant|revoke)\\s[\\w\\s,]+\\son\\b"},
+    {"hint.http_read", R, 0, METHOD "(?:GET|HEAD|OPTIONS)\\b"},
+    {"hint.http_write", W, 0, METHOD "(?:POST|PUT|PATCH)\\b|\\b(?:requests|axios|httpx)\\.(?:post|put|patch)\\s*\\("},
+    {"hint.graphql_mutation", W, F_GRAPHQL, "\\bmutation\\s?\\w*\\s?[({]"},
+    {"hint.graphql_query", R, F_GRAPHQL, "\"query\":\"\\s?(?:query\\b|\\{)|\\bquery\\s\\w+\\s?[({]"},
+    {"hint.mongo_read", R, 0, "\\.(?:find|findOne|aggregate|countDocuments|distinct|getIndexes)\\s*\\("},
+    {"hint.mongo_write", W, 0, "\\.(?:insertOne|insertMany|updateOne|updateMany|replaceOne|findOneAndUpdate|bulkWrite|createIndex|createCollection|renameCollection)\\s*\\("},
 };
+/* clang-format on */
 
-/* Verb words of a tool name (word form), e.g. mcp__github__create_issue. */
-static const struct hint verbs[] = {
-    {"verb.read", R, 0, "\\b(?:get|list|describe|read|search|fetch|show|view|find|query|lookup|count|check|inspect|status|logs|diff|explain|select|browse|download|cat|grep|ls|glob|stat|peek|preview|validate|plan|print|dump|head|tail|watch|whoami|info|ping)\\b"},
-    {"verb.write", W, 0, "\\b(?:create|update|add|set|put|post|patch|deploy|redeploy|apply|insert|upsert|send|push|commit|install|write|edit|move|rename|copy|mkdir|chmod|chown|upload|merge|restart|start|stop|scale|trigger|enable|disable|attach|detach|link|unlink|connect|disconnect|rollback|publish|release|tag|assign|unassign|invite|grant|revoke|approve|reject|close|reopen|comment|reply|replace|save|modify|change|configure|register|unregister|import|sync|migrate|restore|fork|transfer|archive|lock|unlock|pause|resume|cancel|submit|generate|provision|promote|rotate|reset|mutate|mutation)\\b"},
-    {"verb.delete", SR_VERB_DELETE, 0, "\\b(?:" DEL_VERBS "|truncate|uninstall|prune|clear|flush|evict|expunge)\\b"},
-};
-
-#undef R
-#undef W
+/* A destructive verb anywhere in the raw text: only then can a word-form
+ * destructive entry match, so only then is the word form built. */
+static const char prefilter_pattern[] =
+    "delete|destroy|remove|purge|wipe|drop|terminate|nuke|erase|reset|\\brm\\b";
 
 /* Tools whose arguments are content, not commands: never scanned. */
 struct fixed_tool {
   const char *name;
   enum sr_verb verb;
   const char *resource; /* "file" for file tools; NULL otherwise */
+  size_t len;
 };
 
+/* clang-format off */
 static const struct fixed_tool fixed_tools[] = {
-    {"Read", SR_VERB_READ, "file"},          {"NotebookRead", SR_VERB_READ, "file"},
-    {"Grep", SR_VERB_READ, "file"},          {"Glob", SR_VERB_READ, "file"},
-    {"LS", SR_VERB_READ, "file"},            {"WebSearch", SR_VERB_READ, NULL},
-    {"WebFetch", SR_VERB_READ, NULL},        {"read_file", SR_VERB_READ, "file"},
-    {"list_dir", SR_VERB_READ, "file"},      {"file_search", SR_VERB_READ, "file"},
-    {"grep_search", SR_VERB_READ, "file"},   {"codebase_search", SR_VERB_READ, "file"},
-    {"web_search", SR_VERB_READ, NULL},      {"Write", SR_VERB_WRITE, "file"},
-    {"Edit", SR_VERB_WRITE, "file"},         {"MultiEdit", SR_VERB_WRITE, "file"},
-    {"NotebookEdit", SR_VERB_WRITE, "file"}, {"write_file", SR_VERB_WRITE, "file"},
-    {"edit_file", SR_VERB_WRITE, "file"},    {"create_file", SR_VERB_WRITE, "file"},
-    {"search_replace", SR_VERB_WRITE, "file"},
-    {"str_replace_based_edit_tool", SR_VERB_WRITE, "file"},
-    {"TodoWrite", SR_VERB_NONE, NULL},       {"TodoRead", SR_VERB_NONE, NULL},
-    {"Task", SR_VERB_NONE, NULL},            {"Agent", SR_VERB_NONE, NULL},
-    {"ExitPlanMode", SR_VERB_NONE, NULL},    {"AskUserQuestion", SR_VERB_NONE, NULL},
+    {"Read", R, "file", 4},
+    {"NotebookRead", R, "file", 12},
+    {"Grep", R, "file", 4},
+    {"Glob", R, "file", 4},
+    {"LS", R, "file", 2},
+    {"WebSearch", R, NULL, 9},
+    {"WebFetch", R, NULL, 8},
+    {"read_file", R, "file", 9},
+    {"list_dir", R, "file", 8},
+    {"file_search", R, "file", 11},
+    {"grep_search", R, "file", 11},
+    {"codebase_search", R, "file", 15},
+    {"web_search", R, NULL, 10},
+    {"Write", W, "file", 5},
+    {"Edit", W, "file", 4},
+    {"MultiEdit", W, "file", 9},
+    {"NotebookEdit", W, "file", 12},
+    {"write_file", W, "file", 10},
+    {"edit_file", W, "file", 9},
+    {"create_file", W, "file", 11},
+    {"search_replace", W, "file", 14},
+    {"str_replace_based_edit_tool", W, "file", 27},
+    {"TodoWrite", SR_VERB_NONE, NULL, 9},
+    {"TodoRead", SR_VERB_NONE, NULL, 8},
+    {"Task", SR_VERB_NONE, NULL, 4},
+    {"Agent", SR_VERB_NONE, NULL, 5},
+    {"ExitPlanMode", SR_VERB_NONE, NULL, 12},
+    {"AskUserQuestion", SR_VERB_NONE, NULL, 15},
 };
+/* clang-format on */
+
+/*
+ * The shell classifier's knowledge: what a program does by itself (P_READ,
+ * P_WRITE), or that its subcommand words say it (P_CLI: `git status`,
+ * `kubectl get`, `aws s3 cp`, `npm install`). Looked up through the
+ * vocabulary's hash.
+ */
+#define P_READ 1u
+#define P_WRITE 2u
+#define P_CLI 4u
+#define P_RUN 8u      /* CLI where `run` starts something (docker run) */
+#define P_INPLACE 16u /* reads, unless -i (sed -i, perl -pi) */
+#define P_HTTP 32u    /* reads, unless a method or a body says otherwise */
+#define P_FIELDS 64u  /* -f/-F/--field send a body (gh api) */
+
+struct prog {
+  const char *name;
+  unsigned flags;
+};
+
+static const struct prog progs[] = {
+    {"ack", P_READ},
+    {"ag", P_READ},
+    {"apk", P_CLI},
+    {"apt", P_CLI},
+    {"apt-get", P_CLI},
+    {"awk", P_READ},
+    {"aws", P_CLI},
+    {"az", P_CLI},
+    {"basename", P_READ},
+    {"bat", P_READ},
+    {"brew", P_CLI},
+    {"bun", P_CLI},
+    {"bundle", P_CLI},
+    {"bzip2", P_WRITE},
+    {"cargo", P_CLI},
+    {"cat", P_READ},
+    {"cd", P_READ},
+    {"cdk", P_CLI},
+    {"cdktf", P_CLI},
+    {"chgrp", P_WRITE},
+    {"chmod", P_WRITE},
+    {"chown", P_WRITE},
+    {"cmp", P_READ},
+    {"column", P_READ},
+    {"composer", P_CLI},
+    {"cp", P_WRITE},
+    {"crontab", P_WRITE},
+    {"curl", P_HTTP},
+    {"cut", P_READ},
+    {"date", P_READ},
+    {"dd", P_WRITE},
+    {"df", P_READ},
+    {"diff", P_READ},
+    {"dig", P_READ},
+    {"dirname", P_READ},
+    {"dnf", P_CLI},
+    {"docker", P_CLI | P_RUN},
+    {"docker-compose", P_CLI | P_RUN},
+    {"doctl", P_CLI},
+    {"du", P_READ},
+    {"echo", P_READ},
+    {"egrep", P_READ},
+    {"eksctl", P_CLI},
+    {"env", P_READ},
+    {"fd", P_READ},
+    {"fgrep", P_READ},
+    {"file", P_READ},
+    {"find", P_READ},
+    {"firebase", P_CLI},
+    {"fly", P_CLI | P_RUN},
+    {"flyctl", P_CLI | P_RUN},
+    {"free", P_READ},
+    {"gcloud", P_CLI | P_RUN},
+    {"gem", P_CLI},
+    {"gh", P_CLI | P_RUN | P_FIELDS},
+    {"git", P_CLI},
+    {"go", P_CLI},
+    {"grep", P_READ},
+    {"groupadd", P_WRITE},
+    {"gsutil", P_CLI},
+    {"gunzip", P_WRITE},
+    {"gzip", P_WRITE},
+    {"head", P_READ},
+    {"helm", P_CLI},
+    {"heroku", P_CLI | P_RUN},
+    {"hexdump", P_READ},
+    {"history", P_READ},
+    {"host", P_READ},
+    {"hostname", P_READ},
+    {"http", P_HTTP},
+    {"https", P_HTTP},
+    {"id", P_READ},
+    {"install", P_WRITE},
+    {"journalctl", P_READ},
+    {"jq", P_READ},
+    {"k3d", P_CLI},
+    {"kill", P_WRITE},
+    {"killall", P_WRITE},
+    {"kind", P_CLI},
+    {"kubectl", P_CLI | P_RUN},
+    {"less", P_READ},
+    {"ln", P_WRITE},
+    {"ls", P_READ},
+    {"lscpu", P_READ},
+    {"lsof", P_READ},
+    {"man", P_READ},
+    {"md5sum", P_READ},
+    {"minikube", P_CLI},
+    {"mkdir", P_WRITE},
+    {"more", P_READ},
+    {"mount", P_WRITE},
+    {"mv", P_WRITE},
+    {"netlify", P_CLI},
+    {"netstat", P_READ},
+    {"nl", P_READ},
+    {"npm", P_CLI},
+    {"nproc", P_READ},
+    {"npx", P_CLI},
+    {"oc", P_CLI | P_RUN},
+    {"od", P_READ},
+    {"pacman", P_CLI},
+    {"passwd", P_WRITE},
+    {"patch", P_WRITE},
+    {"perl", P_INPLACE},
+    {"pip", P_CLI},
+    {"pip3", P_CLI},
+    {"pipx", P_CLI},
+    {"pkill", P_WRITE},
+    {"pnpm", P_CLI},
+    {"podman", P_CLI | P_RUN},
+    {"poetry", P_CLI},
+    {"printenv", P_READ},
+    {"printf", P_READ},
+    {"ps", P_READ},
+    {"pulumi", P_CLI},
+    {"pwd", P_READ},
+    {"railway", P_CLI},
+    {"readlink", P_READ},
+    {"realpath", P_READ},
+    {"reboot", P_WRITE},
+    {"redis-cli", P_CLI},
+    {"rg", P_READ},
+    {"rmdir", P_WRITE},
+    {"rsync", P_WRITE},
+    {"scp", P_WRITE},
+    {"sed", P_INPLACE},
+    {"seq", P_READ},
+    {"serverless", P_CLI},
+    {"service", P_CLI},
+    {"sha1sum", P_READ},
+    {"sha256sum", P_READ},
+    {"shutdown", P_WRITE},
+    {"sls", P_CLI},
+    {"snap", P_CLI},
+    {"sort", P_READ},
+    {"ss", P_READ},
+    {"sst", P_CLI},
+    {"stat", P_READ},
+    {"strings", P_READ},
+    {"supabase", P_CLI},
+    {"systemctl", P_CLI},
+    {"tac", P_READ},
+    {"tail", P_READ},
+    {"tar", P_WRITE},
+    {"tee", P_WRITE},
+    {"terraform", P_CLI},
+    {"terragrunt", P_CLI},
+    {"test", P_READ},
+    {"tofu", P_CLI},
+    {"top", P_READ},
+    {"touch", P_WRITE},
+    {"tr", P_READ},
+    {"tree", P_READ},
+    {"truncate", P_WRITE},
+    {"umount", P_WRITE},
+    {"uname", P_READ},
+    {"uniq", P_READ},
+    {"unzip", P_WRITE},
+    {"uptime", P_READ},
+    {"useradd", P_WRITE},
+    {"userdel", P_WRITE},
+    {"usermod", P_WRITE},
+    {"uv", P_CLI},
+    {"vercel", P_CLI},
+    {"wc", P_READ},
+    {"wget", P_HTTP},
+    {"whereis", P_READ},
+    {"which", P_READ},
+    {"whoami", P_READ},
+    {"wrangler", P_CLI},
+    {"xh", P_HTTP},
+    {"xxd", P_READ},
+    {"xz", P_WRITE},
+    {"yarn", P_CLI},
+    {"yq", P_READ},
+    {"yum", P_CLI},
+    {"zip", P_WRITE},
+};
+
+/* Subcommand words of P_CLI programs. An AWS-style
+ * `describe-instances` or a Heroku-style `config:set` is looked up by its
+ * verb part. */
+struct sub {
+  const char *word;
+  uint8_t verb;
+};
+
+static const struct sub subs[] = {
+    {"add", W},          {"am", W},          {"annotate", W},
+    {"apply", W},        {"archive", W},     {"associate", W},
+    {"attach", W},       {"audit", R},       {"authorize", W},
+    {"blame", R},        {"bootstrap", W},   {"can-i", R},
+    {"cancel", W},       {"cat", R},         {"check", R},
+    {"checkout", W},     {"cherry-pick", W}, {"ci", W},
+    {"clone", W},        {"commit", W},      {"copy", W},
+    {"cordon", W},       {"cp", W},          {"create", W},
+    {"deploy", W},       {"deregister", W},  {"describe", R},
+    {"detach", W},       {"diff", R},        {"disable", W},
+    {"disassociate", W}, {"edit", W},        {"enable", W},
+    {"events", R},       {"exec", W},        {"execute", W},
+    {"explain", R},      {"expose", W},      {"fetch", R},
+    {"force-unlock", W}, {"fork", W},        {"get", R},
+    {"grep", R},         {"history", R},     {"images", R},
+    {"import", W},       {"info", R},        {"insert", W},
+    {"inspect", R},      {"install", W},     {"invoke", W},
+    {"keys", R},         {"kill", W},        {"label", W},
+    {"link", W},         {"lint", R},        {"list", R},
+    {"log", R},          {"logs", R},        {"ls", R},
+    {"ls-files", R},     {"ls-remote", R},   {"ls-tree", R},
+    {"mb", W},           {"merge", W},       {"migrate", W},
+    {"modify", W},       {"mv", W},          {"new", W},
+    {"outdated", R},     {"output", R},      {"patch", W},
+    {"plan", R},         {"port", R},        {"post", W},
+    {"preview", R},      {"promote", W},     {"ps", R},
+    {"publish", W},      {"pull", W},        {"push", W},
+    {"put", W},          {"rebase", W},      {"reboot", W},
+    {"redeploy", W},     {"reflog", R},      {"refresh", W},
+    {"register", W},     {"release", W},     {"reload", W},
+    {"rename", W},       {"replace", W},     {"reset", W},
+    {"resize", W},       {"restart", W},     {"restore", W},
+    {"rev-parse", R},    {"revert", W},      {"revoke", W},
+    {"rollback", W},     {"rollout", W},     {"scale", W},
+    {"search", R},       {"send", W},        {"set", W},
+    {"shortlog", R},     {"show", R},        {"start", W},
+    {"stash", W},        {"stats", R},       {"status", R},
+    {"stop", W},         {"switch", W},      {"sync", W},
+    {"synth", R},        {"tag", W},         {"taint", W},
+    {"template", R},     {"top", R},         {"ttl", R},
+    {"uncordon", W},     {"unlink", W},      {"untag", W},
+    {"untaint", W},      {"up", W},          {"update", W},
+    {"upgrade", W},      {"upload", W},      {"validate", R},
+    {"version", R},      {"view", R},        {"whoami", R},
+};
+
+#undef R
+#undef W
 
 /* ---------------------------------------------------------------------- */
 /* Setup                                                                    */
 /* ---------------------------------------------------------------------- */
 
-/* Grows *v to hold one more T; NULL on allocation failure. */
+static void init_word_classes(uint8_t *cls);
+
 static struct entry *push_entry(struct sr_catalogue *cat, size_t *cap) {
   if (cat->n_entries == *cap) {
     size_t ncap = *cap ? *cap * 2 : 256;
@@ -654,7 +1071,6 @@ static struct entry *push_entry(struct sr_catalogue *cat, size_t *cap) {
   }
   struct entry *e = &cat->entries[cat->n_entries++];
   memset(e, 0, sizeof(*e));
-  e->noun = -1;
   return e;
 }
 
@@ -667,8 +1083,8 @@ static char *expand_spaces(const char *p) {
   char *o = out;
   for (const char *q = p; *q; q++) {
     if (*q == ' ') {
-      memcpy(o, "\\s+", 3);
-      o += 3;
+      memcpy(o, "\\s", 2);
+      o += 2;
     } else {
       *o++ = *q;
     }
@@ -677,26 +1093,32 @@ static char *expand_spaces(const char *p) {
   return out;
 }
 
+/* "<resource>:delete" owned by the entry. */
+static int set_delete_scope(struct entry *e, const char *resource) {
+  size_t len = strlen(resource) + sizeof(":delete");
+  if (!(e->own_scope = malloc(len))) return SR_ENOMEM;
+  snprintf(e->own_scope, len, "%s:delete", resource);
+  e->scope = e->own_scope;
+  return SR_OK;
+}
+
 static int add_builtin(struct sr_catalogue *cat, size_t *cap,
-                       const struct builtin *b, enum text text) {
+                       const struct builtin *b, enum db db) {
   struct entry *e = push_entry(cat, cap);
   if (!e) return SR_ENOMEM;
   e->name = b->name;
   e->kind = K_DESTROY;
-  e->text = (uint8_t)text;
+  e->db = (uint8_t)db;
   e->flags = (uint8_t)b->flags;
   e->severity = b->severity;
   e->irreversible = b->irreversible;
   e->resource = b->resource;
-  if (b->resource && b->resource != RES_DERIVE) {
-    size_t len = strlen(b->resource) + sizeof(":delete");
-    if (!(e->own_scope = malloc(len))) return SR_ENOMEM;
-    snprintf(e->own_scope, len, "%s:delete", b->resource);
-    e->scope = e->own_scope;
-  }
-  if (text == T_RAW) {
-    e->own_pattern = expand_spaces(b->pattern);
-    if (!e->own_pattern) return SR_ENOMEM;
+  e->resolver = b->resolver;
+  if (b->resource && b->resource != RES_DERIVE &&
+      set_delete_scope(e, b->resource))
+    return SR_ENOMEM;
+  if (db == DB_RAW) {
+    if (!(e->own_pattern = expand_spaces(b->pattern))) return SR_ENOMEM;
     e->pattern = e->own_pattern;
   } else {
     e->pattern = b->pattern;
@@ -705,101 +1127,174 @@ static int add_builtin(struct sr_catalogue *cat, size_t *cap,
   return SR_OK;
 }
 
-/* "a b c" -> "(?:a|b|c)" into a new string. */
-static char *alternation(const char *words) {
-  size_t n = strlen(words);
-  char *out = malloc(n + 8);
-  if (!out) return NULL;
-  char *o = out;
-  memcpy(o, "(?:", 3);
-  o += 3;
-  for (const char *q = words; *q; q++) *o++ = *q == ' ' ? '|' : *q;
-  *o++ = ')';
-  *o = '\0';
-  return out;
+/* The entries the word rules report: the catch-all "generic.delete" (its
+ * variant is the noun: generic.delete_volume), the API method names and
+ * "reset the database". They are matched in C, not compiled. */
+static int add_word_entries(struct sr_catalogue *cat, size_t *cap) {
+  struct entry *e = push_entry(cat, cap);
+  if (!e) return SR_ENOMEM;
+  cat->e_generic = (uint32_t)(cat->n_entries - 1);
+  e->name = "generic.delete";
+  e->kind = K_DESTROY;
+  e->db = DB_NONE;
+  e->flags = F_FALLBACK;
+  e->resolver = RESOLVE_NOUN;
+  e->severity = 0.5f; /* a variant always replaces it */
+  e->irreversible = true;
+  for (size_t i = 0; i < SR_ARRAY_LEN(nouns); i++)
+    cat->n_destructive += nouns[i].severity > 0;
+  cat->e_api = (uint32_t)cat->n_entries;
+  for (size_t i = 0; i < SR_ARRAY_LEN(api_deletes); i++)
+    if (add_builtin(cat, cap, &api_deletes[i], DB_NONE)) return SR_ENOMEM;
+  cat->e_reset = (uint32_t)cat->n_entries;
+  return add_builtin(cat, cap, &reset_database, DB_NONE);
 }
 
-/* The generic verb/noun entry and the noun hint for nouns[i]. */
-static int add_noun(struct sr_catalogue *cat, size_t *cap, int i) {
-  const struct noun *nn = &nouns[i];
-  char *alt = alternation(nn->words);
-  if (!alt) return SR_ENOMEM;
-  int rc = SR_ENOMEM;
-  if (nn->severity > 0) {
-    struct entry *e = push_entry(cat, cap);
-    if (!e) goto out;
-    static const char fmt[] = "\\b(?:%s) (?:(?:%s) )?%s\\b|\\b%s (?:%s|rm)\\b";
-    int len = snprintf(NULL, 0, fmt, DEL_VERBS, BETWEEN, alt, alt, DEL_VERBS);
-    if (len < 0 || !(e->own_pattern = malloc((size_t)len + 1))) goto out;
-    snprintf(e->own_pattern, (size_t)len + 1, fmt, DEL_VERBS, BETWEEN, alt,
-             alt, DEL_VERBS);
-    e->pattern = e->own_pattern;
-    e->name = nn->name;
-    e->kind = K_DESTROY;
-    e->text = T_WORDS;
-    e->flags = F_FALLBACK;
-    e->severity = nn->severity;
-    e->irreversible = nn->irreversible;
-    e->resource = nn->resource;
-    e->scope = nn->scope_delete;
-    cat->n_destructive++;
+/* FNV-1a: words are short, a byte loop is all it takes. */
+static uint32_t word_hash(const char *p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
+  return h;
+}
+
+static int lex_cmp(const char *a, size_t an, const char *b, size_t bn) {
+  int c = memcmp(a, b, SR_MIN(an, bn));
+  return c ? c : (an < bn ? -1 : an > bn);
+}
+
+static int lex_sort(const void *x, const void *y) {
+  const struct lex *a = x, *b = y;
+  return lex_cmp(a->p, a->n, b->p, b->n);
+}
+
+/* Adds the words of a space-separated list with class `cls` (and noun). */
+static size_t lex_add(struct lex *out, size_t n, const char *list, uint8_t cls,
+                      int noun, int k8s) {
+  for (const char *w = list; *w;) {
+    size_t len = 0;
+    while (w[len] && w[len] != ' ') len++;
+    if (len && len < 256 && out)
+      out[n] =
+          (struct lex){w, (uint8_t)len, cls, (int8_t)noun, (int8_t)k8s, 0, 0};
+    n += len > 0 && len < 256;
+    w += len;
+    while (*w == ' ') w++;
   }
-  struct entry *h = push_entry(cat, cap);
-  if (!h) goto out;
-  size_t len = strlen(alt) + 8;
-  h->own_pattern = malloc(len);
-  if (!h->own_pattern) goto out;
-  snprintf(h->own_pattern, len, "\\b%s\\b", alt);
-  h->pattern = h->own_pattern;
-  h->name = nn->name;
-  h->kind = K_NOUN;
-  h->text = T_WORDS;
-  h->noun = i;
-  rc = SR_OK;
-out:
-  free(alt);
-  return rc;
+  return n;
+}
+
+static size_t lex_fill(struct lex *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < SR_ARRAY_LEN(nouns); i++)
+    n = lex_add(out, n, nouns[i].words, 0, (int)i, -1);
+  for (size_t i = 0; i < SR_ARRAY_LEN(k8s_types); i++)
+    n = lex_add(out, n, k8s_types[i].words, 0, -1, (int)i);
+  n = lex_add(out, n, del_words, L_DEL, -1, -1);
+  n = lex_add(out, n, "rm", L_RM, -1, -1);
+  n = lex_add(out, n, reset_words, L_RESET, -1, -1);
+  n = lex_add(out, n, between_words, L_BETWEEN, -1, -1);
+  n = lex_add(out, n, read_words, L_READ, -1, -1);
+  n = lex_add(out, n, write_words, L_WRITE, -1, -1);
+  n = lex_add(out, n, delete_name_words, L_DELNAME, -1, -1);
+  for (size_t i = 0; i < SR_ARRAY_LEN(progs); i++, n++)
+    if (out)
+      out[n] = (struct lex){progs[i].name,
+                            (uint8_t)strlen(progs[i].name),
+                            0,
+                            -1,
+                            -1,
+                            (uint8_t)progs[i].flags,
+                            0};
+  for (size_t i = 0; i < SR_ARRAY_LEN(subs); i++, n++)
+    if (out)
+      out[n] = (struct lex){
+          subs[i].word, (uint8_t)strlen(subs[i].word), 0, -1, -1, 0,
+          subs[i].verb};
+  return n;
+}
+
+/* The sorted vocabulary; a word in several lists is one entry with the
+ * classes of all (db is a noun and may stand between). */
+static int build_lexicon(struct sr_catalogue *cat) {
+  size_t n = lex_fill(NULL);
+  struct lex *lx = malloc(n * sizeof(*lx));
+  if (!lx) return SR_ENOMEM;
+  lex_fill(lx);
+  qsort(lx, n, sizeof(*lx), lex_sort);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (k && lex_cmp(lx[k - 1].p, lx[k - 1].n, lx[i].p, lx[i].n) == 0) {
+      lx[k - 1].cls |= lx[i].cls;
+      if (lx[k - 1].noun < 0) lx[k - 1].noun = lx[i].noun;
+      if (lx[k - 1].k8s < 0) lx[k - 1].k8s = lx[i].k8s;
+      lx[k - 1].prog |= lx[i].prog;
+      lx[k - 1].sub |= lx[i].sub;
+    } else {
+      lx[k++] = lx[i];
+    }
+  }
+  cat->lex = lx;
+  cat->n_lex = k;
+  assert(k * 3 < LEX_SLOTS);
+  for (size_t i = 0; i < k; i++) {
+    uint32_t h = word_hash(lx[i].p, lx[i].n) & (LEX_SLOTS - 1);
+    while (cat->lex_slots[h]) h = (h + 1) & (LEX_SLOTS - 1);
+    cat->lex_slots[h] = (uint16_t)(i + 1);
+  }
+  return SR_OK;
+}
+
+static int add_hint(struct sr_catalogue *cat, size_t *cap,
+                    const struct hint *hh, enum kind kind, enum db db) {
+  struct entry *e = push_entry(cat, cap);
+  if (!e) return SR_ENOMEM;
+  e->name = hh->name;
+  e->kind = (uint8_t)kind;
+  e->db = (uint8_t)db;
+  e->verb = hh->verb;
+  e->flags = (uint8_t)hh->flags;
+  if (db == DB_RAW) {
+    if (!(e->own_pattern = expand_spaces(hh->pattern))) return SR_ENOMEM;
+    e->pattern = e->own_pattern;
+  } else {
+    e->pattern = hh->pattern;
+  }
+  return SR_OK;
 }
 
 static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
   for (size_t i = 0; i < SR_ARRAY_LEN(raw_destructive); i++)
-    if (add_builtin(cat, cap, &raw_destructive[i], T_RAW)) return SR_ENOMEM;
-  for (size_t i = 0; i < SR_ARRAY_LEN(word_destructive); i++)
-    if (add_builtin(cat, cap, &word_destructive[i], T_WORDS)) return SR_ENOMEM;
-  for (size_t i = 0; i < SR_ARRAY_LEN(nouns); i++)
-    if (add_noun(cat, cap, (int)i)) return SR_ENOMEM;
+    if (add_builtin(cat, cap, &raw_destructive[i], DB_RAW)) return SR_ENOMEM;
+  if (add_word_entries(cat, cap)) return SR_ENOMEM;
+  cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
+                        SR_ARRAY_LEN(git_ops) - 2; /* the two hooks */
   for (size_t i = 0; i < SR_ARRAY_LEN(masks); i++) {
     struct entry *e = push_entry(cat, cap);
     if (!e) return SR_ENOMEM;
     e->name = masks[i].name;
-    e->kind = masks[i].kind;
-    e->text = T_RAW;
+    e->kind = K_MASK;
+    e->db = DB_RAW;
     e->flags = (uint8_t)masks[i].flags;
     e->severity = masks[i].factor;
     e->applies = masks[i].applies;
+    e->applies_len = e->applies ? strlen(e->applies) : 0;
+    if (masks[i].flags & F_BY_CODE) {
+      e->db = DB_NONE;
+      if (strcmp(e->name, "mask.vcs_message") == 0)
+        cat->e_vcs_message = (uint32_t)(cat->n_entries - 1);
+      continue;
+    }
     if (!(e->own_pattern = expand_spaces(masks[i].pattern))) return SR_ENOMEM;
     e->pattern = e->own_pattern;
   }
-  for (size_t i = 0; i < SR_ARRAY_LEN(hints); i++) {
-    struct entry *e = push_entry(cat, cap);
-    if (!e) return SR_ENOMEM;
-    e->name = hints[i].name;
-    e->kind = K_HINT;
-    e->text = T_RAW;
-    e->verb = hints[i].verb;
-    e->flags = (uint8_t)hints[i].flags;
-    if (!(e->own_pattern = expand_spaces(hints[i].pattern))) return SR_ENOMEM;
-    e->pattern = e->own_pattern;
-  }
-  for (size_t i = 0; i < SR_ARRAY_LEN(verbs); i++) {
-    struct entry *e = push_entry(cat, cap);
-    if (!e) return SR_ENOMEM;
-    e->name = verbs[i].name;
-    e->kind = K_VERB;
-    e->text = T_WORDS;
-    e->verb = verbs[i].verb;
-    e->pattern = verbs[i].pattern;
-  }
+  for (size_t i = 0; i < SR_ARRAY_LEN(hints); i++)
+    if (add_hint(cat, cap, &hints[i], K_HINT, DB_RAW)) return SR_ENOMEM;
+  struct entry *e = push_entry(cat, cap);
+  if (!e) return SR_ENOMEM;
+  e->name = "prefilter.words";
+  e->kind = K_PREFILTER;
+  e->db = DB_RAW;
+  e->pattern = prefilter_pattern;
   return SR_OK;
 }
 
@@ -809,14 +1304,17 @@ static bool is_list(const struct sr_conf_node *n) {
   return n && sr_conf_kind(n) == SR_CONF_LIST;
 }
 
-/* A section that must be a list (absent or empty scalar: nothing). */
-static int section_list(const struct sr_conf_node *n, size_t max,
-                        char *err, size_t errlen) {
-  if (!n) return SR_OK;
-  if (sr_conf_kind(n) == SR_CONF_SCALAR) {
-    const char *s = sr_conf_scalar(n);
-    if (!s || !*s) return SR_OK;
-  }
+/* An empty value (`credentials:` with nothing after it). */
+static bool empty_scalar(const struct sr_conf_node *n) {
+  if (!n || sr_conf_kind(n) != SR_CONF_SCALAR) return false;
+  const char *s = sr_conf_scalar(n);
+  return !s || !*s;
+}
+
+/* A section that must be a list of at most `max` items. */
+static int section_list(const struct sr_conf_node *n, size_t max, char *err,
+                        size_t errlen) {
+  if (!n || empty_scalar(n)) return SR_OK;
   if (!is_list(n))
     return sr_conf_error(n, err, errlen, "expected a list of maps");
   if (sr_conf_len(n) > max)
@@ -825,8 +1323,8 @@ static int section_list(const struct sr_conf_node *n, size_t max,
 }
 
 static const char *const entry_keys[] = {
-    "name", "pattern", "words", "severity", "irreversible",
-    "resource", "scope", NULL};
+    "name",         "pattern",  "words", "severity",
+    "irreversible", "resource", "scope", NULL};
 
 static int conf_destructive_one(struct sr_catalogue *cat, size_t *cap,
                                 const struct sr_conf_node *item, char *err,
@@ -865,20 +1363,17 @@ static int conf_destructive_one(struct sr_catalogue *cat, size_t *cap,
   e->name = name;
   e->pattern = pattern;
   e->kind = K_DESTROY;
-  e->text = words ? T_WORDS : T_RAW;
+  e->db = words ? DB_WORDS : DB_RAW;
   e->severity = (float)severity;
   e->irreversible = irreversible;
   e->resource = resource && *resource ? resource : NULL;
   e->node = sr_conf_get(item, "pattern");
   if (scope && *scope) {
     e->scope = scope;
-  } else if (e->resource) {
-    size_t len = strlen(e->resource) + sizeof(":delete");
-    if (!(e->own_scope = malloc(len)))
-      return sr_conf_error(item, err, errlen, "out of memory");
-    snprintf(e->own_scope, len, "%s:delete", e->resource);
-    e->scope = e->own_scope;
+  } else if (e->resource && set_delete_scope(e, e->resource)) {
+    return sr_conf_error(item, err, errlen, "out of memory");
   }
+  if (words) cat->words_always = true;
   cat->n_destructive++;
   return SR_OK;
 }
@@ -886,14 +1381,9 @@ static int conf_destructive_one(struct sr_catalogue *cat, size_t *cap,
 static int conf_catalogue(struct sr_catalogue *cat, size_t *cap,
                           const struct sr_conf_node *root, char *err,
                           size_t errlen) {
-  const struct sr_conf_node *sec = sr_conf_get(root, "catalogue");
-  if (!sec) return SR_OK;
-  if (sr_conf_kind(sec) == SR_CONF_SCALAR) {
-    const char *s = sr_conf_scalar(sec);
-    if (!s || !*s) return SR_OK;
-    return sr_conf_error(sec, err, errlen, "expected a map");
-  }
   static const char *const keys[] = {"destructive", NULL};
+  const struct sr_conf_node *sec = sr_conf_get(root, "catalogue");
+  if (!sec || empty_scalar(sec)) return SR_OK;
   if (sr_conf_kind(sec) != SR_CONF_MAP)
     return sr_conf_error(sec, err, errlen, "expected a map");
   if (sr_conf_check_keys(sec, keys, err, errlen)) return SR_EINVAL;
@@ -907,9 +1397,11 @@ static int conf_catalogue(struct sr_catalogue *cat, size_t *cap,
   return SR_OK;
 }
 
-static uint64_t id_hash(sr_str id) { return XXH3_64bits(id.p, id.n); }
+static uint32_t id_hash(sr_str id) {
+  return (uint32_t)XXH3_64bits(id.p, id.n);
+}
 
-/* Builds an index over n ids read through get(i). */
+/* Builds an index over n ids read through get(arr, i). */
 static int index_build(struct id_index *ix, size_t n,
                        sr_str (*get)(const void *, size_t), const void *arr) {
   uint32_t size = 16;
@@ -918,7 +1410,7 @@ static int index_build(struct id_index *ix, size_t n,
   if (!ix->slots) return SR_ENOMEM;
   ix->mask = size - 1;
   for (size_t i = 0; i < n; i++) {
-    uint32_t h = (uint32_t)id_hash(get(arr, i)) & ix->mask;
+    uint32_t h = id_hash(get(arr, i)) & ix->mask;
     while (ix->slots[h]) h = (h + 1) & ix->mask;
     ix->slots[h] = (uint32_t)i + 1;
   }
@@ -930,7 +1422,7 @@ static uint32_t index_find(const struct id_index *ix, sr_str id,
                            sr_str (*get)(const void *, size_t),
                            const void *arr) {
   if (!ix->slots || id.n == 0) return 0;
-  uint32_t h = (uint32_t)id_hash(id) & ix->mask;
+  uint32_t h = id_hash(id) & ix->mask;
   while (ix->slots[h]) {
     if (sr_str_eq(get(arr, ix->slots[h] - 1), id)) return ix->slots[h];
     h = (h + 1) & ix->mask;
@@ -946,16 +1438,13 @@ static sr_str res_id_at(const void *arr, size_t i) {
   return ((const struct resource *)arr)[i].id;
 }
 
-/* Reads a list of scalar strings into pool[*used...]; canonical envs when
- * `envs`. */
+/* Reads a list of scalars into pool[*used...] (environments canonical). */
 static int conf_str_list(const struct sr_conf_node *item, const char *key,
-                         bool envs, sr_str *pool, size_t *used,
-                         sr_str **out, uint32_t *n, bool *present, char *err,
-                         size_t errlen) {
+                         bool envs, sr_str *pool, size_t *used, sr_str **out,
+                         uint32_t *n, bool *present, char *err, size_t errlen) {
   const char **vals = NULL;
   size_t count = 0;
-  if (sr_conf_get_strings(item, key, &vals, CRED_LIST_MAX, &count, err,
-                          errlen))
+  if (sr_conf_get_strings(item, key, &vals, CRED_LIST_MAX, &count, err, errlen))
     return SR_EINVAL;
   if (present) *present = sr_conf_get(item, key) != NULL;
   *out = pool + *used;
@@ -995,8 +1484,8 @@ static int conf_credentials(struct sr_catalogue *cat,
     if (!id || !*id) return sr_conf_error(item, err, errlen, "missing 'id'");
     c->id = sr_str_from(id);
     c->purpose = sr_str_from(purpose);
-    if (conf_str_list(item, "scopes", false, cat->cred_lists, &used,
-                      &c->scopes, &c->n_scopes, &c->scopes_set, err, errlen) ||
+    if (conf_str_list(item, "scopes", false, cat->cred_lists, &used, &c->scopes,
+                      &c->n_scopes, &c->scopes_set, err, errlen) ||
         conf_str_list(item, "environments", true, cat->cred_lists, &used,
                       &c->envs, &c->n_envs, NULL, err, errlen))
       return SR_EINVAL;
@@ -1017,7 +1506,8 @@ static const char *const res_keys[] = {"id", "kind", "environment", "backups",
 
 static int parse_backups(const char *s, enum sr_backups *out) {
   sr_str v = sr_str_from(s);
-  if (!s || !*s || sr_str_eq_nocase(v, "unknown")) *out = SR_BACKUPS_UNKNOWN;
+  if (!s || !*s || sr_str_eq_nocase(v, "unknown"))
+    *out = SR_BACKUPS_UNKNOWN;
   else if (sr_str_eq_nocase(v, "co-located") ||
            sr_str_eq_nocase(v, "co_located") ||
            sr_str_eq_nocase(v, "colocated"))
@@ -1093,27 +1583,24 @@ static char *escape_literal(sr_str id) {
   return out;
 }
 
+/*
+ * Flags per entry. Only the word form asks for match starts: its patterns
+ * are short and the spans become op->matched. Hints and nouns need one hit.
+ */
 static unsigned hs_flags_for(const struct entry *e) {
   unsigned f = 0;
-  if (e->text == T_RAW && !(e->flags & F_CASEFUL)) f |= HS_FLAG_CASELESS;
-  if (e->text == T_WORDS && e->node) f |= HS_FLAG_CASELESS; /* configured */
-  switch (e->kind) {
-    case K_DESTROY:
-    case K_MASK_START:
-    case K_MASK_SEGMENT:
-      f |= HS_FLAG_SOM_LEFTMOST;
-      break;
-    default:
-      f |= HS_FLAG_SINGLEMATCH;
-  }
+  if (e->db == DB_RAW && !(e->flags & F_CASEFUL)) f |= HS_FLAG_CASELESS;
+  if (e->db == DB_WORDS && e->node) f |= HS_FLAG_CASELESS; /* configured */
+  if (e->db == DB_WORDS && e->kind == K_DESTROY) f |= HS_FLAG_SOM_LEFTMOST;
+  if (e->kind == K_HINT || e->kind == K_PREFILTER) f |= HS_FLAG_SINGLEMATCH;
   return f;
 }
 
-static int compile_db(struct sr_catalogue *cat, enum text text, char *err,
+static int compile_db(struct sr_catalogue *cat, enum db db, char *err,
                       size_t errlen) {
   size_t n = 0;
-  for (size_t i = 0; i < cat->n_entries; i++) n += cat->entries[i].text == text;
-  size_t n_ids = text == T_RAW ? cat->n_res : 0;
+  for (size_t i = 0; i < cat->n_entries; i++) n += cat->entries[i].db == db;
+  size_t n_ids = db == DB_RAW ? cat->n_res : 0;
   if (n + n_ids == 0) return SR_OK;
   int rc = SR_ENOMEM;
   const char **exprs = calloc(n + n_ids, sizeof(*exprs));
@@ -1128,7 +1615,7 @@ static int compile_db(struct sr_catalogue *cat, enum text text, char *err,
   size_t k = 0;
   for (size_t i = 0; i < cat->n_entries; i++) {
     const struct entry *e = &cat->entries[i];
-    if (e->text != text) continue;
+    if (e->db != db) continue;
     exprs[k] = e->pattern;
     flags[k] = hs_flags_for(e);
     ids[k] = (unsigned)i;
@@ -1145,7 +1632,7 @@ static int compile_db(struct sr_catalogue *cat, enum text text, char *err,
     k++;
   }
   if (hs_compile_multi(exprs, flags, ids, (unsigned)k, HS_MODE_BLOCK, NULL,
-                       &cat->db[text], &cerr) != HS_SUCCESS) {
+                       &cat->db[db], &cerr) != HS_SUCCESS) {
     rc = SR_EINVAL;
     int x = cerr ? cerr->expression : -1;
     const char *msg = cerr ? cerr->message : "unknown error";
@@ -1159,9 +1646,9 @@ static int compile_db(struct sr_catalogue *cat, enum text text, char *err,
         snprintf(err, errlen, "catalogue: built-in entry '%s': %s", e->name,
                  msg);
     } else if (x >= 0) {
-      snprintf(err, errlen, "catalogue: resource id '%.*s': %s",
-               (int)cat->res[ids[x] & ~ID_RESOURCE].id.n,
-               cat->res[ids[x] & ~ID_RESOURCE].id.p, msg);
+      const struct resource *r = &cat->res[ids[x] & ~ID_RESOURCE];
+      snprintf(err, errlen, "catalogue: resource id '%.*s': %s", (int)r->id.n,
+               r->id.p, msg);
     } else {
       snprintf(err, errlen, "catalogue: hyperscan: %s", msg);
     }
@@ -1193,7 +1680,8 @@ struct sr_catalogue *sr_catalogue_create(const struct sr_conf_node *root,
     return NULL;
   }
   size_t cap = 0;
-  if (add_builtins(cat, &cap)) {
+  init_word_classes(cat->wcls);
+  if (build_lexicon(cat) || add_builtins(cat, &cap)) {
     snprintf(err, errlen, "catalogue: out of memory");
     goto fail;
   }
@@ -1205,10 +1693,9 @@ struct sr_catalogue *sr_catalogue_create(const struct sr_conf_node *root,
       conf_credentials(cat, root, err, errlen) ||
       conf_resources(cat, root, err, errlen))
     goto fail;
-  if (compile_db(cat, T_RAW, err, errlen) ||
-      compile_db(cat, T_WORDS, err, errlen))
-    goto fail;
-  /* Patterns were copied into the databases. */
+  for (int db = 0; db < DB_N; db++)
+    if (compile_db(cat, (enum db)db, err, errlen)) goto fail;
+  /* The databases hold the patterns now. */
   for (size_t i = 0; i < cat->n_entries; i++) {
     free(cat->entries[i].own_pattern);
     cat->entries[i].own_pattern = NULL;
@@ -1227,8 +1714,8 @@ void sr_catalogue_destroy(struct sr_catalogue *cat) {
     free(cat->entries[i].own_scope);
   }
   free(cat->entries);
-  hs_free_database(cat->db[T_RAW]);
-  hs_free_database(cat->db[T_WORDS]);
+  free(cat->lex);
+  for (int db = 0; db < DB_N; db++) hs_free_database(cat->db[db]);
   free(cat->creds);
   free(cat->cred_lists);
   free(cat->cred_index.slots);
@@ -1248,8 +1735,8 @@ struct sr_catalogue_scratch *sr_catalogue_scratch_create(
   if (!s) return NULL;
   s->cat = cat;
   s->hs = NULL;
-  for (int t = 0; t < 2; t++) {
-    if (cat->db[t] && hs_alloc_scratch(cat->db[t], &s->hs) != HS_SUCCESS) {
+  for (int db = 0; db < DB_N; db++) {
+    if (cat->db[db] && hs_alloc_scratch(cat->db[db], &s->hs) != HS_SUCCESS) {
       sr_catalogue_scratch_destroy(s);
       return NULL;
     }
@@ -1264,167 +1751,790 @@ void sr_catalogue_scratch_destroy(struct sr_catalogue_scratch *s) {
 }
 
 /* ---------------------------------------------------------------------- */
-/* Classification                                                           */
+/* Classification: preparing the text                                       */
 /* ---------------------------------------------------------------------- */
-
-/* The word normaliser's view of a byte. */
-enum { B_SEP, B_WORD, B_BREAK };
-
-static inline int byte_class(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-      (c >= '0' && c <= '9') || c >= 0x80)
-    return B_WORD;
-  switch (c) {
-    case '_': case '-': case '.': case ':': case '/': case '@':
-      return B_WORD;
-    case ';': case '|': case '&': case '\n': case '\r': case '#':
-      return B_BREAK;
-    default:
-      return B_SEP;
-  }
-}
 
 static inline bool is_alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c >= 0x80;
 }
-static inline bool is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
-static inline bool is_lower(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || c >= 0x80;
+static inline bool is_upper(unsigned char c) {
+  return c >= 'A' && c <= 'Z';
 }
-static inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline bool is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
+static inline bool is_alpha(char c) {
+  return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+static inline bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Compile-time string literal equality on a view. */
+#define EQ(w, lit) ((w).n == sizeof(lit) - 1 && memcmp((w).p, lit, (w).n) == 0)
+
+static void add_sep(struct sr_catalogue_scratch *s, size_t at, char kind) {
+  if (s->n_seps == SEPS_MAX) {
+    s->seps_overflow = true;
+    return;
+  }
+  assert(s->n_seps == 0 || s->sep_pos[s->n_seps - 1] < at);
+  s->sep_pos[s->n_seps] = (uint32_t)at;
+  s->sep_kind[s->n_seps++] = kind;
+}
+
+static void add_cmd(struct sr_catalogue_scratch *s, size_t a, size_t b) {
+  if (s->n_cmds < CMDS_MAX && b > a)
+    s->cmds[s->n_cmds++] = (struct span){(uint32_t)a, (uint32_t)b};
+}
+
+/* `>` at raw[i] writes a file (not 2>&1, not > /dev/null, not =>). */
+static bool writes_file(const char *t, size_t i, size_t end) {
+  char prev = i ? t[i - 1] : ' ';
+  if (is_digit((unsigned char)prev) || prev == '&' || prev == '>' ||
+      prev == '=' || prev == '-' || prev == '<')
+    return false;
+  size_t j = i + 1;
+  if (j < end && t[j] == '>') j++;
+  while (j < end && is_blank(t[j])) j++;
+  if (j < end && (t[j] == '"' || t[j] == '\'')) j++;
+  if (j >= end || t[j] == '&') return false;
+  return !(end - j >= 5 && memcmp(t + j, "/dev/", 5) == 0);
+}
+
+enum value_kind { V_KEY, V_PLAIN, V_COMMAND, V_PROSE };
+
+/* Bytes the copy loop stops at; everything else is copied as it is. A
+ * single space is copied too; two in a row stop it (see plain_run). */
+static const unsigned char copy_special[256] = {
+    ['\\'] = 1, ['"'] = 1, ['\''] = 1, [';'] = 1, ['\n'] = 1, ['\r'] = 1,
+    ['\t'] = 1, ['|'] = 1, ['&'] = 1,  ['#'] = 1, ['>'] = 1};
+
+/* Length of the run at p[0, n) that copy_text copies without a look: no
+ * copy_special byte and no two spaces in a row. SSE2 reads 16 bytes at a
+ * time and may stop early at other bytes below '(' (the slow path copies
+ * those as they are). */
+static size_t plain_run(const char *p, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i below = _mm_set1_epi8(0x28), semi = _mm_set1_epi8(';'),
+                gt = _mm_set1_epi8('>'), bsl = _mm_set1_epi8('\\'),
+                bar = _mm_set1_epi8('|'), sp = _mm_set1_epi8(' ');
+  for (; i + 17 <= n; i += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
+    /* x < 0x28, except a space not followed by another */
+    __m128i low = _mm_xor_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, below), x),
+                                _mm_set1_epi8(-1));
+    __m128i lone =
+        _mm_andnot_si128(_mm_cmpeq_epi8(y, sp), _mm_cmpeq_epi8(x, sp));
+    __m128i hit = _mm_or_si128(
+        _mm_andnot_si128(lone, low),
+        _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(x, semi), _mm_cmpeq_epi8(x, gt)),
+            _mm_or_si128(_mm_cmpeq_epi8(x, bsl), _mm_cmpeq_epi8(x, bar))));
+    unsigned m = (unsigned)_mm_movemask_epi8(hit);
+    if (m) return i + (size_t)__builtin_ctz(m);
+  }
+#endif
+  for (; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (copy_special[c] || (c == ' ' && i + 1 < n && p[i + 1] == ' ')) break;
+  }
+  return i;
+}
+
+/*
+ * Copies one text to raw[raw_len...] and returns where it stopped in `in`:
+ * a JSON string (`json`: stops after the closing quote and unescapes \" \n
+ * \t \\, so the text reads as the shell sees it) or plain arguments. Runs of
+ * blanks become one byte (a newline if they held one), so built-in patterns
+ * match a single \s. For shell-like text it records the unquoted separators
+ * (; & | && || newline #comment) and, for commands, whether a > writes a
+ * file. Prose is skipped.
+ */
+static size_t copy_text(struct sr_catalogue_scratch *s, const char *restrict in,
+                        size_t i, size_t n, bool json, enum value_kind kind) {
+  if (kind == V_PROSE) { /* to the first quote not escaped by a backslash */
+    for (;;) {
+      const char *q = memchr(in + i, '"', n - i);
+      if (!q) return n;
+      size_t k = (size_t)(q - in), bs = 0;
+      while (k - bs > i && in[k - bs - 1] == '\\') bs++;
+      i = k + 1;
+      if (bs % 2 == 0) return i;
+    }
+  }
+  char *restrict out = s->raw;
+  size_t o = s->raw_len, start = o;
+  bool shell = kind != V_KEY;
+  char q = 0;       /* the shell quote we are in */
+  bool esc = false; /* the previous byte was a shell backslash */
+  uint32_t gt[8], n_gt = 0;
+  for (;;) {
+    size_t run = plain_run(in + i, n - i);
+    if (run && in[i] == ' ' && o > start && is_blank(out[o - 1])) {
+      i++; /* the rest of a run of blanks already written as one */
+      run--;
+    }
+    memcpy(out + o, in + i, run);
+    i += run;
+    o += run;
+    if (i >= n) break;
+    unsigned char c = (unsigned char)in[i++];
+    if (json && c == '"') break;
+    if (json && c == '\\' && i < n) {
+      unsigned char d = (unsigned char)in[i++];
+      if (d == 'n' || d == 'r') {
+        c = '\n';
+      } else if (d == 't' || d == 'b' || d == 'f') {
+        c = ' ';
+      } else if (d == 'u') { /* kept as written */
+        out[o++] = '\\';
+        out[o++] = 'u';
+        esc = false;
+        continue;
+      } else {
+        c = d; /* \" \\ \/ */
+      }
+    }
+    if (is_blank((char)c)) {
+      bool nl = c == '\n' || c == '\r';
+      for (; i < n && is_blank(in[i]); i++)
+        nl |= in[i] == '\n' || in[i] == '\r';
+      bool sep = nl && shell && !q && !esc;
+      if (o > start && is_blank(out[o - 1])) {
+        if (nl && out[o - 1] != '\n') {
+          out[o - 1] = '\n';
+          if (sep) add_sep(s, o - 1, ';');
+        }
+      } else {
+        out[o++] = nl ? '\n' : ' ';
+        if (sep) add_sep(s, o - 1, ';');
+      }
+      esc = false;
+      continue;
+    }
+    out[o++] = (char)c;
+    if (!shell) continue;
+    if (esc) {
+      esc = false;
+      continue;
+    }
+    char next = i < n ? in[i] : '\0';
+    switch (c) {
+      case '\\':
+        esc = q != '\'';
+        if (esc && i < n && !copy_special[(unsigned char)in[i]]) {
+          out[o++] = in[i++];
+          esc = false;
+        }
+        break;
+      case '"':
+        if (q != '\'') q = q == '"' ? 0 : '"';
+        break;
+      case '\'':
+        if (q != '"') q = q == '\'' ? 0 : '\'';
+        break;
+      case ';':
+        if (!q) add_sep(s, o - 1, ';');
+        break;
+      case '|':
+        if (q) break;
+        add_sep(s, o - 1, next == '|' ? ';' : '|');
+        if (next == '|') out[o++] = in[i++];
+        break;
+      case '&':
+        if (q || next == '>' || (o - 1 > start && out[o - 2] == '>')) break;
+        add_sep(s, o - 1, ';');
+        if (next == '&') out[o++] = in[i++];
+        break;
+      case '#':
+        if (!q && (o - 1 == start || is_blank(out[o - 2])))
+          add_sep(s, o - 1, ';');
+        break;
+      case '>':
+        if (!q && kind == V_COMMAND && n_gt < SR_ARRAY_LEN(gt))
+          gt[n_gt++] = (uint32_t)(o - 1);
+        break;
+      default:
+        break;
+    }
+  }
+  for (uint32_t k = 0; k < n_gt && !s->redirect; k++)
+    s->redirect = writes_file(out, gt[k], o);
+  if (kind == V_COMMAND) add_cmd(s, start, o);
+  s->raw_len = o;
+  return i;
+}
+
+/* What the value of JSON key k holds. A coding agent's "description" is
+ * prose about the command: it is dropped, not scanned. */
+static enum value_kind key_kind(const char *k, size_t n) {
+  static const struct {
+    const char *key;
+    size_t len;
+    enum value_kind kind;
+  } keys[] = {{"command", 7, V_COMMAND},
+              {"cmd", 3, V_COMMAND},
+              {"script", 6, V_COMMAND},
+              {"commands", 8, V_COMMAND},
+              {"description", 11, V_PROSE}};
+  for (size_t i = 0; i < SR_ARRAY_LEN(keys); i++)
+    if (keys[i].len == n && memcmp(keys[i].key, k, n) == 0) return keys[i].kind;
+  return V_PLAIN;
+}
+
+/* Copies JSON arguments to raw: structure as it is (blanks dropped),
+ * strings through copy_text; every string boundary separates segments. */
+static void copy_json(struct sr_catalogue_scratch *s, const char *in,
+                      size_t n) {
+  char *out = s->raw;
+  uint64_t objects = 0; /* bit d: the container at depth d is an object */
+  int depth = 0, kind_depth = -1;
+  bool expect_key = false;
+  enum value_kind kind = V_PLAIN;
+  size_t i = 0;
+  while (i < n) {
+    char c = in[i++];
+    if (c != '"') {
+      if (is_blank(c)) continue;
+      out[s->raw_len++] = c;
+      switch (c) {
+        case '{':
+        case '[':
+          depth++;
+          if (depth < 64) {
+            if (c == '{')
+              objects |= 1ull << depth;
+            else
+              objects &= ~(1ull << depth);
+          }
+          expect_key = c == '{';
+          break;
+        case '}':
+        case ']':
+          if (depth == kind_depth) kind = V_PLAIN;
+          if (depth > 0) depth--;
+          expect_key = false;
+          break;
+        case ',':
+          expect_key = depth > 0 && depth < 64 && (objects >> depth & 1);
+          if (expect_key && depth == kind_depth) kind = V_PLAIN;
+          break;
+        case ':':
+          expect_key = false;
+          break;
+        default:
+          break;
+      }
+      continue;
+    }
+    bool key = expect_key;
+    add_sep(s, s->raw_len, ';');
+    out[s->raw_len++] = '"';
+    size_t a = s->raw_len;
+    i = copy_text(s, in, i, n, true, key ? V_KEY : kind);
+    if (key) {
+      kind = key_kind(out + a, s->raw_len - a);
+      kind_depth = depth;
+      expect_key = false;
+    }
+    add_sep(s, s->raw_len, ';');
+    out[s->raw_len++] = '"';
+  }
+}
+
+/* raw = tool + ' ' + arguments (only the tool when `with_args` is false). */
+static void prepare(struct sr_catalogue_scratch *s, const struct sr_event *ev,
+                    bool with_args) {
+  size_t tn = SR_MIN(ev->tool.n, (size_t)SR_NAME_MAX);
+  if (tn) memcpy(s->raw, ev->tool.p, tn);
+  s->raw[tn] = ' ';
+  s->tool_len = tn;
+  s->raw_len = tn + 1;
+  size_t n = with_args ? SR_MIN(ev->arguments.n, (size_t)SR_TEXT_MAX) : 0;
+  const char *in = ev->arguments.p;
+  size_t i = 0;
+  while (i < n && is_blank(in[i])) i++;
+  if (i < n && (in[i] == '{' || in[i] == '['))
+    copy_json(s, in + i, n - i);
+  else if (i < n)
+    copy_text(s, in, i, n, false, V_COMMAND);
+  assert(s->raw_len <= RAW_CAP);
+}
+
+/* Segment of raw offset p: the number of separators before it; a separator
+ * belongs to the segment it closes. SEG_UNKNOWN past the recorded ones. */
+static uint32_t seg_of(const struct sr_catalogue_scratch *s, uint32_t p) {
+  if (s->seps_overflow && s->n_seps && p > s->sep_pos[s->n_seps - 1])
+    return SEG_UNKNOWN;
+  uint32_t lo = 0, hi = s->n_seps;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (s->sep_pos[mid] < p)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* End of the segment that raw offset p is in. */
+static uint32_t seg_end(const struct sr_catalogue_scratch *s, uint32_t p) {
+  uint32_t k = seg_of(s, p);
+  return k < s->n_seps ? s->sep_pos[k] : (uint32_t)s->raw_len;
+}
+
+/* --- the word form ----------------------------------------------------- */
+
+/* Word-form byte classes (cat->wcls); W_LOW..W_SLASH make up tokens. */
+enum {
+  W_SEP = 0,   /* dropped */
+  W_LOW = 1,   /* lowercase letter, UTF-8 byte */
+  W_DIG = 2,   /* digit */
+  W_UP = 3,    /* uppercase letter */
+  W_PUNCT = 4, /* _ : @ - inside a token: splits words */
+  W_DOT = 5,   /* . splits words too, and may start a file extension */
+  W_SLASH = 6, /* a token with one is a path or a URL */
+  W_BREAK = 7, /* ; | & # newline: a segment break */
+};
+
+static void init_word_classes(uint8_t *cls) {
+  for (int c = 0; c < 256; c++) {
+    uint8_t k = W_SEP;
+    if ((c >= 'a' && c <= 'z') || c >= 0x80)
+      k = W_LOW;
+    else if (c >= '0' && c <= '9')
+      k = W_DIG;
+    else if (c >= 'A' && c <= 'Z')
+      k = W_UP;
+    else if (c == '_' || c == ':' || c == '@' || c == '-')
+      k = W_PUNCT;
+    else if (c == '.')
+      k = W_DOT;
+    else if (c == '/')
+      k = W_SLASH;
+    else if (c == ';' || c == '|' || c == '&' || c == '#' || c == '\n')
+      k = W_BREAK;
+    cls[c] = k;
+  }
+}
 
 /* File name extensions whose tokens are left out of the word form. */
 static bool file_ext(const char *p, size_t n) {
   static const char *const exts[] = {
-      "md",  "txt", "rst", "json", "yaml", "yml", "toml", "ini", "cfg",
-      "conf", "log", "csv", "sql",  "py",   "js",  "ts",   "tsx", "jsx",
-      "go",  "rs",  "c",   "h",    "cc",   "cpp", "java", "rb",  "php",
-      "sh",  "html", "css", "lock", "tf",  "xml", "pdf",  "png", "jpg"};
+      "md",   "txt",  "rst", "json", "yaml", "yml", "toml", "ini", "cfg",
+      "conf", "log",  "csv", "sql",  "py",   "js",  "ts",   "tsx", "jsx",
+      "go",   "rs",   "c",   "h",    "cc",   "cpp", "java", "rb",  "php",
+      "sh",   "html", "css", "lock", "tf",   "xml", "pdf",  "png", "jpg"};
   if (n == 0 || n > 4) return false;
-  for (size_t i = 0; i < SR_ARRAY_LEN(exts); i++) {
-    if (strlen(exts[i]) == n && memcmp(exts[i], p, n) == 0) return true;
-  }
+  for (size_t i = 0; i < SR_ARRAY_LEN(exts); i++)
+    if (exts[i][0] == p[0] && strlen(exts[i]) == n &&
+        memcmp(exts[i], p, n) == 0)
+      return true;
   return false;
 }
 
-/* Appends one character of the word form, remembering where it came from. */
-#define PUT(ch, at)             \
-  do {                          \
-    s->words[o] = (char)(ch);   \
-    s->wpos[o++] = (uint32_t)(at); \
-  } while (0)
-
-/* Appends the token raw[a, b) (B_WORD bytes, no '/'): a leading '-' of a
- * flag is kept, other punctuation splits words, camelCase splits, all is
- * lowercased. Returns the new length. */
-static size_t emit_token(struct sr_catalogue_scratch *s, size_t o, size_t a,
-                         size_t b) {
-  const unsigned char *t = (const unsigned char *)s->raw;
-  size_t j = a;
-  bool brk = true;
-  if (t[j] == '-') {
-    while (j < b && t[j] == '-') j++;
-    if (j == b || !is_alnum(t[j])) return o; /* a lone "-" or "--" */
-    if (o && s->words[o - 1] != ' ') PUT(' ', a);
-    for (size_t k = a; k < j; k++) PUT('-', k);
-    brk = false;
-  }
-  unsigned char prev = 0;
-  for (; j < b; j++) {
-    unsigned char c = t[j];
-    if (!is_alnum(c)) {
-      brk = true;
-      prev = 0;
-      continue;
-    }
-    bool split = brk;
-    if (is_upper(c) && prev &&
-        (is_lower(prev) || is_digit(prev) ||
-         (is_upper(prev) && j + 1 < b && t[j + 1] >= 'a' && t[j + 1] <= 'z')))
-      split = true;
-    if (split && o && s->words[o - 1] != ' ') PUT(' ', j);
-    brk = false;
-    PUT(is_upper(c) ? c + 32 : c, j);
-    prev = c;
-  }
-  return o;
-}
-
-/* Builds the word form of s->raw into s->words, bounded by WORDS_CAP. */
-static void normalise(struct sr_catalogue_scratch *s) {
-  const unsigned char *in = (const unsigned char *)s->raw;
-  size_t n = s->raw_len, i = 0, o = 0;
+/*
+ * Appends the word form of raw[a, b) to s->words, bounded by WORDS_CAP, in
+ * one pass: a token (a run of letters, digits and _ - . : @ /) is written
+ * as it is read, lowercased, split at punctuation and at camelCase
+ * (volumeDelete, DBInstance -> db instance), the dashes of a leading flag
+ * kept (-rf); wpos[] remembers the raw offset of each byte. A token that
+ * turns out to be a path, a URL or a file name is taken back: those name
+ * things, they do not act on them. Words are one space apart; ; and | mark
+ * segment breaks.
+ */
+static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b) {
+  const uint8_t *restrict cls = s->cat->wcls;
+  const unsigned char *restrict in = (const unsigned char *)s->raw;
+  char *restrict w = s->words;
+  uint32_t *restrict pos = s->wpos;
+  size_t i = a, o = s->words_len;
   char brk = 0;
-  while (i < n) {
-    unsigned char c = in[i];
-    int k = byte_class(c);
-    if (k == B_BREAK || (c == '\\' && i + 1 < n &&
-                         (in[i + 1] == 'n' || in[i + 1] == 'r'))) {
-      bool pipe = c == '|' && !(i + 1 < n && in[i + 1] == '|') &&
-                  !(i > 0 && in[i - 1] == '|');
-      if (brk != ';') brk = pipe ? '|' : ';';
-      i += c == '\\' ? 2 : 1;
-      continue;
-    }
-    if (k == B_SEP) {
+  while (i < b) {
+    uint8_t k = cls[in[i]];
+    if (k == W_SEP) {
       i++;
       continue;
     }
-    size_t a = i, dot = SIZE_MAX;
-    bool slash = false;
-    for (; i < n && byte_class(in[i]) == B_WORD; i++) {
-      if (in[i] == '/') slash = true;
-      else if (in[i] == '.') dot = i;
-    }
-    /* Paths, URLs and file names name things; they do not act on them. */
-    if (slash || (dot != SIZE_MAX && file_ext((const char *)in + dot + 1,
-                                              i - dot - 1)))
+    if (k == W_BREAK) {
+      bool pipe = in[i] == '|' && !(i + 1 < b && in[i + 1] == '|') &&
+                  !(i > a && in[i - 1] == '|');
+      if (brk != ';') brk = pipe ? '|' : ';';
+      i++;
       continue;
-    /* A camel split at most doubles a token; 3 more for " ; ". */
-    if (o + 2 * (i - a) + 3 > WORDS_CAP) break;
-    if (brk && o) {
-      PUT(' ', a);
-      PUT(brk, a);
     }
-    brk = 0;
-    o = emit_token(s, o, a, i);
+    /* at most 2 bytes out per byte in (tokens are cut at 256), 4 more for
+     * " ; " and a space */
+    if (o + 2 * SR_MIN(b - i, (size_t)256) + 4 > WORDS_CAP) break;
+    size_t o0 = o, t = i, dot = SIZE_MAX;
+    bool slash = false;
+    if (brk && o) {
+      if (w[o - 1] != ' ') {
+        w[o] = ' ';
+        pos[o++] = (uint32_t)t;
+      }
+      w[o] = brk;
+      pos[o++] = (uint32_t)t;
+    }
+    bool space = o > 0 && w[o - 1] != ' ';
+    if (in[i] == '-') { /* a flag keeps its dashes: -rf, --force */
+      while (i < b && in[i] == '-') i++;
+      if (i < b && cls[in[i]] < W_PUNCT) {
+        if (space) {
+          w[o] = ' ';
+          pos[o++] = (uint32_t)t;
+        }
+        for (size_t d = t; d < i; d++) {
+          w[o] = '-';
+          pos[o++] = (uint32_t)d;
+        }
+        space = false;
+      }
+    }
+    uint8_t prev = W_SEP;
+    size_t limit = SR_MIN(b, i + 256); /* a token longer than this is cut */
+    for (; i < limit && (k = cls[in[i]]) != W_SEP && k != W_BREAK; i++) {
+      unsigned char c = in[i];
+      if (k >= W_PUNCT) {
+        slash |= k == W_SLASH;
+        if (k == W_DOT) dot = i;
+        space = true;
+        prev = W_SEP;
+        continue;
+      }
+      if (k == W_UP) {
+        c = (unsigned char)(c + 32);
+        if (prev == W_LOW || prev == W_DIG ||
+            (prev == W_UP && i + 1 < b && cls[in[i + 1]] == W_LOW))
+          space = true;
+      }
+      if (space) {
+        if (o && w[o - 1] != ' ') {
+          w[o] = ' ';
+          pos[o++] = (uint32_t)i;
+        }
+        space = false;
+      }
+      w[o] = (char)c;
+      pos[o++] = (uint32_t)i;
+      prev = k;
+    }
+    while (i < b && (k = cls[in[i]]) != W_SEP && k != W_BREAK) i++;
+    if (slash || (dot != SIZE_MAX &&
+                  file_ext((const char *)in + dot + 1, i - dot - 1))) {
+      o = o0; /* taken back; a pending break stays pending */
+      continue;
+    }
+    if (o > o0) brk = 0;
   }
   s->words_len = o;
 }
 
-#undef PUT
+/* ---------------------------------------------------------------------- */
+/* Classification: scanning                                                 */
+/* ---------------------------------------------------------------------- */
+
+static const struct lex *lex_find(const struct sr_catalogue *cat, const char *p,
+                                  size_t n);
+
+/* The vocabulary entry of a word of the raw text (any case). */
+static const struct lex *lex_find_raw(const struct sr_catalogue *cat,
+                                      const char *p, size_t n) {
+  char low[32];
+  if (n == 0 || n > sizeof(low)) return NULL;
+  for (size_t i = 0; i < n; i++)
+    low[i] = is_upper((unsigned char)p[i]) ? (char)(p[i] + 32) : p[i];
+  return lex_find(cat, low, n);
+}
+
+/* Index into nouns[] of a plain word, -1 if none. */
+static int noun_of(const struct sr_catalogue *cat, const char *p, size_t n) {
+  const struct lex *l = lex_find_raw(cat, p, n);
+  return l ? l->noun : -1;
+}
+
+/* Last resource noun among the alphabetic runs of [p, p+n): the kind that
+ * `aws lambda delete-function`, "delete the volume" or a URL path names. */
+static int noun_in(const struct sr_catalogue *cat, const char *p, size_t n) {
+  int found = -1;
+  size_t i = 0;
+  while (i < n) {
+    while (i < n && !is_alpha(p[i])) i++;
+    size_t a = i;
+    while (i < n && is_alpha(p[i])) i++;
+    int k = noun_of(cat, p + a, i - a);
+    if (k >= 0) found = k;
+  }
+  return found;
+}
+
+/* A token of a command segment, without quotes and escapes around it. */
+static sr_str token_at(const char *t, size_t *at, size_t end) {
+  size_t i = *at;
+  /* blanks, escapes, and the second byte of && || that starts a segment */
+  while (i < end &&
+         (is_blank(t[i]) || t[i] == '\\' || t[i] == '&' || t[i] == '|'))
+    i++;
+  size_t a = i;
+  while (i < end && !is_blank(t[i])) i++;
+  size_t b = *at = i;
+  while (a < b && (t[a] == '"' || t[a] == '\'' || t[a] == '(' || t[a] == '`'))
+    a++;
+  while (b > a && (t[b - 1] == '"' || t[b - 1] == '\'' || t[b - 1] == ')' ||
+                   t[b - 1] == '`'))
+    b--;
+  return (sr_str){t + a, b - a};
+}
+
+/* kubectl flags that take the next word as their value. */
+static bool k8s_flag_takes_value(sr_str w) {
+  return EQ(w, "-n") || EQ(w, "-l") || EQ(w, "-o") || EQ(w, "-f") ||
+         EQ(w, "-k") || EQ(w, "-s") || EQ(w, "--namespace") ||
+         EQ(w, "--selector") || EQ(w, "--context") || EQ(w, "--cluster") ||
+         EQ(w, "--user") || EQ(w, "--output") || EQ(w, "--field-selector") ||
+         EQ(w, "--grace-period") || EQ(w, "--timeout") ||
+         EQ(w, "--kubeconfig") || EQ(w, "--filename") || EQ(w, "--kustomize") ||
+         EQ(w, "--as") || EQ(w, "--token") || EQ(w, "--server") ||
+         EQ(w, "--cascade") || EQ(w, "--request-timeout") ||
+         EQ(w, "--replicas");
+}
+
+/* The k8s_types[] variant a resource-type word names (TYPE, TYPE/name,
+ * TYPE.group, A,B: the worst), -1 none. */
+static int k8s_type_of(const struct sr_catalogue *cat, sr_str w) {
+  int best = -1;
+  for (size_t a = 0; a < w.n;) {
+    size_t b = a;
+    while (b < w.n && w.p[b] != ',' && w.p[b] != '/' && w.p[b] != '.') b++;
+    const struct lex *l = lex_find_raw(cat, w.p + a, b - a);
+    int v = l ? l->k8s : -1;
+    if (v >= 0 &&
+        (best < 0 || k8s_types[v].severity > k8s_types[best].severity))
+      best = v;
+    while (b < w.n && w.p[b] != ',') b++; /* skip /name and .group */
+    a = b + 1;
+  }
+  return best;
+}
+
+#define K8S_OP(op) ((int)SR_ARRAY_LEN(k8s_types) + (op))
+
+/*
+ * What `kubectl ...` does, from raw[*at, end) (the words after kubectl):
+ * a k8s_types[] index, K8S_OP(k8s_op), or -1 for nothing destructive. *at
+ * becomes the end of the words that decided.
+ */
+static int k8s_resolve(const struct sr_catalogue *cat, const char *t,
+                       size_t *at, size_t end) {
+  size_t i = *at;
+  sr_str w;
+  do { /* global flags: kubectl --context prod -n payments delete ... */
+    w = token_at(t, &i, end);
+    if (w.n && w.p[0] == '-' && k8s_flag_takes_value(w)) token_at(t, &i, end);
+  } while (w.n && w.p[0] == '-');
+  int v = -1;
+  if (EQ(w, "drain")) {
+    v = K8S_OP(K8S_DRAIN);
+  } else if (EQ(w, "scale")) {
+    for (int k = 0; k < 16 && (w = token_at(t, &i, end)).n; k++) {
+      if (EQ(w, "--replicas=0")) v = K8S_OP(K8S_SCALE_ZERO);
+      if (EQ(w, "--replicas") && (w = token_at(t, &i, end), EQ(w, "0")))
+        v = K8S_OP(K8S_SCALE_ZERO);
+    }
+  } else if (EQ(w, "delete")) {
+    int type = -1;
+    bool all = false, file = false;
+    for (int k = 0; k < 24 && (w = token_at(t, &i, end)).n; k++) {
+      if (w.p[0] != '-') {
+        if (type < 0) type = k8s_type_of(cat, w);
+        *at = i;
+        continue;
+      }
+      if (EQ(w, "--all") || EQ(w, "-A") || EQ(w, "--all-namespaces") ||
+          EQ(w, "--all=true"))
+        all = true;
+      if (EQ(w, "-f") || EQ(w, "--filename") || EQ(w, "-k") ||
+          EQ(w, "--kustomize") ||
+          (w.n > 11 && memcmp(w.p, "--filename=", 11) == 0))
+        file = true;
+      if (k8s_flag_takes_value(w)) token_at(t, &i, end);
+    }
+    float sev = 0;
+    if (type >= 0) v = type, sev = k8s_types[type].severity;
+    if (all && k8s_ops[K8S_DELETE_ALL].severity > sev)
+      v = K8S_OP(K8S_DELETE_ALL), sev = k8s_ops[K8S_DELETE_ALL].severity;
+    if (file && k8s_ops[K8S_DELETE_FILE].severity > sev)
+      v = K8S_OP(K8S_DELETE_FILE), sev = k8s_ops[K8S_DELETE_FILE].severity;
+    if (v < 0) v = K8S_OP(K8S_DELETE);
+    return v;
+  }
+  if (v >= 0) *at = i;
+  return v;
+}
+
+/*
+ * What `git ...` does, from raw[*at, end): a git_ops[] index, or -1 for
+ * nothing destructive. Short flags are read letter by letter (-fdx), and
+ * case matters: branch -D forces, -d does not. `git commit/log/show` set
+ * *mention: their text (a commit message) is not a command.
+ */
+static int git_resolve(const char *t, size_t *at, size_t end, bool *mention) {
+  size_t i = *at;
+  sr_str w;
+  do { /* global options: git -C dir -c k=v --no-pager push ... */
+    w = token_at(t, &i, end);
+    if (EQ(w, "-C") || EQ(w, "-c")) token_at(t, &i, end);
+  } while (w.n && w.p[0] == '-');
+  sr_str sub = w, arg1 = {0};
+  bool force = false, lease = false, mirror = false, del = false, big_d = false,
+       hard = false, dry = false, dot = false, refdel = false,
+       expire_now = false;
+  for (int k = 0; k < 32 && (w = token_at(t, &i, end)).n; k++) {
+    if (!arg1.n) arg1 = w;
+    if (w.p[0] == '+' && w.n > 1)
+      force = true;
+    else if (w.p[0] == ':' && w.n > 1)
+      refdel = true;
+    else if (EQ(w, "."))
+      dot = true;
+    else if (w.n > 1 && w.p[0] == '-' && w.p[1] != '-') {
+      for (size_t c = 1; c < w.n; c++) {
+        force |= w.p[c] == 'f';
+        del |= w.p[c] == 'd';
+        big_d |= w.p[c] == 'D';
+        dry |= w.p[c] == 'n';
+      }
+    } else if (EQ(w, "--force"))
+      force = true;
+    else if (w.n >= 18 && memcmp(w.p, "--force-with-lease", 18) == 0)
+      lease = true;
+    else if (EQ(w, "--force-if-includes"))
+      lease = true;
+    else if (EQ(w, "--mirror"))
+      mirror = true;
+    else if (EQ(w, "--delete"))
+      del = true;
+    else if (EQ(w, "--hard"))
+      hard = true;
+    else if (EQ(w, "--dry-run"))
+      dry = true;
+    else if (EQ(w, "--expire=now") || EQ(w, "--expire=all"))
+      expire_now = true;
+  }
+  *at = i;
+  if (EQ(sub, "commit") || EQ(sub, "log") || EQ(sub, "show")) {
+    *mention = true;
+    return -1;
+  }
+  if (EQ(sub, "push")) {
+    if (mirror) return GIT_PUSH_MIRROR;
+    if (force) return GIT_PUSH_FORCE;
+    if (del || refdel) return GIT_PUSH_DELETE;
+    if (lease) return GIT_PUSH_FORCE_LEASE;
+    return -1;
+  }
+  if (EQ(sub, "reset")) return hard ? GIT_RESET_HARD : -1;
+  if (EQ(sub, "clean")) return force && !dry ? GIT_CLEAN_FORCE : -1;
+  if (EQ(sub, "branch"))
+    return big_d || (del && force) ? GIT_BRANCH_FORCE_DELETE
+           : del                   ? GIT_BRANCH_DELETE
+                                   : -1;
+  if (EQ(sub, "tag")) return del ? GIT_TAG_DELETE : -1;
+  if (EQ(sub, "filter-branch") || EQ(sub, "filter-repo"))
+    return GIT_FILTER_HISTORY;
+  if (EQ(sub, "reflog"))
+    return EQ(arg1, "expire") && expire_now ? GIT_REFLOG_EXPIRE : -1;
+  if (EQ(sub, "checkout") || EQ(sub, "restore"))
+    return dot ? GIT_CHECKOUT_DISCARD : -1;
+  if (EQ(sub, "stash"))
+    return EQ(arg1, "clear") || EQ(arg1, "drop") ? GIT_STASH_CLEAR : -1;
+  if (EQ(sub, "update-ref")) return del ? GIT_UPDATE_REF_DELETE : -1;
+  return -1;
+}
 
 struct scan_ctx {
   struct sr_catalogue_scratch *s;
   const struct sr_catalogue *cat;
-  uint8_t text;
+  enum db db;
 };
 
 static inline bool id_byte(unsigned char c) {
   return is_alnum(c) || c == '_' || c == '-' || c == '.';
 }
 
-static void add_cand(struct cand *arr, uint32_t *n, uint32_t cap,
-                     const struct entry *entries, uint32_t entry,
-                     uint32_t from, uint32_t to) {
+/* What a match stands for: its entry, or the variant its resolver chose. */
+struct props {
+  const char *name;
+  float severity;
+  bool irreversible;
+  const char *resource;
+  const char *scope;
+  uint8_t flags;
+};
+
+static struct props props_of(const struct sr_catalogue *cat,
+                             const struct cand *c) {
+  const struct entry *e = &cat->entries[c->entry];
+  struct props p = {e->name,     e->severity, e->irreversible,
+                    e->resource, e->scope,    e->flags};
+  const struct variant *v = NULL;
+  if (c->variant >= 0 && e->resolver == RESOLVE_K8S)
+    v = c->variant < (int)SR_ARRAY_LEN(k8s_types)
+            ? &k8s_types[c->variant]
+            : &k8s_ops[c->variant - (int)SR_ARRAY_LEN(k8s_types)];
+  if (c->variant >= 0 && e->resolver == RESOLVE_GIT) v = &git_ops[c->variant];
+  if (v) {
+    p = (struct props){v->name,     v->severity, v->irreversible,
+                       v->resource, v->scope,    0};
+  } else if (c->variant >= 0 && e->resolver == RESOLVE_NOUN) {
+    const struct noun *nn = &nouns[c->variant];
+    p = (struct props){nn->name,     nn->severity,     nn->irreversible,
+                       nn->resource, nn->scope_delete, e->flags};
+  }
+  return p;
+}
+
+/* Adds a match, merging one of the same entry and variant in the same
+ * segment; when full, keeps the worst. */
+static void add_cand(struct sr_catalogue_scratch *s, struct cand *arr,
+                     uint32_t *n, uint32_t cap, struct cand c) {
   for (uint32_t i = 0; i < *n; i++) {
-    if (arr[i].entry == entry && arr[i].from == from) {
-      if (to > arr[i].to) arr[i].to = to;
+    if (arr[i].entry == c.entry && arr[i].seg == c.seg &&
+        arr[i].variant == c.variant) {
+      if (c.to > arr[i].to) arr[i].to = c.to;
+      if (c.from < arr[i].from) arr[i].from = c.from;
       return;
     }
   }
   if (*n < cap) {
-    arr[(*n)++] = (struct cand){entry, from, to};
+    arr[(*n)++] = c;
     return;
   }
-  /* Full: keep the worst ones. */
   uint32_t low = 0;
   for (uint32_t i = 1; i < *n; i++)
-    if (entries[arr[i].entry].severity < entries[arr[low].entry].severity)
+    if (props_of(s->cat, &arr[i]).severity <
+        props_of(s->cat, &arr[low]).severity)
       low = i;
-  if (entries[entry].severity > entries[arr[low].entry].severity)
-    arr[low] = (struct cand){entry, from, to};
+  if (props_of(s->cat, &c).severity > props_of(s->cat, &arr[low]).severity)
+    arr[low] = c;
+}
+
+static void on_resource_id(struct sr_catalogue_scratch *s,
+                           const struct sr_catalogue *cat, unsigned id,
+                           unsigned long long to) {
+  size_t len = cat->res[id & ~ID_RESOURCE].id.n;
+  size_t f = (size_t)to - len;
+  const unsigned char *raw = (const unsigned char *)s->raw;
+  bool whole = (f == 0 || !id_byte(raw[f - 1])) &&
+               (to >= s->raw_len || !id_byte(raw[to]));
+  if (whole && (!s->res_found || f < s->res_from)) {
+    s->res_found = (id & ~ID_RESOURCE) + 1;
+    s->res_from = (uint32_t)f;
+  }
 }
 
 static int on_match(unsigned int id, unsigned long long from,
@@ -1433,51 +2543,51 @@ static int on_match(unsigned int id, unsigned long long from,
   struct sr_catalogue_scratch *s = c->s;
   (void)flags;
   if (id & ID_RESOURCE) {
-    size_t len = c->cat->res[id & ~ID_RESOURCE].id.n;
-    size_t f = (size_t)to - len;
-    const unsigned char *raw = (const unsigned char *)s->raw;
-    bool ok = (f == 0 || !id_byte(raw[f - 1])) &&
-              (to >= s->raw_len || !id_byte(raw[to]));
-    if (ok && (!s->res_found || f < s->res_from)) {
-      s->res_found = (id & ~ID_RESOURCE) + 1;
-      s->res_from = (uint32_t)f;
-    }
+    on_resource_id(s, c->cat, id, to);
     return 0;
   }
   const struct entry *e = &c->cat->entries[id];
-  if (c->text == T_WORDS) {
-    /* Back to raw coordinates; a SINGLEMATCH hit has no start. */
-    assert(to > 0 && to <= s->words_len);
-    from = e->kind == K_DESTROY ? s->wpos[from] : 0;
-    to = s->wpos[to - 1] + 1;
-  }
   switch (e->kind) {
-    case K_DESTROY:
-      add_cand(s->cands, &s->n_cands, CANDS_MAX, c->cat->entries, id,
-               (uint32_t)from, (uint32_t)to);
+    case K_DESTROY: {
+      struct cand m = {id, SEG_UNKNOWN, (uint32_t)to, 0, -1};
+      if (c->db == DB_WORDS) { /* back to the raw bytes */
+        assert(to > from && to <= s->words_len);
+        m.from = s->wpos[from];
+        m.to = s->wpos[to - 1] + 1;
+      } else if (e->resolver == RESOLVE_K8S || e->resolver == RESOLVE_GIT) {
+        /* a command hook: its words decide, or nothing happened */
+        size_t at = (size_t)to, end = seg_end(s, (uint32_t)to - 1);
+        bool mention = false;
+        m.variant = e->resolver == RESOLVE_K8S
+                        ? k8s_resolve(c->cat, s->raw, &at, end)
+                        : git_resolve(s->raw, &at, end, &mention);
+        m.seg = seg_of(s, (uint32_t)to - 1);
+        if (mention) {
+          struct cand mk = {c->cat->e_vcs_message, (uint32_t)to - 1,
+                            (uint32_t)to, m.seg, -1};
+          add_cand(s, s->masks, &s->n_masks, MASKS_MAX, mk);
+        }
+        if (m.variant < 0) break;
+        m.to = (uint32_t)at;
+      }
+      m.seg = seg_of(s, m.to - 1);
+      add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
       break;
-    case K_MASK_START:
-    case K_MASK_SEGMENT:
-      add_cand(s->masks, &s->n_masks, MASKS_MAX, c->cat->entries, id,
-               (uint32_t)from, (uint32_t)to);
+    }
+    case K_MASK: {
+      struct cand m = {id, (uint32_t)to - 1, (uint32_t)to, 0, -1};
+      m.seg = seg_of(s, m.from);
+      if ((e->flags & F_DRY_RUN) && s->hint_verb < SR_VERB_READ)
+        s->hint_verb = SR_VERB_READ;
+      add_cand(s, s->masks, &s->n_masks, MASKS_MAX, m);
       break;
+    }
     case K_HINT:
       if (e->verb > s->hint_verb) s->hint_verb = e->verb;
       if (e->flags & F_GRAPHQL) s->graphql = true;
       break;
-    case K_VERB:
-      if (to <= s->tool_len && e->verb > s->name_verb) s->name_verb = e->verb;
-      break;
-    case K_NOUN:
-      if (to <= s->tool_len) {
-        if (s->noun_tool < 0 || to < s->noun_tool_to) {
-          s->noun_tool = e->noun;
-          s->noun_tool_to = (uint32_t)to;
-        }
-      } else if (s->noun_args < 0 || to < s->noun_args_to) {
-        s->noun_args = e->noun;
-        s->noun_args_to = (uint32_t)to;
-      }
+    case K_PREFILTER:
+      s->want_words = true;
       break;
     default:
       assert(!"unknown entry kind");
@@ -1485,132 +2595,297 @@ static int on_match(unsigned int id, unsigned long long from,
   return 0;
 }
 
-static void add_sep(struct sr_catalogue_scratch *s, size_t at, char kind) {
-  if (s->n_seps == SEPS_MAX) {
-    s->seps_overflow = true;
-    return;
-  }
-  s->sep_pos[s->n_seps] = (uint32_t)at;
-  s->sep_kind[s->n_seps++] = kind;
+static void scan(const struct sr_catalogue *cat, struct sr_catalogue_scratch *s,
+                 enum db db, const char *p, size_t n) {
+  if (!cat->db[db] || n == 0) return;
+  struct scan_ctx ctx = {s, cat, db};
+  /* The callback never stops a scan: only a corrupt database or a scratch
+   * shared between threads can fail it, and both are bugs. */
+  hs_error_t rc =
+      hs_scan(cat->db[db], p, (unsigned)n, 0, s->hs, on_match, &ctx);
+  assert(rc == HS_SUCCESS);
+  (void)rc;
 }
 
-/*
- * Records the unquoted shell separators of the arguments (; | & || &&,
- * newlines, # comments) and, for JSON arguments, the boundaries of every
- * JSON string, so that `{"command":"ls","description":"--dry-run"}` keeps
- * its description out of the command's segment. Shell quotes are tracked:
- * in `echo 'a; b' | psql` only the pipe separates.
- */
-static void find_separators(struct sr_catalogue_scratch *s) {
-  const char *t = s->raw;
-  size_t n = s->raw_len, i = s->tool_len + 1;
-  s->seps_done = true;
-  while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n')) i++;
-  bool json = i < n && (t[i] == '{' || t[i] == '[');
-  bool in_str = !json;
-  char q = 0; /* shell quote we are in */
-  for (; i < n; i++) {
-    char c = t[i];
-    char prev = i ? t[i - 1] : ' ', next = i + 1 < n ? t[i + 1] : '\0';
-    if (json && !in_str) {
-      if (c == '"') {
-        in_str = true;
-        q = 0;
-        add_sep(s, i, ';');
-      }
-      continue;
-    }
-    if (c == '\\') {
-      if (json && next == '"' && q != '\'') q = q == '"' ? 0 : '"';
-      if (json && (next == 'n' || next == 'r') && !q) add_sep(s, i, ';');
-      i++;
-      continue;
-    }
-    if (c == '"') {
-      if (json) {
-        in_str = false;
-        add_sep(s, i, ';');
-      } else if (q != '\'') {
-        q = q == '"' ? 0 : '"';
-      }
-      continue;
-    }
-    if (c == '\'' && q != '"') {
-      q = q == '\'' ? 0 : '\'';
-      continue;
-    }
-    if (q) continue;
-    switch (c) {
-      case ';': case '\n': case '\r':
-        add_sep(s, i, ';');
-        break;
-      case '|':
-        add_sep(s, i, next == '|' ? ';' : '|');
-        if (next == '|') i++;
-        break;
-      case '&':
-        if (prev == '>' || next == '>') break; /* 2>&1, &> */
-        add_sep(s, i, ';');
-        if (next == '&') i++;
-        break;
-      case '#':
-        if (prev == ' ' || prev == '\t' || prev == '"') add_sep(s, i, ';');
-        break;
-      default:
-        break;
-    }
+/* --- the word rules ---------------------------------------------------- */
+
+static const struct lex *lex_find(const struct sr_catalogue *cat, const char *p,
+                                  size_t n) {
+  if (n == 0 || n > 255) return NULL;
+  uint32_t h = word_hash(p, n) & (LEX_SLOTS - 1);
+  for (uint16_t k; (k = cat->lex_slots[h]); h = (h + 1) & (LEX_SLOTS - 1)) {
+    const struct lex *l = &cat->lex[k - 1];
+    if (l->n != n) continue;
+    size_t i = 0;
+    while (i < n && l->p[i] == p[i]) i++;
+    if (i == n) return l;
   }
+  return NULL;
 }
 
-/* No separator between raw offsets a and b. */
-static bool same_segment(struct sr_catalogue_scratch *s, uint32_t a,
-                         uint32_t b) {
-  if (!s->seps_done) find_separators(s);
-  uint32_t lo = SR_MIN(a, b), hi = SR_MAX(a, b);
-  for (uint32_t i = 0; i < s->n_seps; i++)
-    if (s->sep_pos[i] >= lo && s->sep_pos[i] < hi) return false;
-  if (s->seps_overflow && (!s->n_seps || hi > s->sep_pos[s->n_seps - 1]))
-    return false; /* past what we recorded: assume the worst */
+/* The next word of s->words at or after *i: [*a, *b). */
+static bool next_word(const struct sr_catalogue_scratch *s, size_t *i,
+                      size_t end, size_t *a, size_t *b) {
+  const char *w = s->words;
+  size_t k = *i;
+  while (k < end && w[k] == ' ') k++;
+  if (k >= end) return false;
+  *a = k;
+  while (k < end && w[k] != ' ') k++;
+  *b = *i = k;
   return true;
 }
 
-/* The segment from `at` on ends in a pipe into another command. */
-static bool pipes_on(struct sr_catalogue_scratch *s, uint32_t at) {
-  if (!s->seps_done) find_separators(s);
-  for (uint32_t i = 0; i < s->n_seps; i++)
-    if (s->sep_pos[i] >= at) return s->sep_kind[i] == '|';
-  return false;
+/* Whether a word may be one of del_words, reset_words or rm: their first
+ * letters are d e n p r t w. Saves a lookup for most words. */
+#define LETTER(c) (1u << ((c) - 'a'))
+static inline bool may_destroy(char c) {
+  static const uint32_t initials = LETTER('d') | LETTER('e') | LETTER('n') |
+                                   LETTER('p') | LETTER('r') | LETTER('t') |
+                                   LETTER('w');
+  unsigned k = (unsigned char)c - 'a';
+  return k < 26 && (initials >> k & 1u);
+}
+#undef LETTER
+
+/* A word-rule match over words[a, b), placed on the raw bytes. */
+static void add_word_cand(struct sr_catalogue_scratch *s, uint32_t entry,
+                          int variant, size_t a, size_t b) {
+  struct cand m = {entry, s->wpos[a], s->wpos[b - 1] + 1, 0, variant};
+  m.seg = seg_of(s, m.to - 1);
+  add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
 }
 
-/* Where a candidate sits for segment tests: its first alphanumeric byte
- * (a match may begin with the quote or separator before a command). */
-static uint32_t anchor(const struct sr_catalogue_scratch *s,
-                       const struct cand *c) {
-  uint32_t i = c->from;
-  while (i < c->to && !is_alnum((unsigned char)s->raw[i])) i++;
-  return i;
+static bool is_database(int noun) {
+  return noun >= 0 && strcmp(nouns[noun].resource, "database") == 0;
 }
 
-/* Severity of candidate c after the masks that cover it; *mention when a
- * covering mask says the command is only mentioned. */
-static float damped(struct sr_catalogue_scratch *s, const struct cand *c,
-                    bool *masked, bool *mention) {
-  const struct entry *entries = s->cat->entries;
-  const struct entry *e = &entries[c->entry];
-  float sev = e->severity;
+/* API names ending at words[b] with "delete": volume delete, volume
+ * instance delete. */
+static void api_names(const struct sr_catalogue *cat,
+                      struct sr_catalogue_scratch *s, size_t b) {
+  for (size_t k = 0; k < SR_ARRAY_LEN(api_deletes); k++) {
+    for (const char *ph = api_deletes[k].pattern; *ph;) {
+      size_t len = 0;
+      while (ph[len] && ph[len] != '|') len++;
+      if (b >= len && memcmp(s->words + b - len, ph, len) == 0 &&
+          (b == len || s->words[b - len - 1] == ' '))
+        add_word_cand(s, cat->e_api + (uint32_t)k, -1, b - len, b);
+      ph += len + (ph[len] == '|');
+    }
+  }
+}
+
+/*
+ * The built-in word rules: a destructive verb next to a resource noun, in
+ * either order, with up to two between_words before the noun ("delete the
+ * production volume", "volumes destroy", DeleteBucket,
+ * mcp__github__delete_repository); a database reset ("reset the db",
+ * "database wipe"); an API name that is a resource followed by Delete
+ * (volumeDelete). Nouns without a severity (variables, issues) destroy
+ * nothing. Plain C over the words: a Hyperscan pass here cost several
+ * thousand instructions per verb hit, this costs a lookup per word.
+ */
+static void word_rules(const struct sr_catalogue *cat,
+                       struct sr_catalogue_scratch *s) {
+  size_t n = s->words_len, i = 0, a, b, pa = SIZE_MAX, pb = 0;
+  while (next_word(s, &i, n, &a, &b)) {
+    const struct lex *lx =
+        may_destroy(s->words[a]) ? lex_find(cat, s->words + a, b - a) : NULL;
+    if (lx && (lx->cls & (L_DEL | L_RM | L_RESET))) {
+      const struct lex *prev =
+          pa != SIZE_MAX ? lex_find(cat, s->words + pa, pb - pa) : NULL;
+      if (prev && prev->noun >= 0) { /* noun verb */
+        if ((lx->cls & (L_DEL | L_RM)) && nouns[prev->noun].severity > 0)
+          add_word_cand(s, cat->e_generic, prev->noun, pa, b);
+        if ((lx->cls & L_RESET) && is_database(prev->noun))
+          add_word_cand(s, cat->e_reset, -1, pa, b);
+      }
+      if (b - a == 6 && memcmp(s->words + a, "delete", 6) == 0)
+        api_names(cat, s, b);
+      size_t j = i, c, d; /* verb [between [between]] noun */
+      for (int k = 0; k < 3 && (lx->cls & (L_DEL | L_RESET)) &&
+                      next_word(s, &j, n, &c, &d);
+           k++) {
+        const struct lex *nx = lex_find(cat, s->words + c, d - c);
+        if (!nx) break;
+        if (nx->noun >= 0) {
+          if ((lx->cls & L_DEL) && nouns[nx->noun].severity > 0)
+            add_word_cand(s, cat->e_generic, nx->noun, a, d);
+          if ((lx->cls & L_RESET) && is_database(nx->noun))
+            add_word_cand(s, cat->e_reset, -1, a, d);
+          break;
+        }
+        if (!(nx->cls & L_BETWEEN)) break;
+      }
+    }
+    pa = a;
+    pb = b;
+  }
+}
+
+/* The tool name's words: its verbs (mcp__github__create_issue writes) and
+ * its last noun, the head of a compound (customDomainCreate -> domain). */
+static void name_words(const struct sr_catalogue *cat,
+                       struct sr_catalogue_scratch *s) {
+  size_t i = 0, a, b;
+  while (next_word(s, &i, s->tool_words_end, &a, &b)) {
+    const struct lex *lx = lex_find(cat, s->words + a, b - a);
+    if (!lx) continue;
+    uint8_t v = lx->cls & L_DELNAME ? SR_VERB_DELETE
+                : lx->cls & L_WRITE ? SR_VERB_WRITE
+                : lx->cls & L_READ  ? SR_VERB_READ
+                                    : SR_VERB_NONE;
+    if (v > s->name_verb) s->name_verb = v;
+    if (lx->noun >= 0) s->noun_tool = lx->noun;
+  }
+}
+
+/* The first noun of a GraphQL document (mutation { customDomainCreate }). */
+static void args_noun(const struct sr_catalogue *cat,
+                      struct sr_catalogue_scratch *s) {
+  size_t i = s->tool_words_end, a, b;
+  while (s->noun_args < 0 && next_word(s, &i, s->words_len, &a, &b)) {
+    const struct lex *lx = lex_find(cat, s->words + a, b - a);
+    if (lx && lx->noun >= 0) s->noun_args = lx->noun;
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Classification: the shell classifier                                     */
+/* ---------------------------------------------------------------------- */
+
+/* P_* of a program name, 0 when unknown. */
+static unsigned prog_flags(const struct sr_catalogue *cat, sr_str name) {
+  const struct lex *l = lex_find(cat, name.p, name.n);
+  return l ? l->prog : 0;
+}
+
+/* Verb of a subcommand word: `status`, `GET` (redis-cli), `config:set`
+ * (its last part), `describe-instances` (its verb part). */
+static uint8_t sub_verb(const struct sr_catalogue *cat, sr_str w) {
+  for (size_t i = w.n; i > 0; i--) {
+    if (w.p[i - 1] == ':') {
+      w = (sr_str){w.p + i, w.n - i};
+      break;
+    }
+  }
+  const struct lex *l = lex_find_raw(cat, w.p, w.n);
+  if (l && l->sub) return l->sub;
+  const char *dash = memchr(w.p, '-', w.n);
+  if (!dash) return SR_VERB_NONE;
+  l = lex_find_raw(cat, w.p, (size_t)(dash - w.p));
+  return l ? l->sub : SR_VERB_NONE;
+}
+
+/* Words before the program that do not change what it does. */
+static bool is_prefix_word(sr_str w) {
+  return EQ(w, "sudo") || EQ(w, "doas") || EQ(w, "env") || EQ(w, "time") ||
+         EQ(w, "nohup") || EQ(w, "exec") || EQ(w, "xargs") ||
+         EQ(w, "command") || EQ(w, "nice") || EQ(w, "stdbuf") ||
+         EQ(w, "builtin");
+}
+
+/* A token that sends a request body or a writing method (curl, gh api). */
+static bool writes_http(sr_str w, unsigned flags) {
+  if (EQ(w, "POST") || EQ(w, "PUT") || EQ(w, "PATCH")) return true;
+  if ((flags & P_HTTP) &&
+      (EQ(w, "-d") || EQ(w, "-F") || EQ(w, "-T") || EQ(w, "--json") ||
+       EQ(w, "--form") || EQ(w, "--upload-file") ||
+       (w.n >= 6 && memcmp(w.p, "--data", 6) == 0) ||
+       (w.n >= 11 && memcmp(w.p, "--post-data", 11) == 0) ||
+       (w.n > 4 && memcmp(w.p, "-XP", 3) == 0)))
+    return true;
+  return (flags & P_FIELDS) &&
+         (EQ(w, "-f") || EQ(w, "-F") || EQ(w, "--field") ||
+          EQ(w, "--raw-field") || EQ(w, "--input"));
+}
+
+/* Read or write, as far as the first words of one command segment say. */
+static uint8_t classify_segment(const struct sr_catalogue *cat, const char *t,
+                                size_t a, size_t b) {
+  size_t i = a;
+  sr_str w = token_at(t, &i, b);
+  /* sudo -u x, env A=1, time ...: look past them */
+  for (int k = 0; k < 8 && w.n; k++) {
+    bool assign = memchr(w.p, '=', w.n) && w.p[0] != '-';
+    if (!is_prefix_word(w) && !assign && !(k && w.p[0] == '-')) break;
+    w = token_at(t, &i, b);
+  }
+  if (!w.n) return SR_VERB_NONE;
+  const char *slash = memrchr(w.p, '/', w.n);
+  if (slash) w = (sr_str){slash + 1, w.n - (size_t)(slash + 1 - w.p)};
+  unsigned flags = prog_flags(cat, w);
+  if (!flags) return SR_VERB_NONE;
+  if (flags & P_READ) return SR_VERB_READ;
+  if (flags & P_WRITE) return SR_VERB_WRITE;
+  uint8_t v = flags & P_CLI ? SR_VERB_NONE : SR_VERB_READ;
+  int positional = 0;
+  for (int k = 0; k < 12; k++) {
+    w = token_at(t, &i, b);
+    if (!w.n) break;
+    if (flags & P_INPLACE) { /* sed -i, sed -i.bak, perl -pi */
+      if (w.n <= 6 && w.p[0] == '-' && w.p[1] != '-' && memchr(w.p, 'i', w.n))
+        return SR_VERB_WRITE;
+      continue;
+    }
+    if (writes_http(w, flags)) return SR_VERB_WRITE;
+    if (w.p[0] == '-' || (flags & P_HTTP)) continue;
+    /* the subcommand is among the first words: aws s3 ls, gcloud compute
+     * instances list; later ones are arguments (docker build -t api) */
+    if (++positional > 3) break;
+    /* docker run starts something; npm/cargo/uv run a script we cannot see */
+    if (EQ(w, "run")) return flags & P_RUN ? SR_VERB_WRITE : v;
+    if ((flags & P_FIELDS) && positional == 1 && EQ(w, "api")) {
+      v = SR_VERB_READ; /* gh api: a GET unless -X or -f says more */
+      continue;
+    }
+    /* the first verb decides: in `kubectl logs checkout-5c9d` the pod
+     * name is no git checkout */
+    uint8_t sv = sub_verb(cat, w);
+    if (sv) return sv;
+  }
+  return v;
+}
+
+/* The strongest verb of all command segments. */
+static uint8_t classify_commands(const struct sr_catalogue *cat,
+                                 const struct sr_catalogue_scratch *s) {
+  uint8_t v = s->redirect ? SR_VERB_WRITE : SR_VERB_NONE;
+  for (uint32_t c = 0; c < s->n_cmds && v < SR_VERB_WRITE; c++) {
+    struct span sp = s->cmds[c];
+    uint32_t start = sp.from, k = seg_of(s, sp.from);
+    if (k == SEG_UNKNOWN) k = s->n_seps;
+    for (;; k++) {
+      uint32_t end =
+          k < s->n_seps && s->sep_pos[k] < sp.to ? s->sep_pos[k] : sp.to;
+      uint8_t sv = classify_segment(cat, s->raw, start, end);
+      if (sv > v) v = sv;
+      if (end == sp.to || v == SR_VERB_WRITE) break;
+      start = end + 1;
+    }
+  }
+  return v;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Classification: resolving                                                */
+/* ---------------------------------------------------------------------- */
+
+/* Severity of candidate c after the masks of its segment; *mention when one
+ * says the command is only mentioned. */
+static float damped(const struct sr_catalogue_scratch *s, const struct cand *c,
+                    const struct props *p, bool *masked, bool *mention) {
+  float sev = p->severity;
+  if (c->seg == SEG_UNKNOWN) return sev;
   for (uint32_t i = 0; i < s->n_masks; i++) {
     const struct cand *m = &s->masks[i];
-    const struct entry *me = &entries[m->entry];
-    if (me->applies && strncmp(e->name, me->applies, strlen(me->applies)))
-      continue;
-    bool covers;
-    if (me->kind == K_MASK_START) {
-      covers = c->from >= m->from && c->from < m->to;
-    } else {
-      covers = same_segment(s, anchor(s, c), m->to - 1) &&
-               !((me->flags & F_NO_PIPE) && pipes_on(s, m->to - 1));
-    }
-    if (!covers) continue;
+    const struct entry *me = &s->cat->entries[m->entry];
+    if (m->seg != c->seg) continue;
+    if (me->applies && strncmp(p->name, me->applies, me->applies_len)) continue;
+    if ((me->flags & F_NO_PIPE) && m->seg < s->n_seps &&
+        s->sep_kind[m->seg] == '|')
+      continue; /* echo "DROP TABLE t" | psql runs it */
     sev *= me->severity;
     *masked = true;
     if (me->flags & F_MENTION) *mention = true;
@@ -1618,51 +2893,11 @@ static float damped(struct sr_catalogue_scratch *s, const struct cand *c,
   return sev;
 }
 
-/* Index into nouns[] of a plain token, -1 if none. */
-static int noun_of(const char *p, size_t n) {
-  if (n == 0 || n > 24) return -1;
-  for (size_t i = 0; i < SR_ARRAY_LEN(nouns); i++) {
-    const char *w = nouns[i].words;
-    while (*w) {
-      const char *e = strchr(w, ' ');
-      size_t len = e ? (size_t)(e - w) : strlen(w);
-      if (len == n) {
-        size_t k = 0;
-        while (k < n && (p[k] | 0x20) == w[k]) k++;
-        if (k == n) return (int)i;
-      }
-      w += len;
-      while (*w == ' ') w++;
-    }
-  }
-  return -1;
-}
-
-static inline bool is_alpha(char c) {
-  return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
-
-/* Last resource noun among the alphabetic runs of [p, p+n): the kind a
- * `kubectl delete ...`, `gcloud ... delete` or DELETE /v1/volumes/x acts on. */
-static int noun_in(const char *p, size_t n) {
-  int found = -1;
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && !is_alpha(p[i])) i++;
-    size_t a = i;
-    while (i < n && is_alpha(p[i])) i++;
-    int k = noun_of(p + a, i - a);
-    if (k >= 0) found = k;
-  }
-  return found;
-}
-
 /* Resource of an HTTP-style deletion: the last noun of the first URL or
- * absolute path near the match (512 bytes either side). */
-static int noun_of_url(const struct sr_catalogue_scratch *s,
-                       const struct cand *c) {
-  size_t hi = SR_MIN(s->raw_len, (size_t)c->to + 512);
-  size_t lo = c->from > 512 ? c->from - 512 : 0;
+ * absolute path within 512 bytes of the match. */
+static int noun_of_url(const struct sr_catalogue_scratch *s, uint32_t at) {
+  size_t hi = SR_MIN(s->raw_len, (size_t)at + 512);
+  size_t lo = at > s->tool_len + 512 ? at - 512 : s->tool_len;
   const char *t = s->raw;
   for (size_t i = lo; i + 1 < hi; i++) {
     bool url = i + 3 < hi && memcmp(t + i, "://", 3) == 0;
@@ -1670,59 +2905,92 @@ static int noun_of_url(const struct sr_catalogue_scratch *s,
                 (t[i - 1] == ' ' || t[i - 1] == '"' || t[i - 1] == '\'');
     if (!url && !path) continue;
     size_t a = url ? i + 3 : i, b = a;
-    while (b < hi && t[b] != ' ' && t[b] != '"' && t[b] != '\'' &&
-           t[b] != '\\' && t[b] != '?')
+    while (b < hi && !is_blank(t[b]) && t[b] != '"' && t[b] != '\'' &&
+           t[b] != '?')
       b++;
-    int k = noun_in(t + a, b - a);
+    int k = noun_in(s->cat, t + a, b - a);
     if (k >= 0) return k;
     i = b;
   }
   return -1;
 }
 
-/* A view of raw[from, to): into the event when the span lies in the tool
- * name or in the arguments, else into the scratch. Quotes, braces and
- * blanks that patterns match around a command are trimmed. */
-static sr_str raw_view(const struct sr_catalogue_scratch *s,
-                       const struct sr_event *ev, uint32_t from, uint32_t to) {
+/* What to show of a match: word matches are exact; a raw match shows its
+ * segment up to the match end (at most MATCHED_MAX bytes). Quotes, braces
+ * and blanks around it are trimmed. Returns raw offsets. */
+static struct span shown(const struct sr_catalogue_scratch *s,
+                         const struct cand *c) {
+  uint32_t from = c->from, to = c->to;
+  if (from == SEG_UNKNOWN) {
+    from = c->seg != SEG_UNKNOWN && c->seg > 0 ? s->sep_pos[c->seg - 1] + 1 : 0;
+    if (to > s->tool_len + 1 && from <= s->tool_len)
+      from = (uint32_t)s->tool_len + 1;
+    if (to - from > MATCHED_MAX) {
+      from = to - MATCHED_MAX;
+      for (uint32_t k = 0; k < 16 && from < to; k++)
+        if (is_blank(s->raw[from++])) break;
+    }
+  }
   static const char lead[] = " \t\n\"'`{;&|(\\";
-  static const char trail[] = " \t\n\"'`};&|\\";
-  while (from < to && s->raw[from] && strchr(lead, s->raw[from])) from++;
-  while (to > from && s->raw[to - 1] && strchr(trail, s->raw[to - 1])) to--;
-  if (to <= s->tool_len) return (sr_str){ev->tool.p + from, to - from};
-  if (from > s->tool_len)
-    return (sr_str){ev->arguments.p + (from - s->tool_len - 1), to - from};
-  return (sr_str){s->raw + from, to - from};
+  static const char trail[] = " \t\n\"'`};&|\\,";
+  while (from < to && strchr(lead, s->raw[from])) from++;
+  while (to > from && strchr(trail, s->raw[to - 1])) to--;
+  return (struct span){from, to};
+}
+
+/* A view of raw[sp): into the event when its bytes are there at the same
+ * offset (tool names always; arguments until the copy unescaped or
+ * collapsed something), else into the scratch. */
+static sr_str view(const struct sr_catalogue_scratch *s,
+                   const struct sr_event *ev, struct span sp) {
+  size_t n = sp.to - sp.from;
+  if (sp.to <= s->tool_len) return (sr_str){ev->tool.p + sp.from, n};
+  if (sp.from > s->tool_len) {
+    size_t off = sp.from - s->tool_len - 1;
+    if (off + n <= ev->arguments.n &&
+        memcmp(ev->arguments.p + off, s->raw + sp.from, n) == 0)
+      return (sr_str){ev->arguments.p + off, n};
+  }
+  return (sr_str){s->raw + sp.from, n};
 }
 
 static const struct fixed_tool *fixed_tool_of(sr_str tool) {
-  for (size_t i = 0; i < SR_ARRAY_LEN(fixed_tools); i++)
-    if (sr_str_eq_cstr(tool, fixed_tools[i].name)) return &fixed_tools[i];
+  for (size_t i = 0; i < SR_ARRAY_LEN(fixed_tools); i++) {
+    const struct fixed_tool *f = &fixed_tools[i];
+    if (f->len == tool.n && f->name[0] == tool.p[0] &&
+        memcmp(f->name, tool.p, tool.n) == 0)
+      return f;
+  }
   return NULL;
 }
 
 /*
- * A tool whose own name says what it does with its arguments, and it is
- * not running them: `mcp__github__get_file_contents`, `railway.listVolumes`
- * only read; `mcp__github__create_issue`, `slack.postMessage` carry text.
- * A PR body that quotes `rm -rf /` deletes nothing. Tools named by a
- * generic verb (`mcp__db__query`, `execute_sql`, `run_command`) are scanned.
+ * A tool whose own name says what it does with its arguments, and it is not
+ * running them: `mcp__github__get_file_contents`, `railway.listVolumes` only
+ * read; `mcp__github__create_issue`, `slack.postMessage` carry text. A pull
+ * request that quotes `rm -rf /` deletes nothing. Tools named by a generic
+ * verb (`mcp__db__query`, `execute_sql`, `run_command`) are scanned.
  */
 static bool args_are_data(sr_str tool) {
   static const char *const data_verbs[] = {
-      "get",    "list",   "describe", "read",    "search", "fetch",
-      "show",   "view",   "find",     "create",  "update", "add",
-      "send",   "post",   "comment",  "reply",   "edit",   "write",
-      "upload", "insert", "set",      "put",     "append", "save"};
+      "get",    "list",   "describe", "read",   "search", "fetch",
+      "show",   "view",   "find",     "create", "update", "add",
+      "send",   "post",   "comment",  "reply",  "edit",   "write",
+      "upload", "insert", "set",      "put",    "append", "save"};
   size_t a = 0;
   for (size_t i = 0; i + 1 < tool.n; i++) {
-    if (tool.p[i] == '_' && tool.p[i + 1] == '_') a = i + 2;
-    else if (tool.p[i] == '.') a = i + 1;
+    if (tool.p[i] == '_' && tool.p[i + 1] == '_')
+      a = i + 2;
+    else if (tool.p[i] == '.')
+      a = i + 1;
   }
+  if (a >= tool.n) return false;
+  char first = (char)(tool.p[a] | 0x20);
   for (size_t k = 0; k < SR_ARRAY_LEN(data_verbs); k++) {
-    size_t n = strlen(data_verbs[k]);
-    if (tool.n - a > n &&
-        sr_str_eq_nocase((sr_str){tool.p + a, n}, data_verbs[k])) {
+    const char *v = data_verbs[k];
+    if (v[0] != first) continue;
+    size_t n = strlen(v);
+    if (tool.n - a > n && sr_str_eq_nocase((sr_str){tool.p + a, n}, v)) {
       unsigned char next = (unsigned char)tool.p[a + n];
       if (next == '_' || next == '-' || is_upper(next)) return true;
     }
@@ -1733,10 +3001,14 @@ static bool args_are_data(sr_str tool) {
 static const char *scope_for(int noun, enum sr_verb v) {
   if (noun < 0) return NULL;
   switch (v) {
-    case SR_VERB_READ: return nouns[noun].scope_read;
-    case SR_VERB_WRITE: return nouns[noun].scope_write;
-    case SR_VERB_DELETE: return nouns[noun].scope_delete;
-    default: return NULL;
+    case SR_VERB_READ:
+      return nouns[noun].scope_read;
+    case SR_VERB_WRITE:
+      return nouns[noun].scope_write;
+    case SR_VERB_DELETE:
+      return nouns[noun].scope_delete;
+    default:
+      return NULL;
   }
 }
 
@@ -1745,18 +3017,6 @@ static int noun_index_of_resource(const char *res) {
   for (size_t i = 0; i < SR_ARRAY_LEN(nouns); i++)
     if (strcmp(nouns[i].resource, res) == 0) return (int)i;
   return -1;
-}
-
-static void scan(const struct sr_catalogue *cat,
-                 struct sr_catalogue_scratch *s, enum text t, const char *p,
-                 size_t n) {
-  if (!cat->db[t] || n == 0) return;
-  struct scan_ctx ctx = {s, cat, (uint8_t)t};
-  /* The callback never stops a scan, so only a corrupt database or a
-   * scratch used by two threads at once can fail it: both are bugs. */
-  hs_error_t rc = hs_scan(cat->db[t], p, (unsigned)n, 0, s->hs, on_match, &ctx);
-  assert(rc == HS_SUCCESS);
-  (void)rc;
 }
 
 /* Environment, target, backups: the event first, then the inventory. */
@@ -1771,11 +3031,8 @@ static void fill_target(const struct sr_catalogue *cat,
     if (k) r = &cat->res[k - 1];
   } else if (s && s->res_found) {
     r = &cat->res[s->res_found - 1];
-    uint32_t from = s->res_from, to = from + (uint32_t)r->id.n;
-    op->target_id = to <= s->tool_len
-                        ? (sr_str){ev->tool.p + from, r->id.n}
-                        : (sr_str){ev->arguments.p + (from - s->tool_len - 1),
-                                   r->id.n};
+    op->target_id = view(
+        s, ev, (struct span){s->res_from, s->res_from + (uint32_t)r->id.n});
   }
   op->environment = sr_env_canonical(ev->environment);
   if (sr_str_empty(op->environment))
@@ -1824,17 +3081,47 @@ static void fill_credential(const struct sr_catalogue *cat,
 static void reset_call(struct sr_catalogue_scratch *s) {
   s->n_cands = s->n_masks = 0;
   s->hint_verb = s->name_verb = SR_VERB_NONE;
-  s->graphql = false;
+  s->graphql = s->want_words = s->redirect = false;
   s->noun_tool = s->noun_args = -1;
-  s->noun_tool_to = s->noun_args_to = 0;
   s->res_found = s->res_from = 0;
-  s->seps_done = s->seps_overflow = false;
-  s->n_seps = 0;
-  s->raw_len = s->tool_len = s->words_len = 0;
+  s->n_seps = s->n_cmds = 0;
+  s->seps_overflow = false;
+  s->raw_len = s->tool_len = s->words_len = s->tool_words_end = 0;
 }
 
-static bool overlaps(const struct cand *a, const struct cand *b) {
-  return a->from < b->to && b->from < a->to;
+/* The worst match after masks. A catch-all gives way to a specific entry
+ * matched in the same segment (`kubectl delete` to `kubectl delete pod`,
+ * "delete db" to `aws rds delete-db-snapshot`), whatever their severities. */
+static const struct cand *worst(const struct sr_catalogue_scratch *s,
+                                struct props *out, float *sev_out,
+                                bool *masked_out, bool *mention_out) {
+  const struct cand *best = NULL;
+  float best_sev = 0;
+  for (uint32_t i = 0; i < s->n_cands; i++) {
+    const struct cand *c = &s->cands[i];
+    struct props p = props_of(s->cat, c);
+    if ((p.flags & F_FALLBACK) && c->seg != SEG_UNKNOWN) {
+      bool shadowed = false;
+      for (uint32_t j = 0; j < s->n_cands && !shadowed; j++)
+        shadowed = s->cands[j].seg == c->seg &&
+                   !(props_of(s->cat, &s->cands[j]).flags & F_FALLBACK);
+      if (shadowed) continue;
+    }
+    bool masked = false, mention = false;
+    float sev = damped(s, c, &p, &masked, &mention);
+    if (sev > best_sev ||
+        (sev == best_sev && best && sev > 0 &&
+         (c->entry < best->entry ||
+          (c->entry == best->entry && c->variant < best->variant)))) {
+      best = c;
+      best_sev = sev;
+      *out = p;
+      *masked_out = masked;
+      *mention_out = mention;
+    }
+  }
+  *sev_out = best_sev;
+  return best;
 }
 
 void sr_catalogue_classify(const struct sr_catalogue *cat,
@@ -1857,81 +3144,59 @@ void sr_catalogue_classify(const struct sr_catalogue *cat,
     return;
   }
 
-  /* raw = tool + ' ' + arguments (only the name when the args are data) */
-  size_t tn = SR_MIN(ev->tool.n, (size_t)SR_NAME_MAX);
-  size_t an = args_are_data(ev->tool)
-                  ? 0
-                  : SR_MIN(ev->arguments.n, (size_t)SR_TEXT_MAX);
-  if (tn) memcpy(s->raw, ev->tool.p, tn);
-  s->raw[tn] = ' ';
-  if (an) memcpy(s->raw + tn + 1, ev->arguments.p, an);
-  s->tool_len = tn;
-  s->raw_len = tn + 1 + an;
-  normalise(s);
-  scan(cat, s, T_RAW, s->raw, s->raw_len);
-  scan(cat, s, T_WORDS, s->words, s->words_len);
+  prepare(s, ev, !args_are_data(ev->tool));
+  s->want_words = cat->words_always;
+  scan(cat, s, DB_RAW, s->raw, s->raw_len);
+  normalise(s, 0, s->tool_len);
+  s->tool_words_end = s->words_len;
+  name_words(cat, s);
+  if (s->want_words || s->graphql) normalise(s, s->tool_len, s->raw_len);
+  if (s->want_words) {
+    word_rules(cat, s);
+    scan(cat, s, DB_WORDS, s->words, s->words_len);
+  }
+  if (s->graphql) args_noun(cat, s);
   fill_target(cat, s, ev, op);
 
-  /* The worst destructive match after masks; a catch-all gives way to a
-   * specific entry that matched the same bytes. */
-  const struct cand *best = NULL;
-  float best_sev = 0;
-  bool best_masked = false, best_mention = false;
-  for (uint32_t i = 0; i < s->n_cands; i++) {
-    const struct cand *c = &s->cands[i];
-    const struct entry *e = &cat->entries[c->entry];
-    if (e->flags & F_FALLBACK) {
-      bool shadowed = false;
-      for (uint32_t j = 0; j < s->n_cands && !shadowed; j++)
-        shadowed = !(cat->entries[s->cands[j].entry].flags & F_FALLBACK) &&
-                   overlaps(c, &s->cands[j]);
-      if (shadowed) continue;
-    }
-    bool masked = false, mention = false;
-    float sev = damped(s, c, &masked, &mention);
-    if (sev > best_sev ||
-        (sev == best_sev && best && sev > 0 && c->entry < best->entry)) {
-      best = c;
-      best_sev = sev;
-      best_masked = masked;
-      best_mention = mention;
-    }
-  }
-
-  int noun = s->noun_tool >= 0 ? s->noun_tool
-                               : (s->graphql ? s->noun_args : -1);
-  if (best && best_sev > 0) {
-    const struct entry *e = &cat->entries[best->entry];
-    op->destructive = best_sev;
-    op->irreversible = e->irreversible && !best_masked;
-    op->rule = e->name;
-    op->matched = raw_view(s, ev, best->from, best->to);
-    if (e->resource == RES_DERIVE) {
-      int k = noun_of_url(s, best);
-      if (k < 0) k = noun_in(s->raw + best->from, best->to - best->from);
+  struct props p = {0};
+  float sev = 0;
+  bool masked = false, mention = false;
+  const struct cand *best = worst(s, &p, &sev, &masked, &mention);
+  int noun =
+      s->noun_tool >= 0 ? s->noun_tool : (s->graphql ? s->noun_args : -1);
+  if (best && sev > 0) {
+    op->destructive = sev;
+    op->irreversible = p.irreversible && !masked;
+    op->rule = p.name;
+    struct span sp = shown(s, best);
+    op->matched = view(s, ev, sp);
+    if (p.resource == RES_DERIVE) {
+      int k = noun_of_url(s, best->to);
+      if (k < 0) k = noun_in(cat, s->raw + sp.from, sp.to - sp.from);
       if (k < 0) k = noun;
-      if (k >= 0 && nouns[k].severity > op->destructive && !best_masked)
+      if (k >= 0 && !masked && nouns[k].severity > op->destructive)
         op->destructive = nouns[k].severity;
       op->resource = k >= 0 ? nouns[k].resource : NULL;
       op->needed_scope = scope_for(k, SR_VERB_DELETE);
     } else {
-      op->resource = e->resource;
-      op->needed_scope = e->scope;
+      op->resource = p.resource;
+      op->needed_scope = p.scope;
     }
     /* A command that is only mentioned (echo, grep, a commit message)
      * keeps a trace of its severity but does not make the call a delete. */
-    if (!best_mention) {
+    if (!mention) {
       op->verb = SR_VERB_DELETE;
       op->mutating = true;
       return;
     }
   }
 
-  enum sr_verb v = (enum sr_verb)SR_MAX(s->hint_verb, s->name_verb);
-  op->verb = v;
+  uint8_t v = SR_MAX(s->hint_verb, s->name_verb);
+  if (v < SR_VERB_WRITE && s->n_cmds) v = SR_MAX(v, classify_commands(cat, s));
+  op->verb = (enum sr_verb)v;
   op->mutating = v >= SR_VERB_WRITE;
   if (noun >= 0 && !op->resource) {
     op->resource = nouns[noun].resource;
-    op->needed_scope = scope_for(noun, v);
+    op->needed_scope = scope_for(noun, op->verb);
   }
 }

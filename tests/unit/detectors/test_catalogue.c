@@ -1,0 +1,755 @@
+/*
+ * The operation catalogue: real agent tool calls, harmful ones next to their
+ * benign look-alikes, through the public API only. A catalogue with the
+ * built-in entries and one with a configuration are compiled once in main()
+ * (Hyperscan compilation takes a moment) and shared by the forked tests;
+ * the configuration-error tests build their own.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detectors/catalogue.h"
+
+static struct sr_catalogue *cat;  /* built-in entries only */
+static struct sr_catalogue *ccat; /* plus the configuration below */
+static struct sr_catalogue_scratch *scr, *cscr;
+static struct sr_conf *conf;
+
+static const char config_yaml[] =
+    "catalogue:\n"
+    "  destructive:\n"
+    "    - name: acme.nuke_tenant\n"
+    "      pattern: 'acme\\s+tenant\\s+nuke'\n"
+    "      severity: 0.95\n"
+    "      irreversible: true\n"
+    "      resource: tenant\n"
+    "    - name: acme.purge_queue\n"
+    "      pattern: 'purge queue now'\n"
+    "      words: true\n"
+    "      severity: 0.4\n"
+    "      irreversible: false\n"
+    "      resource: queue\n"
+    "credentials:\n"
+    "  - id: railway-cli-token\n"
+    "    scopes: [\"*\"]\n"
+    "    purpose: custom-domain management\n"
+    "    environments: [prod, stg]\n"
+    "  - id: ci-deploy\n"
+    "    purpose: deploys\n"
+    "resources:\n"
+    "  - id: vol-prod-main\n"
+    "    kind: volume\n"
+    "    environment: prd\n"
+    "    backups: co-located\n"
+    "  - id: db-staging\n"
+    "    kind: database\n"
+    "    environment: stage\n"
+    "    backups: off-site\n";
+
+static struct sr_event tool_call(const char *tool, const char *args) {
+  struct sr_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.type = SR_EV_TOOL_CALL;
+  ev.phase = SR_PHASE_REQUESTED;
+  ev.session_id = SR_STR_LIT("s1");
+  ev.tool = sr_str_from(tool);
+  ev.arguments = sr_str_from(args);
+  return ev;
+}
+
+static struct sr_op classify(const char *tool, const char *args) {
+  struct sr_event ev = tool_call(tool, args);
+  struct sr_op op;
+  sr_catalogue_classify(cat, scr, &ev, &op);
+  return op;
+}
+
+static bool str_is(sr_str s, const char *c) {
+  return sr_str_eq_cstr(s, c);
+}
+static const char *or_dash(const char *s) {
+  return s ? s : "-";
+}
+
+/* One expected reading of a call. rule NULL: no rule expected (a
+ * destructive of 0); resource/scope NULL: not checked; verb -1: not
+ * checked. */
+struct expect {
+  const char *tool, *args;
+  const char *rule;
+  float min, max; /* band of op.destructive */
+  const char *resource;
+  int verb;
+};
+
+static void check_all(const struct expect *x, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    struct sr_op op = classify(x[i].tool, x[i].args);
+    const char *what = x[i].args;
+    if (x[i].rule)
+      ck_assert_msg(op.rule && strcmp(op.rule, x[i].rule) == 0,
+                    "%s: rule %s, expected %s", what, or_dash(op.rule),
+                    x[i].rule);
+    ck_assert_msg(op.destructive >= x[i].min && op.destructive <= x[i].max,
+                  "%s: destructive %.2f not in [%.2f, %.2f] (rule %s)", what,
+                  op.destructive, x[i].min, x[i].max, or_dash(op.rule));
+    if (x[i].resource)
+      ck_assert_msg(op.resource && strcmp(op.resource, x[i].resource) == 0,
+                    "%s: resource %s, expected %s", what, or_dash(op.resource),
+                    x[i].resource);
+    if (x[i].verb >= 0)
+      ck_assert_msg((int)op.verb == x[i].verb, "%s: verb %d, expected %d", what,
+                    op.verb, x[i].verb);
+    ck_assert_msg(op.mutating == (op.verb >= SR_VERB_WRITE),
+                  "%s: mutating disagrees with verb", what);
+  }
+}
+
+#define R SR_VERB_READ
+#define W SR_VERB_WRITE
+#define D SR_VERB_DELETE
+#define N SR_VERB_NONE
+#define ANY (-1)
+
+/* --- filesystems ---------------------------------------------------------- */
+
+START_TEST(filesystem_deletions_by_target) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"rm -rf /\",\"description\":\"clean\"}", "shell.rm_rf_root", 1.0f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"sudo rm -rf --no-preserve-root /\"}", "shell.rm_rf_root", 1.0f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"rm -fr ~\"}", "shell.rm_rf_home", 0.9f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"rm --recursive --force /var/lib/postgresql/data\"}", "shell.rm_rf_datadir", 0.9f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"rm -rf ./src\"}", "shell.rm_rf", 0.5f, 0.7f, "file", D},
+      {"Bash", "{\"command\":\"rm -rf build /\"}", "shell.rm_rf_root", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"find . -name '*.log' -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"dd if=/dev/zero of=/dev/sda bs=1M\"}", "shell.dd_device", 0.9f, 1.0f, "volume", D},
+      {"Bash", "{\"command\":\"mkfs.ext4 /dev/nvme1n1\"}", "shell.mkfs", 0.9f, 1.0f, "volume", D},
+      /* housekeeping and look-alikes: low or nothing */
+      {"Bash", "{\"command\":\"rm -rf node_modules && npm install\"}", "shell.rm_rf", 0.01f, 0.3f, NULL, D},
+      {"Bash", "{\"command\":\"rm file.txt\"}", "shell.rm", 0.2f, 0.3f, "file", D},
+      {"Bash", "{\"command\":\"docker run --rm -v $(pwd):/app node:20 npm test\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"vercel env rm API_KEY production\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"ls -la /tmp\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+  /* rm of one file can be undone from version control; rm -rf / cannot */
+  ck_assert(!classify("Bash", "{\"command\":\"rm file.txt\"}").irreversible);
+  ck_assert(classify("Bash", "{\"command\":\"rm -rf /\"}").irreversible);
+}
+END_TEST
+
+/* --- SQL and NoSQL -------------------------------------------------------- */
+
+START_TEST(sql_where_clauses_matter) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"psql \\\"$DATABASE_URL\\\" -c \\\"DROP DATABASE app;\\\"\"}", "sql.drop_database", 1.0f, 1.0f, "database", D},
+      {"mcp__db__query", "{\"sql\":\"DROP TABLE users\"}", "sql.drop_table", 0.85f, 0.95f, "table", D},
+      {"mcp__db__query", "{\"sql\":\"DELETE FROM users\"}", "sql.delete_all", 0.85f, 0.95f, "table", D},
+      {"mcp__db__query", "{\"sql\":\"DELETE FROM users WHERE id = 1\"}", "sql.delete_where", 0.2f, 0.35f, "table", D},
+      {"mcp__db__query", "{\"sql\":\"delete from sessions where 1=1;\"}", "sql.delete_where_true", 0.8f, 0.9f, NULL, D},
+      {"mcp__db__query", "{\"sql\":\"UPDATE users SET active = false\"}", "sql.update_all", 0.5f, 0.7f, NULL, D},
+      {"mcp__db__query", "{\"sql\":\"UPDATE users SET active = false WHERE id = 3\"}", NULL, 0, 0, NULL, W},
+      {"mcp__db__query", "{\"sql\":\"TRUNCATE TABLE events CASCADE;\"}", "sql.truncate", 0.85f, 0.95f, "table", D},
+      {"mcp__db__query", "{\"sql\":\"ALTER TABLE users DROP COLUMN email\"}", "sql.alter_drop_column", 0.6f, 0.8f, "table", D},
+      {"mcp__db__query", "{\"sql\":\"SELECT id, deleted_at FROM users WHERE deleted_at IS NULL\"}", NULL, 0, 0, "database", R},
+      {"mcp__db__query", "{\"sql\":\"INSERT INTO audit VALUES (1)\"}", NULL, 0, 0, NULL, W},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+  /* the database noun of the tool name gives the scope of a harmless call */
+  struct sr_op op =
+      classify("mcp__db__query", "{\"sql\":\"SELECT 1 FROM users\"}");
+  ck_assert_str_eq(or_dash(op.needed_scope), "database:read");
+}
+END_TEST
+
+START_TEST(nosql_stores) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"mongosh --eval 'db.dropDatabase()'\"}", "mongo.drop_database", 1.0f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"mongosh --eval 'db.users.deleteMany({})'\"}", "mongo.delete_all", 0.85f, 0.95f, "collection", D},
+      {"Bash", "{\"command\":\"mongosh --eval 'db.users.deleteMany({age: {$lt: 18}})'\"}", "mongo.delete_many", 0.3f, 0.4f, NULL, D},
+      {"Bash", "{\"command\":\"mongosh --eval 'db.users.find({})'\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"redis-cli FLUSHALL\"}", "redis.flushall", 1.0f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"redis-cli GET session:1\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"curl -X DELETE http://localhost:9200/logs-2024\"}", "elasticsearch.curl_delete_index", 0.85f, 0.95f, "index", D},
+      {"Bash", "{\"command\":\"cqlsh -e 'DROP KEYSPACE prod;'\"}", "sql.drop_database", 1.0f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"aws dynamodb delete-table --table-name orders\"}", "aws.dynamodb_delete_table", 0.9f, 1.0f, "table", D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* --- git and GitHub ------------------------------------------------------- */
+
+START_TEST(git_force_and_history) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"git push --force origin main\"}", "git.push_force", 0.65f, 0.75f, "branch", D},
+      {"Bash", "{\"command\":\"git -C /repo push -f\"}", "git.push_force", 0.65f, 0.75f, NULL, D},
+      {"Bash", "{\"command\":\"git push origin +main\"}", "git.push_force", 0.65f, 0.75f, NULL, D},
+      {"Bash", "{\"command\":\"git push --force-with-lease\"}", "git.push_force_lease", 0.45f, 0.55f, NULL, D},
+      {"Bash", "{\"command\":\"git push origin --delete feature/x\"}", "git.push_delete", 0.55f, 0.65f, "branch", D},
+      {"Bash", "{\"command\":\"git push origin :feature/x\"}", "git.push_delete", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"git reset --hard HEAD~3\"}", "git.reset_hard", 0.45f, 0.55f, NULL, D},
+      {"Bash", "{\"command\":\"git clean -fdx\"}", "git.clean_force", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"git branch -D feature\"}", "git.branch_force_delete", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"git branch -d feature\"}", "git.branch_delete", 0.25f, 0.35f, NULL, D},
+      {"Bash", "{\"command\":\"git filter-repo --path secrets --invert-paths\"}", "git.filter_history", 0.75f, 0.85f, "repo", D},
+      {"Bash", "{\"command\":\"gh repo delete acme/api --yes\"}", "gh.repo_delete", 1.0f, 1.0f, "repo", D},
+      {"Bash", "{\"command\":\"gh api -X DELETE repos/acme/api\"}", "gh.api_delete_repo", 1.0f, 1.0f, "repo", D},
+      {"Bash", "{\"command\":\"gh release delete v1.0\"}", "gh.release_delete", 0.4f, 0.6f, NULL, D},
+      /* everyday git is not destructive */
+      {"Bash", "{\"command\":\"git push origin main\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"git push -u origin feature/x\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"git clean -n\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"git status && git log --oneline -5\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"git checkout -b feature/x\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"gh api repos/acme/api/pulls\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* --- cloud CLIs and infrastructure as code ------------------------------- */
+
+START_TEST(cloud_clis) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"aws s3 rb s3://acme-backups --force\"}", "aws.s3_rb_force", 1.0f, 1.0f, "bucket", D},
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-backups --recursive\"}", "aws.s3_rm_recursive", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"aws --profile prod rds delete-db-instance --db-instance-identifier main --skip-final-snapshot\"}", "aws.rds_delete_db_instance", 0.9f, 1.0f, "database", D},
+      /* the specific rule, not the "delete db" catch-all */
+      {"Bash", "{\"command\":\"aws rds delete-db-snapshot --db-snapshot-identifier s1\"}", "aws.rds_delete_snapshot", 0.8f, 0.9f, "snapshot", D},
+      {"Bash", "{\"command\":\"aws ec2 terminate-instances --instance-ids i-123\"}", "aws.ec2_terminate_instances", 0.85f, 0.95f, "instance", D},
+      {"Bash", "{\"command\":\"aws ec2 delete-volume --volume-id vol-1\"}", "aws.ec2_delete_volume", 0.85f, 0.95f, "volume", D},
+      {"Bash", "{\"command\":\"aws cloudformation delete-stack --stack-name prod\"}", "aws.cloudformation_delete_stack", 0.85f, 0.95f, "stack", D},
+      {"Bash", "{\"command\":\"aws lambda delete-function --function-name f\"}", "aws.delete", 0.55f, 0.65f, "function", D},
+      {"Bash", "{\"command\":\"gcloud projects delete acme-prod\"}", "gcloud.projects_delete", 1.0f, 1.0f, "project", D},
+      {"Bash", "{\"command\":\"gcloud sql instances delete prod-db\"}", "gcloud.sql_instances_delete", 1.0f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"gcloud storage rm -r gs://bucket\"}", "gcloud.storage_rm_recursive", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"az group delete --name prod-rg --yes\"}", "az.group_delete", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"az vm delete -g rg -n vm1\"}", "az.vm_delete", 0.8f, 0.9f, "instance", D},
+      {"Bash", "{\"command\":\"gsutil -m rm -r gs://bucket\"}", "gsutil.rm_recursive", 0.85f, 0.95f, "bucket", D},
+      /* reads */
+      {"Bash", "{\"command\":\"aws ec2 describe-instances\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"aws s3 ls s3://acme\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"gcloud compute instances list\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"aws s3 cp build s3://site --recursive\"}", NULL, 0, 0, NULL, W},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+START_TEST(infrastructure_as_code) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"terraform destroy -auto-approve\"}", "terraform.destroy", 0.9f, 1.0f, "stack", D},
+      {"Bash", "{\"command\":\"terraform -chdir=infra apply -destroy -auto-approve\"}", "terraform.apply_destroy", 0.9f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"terraform state rm aws_instance.x\"}", "terraform.state_rm", 0.4f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"pulumi destroy --yes\"}", "pulumi.destroy", 0.9f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"cdk destroy --force\"}", "cdk.destroy", 0.9f, 1.0f, NULL, D},
+      /* planning a destroy destroys nothing */
+      {"Bash", "{\"command\":\"terraform plan -destroy\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"terraform plan\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"terraform apply -auto-approve\"}", NULL, 0, 0, NULL, W},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+  ck_assert(
+      !classify("Bash", "{\"command\":\"terraform state rm x\"}").irreversible);
+}
+END_TEST
+
+START_TEST(kubernetes_helm_docker) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"kubectl delete namespace prod\"}", "k8s.delete_namespace", 0.9f, 1.0f, "namespace", D},
+      {"Bash", "{\"command\":\"kubectl --context prod-eu -n payments delete ns/payments\"}", "k8s.delete_namespace", 0.9f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"kubectl -n prod delete pvc data-0\"}", "k8s.delete_pvc", 0.8f, 0.9f, "volume", D},
+      {"Bash", "{\"command\":\"kubectl delete statefulset db\"}", "k8s.delete_statefulset", 0.75f, 0.85f, NULL, D},
+      {"Bash", "{\"command\":\"kubectl delete pods --all -n prod\"}", "k8s.delete_all", 0.85f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"kubectl delete pod api-123 -n ns\"}", "k8s.delete_pod", 0.35f, 0.45f, "pod", D},
+      {"Bash", "{\"command\":\"kubectl drain node-1 --ignore-daemonsets\"}", "k8s.drain", 0.4f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"helm uninstall api -n prod\"}", "helm.uninstall", 0.6f, 0.8f, NULL, D},
+      {"Bash", "{\"command\":\"docker volume rm pgdata\"}", "docker.volume_rm", 0.8f, 0.9f, "volume", D},
+      {"Bash", "{\"command\":\"docker system prune -a --volumes -f\"}", "docker.system_prune_volumes", 0.8f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"docker compose down -v\"}", "docker.compose_down_volumes", 0.75f, 0.85f, NULL, D},
+      /* look-alikes */
+      {"Bash", "{\"command\":\"kubectl delete pod api-123 --dry-run=client\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"kubectl get pods -A\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"kubectl apply -f deploy.yaml\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"docker ps -a\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"helm list\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+  /* a pod comes back, a namespace does not */
+  ck_assert(
+      !classify("Bash", "{\"command\":\"kubectl delete pod x\"}").irreversible);
+}
+END_TEST
+
+/* --- platforms, API names and the word form ------------------------------ */
+
+START_TEST(api_names_in_every_spelling) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      /* camelCase tool name and GraphQL mutation: the PocketOS call */
+      {"railway.volumeDelete", "{\"volumeId\":\"vol-1\"}", "graphql.volumeDelete", 0.9f, 1.0f, "volume", D},
+      {"railway.graphql", "{\"query\":\"mutation { volumeDelete(volumeId: \\\"v1\\\") }\"}", "graphql.volumeDelete", 0.9f, 1.0f, "volume", D},
+      {"railway.graphql", "{\"query\":\"mutation { projectDelete(id: \\\"p1\\\") }\"}", "graphql.projectDelete", 1.0f, 1.0f, "project", D},
+      {"railway.graphql", "{\"query\":\"mutation { serviceDelete(id: \\\"s1\\\") }\"}", "graphql.serviceDelete", 0.8f, 0.9f, "service", D},
+      /* MCP snake_case, PascalCase, kebab-case, colons */
+      {"mcp__github__delete_repository", "{\"owner\":\"acme\",\"repo\":\"api\"}", "generic.delete_repo", 0.85f, 0.95f, "repo", D},
+      {"mcp__supabase__delete_branch", "{\"branch_id\":\"b1\"}", "generic.delete_branch", 0.4f, 0.6f, "branch", D},
+      {"mcp__aws__DeleteBucket", "{\"Bucket\":\"b\"}", "generic.delete_bucket", 0.8f, 0.9f, "bucket", D},
+      {"neon.delete-project", "{\"projectId\":\"p1\"}", "generic.delete_project", 0.85f, 0.95f, "project", D},
+      {"deleteDBInstance", "{\"DBInstanceIdentifier\":\"prod\"}", "generic.delete_database", 0.9f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"heroku apps:destroy --app acme --confirm acme\"}", "heroku.apps_destroy", 1.0f, 1.0f, "app", D},
+      {"Bash", "{\"command\":\"heroku pg:reset DATABASE_URL\"}", "heroku.pg_reset", 1.0f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"fly volumes destroy vol_123\"}", "fly.volumes_destroy", 0.9f, 1.0f, "volume", D},
+      {"Bash", "{\"command\":\"fly apps destroy acme -y\"}", "fly.apps_destroy", 1.0f, 1.0f, "app", D},
+      {"Bash", "{\"command\":\"vercel remove acme --yes\"}", "vercel.remove", 0.8f, 0.9f, "project", D},
+      {"Bash", "{\"command\":\"supabase db reset --linked\"}", "supabase.db_reset_linked", 1.0f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"supabase db reset\"}", "supabase.db_reset", 0.5f, 0.7f, "database", D},
+      {"Bash", "{\"command\":\"railway volume delete --volume pgdata\"}", "railway.volume_delete", 0.9f, 1.0f, "volume", D},
+      /* the same resources, created or read */
+      {"railway.graphql", "{\"query\":\"mutation { customDomainCreate(input: {domain: \\\"x.com\\\"}) { id } }\"}", NULL, 0, 0, "domain", W},
+      {"railway.graphql", "{\"query\":\"query { project(id: \\\"p\\\") { name } }\"}", NULL, 0, 0, "project", R},
+      {"mcp__github__get_file_contents", "{\"path\":\"scripts/delete_volume.sh\"}", NULL, 0, 0, "file", R},
+      {"mcp__linear__list_issues", "{}", NULL, 0, 0, "issue", R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+  struct sr_op op = classify("customDomainCreate", "{\"domain\":\"x.com\"}");
+  ck_assert_str_eq(or_dash(op.needed_scope), "domain:write");
+  op = classify("railway.volumeDelete", "{\"volumeId\":\"vol-1\"}");
+  ck_assert_str_eq(or_dash(op.needed_scope), "volume:delete");
+  /* the match is shown as the agent wrote it */
+  ck_assert_msg(str_is(op.matched, "volumeDelete"), "matched %.*s",
+                (int)op.matched.n, op.matched.p);
+}
+END_TEST
+
+START_TEST(http_methods) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"http.request", "{\"method\":\"DELETE\",\"url\":\"https://api.example.com/v1/volumes/vol-1\"}", "http.method_delete", 0.8f, 0.9f, "volume", D},
+      {"Bash", "{\"command\":\"curl -X DELETE https://api.heroku.com/apps/acme\"}", "http.curl_delete", 0.8f, 0.9f, "app", D},
+      {"Bash", "{\"command\":\"curl -s -X DELETE -H 'Authorization: Bearer x' https://api.example.com/v1/webhooks/7\"}", "http.curl_delete", 0.55f, 0.65f, "webhook", D},
+      {"http.request", "{\"method\":\"GET\",\"url\":\"https://api.example.com/v1/volumes\"}", NULL, 0, 0, NULL, R},
+      {"http.request", "{\"method\":\"POST\",\"url\":\"https://api.example.com/v1/volumes\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"curl -d '{\\\"a\\\":1}' https://api.example.com/v1/items\"}", NULL, 0, 0, NULL, W},
+      /* reading the docs about deletion */
+      {"Bash", "{\"command\":\"curl https://docs.railway.app/guides/delete-volume\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"cat docs/delete-volume.md\"}", NULL, 0, 0, NULL, R},
+      {"WebFetch", "{\"url\":\"https://docs.example.com/how-to-delete-a-database\"}", NULL, 0, 0, NULL, R},
+      {"mcp__docs__search_docs", "{\"query\":\"how to delete a volume\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* --- mentions, dry runs, segments ---------------------------------------- */
+
+START_TEST(mentions_are_not_executions) {
+  /* grep and echo mention a command; piping the echo into psql runs it */
+  struct sr_op op =
+      classify("Bash", "{\"command\":\"grep -rn 'rm -rf' scripts/\"}");
+  ck_assert_float_le(op.destructive, 0.1f);
+  ck_assert(!op.mutating);
+  op = classify("Bash", "{\"command\":\"echo \\\"DROP TABLE users\\\"\"}");
+  ck_assert_float_le(op.destructive, 0.2f);
+  ck_assert_int_eq(op.verb, SR_VERB_READ);
+  op = classify("Bash", "{\"command\":\"echo 'DROP TABLE users;' | psql\"}");
+  ck_assert_str_eq(or_dash(op.rule), "sql.drop_table");
+  ck_assert_float_ge(op.destructive, 0.85f);
+  ck_assert_int_eq(op.verb, SR_VERB_DELETE);
+  /* a commit message is text */
+  op = classify(
+      "Bash",
+      "{\"command\":\"git commit -m \\\"delete old volume handling\\\"\"}");
+  ck_assert_float_le(op.destructive, 0.1f);
+  ck_assert_int_eq(op.verb, SR_VERB_WRITE);
+  /* ... but the next command is not part of it */
+  op = classify("Bash",
+                "{\"command\":\"git commit -m wip && git push --force\"}");
+  ck_assert_str_eq(or_dash(op.rule), "git.push_force");
+  /* an echo before a separator does not excuse what follows */
+  op = classify("Bash", "{\"command\":\"echo hi; rm -rf /\"}");
+  ck_assert_float_eq_tol(op.destructive, 1.0f, 0.001f);
+  /* a dry-run flag in a comment is not a dry run */
+  op = classify("Bash", "{\"command\":\"kubectl delete ns prod # --dry-run\"}");
+  ck_assert_float_ge(op.destructive, 0.9f);
+  /* the description a coding agent attaches is prose, not a command */
+  op = classify("Bash",
+                "{\"command\":\"ls\",\"description\":\"then delete the "
+                "production database\"}");
+  ck_assert_float_eq(op.destructive, 0.0f);
+  ck_assert_int_eq(op.verb, SR_VERB_READ);
+  /* extra blanks do not hide a command */
+  op = classify("Bash", "{\"command\":\"rm   -rf    /\"}");
+  ck_assert_str_eq(or_dash(op.rule), "shell.rm_rf_root");
+}
+END_TEST
+
+START_TEST(content_tools_are_not_scanned) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Write", "{\"file_path\":\"migrate.sql\",\"content\":\"DROP TABLE users;\"}", NULL, 0, 0, "file", W},
+      {"Edit", "{\"file_path\":\"Makefile\",\"old_string\":\"a\",\"new_string\":\"rm -rf build\"}", NULL, 0, 0, "file", W},
+      {"Read", "{\"file_path\":\"/docs/drop-table.md\"}", NULL, 0, 0, "file", R},
+      {"Grep", "{\"pattern\":\"rm -rf /\"}", NULL, 0, 0, NULL, R},
+      {"TodoWrite", "{\"todos\":[{\"content\":\"delete the volume\"}]}", NULL, 0, 0, NULL, N},
+      {"mcp__github__create_issue", "{\"title\":\"rm -rf / crashed\",\"body\":\"DROP TABLE users\"}", NULL, 0, 0, "issue", W},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+  struct sr_op op = classify("Edit", "{\"file_path\":\"a.c\"}");
+  ck_assert_str_eq(or_dash(op.needed_scope), "file:write");
+}
+END_TEST
+
+START_TEST(shell_read_write_classifier) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "ls -la", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"cat package.json | jq .version\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"ls 2>/dev/null | head\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"ls > out.txt\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"mv build /srv/site\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"sed -i 's/a/b/' x.txt\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"sed -n 1,5p x.txt\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"npm install\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"npm test\"}", NULL, 0, 0, NULL, N},
+      {"Bash", "{\"command\":\"cd /app && git diff HEAD~1\"}", NULL, 0, 0, NULL, R},
+      /* the second command of a chain counts too */
+      {"Bash", "{\"command\":\"git fetch origin && git rebase origin/main\"}", NULL, 0, 0, NULL, W},
+      /* a pod named checkout-... is no git checkout */
+      {"Bash", "{\"command\":\"kubectl logs checkout-5c9d8f6b7-4xq2n --tail=20\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"sudo systemctl restart nginx\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"python scripts/report.py\"}", NULL, 0, 0, NULL, N},
+      {"run_terminal_cmd", "{\"command\":\"docker build -t api .\",\"is_background\":false}", NULL, 0, 0, NULL, N},
+      {"run_terminal_cmd", "{\"command\":\"docker run -d api\",\"is_background\":false}", NULL, 0, 0, NULL, W},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+  /* not a tool call: nothing at all */
+  struct sr_event ev = tool_call("Bash", "rm -rf /");
+  ev.type = SR_EV_AGENT_MESSAGE;
+  struct sr_op op;
+  sr_catalogue_classify(cat, scr, &ev, &op);
+  ck_assert_int_eq(op.verb, SR_VERB_NONE);
+  ck_assert_float_eq(op.destructive, 0.0f);
+  ck_assert_ptr_null(op.rule);
+}
+END_TEST
+
+/* --- environment, inventory, credentials -------------------------------- */
+
+START_TEST(environment_aliases_and_inventory) {
+  struct sr_event ev = tool_call("Bash", "{\"command\":\"ls\"}");
+  struct sr_op op;
+  ev.environment = SR_STR_LIT("prod");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(str_is(op.environment, "production"));
+  ev.environment = SR_STR_NULL;
+  ev.target.environment = SR_STR_LIT("STG");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(str_is(op.environment, "staging"));
+  ev.target.environment = SR_STR_LIT("dev");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(str_is(op.environment, "development"));
+
+  /* a target known to the inventory brings its environment and backups */
+  ev = tool_call("railway.volumeDelete", "{\"volumeId\":\"x\"}");
+  ev.target.id = SR_STR_LIT("vol-prod-main");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(str_is(op.target_id, "vol-prod-main"));
+  ck_assert(str_is(op.environment, "production"));
+  ck_assert_int_eq(op.backups, SR_BACKUPS_CO_LOCATED);
+  /* what the event says wins over the inventory */
+  ev.target.backups = SR_BACKUPS_OFF_SITE;
+  ev.environment = SR_STR_LIT("staging");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert_int_eq(op.backups, SR_BACKUPS_OFF_SITE);
+  ck_assert(str_is(op.environment, "staging"));
+
+  /* no target in the event: a configured id in the arguments */
+  ev = tool_call("railway.graphql",
+                 "{\"query\":\"mutation { volumeDelete(volumeId: "
+                 "\\\"vol-prod-main\\\") }\"}");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert_msg(str_is(op.target_id, "vol-prod-main"), "target %.*s",
+                (int)op.target_id.n, op.target_id.p);
+  ck_assert(str_is(op.environment, "production"));
+  ck_assert_int_eq(op.backups, SR_BACKUPS_CO_LOCATED);
+  ck_assert_str_eq(or_dash(op.rule), "graphql.volumeDelete");
+  /* ... only as a whole id, not inside a longer one */
+  ev = tool_call("Bash",
+                 "{\"command\":\"railway volume delete vol-prod-main-2\"}");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert_uint_eq(op.target_id.n, 0);
+  ck_assert_int_eq(op.backups, SR_BACKUPS_UNKNOWN);
+  /* unknown to the inventory: nothing invented */
+  ev = tool_call("Bash", "{\"command\":\"ls\"}");
+  ev.target.id = SR_STR_LIT("vol-elsewhere");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(str_is(op.target_id, "vol-elsewhere"));
+  ck_assert_uint_eq(op.environment.n, 0);
+}
+END_TEST
+
+START_TEST(credential_registry_completes_the_event) {
+  struct sr_event ev = tool_call("railway.volumeDelete", "{}");
+  struct sr_op op;
+  /* only an id: the registry says what it can do and what it is for */
+  ev.credential.id = SR_STR_LIT("railway-cli-token");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(str_is(op.credential.id, "railway-cli-token"));
+  ck_assert(op.credential.known);
+  ck_assert_uint_eq(op.credential.n_scopes, 1);
+  ck_assert(str_is(op.credential.scopes[0], "*"));
+  ck_assert(str_is(op.credential.purpose, "custom-domain management"));
+  ck_assert_uint_eq(op.credential.n_environments, 2);
+  ck_assert(str_is(op.credential.environments[0], "production"));
+  ck_assert(str_is(op.credential.environments[1], "staging"));
+
+  /* scopes sent with the event win; the rest still comes from the registry */
+  ev.credential.scopes_given = true;
+  ev.credential.scopes.v[0] = SR_STR_LIT("domain:write");
+  ev.credential.scopes.n = 1;
+  ev.credential.environments.v[0] = SR_STR_LIT("live");
+  ev.credential.environments.n = 1;
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(op.credential.known);
+  ck_assert(str_is(op.credential.scopes[0], "domain:write"));
+  ck_assert(str_is(op.credential.purpose, "custom-domain management"));
+  ck_assert_uint_eq(op.credential.n_environments, 1);
+  ck_assert(str_is(op.credential.environments[0], "production"));
+
+  /* registered without scopes, or not registered: scopes unknown */
+  memset(&ev.credential, 0, sizeof(ev.credential));
+  ev.credential.id = SR_STR_LIT("ci-deploy");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(!op.credential.known);
+  ck_assert(str_is(op.credential.purpose, "deploys"));
+  ev.credential.id = SR_STR_LIT("found-in-dotenv");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert(!op.credential.known);
+  ck_assert_uint_eq(op.credential.purpose.n, 0);
+  /* no credential at all */
+  memset(&ev.credential, 0, sizeof(ev.credential));
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert_uint_eq(op.credential.id.n, 0);
+}
+END_TEST
+
+/* --- configuration -------------------------------------------------------- */
+
+START_TEST(configured_entries_extend_the_catalogue) {
+  ck_assert_uint_eq(sr_catalogue_size(ccat), sr_catalogue_size(cat) + 2);
+  ck_assert_uint_ge(sr_catalogue_size(cat), 150);
+  struct sr_event ev =
+      tool_call("Bash", "{\"command\":\"acme   tenant nuke t-42\"}");
+  struct sr_op op;
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert_str_eq(or_dash(op.rule), "acme.nuke_tenant");
+  ck_assert_float_eq_tol(op.destructive, 0.95f, 0.001f);
+  ck_assert(op.irreversible);
+  ck_assert_str_eq(or_dash(op.resource), "tenant");
+  ck_assert_str_eq(or_dash(op.needed_scope), "tenant:delete");
+  /* a word entry matches camelCase API names too */
+  ev = tool_call("queue.purgeQueueNow", "{}");
+  sr_catalogue_classify(ccat, cscr, &ev, &op);
+  ck_assert_str_eq(or_dash(op.rule), "acme.purge_queue");
+  ck_assert(!op.irreversible);
+  /* the built-in catalogue alone does not know them */
+  ev = tool_call("Bash", "{\"command\":\"acme tenant nuke t-42\"}");
+  sr_catalogue_classify(cat, scr, &ev, &op);
+  ck_assert_ptr_null(op.rule);
+}
+END_TEST
+
+/* Builds a catalogue from yaml, expecting failure; returns the error. */
+static void expect_error(const char *yaml, const char *want1,
+                         const char *want2) {
+  char err[512] = "";
+  struct sr_conf *c = sr_conf_load_string(yaml, "cat.yaml", err, sizeof(err));
+  ck_assert_msg(c, "yaml: %s", err);
+  struct sr_catalogue *bad =
+      sr_catalogue_create(sr_conf_root(c), err, sizeof(err));
+  ck_assert_msg(!bad, "accepted: %s", yaml);
+  ck_assert_msg(strstr(err, want1), "error '%s' lacks '%s'", err, want1);
+  ck_assert_msg(strstr(err, want2), "error '%s' lacks '%s'", err, want2);
+  sr_conf_destroy(c);
+}
+
+START_TEST(config_errors_name_entry_and_line) {
+  expect_error(
+      "catalogue:\n"
+      "  destructive:\n"
+      "    - name: acme.broken\n"
+      "      pattern: 'acme(('\n"
+      "      severity: 0.5\n",
+      "cat.yaml:4", "acme.broken");
+  expect_error(
+      "catalogue:\n"
+      "  destructive:\n"
+      "    - name: acme.too_bad\n"
+      "      pattern: acme\n"
+      "      severity: 1.5\n",
+      "cat.yaml:5", "severity");
+  expect_error(
+      "catalogue:\n"
+      "  destructive:\n"
+      "    - name: acme.typo\n"
+      "      pattern: acme\n"
+      "      severity: 0.5\n"
+      "      severety: 0.5\n",
+      "cat.yaml:6", "severety");
+  expect_error(
+      "catalogue:\n"
+      "  destructive:\n"
+      "    - name: acme.nothing\n"
+      "      severity: 0.5\n",
+      "cat.yaml:3", "pattern");
+  expect_error(
+      "catalogue:\n"
+      "  destructive:\n"
+      "    - name: shell.rm_rf_root\n"
+      "      pattern: x\n"
+      "      severity: 0.5\n",
+      "cat.yaml:3", "duplicate");
+  expect_error(
+      "resources:\n"
+      "  - id: vol-1\n"
+      "    backups: same-rack\n",
+      "cat.yaml:3", "co-located");
+  expect_error(
+      "credentials:\n"
+      "  - id: t1\n"
+      "  - id: t1\n",
+      "cat.yaml:3", "duplicate");
+  expect_error(
+      "credentials:\n"
+      "  - scopes: [a]\n",
+      "cat.yaml:2", "id");
+  expect_error(
+      "catalogue:\n"
+      "  destructiv: []\n",
+      "cat.yaml:2", "destructiv");
+}
+END_TEST
+
+/* --- bounds and scratch reuse --------------------------------------------- */
+
+START_TEST(large_arguments_are_bounded) {
+  /* 200 KiB of arguments: the raw scan still sees the end, the word form
+   * stops at its bound without overrunning anything */
+  size_t n = 200 * 1024;
+  char *args = malloc(n + 64);
+  ck_assert_ptr_nonnull(args);
+  memset(args, 'a', n);
+  for (size_t i = 7; i < n; i += 8) args[i] = ' ';
+  strcpy(args + n, "; rm -rf / ; volumeDelete");
+  struct sr_op op = classify("Bash", args);
+  ck_assert_str_eq(or_dash(op.rule), "shell.rm_rf_root");
+  /* a view into the event, not past it */
+  ck_assert(op.matched.p >= args &&
+            op.matched.p + op.matched.n <= args + n + 64);
+  free(args);
+  /* an empty call */
+  op = classify("", "");
+  ck_assert_int_eq(op.verb, SR_VERB_NONE);
+}
+END_TEST
+
+START_TEST(scratch_is_reused_between_calls) {
+  struct sr_op a = classify("Bash", "{\"command\":\"terraform destroy\"}");
+  ck_assert_str_eq(or_dash(a.rule), "terraform.destroy");
+  struct sr_op b = classify("Bash", "{\"command\":\"ls\"}");
+  ck_assert_ptr_null(b.rule);
+  ck_assert_float_eq(b.destructive, 0.0f);
+  /* a second scratch on the same catalogue works alone */
+  struct sr_catalogue_scratch *other = sr_catalogue_scratch_create(cat);
+  ck_assert_ptr_nonnull(other);
+  struct sr_event ev = tool_call("Bash", "{\"command\":\"pulumi destroy\"}");
+  struct sr_op c;
+  sr_catalogue_classify(cat, other, &ev, &c);
+  ck_assert_str_eq(or_dash(c.rule), "pulumi.destroy");
+  sr_catalogue_scratch_destroy(other);
+  sr_catalogue_scratch_destroy(NULL);
+  sr_catalogue_destroy(NULL);
+}
+END_TEST
+
+int main(void) {
+  char err[512] = "";
+  cat = sr_catalogue_create(NULL, err, sizeof(err));
+  if (!cat) {
+    fprintf(stderr, "catalogue: %s\n", err);
+    return 1;
+  }
+  conf = sr_conf_load_string(config_yaml, "catalogue.yaml", err, sizeof(err));
+  if (!conf) {
+    fprintf(stderr, "config: %s\n", err);
+    return 1;
+  }
+  ccat = sr_catalogue_create(sr_conf_root(conf), err, sizeof(err));
+  if (!ccat) {
+    fprintf(stderr, "configured catalogue: %s\n", err);
+    return 1;
+  }
+  scr = sr_catalogue_scratch_create(cat);
+  cscr = sr_catalogue_scratch_create(ccat);
+  if (!scr || !cscr) return 1;
+
+  Suite *s = suite_create("catalogue");
+  TCase *tc = tcase_create("classify");
+  tcase_add_test(tc, filesystem_deletions_by_target);
+  tcase_add_test(tc, sql_where_clauses_matter);
+  tcase_add_test(tc, nosql_stores);
+  tcase_add_test(tc, git_force_and_history);
+  tcase_add_test(tc, cloud_clis);
+  tcase_add_test(tc, infrastructure_as_code);
+  tcase_add_test(tc, kubernetes_helm_docker);
+  tcase_add_test(tc, api_names_in_every_spelling);
+  tcase_add_test(tc, http_methods);
+  tcase_add_test(tc, mentions_are_not_executions);
+  tcase_add_test(tc, content_tools_are_not_scanned);
+  tcase_add_test(tc, shell_read_write_classifier);
+  tcase_add_test(tc, environment_aliases_and_inventory);
+  tcase_add_test(tc, credential_registry_completes_the_event);
+  tcase_add_test(tc, configured_entries_extend_the_catalogue);
+  tcase_add_test(tc, large_arguments_are_bounded);
+  tcase_add_test(tc, scratch_is_reused_between_calls);
+  suite_add_tcase(s, tc);
+  TCase *tcc = tcase_create("config");
+  tcase_set_timeout(tcc, 60);
+  tcase_add_test(tcc, config_errors_name_entry_and_line);
+  suite_add_tcase(s, tcc);
+
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  sr_catalogue_scratch_destroy(cscr);
+  sr_catalogue_scratch_destroy(scr);
+  sr_catalogue_destroy(ccat);
+  sr_catalogue_destroy(cat);
+  sr_conf_destroy(conf);
+  return failed != 0;
+}
