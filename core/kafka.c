@@ -54,19 +54,28 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
 }
 
 rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
+                                   const char *const (*defaults)[2],
+                                   size_t ndefaults,
                                    const struct sr_kafka_props *props,
                                    char *err, size_t errlen) {
   char kerr[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   rd_kafka_conf_set_log_cb(conf, log_cb);
-  if ((brokers &&
-       rd_kafka_conf_set(conf, "bootstrap.servers", brokers, kerr,
-                         sizeof kerr) != RD_KAFKA_CONF_OK) ||
+  if ((brokers && rd_kafka_conf_set(conf, "bootstrap.servers", brokers, kerr,
+                                    sizeof kerr) != RD_KAFKA_CONF_OK) ||
       (client_id && rd_kafka_conf_set(conf, "client.id", client_id, kerr,
                                       sizeof kerr) != RD_KAFKA_CONF_OK)) {
     snprintf(err, errlen, "kafka: %s", kerr);
     rd_kafka_conf_destroy(conf);
     return NULL;
+  }
+  for (size_t i = 0; i < ndefaults; i++) {
+    if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], kerr,
+                          sizeof kerr) != RD_KAFKA_CONF_OK) {
+      snprintf(err, errlen, "kafka: %s", kerr);
+      rd_kafka_conf_destroy(conf);
+      return NULL;
+    }
   }
   for (size_t i = 0; props && i < props->n; i++) {
     if (rd_kafka_conf_set(conf, props->key[i], props->value[i], kerr,
@@ -92,8 +101,8 @@ struct sr_broker *sr_broker_create(int nbrokers, const char *const *topics,
   char kerr[256];
   struct sr_broker *b = calloc(1, sizeof *b);
   if (!b) goto oom;
-  rd_kafka_conf_t *conf = sr_kafka_conf_new(NULL, "stackrisk-broker", NULL,
-                                            err, errlen);
+  rd_kafka_conf_t *conf =
+      sr_kafka_conf_new(NULL, "stackrisk-broker", NULL, 0, NULL, err, errlen);
   if (!conf) goto fail;
   b->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
   if (!b->rk) {
@@ -158,9 +167,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   struct sr_producer *p = opaque;
   if (m->err) {
     atomic_fetch_add(&p->failed, 1);
-    SR_ERROR("delivery to %s failed for good: %s; input offsets are held "
-             "back until restart",
-             rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+    SR_ERROR(
+        "delivery to %s failed for good: %s; input offsets are held "
+        "back until restart",
+        rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
     return;
   }
   atomic_fetch_sub_explicit(&p->outstanding, 1, memory_order_release);
@@ -176,27 +186,17 @@ struct sr_producer *sr_producer_create(const char *brokers,
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  rd_kafka_conf_t *conf = sr_kafka_conf_new(brokers, "stackrisk", NULL, err,
-                                            errlen);
-  if (!conf) goto fail;
   snprintf(linger, sizeof linger, "%d", linger_ms);
-  /* Defaults first, the user's properties after them so they win. */
-  if (rd_kafka_conf_set(conf, "enable.idempotence", "true", kerr,
-                        sizeof kerr) ||
-      rd_kafka_conf_set(conf, "message.timeout.ms", "0", kerr, sizeof kerr) ||
-      rd_kafka_conf_set(conf, "linger.ms", linger, kerr, sizeof kerr) ||
-      rd_kafka_conf_set(conf, "partitioner", "murmur2_random", kerr,
-                        sizeof kerr)) {
-    snprintf(err, errlen, "kafka producer: %s", kerr);
-    goto fail_conf;
-  }
-  for (size_t i = 0; props && i < props->n; i++) {
-    if (rd_kafka_conf_set(conf, props->key[i], props->value[i], kerr,
-                          sizeof kerr) != RD_KAFKA_CONF_OK) {
-      snprintf(err, errlen, "kafka property '%s': %s", props->key[i], kerr);
-      goto fail_conf;
-    }
-  }
+  const char *const defaults[][2] = {
+      {"enable.idempotence", "true"},
+      {"message.timeout.ms", "0"},
+      {"linger.ms", linger},
+      {"partitioner", "murmur2_random"},
+  };
+  rd_kafka_conf_t *conf =
+      sr_kafka_conf_new(brokers, "stackrisk", defaults, SR_ARRAY_LEN(defaults),
+                        props, err, errlen);
+  if (!conf) goto fail;
   rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
   rd_kafka_conf_set_opaque(conf, p);
   p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
@@ -237,8 +237,8 @@ int sr_producer_send(struct sr_producer *p, const char *topic,
     rd_kafka_resp_err_t e = rd_kafka_producev(
         p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE((void *)value, len),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_END);
     if (!e) return SR_OK; /* headers are owned by librdkafka now */
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       atomic_fetch_sub(&p->outstanding, 1);
@@ -268,4 +268,6 @@ int sr_producer_flush(struct sr_producer *p, int timeout_ms) {
                                                                 : SR_OK;
 }
 
-rd_kafka_t *sr_producer_handle(struct sr_producer *p) { return p->rk; }
+rd_kafka_t *sr_producer_handle(struct sr_producer *p) {
+  return p->rk;
+}

@@ -29,10 +29,14 @@ struct sr_kafka_props {
 int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
                           size_t errlen);
 
-/* A new conf with bootstrap.servers, client.id, our log callback and then
- * every property applied. NULL with err naming the property librdkafka
- * refused. The caller owns the conf (rd_kafka_new frees it on success). */
+/* A new conf with bootstrap.servers, client.id and our log callback, then
+ * the caller's defaults (ndefaults {key, value} pairs, may be 0), then every
+ * user property, so the user's word wins. NULL with err naming the property
+ * librdkafka refused. The caller owns the conf (rd_kafka_new frees it on
+ * success). */
 rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
+                                   const char *const (*defaults)[2],
+                                   size_t ndefaults,
                                    const struct sr_kafka_props *props,
                                    char *err, size_t errlen);
 
@@ -67,8 +71,7 @@ struct sr_producer;
 
 struct sr_producer *sr_producer_create(const char *brokers,
                                        const struct sr_kafka_props *props,
-                                       int linger_ms, char *err,
-                                       size_t errlen);
+                                       int linger_ms, char *err, size_t errlen);
 /* Flushes (up to timeout_ms) and frees; accepts NULL. */
 void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
 

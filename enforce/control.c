@@ -29,8 +29,8 @@ struct sr_control_reader *sr_control_reader_create(
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  rd_kafka_conf_t *conf =
-      sr_kafka_conf_new(brokers, "stackrisk-watch", props, err, errlen);
+  rd_kafka_conf_t *conf = sr_kafka_conf_new(brokers, "stackrisk-watch", NULL, 0,
+                                            props, err, errlen);
   if (!conf) goto fail;
   /* assign() needs a group id, though it never joins the group: a unique
    * one keeps enforcers from sharing anything. */
@@ -56,10 +56,12 @@ struct sr_control_reader *sr_control_reader_create(
   rd_kafka_resp_err_t e = rd_kafka_metadata(r->rk, 0, rkt, &md, 10000);
   rd_kafka_topic_destroy(rkt);
   if (e || md->topic_cnt != 1 || md->topics[0].err) {
-    snprintf(err, errlen, "cannot read metadata of topic %s at %s: %s", topic,
-             brokers,
-             rd_kafka_err2str(e ? e : md->topic_cnt ? md->topics[0].err
-                                                    : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+    snprintf(
+        err, errlen, "cannot read metadata of topic %s at %s: %s", topic,
+        brokers,
+        rd_kafka_err2str(e               ? e
+                         : md->topic_cnt ? md->topics[0].err
+                                         : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
     goto fail;
   }
   parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);

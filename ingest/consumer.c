@@ -213,10 +213,7 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
   c->n_workers = opts->n_workers;
   c->commit_interval_ms =
       opts->commit_interval_ms > 0 ? opts->commit_interval_ms : 200;
-  rd_kafka_conf_t *conf =
-      sr_kafka_conf_new(opts->brokers, "stackrisk", NULL, err, errlen);
-  if (!conf) goto fail;
-  const char *defaults[][2] = {
+  const char *const defaults[][2] = {
       {"group.id", opts->group},
       {"enable.auto.offset.store", "false"},
       {"enable.auto.commit", "true"},
@@ -226,21 +223,10 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
       {"partition.assignment.strategy", "cooperative-sticky"},
       {"enable.partition.eof", "false"},
   };
-  for (size_t i = 0; i < SR_ARRAY_LEN(defaults); i++) {
-    if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], kerr,
-                          sizeof kerr) != RD_KAFKA_CONF_OK) {
-      snprintf(err, errlen, "kafka consumer: %s", kerr);
-      goto fail_conf;
-    }
-  }
-  for (size_t i = 0; opts->props && i < opts->props->n; i++) {
-    if (rd_kafka_conf_set(conf, opts->props->key[i], opts->props->value[i],
-                          kerr, sizeof kerr) != RD_KAFKA_CONF_OK) {
-      snprintf(err, errlen, "kafka property '%s': %s", opts->props->key[i],
-               kerr);
-      goto fail_conf;
-    }
-  }
+  rd_kafka_conf_t *conf =
+      sr_kafka_conf_new(opts->brokers, "stackrisk", defaults,
+                        SR_ARRAY_LEN(defaults), opts->props, err, errlen);
+  if (!conf) goto fail;
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
   rd_kafka_conf_set_opaque(conf, c);
   c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof kerr);
@@ -269,8 +255,9 @@ fail:
   return NULL;
 }
 
-/* Hands one message to the worker owning its session. Spins (serving the
- * producer) while that worker's ring is full: backpressure, not loss. */
+/* Hands one message to the worker owning its session. Waits (sleeping,
+ * serving the producer) while that worker's ring is full: backpressure, not
+ * loss. */
 static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
   char scratch[SR_SESSION_ID_MAX];
   sr_str sid;
