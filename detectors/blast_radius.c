@@ -77,6 +77,8 @@ static float blast_score(const void *ctx, void *thread_scratch,
     return 0;
   }
   if (!(score > 0)) return 0;
+  if (score > 1) score = 1;
+  if (score < in->reason_floor) return score;
 
   char target[112];
   if (op->target_id.n && op->resource)
@@ -89,7 +91,7 @@ static float blast_score(const void *ctx, void *thread_scratch,
   else
     snprintf(target, sizeof(target), "of this call");
   snprintf(reason, reasonlen, "destructive target %s %s", target, why);
-  return score > 1 ? 1 : score;
+  return score;
 }
 
 static void blast_destroy(void *ctx) {

@@ -396,6 +396,7 @@ static float cred_score(const void *ctx, void *thread_scratch,
 
   if (score > 1) score = 1;
   if (!(score > 0)) return 0;
+  if (score < in->reason_floor) return score;
 
   char what[56];
   op_label(what, sizeof(what), ev, op);

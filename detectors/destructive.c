@@ -152,6 +152,7 @@ static float destructive_score(const void *ctx, void *thread_scratch,
                 (op->irreversible ? 1.0f : c->reversible_factor);
   if (score > 1) score = 1;
   if (!(score > 0)) return 0;
+  if (score < in->reason_floor) return score;
 
   /* The rule names the operation; the matched text only stands in for it
    * when the catalogue gave no rule name (it is the operation itself, not

@@ -109,6 +109,11 @@ struct sr_detect_input {
   const struct sr_event *ev;
   const struct sr_op *op;
   const struct sr_session_info *session;
+  /* The dimension's threshold: a score below it never reaches a command, the
+   * state or the query API, so its reason is never read. Return such a score
+   * without writing a reason: formatting is the costliest part of most
+   * detectors, and most mutating calls score a little on some dimension. */
+  float reason_floor;
 };
 
 struct sr_detector {
@@ -132,8 +137,9 @@ struct sr_detector {
   void (*thread_destroy)(void *thread_scratch);
 
   /*
-   * Scores one event: returns [0, 1], and for a score > 0 writes a reason
-   * ("production volume vol-1 deleted via graphql.volumeDelete").
+   * Scores one event: returns [0, 1], and for a score >= in->reason_floor
+   * writes a reason ("production volume vol-1 deleted via
+   * graphql.volumeDelete"); for a lower score it may skip the reason.
    * May update its session scratch (zeroed for a new session).
    * @locality worker thread; no allocation, no blocking, no wall clock.
    */

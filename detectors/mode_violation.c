@@ -59,6 +59,8 @@ static float mode_score(const void *ctx, void *thread_scratch,
   if (!op->mutating) return 0;
   float score = op->verb == SR_VERB_DELETE ? c->del : c->write;
   if (!(score > 0)) return 0;
+  if (score > 1) score = 1;
+  if (score < in->reason_floor) return score;
 
   char what[72];
   if (op->needed_scope)
@@ -73,7 +75,7 @@ static float mode_score(const void *ctx, void *thread_scratch,
   snprintf(reason, reasonlen,
            "mutating call (%s)%s in a session declared %s mode", what, target,
            s->mode == SR_MODE_PLAN ? "plan" : "read-only");
-  return score > 1 ? 1 : score;
+  return score;
 }
 
 static void mode_destroy(void *ctx) {

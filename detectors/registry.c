@@ -248,7 +248,7 @@ void sr_detectors_run(const struct sr_detectors *d,
   }
   sr_catalogue_classify(d->cat, t->cat, ev, &out->op);
 
-  const struct sr_detect_input in = {
+  struct sr_detect_input in = {
       .ev = ev, .op = &out->op, .session = session ? session : &undeclared};
   for (size_t i = 0; i < d->n; i++) {
     if (!d->params[i].enabled) continue;
@@ -256,6 +256,7 @@ void sr_detectors_run(const struct sr_detectors *d,
     void *ss =
         det->session_size ? (char *)session_scratch + d->offset[i] : NULL;
     char *reason = out->reason[i];
+    in.reason_floor = d->params[i].threshold;
     float s =
         det->score(d->ctx[i], t->scratch[i], &in, ss, reason, SR_REASON_MAX);
     reason[SR_REASON_MAX - 1] = '\0';
@@ -265,6 +266,9 @@ void sr_detectors_run(const struct sr_detectors *d,
       continue;
     }
     out->score[i] = s > 1 ? 1 : s;
-    if (!reason[0]) snprintf(reason, SR_REASON_MAX, "%s", det->name);
+    if (s < in.reason_floor)
+      reason[0] = '\0'; /* never read: see sr_detect_input */
+    else if (!reason[0])
+      snprintf(reason, SR_REASON_MAX, "%s", det->name);
   }
 }

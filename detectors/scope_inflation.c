@@ -245,6 +245,7 @@ static float scope_score(const void *ctx, void *thread_scratch,
   if (!(score > 0)) return 0;
   bool read = op->verb == SR_VERB_READ;
   if (read) score *= (float)c->read_factor;
+  if (score < in->reason_floor) return score;
 
   bool covered = !(op->needed_scope && op->needed_scope[0]);
   for (uint32_t i = 0; !covered && i < cr->n_scopes; i++)
