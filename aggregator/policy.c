@@ -205,16 +205,16 @@ void sr_policy_destroy(struct sr_policy *p) { free(p); }
 
 int64_t sr_policy_ttl_ms(const struct sr_policy *p) { return p->ttl_ms; }
 
+/* Scores first: they rule out nearly every event for a few comparisons,
+ * before the environment is canonicalised. */
 static bool rule_holds(const struct rule *r, const struct sr_policy_input *in) {
-  if (r->environment &&
-      !sr_env_eq(in->op->environment, sr_str_from(r->environment)))
-    return false;
   for (size_t i = 0; i < r->n_all; i++)
     if (in->event_scores[r->all[i].dim] < r->all[i].min) return false;
-  if (r->n_any == 0) return true;
-  for (size_t i = 0; i < r->n_any; i++)
-    if (in->event_scores[r->any[i].dim] >= r->any[i].min) return true;
-  return false;
+  bool any = r->n_any == 0;
+  for (size_t i = 0; i < r->n_any && !any; i++)
+    any = in->event_scores[r->any[i].dim] >= r->any[i].min;
+  return any && (!r->environment || sr_env_eq(in->op->environment,
+                                              sr_str_from(r->environment)));
 }
 
 enum sr_action sr_policy_decide(const struct sr_policy *p,

@@ -205,6 +205,7 @@ struct sr_catalogue {
   struct resource *res;
   size_t n_res;
   struct id_index res_index;
+  int noun_file; /* nouns[] index of "file": what the fixed file tools touch */
 };
 
 /* A destructive match or a mask, in raw-text coordinates. Raw matches have
@@ -1666,6 +1667,13 @@ out:
   return rc;
 }
 
+static int noun_index_of_resource(const char *res) {
+  if (!res) return -1;
+  for (size_t i = 0; i < SR_ARRAY_LEN(nouns); i++)
+    if (strcmp(nouns[i].resource, res) == 0) return (int)i;
+  return -1;
+}
+
 struct sr_catalogue *sr_catalogue_create(const struct sr_conf_node *root,
                                          char *err, size_t errlen) {
   if (hs_valid_platform() != HS_SUCCESS) {
@@ -1680,6 +1688,8 @@ struct sr_catalogue *sr_catalogue_create(const struct sr_conf_node *root,
     return NULL;
   }
   size_t cap = 0;
+  cat->noun_file = noun_index_of_resource("file");
+  assert(cat->noun_file >= 0);
   init_word_classes(cat->wcls);
   if (build_lexicon(cat) || add_builtins(cat, &cap)) {
     snprintf(err, errlen, "catalogue: out of memory");
@@ -3012,13 +3022,6 @@ static const char *scope_for(int noun, enum sr_verb v) {
   }
 }
 
-static int noun_index_of_resource(const char *res) {
-  if (!res) return -1;
-  for (size_t i = 0; i < SR_ARRAY_LEN(nouns); i++)
-    if (strcmp(nouns[i].resource, res) == 0) return (int)i;
-  return -1;
-}
-
 /* Environment, target, backups: the event first, then the inventory. */
 static void fill_target(const struct sr_catalogue *cat,
                         const struct sr_catalogue_scratch *s,
@@ -3139,8 +3142,9 @@ void sr_catalogue_classify(const struct sr_catalogue *cat,
     op->verb = ft->verb;
     op->mutating = ft->verb >= SR_VERB_WRITE;
     op->resource = ft->resource;
-    op->needed_scope =
-        scope_for(noun_index_of_resource(ft->resource), ft->verb);
+    /* Every fixed tool with a resource touches files. */
+    assert(!ft->resource || strcmp(ft->resource, "file") == 0);
+    op->needed_scope = scope_for(ft->resource ? cat->noun_file : -1, ft->verb);
     return;
   }
 

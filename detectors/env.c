@@ -1,59 +1,69 @@
 /*
  * Canonical environment names (see env.h). The alias table is short on
  * purpose: it holds the spellings seen in real harnesses and inventories, and
- * everything else is compared as written, case-insensitively. A table scan of
- * a dozen short strings costs less than hashing and is called a few times per
- * event at most.
+ * everything else is compared as written, case-insensitively.
+ *
+ * Every detector canonicalises every call's environment, so the lookup is
+ * shaped for the hot path: a name longer than the longest alias is returned
+ * at once; otherwise it is lower-cased once into a small buffer and compared
+ * only with the aliases of its length.
  */
 #include "detectors/env.h"
 
+#include <string.h>
+
 struct alias {
-  const char *name;
+  const char *name; /* lower case */
+  uint8_t len;
   sr_str canonical;
 };
 
+/* The canonical spellings, each one object: a name that already points at
+ * one of them is canonical (most callers pass a name canonicalised before,
+ * such as sr_op's environment). */
+static const char PRODUCTION[] = "production", STAGING[] = "staging",
+                  DEVELOPMENT[] = "development", TEST[] = "test",
+                  LOCAL[] = "local";
+
+#define ALIAS(n, c) {n, sizeof(n) - 1, {c, sizeof(c) - 1}}
+
 static const struct alias aliases[] = {
-    {"production", SR_STR_LIT("production")},
-    {"prod", SR_STR_LIT("production")},
-    {"prd", SR_STR_LIT("production")},
-    {"live", SR_STR_LIT("production")},
-    {"staging", SR_STR_LIT("staging")},
-    {"stage", SR_STR_LIT("staging")},
-    {"stg", SR_STR_LIT("staging")},
-    {"preprod", SR_STR_LIT("staging")},
-    {"pre-prod", SR_STR_LIT("staging")},
-    {"pre-production", SR_STR_LIT("staging")},
-    {"uat", SR_STR_LIT("staging")},
-    {"development", SR_STR_LIT("development")},
-    {"dev", SR_STR_LIT("development")},
-    {"develop", SR_STR_LIT("development")},
-    {"devel", SR_STR_LIT("development")},
-    {"test", SR_STR_LIT("test")},
-    {"testing", SR_STR_LIT("test")},
-    {"qa", SR_STR_LIT("test")},
-    {"local", SR_STR_LIT("local")},
-    {"localhost", SR_STR_LIT("local")},
+    ALIAS("production", PRODUCTION), ALIAS("prod", PRODUCTION),
+    ALIAS("prd", PRODUCTION),        ALIAS("live", PRODUCTION),
+    ALIAS("staging", STAGING),       ALIAS("stage", STAGING),
+    ALIAS("stg", STAGING),           ALIAS("preprod", STAGING),
+    ALIAS("pre-prod", STAGING),      ALIAS("pre-production", STAGING),
+    ALIAS("uat", STAGING),           ALIAS("development", DEVELOPMENT),
+    ALIAS("dev", DEVELOPMENT),       ALIAS("develop", DEVELOPMENT),
+    ALIAS("devel", DEVELOPMENT),     ALIAS("test", TEST),
+    ALIAS("testing", TEST),          ALIAS("qa", TEST),
+    ALIAS("local", LOCAL),           ALIAS("localhost", LOCAL),
 };
+
+#define ALIAS_MAX (sizeof("pre-production") - 1)
 
 static bool blank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 sr_str sr_env_canonical(sr_str env) {
-  if (env.n == 0) return SR_STR_NULL;
   while (env.n > 0 && blank(env.p[0])) {
     env.p++;
     env.n--;
   }
   while (env.n > 0 && blank(env.p[env.n - 1])) env.n--;
   if (env.n == 0) return SR_STR_NULL;
-  /* Every detector canonicalises every call's environment: filter on the
-   * length and first letter before comparing whole names. */
-  if (env.n > sizeof("pre-production") - 1) return env;
-  char first = env.p[0] >= 'A' && env.p[0] <= 'Z' ? (char)(env.p[0] + 32)
-                                                   : env.p[0];
+  if (env.p == PRODUCTION || env.p == STAGING || env.p == DEVELOPMENT ||
+      env.p == TEST || env.p == LOCAL)
+    return env;
+  if (env.n > ALIAS_MAX) return env;
+  char lower[ALIAS_MAX];
+  for (size_t i = 0; i < env.n; i++) {
+    char c = env.p[i];
+    lower[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+  }
   for (size_t i = 0; i < SR_ARRAY_LEN(aliases); i++) {
-    if (aliases[i].name[0] == first && sr_str_eq_nocase(env, aliases[i].name))
+    if (aliases[i].len == env.n && memcmp(aliases[i].name, lower, env.n) == 0)
       return aliases[i].canonical;
   }
   return env;
@@ -63,6 +73,7 @@ bool sr_env_eq(sr_str a, sr_str b) {
   a = sr_env_canonical(a);
   b = sr_env_canonical(b);
   if (a.n != b.n) return false;
+  if (a.p == b.p) return true; /* the same alias, or the same bytes */
   for (size_t i = 0; i < a.n; i++) {
     unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
     if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
@@ -73,5 +84,5 @@ bool sr_env_eq(sr_str a, sr_str b) {
 }
 
 bool sr_env_is_production(sr_str env) {
-  return sr_str_eq_cstr(sr_env_canonical(env), "production");
+  return sr_env_canonical(env).p == PRODUCTION;
 }

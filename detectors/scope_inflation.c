@@ -67,31 +67,56 @@ struct scope {
   bool all; /* the whole account: "*", "admin", ... */
 };
 
-static const char *const all_words[] = {"*",    "admin", "owner",    "root",
-                                        "full", "all",   "superuser"};
-static const char *const act_all_words[] = {"*",    "admin",     "owner",
-                                            "full", "all",       "manage",
-                                            "rw",   "readwrite", "read_write"};
-static const char *const act_read_words[] = {
-    "read", "list", "get", "view", "readonly", "read_only", "describe", "r"};
-static const char *const act_write_words[] = {
-    "write",  "create", "update", "edit", "delete", "destroy",
-    "deploy", "modify", "put",    "post", "push",   "execute",
-    "exec",   "run",    "remove", "w"};
+/* Every word a scope is made of that means something here: the action
+ * class it names, and whether alone it grants the whole account. One
+ * lower-cased lookup per word: scopes are read on every call that carries a
+ * credential. */
+struct scope_word {
+  const char *w; /* lower case */
+  uint8_t len;
+  uint8_t act; /* enum act_class */
+  bool all;    /* "*", "admin", ... alone: everything */
+};
 
-static bool in_words(sr_str s, const char *const *words, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (sr_str_eq_nocase(s, words[i])) return true;
-  return false;
+#define W(w, act, all) {w, sizeof(w) - 1, act, all}
+
+static const struct scope_word scope_words[] = {
+    W("*", ACT_C_ALL, true),          W("admin", ACT_C_ALL, true),
+    W("owner", ACT_C_ALL, true),      W("full", ACT_C_ALL, true),
+    W("all", ACT_C_ALL, true),        W("root", ACT_C_UNKNOWN, true),
+    W("superuser", ACT_C_UNKNOWN, true), W("manage", ACT_C_ALL, false),
+    W("rw", ACT_C_ALL, false),        W("readwrite", ACT_C_ALL, false),
+    W("read_write", ACT_C_ALL, false), W("read", ACT_C_READ, false),
+    W("list", ACT_C_READ, false),     W("get", ACT_C_READ, false),
+    W("view", ACT_C_READ, false),     W("readonly", ACT_C_READ, false),
+    W("read_only", ACT_C_READ, false), W("describe", ACT_C_READ, false),
+    W("r", ACT_C_READ, false),        W("write", ACT_C_WRITE, false),
+    W("create", ACT_C_WRITE, false),  W("update", ACT_C_WRITE, false),
+    W("edit", ACT_C_WRITE, false),    W("delete", ACT_C_WRITE, false),
+    W("destroy", ACT_C_WRITE, false), W("deploy", ACT_C_WRITE, false),
+    W("modify", ACT_C_WRITE, false),  W("put", ACT_C_WRITE, false),
+    W("post", ACT_C_WRITE, false),    W("push", ACT_C_WRITE, false),
+    W("execute", ACT_C_WRITE, false), W("exec", ACT_C_WRITE, false),
+    W("run", ACT_C_WRITE, false),     W("remove", ACT_C_WRITE, false),
+    W("w", ACT_C_WRITE, false),
+};
+
+#define SCOPE_WORD_MAX 10 /* the longest entry above */
+
+static const struct scope_word *scope_word(sr_str s) {
+  if (s.n == 0 || s.n > SCOPE_WORD_MAX) return NULL;
+  char lower[SCOPE_WORD_MAX];
+  for (size_t i = 0; i < s.n; i++)
+    lower[i] = s.p[i] >= 'A' && s.p[i] <= 'Z' ? (char)(s.p[i] + 32) : s.p[i];
+  for (size_t i = 0; i < SR_ARRAY_LEN(scope_words); i++)
+    if (scope_words[i].len == s.n && memcmp(scope_words[i].w, lower, s.n) == 0)
+      return &scope_words[i];
+  return NULL;
 }
 
 static enum act_class act_class(sr_str a) {
-  if (in_words(a, act_all_words, SR_ARRAY_LEN(act_all_words))) return ACT_C_ALL;
-  if (in_words(a, act_read_words, SR_ARRAY_LEN(act_read_words)))
-    return ACT_C_READ;
-  if (in_words(a, act_write_words, SR_ARRAY_LEN(act_write_words)))
-    return ACT_C_WRITE;
-  return ACT_C_UNKNOWN;
+  const struct scope_word *w = scope_word(a);
+  return w ? (enum act_class)w->act : ACT_C_UNKNOWN;
 }
 
 static sr_str trim(sr_str s) {
@@ -103,7 +128,8 @@ static sr_str trim(sr_str s) {
 static struct scope parse_scope(sr_str s) {
   struct scope sc = {SR_STR_NULL, SR_STR_NULL, false};
   s = trim(s);
-  if (in_words(s, all_words, SR_ARRAY_LEN(all_words))) {
+  const struct scope_word *w = scope_word(s);
+  if (w && w->all) {
     sc.all = true;
     return sc;
   }
@@ -111,7 +137,7 @@ static struct scope parse_scope(sr_str s) {
   if (!colon) {
     /* A bare action word ("write") applies to every resource; a bare
      * resource ("repo") to every action. */
-    if (act_class(s) != ACT_C_UNKNOWN)
+    if (w && w->act != ACT_C_UNKNOWN)
       sc.act = s;
     else
       sc.res = s;

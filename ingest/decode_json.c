@@ -132,34 +132,37 @@ static const struct field CRED_FIELDS[] = {
 
 struct word {
   const char *s;
+  uint8_t len;
   int v;
 };
 
+#define WORD(w, v) {w, sizeof(w) - 1, v}
+
 static const struct word TYPE_WORDS[] = {
-    {"tool_call", SR_EV_TOOL_CALL},
-    {"agent_message", SR_EV_AGENT_MESSAGE},
-    {"session_start", SR_EV_SESSION_START},
-    {"file_access", SR_EV_FILE_ACCESS},
-    {"approval", SR_EV_APPROVAL},
+    WORD("tool_call", SR_EV_TOOL_CALL),
+    WORD("agent_message", SR_EV_AGENT_MESSAGE),
+    WORD("session_start", SR_EV_SESSION_START),
+    WORD("file_access", SR_EV_FILE_ACCESS),
+    WORD("approval", SR_EV_APPROVAL),
 };
 static const struct word MODE_WORDS[] = {
-    {"default", SR_MODE_DEFAULT},     {"plan", SR_MODE_PLAN},
-    {"read_only", SR_MODE_READ_ONLY}, {"read-only", SR_MODE_READ_ONLY},
-    {"readonly", SR_MODE_READ_ONLY},
+    WORD("default", SR_MODE_DEFAULT),     WORD("plan", SR_MODE_PLAN),
+    WORD("read_only", SR_MODE_READ_ONLY), WORD("read-only", SR_MODE_READ_ONLY),
+    WORD("readonly", SR_MODE_READ_ONLY),
 };
 static const struct word PHASE_WORDS[] = {
-    {"requested", SR_PHASE_REQUESTED},
-    {"completed", SR_PHASE_COMPLETED},
-    {"failed", SR_PHASE_FAILED},
+    WORD("requested", SR_PHASE_REQUESTED),
+    WORD("completed", SR_PHASE_COMPLETED),
+    WORD("failed", SR_PHASE_FAILED),
 };
 static const struct word BACKUPS_WORDS[] = {
-    {"co-located", SR_BACKUPS_CO_LOCATED},
-    {"co_located", SR_BACKUPS_CO_LOCATED},
-    {"colocated", SR_BACKUPS_CO_LOCATED},
-    {"off-site", SR_BACKUPS_OFF_SITE},
-    {"off_site", SR_BACKUPS_OFF_SITE},
-    {"offsite", SR_BACKUPS_OFF_SITE},
-    {"none", SR_BACKUPS_NONE},
+    WORD("co-located", SR_BACKUPS_CO_LOCATED),
+    WORD("co_located", SR_BACKUPS_CO_LOCATED),
+    WORD("colocated", SR_BACKUPS_CO_LOCATED),
+    WORD("off-site", SR_BACKUPS_OFF_SITE),
+    WORD("off_site", SR_BACKUPS_OFF_SITE),
+    WORD("offsite", SR_BACKUPS_OFF_SITE),
+    WORD("none", SR_BACKUPS_NONE),
 };
 
 struct ctx {
@@ -294,6 +297,14 @@ static int read_enum(struct ctx *c, const struct field *f, const char *prefix,
   sr_str s;
   int rc = sr_json_string(&c->j, &s);
   if (rc) return rc;
+  /* Producers nearly always write the lower-case spelling of the table:
+   * an exact match first, then without regard to case. */
+  for (size_t i = 0; i < n; i++) {
+    if (words[i].len == s.n && memcmp(words[i].s, s.p, s.n) == 0) {
+      *out = words[i].v;
+      return 0;
+    }
+  }
   for (size_t i = 0; i < n; i++) {
     if (sr_str_eq_nocase(s, words[i].s)) {
       *out = words[i].v;

@@ -546,6 +546,14 @@ int sr_json_to_int64(sr_str text, int64_t *out) {
   if (neg) k++;
   uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
   uint64_t v = 0;
+  /* Eighteen digits cannot overflow: only the digits after those pay for
+   * the division of the overflow check (every event has a 13-digit ts_ms). */
+  size_t safe_end = SR_MIN(text.n, k + 18);
+  for (; k < safe_end; k++) {
+    unsigned d = (unsigned)(text.p[k] - '0');
+    assert(d < 10);
+    v = v * 10 + d;
+  }
   for (; k < text.n; k++) {
     unsigned d = (unsigned)(text.p[k] - '0');
     assert(d < 10);
