@@ -104,7 +104,7 @@ static void fill_command(const struct sr_aggregator *a,
   sr_str_copy(cmd->session_id, sizeof cmd->session_id, ev->session_id);
   sr_str_copy(cmd->call_id, sizeof cmd->call_id, ev->call_id);
   sr_str_copy(cmd->event_id, sizeof cmd->event_id, ev->event_id);
-  snprintf(cmd->rule, sizeof cmd->rule, "%s", rule);
+  sr_str_copy(cmd->rule, sizeof cmd->rule, sr_str_from(rule));
   cmd->action = action;
   cmd->risk = s->risk;
   cmd->depth = s->depth;
@@ -114,7 +114,8 @@ static void fill_command(const struct sr_aggregator *a,
     const struct sr_dim_state *d = &s->dims[i];
     if (!p->enabled || d->score < p->threshold || d->score <= 0.0f) continue;
     struct sr_command_dim *cd = &cmd->dims[cmd->n_dims++];
-    snprintf(cd->name, sizeof cd->name, "%s", sr_detectors_name(a->dets, i));
+    sr_str_copy(cd->name, sizeof cd->name,
+                sr_str_from(sr_detectors_name(a->dets, i)));
     cd->score = d->score;
     memcpy(cd->reason, d->reason, sizeof cd->reason);
   }
@@ -197,7 +198,7 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   if (s->killed) {
     if (!requested) return 0;
     act = SR_ACTION_KILL;
-    snprintf(rule, sizeof rule, "session-killed");
+    sr_str_copy(rule, sizeof rule, SR_STR_LIT("session-killed"));
   } else if (act == SR_ACTION_KILL) {
     s->killed = true;
   } else if (!requested || (act < SR_ACTION_ESCALATE && !ev->want_verdict)) {
@@ -205,7 +206,7 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   }
   if (act == SR_ACTION_NONE) {
     act = SR_ACTION_ALLOW;
-    snprintf(rule, sizeof rule, "allow");
+    sr_str_copy(rule, sizeof rule, SR_STR_LIT("allow"));
   }
   fill_command(a, s, ev, act, rule, cmd);
   s->last_action = act;

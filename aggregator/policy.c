@@ -230,14 +230,14 @@ enum sr_action sr_policy_decide(const struct sr_policy *p,
     if (in->risk >= t->risk && in->depth >= (uint32_t)t->depth &&
         t->action > best) {
       best = t->action;
-      snprintf(rule, rulelen, "%s", tier_names[i]);
+      sr_str_copy(rule, rulelen, sr_str_from(tier_names[i]));
     }
   }
   for (size_t i = 0; i < p->n_rules; i++) {
     const struct rule *r = &p->rules[i];
     if (r->action > best && rule_holds(r, in)) {
       best = r->action;
-      snprintf(rule, rulelen, "%s", r->name);
+      sr_str_copy(rule, rulelen, sr_str_from(r->name));
     }
   }
   return best;

@@ -46,6 +46,11 @@ static bool blank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static bool canonical_spelling(const char *p) {
+  return p == PRODUCTION || p == STAGING || p == DEVELOPMENT || p == TEST ||
+         p == LOCAL;
+}
+
 sr_str sr_env_canonical(sr_str env) {
   while (env.n > 0 && blank(env.p[0])) {
     env.p++;
@@ -53,23 +58,27 @@ sr_str sr_env_canonical(sr_str env) {
   }
   while (env.n > 0 && blank(env.p[env.n - 1])) env.n--;
   if (env.n == 0) return SR_STR_NULL;
-  if (env.p == PRODUCTION || env.p == STAGING || env.p == DEVELOPMENT ||
-      env.p == TEST || env.p == LOCAL)
-    return env;
+  if (canonical_spelling(env.p)) return env;
   if (env.n > ALIAS_MAX) return env;
+  /* Every alias starts with one of these letters. */
+  char first = env.p[0] >= 'A' && env.p[0] <= 'Z' ? (char)(env.p[0] + 32)
+                                                   : env.p[0];
+  if (!memchr("pdlstuq", first, 7)) return env;
   char lower[ALIAS_MAX];
   for (size_t i = 0; i < env.n; i++) {
     char c = env.p[i];
     lower[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
   }
   for (size_t i = 0; i < SR_ARRAY_LEN(aliases); i++) {
-    if (aliases[i].len == env.n && memcmp(aliases[i].name, lower, env.n) == 0)
+    if (aliases[i].len == env.n && aliases[i].name[0] == first &&
+        memcmp(aliases[i].name, lower, env.n) == 0)
       return aliases[i].canonical;
   }
   return env;
 }
 
 bool sr_env_eq(sr_str a, sr_str b) {
+  if (canonical_spelling(a.p) && canonical_spelling(b.p)) return a.p == b.p;
   a = sr_env_canonical(a);
   b = sr_env_canonical(b);
   if (a.n != b.n) return false;

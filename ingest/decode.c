@@ -33,6 +33,25 @@ int sr_decode_errf(char *err, size_t errlen, int rc, const char *fmt, ...) {
   return rc;
 }
 
+void sr_decode_reset_event(struct sr_event *ev) {
+#define LIST_AT(member) offsetof(struct sr_event, member)
+  /* In the order they appear in struct sr_event. */
+  static const size_t lists[] = {
+      LIST_AT(scope_environments), LIST_AT(scope_domains),
+      LIST_AT(scope_resources),    LIST_AT(credential.scopes),
+      LIST_AT(credential.environments), LIST_AT(credentials_found)};
+#undef LIST_AT
+  char *base = (char *)ev;
+  size_t at = 0;
+  for (size_t i = 0; i < SR_ARRAY_LEN(lists); i++) {
+    assert(lists[i] >= at);
+    memset(base + at, 0, lists[i] - at);
+    ((struct sr_str_list *)(void *)(base + lists[i]))->n = 0;
+    at = lists[i] + sizeof(struct sr_str_list);
+  }
+  memset(base + at, 0, sizeof *ev - at);
+}
+
 int sr_decode_check_size(size_t len, const struct sr_decode_opts *opts,
                          char *err, size_t errlen) {
   size_t max = opts && opts->max_message_bytes ? opts->max_message_bytes

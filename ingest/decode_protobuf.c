@@ -310,7 +310,7 @@ int sr_decode_protobuf(const void *buf, size_t len,
   char why[160];
   int rc = sr_decode_check_size(len, opts, err, errlen);
   if (rc) return rc;
-  memset(ev, 0, sizeof *ev);
+  sr_decode_reset_event(ev);
 
   struct pb_arena pa = {arena, false};
   ProtobufCAllocator alloc = {pb_alloc, pb_free, &pa};
