@@ -392,13 +392,18 @@ struct sr_http *sr_http_create(const struct sr_http_opts *o, char *err,
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   h->starting = true;
+  /* The port is in the address; passing it too only makes MHD's messages
+   * name it. The logger goes first so it sees every message. */
+  uint16_t port = ntohs(ss.ss_family == AF_INET6
+                            ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                            : ((struct sockaddr_in *)&ss)->sin_port);
   h->daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-      (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-      (unsigned)POOL_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-      (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)SR_HTTP_REQUEST_MAX, MHD_OPTION_EXTERNAL_LOGGER, on_log, h,
+      flags, port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+      on_log, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SR_HTTP_REQUEST_MAX,
       MHD_OPTION_END);
   h->starting = false;
   if (!h->daemon) {

@@ -1,10 +1,11 @@
 /*
- * Query parameter parsing. Numbers are parsed strictly (the whole text, no
- * trailing junk, no NaN or infinity): a dashboard that sends limit=10abc
+ * Query parameter parsing. Numbers are parsed strictly (plain digits, the
+ * whole text, no sign, space, NaN or infinity): a dashboard that sends limit=10abc
  * should hear about it rather than get ten rows by accident.
  */
 #include "query/params.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ static int parse_limit(const char *key, const char *value, int *out, char *err,
   char *end;
   errno = 0;
   long v = strtol(value, &end, 10);
-  if (errno || *end || end == value || v < 1 || v > SR_PARAMS_LIMIT_MAX) {
+  if (!isdigit((unsigned char)value[0]) || errno || *end || v < 1 ||
+      v > SR_PARAMS_LIMIT_MAX) {
     snprintf(err, errlen, "parameter '%s': expected an integer from 1 to %d, "
              "got '%.64s'", key, SR_PARAMS_LIMIT_MAX, value);
     return SR_EINVAL;
@@ -84,7 +86,8 @@ int sr_params_sessions_set(struct sr_sessions_params *p, const char *key,
     char *end;
     errno = 0;
     double v = strtod(value, &end);
-    if (errno || *end || end == value || !isfinite(v) || v < 0) {
+    bool plain = isdigit((unsigned char)value[0]) || value[0] == '.';
+    if (!plain || errno || *end || !isfinite(v) || v < 0) {
       snprintf(err, errlen, "parameter 'min_risk': expected a number >= 0, "
                "got '%.64s'", value);
       return SR_EINVAL;
@@ -117,7 +120,7 @@ int sr_params_commands_set(struct sr_commands_params *p, const char *key,
     char *end;
     errno = 0;
     long long v = strtoll(value, &end, 10);
-    if (errno || *end || end == value || v < 0) {
+    if (!isdigit((unsigned char)value[0]) || errno || *end || v < 0) {
       snprintf(err, errlen, "parameter 'since': expected event time in Unix "
                "milliseconds (an integer >= 0), got '%.64s'", value);
       return SR_EINVAL;
