@@ -65,6 +65,7 @@ static void stop_server(void) {
     h_wait_exit(server, 10000);
   }
   /* The browser profile is tens of megabytes; the logs stay for a look. */
+  unlink(token_path);
   char cmd[192];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", profile);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", profile);
