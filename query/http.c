@@ -13,6 +13,10 @@
  *
  * The bearer token is compared in constant time and never logged; nor is
  * any request header.
+ *
+ * A server bound to loopback answers only requests whose Host names
+ * loopback: otherwise a web page the operator visits could point its own
+ * domain at 127.0.0.1 (DNS rebinding) and read the API from their browser.
  */
 #include "query/http.h"
 
@@ -48,6 +52,7 @@ struct sr_http {
   char url[96];
   char start_err[512]; /* MHD's last log line while starting */
   bool starting;
+  bool loopback; /* bound to 127.0.0.0/8 or ::1 */
 };
 
 int sr_http_parse_listen(const char *s, struct sockaddr_storage *out,
@@ -249,6 +254,24 @@ static int set_none(void *p, const char *k, const char *v, char *e, size_t n) {
   return SR_EINVAL;
 }
 
+/* True when the Host header is absent or names a loopback address. */
+static bool host_allowed(const struct sr_http *h, struct MHD_Connection *c,
+                         const char **host) {
+  *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+  if (!h->loopback || !*host) return true;
+  const char *v = *host;
+  char name[64];
+  size_t n = v[0] == '[' ? strcspn(v, "]") + 1 : strcspn(v, ":");
+  if (n >= sizeof name || (v[n] && v[n] != ':')) return false;
+  memcpy(name, v, n);
+  name[n] = '\0';
+  struct in_addr a4;
+  if (strcasecmp(name, "localhost") == 0 || strcmp(name, "[::1]") == 0)
+    return true;
+  return inet_pton(AF_INET, name, &a4) == 1 &&
+         (ntohl(a4.s_addr) >> 24) == 127;
+}
+
 static bool authorized(const struct sr_http *h, struct MHD_Connection *c) {
   if (!h->token_len) return true;
   const char *v =
@@ -290,6 +313,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                       "method %.16s not allowed: the API is read-only (GET, "
                       "HEAD)", method);
+  const char *host;
+  if (!host_allowed(h, c, &host))
+    return send_error(c, MHD_HTTP_FORBIDDEN,
+                      "Host '%.64s' is not this server: it listens on "
+                      "loopback only; use %s", host, h->url);
   const char *clen = MHD_lookup_connection_value(
       c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if ((clen && strtoull(clen, NULL, 10) > 0) ||
@@ -391,6 +419,10 @@ struct sr_http *sr_http_create(const struct sr_http_opts *o, char *err,
   h->key_created = true;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  h->loopback =
+      ss.ss_family == AF_INET6
+          ? IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr)
+          : (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
   h->starting = true;
   /* The port is in the address; passing it too only makes MHD's messages
    * name it. The logger goes first so it sees every message. */

@@ -12,7 +12,8 @@
  *
  * Errors are JSON {"error": "...", "status": N}: 400 bad parameter, 401
  * missing or wrong bearer token, 404 unknown path or session, 405 a method
- * other than GET/HEAD, 413 a request with a body, 503 state database not
+ * other than GET/HEAD, 413 a request with a body, 403 a Host header that
+ * is not loopback on a server bound to loopback, 503 state database not
  * readable. With a token configured, /v1/ and /metrics need
  * "Authorization: Bearer TOKEN"; / and /healthz hold no data and stay open.
  *

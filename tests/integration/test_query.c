@@ -215,16 +215,41 @@ START_TEST(bad_requests_get_clear_json_errors) {
   expect_error(&r, 404, "no session 'no-such-session'");
   r = hc_get(port, "/v2/things", AUTH);
   expect_error(&r, 404, "no such endpoint");
-  const char post[] = "POST /v1/sessions HTTP/1.0\r\nHost: x\r\n"
+  const char post[] = "POST /v1/sessions HTTP/1.0\r\nHost: 127.0.0.1\r\n"
                       "Authorization: Bearer " TOKEN "\r\nContent-Length: 2\r\n\r\n{}";
   r = hc_raw(port, post, sizeof post - 1);
   char allow[64];
   ck_assert_str_eq(hc_header(&r, "Allow", allow, sizeof allow), "GET, HEAD");
   expect_error(&r, 405, "read-only");
-  const char body[] = "GET /v1/sessions HTTP/1.0\r\nHost: x\r\n"
+  const char body[] = "GET /v1/sessions HTTP/1.0\r\nHost: 127.0.0.1\r\n"
                       "Authorization: Bearer " TOKEN "\r\nContent-Length: 5\r\n\r\nhello";
   r = hc_raw(port, body, sizeof body - 1);
   expect_error(&r, 413, "bodies");
+}
+END_TEST
+
+/* DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its
+ * own name as Host; a loopback server refuses it, even with the token. */
+START_TEST(foreign_host_is_refused_on_loopback) {
+  static const char *const hosts[] = {"evil.example", "evil.example:80",
+                                      "127.0.0.1.evil.example", "[::2]"};
+  for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+    char req[256];
+    int n = snprintf(req, sizeof req, "GET /v1/sessions HTTP/1.1\r\nHost: %s\r\n"
+                     AUTH "\r\nConnection: close\r\n\r\n", hosts[i]);
+    struct hc_response r = hc_raw(port, req, (size_t)n);
+    expect_error(&r, 403, "loopback only");
+  }
+  static const char *const ok[] = {"localhost:8080", "127.0.0.1", "127.1.2.3:1",
+                                   "[::1]:99", "LOCALHOST"};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    char req[256];
+    int n = snprintf(req, sizeof req, "GET /healthz HTTP/1.1\r\nHost: %s\r\n"
+                     "Connection: close\r\n\r\n", ok[i]);
+    struct hc_response r = hc_raw(port, req, (size_t)n);
+    ck_assert_msg(r.status == 200, "Host %s: %d", ok[i], r.status);
+    hc_free(&r);
+  }
 }
 END_TEST
 
@@ -405,6 +430,7 @@ int main(void) {
   tcase_add_test(tc, commands_since_and_session);
   tcase_add_test(tc, hostile_text_is_escaped_and_broken_utf8_replaced);
   tcase_add_test(tc, bad_requests_get_clear_json_errors);
+  tcase_add_test(tc, foreign_host_is_refused_on_loopback);
   tcase_add_test(tc, oversized_request_is_refused_and_server_lives_on);
   tcase_add_test(tc, token_is_required_for_data_but_not_for_page_and_health);
   tcase_add_test(tc, dashboard_is_self_contained);
