@@ -72,9 +72,9 @@ static int run(enum which w, int argc, char **argv) {
   sr_params_sessions_init(&sp);
   sr_params_commands_init(&cp);
   char err[1024];
-  int c;
+  int c, li = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
     if (c == 'h') {
       fputs(usages[w], stdout);
       return 0;
@@ -85,8 +85,8 @@ static int run(enum which w, int argc, char **argv) {
     }
     if (c == '?' || !strchr(takes[w], c)) {
       if (c != '?')
-        fprintf(stderr, "stackrisk %s: option '%s' does not apply here\n",
-                names[w], argv[optind - 1]);
+        fprintf(stderr, "stackrisk %s: option '--%s' does not apply here\n",
+                names[w], opts[li].name);
       fputs(usages[w], stderr);
       return 2;
     }

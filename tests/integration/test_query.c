@@ -350,6 +350,11 @@ START_TEST(cli_prints_the_api_documents) {
   ck_assert_ptr_nonnull(strstr(out, "1 to 1000"));
   free(out);
 
+  char *argv6[] = {SR_BINARY, "session", "--state", db_path, "--limit", "5", "x", NULL};
+  ck_assert_int_eq(run_cli(argv6, &out), 2);
+  ck_assert_ptr_nonnull(strstr(out, "option '--limit' does not apply here"));
+  free(out);
+
   char *argv5[] = {SR_BINARY, "sessions", "--state", "/nonexistent/state.db", NULL};
   ck_assert_int_eq(run_cli(argv5, &out), 1);
   ck_assert_ptr_nonnull(strstr(out, "cannot open state database /nonexistent/state.db"));
