@@ -88,7 +88,7 @@ static char *dump_dom(const char *url) {
     dup2(e, 2);
     execl(bin, bin, "--headless", "--no-sandbox", "--disable-gpu",
           "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
-          dir, "--virtual-time-budget=5000", "--dump-dom", url, (char *)NULL);
+          dir, "--virtual-time-budget=7000", "--dump-dom", url, (char *)NULL);
     _exit(127);
   }
   int rc = h_wait_exit(pid, 120000);
@@ -139,6 +139,11 @@ START_TEST(riskiest_session_appears_with_its_dimensions) {
   ck_assert_ptr_nonnull(strstr(detail, "class=\"action BLOCK\""));
   free(detail);
   ck_assert_ptr_nonnull(strstr(dom, "3 session(s)"));
+  /* Live: 7 s of the page's (virtual) time hold at least two more polls
+   * after the first load, each re-rendered. */
+  const char *n = strstr(dom, "data-refreshes=\"");
+  ck_assert_msg(n, "the page never completed a refresh");
+  ck_assert_int_ge(atoi(n + strlen("data-refreshes=\"")), 3);
   free(dom);
 }
 END_TEST
