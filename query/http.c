@@ -417,7 +417,8 @@ struct sr_http *sr_http_create(const struct sr_http_opts *o, char *err,
     goto fail;
   }
   h->key_created = true;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+  /* AUTO: epoll or poll, not select and its 1024-descriptor limit. */
+  unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   h->loopback =
       ss.ss_family == AF_INET6
