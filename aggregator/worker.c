@@ -74,6 +74,7 @@ static void publish(struct sr_worker *w, const struct sr_command *cmd) {
                    strlen(cmd->session_id), w->pb, (size_t)n, NULL, 0);
   atomic_fetch_add_explicit(&w->stats.commands[cmd->action], 1,
                             memory_order_relaxed);
+  sr_metrics_command(w->opts.metrics, cmd->action);
   SR_DEBUG("command %s %s session=%s call=%s rule=%s risk=%.3f",
            cmd->command_id, sr_action_name(cmd->action), cmd->session_id,
            cmd->call_id, cmd->rule, cmd->risk);
@@ -91,6 +92,8 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
                            sizeof err);
   if (rc != SR_OK) {
     atomic_fetch_add_explicit(&w->stats.dead_letters, 1, memory_order_relaxed);
+    sr_metrics_decode_error(w->opts.metrics);
+    sr_metrics_dead_letter(w->opts.metrics);
     SR_DEBUG("dead letter %s [%d] @%lld: %s", rd_kafka_topic_name(m->rkt),
              (int)m->partition, (long long)m->offset, err);
     sr_dlq_send(w->opts.producer, w->opts.dlq_topic, m, err);
@@ -99,11 +102,13 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   ev.partition = m->partition;
   ev.offset = m->offset;
   atomic_fetch_add_explicit(&w->stats.events, 1, memory_order_relaxed);
+  sr_metrics_event(w->opts.metrics, ev.type);
   rc = sr_aggregator_process(w->agg, &ev, &w->cmd);
   if (rc == 1) {
     publish(w, &w->cmd);
   } else if (rc < 0) {
     snprintf(err, sizeof err, "out of memory for a new session");
+    sr_metrics_dead_letter(w->opts.metrics);
     sr_dlq_send(w->opts.producer, w->opts.dlq_topic, m, err);
   }
 }
@@ -115,7 +120,10 @@ static void *run(void *arg) {
     struct sr_ring_item item;
     if (sr_ring_pop(w->ring, &item)) {
       rd_kafka_message_t *m = item.a;
+      uint64_t t0 = sr_metrics_clock_ns(w->opts.metrics);
       handle(w, m);
+      sr_metrics_processed(w->opts.metrics, t0,
+                           sr_session_table_count(sr_aggregator_sessions(w->agg)));
       sr_track_done(item.b, w->opts.index, m->offset);
       rd_kafka_message_destroy(m);
       backoff_ns = 0;

@@ -14,6 +14,7 @@
 
 #include "aggregator/aggregator.h"
 #include "core/kafka.h"
+#include "core/metrics.h"
 #include "core/ring.h"
 
 struct sr_worker;
@@ -27,6 +28,7 @@ struct sr_worker_opts {
   const char *dlq_topic;
   size_t max_message_bytes;
   size_t ring_capacity;
+  struct sr_metrics_shard *metrics; /* borrowed; NULL: not counted */
 };
 
 struct sr_worker_stats {

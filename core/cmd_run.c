@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/pipeline.h"
 #include "ingest/consumer.h"
+#include "query/reader.h"
 
 static void usage(FILE *f) {
   fputs(
@@ -34,6 +35,11 @@ static void usage(FILE *f) {
       "      --dlq-topic T       dead-letter topic (default stackrisk.dlq)\n"
       "  -X  KEY=VALUE           any librdkafka property, for both the\n"
       "                          consumer and the producer (repeatable)\n"
+      "      --http ADDR         serve the query API, /metrics and the\n"
+      "                          dashboard on ADDR: PORT or :PORT (127.0.0.1),\n"
+      "                          or ADDR:PORT for another interface\n"
+      "      --http-token-file F bearer token for the API (first line of F)\n"
+      "      --state PATH        state database (default stackrisk.db)\n"
       "      --log-level L       error, warn, info (default), debug\n"
       "  -h, --help              this text\n",
       f);
@@ -46,10 +52,11 @@ struct run_args {
   const char *events, *control, *dlq;
   long workers;
   struct sr_kafka_props xprops;
+  const char *http, *http_token_file, *state;
 };
 
 static int parse(int argc, char **argv, struct run_args *a) {
-  enum { O_EVENTS = 256, O_CONTROL, O_DLQ, O_LOG };
+  enum { O_EVENTS = 256, O_CONTROL, O_DLQ, O_LOG, O_HTTP, O_TOKEN, O_STATE };
   static const struct option opts[] = {
       {"config", required_argument, NULL, 'c'},
       {"brokers", required_argument, NULL, 'b'},
@@ -59,6 +66,9 @@ static int parse(int argc, char **argv, struct run_args *a) {
       {"control-topic", required_argument, NULL, O_CONTROL},
       {"dlq-topic", required_argument, NULL, O_DLQ},
       {"log-level", required_argument, NULL, O_LOG},
+      {"http", required_argument, NULL, O_HTTP},
+      {"http-token-file", required_argument, NULL, O_TOKEN},
+      {"state", required_argument, NULL, O_STATE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   char err[256];
@@ -88,6 +98,9 @@ static int parse(int argc, char **argv, struct run_args *a) {
       case O_EVENTS: a->events = optarg; break;
       case O_CONTROL: a->control = optarg; break;
       case O_DLQ: a->dlq = optarg; break;
+      case O_HTTP: a->http = optarg; break;
+      case O_TOKEN: a->http_token_file = optarg; break;
+      case O_STATE: a->state = optarg; break;
       case O_LOG:
         if (sr_cli_log_level(optarg)) return 2;
         break;
@@ -110,6 +123,9 @@ static void apply_args(struct sr_settings *s, struct run_args *a) {
   if (a->control) s->topic_control = a->control;
   if (a->dlq) s->topic_dlq = a->dlq;
   if (a->workers) s->workers = a->workers;
+  if (a->http) s->http_listen = a->http;
+  if (a->http_token_file) s->http_token_file = a->http_token_file;
+  s->state_path = a->state ? a->state : SR_STATE_PATH_DEFAULT;
   for (size_t i = 0; i < a->xprops.n && s->props.n < SR_KAFKA_PROPS_MAX; i++) {
     s->props.key[s->props.n] = a->xprops.key[i];
     s->props.value[s->props.n++] = a->xprops.value[i];
@@ -130,6 +146,10 @@ int sr_cmd_run(int argc, char **argv, volatile sig_atomic_t *stop) {
   if (!p) goto fail;
   if (sr_pipeline_embedded(p)) {
     printf("stackrisk: embedded Kafka broker at %s\n", sr_pipeline_brokers(p));
+    fflush(stdout);
+  }
+  if (sr_pipeline_http_url(p)) {
+    printf("stackrisk: HTTP API at %s\n", sr_pipeline_http_url(p));
     fflush(stdout);
   }
   if (sr_pipeline_run(p, stop) != SR_OK) {

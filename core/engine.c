@@ -34,6 +34,14 @@ static const struct sr_conf_field processing_fields[] = {
      "partitions of the topics the embedded broker creates"},
     {0}};
 
+static const struct sr_conf_field http_fields[] = {
+    {SR_CONF_T_STRING, "listen", NULL, offsetof(struct sr_settings, http_listen),
+     0, 0, "query API address: PORT or ADDR:PORT (127.0.0.1 unless named)"},
+    {SR_CONF_T_STRING, "token_file", NULL,
+     offsetof(struct sr_settings, http_token_file), 0, 0,
+     "file whose first line is the API's bearer token"},
+    {0}};
+
 /* kafka: { brokers, group, ..., topics: {...}, properties: {...} } */
 static int read_kafka(const struct sr_conf_node *kafka, struct sr_settings *s,
                       char *err, size_t errlen) {
@@ -74,7 +82,7 @@ static int read_kafka(const struct sr_conf_node *kafka, struct sr_settings *s,
 struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
   static const char *const top[] = {"kafka",       "processing", "detectors",
                                     "catalogue",   "credentials", "resources",
-                                    "policy",      NULL};
+                                    "policy",      "http",        NULL};
   struct sr_engine *e = calloc(1, sizeof *e);
   if (!e) {
     snprintf(err, errlen, "out of memory");
@@ -89,7 +97,9 @@ struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
   if (sr_conf_check_keys(root, top, err, errlen) ||
       read_kafka(sr_conf_get(root, "kafka"), &e->settings, err, errlen) ||
       sr_conf_apply(sr_conf_get(root, "processing"), processing_fields,
-                    &e->settings, err, errlen))
+                    &e->settings, err, errlen) ||
+      sr_conf_apply(sr_conf_get(root, "http"), http_fields, &e->settings, err,
+                    errlen))
     goto fail;
   e->dets = sr_detectors_create(root, err, errlen);
   if (!e->dets) goto fail;

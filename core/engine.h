@@ -27,6 +27,9 @@ struct sr_settings {
   long long linger_ms;         /* control producer */
   const char *offset_reset;    /* earliest | latest */
   struct sr_kafka_props props; /* kafka.properties, then -X flags */
+  const char *http_listen;     /* http.listen; NULL or "": no HTTP server */
+  const char *http_token_file; /* http.token_file; NULL: no token */
+  const char *state_path;      /* the state database the query API reads */
 };
 
 struct sr_engine {

@@ -31,6 +31,10 @@ static void usage(FILE *f) {
       "  replay   run the same decision path on JSON-lines files, no Kafka;\n"
       "           print the commands as JSON lines\n"
       "  watch    print the commands on the control topic as JSON lines\n"
+      "  serve    the query API and dashboard on a state database\n"
+      "  sessions print the riskiest sessions as JSON (the API's document)\n"
+      "  session  print one session as JSON: dimensions, commands, timeline\n"
+      "  commands print the audit log of commands as JSON\n"
       "\n"
       "`stackrisk COMMAND --help` explains each command's options.\n",
       f);
@@ -60,7 +64,11 @@ int main(int argc, char **argv) {
   } cmds[] = {{"run", sr_cmd_run},
               {"broker", sr_cmd_broker},
               {"replay", sr_cmd_replay},
-              {"watch", sr_cmd_watch}};
+              {"watch", sr_cmd_watch},
+              {"serve", sr_cmd_serve},
+              {"sessions", sr_cmd_sessions},
+              {"session", sr_cmd_session},
+              {"commands", sr_cmd_commands}};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0)
       return cmds[i].fn(argc - 1, argv + 1, &stop_flag);

@@ -11,6 +11,9 @@
 #include "aggregator/worker.h"
 #include "core/log.h"
 #include "ingest/consumer.h"
+#include "query/http.h"
+
+_Static_assert(SR_METRICS_SHARDS >= SR_WORKERS_MAX, "a metrics shard per worker");
 
 struct sr_pipeline {
   const struct sr_engine *engine;
@@ -21,6 +24,8 @@ struct sr_pipeline {
   struct sr_ring *rings[SR_WORKERS_MAX];
   size_t n_workers;
   struct sr_consumer *consumer;
+  struct sr_metrics *metrics;
+  struct sr_http *http;
 };
 
 struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
@@ -33,6 +38,11 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
   }
   p->engine = engine;
   p->brokers = s->brokers;
+  p->metrics = sr_metrics_create();
+  if (!p->metrics) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
   if (!p->brokers || !*p->brokers) {
     const char *topics[] = {s->topic_events, s->topic_control, s->topic_dlq};
     p->broker =
@@ -52,6 +62,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
         .control_topic = s->topic_control,
         .dlq_topic = s->topic_dlq,
         .max_message_bytes = (size_t)s->max_message_bytes,
+        .metrics = sr_metrics_shard(p->metrics, i),
     };
     p->workers[i] = sr_worker_create(&wo, err, errlen);
     if (!p->workers[i]) goto fail;
@@ -69,9 +80,20 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
       .n_workers = p->n_workers,
       .commit_interval_ms = (int)s->commit_interval_ms,
       .offset_reset = s->offset_reset,
+      .metrics = p->metrics,
   };
   p->consumer = sr_consumer_create(&co, p->rings, p->producer, err, errlen);
   if (!p->consumer) goto fail;
+  if (s->http_listen && *s->http_listen) {
+    char token[SR_HTTP_TOKEN_MAX + 1] = "";
+    if (s->http_token_file &&
+        sr_http_read_token(s->http_token_file, token, sizeof token, err, errlen))
+      goto fail;
+    struct sr_http_opts ho = {s->http_listen, s->state_path, token, p->metrics};
+    p->http = sr_http_create(&ho, err, errlen);
+    memset(token, 0, sizeof token);
+    if (!p->http) goto fail;
+  }
   return p;
 fail:
   sr_pipeline_destroy(p);
@@ -80,6 +102,10 @@ fail:
 
 const char *sr_pipeline_brokers(const struct sr_pipeline *p) {
   return p->brokers;
+}
+
+const char *sr_pipeline_http_url(const struct sr_pipeline *p) {
+  return p->http ? sr_http_url(p->http) : NULL;
 }
 
 bool sr_pipeline_embedded(const struct sr_pipeline *p) {
@@ -111,11 +137,13 @@ void sr_pipeline_stats(const struct sr_pipeline *p,
 
 void sr_pipeline_destroy(struct sr_pipeline *p) {
   if (!p) return;
+  sr_http_destroy(p->http); /* it reads the metrics */
   /* The consumer first: it must not route into stopped workers, and its
    * close drains them. */
   sr_consumer_destroy(p->consumer);
   for (size_t i = 0; i < p->n_workers; i++) sr_worker_destroy(p->workers[i]);
   sr_producer_destroy(p->producer, 10000);
   sr_broker_destroy(p->broker);
+  sr_metrics_destroy(p->metrics);
   free(p);
 }

@@ -28,6 +28,8 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
 /* The bootstrap servers in use (the embedded broker's when it was started). */
 const char *sr_pipeline_brokers(const struct sr_pipeline *p);
 bool sr_pipeline_embedded(const struct sr_pipeline *p);
+/* The query API's base URL when settings.http_listen started it, else NULL. */
+const char *sr_pipeline_http_url(const struct sr_pipeline *p);
 /* Runs the consumer loop on the calling thread until *stop; then drains and
  * commits. 0, or SR_EKAFKA on a fatal consumer error. */
 int sr_pipeline_run(struct sr_pipeline *p, volatile sig_atomic_t *stop);

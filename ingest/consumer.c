@@ -45,6 +45,7 @@ struct sr_consumer {
   size_t n_tracks;
   uint64_t messages;
   bool closed;
+  struct sr_metrics *metrics;
 };
 
 static int64_t now_ms(void) {
@@ -138,6 +139,24 @@ static bool workers_idle(const struct sr_consumer *c) {
   return true;
 }
 
+/* Lag per partition from the high watermarks librdkafka caches from fetch
+ * responses (no broker round trip); a partition not read yet is left out. */
+static void report_lag(struct sr_consumer *c) {
+  struct sr_metrics_lag rows[SR_METRICS_PARTITIONS];
+  size_t n = 0;
+  for (size_t i = 0; i < c->n_tracks && n < SR_METRICS_PARTITIONS; i++) {
+    struct sr_track *t = c->tracks[i];
+    int64_t lo, hi;
+    if (t->last_dispatched < 0 ||
+        rd_kafka_get_watermark_offsets(c->rk, t->topic, t->partition, &lo,
+                                       &hi) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      continue;
+    rows[n++] = (struct sr_metrics_lag){t->topic, t->partition,
+                                        SR_MAX(hi - t->last_dispatched - 1, 0)};
+  }
+  sr_metrics_set_lag(c->metrics, rows, n);
+}
+
 /* Waits until every handed-over message is processed and its output
  * delivered, then stores and commits offsets. */
 static void drain(struct sr_consumer *c) {
@@ -211,6 +230,7 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
   c->rings = rings;
   c->producer = producer;
   c->n_workers = opts->n_workers;
+  c->metrics = opts->metrics;
   c->commit_interval_ms =
       opts->commit_interval_ms > 0 ? opts->commit_interval_ms : 200;
   const char *const defaults[][2] = {
@@ -323,6 +343,7 @@ int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
     int64_t now = now_ms();
     if (now >= next_store) {
       store_offsets(c);
+      if (c->metrics) report_lag(c);
       next_store = now + c->commit_interval_ms;
     }
   }

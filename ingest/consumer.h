@@ -23,6 +23,7 @@
 #include <signal.h>
 
 #include "core/kafka.h"
+#include "core/metrics.h"
 #include "core/ring.h"
 
 #define SR_WORKERS_MAX 64
@@ -39,6 +40,7 @@ struct sr_consumer_opts {
   size_t n_workers;
   int commit_interval_ms;
   const char *offset_reset; /* "earliest" or "latest" for a new group */
+  struct sr_metrics *metrics; /* borrowed; NULL: lag not reported */
 };
 
 /* rings[i] feeds worker i (borrowed); producer is the one the workers

@@ -108,6 +108,23 @@ START_TEST(missing_file_is_reported) {
 }
 END_TEST
 
+START_TEST(http_settings_are_read) {
+  char err[512] = "";
+  const char *p = write_tmp(
+      "http:\n  listen: 0.0.0.0:9000\n  token_file: /etc/stackrisk/token\n");
+  struct sr_engine *e = sr_engine_create(p, err, sizeof err);
+  ck_assert_msg(e, "%s", err);
+  ck_assert_str_eq(e->settings.http_listen, "0.0.0.0:9000");
+  ck_assert_str_eq(e->settings.http_token_file, "/etc/stackrisk/token");
+  sr_engine_destroy(e);
+  unlink(p);
+  p = write_tmp("http:\n  lisen: 8080\n");
+  ck_assert_ptr_null(sr_engine_create(p, err, sizeof err));
+  ck_assert_msg(strstr(err, "lisen"), "%s", err);
+  unlink(p);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("engine");
   TCase *tc = tcase_create("config");
@@ -117,6 +134,7 @@ int main(void) {
   tcase_add_test(tc, settings_and_kafka_properties_are_read);
   tcase_add_test(tc, errors_name_line_and_key);
   tcase_add_test(tc, missing_file_is_reported);
+  tcase_add_test(tc, http_settings_are_read);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

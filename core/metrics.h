@@ -1,0 +1,127 @@
+/*
+ * Live counters of the running pipeline, read by /metrics.
+ *
+ * Each worker thread owns one shard: relaxed atomic counters on their own
+ * cache lines, so the hot path pays one uncontended atomic add per counter
+ * and never a lock. A scrape sums the shards (sr_metrics_snapshot); the sum
+ * is not one instant, which Prometheus counters do not need.
+ *
+ * The consumer lag table is different: it is rewritten by the consumer
+ * thread every commit interval and read at scrape, both rare, so it sits
+ * behind a mutex.
+ *
+ * core/ knows no event kinds or actions: counters are indexed by the small
+ * integers of enum sr_event_type and enum sr_action, named by the renderer.
+ */
+#ifndef SR_METRICS_H
+#define SR_METRICS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#define SR_METRICS_SHARDS 64    /* one per worker thread */
+#define SR_METRICS_KINDS 8      /* enum sr_event_type values */
+#define SR_METRICS_ACTIONS 8    /* enum sr_action values */
+#define SR_METRICS_BUCKETS 16   /* latency buckets, the last is +Inf */
+#define SR_METRICS_PARTITIONS 256
+#define SR_METRICS_TOPIC_MAX 250 /* Kafka topic names are at most 249 */
+
+/* Upper bounds of the latency buckets, in nanoseconds (the 16th is +Inf). */
+extern const uint64_t sr_metrics_bucket_ns[SR_METRICS_BUCKETS - 1];
+
+/* One worker's counters. @locality written by its worker thread only. */
+struct sr_metrics_shard {
+  _Alignas(64) _Atomic uint64_t events[SR_METRICS_KINDS];
+  _Atomic uint64_t decode_errors;
+  _Atomic uint64_t dead_letters;
+  _Atomic uint64_t commands[SR_METRICS_ACTIONS];
+  _Atomic uint64_t sessions; /* gauge: sessions this worker holds */
+  _Atomic uint64_t latency[SR_METRICS_BUCKETS]; /* per bucket, not cumulative */
+  _Atomic uint64_t latency_sum_ns;
+};
+
+struct sr_metrics;
+
+/* A point-in-time copy for rendering. */
+struct sr_metrics_snapshot {
+  uint64_t events[SR_METRICS_KINDS];
+  uint64_t decode_errors;
+  uint64_t dead_letters;
+  uint64_t commands[SR_METRICS_ACTIONS];
+  uint64_t sessions;
+  uint64_t latency[SR_METRICS_BUCKETS]; /* cumulative, as Prometheus wants */
+  uint64_t latency_count;
+  uint64_t latency_sum_ns;
+  struct sr_metrics_lag_row {
+    char topic[SR_METRICS_TOPIC_MAX];
+    int32_t partition;
+    int64_t lag;
+  } lag[SR_METRICS_PARTITIONS];
+  uint32_t n_lag;
+};
+
+/* One partition's lag as the consumer reports it; topic borrowed. */
+struct sr_metrics_lag {
+  const char *topic;
+  int32_t partition;
+  int64_t lag; /* messages behind the high watermark */
+};
+
+struct sr_metrics *sr_metrics_create(void);
+void sr_metrics_destroy(struct sr_metrics *m); /* accepts NULL */
+/* Shard i (< SR_METRICS_SHARDS) for worker i; lives as long as m. */
+struct sr_metrics_shard *sr_metrics_shard(struct sr_metrics *m, size_t i);
+/* Replaces the lag table with rows[0..n) (n capped at
+ * SR_METRICS_PARTITIONS). @locality the consumer thread. */
+void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
+                        size_t n);
+/* Sums every shard and copies the lag table. Any thread. */
+void sr_metrics_snapshot(struct sr_metrics *m,
+                         struct sr_metrics_snapshot *out);
+
+/* Hot-path updates. Every one accepts a NULL shard (a worker run without a
+ * pipeline, as in tests and benches) and then does nothing.
+ * @locality the shard's worker thread. */
+static inline void sr_metrics_add(_Atomic uint64_t *c, uint64_t n) {
+  atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static inline void sr_metrics_event(struct sr_metrics_shard *s, unsigned kind) {
+  if (s) sr_metrics_add(&s->events[kind < SR_METRICS_KINDS ? kind : 0], 1);
+}
+
+static inline void sr_metrics_decode_error(struct sr_metrics_shard *s) {
+  if (s) sr_metrics_add(&s->decode_errors, 1);
+}
+
+static inline void sr_metrics_dead_letter(struct sr_metrics_shard *s) {
+  if (s) sr_metrics_add(&s->dead_letters, 1);
+}
+
+static inline void sr_metrics_command(struct sr_metrics_shard *s,
+                                      unsigned action) {
+  if (s) sr_metrics_add(&s->commands[action < SR_METRICS_ACTIONS ? action : 0], 1);
+}
+
+static inline uint64_t sr_metrics_clock_ns(const struct sr_metrics_shard *s) {
+  if (!s) return 0;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Records one message's processing time (since t0 from sr_metrics_clock_ns)
+ * and the number of sessions the worker now holds. */
+static inline void sr_metrics_processed(struct sr_metrics_shard *s,
+                                        uint64_t t0, uint64_t sessions) {
+  if (!s) return;
+  uint64_t ns = sr_metrics_clock_ns(s) - t0;
+  unsigned b = 0;
+  while (b < SR_METRICS_BUCKETS - 1 && ns > sr_metrics_bucket_ns[b]) b++;
+  sr_metrics_add(&s->latency[b], 1);
+  sr_metrics_add(&s->latency_sum_ns, ns);
+  atomic_store_explicit(&s->sessions, sessions, memory_order_relaxed);
+}
+
+#endif

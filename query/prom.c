@@ -1,0 +1,76 @@
+/*
+ * Prometheus text format. Counter names end in _total, the histogram is in
+ * seconds with cumulative `le` buckets, and label values are escaped
+ * (backslash, quote, newline) although Kafka topic names never need it.
+ * Event kinds and actions are named here, not in core/metrics.
+ */
+#include "query/prom.h"
+
+#include "aggregator/command.h"
+#include "ingest/event.h"
+
+static void label(struct sr_buf *b, const char *v) {
+  for (; *v; v++) {
+    if (*v == '\\') sr_buf_puts(b, "\\\\");
+    else if (*v == '"') sr_buf_puts(b, "\\\"");
+    else if (*v == '\n') sr_buf_puts(b, "\\n");
+    else sr_buf_append(b, v, 1);
+  }
+}
+
+static void head(struct sr_buf *b, const char *name, const char *type,
+                 const char *help) {
+  sr_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void sr_prom_render(const struct sr_metrics_snapshot *s, struct sr_buf *b) {
+  head(b, "stackrisk_events_total", "counter",
+       "Events decoded and aggregated, by kind.");
+  for (int k = SR_EV_SESSION_START; k <= SR_EV_APPROVAL; k++)
+    sr_buf_printf(b, "stackrisk_events_total{kind=\"%s\"} %llu\n",
+                  sr_event_type_name((enum sr_event_type)k),
+                  (unsigned long long)s->events[k]);
+  head(b, "stackrisk_decode_errors_total", "counter",
+       "Input messages that did not decode or broke a size bound.");
+  sr_buf_printf(b, "stackrisk_decode_errors_total %llu\n",
+                (unsigned long long)s->decode_errors);
+  head(b, "stackrisk_dead_letters_total", "counter",
+       "Messages sent to the dead-letter topic.");
+  sr_buf_printf(b, "stackrisk_dead_letters_total %llu\n",
+                (unsigned long long)s->dead_letters);
+  head(b, "stackrisk_commands_total", "counter",
+       "Commands published, by action.");
+  for (int a = SR_ACTION_ALLOW; a <= SR_ACTION_KILL; a++)
+    sr_buf_printf(b, "stackrisk_commands_total{action=\"%s\"} %llu\n",
+                  sr_action_name((enum sr_action)a),
+                  (unsigned long long)s->commands[a]);
+  head(b, "stackrisk_consumer_lag", "gauge",
+       "Messages between the last one consumed and the partition's high "
+       "watermark.");
+  for (uint32_t i = 0; i < s->n_lag; i++) {
+    sr_buf_puts(b, "stackrisk_consumer_lag{topic=\"");
+    label(b, s->lag[i].topic);
+    sr_buf_printf(b, "\",partition=\"%d\"} %lld\n", (int)s->lag[i].partition,
+                  (long long)s->lag[i].lag);
+  }
+  head(b, "stackrisk_processing_seconds", "histogram",
+       "Time a worker spends on one message: decode, detect, aggregate, "
+       "publish.");
+  for (int i = 0; i < SR_METRICS_BUCKETS; i++) {
+    if (i < SR_METRICS_BUCKETS - 1)
+      sr_buf_printf(b, "stackrisk_processing_seconds_bucket{le=\"%g\"} %llu\n",
+                    (double)sr_metrics_bucket_ns[i] / 1e9,
+                    (unsigned long long)s->latency[i]);
+    else
+      sr_buf_printf(b, "stackrisk_processing_seconds_bucket{le=\"+Inf\"} %llu\n",
+                    (unsigned long long)s->latency[i]);
+  }
+  sr_buf_printf(b, "stackrisk_processing_seconds_sum %.9f\n",
+                (double)s->latency_sum_ns / 1e9);
+  sr_buf_printf(b, "stackrisk_processing_seconds_count %llu\n",
+                (unsigned long long)s->latency_count);
+  head(b, "stackrisk_sessions_in_memory", "gauge",
+       "Sessions held in memory by the workers.");
+  sr_buf_printf(b, "stackrisk_sessions_in_memory %llu\n",
+                (unsigned long long)s->sessions);
+}

@@ -1,0 +1,439 @@
+/*
+ * Query documents from the state database.
+ *
+ * Every statement is prepared once per connection and reused. Documents are
+ * built as jansson trees and dumped compactly with six significant digits
+ * for reals, so a stored 0.89999998 prints as 0.9.
+ *
+ * Text comes from agents (tasks, tool names, summaries) and may hold broken
+ * UTF-8, e.g. an excerpt cut in the middle of a character. JSON must be
+ * valid UTF-8, so such bytes are replaced with U+FFFD rather than dropping
+ * the row or failing the whole response.
+ *
+ * The audit log's `dimensions` column is JSON text written by the processor;
+ * it is parsed and embedded as an array, or null if it does not parse.
+ */
+#include "query/reader.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COMMAND_COLS                                                        \
+  "command_id, session_id, call_id, action, risk, depth, dimensions, rule, " \
+  "event_id, topic, partition, offset, issued_at_ms, expires_at_ms"
+#define SESSION_COLS                                                        \
+  "session_id, risk, depth, last_action, killed, events, mode, "            \
+  "environment, task, first_ts_ms, last_ts_ms, updated_at_ms"
+
+enum {
+  Q_BEGIN,
+  Q_COMMIT,
+  Q_SESSIONS,
+  Q_ELEVATED,
+  Q_SESSION,
+  Q_DIMS,
+  Q_SESSION_COMMANDS,
+  Q_TIMELINE,
+  Q_COMMANDS_LATEST,
+  Q_COMMANDS_SINCE,
+  Q_COUNT
+};
+
+static const char *const sql[Q_COUNT] = {
+    [Q_BEGIN] = "BEGIN",
+    [Q_COMMIT] = "COMMIT",
+    [Q_SESSIONS] =
+        "SELECT " SESSION_COLS " FROM sessions WHERE risk >= ?1 AND "
+        "(?2 IS NULL OR instr(?2, ',' || last_action || ',') > 0) "
+        "ORDER BY risk DESC, last_ts_ms DESC, session_id LIMIT ?3",
+    [Q_ELEVATED] =
+        "SELECT dimension, score, reason FROM session_dimensions "
+        "WHERE session_id = ?1 AND elevated = 1 ORDER BY score DESC, dimension",
+    [Q_SESSION] = "SELECT " SESSION_COLS " FROM sessions WHERE session_id = ?1",
+    [Q_DIMS] =
+        "SELECT dimension, score, elevated, reason, ts_ms FROM "
+        "session_dimensions WHERE session_id = ?1 "
+        "ORDER BY elevated DESC, score DESC, dimension",
+    [Q_SESSION_COMMANDS] =
+        "SELECT * FROM (SELECT " COMMAND_COLS " FROM commands "
+        "WHERE session_id = ?1 ORDER BY issued_at_ms DESC, command_id DESC "
+        "LIMIT ?2) ORDER BY issued_at_ms, command_id",
+    [Q_TIMELINE] =
+        "SELECT * FROM (SELECT seq, ts_ms, type, phase, call_id, tool, "
+        "summary, risk FROM session_events WHERE session_id = ?1 "
+        "ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+    [Q_COMMANDS_LATEST] =
+        "SELECT * FROM (SELECT " COMMAND_COLS " FROM commands "
+        "WHERE ?1 IS NULL OR session_id = ?1 "
+        "ORDER BY issued_at_ms DESC, command_id DESC LIMIT ?2) "
+        "ORDER BY issued_at_ms, command_id",
+    [Q_COMMANDS_SINCE] =
+        "SELECT " COMMAND_COLS " FROM commands WHERE issued_at_ms >= ?3 AND "
+        "(?1 IS NULL OR session_id = ?1) ORDER BY issued_at_ms, command_id "
+        "LIMIT ?2",
+};
+
+struct sr_reader {
+  sqlite3 *db;
+  char path[512];
+  sqlite3_stmt *st[Q_COUNT];
+};
+
+void sr_reader_close(struct sr_reader *r) {
+  if (!r) return;
+  for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(r->st[i]);
+  sqlite3_close(r->db);
+  free(r);
+}
+
+struct sr_reader *sr_reader_open(const char *path, char *err, size_t errlen) {
+  struct sr_reader *r = calloc(1, sizeof *r);
+  if (!r) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  snprintf(r->path, sizeof r->path, "%s", path);
+  /* NOMUTEX: the connection never leaves its thread. */
+  int rc = sqlite3_open_v2(path, &r->db,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "cannot open state database %s: %s", path,
+             r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
+    goto fail;
+  }
+  /* Readers never block the WAL writer; they only wait out a checkpoint or
+   * recovery. */
+  sqlite3_busy_timeout(r->db, 2000);
+  sqlite3_stmt *v = NULL;
+  int version = -1;
+  if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &v, NULL) ==
+          SQLITE_OK &&
+      sqlite3_step(v) == SQLITE_ROW)
+    version = sqlite3_column_int(v, 0);
+  sqlite3_finalize(v);
+  if (version < 0) {
+    snprintf(err, errlen, "cannot read state database %s: %s", path,
+             sqlite3_errmsg(r->db));
+    goto fail;
+  }
+  if (version > SR_READER_SCHEMA_VERSION) {
+    snprintf(err, errlen, "state database %s has schema version %d; this "
+             "stackrisk reads version %d (upgrade stackrisk)", path, version,
+             SR_READER_SCHEMA_VERSION);
+    goto fail;
+  }
+  for (int i = 0; i < Q_COUNT; i++) {
+    if (sqlite3_prepare_v3(r->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                           &r->st[i], NULL) != SQLITE_OK) {
+      snprintf(err, errlen, "%s is not a stackrisk state database: %s", path,
+               sqlite3_errmsg(r->db));
+      goto fail;
+    }
+  }
+  return r;
+fail:
+  sr_reader_close(r);
+  return NULL;
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n) {
+  unsigned char c = p[0];
+  if (c < 0x80) return 1;
+  size_t len;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) len = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else
+    return 0;
+  if (n < len || p[1] < lo || p[1] > hi) return 0;
+  for (size_t i = 2; i < len; i++)
+    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
+  return len;
+}
+
+/* A JSON string of n bytes, broken UTF-8 replaced by U+FFFD. */
+static json_t *jstr(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, bad = 0;
+  while (i < n) {
+    size_t k = utf8_seq(p + i, n - i);
+    if (!k) bad++;
+    i += k ? k : 1;
+  }
+  if (!bad) return json_stringn_nocheck(s, n);
+  char *fixed = malloc(n + 2 * bad + 1);
+  if (!fixed) return NULL;
+  size_t o = 0;
+  for (i = 0; i < n;) {
+    size_t k = utf8_seq(p + i, n - i);
+    if (k) {
+      memcpy(fixed + o, s + i, k);
+      o += k;
+      i += k;
+    } else {
+      memcpy(fixed + o, "\xEF\xBF\xBD", 3);
+      o += 3;
+      i++;
+    }
+  }
+  json_t *j = json_stringn_nocheck(fixed, o);
+  free(fixed);
+  return j;
+}
+
+static json_t *col_text(sqlite3_stmt *s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
+  const char *t = (const char *)sqlite3_column_text(s, i);
+  return jstr(t ? t : "", (size_t)sqlite3_column_bytes(s, i));
+}
+
+static json_t *col_int(sqlite3_stmt *s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return json_null();
+  return json_integer((json_int_t)sqlite3_column_int64(s, i));
+}
+
+static json_t *col_real(sqlite3_stmt *s, int i) {
+  return json_real(sqlite3_column_double(s, i));
+}
+
+static json_t *col_bool(sqlite3_stmt *s, int i) {
+  return json_boolean(sqlite3_column_int(s, i) != 0);
+}
+
+/* Sets obj[key] from the column, choosing the JSON type by `kind`:
+ * t text, i integer, r real, b boolean. */
+static void set_cols(json_t *obj, sqlite3_stmt *s, const char *kinds,
+                     const char *const *keys) {
+  for (int i = 0; kinds[i]; i++) {
+    json_t *v = kinds[i] == 't'   ? col_text(s, i)
+                : kinds[i] == 'i' ? col_int(s, i)
+                : kinds[i] == 'r' ? col_real(s, i)
+                                  : col_bool(s, i);
+    json_object_set_new(obj, keys[i], v);
+  }
+}
+
+static const char *const session_keys[] = {
+    "session_id", "risk",   "depth",       "last_action",
+    "killed",     "events", "mode",        "environment",
+    "task",       "first_ts_ms", "last_ts_ms", "updated_at_ms"};
+static const char session_kinds[] = "tritbitttiii";
+
+static const char *const command_keys[] = {
+    "command_id", "session_id", "call_id", "action",   "risk",
+    "depth",      "dimensions", "rule",    "event_id", "topic",
+    "partition",  "offset",     "issued_at_ms", "expires_at_ms"};
+
+static json_t *command_row(sqlite3_stmt *s) {
+  json_t *c = json_object();
+  set_cols(c, s, "ttttri", command_keys);
+  json_t *dims = NULL;
+  if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
+    const char *t = (const char *)sqlite3_column_text(s, 6);
+    dims = json_loadb(t, (size_t)sqlite3_column_bytes(s, 6), 0, NULL);
+    if (dims && !json_is_array(dims)) {
+      json_decref(dims);
+      dims = NULL;
+    }
+  }
+  json_object_set_new(c, "dimensions", dims ? dims : json_null());
+  json_object_set_new(c, "rule", col_text(s, 7));
+  json_object_set_new(c, "event_id", col_text(s, 8));
+  json_object_set_new(c, "topic", col_text(s, 9));
+  json_object_set_new(c, "partition", col_int(s, 10));
+  json_object_set_new(c, "offset", col_int(s, 11));
+  json_object_set_new(c, "issued_at_ms", col_int(s, 12));
+  json_object_set_new(c, "expires_at_ms", col_int(s, 13));
+  return c;
+}
+
+static int db_error(struct sr_reader *r, char *err, size_t errlen) {
+  snprintf(err, errlen, "reading state database %s: %s", r->path,
+           sqlite3_errmsg(r->db));
+  return SR_EIO;
+}
+
+/* Steps a bound statement through all its rows, appending row(s) to arr. */
+static int collect(struct sr_reader *r, sqlite3_stmt *s, json_t *arr,
+                   json_t *(*row)(sqlite3_stmt *), char *err, size_t errlen) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) json_array_append_new(arr, row(s));
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? SR_OK : db_error(r, err, errlen);
+}
+
+static json_t *session_row(sqlite3_stmt *s) {
+  json_t *o = json_object();
+  set_cols(o, s, session_kinds, session_keys);
+  return o;
+}
+
+static json_t *elevated_row(sqlite3_stmt *s) {
+  static const char *const keys[] = {"name", "score", "reason"};
+  json_t *o = json_object();
+  set_cols(o, s, "trt", keys);
+  return o;
+}
+
+static json_t *dimension_row(sqlite3_stmt *s) {
+  static const char *const keys[] = {"name", "score", "elevated", "reason",
+                                     "ts_ms"};
+  json_t *o = json_object();
+  set_cols(o, s, "trbti", keys);
+  return o;
+}
+
+static json_t *event_row(sqlite3_stmt *s) {
+  static const char *const keys[] = {"seq",  "ts_ms",   "type", "phase",
+                                     "call_id", "tool", "summary", "risk"};
+  json_t *o = json_object();
+  set_cols(o, s, "iitttttr", keys);
+  return o;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *t) {
+  if (t && *t)
+    sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(s, i);
+}
+
+/* Runs build() inside one read transaction and dumps the document. */
+static int document(struct sr_reader *r,
+                    int (*build)(struct sr_reader *, const void *, json_t *,
+                                 char *, size_t),
+                    const void *arg, char **json, char *err, size_t errlen) {
+  *json = NULL;
+  if (sqlite3_step(r->st[Q_BEGIN]) != SQLITE_DONE) {
+    sqlite3_reset(r->st[Q_BEGIN]);
+    return db_error(r, err, errlen);
+  }
+  sqlite3_reset(r->st[Q_BEGIN]);
+  json_t *doc = json_object();
+  int rc = build(r, arg, doc, err, errlen);
+  sqlite3_step(r->st[Q_COMMIT]); /* a read transaction: nothing to lose */
+  sqlite3_reset(r->st[Q_COMMIT]);
+  if (rc == SR_OK) {
+    *json = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    if (!*json) {
+      snprintf(err, errlen, "out of memory");
+      rc = SR_ENOMEM;
+    }
+  }
+  json_decref(doc);
+  return rc;
+}
+
+static int build_sessions(struct sr_reader *r, const void *arg, json_t *doc,
+                          char *err, size_t errlen) {
+  const struct sr_sessions_params *p = arg;
+  char actions[64];
+  sqlite3_stmt *s = r->st[Q_SESSIONS], *e = r->st[Q_ELEVATED];
+  sqlite3_bind_double(s, 1, p->min_risk);
+  bind_text(s, 2, sr_params_actions_text(p->actions, actions, sizeof actions));
+  sqlite3_bind_int(s, 3, p->limit);
+  json_t *list = json_array();
+  json_object_set_new(doc, "sessions", list);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    json_t *o = session_row(s);
+    json_array_append_new(list, o);
+    json_t *elevated = json_array();
+    json_object_set_new(o, "elevated", elevated);
+    sqlite3_bind_text(e, 1, (const char *)sqlite3_column_text(s, 0),
+                      sqlite3_column_bytes(s, 0), SQLITE_TRANSIENT);
+    if (collect(r, e, elevated, elevated_row, err, errlen)) {
+      sqlite3_reset(s);
+      return SR_EIO;
+    }
+  }
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) return db_error(r, err, errlen);
+  json_object_set_new(doc, "count", json_integer((json_int_t)json_array_size(list)));
+  return SR_OK;
+}
+
+int sr_reader_sessions(struct sr_reader *r, const struct sr_sessions_params *p,
+                       char **json, char *err, size_t errlen) {
+  return document(r, build_sessions, p, json, err, errlen);
+}
+
+static int build_session(struct sr_reader *r, const void *arg, json_t *doc,
+                         char *err, size_t errlen) {
+  const char *id = arg;
+  sqlite3_stmt *s = r->st[Q_SESSION];
+  sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) set_cols(doc, s, session_kinds, session_keys);
+  sqlite3_reset(s);
+  if (rc == SQLITE_DONE) {
+    snprintf(err, errlen, "no session '%.*s' in the state database",
+             SR_SESSION_ID_MAX, id);
+    return SR_ENOTFOUND;
+  }
+  if (rc != SQLITE_ROW) return db_error(r, err, errlen);
+  static const struct {
+    int q;
+    const char *key;
+    json_t *(*row)(sqlite3_stmt *);
+    int limit;
+  } parts[] = {
+      {Q_DIMS, "dimensions", dimension_row, 0},
+      {Q_SESSION_COMMANDS, "commands", command_row, SR_READER_RECENT_COMMANDS},
+      {Q_TIMELINE, "timeline", event_row, SR_READER_TIMELINE},
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(parts); i++) {
+    sqlite3_stmt *q = r->st[parts[i].q];
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    if (parts[i].limit) sqlite3_bind_int(q, 2, parts[i].limit);
+    json_t *arr = json_array();
+    json_object_set_new(doc, parts[i].key, arr);
+    if (collect(r, q, arr, parts[i].row, err, errlen)) return SR_EIO;
+  }
+  return SR_OK;
+}
+
+int sr_reader_session(struct sr_reader *r, const char *session_id,
+                      char **json, char *err, size_t errlen) {
+  return document(r, build_session, session_id, json, err, errlen);
+}
+
+static int build_commands(struct sr_reader *r, const void *arg, json_t *doc,
+                          char *err, size_t errlen) {
+  const struct sr_commands_params *p = arg;
+  sqlite3_stmt *s = r->st[p->has_since ? Q_COMMANDS_SINCE : Q_COMMANDS_LATEST];
+  bind_text(s, 1, p->session);
+  sqlite3_bind_int(s, 2, p->limit);
+  if (p->has_since) sqlite3_bind_int64(s, 3, p->since_ms);
+  json_t *arr = json_array();
+  json_object_set_new(doc, "commands", arr);
+  if (collect(r, s, arr, command_row, err, errlen)) return SR_EIO;
+  json_object_set_new(doc, "count", json_integer((json_int_t)json_array_size(arr)));
+  return SR_OK;
+}
+
+int sr_reader_commands(struct sr_reader *r, const struct sr_commands_params *p,
+                       char **json, char *err, size_t errlen) {
+  return document(r, build_commands, p, json, err, errlen);
+}
+
+char *sr_reader_error_json(int status, const char *message) {
+  json_t *o = json_object();
+  json_object_set_new(o, "error", jstr(message, strlen(message)));
+  json_object_set_new(o, "status", json_integer(status));
+  char *s = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  return s;
+}

@@ -1,0 +1,194 @@
+/*
+ * The dashboard in a real headless browser (Debian's chromium): the real
+ * `stackrisk serve` on a real state database holding the PocketOS session,
+ * the page loaded with the bearer token in its address, the rendered DOM
+ * dumped after the page's scripts ran. Asserts what a person looking at the
+ * page relies on: the riskiest session listed first with its stacked risk
+ * and elevated dimensions, the session's dimensions with reasons, and its
+ * timeline of events and commands; and that hostile text from an agent is
+ * shown as text, never run as markup.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "tests/http_client.h"
+#include "tests/state_fixture.h"
+
+#ifndef SR_BINARY
+#define SR_BINARY "build/stackrisk"
+#endif
+
+#define TOKEN "dashboard-test-token"
+
+static char db_path[128], log_path[128], token_path[128], profile[128];
+static pid_t server;
+static int port;
+
+static const char *chromium(void) {
+  static const char *const paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+    if (access(paths[i], X_OK) == 0) return paths[i];
+  return NULL;
+}
+
+static void start_server(void) {
+  snprintf(db_path, sizeof db_path, "dash-it-%d.db", (int)getpid());
+  snprintf(log_path, sizeof log_path, "dash-it-%d.log", (int)getpid());
+  snprintf(token_path, sizeof token_path, "dash-it-%d.token", (int)getpid());
+  snprintf(profile, sizeof profile, "dash-it-%d.profile", (int)getpid());
+  unlink(log_path);
+  ck_assert_int_eq(fx_state_make(db_path), 0);
+  FILE *f = fopen(token_path, "w");
+  fputs(TOKEN "\n", f);
+  fclose(f);
+  char *argv[] = {SR_BINARY, "serve", "--state", db_path, "--http", ":0",
+                  "--http-token-file", token_path, NULL};
+  server = h_spawn(argv, log_path);
+  long long deadline = h_now_ms() + 20000;
+  while (!port && h_now_ms() < deadline) {
+    char *text = h_read_file(log_path, NULL);
+    char *p = text ? strstr(text, "HTTP API at http://") : NULL;
+    if (p && strchr(p, '\n')) port = hc_port(strtok(p, "\n"));
+    free(text);
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  ck_assert_msg(port > 0, "serve printed no address (log %s)", log_path);
+}
+
+static void stop_server(void) {
+  if (server > 0) {
+    kill(server, SIGTERM);
+    h_wait_exit(server, 10000);
+  }
+  /* The browser profile is tens of megabytes; the logs stay for a look. */
+  unlink(token_path);
+  char cmd[192];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", profile);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", profile);
+}
+
+/* Loads URL in headless chromium and returns the DOM after its scripts ran
+ * (heap), or NULL. stdout (the DOM) and stderr go to separate files. */
+static char *dump_dom(const char *url) {
+  const char *bin = chromium();
+  ck_assert_msg(bin, "chromium is not installed (./dev installs it)");
+  char out[128], err[128], dir[160];
+  snprintf(out, sizeof out, "dash-it-%d.dom", (int)getpid());
+  snprintf(err, sizeof err, "dash-it-%d.chromium.log", (int)getpid());
+  snprintf(dir, sizeof dir, "--user-data-dir=%s", profile);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(o, 1);
+    dup2(e, 2);
+    execl(bin, bin, "--headless", "--no-sandbox", "--disable-gpu",
+          "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
+          dir, "--virtual-time-budget=7000", "--dump-dom", url, (char *)NULL);
+    _exit(127);
+  }
+  int rc = h_wait_exit(pid, 120000);
+  ck_assert_msg(rc == 0, "chromium exited %d (see %s)", rc, err);
+  return h_read_file(out, NULL);
+}
+
+/* The element whose start tag contains `attr` (e.g. a data-session), up to
+ * its closing tag `end`, as a copy. */
+static char *element(const char *dom, const char *attr, const char *end) {
+  const char *p = strstr(dom, attr);
+  if (!p) return NULL;
+  while (p > dom && *p != '<') p--;
+  const char *q = strstr(p, end);
+  if (!q) return NULL;
+  return strndup(p, (size_t)(q - p));
+}
+
+START_TEST(riskiest_session_appears_with_its_dimensions) {
+  char url[256];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/#token=%s", port, TOKEN);
+  char *dom = dump_dom(url);
+  ck_assert_ptr_nonnull(dom);
+  /* The list: PocketOS first, with risk, depth, action and six chips. */
+  const char *first = strstr(dom, "data-session=\"");
+  ck_assert_msg(first, "no session rows rendered:\n%.2000s", dom);
+  ck_assert_int_eq(strncmp(first, "data-session=\"sess-pocketos-1\"", 30), 0);
+  char *row = element(dom, "data-session=\"sess-pocketos-1\"", "</tr>");
+  ck_assert_ptr_nonnull(row);
+  ck_assert_ptr_nonnull(strstr(row, "53.908"));
+  ck_assert_ptr_nonnull(strstr(row, ">KILL<"));
+  const char *dims[] = {"destructive", "scope_inflation", "credential_misuse",
+                        "boundary", "mode_violation", "blast_radius"};
+  for (size_t i = 0; i < 6; i++) {
+    char attr[64];
+    snprintf(attr, sizeof attr, "data-dimension=\"%s\"", dims[i]);
+    ck_assert_msg(strstr(row, attr), "row lacks %s:\n%s", dims[i], row);
+  }
+  ck_assert_ptr_null(strstr(row, "data-dimension=\"loop\"")); /* not elevated */
+  free(row);
+  /* The detail of the selected (riskiest) session: reasons and timeline. */
+  char *detail = element(dom, "id=\"session\"", "</section>");
+  ck_assert_ptr_nonnull(detail);
+  ck_assert_ptr_nonnull(strstr(detail, "data-session=\"sess-pocketos-1\""));
+  ck_assert_ptr_nonnull(strstr(detail, "backups co-located: deleting it deletes them"));
+  ck_assert_ptr_nonnull(strstr(detail, "graphql.volumeDelete on production"));
+  ck_assert_ptr_nonnull(strstr(detail, "class=\"action KILL\""));
+  ck_assert_ptr_nonnull(strstr(detail, "class=\"action BLOCK\""));
+  free(detail);
+  ck_assert_ptr_nonnull(strstr(dom, "3 session(s)"));
+  /* Live: 7 s of the page's (virtual) time hold at least two more polls
+   * after the first load, each re-rendered. */
+  const char *n = strstr(dom, "data-refreshes=\"");
+  ck_assert_msg(n, "the page never completed a refresh");
+  ck_assert_int_ge(atoi(n + strlen("data-refreshes=\"")), 3);
+  free(dom);
+}
+END_TEST
+
+START_TEST(agent_text_is_shown_as_text) {
+  char url[256];
+  snprintf(url, sizeof url,
+           "http://127.0.0.1:%d/#token=%s&session=sess-escalated-2", port, TOKEN);
+  char *dom = dump_dom(url);
+  ck_assert_ptr_nonnull(dom);
+  char *detail = element(dom, "id=\"session\"", "</section>");
+  ck_assert_msg(detail, "no session detail:\n%.2000s", dom);
+  ck_assert_ptr_nonnull(strstr(detail, "data-session=\"sess-escalated-2\""));
+  ck_assert_ptr_nonnull(strstr(detail, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+  ck_assert_ptr_null(strstr(dom, "<script>alert(1)"));
+  free(detail);
+  free(dom);
+}
+END_TEST
+
+START_TEST(without_the_token_the_page_asks_for_it) {
+  char url[128];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+  char *dom = dump_dom(url);
+  ck_assert_ptr_nonnull(dom);
+  ck_assert_ptr_nonnull(strstr(dom, "id=\"auth\" class=\"show\""));
+  ck_assert_ptr_nonnull(strstr(dom, "missing or wrong bearer token"));
+  ck_assert_ptr_null(strstr(dom, "data-session=\"sess-pocketos-1\""));
+  free(dom);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("dashboard");
+  TCase *tc = tcase_create("chromium");
+  tcase_add_unchecked_fixture(tc, start_server, stop_server);
+  tcase_set_timeout(tc, 280);
+  tcase_add_test(tc, riskiest_session_appears_with_its_dimensions);
+  tcase_add_test(tc, agent_text_is_shown_as_text);
+  tcase_add_test(tc, without_the_token_the_page_asks_for_it);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_NOFORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
