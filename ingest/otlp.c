@@ -23,6 +23,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,7 +403,7 @@ struct map {
   uint32_t *index; /* open addressing on span id: ref index + 1 */
   size_t index_cap;
   struct sr_otlp_batch *out;
-  uint32_t *seq; /* per event: emission order, for a stable sort */
+  struct sr_event *store; /* events in emission order */
   char sid[17];  /* hex id of the span being mapped */
 };
 
@@ -749,7 +750,7 @@ static struct sr_event *emit(struct map *m, uint32_t i, enum sr_event_type t,
                              sr_str agent, sr_str parent_agent) {
   const pb_span *s = m->refs[i].span;
   size_t k = m->out->n_events;
-  struct sr_event *ev = &m->out->events[k];
+  struct sr_event *ev = &m->store[k];
   memset(ev, 0, sizeof *ev);
   ev->type = t;
   ev->session_id = session;
@@ -762,7 +763,6 @@ static struct sr_event *emit(struct map *m, uint32_t i, enum sr_event_type t,
   ev->parent_agent_id = parent_agent;
   ev->partition = -1;
   ev->offset = -1;
-  m->seq[k] = (uint32_t)k;
   m->out->n_events++;
   return ev;
 }
@@ -995,21 +995,19 @@ static int cmp_order(const void *a, const void *b) {
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Event-time order, stable. */
+/* Event-time order, stable; the events stay where they are, only the
+ * pointers are sorted (an sr_event is a few kilobytes). */
 static int sort_events(struct map *m) {
   size_t n = m->out->n_events;
-  if (n < 2) return 0;
-  struct order *o = sr_arena_alloc(m->arena, n * sizeof *o);
-  struct sr_event *sorted = sr_arena_alloc(m->arena, n * sizeof *sorted);
-  if (!o || !sorted) return SR_ENOMEM;
+  struct order *o = sr_arena_alloc(m->arena, (n ? n : 1) * sizeof *o);
+  if (!o) return SR_ENOMEM;
   for (size_t k = 0; k < n; k++) {
-    o[k].ts = m->out->events[k].ts_ms;
-    o[k].rank = m->out->events[k].type == SR_EV_SESSION_START ? 0 : 1;
-    o[k].seq = m->seq[k];
+    o[k].ts = m->store[k].ts_ms;
+    o[k].rank = m->store[k].type == SR_EV_SESSION_START ? 0 : 1;
+    o[k].seq = (uint32_t)k;
   }
   qsort(o, n, sizeof *o, cmp_order);
-  for (size_t k = 0; k < n; k++) sorted[k] = m->out->events[o[k].seq];
-  m->out->events = sorted;
+  for (size_t k = 0; k < n; k++) m->out->events[k] = &m->store[o[k].seq];
   return 0;
 }
 
@@ -1039,11 +1037,11 @@ int sr_otlp_decode(struct sr_otlp_decoder *d, const void *buf, size_t len,
   while (m.index_cap < 2 * n) m.index_cap *= 2;
   m.refs = sr_arena_alloc(arena, (n ? n : 1) * sizeof *m.refs);
   m.index = sr_arena_alloc(arena, m.index_cap * sizeof *m.index);
-  m.seq = sr_arena_alloc(arena, (2 * n + 1) * sizeof *m.seq);
+  m.store = sr_arena_alloc(arena, (2 * n + 1) * sizeof *m.store);
   struct attrs *res = sr_arena_alloc(arena, (n_res + 1) * sizeof *res);
   out->events = sr_arena_alloc(arena, (2 * n + 1) * sizeof *out->events);
   out->rejects = sr_arena_alloc(arena, (n + 1) * sizeof *out->rejects);
-  if (!m.refs || !m.index || !m.seq || !res || !out->events || !out->rejects)
+  if (!m.refs || !m.index || !m.store || !res || !out->events || !out->rejects)
     return arena_full(err, errlen);
   memset(m.index, 0, m.index_cap * sizeof *m.index);
   size_t k = 0;

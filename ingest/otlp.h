@@ -106,7 +106,7 @@ struct sr_otlp_reject {
 struct sr_otlp_span_ref; /* private: a span with its resource and scope */
 
 struct sr_otlp_batch {
-  struct sr_event *events; /* sorted by (ts_ms, session starts first) */
+  struct sr_event **events; /* sorted by (ts_ms, session starts first) */
   size_t n_events;
   struct sr_otlp_reject *rejects;
   size_t n_rejects;

@@ -322,7 +322,7 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
   atomic_fetch_add_explicit(&r->stats.ignored, b.n_ignored,
                             memory_order_relaxed);
   for (size_t i = 0; i < b.n_events; i++) {
-    const struct sr_event *ev = &b.events[i];
+    const struct sr_event *ev = b.events[i];
     sr_str pb;
     if (sr_repartition_encode(ev, r->arena, &pb)) {
       /* The arena is sized for the worst message, so this is not expected;

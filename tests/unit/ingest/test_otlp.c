@@ -199,9 +199,9 @@ static bool eq(sr_str s, const char *want) { return sr_str_eq_cstr(s, want); }
 /* The first event of the batch for call `call` in `phase`. */
 static const struct sr_event *find_call(const char *call, enum sr_phase ph) {
   for (size_t i = 0; i < b.n_events; i++)
-    if (b.events[i].type == SR_EV_TOOL_CALL && eq(b.events[i].call_id, call) &&
-        b.events[i].phase == ph)
-      return &b.events[i];
+    if (b.events[i]->type == SR_EV_TOOL_CALL && eq(b.events[i]->call_id, call) &&
+        b.events[i]->phase == ph)
+      return b.events[i];
   ck_abort_msg("no %d event for call %s", (int)ph, call);
   return NULL;
 }
@@ -227,8 +227,8 @@ START_TEST(genai_fixture_maps_the_pocketos_session) {
   ck_assert_uint_eq(b.n_rejects, 0);
   /* The root agent span ends (and is exported) last, yet its session start
    * comes first: events are in event-time order. */
-  ck_assert_int_eq(b.events[0].type, SR_EV_SESSION_START);
-  const struct sr_event *st = &b.events[0];
+  ck_assert_int_eq(b.events[0]->type, SR_EV_SESSION_START);
+  const struct sr_event *st = b.events[0];
   ck_str(st->session_id, "sess-otlp-pocketos-1");
   ck_assert_int_eq(st->mode, SR_MODE_PLAN);
   ck_str(st->environment, "staging");
@@ -237,8 +237,8 @@ START_TEST(genai_fixture_maps_the_pocketos_session) {
   ck_str(st->task, "fix the staging credential mismatch in the deploy config");
   ck_str(st->agent_id, "cursor-agent");
   for (size_t i = 1; i < b.n_events; i++) {
-    ck_assert_int_ge(b.events[i].ts_ms, b.events[i - 1].ts_ms);
-    ck_str(b.events[i].session_id, "sess-otlp-pocketos-1");
+    ck_assert_int_ge(b.events[i]->ts_ms, b.events[i - 1]->ts_ms);
+    ck_str(b.events[i]->session_id, "sess-otlp-pocketos-1");
   }
 
   const struct sr_event *del =
@@ -281,7 +281,7 @@ START_TEST(genai_fixture_sub_agent_and_error_status) {
   /* The sub-agent's report is a message from it to the orchestrator. */
   bool sub = false, llm = false;
   for (size_t i = 0; i < b.n_events; i++) {
-    const struct sr_event *e = &b.events[i];
+    const struct sr_event *e = b.events[i];
     if (e->type != SR_EV_AGENT_MESSAGE) continue;
     if (eq(e->role, "subagent")) {
       sub = true;
@@ -300,13 +300,13 @@ START_TEST(openinference_fixture_maps_the_twin) {
   ck_assert_int_eq(decode_file("twin_openinference.bin"), 0);
   ck_assert_uint_eq(b.n_spans, 6);
   ck_assert_uint_eq(b.n_rejects, 0);
-  ck_assert_int_eq(b.events[0].type, SR_EV_SESSION_START);
-  ck_str(b.events[0].session_id, "sess-otlp-twin-1");
-  ck_str(b.events[0].task,
+  ck_assert_int_eq(b.events[0]->type, SR_EV_SESSION_START);
+  ck_str(b.events[0]->session_id, "sess-otlp-twin-1");
+  ck_str(b.events[0]->task,
          "add custom domain app.example.com to the production web service");
-  ck_assert_int_eq(b.events[0].mode, SR_MODE_DEFAULT);
-  ck_assert_uint_eq(b.events[0].scope_domains.n, 1);
-  ck_str(b.events[0].agent_id, "domain-agent");
+  ck_assert_int_eq(b.events[0]->mode, SR_MODE_DEFAULT);
+  ck_assert_uint_eq(b.events[0]->scope_domains.n, 1);
+  ck_str(b.events[0]->agent_id, "domain-agent");
   const struct sr_event *c = find_call("call-domain-create", SR_PHASE_REQUESTED);
   ck_str(c->tool, "railway.graphql");
   ck_assert_ptr_nonnull(
@@ -338,7 +338,7 @@ static void same_in_both_forms(const char *name) {
   ck_assert_msg(decode(jbuf, n) == 0, "%s", err);
   ck_assert_uint_eq(b.n_events, pb.n_events);
   for (size_t i = 0; i < b.n_events; i++) {
-    const struct sr_event *x = &pb.events[i], *y = &b.events[i];
+    const struct sr_event *x = pb.events[i], *y = b.events[i];
     ck_assert_int_eq(x->type, y->type);
     ck_assert_int_eq(x->phase, y->phase);
     ck_assert_int_eq(x->ts_ms, y->ts_ms);
@@ -378,15 +378,15 @@ START_TEST(structured_arguments_become_json) {
            NULL),
       NULL};
   ck_assert_int_eq(decode(buf, pack(NULL, spans)), 0);
-  const struct sr_event *e = &b.events[0];
+  const struct sr_event *e = b.events[0];
   ck_assert_int_eq(e->phase, SR_PHASE_REQUESTED);
   ck_str(e->arguments,
          "{\"command\":\"rm -rf \\\"/srv\\\"\",\"timeout\":30,\"flags\":[\"-v\","
          "\"-x\"]}");
-  ck_str(b.events[1].result, "{\"exit_code\":0}");
+  ck_str(b.events[1]->result, "{\"exit_code\":0}");
   /* No call id attribute: the span id correlates the phases. */
   ck_str(e->call_id, "0000000000000001");
-  ck_assert(sr_str_eq(e->call_id, b.events[1].call_id));
+  ck_assert(sr_str_eq(e->call_id, b.events[1]->call_id));
 }
 END_TEST
 
@@ -397,11 +397,11 @@ START_TEST(error_status_fails_the_call) {
   SP *spans[] = {s, NULL};
   ck_assert_int_eq(decode(buf, pack(NULL, spans)), 0);
   ck_assert_uint_eq(b.n_events, 2);
-  ck_assert_int_eq(b.events[1].phase, SR_PHASE_FAILED);
-  ck_assert_int_eq(b.events[1].ts_ms, 2500);
+  ck_assert_int_eq(b.events[1]->phase, SR_PHASE_FAILED);
+  ck_assert_int_eq(b.events[1]->ts_ms, 2500);
   /* no result attribute: the status message stands in */
-  ck_str(b.events[1].result, "exit code 1");
-  ck_assert_int_eq(memcmp(b.events[1].event_id.p + b.events[1].event_id.n - 7,
+  ck_str(b.events[1]->result, "exit code 1");
+  ck_assert_int_eq(memcmp(b.events[1]->event_id.p + b.events[1]->event_id.n - 7,
                           ":failed", 7), 0);
 }
 END_TEST
@@ -418,10 +418,10 @@ START_TEST(openllmetry_tool_span) {
       NULL};
   ck_assert_int_eq(decode(buf, pack(NULL, spans)), 0);
   ck_assert_uint_eq(b.n_events, 2);
-  ck_str(b.events[0].session_id, "sess-tl");
-  ck_str(b.events[0].tool, "run_sql");
-  ck_str(b.events[0].arguments, "{\"sql\":\"DROP TABLE users\"}");
-  ck_str(b.events[1].result, "ok");
+  ck_str(b.events[0]->session_id, "sess-tl");
+  ck_str(b.events[0]->tool, "run_sql");
+  ck_str(b.events[0]->arguments, "{\"sql\":\"DROP TABLE users\"}");
+  ck_str(b.events[1]->result, "ok");
 }
 END_TEST
 
@@ -455,7 +455,7 @@ END_TEST
 START_TEST(trace_id_is_the_last_resort) {
   SP *spans[] = {span(4, 1, 0, "execute_tool Read", 1000, 1100, NULL), NULL};
   ck_assert_int_eq(decode(buf, pack(NULL, spans)), 0);
-  ck_str(b.events[0].session_id, "ab000000000000000000000000000004");
+  ck_str(b.events[0]->session_id, "ab000000000000000000000000000004");
   /* Without the fallback the span has no session: rejected. */
   cfg.session_from_trace_id = false;
   ck_assert_int_eq(decode(buf, len), 0);
@@ -503,9 +503,9 @@ START_TEST(attributes_are_configurable) {
   sr_arena_reset(arena);
   ck_assert_int_eq(sr_otlp_decode(d2, buf, len, &opts, arena, &b, err,
                                   sizeof err), 0);
-  ck_str(b.events[0].session_id, "t-9");
-  ck_str(b.events[0].tool, "deploy");
-  ck_assert_uint_eq(b.events[0].arguments.n, 0);
+  ck_str(b.events[0]->session_id, "t-9");
+  ck_str(b.events[0]->tool, "deploy");
+  ck_assert_uint_eq(b.events[0]->arguments.n, 0);
   ck_assert_str_eq(c2.topic, "otlp_spans");
   sr_otlp_decoder_destroy(d2);
   sr_conf_destroy(conf);

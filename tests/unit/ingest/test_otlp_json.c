@@ -67,17 +67,17 @@ START_TEST(ids_times_and_enum_forms) {
                                 "\"message\":\"boom\"}") == 0,
                 "%s", err);
   ck_assert_uint_eq(b.n_events, 2);
-  ck_str(b.events[0].session_id, "res-sess");
-  ck_assert_int_eq(b.events[0].ts_ms, 1544712660000LL);
-  ck_assert_int_eq(b.events[1].ts_ms, 1544712661000LL);
-  ck_assert_int_eq(b.events[1].phase, SR_PHASE_FAILED);
-  ck_str(b.events[1].result, "boom");
+  ck_str(b.events[0]->session_id, "res-sess");
+  ck_assert_int_eq(b.events[0]->ts_ms, 1544712660000LL);
+  ck_assert_int_eq(b.events[1]->ts_ms, 1544712661000LL);
+  ck_assert_int_eq(b.events[1]->phase, SR_PHASE_FAILED);
+  ck_str(b.events[1]->result, "boom");
   /* upper-case hex is accepted; ids come out lower-case */
-  ck_str(b.events[0].call_id, "eee19b7ec3c1b174");
+  ck_str(b.events[0]->call_id, "eee19b7ec3c1b174");
   ck_assert_msg(decode_span(IDS ",\"name\":\"execute_tool Bash\",\"kind\":3,"
                                 "\"status\":{\"code\":2}") == 0,
                 "%s", err);
-  ck_assert_int_eq(b.events[1].phase, SR_PHASE_FAILED);
+  ck_assert_int_eq(b.events[1]->phase, SR_PHASE_FAILED);
 }
 END_TEST
 
@@ -100,11 +100,11 @@ START_TEST(every_any_value_form) {
               "{\"key\":\"gen_ai.tool.call.id\",\"value\":{\"intValue\":\"99\"}}]") ==
           0,
       "%s", err);
-  ck_str(b.events[0].arguments,
+  ck_str(b.events[0]->arguments,
          "{\"s\":\"a\\\"b\",\"i\":-42,\"j\":7,\"d\":1.5,\"n\":null,\"b\":true,"
          "\"x\":\"aGk=\",\"a\":[1,\"two\"],\"e\":null}");
   /* an integer where a string is expected reads as its decimal text */
-  ck_str(b.events[0].call_id, "99");
+  ck_str(b.events[0]->call_id, "99");
 }
 END_TEST
 
@@ -120,8 +120,8 @@ START_TEST(snake_case_unknown_keys_and_nulls) {
              "\"string_value\":\"snake\"}}]}]}]}],\"extra\":true}") == 0,
       "%s", err);
   ck_assert_uint_eq(b.n_events, 2);
-  ck_str(b.events[0].session_id, "snake");
-  ck_assert_int_eq(b.events[0].ts_ms, 1000);
+  ck_str(b.events[0]->session_id, "snake");
+  ck_assert_int_eq(b.events[0]->ts_ms, 1000);
   /* an empty document is an empty batch */
   ck_assert_int_eq(decode("{}"), 0);
   ck_assert_uint_eq(b.n_spans, 0);

@@ -45,7 +45,7 @@ static void round_trip(const char *file) {
       sr_otlp_decode(dec, buf, len, &opts, arena, &b, err, sizeof err), 0);
   ck_assert_uint_gt(b.n_events, 0);
   for (size_t i = 0; i < b.n_events; i++) {
-    const struct sr_event *x = &b.events[i];
+    const struct sr_event *x = b.events[i];
     sr_str pb;
     ck_assert_int_eq(sr_repartition_encode(x, arena, &pb), 0);
     struct sr_event y;
