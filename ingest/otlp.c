@@ -182,6 +182,7 @@ struct sr_otlp_decoder {
 
 static const struct key_entry *key_find(const struct sr_otlp_decoder *d,
                                         const void *p, size_t n) {
+  if (!n) return NULL; /* configured keys are never empty */
   size_t h = (size_t)XXH3_64bits(p, n) & (KEY_SLOTS - 1);
   for (;;) {
     uint16_t e = d->slots[h];
@@ -879,7 +880,8 @@ static int map_tool(struct map *m, uint32_t i, sr_str session, sr_str agent,
   done->credential.id = cred;
   done->target = req->target;
   done->result = result;
-  if (failed && !result.n && s->status->message.len <= SR_TEXT_MAX &&
+  if (failed && !result.n && s->status->message.len &&
+      s->status->message.len <= SR_TEXT_MAX &&
       !memchr(s->status->message.data, 0, s->status->message.len))
     done->result = (sr_str){(const char *)s->status->message.data,
                             s->status->message.len};
