@@ -11,8 +11,12 @@
  *    both stages is committed, nothing stronger than ALLOW;
  *  - a batch holding one span without a tool name: that span alone is
  *    dead-lettered with its id in the reason, the others still get their
- *    command; a message that is not OTLP is dead-lettered whole.
- * One broker and one process for all tests (CK_NOFORK), in order.
+ *    command; a message that is not OTLP is dead-lettered whole;
+ *  - two instances in one group: a session whose spans arrive on different
+ *    OTLP partitions (so through both OTLP stages) is still judged in one
+ *    place, with everything it declared.
+ * Each test case has its own broker and processes; tests within a case
+ * share them (CK_NOFORK), in order.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -36,14 +40,17 @@
 
 static struct sr_broker *broker;
 static const char *brokers;
-static pid_t proc;
+static pid_t procs[2];
+static int n_procs;
 static rd_kafka_t *producer;
 static struct sr_control_reader *reader;
 static struct sr_command *seen;
 static size_t n_seen;
-static char log_path[256], group[64], otlp_group[80];
+static char log_paths[2][256], group[64], otlp_group[80];
+#define log_path log_paths[0]
 
-static void setup(void) {
+/* A broker and n `stackrisk run` processes in one consumer group. */
+static void start(int n, const char *name) {
   char err[512];
   const char *topics[] = {"stackrisk.events", "stackrisk.control",
                           "stackrisk.dlq", "otlp_spans",
@@ -51,25 +58,37 @@ static void setup(void) {
   broker = sr_broker_create(1, topics, 5, 4, err, sizeof err);
   ck_assert_msg(broker, "broker: %s", err);
   brokers = sr_broker_bootstraps(broker);
-  snprintf(log_path, sizeof log_path, "stackrisk-otlp-%d.log", (int)getpid());
-  unlink(log_path);
-  snprintf(group, sizeof group, "otlp-it-%d", (int)getpid());
+  snprintf(group, sizeof group, "%s-%d", name, (int)getpid());
   snprintf(otlp_group, sizeof otlp_group, "%s-otlp", group);
-  char *argv[] = {SR_BINARY, "run", "--brokers", (char *)brokers, "--config",
-                  SR_TEST_DATA "/integration/otlp.yaml", "--group", group,
-                  NULL};
-  proc = h_spawn(argv, log_path);
-  ck_assert_int_gt(proc, 0);
+  n_procs = n;
+  for (int i = 0; i < n; i++) {
+    snprintf(log_paths[i], sizeof log_paths[i], "stackrisk-%s-%d-%d.log", name,
+             (int)getpid(), i);
+    unlink(log_paths[i]);
+    char *argv[] = {SR_BINARY, "run", "--brokers", (char *)brokers,
+                    "--config", SR_TEST_DATA "/integration/otlp.yaml",
+                    "--group", group, NULL};
+    procs[i] = h_spawn(argv, log_paths[i]);
+    ck_assert_int_gt(procs[i], 0);
+  }
   producer = h_producer(brokers);
   ck_assert_ptr_nonnull(producer);
   reader = sr_control_reader_create(brokers, "stackrisk.control", true, NULL,
                                     err, sizeof err);
   ck_assert_msg(reader, "control reader: %s", err);
   seen = calloc(MAX_SEEN, sizeof *seen);
+  n_seen = 0;
 }
 
+static void setup(void) { start(1, "otlp-it"); }
+static void setup_two(void) { start(2, "otlp-scale"); }
+
 static void teardown(void) {
-  if (proc > 0) h_wait_exit(proc, 1);
+  for (int i = 0; i < n_procs; i++) {
+    if (procs[i] > 0) kill(procs[i], SIGTERM);
+    if (procs[i] > 0) h_wait_exit(procs[i], 30000);
+    procs[i] = 0;
+  }
   sr_control_reader_destroy(reader);
   rd_kafka_destroy(producer);
   sr_broker_destroy(broker);
@@ -347,10 +366,132 @@ START_TEST(bad_span_is_dead_lettered_and_its_batch_goes_on) {
 }
 END_TEST
 
+/* A TracesData holding span `id` alone (parent `parent`, 0 = root) of the
+ * scale-out trace, with string attributes given as NULL-terminated
+ * key/value pairs; returns its length in buf. */
+static size_t one_span(uint8_t *buf, size_t cap, uint8_t id, uint8_t parent,
+                       const char *name, uint64_t start_ms,
+                       const char *const *attrs) {
+  static uint8_t trace[16] = {0xcc, [15] = 2};
+  uint8_t sid[8] = {[7] = id}, pid[8] = {[7] = parent};
+  Stackrisk__Otlp__V1__KeyValue k[8], *kp[8];
+  Stackrisk__Otlp__V1__AnyValue v[8];
+  Stackrisk__Otlp__V1__Span sp, *spp = &sp;
+  stackrisk__otlp__v1__span__init(&sp);
+  sp.trace_id = (ProtobufCBinaryData){16, trace};
+  sp.span_id = (ProtobufCBinaryData){8, sid};
+  if (parent) sp.parent_span_id = (ProtobufCBinaryData){8, pid};
+  sp.name = (ProtobufCBinaryData){strlen(name), (uint8_t *)name};
+  sp.start_time_unix_nano = start_ms * 1000000u;
+  sp.end_time_unix_nano = (start_ms + 300) * 1000000u;
+  for (; attrs[2 * sp.n_attributes]; sp.n_attributes++) {
+    size_t i = sp.n_attributes;
+    kp[i] = kv(&k[i], &v[i], attrs[2 * i], attrs[2 * i + 1]);
+  }
+  sp.attributes = kp;
+  Stackrisk__Otlp__V1__ScopeSpans ss = STACKRISK__OTLP__V1__SCOPE_SPANS__INIT;
+  ss.n_spans = 1;
+  ss.spans = &spp;
+  Stackrisk__Otlp__V1__ScopeSpans *ssp = &ss;
+  Stackrisk__Otlp__V1__ResourceSpans rs =
+      STACKRISK__OTLP__V1__RESOURCE_SPANS__INIT;
+  rs.n_scope_spans = 1;
+  rs.scope_spans = &ssp;
+  Stackrisk__Otlp__V1__ResourceSpans *rsp = &rs;
+  Stackrisk__Otlp__V1__TracesData td = STACKRISK__OTLP__V1__TRACES_DATA__INIT;
+  td.n_resource_spans = 1;
+  td.resource_spans = &rsp;
+  ck_assert_uint_le(stackrisk__otlp__v1__traces_data__get_packed_size(&td),
+                    cap);
+  return stackrisk__otlp__v1__traces_data__pack(&td, buf);
+}
+
+static void produce_to(int32_t partition, const void *v, size_t len) {
+  ck_assert_int_eq(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("otlp_spans"),
+                                     RD_KAFKA_V_PARTITION(partition),
+                                     RD_KAFKA_V_VALUE((void *)v, len),
+                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                     RD_KAFKA_V_END),
+                   0);
+  rd_kafka_flush(producer, 5000);
+}
+
+/* Partitions of otlp_spans an instance's OTLP stage owns, from its log. */
+static int otlp_owned(const char *path) {
+  char *log = h_read_file(path, NULL);
+  int n = 0;
+  for (const char *p = log; p && (p = strstr(p, "otlp: ")); p++) {
+    int k;
+    if (sscanf(p, "otlp: assigned %d partition", &k) == 1) n += k;
+    if (sscanf(p, "otlp: revoked %d partition", &k) == 1) n -= k;
+  }
+  free(log);
+  return n;
+}
+
+/*
+ * Two instances in one group: the session's start (plan mode) arrives on
+ * one OTLP partition, its calls on the three others, so at least one call
+ * is consumed by the other instance's OTLP stage. Every call is still
+ * judged with the session's plan mode known: the repartition topic brought
+ * all of the session's events to the one owner of its partition.
+ */
+START_TEST(two_instances_aggregate_a_session_in_one_place) {
+  /* Both OTLP stages own two partitions each before anything is sent. */
+  long long deadline = h_now_ms() + 60000;
+  while (otlp_owned(log_paths[0]) != 2 || otlp_owned(log_paths[1]) != 2) {
+    ck_assert_msg(h_now_ms() < deadline,
+                  "the OTLP stages did not split the 4 partitions (%s, %s)",
+                  log_paths[0], log_paths[1]);
+    struct timespec ts = {0, 100 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  uint8_t buf[2048];
+  static const char *const root[] = {
+      "gen_ai.operation.name", "invoke_agent",
+      "gen_ai.conversation.id", "sess-otlp-scale-1",
+      "stackrisk.session.mode", "plan",
+      "stackrisk.session.environment", "staging", NULL};
+  produce_to(0, buf, one_span(buf, sizeof buf, 1, 0, "invoke_agent ops",
+                              1776100000000ULL, root));
+  /* The start is on the internal topic before any call is sent, so it
+   * precedes them in the session's partition. */
+  wait_committed(otlp_group, "otlp_spans");
+  static const char *const calls[3] = {"call-scale-1", "call-scale-2",
+                                       "call-scale-3"};
+  for (int i = 0; i < 3; i++) {
+    const char *tool[] = {"gen_ai.operation.name", "execute_tool",
+                          "gen_ai.tool.name", "Bash",
+                          "gen_ai.conversation.id", "sess-otlp-scale-1",
+                          "gen_ai.tool.call.id", calls[i],
+                          "gen_ai.tool.call.arguments",
+                          "{\"command\":\"rm -rf /srv/postgres/data\"}",
+                          "stackrisk.environment", "production", NULL};
+    produce_to(1 + i, buf,
+               one_span(buf, sizeof buf, (uint8_t)(2 + i), 1,
+                        "execute_tool Bash", 1776100001000ULL + 1000u * i,
+                        tool));
+  }
+  for (int i = 0; i < 3; i++) {
+    const struct sr_command *c =
+        wait_command("sess-otlp-scale-1", calls[i], 60000);
+    ck_assert_msg(c, "no command for %s (logs: %s, %s)", calls[i],
+                  log_paths[0], log_paths[1]);
+    bool mode = false;
+    for (uint32_t d = 0; d < c->n_dims; d++)
+      mode |= !strcmp(c->dims[d].name, "mode_violation");
+    ck_assert_msg(mode,
+                  "%s was judged without the session's plan mode (%s, rule "
+                  "%s)",
+                  calls[i], sr_action_name(c->action), c->rule);
+  }
+}
+END_TEST
+
 START_TEST(sigterm_stops_cleanly) {
-  ck_assert_int_eq(kill(proc, SIGTERM), 0);
-  int rc = h_wait_exit(proc, 30000);
-  proc = 0;
+  ck_assert_int_eq(kill(procs[0], SIGTERM), 0);
+  int rc = h_wait_exit(procs[0], 30000);
+  procs[0] = 0;
   ck_assert_msg(rc == 0, "stackrisk run exited with %d (log: %s)", rc,
                 log_path);
   char *log = h_read_file(log_path, NULL);
@@ -372,6 +513,11 @@ int main(void) {
   tcase_add_test(tc, bad_span_is_dead_lettered_and_its_batch_goes_on);
   tcase_add_test(tc, sigterm_stops_cleanly);
   suite_add_tcase(s, tc);
+  TCase *two = tcase_create("scale-out");
+  tcase_set_timeout(two, 240);
+  tcase_add_unchecked_fixture(two, setup_two, teardown);
+  tcase_add_test(two, two_instances_aggregate_a_session_in_one_place);
+  suite_add_tcase(s, two);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
   srunner_run_all(sr, CK_NORMAL);
