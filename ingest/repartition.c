@@ -173,7 +173,12 @@ static bool checkpoint(struct sr_repartition *r, int timeout_ms) {
   }
   if (!any) return true;
   sr_producer_flush(r->producer, timeout_ms);
-  if (sr_producer_outstanding(r->producer) != 0) return false;
+  int64_t left = sr_producer_outstanding(r->producer);
+  if (left != 0) {
+    SR_DEBUG("otlp: %lld records undelivered; input offsets held back",
+             (long long)left);
+    return false;
+  }
   rd_kafka_topic_partition_list_t *l =
       rd_kafka_topic_partition_list_new((int)r->n_parts);
   for (size_t i = 0; i < r->n_parts; i++) {

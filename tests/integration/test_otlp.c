@@ -14,7 +14,9 @@
  *    command; a message that is not OTLP is dead-lettered whole;
  *  - two instances in one group: a session whose spans arrive on different
  *    OTLP partitions (so through both OTLP stages) is still judged in one
- *    place, with everything it declared.
+ *    place, with everything it declared;
+ *  - the broker leading the internal topic goes down: the OTLP offsets are
+ *    held back until the events are delivered, then nothing is missing.
  * Each test case has its own broker and processes; tests within a case
  * share them (CK_NOFORK), in order.
  */
@@ -25,6 +27,7 @@
 #include "core/kafka.h"
 #include "enforce/control.h"
 #include "harness.h"
+#include <librdkafka/rdkafka_mock.h>
 #include "schemas/otlp.pb-c.h"
 #include "schemas/stackrisk.pb-c.h"
 
@@ -49,15 +52,15 @@ static size_t n_seen;
 static char log_paths[2][256], group[64], otlp_group[80];
 #define log_path log_paths[0]
 
-/* A broker and n `stackrisk run` processes in one consumer group. */
-static void start(int n, const char *name) {
+static const char *const topics[] = {"stackrisk.events", "stackrisk.control",
+                                     "stackrisk.dlq", "otlp_spans",
+                                     "stackrisk.repartition"};
+static rd_kafka_t *mock_rk; /* owns `mock` when a test builds its own */
+static rd_kafka_mock_cluster_t *mock;
+
+/* n `stackrisk run` processes in one consumer group on `brokers`. */
+static void spawn(int n, const char *name, const char *log_level) {
   char err[512];
-  const char *topics[] = {"stackrisk.events", "stackrisk.control",
-                          "stackrisk.dlq", "otlp_spans",
-                          "stackrisk.repartition"};
-  broker = sr_broker_create(1, topics, 5, 4, err, sizeof err);
-  ck_assert_msg(broker, "broker: %s", err);
-  brokers = sr_broker_bootstraps(broker);
   snprintf(group, sizeof group, "%s-%d", name, (int)getpid());
   snprintf(otlp_group, sizeof otlp_group, "%s-otlp", group);
   n_procs = n;
@@ -67,7 +70,7 @@ static void start(int n, const char *name) {
     unlink(log_paths[i]);
     char *argv[] = {SR_BINARY, "run", "--brokers", (char *)brokers,
                     "--config", SR_TEST_DATA "/integration/otlp.yaml",
-                    "--group", group, NULL};
+                    "--group", group, "--log-level", (char *)log_level, NULL};
     procs[i] = h_spawn(argv, log_paths[i]);
     ck_assert_int_gt(procs[i], 0);
   }
@@ -78,6 +81,15 @@ static void start(int n, const char *name) {
   ck_assert_msg(reader, "control reader: %s", err);
   seen = calloc(MAX_SEEN, sizeof *seen);
   n_seen = 0;
+}
+
+/* The embedded broker with the five topics, and n processes. */
+static void start(int n, const char *name) {
+  char err[512];
+  broker = sr_broker_create(1, topics, 5, 4, err, sizeof err);
+  ck_assert_msg(broker, "broker: %s", err);
+  brokers = sr_broker_bootstraps(broker);
+  spawn(n, name, "info");
 }
 
 static void setup(void) { start(1, "otlp-it"); }
@@ -92,7 +104,38 @@ static void teardown(void) {
   sr_control_reader_destroy(reader);
   rd_kafka_destroy(producer);
   sr_broker_destroy(broker);
+  broker = NULL;
+  if (mock_rk) {
+    rd_kafka_mock_cluster_destroy(mock);
+    rd_kafka_destroy(mock_rk);
+    mock_rk = NULL;
+  }
   free(seen);
+}
+
+/* Three brokers: the internal topic led by broker 3, everything else (and
+ * both group coordinators) by broker 1, so broker 3 can fail alone. */
+static void setup_outage(void) {
+  char err[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  /* no bootstrap servers on purpose: it only hosts the cluster */
+  rd_kafka_conf_set(conf, "log_level", "4", err, sizeof err);
+  mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  ck_assert_ptr_nonnull(mock_rk);
+  mock = rd_kafka_mock_cluster_new(mock_rk, 3);
+  ck_assert_ptr_nonnull(mock);
+  for (size_t t = 0; t < 5; t++) {
+    ck_assert_int_eq(rd_kafka_mock_topic_create(mock, topics[t], 4, 1), 0);
+    for (int p = 0; p < 4; p++)
+      rd_kafka_mock_partition_set_leader(mock, topics[t], p, t == 4 ? 3 : 1);
+  }
+  brokers = rd_kafka_mock_cluster_bootstraps(mock);
+  char g[80];
+  snprintf(g, sizeof g, "otlp-outage-%d", (int)getpid());
+  rd_kafka_mock_coordinator_set(mock, "group", g, 1);
+  strcat(g, "-otlp");
+  rd_kafka_mock_coordinator_set(mock, "group", g, 1);
+  spawn(1, "otlp-outage", "debug");
 }
 
 /* Reads commands until one for (session, call) arrives; NULL on timeout. */
@@ -429,6 +472,49 @@ static int otlp_owned(const char *path) {
   return n;
 }
 
+static void wait_log(const char *path, const char *text) {
+  long long deadline = h_now_ms() + 60000;
+  for (;;) {
+    char *log = h_read_file(path, NULL);
+    bool found = log && strstr(log, text);
+    free(log);
+    if (found) return;
+    ck_assert_msg(h_now_ms() < deadline, "'%s' never appeared in %s", text,
+                  path);
+    struct timespec ts = {0, 100 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+/*
+ * The broker leading the internal topic goes down after spans were
+ * consumed: the OTLP stage holds their offsets back (a crash now would
+ * consume them again), and once the broker is back the events are
+ * delivered, the offsets committed and the command issued. Nothing lost.
+ */
+START_TEST(broker_outage_holds_offsets_and_loses_nothing) {
+  long long deadline = h_now_ms() + 60000;
+  while (otlp_owned(log_path) != 4) {
+    ck_assert_msg(h_now_ms() < deadline, "OTLP stage never assigned (%s)",
+                  log_path);
+    struct timespec ts = {0, 100 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  ck_assert_int_eq(rd_kafka_mock_broker_set_down(mock, 3), 0);
+  produce_file("pocketos_genai.bin", GENAI_TRACE);
+  wait_log(log_path, "input offsets held back");
+  ck_assert_msg(!committed_to_end(otlp_group, "otlp_spans"),
+                "OTLP offsets committed before the events were delivered");
+  ck_assert_int_eq(rd_kafka_mock_broker_set_up(mock, 3), 0);
+  wait_committed(otlp_group, "otlp_spans");
+  const struct sr_command *c =
+      wait_command("sess-otlp-pocketos-1", "call-volume-delete", 60000);
+  ck_assert_msg(c, "no command after the outage (log: %s)", log_path);
+  ck_assert_msg(c->action == SR_ACTION_BLOCK || c->action == SR_ACTION_KILL,
+                "action %s", sr_action_name(c->action));
+}
+END_TEST
+
 /*
  * Two instances in one group: the session's start (plan mode) arrives on
  * one OTLP partition, its calls on the three others, so at least one call
@@ -518,6 +604,11 @@ int main(void) {
   tcase_add_unchecked_fixture(two, setup_two, teardown);
   tcase_add_test(two, two_instances_aggregate_a_session_in_one_place);
   suite_add_tcase(s, two);
+  TCase *out = tcase_create("outage");
+  tcase_set_timeout(out, 240);
+  tcase_add_unchecked_fixture(out, setup_outage, teardown);
+  tcase_add_test(out, broker_outage_holds_offsets_and_loses_nothing);
+  suite_add_tcase(s, out);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
   srunner_run_all(sr, CK_NORMAL);
