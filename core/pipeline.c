@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "aggregator/worker.h"
 #include "core/log.h"
@@ -79,6 +80,13 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
   if (!p->consumer) goto fail;
   if (engine->otlp.enabled) {
     snprintf(p->otlp_group, sizeof p->otlp_group, "%s-otlp", s->group);
+    if (engine->otlp.group && strcmp(engine->otlp.group, s->group) == 0) {
+      snprintf(err, errlen,
+               "otlp.group must differ from the main group '%s': the OTLP "
+               "stage consumes other topics",
+               s->group);
+      goto fail;
+    }
     struct sr_repartition_opts ro = {
         .brokers = p->brokers,
         .group = engine->otlp.group ? engine->otlp.group : p->otlp_group,

@@ -574,6 +574,28 @@ START_TEST(two_instances_aggregate_a_session_in_one_place) {
 }
 END_TEST
 
+/* Sharing the main group would tie the two stages' rebalances together
+ * and split assignments between unrelated subscriptions: refused. */
+START_TEST(otlp_group_must_differ_from_the_main_group) {
+  char cfg[128], out[160];
+  snprintf(cfg, sizeof cfg, "otlp-same-group-%d.yaml", (int)getpid());
+  snprintf(out, sizeof out, "otlp-same-group-%d.log", (int)getpid());
+  FILE *f = fopen(cfg, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("otlp:\n  group: shared\n", f);
+  fclose(f);
+  unlink(out);
+  char *argv[] = {SR_BINARY, "run",     "--brokers", (char *)brokers,
+                  "--config", cfg,      "--group",   "shared", NULL};
+  pid_t pid = h_spawn(argv, out);
+  ck_assert_int_eq(h_wait_exit(pid, 30000), 1);
+  char *log = h_read_file(out, NULL);
+  ck_assert_msg(log && strstr(log, "otlp.group must differ"), "%s", log);
+  free(log);
+  unlink(cfg);
+}
+END_TEST
+
 START_TEST(sigterm_stops_cleanly) {
   ck_assert_int_eq(kill(procs[0], SIGTERM), 0);
   int rc = h_wait_exit(procs[0], 30000);
@@ -597,6 +619,7 @@ int main(void) {
   tcase_add_test(tc, genai_pocketos_call_is_blocked);
   tcase_add_test(tc, openinference_twin_gets_nothing_stronger_than_allow);
   tcase_add_test(tc, bad_span_is_dead_lettered_and_its_batch_goes_on);
+  tcase_add_test(tc, otlp_group_must_differ_from_the_main_group);
   tcase_add_test(tc, sigterm_stops_cleanly);
   suite_add_tcase(s, tc);
   TCase *two = tcase_create("scale-out");
