@@ -159,12 +159,15 @@ int sr_cmd_run(int argc, char **argv, volatile sig_atomic_t *stop) {
   struct sr_pipeline_stats st;
   sr_pipeline_stats(p, &st);
   SR_INFO("stopped: %llu events, %llu dead letters, commands: %llu allow, "
-          "%llu escalate, %llu block, %llu kill",
+          "%llu escalate, %llu block, %llu kill; OTLP: %llu spans, %llu "
+          "dead letters",
           (unsigned long long)st.events, (unsigned long long)st.dead_letters,
           (unsigned long long)st.commands[SR_ACTION_ALLOW],
           (unsigned long long)st.commands[SR_ACTION_ESCALATE],
           (unsigned long long)st.commands[SR_ACTION_BLOCK],
-          (unsigned long long)st.commands[SR_ACTION_KILL]);
+          (unsigned long long)st.commands[SR_ACTION_KILL],
+          (unsigned long long)st.otlp_spans,
+          (unsigned long long)st.otlp_dead_letters);
   sr_pipeline_destroy(p);
   sr_engine_destroy(engine);
   return 0;

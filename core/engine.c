@@ -82,7 +82,8 @@ static int read_kafka(const struct sr_conf_node *kafka, struct sr_settings *s,
 struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
   static const char *const top[] = {"kafka",       "processing", "detectors",
                                     "catalogue",   "credentials", "resources",
-                                    "policy",      "http",        NULL};
+                                    "policy",      "http",        "otlp",
+                                    NULL};
   struct sr_engine *e = calloc(1, sizeof *e);
   if (!e) {
     snprintf(err, errlen, "out of memory");
@@ -99,7 +100,8 @@ struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
       sr_conf_apply(sr_conf_get(root, "processing"), processing_fields,
                     &e->settings, err, errlen) ||
       sr_conf_apply(sr_conf_get(root, "http"), http_fields, &e->settings, err,
-                    errlen))
+                    errlen) ||
+      sr_otlp_config_read(sr_conf_get(root, "otlp"), &e->otlp, err, errlen))
     goto fail;
   e->dets = sr_detectors_create(root, err, errlen);
   if (!e->dets) goto fail;

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/kafka.h"
 #include "detectors/registry.h"
+#include "ingest/otlp.h"
 
 struct sr_settings {
   const char *brokers; /* NULL or "": start the embedded broker */
@@ -37,6 +38,7 @@ struct sr_engine {
   struct sr_settings settings;
   struct sr_detectors *dets;
   struct sr_policy *policy;
+  struct sr_otlp_config otlp; /* the OTLP input and its repartition stage */
 };
 
 /* Loads `path` (NULL: built-in defaults) and builds detectors and policy.

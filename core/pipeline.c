@@ -7,10 +7,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "aggregator/worker.h"
 #include "core/log.h"
 #include "ingest/consumer.h"
+#include "ingest/repartition.h"
 #include "query/http.h"
 
 _Static_assert(SR_METRICS_SHARDS >= SR_WORKERS_MAX, "a metrics shard per worker");
@@ -26,6 +28,8 @@ struct sr_pipeline {
   struct sr_consumer *consumer;
   struct sr_metrics *metrics;
   struct sr_http *http;
+  struct sr_repartition *otlp; /* NULL when otlp.enabled is false */
+  char otlp_group[256];
 };
 
 struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
@@ -44,9 +48,10 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
     goto fail;
   }
   if (!p->brokers || !*p->brokers) {
-    const char *topics[] = {s->topic_events, s->topic_control, s->topic_dlq};
-    p->broker =
-        sr_broker_create(1, topics, 3, (int)s->partitions, err, errlen);
+    const char *topics[] = {s->topic_events, s->topic_control, s->topic_dlq,
+                            engine->otlp.topic, engine->otlp.repartition_topic};
+    p->broker = sr_broker_create(1, topics, engine->otlp.enabled ? 5 : 3,
+                                 (int)s->partitions, err, errlen);
     if (!p->broker) goto fail;
     p->brokers = sr_broker_bootstraps(p->broker);
   }
@@ -70,12 +75,13 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
     if (sr_worker_start(p->workers[i], err, errlen)) goto fail;
     p->rings[i] = sr_worker_ring(p->workers[i]);
   }
-  const char *topics[] = {s->topic_events};
+  /* The stateful stage reads native events and repartitioned OTLP ones. */
+  const char *topics[] = {s->topic_events, engine->otlp.repartition_topic};
   struct sr_consumer_opts co = {
       .brokers = p->brokers,
       .group = s->group,
       .topics = topics,
-      .ntopics = 1,
+      .ntopics = engine->otlp.enabled ? 2 : 1,
       .props = &s->props,
       .n_workers = p->n_workers,
       .commit_interval_ms = (int)s->commit_interval_ms,
@@ -93,6 +99,28 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
     p->http = sr_http_create(&ho, err, errlen);
     memset(token, 0, sizeof token);
     if (!p->http) goto fail;
+  }
+  if (engine->otlp.enabled) {
+    snprintf(p->otlp_group, sizeof p->otlp_group, "%s-otlp", s->group);
+    if (engine->otlp.group && strcmp(engine->otlp.group, s->group) == 0) {
+      snprintf(err, errlen,
+               "otlp.group must differ from the main group '%s': the OTLP "
+               "stage consumes other topics",
+               s->group);
+      goto fail;
+    }
+    struct sr_repartition_opts ro = {
+        .brokers = p->brokers,
+        .group = engine->otlp.group ? engine->otlp.group : p->otlp_group,
+        .dlq_topic = s->topic_dlq,
+        .offset_reset = s->offset_reset,
+        .props = &s->props,
+        .otlp = &engine->otlp,
+        .max_message_bytes = (size_t)s->max_message_bytes,
+        .commit_interval_ms = (int)s->commit_interval_ms,
+    };
+    p->otlp = sr_repartition_create(&ro, err, errlen);
+    if (!p->otlp || sr_repartition_start(p->otlp, err, errlen)) goto fail;
   }
   return p;
 fail:
@@ -118,7 +146,12 @@ int sr_pipeline_run(struct sr_pipeline *p, volatile sig_atomic_t *stop) {
           "letters to %s",
           s->topic_events, s->group, p->n_workers, s->topic_control,
           s->topic_dlq);
-  return sr_consumer_run(p->consumer, stop);
+  if (p->otlp)
+    SR_INFO("OTLP spans from %s, repartitioned by session through %s",
+            p->engine->otlp.topic, p->engine->otlp.repartition_topic);
+  int rc = sr_consumer_run(p->consumer, stop);
+  sr_repartition_stop(p->otlp);
+  return rc;
 }
 
 void sr_pipeline_stats(const struct sr_pipeline *p,
@@ -133,6 +166,12 @@ void sr_pipeline_stats(const struct sr_pipeline *p,
       out->commands[a] +=
           atomic_load_explicit(&st->commands[a], memory_order_relaxed);
   }
+  if (p->otlp) {
+    const struct sr_repartition_stats *o = sr_repartition_stats(p->otlp);
+    out->otlp_spans = atomic_load(&o->spans);
+    out->otlp_dead_letters =
+        atomic_load(&o->dead_spans) + atomic_load(&o->dead_messages);
+  }
 }
 
 void sr_pipeline_destroy(struct sr_pipeline *p) {
@@ -140,6 +179,7 @@ void sr_pipeline_destroy(struct sr_pipeline *p) {
   sr_http_destroy(p->http); /* it reads the metrics */
   /* The consumer first: it must not route into stopped workers, and its
    * close drains them. */
+  sr_repartition_destroy(p->otlp); /* stops feeding the consumer first */
   sr_consumer_destroy(p->consumer);
   for (size_t i = 0; i < p->n_workers; i++) sr_worker_destroy(p->workers[i]);
   sr_producer_destroy(p->producer, 10000);

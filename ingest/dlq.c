@@ -13,11 +13,17 @@
 
 int sr_dlq_send(struct sr_producer *p, const char *dlq_topic,
                 const rd_kafka_message_t *m, const char *reason) {
+  return sr_dlq_send_value(p, dlq_topic, m, m->payload, m->len, reason);
+}
+
+int sr_dlq_send_value(struct sr_producer *p, const char *dlq_topic,
+                      const rd_kafka_message_t *m, const void *value,
+                      size_t len, const char *reason) {
   char part[16], off[24], size[24];
   const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
   snprintf(part, sizeof part, "%d", (int)m->partition);
   snprintf(off, sizeof off, "%lld", (long long)m->offset);
-  snprintf(size, sizeof size, "%zu", m->len);
+  snprintf(size, sizeof size, "%zu", len);
   struct sr_header h[] = {
       {"stackrisk.error", reason, strlen(reason)},
       {"stackrisk.topic", topic, strlen(topic)},
@@ -25,9 +31,8 @@ int sr_dlq_send(struct sr_producer *p, const char *dlq_topic,
       {"stackrisk.offset", off, strlen(off)},
       {"stackrisk.truncated", size, strlen(size)}, /* only when cut */
   };
-  bool cut = m->len > DLQ_PAYLOAD_MAX;
+  bool cut = len > DLQ_PAYLOAD_MAX;
   return sr_producer_send(p, dlq_topic, RD_KAFKA_PARTITION_UA, m->key,
-                          m->key_len, m->payload,
-                          cut ? DLQ_PAYLOAD_MAX : m->len, h,
+                          m->key_len, value, cut ? DLQ_PAYLOAD_MAX : len, h,
                           sizeof h / sizeof h[0] - (cut ? 0 : 1));
 }

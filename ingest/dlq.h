@@ -19,4 +19,10 @@
 int sr_dlq_send(struct sr_producer *p, const char *dlq_topic,
                 const rd_kafka_message_t *m, const char *reason);
 
+/* The same, with `value` (borrowed until return) in place of m's payload:
+ * one span of a multi-span message, re-encoded alone. */
+int sr_dlq_send_value(struct sr_producer *p, const char *dlq_topic,
+                      const rd_kafka_message_t *m, const void *value,
+                      size_t len, const char *reason);
+
 #endif
