@@ -32,6 +32,10 @@ static void usage(FILE *f) {
       "      --events-topic T    input topic (default stackrisk.events)\n"
       "      --control-topic T   command topic (default stackrisk.control)\n"
       "      --dlq-topic T       dead-letter topic (default stackrisk.dlq)\n"
+      "  -s, --state PATH        state database (SQLite): session state, input\n"
+      "                          offsets and the audit log; resumes from it\n"
+      "                          (default ./stackrisk-state.db, or state.path\n"
+      "                          of the config; \"\" runs without one)\n"
       "  -X  KEY=VALUE           any librdkafka property, for both the\n"
       "                          consumer and the producer (repeatable)\n"
       "      --log-level L       error, warn, info (default), debug\n"
@@ -44,6 +48,7 @@ struct run_args {
   const char *brokers;
   const char *group;
   const char *events, *control, *dlq;
+  const char *state;
   long workers;
   struct sr_kafka_props xprops;
 };
@@ -55,6 +60,7 @@ static int parse(int argc, char **argv, struct run_args *a) {
       {"brokers", required_argument, NULL, 'b'},
       {"group", required_argument, NULL, 'g'},
       {"workers", required_argument, NULL, 'w'},
+      {"state", required_argument, NULL, 's'},
       {"events-topic", required_argument, NULL, O_EVENTS},
       {"control-topic", required_argument, NULL, O_CONTROL},
       {"dlq-topic", required_argument, NULL, O_DLQ},
@@ -64,11 +70,12 @@ static int parse(int argc, char **argv, struct run_args *a) {
   char err[256];
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "c:b:g:w:X:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:b:g:w:s:X:h", opts, NULL)) != -1) {
     switch (c) {
       case 'c': a->config = optarg; break;
       case 'b': a->brokers = optarg; break;
       case 'g': a->group = optarg; break;
+      case 's': a->state = optarg; break;
       case 'w': {
         char *end;
         a->workers = strtol(optarg, &end, 10);
@@ -110,6 +117,7 @@ static void apply_args(struct sr_settings *s, struct run_args *a) {
   if (a->control) s->topic_control = a->control;
   if (a->dlq) s->topic_dlq = a->dlq;
   if (a->workers) s->workers = a->workers;
+  if (a->state) s->state_path = a->state;
   for (size_t i = 0; i < a->xprops.n && s->props.n < SR_KAFKA_PROPS_MAX; i++) {
     s->props.key[s->props.n] = a->xprops.key[i];
     s->props.value[s->props.n++] = a->xprops.value[i];

@@ -27,6 +27,11 @@ struct sr_settings {
   long long linger_ms;         /* control producer */
   const char *offset_reset;    /* earliest | latest */
   struct sr_kafka_props props; /* kafka.properties, then -X flags */
+  const char *state_path;      /* state database; "" = no state store */
+  long long idle_eviction_s;   /* evict sessions idle this long (event time) */
+  long long retention_s;       /* forget sessions idle this long (event time) */
+  long long audit_retention_s; /* keep audit rows this long (event time) */
+  long long timeline_events;   /* timeline rows kept per session */
 };
 
 struct sr_engine {

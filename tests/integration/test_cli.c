@@ -54,7 +54,10 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   pid_t broker = h_spawn(bargv, blog);
   ck_assert_msg(wait_address(blog, addr, sizeof addr, 20000),
                 "broker printed no address");
-  char *rargv[] = {SR_BINARY, "run", "--brokers", addr, "--group", "cli", NULL};
+  char state[64];
+  snprintf(state, sizeof state, "cli-state-%d.db", (int)getpid());
+  char *rargv[] = {SR_BINARY, "run",   "--brokers", addr, "--group",
+                   "cli",     "--state", state,     NULL};
   pid_t run = h_spawn(rargv, rlog);
   char *wargv[] = {SR_BINARY, "watch", "--brokers", addr, "--from-beginning",
                    "--count",  "1",     "--timeout-ms", "60000", NULL};
@@ -85,7 +88,9 @@ START_TEST(run_alone_starts_an_embedded_broker) {
   char log[64], addr[256];
   snprintf(log, sizeof log, "cli-embedded-%d.log", (int)getpid());
   unlink(log);
-  char *argv[] = {SR_BINARY, "run", NULL};
+  char state[64];
+  snprintf(state, sizeof state, "cli-embedded-%d.db", (int)getpid());
+  char *argv[] = {SR_BINARY, "run", "--state", state, NULL};
   pid_t run = h_spawn(argv, log);
   ck_assert_msg(wait_address(log, addr, sizeof addr, 20000),
                 "run printed no broker address");
