@@ -42,9 +42,9 @@
  * speed, where wall time would keep every session of the backlog. The
  * retention does change decisions (a session idle longer starts afresh), so
  * it is decided per session from its own events (sr_aggregator_set_
- * retention); the database then deletes rows idle for longer than the
- * retention relative to the newest event time committed. Audit rows have
- * their own, longer retention on issued_at_ms.
+ * retention); the database then deletes rows idle for two retentions
+ * relative to the newest event time committed (see expire()). Audit rows
+ * have their own, longer retention on issued_at_ms.
  */
 #include "aggregator/store.h"
 
@@ -777,14 +777,18 @@ static int write_offsets(struct sr_store *st, const struct sr_checkpoint *ck) {
   return SR_OK;
 }
 
-/* Deletes sessions idle past the retention (and their rows), and commands
- * past the audit retention, relative to the newest committed event time. */
+/* Deletes sessions (and their rows) whose last event is two retentions
+ * behind the newest committed event time, and commands past the audit
+ * retention. One retention is the rule (sr_aggregator_set_retention: such
+ * a session restarts on its next event whether or not its row is still
+ * here); the second is the grace for late events, so a row is not deleted
+ * while an event within the retention of it may still arrive. */
 static int expire(struct sr_store *st) {
-  if (st->stream_ms == INT64_MIN) return SR_OK;
   char sql[1024];
   int rc = SQLITE_OK;
-  if (st->opts.retention_ms > 0 && st->stream_ms > INT64_MIN + st->opts.retention_ms) {
-    long long cut = (long long)(st->stream_ms - st->opts.retention_ms);
+  int64_t keep = st->opts.retention_ms;
+  if (keep > 0 && (uint64_t)st->stream_ms - (uint64_t)INT64_MIN > 2 * (uint64_t)keep) {
+    long long cut = (long long)(st->stream_ms - 2 * keep);
     snprintf(sql, sizeof sql,
              "DELETE FROM session_dimensions WHERE session_id IN (SELECT "
              "session_id FROM sessions WHERE last_ts_ms < %lld);"
@@ -794,10 +798,11 @@ static int expire(struct sr_store *st) {
              cut, cut, cut);
     rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
   }
-  if (rc == SQLITE_OK && st->opts.audit_retention_ms > 0 &&
-      st->stream_ms > INT64_MIN + st->opts.audit_retention_ms) {
+  keep = st->opts.audit_retention_ms;
+  if (rc == SQLITE_OK && keep > 0 &&
+      (uint64_t)st->stream_ms - (uint64_t)INT64_MIN > (uint64_t)keep) {
     snprintf(sql, sizeof sql, "DELETE FROM commands WHERE issued_at_ms < %lld",
-             (long long)(st->stream_ms - st->opts.audit_retention_ms));
+             (long long)(st->stream_ms - keep));
     rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
   }
   return rc == SQLITE_OK ? SR_OK : SR_EIO;
