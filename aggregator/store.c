@@ -66,29 +66,42 @@
 #define BLOB_VERSION 1
 #define OFFSETS_MAX 1024
 
-/* One event of a session's timeline, as it will be stored. */
+/* A view into a batch's bytes. */
+struct span {
+  size_t off, len;
+};
+
+/* One event of a session's timeline, as it will be stored; strings in the
+ * batch's bytes. */
 struct timeline_rec {
-  char sid[SR_SESSION_ID_MAX + 1];
   uint64_t seq;
   int64_t ts_ms;
   enum sr_event_type type;
   enum sr_phase phase;
-  char call_id[SR_ID_MAX + 1];
-  char tool[64];
-  char summary[192];
   double risk;
+  struct span sid, call_id, tool, summary;
 };
 
+/* A command as the audit row needs it: fixed fields inline, the long
+ * optional ones (call and event ids, topic, dimensions as JSON) in the
+ * batch's bytes, so a command costs what it holds, not sr_command's
+ * worst case. */
 struct audit_rec {
-  struct sr_command cmd;
-  char topic[256];
+  char command_id[SR_COMMAND_ID_LEN + 1];
+  char session_id[SR_SESSION_ID_MAX + 1];
+  enum sr_action action;
+  double risk;
+  uint32_t depth;
+  char rule[SR_RULE_MAX];
+  int64_t issued_at_ms, expires_at_ms;
   int32_t partition;
   int64_t offset;
+  struct span call_id, event_id, topic, dims;
 };
 
 struct blob_rec {
   char sid[SR_SESSION_ID_MAX + 1];
-  size_t off, len;
+  struct span blob;
 };
 
 /* What one shard contributes to one checkpoint. Growable arrays: they grow
@@ -169,6 +182,15 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size) {
   if (!q) abort(); /* the batch holds durable state: nothing sane to drop */
   *cap = c;
   return q;
+}
+
+/* Appends n bytes to b's bytes; returns where they are. */
+static struct span put_bytes(struct batch *b, const void *p, size_t n) {
+  b->bytes = grow(b->bytes, &b->cap_bytes, b->n_bytes + n, 1);
+  if (n) memcpy(b->bytes + b->n_bytes, p, n);
+  struct span sp = {b->n_bytes, n};
+  b->n_bytes += n;
+  return sp;
 }
 
 static void batch_reset(struct batch *b) {
@@ -430,7 +452,10 @@ static int prepare(sqlite3 *db, const char *path, const char *sql,
 static int open_schema(struct sr_store *st, char *err, size_t errlen) {
   const char *path = st->opts.path;
   sqlite3 *db = NULL;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+  /* NOMUTEX: each connection is used by one thread (STYLE.md). */
+  if (sqlite3_open_v2(path, &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                          SQLITE_OPEN_NOMUTEX,
                       NULL) != SQLITE_OK) {
     db_error(db, path, "cannot open the state database", err, errlen);
     sqlite3_close(db);
@@ -534,8 +559,9 @@ static int shard_open(struct sr_store *st, struct sr_shard *sh, size_t i,
     snprintf(err, errlen, "out of memory");
     return SR_ENOMEM;
   }
-  if (sqlite3_open_v2(st->opts.path, &sh->db, SQLITE_OPEN_READONLY, NULL) !=
-      SQLITE_OK)
+  if (sqlite3_open_v2(st->opts.path, &sh->db,
+                      SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK)
     return db_error(sh->db, st->opts.path, "opening a reader", err, errlen);
   sqlite3_busy_timeout(sh->db, 10000);
   return prepare(sh->db, st->opts.path,
@@ -670,7 +696,7 @@ static int write_session(struct sr_store *st, const struct batch *b,
                          const struct blob_rec *r, int64_t now) {
   char err[256];
   struct sr_session *s = st->tmp;
-  if (sr_store_decode(st->dets, b->bytes + r->off, r->len, s, err,
+  if (sr_store_decode(st->dets, b->bytes + r->blob.off, r->blob.len, s, err,
                       sizeof err)) {
     SR_ERROR("%s", err); /* our own encoding: a bug */
     return SR_EINVAL;
@@ -689,7 +715,8 @@ static int write_session(struct sr_store *st, const struct batch *b,
   sqlite3_bind_int64(q, 10, first);
   sqlite3_bind_int64(q, 11, s->last_ts_ms);
   sqlite3_bind_int64(q, 12, now);
-  sqlite3_bind_blob(q, 13, b->bytes + r->off, (int)r->len, SQLITE_STATIC);
+  sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
+                    SQLITE_STATIC);
   if (step(q)) return SR_EIO;
   sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
   if (step(st->st_dim_del)) return SR_EIO;
@@ -711,58 +738,57 @@ static int write_session(struct sr_store *st, const struct batch *b,
   return SR_OK;
 }
 
-static int write_timeline(struct sr_store *st, const struct timeline_rec *t) {
+/* Binds a span of b's bytes as text, NULL when empty. */
+static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
+                      struct span sp) {
+  if (sp.len)
+    sqlite3_bind_text(q, i, (const char *)b->bytes + sp.off, (int)sp.len,
+                      SQLITE_STATIC);
+  else
+    sqlite3_bind_null(q, i);
+}
+
+static int write_timeline(struct sr_store *st, const struct batch *b,
+                          const struct timeline_rec *t) {
   static const char *const phases[] = {NULL, "requested", "completed",
                                        "failed"};
   sqlite3_stmt *q = st->st_ev_ins;
-  sqlite3_bind_text(q, 1, t->sid, -1, SQLITE_STATIC);
+  bind_span(q, 1, b, t->sid);
   sqlite3_bind_int64(q, 2, (sqlite3_int64)t->seq);
   sqlite3_bind_int64(q, 3, t->ts_ms);
   sqlite3_bind_text(q, 4, sr_event_type_name(t->type), -1, SQLITE_STATIC);
   bind_text(q, 5, t->phase <= SR_PHASE_FAILED ? phases[t->phase] : NULL);
-  bind_text(q, 6, t->call_id);
-  bind_text(q, 7, t->tool);
-  sqlite3_bind_text(q, 8, t->summary, -1, SQLITE_STATIC);
+  bind_span(q, 6, b, t->call_id);
+  bind_span(q, 7, b, t->tool);
+  bind_span(q, 8, b, t->summary);
   sqlite3_bind_double(q, 9, t->risk);
   if (step(q)) return SR_EIO;
   if (t->seq <= st->opts.timeline_max) return SR_OK;
-  sqlite3_bind_text(st->st_ev_trim, 1, t->sid, -1, SQLITE_STATIC);
+  bind_span(st->st_ev_trim, 1, b, t->sid);
   sqlite3_bind_int64(st->st_ev_trim, 2,
                      (sqlite3_int64)(t->seq - st->opts.timeline_max));
   return step(st->st_ev_trim);
 }
 
-static int write_command(struct sr_store *st, const struct audit_rec *a) {
-  const struct sr_command *c = &a->cmd;
-  char dims[SR_DIM_MAX * (SR_REASON_MAX * 2 + 96) + 8];
-  struct sr_buf b = sr_buf_init(dims, sizeof dims);
-  sr_buf_puts(&b, "[");
-  for (uint32_t i = 0; i < c->n_dims; i++) {
-    sr_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
-    sr_buf_json_string(&b, sr_str_from(c->dims[i].name));
-    sr_buf_printf(&b, ",\"score\":%.4f,\"reason\":", c->dims[i].score);
-    sr_buf_json_string(&b, sr_str_from(c->dims[i].reason));
-    sr_buf_puts(&b, "}");
-  }
-  sr_buf_puts(&b, "]");
-  assert(!b.overflow);
+static int write_command(struct sr_store *st, const struct batch *b,
+                         const struct audit_rec *a) {
   sqlite3_stmt *q = st->st_cmd_ins;
-  sqlite3_bind_text(q, 1, c->command_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 2, c->session_id, -1, SQLITE_STATIC);
-  bind_text(q, 3, c->call_id);
-  sqlite3_bind_text(q, 4, sr_action_name(c->action), -1, SQLITE_STATIC);
-  sqlite3_bind_double(q, 5, c->risk);
-  sqlite3_bind_int(q, 6, (int)c->depth);
-  sqlite3_bind_text(q, 7, dims, (int)b.len, SQLITE_STATIC);
-  sqlite3_bind_text(q, 8, c->rule, -1, SQLITE_STATIC);
-  bind_text(q, 9, c->event_id);
-  bind_text(q, 10, a->topic);
-  if (a->topic[0]) {
+  sqlite3_bind_text(q, 1, a->command_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, a->session_id, -1, SQLITE_STATIC);
+  bind_span(q, 3, b, a->call_id);
+  sqlite3_bind_text(q, 4, sr_action_name(a->action), -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 5, a->risk);
+  sqlite3_bind_int(q, 6, (int)a->depth);
+  bind_span(q, 7, b, a->dims);
+  sqlite3_bind_text(q, 8, a->rule, -1, SQLITE_STATIC);
+  bind_span(q, 9, b, a->event_id);
+  bind_span(q, 10, b, a->topic);
+  if (a->topic.len) {
     sqlite3_bind_int(q, 11, a->partition);
     sqlite3_bind_int64(q, 12, a->offset);
   }
-  sqlite3_bind_int64(q, 13, c->issued_at_ms);
-  sqlite3_bind_int64(q, 14, c->expires_at_ms);
+  sqlite3_bind_int64(q, 13, a->issued_at_ms);
+  sqlite3_bind_int64(q, 14, a->expires_at_ms);
   return step(q);
 }
 
@@ -819,9 +845,9 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
     for (size_t j = 0; j < b->n_blobs && !rc; j++)
       rc = write_session(st, b, &b->blobs[j], now);
     for (size_t j = 0; j < b->n_tl && !rc; j++)
-      rc = write_timeline(st, &b->tl[j]);
+      rc = write_timeline(st, b, &b->tl[j]);
     for (size_t j = 0; j < b->n_au && !rc; j++)
-      rc = write_command(st, &b->au[j]);
+      rc = write_command(st, b, &b->au[j]);
   }
   if (!rc) rc = write_offsets(st, ck);
   if (!rc) rc = expire(st);
@@ -1061,23 +1087,47 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   struct batch *b = &sh->open;
   b->tl = grow(b->tl, &b->cap_tl, b->n_tl + 1, sizeof *b->tl);
   struct timeline_rec *t = &b->tl[b->n_tl++];
-  memcpy(t->sid, s->id, sizeof t->sid);
   t->seq = s->events;
   t->ts_ms = s->last_ts_ms;
   t->type = ev->type;
   t->phase = ev->phase;
-  sr_str_copy(t->call_id, sizeof t->call_id, ev->call_id);
-  sr_str_copy(t->tool, sizeof t->tool, ev->tool);
-  summarise(t->summary, sizeof t->summary, ev,
-            sr_aggregator_last_detection(sh->agg));
   t->risk = s->risk;
+  char summary[192];
+  summarise(summary, sizeof summary, ev,
+            sr_aggregator_last_detection(sh->agg));
+  t->sid = put_bytes(b, s->id, strlen(s->id));
+  t->call_id = put_bytes(b, ev->call_id.p, ev->call_id.n);
+  t->tool = put_bytes(b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
+  t->summary = put_bytes(b, summary, strlen(summary));
   if (!cmd) return;
   b->au = grow(b->au, &b->cap_au, b->n_au + 1, sizeof *b->au);
   struct audit_rec *a = &b->au[b->n_au++];
-  a->cmd = *cmd;
-  snprintf(a->topic, sizeof a->topic, "%s", topic ? topic : "");
+  memcpy(a->command_id, cmd->command_id, sizeof a->command_id);
+  memcpy(a->session_id, cmd->session_id, sizeof a->session_id);
+  a->action = cmd->action;
+  a->risk = cmd->risk;
+  a->depth = cmd->depth;
+  memcpy(a->rule, cmd->rule, sizeof a->rule);
+  a->issued_at_ms = cmd->issued_at_ms;
+  a->expires_at_ms = cmd->expires_at_ms;
   a->partition = ev->partition;
   a->offset = ev->offset;
+  a->call_id = put_bytes(b, cmd->call_id, strlen(cmd->call_id));
+  a->event_id = put_bytes(b, cmd->event_id, strlen(cmd->event_id));
+  a->topic = put_bytes(b, topic, topic ? strlen(topic) : 0);
+  char dims[SR_DIM_MAX * (SR_REASON_MAX * 2 + 96) + 8];
+  struct sr_buf j = sr_buf_init(dims, sizeof dims);
+  sr_buf_puts(&j, "[");
+  for (uint32_t i = 0; i < cmd->n_dims; i++) {
+    sr_buf_puts(&j, i ? ",{\"name\":" : "{\"name\":");
+    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
+    sr_buf_printf(&j, ",\"score\":%.4f,\"reason\":", cmd->dims[i].score);
+    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
+    sr_buf_puts(&j, "}");
+  }
+  sr_buf_puts(&j, "]");
+  assert(!j.overflow); /* sized for every dimension's longest reason */
+  a->dims = put_bytes(b, dims, j.len);
 }
 
 static bool evictable(const struct sr_session *s, void *arg) {
@@ -1097,14 +1147,10 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
     struct sr_session *s = sh->dirty[i];
     int n = sr_store_encode(sh->st->dets, s, sh->blob, max);
     assert(n > 0); /* sr_store_blob_max bounds every session */
-    b->bytes = grow(b->bytes, &b->cap_bytes, b->n_bytes + (size_t)n, 1);
-    memcpy(b->bytes + b->n_bytes, sh->blob, (size_t)n);
     b->blobs = grow(b->blobs, &b->cap_blobs, b->n_blobs + 1, sizeof *b->blobs);
     struct blob_rec *r = &b->blobs[b->n_blobs++];
     memcpy(r->sid, s->id, sizeof r->sid);
-    r->off = b->n_bytes;
-    r->len = (size_t)n;
-    b->n_bytes += (size_t)n;
+    r->blob = put_bytes(b, sh->blob, (size_t)n);
     s->dirty = false;
     s->saved_ckpt = ck->seq;
   }
