@@ -289,6 +289,57 @@ static void get_str(struct rd *r, char *dst, size_t cap) {
   sr_str_copy(dst, cap, (sr_str){(const char *)p, n});
 }
 
+static bool scored_dim(const struct sr_dim_state *d) {
+  return d->score != 0.0f || d->reason[0];
+}
+
+/* Detectors' scratch is mostly zeros (fixed tables, little used): runs of
+ * zeros and literal bytes alternate, each run preceded by its u16 length. */
+static void put_scratch(struct wr *w, const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    size_t z = 0;
+    while (i + z < n && z < 65535 && p[i + z] == 0) z++;
+    /* The literal run ends where 8 zeros (or only zeros) follow. */
+    size_t j = i + z, e = j;
+    while (e < n) {
+      if (p[e]) {
+        if (e - j == 65535) break;
+        e++;
+        continue;
+      }
+      size_t k = 0;
+      while (e + k < n && k < 8 && p[e + k] == 0) k++;
+      if (k == 8 || e + k == n || e - j + k > 65535) break;
+      e += k;
+    }
+    size_t l = e - j;
+    put_u8(w, (uint8_t)(z & 0xff));
+    put_u8(w, (uint8_t)(z >> 8));
+    put_u8(w, (uint8_t)(l & 0xff));
+    put_u8(w, (uint8_t)(l >> 8));
+    put(w, p + j, l);
+    i = e;
+  }
+}
+
+/* Reads n scratch bytes into dst (already zeroed), or skips them when dst
+ * is NULL (another detector set's layout). */
+static void get_scratch(struct rd *r, uint8_t *dst, size_t n) {
+  for (size_t i = 0; i < n && !r->bad;) {
+    size_t z = get_u8(r);
+    z |= (size_t)get_u8(r) << 8;
+    size_t l = get_u8(r);
+    l |= (size_t)get_u8(r) << 8;
+    const uint8_t *lit = take(r, l);
+    if (r->bad || z + l == 0 || i + z + l > n) {
+      r->bad = true;
+      return;
+    }
+    if (dst) memcpy(dst + i + z, lit, l);
+    i += z + l;
+  }
+}
+
 /* Names and scratch size of the detector set: scratch bytes are only
  * meaningful to the same set. */
 static uint64_t layout_hash(const struct sr_detectors *dets) {
@@ -344,10 +395,14 @@ int sr_store_encode(const struct sr_detectors *dets,
   put_u64(&w, (uint64_t)in->estimate.seconds);
   put_f64(&w, in->estimate.cost_usd);
   put_u8(&w, in->estimate.present);
-  size_t n_dims = sr_detectors_count(dets);
-  put_u8(&w, (uint8_t)n_dims);
+  /* Only dimensions that scored: an unscored one decodes as zero, and a
+   * zero score ignores its time. */
+  size_t n_dims = sr_detectors_count(dets), scored = 0;
+  for (size_t i = 0; i < n_dims; i++) scored += scored_dim(&s->dims[i]);
+  put_u8(&w, (uint8_t)scored);
   for (size_t i = 0; i < n_dims; i++) {
     const struct sr_dim_state *d = &s->dims[i];
+    if (!scored_dim(d)) continue;
     put_str(&w, sr_detectors_name(dets, i));
     put_f64(&w, d->score);
     put_u64(&w, (uint64_t)d->ts_ms);
@@ -355,7 +410,7 @@ int sr_store_encode(const struct sr_detectors *dets,
   }
   uint64_t scratch = sr_detectors_session_size(dets);
   put_u64(&w, scratch);
-  put(&w, s->scratch, scratch);
+  put_scratch(&w, s->scratch, scratch);
   return w.overflow ? SR_EBOUND : (int)w.n;
 }
 
@@ -416,12 +471,10 @@ int sr_store_decode(const struct sr_detectors *dets, const void *blob,
     if (at >= 0) s->dims[at] = d; /* a dimension no longer built: dropped */
   }
   uint64_t scratch = get_u64(&r);
-  const uint8_t *bytes = take(&r, (size_t)scratch);
   size_t want = sr_detectors_session_size(dets);
-  if (bytes && same_layout && scratch == want)
-    memcpy(s->scratch, bytes, want);
-  else
-    memset(s->scratch, 0, want);
+  memset(s->scratch, 0, want);
+  get_scratch(&r, same_layout && scratch == want ? s->scratch : NULL,
+              (size_t)scratch);
   if (r.bad) {
     snprintf(err, errlen, "session %s: state blob truncated at byte %zu",
              s->id, r.at);

@@ -236,7 +236,9 @@ START_TEST(blob_round_trip_is_exact) {
   ck_assert_int_eq(copy->info.mode, orig->info.mode);
   for (size_t i = 0; i < sr_detectors_count(dets); i++) {
     ck_assert_float_eq(copy->dims[i].score, orig->dims[i].score);
-    ck_assert_int_eq(copy->dims[i].ts_ms, orig->dims[i].ts_ms);
+    /* an unscored dimension is not stored: its time means nothing */
+    if (orig->dims[i].score != 0.0f)
+      ck_assert_int_eq(copy->dims[i].ts_ms, orig->dims[i].ts_ms);
     ck_assert_str_eq(copy->dims[i].reason, orig->dims[i].reason);
   }
   ck_assert_int_eq(memcmp(copy->scratch, orig->scratch,
