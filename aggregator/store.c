@@ -23,17 +23,16 @@
  * (verdicts cannot wait for a disk write); a command's event is below the
  * barrier, so the command was handed to the producer before the worker
  * sealed. The store thread writes the checkpoint only once every shard has
- * sealed AND the producer has nothing outstanding (read after the seals),
- * so a recorded offset never covers an undelivered command: after a crash
+ * sealed AND every record the producer took before the seals is
+ * acknowledged (a delivery epoch closed after the seals, see kafka.h;
+ * records sent meanwhile for later events are not waited for, so
+ * checkpoints keep up under a saturating load), so a recorded offset
+ * never covers an undelivered command: after a crash
  * the events past the stored offsets are replayed onto the stored state,
  * which regenerates their commands with the same ids (commands at least
  * once, state exactly once). The Kafka consumer offsets are committed only
  * after the database, and resumption reads the database's. One checkpoint
  * is in flight at a time.
- *
- * Caveat inherited from the slice: "nothing outstanding" is a global
- * condition; under a saturating load it may hold only between bursts, which
- * delays (never breaks) checkpoints.
  *
  * Eviction and retention run on event time, so what they do is a function
  * of the input. Eviction is lossless (a session is evicted only when clean
@@ -910,12 +909,18 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
     SR_ERROR("%s: writing checkpoint %llu: %s; retrying", st->opts.path,
              (unsigned long long)ck->seq, sqlite3_errmsg(st->db));
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
   }
-  return rc;
-}
-
-static bool delivered(const struct sr_store *st) {
-  return !st->producer || sr_producer_outstanding(st->producer) == 0;
+  size_t n[3] = {0, 0, 0};
+  for (size_t i = 0; i < st->n_shards; i++) {
+    n[0] += ck->batches[i]->n_blobs;
+    n[1] += ck->batches[i]->n_tl;
+    n[2] += ck->batches[i]->n_au;
+  }
+  SR_DEBUG("checkpoint %llu: %zu sessions, %zu events, %zu commands in %lld "
+           "ms", (unsigned long long)ck->seq, n[0], n[1], n[2],
+           (long long)(wall_ms() - now));
+  return SR_OK;
 }
 
 static void *store_main(void *arg) {
@@ -930,11 +935,15 @@ static void *store_main(void *arg) {
     if (st->stop) break;
     pthread_mutex_unlock(&st->mu);
     struct sr_checkpoint *ck = &st->ck;
-    /* Commands of the sealed events were handed over before the seals:
-     * zero outstanding now means they are delivered. */
-    while (!delivered(st)) {
-      struct timespec ts = {0, 1000000};
-      nanosleep(&ts, NULL);
+    /* Commands of the sealed events were handed over before the seals,
+     * so they belong to the epoch closed now; commands of later events
+     * (workers go on) to the next, which is not waited for. */
+    if (st->producer) {
+      uint64_t epoch = sr_producer_epoch_next(st->producer);
+      while (!sr_producer_epoch_delivered(st->producer, epoch)) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+      }
     }
     int rc = write_checkpoint(st, ck);
     if (rc) {

@@ -4,7 +4,7 @@
  * `stackrisk broker` process that outlives every kill.
  *
  * The stream is every realistic session of tests/data/sessions, copied
- * under twelve session-id suffixes (about 2,700 events, a tenth of them
+ * under sixteen session-id suffixes (about 3,300 events, a tenth of them
  * answered by a command). The crashed run goes through four incarnations,
  * each in a new consumer group, so only the state database can tell it
  * where to resume:
@@ -13,7 +13,7 @@
  *   2. STACKRISK_CRASH_AT=publish:25 : killed right after handing its 25th
  *      command to the producer, before the state covering it is committed;
  *   3. killed by the test as soon as a checkpoint lands while more events
- *      are being produced: mid-batch;
+ *      are being produced, and consumed: mid-batch;
  *   4. runs to the end and stops with SIGTERM.
  * An uninterrupted run over the same topic then gives the reference: the
  * sessions table (risk, depth, killed, events, last action), every
@@ -39,7 +39,7 @@
 #define SR_BINARY "build/stackrisk"
 #endif
 
-#define COPIES 12
+#define COPIES 16
 #define EVENTS "stackrisk.events"
 
 static pid_t broker;
@@ -141,7 +141,18 @@ static bool wait_progress(const char *db, long long want, int timeout_ms) {
   return false;
 }
 
+/* Stops a run with SIGTERM once it is up (its signal handler installed,
+ * which is before it logs "consuming"). */
 static void stop_run(pid_t pid, const char *log) {
+  long long deadline = h_now_ms() + 30000;
+  for (;;) {
+    char *text = h_read_file(log, NULL);
+    bool up = text && strstr(text, "consuming");
+    free(text);
+    if (up || h_now_ms() > deadline) break;
+    struct timespec ts = {0, 5 * 1000000};
+    nanosleep(&ts, NULL);
+  }
   kill(pid, SIGTERM);
   int rc = h_wait_exit(pid, 60000);
   ck_assert_msg(rc == 0, "stackrisk run exited %d (log %s)", rc, log);
@@ -250,9 +261,10 @@ START_TEST(kill_9_at_any_point_loses_nothing) {
   char log[128];
   path_of(crash_db, sizeof crash_db, "crash.db");
   path_of(ref_db, sizeof ref_db, "ref.db");
-  path_of(log, sizeof log, "crash.log");
-  unlink(crash_db), unlink(ref_db), unlink(log);
+  unlink(crash_db), unlink(ref_db);
   produce_copy(0);
+  path_of(log, sizeof log, "crash-1.log");
+  unlink(log);
 
   /* 1: killed right after the second checkpoint commits. A checkpoint
    * needs new input, so the second one comes after copy 1 arrives. */
@@ -269,6 +281,8 @@ START_TEST(kill_9_at_any_point_loses_nothing) {
 
   /* 2: killed after handing its 25th command to the producer. */
   for (int c = 4; c < 8; c++) produce_copy(c);
+  path_of(log, sizeof log, "crash-2.log");
+  unlink(log);
   p = start_run("crash-2", crash_db, "ctl-crash", "publish:25", log);
   ck_assert_msg(h_wait_exit(p, 90000) == 128 + SIGKILL,
                 "incarnation 2 was not killed at publish:25 (log %s)", log);
@@ -277,15 +291,27 @@ START_TEST(kill_9_at_any_point_loses_nothing) {
 
   /* 3: SIGKILL from outside as soon as a checkpoint lands while more
    * events arrive. */
+  path_of(log, sizeof log, "crash-3.log");
+  unlink(log);
   p = start_run("crash-3", crash_db, "ctl-crash", NULL, log);
-  for (int c = 8; c < COPIES; c++) produce_copy(c);
   ck_assert_msg(wait_progress(crash_db, after2 + 1, 90000),
                 "incarnation 3 made no progress (log %s)", log);
+  /* Killed while the next copies stream in, after a first checkpoint of
+   * them: some are checkpointed, some processed only, some not read. */
+  long long mid = progress(crash_db);
+  int c = 8;
+  while (c < COPIES) {
+    produce_copy(c++);
+    if (progress(crash_db) > mid) break;
+  }
   kill(p, SIGKILL);
   h_wait_exit(p, 10000);
   long long after3 = progress(crash_db);
+  while (c < COPIES) produce_copy(c++);
 
   /* 4: to the end. */
+  path_of(log, sizeof log, "crash-4.log");
+  unlink(log);
   p = start_run("crash-4", crash_db, "ctl-crash", NULL, log);
   ck_assert_msg(wait_progress(crash_db, produced, 120000),
                 "crashed run stuck at %lld of %lld events (log %s)",
