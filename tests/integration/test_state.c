@@ -248,14 +248,23 @@ static void setup(void) {
   ck_assert_uint_gt(n_lines, 150);
 }
 
+static char crash_db[128], ref_db[128];
+
 static void teardown(void) {
   rd_kafka_destroy(producer);
   kill(broker, SIGTERM);
   h_wait_exit(broker, 10000);
   for (size_t i = 0; i < n_lines; i++) free(lines[i]);
+  /* The databases are large; the logs stay for a failure's post-mortem. */
+  static const char *const sfx[] = {"", "-wal", "-shm"};
+  for (size_t i = 0; i < 3; i++) {
+    char p[160];
+    snprintf(p, sizeof p, "%s%s", crash_db, sfx[i]);
+    unlink(p);
+    snprintf(p, sizeof p, "%s%s", ref_db, sfx[i]);
+    unlink(p);
+  }
 }
-
-static char crash_db[128], ref_db[128];
 
 START_TEST(kill_9_at_any_point_loses_nothing) {
   char log[128];

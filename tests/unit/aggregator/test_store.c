@@ -448,6 +448,28 @@ START_TEST(retention_expires_sessions_and_rows) {
 }
 END_TEST
 
+START_TEST(a_token_in_the_task_never_reaches_the_database) {
+  struct fx f = {0};
+  fx_open(&f, "secret", 0, 0, true);
+  fx_feed(&f, "{\"type\":\"session_start\",\"session_id\":\"sec-1\","
+              "\"ts_ms\":1790000000000,\"task\":\"deploy with token "
+              "ghp_4fK9xQ2mZ7tR1vB8nL3pW6yH0cJ5dS in the env\","
+              "\"mode\":\"plan\",\"environment\":\"staging\"}");
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE task = "
+                                 "'deploy with token [redacted] in the env' "
+                                 "AND mode = 'plan'"),
+                   1);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE "
+                                 "instr(CAST(state AS TEXT), 'ghp_') > 0 OR "
+                                 "task LIKE '%ghp_%'"),
+                   0);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
 START_TEST(bad_database_is_a_clear_error) {
   char path[64], err[512];
   snprintf(path, sizeof path, "test-store-bad-%d.db", (int)getpid());
@@ -480,6 +502,7 @@ int main(void) {
   tcase_add_test(tc, audit_and_timeline_rows);
   tcase_add_test(tc, eviction_and_reload_give_identical_decisions);
   tcase_add_test(tc, retention_expires_sessions_and_rows);
+  tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
   tcase_add_test(tc, bad_database_is_a_clear_error);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
