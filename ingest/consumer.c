@@ -49,6 +49,7 @@ struct sr_consumer {
   bool closed;
   const struct sr_state_hooks *state; /* NULL: offsets in Kafka only */
   void *inflight;                     /* barrier of the open checkpoint */
+  int64_t inflight_warn_ms;           /* when to warn it is stuck */
 };
 
 static int64_t now_ms(void) {
@@ -201,6 +202,7 @@ static bool checkpoint_begin(struct sr_consumer *c) {
   for (size_t w = 0; w < c->n_workers; w++)
     push(c, w, (struct sr_ring_item){NULL, barrier});
   c->inflight = barrier;
+  c->inflight_warn_ms = now_ms() + 30000;
   return true;
 }
 
@@ -410,6 +412,13 @@ int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
     if (c->state) checkpoint_poll(c);
     int64_t now = now_ms();
     if (now >= next_store) {
+      if (c->state && c->inflight && now >= c->inflight_warn_ms) {
+        /* Processing goes on (verdicts matter more), but nothing since is
+         * durable: a restart would replay it all. */
+        SR_WARN("a state checkpoint has not become durable for 30 s (see "
+                "the store's errors); processing continues without it");
+        c->inflight_warn_ms = now + 30000;
+      }
       if (c->state)
         checkpoint_begin(c);
       else
