@@ -21,6 +21,10 @@ struct sr_aggregator {
   struct sr_detectors_thread *thread;
   struct sr_session_table *sessions;
   struct sr_detection detection; /* scratch: too big for the stack */
+  sr_session_loader load;
+  void *load_ctx;
+  int64_t retention_ms;
+  struct sr_session *last;
 };
 
 struct sr_aggregator *sr_aggregator_create(const struct sr_detectors *dets,
@@ -74,6 +78,35 @@ static uint8_t copy_list(char *dst, size_t stride, size_t max,
   size_t n = SR_MIN((size_t)src->n, max);
   for (size_t i = 0; i < n; i++) sr_str_copy(dst + i * stride, stride, src->v[i]);
   return (uint8_t)n;
+}
+
+/* The declared task, bounded; words that look like tokens (16+ bytes with
+ * both letters and digits) are replaced so a pasted secret does not reach
+ * the state database. */
+static void copy_task(char *dst, size_t cap, sr_str task) {
+  size_t o = 0;
+  for (size_t i = 0; i < task.n && o + 1 < cap;) {
+    size_t j = i;
+    bool alpha = false, digit = false;
+    while (j < task.n && task.p[j] != ' ' && task.p[j] != '\t' &&
+           task.p[j] != '\n') {
+      alpha |= (task.p[j] | 0x20) >= 'a' && (task.p[j] | 0x20) <= 'z';
+      digit |= task.p[j] >= '0' && task.p[j] <= '9';
+      j++;
+    }
+    if (j == i) j++; /* a separator */
+    const char *w = task.p + i;
+    size_t n = j - i;
+    if (n >= 16 && alpha && digit) {
+      w = "[redacted]";
+      n = 10;
+    }
+    n = SR_MIN(n, cap - 1 - o);
+    memcpy(dst + o, w, n);
+    o += n;
+    i = j;
+  }
+  dst[o] = '\0';
 }
 
 static void apply_session_start(struct sr_session_info *info,
@@ -169,14 +202,41 @@ static int approval(struct sr_aggregator *a, struct sr_session *s,
   return 1;
 }
 
+/* The session of this event: in memory, else reloaded, else new; cleared
+ * when its previous event is older than the retention. */
+static struct sr_session *session_for(struct sr_aggregator *a,
+                                      const struct sr_event *ev) {
+  struct sr_session *s =
+      sr_session_table_get(a->sessions, ev->session_id, false);
+  if (!s) {
+    s = sr_session_table_get(a->sessions, ev->session_id, true);
+    if (!s) return NULL;
+    if (a->load && a->load(a->load_ctx, s) < 0)
+      sr_session_clear(a->sessions, s);
+  }
+  if (a->retention_ms > 0 && s->events > 0 &&
+      elapsed_ms(ev->ts_ms, s->last_ts_ms) > a->retention_ms) {
+    bool dirty = s->dirty;
+    uint64_t saved = s->saved_ckpt;
+    sr_session_clear(a->sessions, s);
+    s->dirty = dirty;
+    s->saved_ckpt = saved;
+  }
+  return s;
+}
+
 int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
                           struct sr_command *cmd) {
-  struct sr_session *s = sr_session_table_get(a->sessions, ev->session_id, true);
+  struct sr_session *s = session_for(a, ev);
   if (!s) return SR_ENOMEM;
+  a->last = s;
   int64_t now = ev->ts_ms > s->last_ts_ms ? ev->ts_ms : s->last_ts_ms;
   s->last_ts_ms = now;
   s->events++;
-  if (ev->type == SR_EV_SESSION_START) apply_session_start(&s->info, ev);
+  if (ev->type == SR_EV_SESSION_START) {
+    apply_session_start(&s->info, ev);
+    copy_task(s->task, sizeof s->task, ev->task);
+  }
   if (ev->type == SR_EV_APPROVAL) return approval(a, s, ev, cmd);
 
   struct sr_detection *det = &a->detection;
@@ -211,6 +271,33 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   fill_command(a, s, ev, act, rule, cmd);
   s->last_action = act;
   return 1;
+}
+
+void sr_aggregator_set_loader(struct sr_aggregator *a, sr_session_loader load,
+                              void *ctx) {
+  a->load = load;
+  a->load_ctx = ctx;
+}
+
+void sr_aggregator_set_retention(struct sr_aggregator *a,
+                                 int64_t retention_ms) {
+  a->retention_ms = retention_ms;
+}
+
+struct sr_session *sr_aggregator_last_session(struct sr_aggregator *a) {
+  return a->last;
+}
+
+const struct sr_detection *sr_aggregator_last_detection(
+    const struct sr_aggregator *a) {
+  return &a->detection;
+}
+
+size_t sr_aggregator_evict(struct sr_aggregator *a,
+                           bool (*evict)(const struct sr_session *, void *),
+                           void *arg) {
+  a->last = NULL;
+  return sr_session_table_evict(a->sessions, evict, arg);
 }
 
 const struct sr_session *sr_aggregator_session(struct sr_aggregator *a,

@@ -39,6 +39,32 @@ void sr_aggregator_destroy(struct sr_aggregator *a);
 int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
                           struct sr_command *cmd);
 
+/* Where sessions not in memory come from: load(ctx, s) fills the fresh
+ * session s (id set, all else zero) from durable state and returns 1, 0
+ * when there is none, negative on error (s is then used fresh). Called on
+ * the worker thread for the first event of a session not in memory. */
+typedef int (*sr_session_loader)(void *ctx, struct sr_session *s);
+void sr_aggregator_set_loader(struct sr_aggregator *a, sr_session_loader load,
+                              void *ctx);
+
+/* A session whose previous event is more than retention_ms (event time)
+ * before the current one starts afresh; 0 keeps sessions forever. Decided
+ * per session from its own events, so it does not depend on when sessions
+ * are evicted. */
+void sr_aggregator_set_retention(struct sr_aggregator *a, int64_t retention_ms);
+
+/* The session the last sr_aggregator_process touched and that event's
+ * detection (stale for an approval, which runs no detector); valid until
+ * the next process or eviction. */
+struct sr_session *sr_aggregator_last_session(struct sr_aggregator *a);
+const struct sr_detection *sr_aggregator_last_detection(
+    const struct sr_aggregator *a);
+
+/* Frees the in-memory sessions for which evict(s, arg) is true. */
+size_t sr_aggregator_evict(struct sr_aggregator *a,
+                           bool (*evict)(const struct sr_session *, void *),
+                           void *arg);
+
 /* Read access for tests and queries; NULL when unknown. */
 const struct sr_session *sr_aggregator_session(struct sr_aggregator *a,
                                                sr_str id);

@@ -2,7 +2,9 @@
  * Session table: open addressing with linear probing over an array of
  * pointers, keyed by a 64-bit XXH3 of the id (the full id is compared on a
  * hash match). It doubles at 70% load; sessions themselves never move, so a
- * pointer handed out stays valid until the table is destroyed.
+ * pointer handed out stays valid until the session is evicted or the table
+ * destroyed. Eviction deletes with backward shifting (no tombstones), so
+ * probe chains stay short however many sessions come and go.
  */
 #include "aggregator/session.h"
 
@@ -58,18 +60,38 @@ static bool grow(struct sr_session_table *t) {
   return true;
 }
 
+static size_t dims_offset(void) {
+  return (sizeof(struct sr_session) + 15) & ~(size_t)15;
+}
+
+static size_t scratch_offset(const struct sr_session_table *t) {
+  return (dims_offset() + t->n_dims * sizeof(struct sr_dim_state) + 15) &
+         ~(size_t)15;
+}
+
+size_t sr_session_table_session_bytes(const struct sr_session_table *t) {
+  return scratch_offset(t) + t->scratch_size;
+}
+
+void sr_session_clear(const struct sr_session_table *t, struct sr_session *s) {
+  uint64_t h = s->hash;
+  char id[sizeof s->id];
+  memcpy(id, s->id, sizeof id);
+  memset(s, 0, sr_session_table_session_bytes(t));
+  s->hash = h;
+  memcpy(s->id, id, sizeof id);
+  s->dims = (struct sr_dim_state *)((char *)s + dims_offset());
+  s->scratch = (char *)s + scratch_offset(t);
+  s->last_ts_ms = INT64_MIN;
+}
+
 static struct sr_session *session_new(const struct sr_session_table *t,
                                       sr_str id, uint64_t h) {
-  size_t dims_off = (sizeof(struct sr_session) + 15) & ~(size_t)15;
-  size_t scratch_off =
-      (dims_off + t->n_dims * sizeof(struct sr_dim_state) + 15) & ~(size_t)15;
-  struct sr_session *s = calloc(1, scratch_off + t->scratch_size);
+  struct sr_session *s = malloc(sr_session_table_session_bytes(t));
   if (!s) return NULL;
   s->hash = h;
   sr_str_copy(s->id, sizeof s->id, id);
-  s->dims = (struct sr_dim_state *)((char *)s + dims_off);
-  s->scratch = (char *)s + scratch_off;
-  s->last_ts_ms = INT64_MIN;
+  sr_session_clear(t, s);
   return s;
 }
 
@@ -104,4 +126,42 @@ void sr_session_table_foreach(const struct sr_session_table *t,
                               void *arg) {
   for (size_t i = 0; i < t->cap; i++)
     if (t->slots[i]) fn(t->slots[i], arg);
+}
+
+/* Removes slot i and shifts later members of its probe chain back into the
+ * hole, so every remaining session is still found from its home slot. */
+static void remove_at(struct sr_session_table *t, size_t i) {
+  size_t mask = t->cap - 1;
+  size_t hole = i;
+  for (size_t j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
+    size_t home = t->slots[j]->hash & mask;
+    /* j may move to the hole unless its home lies cyclically in (hole, j]. */
+    bool stays = hole <= j ? (hole < home && home <= j)
+                           : (hole < home || home <= j);
+    if (stays) continue;
+    t->slots[hole] = t->slots[j];
+    hole = j;
+  }
+  t->slots[hole] = NULL;
+  t->count--;
+}
+
+size_t sr_session_table_evict(struct sr_session_table *t,
+                              bool (*evict)(const struct sr_session *, void *),
+                              void *arg) {
+  size_t n = 0;
+  /* A shift may move a session from the start of the array to the end; it
+   * is then visited twice, which is harmless. Slot i is re-read after a
+   * removal because a later session may have moved into it. */
+  for (size_t i = 0; i < t->cap;) {
+    struct sr_session *s = t->slots[i];
+    if (s && evict(s, arg)) {
+      remove_at(t, i);
+      free(s);
+      n++;
+      continue;
+    }
+    i++;
+  }
+  return n;
 }

@@ -5,7 +5,8 @@
  *
  * A session is one allocation: the fixed part, one sr_dim_state per
  * dimension, then the detectors' per-session scratch. It is allocated when a
- * session's first event arrives, not per event.
+ * session's first event arrives (or it is reloaded from the state store),
+ * not per event, and freed when evicted.
  *
  * @locality the owning worker thread.
  */
@@ -25,10 +26,13 @@ struct sr_dim_state {
   char reason[SR_REASON_MAX]; /* reason of the score that set the maximum */
 };
 
+#define SR_TASK_MAX 160 /* bytes of the declared task kept, NUL included */
+
 struct sr_session {
   uint64_t hash;
   char id[SR_SESSION_ID_MAX + 1];
   struct sr_session_info info;
+  char task[SR_TASK_MAX];  /* declared task, bounded, long tokens redacted */
   int64_t last_ts_ms;      /* latest event time seen (stream time) */
   uint64_t events;
   double risk;             /* stacked risk after the last event */
@@ -37,6 +41,9 @@ struct sr_session {
   enum sr_action last_action;
   struct sr_dim_state *dims; /* n_dims entries, inside this allocation */
   void *scratch;             /* detectors' per-session scratch, ditto */
+  /* Persistence bookkeeping (aggregator/store.c), owning worker only. */
+  bool dirty;                /* changed since it was last sealed */
+  uint64_t saved_ckpt;       /* checkpoint that last saved it, 0 = none */
 };
 
 struct sr_session_table;
@@ -52,6 +59,15 @@ void sr_session_table_destroy(struct sr_session_table *t);
 struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
                                         bool create);
 size_t sr_session_table_count(const struct sr_session_table *t);
+/* Forgets everything about s but its id: a fresh session (retention). */
+void sr_session_clear(const struct sr_session_table *t, struct sr_session *s);
+/* Frees every session for which evict(s, arg) is true; returns how many.
+ * Pointers to evicted sessions are invalid afterwards. */
+size_t sr_session_table_evict(struct sr_session_table *t,
+                              bool (*evict)(const struct sr_session *, void *),
+                              void *arg);
+/* Bytes of one session's allocation (id, info, dimensions, scratch). */
+size_t sr_session_table_session_bytes(const struct sr_session_table *t);
 /* Calls fn for every session, in no particular order. */
 void sr_session_table_foreach(const struct sr_session_table *t,
                               void (*fn)(const struct sr_session *, void *),

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "aggregator/store.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "ingest/consumer.h"
@@ -51,6 +52,7 @@ struct sr_worker *sr_worker_create(const struct sr_worker_opts *opts,
   if (!w->ring || !w->arena) goto oom;
   w->agg = sr_aggregator_create(opts->dets, opts->policy, err, errlen);
   if (!w->agg) goto fail;
+  if (opts->shard) sr_shard_attach(opts->shard, w->agg);
   atomic_init(&w->stop, false);
   return w;
 oom:
@@ -104,8 +106,12 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   atomic_fetch_add_explicit(&w->stats.events, 1, memory_order_relaxed);
   sr_metrics_event(w->opts.metrics, ev.type);
   rc = sr_aggregator_process(w->agg, &ev, &w->cmd);
+  if (rc >= 0 && w->opts.shard)
+    sr_shard_note(w->opts.shard, &ev, rc == 1 ? &w->cmd : NULL,
+                  rd_kafka_topic_name(m->rkt));
   if (rc == 1) {
     publish(w, &w->cmd);
+    if (w->opts.shard) sr_shard_published(w->opts.shard);
   } else if (rc < 0) {
     snprintf(err, sizeof err, "out of memory for a new session");
     sr_metrics_dead_letter(w->opts.metrics);
@@ -119,6 +125,10 @@ static void *run(void *arg) {
   for (;;) {
     struct sr_ring_item item;
     if (sr_ring_pop(w->ring, &item)) {
+      if (!item.a) { /* a checkpoint barrier (only sent with a store) */
+        sr_shard_seal(w->opts.shard, item.b);
+        continue;
+      }
       rd_kafka_message_t *m = item.a;
       uint64_t t0 = sr_metrics_clock_ns(w->opts.metrics);
       handle(w, m);

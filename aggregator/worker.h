@@ -2,7 +2,9 @@
  * A worker thread: the stateful half of `stackrisk run`. It owns the
  * sessions routed to it (an aggregator), pops messages from its ring,
  * decodes, aggregates, publishes commands keyed by session id, dead-letters
- * what does not decode, and marks each input offset done.
+ * what does not decode, and marks each input offset done. With a state
+ * store, it notes every change in its shard and seals the shard when a
+ * checkpoint barrier (a ring item with no message) reaches it.
  *
  * @locality one thread per worker; the stats are read by others.
  */
@@ -17,6 +19,8 @@
 #include "core/metrics.h"
 #include "core/ring.h"
 
+struct sr_shard;
+
 struct sr_worker;
 
 struct sr_worker_opts {
@@ -29,6 +33,7 @@ struct sr_worker_opts {
   size_t max_message_bytes;
   size_t ring_capacity;
   struct sr_metrics_shard *metrics; /* borrowed; NULL: not counted */
+  struct sr_shard *shard;          /* borrowed; NULL: no state store */
 };
 
 struct sr_worker_stats {

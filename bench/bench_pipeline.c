@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include <xxhash.h>
 
@@ -170,9 +171,13 @@ static void *run_thread(void *arg) {
 /* The pipeline on the same topic: events/s from the first processed event
  * to the last. */
 static double pipeline(struct sr_engine *e, size_t n, int round) {
-  char err[512], group[64];
+  char err[512], group[64], state[64];
   snprintf(group, sizeof group, "bench-stackrisk-%d", round);
   e->settings.group = group;
+  /* A fresh state database per round: each round processes the topic
+   * from the start, checkpoints included. */
+  snprintf(state, sizeof state, "bench-state-%d-%d.db", (int)getpid(), round);
+  e->settings.state_path = state;
   struct run_arg r = {sr_pipeline_create(e, err, sizeof err), 0};
   if (!r.p) {
     fprintf(stderr, "bench: %s\n", err);
@@ -201,6 +206,12 @@ static double pipeline(struct sr_engine *e, size_t n, int round) {
   r.stop = 1;
   pthread_join(t, NULL);
   sr_pipeline_destroy(r.p);
+  static const char *const suffixes[] = {"", "-wal", "-shm"};
+  for (size_t i = 0; i < 3; i++) {
+    char path[80];
+    snprintf(path, sizeof path, "%s%s", state, suffixes[i]);
+    unlink(path);
+  }
   return (double)(n - 1) / dt;
 }
 

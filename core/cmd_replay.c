@@ -117,6 +117,8 @@ int sr_cmd_replay(int argc, char **argv, volatile sig_atomic_t *stop) {
   r->arena = sr_arena_create(4 * r->dopts.max_message_bytes + (1u << 20));
   r->agg = sr_aggregator_create(engine->dets, engine->policy, err, sizeof err);
   if (!r->arena || !r->agg) goto fail;
+  /* The retention changes decisions: the same as `run` applies. */
+  sr_aggregator_set_retention(r->agg, engine->settings.retention_s * 1000);
   for (int i = optind; i < argc; i++) {
     bool is_stdin = strcmp(argv[i], "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(argv[i], "r");

@@ -33,13 +33,16 @@ static void usage(FILE *f) {
       "      --events-topic T    input topic (default stackrisk.events)\n"
       "      --control-topic T   command topic (default stackrisk.control)\n"
       "      --dlq-topic T       dead-letter topic (default stackrisk.dlq)\n"
+      "  -s, --state PATH        state database (SQLite): session state, input\n"
+      "                          offsets and the audit log; resumes from it\n"
+      "                          (default ./stackrisk-state.db, or state.path\n"
+      "                          of the config; \"\" runs without one)\n"
       "  -X  KEY=VALUE           any librdkafka property, for both the\n"
       "                          consumer and the producer (repeatable)\n"
       "      --http ADDR         serve the query API, /metrics and the\n"
       "                          dashboard on ADDR: PORT or :PORT (127.0.0.1),\n"
       "                          or ADDR:PORT for another interface\n"
       "      --http-token-file F bearer token for the API (first line of F)\n"
-      "      --state PATH        state database (default stackrisk.db)\n"
       "      --log-level L       error, warn, info (default), debug\n"
       "  -h, --help              this text\n",
       f);
@@ -50,35 +53,37 @@ struct run_args {
   const char *brokers;
   const char *group;
   const char *events, *control, *dlq;
+  const char *state;
   long workers;
   struct sr_kafka_props xprops;
-  const char *http, *http_token_file, *state;
+  const char *http, *http_token_file;
 };
 
 static int parse(int argc, char **argv, struct run_args *a) {
-  enum { O_EVENTS = 256, O_CONTROL, O_DLQ, O_LOG, O_HTTP, O_TOKEN, O_STATE };
+  enum { O_EVENTS = 256, O_CONTROL, O_DLQ, O_LOG, O_HTTP, O_TOKEN };
   static const struct option opts[] = {
       {"config", required_argument, NULL, 'c'},
       {"brokers", required_argument, NULL, 'b'},
       {"group", required_argument, NULL, 'g'},
       {"workers", required_argument, NULL, 'w'},
+      {"state", required_argument, NULL, 's'},
       {"events-topic", required_argument, NULL, O_EVENTS},
       {"control-topic", required_argument, NULL, O_CONTROL},
       {"dlq-topic", required_argument, NULL, O_DLQ},
       {"log-level", required_argument, NULL, O_LOG},
       {"http", required_argument, NULL, O_HTTP},
       {"http-token-file", required_argument, NULL, O_TOKEN},
-      {"state", required_argument, NULL, O_STATE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   char err[256];
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "c:b:g:w:X:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:b:g:w:s:X:h", opts, NULL)) != -1) {
     switch (c) {
       case 'c': a->config = optarg; break;
       case 'b': a->brokers = optarg; break;
       case 'g': a->group = optarg; break;
+      case 's': a->state = optarg; break;
       case 'w': {
         char *end;
         a->workers = strtol(optarg, &end, 10);
@@ -100,7 +105,6 @@ static int parse(int argc, char **argv, struct run_args *a) {
       case O_DLQ: a->dlq = optarg; break;
       case O_HTTP: a->http = optarg; break;
       case O_TOKEN: a->http_token_file = optarg; break;
-      case O_STATE: a->state = optarg; break;
       case O_LOG:
         if (sr_cli_log_level(optarg)) return 2;
         break;
@@ -125,7 +129,7 @@ static void apply_args(struct sr_settings *s, struct run_args *a) {
   if (a->workers) s->workers = a->workers;
   if (a->http) s->http_listen = a->http;
   if (a->http_token_file) s->http_token_file = a->http_token_file;
-  s->state_path = a->state ? a->state : SR_STATE_PATH_DEFAULT;
+  if (a->state) s->state_path = a->state;
   for (size_t i = 0; i < a->xprops.n && s->props.n < SR_KAFKA_PROPS_MAX; i++) {
     s->props.key[s->props.n] = a->xprops.key[i];
     s->props.value[s->props.n++] = a->xprops.value[i];

@@ -20,7 +20,7 @@ static void usage(FILE *f) {
         "/healthz and the dashboard (/) from a state database, read-only.\n"
         "Prints 'stackrisk: HTTP API at URL'; stops on SIGINT/SIGTERM.\n"
         "\n"
-        "      --state PATH        state database (default stackrisk.db)\n"
+        "      --state PATH        state database (default stackrisk-state.db)\n"
         "      --http ADDR         PORT or :PORT (127.0.0.1), or ADDR:PORT for\n"
         "                          another interface (default :8080)\n"
         "      --http-token-file F bearer token for /v1/ (first line of F)\n"

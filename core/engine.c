@@ -42,6 +42,24 @@ static const struct sr_conf_field http_fields[] = {
      "file whose first line is the API's bearer token"},
     {0}};
 
+static const struct sr_conf_field state_fields[] = {
+    {SR_CONF_T_STRING, "path", "stackrisk-state.db",
+     offsetof(struct sr_settings, state_path), 0, 0,
+     "SQLite state database (--state wins); \"\" runs without one"},
+    {SR_CONF_T_INT, "idle_eviction_s", "900",
+     offsetof(struct sr_settings, idle_eviction_s), 0, 1e9,
+     "sessions idle this long (event time) leave memory; 0 = never"},
+    {SR_CONF_T_INT, "retention_s", "604800",
+     offsetof(struct sr_settings, retention_s), 0, 1e10,
+     "sessions idle this long (event time) are forgotten; 0 = never"},
+    {SR_CONF_T_INT, "audit_retention_s", "7776000",
+     offsetof(struct sr_settings, audit_retention_s), 0, 1e10,
+     "audit rows older than this (event time) are deleted; 0 = never"},
+    {SR_CONF_T_INT, "timeline_events", "50",
+     offsetof(struct sr_settings, timeline_events), 1, 10000,
+     "timeline rows kept per session for the dashboard"},
+    {0}};
+
 /* kafka: { brokers, group, ..., topics: {...}, properties: {...} } */
 static int read_kafka(const struct sr_conf_node *kafka, struct sr_settings *s,
                       char *err, size_t errlen) {
@@ -83,7 +101,7 @@ struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
   static const char *const top[] = {"kafka",       "processing", "detectors",
                                     "catalogue",   "credentials", "resources",
                                     "policy",      "http",        "otlp",
-                                    NULL};
+                                    "state",       NULL};
   struct sr_engine *e = calloc(1, sizeof *e);
   if (!e) {
     snprintf(err, errlen, "out of memory");
@@ -101,7 +119,9 @@ struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
                     &e->settings, err, errlen) ||
       sr_conf_apply(sr_conf_get(root, "http"), http_fields, &e->settings, err,
                     errlen) ||
-      sr_otlp_config_read(sr_conf_get(root, "otlp"), &e->otlp, err, errlen))
+      sr_otlp_config_read(sr_conf_get(root, "otlp"), &e->otlp, err, errlen) ||
+      sr_conf_apply(sr_conf_get(root, "state"), state_fields, &e->settings,
+                    err, errlen))
     goto fail;
   e->dets = sr_detectors_create(root, err, errlen);
   if (!e->dets) goto fail;

@@ -30,7 +30,11 @@ struct sr_settings {
   struct sr_kafka_props props; /* kafka.properties, then -X flags */
   const char *http_listen;     /* http.listen; NULL or "": no HTTP server */
   const char *http_token_file; /* http.token_file; NULL: no token */
-  const char *state_path;      /* the state database the query API reads */
+  const char *state_path;      /* state database (also read by the query API); "" = none */
+  long long idle_eviction_s;   /* evict sessions idle this long (event time) */
+  long long retention_s;       /* forget sessions idle this long (event time) */
+  long long audit_retention_s; /* keep audit rows this long (event time) */
+  long long timeline_events;   /* timeline rows kept per session */
 };
 
 struct sr_engine {

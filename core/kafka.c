@@ -151,10 +151,14 @@ void sr_broker_destroy(struct sr_broker *b) {
 
 /* Producer -----------------------------------------------------------------*/
 
+#define EPOCHS 64 /* delivery epochs tracked at once (a ring) */
+
 struct sr_producer {
   rd_kafka_t *rk;
   _Atomic int64_t outstanding;
   _Atomic int64_t failed;
+  _Atomic uint64_t epoch;           /* records sent now belong to it */
+  _Atomic int64_t pending[EPOCHS];  /* unacknowledged, by epoch % EPOCHS */
 };
 
 /* Runs on the thread that polls. With message.timeout.ms=0 librdkafka
@@ -173,6 +177,9 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
     return;
   }
+  uint64_t epoch = (uintptr_t)m->_private;
+  atomic_fetch_sub_explicit(&p->pending[epoch % EPOCHS], 1,
+                            memory_order_release);
   atomic_fetch_sub_explicit(&p->outstanding, 1, memory_order_release);
 }
 
@@ -233,14 +240,18 @@ int sr_producer_send(struct sr_producer *p, const char *topic,
                           (ssize_t)headers[i].len);
   }
   atomic_fetch_add_explicit(&p->outstanding, 1, memory_order_relaxed);
+  uint64_t epoch = atomic_load_explicit(&p->epoch, memory_order_acquire);
+  atomic_fetch_add_explicit(&p->pending[epoch % EPOCHS], 1,
+                            memory_order_relaxed);
   for (;;) {
     rd_kafka_resp_err_t e = rd_kafka_producev(
         p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE((void *)value, len),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_END);
+        RD_KAFKA_V_OPAQUE((void *)(uintptr_t)epoch), RD_KAFKA_V_END);
     if (!e) return SR_OK; /* headers are owned by librdkafka now */
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      atomic_fetch_sub(&p->pending[epoch % EPOCHS], 1);
       atomic_fetch_sub(&p->outstanding, 1);
       SR_ERROR("produce to %s: %s", topic, rd_kafka_err2str(e));
       if (hdrs) rd_kafka_headers_destroy(hdrs);
@@ -256,6 +267,22 @@ void sr_producer_poll(struct sr_producer *p, int timeout_ms) {
 
 int64_t sr_producer_outstanding(const struct sr_producer *p) {
   return atomic_load_explicit(&p->outstanding, memory_order_acquire);
+}
+
+uint64_t sr_producer_epoch_next(struct sr_producer *p) {
+  return atomic_fetch_add_explicit(&p->epoch, 1, memory_order_acq_rel);
+}
+
+/* A record of epoch <= e sent after its epoch was closed was sent after
+ * the caller's seals (see kafka.h), and may sit in any slot but the one of
+ * e + 1, which only newer records use: waiting for every other slot waits
+ * for all of them, never for the records of the open epoch. */
+bool sr_producer_epoch_delivered(const struct sr_producer *p, uint64_t e) {
+  for (uint64_t i = 0; i < EPOCHS; i++)
+    if (i != (e + 1) % EPOCHS &&
+        atomic_load_explicit(&p->pending[i], memory_order_acquire) > 0)
+      return false;
+  return true;
 }
 
 int64_t sr_producer_failed(const struct sr_producer *p) {

@@ -11,6 +11,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,14 @@ int sr_producer_send(struct sr_producer *p, const char *topic,
 void sr_producer_poll(struct sr_producer *p, int timeout_ms);
 /* Records produced and not yet acknowledged. */
 int64_t sr_producer_outstanding(const struct sr_producer *p);
+/* Delivery epochs: a way to wait for "everything sent before now" while
+ * others keep sending. sr_producer_epoch_next closes the current epoch and
+ * returns it (records sent afterwards belong to the next one);
+ * sr_producer_epoch_delivered(p, e) is true once every record of epochs up
+ * to e is acknowledged. A record that failed for good stays pending.
+ * @locks both are thread-safe; one caller at a time closes epochs. */
+uint64_t sr_producer_epoch_next(struct sr_producer *p);
+bool sr_producer_epoch_delivered(const struct sr_producer *p, uint64_t e);
 /* Records whose delivery failed for good (logged). */
 int64_t sr_producer_failed(const struct sr_producer *p);
 /* Waits for every outstanding record; SR_ETIMEOUT if some remain. */

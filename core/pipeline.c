@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregator/store.h"
 #include "aggregator/worker.h"
 #include "core/log.h"
 #include "ingest/consumer.h"
@@ -30,7 +31,36 @@ struct sr_pipeline {
   struct sr_http *http;
   struct sr_repartition *otlp; /* NULL when otlp.enabled is false */
   char otlp_group[256];
+  struct sr_store *store;        /* NULL without a state database */
+  struct sr_state_hooks hooks;
+  struct sr_store_offset offs[1024]; /* consumer thread: begin's argument */
 };
+
+/* The consumer's view of the store (ingest/ does not know aggregator/). */
+/* An embedded broker starts with empty topics: offsets stored against an
+ * earlier one would skip its first events, so only sessions carry over. */
+static int64_t hook_stored(void *ctx, const char *topic, int32_t partition) {
+  struct sr_pipeline *p = ctx;
+  return p->broker ? -1 : sr_store_offset(p->store, topic, partition);
+}
+
+static void *hook_begin(void *ctx, const char *const *topics,
+                        const int32_t *partitions, const int64_t *next,
+                        size_t n) {
+  struct sr_pipeline *p = ctx;
+  n = SR_MIN(n, SR_ARRAY_LEN(p->offs));
+  for (size_t i = 0; i < n; i++) {
+    snprintf(p->offs[i].topic, sizeof p->offs[i].topic, "%s", topics[i]);
+    p->offs[i].partition = partitions[i];
+    p->offs[i].next = next[i];
+  }
+  return sr_store_begin(p->store, p->offs, n);
+}
+
+static bool hook_durable(void *ctx, void *barrier) {
+  struct sr_pipeline *p = ctx;
+  return sr_store_durable(p->store, barrier);
+}
 
 struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
                                        char *err, size_t errlen) {
@@ -58,6 +88,24 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
   p->producer = sr_producer_create(p->brokers, &s->props, (int)s->linger_ms,
                                    err, errlen);
   if (!p->producer) goto fail;
+  if (s->state_path && *s->state_path) {
+    struct sr_store_opts so = {
+        .path = s->state_path,
+        .idle_ms = s->idle_eviction_s * 1000,
+        .retention_ms = s->retention_s * 1000,
+        .audit_retention_ms = s->audit_retention_s * 1000,
+        .timeline_max = (uint32_t)s->timeline_events,
+        .crash_at = getenv("STACKRISK_CRASH_AT"),
+    };
+    p->store = sr_store_open(&so, engine->dets, (size_t)s->workers, err,
+                             errlen);
+    if (!p->store || sr_store_start(p->store, p->producer, err, errlen))
+      goto fail;
+    p->hooks = (struct sr_state_hooks){p, hook_stored, hook_begin,
+                                       hook_durable};
+    SR_INFO("state database %s%s", s->state_path,
+            p->broker ? " (embedded broker: stored offsets not used)" : "");
+  }
   for (size_t i = 0; i < (size_t)s->workers; i++) {
     struct sr_worker_opts wo = {
         .index = i,
@@ -68,6 +116,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
         .dlq_topic = s->topic_dlq,
         .max_message_bytes = (size_t)s->max_message_bytes,
         .metrics = sr_metrics_shard(p->metrics, i),
+        .shard = p->store ? sr_store_shard(p->store, i) : NULL,
     };
     p->workers[i] = sr_worker_create(&wo, err, errlen);
     if (!p->workers[i]) goto fail;
@@ -87,6 +136,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
       .commit_interval_ms = (int)s->commit_interval_ms,
       .offset_reset = s->offset_reset,
       .metrics = p->metrics,
+      .state = p->store ? &p->hooks : NULL,
   };
   p->consumer = sr_consumer_create(&co, p->rings, p->producer, err, errlen);
   if (!p->consumer) goto fail;
@@ -182,6 +232,7 @@ void sr_pipeline_destroy(struct sr_pipeline *p) {
   sr_repartition_destroy(p->otlp); /* stops feeding the consumer first */
   sr_consumer_destroy(p->consumer);
   for (size_t i = 0; i < p->n_workers; i++) sr_worker_destroy(p->workers[i]);
+  sr_store_close(p->store);
   sr_producer_destroy(p->producer, 10000);
   sr_broker_destroy(p->broker);
   sr_metrics_destroy(p->metrics);

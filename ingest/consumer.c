@@ -31,6 +31,8 @@ struct sr_track {
   int32_t partition;
   int64_t last_dispatched; /* consumer thread only */
   int64_t stored;          /* consumer thread only: last stored offset */
+  int64_t ck_next;         /* consumer thread only: next offset of the
+                              last checkpoint begun (state store) */
   _Atomic int64_t dispatched[SR_WORKERS_MAX];
   _Atomic int64_t done[SR_WORKERS_MAX];
 };
@@ -46,6 +48,9 @@ struct sr_consumer {
   uint64_t messages;
   bool closed;
   struct sr_metrics *metrics;
+  const struct sr_state_hooks *state; /* NULL: offsets in Kafka only */
+  void *inflight;                     /* barrier of the open checkpoint */
+  int64_t inflight_warn_ms;           /* when to warn it is stuck */
 };
 
 static int64_t now_ms(void) {
@@ -77,6 +82,7 @@ static void track_add(struct sr_consumer *c, const char *topic,
   t->partition = partition;
   t->last_dispatched = -1;
   t->stored = -1;
+  t->ck_next = -1;
   for (size_t w = 0; w < SR_WORKERS_MAX; w++) {
     atomic_init(&t->dispatched[w], -1);
     atomic_init(&t->done[w], -1);
@@ -157,9 +163,94 @@ static void report_lag(struct sr_consumer *c) {
   sr_metrics_set_lag(c->metrics, rows, n);
 }
 
+/* Hands item to worker w, waiting (serving the producer) while its ring is
+ * full. A full ring means the worker is behind: yield the CPU to it (on a
+ * 2-core machine spinning here starves the very thread we wait for). */
+static void push(struct sr_consumer *c, size_t w, struct sr_ring_item item) {
+  while (!sr_ring_push(c->rings[w], item)) {
+    sr_producer_poll(c->producer, 0);
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+/* State store: once the open checkpoint is durable, its offsets go to
+ * Kafka too (for lag monitoring and as the fallback of a new database). */
+static void checkpoint_poll(struct sr_consumer *c) {
+  if (!c->inflight || !c->state->durable(c->state->ctx, c->inflight)) return;
+  c->inflight = NULL;
+  rd_kafka_topic_partition_list_t *l =
+      rd_kafka_topic_partition_list_new((int)c->n_tracks);
+  for (size_t i = 0; i < c->n_tracks; i++) {
+    struct sr_track *t = c->tracks[i];
+    if (t->ck_next <= t->stored) continue;
+    rd_kafka_topic_partition_list_add(l, t->topic, t->partition)->offset =
+        t->ck_next;
+    t->stored = t->ck_next;
+  }
+  if (l->cnt) {
+    rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
+    if (e) SR_WARN("storing offsets: %s", rd_kafka_err2str(e));
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* State store: begins a checkpoint of everything dispatched so far (the
+ * barrier follows it in every ring). False when nothing is new or one is
+ * still in flight. */
+static bool checkpoint_begin(struct sr_consumer *c) {
+  const char *topics[TRACKS_MAX];
+  int32_t parts[TRACKS_MAX];
+  int64_t next[TRACKS_MAX];
+  size_t n = 0;
+  if (c->inflight) return false;
+  for (size_t i = 0; i < c->n_tracks; i++) {
+    struct sr_track *t = c->tracks[i];
+    if (t->last_dispatched < 0 || t->last_dispatched + 1 <= t->ck_next)
+      continue;
+    topics[n] = t->topic;
+    parts[n] = t->partition;
+    next[n++] = t->last_dispatched + 1;
+  }
+  if (!n) return false;
+  void *barrier = c->state->begin(c->state->ctx, topics, parts, next, n);
+  if (!barrier) return false;
+  for (size_t i = 0; i < c->n_tracks; i++)
+    if (c->tracks[i]->last_dispatched >= 0)
+      c->tracks[i]->ck_next = c->tracks[i]->last_dispatched + 1;
+  for (size_t w = 0; w < c->n_workers; w++)
+    push(c, w, (struct sr_ring_item){NULL, barrier});
+  c->inflight = barrier;
+  c->inflight_warn_ms = now_ms() + 30000;
+  return true;
+}
+
+/* State store: makes everything dispatched so far durable. */
+static void checkpoint_drain(struct sr_consumer *c) {
+  int64_t deadline = now_ms() + 60000;
+  for (int round = 0; round < 2; round++) {
+    /* round 0 finishes the open checkpoint, round 1 covers the rest */
+    if (round == 1 && !checkpoint_begin(c)) break;
+    while (c->inflight && now_ms() < deadline) {
+      sr_producer_poll(c->producer, 1);
+      checkpoint_poll(c);
+    }
+  }
+  if (c->inflight)
+    SR_ERROR("the state store did not make the last checkpoint durable in "
+             "60 s; its input offsets are not committed");
+}
+
 /* Waits until every handed-over message is processed and its output
  * delivered, then stores and commits offsets. */
 static void drain(struct sr_consumer *c) {
+  if (c->state) {
+    checkpoint_drain(c);
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, NULL, 0);
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+      SR_WARN("committing offsets: %s", rd_kafka_err2str(e));
+    return;
+  }
   while (!workers_idle(c)) {
     sr_producer_poll(c->producer, 1);
   }
@@ -180,8 +271,19 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   bool cooperative =
       strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    for (int i = 0; i < parts->cnt; i++)
-      track_add(c, parts->elems[i].topic, parts->elems[i].partition);
+    for (int i = 0; i < parts->cnt; i++) {
+      rd_kafka_topic_partition_t *p = &parts->elems[i];
+      track_add(c, p->topic, p->partition);
+      int64_t next =
+          c->state ? c->state->stored(c->state->ctx, p->topic, p->partition)
+                   : -1;
+      if (next < 0) continue; /* Kafka's committed offset, or the reset */
+      p->offset = next;
+      struct sr_track *t = track_find(c, p->topic, p->partition);
+      if (t) t->ck_next = next;
+      SR_INFO("%s [%d]: resuming at offset %lld from the state store",
+              p->topic, (int)p->partition, (long long)next);
+    }
     SR_INFO("assigned %d partition(s)", parts->cnt);
     if (cooperative) {
       rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
@@ -229,6 +331,7 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
   }
   c->rings = rings;
   c->producer = producer;
+  c->state = opts->state;
   c->n_workers = opts->n_workers;
   c->metrics = opts->metrics;
   c->commit_interval_ms =
@@ -303,14 +406,7 @@ static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
     atomic_store_explicit(&t->done[w], m->offset - 1, memory_order_relaxed);
   atomic_store_explicit(&t->dispatched[w], m->offset, memory_order_release);
   t->last_dispatched = m->offset;
-  struct sr_ring_item item = {m, t};
-  /* A full ring means the worker is behind: yield the CPU to it (on a
-   * 2-core machine spinning here starves the very thread we wait for). */
-  while (!sr_ring_push(c->rings[w], item)) {
-    sr_producer_poll(c->producer, 0);
-    struct timespec ts = {0, 50000};
-    nanosleep(&ts, NULL);
-  }
+  push(c, w, (struct sr_ring_item){m, t});
   c->messages++;
 }
 
@@ -340,9 +436,20 @@ int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
       }
     }
     sr_producer_poll(c->producer, 0);
+    if (c->state) checkpoint_poll(c);
     int64_t now = now_ms();
     if (now >= next_store) {
-      store_offsets(c);
+      if (c->state && c->inflight && now >= c->inflight_warn_ms) {
+        /* Processing goes on (verdicts matter more), but nothing since is
+         * durable: a restart would replay it all. */
+        SR_WARN("a state checkpoint has not become durable for 30 s (see "
+                "the store's errors); processing continues without it");
+        c->inflight_warn_ms = now + 30000;
+      }
+      if (c->state)
+        checkpoint_begin(c);
+      else
+        store_offsets(c);
       if (c->metrics) report_lag(c);
       next_store = now + c->commit_interval_ms;
     }

@@ -13,6 +13,9 @@
  * handed over and the worker the last one it finished. The safe offset of a
  * partition is the lowest unfinished one; it is stored only when the
  * producer's outstanding count is zero after those marks were read.
+ * With a state store (sr_state_hooks) the store decides instead: offsets
+ * are checkpointed with the state, partitions resume from the store's
+ * offsets, and Kafka's committed offsets follow the store's.
  *
  * @locality sr_consumer_run runs on one thread (rebalances included);
  * workers touch only sr_track_done.
@@ -31,6 +34,23 @@
 struct sr_consumer;
 struct sr_track; /* one assigned partition */
 
+/* Durable state (aggregator/store.h), seen from the consumer: where to
+ * resume each partition, and checkpoints whose barrier goes through every
+ * worker's ring as an item with a NULL message. With hooks, input offsets
+ * are committed to Kafka only after the state store made them durable. */
+struct sr_state_hooks {
+  void *ctx;
+  /* Next offset stored for the partition, or -1. */
+  int64_t (*stored)(void *ctx, const char *topic, int32_t partition);
+  /* Begins a checkpoint with these next offsets (n entries of topic,
+   * partition, next); returns the barrier, or NULL while one is in
+   * flight. */
+  void *(*begin)(void *ctx, const char *const *topics,
+                 const int32_t *partitions, const int64_t *next, size_t n);
+  /* True once the barrier's checkpoint is durable. */
+  bool (*durable)(void *ctx, void *barrier);
+};
+
 struct sr_consumer_opts {
   const char *brokers;
   const char *group;
@@ -41,6 +61,7 @@ struct sr_consumer_opts {
   int commit_interval_ms;
   const char *offset_reset; /* "earliest" or "latest" for a new group */
   struct sr_metrics *metrics; /* borrowed; NULL: lag not reported */
+  const struct sr_state_hooks *state; /* NULL: offsets in Kafka only */
 };
 
 /* rings[i] feeds worker i (borrowed); producer is the one the workers

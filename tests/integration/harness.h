@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,17 @@ static inline long long h_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Removes a SQLite database with its WAL and shared-memory files, so that
+ * a test starts without state from an earlier run. */
+static inline void h_remove_db(const char *path) {
+  char p[512];
+  unlink(path);
+  snprintf(p, sizeof p, "%s-wal", path);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", path);
+  unlink(p);
 }
 
 /* Starts argv[0] with stdout and stderr appended to log_path. */
@@ -166,6 +178,31 @@ static inline const char *h_header(const rd_kafka_message_t *m,
   memcpy(out, v, n);
   out[n] = '\0';
   return out;
+}
+
+/* Waits until log_path holds the line 'embedded Kafka broker at ADDR' and
+ * copies ADDR. */
+static inline bool h_wait_address(const char *log, char *addr, size_t cap,
+                                  int timeout_ms) {
+  long long deadline = h_now_ms() + timeout_ms;
+  while (h_now_ms() < deadline) {
+    char *text = h_read_file(log, NULL);
+    const char *p = text ? strstr(text, "embedded Kafka broker at ") : NULL;
+    if (p) {
+      p += strlen("embedded Kafka broker at ");
+      size_t n = strcspn(p, "\n");
+      if (n < cap && p[n] == '\n') {
+        memcpy(addr, p, n);
+        addr[n] = '\0';
+        free(text);
+        return true;
+      }
+    }
+    free(text);
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return false;
 }
 
 #endif

@@ -15,30 +15,6 @@
 #define SR_BINARY "build/stackrisk"
 #endif
 
-/* Waits for "embedded Kafka broker at ADDR" in a log file. */
-static bool wait_address(const char *log, char *addr, size_t cap,
-                         int timeout_ms) {
-  long long deadline = h_now_ms() + timeout_ms;
-  while (h_now_ms() < deadline) {
-    char *text = h_read_file(log, NULL);
-    const char *p = text ? strstr(text, "embedded Kafka broker at ") : NULL;
-    if (p) {
-      p += strlen("embedded Kafka broker at ");
-      size_t n = strcspn(p, "\n");
-      if (n < cap && p[n] == '\n') {
-        memcpy(addr, p, n);
-        addr[n] = '\0';
-        free(text);
-        return true;
-      }
-    }
-    free(text);
-    struct timespec ts = {0, 20 * 1000000};
-    nanosleep(&ts, NULL);
-  }
-  return false;
-}
-
 static const char *verdict_line =
     "{\"type\":\"tool_call\",\"session_id\":\"cli-1\",\"ts_ms\":1790000000000,"
     "\"phase\":\"requested\",\"call_id\":\"cli-call-1\",\"tool\":\"Read\","
@@ -52,9 +28,12 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   unlink(blog), unlink(rlog), unlink(wlog);
   char *bargv[] = {SR_BINARY, "broker", "--partitions", "2", NULL};
   pid_t broker = h_spawn(bargv, blog);
-  ck_assert_msg(wait_address(blog, addr, sizeof addr, 20000),
+  ck_assert_msg(h_wait_address(blog, addr, sizeof addr, 20000),
                 "broker printed no address");
-  char *rargv[] = {SR_BINARY, "run", "--brokers", addr, "--group", "cli", NULL};
+  char state[64];
+  snprintf(state, sizeof state, "cli-state-%d.db", (int)getpid());
+  char *rargv[] = {SR_BINARY, "run",   "--brokers", addr, "--group",
+                   "cli",     "--state", state,     NULL};
   pid_t run = h_spawn(rargv, rlog);
   char *wargv[] = {SR_BINARY, "watch", "--brokers", addr, "--from-beginning",
                    "--count",  "1",     "--timeout-ms", "60000", NULL};
@@ -85,9 +64,11 @@ START_TEST(run_alone_starts_an_embedded_broker) {
   char log[64], addr[256];
   snprintf(log, sizeof log, "cli-embedded-%d.log", (int)getpid());
   unlink(log);
-  char *argv[] = {SR_BINARY, "run", NULL};
+  char state[64];
+  snprintf(state, sizeof state, "cli-embedded-%d.db", (int)getpid());
+  char *argv[] = {SR_BINARY, "run", "--state", state, NULL};
   pid_t run = h_spawn(argv, log);
-  ck_assert_msg(wait_address(log, addr, sizeof addr, 20000),
+  ck_assert_msg(h_wait_address(log, addr, sizeof addr, 20000),
                 "run printed no broker address");
   ck_assert_msg(strncmp(addr, "127.0.0.1:", 10) == 0, "address %s", addr);
   /* It is a real broker: a plain librdkafka client can use it. */

@@ -68,9 +68,16 @@ static void spawn(int n, const char *name, const char *log_level) {
     snprintf(log_paths[i], sizeof log_paths[i], "stackrisk-%s-%d-%d.log", name,
              (int)getpid(), i);
     unlink(log_paths[i]);
+    /* Each instance its own state database, fresh: a stale one would
+     * resume from offsets of an earlier run. */
+    char state[96];
+    snprintf(state, sizeof state, "stackrisk-%s-%d-%d.db", name, (int)getpid(),
+             i);
+    h_remove_db(state);
     char *argv[] = {SR_BINARY, "run", "--brokers", (char *)brokers,
                     "--config", SR_TEST_DATA "/integration/otlp.yaml",
-                    "--group", group, "--log-level", (char *)log_level, NULL};
+                    "--group", group, "--log-level", (char *)log_level,
+                    "--state", state, NULL};
     procs[i] = h_spawn(argv, log_paths[i]);
     ck_assert_int_gt(procs[i], 0);
   }
@@ -586,7 +593,8 @@ START_TEST(otlp_group_must_differ_from_the_main_group) {
   fclose(f);
   unlink(out);
   char *argv[] = {SR_BINARY, "run",     "--brokers", (char *)brokers,
-                  "--config", cfg,      "--group",   "shared", NULL};
+                  "--config", cfg,      "--group",   "shared",
+                  "--state",  "",       NULL};
   pid_t pid = h_spawn(argv, out);
   ck_assert_int_eq(h_wait_exit(pid, 30000), 1);
   char *log = h_read_file(out, NULL);

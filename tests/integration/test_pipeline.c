@@ -43,11 +43,12 @@ static void setup(void) {
   brokers = sr_broker_bootstraps(broker);
   snprintf(log_path, sizeof log_path, "stackrisk-it-%d.log", (int)getpid());
   unlink(log_path);
-  char group[64];
+  char group[64], state[64];
   snprintf(group, sizeof group, "it-%d", (int)getpid());
+  snprintf(state, sizeof state, "stackrisk-it-%d.db", (int)getpid());
   char *argv[] = {SR_BINARY,  "run",     "--brokers", (char *)brokers,
                   "--config", SR_TEST_DATA "/integration/stackrisk.yaml",
-                  "--group",  group,     NULL};
+                  "--group",  group,     "--state",   state, NULL};
   proc = h_spawn(argv, log_path);
   ck_assert_int_gt(proc, 0);
   producer = h_producer(brokers);

@@ -213,6 +213,73 @@ START_TEST(foreach_on_empty_and_small) {
 }
 END_TEST
 
+/* Evicts the sessions whose index (kept in their scratch) is odd. */
+static bool odd(const struct sr_session *s, void *arg) {
+  size_t idx;
+  memcpy(&idx, s->scratch, sizeof idx);
+  (*(size_t *)arg)++;
+  return idx % 2 == 1;
+}
+
+static bool all(const struct sr_session *s, void *arg) {
+  (void)s;
+  (void)arg;
+  return true;
+}
+
+START_TEST(eviction_keeps_every_other_session_reachable) {
+  struct sr_session_table *t = sr_session_table_create(N_DIMS, SCRATCH);
+  char id[32];
+  for (size_t i = 0; i < MANY; i++) {
+    id_at(i, id, sizeof id);
+    struct sr_session *s = sr_session_table_get(t, sr_str_from(id), true);
+    memcpy(s->scratch, &i, sizeof i);
+  }
+  size_t asked = 0;
+  ck_assert_uint_eq(sr_session_table_evict(t, odd, &asked), MANY / 2);
+  ck_assert_uint_ge(asked, MANY);
+  ck_assert_uint_eq(sr_session_table_count(t), MANY - MANY / 2);
+  /* Backward shifting kept every probe chain intact: each survivor is
+   * found, each evicted one is gone and comes back fresh on demand. */
+  for (size_t i = 0; i < MANY; i++) {
+    id_at(i, id, sizeof id);
+    struct sr_session *s = sr_session_table_get(t, sr_str_from(id), false);
+    if (i % 2) {
+      ck_assert_msg(s == NULL, "session %zu survived its eviction", i);
+      continue;
+    }
+    ck_assert_msg(s != NULL, "session %zu lost by the eviction", i);
+    size_t idx;
+    memcpy(&idx, s->scratch, sizeof idx);
+    ck_assert_uint_eq(idx, i);
+  }
+  id_at(1, id, sizeof id);
+  struct sr_session *back = sr_session_table_get(t, sr_str_from(id), true);
+  ck_assert(all_zero(back->scratch, SCRATCH));
+  ck_assert_uint_eq(sr_session_table_evict(t, all, NULL),
+                    MANY - MANY / 2 + 1);
+  ck_assert_uint_eq(sr_session_table_count(t), 0);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
+START_TEST(clear_forgets_all_but_the_id) {
+  struct sr_session_table *t = sr_session_table_create(N_DIMS, SCRATCH);
+  struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("keep"), true);
+  s->events = 7;
+  s->risk = 2.5;
+  s->dims[0].score = 0.9f;
+  memset(s->scratch, 0xab, SCRATCH);
+  sr_session_clear(t, s);
+  ck_assert_str_eq(s->id, "keep");
+  ck_assert_uint_eq(s->events, 0);
+  ck_assert(s->risk == 0.0 && s->dims[0].score == 0.0f);
+  ck_assert(all_zero(s->scratch, SCRATCH));
+  ck_assert_ptr_eq(sr_session_table_get(t, SR_STR_LIT("keep"), false), s);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
 START_TEST(hash_is_stable_and_sensitive) {
   /* The hash routes sessions to workers too: it must be a pure function of
    * the id bytes. */
@@ -235,6 +302,8 @@ int main(void) {
   tcase_add_test(tc, many_sessions_grow_with_stable_pointers);
   tcase_add_test(tc, foreach_on_empty_and_small);
   tcase_add_test(tc, hash_is_stable_and_sensitive);
+  tcase_add_test(tc, eviction_keeps_every_other_session_reachable);
+  tcase_add_test(tc, clear_forgets_all_but_the_id);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);

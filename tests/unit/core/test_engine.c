@@ -59,9 +59,15 @@ START_TEST(settings_and_kafka_properties_are_read) {
       "  properties:\n"
       "    fetch.wait.max.ms: 10\n"
       "processing:\n"
-      "  workers: 4\n");
+      "  workers: 4\n"
+      "state:\n"
+      "  path: /var/lib/stackrisk/state.db\n"
+      "  retention_s: 3600\n");
   struct sr_engine *e = sr_engine_create(p, err, sizeof err);
   ck_assert_msg(e, "%s", err);
+  ck_assert_str_eq(e->settings.state_path, "/var/lib/stackrisk/state.db");
+  ck_assert_int_eq(e->settings.retention_s, 3600);
+  ck_assert_int_eq(e->settings.idle_eviction_s, 900);
   ck_assert_str_eq(e->settings.brokers, "k1:9092");
   ck_assert_str_eq(e->settings.topic_events, "in");
   ck_assert_str_eq(e->settings.topic_control, "out");
@@ -88,6 +94,8 @@ START_TEST(errors_name_line_and_key) {
        "{destructiv: 0.5}\n",
        "destructiv"},
       {"detectors:\n  destructive:\n    tresh: 0.5\n", "tresh"},
+      {"state:\n  retention_days: 3\n", "retention_days"},
+      {"state:\n  idle_eviction_s: -1\n", ":2: state.idle_eviction_s"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     char err[512] = "";

@@ -1,0 +1,1245 @@
+/*
+ * The state store (see store.h): SQLite in WAL mode, checkpoints that hold
+ * session state and input offsets in one transaction.
+ *
+ * Why a single store thread fed by the workers, not per-worker writes. A
+ * partition's events are spread over every worker (routing is by session),
+ * so its offset can only be recorded once every worker's rows up to it are
+ * in: with per-worker transactions no single transaction could hold both,
+ * and SQLite serialises writers anyway (N writers would queue on the WAL
+ * lock, each paying its own fsync). One writer does one fsync per
+ * checkpoint whatever the number of workers, and the workers never wait on
+ * the disk: they only copy their dirty sessions into a buffer.
+ *
+ * The checkpoint protocol. The consumer thread is the only one that hands
+ * messages to workers, through FIFO rings. To checkpoint, it notes per
+ * partition the offset after the last message it dispatched, calls
+ * sr_store_begin, and pushes a barrier into every worker's ring. A worker
+ * meeting the barrier has processed exactly the messages dispatched to it
+ * before it, so the union of what the workers seal at their barrier is the
+ * state after every event below the noted offsets, and nothing after: state
+ * and offsets agree by construction, with no lock and no pause of the
+ * workers. Commands are published by the workers as they are decided
+ * (verdicts cannot wait for a disk write); a command's event is below the
+ * barrier, so the command was handed to the producer before the worker
+ * sealed. The store thread writes the checkpoint only once every shard has
+ * sealed AND every record the producer took before the seals is
+ * acknowledged (a delivery epoch closed after the seals, see kafka.h;
+ * records sent meanwhile for later events are not waited for, so
+ * checkpoints keep up under a saturating load), so a recorded offset
+ * never covers an undelivered command: after a crash
+ * the events past the stored offsets are replayed onto the stored state,
+ * which regenerates their commands with the same ids (commands at least
+ * once, state exactly once). The Kafka consumer offsets are committed only
+ * after the database, and resumption reads the database's. One checkpoint
+ * is in flight at a time.
+ *
+ * Eviction and retention run on event time, so what they do is a function
+ * of the input. Eviction is lossless (a session is evicted only when clean
+ * and durable, and reloads byte for byte), so decisions never depend on it;
+ * event time keeps memory bounded even while a backlog is replayed at full
+ * speed, where wall time would keep every session of the backlog. The
+ * retention does change decisions (a session idle longer starts afresh), so
+ * it is decided per session from its own events (sr_aggregator_set_
+ * retention); the database then deletes rows idle for two retentions
+ * relative to the newest event time committed (see expire()). Audit rows
+ * have their own, longer retention on issued_at_ms.
+ */
+#include "aggregator/store.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "schemas/state_sql.h"
+
+#define BLOB_MAGIC "SRST"
+#define BLOB_VERSION 1
+#define OFFSETS_MAX 1024
+
+/* A view into a batch's bytes. */
+struct span {
+  size_t off, len;
+};
+
+/* One event of a session's timeline, as it will be stored; strings in the
+ * batch's bytes. */
+struct timeline_rec {
+  uint64_t seq;
+  int64_t ts_ms;
+  enum sr_event_type type;
+  enum sr_phase phase;
+  double risk;
+  struct span sid, call_id, tool, summary;
+};
+
+/* A command as the audit row needs it: fixed fields inline, the long
+ * optional ones (call and event ids, topic, dimensions as JSON) in the
+ * batch's bytes, so a command costs what it holds, not sr_command's
+ * worst case. */
+struct audit_rec {
+  char command_id[SR_COMMAND_ID_LEN + 1];
+  char session_id[SR_SESSION_ID_MAX + 1];
+  enum sr_action action;
+  double risk;
+  uint32_t depth;
+  char rule[SR_RULE_MAX];
+  int64_t issued_at_ms, expires_at_ms;
+  int32_t partition;
+  int64_t offset;
+  struct span call_id, event_id, topic, dims;
+};
+
+struct blob_rec {
+  char sid[SR_SESSION_ID_MAX + 1];
+  struct span blob;
+};
+
+/* What one shard contributes to one checkpoint. Growable arrays: they grow
+ * to the busiest interval's size and are reused, not freed, afterwards. */
+struct batch {
+  uint8_t *bytes;
+  size_t n_bytes, cap_bytes;
+  struct blob_rec *blobs;
+  size_t n_blobs, cap_blobs;
+  struct timeline_rec *tl;
+  size_t n_tl, cap_tl;
+  struct audit_rec *au;
+  size_t n_au, cap_au;
+};
+
+struct sr_checkpoint {
+  uint64_t seq;
+  struct sr_store_offset *offs;
+  size_t n_offs;
+  struct batch **batches; /* one per shard, set when it seals */
+  _Atomic size_t sealed;
+  atomic_bool durable;
+};
+
+struct sr_shard {
+  struct sr_store *st;
+  size_t index;
+  sqlite3 *db; /* read-only, the worker thread's */
+  sqlite3_stmt *get;
+  struct sr_aggregator *agg;
+  struct sr_session **dirty;
+  size_t n_dirty, cap_dirty;
+  struct batch open;   /* filling: timeline and audit rows */
+  struct batch sealed; /* handed to the store thread until durable */
+  uint8_t *blob;       /* encode buffer, sr_store_blob_max bytes */
+  int64_t stream_ms;   /* newest event time seen by this worker */
+  uint64_t evicted;
+};
+
+struct sr_store {
+  struct sr_store_opts opts;
+  const struct sr_detectors *dets;
+  sqlite3 *db; /* the store thread's */
+  sqlite3_stmt *st_session, *st_dim_del, *st_dim_ins, *st_ev_ins, *st_ev_trim,
+      *st_cmd_ins, *st_off;
+  struct sr_shard *shards;
+  size_t n_shards;
+  struct sr_producer *producer;
+  struct sr_session_table *tmp_table; /* one scratch session for decoding */
+  struct sr_session *tmp;
+  int64_t stream_ms; /* newest last_ts_ms committed */
+  unsigned long crash_commit, crash_publish;
+  uint64_t commits;
+  _Atomic unsigned long published; /* commands, all shards (crash_at) */
+
+  pthread_t thread;
+  bool running;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool stop;                  /* under mu */
+  struct sr_checkpoint ck;    /* the one checkpoint; in flight when busy */
+  bool busy;                  /* under mu: begun and not yet durable */
+  uint64_t next_seq;          /* consumer thread */
+  _Atomic uint64_t committed; /* seq of the last durable checkpoint */
+
+  /* Stored offsets, for the consumer's (re)assignments; under mu. */
+  struct sr_store_offset offsets[OFFSETS_MAX];
+  size_t n_offsets;
+};
+
+/* Growable arrays -----------------------------------------------------------*/
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap) return p;
+  size_t c = *cap ? *cap : 16;
+  while (c < need) c *= 2;
+  void *q = realloc(p, c * size);
+  if (!q) abort(); /* the batch holds durable state: nothing sane to drop */
+  *cap = c;
+  return q;
+}
+
+/* Appends n bytes to b's bytes; returns where they are. */
+static struct span put_bytes(struct batch *b, const void *p, size_t n) {
+  b->bytes = grow(b->bytes, &b->cap_bytes, b->n_bytes + n, 1);
+  if (n) memcpy(b->bytes + b->n_bytes, p, n);
+  struct span sp = {b->n_bytes, n};
+  b->n_bytes += n;
+  return sp;
+}
+
+static void batch_reset(struct batch *b) {
+  b->n_bytes = b->n_blobs = b->n_tl = b->n_au = 0;
+}
+
+static void batch_free(struct batch *b) {
+  free(b->bytes);
+  free(b->blobs);
+  free(b->tl);
+  free(b->au);
+}
+
+/* State blob --------------------------------------------------------------*/
+
+struct wr {
+  uint8_t *p;
+  size_t n, cap;
+  bool overflow;
+};
+
+static void put(struct wr *w, const void *v, size_t n) {
+  if (w->n + n > w->cap) {
+    w->overflow = true;
+    return;
+  }
+  memcpy(w->p + w->n, v, n);
+  w->n += n;
+}
+/* Fixed-width integers little-endian, so a database moves between hosts. */
+static void put_u64(struct wr *w, uint64_t v) {
+  uint8_t b[8];
+  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+  put(w, b, 8);
+}
+static void put_u8(struct wr *w, uint8_t v) { put(w, &v, 1); }
+static void put_f64(struct wr *w, double v) {
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  put_u64(w, u);
+}
+static void put_str(struct wr *w, const char *s) {
+  size_t n = strlen(s);
+  assert(n < 65536);
+  put_u8(w, (uint8_t)(n & 0xff));
+  put_u8(w, (uint8_t)(n >> 8));
+  put(w, s, n);
+}
+
+struct rd {
+  const uint8_t *p;
+  size_t n, at;
+  bool bad;
+};
+
+static const uint8_t *take(struct rd *r, size_t n) {
+  if (r->bad || r->n - r->at < n) {
+    r->bad = true;
+    return NULL;
+  }
+  const uint8_t *p = r->p + r->at;
+  r->at += n;
+  return p;
+}
+static uint64_t get_u64(struct rd *r) {
+  const uint8_t *b = take(r, 8);
+  uint64_t v = 0;
+  for (int i = 0; b && i < 8; i++) v |= (uint64_t)b[i] << (8 * i);
+  return v;
+}
+static uint8_t get_u8(struct rd *r) {
+  const uint8_t *b = take(r, 1);
+  return b ? *b : 0;
+}
+/* A list length, at most max (SR_MIN would read twice). */
+static uint8_t get_count(struct rd *r, uint8_t max) {
+  uint8_t n = get_u8(r);
+  return n < max ? n : max;
+}
+static double get_f64(struct rd *r) {
+  uint64_t u = get_u64(r);
+  double v;
+  memcpy(&v, &u, 8);
+  return v;
+}
+/* Copies a string into dst[cap], truncating; the blob is ours, so a length
+ * over cap only happens with a smaller build limit. */
+static void get_str(struct rd *r, char *dst, size_t cap) {
+  size_t n = get_u8(r);
+  n |= (size_t)get_u8(r) << 8;
+  const uint8_t *p = take(r, n);
+  if (!p) {
+    dst[0] = '\0';
+    return;
+  }
+  sr_str_copy(dst, cap, (sr_str){(const char *)p, n});
+}
+
+static bool scored_dim(const struct sr_dim_state *d) {
+  return d->score != 0.0f || d->reason[0];
+}
+
+/* Detectors' scratch is mostly zeros (fixed tables, little used): runs of
+ * zeros and literal bytes alternate, each run preceded by its u16 length. */
+static void put_scratch(struct wr *w, const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    size_t z = 0;
+    while (i + z < n && z < 65535 && p[i + z] == 0) z++;
+    /* The literal run ends where 8 zeros (or only zeros) follow. */
+    size_t j = i + z, e = j;
+    while (e < n) {
+      if (p[e]) {
+        if (e - j == 65535) break;
+        e++;
+        continue;
+      }
+      size_t k = 0;
+      while (e + k < n && k < 8 && p[e + k] == 0) k++;
+      if (k == 8 || e + k == n || e - j + k > 65535) break;
+      e += k;
+    }
+    size_t l = e - j;
+    put_u8(w, (uint8_t)(z & 0xff));
+    put_u8(w, (uint8_t)(z >> 8));
+    put_u8(w, (uint8_t)(l & 0xff));
+    put_u8(w, (uint8_t)(l >> 8));
+    put(w, p + j, l);
+    i = e;
+  }
+}
+
+/* Reads n scratch bytes into dst (already zeroed), or skips them when dst
+ * is NULL (another detector set's layout). */
+static void get_scratch(struct rd *r, uint8_t *dst, size_t n) {
+  for (size_t i = 0; i < n && !r->bad;) {
+    size_t z = get_u8(r);
+    z |= (size_t)get_u8(r) << 8;
+    size_t l = get_u8(r);
+    l |= (size_t)get_u8(r) << 8;
+    const uint8_t *lit = take(r, l);
+    if (r->bad || z + l == 0 || i + z + l > n) {
+      r->bad = true;
+      return;
+    }
+    if (dst) memcpy(dst + i + z, lit, l);
+    i += z + l;
+  }
+}
+
+/* Names and scratch size of the detector set: scratch bytes are only
+ * meaningful to the same set. */
+static uint64_t layout_hash(const struct sr_detectors *dets) {
+  XXH3_state_t *h = XXH3_createState();
+  if (!h) abort();
+  XXH3_64bits_reset(h);
+  for (size_t i = 0; i < sr_detectors_count(dets); i++) {
+    const char *name = sr_detectors_name(dets, i);
+    XXH3_64bits_update(h, name, strlen(name) + 1);
+  }
+  uint64_t size = sr_detectors_session_size(dets);
+  XXH3_64bits_update(h, &size, sizeof size);
+  uint64_t v = XXH3_64bits_digest(h);
+  XXH3_freeState(h);
+  return v;
+}
+
+size_t sr_store_blob_max(const struct sr_detectors *dets) {
+  size_t str = 2 + 1024; /* any string we store is shorter */
+  return 64 + SR_TASK_MAX + sizeof(struct sr_session_info) * 2 + 16 * str +
+         sr_detectors_count(dets) * (str + 8 + 8 + 2 + SR_REASON_MAX) +
+         sr_detectors_session_size(dets);
+}
+
+int sr_store_encode(const struct sr_detectors *dets,
+                    const struct sr_session *s, uint8_t *buf, size_t cap) {
+  struct wr w = {buf, 0, cap, false};
+  const struct sr_session_info *in = &s->info;
+  put(&w, BLOB_MAGIC, 4);
+  put_u8(&w, BLOB_VERSION);
+  put_u64(&w, layout_hash(dets));
+  put_u64(&w, (uint64_t)s->last_ts_ms);
+  put_u64(&w, s->events);
+  put_f64(&w, s->risk);
+  put_u64(&w, s->depth);
+  put_u8(&w, s->killed);
+  put_u8(&w, (uint8_t)s->last_action);
+  put_str(&w, s->task);
+  put_u8(&w, in->started);
+  put_u8(&w, (uint8_t)in->mode);
+  put_u64(&w, (uint64_t)in->started_ms);
+  put_str(&w, in->environment);
+  put_u8(&w, in->n_scope_environments);
+  for (size_t i = 0; i < in->n_scope_environments; i++)
+    put_str(&w, in->scope_environments[i]);
+  put_u8(&w, in->n_scope_domains);
+  for (size_t i = 0; i < in->n_scope_domains; i++)
+    put_str(&w, in->scope_domains[i]);
+  put_u8(&w, in->n_scope_resources);
+  for (size_t i = 0; i < in->n_scope_resources; i++)
+    put_str(&w, in->scope_resources[i]);
+  put_u64(&w, (uint64_t)in->estimate.steps);
+  put_u64(&w, (uint64_t)in->estimate.seconds);
+  put_f64(&w, in->estimate.cost_usd);
+  put_u8(&w, in->estimate.present);
+  /* Only dimensions that scored: an unscored one decodes as zero, and a
+   * zero score ignores its time. */
+  size_t n_dims = sr_detectors_count(dets), scored = 0;
+  for (size_t i = 0; i < n_dims; i++) scored += scored_dim(&s->dims[i]);
+  put_u8(&w, (uint8_t)scored);
+  for (size_t i = 0; i < n_dims; i++) {
+    const struct sr_dim_state *d = &s->dims[i];
+    if (!scored_dim(d)) continue;
+    put_str(&w, sr_detectors_name(dets, i));
+    put_f64(&w, d->score);
+    put_u64(&w, (uint64_t)d->ts_ms);
+    put_str(&w, d->reason);
+  }
+  uint64_t scratch = sr_detectors_session_size(dets);
+  put_u64(&w, scratch);
+  put_scratch(&w, s->scratch, scratch);
+  return w.overflow ? SR_EBOUND : (int)w.n;
+}
+
+int sr_store_decode(const struct sr_detectors *dets, const void *blob,
+                    size_t len, struct sr_session *s, char *err,
+                    size_t errlen) {
+  struct rd r = {blob, len, 0, false};
+  const uint8_t *magic = take(&r, 4);
+  if (!magic || memcmp(magic, BLOB_MAGIC, 4) != 0) {
+    snprintf(err, errlen, "session %s: not a stackrisk state blob", s->id);
+    return SR_EINVAL;
+  }
+  uint8_t version = get_u8(&r);
+  if (version != BLOB_VERSION) {
+    snprintf(err, errlen,
+             "session %s: state blob version %u, this build reads %u",
+             s->id, version, BLOB_VERSION);
+    return SR_EINVAL;
+  }
+  bool same_layout = get_u64(&r) == layout_hash(dets);
+  struct sr_session_info *in = &s->info;
+  memset(in, 0, sizeof *in);
+  s->last_ts_ms = (int64_t)get_u64(&r);
+  s->events = get_u64(&r);
+  s->risk = get_f64(&r);
+  s->depth = (uint32_t)get_u64(&r);
+  s->killed = get_u8(&r);
+  s->last_action = (enum sr_action)get_u8(&r);
+  get_str(&r, s->task, sizeof s->task);
+  in->started = get_u8(&r);
+  in->mode = (enum sr_mode)get_u8(&r);
+  in->started_ms = (int64_t)get_u64(&r);
+  get_str(&r, in->environment, sizeof in->environment);
+  in->n_scope_environments = get_count(&r, SR_SCOPE_ENV_MAX);
+  for (size_t i = 0; i < in->n_scope_environments; i++)
+    get_str(&r, in->scope_environments[i], sizeof in->scope_environments[i]);
+  in->n_scope_domains = get_count(&r, SR_SCOPE_DOMAIN_MAX);
+  for (size_t i = 0; i < in->n_scope_domains; i++)
+    get_str(&r, in->scope_domains[i], sizeof in->scope_domains[i]);
+  in->n_scope_resources = get_count(&r, SR_SCOPE_RESOURCE_MAX);
+  for (size_t i = 0; i < in->n_scope_resources; i++)
+    get_str(&r, in->scope_resources[i], sizeof in->scope_resources[i]);
+  in->estimate.steps = (int64_t)get_u64(&r);
+  in->estimate.seconds = (int64_t)get_u64(&r);
+  in->estimate.cost_usd = get_f64(&r);
+  in->estimate.present = get_u8(&r);
+  size_t n_dims = sr_detectors_count(dets);
+  memset(s->dims, 0, n_dims * sizeof *s->dims);
+  size_t stored = get_u8(&r);
+  for (size_t i = 0; i < stored && !r.bad; i++) {
+    char name[64];
+    struct sr_dim_state d;
+    get_str(&r, name, sizeof name);
+    d.score = (float)get_f64(&r);
+    d.ts_ms = (int64_t)get_u64(&r);
+    get_str(&r, d.reason, sizeof d.reason);
+    int at = sr_detectors_find(dets, name);
+    if (at >= 0) s->dims[at] = d; /* a dimension no longer built: dropped */
+  }
+  uint64_t scratch = get_u64(&r);
+  size_t want = sr_detectors_session_size(dets);
+  memset(s->scratch, 0, want);
+  get_scratch(&r, same_layout && scratch == want ? s->scratch : NULL,
+              (size_t)scratch);
+  if (r.bad) {
+    snprintf(err, errlen, "session %s: state blob truncated at byte %zu",
+             s->id, r.at);
+    return SR_EINVAL;
+  }
+  return SR_OK;
+}
+
+/* Setup -------------------------------------------------------------------*/
+
+static int db_error(sqlite3 *db, const char *path, const char *what,
+                    char *err, size_t errlen) {
+  snprintf(err, errlen, "%s: %s: %s", path, what,
+           db ? sqlite3_errmsg(db) : "out of memory");
+  return SR_EIO;
+}
+
+static int prepare(sqlite3 *db, const char *path, const char *sql,
+                   sqlite3_stmt **out, char *err, size_t errlen) {
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) !=
+      SQLITE_OK)
+    return db_error(db, path, "preparing a statement", err, errlen);
+  return SR_OK;
+}
+
+/* Creates the tables (the embedded schemas/state.sql) unless a database of
+ * a newer schema version is found. */
+static int open_schema(struct sr_store *st, char *err, size_t errlen) {
+  const char *path = st->opts.path;
+  sqlite3 *db = NULL;
+  /* NOMUTEX: each connection is used by one thread (STYLE.md). */
+  if (sqlite3_open_v2(path, &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                          SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK) {
+    db_error(db, path, "cannot open the state database", err, errlen);
+    sqlite3_close(db);
+    return SR_EIO;
+  }
+  st->db = db;
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_stmt *v = NULL;
+  int version = 0;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &v, NULL) != SQLITE_OK)
+    return db_error(db, path, "not an SQLite database", err, errlen);
+  if (sqlite3_step(v) == SQLITE_ROW) version = sqlite3_column_int(v, 0);
+  sqlite3_finalize(v);
+  if (version > 1) {
+    snprintf(err, errlen,
+             "%s: state schema version %d is newer than this build's (1)",
+             path, version);
+    return SR_EINVAL;
+  }
+  char *msg = NULL;
+  if (sqlite3_exec(db,
+                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                   NULL, NULL, &msg) != SQLITE_OK ||
+      sqlite3_exec(db, sr_state_sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(err, errlen, "%s: creating the state tables: %s", path,
+             msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return SR_EIO;
+  }
+  return SR_OK;
+}
+
+static int load_offsets(struct sr_store *st, char *err, size_t errlen) {
+  sqlite3_stmt *q = NULL;
+  if (prepare(st->db, st->opts.path,
+              "SELECT topic, partition, next_offset FROM input_offsets", &q,
+              err, errlen))
+    return SR_EIO;
+  while (sqlite3_step(q) == SQLITE_ROW && st->n_offsets < OFFSETS_MAX) {
+    struct sr_store_offset *o = &st->offsets[st->n_offsets++];
+    snprintf(o->topic, sizeof o->topic, "%s",
+             (const char *)sqlite3_column_text(q, 0));
+    o->partition = sqlite3_column_int(q, 1);
+    o->next = sqlite3_column_int64(q, 2);
+  }
+  sqlite3_finalize(q);
+  if (sqlite3_prepare_v2(st->db, "SELECT max(last_ts_ms) FROM sessions", -1,
+                         &q, NULL) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW)
+    st->stream_ms = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  return SR_OK;
+}
+
+static int prepare_writes(struct sr_store *st, char *err, size_t errlen) {
+  const char *p = st->opts.path;
+  sqlite3 *db = st->db;
+  if (prepare(db, p,
+              "INSERT OR REPLACE INTO sessions (session_id, risk, depth, "
+              "last_action, killed, events, mode, environment, task, "
+              "first_ts_ms, last_ts_ms, updated_at_ms, state) VALUES "
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce((SELECT "
+              "first_ts_ms FROM sessions WHERE session_id = ?1), ?10), ?11, "
+              "?12, ?13)",
+              &st->st_session, err, errlen) ||
+      prepare(db, p, "DELETE FROM session_dimensions WHERE session_id = ?",
+              &st->st_dim_del, err, errlen) ||
+      prepare(db, p,
+              "INSERT INTO session_dimensions (session_id, dimension, score, "
+              "elevated, reason, ts_ms) VALUES (?, ?, ?, ?, ?, ?)",
+              &st->st_dim_ins, err, errlen) ||
+      prepare(db, p,
+              "INSERT OR REPLACE INTO session_events (session_id, seq, ts_ms, "
+              "type, phase, call_id, tool, summary, risk) VALUES (?, ?, ?, ?, "
+              "?, ?, ?, ?, ?)",
+              &st->st_ev_ins, err, errlen) ||
+      prepare(db, p,
+              "DELETE FROM session_events WHERE session_id = ? AND seq <= ?",
+              &st->st_ev_trim, err, errlen) ||
+      prepare(db, p,
+              "INSERT OR IGNORE INTO commands (command_id, session_id, "
+              "call_id, action, risk, depth, dimensions, rule, event_id, "
+              "topic, partition, offset, issued_at_ms, expires_at_ms) VALUES "
+              "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              &st->st_cmd_ins, err, errlen) ||
+      prepare(db, p,
+              "INSERT OR REPLACE INTO input_offsets (topic, partition, "
+              "next_offset) VALUES (?, ?, ?)",
+              &st->st_off, err, errlen))
+    return SR_EIO;
+  return SR_OK;
+}
+
+static int shard_open(struct sr_store *st, struct sr_shard *sh, size_t i,
+                      char *err, size_t errlen) {
+  sh->st = st;
+  sh->index = i;
+  sh->stream_ms = INT64_MIN;
+  sh->blob = malloc(sr_store_blob_max(st->dets));
+  if (!sh->blob) {
+    snprintf(err, errlen, "out of memory");
+    return SR_ENOMEM;
+  }
+  if (sqlite3_open_v2(st->opts.path, &sh->db,
+                      SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK)
+    return db_error(sh->db, st->opts.path, "opening a reader", err, errlen);
+  sqlite3_busy_timeout(sh->db, 10000);
+  return prepare(sh->db, st->opts.path,
+                 "SELECT state FROM sessions WHERE session_id = ?", &sh->get,
+                 err, errlen);
+}
+
+static void shard_close(struct sr_shard *sh) {
+  sqlite3_finalize(sh->get);
+  sqlite3_close(sh->db);
+  batch_free(&sh->open);
+  batch_free(&sh->sealed);
+  free(sh->dirty);
+  free(sh->blob);
+}
+
+/* "commit:N" / "publish:N" */
+static int parse_crash(struct sr_store *st, const char *spec, char *err,
+                       size_t errlen) {
+  if (!spec || !*spec) return SR_OK;
+  char *end;
+  const char *colon = strchr(spec, ':');
+  unsigned long n = colon ? strtoul(colon + 1, &end, 10) : 0;
+  if (!colon || *end || n == 0) goto bad;
+  if (!strncmp(spec, "commit:", 7)) {
+    st->crash_commit = n;
+  } else if (!strncmp(spec, "publish:", 8)) {
+    st->crash_publish = n;
+  } else {
+    goto bad;
+  }
+  return SR_OK;
+bad:
+  snprintf(err, errlen,
+           "STACKRISK_CRASH_AT: expected commit:N or publish:N, got '%s'",
+           spec);
+  return SR_EINVAL;
+}
+
+struct sr_store *sr_store_open(const struct sr_store_opts *opts,
+                               const struct sr_detectors *dets,
+                               size_t n_shards, char *err, size_t errlen) {
+  assert(opts->path && *opts->path && n_shards > 0);
+  struct sr_store *st = calloc(1, sizeof *st);
+  if (!st) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  st->opts = *opts;
+  if (!st->opts.timeline_max) st->opts.timeline_max = SR_STORE_TIMELINE_DEFAULT;
+  st->dets = dets;
+  st->stream_ms = INT64_MIN;
+  pthread_mutex_init(&st->mu, NULL);
+  pthread_cond_init(&st->cv, NULL);
+  atomic_init(&st->committed, 0);
+  st->next_seq = 1;
+  if (parse_crash(st, opts->crash_at, err, errlen) ||
+      open_schema(st, err, errlen) || load_offsets(st, err, errlen) ||
+      prepare_writes(st, err, errlen))
+    goto fail;
+  st->tmp_table = sr_session_table_create(sr_detectors_count(dets),
+                                          sr_detectors_session_size(dets));
+  st->tmp = st->tmp_table
+                ? sr_session_table_get(st->tmp_table, SR_STR_LIT("-"), true)
+                : NULL;
+  st->shards = calloc(n_shards, sizeof *st->shards);
+  st->ck.batches = calloc(n_shards, sizeof *st->ck.batches);
+  if (!st->tmp || !st->shards || !st->ck.batches) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < n_shards; i++) {
+    st->n_shards = i + 1;
+    if (shard_open(st, &st->shards[i], i, err, errlen)) goto fail;
+  }
+  return st;
+fail:
+  sr_store_close(st);
+  return NULL;
+}
+
+struct sr_shard *sr_store_shard(struct sr_store *st, size_t i) {
+  assert(i < st->n_shards);
+  return &st->shards[i];
+}
+
+int64_t sr_store_offset(const struct sr_store *st, const char *topic,
+                        int32_t partition) {
+  struct sr_store *m = (struct sr_store *)st; /* the mutex only */
+  int64_t next = -1;
+  pthread_mutex_lock(&m->mu);
+  for (size_t i = 0; i < st->n_offsets; i++)
+    if (st->offsets[i].partition == partition &&
+        !strcmp(st->offsets[i].topic, topic))
+      next = st->offsets[i].next;
+  pthread_mutex_unlock(&m->mu);
+  return next;
+}
+
+/* Writing a checkpoint (store thread) --------------------------------------*/
+
+static const char *mode_name(enum sr_mode m) {
+  switch (m) {
+    case SR_MODE_DEFAULT: return "normal";
+    case SR_MODE_PLAN: return "plan";
+    case SR_MODE_READ_ONLY: return "read_only";
+    default: return NULL;
+  }
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s) {
+  if (s && *s)
+    sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(q, i);
+}
+
+static int step(sqlite3_stmt *q) {
+  int rc = sqlite3_step(q);
+  sqlite3_reset(q);
+  sqlite3_clear_bindings(q);
+  return rc == SQLITE_DONE ? SR_OK : SR_EIO;
+}
+
+static int64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_session(struct sr_store *st, const struct batch *b,
+                         const struct blob_rec *r, int64_t now) {
+  char err[256];
+  struct sr_session *s = st->tmp;
+  if (sr_store_decode(st->dets, b->bytes + r->blob.off, r->blob.len, s, err,
+                      sizeof err)) {
+    SR_ERROR("%s", err); /* our own encoding: a bug */
+    return SR_EINVAL;
+  }
+  sqlite3_stmt *q = st->st_session;
+  sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 2, s->risk);
+  sqlite3_bind_int(q, 3, (int)s->depth);
+  bind_text(q, 4, s->last_action ? sr_action_name(s->last_action) : NULL);
+  sqlite3_bind_int(q, 5, s->killed);
+  sqlite3_bind_int64(q, 6, (sqlite3_int64)s->events);
+  bind_text(q, 7, mode_name(s->info.mode));
+  bind_text(q, 8, s->info.environment);
+  bind_text(q, 9, s->task);
+  int64_t first = s->info.started ? s->info.started_ms : s->last_ts_ms;
+  sqlite3_bind_int64(q, 10, first);
+  sqlite3_bind_int64(q, 11, s->last_ts_ms);
+  sqlite3_bind_int64(q, 12, now);
+  sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
+                    SQLITE_STATIC);
+  if (step(q)) return SR_EIO;
+  sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
+  if (step(st->st_dim_del)) return SR_EIO;
+  for (size_t i = 0; i < sr_detectors_count(st->dets); i++) {
+    const struct sr_dim_state *d = &s->dims[i];
+    if (d->score <= 0.0f && !d->reason[0]) continue; /* never scored */
+    const struct sr_dim_params *p = sr_detectors_params(st->dets, i);
+    q = st->st_dim_ins;
+    sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, sr_detectors_name(st->dets, i), -1, SQLITE_STATIC);
+    sqlite3_bind_double(q, 3, d->score);
+    sqlite3_bind_int(q, 4, p->enabled && d->score > 0.0f &&
+                               d->score >= p->threshold);
+    sqlite3_bind_text(q, 5, d->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, d->ts_ms);
+    if (step(q)) return SR_EIO;
+  }
+  if (s->last_ts_ms > st->stream_ms) st->stream_ms = s->last_ts_ms;
+  return SR_OK;
+}
+
+/* Binds a span of b's bytes as text, NULL when empty. */
+static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
+                      struct span sp) {
+  if (sp.len)
+    sqlite3_bind_text(q, i, (const char *)b->bytes + sp.off, (int)sp.len,
+                      SQLITE_STATIC);
+  else
+    sqlite3_bind_null(q, i);
+}
+
+static int write_timeline(struct sr_store *st, const struct batch *b,
+                          const struct timeline_rec *t) {
+  static const char *const phases[] = {NULL, "requested", "completed",
+                                       "failed"};
+  sqlite3_stmt *q = st->st_ev_ins;
+  bind_span(q, 1, b, t->sid);
+  sqlite3_bind_int64(q, 2, (sqlite3_int64)t->seq);
+  sqlite3_bind_int64(q, 3, t->ts_ms);
+  sqlite3_bind_text(q, 4, sr_event_type_name(t->type), -1, SQLITE_STATIC);
+  bind_text(q, 5, t->phase <= SR_PHASE_FAILED ? phases[t->phase] : NULL);
+  bind_span(q, 6, b, t->call_id);
+  bind_span(q, 7, b, t->tool);
+  bind_span(q, 8, b, t->summary);
+  sqlite3_bind_double(q, 9, t->risk);
+  if (step(q)) return SR_EIO;
+  if (t->seq <= st->opts.timeline_max) return SR_OK;
+  bind_span(st->st_ev_trim, 1, b, t->sid);
+  sqlite3_bind_int64(st->st_ev_trim, 2,
+                     (sqlite3_int64)(t->seq - st->opts.timeline_max));
+  return step(st->st_ev_trim);
+}
+
+static int write_command(struct sr_store *st, const struct batch *b,
+                         const struct audit_rec *a) {
+  sqlite3_stmt *q = st->st_cmd_ins;
+  sqlite3_bind_text(q, 1, a->command_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, a->session_id, -1, SQLITE_STATIC);
+  bind_span(q, 3, b, a->call_id);
+  sqlite3_bind_text(q, 4, sr_action_name(a->action), -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 5, a->risk);
+  sqlite3_bind_int(q, 6, (int)a->depth);
+  bind_span(q, 7, b, a->dims);
+  sqlite3_bind_text(q, 8, a->rule, -1, SQLITE_STATIC);
+  bind_span(q, 9, b, a->event_id);
+  bind_span(q, 10, b, a->topic);
+  if (a->topic.len) {
+    sqlite3_bind_int(q, 11, a->partition);
+    sqlite3_bind_int64(q, 12, a->offset);
+  }
+  sqlite3_bind_int64(q, 13, a->issued_at_ms);
+  sqlite3_bind_int64(q, 14, a->expires_at_ms);
+  return step(q);
+}
+
+static int write_offsets(struct sr_store *st, const struct sr_checkpoint *ck) {
+  for (size_t i = 0; i < ck->n_offs; i++) {
+    const struct sr_store_offset *o = &ck->offs[i];
+    sqlite3_bind_text(st->st_off, 1, o->topic, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st->st_off, 2, o->partition);
+    sqlite3_bind_int64(st->st_off, 3, o->next);
+    if (step(st->st_off)) return SR_EIO;
+  }
+  return SR_OK;
+}
+
+/* Deletes sessions (and their rows) whose last event is two retentions
+ * behind the newest committed event time, and commands past the audit
+ * retention. One retention is the rule (sr_aggregator_set_retention: such
+ * a session restarts on its next event whether or not its row is still
+ * here); the second is the grace for late events, so a row is not deleted
+ * while an event within the retention of it may still arrive. */
+static int expire(struct sr_store *st) {
+  char sql[1024];
+  int rc = SQLITE_OK;
+  int64_t keep = st->opts.retention_ms;
+  if (keep > 0 && (uint64_t)st->stream_ms - (uint64_t)INT64_MIN > 2 * (uint64_t)keep) {
+    long long cut = (long long)(st->stream_ms - 2 * keep);
+    snprintf(sql, sizeof sql,
+             "DELETE FROM session_dimensions WHERE session_id IN (SELECT "
+             "session_id FROM sessions WHERE last_ts_ms < %lld);"
+             "DELETE FROM session_events WHERE session_id IN (SELECT "
+             "session_id FROM sessions WHERE last_ts_ms < %lld);"
+             "DELETE FROM sessions WHERE last_ts_ms < %lld;",
+             cut, cut, cut);
+    rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+  }
+  keep = st->opts.audit_retention_ms;
+  if (rc == SQLITE_OK && keep > 0 &&
+      (uint64_t)st->stream_ms - (uint64_t)INT64_MIN > (uint64_t)keep) {
+    snprintf(sql, sizeof sql, "DELETE FROM commands WHERE issued_at_ms < %lld",
+             (long long)(st->stream_ms - keep));
+    rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+  }
+  return rc == SQLITE_OK ? SR_OK : SR_EIO;
+}
+
+/* One transaction: every shard's batch, the offsets, the expiry. */
+static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
+  int64_t now = wall_ms();
+  if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    return SR_EIO;
+  int rc = SR_OK;
+  for (size_t i = 0; i < st->n_shards && !rc; i++) {
+    const struct batch *b = ck->batches[i];
+    for (size_t j = 0; j < b->n_blobs && !rc; j++)
+      rc = write_session(st, b, &b->blobs[j], now);
+    for (size_t j = 0; j < b->n_tl && !rc; j++)
+      rc = write_timeline(st, b, &b->tl[j]);
+    for (size_t j = 0; j < b->n_au && !rc; j++)
+      rc = write_command(st, b, &b->au[j]);
+  }
+  if (!rc) rc = write_offsets(st, ck);
+  if (!rc) rc = expire(st);
+  if (!rc && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    rc = SR_EIO;
+  if (rc) {
+    SR_ERROR("%s: writing checkpoint %llu: %s; retrying", st->opts.path,
+             (unsigned long long)ck->seq, sqlite3_errmsg(st->db));
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+  }
+  size_t n[3] = {0, 0, 0};
+  for (size_t i = 0; i < st->n_shards; i++) {
+    n[0] += ck->batches[i]->n_blobs;
+    n[1] += ck->batches[i]->n_tl;
+    n[2] += ck->batches[i]->n_au;
+  }
+  SR_DEBUG("checkpoint %llu: %zu sessions, %zu events, %zu commands in %lld "
+           "ms", (unsigned long long)ck->seq, n[0], n[1], n[2],
+           (long long)(wall_ms() - now));
+  return SR_OK;
+}
+
+static void *store_main(void *arg) {
+  struct sr_store *st = arg;
+  pthread_mutex_lock(&st->mu);
+  for (;;) {
+    while (!st->stop && !(st->busy && atomic_load_explicit(
+                                          &st->ck.sealed,
+                                          memory_order_acquire) ==
+                                          st->n_shards))
+      pthread_cond_wait(&st->cv, &st->mu);
+    if (st->stop) break;
+    pthread_mutex_unlock(&st->mu);
+    struct sr_checkpoint *ck = &st->ck;
+    /* Commands of the sealed events were handed over before the seals,
+     * so they belong to the epoch closed now; commands of later events
+     * (workers go on) to the next, which is not waited for. */
+    if (st->producer) {
+      uint64_t epoch = sr_producer_epoch_next(st->producer);
+      while (!sr_producer_epoch_delivered(st->producer, epoch)) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+      }
+    }
+    int rc = write_checkpoint(st, ck);
+    if (rc) {
+      struct timespec ts = {1, 0};
+      nanosleep(&ts, NULL);
+      pthread_mutex_lock(&st->mu);
+      continue;
+    }
+    st->commits++;
+    if (st->crash_commit && st->commits == st->crash_commit) {
+      SR_WARN("STACKRISK_CRASH_AT=commit:%lu: killing the process",
+              st->crash_commit);
+      raise(SIGKILL);
+    }
+    for (size_t i = 0; i < st->n_shards; i++) batch_reset(ck->batches[i]);
+    pthread_mutex_lock(&st->mu);
+    for (size_t i = 0; i < ck->n_offs; i++) {
+      const struct sr_store_offset *o = &ck->offs[i];
+      size_t j = 0;
+      while (j < st->n_offsets && (st->offsets[j].partition != o->partition ||
+                                   strcmp(st->offsets[j].topic, o->topic)))
+        j++;
+      if (j == st->n_offsets) {
+        if (j == OFFSETS_MAX) continue;
+        st->n_offsets++;
+      }
+      st->offsets[j] = *o;
+    }
+    st->busy = false;
+    atomic_store_explicit(&st->committed, ck->seq, memory_order_release);
+    atomic_store_explicit(&ck->durable, true, memory_order_release);
+  }
+  pthread_mutex_unlock(&st->mu);
+  return NULL;
+}
+
+int sr_store_start(struct sr_store *st, struct sr_producer *producer,
+                   char *err, size_t errlen) {
+  st->producer = producer;
+  int e = pthread_create(&st->thread, NULL, store_main, st);
+  if (e) {
+    snprintf(err, errlen, "cannot start the store thread: %s", strerror(e));
+    return SR_EINVAL;
+  }
+  st->running = true;
+  return SR_OK;
+}
+
+void sr_store_close(struct sr_store *st) {
+  if (!st) return;
+  if (st->running) {
+    pthread_mutex_lock(&st->mu);
+    st->stop = true;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    pthread_join(st->thread, NULL);
+  }
+  for (size_t i = 0; i < st->n_shards; i++) shard_close(&st->shards[i]);
+  free(st->shards);
+  free(st->ck.batches);
+  free(st->ck.offs);
+  sqlite3_stmt *stmts[] = {st->st_session, st->st_dim_del, st->st_dim_ins,
+                           st->st_ev_ins,  st->st_ev_trim, st->st_cmd_ins,
+                           st->st_off};
+  for (size_t i = 0; i < SR_ARRAY_LEN(stmts); i++) sqlite3_finalize(stmts[i]);
+  sqlite3_close(st->db);
+  sr_session_table_destroy(st->tmp_table);
+  pthread_cond_destroy(&st->cv);
+  pthread_mutex_destroy(&st->mu);
+  free(st);
+}
+
+/* Consumer side -----------------------------------------------------------*/
+
+struct sr_checkpoint *sr_store_begin(struct sr_store *st,
+                                     const struct sr_store_offset *offs,
+                                     size_t n) {
+  struct sr_checkpoint *ck = &st->ck;
+  pthread_mutex_lock(&st->mu);
+  if (st->busy) {
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
+  }
+  struct sr_store_offset *copy = realloc(ck->offs, (n ? n : 1) * sizeof *copy);
+  if (!copy) abort(); /* a few KiB per checkpoint */
+  memcpy(copy, offs, n * sizeof *copy);
+  ck->offs = copy;
+  ck->n_offs = n;
+  ck->seq = st->next_seq++;
+  atomic_store(&ck->sealed, 0);
+  atomic_store(&ck->durable, false);
+  st->busy = true;
+  pthread_mutex_unlock(&st->mu);
+  return ck;
+}
+
+bool sr_store_durable(struct sr_store *st, const struct sr_checkpoint *ck) {
+  (void)st;
+  return atomic_load_explicit(&ck->durable, memory_order_acquire);
+}
+
+const struct sr_store_offset *sr_checkpoint_offsets(
+    const struct sr_checkpoint *ck, size_t *n) {
+  *n = ck->n_offs;
+  return ck->offs;
+}
+
+/* Worker side -------------------------------------------------------------*/
+
+static int load(void *ctx, struct sr_session *s) {
+  struct sr_shard *sh = ctx;
+  char err[256];
+  sqlite3_bind_text(sh->get, 1, s->id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(sh->get);
+  int out = 0;
+  if (rc == SQLITE_ROW) {
+    out = sr_store_decode(sh->st->dets, sqlite3_column_blob(sh->get, 0),
+                          (size_t)sqlite3_column_bytes(sh->get, 0), s, err,
+                          sizeof err)
+              ? SR_EINVAL
+              : 1;
+    if (out < 0) SR_ERROR("%s: %s; the session starts afresh",
+                          sh->st->opts.path, err);
+  } else if (rc != SQLITE_DONE) {
+    SR_ERROR("%s: reading session %s: %s; the session starts afresh",
+             sh->st->opts.path, s->id, sqlite3_errmsg(sh->db));
+    out = SR_EIO;
+  }
+  sqlite3_reset(sh->get);
+  return out;
+}
+
+void sr_shard_attach(struct sr_shard *sh, struct sr_aggregator *agg) {
+  sh->agg = agg;
+  sr_aggregator_set_loader(agg, load, sh);
+  sr_aggregator_set_retention(agg, sh->st->opts.retention_ms);
+}
+
+/* "Bash rm -rf on production", "graphql.volumeDelete vol-1 on production":
+ * catalogue names, the verb, the target and environment, never arguments. */
+static void summarise(char *out, size_t cap, const struct sr_event *ev,
+                      const struct sr_detection *det) {
+  static const char *const verbs[] = {"", "read", "write", "delete"};
+  struct sr_buf b = sr_buf_init(out, cap);
+  switch (ev->type) {
+    case SR_EV_TOOL_CALL: {
+      const struct sr_op *op = &det->op;
+      if (op->rule)
+        sr_buf_puts(&b, op->rule);
+      else
+        sr_buf_append(&b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
+      if (op->verb != SR_VERB_NONE) sr_buf_printf(&b, " (%s)", verbs[op->verb]);
+      if (op->target_id.n)
+        sr_buf_printf(&b, " %.*s", (int)SR_MIN(op->target_id.n, (size_t)64),
+                      op->target_id.p);
+      if (op->environment.n)
+        sr_buf_printf(&b, " on %.*s",
+                      (int)SR_MIN(op->environment.n, (size_t)32),
+                      op->environment.p);
+      if (op->credential.id.n)
+        sr_buf_printf(&b, " with credential %.*s",
+                      (int)SR_MIN(op->credential.id.n, (size_t)48),
+                      op->credential.id.p);
+      break;
+    }
+    case SR_EV_SESSION_START:
+      sr_buf_printf(&b, "session started, mode %s, environment %.*s",
+                    mode_name(ev->mode) ? mode_name(ev->mode) : "unset",
+                    (int)SR_MIN(ev->environment.n, (size_t)32),
+                    ev->environment.p);
+      break;
+    case SR_EV_AGENT_MESSAGE:
+      sr_buf_printf(&b, "message from %.*s",
+                    (int)SR_MIN(ev->role.n, (size_t)32), ev->role.p);
+      break;
+    case SR_EV_FILE_ACCESS:
+      sr_buf_printf(&b, "file %.*s %.*s", (int)SR_MIN(ev->op.n, (size_t)16),
+                    ev->op.p, (int)SR_MIN(ev->path.n, (size_t)96), ev->path.p);
+      if (ev->credentials_found.n)
+        sr_buf_printf(&b, " (%u credentials found)", ev->credentials_found.n);
+      break;
+    case SR_EV_APPROVAL:
+      sr_buf_printf(&b, "%.*s by %.*s", (int)SR_MIN(ev->decision.n, (size_t)16),
+                    ev->decision.p, (int)SR_MIN(ev->approver.n, (size_t)64),
+                    ev->approver.p);
+      break;
+    default:
+      sr_buf_puts(&b, sr_event_type_name(ev->type));
+  }
+}
+
+void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
+                   const struct sr_command *cmd, const char *topic) {
+  struct sr_session *s = sr_aggregator_last_session(sh->agg);
+  assert(s);
+  if (s->last_ts_ms > sh->stream_ms) sh->stream_ms = s->last_ts_ms;
+  if (!s->dirty) {
+    sh->dirty = grow(sh->dirty, &sh->cap_dirty, sh->n_dirty + 1,
+                     sizeof *sh->dirty);
+    sh->dirty[sh->n_dirty++] = s;
+    s->dirty = true;
+  }
+  struct batch *b = &sh->open;
+  b->tl = grow(b->tl, &b->cap_tl, b->n_tl + 1, sizeof *b->tl);
+  struct timeline_rec *t = &b->tl[b->n_tl++];
+  t->seq = s->events;
+  t->ts_ms = s->last_ts_ms;
+  t->type = ev->type;
+  t->phase = ev->phase;
+  t->risk = s->risk;
+  char summary[192];
+  summarise(summary, sizeof summary, ev,
+            sr_aggregator_last_detection(sh->agg));
+  t->sid = put_bytes(b, s->id, strlen(s->id));
+  t->call_id = put_bytes(b, ev->call_id.p, ev->call_id.n);
+  t->tool = put_bytes(b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
+  t->summary = put_bytes(b, summary, strlen(summary));
+  if (!cmd) return;
+  b->au = grow(b->au, &b->cap_au, b->n_au + 1, sizeof *b->au);
+  struct audit_rec *a = &b->au[b->n_au++];
+  memcpy(a->command_id, cmd->command_id, sizeof a->command_id);
+  memcpy(a->session_id, cmd->session_id, sizeof a->session_id);
+  a->action = cmd->action;
+  a->risk = cmd->risk;
+  a->depth = cmd->depth;
+  memcpy(a->rule, cmd->rule, sizeof a->rule);
+  a->issued_at_ms = cmd->issued_at_ms;
+  a->expires_at_ms = cmd->expires_at_ms;
+  a->partition = ev->partition;
+  a->offset = ev->offset;
+  a->call_id = put_bytes(b, cmd->call_id, strlen(cmd->call_id));
+  a->event_id = put_bytes(b, cmd->event_id, strlen(cmd->event_id));
+  a->topic = put_bytes(b, topic, topic ? strlen(topic) : 0);
+  char dims[SR_DIM_MAX * (SR_REASON_MAX * 2 + 96) + 8];
+  struct sr_buf j = sr_buf_init(dims, sizeof dims);
+  sr_buf_puts(&j, "[");
+  for (uint32_t i = 0; i < cmd->n_dims; i++) {
+    sr_buf_puts(&j, i ? ",{\"name\":" : "{\"name\":");
+    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
+    sr_buf_printf(&j, ",\"score\":%.4f,\"reason\":", cmd->dims[i].score);
+    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
+    sr_buf_puts(&j, "}");
+  }
+  sr_buf_puts(&j, "]");
+  assert(!j.overflow); /* sized for every dimension's longest reason */
+  a->dims = put_bytes(b, dims, j.len);
+}
+
+static bool evictable(const struct sr_session *s, void *arg) {
+  const struct sr_shard *sh = arg;
+  uint64_t committed =
+      atomic_load_explicit(&sh->st->committed, memory_order_acquire);
+  if (s->dirty || s->saved_ckpt > committed) return false;
+  return sh->stream_ms > s->last_ts_ms &&
+         (uint64_t)sh->stream_ms - (uint64_t)s->last_ts_ms >=
+             (uint64_t)sh->st->opts.idle_ms;
+}
+
+void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
+  struct batch *b = &sh->open;
+  size_t max = sr_store_blob_max(sh->st->dets);
+  for (size_t i = 0; i < sh->n_dirty; i++) {
+    struct sr_session *s = sh->dirty[i];
+    int n = sr_store_encode(sh->st->dets, s, sh->blob, max);
+    assert(n > 0); /* sr_store_blob_max bounds every session */
+    b->blobs = grow(b->blobs, &b->cap_blobs, b->n_blobs + 1, sizeof *b->blobs);
+    struct blob_rec *r = &b->blobs[b->n_blobs++];
+    memcpy(r->sid, s->id, sizeof r->sid);
+    r->blob = put_bytes(b, sh->blob, (size_t)n);
+    s->dirty = false;
+    s->saved_ckpt = ck->seq;
+  }
+  sh->n_dirty = 0;
+  /* The sealed batch was emptied when the previous checkpoint became
+   * durable; the open one becomes it and the emptied one fills next. */
+  struct batch t = sh->sealed;
+  sh->sealed = sh->open;
+  sh->open = t;
+  assert(sh->open.n_blobs == 0 && sh->open.n_tl == 0 && sh->open.n_au == 0);
+  struct sr_store *st = sh->st;
+  st->ck.batches[sh->index] = &sh->sealed;
+  if (st->opts.idle_ms > 0)
+    sh->evicted += sr_aggregator_evict(sh->agg, evictable, sh);
+  pthread_mutex_lock(&st->mu);
+  atomic_fetch_add_explicit(&ck->sealed, 1, memory_order_release);
+  pthread_cond_signal(&st->cv);
+  pthread_mutex_unlock(&st->mu);
+}
+
+void sr_shard_published(struct sr_shard *sh) {
+  if (!sh->st->crash_publish) return;
+  if (atomic_fetch_add(&sh->st->published, 1) + 1 == sh->st->crash_publish) {
+    SR_WARN("STACKRISK_CRASH_AT=publish:%lu: killing the process",
+            sh->st->crash_publish);
+    raise(SIGKILL);
+  }
+}
+
+uint64_t sr_shard_evicted(const struct sr_shard *sh) { return sh->evicted; }

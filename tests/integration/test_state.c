@@ -1,0 +1,430 @@
+/*
+ * Durability end to end: the real `stackrisk run` binary killed with
+ * SIGKILL at several points and restarted on its state database, against a
+ * `stackrisk broker` process that outlives every kill.
+ *
+ * The stream is every realistic session of tests/data/sessions, copied
+ * under sixteen session-id suffixes (about 3,300 events, a tenth of them
+ * answered by a command). The crashed run goes through four incarnations,
+ * each in a new consumer group, so only the state database can tell it
+ * where to resume:
+ *   1. STACKRISK_CRASH_AT=commit:2 : killed right after its second state
+ *      commit, before anything else (Kafka offsets, later commands);
+ *   2. STACKRISK_CRASH_AT=publish:25 : killed right after handing its 25th
+ *      command to the producer, before the state covering it is committed;
+ *   3. killed by the test as soon as a checkpoint lands while more events
+ *      are being produced, and consumed: mid-batch;
+ *   4. runs to the end and stops with SIGTERM.
+ * An uninterrupted run over the same topic then gives the reference: the
+ * sessions table (risk, depth, killed, events, last action), every
+ * dimension score and the set of command ids on the control topic and in
+ * the audit table must be equal. Commands may repeat; none may be missing.
+ *
+ * Finally the reference database is restarted on the unchanged topic (new
+ * group again): it processes nothing and re-emits no command; one new
+ * event gets exactly one new command.
+ */
+#include <check.h>
+#include <glob.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "aggregator/command.h"
+#include "harness.h"
+
+#ifndef SR_TEST_DATA
+#define SR_TEST_DATA "tests/data"
+#endif
+#ifndef SR_BINARY
+#define SR_BINARY "build/stackrisk"
+#endif
+
+#define COPIES 16
+#define EVENTS "stackrisk.events"
+
+static pid_t broker;
+static char addr[256];
+static char tag[32]; /* pid, to keep files of parallel runs apart */
+static rd_kafka_t *producer;
+static long long produced;
+
+/* ----------------------------------------------------------- the stream */
+
+static char *lines[512];
+static size_t n_lines;
+
+static void load_sessions(void) {
+  glob_t g;
+  ck_assert_int_eq(glob(SR_TEST_DATA "/sessions/*.jsonl", 0, NULL, &g), 0);
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    if (strstr(g.gl_pathv[i], "malformed")) continue;
+    char *data = h_read_file(g.gl_pathv[i], NULL);
+    ck_assert_ptr_nonnull(data);
+    for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n"))
+      if (*l && n_lines < SR_ARRAY_LEN(lines)) lines[n_lines++] = strdup(l);
+    free(data);
+  }
+  globfree(&g);
+}
+
+/* Copy c of every session: the session id gets the suffix "-cN". */
+static void produce_copy(int c) {
+  for (size_t i = 0; i < n_lines; i++) {
+    char sid[256], out[16384];
+    h_json_session(lines[i], sid, sizeof sid);
+    char needle[300];
+    snprintf(needle, sizeof needle, "\"session_id\":\"%s\"", sid);
+    const char *at = strstr(lines[i], needle);
+    ck_assert_ptr_nonnull(at);
+    char nsid[300];
+    snprintf(nsid, sizeof nsid, "%s-c%d", sid, c);
+    int n = snprintf(out, sizeof out, "%.*s\"session_id\":\"%s\"%s",
+                     (int)(at - lines[i]), lines[i], nsid,
+                     at + strlen(needle));
+    ck_assert_int_lt(n, (int)sizeof out);
+    ck_assert_int_eq(h_produce(producer, EVENTS, nsid, out, (size_t)n), 0);
+    produced++;
+  }
+  rd_kafka_flush(producer, 10000);
+}
+
+/* --------------------------------------------------------- the process */
+
+static void path_of(char *out, size_t cap, const char *name) {
+  snprintf(out, cap, "state-%s-%s", tag, name);
+}
+
+static pid_t start_run(const char *group, const char *db, const char *control,
+                       const char *crash_at, const char *log) {
+  char *argv[] = {SR_BINARY,   "run",
+                  "--brokers", addr,
+                  "--config",  SR_TEST_DATA "/integration/state.yaml",
+                  "--group",   (char *)group,
+                  "--state",   (char *)db,
+                  "--control-topic", (char *)control,
+                  NULL};
+  if (crash_at) setenv("STACKRISK_CRASH_AT", crash_at, 1);
+  pid_t pid = h_spawn(argv, log);
+  unsetenv("STACKRISK_CRASH_AT");
+  ck_assert_int_gt(pid, 0);
+  return pid;
+}
+
+/* Events reflected in the database: the sum of its stored next offsets
+ * (each partition of the fresh topic starts at 0). */
+static long long progress(const char *db) {
+  sqlite3 *h;
+  sqlite3_stmt *q;
+  long long v = 0;
+  if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    sqlite3_close(h);
+    return 0;
+  }
+  sqlite3_busy_timeout(h, 2000);
+  if (sqlite3_prepare_v2(h, "SELECT coalesce(sum(next_offset), 0) FROM "
+                            "input_offsets", -1, &q, NULL) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW)
+    v = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(h);
+  return v;
+}
+
+/* Waits until the database reflects `want` events; false on timeout. */
+static bool wait_progress(const char *db, long long want, int timeout_ms) {
+  long long deadline = h_now_ms() + timeout_ms;
+  while (h_now_ms() < deadline) {
+    if (progress(db) >= want) return true;
+    struct timespec ts = {0, 5 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return false;
+}
+
+/* Stops a run with SIGTERM once it is up (its signal handler installed,
+ * which is before it logs "consuming"). */
+static void stop_run(pid_t pid, const char *log) {
+  long long deadline = h_now_ms() + 30000;
+  for (;;) {
+    char *text = h_read_file(log, NULL);
+    bool up = text && strstr(text, "consuming");
+    free(text);
+    if (up || h_now_ms() > deadline) break;
+    struct timespec ts = {0, 5 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  kill(pid, SIGTERM);
+  int rc = h_wait_exit(pid, 60000);
+  ck_assert_msg(rc == 0, "stackrisk run exited %d (log %s)", rc, log);
+}
+
+/* One query's rows as text, "a|b|c\n" per row. */
+static char *dump(const char *db, const char *sql) {
+  sqlite3 *h;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s",
+                sqlite3_errmsg(h));
+  size_t cap = 1 << 20, len = 0;
+  char *out = malloc(cap);
+  out[0] = '\0';
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(q); i++) {
+      const char *v = (const char *)sqlite3_column_text(q, i);
+      size_t n = strlen(v ? v : "") + 2;
+      if (len + n + 1 > cap) out = realloc(out, cap *= 2);
+      len += (size_t)snprintf(out + len, cap - len, "%s%c", v ? v : "",
+                              i + 1 < sqlite3_column_count(q) ? '|' : '\n');
+    }
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(h);
+  return out;
+}
+
+/* Asserts a == b, showing the first line that differs. */
+static void same_rows(const char *what, const char *a, const char *b) {
+  if (!strcmp(a, b)) return;
+  size_t i = 0, line = 0;
+  while (a[i] && a[i] == b[i]) line += a[i++] == '\n';
+  while (i > 0 && a[i - 1] != '\n') i--;
+  ck_abort_msg("%s differ at row %zu: crashed '%.120s' vs reference '%.120s'",
+               what, line + 1, a + i, b + i);
+}
+
+/* Every command id on the control topic, read up to its end. */
+static size_t read_ids(const char *topic, char (*ids)[SR_COMMAND_ID_LEN + 1],
+                       size_t cap, size_t *records) {
+  rd_kafka_t *rk = h_reader(addr, topic);
+  ck_assert_ptr_nonnull(rk);
+  int64_t hwm[16] = {0}, pos[16];
+  for (int p = 0; p < 16; p++) {
+    int64_t lo;
+    pos[p] = 0;
+    if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hwm[p], 5000))
+      hwm[p] = 0;
+  }
+  size_t n = 0;
+  *records = 0;
+  long long deadline = h_now_ms() + 60000;
+  for (;;) {
+    bool done = true;
+    for (int p = 0; p < 16; p++) done &= pos[p] >= hwm[p];
+    if (done || h_now_ms() > deadline) break;
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+    if (!m) continue;
+    if (!m->err && m->partition < 16) {
+      pos[m->partition] = m->offset + 1;
+      struct sr_command c;
+      char err[128];
+      ck_assert_int_eq(sr_command_decode(m->payload, m->len, &c, err,
+                                         sizeof err), 0);
+      (*records)++;
+      size_t j = 0;
+      while (j < n && strcmp(ids[j], c.command_id)) j++;
+      if (j == n && n < cap) memcpy(ids[n++], c.command_id, sizeof ids[0]);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_destroy(rk);
+  return n;
+}
+
+static void setup(void) {
+  snprintf(tag, sizeof tag, "%d", (int)getpid());
+  char log[128];
+  path_of(log, sizeof log, "broker.log");
+  unlink(log);
+  char *argv[] = {SR_BINARY,       "broker",  "--partitions", "4",
+                  "-t",            "ctl-ref", "-t",           "ctl-crash",
+                  NULL};
+  broker = h_spawn(argv, log);
+  ck_assert_msg(h_wait_address(log, addr, sizeof addr, 20000),
+                "the broker printed no address (log %s)", log);
+  producer = h_producer(addr);
+  ck_assert_ptr_nonnull(producer);
+  load_sessions();
+  ck_assert_uint_gt(n_lines, 150);
+}
+
+static char crash_db[128], ref_db[128];
+
+static void teardown(void) {
+  rd_kafka_destroy(producer);
+  kill(broker, SIGTERM);
+  h_wait_exit(broker, 10000);
+  for (size_t i = 0; i < n_lines; i++) free(lines[i]);
+  /* The databases are large; the logs stay for a failure's post-mortem. */
+  static const char *const sfx[] = {"", "-wal", "-shm"};
+  for (size_t i = 0; i < 3; i++) {
+    char p[160];
+    snprintf(p, sizeof p, "%s%s", crash_db, sfx[i]);
+    unlink(p);
+    snprintf(p, sizeof p, "%s%s", ref_db, sfx[i]);
+    unlink(p);
+  }
+}
+
+START_TEST(kill_9_at_any_point_loses_nothing) {
+  char log[128];
+  path_of(crash_db, sizeof crash_db, "crash.db");
+  path_of(ref_db, sizeof ref_db, "ref.db");
+  unlink(crash_db), unlink(ref_db);
+  produce_copy(0);
+  path_of(log, sizeof log, "crash-1.log");
+  unlink(log);
+
+  /* 1: killed right after the second checkpoint commits. A checkpoint
+   * needs new input, so the second one comes after copy 1 arrives. */
+  pid_t p = start_run("crash-1", crash_db, "ctl-crash", "commit:2", log);
+  ck_assert_msg(wait_progress(crash_db, 1, 60000), "no first checkpoint");
+  produce_copy(1);
+  ck_assert_msg(h_wait_exit(p, 90000) == 128 + SIGKILL,
+                "incarnation 1 was not killed at commit:2 (log %s)", log);
+  for (int c = 2; c < 4; c++) produce_copy(c);
+  long long after1 = progress(crash_db);
+  ck_assert_msg(after1 > 0 && after1 < produced,
+                "commit:2 should land mid-stream: %lld of %lld", after1,
+                produced);
+
+  /* 2: killed after handing its 25th command to the producer. */
+  for (int c = 4; c < 8; c++) produce_copy(c);
+  path_of(log, sizeof log, "crash-2.log");
+  unlink(log);
+  p = start_run("crash-2", crash_db, "ctl-crash", "publish:25", log);
+  ck_assert_msg(h_wait_exit(p, 90000) == 128 + SIGKILL,
+                "incarnation 2 was not killed at publish:25 (log %s)", log);
+  long long after2 = progress(crash_db);
+  ck_assert_msg(after2 < produced, "publish:25 should land mid-stream");
+
+  /* 3: SIGKILL from outside as soon as a checkpoint lands while more
+   * events arrive. */
+  path_of(log, sizeof log, "crash-3.log");
+  unlink(log);
+  p = start_run("crash-3", crash_db, "ctl-crash", NULL, log);
+  ck_assert_msg(wait_progress(crash_db, after2 + 1, 90000),
+                "incarnation 3 made no progress (log %s)", log);
+  /* Killed while the next copies stream in, after a first checkpoint of
+   * them: some are checkpointed, some processed only, some not read. */
+  long long mid = progress(crash_db);
+  int c = 8;
+  while (c < COPIES) {
+    produce_copy(c++);
+    if (progress(crash_db) > mid) break;
+  }
+  kill(p, SIGKILL);
+  h_wait_exit(p, 10000);
+  long long after3 = progress(crash_db);
+  while (c < COPIES) produce_copy(c++);
+
+  /* 4: to the end. */
+  path_of(log, sizeof log, "crash-4.log");
+  unlink(log);
+  p = start_run("crash-4", crash_db, "ctl-crash", NULL, log);
+  ck_assert_msg(wait_progress(crash_db, produced, 120000),
+                "crashed run stuck at %lld of %lld events (log %s)",
+                progress(crash_db), produced, log);
+  stop_run(p, log);
+  fprintf(stderr,
+          "test_state: %lld events; checkpointed after kill 1: %lld, "
+          "kill 2: %lld, kill 3: %lld\n",
+          produced, after1, after2, after3);
+
+  /* The reference: one uninterrupted run. */
+  path_of(log, sizeof log, "ref.log");
+  unlink(log);
+  p = start_run("ref", ref_db, "ctl-ref", NULL, log);
+  ck_assert_msg(wait_progress(ref_db, produced, 120000),
+                "reference run stuck (log %s)", log);
+  stop_run(p, log);
+
+  static const char *const sessions =
+      "SELECT session_id, printf('%.12f', risk), depth, killed, events, "
+      "coalesce(last_action, ''), mode, environment FROM sessions ORDER BY 1";
+  static const char *const dims =
+      "SELECT session_id, dimension, printf('%.9f', score), elevated, reason "
+      "FROM session_dimensions ORDER BY 1, 2";
+  static const char *const audit =
+      "SELECT command_id, action, printf('%.12f', risk), depth, rule "
+      "FROM commands ORDER BY 1";
+  const char *const queries[][2] = {
+      {"sessions", sessions}, {"dimensions", dims}, {"audit rows", audit}};
+  for (size_t i = 0; i < 3; i++) {
+    char *a = dump(crash_db, queries[i][1]), *b = dump(ref_db, queries[i][1]);
+    ck_assert_msg(strlen(b) > 1000, "reference %s nearly empty", queries[i][0]);
+    same_rows(queries[i][0], a, b);
+    free(a);
+    free(b);
+  }
+  char *killed = dump(ref_db, "SELECT count(*) FROM sessions WHERE killed=1");
+  ck_assert_msg(atoi(killed) >= COPIES, "too few killed sessions: %s", killed);
+  free(killed);
+
+  /* The control topics: the same set of ids; repeats allowed. */
+  static char ref_ids[4096][SR_COMMAND_ID_LEN + 1];
+  static char crash_ids[4096][SR_COMMAND_ID_LEN + 1];
+  size_t ref_records, crash_records;
+  size_t nr = read_ids("ctl-ref", ref_ids, 4096, &ref_records);
+  size_t nc = read_ids("ctl-crash", crash_ids, 4096, &crash_records);
+  ck_assert_uint_gt(nr, 100);
+  ck_assert_uint_eq(ref_records, nr); /* uninterrupted: no repeats */
+  for (size_t i = 0; i < nr; i++) {
+    size_t j = 0;
+    while (j < nc && strcmp(ref_ids[i], crash_ids[j])) j++;
+    ck_assert_msg(j < nc, "command %s missing after the crashes", ref_ids[i]);
+  }
+  ck_assert_uint_eq(nc, nr);
+  fprintf(stderr, "test_state: %zu command ids, %zu records after crashes\n",
+          nr, crash_records);
+}
+END_TEST
+
+START_TEST(restart_on_unchanged_topic_emits_nothing_new) {
+  char log[128];
+  path_of(log, sizeof log, "restart.log");
+  unlink(log);
+  size_t before_records, after_records;
+  static char ids[4096][SR_COMMAND_ID_LEN + 1];
+  size_t before = read_ids("ctl-ref", ids, 4096, &before_records);
+  ck_assert_uint_gt(before, 100);
+  pid_t p = start_run("restart", ref_db, "ctl-ref", NULL, log);
+  /* One new gated call: its verdict is the only command due. */
+  const char *line =
+      "{\"type\":\"tool_call\",\"session_id\":\"restart-1\",\"ts_ms\":"
+      "1790000000000,\"phase\":\"requested\",\"call_id\":\"after-restart\","
+      "\"tool\":\"Read\",\"arguments\":{\"file_path\":\"README.md\"},"
+      "\"want_verdict\":true}";
+  ck_assert_int_eq(h_produce(producer, EVENTS, "restart-1", line, strlen(line)),
+                   0);
+  rd_kafka_flush(producer, 5000);
+  produced++;
+  ck_assert_msg(wait_progress(ref_db, produced, 60000),
+                "the new event was not processed (log %s)", log);
+  stop_run(p, log);
+  size_t after = read_ids("ctl-ref", ids, 4096, &after_records);
+  ck_assert_uint_eq(after, before + 1);
+  ck_assert_uint_eq(after_records, before_records + 1);
+  char *text = h_read_file(log, NULL);
+  ck_assert_msg(text && strstr(text, "resuming at offset") &&
+                    strstr(text, "stopped: 1 events"),
+                "the restart reprocessed events: %s", text ? text : "");
+  free(text);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("state");
+  TCase *tc = tcase_create("durability");
+  tcase_set_timeout(tc, 280);
+  tcase_add_unchecked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, kill_9_at_any_point_loses_nothing);
+  tcase_add_test(tc, restart_on_unchanged_topic_emits_nothing_new);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_NOFORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

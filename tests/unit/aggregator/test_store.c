@@ -1,0 +1,515 @@
+/*
+ * Tests of aggregator/store.c on a real SQLite file: the state blob round
+ * trip, checkpoints that hold session rows and input offsets together, a
+ * reopened store resuming where it stopped, eviction and reload giving the
+ * same decisions as an aggregator that never forgot anything, retention,
+ * and the audit and timeline rows the query side reads.
+ *
+ * The event stream is every realistic session of tests/data/sessions,
+ * interleaved line by line, decoded by the real decoder.
+ */
+#include <check.h>
+#include <glob.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aggregator/store.h"
+#include "core/arena.h"
+#include "ingest/decode.h"
+
+#ifndef SR_TEST_DATA
+#define SR_TEST_DATA "tests/data"
+#endif
+
+static struct sr_detectors *dets; /* built once in main, inherited */
+static struct sr_policy *policy;
+
+/* ------------------------------------------------------------ the stream */
+
+struct stream {
+  char *lines[4096];
+  size_t n;
+};
+
+/* Every session file but the malformed one, interleaved round-robin. */
+static void stream_load(struct stream *s) {
+  glob_t g;
+  ck_assert_int_eq(glob(SR_TEST_DATA "/sessions/*.jsonl", 0, NULL, &g), 0);
+  char *files[64][256];
+  size_t counts[64] = {0}, nf = 0;
+  for (size_t i = 0; i < g.gl_pathc && nf < 64; i++) {
+    if (strstr(g.gl_pathv[i], "malformed")) continue;
+    FILE *f = fopen(g.gl_pathv[i], "r");
+    ck_assert_ptr_nonnull(f);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0 && counts[nf] < 256) {
+      while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+      if (!n) continue;
+      line[n] = '\0';
+      files[nf][counts[nf]++] = strdup(line);
+    }
+    free(line);
+    fclose(f);
+    nf++;
+  }
+  globfree(&g);
+  s->n = 0;
+  for (size_t row = 0;; row++) {
+    bool any = false;
+    for (size_t f = 0; f < nf; f++) {
+      if (row >= counts[f]) continue;
+      any = true;
+      s->lines[s->n++] = files[f][row];
+    }
+    if (!any) break;
+  }
+  ck_assert_uint_gt(s->n, 100);
+}
+
+static void stream_free(struct stream *s) {
+  for (size_t i = 0; i < s->n; i++) free(s->lines[i]);
+}
+
+/* ------------------------------------------------------------- fixture */
+
+struct fx {
+  char path[128];
+  struct sr_store *st;
+  struct sr_aggregator *agg;
+  struct sr_arena *arena;
+  struct sr_command cmd;
+  int64_t next_offset;
+};
+
+static void rm_db(const char *path) {
+  static const char *const sfx[] = {"", "-wal", "-shm"};
+  for (size_t i = 0; i < 3; i++) {
+    char p[160];
+    snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+    unlink(p);
+  }
+}
+
+static struct sr_store *open_store(const char *path, int64_t idle_ms,
+                                   int64_t retention_ms) {
+  char err[512];
+  struct sr_store_opts o = {.path = path,
+                            .idle_ms = idle_ms,
+                            .retention_ms = retention_ms,
+                            .audit_retention_ms = retention_ms,
+                            .timeline_max = 5};
+  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
+  ck_assert_msg(st, "open: %s", err);
+  ck_assert_int_eq(sr_store_start(st, NULL, err, sizeof err), 0);
+  return st;
+}
+
+static void fx_open(struct fx *f, const char *name, int64_t idle_ms,
+                    int64_t retention_ms, bool fresh) {
+  char err[512];
+  snprintf(f->path, sizeof f->path, "test-store-%s-%d.db", name, (int)getpid());
+  if (fresh) rm_db(f->path);
+  f->st = open_store(f->path, idle_ms, retention_ms);
+  f->agg = sr_aggregator_create(dets, policy, err, sizeof err);
+  ck_assert_ptr_nonnull(f->agg);
+  sr_shard_attach(sr_store_shard(f->st, 0), f->agg);
+  if (!f->arena) f->arena = sr_arena_create(1 << 20);
+  int64_t off = sr_store_offset(f->st, "events", 0);
+  f->next_offset = off < 0 ? 0 : off;
+}
+
+static void fx_close(struct fx *f) {
+  sr_aggregator_destroy(f->agg);
+  sr_store_close(f->st);
+  f->agg = NULL;
+  f->st = NULL;
+}
+
+/* Decodes and processes one line as offset f->next_offset of "events" [0];
+ * returns 1 with f->cmd when a command was issued. */
+static int feed(struct sr_aggregator *agg, struct sr_shard *sh,
+                struct sr_arena *arena, const char *line, int64_t offset,
+                struct sr_command *cmd) {
+  char err[256];
+  struct sr_event ev;
+  struct sr_decode_opts o = {0, 1};
+  sr_arena_reset(arena);
+  ck_assert_msg(sr_decode_json(line, strlen(line), &o, arena, &ev, err,
+                               sizeof err) == 0,
+                "%s: %s", line, err);
+  ev.partition = 0;
+  ev.offset = offset;
+  int rc = sr_aggregator_process(agg, &ev, cmd);
+  ck_assert_int_ge(rc, 0);
+  if (sh) sr_shard_note(sh, &ev, rc == 1 ? cmd : NULL, "events");
+  return rc;
+}
+
+static int fx_feed(struct fx *f, const char *line) {
+  return feed(f->agg, sr_store_shard(f->st, 0), f->arena, line,
+              f->next_offset++, &f->cmd);
+}
+
+/* A whole checkpoint as the consumer and worker would run it. */
+static void checkpoint(struct sr_store *st, struct sr_shard *sh,
+                       int64_t next) {
+  struct sr_store_offset o = {"events", 0, next};
+  struct sr_checkpoint *ck = sr_store_begin(st, &o, 1);
+  ck_assert_ptr_nonnull(ck);
+  sr_shard_seal(sh, ck);
+  long long deadline = time(NULL) + 20;
+  while (!sr_store_durable(st, ck) && time(NULL) < deadline) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  ck_assert_msg(sr_store_durable(st, ck), "checkpoint not durable in 20 s");
+}
+
+static void fx_checkpoint(struct fx *f) {
+  checkpoint(f->st, sr_store_shard(f->st, 0), f->next_offset);
+}
+
+/* One integer from a query on a separate (reader's) connection. */
+static long long q_int(const char *path, const char *sql) {
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s",
+                sql, sqlite3_errmsg(db));
+  long long v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return v;
+}
+
+static double q_double(const char *path, const char *sql) {
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+  double v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : -1;
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return v;
+}
+
+/* --------------------------------------------------------------- tests */
+
+START_TEST(blob_round_trip_is_exact) {
+  struct stream s;
+  stream_load(&s);
+  char err[256];
+  struct sr_aggregator *a = sr_aggregator_create(dets, policy, err, sizeof err);
+  struct sr_arena *arena = sr_arena_create(1 << 20);
+  struct sr_command cmd;
+  for (size_t i = 0; i < s.n; i++) feed(a, NULL, arena, s.lines[i], i, &cmd);
+  const struct sr_session *orig =
+      sr_aggregator_session(a, SR_STR_LIT("sess-pocketos-1"));
+  ck_assert_ptr_nonnull(orig);
+  ck_assert_uint_ge(orig->depth, 3);
+  size_t max = sr_store_blob_max(dets);
+  uint8_t *b1 = malloc(max), *b2 = malloc(max);
+  int n1 = sr_store_encode(dets, orig, b1, max);
+  ck_assert_int_gt(n1, 0);
+
+  struct sr_session_table *t = sr_session_table_create(
+      sr_detectors_count(dets), sr_detectors_session_size(dets));
+  struct sr_session *copy =
+      sr_session_table_get(t, SR_STR_LIT("sess-pocketos-1"), true);
+  ck_assert_int_eq(sr_store_decode(dets, b1, (size_t)n1, copy, err, sizeof err),
+                   0);
+  ck_assert_int_eq(sr_store_encode(dets, copy, b2, max), n1);
+  ck_assert_int_eq(memcmp(b1, b2, (size_t)n1), 0);
+  ck_assert_double_eq(copy->risk, orig->risk);
+  ck_assert_uint_eq(copy->depth, orig->depth);
+  ck_assert_uint_eq(copy->events, orig->events);
+  ck_assert_str_eq(copy->task, orig->task);
+  ck_assert_str_eq(copy->info.environment, orig->info.environment);
+  ck_assert_int_eq(copy->info.mode, orig->info.mode);
+  for (size_t i = 0; i < sr_detectors_count(dets); i++) {
+    ck_assert_float_eq(copy->dims[i].score, orig->dims[i].score);
+    /* an unscored dimension is not stored: its time means nothing */
+    if (orig->dims[i].score != 0.0f)
+      ck_assert_int_eq(copy->dims[i].ts_ms, orig->dims[i].ts_ms);
+    ck_assert_str_eq(copy->dims[i].reason, orig->dims[i].reason);
+  }
+  ck_assert_int_eq(memcmp(copy->scratch, orig->scratch,
+                          sr_detectors_session_size(dets)),
+                   0);
+  /* A cut blob is an error that names the session, never a half state. */
+  ck_assert_int_eq(sr_store_decode(dets, b1, (size_t)n1 / 2, copy, err,
+                                   sizeof err),
+                   SR_EINVAL);
+  ck_assert_msg(strstr(err, "sess-pocketos-1"), "%s", err);
+  sr_session_table_destroy(t);
+  free(b1);
+  free(b2);
+  sr_arena_destroy(arena);
+  sr_aggregator_destroy(a);
+  stream_free(&s);
+}
+END_TEST
+
+START_TEST(checkpoint_stores_rows_and_offsets_and_resumes) {
+  struct stream s;
+  stream_load(&s);
+  struct fx f = {0};
+  fx_open(&f, "resume", 0, 0, true);
+  size_t half = s.n / 2;
+  for (size_t i = 0; i < half; i++) fx_feed(&f, s.lines[i]);
+  /* Nothing is visible before the checkpoint is durable. */
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions"), 0);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM input_offsets"), 0);
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT next_offset FROM input_offsets "
+                                 "WHERE topic='events' AND partition=0"),
+                   (long long)half);
+  ck_assert_int_gt(q_int(f.path, "SELECT count(*) FROM sessions"), 10);
+  fx_close(&f);
+
+  /* Reopened: resumes at the stored offset with the stored sessions, and
+   * the rest of the stream gives the commands an uninterrupted run gives. */
+  fx_open(&f, "resume", 0, 0, false);
+  ck_assert_int_eq(f.next_offset, (int64_t)half);
+  char err[256];
+  struct sr_aggregator *ref = sr_aggregator_create(dets, policy, err, sizeof err);
+  struct sr_command rc;
+  size_t commands = 0;
+  for (size_t i = 0; i < s.n; i++) {
+    int r1 = feed(ref, NULL, f.arena, s.lines[i], i, &rc);
+    if (i < half) continue;
+    int r2 = fx_feed(&f, s.lines[i]);
+    ck_assert_int_eq(r1, r2);
+    if (r1 == 1) {
+      ck_assert_str_eq(rc.command_id, f.cmd.command_id);
+      ck_assert_double_eq(rc.risk, f.cmd.risk);
+      commands++;
+    }
+  }
+  ck_assert_uint_gt(commands, 5);
+  fx_checkpoint(&f);
+  /* The query tables agree with the aggregator. */
+  const struct sr_session *p =
+      sr_aggregator_session(ref, SR_STR_LIT("sess-pocketos-1"));
+  ck_assert_double_eq_tol(
+      q_double(f.path, "SELECT risk FROM sessions WHERE "
+                       "session_id='sess-pocketos-1'"),
+      p->risk, 1e-9);
+  ck_assert_int_eq(q_int(f.path, "SELECT depth FROM sessions WHERE "
+                                 "session_id='sess-pocketos-1'"),
+                   p->depth);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_dimensions "
+                                 "WHERE session_id='sess-pocketos-1' AND "
+                                 "elevated=1"),
+                   p->depth);
+  ck_assert_int_eq(q_int(f.path, "SELECT events FROM sessions WHERE "
+                                 "session_id='sess-pocketos-1'"),
+                   (long long)p->events);
+  sr_aggregator_destroy(ref);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+  stream_free(&s);
+}
+END_TEST
+
+START_TEST(audit_and_timeline_rows) {
+  struct stream s;
+  stream_load(&s);
+  struct fx f = {0};
+  fx_open(&f, "audit", 0, 0, true);
+  size_t issued = 0;
+  for (size_t i = 0; i < s.n; i++) issued += fx_feed(&f, s.lines[i]) == 1;
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"),
+                   (long long)issued);
+  /* The blocked volumeDelete, with where its event was read. */
+  ck_assert_int_eq(
+      q_int(f.path, "SELECT count(*) FROM commands WHERE session_id="
+                    "'sess-pocketos-1' AND action IN ('BLOCK','KILL') AND "
+                    "topic='events' AND partition=0 AND offset >= 0 AND "
+                    "event_id IS NOT NULL AND dimensions LIKE "
+                    "'%\"name\":\"destructive\"%'"),
+      1);
+  /* The timeline is bounded (timeline_max 5) and never holds arguments. */
+  ck_assert_int_eq(q_int(f.path, "SELECT max(n) FROM (SELECT count(*) n FROM "
+                                 "session_events GROUP BY session_id)"),
+                   5);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_events WHERE "
+                                 "summary LIKE '%volumeId%' OR summary LIKE "
+                                 "'%mutation%'"),
+                   0);
+  ck_assert_int_gt(q_int(f.path, "SELECT count(*) FROM session_events WHERE "
+                                 "summary LIKE '%volumeDelete%'"),
+                   0);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+  stream_free(&s);
+}
+END_TEST
+
+START_TEST(eviction_and_reload_give_identical_decisions) {
+  struct stream s;
+  stream_load(&s);
+  struct fx f = {0};
+  /* Evict anything idle for 1 ms of event time: every session leaves
+   * memory at nearly every checkpoint and is reloaded on its next event. */
+  fx_open(&f, "evict", 1, 0, true);
+  char err[256];
+  struct sr_aggregator *ref = sr_aggregator_create(dets, policy, err, sizeof err);
+  struct sr_command rc;
+  size_t commands = 0;
+  for (size_t i = 0; i < s.n; i++) {
+    int r1 = feed(ref, NULL, f.arena, s.lines[i], i, &rc);
+    int r2 = fx_feed(&f, s.lines[i]);
+    ck_assert_int_eq(r1, r2);
+    if (r1 == 1) {
+      ck_assert_str_eq(rc.command_id, f.cmd.command_id);
+      ck_assert_int_eq(rc.action, f.cmd.action);
+      ck_assert_double_eq(rc.risk, f.cmd.risk);
+      commands++;
+    }
+    fx_checkpoint(&f);
+  }
+  ck_assert_uint_gt(commands, 5);
+  uint64_t evicted = sr_shard_evicted(sr_store_shard(f.st, 0));
+  ck_assert_msg(evicted > s.n / 4, "only %llu evictions",
+                (unsigned long long)evicted);
+  ck_assert_uint_lt(sr_session_table_count(sr_aggregator_sessions(f.agg)),
+                    sr_session_table_count(sr_aggregator_sessions(ref)));
+  sr_aggregator_destroy(ref);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+  stream_free(&s);
+}
+END_TEST
+
+static const char *line_at(char *buf, size_t cap, const char *sid, long long ts,
+                           const char *call) {
+  snprintf(buf, cap,
+           "{\"type\":\"tool_call\",\"session_id\":\"%s\",\"ts_ms\":%lld,"
+           "\"phase\":\"requested\",\"call_id\":\"%s\",\"tool\":\"Bash\","
+           "\"arguments\":{\"command\":\"rm -rf /srv/data\"},"
+           "\"environment\":\"production\",\"want_verdict\":true}",
+           sid, ts, call);
+  return buf;
+}
+
+START_TEST(retention_expires_sessions_and_rows) {
+  struct fx f = {0};
+  const long long hour = 3600 * 1000LL, t0 = 1790000000000LL;
+  fx_open(&f, "retention", 0, hour, true);
+  char line[512];
+  ck_assert_int_eq(fx_feed(&f, line_at(line, sizeof line, "old", t0, "c1")), 1);
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE "
+                                 "session_id='old'"),
+                   1);
+  /* 90 minutes later "old" is past the retention but within the grace
+   * for late events (a second retention): its row stays. */
+  fx_feed(&f, line_at(line, sizeof line, "new", t0 + 90 * 60 * 1000LL, "c2"));
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE "
+                                 "session_id='old'"),
+                   1);
+  /* Three hours later another session moves event time on: "old" and its
+   * rows are deleted, its command too (audit retention is also 1 h). */
+  fx_feed(&f, line_at(line, sizeof line, "new", t0 + 3 * hour, "c4"));
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE "
+                                 "session_id='old'"),
+                   0);
+  static const char *const tables[] = {"session_dimensions", "session_events",
+                                       "commands"};
+  for (size_t i = 0; i < 3; i++) {
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM %s WHERE session_id='old'", tables[i]);
+    ck_assert_msg(q_int(f.path, sql) == 0, "%s keeps 'old'", tables[i]);
+  }
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions"), 1);
+  /* In memory the same rule holds: "old" comes back as a new session. */
+  fx_feed(&f, line_at(line, sizeof line, "old", t0 + 4 * hour, "c3"));
+  ck_assert_uint_eq(
+      sr_aggregator_session(f.agg, SR_STR_LIT("old"))->events, 1);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
+START_TEST(a_token_in_the_task_never_reaches_the_database) {
+  struct fx f = {0};
+  fx_open(&f, "secret", 0, 0, true);
+  fx_feed(&f, "{\"type\":\"session_start\",\"session_id\":\"sec-1\","
+              "\"ts_ms\":1790000000000,\"task\":\"deploy with token "
+              "ghp_4fK9xQ2mZ7tR1vB8nL3pW6yH0cJ5dS in the env\","
+              "\"mode\":\"plan\",\"environment\":\"staging\"}");
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE task = "
+                                 "'deploy with token [redacted] in the env' "
+                                 "AND mode = 'plan'"),
+                   1);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE "
+                                 "instr(CAST(state AS TEXT), 'ghp_') > 0 OR "
+                                 "task LIKE '%ghp_%'"),
+                   0);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
+START_TEST(bad_database_is_a_clear_error) {
+  char path[64], err[512];
+  snprintf(path, sizeof path, "test-store-bad-%d.db", (int)getpid());
+  FILE *fp = fopen(path, "w");
+  fputs("this is not a database, it is a text file of some length....", fp);
+  fclose(fp);
+  struct sr_store_opts o = {.path = path};
+  ck_assert_ptr_null(sr_store_open(&o, dets, 1, err, sizeof err));
+  ck_assert_msg(strstr(err, path), "error does not name the file: %s", err);
+  unlink(path);
+  o.path = "/nonexistent-dir/x.db";
+  ck_assert_ptr_null(sr_store_open(&o, dets, 1, err, sizeof err));
+  ck_assert_msg(strstr(err, "/nonexistent-dir/x.db"), "%s", err);
+}
+END_TEST
+
+int main(void) {
+  char err[512];
+  dets = sr_detectors_create(NULL, err, sizeof err);
+  policy = dets ? sr_policy_create(NULL, dets, err, sizeof err) : NULL;
+  if (!policy) {
+    fprintf(stderr, "setup: %s\n", err);
+    return EXIT_FAILURE;
+  }
+  Suite *s = suite_create("store");
+  TCase *tc = tcase_create("store");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, blob_round_trip_is_exact);
+  tcase_add_test(tc, checkpoint_stores_rows_and_offsets_and_resumes);
+  tcase_add_test(tc, audit_and_timeline_rows);
+  tcase_add_test(tc, eviction_and_reload_give_identical_decisions);
+  tcase_add_test(tc, retention_expires_sessions_and_rows);
+  tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
+  tcase_add_test(tc, bad_database_is_a_clear_error);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  sr_policy_destroy(policy);
+  sr_detectors_destroy(dets);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
