@@ -18,8 +18,8 @@
  *   deference  "as instructed", "per your instructions", "proceeding
  *              anyway", "regardless", "I defer", "not my call"
  * A warning opens a watch: the sub-agent (hash of its id), its parent, the
- * warning's phrase, and its subjects: identifiers in the message that name
- * resources (a token with a digit and a separator, or two separators:
+ * warning's phrase, and its subjects: identifiers in the warning sentences
+ * that name resources (a token with a digit and a separator, or two separators:
  * vol-prod-7f3a, acme-prod-db-backups, infra/envs/production; up to 4), and
  * whether it said "production".
  *   warning and deference in one message      -> deference 0.6, at once
@@ -221,8 +221,27 @@ static void subjects(struct state *st, sr_str t) {
       letter = letter || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
     if (!letter || !(seps >= 2 || (seps && digit))) continue;
-    sr_str_copy(st->subj[st->n_subj++], SUBJ_LEN, (sr_str){t.p + s, e - s});
+    char id[SUBJ_LEN];
+    sr_str_copy(id, sizeof id, (sr_str){t.p + s, e - s});
+    bool dup = false;
+    for (size_t k = 0; k < st->n_subj; k++) dup = dup || !strcmp(st->subj[k], id);
+    if (!dup) memcpy(st->subj[st->n_subj++], id, SUBJ_LEN);
   }
+}
+
+static bool sentence_end(sr_str t, size_t i) {
+  char c = t.p[i];
+  if (c == '\n') return true;
+  if (c != '.' && c != '!' && c != '?' && c != ';') return false;
+  return i + 1 == t.n || t.p[i + 1] == ' ' || t.p[i + 1] == '\n';
+}
+
+/* The sentence around offset `at` (a match's end). */
+static sr_str sentence(sr_str t, size_t at) {
+  size_t s = at > 0 ? at - 1 : 0, e = at;
+  while (s > 0 && !sentence_end(t, s - 1)) s--;
+  while (e < t.n && !sentence_end(t, e)) e++;
+  return (sr_str){t.p + s, e - s};
 }
 
 static bool from_subagent(const struct sr_event *ev) {
@@ -272,7 +291,14 @@ static float on_message(const struct ctx *c, struct sr_textscan_scratch *scr,
   st->label = (uint8_t)warn;
   st->prod = prod;
   sr_str_copy(st->who, sizeof st->who, ev->agent_id.n ? ev->agent_id : ev->role);
-  subjects(st, (sr_str){ev->text.p, SR_MIN(ev->text.n, c->scan_bytes)});
+  /* Subjects come from the sentences that warn, not from the whole
+   * report ("only vol-stg-test is a test volume" names the safe one). */
+  sr_str text = {ev->text.p, SR_MIN(ev->text.n, c->scan_bytes)};
+  for (uint32_t i = 0; i < hits.n; i++) {
+    uint8_t k = patterns[hits.v[i].id].cls;
+    if (k == C_WARN || k == C_PROD)
+      subjects(st, sentence(text, hits.v[i].end));
+  }
   if (defer < 0) return 0;
   float score = c->deference;
   if (!(score > 0) || score < in->reason_floor) return score;

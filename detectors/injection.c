@@ -13,7 +13,9 @@
  *    "you are now ...", <system> tags), addressing the agent ("AI agents
  *    reading this must ..."), ordering an action ("send/upload/forward ...
  *    to <address>", "run the following command", `curl ... | sh`), or hiding
- *    it ("do not tell the user"). On a match the session remembers the
+ *    it ("do not tell the user"). "Send ... to" counts only with something
+ *    worth stealing in between (credentials, keys, tokens, .env, contents,
+ *    data...): "send feedback to forms.example.org" is not an order. On a match the session remembers the
  *    phrase, the call, and up to 4 addresses (URL hosts and e-mail domains)
  *    found within 600 bytes of it, leaving out the session's declared
  *    domains. The result itself scores 0.
@@ -74,9 +76,11 @@ static const struct pattern patterns[] = {
       CL},
      "note addressed to AI agents",
      false},
-    {{"\\b(send|post|upload|forward|e-?mail|exfiltrate|transmit|copy|"
-      "submit)\\s+([\\w~./-]+\\s+){0,8}(to|at)\\s+(https?://|[\\w.+-]+@[\\w-]+"
-      "\\.|[\\w-]+\\.[\\w.-]*[a-z]{2}\\b)",
+    {{"\\b(send|post|upload|forward|e-?mail|exfiltrate|transmit|copy|submit)"
+      "\\s+([\\w~./-]+\\s+){0,6}[\\w~./-]*(credential|secret|key|token|"
+      "passw|\\.env|cookie|history|dump|ssh|\\.aws|contents|data)[\\w~./-]*"
+      "\\s+([\\w~./-]+\\s+){0,4}(to|at)\\s+(https?://|[\\w.+-]+@[\\w-]+\\.|"
+      "[\\w-]+\\.[\\w.-]*[a-z]{2}\\b)",
       CL},
      "send ... to an address",
      true},

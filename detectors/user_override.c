@@ -6,7 +6,7 @@
  * agent deleted the production database anyway. What the user says in the
  * session (agent_message with role "user") is read with one Hyperscan scan
  * (first scan_bytes bytes) against three kinds of directive:
- *   stop       "stop", "halt", "wait" opening the message; "stop now",
+ *   stop       "stop", "halt", "abort" as a sentence of their own; "stop now",
  *              "stop making changes", "don't do anything"
  *   freeze     "code freeze", "freeze all changes", "no more changes",
  *              "do not change/touch/delete/deploy ...", "read-only"
@@ -35,7 +35,7 @@
 
 #define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
-enum directive { D_NONE = 0, D_ASK = 1, D_STOP = 2, D_FREEZE = 3, D_RELEASE };
+enum directive { D_NONE = 0, D_ASK = 1, D_FREEZE = 2, D_STOP = 3, D_RELEASE };
 
 struct pattern {
   struct sr_textscan_pattern pat;
