@@ -22,7 +22,9 @@
  * 2. For window_s (1800 s) after, each requested call's arguments are
  *    searched for those addresses (only in a session holding some). A call
  *    that names one acts on the injected text: acts_on 0.9, exfil 1.0 when
- *    the phrase ordered data sent there.
+ *    the phrase ordered data sent there. Tools that author text (Write,
+ *    Edit, ...) are left out: a document citing the address contacts
+ *    nobody.
  *
  * Memory per session: about 250 bytes, addresses and labels only.
  */
@@ -38,7 +40,7 @@
 #define ADDR_MAX 4
 #define ADDR_LEN 48
 #define NEAR_BYTES 600
-#define CALL_MAX 28
+#define CALL_MAX 40
 
 struct pattern {
   struct sr_textscan_pattern pat;
@@ -77,7 +79,7 @@ static const struct pattern patterns[] = {
      "note addressed to AI agents",
      false},
     {{"\\b(send|post|upload|forward|e-?mail|exfiltrate|transmit|copy|submit)"
-      "\\s+([\\w~./-]+\\s+){0,6}[\\w~./-]*(credential|secret|key|token|"
+      "(s|ed|ing)?\\s+([\\w~./-]+\\s+){0,6}[\\w~./-]*(credential|secret|key|token|"
       "passw|\\.env|cookie|history|dump|ssh|\\.aws|contents|data)[\\w~./-]*"
       "\\s+([\\w~./-]+\\s+){0,4}(to|at)\\s+(https?://|[\\w.+-]+@[\\w-]+\\.|"
       "[\\w-]+\\.[\\w.-]*[a-z]{2}\\b)",
@@ -165,6 +167,21 @@ static void *inj_thread_create(const void *ctx) {
 
 static void inj_thread_destroy(void *t) {
   sr_textscan_scratch_destroy(t);
+}
+
+/* Tools that author text (Write, Edit, edit_file, mcp__fs__write_file):
+ * citing an address in a document is not contacting it. */
+static bool authors_text(sr_str tool) {
+  static const char *const names[] = {"write",     "edit",        "multiedit",
+                                      "notebookedit", "edit_file", "write_file",
+                                      "create_file", "str_replace"};
+  size_t cut = 0;
+  for (size_t i = 0; i + 1 < tool.n; i++)
+    if (tool.p[i] == '_' && tool.p[i + 1] == '_') cut = i + 2;
+  sr_str last = {tool.p + cut, tool.n - cut};
+  for (size_t i = 0; i < SR_ARRAY_LEN(names); i++)
+    if (sr_str_eq_nocase(last, names[i])) return true;
+  return false;
 }
 
 static inline bool host_char(char c) {
@@ -265,6 +282,7 @@ static float inj_score(const void *ctx, void *thread_scratch,
     st->n_addr = 0;
     return 0;
   }
+  if (authors_text(ev->tool)) return 0;
   const char *hit = NULL;
   for (size_t i = 0; i < st->n_addr && !hit; i++)
     if (sr_textscan_find(ev->arguments.p, ev->arguments.n, st->addr[i],

@@ -11,8 +11,9 @@
  *   - in the result of a completed call: the secret is now in the agent's
  *     context                                          -> in_result 0.5
  *   - a value from an earlier result reappears in a later call's
- *     arguments: with a URL host there                 -> sent_out 0.95
- *     (a declared scope domain, or no host: reused 0.6)
+ *     arguments: with a URL host the session did not declare (any of the
+ *     URLs there)                                      -> sent_out 0.95
+ *     (only declared scope domains, or no host: reused 0.6)
  * Arguments are scanned when a call is requested (or has no phase), results
  * when it completes; a FAILED event carries nothing new. At most scan_bytes
  * of each text are read.
@@ -40,7 +41,7 @@
 #define PEND_MAX 4
 #define WIN 12 /* bytes of a value fingerprinted */
 #define SOURCE_MAX 32
-#define CALL_MAX 28
+#define CALL_MAX 40
 #define FP_BASE 0x100000001b3ull
 #define LABEL_LATE_MS 2000 /* a file_access this soon after names the file */
 
@@ -298,7 +299,7 @@ static float se_score(const void *ctx, void *thread_scratch,
     char what[96];
     kinds(what, sizeof what, found, k);
     snprintf(reason, reasonlen, "%s in result of %.*s (call %.*s%s%s)", what,
-             SV(ev->tool, 40), SV(ev->call_id, 28), labelled ? ", " : "",
+             SV(ev->tool, 40), SV(ev->call_id, 40), labelled ? ", " : "",
              labelled ? source : "");
     return score;
   }
@@ -316,8 +317,10 @@ static float se_score(const void *ctx, void *thread_scratch,
   char host[64] = "";
   bool out = false;
   if (h >= 0) {
-    out = sr_textscan_first_host(a.p, a.n, host, sizeof host) &&
-          !in_scope_domains(in->session, host);
+    /* Sent out: to any host the session did not declare. */
+    for (size_t at = 0;
+         !out && (at = sr_textscan_next_host(a.p, a.n, at, host, sizeof host));)
+      out = !in_scope_domains(in->session, host);
     score = SR_MAX(score, out ? c->sent_out : c->reused);
   }
   if (!(score > 0) || score < in->reason_floor) return score;

@@ -130,10 +130,11 @@ static inline bool host_char(char c) {
          (c >= '0' && c <= '9') || c == '-' || c == '.';
 }
 
-bool sr_textscan_first_host(const char *p, size_t n, char *out, size_t cap) {
+size_t sr_textscan_next_host(const char *p, size_t n, size_t from, char *out,
+                             size_t cap) {
   assert(cap > 0);
   out[0] = '\0';
-  for (size_t i = 0; i + 3 < n; i++) {
+  for (size_t i = from; i + 3 < n; i++) {
     if (p[i] != ':' || p[i + 1] != '/' || p[i + 2] != '/') continue;
     size_t h = i + 3, e = h;
     /* Skip user:password@ so the host, not the credential, is kept. */
@@ -148,7 +149,7 @@ bool sr_textscan_first_host(const char *p, size_t n, char *out, size_t cap) {
     size_t k = SR_MIN(e - h, cap - 1);
     for (size_t j = 0; j < k; j++) out[j] = lower(p[h + j]);
     out[k] = '\0';
-    return true;
+    return e;
   }
-  return false;
+  return 0;
 }

@@ -67,8 +67,10 @@ void sr_textscan_run(const struct sr_textscan *ts,
 const char *sr_textscan_find(const char *hay, size_t n, const char *needle,
                              size_t k);
 
-/* The host of the first URL (`scheme://[user@]host`) in p[0, n), lowercased
- * into out (cap bytes, NUL-terminated); false when there is none. */
-bool sr_textscan_first_host(const char *p, size_t n, char *out, size_t cap);
+/* The host of the first URL (`scheme://[user@]host`) in p[from, n),
+ * lowercased into out (cap bytes, NUL-terminated). Returns the offset just
+ * past that host (where to look for the next one), 0 when there is none. */
+size_t sr_textscan_next_host(const char *p, size_t n, size_t from, char *out,
+                             size_t cap);
 
 #endif

@@ -56,6 +56,13 @@ START_TEST(readme_mentioning_injection_and_no_call_acting_on_it) {
                                "{\"file_path\":\"docs/security.md\"}", "e1",
                                SR_VERB_WRITE),
                      0.0f);
+  /* A document citing the page's address contacts nobody. */
+  ck_assert_float_eq(
+      sess_call(&s, 1500, SR_PHASE_REQUESTED, "Write",
+                "{\"file_path\":\"docs/security.md\",\"content\":\"See "
+                "https://owasp.org/www-project-top-10-for-llm/\"}",
+                "w1", SR_VERB_WRITE),
+      0.0f);
   ck_assert_float_eq(sess_call(&s, 2000, SR_PHASE_REQUESTED, "Bash",
                                "{\"command\":\"npm test\"}", "b1",
                                SR_VERB_READ),
