@@ -37,13 +37,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <xxhash.h>
 
-#include "detectors/detector.h"
+#include "detectors/helpers.h"
 #include "detectors/env.h"
 #include "detectors/textscan.h"
-
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
 #define SUBJ_MAX 4
 #define SUBJ_LEN 40
@@ -127,10 +124,10 @@ struct state {
 };
 
 struct ctx {
+  struct sr_textscan *ts; /* first: see sr_textscan_ctx_destroy */
   float deference, ignored, ignored_destructive, acted_against;
   int64_t window_ms;
   size_t scan_bytes;
-  struct sr_textscan *ts;
 };
 
 static const char *const allowed_keys[] = {
@@ -164,34 +161,14 @@ static void *ag_init(const struct sr_conf_node *section, char *err,
     goto fail;
   c->window_ms = (int64_t)(window * 1000.0 + 0.5);
   c->scan_bytes = (size_t)bytes;
-  struct sr_textscan_pattern pats[SR_ARRAY_LEN(patterns)];
-  for (size_t i = 0; i < SR_ARRAY_LEN(patterns); i++) pats[i] = patterns[i].pat;
-  c->ts = sr_textscan_create("authority_gradient", pats, SR_ARRAY_LEN(pats),
-                             err, errlen);
+  c->ts = sr_textscan_create("authority_gradient", &patterns[0].pat,
+                             SR_ARRAY_LEN(patterns), sizeof patterns[0], err,
+                             errlen);
   if (!c->ts) goto fail;
   return c;
 fail:
   free(c);
   return NULL;
-}
-
-static void ag_destroy(void *ctx) {
-  struct ctx *c = ctx;
-  if (!c) return;
-  sr_textscan_destroy(c->ts);
-  free(c);
-}
-
-static void *ag_thread_create(const void *ctx) {
-  return sr_textscan_scratch_create(((const struct ctx *)ctx)->ts);
-}
-
-static void ag_thread_destroy(void *t) {
-  sr_textscan_scratch_destroy(t);
-}
-
-static uint32_t id_hash(sr_str id) {
-  return (uint32_t)XXH3_64bits(id.p ? id.p : "", id.n) | 1u;
 }
 
 static inline bool ident_char(char c) {
@@ -277,7 +254,7 @@ static float on_message(const struct ctx *c, struct sr_textscan_scratch *scr,
         break;
     }
   }
-  uint32_t who = id_hash(ev->agent_id);
+  uint32_t who = sr_det_id_hash(ev->agent_id);
   if (!sub || (st->open && who != st->sub)) {
     /* The orchestrator (or another agent) answering. */
     if (st->open && ack && defer < 0) st->open = false;
@@ -346,7 +323,7 @@ static float ag_score(const void *ctx, void *thread_scratch,
   }
   const char *what = NULL;
   if (!touches(st, ev, in->op, &what)) return 0;
-  bool self = id_hash(ev->agent_id) == st->sub;
+  bool self = sr_det_id_hash(ev->agent_id) == st->sub;
   bool destructive =
       in->op->destructive >= 0.5f || in->op->verb == SR_VERB_DELETE;
   float score = self ? c->acted_against
@@ -358,12 +335,12 @@ static float ag_score(const void *ctx, void *thread_scratch,
     snprintf(reason, reasonlen,
              "sub-agent %s acts on %s against its own finding ('%s', %.0f s "
              "earlier) via %.*s",
-             st->who, what, patterns[st->label].label, ago, SV(ev->tool, 40));
+             st->who, what, patterns[st->label].label, ago, SR_SV(ev->tool, 40));
   else
     snprintf(reason, reasonlen,
              "%.*s acts on %s although sub-agent %s warned '%s' %.0f s "
              "earlier and no reply took it up",
-             SV(ev->agent_id.n ? ev->agent_id : SR_STR_LIT("orchestrator"), 32),
+             SR_SV(ev->agent_id.n ? ev->agent_id : SR_STR_LIT("orchestrator"), 32),
              what, st->who, patterns[st->label].label, ago);
   return score;
 }
@@ -376,8 +353,8 @@ const struct sr_detector sr_detector_authority_gradient = {
         "orchestrator does next; sub-agents deferring against their evidence",
     .session_size = sizeof(struct state),
     .init = ag_init,
-    .thread_create = ag_thread_create,
-    .thread_destroy = ag_thread_destroy,
+    .thread_create = sr_textscan_ctx_thread_create,
+    .thread_destroy = sr_textscan_ctx_thread_destroy,
     .score = ag_score,
-    .destroy = ag_destroy,
+    .destroy = sr_textscan_ctx_destroy,
 };

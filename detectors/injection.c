@@ -30,12 +30,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 
-#include "detectors/detector.h"
+#include "detectors/helpers.h"
 #include "detectors/textscan.h"
-
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
 #define ADDR_MAX 4
 #define ADDR_LEN 48
@@ -112,10 +109,10 @@ struct state {
 };
 
 struct ctx {
+  struct sr_textscan *ts; /* first: see sr_textscan_ctx_destroy */
   float acts_on, exfil;
   int64_t window_ms;
   size_t scan_bytes;
-  struct sr_textscan *ts;
 };
 
 static const char *const allowed_keys[] = {
@@ -143,30 +140,14 @@ static void *inj_init(const struct sr_conf_node *section, char *err,
     goto fail;
   c->window_ms = (int64_t)(window * 1000.0 + 0.5);
   c->scan_bytes = (size_t)bytes;
-  struct sr_textscan_pattern pats[SR_ARRAY_LEN(patterns)];
-  for (size_t i = 0; i < SR_ARRAY_LEN(patterns); i++) pats[i] = patterns[i].pat;
-  c->ts =
-      sr_textscan_create("injection", pats, SR_ARRAY_LEN(pats), err, errlen);
+  c->ts = sr_textscan_create("injection", &patterns[0].pat,
+                             SR_ARRAY_LEN(patterns), sizeof patterns[0], err,
+                             errlen);
   if (!c->ts) goto fail;
   return c;
 fail:
   free(c);
   return NULL;
-}
-
-static void inj_destroy(void *ctx) {
-  struct ctx *c = ctx;
-  if (!c) return;
-  sr_textscan_destroy(c->ts);
-  free(c);
-}
-
-static void *inj_thread_create(const void *ctx) {
-  return sr_textscan_scratch_create(((const struct ctx *)ctx)->ts);
-}
-
-static void inj_thread_destroy(void *t) {
-  sr_textscan_scratch_destroy(t);
 }
 
 /* Tools that author text (Write, Edit, edit_file, mcp__fs__write_file):
@@ -193,18 +174,6 @@ static inline char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
-static bool declared(const struct sr_session_info *s, const char *host) {
-  size_t hn = strlen(host);
-  for (size_t i = 0; i < s->n_scope_domains; i++) {
-    const char *d = s->scope_domains[i];
-    size_t dn = strlen(d);
-    if (dn && dn <= hn && strcasecmp(host + hn - dn, d) == 0 &&
-        (dn == hn || host[hn - dn - 1] == '.'))
-      return true;
-  }
-  return false;
-}
-
 static void add_addr(struct state *st, const struct sr_session_info *s,
                      const char *p, size_t n) {
   while (n && p[n - 1] == '.') n--;
@@ -213,7 +182,7 @@ static void add_addr(struct state *st, const struct sr_session_info *s,
   size_t k = SR_MIN(n, sizeof host - 1);
   for (size_t i = 0; i < k; i++) host[i] = lower(p[i]);
   host[k] = '\0';
-  if (declared(s, host)) return;
+  if (sr_det_declared_host(s, host)) return;
   for (size_t i = 0; i < st->n_addr; i++)
     if (strcmp(st->addr[i], host) == 0) return;
   memcpy(st->addr[st->n_addr++], host, k + 1);
@@ -295,7 +264,7 @@ static float inj_score(const void *ctx, void *thread_scratch,
   snprintf(reason, reasonlen,
            "instruction '%s' in result of %s (call %s) followed by %.*s "
            "naming %s from that result",
-           p->label, st->tool, st->call, SV(ev->tool, 40), hit);
+           p->label, st->tool, st->call, SR_SV(ev->tool, 40), hit);
   return score;
 }
 
@@ -307,8 +276,8 @@ const struct sr_detector sr_detector_injection = {
         "on them",
     .session_size = sizeof(struct state),
     .init = inj_init,
-    .thread_create = inj_thread_create,
-    .thread_destroy = inj_thread_destroy,
+    .thread_create = sr_textscan_ctx_thread_create,
+    .thread_destroy = sr_textscan_ctx_thread_destroy,
     .score = inj_score,
-    .destroy = inj_destroy,
+    .destroy = sr_textscan_ctx_destroy,
 };

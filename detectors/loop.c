@@ -22,14 +22,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <xxhash.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-#include "detectors/detector.h"
-
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
+#include "detectors/helpers.h"
 
 #define RING 16
 #define KEY_BYTES 512
@@ -125,12 +122,8 @@ static uint32_t near_key(const struct sr_event *ev) {
   return (uint32_t)XXH3_64bits_withSeed(buf, n, seed);
 }
 
-static uint32_t call_hash(sr_str id) {
-  return id.n ? (uint32_t)XXH3_64bits(id.p, id.n) | 1u : 0;
-}
-
 static void mark_failed(struct state *st, sr_str call_id) {
-  uint32_t h = call_hash(call_id);
+  uint32_t h = sr_det_id_hash(call_id);
   if (!h) return;
   for (size_t i = 0; i < st->n; i++)
     if (st->call[i] == h) st->flags[i] |= F_FAILED;
@@ -167,7 +160,7 @@ static float loop_score(const void *ctx, void *thread_scratch,
   size_t slot = st->next;
   st->key[slot] = key;
   st->ts[slot] = now;
-  st->call[slot] = call_hash(ev->call_id);
+  st->call[slot] = sr_det_id_hash(ev->call_id);
   st->flags[slot] = in->op->mutating ? F_MUT : 0;
   st->next = (uint8_t)((st->next + 1) % RING);
   if (st->n < RING) st->n++;
@@ -195,7 +188,7 @@ static float loop_score(const void *ctx, void *thread_scratch,
   snprintf(reason, reasonlen,
            "%s%.*s call repeated %zu times in %.0f s with the same arguments "
            "(numbers aside)%s%s",
-           in->op->mutating ? "mutating " : "", SV(ev->tool, 48), m, secs,
+           in->op->mutating ? "mutating " : "", SR_SV(ev->tool, 48), m, secs,
            extra, backoff ? ", backing off" : "");
   return score;
 }

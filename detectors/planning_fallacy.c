@@ -19,13 +19,10 @@
  * reaching 1 at max_ratio (6). Scored on tool calls: the session is acting
  * while over its plan.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "detectors/detector.h"
-
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
+#include "detectors/helpers.h"
 
 /* The estimate in force and what was done since it was made. */
 struct state {
@@ -119,21 +116,18 @@ static float pf_score(const void *ctx, void *thread_scratch,
   if (st->est_seconds && secs - (double)st->est_seconds >= c->min_extra_s)
     rt = secs / (double)st->est_seconds;
   double r = rs > rt ? rs : rt;
-  if (r < c->overrun) return 0;
-  float score = (float)(0.3 + 0.7 * log(r / c->overrun) /
-                                  log(c->max_ratio / c->overrun));
-  if (score > 1) score = 1;
-  if (score < in->reason_floor) return score;
+  float score = sr_det_log_score(r, c->overrun, c->max_ratio);
+  if (!(score > 0) || score < in->reason_floor) return score;
 
   const char *plan = st->revised ? "the revised estimate" : "the estimate";
   if (rs >= rt)
     snprintf(reason, reasonlen,
              "%u tool calls against %s of %lld steps (%.1fx); now %.*s",
-             st->steps, plan, (long long)st->est_steps, rs, SV(ev->tool, 48));
+             st->steps, plan, (long long)st->est_steps, rs, SR_SV(ev->tool, 48));
   else
     snprintf(reason, reasonlen,
              "%.0f s elapsed against %s of %lld s (%.1fx); now %.*s", secs,
-             plan, (long long)st->est_seconds, rt, SV(ev->tool, 48));
+             plan, (long long)st->est_seconds, rt, SR_SV(ev->tool, 48));
   return score;
 }
 

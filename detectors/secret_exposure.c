@@ -30,12 +30,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <xxhash.h>
 
-#include "detectors/detector.h"
+#include "detectors/helpers.h"
 #include "detectors/secrets.h"
-
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
 #define HELD_MAX 6
 #define PEND_MAX 4
@@ -140,10 +137,6 @@ static uint64_t poly(const char *p) {
   return h;
 }
 
-static uint32_t call_hash(sr_str id) {
-  return id.n ? (uint32_t)XXH3_64bits(id.p, id.n) | 1u : 0;
-}
-
 /* Copies the end of s (the file name says more than the root). */
 static void copy_tail(char *dst, size_t cap, sr_str s) {
   if (s.n < cap) {
@@ -184,7 +177,7 @@ static void remember_read(struct state *st, const struct sr_event *ev) {
   if (!path.n || !ev->call_id.n) return;
   struct pending *p = &st->pend[st->next_pend];
   st->next_pend = (uint8_t)((st->next_pend + 1) % PEND_MAX);
-  p->call = call_hash(ev->call_id);
+  p->call = sr_det_id_hash(ev->call_id);
   copy_tail(p->path, sizeof p->path, path);
 }
 
@@ -223,19 +216,6 @@ static int find_held(const struct ctx *c, const struct state *st, sr_str t) {
     h = (h - (unsigned char)t.p[i] * c->pow_w) * FP_BASE +
         (unsigned char)t.p[i + WIN];
   }
-}
-
-static bool in_scope_domains(const struct sr_session_info *s,
-                             const char *host) {
-  size_t hn = strlen(host);
-  for (size_t i = 0; i < s->n_scope_domains; i++) {
-    const char *d = s->scope_domains[i];
-    size_t dn = strlen(d);
-    if (dn && dn <= hn && strcmp(host + hn - dn, d) == 0 &&
-        (dn == hn || host[hn - dn - 1] == '.'))
-      return true;
-  }
-  return false;
 }
 
 /* "GitHub token, password": the kinds found, each once. */
@@ -277,7 +257,7 @@ static float se_score(const void *ctx, void *thread_scratch,
     size_t k = sr_secrets_find(c->secrets, thread_scratch, r.p, r.n, found,
                                SR_SECRETS_MAX);
     if (!k) return 0;
-    uint32_t ch = call_hash(ev->call_id);
+    uint32_t ch = sr_det_id_hash(ev->call_id);
     char source[SOURCE_MAX] = "";
     for (size_t i = 0; i < PEND_MAX && ch; i++)
       if (st->pend[i].call == ch) memcpy(source, st->pend[i].path, SOURCE_MAX);
@@ -299,7 +279,7 @@ static float se_score(const void *ctx, void *thread_scratch,
     char what[96];
     kinds(what, sizeof what, found, k);
     snprintf(reason, reasonlen, "%s in result of %.*s (call %.*s%s%s)", what,
-             SV(ev->tool, 40), SV(ev->call_id, 40), labelled ? ", " : "",
+             SR_SV(ev->tool, 40), SR_SV(ev->call_id, 40), labelled ? ", " : "",
              labelled ? source : "");
     return score;
   }
@@ -320,7 +300,7 @@ static float se_score(const void *ctx, void *thread_scratch,
     /* Sent out: to any host the session did not declare. */
     for (size_t at = 0;
          !out && (at = sr_textscan_next_host(a.p, a.n, at, host, sizeof host));)
-      out = !in_scope_domains(in->session, host);
+      out = !sr_det_declared_host(in->session, host);
     score = SR_MAX(score, out ? c->sent_out : c->reused);
   }
   if (!(score > 0) || score < in->reason_floor) return score;
@@ -333,12 +313,12 @@ static float se_score(const void *ctx, void *thread_scratch,
       snprintf(reason, reasonlen,
                "%s read from %s by call %s reused in arguments of %.*s",
                sr_secret_kind_name(x->kind), x->source, x->call,
-               SV(ev->tool, 40));
+               SR_SV(ev->tool, 40));
   } else {
     char what[96];
     kinds(what, sizeof what, found, k);
     snprintf(reason, reasonlen, "%s in arguments of %.*s", what,
-             SV(ev->tool, 48));
+             SR_SV(ev->tool, 48));
   }
   return score;
 }

@@ -107,14 +107,13 @@ const char *sr_secret_kind_name(enum sr_secret_kind k) {
 }
 
 struct sr_secrets *sr_secrets_create(char *err, size_t errlen) {
-  struct sr_textscan_pattern pats[SR_ARRAY_LEN(markers)];
-  for (size_t i = 0; i < SR_ARRAY_LEN(markers); i++) pats[i] = markers[i].pat;
   struct sr_secrets *s = calloc(1, sizeof(*s));
   if (!s) {
     snprintf(err, errlen, "secrets: out of memory");
     return NULL;
   }
-  s->ts = sr_textscan_create("secrets", pats, SR_ARRAY_LEN(pats), err, errlen);
+  s->ts = sr_textscan_create("secrets", &markers[0].pat, SR_ARRAY_LEN(markers),
+                             sizeof markers[0], err, errlen);
   if (!s->ts) {
     free(s);
     return NULL;

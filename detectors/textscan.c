@@ -25,15 +25,18 @@ struct sr_textscan_scratch {
 
 struct sr_textscan *sr_textscan_create(const char *owner,
                                        const struct sr_textscan_pattern *pats,
-                                       size_t n, char *err, size_t errlen) {
-  assert(n > 0 && n <= 64);
+                                       size_t n, size_t stride, char *err,
+                                       size_t errlen) {
+  assert(n > 0 && n <= 64 && stride >= sizeof(*pats));
   const char *exprs[64];
   unsigned flags[64], ids[64];
   for (size_t i = 0; i < n; i++) {
-    exprs[i] = pats[i].expr;
+    const struct sr_textscan_pattern *p =
+        (const void *)((const char *)pats + i * stride);
+    exprs[i] = p->expr;
     flags[i] = 0;
-    if (pats[i].flags & SR_TEXTSCAN_CASELESS) flags[i] |= HS_FLAG_CASELESS;
-    if (pats[i].flags & SR_TEXTSCAN_ONCE) flags[i] |= HS_FLAG_SINGLEMATCH;
+    if (p->flags & SR_TEXTSCAN_CASELESS) flags[i] |= HS_FLAG_CASELESS;
+    if (p->flags & SR_TEXTSCAN_ONCE) flags[i] |= HS_FLAG_SINGLEMATCH;
     ids[i] = (unsigned)i;
   }
   struct sr_textscan *ts = calloc(1, sizeof(*ts));
@@ -75,6 +78,20 @@ void sr_textscan_scratch_destroy(struct sr_textscan_scratch *s) {
   if (!s) return;
   hs_free_scratch(s->hs);
   free(s);
+}
+
+void *sr_textscan_ctx_thread_create(const void *ctx) {
+  return sr_textscan_scratch_create(*(struct sr_textscan *const *)ctx);
+}
+
+void sr_textscan_ctx_thread_destroy(void *scratch) {
+  sr_textscan_scratch_destroy(scratch);
+}
+
+void sr_textscan_ctx_destroy(void *ctx) {
+  if (!ctx) return;
+  sr_textscan_destroy(*(struct sr_textscan **)ctx);
+  free(ctx);
 }
 
 static int on_match(unsigned id, unsigned long long from,

@@ -43,17 +43,27 @@ struct sr_textscan_hits {
 struct sr_textscan;
 struct sr_textscan_scratch;
 
-/* Compiles n (1..64) patterns; `owner` names the detector in errors. NULL
+/* Compiles n (1..64) patterns: the first at `pats`, each next `stride`
+ * bytes further (a detector's table of structs that begin with a
+ * struct sr_textscan_pattern). `owner` names the detector in errors. NULL
  * with err set when a pattern does not compile. @locality setup */
 struct sr_textscan *sr_textscan_create(const char *owner,
                                        const struct sr_textscan_pattern *pats,
-                                       size_t n, char *err, size_t errlen);
+                                       size_t n, size_t stride, char *err,
+                                       size_t errlen);
 void sr_textscan_destroy(struct sr_textscan *ts);
 
 /* One per thread; NULL when out of memory. */
 struct sr_textscan_scratch *sr_textscan_scratch_create(
     const struct sr_textscan *ts);
 void sr_textscan_scratch_destroy(struct sr_textscan_scratch *s);
+
+/* For a detector whose context is heap-allocated and begins with a
+ * `struct sr_textscan *`: its thread_create, thread_destroy and destroy
+ * (which frees the set and the context; NULL is fine). */
+void *sr_textscan_ctx_thread_create(const void *ctx);
+void sr_textscan_ctx_thread_destroy(void *scratch);
+void sr_textscan_ctx_destroy(void *ctx);
 
 /*
  * Scans p[0, n) and fills *out (cleared first).

@@ -30,10 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "detectors/detector.h"
+#include "detectors/helpers.h"
 #include "detectors/textscan.h"
-
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
 enum directive { D_NONE = 0, D_ASK = 1, D_FREEZE = 2, D_STOP = 3, D_RELEASE };
 
@@ -105,10 +103,10 @@ struct state {
 };
 
 struct ctx {
+  struct sr_textscan *ts; /* first: see sr_textscan_ctx_destroy */
   float stop_write, stop_delete, ask_write, ask_delete;
   int64_t expire_ms;
   size_t scan_bytes;
-  struct sr_textscan *ts;
 };
 
 static const char *const allowed_keys[] = {
@@ -141,30 +139,14 @@ static void *uo_init(const struct sr_conf_node *section, char *err,
     goto fail;
   c->expire_ms = (int64_t)(expire * 1000.0 + 0.5);
   c->scan_bytes = (size_t)bytes;
-  struct sr_textscan_pattern pats[SR_ARRAY_LEN(patterns)];
-  for (size_t i = 0; i < SR_ARRAY_LEN(patterns); i++) pats[i] = patterns[i].pat;
-  c->ts = sr_textscan_create("user_override", pats, SR_ARRAY_LEN(pats), err,
+  c->ts = sr_textscan_create("user_override", &patterns[0].pat,
+                             SR_ARRAY_LEN(patterns), sizeof patterns[0], err,
                              errlen);
   if (!c->ts) goto fail;
   return c;
 fail:
   free(c);
   return NULL;
-}
-
-static void uo_destroy(void *ctx) {
-  struct ctx *c = ctx;
-  if (!c) return;
-  sr_textscan_destroy(c->ts);
-  free(c);
-}
-
-static void *uo_thread_create(const void *ctx) {
-  return sr_textscan_scratch_create(((const struct ctx *)ctx)->ts);
-}
-
-static void uo_thread_destroy(void *t) {
-  sr_textscan_scratch_destroy(t);
 }
 
 static void read_user(const struct ctx *c, struct sr_textscan_scratch *scratch,
@@ -224,7 +206,7 @@ static float uo_score(const void *ctx, void *thread_scratch,
            "user said '%s' %.0f s earlier and nothing released it; %s call "
            "%.*s%s%s%s",
            patterns[st->label].label, ago < 0 ? 0.0 : ago,
-           del ? "deleting" : "mutating", SV(ev->tool, 48), what ? " (" : "",
+           del ? "deleting" : "mutating", SR_SV(ev->tool, 48), what ? " (" : "",
            what ? what : "", what ? ")" : "");
   return score;
 }
@@ -237,8 +219,8 @@ const struct sr_detector sr_detector_user_override = {
         "ignores",
     .session_size = sizeof(struct state),
     .init = uo_init,
-    .thread_create = uo_thread_create,
-    .thread_destroy = uo_thread_destroy,
+    .thread_create = sr_textscan_ctx_thread_create,
+    .thread_destroy = sr_textscan_ctx_thread_destroy,
     .score = uo_score,
-    .destroy = uo_destroy,
+    .destroy = sr_textscan_ctx_destroy,
 };

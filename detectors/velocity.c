@@ -23,14 +23,10 @@
  * completed one (when the count becomes known). FAILED calls touched
  * nothing and count 0.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <xxhash.h>
 
-#include "detectors/detector.h"
-
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
+#include "detectors/helpers.h"
 
 #define RING 16
 #define ITEMS_MAX 100000000u
@@ -87,10 +83,6 @@ static void *vel_init(const struct sr_conf_node *section, char *err,
 
 static void vel_destroy(void *ctx) {
   free(ctx);
-}
-
-static uint32_t call_hash(sr_str id) {
-  return id.n ? (uint32_t)XXH3_64bits(id.p, id.n) | 1u : 0;
 }
 
 static inline bool digit(char c) { return c >= '0' && c <= '9'; }
@@ -175,14 +167,14 @@ static float vel_score(const void *ctx, void *thread_scratch,
     if (!in->op->mutating) return 0;
     size_t slot = st->next;
     st->ts[slot] = ev->ts_ms;
-    st->call[slot] = call_hash(ev->call_id);
+    st->call[slot] = sr_det_id_hash(ev->call_id);
     st->items[slot] = 1;
     st->next = (uint8_t)((st->next + 1) % RING);
     if (st->n < RING) st->n++;
   } else {
     /* A completed or failed call we counted: correct its items. */
     if (!st->n) return 0;
-    uint32_t h = call_hash(ev->call_id);
+    uint32_t h = sr_det_id_hash(ev->call_id);
     size_t i = 0;
     while (i < st->n && (!h || st->call[i] != h)) i++;
     if (i == st->n) return 0;
@@ -205,15 +197,12 @@ static float vel_score(const void *ctx, void *thread_scratch,
     calls++;
     if (st->ts[i] < first) first = st->ts[i];
   }
-  if (items < c->min_items) return 0;
-  float score = (float)(0.3 + 0.7 * log(items / c->min_items) /
-                                  log(c->max_items / c->min_items));
-  if (score > 1) score = 1;
-  if (score < in->reason_floor) return score;
+  float score = sr_det_log_score(items, c->min_items, c->max_items);
+  if (!(score > 0) || score < in->reason_floor) return score;
   double secs = (double)(ev->ts_ms - first) / 1000.0;
   snprintf(reason, reasonlen,
            "%.0f items touched by %zu mutating call%s in %.0f s (last: %.*s)",
-           items, calls, calls == 1 ? "" : "s", secs, SV(ev->tool, 48));
+           items, calls, calls == 1 ? "" : "s", secs, SR_SV(ev->tool, 48));
   return score;
 }
 

@@ -56,6 +56,16 @@ static inline void sess_open(struct sess *s, const struct sr_detector *det,
   s->t0 = 1790000000000;
 }
 
+/* A new session on the same detector: the session scratch zeroed, as the
+ * registry hands it to a new session (init compiles patterns: slow under
+ * sanitizers, so loops over cases reuse it). */
+static inline void sess_reset(struct sess *s) {
+  memset(s->scratch, 0, s->det->session_size ? s->det->session_size : 1);
+  memset(&s->info, 0, sizeof s->info);
+  s->info.started = true;
+  s->info.mode = SR_MODE_DEFAULT;
+}
+
 static inline void sess_close(struct sess *s) {
   if (s->thread && s->det->thread_destroy) s->det->thread_destroy(s->thread);
   s->det->destroy(s->ctx);

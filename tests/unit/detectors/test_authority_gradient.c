@@ -148,6 +148,8 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("authority_gradient");
   TCase *tc = tcase_create("authority_gradient");
+  /* init compiles Hyperscan databases: seconds under sanitizers */
+  tcase_set_timeout(tc, 60);
   tcase_add_test(tc, orchestrator_deletes_what_the_subagent_warned_about);
   tcase_add_test(tc, orchestrator_took_the_finding_up);
   tcase_add_test(tc, proceeding_anyway_is_not_an_acknowledgement);

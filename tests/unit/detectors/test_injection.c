@@ -138,6 +138,8 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("injection");
   TCase *tc = tcase_create("injection");
+  /* init compiles Hyperscan databases: seconds under sanitizers */
+  tcase_set_timeout(tc, 60);
   tcase_add_test(tc, injected_page_then_post_to_its_address);
   tcase_add_test(tc, readme_mentioning_injection_and_no_call_acting_on_it);
   tcase_add_test(tc, declared_domains_and_the_window);

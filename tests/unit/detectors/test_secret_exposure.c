@@ -222,6 +222,8 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("secret_exposure");
   TCase *tc = tcase_create("secret_exposure");
+  /* init compiles Hyperscan databases: seconds under sanitizers */
+  tcase_set_timeout(tc, 60);
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, real_looking_secrets_are_found);
   tcase_add_test(tc, placeholders_and_references_are_not_secrets);

@@ -91,18 +91,17 @@ START_TEST(look_alikes_set_nothing) {
       "Use a read-only replica for the report query.",
       "Wait, what does this function return?",
   };
+  struct sess s;
+  sess_open(&s, &sr_detector_user_override, NULL);
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-    struct sess s;
-    sess_open(&s, &sr_detector_user_override, NULL);
+    sess_reset(&s);
     user(&s, 0, texts[i]);
     ck_assert_msg(sess_call(&s, 1000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
                             SR_VERB_WRITE) == 0.0f,
                   "'%s' set a directive", texts[i]);
-    sess_close(&s);
   }
   /* The agent saying "stop" is not the user. */
-  struct sess s;
-  sess_open(&s, &sr_detector_user_override, NULL);
+  sess_reset(&s);
   sess_msg(&s, 0, "assistant", "agent", NULL, "Stop. I will halt now.");
   ck_assert_float_eq(
       sess_call(&s, 1000, SR_PHASE_REQUESTED, "Edit", EDIT, "e", SR_VERB_WRITE),
@@ -132,6 +131,8 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("user_override");
   TCase *tc = tcase_create("user_override");
+  /* init compiles Hyperscan databases: seconds under sanitizers */
+  tcase_set_timeout(tc, 60);
   tcase_add_test(tc, stop_then_mutating_call_vs_stop_then_reads);
   tcase_add_test(tc, code_freeze_then_delete_vs_lifted_freeze);
   tcase_add_test(tc, ask_me_first);

@@ -48,15 +48,16 @@ START_TEST(row_counts_in_results) {
       {"{\"deletedCount\": 7}", false},
       {"Updated 2 files", false},
   };
+  struct sess s;
+  sess_open(&s, &sr_detector_velocity, NULL);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    struct sess s;
-    sess_open(&s, &sr_detector_velocity, NULL);
+    sess_reset(&s);
     sess_call(&s, 0, SR_PHASE_REQUESTED, "mcp__db__query", "{}", "q",
               SR_VERB_WRITE);
     float v = sess_result(&s, 10, "mcp__db__query", "q", cases[i].result);
     ck_assert_msg((v > 0) == cases[i].fires, "%s: %f", cases[i].result, v);
-    sess_close(&s);
   }
+  sess_close(&s);
 }
 END_TEST
 
