@@ -113,14 +113,14 @@ static const struct pattern patterns[] = {
 /* An open watch. Invariant: open == false, or sub != 0 and label indexes
  * patterns. */
 struct state {
-  int64_t since_ms;
-  uint32_t sub;    /* hash of the warning sub-agent's id */
-  char subj[SUBJ_MAX][SUBJ_LEN];
-  char who[32];    /* the sub-agent's id, for the reason */
+  bool open; /* first: the one field most events read */
+  bool prod;
   uint8_t n_subj;
   uint8_t label;
-  bool prod;
-  bool open;
+  uint32_t sub; /* hash of the warning sub-agent's id */
+  int64_t since_ms;
+  char subj[SUBJ_MAX][SUBJ_LEN];
+  char who[32]; /* the sub-agent's id, for the reason */
 };
 
 struct ctx {

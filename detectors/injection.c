@@ -100,12 +100,12 @@ static const struct pattern patterns[] = {
 /* The injected instruction being watched. Invariant: n_addr == 0 means
  * nothing is watched. */
 struct state {
+  uint8_t n_addr; /* first: read by every call */
+  uint8_t label;
   int64_t since_ms;
   char addr[ADDR_MAX][ADDR_LEN];
   char tool[24];
   char call[CALL_MAX];
-  uint8_t n_addr;
-  uint8_t label;
 };
 
 struct ctx {

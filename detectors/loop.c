@@ -38,11 +38,13 @@
  * entries hold event times, which never go backwards within a session
  * (the aggregator clamps them). */
 struct state {
-  int64_t ts[RING];
+  /* What every call reads first: the ring's place and the keys. Sessions
+   * are many and this is read on every call: one or two cache lines. */
+  uint8_t next, n;
+  uint8_t flags[RING];
   uint32_t key[RING];
   uint32_t call[RING];
-  uint8_t flags[RING];
-  uint8_t next, n;
+  int64_t ts[RING];
 };
 
 struct ctx {

@@ -26,11 +26,11 @@
 
 /* The estimate in force and what was done since it was made. */
 struct state {
+  bool have;    /* an estimate is in force (first: read by every call) */
+  bool revised; /* it came from an agent_message */
+  uint32_t steps;
   int64_t since_ms; /* when the estimate in force was made */
   int64_t est_steps, est_seconds;
-  uint32_t steps;
-  bool have;    /* an estimate is in force */
-  bool revised; /* it came from an agent_message */
 };
 
 struct ctx {

@@ -59,11 +59,11 @@ struct pending {
  * Holds [late_from, late_from + late_n) were labelled with a tool name only
  * and may still learn their path from a file_access until late_ts + 2 s. */
 struct state {
-  struct held held[HELD_MAX];
-  struct pending pend[PEND_MAX];
-  uint8_t n_held, next_held, next_pend;
+  uint8_t n_held, next_held, next_pend; /* first: read by every call */
   uint8_t late_from, late_n;
   int64_t late_ts;
+  struct held held[HELD_MAX];
+  struct pending pend[PEND_MAX];
 };
 
 struct ctx {

@@ -97,9 +97,9 @@ static const struct pattern patterns[] = {
 
 /* The directive in force. Invariant: kind == D_NONE or label < patterns. */
 struct state {
-  int64_t since_ms;
   uint8_t kind;
   uint8_t label;
+  int64_t since_ms;
 };
 
 struct ctx {

@@ -33,10 +33,10 @@
 
 /* Invariant: n <= RING; the oldest entry is at `next` once full. */
 struct state {
-  int64_t ts[RING];
-  uint32_t call[RING];
+  uint8_t next, n; /* first: read by every tool call */
   uint32_t items[RING];
-  uint8_t next, n;
+  uint32_t call[RING];
+  int64_t ts[RING];
 };
 
 struct ctx {
