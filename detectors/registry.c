@@ -32,12 +32,26 @@ extern const struct sr_detector sr_detector_credential_misuse;
 extern const struct sr_detector sr_detector_boundary;
 extern const struct sr_detector sr_detector_mode_violation;
 extern const struct sr_detector sr_detector_blast_radius;
+extern const struct sr_detector sr_detector_loop;
+extern const struct sr_detector sr_detector_velocity;
+extern const struct sr_detector sr_detector_planning_fallacy;
+extern const struct sr_detector sr_detector_authority_gradient;
+extern const struct sr_detector sr_detector_secret_exposure;
+extern const struct sr_detector sr_detector_injection;
+extern const struct sr_detector sr_detector_user_override;
 
 /* Dimension order: append only. */
 static const struct sr_detector *const registry_table[] = {
     &sr_detector_destructive,       &sr_detector_scope_inflation,
     &sr_detector_credential_misuse, &sr_detector_boundary,
     &sr_detector_mode_violation,    &sr_detector_blast_radius,
+    &sr_detector_loop,
+    &sr_detector_velocity,
+    &sr_detector_planning_fallacy,
+    &sr_detector_authority_gradient,
+    &sr_detector_secret_exposure,
+    &sr_detector_injection,
+    &sr_detector_user_override,
 };
 
 _Static_assert(sizeof(registry_table) / sizeof(registry_table[0]) <= SR_DIM_MAX,

@@ -13,7 +13,11 @@
 
 static const char *const order[] = {"destructive",       "scope_inflation",
                                     "credential_misuse", "boundary",
-                                    "mode_violation",    "blast_radius"};
+                                    "mode_violation",    "blast_radius",
+                                    "loop",              "velocity",
+                                    "planning_fallacy",  "authority_gradient",
+                                    "secret_exposure",   "injection",
+                                    "user_override"};
 
 static struct sr_conf *conf;
 
@@ -82,7 +86,7 @@ START_TEST(defaults_without_config) {
     ck_assert_float_eq_tol(p->threshold, 0.3f, 1e-6);
     ck_assert_int_eq(p->half_life_ms, 600000);
   }
-  ck_assert_int_eq(sr_detectors_find(d, "loop"), -1);
+  ck_assert_int_eq(sr_detectors_find(d, "no_such_dimension"), -1);
   ck_assert_ptr_nonnull(sr_detectors_catalogue(d));
   /* credential_misuse remembers found credentials per session. */
   ck_assert_uint_gt(sr_detectors_session_size(d), 0);
@@ -316,9 +320,17 @@ START_TEST(pocketos_stacks_every_dimension) {
   ev.credential.scopes_given = true;
   sr_detectors_run(d, t, &ev, &session, scratch, det);
 
-  for (size_t i = 0; i < sr_detectors_count(d); i++)
-    ck_assert_msg(det->score[i] >= 0.5f, "%s = %f (%s)",
-                  sr_detectors_name(d, i), det->score[i], det->reason[i]);
+  /* The six layers of the incident fire; the dimensions about a session's
+   * course (loops, bursts, plans, sub-agents, secrets, injections, a
+   * user's stop) have nothing to go on in one call. */
+  for (size_t i = 0; i < sr_detectors_count(d); i++) {
+    if (i < 6)
+      ck_assert_msg(det->score[i] >= 0.5f, "%s = %f (%s)",
+                    sr_detectors_name(d, i), det->score[i], det->reason[i]);
+    else
+      ck_assert_msg(det->score[i] == 0.0f, "%s = %f (%s)",
+                    sr_detectors_name(d, i), det->score[i], det->reason[i]);
+  }
   ck_assert(det->score[sr_detectors_find(d, "destructive")] >= 0.9f);
   ck_assert(det->score[sr_detectors_find(d, "credential_misuse")] >= 0.9f);
   ck_assert(det->score[sr_detectors_find(d, "boundary")] >= 0.9f);

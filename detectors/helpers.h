@@ -1,0 +1,47 @@
+/*
+ * Small helpers shared by the session-course detectors (loop, velocity,
+ * planning_fallacy, authority_gradient, secret_exposure, injection,
+ * user_override): an id's hash for per-session memory, the log-scaled
+ * score several of them use, and whether a host is one the session
+ * declared. Header-only: each is a few instructions on the hot path.
+ */
+#ifndef SR_DETECTOR_HELPERS_H
+#define SR_DETECTOR_HELPERS_H
+
+#include <math.h>
+#include <strings.h>
+#include <xxhash.h>
+
+#include "detectors/detector.h"
+
+/* printf arguments for a bounded view: "%.*s", SR_SV(s, 48) */
+#define SR_SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
+
+/* A 32-bit hash of an id (call id, agent id) to remember it by in session
+ * scratch; never 0 for a non-empty id, 0 for an empty one. */
+static inline uint32_t sr_det_id_hash(sr_str id) {
+  return id.n ? (uint32_t)XXH3_64bits(id.p, id.n) | 1u : 0;
+}
+
+/* 0 below lo; from lo, 0.3 rising with ln(x) to 1.0 at hi (hi > lo > 0). */
+static inline float sr_det_log_score(double x, double lo, double hi) {
+  if (!(x >= lo)) return 0.0f;
+  double s = 0.3 + 0.7 * log(x / lo) / log(hi / lo);
+  return s > 1.0 ? 1.0f : (float)s;
+}
+
+/* The host (lowercase) is a declared scope domain or a subdomain of one. */
+static inline bool sr_det_declared_host(const struct sr_session_info *s,
+                                        const char *host) {
+  size_t hn = strlen(host);
+  for (size_t i = 0; i < s->n_scope_domains; i++) {
+    const char *d = s->scope_domains[i];
+    size_t dn = strlen(d);
+    if (dn && dn <= hn && strcasecmp(host + hn - dn, d) == 0 &&
+        (dn == hn || host[hn - dn - 1] == '.'))
+      return true;
+  }
+  return false;
+}
+
+#endif

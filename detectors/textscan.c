@@ -1,0 +1,172 @@
+/*
+ * Hyperscan for the text-reading detectors (see textscan.h).
+ *
+ * Each detector compiles its own small database: its patterns are its
+ * configuration, and a detector that is disabled costs nothing. The scan
+ * callback only records (id, end) pairs; all judgement happens in the
+ * detector, in C, over the few places that matched.
+ */
+#include "detectors/textscan.h"
+
+#include <assert.h>
+#include <hs.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/sr.h"
+
+struct sr_textscan {
+  hs_database_t *db;
+};
+
+struct sr_textscan_scratch {
+  hs_scratch_t *hs;
+};
+
+struct sr_textscan *sr_textscan_create(const char *owner,
+                                       const struct sr_textscan_pattern *pats,
+                                       size_t n, size_t stride, char *err,
+                                       size_t errlen) {
+  assert(n > 0 && n <= 64 && stride >= sizeof(*pats));
+  const char *exprs[64];
+  unsigned flags[64], ids[64];
+  for (size_t i = 0; i < n; i++) {
+    const struct sr_textscan_pattern *p =
+        (const void *)((const char *)pats + i * stride);
+    exprs[i] = p->expr;
+    flags[i] = 0;
+    if (p->flags & SR_TEXTSCAN_CASELESS) flags[i] |= HS_FLAG_CASELESS;
+    if (p->flags & SR_TEXTSCAN_ONCE) flags[i] |= HS_FLAG_SINGLEMATCH;
+    ids[i] = (unsigned)i;
+  }
+  struct sr_textscan *ts = calloc(1, sizeof(*ts));
+  if (!ts) {
+    snprintf(err, errlen, "%s: out of memory", owner);
+    return NULL;
+  }
+  hs_compile_error_t *cerr = NULL;
+  if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL,
+                       &ts->db, &cerr) != HS_SUCCESS) {
+    int x = cerr ? cerr->expression : -1;
+    snprintf(err, errlen, "%s: pattern %d (%s): %s", owner, x,
+             x >= 0 ? exprs[x] : "?", cerr ? cerr->message : "hyperscan error");
+    hs_free_compile_error(cerr);
+    free(ts);
+    return NULL;
+  }
+  return ts;
+}
+
+void sr_textscan_destroy(struct sr_textscan *ts) {
+  if (!ts) return;
+  hs_free_database(ts->db);
+  free(ts);
+}
+
+struct sr_textscan_scratch *sr_textscan_scratch_create(
+    const struct sr_textscan *ts) {
+  struct sr_textscan_scratch *s = calloc(1, sizeof(*s));
+  if (!s) return NULL;
+  if (hs_alloc_scratch(ts->db, &s->hs) != HS_SUCCESS) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void sr_textscan_scratch_destroy(struct sr_textscan_scratch *s) {
+  if (!s) return;
+  hs_free_scratch(s->hs);
+  free(s);
+}
+
+void *sr_textscan_ctx_thread_create(const void *ctx) {
+  return sr_textscan_scratch_create(*(struct sr_textscan *const *)ctx);
+}
+
+void sr_textscan_ctx_thread_destroy(void *scratch) {
+  sr_textscan_scratch_destroy(scratch);
+}
+
+void sr_textscan_ctx_destroy(void *ctx) {
+  if (!ctx) return;
+  sr_textscan_destroy(*(struct sr_textscan **)ctx);
+  free(ctx);
+}
+
+static int on_match(unsigned id, unsigned long long from,
+                    unsigned long long to, unsigned flags, void *arg) {
+  (void)from;
+  (void)flags;
+  struct sr_textscan_hits *h = arg;
+  if (h->n == SR_TEXTSCAN_HITS_MAX) {
+    h->overflow = true;
+    return 1; /* stop: the caller has enough to judge */
+  }
+  h->v[h->n].id = id;
+  h->v[h->n].end = (uint32_t)to;
+  h->n++;
+  if (id < 64) h->ids |= 1ull << id;
+  return 0;
+}
+
+void sr_textscan_run(const struct sr_textscan *ts,
+                     struct sr_textscan_scratch *s, const char *p, size_t n,
+                     struct sr_textscan_hits *out) {
+  out->n = 0;
+  out->overflow = false;
+  out->ids = 0;
+  if (n == 0) return;
+  if (n > UINT32_MAX) n = UINT32_MAX;
+  hs_error_t rc = hs_scan(ts->db, p, (unsigned)n, 0, s->hs, on_match, out);
+  /* Only a corrupt database or a shared scratch fails a scan: bugs. */
+  assert(rc == HS_SUCCESS || rc == HS_SCAN_TERMINATED);
+  (void)rc;
+}
+
+static inline char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+const char *sr_textscan_find(const char *hay, size_t n, const char *needle,
+                             size_t k) {
+  if (k == 0) return hay;
+  if (k > n) return NULL;
+  char f = lower(needle[0]);
+  for (size_t i = 0; i + k <= n; i++) {
+    if (lower(hay[i]) != f) continue;
+    size_t j = 1;
+    while (j < k && lower(hay[i + j]) == lower(needle[j])) j++;
+    if (j == k) return hay + i;
+  }
+  return NULL;
+}
+
+static inline bool host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+size_t sr_textscan_next_host(const char *p, size_t n, size_t from, char *out,
+                             size_t cap) {
+  assert(cap > 0);
+  out[0] = '\0';
+  for (size_t i = from; i + 3 < n; i++) {
+    if (p[i] != ':' || p[i + 1] != '/' || p[i + 2] != '/') continue;
+    size_t h = i + 3, e = h;
+    /* Skip user:password@ so the host, not the credential, is kept. */
+    while (e < n && e - h < 256 && p[e] != '/' && p[e] != '@' &&
+           p[e] != ' ' && p[e] != '"' && p[e] != '\'' && p[e] != '\\')
+      e++;
+    if (e < n && p[e] == '@') h = e + 1;
+    e = h;
+    while (e < n && host_char(p[e])) e++;
+    while (e > h && p[e - 1] == '.') e--;
+    if (e == h) continue;
+    size_t k = SR_MIN(e - h, cap - 1);
+    for (size_t j = 0; j < k; j++) out[j] = lower(p[h + j]);
+    out[k] = '\0';
+    return e;
+  }
+  return 0;
+}

@@ -1,0 +1,218 @@
+/*
+ * velocity: a burst of mutating calls, bulk operations counted by the
+ * items they touch.
+ *
+ * An agent that writes faster than anyone could review (dozens of deletes
+ * a minute, one UPDATE over every row) is dangerous whatever each call
+ * looks like alone. The session remembers its last 16 mutating calls (event
+ * time, call id hash, items). A call counts one item when requested; when
+ * it completes, its result may say how many it touched, and the larger
+ * number stays:
+ *   PostgreSQL command tags    DELETE 5000, UPDATE 12, INSERT 0 300
+ *   row counts                 5000 rows affected, Query OK, 3 rows affected
+ *   tool summaries             deleted 42 objects, removed 17 files
+ *   one line per item          removed 'a.txt' (rm -v), delete: s3://...
+ * Items of the calls within window_s add up to a rate r. Below min_items
+ * nothing is scored; from there
+ *     score = 0.3 + 0.7 * ln(r / min_items) / ln(max_items / min_items)
+ * up to 1 at max_items (defaults 10 and 1000 per 60 s). So `rm` of three
+ * temp files scores 0, a DELETE that reports 5000 rows scores 1, and twelve
+ * deploys in a minute score 0.33.
+ *
+ * Both phases are scored: the requested call (a burst building up) and the
+ * completed one (when the count becomes known). FAILED calls touched
+ * nothing and count 0.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "detectors/helpers.h"
+
+#define RING 16
+#define ITEMS_MAX 100000000u
+
+/* Invariant: n <= RING; the oldest entry is at `next` once full. */
+struct state {
+  uint8_t next, n; /* first: read by every tool call */
+  uint32_t items[RING];
+  uint32_t call[RING];
+  int64_t ts[RING];
+};
+
+struct ctx {
+  int64_t window_ms;
+  double min_items, max_items;
+  size_t scan_bytes;
+};
+
+static const char *const allowed_keys[] = {
+    "enabled",   "weight",    "threshold",  "half_life_s", "window_s",
+    "min_items", "max_items", "scan_bytes", NULL};
+
+static void *vel_init(const struct sr_conf_node *section, char *err,
+                      size_t errlen) {
+  double window;
+  long long bytes;
+  struct ctx *c = calloc(1, sizeof(*c));
+  if (!c) {
+    snprintf(err, errlen, "velocity: out of memory");
+    return NULL;
+  }
+  if (sr_conf_check_keys(section, allowed_keys, err, errlen) != 0 ||
+      sr_conf_get_double(section, "window_s", 60.0, 1.0, 86400.0, &window, err,
+                         errlen) != 0 ||
+      sr_conf_get_double(section, "min_items", 10.0, 2.0, 1e9, &c->min_items,
+                         err, errlen) != 0 ||
+      sr_conf_get_double(section, "max_items", 1000.0, 3.0, 1e9, &c->max_items,
+                         err, errlen) != 0 ||
+      sr_conf_get_int(section, "scan_bytes", 16384, 0, SR_TEXT_MAX, &bytes,
+                      err, errlen) != 0) {
+    free(c);
+    return NULL;
+  }
+  if (c->max_items <= c->min_items) {
+    sr_conf_error(sr_conf_get(section, "max_items"), err, errlen,
+                  "velocity: max_items must be greater than min_items");
+    free(c);
+    return NULL;
+  }
+  c->window_ms = (int64_t)(window * 1000.0 + 0.5);
+  c->scan_bytes = (size_t)bytes;
+  return c;
+}
+
+static void vel_destroy(void *ctx) {
+  free(ctx);
+}
+
+static inline bool digit(char c) { return c >= '0' && c <= '9'; }
+
+static inline char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+/* The number starting at p[i] (saturated), or -1 if none. */
+static long long number_at(const char *p, size_t n, size_t i) {
+  if (i >= n || !digit(p[i])) return -1;
+  long long v = 0;
+  while (i < n && digit(p[i])) {
+    if (v < (long long)ITEMS_MAX) v = v * 10 + (p[i] - '0');
+    i++;
+  }
+  return v > (long long)ITEMS_MAX ? (long long)ITEMS_MAX : v;
+}
+
+static bool word_at(const char *p, size_t n, size_t i, const char *w) {
+  size_t k = strlen(w);
+  if (i + k > n) return false;
+  for (size_t j = 0; j < k; j++)
+    if (lower(p[i + j]) != w[j]) return false;
+  return true;
+}
+
+/* How many items a mutating call's result says it touched; 0 = not said.
+ * One pass over the text: numbers after a command tag or a verb, numbers
+ * before "rows"/"objects"/"files", and lines that each report one item. */
+static uint32_t items_in_result(const char *p, size_t n) {
+  static const char *const before[] = {"delete ", "update ",  "insert 0 ",
+                                       "deleted ", "removed ", "updated ",
+                                       "dropped ", "purged "};
+  static const char *const after[] = {" rows",   " row",   " records",
+                                      " objects", " files", " items",
+                                      " keys",   " documents"};
+  static const char *const lines[] = {"removed '", "removed \"", "delete: ",
+                                      "deleted: ", "deleted "};
+  long long best = 0, per_line = 0;
+  bool line_start = true;
+  for (size_t i = 0; i < n; i++) {
+    char c = lower(p[i]);
+    if (line_start) {
+      for (size_t k = 0; k < SR_ARRAY_LEN(lines); k++)
+        if (c == lines[k][0] && word_at(p, n, i, lines[k])) {
+          per_line++;
+          break;
+        }
+    }
+    line_start = c == '\n';
+    if (c == 'd' || c == 'u' || c == 'i' || c == 'r' || c == 'p') {
+      for (size_t k = 0; k < SR_ARRAY_LEN(before); k++) {
+        if (c != before[k][0] || !word_at(p, n, i, before[k])) continue;
+        if (i > 0 && ((lower(p[i - 1]) >= 'a' && lower(p[i - 1]) <= 'z')))
+          continue;
+        long long v = number_at(p, n, i + strlen(before[k]));
+        if (v > best) best = v;
+      }
+    } else if (digit(c) && (i == 0 || !digit(p[i - 1]))) {
+      long long v = number_at(p, n, i);
+      size_t j = i;
+      while (j < n && digit(p[j])) j++;
+      for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
+        if (word_at(p, n, j, after[k]) && v > best) best = v;
+    }
+  }
+  if (per_line > best) best = per_line;
+  return (uint32_t)SR_MIN(best, (long long)ITEMS_MAX);
+}
+
+static float vel_score(const void *ctx, void *thread_scratch,
+                       const struct sr_detect_input *in, void *session_scratch,
+                       char *reason, size_t reasonlen) {
+  (void)thread_scratch;
+  const struct ctx *c = ctx;
+  const struct sr_event *ev = in->ev;
+  struct state *st = session_scratch;
+  if (ev->type != SR_EV_TOOL_CALL) return 0;
+
+  if (ev->phase == SR_PHASE_REQUESTED || ev->phase == SR_PHASE_NONE) {
+    if (!in->op->mutating) return 0;
+    size_t slot = st->next;
+    st->ts[slot] = ev->ts_ms;
+    st->call[slot] = sr_det_id_hash(ev->call_id);
+    st->items[slot] = 1;
+    st->next = (uint8_t)((st->next + 1) % RING);
+    if (st->n < RING) st->n++;
+  } else {
+    /* A completed or failed call we counted: correct its items. */
+    if (!st->n) return 0;
+    uint32_t h = sr_det_id_hash(ev->call_id);
+    size_t i = 0;
+    while (i < st->n && (!h || st->call[i] != h)) i++;
+    if (i == st->n) return 0;
+    if (ev->phase == SR_PHASE_FAILED) {
+      st->items[i] = 0;
+      return 0;
+    }
+    uint32_t k = items_in_result(ev->result.p,
+                                 SR_MIN(ev->result.n, c->scan_bytes));
+    if (k <= st->items[i]) return 0;
+    st->items[i] = k;
+  }
+
+  double items = 0;
+  size_t calls = 0;
+  int64_t first = ev->ts_ms;
+  for (size_t i = 0; i < st->n; i++) {
+    if (ev->ts_ms - st->ts[i] > c->window_ms || !st->items[i]) continue;
+    items += st->items[i];
+    calls++;
+    if (st->ts[i] < first) first = st->ts[i];
+  }
+  float score = sr_det_log_score(items, c->min_items, c->max_items);
+  if (!(score > 0) || score < in->reason_floor) return score;
+  double secs = (double)(ev->ts_ms - first) / 1000.0;
+  snprintf(reason, reasonlen,
+           "%.0f items touched by %zu mutating call%s in %.0f s (last: %.*s)",
+           items, calls, calls == 1 ? "" : "s", secs, SR_SV(ev->tool, 48));
+  return score;
+}
+
+const struct sr_detector sr_detector_velocity = {
+    .version = SR_DETECTOR_VERSION,
+    .name = "velocity",
+    .description =
+        "a burst of mutating calls, bulk operations counted by items touched",
+    .session_size = sizeof(struct state),
+    .init = vel_init,
+    .score = vel_score,
+    .destroy = vel_destroy,
+};
