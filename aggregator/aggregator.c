@@ -176,6 +176,10 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   s->last_ts_ms = now;
   s->events++;
   if (ev->type == SR_EV_SESSION_START) apply_session_start(&s->info, ev);
+  /* A harness that knows the mode reports it on each call (Claude Code's
+   * permission_mode through `stackrisk gate`): plan mode is what it says now,
+   * not only what the session declared at its start. */
+  else if (ev->mode != SR_MODE_UNSET) s->info.mode = ev->mode;
   if (ev->type == SR_EV_APPROVAL) return approval(a, s, ev, cmd);
 
   struct sr_detection *det = &a->detection;

@@ -32,6 +32,10 @@ static void usage(FILE *f) {
       "      --events-topic T    input topic (default stackrisk.events)\n"
       "      --control-topic T   command topic (default stackrisk.control)\n"
       "      --dlq-topic T       dead-letter topic (default stackrisk.dlq)\n"
+      "      --signing-key FILE  secret key commands are signed with (default:\n"
+      "                          signing.private_key, else\n"
+      "                          ~/.config/stackrisk/signing.key, generated\n"
+      "                          with its .pub on first start)\n"
       "  -X  KEY=VALUE           any librdkafka property, for both the\n"
       "                          consumer and the producer (repeatable)\n"
       "      --log-level L       error, warn, info (default), debug\n"
@@ -44,12 +48,13 @@ struct run_args {
   const char *brokers;
   const char *group;
   const char *events, *control, *dlq;
+  const char *signing_key;
   long workers;
   struct sr_kafka_props xprops;
 };
 
 static int parse(int argc, char **argv, struct run_args *a) {
-  enum { O_EVENTS = 256, O_CONTROL, O_DLQ, O_LOG };
+  enum { O_EVENTS = 256, O_CONTROL, O_DLQ, O_LOG, O_KEY };
   static const struct option opts[] = {
       {"config", required_argument, NULL, 'c'},
       {"brokers", required_argument, NULL, 'b'},
@@ -59,6 +64,7 @@ static int parse(int argc, char **argv, struct run_args *a) {
       {"control-topic", required_argument, NULL, O_CONTROL},
       {"dlq-topic", required_argument, NULL, O_DLQ},
       {"log-level", required_argument, NULL, O_LOG},
+      {"signing-key", required_argument, NULL, O_KEY},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   char err[256];
@@ -88,6 +94,7 @@ static int parse(int argc, char **argv, struct run_args *a) {
       case O_EVENTS: a->events = optarg; break;
       case O_CONTROL: a->control = optarg; break;
       case O_DLQ: a->dlq = optarg; break;
+      case O_KEY: a->signing_key = optarg; break;
       case O_LOG:
         if (sr_cli_log_level(optarg)) return 2;
         break;
@@ -109,6 +116,7 @@ static void apply_args(struct sr_settings *s, struct run_args *a) {
   if (a->events) s->topic_events = a->events;
   if (a->control) s->topic_control = a->control;
   if (a->dlq) s->topic_dlq = a->dlq;
+  if (a->signing_key) s->signing_key = a->signing_key;
   if (a->workers) s->workers = a->workers;
   for (size_t i = 0; i < a->xprops.n && s->props.n < SR_KAFKA_PROPS_MAX; i++) {
     s->props.key[s->props.n] = a->xprops.key[i];

@@ -27,6 +27,8 @@ struct sr_settings {
   long long linger_ms;         /* control producer */
   const char *offset_reset;    /* earliest | latest */
   struct sr_kafka_props props; /* kafka.properties, then -X flags */
+  const char *signing_key;     /* signing.private_key; NULL/"": the default */
+  const char *public_key;      /* signing.public_key; NULL/"": the default */
 };
 
 struct sr_engine {

@@ -31,6 +31,11 @@ static void usage(FILE *f) {
       "  replay   run the same decision path on JSON-lines files, no Kafka;\n"
       "           print the commands as JSON lines\n"
       "  watch    print the commands on the control topic as JSON lines\n"
+      "  gate     hold an agent's tool call until stackrisk decides (a hook\n"
+      "           for Claude Code, Cursor, or any harness; or its sidecar)\n"
+      "  approve  release an escalated call (ALLOW)\n"
+      "  deny     refuse an escalated call (BLOCK)\n"
+      "  keygen   write the Ed25519 key pair commands are signed with\n"
       "\n"
       "`stackrisk COMMAND --help` explains each command's options.\n",
       f);
@@ -60,7 +65,11 @@ int main(int argc, char **argv) {
   } cmds[] = {{"run", sr_cmd_run},
               {"broker", sr_cmd_broker},
               {"replay", sr_cmd_replay},
-              {"watch", sr_cmd_watch}};
+              {"watch", sr_cmd_watch},
+              {"gate", sr_cmd_gate},
+              {"keygen", sr_cmd_keygen},
+              {"approve", sr_cmd_approve},
+              {"deny", sr_cmd_deny}};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0)
       return cmds[i].fn(argc - 1, argv + 1, &stop_flag);
