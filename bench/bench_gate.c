@@ -6,9 +6,12 @@
  *      positioned on its partition (linger 0, same fetch settings as the
  *      gate's control reader): one Kafka round trip;
  *  (b) hook via the sidecar: a Claude Code PreToolUse payload piped into a
- *      fresh `stackrisk gate --socket` process, answered by a running
- *      `stackrisk gate --serve` and `stackrisk run` on the embedded broker:
- *      fork/exec + socket + event → processor → verdict → answer;
+ *      fresh `stackrisk-hook --socket` process (the lean client), answered
+ *      by a running `stackrisk gate --serve` and `stackrisk run` on the
+ *      embedded broker: fork/exec + socket + event → processor → verdict →
+ *      answer; (b2) the same through `stackrisk gate --socket`, which loads
+ *      every library of the full binary; (b') the same asked from inside
+ *      this process, no exec at all;
  *  (c) hook straight to Kafka (no sidecar): the same, each process opening
  *      its own connections (fewer calls: it is slow by design).
  *
@@ -270,18 +273,24 @@ int main(int argc, char **argv) {
   pid_t sidep = spawn_bg(side, slog);
   wait_for(slog, "gate sidecar on", 30000);
 
-  char *via_sidecar[] = {bin, "gate", "--hook", "claude-code", "--socket",
-                         sock, NULL};
+  char lean[4200];
+  snprintf(lean, sizeof lean, "%s-hook", bin);
+  char *via_sidecar[] = {lean, "--hook", "claude-code", "--socket", sock,
+                         NULL};
+  char *via_gate[] = {bin, "gate", "--hook", "claude-code", "--socket", sock,
+                      NULL};
   char *direct[] = {bin, "gate", "--hook", "claude-code", "--brokers", brokers,
                     "--public-key", pub, NULL};
   int ndirect = size / 10;
   double *rtt = malloc(sizeof(double) * (size_t)(size * rounds));
   double *sc = malloc(sizeof(double) * (size_t)(size * rounds));
   double *ip = malloc(sizeof(double) * (size_t)(size * rounds));
+  double *fg = malloc(sizeof(double) * (size_t)(size * rounds));
   double *dc = malloc(sizeof(double) * (size_t)(ndirect * rounds));
   for (int r = 0; r < rounds; r++) {
     round_trips(brokers, size, rtt + r * size);
     hooks(via_sidecar, size, sc + r * size);
+    hooks(via_gate, size, fg + r * size);
     in_process(sock, size, ip + r * size);
     hooks(direct, ndirect, dc + r * ndirect);
   }
@@ -289,10 +298,11 @@ int main(int argc, char **argv) {
          "partitions, 16 sessions\n", size, rounds);
   double rtt99 = pct(rtt, size * rounds, 0.99);
   line("(a) kafka produce->consume", rtt, size * rounds, 0);
-  line("(b) hook via sidecar", sc, size * rounds, rtt99);
+  line("(b) stackrisk-hook via sidecar", sc, size * rounds, rtt99);
+  line("(b2) stackrisk gate via sidecar", fg, size * rounds, rtt99);
   line("(b') sidecar, in-process client", ip, size * rounds, rtt99);
   line("(c) hook straight to kafka", dc, ndirect * rounds, rtt99);
-  printf("answers: %d ALLOW verdicts\n", 2 * size * rounds + ndirect * rounds);
+  printf("answers: %d ALLOW verdicts\n", 3 * size * rounds + ndirect * rounds);
   kill(sidep, SIGTERM);
   kill(runp, SIGTERM);
   waitpid(sidep, NULL, 0);
@@ -301,6 +311,7 @@ int main(int argc, char **argv) {
   free(rtt);
   free(sc);
   free(ip);
+  free(fg);
   free(dc);
   return 0;
 }

@@ -314,6 +314,11 @@ int sr_hook_exit_code(enum sr_action a) {
   }
 }
 
+/* As sr_action_name; repeated here so the lean hook binary need not link
+ * the command module and protobuf-c. */
+static const char *const action_names[] = {"NONE", "ALLOW", "ESCALATE",
+                                           "BLOCK", "KILL"};
+
 static const char *decision_word(enum sr_action a) {
   return a == SR_ACTION_ALLOW      ? "allow"
          : a == SR_ACTION_ESCALATE ? "ask"
@@ -350,7 +355,7 @@ int sr_hook_answer(enum sr_hook_kind kind, const struct sr_hook_answer_opts *o,
       break;
     case SR_HOOK_GENERIC:
       sr_buf_printf(&b, "{\"action\":\"%s\",\"source\":\"%s\",\"reason\":",
-                    sr_action_name(v->action),
+                    action_names[v->action <= SR_ACTION_KILL ? v->action : 0],
                     v->source == SR_VERDICT_COMMAND ? "verdict"
                     : v->source == SR_VERDICT_HELD  ? "held"
                                                     : "no-verdict");

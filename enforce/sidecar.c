@@ -5,10 +5,7 @@
  * back. A hook process then costs a fork/exec and a socket round trip
  * instead of two Kafka connections and a Hyperscan compile.
  *
- * Wire form, both directions one frame per connection:
- *   request:  "SRG1 <session len> <call len> <event len>\n" + the three
- *   response: "SRG1 <action> <source> <reason len>\n" + reason
- * Each connection is served by its own thread (calls of parallel tools wait
+ * The wire form is in gate_wire.h. Each connection is served by its own thread (calls of parallel tools wait
  * concurrently); the socket is created mode 0600 so only its owner can ask.
  */
 #include <errno.h>
@@ -23,46 +20,7 @@
 
 #include "core/log.h"
 #include "enforce/gate.h"
-
-static int write_all(int fd, const void *buf, size_t n) {
-  const char *p = buf;
-  while (n) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return SR_EIO;
-    p += w;
-    n -= (size_t)w;
-  }
-  return SR_OK;
-}
-
-static int read_all(int fd, void *buf, size_t n) {
-  char *p = buf;
-  while (n) {
-    ssize_t r = recv(fd, p, n, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return SR_ETIMEOUT;
-    if (r <= 0) return SR_EIO;
-    p += r;
-    n -= (size_t)r;
-  }
-  return SR_OK;
-}
-
-/* Reads the "SRG1 ...\n" header line, at most 96 bytes. */
-static int read_header(int fd, char *line, size_t cap) {
-  size_t n = 0;
-  while (n + 1 < cap) {
-    int rc = read_all(fd, line + n, 1);
-    if (rc) return rc;
-    if (line[n] == '\n') {
-      line[n] = '\0';
-      return SR_OK;
-    }
-    n++;
-  }
-  return SR_EINVAL;
-}
+#include "enforce/gate_wire.h"
 
 struct conn {
   struct sr_gate *g;
@@ -76,11 +34,11 @@ static void *serve_conn(void *arg) {
   size_t ls, lc, le;
   struct sr_hook_request req = {0};
   struct sr_gate_verdict v;
-  if (read_header(c.fd, line, sizeof line) ||
+  if (sr_wire_header(c.fd, line, sizeof line) ||
       sscanf(line, "SRG1 %zu %zu %zu", &ls, &lc, &le) != 3 ||
       ls > SR_SESSION_ID_MAX || lc > SR_ID_MAX || le > SR_HOOK_EVENT_MAX ||
-      !(req.event = malloc(le + 1)) || read_all(c.fd, req.session, ls) ||
-      read_all(c.fd, req.call, lc) || read_all(c.fd, req.event, le)) {
+      !(req.event = malloc(le + 1)) || sr_wire_read(c.fd, req.session, ls) ||
+      sr_wire_read(c.fd, req.call, lc) || sr_wire_read(c.fd, req.event, le)) {
     SR_WARN("gate sidecar: dropped a malformed request");
     goto done;
   }
@@ -89,8 +47,8 @@ static void *serve_conn(void *arg) {
   size_t rl = strlen(v.reason);
   int n = snprintf(line, sizeof line, "SRG1 %d %d %zu\n", (int)v.action,
                    (int)v.source, rl);
-  if (write_all(c.fd, line, (size_t)n) == SR_OK)
-    write_all(c.fd, v.reason, rl);
+  if (sr_wire_write(c.fd, line, (size_t)n) == SR_OK)
+    sr_wire_write(c.fd, v.reason, rl);
 done:
   free(req.event);
   close(c.fd);
@@ -145,49 +103,5 @@ int sr_gate_serve(struct sr_gate *g, const char *socket_path,
   }
   close(fd);
   unlink(socket_path);
-  return SR_OK;
-}
-
-int sr_gate_remote_decide(const char *socket_path,
-                          const struct sr_hook_request *req, int timeout_ms,
-                          struct sr_gate_verdict *v, char *err,
-                          size_t errlen) {
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", socket_path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-    snprintf(err, errlen, "cannot reach the gate sidecar at %s: %s",
-             socket_path, strerror(errno));
-    if (fd >= 0) close(fd);
-    return SR_EIO;
-  }
-  struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char line[128];
-  size_t ls = strlen(req->session), lc = strlen(req->call);
-  int n = snprintf(line, sizeof line, "SRG1 %zu %zu %zu\n", ls, lc,
-                   req->event_len);
-  int rc = write_all(fd, line, (size_t)n);
-  if (!rc) rc = write_all(fd, req->session, ls);
-  if (!rc) rc = write_all(fd, req->call, lc);
-  if (!rc) rc = write_all(fd, req->event, req->event_len);
-  int action = 0, source = 0;
-  size_t rl = 0;
-  if (!rc) rc = read_header(fd, line, sizeof line);
-  if (!rc && (sscanf(line, "SRG1 %d %d %zu", &action, &source, &rl) != 3 ||
-              rl >= sizeof v->reason || action < SR_ACTION_ALLOW ||
-              action > SR_ACTION_KILL))
-    rc = SR_EINVAL;
-  memset(v, 0, sizeof *v);
-  if (!rc) rc = read_all(fd, v->reason, rl);
-  close(fd);
-  if (rc) {
-    snprintf(err, errlen, "the gate sidecar at %s %s", socket_path,
-             rc == SR_ETIMEOUT ? "did not answer in time"
-                               : "sent no valid answer");
-    return rc == SR_ETIMEOUT ? SR_ETIMEOUT : SR_EIO;
-  }
-  v->action = (enum sr_action)action;
-  v->source = (enum sr_verdict_source)source;
   return SR_OK;
 }

@@ -145,8 +145,14 @@ static void gate_start(struct gate_run *g, const char *payload,
   ck_assert_ptr_nonnull(f);
   fputs(payload, f);
   fclose(f);
-  char *argv[32] = {SR_BINARY, "gate"};
-  size_t n = 2;
+  /* "--lean" first: the same options to the lean stackrisk-hook binary. */
+  bool lean = args[0] && !strcmp(args[0], "--lean");
+  char *argv[32] = {SR_BINARY "-hook"};
+  size_t n = 1;
+  if (lean)
+    args++;
+  else
+    argv[0] = SR_BINARY, argv[n++] = "gate";
   for (size_t i = 0; args[i] && n < 31; i++) argv[n++] = args[i];
   argv[n] = NULL;
   g->pid = fork();
@@ -385,6 +391,17 @@ START_TEST(sidecar_serves_hooks) {
                 g.rc, g.out, g.err);
   ASSERT_HAS(g.out, "\"action\":\"ESCALATE\"");
   ASSERT_HAS(g.out, "\"source\":\"verdict\"");
+  /* The lean hook binary, as installed in Claude Code's settings. */
+  const char *read =
+      "{\"session_id\":\"sess-lean\",\"cwd\":\"/srv\",\"permission_mode\":"
+      "\"default\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\","
+      "\"tool_input\":{\"file_path\":\"/srv/README.md\"},"
+      "\"tool_use_id\":\"toolu_01Lean\"}";
+  char *lean[] = {"--lean", "--hook", "claude-code", "--socket", sock, NULL};
+  gate(&g, read, lean);
+  ck_assert_msg(g.rc == 0, "exit %d: %s", g.rc, g.err);
+  ASSERT_HAS(g.out, "\"permissionDecision\":\"allow\"");
+  ASSERT_HAS(g.out, "stackrisk ALLOW");
   kill(side, SIGTERM);
   ck_assert_int_eq(h_wait_exit(side, 10000), 0);
 }
@@ -416,6 +433,15 @@ START_TEST(no_verdict_fails_closed_on_destructive_and_open_on_read) {
   ck_assert_int_eq(g.rc, 0);
   ASSERT_HAS(g.out, "\"permissionDecision\":\"allow\"");
   ASSERT_HAS(g.out, "failing open");
+  /* The lean binary with no sidecar to ask hands over to `stackrisk gate`,
+   * which asks Kafka itself: same answer. */
+  char *lean[] = {"--lean", "--hook", "claude-code", "--socket",
+                  "/nonexistent/gate.sock", IDLE, "--deadline-ms", "500",
+                  NULL};
+  gate(&g, rm, lean);
+  ck_assert_int_eq(g.rc, 0);
+  ASSERT_HAS(g.out, "\"permissionDecision\":\"deny\"");
+  ASSERT_HAS(g.out, "no verdict within 500 ms; failing closed");
   /* Nowhere to ask at all: still an answer. */
   char *none[] = {"--hook", "generic", "--public-key", pub, NULL};
   gate(&g, "{\"type\":\"tool_call\",\"session_id\":\"s\",\"tool\":\"Bash\","
