@@ -330,7 +330,7 @@ int sr_hook_answer(enum sr_hook_kind kind, const struct sr_hook_answer_opts *o,
   char line[8192];
   struct sr_buf b = sr_buf_init(line, sizeof line);
   sr_str reason = sr_str_from(v->reason);
-  if (v->source != SR_VERDICT_COMMAND) fprintf(err_out, "stackrisk gate: %s\n", v->reason);
+  if (v->source != SR_VERDICT_COMMAND) fprintf(err_out, "%s\n", v->reason);
   switch (kind) {
     case SR_HOOK_CLAUDE_CODE:
       if (v->action == SR_ACTION_ALLOW && o->allow_passthrough) return 0;
