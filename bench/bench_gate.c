@@ -13,7 +13,9 @@
  *      every library of the full binary; (b') the same asked from inside
  *      this process, no exec at all;
  *  (c) hook straight to Kafka (no sidecar): the same, each process opening
- *      its own connections (fewer calls: it is slow by design).
+ *      its own connections (fewer calls: it is slow by design);
+ *  (d) what signing costs the processor and verifying the enforcer, per
+ *      command, on this thread.
  *
  * Every call is a distinct tool_use_id over 16 sessions; each answer must be
  * an ALLOW verdict (a "failing open" answer would be a fast wrong result and
@@ -34,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aggregator/sign.h"
 #include "core/kafka.h"
 #include "core/log.h"
 #include "enforce/gate.h"
@@ -222,6 +225,41 @@ static void in_process(const char *sock, int n, double *out) {
   }
 }
 
+/* (d): µs per sign and per verify of a typical command. */
+static void sign_cost(const char *key, const char *pub, int n, double *sign_us,
+                      double *verify_us) {
+  char err[512];
+  struct sr_signer *s = sr_signer_load(key, err, sizeof err);
+  struct sr_verifier *v = sr_verifier_load(pub, err, sizeof err);
+  if (!s || !v) die(err);
+  struct sr_command c;
+  memset(&c, 0, sizeof c);
+  snprintf(c.session_id, sizeof c.session_id, "sess-pocketos-1");
+  snprintf(c.event_id, sizeof c.event_id, "ev-pocketos-1-017");
+  snprintf(c.rule, sizeof c.rule, "destructive-production-misused-credential");
+  c.action = SR_ACTION_BLOCK;
+  c.risk = 5.83;
+  c.depth = 3;
+  c.issued_at_ms = 1776465697170;
+  c.expires_at_ms = c.issued_at_ms + 300000;
+  double t0 = now_ms();
+  for (int i = 0; i < n; i++) {
+    snprintf(c.call_id, sizeof c.call_id, "call-%d", i);
+    sr_signer_sign(s, &c);
+  }
+  double t1 = now_ms();
+  int ok = 0;
+  for (int i = 0; i < n; i++)
+    ok += sr_verifier_check(v, &c, NULL, NULL, c.issued_at_ms, err,
+                            sizeof err) == SR_SIG_OK;
+  double t2 = now_ms();
+  if (ok != n) die("a signed command did not verify");
+  *sign_us = (t1 - t0) * 1e3 / n;
+  *verify_us = (t2 - t1) * 1e3 / n;
+  sr_signer_destroy(s);
+  sr_verifier_destroy(v);
+}
+
 static void line(const char *name, double *v, int n, double rtt99) {
   double p50 = pct(v, n, 0.5), p99 = pct(v, n, 0.99);
   printf("%-34s calls=%-5d p50=%8.2f ms  p99=%8.2f ms", name, n, p50, p99);
@@ -303,6 +341,11 @@ int main(int argc, char **argv) {
   line("(b') sidecar, in-process client", ip, size * rounds, rtt99);
   line("(c) hook straight to kafka", dc, ndirect * rounds, rtt99);
   printf("answers: %d ALLOW verdicts\n", 3 * size * rounds + ndirect * rounds);
+  double su[16], vu[16];
+  int nr = rounds < 16 ? rounds : 16;
+  for (int r = 0; r < nr; r++) sign_cost(key, pub, 20000, &su[r], &vu[r]);
+  printf("%-34s sign=%.1f us  verify=%.1f us (median of %d x 20000)\n",
+         "(d) Ed25519 per command", pct(su, nr, 0.5), pct(vu, nr, 0.5), nr);
   kill(sidep, SIGTERM);
   kill(runp, SIGTERM);
   waitpid(sidep, NULL, 0);
