@@ -534,6 +534,34 @@ START_TEST(untrusted_commands_are_rejected) {
   ASSERT_HAS(g.err, ": unsigned");
   ASSERT_HAS(g.err, ": replayed for another call");
   ASSERT_HAS(g.err, ": expired");
+
+  /* watch verifies too: of the five, only the genuine, unexpired command
+   * (the one for sess-elsewhere) reaches stdout; the rest are reported. */
+  char wout[320], werr[320];
+  snprintf(wout, sizeof wout, "%s/watch.out", dir);
+  snprintf(werr, sizeof werr, "%s/watch.err", dir);
+  pid_t w = fork();
+  if (w == 0) {
+    int o = open(wout, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(werr, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(o, 1), dup2(e, 2);
+    execl(SR_BINARY, SR_BINARY, "watch", "--brokers", idle_brokers,
+          "--from-beginning", "--public-key", pub, "--timeout-ms", "1500",
+          (char *)NULL);
+    _exit(127);
+  }
+  ck_assert_int_eq(h_wait_exit(w, 30000), 3);
+  char *wo = h_read_file(wout, NULL), *we = h_read_file(werr, NULL);
+  ck_assert_ptr_nonnull(wo);
+  ck_assert_ptr_nonnull(we);
+  ck_assert_msg(strstr(wo, "\"session_id\":\"sess-elsewhere\"") &&
+                    !strstr(wo, "\"session_id\":\"sess-forge\""),
+                "watch printed: %s", wo);
+  ck_assert_msg(strstr(we, ": forged") && strstr(we, ": unsigned") &&
+                    strstr(we, ": expired"),
+                "watch reported: %s", we);
+  free(wo);
+  free(we);
 }
 END_TEST
 
