@@ -295,6 +295,21 @@ void sr_gate_destroy(struct sr_gate *g) {
 
 /* Deciding --------------------------------------------------------------- */
 
+/* No trustworthy verdict: the gate's own catalogue decides. */
+static void decide_locally(struct sr_gate *g, const struct sr_hook_request *req,
+                           const char *why, struct sr_gate_verdict *v) {
+  char err[256], what[512];
+  bool destructive = true;
+  pthread_mutex_lock(&g->cat_mu);
+  if (build_catalogue(g, err, sizeof err) == SR_OK)
+    destructive = classify(g->cat, g->scratch, g->arena, req, what,
+                           sizeof what);
+  else
+    snprintf(what, sizeof what, "the local catalogue is unusable (%s)", err);
+  pthread_mutex_unlock(&g->cat_mu);
+  no_answer(SR_VERDICT_NO_ANSWER, destructive, why, what, v);
+}
+
 static void describe(const struct sr_command *c, struct sr_gate_verdict *v) {
   struct sr_buf b = sr_buf_init(v->reason, sizeof v->reason);
   sr_buf_printf(&b, "stackrisk %s (rule %s, risk %.2f, depth %u)",
@@ -322,8 +337,7 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
   }
   pthread_mutex_unlock(&g->mu);
   if (!s) {
-    sr_gate_decide_alone(g->o.conf_root, req,
-                         "too many calls waiting in this gate", v);
+    decide_locally(g, req, "too many calls waiting in this gate", v);
     return;
   }
   rd_kafka_resp_err_t e = rd_kafka_producev(
@@ -365,7 +379,7 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
              g->o.hold_ms, req->call, req->call);
     return;
   }
-  char why[1100], what[512];
+  char why[1100];
   if (e)
     snprintf(why, sizeof why, "cannot publish the call: %s",
              rd_kafka_err2str(e));
@@ -374,14 +388,5 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
              g->o.deadline_ms, r.rejected ? " (" : "",
              r.rejected ? r.last_reject : "");
   if (r.rejected) strcat(why, ")");
-  pthread_mutex_lock(&g->cat_mu);
-  bool destructive = true;
-  char err[256];
-  if (build_catalogue(g, err, sizeof err) == SR_OK)
-    destructive = classify(g->cat, g->scratch, g->arena, req, what,
-                           sizeof what);
-  else
-    snprintf(what, sizeof what, "the local catalogue is unusable (%s)", err);
-  pthread_mutex_unlock(&g->cat_mu);
-  no_answer(SR_VERDICT_NO_ANSWER, destructive, why, what, v);
+  decide_locally(g, req, why, v);
 }
