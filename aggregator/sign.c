@@ -63,8 +63,8 @@ int sr_sign_canonical(const struct sr_command *cmd, uint8_t *buf, size_t cap) {
 
 /* Writes text to a temporary file beside path, then links it to path, which
  * fails if path exists: no clobbering, no half-written key visible. */
-static int write_new(const char *path, const char *text, mode_t mode,
-                     char *err, size_t errlen) {
+static int write_new(const char *path, const char *text, mode_t mode, char *err,
+                     size_t errlen) {
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
@@ -86,8 +86,8 @@ static int write_new(const char *path, const char *text, mode_t mode,
   return SR_OK;
 }
 
-int sr_sign_keygen(const char *secret_path, const char *public_path,
-                   char *err, size_t errlen) {
+int sr_sign_keygen(const char *secret_path, const char *public_path, char *err,
+                   size_t errlen) {
   if (sodium_init() < 0) {
     snprintf(err, errlen, "libsodium failed to initialise");
     return SR_EIO;
@@ -121,8 +121,7 @@ int sr_sign_default_dir(char *out, size_t cap) {
   return n > 0 && (size_t)n < cap ? SR_OK : SR_EBOUND;
 }
 
-/* mkdir -p for the default directory (two levels at most matter). */
-static int make_dirs(const char *dir, char *err, size_t errlen) {
+int sr_sign_make_dir(const char *dir, char *err, size_t errlen) {
   char p[4096];
   snprintf(p, sizeof p, "%s", dir);
   for (char *s = p + 1; *s; s++) {
@@ -163,7 +162,7 @@ int sr_sign_resolve_secret(const char *configured, char *path_out,
   snprintf(path_out, path_cap, "%s/signing.key", dir);
   snprintf(pub_out, pub_cap, "%s/signing.pub", dir);
   if (access(path_out, F_OK) == 0) return SR_OK;
-  if (make_dirs(dir, err, errlen)) return SR_EIO;
+  if (sr_sign_make_dir(dir, err, errlen)) return SR_EIO;
   int rc = sr_sign_keygen(path_out, pub_out, err, errlen);
   /* Lost a race with another process generating the same default: use its
    * key. */
@@ -185,8 +184,8 @@ int sr_sign_resolve_public(const char *configured, char *out, size_t cap,
 }
 
 /* Reads one hex line of exactly `want` bytes from path. */
-static int read_hex(const char *path, uint8_t *out, size_t want,
-                    bool secret, char *err, size_t errlen) {
+static int read_hex(const char *path, uint8_t *out, size_t want, bool secret,
+                    char *err, size_t errlen) {
   if (sodium_init() < 0) {
     snprintf(err, errlen, "libsodium failed to initialise");
     return SR_EIO;
@@ -250,8 +249,7 @@ void sr_signer_sign(const struct sr_signer *s, struct sr_command *cmd) {
   uint8_t msg[SR_SIGN_CANONICAL_MAX];
   int n = sr_sign_canonical(cmd, msg, sizeof msg);
   assert(n > 0); /* the fields are bounded; the buffer covers the largest */
-  crypto_sign_detached(cmd->signature, NULL, msg, (unsigned long long)n,
-                       s->sk);
+  crypto_sign_detached(cmd->signature, NULL, msg, (unsigned long long)n, s->sk);
   cmd->sig_len = SR_SIGNATURE_BYTES;
 }
 
@@ -276,13 +274,14 @@ struct sr_verifier *sr_verifier_from_bytes(const uint8_t pk[32]) {
   return v;
 }
 
-void sr_verifier_destroy(struct sr_verifier *v) { free(v); }
+void sr_verifier_destroy(struct sr_verifier *v) {
+  free(v);
+}
 
 enum sr_sig_status sr_verifier_check(const struct sr_verifier *v,
                                      const struct sr_command *cmd,
                                      const char *session, const char *call,
-                                     int64_t now_ms, char *why,
-                                     size_t whylen) {
+                                     int64_t now_ms, char *why, size_t whylen) {
   enum sr_sig_status st = SR_SIG_OK;
   uint8_t msg[SR_SIGN_CANONICAL_MAX];
   int n = sr_sign_canonical(cmd, msg, sizeof msg);
@@ -298,8 +297,7 @@ enum sr_sig_status sr_verifier_check(const struct sr_verifier *v,
   else if (now_ms > cmd->expires_at_ms)
     st = SR_SIG_EXPIRED;
   if (st != SR_SIG_OK)
-    snprintf(why, whylen,
-             "rejected %s command %s (session %s, call %s): %s%s",
+    snprintf(why, whylen, "rejected %s command %s (session %s, call %s): %s%s",
              sr_action_name(cmd->action), cmd->command_id, cmd->session_id,
              cmd->call_id[0] ? cmd->call_id : "-", sr_sig_status_name(st),
              st == SR_SIG_FORGED     ? " (signature does not verify under the "

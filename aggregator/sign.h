@@ -54,8 +54,8 @@ int sr_sign_canonical(const struct sr_command *cmd, uint8_t *buf, size_t cap);
  * public_path (0644, must not exist). Each file is written to a temporary
  * name and linked into place, so a concurrent reader never sees half a
  * key and two concurrent writers never both win. */
-int sr_sign_keygen(const char *secret_path, const char *public_path,
-                   char *err, size_t errlen);
+int sr_sign_keygen(const char *secret_path, const char *public_path, char *err,
+                   size_t errlen);
 
 /* The default key directory: $XDG_CONFIG_HOME/stackrisk, else
  * $HOME/.config/stackrisk. SR_ENOTFOUND when neither variable is set. */
@@ -71,6 +71,9 @@ int sr_sign_default_dir(char *out, size_t cap);
 int sr_sign_resolve_secret(const char *configured, char *path_out,
                            size_t path_cap, char *pub_out, size_t pub_cap,
                            bool *generated, char *err, size_t errlen);
+/* mkdir -p, new directories mode 0700 (they hold secret keys). */
+int sr_sign_make_dir(const char *dir, char *err, size_t errlen);
+
 /* Resolves the public key path the same way (no generation):
  * `configured`, else DIR/signing.pub. */
 int sr_sign_resolve_public(const char *configured, char *out, size_t cap,
@@ -99,7 +102,6 @@ void sr_verifier_destroy(struct sr_verifier *v);
 enum sr_sig_status sr_verifier_check(const struct sr_verifier *v,
                                      const struct sr_command *cmd,
                                      const char *session, const char *call,
-                                     int64_t now_ms, char *why,
-                                     size_t whylen);
+                                     int64_t now_ms, char *why, size_t whylen);
 
 #endif

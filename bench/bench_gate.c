@@ -132,8 +132,8 @@ static void round_trips(const char *brokers, int n, double *out) {
                                       {"fetch.wait.max.ms", "10"},
                                       {"fetch.error.backoff.ms", "10"},
                                       {"socket.nagle.disable", "true"}};
-  rd_kafka_conf_t *conf = sr_kafka_conf_new(brokers, "bench", pd, 2, NULL,
-                                            err, sizeof err);
+  rd_kafka_conf_t *conf =
+      sr_kafka_conf_new(brokers, "bench", pd, 2, NULL, err, sizeof err);
   rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   conf = sr_kafka_conf_new(brokers, "bench", cd, 5, NULL, err, sizeof err);
   rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -158,7 +158,8 @@ static void round_trips(const char *brokers, int n, double *out) {
       rd_kafka_poll(p, 0);
       rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 5);
       if (!m) continue;
-      bool mine = !m->err && m->len == (size_t)len && !memcmp(m->payload, v, len);
+      bool mine =
+          !m->err && m->len == (size_t)len && !memcmp(m->payload, v, len);
       rd_kafka_message_destroy(m);
       if (mine) break;
     }
@@ -172,13 +173,13 @@ static void round_trips(const char *brokers, int n, double *out) {
 static int calls_seq;
 
 static void make_payload(char *payload, size_t cap, int k) {
-    snprintf(payload, cap,
-             "{\"session_id\":\"bench-%d\",\"transcript_path\":\"/tmp/t.jsonl\","
-             "\"cwd\":\"/home/dev/p\",\"permission_mode\":\"default\","
-             "\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\","
-             "\"tool_input\":{\"file_path\":\"/home/dev/p/src/f%d.c\"},"
-             "\"tool_use_id\":\"toolu_bench_%d\"}",
-             k % 16, k, k);
+  snprintf(payload, cap,
+           "{\"session_id\":\"bench-%d\",\"transcript_path\":\"/tmp/t.jsonl\","
+           "\"cwd\":\"/home/dev/p\",\"permission_mode\":\"default\","
+           "\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\","
+           "\"tool_input\":{\"file_path\":\"/home/dev/p/src/f%d.c\"},"
+           "\"tool_use_id\":\"toolu_bench_%d\"}",
+           k % 16, k, k);
 }
 
 /* (b)/(c): n hook processes; every answer must be an ALLOW verdict. */
@@ -263,8 +264,7 @@ static void sign_cost(const char *key, const char *pub, int n, double *sign_us,
 static void line(const char *name, double *v, int n, double rtt99) {
   double p50 = pct(v, n, 0.5), p99 = pct(v, n, 0.99);
   printf("%-34s calls=%-5d p50=%8.2f ms  p99=%8.2f ms", name, n, p50, p99);
-  if (rtt99 > 0)
-    printf("  p99/(2*rtt_p99+5ms)=%.2f", p99 / (2 * rtt99 + 5));
+  if (rtt99 > 0) printf("  p99/(2*rtt_p99+5ms)=%.2f", p99 / (2 * rtt99 + 5));
   printf("\n");
   fflush(stdout);
 }
@@ -272,9 +272,12 @@ static void line(const char *name, double *v, int n, double rtt99) {
 int main(int argc, char **argv) {
   int size = 200, rounds = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--size")) size = atoi(argv[i + 1]);
-    else if (!strcmp(argv[i], "--rounds")) rounds = atoi(argv[i + 1]);
-    else die("usage: bench_gate [--size N] [--rounds R]");
+    if (!strcmp(argv[i], "--size"))
+      size = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--rounds"))
+      rounds = atoi(argv[i + 1]);
+    else
+      die("usage: bench_gate [--size N] [--rounds R]");
   }
   if (size < 10 || rounds < 1) die("--size >= 10, --rounds >= 1");
   sr_log_set_level(SR_LOG_WARN);
@@ -302,23 +305,23 @@ int main(int argc, char **argv) {
   struct sr_broker *b = sr_broker_create(1, topics, 4, 8, err, sizeof err);
   if (!b) die(err);
   char *brokers = (char *)sr_broker_bootstraps(b);
-  char *run[] = {bin, "run", "--brokers", brokers, "--signing-key", key,
-                 "--group", "bench-gate", NULL};
+  char *run[] = {bin, "run",     "--brokers",  brokers, "--signing-key",
+                 key, "--group", "bench-gate", NULL};
   pid_t runp = spawn_bg(run, rlog);
   wait_for(rlog, "assigned", 30000);
-  char *side[] = {bin, "gate", "--serve", "--socket", sock, "--brokers",
-                  brokers, "--public-key", pub, NULL};
+  char *side[] = {bin,         "gate",  "--serve",      "--socket", sock,
+                  "--brokers", brokers, "--public-key", pub,        NULL};
   pid_t sidep = spawn_bg(side, slog);
   wait_for(slog, "gate sidecar on", 30000);
 
   char lean[4200];
   snprintf(lean, sizeof lean, "%s-hook", bin);
-  char *via_sidecar[] = {lean, "--hook", "claude-code", "--socket", sock,
-                         NULL};
-  char *via_gate[] = {bin, "gate", "--hook", "claude-code", "--socket", sock,
-                      NULL};
-  char *direct[] = {bin, "gate", "--hook", "claude-code", "--brokers", brokers,
-                    "--public-key", pub, NULL};
+  char *via_sidecar[] = {lean, "--hook", "claude-code", "--socket", sock, NULL};
+  char *via_gate[] = {bin,        "gate", "--hook", "claude-code",
+                      "--socket", sock,   NULL};
+  char *direct[] = {bin,         "gate",  "--hook",       "claude-code",
+                    "--brokers", brokers, "--public-key", pub,
+                    NULL};
   int ndirect = size / 10;
   double *rtt = malloc(sizeof(double) * (size_t)(size * rounds));
   double *sc = malloc(sizeof(double) * (size_t)(size * rounds));
@@ -332,8 +335,10 @@ int main(int argc, char **argv) {
     in_process(sock, size, ip + r * size);
     hooks(direct, ndirect, dc + r * ndirect);
   }
-  printf("bench_gate: %d calls x %d rounds, embedded broker (mock), 8 "
-         "partitions, 16 sessions\n", size, rounds);
+  printf(
+      "bench_gate: %d calls x %d rounds, embedded broker (mock), 8 "
+      "partitions, 16 sessions\n",
+      size, rounds);
   double rtt99 = pct(rtt, size * rounds, 0.99);
   line("(a) kafka produce->consume", rtt, size * rounds, 0);
   line("(b) stackrisk-hook via sidecar", sc, size * rounds, rtt99);

@@ -21,26 +21,27 @@
 #include "enforce/control.h"
 
 static void usage(FILE *f, const char *verb) {
-  fprintf(f,
-          "usage: stackrisk %s CALL_ID --brokers LIST [OPTIONS]\n"
-          "\n"
-          "%s an escalated tool call: publish an approval event; the gate\n"
-          "holding the call answers %s. Prints the resulting command.\n"
-          "\n"
-          "  -c, --config FILE       kafka and signing sections of the config\n"
-          "  -b, --brokers LIST      Kafka bootstrap servers\n"
-          "  -s, --session ID        the call's session (default: found from\n"
-          "                          the call's ESCALATE on the control topic)\n"
-          "  -a, --approver NAME     who decides (default: $USER)\n"
-          "      --public-key FILE   verify commands with this key\n"
-          "      --timeout-ms MS     wait this long for the answer (default\n"
-          "                          10000); exit 3 when none came\n"
-          "      --events-topic T    (default stackrisk.events)\n"
-          "      --control-topic T   (default stackrisk.control)\n"
-          "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
-          "  -h, --help              this text\n",
-          verb, !strcmp(verb, "approve") ? "Release" : "Refuse",
-          !strcmp(verb, "approve") ? "allow" : "deny");
+  fprintf(
+      f,
+      "usage: stackrisk %s CALL_ID --brokers LIST [OPTIONS]\n"
+      "\n"
+      "%s an escalated tool call: publish an approval event; the gate\n"
+      "holding the call answers %s. Prints the resulting command.\n"
+      "\n"
+      "  -c, --config FILE       kafka and signing sections of the config\n"
+      "  -b, --brokers LIST      Kafka bootstrap servers\n"
+      "  -s, --session ID        the call's session (default: found from\n"
+      "                          the call's ESCALATE on the control topic)\n"
+      "  -a, --approver NAME     who decides (default: $USER)\n"
+      "      --public-key FILE   verify commands with this key\n"
+      "      --timeout-ms MS     wait this long for the answer (default\n"
+      "                          10000); exit 3 when none came\n"
+      "      --events-topic T    (default stackrisk.events)\n"
+      "      --control-topic T   (default stackrisk.control)\n"
+      "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
+      "  -h, --help              this text\n",
+      verb, !strcmp(verb, "approve") ? "Release" : "Refuse",
+      !strcmp(verb, "approve") ? "allow" : "deny");
 }
 
 static int64_t now_ms(int clock) {
@@ -103,18 +104,34 @@ static int decide(int argc, char **argv, const char *verb) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "c:b:s:a:X:h", opts, NULL)) != -1) {
     switch (c) {
-      case 'c': config = optarg; break;
-      case 'b': brokers = optarg; break;
-      case 's': session = optarg; break;
-      case 'a': approver = optarg; break;
-      case O_PK: pk = optarg; break;
-      case O_EVENTS: events = optarg; break;
-      case O_CONTROL: control = optarg; break;
+      case 'c':
+        config = optarg;
+        break;
+      case 'b':
+        brokers = optarg;
+        break;
+      case 's':
+        session = optarg;
+        break;
+      case 'a':
+        approver = optarg;
+        break;
+      case O_PK:
+        pk = optarg;
+        break;
+      case O_EVENTS:
+        events = optarg;
+        break;
+      case O_CONTROL:
+        control = optarg;
+        break;
       case O_TIMEOUT:
         timeout_ms = strtol(optarg, &end, 10);
         if (*end || timeout_ms < 1) {
-          fprintf(stderr, "stackrisk %s: --timeout-ms: expected a positive "
-                          "number, got '%s'\n", verb, optarg);
+          fprintf(stderr,
+                  "stackrisk %s: --timeout-ms: expected a positive "
+                  "number, got '%s'\n",
+                  verb, optarg);
           return 2;
         }
         break;
@@ -124,8 +141,12 @@ static int decide(int argc, char **argv, const char *verb) {
           return 2;
         }
         break;
-      case 'h': usage(stdout, verb); return 0;
-      default: usage(stderr, verb); return 2;
+      case 'h':
+        usage(stdout, verb);
+        return 0;
+      default:
+        usage(stderr, verb);
+        return 2;
     }
   }
   if (optind != argc - 1) {
@@ -175,9 +196,8 @@ static int decide(int argc, char **argv, const char *verb) {
   }
   static const char *const defaults[][2] = {{"linger.ms", "0"},
                                             {"partitioner", "murmur2_random"}};
-  rd_kafka_conf_t *conf = sr_kafka_conf_new(cc.brokers, "stackrisk-approve",
-                                            defaults, 2, &cc.props, err,
-                                            sizeof err);
+  rd_kafka_conf_t *conf = sr_kafka_conf_new(
+      cc.brokers, "stackrisk-approve", defaults, 2, &cc.props, err, sizeof err);
   if (!conf) goto fail;
   char kerr[256];
   p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
@@ -199,9 +219,8 @@ static int decide(int argc, char **argv, const char *verb) {
                 (long long)ts, verb);
   rd_kafka_resp_err_t e = rd_kafka_producev(
       p, RD_KAFKA_V_TOPIC(cc.events_topic),
-      RD_KAFKA_V_KEY(session, strlen(session)),
-      RD_KAFKA_V_VALUE(line, b.len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_END);
+      RD_KAFKA_V_KEY(session, strlen(session)), RD_KAFKA_V_VALUE(line, b.len),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
   if (e || rd_kafka_flush(p, (int)timeout_ms)) {
     snprintf(err, sizeof err, "cannot publish the approval: %s",
              rd_kafka_err2str(e ? e : RD_KAFKA_RESP_ERR__TIMED_OUT));
@@ -226,8 +245,9 @@ static int decide(int argc, char **argv, const char *verb) {
     rc = 0;
     goto done;
   }
-  fprintf(stderr, "stackrisk %s: published, but no answering command within "
-                  "%ld ms (is `stackrisk run` consuming %s?)\n",
+  fprintf(stderr,
+          "stackrisk %s: published, but no answering command within "
+          "%ld ms (is `stackrisk run` consuming %s?)\n",
           verb, timeout_ms, cc.events_topic);
   rc = 3;
   goto done;

@@ -22,7 +22,7 @@
 
 static void usage(FILE *f) {
   fputs(
-      "usage: stackrisk gate --hook claude-code|cursor|generic [OPTIONS] < payload\n"
+      "usage: stackrisk gate --hook KIND [OPTIONS] < PAYLOAD\n"
       "       stackrisk gate --serve --socket PATH --brokers LIST [OPTIONS]\n"
       "\n"
       "Hold an agent's tool call until stackrisk has decided. Reads the\n"
@@ -48,12 +48,14 @@ static void usage(FILE *f) {
       "                          signing.public_key, else\n"
       "                          ~/.config/stackrisk/signing.pub)\n"
       "      --deadline-ms MS    wait this long for a verdict (default 2000)\n"
-      "      --hold-ms MS        after ESCALATE, wait this long for `stackrisk\n"
-      "                          approve/deny` before answering ask (default\n"
-      "                          30000; 0 answers ask at once)\n"
-      "      --exit2             claude-code: deny by exit 2, reason on stderr\n"
+      "      --hold-ms MS        after ESCALATE, wait this long for\n"
+      "                          `stackrisk approve/deny` before answering\n"
+      "                          ask (default 30000; 0: ask at once)\n"
+      "      --exit2             claude-code: deny by exit 2 (reason on\n"
+      "                          stderr)\n"
       "      --allow-passthrough claude-code: print nothing on ALLOW, so\n"
-      "                          Claude Code's own permission rules still apply\n"
+      "                          Claude Code's own permission rules\n"
+      "                          still apply\n"
       "      --events-topic T    (default stackrisk.events)\n"
       "      --control-topic T   (default stackrisk.control)\n"
       "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
@@ -73,8 +75,17 @@ struct gate_args {
 
 static int parse(int argc, char **argv, struct gate_args *a) {
   enum {
-    O_HOOK = 256, O_SOCKET, O_SERVE, O_PK, O_DEADLINE, O_HOLD, O_EXIT2,
-    O_PASS, O_EVENTS, O_CONTROL, O_LOG
+    O_HOOK = 256,
+    O_SOCKET,
+    O_SERVE,
+    O_PK,
+    O_DEADLINE,
+    O_HOLD,
+    O_EXIT2,
+    O_PASS,
+    O_EVENTS,
+    O_CONTROL,
+    O_LOG
   };
   static const struct option opts[] = {
       {"config", required_argument, NULL, 'c'},
@@ -97,34 +108,55 @@ static int parse(int argc, char **argv, struct gate_args *a) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "c:b:X:h", opts, NULL)) != -1) {
     switch (c) {
-      case 'c': a->config = optarg; break;
-      case 'b': a->brokers = optarg; break;
+      case 'c':
+        a->config = optarg;
+        break;
+      case 'b':
+        a->brokers = optarg;
+        break;
       case O_HOOK:
         if (sr_hook_kind_parse(optarg, &a->kind)) {
-          fprintf(stderr, "stackrisk gate: --hook: expected claude-code, "
-                          "cursor or generic, got '%s'\n", optarg);
+          fprintf(stderr,
+                  "stackrisk gate: --hook: expected claude-code, "
+                  "cursor or generic, got '%s'\n",
+                  optarg);
           return 2;
         }
         break;
-      case O_SOCKET: a->socket = optarg; break;
-      case O_SERVE: a->serve = true; break;
-      case O_PK: a->public_key = optarg; break;
+      case O_SOCKET:
+        a->socket = optarg;
+        break;
+      case O_SERVE:
+        a->serve = true;
+        break;
+      case O_PK:
+        a->public_key = optarg;
+        break;
       case O_DEADLINE:
       case O_HOLD: {
         long v = strtol(optarg, &end, 10);
         if (*end || v < (c == O_HOLD ? 0 : 1) || v > 3600000) {
-          fprintf(stderr, "stackrisk gate: --%s: expected milliseconds, got "
-                          "'%s'\n", c == O_HOLD ? "hold-ms" : "deadline-ms",
-                  optarg);
+          fprintf(stderr,
+                  "stackrisk gate: --%s: expected milliseconds, got "
+                  "'%s'\n",
+                  c == O_HOLD ? "hold-ms" : "deadline-ms", optarg);
           return 2;
         }
         *(c == O_HOLD ? &a->hold_ms : &a->deadline_ms) = v;
         break;
       }
-      case O_EXIT2: a->answer.exit2 = true; break;
-      case O_PASS: a->answer.allow_passthrough = true; break;
-      case O_EVENTS: a->events = optarg; break;
-      case O_CONTROL: a->control = optarg; break;
+      case O_EXIT2:
+        a->answer.exit2 = true;
+        break;
+      case O_PASS:
+        a->answer.allow_passthrough = true;
+        break;
+      case O_EVENTS:
+        a->events = optarg;
+        break;
+      case O_CONTROL:
+        a->control = optarg;
+        break;
       case 'X':
         if (sr_kafka_props_add_kv(&a->xprops, optarg, err, sizeof err)) {
           fprintf(stderr, "stackrisk gate: -X: %s\n", err);
@@ -134,8 +166,12 @@ static int parse(int argc, char **argv, struct gate_args *a) {
       case O_LOG:
         if (sr_cli_log_level(optarg)) return 2;
         break;
-      case 'h': usage(stdout); return -1;
-      default: usage(stderr); return 2;
+      case 'h':
+        usage(stdout);
+        return -1;
+      default:
+        usage(stderr);
+        return 2;
     }
   }
   if (optind < argc) {
@@ -172,10 +208,14 @@ static int serve(struct sr_client_conf *cc, volatile sig_atomic_t *stop) {
     return 1;
   }
   struct sr_gate_opts o = {
-      .brokers = cc->brokers, .events_topic = cc->events_topic,
-      .control_topic = cc->control_topic, .props = &cc->props,
-      .verifier = v, .conf_root = cc->conf ? sr_conf_root(cc->conf) : NULL,
-      .deadline_ms = (int)cc->deadline_ms, .hold_ms = (int)cc->hold_ms,
+      .brokers = cc->brokers,
+      .events_topic = cc->events_topic,
+      .control_topic = cc->control_topic,
+      .props = &cc->props,
+      .verifier = v,
+      .conf_root = cc->conf ? sr_conf_root(cc->conf) : NULL,
+      .deadline_ms = (int)cc->deadline_ms,
+      .hold_ms = (int)cc->hold_ms,
       .eager_catalogue = true};
   struct sr_gate *g = sr_gate_create(&o, err, sizeof err);
   int rc = 1;
@@ -225,7 +265,8 @@ static void hook(struct sr_client_conf *cc, const struct sr_hook_request *req,
   const struct sr_conf_node *root = cc->conf ? sr_conf_root(cc->conf) : NULL;
   int wait_ms = (int)(cc->deadline_ms + cc->hold_ms) + 2000;
   if (cc->socket) {
-    int rc = sr_gate_remote_decide(cc->socket, req, wait_ms, v, err, sizeof err);
+    int rc =
+        sr_gate_remote_decide(cc->socket, req, wait_ms, v, err, sizeof err);
     if (rc == SR_OK) return;
     if (rc == SR_ETIMEOUT || !cc->brokers) {
       snprintf(why, sizeof why, "%s", err);
@@ -235,8 +276,10 @@ static void hook(struct sr_client_conf *cc, const struct sr_hook_request *req,
     SR_WARN("%s; asking Kafka directly", err);
   }
   if (!cc->brokers) {
-    sr_gate_decide_alone(root, req, "no --brokers and no --socket: nowhere "
-                         "to ask for a verdict", v);
+    sr_gate_decide_alone(root, req,
+                         "no --brokers and no --socket: nowhere "
+                         "to ask for a verdict",
+                         v);
     return;
   }
   /* Without a key nothing can be trusted: every command would be refused,
@@ -247,11 +290,15 @@ static void hook(struct sr_client_conf *cc, const struct sr_hook_request *req,
     sr_gate_decide_alone(root, req, why, v);
     return;
   }
-  struct sr_gate_opts o = {
-      .brokers = cc->brokers, .events_topic = cc->events_topic,
-      .control_topic = cc->control_topic, .props = &cc->props,
-      .verifier = ver, .conf_root = root, .session = req->session,
-      .deadline_ms = (int)cc->deadline_ms, .hold_ms = (int)cc->hold_ms};
+  struct sr_gate_opts o = {.brokers = cc->brokers,
+                           .events_topic = cc->events_topic,
+                           .control_topic = cc->control_topic,
+                           .props = &cc->props,
+                           .verifier = ver,
+                           .conf_root = root,
+                           .session = req->session,
+                           .deadline_ms = (int)cc->deadline_ms,
+                           .hold_ms = (int)cc->hold_ms};
   struct sr_gate *g = sr_gate_create(&o, err, sizeof err);
   if (g) {
     sr_gate_decide(g, req, v);
@@ -264,8 +311,8 @@ static void hook(struct sr_client_conf *cc, const struct sr_hook_request *req,
 }
 
 int sr_cmd_gate(int argc, char **argv, volatile sig_atomic_t *stop) {
-  struct gate_args a = {.kind = SR_HOOK_CLAUDE_CODE, .deadline_ms = -1,
-                        .hold_ms = -1};
+  struct gate_args a = {
+      .kind = SR_HOOK_CLAUDE_CODE, .deadline_ms = -1, .hold_ms = -1};
   /* A hook's stderr reaches the person or the agent: warnings only. */
   sr_log_set_level(SR_LOG_WARN);
   int rc = parse(argc, argv, &a);
@@ -296,10 +343,9 @@ int sr_cmd_gate(int argc, char **argv, volatile sig_atomic_t *stop) {
     /* Nothing to classify: refuse, the one safe answer. */
     v.action = SR_ACTION_BLOCK;
     v.source = SR_VERDICT_NO_ANSWER;
-    snprintf(v.reason, sizeof v.reason,
-             "stackrisk: %s %s; failing closed",
-             conf_ok ? "cannot read the hook payload:" : "bad configuration:",
-             err);
+    snprintf(
+        v.reason, sizeof v.reason, "stackrisk: %s %s; failing closed",
+        conf_ok ? "cannot read the hook payload:" : "bad configuration:", err);
     memset(&req, 0, sizeof req);
   } else {
     hook(&cc, &req, &v);

@@ -8,25 +8,25 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "aggregator/sign.h"
 #include "core/cli.h"
 
 static void usage(FILE *f) {
-  fputs("usage: stackrisk keygen [--dir DIR | --secret FILE --public FILE]\n"
-        "\n"
-        "Generate the Ed25519 key pair control commands are signed with:\n"
-        "DIR/signing.key (secret, mode 0600) and DIR/signing.pub (public).\n"
-        "Without options DIR is ~/.config/stackrisk ($XDG_CONFIG_HOME/\n"
-        "stackrisk when set), where `stackrisk run` and the enforcers look\n"
-        "by default. Existing files are not overwritten.\n"
-        "\n"
-        "  -d, --dir DIR         write signing.key and signing.pub into DIR\n"
-        "      --secret FILE     secret key path\n"
-        "      --public FILE     public key path\n"
-        "  -h, --help            this text\n",
-        f);
+  fputs(
+      "usage: stackrisk keygen [--dir DIR | --secret FILE --public FILE]\n"
+      "\n"
+      "Generate the Ed25519 key pair control commands are signed with:\n"
+      "DIR/signing.key (secret, mode 0600) and DIR/signing.pub (public).\n"
+      "Without options DIR is ~/.config/stackrisk ($XDG_CONFIG_HOME/\n"
+      "stackrisk when set), where `stackrisk run` and the enforcers look\n"
+      "by default. Existing files are not overwritten.\n"
+      "\n"
+      "  -d, --dir DIR         write signing.key and signing.pub into DIR\n"
+      "      --secret FILE     secret key path\n"
+      "      --public FILE     public key path\n"
+      "  -h, --help            this text\n",
+      f);
 }
 
 int sr_cmd_keygen(int argc, char **argv, volatile sig_atomic_t *stop) {
@@ -44,34 +44,43 @@ int sr_cmd_keygen(int argc, char **argv, volatile sig_atomic_t *stop) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
     switch (c) {
-      case 'd': dir = optarg; break;
-      case O_SECRET: secret = optarg; break;
-      case O_PUBLIC: public = optarg; break;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case 'd':
+        dir = optarg;
+        break;
+      case O_SECRET:
+        secret = optarg;
+        break;
+      case O_PUBLIC:
+        public
+        = optarg;
+        break;
+      case 'h':
+        usage(stdout);
+        return 0;
+      default:
+        usage(stderr);
+        return 2;
     }
   }
   if (optind < argc || (dir && (secret || public)) || (!secret != !public)) {
-    fprintf(stderr, "stackrisk keygen: give --dir, or both --secret and "
-                    "--public, or nothing\n");
+    fprintf(stderr,
+            "stackrisk keygen: give --dir, or both --secret and "
+            "--public, or nothing\n");
     return 2;
   }
   if (!secret) {
-    if (dir) {
-      mkdir(dir, 0700);
-    } else {
+    if (!dir) {
       if (sr_sign_default_dir(dbuf, sizeof dbuf)) {
-        fprintf(stderr, "stackrisk keygen: neither XDG_CONFIG_HOME nor HOME "
-                        "is set: pass --dir\n");
+        fprintf(stderr,
+                "stackrisk keygen: neither XDG_CONFIG_HOME nor HOME "
+                "is set: pass --dir\n");
         return 2;
       }
       dir = dbuf;
-      char parent[4096];
-      snprintf(parent, sizeof parent, "%s", dir);
-      char *slash = strrchr(parent, '/');
-      if (slash) *slash = '\0';
-      mkdir(parent, 0700);
-      mkdir(dir, 0700);
+    }
+    if (sr_sign_make_dir(dir, err, sizeof err)) {
+      fprintf(stderr, "stackrisk keygen: %s\n", err);
+      return 1;
     }
     snprintf(sk, sizeof sk, "%s/signing.key", dir);
     snprintf(pk, sizeof pk, "%s/signing.pub", dir);

@@ -56,7 +56,8 @@ static void fallback(int argc, char **argv, const char *payload, size_t len) {
 static const char *opt_value(int argc, char **argv, int *i, const char *name) {
   size_t n = strlen(name);
   if (!strcmp(argv[*i], name) && *i + 1 < argc) return argv[++*i];
-  if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
+    return argv[*i] + n + 1;
   return NULL;
 }
 
@@ -93,7 +94,8 @@ int main(int argc, char **argv) {
   size_t cap = SR_HOOK_EVENT_MAX / 2, len = 0;
   char *payload = malloc(cap + 1);
   size_t r;
-  while (payload && len < cap && (r = fread(payload + len, 1, cap - len, stdin)))
+  while (payload && len < cap &&
+         (r = fread(payload + len, 1, cap - len, stdin)))
     len += r;
   if (!payload) return 2;
   payload[len] = '\0';
@@ -103,10 +105,10 @@ int main(int argc, char **argv) {
   struct sr_gate_verdict verdict;
   int timeout = (int)(deadline_ms + hold_ms) + 2000;
   if (sr_hook_parse(kind, payload, len,
-                    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &req,
-                    err, sizeof err) == SR_OK &&
-      sr_gate_remote_decide(socket, &req, timeout, &verdict, err,
-                            sizeof err) == SR_OK) {
+                    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &req, err,
+                    sizeof err) == SR_OK &&
+      sr_gate_remote_decide(socket, &req, timeout, &verdict, err, sizeof err) ==
+          SR_OK) {
     int rc = sr_hook_answer(kind, &ao, &verdict, stdout, stderr);
     sr_hook_request_clear(&req);
     free(payload);

@@ -28,16 +28,16 @@ int sr_client_conf_load(const char *path, struct sr_client_conf *c, char *err,
   if (sr_conf_get_string(kafka, "brokers", NULL, &brokers, err, errlen) ||
       sr_conf_get_string(topics, "events", c->events_topic, &c->events_topic,
                          err, errlen) ||
-      sr_conf_get_string(topics, "control", c->control_topic,
-                         &c->control_topic, err, errlen) ||
+      sr_conf_get_string(topics, "control", c->control_topic, &c->control_topic,
+                         err, errlen) ||
       sr_conf_get_string(sr_conf_get(root, "signing"), "public_key", NULL, &pk,
                          err, errlen) ||
       sr_conf_check_keys(gate, gate_keys, err, errlen) ||
       sr_conf_get_string(gate, "socket", NULL, &sock, err, errlen) ||
       sr_conf_get_int(gate, "deadline_ms", c->deadline_ms, 1, 600000,
                       &c->deadline_ms, err, errlen) ||
-      sr_conf_get_int(gate, "hold_ms", c->hold_ms, 0, 3600000, &c->hold_ms,
-                      err, errlen))
+      sr_conf_get_int(gate, "hold_ms", c->hold_ms, 0, 3600000, &c->hold_ms, err,
+                      errlen))
     return SR_EINVAL;
   c->brokers = brokers && *brokers ? brokers : NULL;
   c->public_key = pk && *pk ? pk : NULL;

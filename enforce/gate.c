@@ -30,8 +30,8 @@
 struct slot {
   bool used, done, escalated;
   const struct sr_hook_request *req;
-  int64_t deadline; /* monotonic ms */
-  struct sr_command cmd;      /* the answer (done) or the ESCALATE */
+  int64_t deadline;      /* monotonic ms */
+  struct sr_command cmd; /* the answer (done) or the ESCALATE */
   unsigned rejected;
   char last_reject[512];
 };
@@ -153,21 +153,22 @@ static void dispatch(struct sr_gate *g, const struct sr_command *cmd) {
     pthread_mutex_unlock(&g->mu);
     /* Not ours to act on, but a forgery on the control topic is news. */
     if (g->o.verifier) {
-      enum sr_sig_status st = sr_verifier_check(g->o.verifier, cmd, NULL,
-                                                NULL, INT64_MIN, why,
-                                                sizeof why);
+      enum sr_sig_status st = sr_verifier_check(g->o.verifier, cmd, NULL, NULL,
+                                                INT64_MIN, why, sizeof why);
       if (st == SR_SIG_FORGED || st == SR_SIG_UNSIGNED) SR_WARN("%s", why);
     }
     return;
   }
   enum sr_sig_status st =
       g->o.verifier
-          ? sr_verifier_check(g->o.verifier, cmd, s->req->session,
-                              s->req->call, wall_ms(), why, sizeof why)
+          ? sr_verifier_check(g->o.verifier, cmd, s->req->session, s->req->call,
+                              wall_ms(), why, sizeof why)
           : SR_SIG_FORGED;
   if (!g->o.verifier)
-    snprintf(why, sizeof why, "rejected %s command %s: no public key to "
-             "verify it with", sr_action_name(cmd->action), cmd->command_id);
+    snprintf(why, sizeof why,
+             "rejected %s command %s: no public key to "
+             "verify it with",
+             sr_action_name(cmd->action), cmd->command_id);
   if (st != SR_SIG_OK) {
     SR_ERROR("%s", why);
     s->rejected++;
@@ -250,8 +251,8 @@ struct sr_gate *sr_gate_create(const struct sr_gate_opts *opts, char *err,
    * second later. */
   {
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(g->producer, opts->events_topic,
-                                               NULL);
+    rd_kafka_topic_t *rkt =
+        rd_kafka_topic_new(g->producer, opts->events_topic, NULL);
     rd_kafka_resp_err_t e =
         rkt ? rd_kafka_metadata(g->producer, 0, rkt, &md, opts->deadline_ms)
             : RD_KAFKA_RESP_ERR__INVALID_ARG;
@@ -302,8 +303,8 @@ static void decide_locally(struct sr_gate *g, const struct sr_hook_request *req,
   bool destructive = true;
   pthread_mutex_lock(&g->cat_mu);
   if (build_catalogue(g, err, sizeof err) == SR_OK)
-    destructive = classify(g->cat, g->scratch, g->arena, req, what,
-                           sizeof what);
+    destructive =
+        classify(g->cat, g->scratch, g->arena, req, what, sizeof what);
   else
     snprintf(what, sizeof what, "the local catalogue is unusable (%s)", err);
   pthread_mutex_unlock(&g->cat_mu);
@@ -313,8 +314,8 @@ static void decide_locally(struct sr_gate *g, const struct sr_hook_request *req,
 static void describe(const struct sr_command *c, struct sr_gate_verdict *v) {
   struct sr_buf b = sr_buf_init(v->reason, sizeof v->reason);
   sr_buf_printf(&b, "stackrisk %s (rule %s, risk %.2f, depth %u)",
-                sr_action_name(c->action), c->rule[0] ? c->rule : "-",
-                c->risk, c->depth);
+                sr_action_name(c->action), c->rule[0] ? c->rule : "-", c->risk,
+                c->depth);
   for (uint32_t i = 0; i < c->n_dims; i++)
     sr_buf_printf(&b, "%s %s %.2f%s%s", i ? ";" : ":", c->dims[i].name,
                   c->dims[i].score, c->dims[i].reason[0] ? ": " : "",
@@ -384,9 +385,8 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
     snprintf(why, sizeof why, "cannot publish the call: %s",
              rd_kafka_err2str(e));
   else
-    snprintf(why, sizeof why, "no verdict within %d ms%s%s",
-             g->o.deadline_ms, r.rejected ? " (" : "",
-             r.rejected ? r.last_reject : "");
+    snprintf(why, sizeof why, "no verdict within %d ms%s%s", g->o.deadline_ms,
+             r.rejected ? " (" : "", r.rejected ? r.last_reject : "");
   if (r.rejected) strcat(why, ")");
   decide_locally(g, req, why, v);
 }

@@ -33,12 +33,12 @@ struct sr_gate_opts {
   const char *brokers;
   const char *events_topic;
   const char *control_topic;
-  const struct sr_kafka_props *props;    /* borrowed */
-  const struct sr_verifier *verifier;    /* borrowed; NULL: trust nothing */
-  const struct sr_conf_node *conf_root;  /* catalogue config; may be NULL */
-  const char *session; /* follow only this session's partition; NULL: all */
-  int deadline_ms;     /* for the first verdict */
-  int hold_ms;         /* after an ESCALATE, for the human's decision */
+  const struct sr_kafka_props *props;   /* borrowed */
+  const struct sr_verifier *verifier;   /* borrowed; NULL: trust nothing */
+  const struct sr_conf_node *conf_root; /* catalogue config; may be NULL */
+  const char *session;  /* follow only this session's partition; NULL: all */
+  int deadline_ms;      /* for the first verdict */
+  int hold_ms;          /* after an ESCALATE, for the human's decision */
   bool eager_catalogue; /* build the catalogue now, not at the first miss */
 };
 
@@ -70,7 +70,6 @@ int sr_gate_serve(struct sr_gate *g, const char *socket_path,
  * then decides on its own), SR_ETIMEOUT when it did not answer. */
 int sr_gate_remote_decide(const char *socket_path,
                           const struct sr_hook_request *req, int timeout_ms,
-                          struct sr_gate_verdict *v, char *err,
-                          size_t errlen);
+                          struct sr_gate_verdict *v, char *err, size_t errlen);
 
 #endif

@@ -56,8 +56,7 @@ int sr_wire_header(int fd, char *line, size_t cap) {
 
 int sr_gate_remote_decide(const char *socket_path,
                           const struct sr_hook_request *req, int timeout_ms,
-                          struct sr_gate_verdict *v, char *err,
-                          size_t errlen) {
+                          struct sr_gate_verdict *v, char *err, size_t errlen) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   snprintf(sa.sun_path, sizeof sa.sun_path, "%s", socket_path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -71,8 +70,8 @@ int sr_gate_remote_decide(const char *socket_path,
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char line[128];
   size_t ls = strlen(req->session), lc = strlen(req->call);
-  int n = snprintf(line, sizeof line, "SRG1 %zu %zu %zu\n", ls, lc,
-                   req->event_len);
+  int n =
+      snprintf(line, sizeof line, "SRG1 %zu %zu %zu\n", ls, lc, req->event_len);
   int rc = sr_wire_write(fd, line, (size_t)n);
   if (!rc) rc = sr_wire_write(fd, req->session, ls);
   if (!rc) rc = sr_wire_write(fd, req->call, lc);
@@ -88,9 +87,9 @@ int sr_gate_remote_decide(const char *socket_path,
   if (!rc) rc = sr_wire_read(fd, v->reason, rl);
   close(fd);
   if (rc) {
-    snprintf(err, errlen, "the gate sidecar at %s %s", socket_path,
-             rc == SR_ETIMEOUT ? "did not answer in time"
-                               : "sent no valid answer");
+    snprintf(
+        err, errlen, "the gate sidecar at %s %s", socket_path,
+        rc == SR_ETIMEOUT ? "did not answer in time" : "sent no valid answer");
     return rc == SR_ETIMEOUT ? SR_ETIMEOUT : SR_EIO;
   }
   v->action = (enum sr_action)action;

@@ -17,10 +17,14 @@
 #include "ingest/json.h"
 
 int sr_hook_kind_parse(const char *s, enum sr_hook_kind *out) {
-  if (!strcmp(s, "claude-code")) *out = SR_HOOK_CLAUDE_CODE;
-  else if (!strcmp(s, "cursor")) *out = SR_HOOK_CURSOR;
-  else if (!strcmp(s, "generic")) *out = SR_HOOK_GENERIC;
-  else return SR_EINVAL;
+  if (!strcmp(s, "claude-code"))
+    *out = SR_HOOK_CLAUDE_CODE;
+  else if (!strcmp(s, "cursor"))
+    *out = SR_HOOK_CURSOR;
+  else if (!strcmp(s, "generic"))
+    *out = SR_HOOK_GENERIC;
+  else
+    return SR_EINVAL;
   return SR_OK;
 }
 
@@ -38,12 +42,12 @@ struct fields {
   sr_str call_id, ts_raw; /* generic */
 };
 
-static int expect_string(struct sr_json *j, sr_str key, sr_str *out,
-                         char *err, size_t errlen) {
+static int expect_string(struct sr_json *j, sr_str key, sr_str *out, char *err,
+                         size_t errlen) {
   if (sr_json_peek(j) == SR_JSON_NULL) return sr_json_null(j);
   if (sr_json_peek(j) != SR_JSON_STRING) {
-    snprintf(err, errlen, "field '%.*s': expected a string, got %s",
-             (int)key.n, key.p, sr_json_type_name(sr_json_peek(j)));
+    snprintf(err, errlen, "field '%.*s': expected a string, got %s", (int)key.n,
+             key.p, sr_json_type_name(sr_json_peek(j)));
     return SR_EINVAL;
   }
   return sr_json_string(j, out);
@@ -51,8 +55,8 @@ static int expect_string(struct sr_json *j, sr_str key, sr_str *out,
 
 /* Reads the top-level object; for generic, also copies every member but
  * type, phase, want_verdict (which the gate sets) into b. */
-static int read_fields(enum sr_hook_kind kind, const char *payload,
-                       size_t len, struct sr_arena *arena, struct fields *f,
+static int read_fields(enum sr_hook_kind kind, const char *payload, size_t len,
+                       struct sr_arena *arena, struct fields *f,
                        struct sr_buf *members, char *err, size_t errlen) {
   struct sr_json j;
   sr_json_init(&j, payload, len, arena, err, errlen);
@@ -81,10 +85,10 @@ static int read_fields(enum sr_hook_kind kind, const char *payload,
     if (kind == SR_HOOK_GENERIC) {
       sr_str raw;
       if (sr_str_eq_cstr(key, "session_id") || sr_str_eq_cstr(key, "call_id")) {
-        rc = expect_string(&j, key, sr_str_eq_cstr(key, "call_id")
-                                        ? &f->call_id
-                                        : &f->session_id,
-                           err, errlen);
+        rc = expect_string(
+            &j, key,
+            sr_str_eq_cstr(key, "call_id") ? &f->call_id : &f->session_id, err,
+            errlen);
         if (rc < 0) break;
         /* copied below from the parsed value */
         continue;
@@ -173,16 +177,17 @@ int sr_hook_parse(enum sr_hook_kind kind, const char *payload, size_t len,
   if (rc) goto done;
 
   struct sr_buf b = sr_buf_init(out, cap);
-  sr_buf_puts(&b, "{\"type\":\"tool_call\",\"phase\":\"requested\","
-                  "\"want_verdict\":true");
+  sr_buf_puts(&b,
+              "{\"type\":\"tool_call\",\"phase\":\"requested\","
+              "\"want_verdict\":true");
   char call[SR_ID_MAX + 1];
   sr_str session = f.session_id, tool = f.tool_name;
   switch (kind) {
     case SR_HOOK_CLAUDE_CODE:
       if ((rc = require(f.session_id, "session_id", "Claude Code", err,
                         errlen)) ||
-          (rc = require(f.tool_name, "tool_name", "Claude Code", err,
-                        errlen)) ||
+          (rc =
+               require(f.tool_name, "tool_name", "Claude Code", err, errlen)) ||
           (rc = require(f.tool_use_id, "tool_use_id", "Claude Code", err,
                         errlen)))
         goto done;
@@ -200,9 +205,9 @@ int sr_hook_parse(enum sr_hook_kind kind, const char *payload, size_t len,
       sr_buf_puts(&b, ",\"agent_id\":\"claude-code\"");
       /* Claude Code's modes: plan forbids mutating calls; the others
        * (default, acceptEdits, dontAsk, bypassPermissions) do not. */
-      sr_buf_printf(&b, ",\"mode\":\"%s\"",
-                    sr_str_eq_cstr(f.permission_mode, "plan") ? "plan"
-                                                               : "default");
+      sr_buf_printf(
+          &b, ",\"mode\":\"%s\"",
+          sr_str_eq_cstr(f.permission_mode, "plan") ? "plan" : "default");
       sr_buf_puts(&b, ",\"arguments\":");
       if (sr_str_empty(f.tool_input))
         sr_buf_puts(&b, "{}");
@@ -216,11 +221,12 @@ int sr_hook_parse(enum sr_hook_kind kind, const char *payload, size_t len,
       if ((rc = require(f.conversation_id, "conversation_id", "Cursor", err,
                         errlen)))
         goto done;
-      bool mcp = sr_str_eq_cstr(f.hook_event_name, "beforeMCPExecution") ||
-                 (sr_str_empty(f.hook_event_name) && !sr_str_empty(f.tool_name));
-      bool shell = !mcp && (sr_str_eq_cstr(f.hook_event_name,
-                                           "beforeShellExecution") ||
-                            sr_str_empty(f.hook_event_name));
+      bool mcp =
+          sr_str_eq_cstr(f.hook_event_name, "beforeMCPExecution") ||
+          (sr_str_empty(f.hook_event_name) && !sr_str_empty(f.tool_name));
+      bool shell =
+          !mcp && (sr_str_eq_cstr(f.hook_event_name, "beforeShellExecution") ||
+                   sr_str_empty(f.hook_event_name));
       if (!mcp && !shell) {
         snprintf(err, errlen,
                  "hook_event_name is '%.*s': install the gate for "
@@ -258,8 +264,7 @@ int sr_hook_parse(enum sr_hook_kind kind, const char *payload, size_t len,
       break;
     }
     case SR_HOOK_GENERIC:
-      if ((rc = require(f.session_id, "session_id", "tool_call", err,
-                        errlen)))
+      if ((rc = require(f.session_id, "session_id", "tool_call", err, errlen)))
         goto done;
       if (sr_str_empty(f.call_id))
         snprintf(call, sizeof call, "gate-%016llx",
@@ -286,8 +291,8 @@ int sr_hook_parse(enum sr_hook_kind kind, const char *payload, size_t len,
     sr_buf_printf(&b, ",\"ts_ms\":%lld", (long long)now_ms);
   sr_buf_puts(&b, "}");
   if (b.overflow || session.n > SR_SESSION_ID_MAX) {
-    snprintf(err, errlen, "%s", b.overflow ? "event too large"
-                                            : "session id too long");
+    snprintf(err, errlen, "%s",
+             b.overflow ? "event too large" : "session id too long");
     rc = SR_EBOUND;
     goto done;
   }
@@ -307,17 +312,21 @@ done:
 
 int sr_hook_exit_code(enum sr_action a) {
   switch (a) {
-    case SR_ACTION_ESCALATE: return 3;
-    case SR_ACTION_BLOCK: return 4;
-    case SR_ACTION_KILL: return 5;
-    default: return 0;
+    case SR_ACTION_ESCALATE:
+      return 3;
+    case SR_ACTION_BLOCK:
+      return 4;
+    case SR_ACTION_KILL:
+      return 5;
+    default:
+      return 0;
   }
 }
 
 /* As sr_action_name; repeated here so the lean hook binary need not link
  * the command module and protobuf-c. */
-static const char *const action_names[] = {"NONE", "ALLOW", "ESCALATE",
-                                           "BLOCK", "KILL"};
+static const char *const action_names[] = {"NONE", "ALLOW", "ESCALATE", "BLOCK",
+                                           "KILL"};
 
 static const char *decision_word(enum sr_action a) {
   return a == SR_ACTION_ALLOW      ? "allow"
@@ -335,11 +344,13 @@ int sr_hook_answer(enum sr_hook_kind kind, const struct sr_hook_answer_opts *o,
     case SR_HOOK_CLAUDE_CODE:
       if (v->action == SR_ACTION_ALLOW && o->allow_passthrough) return 0;
       if (v->action >= SR_ACTION_BLOCK && o->exit2) {
-        if (v->source == SR_VERDICT_COMMAND) fprintf(err_out, "%s\n", v->reason);
+        if (v->source == SR_VERDICT_COMMAND)
+          fprintf(err_out, "%s\n", v->reason);
         return 2;
       }
-      sr_buf_puts(&b, "{\"hookSpecificOutput\":{\"hookEventName\":"
-                      "\"PreToolUse\",\"permissionDecision\":\"");
+      sr_buf_puts(&b,
+                  "{\"hookSpecificOutput\":{\"hookEventName\":"
+                  "\"PreToolUse\",\"permissionDecision\":\"");
       sr_buf_puts(&b, decision_word(v->action));
       sr_buf_puts(&b, "\",\"permissionDecisionReason\":");
       sr_buf_json_string(&b, reason);

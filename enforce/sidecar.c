@@ -5,8 +5,9 @@
  * back. A hook process then costs a fork/exec and a socket round trip
  * instead of two Kafka connections and a Hyperscan compile.
  *
- * The wire form is in gate_wire.h. Each connection is served by its own thread (calls of parallel tools wait
- * concurrently); the socket is created mode 0600 so only its owner can ask.
+ * The wire form is in gate_wire.h. Each connection is served by its own thread
+ * (calls of parallel tools wait concurrently); the socket is created mode 0600
+ * so only its owner can ask.
  */
 #include <errno.h>
 #include <poll.h>

@@ -65,11 +65,16 @@ static void setup(void) {
   ck_assert_msg(idle_broker, "broker: %s", err);
   idle_brokers = sr_broker_bootstraps(idle_broker);
   snprintf(log_path, sizeof log_path, "%s/run.log", dir);
-  char *argv[] = {SR_BINARY,       "run",
-                  "--brokers",     (char *)brokers,
-                  "--config",      SR_TEST_DATA "/integration/gate.yaml",
-                  "--group",       "gate-it",
-                  "--signing-key", key,
+  char *argv[] = {SR_BINARY,
+                  "run",
+                  "--brokers",
+                  (char *)brokers,
+                  "--config",
+                  SR_TEST_DATA "/integration/gate.yaml",
+                  "--group",
+                  "gate-it",
+                  "--signing-key",
+                  key,
                   NULL};
   proc = h_spawn(argv, log_path);
   ck_assert_int_gt(proc, 0);
@@ -85,14 +90,17 @@ static void teardown(void) {
   rd_kafka_destroy(idle_producer);
   sr_broker_destroy(broker);
   sr_broker_destroy(idle_broker);
+  char rm[320];
+  snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+  if (system(rm) != 0) fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* Produces a session file's events, but for skip_call's lines, with the
  * session id renamed, so one file serves several harnesses, and the event
  * times moved so the session ends a few seconds ago: the gate stamps its
  * call with the wall clock, and a session months old would have decayed. */
-static void produce_session(const char *file, const char *from,
-                            const char *to, const char *skip_call) {
+static void produce_session(const char *file, const char *from, const char *to,
+                            const char *skip_call) {
   char *data = h_read_file(file, NULL);
   ck_assert_ptr_nonnull(data);
   long long last = 0;
@@ -181,14 +189,14 @@ static void gate(struct gate_run *g, const char *payload, char *const args[]) {
   gate_finish(g, 90000);
 }
 
-#define ASSERT_HAS(hay, needle)                                             \
+#define ASSERT_HAS(hay, needle)                                                \
   ck_assert_msg(strstr((hay), (needle)), "expected '%s' in:\n%s\nstderr:\n%s", \
                 (needle), g.out, g.err)
 
 /* The processor's first group join on the mock takes ~3 s: generous. */
-#define LIVE "--brokers", (char *)brokers, "--public-key", pub, \
-             "--config", SR_TEST_DATA "/integration/gate.yaml", \
-             "--deadline-ms", "60000"
+#define LIVE                                                     \
+  "--brokers", (char *)brokers, "--public-key", pub, "--config", \
+      SR_TEST_DATA "/integration/gate.yaml", "--deadline-ms", "60000"
 
 static const char *pocketos_claude =
     "{\"session_id\":\"sess-pocketos-cc\",\"transcript_path\":\"/home/dev/"
@@ -251,7 +259,8 @@ START_TEST(benign_twin_is_allowed_for_both) {
                   "call-domain-create");
   const char *cursor =
       "{\"conversation_id\":\"sess-twin-cursor\",\"generation_id\":\"gen-2\","
-      "\"model\":\"claude-4-sonnet\",\"hook_event_name\":\"beforeMCPExecution\","
+      "\"model\":\"claude-4-sonnet\",\"hook_event_name\":"
+      "\"beforeMCPExecution\","
       "\"cursor_version\":\"1.7.2\",\"workspace_roots\":[\"/home/dev/web\"],"
       "\"tool_name\":\"graphql\",\"tool_input\":\"{\\\"query\\\":\\\"mutation "
       "{ customDomainCreate(input: {domain: \\\\\\\"app.example.com\\\\\\\", "
@@ -291,8 +300,7 @@ static void wait_escalate(const char *session, char *call, size_t cap) {
   bool found = false;
   while (!found && h_now_ms() < deadline)
     found = sr_control_reader_next(r, 100, c, err, sizeof err) == 0 &&
-            !strcmp(c->session_id, session) &&
-            c->action == SR_ACTION_ESCALATE;
+            !strcmp(c->session_id, session) && c->action == SR_ACTION_ESCALATE;
   ck_assert_msg(found, "no ESCALATE for %s (log %s)", session, log_path);
   snprintf(call, cap, "%s", c->call_id);
   free(c);
@@ -317,9 +325,9 @@ START_TEST(escalated_call_is_released_by_approve) {
   char out[320];
   snprintf(out, sizeof out, "%s/approve.out", dir);
   unlink(out);
-  char *ap[] = {SR_BINARY,   "approve",    call,          "--brokers",
-                (char *)brokers, "--public-key", pub, "--approver", "alice",
-                NULL};
+  char *ap[] = {
+      SR_BINARY,      "approve", call,         "--brokers", (char *)brokers,
+      "--public-key", pub,       "--approver", "alice",     NULL};
   ck_assert_int_eq(h_wait_exit(h_spawn(ap, out), 30000), 0);
   char *printed = h_read_file(out, NULL);
   ck_assert_msg(printed && strstr(printed, "\"action\":\"ALLOW\"") &&
@@ -350,8 +358,9 @@ START_TEST(escalated_call_is_refused_by_deny) {
   ck_assert_msg(!strncmp(call, "cursor-gen-9-", 13), "call id %s", call);
   char out[320];
   snprintf(out, sizeof out, "%s/deny.out", dir);
-  char *dn[] = {SR_BINARY, "deny", call, "--brokers", (char *)brokers,
-                "--public-key", pub, "--approver", "bob", NULL};
+  char *dn[] = {
+      SR_BINARY,      "deny", call,         "--brokers", (char *)brokers,
+      "--public-key", pub,    "--approver", "bob",       NULL};
   ck_assert_int_eq(h_wait_exit(h_spawn(dn, out), 30000), 0);
   gate_finish(&g, 30000);
   ck_assert_msg(g.rc == 0, "exit %d: %s", g.rc, g.err);
@@ -364,9 +373,20 @@ START_TEST(sidecar_serves_hooks) {
   char sock[320], slog[320];
   snprintf(sock, sizeof sock, "%s/gate.sock", dir);
   snprintf(slog, sizeof slog, "%s/sidecar.log", dir);
-  char *sv[] = {SR_BINARY,   "gate", "--serve",  "--socket", sock,
-                "--brokers", (char *)brokers, "--public-key", pub,
-                "--deadline-ms", "30000", "--hold-ms", "0", NULL};
+  char *sv[] = {SR_BINARY,
+                "gate",
+                "--serve",
+                "--socket",
+                sock,
+                "--brokers",
+                (char *)brokers,
+                "--public-key",
+                pub,
+                "--deadline-ms",
+                "30000",
+                "--hold-ms",
+                "0",
+                NULL};
   pid_t side = h_spawn(sv, slog);
   long long deadline = h_now_ms() + 20000;
   char *l = NULL;
@@ -435,8 +455,14 @@ START_TEST(no_verdict_fails_closed_on_destructive_and_open_on_read) {
   ASSERT_HAS(g.out, "failing open");
   /* The lean binary with no sidecar to ask hands over to `stackrisk gate`,
    * which asks Kafka itself: same answer. */
-  char *lean[] = {"--lean", "--hook", "claude-code", "--socket",
-                  "/nonexistent/gate.sock", IDLE, "--deadline-ms", "500",
+  char *lean[] = {"--lean",
+                  "--hook",
+                  "claude-code",
+                  "--socket",
+                  "/nonexistent/gate.sock",
+                  IDLE,
+                  "--deadline-ms",
+                  "500",
                   NULL};
   gate(&g, rm, lean);
   ck_assert_int_eq(g.rc, 0);
@@ -444,8 +470,9 @@ START_TEST(no_verdict_fails_closed_on_destructive_and_open_on_read) {
   ASSERT_HAS(g.out, "no verdict within 500 ms; failing closed");
   /* Nowhere to ask at all: still an answer. */
   char *none[] = {"--hook", "generic", "--public-key", pub, NULL};
-  gate(&g, "{\"type\":\"tool_call\",\"session_id\":\"s\",\"tool\":\"Bash\","
-           "\"arguments\":{\"command\":\"terraform destroy -auto-approve\"}}",
+  gate(&g,
+       "{\"type\":\"tool_call\",\"session_id\":\"s\",\"tool\":\"Bash\","
+       "\"arguments\":{\"command\":\"terraform destroy -auto-approve\"}}",
        none);
   ck_assert_int_eq(g.rc, 4);
   ASSERT_HAS(g.out, "\"source\":\"no-verdict\"");
@@ -458,7 +485,8 @@ static void publish_command(const struct sr_command *cmd) {
   int n = sr_command_encode(cmd, pb, sizeof pb);
   ck_assert_int_gt(n, 0);
   ck_assert_int_eq(h_produce(idle_producer, "stackrisk.control",
-                             cmd->session_id, pb, (size_t)n), 0);
+                             cmd->session_id, pb, (size_t)n),
+                   0);
   rd_kafka_flush(idle_producer, 5000);
 }
 
@@ -516,7 +544,8 @@ START_TEST(untrusted_commands_are_rejected) {
   int n = sr_command_encode(&other, pb, sizeof pb);
   /* keyed to the gate's partition, but naming the other session */
   ck_assert_int_eq(h_produce(idle_producer, "stackrisk.control", "sess-forge",
-                             pb, (size_t)n), 0);
+                             pb, (size_t)n),
+                   0);
   struct sr_command old = c; /* genuine, but expired */
   old.issued_at_ms -= 600000;
   old.expires_at_ms = old.issued_at_ms + 300000;

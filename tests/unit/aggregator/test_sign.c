@@ -77,8 +77,9 @@ START_TEST(genuine_command_verifies_in_both_forms) {
   uint8_t pb[SR_COMMAND_PB_MAX];
   int n = sr_command_encode(&c, pb, sizeof pb);
   ck_assert_int_eq(sr_command_decode(pb, (size_t)n, &back, err, sizeof err), 0);
-  ck_assert_int_eq(check(&back, "sess-pocketos-1", "call-volume-delete", NOW,
-                         why), SR_SIG_OK);
+  ck_assert_int_eq(
+      check(&back, "sess-pocketos-1", "call-volume-delete", NOW, why),
+      SR_SIG_OK);
   /* The JSON form carries the signature in hex, after the fields. */
   char line[8192];
   ck_assert_int_gt(sr_command_to_json(&c, line, sizeof line), 0);
@@ -130,16 +131,36 @@ START_TEST(any_signed_field_changed_is_forged) {
     sample(&c);
     sr_signer_sign(signer, &c);
     switch (field) {
-      case 0: c.action = SR_ACTION_ALLOW; break;
-      case 1: c.call_id[0] = 'k'; break;
-      case 2: c.session_id[0] = 'z'; break;
-      case 3: c.risk = 0.1; break;
-      case 4: c.depth = 0; break;
-      case 5: snprintf(c.rule, sizeof c.rule, "allow"); break;
-      case 6: c.expires_at_ms += 86400000; break;
-      case 7: c.issued_at_ms += 1; break;
-      case 8: c.event_id[0] = 'x'; break;
-      case 9: c.command_id[0] = c.command_id[0] == '0' ? '1' : '0'; break;
+      case 0:
+        c.action = SR_ACTION_ALLOW;
+        break;
+      case 1:
+        c.call_id[0] = 'k';
+        break;
+      case 2:
+        c.session_id[0] = 'z';
+        break;
+      case 3:
+        c.risk = 0.1;
+        break;
+      case 4:
+        c.depth = 0;
+        break;
+      case 5:
+        snprintf(c.rule, sizeof c.rule, "allow");
+        break;
+      case 6:
+        c.expires_at_ms += 86400000;
+        break;
+      case 7:
+        c.issued_at_ms += 1;
+        break;
+      case 8:
+        c.event_id[0] = 'x';
+        break;
+      case 9:
+        c.command_id[0] = c.command_id[0] == '0' ? '1' : '0';
+        break;
     }
     ck_assert_msg(check(&c, NULL, NULL, NOW, why) == SR_SIG_FORGED,
                   "field %d changed and still verified", field);
@@ -230,16 +251,18 @@ START_TEST(default_key_is_generated_once) {
   bool generated;
   snprintf(home, sizeof home, "%s/xdg", dir);
   setenv("XDG_CONFIG_HOME", home, 1);
-  ck_assert_int_eq(sr_sign_resolve_secret(NULL, path, sizeof path, pubp,
-                                          sizeof pubp, &generated, err,
-                                          sizeof err), 0);
+  ck_assert_int_eq(
+      sr_sign_resolve_secret(NULL, path, sizeof path, pubp, sizeof pubp,
+                             &generated, err, sizeof err),
+      0);
   ck_assert(generated);
   char expect[300];
   snprintf(expect, sizeof expect, "%s/stackrisk/signing.pub", home);
   ck_assert_str_eq(pubp, expect);
-  ck_assert_int_eq(sr_sign_resolve_secret(NULL, path, sizeof path, pubp,
-                                          sizeof pubp, &generated, err,
-                                          sizeof err), 0);
+  ck_assert_int_eq(
+      sr_sign_resolve_secret(NULL, path, sizeof path, pubp, sizeof pubp,
+                             &generated, err, sizeof err),
+      0);
   ck_assert(!generated);
   struct sr_signer *s = sr_signer_load(path, err, sizeof err);
   struct sr_verifier *v = sr_verifier_load(pubp, err, sizeof err);
@@ -254,9 +277,10 @@ START_TEST(default_key_is_generated_once) {
   sr_signer_destroy(s);
   sr_verifier_destroy(v);
   /* A configured key pairs with its sibling .pub. */
-  ck_assert_int_eq(sr_sign_resolve_secret("/etc/sr/prod.key", path,
-                                          sizeof path, pubp, sizeof pubp,
-                                          &generated, err, sizeof err), 0);
+  ck_assert_int_eq(
+      sr_sign_resolve_secret("/etc/sr/prod.key", path, sizeof path, pubp,
+                             sizeof pubp, &generated, err, sizeof err),
+      0);
   ck_assert_str_eq(pubp, "/etc/sr/prod.pub");
   unlink(path);
   snprintf(path, sizeof path, "%s/stackrisk/signing.key", home);

@@ -22,7 +22,9 @@ static struct sr_arena *arena;
 static struct sr_hook_request req;
 static struct sr_event ev;
 
-static void setup(void) { arena = sr_arena_create(1 << 20); }
+static void setup(void) {
+  arena = sr_arena_create(1 << 20);
+}
 static void teardown(void) {
   sr_hook_request_clear(&req);
   sr_arena_destroy(arena);
@@ -31,8 +33,8 @@ static void teardown(void) {
 /* Parses payload and decodes the resulting event with the real decoder. */
 static void parse_ok(enum sr_hook_kind kind, const char *payload) {
   char err[512];
-  int rc = sr_hook_parse(kind, payload, strlen(payload), NOW, &req, err,
-                         sizeof err);
+  int rc =
+      sr_hook_parse(kind, payload, strlen(payload), NOW, &req, err, sizeof err);
   ck_assert_msg(rc == 0, "parse: %s", err);
   struct sr_decode_opts o = {0, 0};
   rc = sr_decode_event(req.event, req.event_len, &o, arena, &ev, err,
@@ -43,16 +45,19 @@ static void parse_ok(enum sr_hook_kind kind, const char *payload) {
   ck_assert(ev.want_verdict);
 }
 
-static bool eq(sr_str s, const char *c) { return sr_str_eq_cstr(s, c); }
+static bool eq(sr_str s, const char *c) {
+  return sr_str_eq_cstr(s, c);
+}
 
 START_TEST(claude_code_pre_tool_use) {
-  parse_ok(SR_HOOK_CLAUDE_CODE,
-           "{\"session_id\":\"abc123\",\"transcript_path\":\"/home/u/.claude/"
-           "projects/p/abc123.jsonl\",\"cwd\":\"/home/u/p\",\"permission_mode\":"
-           "\"plan\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
-           "\"tool_input\":{\"command\":\"psql -c 'DROP TABLE users'\","
-           "\"description\":\"Drop \\\"users\\\"\",\"timeout\":120000},"
-           "\"tool_use_id\":\"toolu_01ABC123\"}");
+  parse_ok(
+      SR_HOOK_CLAUDE_CODE,
+      "{\"session_id\":\"abc123\",\"transcript_path\":\"/home/u/.claude/"
+      "projects/p/abc123.jsonl\",\"cwd\":\"/home/u/p\",\"permission_mode\":"
+      "\"plan\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
+      "\"tool_input\":{\"command\":\"psql -c 'DROP TABLE users'\","
+      "\"description\":\"Drop \\\"users\\\"\",\"timeout\":120000},"
+      "\"tool_use_id\":\"toolu_01ABC123\"}");
   ck_assert_str_eq(req.session, "abc123");
   ck_assert_str_eq(req.call, "toolu_01ABC123");
   ck_assert(eq(ev.session_id, "abc123") && eq(ev.call_id, "toolu_01ABC123"));
@@ -60,23 +65,26 @@ START_TEST(claude_code_pre_tool_use) {
   ck_assert_int_eq(ev.mode, SR_MODE_PLAN);
   ck_assert_int_eq(ev.ts_ms, NOW);
   /* The tool input is passed through byte for byte. */
-  ck_assert_ptr_nonnull(strstr(req.event, "\"arguments\":{\"command\":\"psql -c "
-                                          "'DROP TABLE users'\""));
+  ck_assert_ptr_nonnull(strstr(req.event,
+                               "\"arguments\":{\"command\":\"psql -c "
+                               "'DROP TABLE users'\""));
   sr_hook_request_clear(&req);
-  parse_ok(SR_HOOK_CLAUDE_CODE,
-           "{\"session_id\":\"abc123\",\"permission_mode\":\"bypassPermissions\","
-           "\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/x\"},"
-           "\"tool_use_id\":\"toolu_2\"}");
+  parse_ok(
+      SR_HOOK_CLAUDE_CODE,
+      "{\"session_id\":\"abc123\",\"permission_mode\":\"bypassPermissions\","
+      "\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/x\"},"
+      "\"tool_use_id\":\"toolu_2\"}");
   ck_assert_int_eq(ev.mode, SR_MODE_DEFAULT);
 }
 END_TEST
 
 START_TEST(cursor_shell_and_mcp) {
-  parse_ok(SR_HOOK_CURSOR,
-           "{\"conversation_id\":\"conv-1\",\"generation_id\":\"gen-1\","
-           "\"model\":\"gpt-5\",\"hook_event_name\":\"beforeShellExecution\","
-           "\"cursor_version\":\"1.7.2\",\"workspace_roots\":[\"/w\"],"
-           "\"user_email\":null,\"command\":\"terraform destroy\",\"cwd\":\"/w\"}");
+  parse_ok(
+      SR_HOOK_CURSOR,
+      "{\"conversation_id\":\"conv-1\",\"generation_id\":\"gen-1\","
+      "\"model\":\"gpt-5\",\"hook_event_name\":\"beforeShellExecution\","
+      "\"cursor_version\":\"1.7.2\",\"workspace_roots\":[\"/w\"],"
+      "\"user_email\":null,\"command\":\"terraform destroy\",\"cwd\":\"/w\"}");
   ck_assert_str_eq(req.session, "conv-1");
   ck_assert_int_eq(strncmp(req.call, "cursor-gen-1-", 13), 0);
   ck_assert(eq(ev.tool, "run_terminal_cmd"));
@@ -92,8 +100,8 @@ START_TEST(cursor_shell_and_mcp) {
            "\"tool_input\":\"{\\\"sql\\\":\\\"DELETE FROM orders\\\"}\","
            "\"url\":\"http://localhost:3000/mcp\"}");
   ck_assert(eq(ev.tool, "query"));
-  ck_assert_ptr_nonnull(strstr(req.event,
-                               "\"arguments\":{\"sql\":\"DELETE FROM orders\"}"));
+  ck_assert_ptr_nonnull(
+      strstr(req.event, "\"arguments\":{\"sql\":\"DELETE FROM orders\"}"));
   ck_assert_str_ne(req.call, first);
 }
 END_TEST
@@ -130,7 +138,8 @@ START_TEST(payloads_a_harness_never_sends_are_refused) {
       {SR_HOOK_CURSOR,
        "{\"conversation_id\":\"c\",\"hook_event_name\":\"stop\"}", "stop"},
       {SR_HOOK_CURSOR,
-       "{\"conversation_id\":\"c\",\"hook_event_name\":\"beforeShellExecution\"}",
+       "{\"conversation_id\":\"c\",\"hook_event_name\":"
+       "\"beforeShellExecution\"}",
        "command"},
       {SR_HOOK_GENERIC, "{\"type\":\"tool_call\"}", "session_id"},
       {SR_HOOK_GENERIC, "{\"session_id\":\"s\"", "JSON"},
@@ -138,10 +147,10 @@ START_TEST(payloads_a_harness_never_sends_are_refused) {
   char err[512];
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err[0] = '\0';
-    ck_assert_msg(sr_hook_parse(bad[i].kind, bad[i].payload,
-                                strlen(bad[i].payload), NOW, &req, err,
-                                sizeof err) != 0,
-                  "accepted %s", bad[i].payload);
+    ck_assert_msg(
+        sr_hook_parse(bad[i].kind, bad[i].payload, strlen(bad[i].payload), NOW,
+                      &req, err, sizeof err) != 0,
+        "accepted %s", bad[i].payload);
     ck_assert_msg(strstr(err, bad[i].mentions), "%s: error '%s' lacks '%s'",
                   bad[i].payload, err, bad[i].mentions);
     ck_assert_ptr_null(req.event);
@@ -168,36 +177,45 @@ START_TEST(answers_in_each_harness_protocol) {
   struct sr_hook_answer_opts none = {0}, exit2 = {.exit2 = true},
                              pass = {.allow_passthrough = true};
   ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, none, SR_ACTION_BLOCK,
-                          SR_VERDICT_COMMAND, out, err), 0);
-  ck_assert_str_eq(out,
-                   "{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\","
-                   "\"permissionDecision\":\"deny\",\"permissionDecisionReason\":"
-                   "\"stackrisk BLOCK: \\\"why\\\"\"}}\n");
+                          SR_VERDICT_COMMAND, out, err),
+                   0);
+  ck_assert_str_eq(
+      out,
+      "{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\","
+      "\"permissionDecision\":\"deny\",\"permissionDecisionReason\":"
+      "\"stackrisk BLOCK: \\\"why\\\"\"}}\n");
   ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, none, SR_ACTION_ESCALATE,
-                          SR_VERDICT_HELD, out, err), 0);
+                          SR_VERDICT_HELD, out, err),
+                   0);
   ck_assert_ptr_nonnull(strstr(out, "\"permissionDecision\":\"ask\""));
   ck_assert_ptr_nonnull(strstr(err, "stackrisk BLOCK")); /* said on stderr */
   ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, exit2, SR_ACTION_KILL,
-                          SR_VERDICT_COMMAND, out, err), 2);
+                          SR_VERDICT_COMMAND, out, err),
+                   2);
   ck_assert_str_eq(out, "");
   ck_assert_str_eq(err, "stackrisk BLOCK: \"why\"\n");
   ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, pass, SR_ACTION_ALLOW,
-                          SR_VERDICT_COMMAND, out, err), 0);
+                          SR_VERDICT_COMMAND, out, err),
+                   0);
   ck_assert_str_eq(out, "");
   ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, none, SR_ACTION_ALLOW,
-                          SR_VERDICT_COMMAND, out, err), 0);
+                          SR_VERDICT_COMMAND, out, err),
+                   0);
   ck_assert_ptr_nonnull(strstr(out, "\"permissionDecision\":\"allow\""));
 
   ck_assert_int_eq(answer(SR_HOOK_CURSOR, none, SR_ACTION_KILL,
-                          SR_VERDICT_COMMAND, out, err), 0);
-  ck_assert_str_eq(out, "{\"permission\":\"deny\",\"user_message\":\"stackrisk "
-                        "BLOCK: \\\"why\\\"\",\"agent_message\":\"stackrisk "
-                        "BLOCK: \\\"why\\\"\"}\n");
+                          SR_VERDICT_COMMAND, out, err),
+                   0);
+  ck_assert_str_eq(out,
+                   "{\"permission\":\"deny\",\"user_message\":\"stackrisk "
+                   "BLOCK: \\\"why\\\"\",\"agent_message\":\"stackrisk "
+                   "BLOCK: \\\"why\\\"\"}\n");
 
   static const int codes[] = {0, 0, 3, 4, 5};
   for (int a = SR_ACTION_ALLOW; a <= SR_ACTION_KILL; a++) {
     ck_assert_int_eq(answer(SR_HOOK_GENERIC, none, (enum sr_action)a,
-                            SR_VERDICT_NO_ANSWER, out, err), codes[a]);
+                            SR_VERDICT_NO_ANSWER, out, err),
+                     codes[a]);
     ck_assert_ptr_nonnull(strstr(out, "\"source\":\"no-verdict\""));
   }
 }
