@@ -348,6 +348,10 @@ int sr_cmd_gate(int argc, char **argv, volatile sig_atomic_t *stop) {
         conf_ok ? "cannot read the hook payload:" : "bad configuration:", err);
     memset(&req, 0, sizeof req);
   } else {
+    /* A sidecar asked uses this hook's deadline and hold: the two waits
+     * agree whatever the sidecar was started with. */
+    req.deadline_ms = (int)cc.deadline_ms;
+    req.hold_ms = (int)cc.hold_ms;
     hook(&cc, &req, &v);
   }
   rc = sr_hook_answer(a.kind, &a.answer, &v, stdout, stderr);

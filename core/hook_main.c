@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
   enum sr_hook_kind kind = SR_HOOK_CLAUDE_CODE;
   struct sr_hook_answer_opts ao = {0};
   const char *socket = NULL, *v;
-  long deadline_ms = 2000, hold_ms = 30000;
+  long deadline_ms = -1, hold_ms = -1; /* -1: the sidecar's own */
   for (int i = 1; i < argc; i++) {
     if ((v = opt_value(argc, argv, &i, "--hook"))) {
       if (sr_hook_kind_parse(v, &kind)) break; /* `gate` explains */
@@ -103,13 +103,22 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_REALTIME, &ts);
   struct sr_hook_request req;
   struct sr_gate_verdict verdict;
-  int timeout = (int)(deadline_ms + hold_ms) + 2000;
-  if (sr_hook_parse(kind, payload, len,
-                    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &req, err,
-                    sizeof err) == SR_OK &&
-      sr_gate_remote_decide(socket, &req, timeout, &verdict, err, sizeof err) ==
-          SR_OK) {
-    int rc = sr_hook_answer(kind, &ao, &verdict, stdout, stderr);
+  /* The sidecar answers within its deadline and hold (ours when given): a
+   * sidecar that stops answering is the only way to reach this timeout. */
+  int timeout = deadline_ms < 0 || hold_ms < 0
+                    ? 600000
+                    : (int)(deadline_ms + hold_ms) + 2000;
+  int rc = sr_hook_parse(kind, payload, len,
+                         (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &req,
+                         err, sizeof err);
+  if (rc == SR_OK) {
+    req.deadline_ms = (int)deadline_ms;
+    req.hold_ms = (int)hold_ms;
+    rc =
+        sr_gate_remote_decide(socket, &req, timeout, &verdict, err, sizeof err);
+  }
+  if (rc == SR_OK) {
+    rc = sr_hook_answer(kind, &ao, &verdict, stdout, stderr);
     sr_hook_request_clear(&req);
     free(payload);
     return rc;

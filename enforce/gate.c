@@ -30,8 +30,9 @@
 struct slot {
   bool used, done, escalated;
   const struct sr_hook_request *req;
-  int64_t deadline;      /* monotonic ms */
-  struct sr_command cmd; /* the answer (done) or the ESCALATE */
+  int64_t deadline;         /* monotonic ms */
+  int deadline_ms, hold_ms; /* in force for this call */
+  struct sr_command cmd;    /* the answer (done) or the ESCALATE */
   unsigned rejected;
   char last_reject[512];
 };
@@ -173,11 +174,11 @@ static void dispatch(struct sr_gate *g, const struct sr_command *cmd) {
     SR_ERROR("%s", why);
     s->rejected++;
     snprintf(s->last_reject, sizeof s->last_reject, "%s", why);
-  } else if (cmd->action == SR_ACTION_ESCALATE && g->o.hold_ms > 0 &&
+  } else if (cmd->action == SR_ACTION_ESCALATE && s->hold_ms > 0 &&
              !s->escalated) {
     s->escalated = true;
     s->cmd = *cmd;
-    s->deadline = mono_ms() + g->o.hold_ms;
+    s->deadline = mono_ms() + s->hold_ms;
     pthread_cond_broadcast(&g->cond);
   } else if (cmd->action != SR_ACTION_ESCALATE || !s->escalated) {
     s->done = true;
@@ -334,7 +335,9 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
     memset(s, 0, sizeof *s);
     s->used = true;
     s->req = req;
-    s->deadline = mono_ms() + g->o.deadline_ms;
+    s->deadline_ms = req->deadline_ms > 0 ? req->deadline_ms : g->o.deadline_ms;
+    s->hold_ms = req->hold_ms >= 0 ? req->hold_ms : g->o.hold_ms;
+    s->deadline = mono_ms() + s->deadline_ms;
   }
   pthread_mutex_unlock(&g->mu);
   if (!s) {
@@ -377,7 +380,7 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
     snprintf(v->reason + n, sizeof v->reason - n,
              "; held %d ms for a human decision, none came: `stackrisk "
              "approve %s` or `stackrisk deny %s`",
-             g->o.hold_ms, req->call, req->call);
+             r.hold_ms, req->call, req->call);
     return;
   }
   char why[1100];
@@ -385,7 +388,7 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
     snprintf(why, sizeof why, "cannot publish the call: %s",
              rd_kafka_err2str(e));
   else
-    snprintf(why, sizeof why, "no verdict within %d ms%s%s", g->o.deadline_ms,
+    snprintf(why, sizeof why, "no verdict within %d ms%s%s", r.deadline_ms,
              r.rejected ? " (" : "", r.rejected ? r.last_reject : "");
   if (r.rejected) strcat(why, ")");
   decide_locally(g, req, why, v);

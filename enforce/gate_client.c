@@ -70,8 +70,8 @@ int sr_gate_remote_decide(const char *socket_path,
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char line[128];
   size_t ls = strlen(req->session), lc = strlen(req->call);
-  int n =
-      snprintf(line, sizeof line, "SRG1 %zu %zu %zu\n", ls, lc, req->event_len);
+  int n = snprintf(line, sizeof line, "SRG1 %zu %zu %zu %d %d\n", ls, lc,
+                   req->event_len, req->deadline_ms, req->hold_ms);
   int rc = sr_wire_write(fd, line, (size_t)n);
   if (!rc) rc = sr_wire_write(fd, req->session, ls);
   if (!rc) rc = sr_wire_write(fd, req->call, lc);

@@ -1,7 +1,9 @@
 /*
  * Wire form between hook processes and the gate sidecar, one frame each way
  * per connection:
- *   request:  "SRG1 <session len> <call len> <event len>\n" + the three
+ *   request:  "SRG1 <session len> <call len> <event len> <deadline ms>
+ *              <hold ms>\n" + the three (deadline, hold: -1 for the
+ *              sidecar's own)
  *   response: "SRG1 <action> <source> <reason len>\n" + reason
  * Lengths are decimal byte counts; the session, call and event are the
  * fields of struct sr_hook_request.

@@ -299,6 +299,7 @@ int sr_hook_parse(enum sr_hook_kind kind, const char *payload, size_t len,
   sr_str_copy(req->session, sizeof req->session, session);
   sr_str_copy(req->call, sizeof req->call, sr_str_from(call));
   sr_str_copy(req->tool, sizeof req->tool, tool);
+  req->deadline_ms = req->hold_ms = -1;
   req->event = out;
   req->event_len = b.len;
   out = NULL;

@@ -45,6 +45,9 @@ struct sr_hook_request {
   char tool[SR_ID_MAX + 1];
   char *event; /* the JSON line to publish (heap, owned) */
   size_t event_len;
+  /* The hook's own --deadline-ms / --hold-ms, sent to the sidecar so the
+   * hook's wait and the sidecar's agree; -1 (as parsed): the gate's. */
+  int deadline_ms, hold_ms;
 };
 
 /* Parses a payload of `kind` into req (whose event it allocates; release

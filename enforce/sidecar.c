@@ -36,7 +36,8 @@ static void *serve_conn(void *arg) {
   struct sr_hook_request req = {0};
   struct sr_gate_verdict v;
   if (sr_wire_header(c.fd, line, sizeof line) ||
-      sscanf(line, "SRG1 %zu %zu %zu", &ls, &lc, &le) != 3 ||
+      sscanf(line, "SRG1 %zu %zu %zu %d %d", &ls, &lc, &le, &req.deadline_ms,
+             &req.hold_ms) != 5 ||
       ls > SR_SESSION_ID_MAX || lc > SR_ID_MAX || le > SR_HOOK_EVENT_MAX ||
       !(req.event = malloc(le + 1)) || sr_wire_read(c.fd, req.session, ls) ||
       sr_wire_read(c.fd, req.call, lc) || sr_wire_read(c.fd, req.event, le)) {

@@ -373,20 +373,10 @@ START_TEST(sidecar_serves_hooks) {
   char sock[320], slog[320];
   snprintf(sock, sizeof sock, "%s/gate.sock", dir);
   snprintf(slog, sizeof slog, "%s/sidecar.log", dir);
-  char *sv[] = {SR_BINARY,
-                "gate",
-                "--serve",
-                "--socket",
-                sock,
-                "--brokers",
-                (char *)brokers,
-                "--public-key",
-                pub,
-                "--deadline-ms",
-                "30000",
-                "--hold-ms",
-                "0",
-                NULL};
+  char *sv[] = {SR_BINARY,       "gate",         "--serve", "--socket",
+                sock,            "--brokers",    (char *)brokers,
+                "--public-key",  pub,            "--deadline-ms",
+                "30000",         NULL};
   pid_t side = h_spawn(sv, slog);
   long long deadline = h_now_ms() + 20000;
   char *l = NULL;
@@ -403,8 +393,11 @@ START_TEST(sidecar_serves_hooks) {
       "{\"type\":\"tool_call\",\"session_id\":\"sess-generic\",\"call_id\":"
       "\"gw-1\",\"tool\":\"Bash\",\"arguments\":{\"command\":\"railway "
       "volume delete vol-prod-7f3a\"}}";
-  /* The sidecar holds the connection to Kafka: the hook needs no broker. */
-  char *args[] = {"--hook", "generic", "--socket", sock, NULL};
+  /* The sidecar holds the connection to Kafka: the hook needs no broker.
+   * The hook's own hold (none) wins over the sidecar's 30 s default, so
+   * the ESCALATE is answered at once. */
+  char *args[] = {"--hook",    "generic", "--socket", sock,
+                  "--hold-ms", "0",       NULL};
   struct gate_run g;
   gate(&g, generic, args);
   ck_assert_msg(g.rc == 3, "deleting a production volume answered %d: %s %s",
