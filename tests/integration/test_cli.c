@@ -90,6 +90,7 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   ck_assert_int_eq(h_wait_exit(run, 30000), 0);
   kill(broker, SIGINT);
   ck_assert_int_eq(h_wait_exit(broker, 10000), 0);
+  unlink(key), unlink(pub), rmdir(kdir);
 }
 END_TEST
 
