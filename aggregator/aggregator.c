@@ -237,6 +237,13 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
     apply_session_start(&s->info, ev);
     copy_task(s->task, sizeof s->task, ev->task);
   }
+  /* A harness that knows the mode reports it on each call (Claude Code's
+   * permission_mode through `stackrisk gate`): plan mode is what it says now,
+   * not only what the session declared at its start. A read-only
+   * declaration is the operator's, not the harness's toggle: no per-call
+   * report lifts it. */
+  else if (ev->mode != SR_MODE_UNSET && s->info.mode != SR_MODE_READ_ONLY)
+    s->info.mode = ev->mode;
   if (ev->type == SR_EV_APPROVAL) return approval(a, s, ev, cmd);
 
   struct sr_detection *det = &a->detection;

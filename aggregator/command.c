@@ -69,6 +69,12 @@ int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
                 (long long)cmd->issued_at_ms, (long long)cmd->expires_at_ms);
   sr_buf_puts(&b, ",\"event_id\":");
   sr_buf_json_string(&b, sr_str_from(cmd->event_id));
+  if (cmd->sig_len) {
+    sr_buf_puts(&b, ",\"signature\":\"");
+    for (uint32_t i = 0; i < cmd->sig_len; i++)
+      sr_buf_printf(&b, "%02x", cmd->signature[i]);
+    sr_buf_puts(&b, "\"");
+  }
   sr_buf_puts(&b, "}");
   return b.overflow ? SR_EBOUND : (int)b.len;
 }
@@ -97,6 +103,8 @@ int sr_command_encode(const struct sr_command *cmd, uint8_t *buf, size_t cap) {
   m.issued_at_ms = cmd->issued_at_ms;
   m.expires_at_ms = cmd->expires_at_ms;
   m.event_id = (char *)cmd->event_id;
+  m.signature.data = (uint8_t *)cmd->signature;
+  m.signature.len = cmd->sig_len;
   size_t need = stackrisk__v1__control_command__get_packed_size(&m);
   if (need > cap) return SR_EBOUND;
   return (int)stackrisk__v1__control_command__pack(&m, buf);
@@ -133,6 +141,14 @@ int sr_command_decode(const void *buf, size_t len, struct sr_command *cmd,
   }
   cmd->issued_at_ms = m->issued_at_ms;
   cmd->expires_at_ms = m->expires_at_ms;
+  /* A signature of another length is kept as a short one (its first byte
+   * at most), so the verifier calls it forged, not unsigned. */
+  if (m->signature.len) {
+    cmd->sig_len = m->signature.len == SR_SIGNATURE_BYTES
+                       ? SR_SIGNATURE_BYTES
+                       : (uint32_t)SR_MIN(m->signature.len, (size_t)1);
+    memcpy(cmd->signature, m->signature.data, cmd->sig_len);
+  }
   stackrisk__v1__control_command__free_unpacked(m, NULL);
   return SR_OK;
 }

@@ -26,6 +26,7 @@ enum sr_action {
 
 #define SR_RULE_MAX 96
 #define SR_COMMAND_ID_LEN 32 /* hex chars */
+#define SR_SIGNATURE_BYTES 64 /* Ed25519 */
 
 struct sr_command_dim {
   char name[32];
@@ -41,6 +42,10 @@ struct sr_command {
   enum sr_action action;
   double risk;
   uint32_t depth;
+  /* Ed25519 over the canonical fields (aggregator/sign.h); sig_len 0 =
+   * unsigned. Before dims so the aggregator's partial reset clears it. */
+  uint8_t signature[SR_SIGNATURE_BYTES];
+  uint32_t sig_len;
   struct sr_command_dim dims[SR_DIM_MAX]; /* elevated dimensions */
   uint32_t n_dims;
   char rule[SR_RULE_MAX];
@@ -58,7 +63,8 @@ void sr_command_set_id(struct sr_command *cmd);
 
 /* One JSON line (no trailing newline) into buf; returns its length, or
  * SR_EBOUND when buf is too small. Numbers are printed with fixed precision
- * so equal commands print equal bytes. */
+ * so equal commands print equal bytes. A signed command ends with
+ * "signature" (lowercase hex). */
 int sr_command_to_json(const struct sr_command *cmd, char *buf, size_t cap);
 
 /* Serialises as stackrisk.v1.ControlCommand; returns the length or SR_EBOUND.

@@ -68,7 +68,8 @@ const struct sr_worker_stats *sr_worker_stats(const struct sr_worker *w) {
   return &w->stats;
 }
 
-static void publish(struct sr_worker *w, const struct sr_command *cmd) {
+static void publish(struct sr_worker *w, struct sr_command *cmd) {
+  if (w->opts.signer) sr_signer_sign(w->opts.signer, cmd);
   int n = sr_command_encode(cmd, w->pb, sizeof w->pb);
   assert(n > 0); /* SR_COMMAND_PB_MAX covers the largest command */
   sr_producer_send(w->opts.producer, w->opts.control_topic,

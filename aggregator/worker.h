@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "aggregator/aggregator.h"
+#include "aggregator/sign.h"
 #include "core/kafka.h"
 #include "core/metrics.h"
 #include "core/ring.h"
@@ -28,6 +29,7 @@ struct sr_worker_opts {
   const struct sr_detectors *dets; /* borrowed, shared read-only */
   const struct sr_policy *policy;  /* borrowed, shared read-only */
   struct sr_producer *producer;    /* borrowed, thread-safe */
+  const struct sr_signer *signer;  /* borrowed; signs every command */
   const char *control_topic;
   const char *dlq_topic;
   size_t max_message_bytes;

@@ -17,6 +17,10 @@ int sr_cmd_serve(int argc, char **argv, volatile sig_atomic_t *stop);
 int sr_cmd_sessions(int argc, char **argv, volatile sig_atomic_t *stop);
 int sr_cmd_session(int argc, char **argv, volatile sig_atomic_t *stop);
 int sr_cmd_commands(int argc, char **argv, volatile sig_atomic_t *stop);
+int sr_cmd_gate(int argc, char **argv, volatile sig_atomic_t *stop);
+int sr_cmd_keygen(int argc, char **argv, volatile sig_atomic_t *stop);
+int sr_cmd_approve(int argc, char **argv, volatile sig_atomic_t *stop);
+int sr_cmd_deny(int argc, char **argv, volatile sig_atomic_t *stop);
 
 /* Sets the log level from --log-level's argument; 2 (usage) on a bad one. */
 int sr_cli_log_level(const char *arg);

@@ -37,6 +37,10 @@ static void usage(FILE *f) {
       "                          offsets and the audit log; resumes from it\n"
       "                          (default ./stackrisk-state.db, or state.path\n"
       "                          of the config; \"\" runs without one)\n"
+      "      --signing-key FILE  secret key commands are signed with (default:\n"
+      "                          signing.private_key, else\n"
+      "                          ~/.config/stackrisk/signing.key, generated\n"
+      "                          with its .pub on first start)\n"
       "  -X  KEY=VALUE           any librdkafka property, for both the\n"
       "                          consumer and the producer (repeatable)\n"
       "      --http ADDR         serve the query API, /metrics and the\n"
@@ -54,13 +58,14 @@ struct run_args {
   const char *group;
   const char *events, *control, *dlq;
   const char *state;
+  const char *signing_key;
   long workers;
   struct sr_kafka_props xprops;
   const char *http, *http_token_file;
 };
 
 static int parse(int argc, char **argv, struct run_args *a) {
-  enum { O_EVENTS = 256, O_CONTROL, O_DLQ, O_LOG, O_HTTP, O_TOKEN };
+  enum { O_EVENTS = 256, O_CONTROL, O_DLQ, O_LOG, O_HTTP, O_TOKEN, O_KEY };
   static const struct option opts[] = {
       {"config", required_argument, NULL, 'c'},
       {"brokers", required_argument, NULL, 'b'},
@@ -73,6 +78,7 @@ static int parse(int argc, char **argv, struct run_args *a) {
       {"log-level", required_argument, NULL, O_LOG},
       {"http", required_argument, NULL, O_HTTP},
       {"http-token-file", required_argument, NULL, O_TOKEN},
+      {"signing-key", required_argument, NULL, O_KEY},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   char err[256];
@@ -105,6 +111,7 @@ static int parse(int argc, char **argv, struct run_args *a) {
       case O_DLQ: a->dlq = optarg; break;
       case O_HTTP: a->http = optarg; break;
       case O_TOKEN: a->http_token_file = optarg; break;
+      case O_KEY: a->signing_key = optarg; break;
       case O_LOG:
         if (sr_cli_log_level(optarg)) return 2;
         break;
@@ -126,6 +133,7 @@ static void apply_args(struct sr_settings *s, struct run_args *a) {
   if (a->events) s->topic_events = a->events;
   if (a->control) s->topic_control = a->control;
   if (a->dlq) s->topic_dlq = a->dlq;
+  if (a->signing_key) s->signing_key = a->signing_key;
   if (a->workers) s->workers = a->workers;
   if (a->http) s->http_listen = a->http;
   if (a->http_token_file) s->http_token_file = a->http_token_file;

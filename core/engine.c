@@ -60,6 +60,15 @@ static const struct sr_conf_field state_fields[] = {
      "timeline rows kept per session for the dashboard"},
     {0}};
 
+static const struct sr_conf_field signing_fields[] = {
+    {SR_CONF_T_STRING, "private_key", "",
+     offsetof(struct sr_settings, signing_key), 0, 0,
+     "secret key the processor signs commands with"},
+    {SR_CONF_T_STRING, "public_key", "",
+     offsetof(struct sr_settings, public_key), 0, 0,
+     "public key enforcement points verify commands with"},
+    {0}};
+
 /* kafka: { brokers, group, ..., topics: {...}, properties: {...} } */
 static int read_kafka(const struct sr_conf_node *kafka, struct sr_settings *s,
                       char *err, size_t errlen) {
@@ -101,7 +110,8 @@ struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
   static const char *const top[] = {"kafka",       "processing", "detectors",
                                     "catalogue",   "credentials", "resources",
                                     "policy",      "http",        "otlp",
-                                    "state",       NULL};
+                                    "state",       "signing",     "gate",
+                                    NULL};
   struct sr_engine *e = calloc(1, sizeof *e);
   if (!e) {
     snprintf(err, errlen, "out of memory");
@@ -121,7 +131,9 @@ struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {
                     errlen) ||
       sr_otlp_config_read(sr_conf_get(root, "otlp"), &e->otlp, err, errlen) ||
       sr_conf_apply(sr_conf_get(root, "state"), state_fields, &e->settings,
-                    err, errlen))
+                    err, errlen) ||
+      sr_conf_apply(sr_conf_get(root, "signing"), signing_fields,
+                    &e->settings, err, errlen))
     goto fail;
   e->dets = sr_detectors_create(root, err, errlen);
   if (!e->dets) goto fail;

@@ -35,6 +35,8 @@ struct sr_settings {
   long long retention_s;       /* forget sessions idle this long (event time) */
   long long audit_retention_s; /* keep audit rows this long (event time) */
   long long timeline_events;   /* timeline rows kept per session */
+  const char *signing_key;     /* signing.private_key; NULL/"": the default */
+  const char *public_key;      /* signing.public_key; NULL/"": the default */
 };
 
 struct sr_engine {

@@ -35,6 +35,11 @@ static void usage(FILE *f) {
       "  sessions print the riskiest sessions as JSON (the API's document)\n"
       "  session  print one session as JSON: dimensions, commands, timeline\n"
       "  commands print the audit log of commands as JSON\n"
+      "  gate     hold an agent's tool call until stackrisk decides (a hook\n"
+      "           for Claude Code, Cursor, or any harness; or its sidecar)\n"
+      "  approve  release an escalated call (ALLOW)\n"
+      "  deny     refuse an escalated call (BLOCK)\n"
+      "  keygen   write the Ed25519 key pair commands are signed with\n"
       "\n"
       "`stackrisk COMMAND --help` explains each command's options.\n",
       f);
@@ -68,7 +73,11 @@ int main(int argc, char **argv) {
               {"serve", sr_cmd_serve},
               {"sessions", sr_cmd_sessions},
               {"session", sr_cmd_session},
-              {"commands", sr_cmd_commands}};
+              {"commands", sr_cmd_commands},
+              {"gate", sr_cmd_gate},
+              {"keygen", sr_cmd_keygen},
+              {"approve", sr_cmd_approve},
+              {"deny", sr_cmd_deny}};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0)
       return cmds[i].fn(argc - 1, argv + 1, &stop_flag);

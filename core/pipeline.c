@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aggregator/store.h"
+#include "aggregator/sign.h"
 #include "aggregator/worker.h"
 #include "core/log.h"
 #include "ingest/consumer.h"
@@ -23,6 +24,7 @@ struct sr_pipeline {
   const char *brokers;
   struct sr_broker *broker;
   struct sr_producer *producer;
+  struct sr_signer *signer;
   struct sr_worker *workers[SR_WORKERS_MAX];
   struct sr_ring *rings[SR_WORKERS_MAX];
   size_t n_workers;
@@ -85,6 +87,19 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
     if (!p->broker) goto fail;
     p->brokers = sr_broker_bootstraps(p->broker);
   }
+  char key[4096], pub[4096];
+  bool generated;
+  if (sr_sign_resolve_secret(s->signing_key, key, sizeof key, pub, sizeof pub,
+                             &generated, err, errlen))
+    goto fail;
+  if (generated) {
+    printf("stackrisk: generated a signing key pair; enforcement points "
+           "verify commands with the public key %s\n", pub);
+    fflush(stdout);
+  }
+  SR_INFO("signing commands with %s (public key %s)", key, pub);
+  p->signer = sr_signer_load(key, err, errlen);
+  if (!p->signer) goto fail;
   p->producer = sr_producer_create(p->brokers, &s->props, (int)s->linger_ms,
                                    err, errlen);
   if (!p->producer) goto fail;
@@ -112,6 +127,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
         .dets = engine->dets,
         .policy = engine->policy,
         .producer = p->producer,
+        .signer = p->signer,
         .control_topic = s->topic_control,
         .dlq_topic = s->topic_dlq,
         .max_message_bytes = (size_t)s->max_message_bytes,
@@ -234,6 +250,7 @@ void sr_pipeline_destroy(struct sr_pipeline *p) {
   for (size_t i = 0; i < p->n_workers; i++) sr_worker_destroy(p->workers[i]);
   sr_store_close(p->store);
   sr_producer_destroy(p->producer, 10000);
+  sr_signer_destroy(p->signer);
   sr_broker_destroy(p->broker);
   sr_metrics_destroy(p->metrics);
   free(p);

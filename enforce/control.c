@@ -18,9 +18,10 @@ struct sr_control_reader {
   rd_kafka_t *rk;
 };
 
-struct sr_control_reader *sr_control_reader_create(
+static struct sr_control_reader *open_reader(
     const char *brokers, const char *topic, bool from_beginning,
-    const struct sr_kafka_props *props, char *err, size_t errlen) {
+    const char *session, const struct sr_kafka_props *props, int timeout_ms,
+    char *err, size_t errlen) {
   char kerr[512];
   struct sr_control_reader *r = calloc(1, sizeof *r);
   rd_kafka_topic_partition_list_t *parts = NULL;
@@ -37,7 +38,11 @@ struct sr_control_reader *sr_control_reader_create(
   char group[96];
   snprintf(group, sizeof group, "stackrisk-reader-%ld-%p", (long)getpid(),
            (void *)r);
+  /* A verdict is waited for: fetch as soon as a record is there. */
   if (rd_kafka_conf_set(conf, "group.id", group, kerr, sizeof kerr) ||
+      rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", kerr, sizeof kerr) ||
+      rd_kafka_conf_set(conf, "fetch.error.backoff.ms", "10", kerr,
+                        sizeof kerr) ||
       rd_kafka_conf_set(conf, "enable.partition.eof", "false", kerr,
                         sizeof kerr) ||
       rd_kafka_conf_set(conf, "enable.auto.commit", "false", kerr,
@@ -53,7 +58,7 @@ struct sr_control_reader *sr_control_reader_create(
     goto fail;
   }
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(r->rk, topic, NULL);
-  rd_kafka_resp_err_t e = rd_kafka_metadata(r->rk, 0, rkt, &md, 10000);
+  rd_kafka_resp_err_t e = rd_kafka_metadata(r->rk, 0, rkt, &md, timeout_ms);
   rd_kafka_topic_destroy(rkt);
   if (e || md->topic_cnt != 1 || md->topics[0].err) {
     snprintf(
@@ -64,11 +69,17 @@ struct sr_control_reader *sr_control_reader_create(
                                          : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
     goto fail;
   }
-  parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-  for (int i = 0; i < md->topics[0].partition_cnt; i++) {
+  int cnt = md->topics[0].partition_cnt;
+  parts = rd_kafka_topic_partition_list_new(cnt);
+  for (int i = 0; i < cnt; i++) {
     int32_t p = md->topics[0].partitions[i].id;
+    if (session && cnt > 0 &&
+        p != rd_kafka_msg_partitioner_murmur2(NULL, session, strlen(session),
+                                              cnt, NULL, NULL))
+      continue;
     int64_t lo = 0, hi = 0;
-    e = rd_kafka_query_watermark_offsets(r->rk, topic, p, &lo, &hi, 10000);
+    e = rd_kafka_query_watermark_offsets(r->rk, topic, p, &lo, &hi,
+                                         timeout_ms);
     if (e) {
       snprintf(err, errlen, "cannot read offsets of %s [%d]: %s", topic, p,
                rd_kafka_err2str(e));
@@ -90,6 +101,21 @@ fail:
   if (md) rd_kafka_metadata_destroy(md);
   sr_control_reader_destroy(r);
   return NULL;
+}
+
+struct sr_control_reader *sr_control_reader_create(
+    const char *brokers, const char *topic, bool from_beginning,
+    const struct sr_kafka_props *props, char *err, size_t errlen) {
+  return open_reader(brokers, topic, from_beginning, NULL, props, 10000, err,
+                     errlen);
+}
+
+struct sr_control_reader *sr_control_reader_create_session(
+    const char *brokers, const char *topic, const char *session,
+    const struct sr_kafka_props *props, int timeout_ms, char *err,
+    size_t errlen) {
+  return open_reader(brokers, topic, false, session, props, timeout_ms, err,
+                     errlen);
 }
 
 void sr_control_reader_destroy(struct sr_control_reader *r) {

@@ -2,14 +2,20 @@
  * `stackrisk watch`: print the commands on the control topic as JSON lines,
  * for people at a terminal and for scripts. Exits on SIGINT/SIGTERM, after
  * --count commands, or after --timeout-ms without one.
+ *
+ * Every command is verified against the public key first: one that is
+ * unsigned, forged or expired is not printed on stdout but reported on
+ * stderr, so a script reading stdout only ever sees what stackrisk issued.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/cli.h"
 #include "core/log.h"
+#include "enforce/client.h"
 #include "enforce/control.h"
 
 static void usage(FILE *f) {
@@ -25,6 +31,10 @@ static void usage(FILE *f) {
         "  -s, --session ID        only this session's commands\n"
         "  -n, --count N           exit 0 after N commands\n"
         "      --timeout-ms MS     exit 3 when MS pass without a command\n"
+        "      --public-key FILE   verify commands with this key (default:\n"
+        "                          ~/.config/stackrisk/signing.pub)\n"
+        "      --include-expired   print genuine commands past their\n"
+        "                          expires_at_ms too (reviewing history)\n"
         "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
         "      --log-level L       error, warn, info (default), debug\n"
         "  -h, --help              this text\n",
@@ -32,7 +42,7 @@ static void usage(FILE *f) {
 }
 
 int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
-  enum { O_FROM = 256, O_TIMEOUT, O_LOG };
+  enum { O_FROM = 256, O_TIMEOUT, O_LOG, O_PK, O_EXPIRED };
   static const struct option opts[] = {
       {"brokers", required_argument, NULL, 'b'},
       {"topic", required_argument, NULL, 't'},
@@ -41,10 +51,13 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
       {"count", required_argument, NULL, 'n'},
       {"timeout-ms", required_argument, NULL, O_TIMEOUT},
       {"log-level", required_argument, NULL, O_LOG},
+      {"public-key", required_argument, NULL, O_PK},
+      {"include-expired", no_argument, NULL, O_EXPIRED},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   const char *brokers = NULL, *topic = "stackrisk.control", *session = NULL;
-  bool from_beginning = false;
+  bool from_beginning = false, include_expired = false;
+  const char *public_key = NULL;
   long count = 0, timeout_ms = 0;
   struct sr_kafka_props props = {0};
   char err[1024], *end;
@@ -56,6 +69,8 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
       case 't': topic = optarg; break;
       case 's': session = optarg; break;
       case O_FROM: from_beginning = true; break;
+      case O_PK: public_key = optarg; break;
+      case O_EXPIRED: include_expired = true; break;
       case 'n':
       case O_TIMEOUT: {
         long v = strtol(optarg, &end, 10);
@@ -85,10 +100,16 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
     fprintf(stderr, "stackrisk watch: --brokers is required\n");
     return 2;
   }
+  struct sr_verifier *v = sr_client_verifier(public_key, err, sizeof err);
+  if (!v) {
+    fprintf(stderr, "stackrisk watch: %s\n", err);
+    return 1;
+  }
   struct sr_control_reader *r = sr_control_reader_create(
       brokers, topic, from_beginning, &props, err, sizeof err);
   if (!r) {
     fprintf(stderr, "stackrisk watch: %s\n", err);
+    sr_verifier_destroy(v);
     return 1;
   }
   struct sr_command *cmd = malloc(sizeof *cmd);
@@ -111,6 +132,17 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
     }
     idle_ms = 0;
     if (session && strcmp(session, cmd->session_id) != 0) continue;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    enum sr_sig_status st = sr_verifier_check(
+        v, cmd, NULL, NULL,
+        include_expired ? INT64_MIN
+                        : (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+        err, sizeof err);
+    if (st != SR_SIG_OK) {
+      fprintf(stderr, "stackrisk watch: %s\n", err);
+      continue;
+    }
     int n = sr_command_to_json(cmd, line, 65536);
     if (n > 0) {
       fwrite(line, 1, (size_t)n, stdout);
@@ -122,5 +154,6 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
   free(line);
   free(cmd);
   sr_control_reader_destroy(r);
+  sr_verifier_destroy(v);
   return rc;
 }

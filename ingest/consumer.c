@@ -345,6 +345,10 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
        opts->offset_reset ? opts->offset_reset : "earliest"},
       {"partition.assignment.strategy", "cooperative-sticky"},
       {"enable.partition.eof", "false"},
+      /* Gates wait for verdicts: the embedded broker answers an empty fetch
+       * only after the full wait, which would add up to 500 ms (the
+       * default) to every verdict. kafka.properties can raise it. */
+      {"fetch.wait.max.ms", "10"},
   };
   rd_kafka_conf_t *conf =
       sr_kafka_conf_new(opts->brokers, "stackrisk", defaults,

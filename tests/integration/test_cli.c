@@ -30,13 +30,24 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   pid_t broker = h_spawn(bargv, blog);
   ck_assert_msg(h_wait_address(blog, addr, sizeof addr, 20000),
                 "broker printed no address");
+  /* Commands are signed: run signs with the secret key, watch verifies
+   * with the public one (the verdict line's event time is in the past, so
+   * the command is expired by the wall clock: history, printed on request). */
+  char kdir[64], key[96], pub[96], klog[64];
+  snprintf(kdir, sizeof kdir, "/tmp/cli-keys-%d", (int)getpid());
+  snprintf(key, sizeof key, "%s/signing.key", kdir);
+  snprintf(pub, sizeof pub, "%s/signing.pub", kdir);
+  snprintf(klog, sizeof klog, "cli-keygen-%d.log", (int)getpid());
+  char *kargv[] = {SR_BINARY, "keygen", "--dir", kdir, NULL};
+  ck_assert_int_eq(h_wait_exit(h_spawn(kargv, klog), 10000), 0);
   char state[64];
   snprintf(state, sizeof state, "cli-state-%d.db", (int)getpid());
-  char *rargv[] = {SR_BINARY, "run",   "--brokers", addr, "--group",
-                   "cli",     "--state", state,     NULL};
+  char *rargv[] = {SR_BINARY, "run", "--brokers", addr, "--group", "cli",
+                   "--signing-key", key, "--state", state, NULL};
   pid_t run = h_spawn(rargv, rlog);
   char *wargv[] = {SR_BINARY, "watch", "--brokers", addr, "--from-beginning",
-                   "--count",  "1",     "--timeout-ms", "60000", NULL};
+                   "--count",  "1",     "--timeout-ms", "60000",
+                   "--public-key", pub, "--include-expired", NULL};
   pid_t watch = h_spawn(wargv, wlog);
 
   rd_kafka_t *p = h_producer(addr);
@@ -57,6 +68,7 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   ck_assert_int_eq(h_wait_exit(run, 30000), 0);
   kill(broker, SIGINT);
   ck_assert_int_eq(h_wait_exit(broker, 10000), 0);
+  unlink(key), unlink(pub), rmdir(kdir);
 }
 END_TEST
 
@@ -115,7 +127,12 @@ START_TEST(every_command_explains_itself) {
                {"run --help", "-X"},
                {"broker --help", "--partitions"},
                {"replay --help", "FILE"},
-               {"watch --help", "--from-beginning"}};
+               {"watch --help", "--from-beginning"},
+               {"watch --help", "--public-key"},
+               {"gate --help", "claude-code"},
+               {"approve --help", "CALL_ID"},
+               {"deny --help", "CALL_ID"},
+               {"keygen --help", "signing.pub"}};
   char out[8192];
   for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
     ck_assert_int_eq(sh(helps[i].args, out, sizeof out), 0);

@@ -379,6 +379,41 @@ START_TEST(session_start_records_declared_facts) {
 }
 END_TEST
 
+/* Claude Code reports its permission mode on every call (through `stackrisk
+ * gate`): plan mode counts from the call that says so and ends with the call
+ * that says default; a declared read-only session stays read-only. */
+START_TEST(harness_reported_mode_on_a_call) {
+  struct fx f;
+  fx_init(&f, NULL);
+  struct sr_event e;
+  struct sr_command cmd;
+  const char *rm = "{\"command\":\"rm -rf build/\"}";
+  tool_call(&e, "s-cc", "c1", 1000, SR_PHASE_REQUESTED, "toolu_1", "Bash", rm,
+            true);
+  e.mode = SR_MODE_PLAN;
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
+  ck_assert(cmd_has_dim(&cmd, "mode_violation"));
+  const struct sr_session *s = sr_aggregator_session(f.agg, SR_STR_LIT("s-cc"));
+  ck_assert_int_eq(s->info.mode, SR_MODE_PLAN);
+  tool_call(&e, "s-cc", "c2", 2000, SR_PHASE_REQUESTED, "toolu_2", "Read",
+            "{\"file_path\":\"a\"}", true);
+  e.mode = SR_MODE_DEFAULT;
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
+  ck_assert_int_eq(s->info.mode, SR_MODE_DEFAULT);
+
+  session_start(&e, "s-ro", "r1", 1000, SR_MODE_READ_ONLY, "staging");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  tool_call(&e, "s-ro", "r2", 2000, SR_PHASE_REQUESTED, "toolu_3", "Bash", rm,
+            true);
+  e.mode = SR_MODE_DEFAULT;
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
+  s = sr_aggregator_session(f.agg, SR_STR_LIT("s-ro"));
+  ck_assert_int_eq(s->info.mode, SR_MODE_READ_ONLY);
+  ck_assert(cmd_has_dim(&cmd, "mode_violation"));
+  fx_free(&f);
+}
+END_TEST
+
 START_TEST(pocketos_call_is_stopped) {
   struct fx f;
   fx_init(&f, NULL);
@@ -919,6 +954,7 @@ int main(void) {
   tcase_add_test(tc, gated_benign_call_gets_allow);
   tcase_add_test(tc, lookup_of_overlong_id_is_unknown);
   tcase_add_test(tc, session_start_records_declared_facts);
+  tcase_add_test(tc, harness_reported_mode_on_a_call);
   tcase_add_test(tc, pocketos_call_is_stopped);
   tcase_add_test(tc, pocketos_call_ungated_still_stopped);
   tcase_add_test(tc, benign_twin_is_allowed);

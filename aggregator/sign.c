@@ -1,0 +1,309 @@
+/*
+ * Command signatures (see sign.h). The canonical form is built into a
+ * bounded stack buffer with netstrings, so no field can run into the next
+ * ("ab","c" and "a","bc" sign differently) and the form is easy to rebuild in
+ * any language. Keys live in small hex files; the secret one must not be
+ * readable by others, as ssh demands of its keys.
+ */
+#include "aggregator/sign.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+
+struct sr_signer {
+  uint8_t sk[crypto_sign_SECRETKEYBYTES];
+};
+
+struct sr_verifier {
+  uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+};
+
+static const char *const status_names[] = {
+    "ok", "unsigned", "forged", "replayed for another call", "expired"};
+
+const char *sr_sig_status_name(enum sr_sig_status s) {
+  return (unsigned)s < SR_ARRAY_LEN(status_names) ? status_names[s] : "?";
+}
+
+static void netstring(struct sr_buf *b, const char *s) {
+  size_t n = strlen(s);
+  sr_buf_printf(b, "%zu:", n);
+  sr_buf_append(b, s, n);
+  sr_buf_puts(b, ",");
+}
+
+int sr_sign_canonical(const struct sr_command *cmd, uint8_t *buf, size_t cap) {
+  char num[32];
+  struct sr_buf b = sr_buf_init((char *)buf, cap);
+  sr_buf_puts(&b, SR_SIGN_TAG);
+  netstring(&b, cmd->command_id);
+  netstring(&b, cmd->session_id);
+  netstring(&b, cmd->call_id);
+  netstring(&b, sr_action_name(cmd->action));
+  snprintf(num, sizeof num, "%.3f", cmd->risk);
+  netstring(&b, num);
+  snprintf(num, sizeof num, "%u", cmd->depth);
+  netstring(&b, num);
+  netstring(&b, cmd->rule);
+  snprintf(num, sizeof num, "%lld", (long long)cmd->issued_at_ms);
+  netstring(&b, num);
+  snprintf(num, sizeof num, "%lld", (long long)cmd->expires_at_ms);
+  netstring(&b, num);
+  netstring(&b, cmd->event_id);
+  return b.overflow ? SR_EBOUND : (int)b.len;
+}
+
+/* Writes text to a temporary file beside path, then links it to path, which
+ * fails if path exists: no clobbering, no half-written key visible. */
+static int write_new(const char *path, const char *text, mode_t mode, char *err,
+                     size_t errlen) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+    return SR_EIO;
+  }
+  size_t n = strlen(text);
+  bool ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
+  ok = close(fd) == 0 && ok;
+  if (!ok || link(tmp, path) != 0) {
+    int e = errno;
+    unlink(tmp);
+    snprintf(err, errlen, "cannot write %s: %s", path,
+             e == EEXIST ? "it already exists" : strerror(e));
+    return e == EEXIST ? SR_EINVAL : SR_EIO;
+  }
+  unlink(tmp);
+  return SR_OK;
+}
+
+int sr_sign_keygen(const char *secret_path, const char *public_path, char *err,
+                   size_t errlen) {
+  if (sodium_init() < 0) {
+    snprintf(err, errlen, "libsodium failed to initialise");
+    return SR_EIO;
+  }
+  uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+  char hex[2 * crypto_sign_SECRETKEYBYTES + 2];
+  crypto_sign_keypair(pk, sk);
+  sodium_bin2hex(hex, sizeof hex - 1, sk, sizeof sk);
+  strcat(hex, "\n");
+  int rc = write_new(secret_path, hex, 0600, err, errlen);
+  sodium_memzero(sk, sizeof sk);
+  sodium_memzero(hex, sizeof hex);
+  if (rc) return rc;
+  sodium_bin2hex(hex, sizeof hex - 1, pk, sizeof pk);
+  strcat(hex, "\n");
+  rc = write_new(public_path, hex, 0644, err, errlen);
+  if (rc) unlink(secret_path); /* a secret without its public half is useless */
+  return rc;
+}
+
+int sr_sign_default_dir(char *out, size_t cap) {
+  const char *xdg = getenv("XDG_CONFIG_HOME");
+  const char *home = getenv("HOME");
+  int n;
+  if (xdg && *xdg)
+    n = snprintf(out, cap, "%s/stackrisk", xdg);
+  else if (home && *home)
+    n = snprintf(out, cap, "%s/.config/stackrisk", home);
+  else
+    return SR_ENOTFOUND;
+  return n > 0 && (size_t)n < cap ? SR_OK : SR_EBOUND;
+}
+
+int sr_sign_make_dir(const char *dir, char *err, size_t errlen) {
+  char p[4096];
+  snprintf(p, sizeof p, "%s", dir);
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = '\0';
+    if (mkdir(p, 0700) != 0 && errno != EEXIST) goto fail;
+    *s = '/';
+  }
+  if (mkdir(p, 0700) != 0 && errno != EEXIST) goto fail;
+  return SR_OK;
+fail:
+  snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+  return SR_EIO;
+}
+
+static int no_default(char *err, size_t errlen) {
+  snprintf(err, errlen,
+           "no key configured and neither XDG_CONFIG_HOME nor HOME is set: "
+           "pass a key file (see `stackrisk keygen`)");
+  return SR_ENOTFOUND;
+}
+
+int sr_sign_resolve_secret(const char *configured, char *path_out,
+                           size_t path_cap, char *pub_out, size_t pub_cap,
+                           bool *generated, char *err, size_t errlen) {
+  *generated = false;
+  if (configured && *configured) {
+    snprintf(path_out, path_cap, "%s", configured);
+    size_t n = strlen(configured);
+    if (n > 4 && !strcmp(configured + n - 4, ".key"))
+      snprintf(pub_out, pub_cap, "%.*s.pub", (int)(n - 4), configured);
+    else
+      snprintf(pub_out, pub_cap, "%s.pub", configured);
+    return SR_OK;
+  }
+  char dir[4000];
+  if (sr_sign_default_dir(dir, sizeof dir)) return no_default(err, errlen);
+  snprintf(path_out, path_cap, "%s/signing.key", dir);
+  snprintf(pub_out, pub_cap, "%s/signing.pub", dir);
+  if (access(path_out, F_OK) == 0) return SR_OK;
+  if (sr_sign_make_dir(dir, err, errlen)) return SR_EIO;
+  int rc = sr_sign_keygen(path_out, pub_out, err, errlen);
+  /* Lost a race with another process generating the same default: use its
+   * key. */
+  if (rc == SR_EINVAL && access(path_out, F_OK) == 0) return SR_OK;
+  if (rc == SR_OK) *generated = true;
+  return rc;
+}
+
+int sr_sign_resolve_public(const char *configured, char *out, size_t cap,
+                           char *err, size_t errlen) {
+  if (configured && *configured) {
+    snprintf(out, cap, "%s", configured);
+    return SR_OK;
+  }
+  char dir[4000];
+  if (sr_sign_default_dir(dir, sizeof dir)) return no_default(err, errlen);
+  snprintf(out, cap, "%s/signing.pub", dir);
+  return SR_OK;
+}
+
+/* Reads one hex line of exactly `want` bytes from path. */
+static int read_hex(const char *path, uint8_t *out, size_t want, bool secret,
+                    char *err, size_t errlen) {
+  if (sodium_init() < 0) {
+    snprintf(err, errlen, "libsodium failed to initialise");
+    return SR_EIO;
+  }
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot open key %s: %s%s", path, strerror(errno),
+             errno == ENOENT ? " (create one with `stackrisk keygen`)" : "");
+    return SR_EIO;
+  }
+  struct stat st;
+  if (secret && fstat(fd, &st) == 0 && (st.st_mode & 077)) {
+    close(fd);
+    snprintf(err, errlen,
+             "secret key %s is readable by group or others (mode %03o): "
+             "chmod 600 it",
+             path, (unsigned)(st.st_mode & 0777));
+    return SR_EINVAL;
+  }
+  char text[512];
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n < 0) n = 0;
+  text[n] = '\0';
+  size_t got = 0;
+  const char *end = NULL;
+  int rc = sodium_hex2bin(out, want, text, (size_t)n, " \t\r\n", &got, &end);
+  bool trailing = end && strspn(end, " \t\r\n") != strlen(end);
+  sodium_memzero(text, sizeof text);
+  if (rc != 0 || got != want || trailing) {
+    snprintf(err, errlen,
+             "%s is not a %s key: expected one line of %zu hex digits", path,
+             secret ? "secret" : "public", 2 * want);
+    return SR_EINVAL;
+  }
+  return SR_OK;
+}
+
+struct sr_signer *sr_signer_load(const char *path, char *err, size_t errlen) {
+  if (sodium_init() < 0) {
+    snprintf(err, errlen, "libsodium failed to initialise");
+    return NULL;
+  }
+  struct sr_signer *s = sodium_malloc(sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (read_hex(path, s->sk, sizeof s->sk, true, err, errlen)) {
+    sodium_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void sr_signer_destroy(struct sr_signer *s) {
+  if (s) sodium_free(s); /* zeroes the key */
+}
+
+void sr_signer_sign(const struct sr_signer *s, struct sr_command *cmd) {
+  uint8_t msg[SR_SIGN_CANONICAL_MAX];
+  int n = sr_sign_canonical(cmd, msg, sizeof msg);
+  assert(n > 0); /* the fields are bounded; the buffer covers the largest */
+  crypto_sign_detached(cmd->signature, NULL, msg, (unsigned long long)n, s->sk);
+  cmd->sig_len = SR_SIGNATURE_BYTES;
+}
+
+struct sr_verifier *sr_verifier_load(const char *path, char *err,
+                                     size_t errlen) {
+  struct sr_verifier *v = calloc(1, sizeof *v);
+  if (!v) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (read_hex(path, v->pk, sizeof v->pk, false, err, errlen)) {
+    free(v);
+    return NULL;
+  }
+  return v;
+}
+
+struct sr_verifier *sr_verifier_from_bytes(const uint8_t pk[32]) {
+  if (sodium_init() < 0) return NULL;
+  struct sr_verifier *v = calloc(1, sizeof *v);
+  if (v) memcpy(v->pk, pk, sizeof v->pk);
+  return v;
+}
+
+void sr_verifier_destroy(struct sr_verifier *v) {
+  free(v);
+}
+
+enum sr_sig_status sr_verifier_check(const struct sr_verifier *v,
+                                     const struct sr_command *cmd,
+                                     const char *session, const char *call,
+                                     int64_t now_ms, char *why, size_t whylen) {
+  enum sr_sig_status st = SR_SIG_OK;
+  uint8_t msg[SR_SIGN_CANONICAL_MAX];
+  int n = sr_sign_canonical(cmd, msg, sizeof msg);
+  if (!cmd->sig_len)
+    st = SR_SIG_UNSIGNED;
+  else if (cmd->sig_len != SR_SIGNATURE_BYTES || n < 0 ||
+           crypto_sign_verify_detached(cmd->signature, msg,
+                                       (unsigned long long)n, v->pk) != 0)
+    st = SR_SIG_FORGED;
+  else if ((session && strcmp(session, cmd->session_id) != 0) ||
+           (call && strcmp(call, cmd->call_id) != 0))
+    st = SR_SIG_OTHER_CALL;
+  else if (now_ms > cmd->expires_at_ms)
+    st = SR_SIG_EXPIRED;
+  if (st != SR_SIG_OK)
+    snprintf(why, whylen, "rejected %s command %s (session %s, call %s): %s%s",
+             sr_action_name(cmd->action), cmd->command_id, cmd->session_id,
+             cmd->call_id[0] ? cmd->call_id : "-", sr_sig_status_name(st),
+             st == SR_SIG_FORGED     ? " (signature does not verify under the "
+                                       "configured public key)"
+             : st == SR_SIG_EXPIRED  ? " (past expires_at_ms)"
+             : st == SR_SIG_UNSIGNED ? " (no signature)"
+                                     : "");
+  return st;
+}

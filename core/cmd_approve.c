@@ -1,0 +1,273 @@
+/*
+ * `stackrisk approve CALL_ID` / `stackrisk deny CALL_ID`: a person's decision
+ * on an escalated call. Publishes an `approval` event (docs/events.md) keyed
+ * by the call's session; the processor answers it with ALLOW "approved by X"
+ * or BLOCK "denied by X", which releases or refuses the gate holding the
+ * call. The session is looked up from the call's ESCALATE on the control
+ * topic unless --session is given. Then the command that answers the
+ * decision is printed, once it verifies.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/cli.h"
+#include "core/log.h"
+#include "enforce/client.h"
+#include "enforce/control.h"
+
+static void usage(FILE *f, const char *verb) {
+  fprintf(
+      f,
+      "usage: stackrisk %s CALL_ID --brokers LIST [OPTIONS]\n"
+      "\n"
+      "%s an escalated tool call: publish an approval event; the gate\n"
+      "holding the call answers %s. Prints the resulting command.\n"
+      "\n"
+      "  -c, --config FILE       kafka and signing sections of the config\n"
+      "  -b, --brokers LIST      Kafka bootstrap servers\n"
+      "  -s, --session ID        the call's session (default: found from\n"
+      "                          the call's ESCALATE on the control topic)\n"
+      "  -a, --approver NAME     who decides (default: $USER)\n"
+      "      --public-key FILE   verify commands with this key\n"
+      "      --timeout-ms MS     wait this long for the answer (default\n"
+      "                          10000); exit 3 when none came\n"
+      "      --events-topic T    (default stackrisk.events)\n"
+      "      --control-topic T   (default stackrisk.control)\n"
+      "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
+      "  -h, --help              this text\n",
+      verb, !strcmp(verb, "approve") ? "Release" : "Refuse",
+      !strcmp(verb, "approve") ? "allow" : "deny");
+}
+
+static int64_t now_ms(int clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads the control topic from the beginning until it has been quiet for a
+ * moment, remembering the session of the last verified ESCALATE of call. */
+static int find_session(struct sr_control_reader *r,
+                        const struct sr_verifier *v, const char *call,
+                        char *session, size_t cap, int timeout_ms) {
+  struct sr_command *cmd = malloc(sizeof *cmd);
+  char err[512];
+  int64_t deadline = now_ms(CLOCK_MONOTONIC) + timeout_ms;
+  int quiet = 0;
+  session[0] = '\0';
+  while (cmd && quiet < 500 && now_ms(CLOCK_MONOTONIC) < deadline) {
+    int rc = sr_control_reader_next(r, 50, cmd, err, sizeof err);
+    if (rc == SR_ETIMEOUT) {
+      quiet += 50;
+      continue;
+    }
+    quiet = 0;
+    if (rc || strcmp(cmd->call_id, call) || cmd->action != SR_ACTION_ESCALATE)
+      continue;
+    /* Expired or not, a genuine ESCALATE names the session truly. */
+    enum sr_sig_status st =
+        sr_verifier_check(v, cmd, NULL, NULL, INT64_MIN, err, sizeof err);
+    if (st == SR_SIG_OK)
+      snprintf(session, cap, "%s", cmd->session_id);
+    else
+      SR_WARN("%s", err);
+  }
+  free(cmd);
+  return session[0] ? SR_OK : SR_ENOTFOUND;
+}
+
+static int decide(int argc, char **argv, const char *verb) {
+  enum { O_PK = 256, O_TIMEOUT, O_EVENTS, O_CONTROL };
+  static const struct option opts[] = {
+      {"config", required_argument, NULL, 'c'},
+      {"brokers", required_argument, NULL, 'b'},
+      {"session", required_argument, NULL, 's'},
+      {"approver", required_argument, NULL, 'a'},
+      {"public-key", required_argument, NULL, O_PK},
+      {"timeout-ms", required_argument, NULL, O_TIMEOUT},
+      {"events-topic", required_argument, NULL, O_EVENTS},
+      {"control-topic", required_argument, NULL, O_CONTROL},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *config = NULL, *brokers = NULL, *session = NULL, *pk = NULL,
+             *events = NULL, *control = NULL;
+  const char *approver = getenv("USER");
+  long timeout_ms = 10000;
+  struct sr_kafka_props xprops = {0};
+  char err[1024], *end;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "c:b:s:a:X:h", opts, NULL)) != -1) {
+    switch (c) {
+      case 'c':
+        config = optarg;
+        break;
+      case 'b':
+        brokers = optarg;
+        break;
+      case 's':
+        session = optarg;
+        break;
+      case 'a':
+        approver = optarg;
+        break;
+      case O_PK:
+        pk = optarg;
+        break;
+      case O_EVENTS:
+        events = optarg;
+        break;
+      case O_CONTROL:
+        control = optarg;
+        break;
+      case O_TIMEOUT:
+        timeout_ms = strtol(optarg, &end, 10);
+        if (*end || timeout_ms < 1) {
+          fprintf(stderr,
+                  "stackrisk %s: --timeout-ms: expected a positive "
+                  "number, got '%s'\n",
+                  verb, optarg);
+          return 2;
+        }
+        break;
+      case 'X':
+        if (sr_kafka_props_add_kv(&xprops, optarg, err, sizeof err)) {
+          fprintf(stderr, "stackrisk %s: -X: %s\n", verb, err);
+          return 2;
+        }
+        break;
+      case 'h':
+        usage(stdout, verb);
+        return 0;
+      default:
+        usage(stderr, verb);
+        return 2;
+    }
+  }
+  if (optind != argc - 1) {
+    fprintf(stderr, "stackrisk %s: expected one CALL_ID\n", verb);
+    usage(stderr, verb);
+    return 2;
+  }
+  const char *call = argv[optind];
+  if (!approver || !*approver) approver = "unknown";
+  struct sr_client_conf cc;
+  int rc = 1;
+  struct sr_verifier *v = NULL;
+  struct sr_control_reader *r = NULL;
+  rd_kafka_t *p = NULL;
+  struct sr_command *cmd = malloc(sizeof *cmd);
+  char sbuf[SR_SESSION_ID_MAX + 1], line[4096];
+  if (sr_client_conf_load(config, &cc, err, sizeof err)) goto fail;
+  if (brokers) cc.brokers = brokers;
+  if (pk) cc.public_key = pk;
+  if (events) cc.events_topic = events;
+  if (control) cc.control_topic = control;
+  for (size_t i = 0; i < xprops.n && cc.props.n < SR_KAFKA_PROPS_MAX; i++) {
+    cc.props.key[cc.props.n] = xprops.key[i];
+    cc.props.value[cc.props.n++] = xprops.value[i];
+  }
+  if (!cc.brokers) {
+    snprintf(err, sizeof err, "--brokers is required");
+    rc = 2;
+    goto fail;
+  }
+  v = sr_client_verifier(cc.public_key, err, sizeof err);
+  if (!v || !cmd) goto fail;
+  /* From the beginning: the ESCALATE names the session, and the reader ends
+   * up positioned where the answer to our decision will land. */
+  r = sr_control_reader_create(cc.brokers, cc.control_topic, true, &cc.props,
+                               err, sizeof err);
+  if (!r) goto fail;
+  if (!session) {
+    if (find_session(r, v, call, sbuf, sizeof sbuf, (int)timeout_ms)) {
+      snprintf(err, sizeof err,
+               "no ESCALATE for call %s on %s: pass --session if the call "
+               "was escalated elsewhere",
+               call, cc.control_topic);
+      goto fail;
+    }
+    session = sbuf;
+  }
+  static const char *const defaults[][2] = {{"linger.ms", "0"},
+                                            {"partitioner", "murmur2_random"}};
+  rd_kafka_conf_t *conf = sr_kafka_conf_new(
+      cc.brokers, "stackrisk-approve", defaults, 2, &cc.props, err, sizeof err);
+  if (!conf) goto fail;
+  char kerr[256];
+  p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
+  if (!p) {
+    rd_kafka_conf_destroy(conf);
+    snprintf(err, sizeof err, "kafka producer: %s", kerr);
+    goto fail;
+  }
+  int64_t ts = now_ms(CLOCK_REALTIME);
+  const char *decision = !strcmp(verb, "approve") ? "approve" : "deny";
+  struct sr_buf b = sr_buf_init(line, sizeof line);
+  sr_buf_puts(&b, "{\"type\":\"approval\",\"session_id\":");
+  sr_buf_json_string(&b, sr_str_from(session));
+  sr_buf_puts(&b, ",\"call_id\":");
+  sr_buf_json_string(&b, sr_str_from(call));
+  sr_buf_printf(&b, ",\"decision\":\"%s\",\"approver\":", decision);
+  sr_buf_json_string(&b, sr_str_from(approver));
+  sr_buf_printf(&b, ",\"ts_ms\":%lld,\"agent_id\":\"stackrisk-%s\"}",
+                (long long)ts, verb);
+  rd_kafka_resp_err_t e = rd_kafka_producev(
+      p, RD_KAFKA_V_TOPIC(cc.events_topic),
+      RD_KAFKA_V_KEY(session, strlen(session)), RD_KAFKA_V_VALUE(line, b.len),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+  if (e || rd_kafka_flush(p, (int)timeout_ms)) {
+    snprintf(err, sizeof err, "cannot publish the approval: %s",
+             rd_kafka_err2str(e ? e : RD_KAFKA_RESP_ERR__TIMED_OUT));
+    goto fail;
+  }
+  fprintf(stderr, "stackrisk %s: %s call %s of session %s as %s\n", verb,
+          !strcmp(verb, "approve") ? "approved" : "denied", call, session,
+          approver);
+  int64_t deadline = now_ms(CLOCK_MONOTONIC) + timeout_ms;
+  while (now_ms(CLOCK_MONOTONIC) < deadline) {
+    if (sr_control_reader_next(r, 100, cmd, err, sizeof err) ||
+        strcmp(cmd->call_id, call) || cmd->action == SR_ACTION_ESCALATE ||
+        cmd->issued_at_ms < ts)
+      continue;
+    if (sr_verifier_check(v, cmd, session, call, now_ms(CLOCK_REALTIME), err,
+                          sizeof err) != SR_SIG_OK) {
+      fprintf(stderr, "stackrisk %s: %s\n", verb, err);
+      continue;
+    }
+    int n = sr_command_to_json(cmd, line, sizeof line);
+    if (n > 0) printf("%.*s\n", n, line);
+    rc = 0;
+    goto done;
+  }
+  fprintf(stderr,
+          "stackrisk %s: published, but no answering command within "
+          "%ld ms (is `stackrisk run` consuming %s?)\n",
+          verb, timeout_ms, cc.events_topic);
+  rc = 3;
+  goto done;
+fail:
+  fprintf(stderr, "stackrisk %s: %s\n", verb, err);
+done:
+  if (p) rd_kafka_destroy(p);
+  sr_control_reader_destroy(r);
+  sr_verifier_destroy(v);
+  sr_client_conf_clear(&cc);
+  free(cmd);
+  return rc;
+}
+
+int sr_cmd_approve(int argc, char **argv, volatile sig_atomic_t *stop) {
+  (void)stop;
+  return decide(argc, argv, "approve");
+}
+
+int sr_cmd_deny(int argc, char **argv, volatile sig_atomic_t *stop) {
+  (void)stop;
+  return decide(argc, argv, "deny");
+}

@@ -1,0 +1,134 @@
+/*
+ * stackrisk-hook: the lean hook client. Claude Code and Cursor start one
+ * process per tool call, and `stackrisk` loads librdkafka, OpenSSL,
+ * Hyperscan and a dozen more libraries before main: about 4 ms of dynamic
+ * linking per call. This binary links only the hook protocols and the
+ * sidecar client (libc and xxhash), reads the payload, asks the sidecar
+ * named by --socket, and answers.
+ *
+ * Everything else is `stackrisk gate`'s job: without --socket, or when the
+ * sidecar cannot be reached or does not answer, it execs `stackrisk gate`
+ * (beside this binary) with the same options minus --socket and the payload
+ * on stdin, which asks Kafka directly or lets the local catalogue decide.
+ * Takes the same options as `stackrisk gate --hook`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "enforce/gate.h"
+
+/* Execs `stackrisk gate` with argv[1..] minus --socket, payload (if read)
+ * on stdin. Returns only when that fails. */
+static void fallback(int argc, char **argv, const char *payload, size_t len) {
+  char bin[4096];
+  ssize_t n = readlink("/proc/self/exe", bin, sizeof bin - 16);
+  if (n <= 0) return;
+  bin[n] = '\0';
+  strcpy(strrchr(bin, '/') + 1, "stackrisk");
+  char **args = calloc((size_t)argc + 2, sizeof *args);
+  if (!args) return;
+  size_t k = 0;
+  args[k++] = bin;
+  args[k++] = "gate";
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--socket")) {
+      i++;
+      continue;
+    }
+    if (!strncmp(argv[i], "--socket=", 9)) continue;
+    args[k++] = argv[i];
+  }
+  args[k] = NULL;
+  if (payload) {
+    int fd = memfd_create("stackrisk-hook-payload", 0);
+    if (fd < 0 || write(fd, payload, len) != (ssize_t)len ||
+        lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, 0) < 0)
+      return;
+    close(fd);
+  }
+  execv(bin, args);
+}
+
+static const char *opt_value(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (!strcmp(argv[*i], name) && *i + 1 < argc) return argv[++*i];
+  if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  enum sr_hook_kind kind = SR_HOOK_CLAUDE_CODE;
+  struct sr_hook_answer_opts ao = {0};
+  const char *socket = NULL, *v;
+  long deadline_ms = -1, hold_ms = -1; /* -1: the sidecar's own */
+  for (int i = 1; i < argc; i++) {
+    if ((v = opt_value(argc, argv, &i, "--hook"))) {
+      if (sr_hook_kind_parse(v, &kind)) break; /* `gate` explains */
+    } else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+      socket = v;
+    } else if ((v = opt_value(argc, argv, &i, "--deadline-ms"))) {
+      deadline_ms = atol(v);
+    } else if ((v = opt_value(argc, argv, &i, "--hold-ms"))) {
+      hold_ms = atol(v);
+    } else if (!strcmp(argv[i], "--exit2")) {
+      ao.exit2 = true;
+    } else if (!strcmp(argv[i], "--allow-passthrough")) {
+      ao.allow_passthrough = true;
+    } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
+               !strcmp(argv[i], "--serve")) {
+      socket = NULL;
+      break;
+    }
+  }
+  char err[1024];
+  if (!socket) {
+    fallback(argc, argv, NULL, 0);
+    fprintf(stderr, "stackrisk-hook: cannot run stackrisk gate\n");
+    return 2;
+  }
+  size_t cap = SR_HOOK_EVENT_MAX / 2, len = 0;
+  char *payload = malloc(cap + 1);
+  size_t r;
+  while (payload && len < cap &&
+         (r = fread(payload + len, 1, cap - len, stdin)))
+    len += r;
+  if (!payload) return 2;
+  payload[len] = '\0';
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct sr_hook_request req;
+  struct sr_gate_verdict verdict;
+  /* The sidecar answers within its deadline and hold (ours when given): a
+   * sidecar that stops answering is the only way to reach this timeout. */
+  int timeout = deadline_ms < 0 || hold_ms < 0
+                    ? 600000
+                    : (int)(deadline_ms + hold_ms) + 2000;
+  int rc = sr_hook_parse(kind, payload, len,
+                         (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &req,
+                         err, sizeof err);
+  if (rc == SR_OK) {
+    req.deadline_ms = (int)deadline_ms;
+    req.hold_ms = (int)hold_ms;
+    rc =
+        sr_gate_remote_decide(socket, &req, timeout, &verdict, err, sizeof err);
+  }
+  if (rc == SR_OK) {
+    rc = sr_hook_answer(kind, &ao, &verdict, stdout, stderr);
+    sr_hook_request_clear(&req);
+    free(payload);
+    return rc;
+  }
+  /* No sidecar answer (or a payload `gate` must refuse in its own words). */
+  fallback(argc, argv, payload, len);
+  verdict.action = SR_ACTION_BLOCK;
+  verdict.source = SR_VERDICT_NO_ANSWER;
+  snprintf(verdict.reason, sizeof verdict.reason,
+           "stackrisk: %s, and stackrisk gate cannot be run; failing closed",
+           err);
+  return sr_hook_answer(kind, &ao, &verdict, stdout, stderr);
+}

@@ -1,0 +1,395 @@
+/*
+ * Gate core (see gate.h). Calls wait in a small table of slots under one
+ * mutex; the reader thread polls the control topic (and serves the
+ * producer's delivery reports), verifies each command, and wakes the slot
+ * whose call id it names. A command for a waiting call that does not verify
+ * (unsigned, forged, for another session, expired) is logged as an error and
+ * counted against the call, which keeps waiting: a forger cannot answer for
+ * stackrisk, and cannot silence it either.
+ *
+ * The catalogue (a Hyperscan compile, ~0.3 s) is needed only when no verdict
+ * came: a hook process builds it then; the sidecar builds it at start.
+ */
+#include "enforce/gate.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "detectors/catalogue.h"
+#include "enforce/control.h"
+#include "ingest/decode.h"
+
+#define SLOTS 256
+
+struct slot {
+  bool used, done, escalated;
+  const struct sr_hook_request *req;
+  int64_t deadline;         /* monotonic ms */
+  int deadline_ms, hold_ms; /* in force for this call */
+  struct sr_command cmd;    /* the answer (done) or the ESCALATE */
+  unsigned rejected;
+  char last_reject[512];
+};
+
+struct sr_gate {
+  struct sr_gate_opts o;
+  rd_kafka_t *producer;
+  struct sr_control_reader *reader;
+  pthread_t thread;
+  bool running;
+  atomic_bool stop;
+  pthread_mutex_t mu;
+  pthread_cond_t cond; /* CLOCK_MONOTONIC */
+  struct slot slots[SLOTS];
+  struct sr_command rcmd; /* reader thread's buffer */
+  pthread_mutex_t cat_mu;
+  struct sr_catalogue *cat;
+  struct sr_catalogue_scratch *scratch;
+  struct sr_arena *arena;
+};
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Catalogue ------------------------------------------------------------- */
+
+/* Classifies the call with the local catalogue: true when destructive, with
+ * the rule and severity in `what`. A call that cannot be classified counts
+ * as destructive: the gate is then deciding blind. */
+static bool classify(const struct sr_catalogue *cat,
+                     struct sr_catalogue_scratch *scratch,
+                     struct sr_arena *arena, const struct sr_hook_request *req,
+                     char *what, size_t whatlen) {
+  char err[256];
+  struct sr_event ev;
+  struct sr_op op;
+  sr_arena_reset(arena);
+  struct sr_decode_opts dopts = {SR_HOOK_EVENT_MAX, 0};
+  if (sr_decode_event(req->event, req->event_len, &dopts, arena, &ev, err,
+                      sizeof err)) {
+    snprintf(what, whatlen, "the call cannot be classified (%s)", err);
+    return true;
+  }
+  sr_catalogue_classify(cat, scratch, &ev, &op);
+  if (op.destructive > 0.0f) {
+    snprintf(what, whatlen,
+             "the local catalogue marks this call destructive (%s, severity "
+             "%.2f)",
+             op.rule ? op.rule : "?", op.destructive);
+    return true;
+  }
+  snprintf(what, whatlen,
+           "the local catalogue does not mark this call destructive");
+  return false;
+}
+
+static void no_answer(enum sr_verdict_source src, bool destructive,
+                      const char *why, const char *what,
+                      struct sr_gate_verdict *v) {
+  v->source = src;
+  v->action = destructive ? SR_ACTION_BLOCK : SR_ACTION_ALLOW;
+  snprintf(v->reason, sizeof v->reason, "stackrisk: %s; failing %s: %s", why,
+           destructive ? "closed" : "open", what);
+}
+
+void sr_gate_decide_alone(const struct sr_conf_node *conf_root,
+                          const struct sr_hook_request *req, const char *why,
+                          struct sr_gate_verdict *v) {
+  char err[256], what[512];
+  bool destructive = true;
+  struct sr_catalogue *cat = sr_catalogue_create(conf_root, err, sizeof err);
+  struct sr_catalogue_scratch *scratch =
+      cat ? sr_catalogue_scratch_create(cat) : NULL;
+  struct sr_arena *arena = sr_arena_create(4 * SR_HOOK_EVENT_MAX);
+  if (scratch && arena)
+    destructive = classify(cat, scratch, arena, req, what, sizeof what);
+  else
+    snprintf(what, sizeof what, "the local catalogue is unusable (%s)",
+             cat ? "out of memory" : err);
+  no_answer(SR_VERDICT_NO_ANSWER, destructive, why, what, v);
+  sr_arena_destroy(arena);
+  sr_catalogue_scratch_destroy(scratch);
+  sr_catalogue_destroy(cat);
+}
+
+static int build_catalogue(struct sr_gate *g, char *err, size_t errlen) {
+  if (g->cat) return SR_OK;
+  g->cat = sr_catalogue_create(g->o.conf_root, err, errlen);
+  if (!g->cat) return SR_EINVAL;
+  g->scratch = sr_catalogue_scratch_create(g->cat);
+  g->arena = sr_arena_create(4 * SR_HOOK_EVENT_MAX);
+  if (!g->scratch || !g->arena) {
+    snprintf(err, errlen, "out of memory");
+    return SR_ENOMEM;
+  }
+  return SR_OK;
+}
+
+/* Reader thread ---------------------------------------------------------- */
+
+static void dispatch(struct sr_gate *g, const struct sr_command *cmd) {
+  char why[512];
+  pthread_mutex_lock(&g->mu);
+  struct slot *s = NULL;
+  for (size_t i = 0; i < SLOTS && !s; i++)
+    if (g->slots[i].used && !g->slots[i].done &&
+        !strcmp(g->slots[i].req->call, cmd->call_id))
+      s = &g->slots[i];
+  if (!s) {
+    pthread_mutex_unlock(&g->mu);
+    /* Not ours to act on, but a forgery on the control topic is news. */
+    if (g->o.verifier) {
+      enum sr_sig_status st = sr_verifier_check(g->o.verifier, cmd, NULL, NULL,
+                                                INT64_MIN, why, sizeof why);
+      if (st == SR_SIG_FORGED || st == SR_SIG_UNSIGNED) SR_WARN("%s", why);
+    }
+    return;
+  }
+  enum sr_sig_status st =
+      g->o.verifier
+          ? sr_verifier_check(g->o.verifier, cmd, s->req->session, s->req->call,
+                              wall_ms(), why, sizeof why)
+          : SR_SIG_FORGED;
+  if (!g->o.verifier)
+    snprintf(why, sizeof why,
+             "rejected %s command %s: no public key to "
+             "verify it with",
+             sr_action_name(cmd->action), cmd->command_id);
+  if (st != SR_SIG_OK) {
+    SR_ERROR("%s", why);
+    s->rejected++;
+    snprintf(s->last_reject, sizeof s->last_reject, "%s", why);
+  } else if (cmd->action == SR_ACTION_ESCALATE && s->hold_ms > 0 &&
+             !s->escalated) {
+    s->escalated = true;
+    s->cmd = *cmd;
+    s->deadline = mono_ms() + s->hold_ms;
+    pthread_cond_broadcast(&g->cond);
+  } else if (cmd->action != SR_ACTION_ESCALATE || !s->escalated) {
+    s->done = true;
+    s->cmd = *cmd;
+    pthread_cond_broadcast(&g->cond);
+  }
+  pthread_mutex_unlock(&g->mu);
+}
+
+static void *reader_main(void *arg) {
+  struct sr_gate *g = arg;
+  char err[512];
+  while (!atomic_load(&g->stop)) {
+    rd_kafka_poll(g->producer, 0);
+    int rc = sr_control_reader_next(g->reader, 20, &g->rcmd, err, sizeof err);
+    if (rc == SR_ETIMEOUT) continue;
+    if (rc) {
+      SR_WARN("%s", err);
+      continue;
+    }
+    dispatch(g, &g->rcmd);
+  }
+  return NULL;
+}
+
+/* Set-up ----------------------------------------------------------------- */
+
+struct sr_gate *sr_gate_create(const struct sr_gate_opts *opts, char *err,
+                               size_t errlen) {
+  static const char *const defaults[][2] = {
+      {"linger.ms", "0"},
+      {"partitioner", "murmur2_random"},
+      {"socket.nagle.disable", "true"},
+  };
+  char kerr[512];
+  struct sr_gate *g = calloc(1, sizeof *g);
+  if (!g) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  g->o = *opts;
+  atomic_init(&g->stop, false);
+  pthread_mutex_init(&g->mu, NULL);
+  pthread_mutex_init(&g->cat_mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&g->cond, &ca);
+  pthread_condattr_destroy(&ca);
+  /* The reader first: it must be positioned before anything is sent. */
+  if (opts->session)
+    g->reader = sr_control_reader_create_session(
+        opts->brokers, opts->control_topic, opts->session, opts->props,
+        opts->deadline_ms, err, errlen);
+  else
+    g->reader = sr_control_reader_create(opts->brokers, opts->control_topic,
+                                         false, opts->props, err, errlen);
+  if (!g->reader) goto fail;
+  rd_kafka_conf_t *conf =
+      sr_kafka_conf_new(opts->brokers, "stackrisk-gate", defaults,
+                        SR_ARRAY_LEN(defaults), opts->props, err, errlen);
+  if (!conf) goto fail;
+  g->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
+  if (!g->producer) {
+    rd_kafka_conf_destroy(conf);
+    snprintf(err, errlen, "kafka producer: %s", kerr);
+    goto fail;
+  }
+  /* Learn the events topic's leader now: a first produce to a topic the
+   * producer has not seen waits for librdkafka's next topic scan, up to a
+   * second later. */
+  {
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt =
+        rd_kafka_topic_new(g->producer, opts->events_topic, NULL);
+    rd_kafka_resp_err_t e =
+        rkt ? rd_kafka_metadata(g->producer, 0, rkt, &md, opts->deadline_ms)
+            : RD_KAFKA_RESP_ERR__INVALID_ARG;
+    if (md) rd_kafka_metadata_destroy(md);
+    if (rkt) rd_kafka_topic_destroy(rkt);
+    if (e) {
+      snprintf(err, errlen, "cannot read metadata of topic %s at %s: %s",
+               opts->events_topic, opts->brokers, rd_kafka_err2str(e));
+      goto fail;
+    }
+  }
+  if (opts->eager_catalogue && build_catalogue(g, err, errlen)) goto fail;
+  if (pthread_create(&g->thread, NULL, reader_main, g)) {
+    snprintf(err, errlen, "cannot start the gate's reader thread");
+    goto fail;
+  }
+  g->running = true;
+  return g;
+fail:
+  sr_gate_destroy(g);
+  return NULL;
+}
+
+void sr_gate_destroy(struct sr_gate *g) {
+  if (!g) return;
+  atomic_store(&g->stop, true);
+  if (g->running) pthread_join(g->thread, NULL);
+  sr_control_reader_destroy(g->reader);
+  if (g->producer) {
+    rd_kafka_flush(g->producer, 1000);
+    rd_kafka_destroy(g->producer);
+  }
+  sr_arena_destroy(g->arena);
+  sr_catalogue_scratch_destroy(g->scratch);
+  sr_catalogue_destroy(g->cat);
+  pthread_cond_destroy(&g->cond);
+  pthread_mutex_destroy(&g->mu);
+  pthread_mutex_destroy(&g->cat_mu);
+  free(g);
+}
+
+/* Deciding --------------------------------------------------------------- */
+
+/* No trustworthy verdict: the gate's own catalogue decides. */
+static void decide_locally(struct sr_gate *g, const struct sr_hook_request *req,
+                           const char *why, struct sr_gate_verdict *v) {
+  char err[256], what[512];
+  bool destructive = true;
+  pthread_mutex_lock(&g->cat_mu);
+  if (build_catalogue(g, err, sizeof err) == SR_OK)
+    destructive =
+        classify(g->cat, g->scratch, g->arena, req, what, sizeof what);
+  else
+    snprintf(what, sizeof what, "the local catalogue is unusable (%s)", err);
+  pthread_mutex_unlock(&g->cat_mu);
+  no_answer(SR_VERDICT_NO_ANSWER, destructive, why, what, v);
+}
+
+static void describe(const struct sr_command *c, struct sr_gate_verdict *v) {
+  struct sr_buf b = sr_buf_init(v->reason, sizeof v->reason);
+  sr_buf_printf(&b, "stackrisk %s (rule %s, risk %.2f, depth %u)",
+                sr_action_name(c->action), c->rule[0] ? c->rule : "-", c->risk,
+                c->depth);
+  for (uint32_t i = 0; i < c->n_dims; i++)
+    sr_buf_printf(&b, "%s %s %.2f%s%s", i ? ";" : ":", c->dims[i].name,
+                  c->dims[i].score, c->dims[i].reason[0] ? ": " : "",
+                  c->dims[i].reason);
+  sr_buf_printf(&b, " [command %s]", c->command_id);
+}
+
+void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
+                    struct sr_gate_verdict *v) {
+  memset(v, 0, sizeof *v);
+  pthread_mutex_lock(&g->mu);
+  struct slot *s = NULL;
+  for (size_t i = 0; i < SLOTS && !s; i++)
+    if (!g->slots[i].used) s = &g->slots[i];
+  if (s) {
+    memset(s, 0, sizeof *s);
+    s->used = true;
+    s->req = req;
+    s->deadline_ms = req->deadline_ms > 0 ? req->deadline_ms : g->o.deadline_ms;
+    s->hold_ms = req->hold_ms >= 0 ? req->hold_ms : g->o.hold_ms;
+    s->deadline = mono_ms() + s->deadline_ms;
+  }
+  pthread_mutex_unlock(&g->mu);
+  if (!s) {
+    decide_locally(g, req, "too many calls waiting in this gate", v);
+    return;
+  }
+  rd_kafka_resp_err_t e = rd_kafka_producev(
+      g->producer, RD_KAFKA_V_TOPIC(g->o.events_topic),
+      RD_KAFKA_V_KEY(req->session, strlen(req->session)),
+      RD_KAFKA_V_VALUE(req->event, req->event_len),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+  if (e) SR_ERROR("cannot publish call %s: %s", req->call, rd_kafka_err2str(e));
+
+  pthread_mutex_lock(&g->mu);
+  for (;;) {
+    int64_t now = mono_ms();
+    if (s->done || now >= s->deadline || e) break;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t ns = ts.tv_nsec + (s->deadline - now) * 1000000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    pthread_cond_timedwait(&g->cond, &g->mu, &ts);
+  }
+  struct slot r = *s; /* copy out, then free the slot */
+  s->used = false;
+  pthread_mutex_unlock(&g->mu);
+
+  if (r.done) {
+    v->source = SR_VERDICT_COMMAND;
+    v->action = r.cmd.action;
+    describe(&r.cmd, v);
+    return;
+  }
+  if (r.escalated) {
+    v->source = SR_VERDICT_HELD;
+    v->action = SR_ACTION_ESCALATE;
+    describe(&r.cmd, v);
+    size_t n = strlen(v->reason);
+    snprintf(v->reason + n, sizeof v->reason - n,
+             "; held %d ms for a human decision, none came: `stackrisk "
+             "approve %s` or `stackrisk deny %s`",
+             r.hold_ms, req->call, req->call);
+    return;
+  }
+  char why[1100];
+  if (e)
+    snprintf(why, sizeof why, "cannot publish the call: %s",
+             rd_kafka_err2str(e));
+  else
+    snprintf(why, sizeof why, "no verdict within %d ms%s%s", r.deadline_ms,
+             r.rejected ? " (" : "", r.rejected ? r.last_reject : "");
+  if (r.rejected) strcat(why, ")");
+  decide_locally(g, req, why, v);
+}
