@@ -18,6 +18,7 @@ struct sr_aggregator {
   const struct sr_detectors *dets;
   const struct sr_policy *policy;
   size_t n_dims;
+  const struct sr_dim_params *params; /* n_dims entries, the registry's */
   struct sr_detectors_thread *thread;
   struct sr_session_table *sessions;
   struct sr_detection detection; /* scratch: too big for the stack */
@@ -35,6 +36,7 @@ struct sr_aggregator *sr_aggregator_create(const struct sr_detectors *dets,
   a->dets = dets;
   a->policy = policy;
   a->n_dims = sr_detectors_count(dets);
+  a->params = sr_detectors_all_params(dets);
   a->thread = sr_detectors_thread_create(dets);
   a->sessions =
       sr_session_table_create(a->n_dims, sr_detectors_session_size(dets));
@@ -62,8 +64,10 @@ double sr_stack_risk(const struct sr_detectors *dets, const float *scores,
                      uint32_t *depth) {
   double r = 1.0;
   uint32_t d = 0;
-  for (size_t i = 0; i < sr_detectors_count(dets); i++) {
-    const struct sr_dim_params *p = sr_detectors_params(dets, i);
+  const struct sr_dim_params *params = sr_detectors_all_params(dets);
+  size_t n = sr_detectors_count(dets);
+  for (size_t i = 0; i < n; i++) {
+    const struct sr_dim_params *p = &params[i];
     if (!p->enabled || scores[i] < p->threshold || scores[i] <= 0.0f) continue;
     r *= 1.0 + (double)p->weight * scores[i];
     d++;
@@ -143,7 +147,7 @@ static void fill_command(const struct sr_aggregator *a,
   cmd->depth = s->depth;
   cmd->n_dims = 0;
   for (size_t i = 0; i < a->n_dims; i++) {
-    const struct sr_dim_params *p = sr_detectors_params(a->dets, i);
+    const struct sr_dim_params *p = &a->params[i];
     const struct sr_dim_state *d = &s->dims[i];
     if (!p->enabled || d->score < p->threshold || d->score <= 0.0f) continue;
     struct sr_command_dim *cd = &cmd->dims[cmd->n_dims++];
@@ -173,7 +177,7 @@ static void fold_scores(struct sr_aggregator *a, struct sr_session *s,
                         float *current) {
   for (size_t i = 0; i < a->n_dims; i++) {
     struct sr_dim_state *d = &s->dims[i];
-    const struct sr_dim_params *p = sr_detectors_params(a->dets, i);
+    const struct sr_dim_params *p = &a->params[i];
     float decayed = sr_decay(d->score, elapsed_ms(now, d->ts_ms), p->half_life_ms);
     if (det->score[i] > 0.0f && det->score[i] >= decayed) {
       d->score = det->score[i];

@@ -202,6 +202,11 @@ int sr_detectors_find(const struct sr_detectors *d, const char *name) {
   return -1;
 }
 
+const struct sr_dim_params *sr_detectors_all_params(
+    const struct sr_detectors *d) {
+  return d->params;
+}
+
 const struct sr_dim_params *sr_detectors_params(const struct sr_detectors *d,
                                                 size_t dim) {
   assert(dim < d->n);
@@ -256,7 +261,7 @@ void sr_detectors_run(const struct sr_detectors *d,
   assert(t && t->d == d && ev && out);
   assert(session_scratch || d->session_size == 0);
 
-  for (size_t i = 0; i < SR_DIM_MAX; i++) {
+  for (size_t i = 0; i < d->n; i++) {
     out->score[i] = 0;
     out->reason[i][0] = '\0';
   }

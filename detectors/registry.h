@@ -30,7 +30,8 @@ struct sr_detectors;
 struct sr_detectors_thread;
 
 /* One event's detection: classification + a score and reason per dimension
- * (reason[i] is "" when score[i] is 0). */
+ * (reason[i] is "" when score[i] is below the dimension's threshold).
+ * Entries past sr_detectors_count are not written. */
 struct sr_detection {
   struct sr_op op;
   float score[SR_DIM_MAX];
@@ -50,6 +51,10 @@ const char *sr_detectors_name(const struct sr_detectors *d, size_t dim);
 int sr_detectors_find(const struct sr_detectors *d, const char *name);
 const struct sr_dim_params *sr_detectors_params(const struct sr_detectors *d,
                                                 size_t dim);
+/* Every dimension's settings as one array of sr_detectors_count entries,
+ * for loops over all dimensions on the hot path. */
+const struct sr_dim_params *sr_detectors_all_params(
+    const struct sr_detectors *d);
 /* Bytes of per-session scratch of all detectors together. */
 size_t sr_detectors_session_size(const struct sr_detectors *d);
 const struct sr_catalogue *sr_detectors_catalogue(const struct sr_detectors *d);

@@ -206,7 +206,7 @@ START_TEST(disabled_detector_scores_zero) {
   sr_detectors_run(on, t, &ev, &session, scratch, det);
   ck_assert_float_eq_tol(det->score[b], 0.9f, 1e-6);
   ck_assert_msg(strstr(det->reason[b], "production"), "%s", det->reason[b]);
-  for (size_t i = 0; i < SR_DIM_MAX; i++) {
+  for (size_t i = 0; i < sr_detectors_count(on); i++) {
     ck_assert(det->score[i] >= 0 && det->score[i] <= 1);
     if (det->score[i] == 0) ck_assert_str_eq(det->reason[i], "");
   }
