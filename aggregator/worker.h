@@ -38,12 +38,6 @@ struct sr_worker_opts {
   struct sr_shard *shard;          /* borrowed; NULL: no state store */
 };
 
-struct sr_worker_stats {
-  _Atomic uint64_t events;       /* decoded and aggregated */
-  _Atomic uint64_t dead_letters; /* did not decode or broke a bound */
-  _Atomic uint64_t commands[SR_ACTION_KILL + 1]; /* by action */
-};
-
 struct sr_worker *sr_worker_create(const struct sr_worker_opts *opts,
                                    char *err, size_t errlen);
 /* The ring the consumer feeds this worker through. */
@@ -53,6 +47,5 @@ int sr_worker_start(struct sr_worker *w, char *err, size_t errlen);
 void sr_worker_stop(struct sr_worker *w);
 /* Stops if running; accepts NULL. */
 void sr_worker_destroy(struct sr_worker *w);
-const struct sr_worker_stats *sr_worker_stats(const struct sr_worker *w);
 
 #endif

@@ -223,14 +223,14 @@ int sr_pipeline_run(struct sr_pipeline *p, volatile sig_atomic_t *stop) {
 void sr_pipeline_stats(const struct sr_pipeline *p,
                        struct sr_pipeline_stats *out) {
   memset(out, 0, sizeof *out);
-  for (size_t i = 0; i < p->n_workers; i++) {
-    const struct sr_worker_stats *st = sr_worker_stats(p->workers[i]);
-    out->events += atomic_load_explicit(&st->events, memory_order_relaxed);
-    out->dead_letters +=
-        atomic_load_explicit(&st->dead_letters, memory_order_relaxed);
-    for (int a = 0; a <= SR_ACTION_KILL; a++)
-      out->commands[a] +=
-          atomic_load_explicit(&st->commands[a], memory_order_relaxed);
+  struct sr_metrics_snapshot *m = malloc(sizeof *m); /* lag table: large */
+  if (m) {
+    sr_metrics_snapshot(p->metrics, m);
+    for (size_t k = 0; k < SR_METRICS_KINDS; k++) out->events += m->events[k];
+    out->dead_letters = m->dead_letters;
+    for (int a = 0; a <= SR_ACTION_KILL && a < SR_METRICS_ACTIONS; a++)
+      out->commands[a] = m->commands[a];
+    free(m);
   }
   if (p->otlp) {
     const struct sr_repartition_stats *o = sr_repartition_stats(p->otlp);

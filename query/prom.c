@@ -55,7 +55,7 @@ void sr_prom_render(const struct sr_metrics_snapshot *s, struct sr_buf *b) {
   }
   head(b, "stackrisk_processing_seconds", "histogram",
        "Time a worker spends on one message: decode, detect, aggregate, "
-       "publish.");
+       "publish (one message in 16 is timed).");
   for (int i = 0; i < SR_METRICS_BUCKETS; i++) {
     if (i < SR_METRICS_BUCKETS - 1)
       sr_buf_printf(b, "stackrisk_processing_seconds_bucket{le=\"%g\"} %llu\n",

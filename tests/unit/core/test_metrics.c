@@ -30,9 +30,12 @@ START_TEST(shards_are_summed) {
   sr_metrics_command(a, 4);
   sr_metrics_command(b, 4);
   sr_metrics_command(b, 1);
-  sr_metrics_processed(a, sr_metrics_clock_ns(a), 10);
-  sr_metrics_processed(b, sr_metrics_clock_ns(b), 5);
-  sr_metrics_processed(a, sr_metrics_clock_ns(a), 7); /* a gauge: replaces 10 */
+  sr_metrics_processed(a, sr_metrics_clock_ns(a));
+  sr_metrics_processed(b, sr_metrics_clock_ns(b));
+  sr_metrics_processed(a, sr_metrics_clock_ns(a));
+  sr_metrics_sessions(a, 10);
+  sr_metrics_sessions(b, 5);
+  sr_metrics_sessions(a, 7); /* a gauge: replaces 10 */
   struct sr_metrics_snapshot *s = malloc(sizeof *s);
   sr_metrics_snapshot(m, s);
   ck_assert_uint_eq(s->events[2], 3);
@@ -55,7 +58,8 @@ START_TEST(null_shard_counts_nothing) {
   sr_metrics_dead_letter(NULL);
   sr_metrics_command(NULL, 1);
   ck_assert_uint_eq(sr_metrics_clock_ns(NULL), 0);
-  sr_metrics_processed(NULL, 0, 5);
+  sr_metrics_processed(NULL, 0);
+  sr_metrics_sessions(NULL, 5);
   sr_metrics_destroy(NULL);
 }
 END_TEST
@@ -64,9 +68,9 @@ START_TEST(histogram_is_cumulative_with_the_right_buckets) {
   struct sr_metrics *m = sr_metrics_create();
   struct sr_metrics_shard *a = sr_metrics_shard(m, 3);
   uint64_t now = sr_metrics_clock_ns(a);
-  sr_metrics_processed(a, now - 2000000000ull, 0); /* 2 s: only +Inf */
+  sr_metrics_processed(a, now - 2000000000ull); /* 2 s: only +Inf */
   now = sr_metrics_clock_ns(a);
-  sr_metrics_processed(a, now - 600000000ull, 0); /* 0.6 s: le=1 */
+  sr_metrics_processed(a, now - 600000000ull); /* 0.6 s: le=1 */
   struct sr_metrics_snapshot *s = malloc(sizeof *s);
   sr_metrics_snapshot(m, s);
   ck_assert_uint_eq(s->latency_count, 2);
