@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS commands (
   risk REAL NOT NULL,
   depth INTEGER NOT NULL,
   dimensions TEXT NOT NULL,      -- JSON array of {"name","score","reason"}
-  rule TEXT NOT NULL,            -- policy rule, or "approved by X"
+  rule TEXT NOT NULL,            -- policy rule, "approved by X" or "denied by X"
   event_id TEXT,                 -- triggering event
   topic TEXT,                    -- where the triggering event was read
   partition INTEGER,

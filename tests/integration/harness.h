@@ -119,12 +119,10 @@ static inline const char *h_json_session(const char *line, char *out,
   return out;
 }
 
-/* Produces every non-blank line of a JSON-lines file, keyed by session id.
- * Returns the number of lines produced. */
-static inline int h_produce_file(rd_kafka_t *rk, const char *topic,
-                                 const char *path) {
-  char *data = h_read_file(path, NULL);
-  if (!data) return -1;
+/* Produces every non-blank line of a JSON-lines text (modified), keyed by
+ * session id. Returns the number of lines produced. */
+static inline int h_produce_lines(rd_kafka_t *rk, const char *topic,
+                                  char *data) {
   int n = 0;
   for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
     if (!*line) continue;
@@ -132,9 +130,62 @@ static inline int h_produce_file(rd_kafka_t *rk, const char *topic,
     h_json_session(line, sid, sizeof sid);
     if (h_produce(rk, topic, sid[0] ? sid : NULL, line, strlen(line)) == 0) n++;
   }
-  free(data);
   rd_kafka_flush(rk, 10000);
   return n;
+}
+
+/* Produces every non-blank line of a JSON-lines file, keyed by session id.
+ * Returns the number of lines produced. */
+static inline int h_produce_file(rd_kafka_t *rk, const char *topic,
+                                 const char *path) {
+  char *data = h_read_file(path, NULL);
+  if (!data) return -1;
+  int n = h_produce_lines(rk, topic, data);
+  free(data);
+  return n;
+}
+
+/* Like h_produce_file, with every "ts_ms" moved by the same amount so that
+ * the file's last event is at end_ms: a scenario replayed as if it had just
+ * happened, next to decisions stamped with the wall clock. */
+static inline int h_produce_file_ending_at(rd_kafka_t *rk, const char *topic,
+                                           const char *path, long long end_ms) {
+  size_t len;
+  char *data = h_read_file(path, &len);
+  if (!data) return -1;
+  const char key[] = "\"ts_ms\":";
+  long long last = 0;
+  for (const char *p = strstr(data, key); p; p = strstr(p + 1, key))
+    if (atoll(p + strlen(key)) > last) last = atoll(p + strlen(key));
+  /* Each number grows by at most 20 digits. */
+  size_t cap = len * 2 + 64, n = 0;
+  char *out = malloc(cap);
+  for (const char *p = data; out && *p;) {
+    if (!strncmp(p, key, strlen(key)) && n + 64 < cap) {
+      char *end;
+      long long ts = strtoll(p + strlen(key), &end, 10);
+      n +=
+          (size_t)snprintf(out + n, cap - n, "%s%lld", key, ts - last + end_ms);
+      p = end;
+    } else if (n + 1 < cap) {
+      out[n++] = *p++;
+    } else {
+      break;
+    }
+  }
+  free(data);
+  if (!out) return -1;
+  out[n] = '\0';
+  int produced = h_produce_lines(rk, topic, out);
+  free(out);
+  return produced;
+}
+
+/* The wall clock in Unix milliseconds, as event times are stamped. */
+static inline long long h_wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A group-less consumer of every partition of `topic` from the beginning. */

@@ -7,9 +7,16 @@
  * and elevated dimensions, the session's dimensions with reasons, and its
  * timeline of events and commands; and that hostile text from an agent is
  * shown as text, never run as markup.
+ *
+ * Then live: the real `stackrisk run` on its embedded broker, a fresh state
+ * database and `--http :0`, fed the PocketOS session and its benign twin
+ * through Kafka; once the state store has checkpointed both (polled through
+ * the API), the page shows PocketOS first with its risk, KILL and elevated
+ * dimensions, and the twin allowed, without them.
  */
 #include <check.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -24,6 +31,7 @@
 #define TOKEN "dashboard-test-token"
 
 static char db_path[128], log_path[128], token_path[128], profile[128];
+static char brokers[256]; /* the live run's embedded broker */
 static pid_t server;
 static int port;
 
@@ -34,29 +42,58 @@ static const char *chromium(void) {
   return NULL;
 }
 
-static void start_server(void) {
-  snprintf(db_path, sizeof db_path, "dash-it-%d.db", (int)getpid());
-  snprintf(log_path, sizeof log_path, "dash-it-%d.log", (int)getpid());
-  snprintf(token_path, sizeof token_path, "dash-it-%d.token", (int)getpid());
-  snprintf(profile, sizeof profile, "dash-it-%d.profile", (int)getpid());
-  unlink(log_path);
-  ck_assert_int_eq(fx_state_make(db_path), 0);
-  FILE *f = fopen(token_path, "w");
-  fputs(TOKEN "\n", f);
-  fclose(f);
-  char *argv[] = {SR_BINARY, "serve", "--state", db_path, "--http", ":0",
-                  "--http-token-file", token_path, NULL};
-  server = h_spawn(argv, log_path);
-  long long deadline = h_now_ms() + 20000;
-  while (!port && h_now_ms() < deadline) {
-    char *text = h_read_file(log_path, NULL);
+/* Waits for "stackrisk: HTTP API at URL" in a log; returns the port. */
+static int wait_http(const char *log, int timeout_ms) {
+  long long deadline = h_now_ms() + timeout_ms;
+  int found = 0;
+  while (!found && h_now_ms() < deadline) {
+    char *text = h_read_file(log, NULL);
     char *p = text ? strstr(text, "HTTP API at http://") : NULL;
-    if (p && strchr(p, '\n')) port = hc_port(strtok(p, "\n"));
+    if (p && strchr(p, '\n')) found = hc_port(strtok(p, "\n"));
     free(text);
     struct timespec ts = {0, 20 * 1000000};
     nanosleep(&ts, NULL);
   }
+  return found;
+}
+
+/* Names this process's files (prefix "dash-it" or "dash-live") and writes
+ * the token file. */
+static void name_files(const char *prefix) {
+  snprintf(db_path, sizeof db_path, "%s-%d.db", prefix, (int)getpid());
+  snprintf(log_path, sizeof log_path, "%s-%d.log", prefix, (int)getpid());
+  snprintf(token_path, sizeof token_path, "%s-%d.token", prefix, (int)getpid());
+  snprintf(profile, sizeof profile, "%s-%d.profile", prefix, (int)getpid());
+  unlink(log_path);
+  FILE *f = fopen(token_path, "w");
+  fputs(TOKEN "\n", f);
+  fclose(f);
+}
+
+static void start_server(void) {
+  name_files("dash-it");
+  ck_assert_int_eq(fx_state_make(db_path), 0);
+  char *argv[] = {SR_BINARY, "serve", "--state", db_path, "--http", ":0",
+                  "--http-token-file", token_path, NULL};
+  server = h_spawn(argv, log_path);
+  port = wait_http(log_path, 20000);
   ck_assert_msg(port > 0, "serve printed no address (log %s)", log_path);
+}
+
+/* The real `stackrisk run` on its embedded broker, a fresh state database
+ * and the HTTP API on an ephemeral port: the instance a person watches. */
+static void start_live(void) {
+  name_files("dash-live");
+  h_remove_db(db_path);
+  char *argv[] = {SR_BINARY, "run", "--config",
+                  SR_TEST_DATA "/integration/stackrisk.yaml", "--state",
+                  db_path, "--http", ":0", "--http-token-file", token_path,
+                  NULL};
+  server = h_spawn(argv, log_path);
+  ck_assert_msg(h_wait_address(log_path, brokers, sizeof brokers, 20000),
+                "run printed no broker address (log %s)", log_path);
+  port = wait_http(log_path, 20000);
+  ck_assert_msg(port > 0, "run printed no HTTP address (log %s)", log_path);
 }
 
 static void stop_server(void) {
@@ -176,6 +213,117 @@ START_TEST(without_the_token_the_page_asks_for_it) {
 }
 END_TEST
 
+/* The session `id` of a /v1/sessions document, or NULL. */
+static json_t *listed(json_t *doc, const char *id) {
+  json_t *list = json_object_get(doc, "sessions"), *s;
+  size_t i;
+  json_array_foreach(list, i, s) {
+    if (!strcmp(json_string_value(json_object_get(s, "session_id")), id))
+      return s;
+  }
+  return NULL;
+}
+
+static bool checkpointed(json_t *doc, const char *id, int events) {
+  json_t *s = listed(doc, id);
+  return s && json_integer_value(json_object_get(s, "events")) == events &&
+         json_is_string(json_object_get(s, "last_action"));
+}
+
+/* Polls the live API until the state store has checkpointed both sessions
+ * with every event produced; returns the /v1/sessions document. */
+static json_t *wait_sessions(int risky_events, int twin_events) {
+  long long deadline = h_now_ms() + 60000;
+  json_t *doc = NULL;
+  while (h_now_ms() < deadline) {
+    struct hc_response r =
+        hc_get(port, "/v1/sessions", "Authorization: Bearer " TOKEN);
+    json_decref(doc);
+    doc = r.status == 200 ? json_loadb(r.body, r.body_len, 0, NULL) : NULL;
+    hc_free(&r);
+    if (doc && checkpointed(doc, "sess-pocketos-1", risky_events) &&
+        checkpointed(doc, "sess-pocketos-twin-1", twin_events))
+      return doc;
+    struct timespec ts = {0, 100 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  char *text = doc ? json_dumps(doc, 0) : NULL;
+  ck_abort_msg("the sessions were never checkpointed (log %s): %s", log_path,
+               text ? text : "(no document)");
+  return NULL;
+}
+
+START_TEST(live_run_shows_the_risky_session_and_not_its_twin) {
+  rd_kafka_t *p = h_producer(brokers);
+  ck_assert_ptr_nonnull(p);
+  int risky = h_produce_file(p, "stackrisk.events",
+                             SR_TEST_DATA "/sessions/pocketos.jsonl");
+  int twin = h_produce_file(p, "stackrisk.events",
+                            SR_TEST_DATA "/sessions/pocketos_benign_twin.jsonl");
+  rd_kafka_destroy(p);
+  ck_assert_int_gt(risky, 10);
+  ck_assert_int_gt(twin, 5);
+  json_t *doc = wait_sessions(risky, twin);
+  json_t *api = listed(doc, "sess-pocketos-1");
+  ck_assert_str_eq(json_string_value(json_object_get(api, "last_action")), "KILL");
+
+  char url[256];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/#token=%s", port, TOKEN);
+  char *dom = dump_dom(url);
+  ck_assert_ptr_nonnull(dom);
+  /* PocketOS first, with the risk the API reports, KILL, and a chip for
+   * every elevated dimension, among them the six the incident is about. */
+  const char *first = strstr(dom, "data-session=\"");
+  ck_assert_msg(first, "no session rows rendered:\n%.2000s", dom);
+  ck_assert_int_eq(strncmp(first, "data-session=\"sess-pocketos-1\"", 30), 0);
+  char *row = element(dom, "data-session=\"sess-pocketos-1\"", "</tr>");
+  ck_assert_ptr_nonnull(row);
+  char risk[32];
+  snprintf(risk, sizeof risk, ">%.3f<",
+           json_real_value(json_object_get(api, "risk")));
+  ck_assert_msg(strstr(row, risk), "row lacks risk %s:\n%s", risk, row);
+  ck_assert_ptr_nonnull(strstr(row, ">KILL<"));
+  json_t *d;
+  size_t i;
+  json_array_foreach(json_object_get(api, "elevated"), i, d) {
+    char attr[96];
+    snprintf(attr, sizeof attr, "data-dimension=\"%s\"",
+             json_string_value(json_object_get(d, "name")));
+    ck_assert_msg(strstr(row, attr), "row lacks %s:\n%s", attr, row);
+  }
+  const char *dims[] = {"destructive", "scope_inflation", "credential_misuse",
+                        "boundary", "mode_violation", "blast_radius"};
+  for (i = 0; i < 6; i++) {
+    char attr[64];
+    snprintf(attr, sizeof attr, "data-dimension=\"%s\"", dims[i]);
+    ck_assert_msg(strstr(row, attr), "row lacks %s:\n%s", dims[i], row);
+  }
+  free(row);
+  /* The twin is listed, below it, allowed, with none of the dimensions
+   * that make a call dangerous. */
+  char *trow = element(dom, "data-session=\"sess-pocketos-twin-1\"", "</tr>");
+  ck_assert_msg(trow, "the twin is not listed:\n%.2000s", dom);
+  ck_assert(strstr(dom, "data-session=\"sess-pocketos-twin-1\"") > first);
+  ck_assert_msg(strstr(trow, ">ALLOW<"), "twin not shown allowed:\n%s", trow);
+  for (i = 0; i < 6; i++) {
+    if (!strcmp(dims[i], "scope_inflation")) continue; /* its '*' token */
+    char attr[64];
+    snprintf(attr, sizeof attr, "data-dimension=\"%s\"", dims[i]);
+    ck_assert_msg(!strstr(trow, attr), "twin shows %s:\n%s", dims[i], trow);
+  }
+  free(trow);
+  /* The riskiest session is opened with its KILL in the timeline. */
+  char *detail = element(dom, "id=\"session\"", "</section>");
+  ck_assert_ptr_nonnull(detail);
+  ck_assert_ptr_nonnull(strstr(detail, "data-session=\"sess-pocketos-1\""));
+  ck_assert_ptr_nonnull(strstr(detail, "class=\"action KILL\""));
+  free(detail);
+  ck_assert_ptr_nonnull(strstr(dom, "2 session(s)"));
+  free(dom);
+  json_decref(doc);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("dashboard");
   TCase *tc = tcase_create("chromium");
@@ -185,6 +333,11 @@ int main(void) {
   tcase_add_test(tc, agent_text_is_shown_as_text);
   tcase_add_test(tc, without_the_token_the_page_asks_for_it);
   suite_add_tcase(s, tc);
+  TCase *live = tcase_create("live");
+  tcase_add_unchecked_fixture(live, start_live, stop_server);
+  tcase_set_timeout(live, 280);
+  tcase_add_test(live, live_run_shows_the_risky_session_and_not_its_twin);
+  suite_add_tcase(s, live);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
   srunner_run_all(sr, CK_NORMAL);
