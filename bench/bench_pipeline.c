@@ -14,8 +14,13 @@
  *
  * usage: bench_pipeline [--size N] [--sessions S] [--rounds R]
  *                       [--workers W] [--seed X] [--skip-kafka]
+ *                       [--no-state]
+ *
+ * --no-state runs (b) without the state database, to show what durable
+ * state costs; the default is `stackrisk run`'s, with it.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,14 +175,15 @@ static void *run_thread(void *arg) {
 
 /* The pipeline on the same topic: events/s from the first processed event
  * to the last. */
-static double pipeline(struct sr_engine *e, size_t n, int round) {
+static double pipeline(struct sr_engine *e, size_t n, int round,
+                       bool with_state) {
   char err[512], group[64], state[64];
   snprintf(group, sizeof group, "bench-stackrisk-%d", round);
   e->settings.group = group;
   /* A fresh state database per round: each round processes the topic
    * from the start, checkpoints included. */
   snprintf(state, sizeof state, "bench-state-%d-%d.db", (int)getpid(), round);
-  e->settings.state_path = state;
+  e->settings.state_path = with_state ? state : "";
   struct run_arg r = {sr_pipeline_create(e, err, sizeof err), 0};
   if (!r.p) {
     fprintf(stderr, "bench: %s\n", err);
@@ -218,6 +224,7 @@ static double pipeline(struct sr_engine *e, size_t n, int round) {
 int main(int argc, char **argv) {
   size_t size = 200000, sessions = 1000;
   int rounds = 5, workers = 2, skip_kafka = 0;
+  bool with_state = true;
   uint64_t seed = 42;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--size") && i + 1 < argc) size = strtoull(argv[++i], NULL, 10);
@@ -226,9 +233,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--workers") && i + 1 < argc) workers = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--skip-kafka")) skip_kafka = 1;
+    else if (!strcmp(argv[i], "--no-state")) with_state = false;
     else {
       fprintf(stderr, "usage: bench_pipeline [--size N] [--sessions S] "
-                      "[--rounds R] [--workers W] [--seed X] [--skip-kafka]\n");
+                      "[--rounds R] [--workers W] [--seed X] [--skip-kafka] "
+                      "[--no-state]\n");
       return 2;
     }
   }
@@ -292,16 +301,22 @@ int main(int argc, char **argv) {
   e->settings.topic_control = "bench.control";
   e->settings.topic_dlq = "bench.dlq";
   e->settings.workers = workers;
+  /* The corpus is native events: no OTLP stage polling a topic that is not
+   * there. */
+  e->otlp.enabled = false;
   double base[99], pipe[99], ratio[99];
   for (int r = 0; r < rounds; r++) {
     base[r] = baseline(brokers, "bench.events", c.n, r);
-    pipe[r] = pipeline(e, c.n, r);
+    pipe[r] = pipeline(e, c.n, r, with_state);
     ratio[r] = pipe[r] / base[r];
   }
   printf("baseline librdkafka consumer (count only): %.0f events/s median of %d\n",
          median(base, rounds), rounds);
-  printf("stackrisk pipeline through the broker (%d workers): %.0f events/s "
-         "median of %d\n", workers, median(pipe, rounds), rounds);
+  printf("stackrisk pipeline through the broker (%d workers, %s): %.0f "
+         "events/s median of %d\n",
+         workers, with_state ? "state database, signed commands"
+                             : "no state database, signed commands",
+         median(pipe, rounds), rounds);
   printf("ratio pipeline/baseline: %.2f (median of per-round ratios)\n",
          median(ratio, rounds));
   sr_broker_destroy(b);
