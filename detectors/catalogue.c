@@ -1040,7 +1040,7 @@ static const struct sub subs[] = {
     {"rename", W},       {"replace", W},     {"reset", W},
     {"resize", W},       {"restart", W},     {"restore", W},
     {"rev-parse", R},    {"revert", W},      {"revoke", W},
-    {"rollback", W},     {"rollout", W},     {"scale", W},
+    {"rollback", W},     {"scale", W},
     {"search", R},       {"send", W},        {"set", W},
     {"shortlog", R},     {"show", R},        {"start", W},
     {"stash", W},        {"stats", R},       {"status", R},
@@ -2848,6 +2848,13 @@ static uint8_t classify_segment(const struct sr_catalogue *cat, const char *t,
     if (EQ(w, "run")) return flags & P_RUN ? SR_VERB_WRITE : v;
     if ((flags & P_FIELDS) && positional == 1 && EQ(w, "api")) {
       v = SR_VERB_READ; /* gh api: a GET unless -X or -f says more */
+      continue;
+    }
+    /* a group word lets the next word decide (`kubectl rollout status` and
+     * `history` read, `restart` and `undo` write), and is a write if no
+     * verb follows */
+    if (EQ(w, "rollout")) {
+      v = SR_VERB_WRITE;
       continue;
     }
     /* the first verb decides: in `kubectl logs checkout-5c9d` the pod

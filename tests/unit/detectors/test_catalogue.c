@@ -287,6 +287,10 @@ START_TEST(kubernetes_helm_docker) {
       /* look-alikes */
       {"Bash", "{\"command\":\"kubectl delete pod api-123 --dry-run=client\"}", NULL, 0, 0, NULL, R},
       {"Bash", "{\"command\":\"kubectl get pods -A\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"kubectl rollout status deployment/api -n prod\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"kubectl rollout history deploy/api\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"kubectl rollout restart deployment/api\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"kubectl rollout undo deployment/api\"}", NULL, 0, 0, NULL, W},
       {"Bash", "{\"command\":\"kubectl apply -f deploy.yaml\"}", NULL, 0, 0, NULL, W},
       {"Bash", "{\"command\":\"docker ps -a\"}", NULL, 0, 0, NULL, R},
       {"Bash", "{\"command\":\"helm list\"}", NULL, 0, 0, NULL, R},
