@@ -61,6 +61,20 @@ static uint64_t load(_Atomic uint64_t *c) {
   return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+void sr_metrics_totals(struct sr_metrics *m, uint64_t *events,
+                       uint64_t *dead_letters,
+                       uint64_t commands[SR_METRICS_ACTIONS]) {
+  *events = *dead_letters = 0;
+  memset(commands, 0, SR_METRICS_ACTIONS * sizeof commands[0]);
+  for (size_t i = 0; i < SR_METRICS_SHARDS; i++) {
+    struct sr_metrics_shard *s = &m->shards[i];
+    for (size_t k = 0; k < SR_METRICS_KINDS; k++) *events += load(&s->events[k]);
+    for (size_t a = 0; a < SR_METRICS_ACTIONS; a++)
+      commands[a] += load(&s->commands[a]);
+    *dead_letters += load(&s->dead_letters);
+  }
+}
+
 void sr_metrics_snapshot(struct sr_metrics *m,
                          struct sr_metrics_snapshot *out) {
   memset(out, 0, sizeof *out);

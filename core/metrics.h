@@ -76,6 +76,12 @@ struct sr_metrics_shard *sr_metrics_shard(struct sr_metrics *m, size_t i);
  * SR_METRICS_PARTITIONS). @locality the consumer thread. */
 void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
                         size_t n);
+/* Events of every kind, dead letters and commands by action, summed over
+ * the shards: what a stop summary or a progress poll needs, without the
+ * snapshot's 64 KiB lag table. Any thread. */
+void sr_metrics_totals(struct sr_metrics *m, uint64_t *events,
+                       uint64_t *dead_letters,
+                       uint64_t commands[SR_METRICS_ACTIONS]);
 /* Sums every shard and copies the lag table. Any thread. */
 void sr_metrics_snapshot(struct sr_metrics *m,
                          struct sr_metrics_snapshot *out);

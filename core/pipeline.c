@@ -223,15 +223,10 @@ int sr_pipeline_run(struct sr_pipeline *p, volatile sig_atomic_t *stop) {
 void sr_pipeline_stats(const struct sr_pipeline *p,
                        struct sr_pipeline_stats *out) {
   memset(out, 0, sizeof *out);
-  struct sr_metrics_snapshot *m = malloc(sizeof *m); /* lag table: large */
-  if (m) {
-    sr_metrics_snapshot(p->metrics, m);
-    for (size_t k = 0; k < SR_METRICS_KINDS; k++) out->events += m->events[k];
-    out->dead_letters = m->dead_letters;
-    for (int a = 0; a <= SR_ACTION_KILL && a < SR_METRICS_ACTIONS; a++)
-      out->commands[a] = m->commands[a];
-    free(m);
-  }
+  uint64_t commands[SR_METRICS_ACTIONS];
+  sr_metrics_totals(p->metrics, &out->events, &out->dead_letters, commands);
+  for (int a = 0; a <= SR_ACTION_KILL && a < SR_METRICS_ACTIONS; a++)
+    out->commands[a] = commands[a];
   if (p->otlp) {
     const struct sr_repartition_stats *o = sr_repartition_stats(p->otlp);
     out->otlp_spans = atomic_load(&o->spans);

@@ -48,6 +48,13 @@ START_TEST(shards_are_summed) {
   ck_assert_uint_eq(s->sessions, 12);
   ck_assert_uint_eq(s->latency_count, 3);
   free(s);
+  uint64_t events, dead, commands[SR_METRICS_ACTIONS];
+  sr_metrics_totals(m, &events, &dead, commands);
+  ck_assert_uint_eq(events, 5); /* every kind, both shards */
+  ck_assert_uint_eq(dead, 2);
+  ck_assert_uint_eq(commands[4], 2);
+  ck_assert_uint_eq(commands[1], 1);
+  ck_assert_uint_eq(commands[0], 0);
   sr_metrics_destroy(m);
 }
 END_TEST
