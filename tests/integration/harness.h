@@ -231,20 +231,20 @@ static inline const char *h_header(const rd_kafka_message_t *m,
   return out;
 }
 
-/* Waits until log_path holds the line 'embedded Kafka broker at ADDR' and
- * copies ADDR. */
-static inline bool h_wait_address(const char *log, char *addr, size_t cap,
-                                  int timeout_ms) {
+/* Waits until the log has a line "...PREFIXVALUE" and copies VALUE (up to
+ * the newline) into out; false at the deadline. */
+static inline bool h_wait_line(const char *log, const char *prefix, char *out,
+                               size_t cap, int timeout_ms) {
   long long deadline = h_now_ms() + timeout_ms;
   while (h_now_ms() < deadline) {
     char *text = h_read_file(log, NULL);
-    const char *p = text ? strstr(text, "embedded Kafka broker at ") : NULL;
+    const char *p = text ? strstr(text, prefix) : NULL;
     if (p) {
-      p += strlen("embedded Kafka broker at ");
+      p += strlen(prefix);
       size_t n = strcspn(p, "\n");
       if (n < cap && p[n] == '\n') {
-        memcpy(addr, p, n);
-        addr[n] = '\0';
+        memcpy(out, p, n);
+        out[n] = '\0';
         free(text);
         return true;
       }
@@ -254,6 +254,20 @@ static inline bool h_wait_address(const char *log, char *addr, size_t cap,
     nanosleep(&ts, NULL);
   }
   return false;
+}
+
+/* The embedded broker's address, as `stackrisk run` or `broker` prints it. */
+static inline bool h_wait_address(const char *log, char *addr, size_t cap,
+                                  int timeout_ms) {
+  return h_wait_line(log, "embedded Kafka broker at ", addr, cap, timeout_ms);
+}
+
+/* The port of "stackrisk: HTTP API at http://HOST:PORT"; 0 at the deadline. */
+static inline int h_wait_http_port(const char *log, int timeout_ms) {
+  char url[128];
+  if (!h_wait_line(log, "HTTP API at ", url, sizeof url, timeout_ms)) return 0;
+  const char *colon = strrchr(url, ':');
+  return colon ? atoi(colon + 1) : 0;
 }
 
 #endif

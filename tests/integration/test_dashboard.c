@@ -42,21 +42,6 @@ static const char *chromium(void) {
   return NULL;
 }
 
-/* Waits for "stackrisk: HTTP API at URL" in a log; returns the port. */
-static int wait_http(const char *log, int timeout_ms) {
-  long long deadline = h_now_ms() + timeout_ms;
-  int found = 0;
-  while (!found && h_now_ms() < deadline) {
-    char *text = h_read_file(log, NULL);
-    char *p = text ? strstr(text, "HTTP API at http://") : NULL;
-    if (p && strchr(p, '\n')) found = hc_port(strtok(p, "\n"));
-    free(text);
-    struct timespec ts = {0, 20 * 1000000};
-    nanosleep(&ts, NULL);
-  }
-  return found;
-}
-
 /* Names this process's files (prefix "dash-it" or "dash-live") and writes
  * the token file. */
 static void name_files(const char *prefix) {
@@ -76,7 +61,7 @@ static void start_server(void) {
   char *argv[] = {SR_BINARY, "serve", "--state", db_path, "--http", ":0",
                   "--http-token-file", token_path, NULL};
   server = h_spawn(argv, log_path);
-  port = wait_http(log_path, 20000);
+  port = h_wait_http_port(log_path, 20000);
   ck_assert_msg(port > 0, "serve printed no address (log %s)", log_path);
 }
 
@@ -92,7 +77,7 @@ static void start_live(void) {
   server = h_spawn(argv, log_path);
   ck_assert_msg(h_wait_address(log_path, brokers, sizeof brokers, 20000),
                 "run printed no broker address (log %s)", log_path);
-  port = wait_http(log_path, 20000);
+  port = h_wait_http_port(log_path, 20000);
   ck_assert_msg(port > 0, "run printed no HTTP address (log %s)", log_path);
 }
 

@@ -28,21 +28,6 @@ static char db_path[128], log_path[128], token_path[128];
 static pid_t server;
 static int port;
 
-/* Waits for "stackrisk: HTTP API at URL" in a log; returns the port. */
-static int wait_http(const char *log, int timeout_ms) {
-  long long deadline = h_now_ms() + timeout_ms;
-  while (h_now_ms() < deadline) {
-    char *text = h_read_file(log, NULL);
-    const char *p = text ? strstr(text, "HTTP API at http://") : NULL;
-    int found = p && strchr(p, '\n') ? hc_port(strtok((char *)p, "\n")) : 0;
-    free(text);
-    if (found) return found;
-    struct timespec ts = {0, 20 * 1000000};
-    nanosleep(&ts, NULL);
-  }
-  return 0;
-}
-
 static void start_server(void) {
   snprintf(db_path, sizeof db_path, "query-it-%d.db", (int)getpid());
   snprintf(log_path, sizeof log_path, "query-it-%d.log", (int)getpid());
@@ -55,7 +40,7 @@ static void start_server(void) {
   char *argv[] = {SR_BINARY, "serve", "--state", db_path, "--http",
                   "127.0.0.1:0", "--http-token-file", token_path, NULL};
   server = h_spawn(argv, log_path);
-  port = wait_http(log_path, 20000);
+  port = h_wait_http_port(log_path, 20000);
   ck_assert_msg(port > 0, "serve printed no address (log %s)", log_path);
 }
 
@@ -377,7 +362,7 @@ START_TEST(run_serves_live_metrics) {
                   "--config", SR_TEST_DATA "/integration/stackrisk.yaml",
                   "--http", ":0", "--state", db_path, NULL};
   pid_t run = h_spawn(argv, rlog);
-  int mport = wait_http(rlog, 20000);
+  int mport = h_wait_http_port(rlog, 20000);
   ck_assert_msg(mport > 0, "run printed no HTTP address (log %s)", rlog);
   rd_kafka_t *p = h_producer(brokers);
   ck_assert_int_gt(h_produce_file(p, "stackrisk.events",
