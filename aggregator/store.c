@@ -925,6 +925,7 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
 
 static void *store_main(void *arg) {
   struct sr_store *st = arg;
+  pthread_setname_np(pthread_self(), "sr-store");
   pthread_mutex_lock(&st->mu);
   for (;;) {
     while (!st->stop && !(st->busy && atomic_load_explicit(

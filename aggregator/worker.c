@@ -114,6 +114,9 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
 
 static void *run(void *arg) {
   struct sr_worker *w = arg;
+  char name[16];
+  snprintf(name, sizeof name, "sr-worker-%zu", w->opts.index);
+  pthread_setname_np(pthread_self(), name);
   long backoff_ns = 0;
   for (;;) {
     struct sr_ring_item item;

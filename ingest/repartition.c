@@ -370,6 +370,7 @@ static int64_t now_ms(void) {
 
 static void *run(void *arg) {
   struct sr_repartition *r = arg;
+  pthread_setname_np(pthread_self(), "sr-repartition");
   int64_t next = now_ms() + r->opts.commit_interval_ms;
   while (!atomic_load(&r->stop)) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 50);
