@@ -19,6 +19,7 @@
  * --no-state runs (b) without the state database, to show what durable
  * state costs; the default is `stackrisk run`'s, with it.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,6 +42,47 @@ static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds used so far by this process's threads, summed by role from
+ * the thread names (sr-worker-N, sr-consumer, sr-store, librdkafka's
+ * rdk:*), read from /proc: where (b)'s two cores go. */
+enum role { ROLE_WORKERS, ROLE_CONSUMER, ROLE_STORE, ROLE_KAFKA, ROLE_OTHER,
+            ROLE_N };
+static const char *const role_names[ROLE_N] = {
+    "workers", "consumer thread", "store", "librdkafka and broker", "other"};
+
+static void cpu_by_role(double out[ROLE_N]) {
+  for (int r = 0; r < ROLE_N; r++) out[r] = 0;
+  DIR *d = opendir("/proc/self/task");
+  if (!d) return;
+  long tick = sysconf(_SC_CLK_TCK);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char path[300], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    unsigned long ut, st;
+    if (!open || !close ||
+        sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &ut, &st) != 2)
+      continue;
+    *close = '\0';
+    const char *name = open + 1;
+    enum role r = !strncmp(name, "sr-worker", 9)   ? ROLE_WORKERS
+                  : !strcmp(name, "sr-consumer")   ? ROLE_CONSUMER
+                  : !strcmp(name, "sr-store")      ? ROLE_STORE
+                  : !strncmp(name, "rdk:", 4)      ? ROLE_KAFKA
+                                                   : ROLE_OTHER;
+    out[r] += (double)(ut + st) / (double)tick;
+  }
+  closedir(d);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -177,7 +219,7 @@ static void *run_thread(void *arg) {
 /* The pipeline on the same topic: events/s from the first processed event
  * to the last. */
 static double pipeline(struct sr_engine *e, size_t n, int round,
-                       bool with_state) {
+                       bool with_state, double cores[ROLE_N]) {
   char err[512], group[64], state[64];
   snprintf(group, sizeof group, "bench-stackrisk-%d", round);
   e->settings.group = group;
@@ -193,12 +235,15 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
   pthread_t t;
   pthread_create(&t, NULL, run_thread, &r);
   struct sr_pipeline_stats st;
-  double t0 = 0, last = now_s();
+  double t0 = 0, last = now_s(), cpu0[ROLE_N], cpu1[ROLE_N];
   uint64_t before = 0;
   for (;;) {
     sr_pipeline_stats(r.p, &st);
     uint64_t done = st.events + st.dead_letters;
-    if (done && !t0) t0 = now_s();
+    if (done && !t0) {
+      t0 = now_s();
+      cpu_by_role(cpu0);
+    }
     if (done >= n) break;
     if (done != before) before = done, last = now_s();
     if (now_s() - last > 30) {
@@ -212,6 +257,10 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
     nanosleep(&ts, NULL);
   }
   double dt = now_s() - t0;
+  cpu_by_role(cpu1);
+  /* Threads that ended in between are missing from cpu1: none do while
+   * the pipeline runs. The clock ticks of /proc make this coarse (10 ms). */
+  for (int k = 0; k < ROLE_N; k++) cores[k] = (cpu1[k] - cpu0[k]) / dt;
   r.stop = 1;
   pthread_join(t, NULL);
   sr_pipeline_destroy(r.p);
@@ -307,11 +356,13 @@ int main(int argc, char **argv) {
   /* The corpus is native events: no OTLP stage polling a topic that is not
    * there. */
   e->otlp.enabled = false;
-  double base[99], pipe[99], ratio[99];
+  double base[99], pipe[99], ratio[99], cores[ROLE_N][99];
   for (int r = 0; r < rounds; r++) {
+    double round_cores[ROLE_N];
     base[r] = baseline(brokers, "bench.events", c.n, r);
-    pipe[r] = pipeline(e, c.n, r, with_state);
+    pipe[r] = pipeline(e, c.n, r, with_state, round_cores);
     ratio[r] = pipe[r] / base[r];
+    for (int k = 0; k < ROLE_N; k++) cores[k][r] = round_cores[k];
   }
   printf("baseline librdkafka consumer (count only): %.0f events/s median of %d\n",
          median(base, rounds), rounds);
@@ -322,6 +373,10 @@ int main(int argc, char **argv) {
          median(pipe, rounds), rounds);
   printf("ratio pipeline/baseline: %.2f (median of per-round ratios)\n",
          median(ratio, rounds));
+  printf("  pipeline CPU while measuring, cores (median of %d):", rounds);
+  for (int k = 0; k < ROLE_N; k++)
+    printf("%s %s %.2f", k ? "," : "", role_names[k], median(cores[k], rounds));
+  printf("\n");
   sr_broker_destroy(b);
 done:
   corpus_free(&c);
