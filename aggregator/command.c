@@ -38,8 +38,15 @@ void sr_command_set_id(struct sr_command *cmd) {
   sr_buf_append(&b, cmd->event_id, strlen(cmd->event_id) + 1);
   sr_buf_puts(&b, sr_action_name(cmd->action));
   XXH128_hash_t h = XXH3_128bits(in, b.len);
-  snprintf(cmd->command_id, sizeof cmd->command_id, "%016llx%016llx",
-           (unsigned long long)h.high64, (unsigned long long)h.low64);
+  /* Hex of high then low 64 bits, as "%016llx%016llx" would print them
+   * (snprintf cost more than the hash, once per command). */
+  static const char digits[] = "0123456789abcdef";
+  const uint64_t halves[2] = {h.high64, h.low64};
+  char *out = cmd->command_id;
+  for (int k = 0; k < 2; k++)
+    for (int shift = 60; shift >= 0; shift -= 4)
+      *out++ = digits[(halves[k] >> shift) & 15];
+  *out = '\0';
 }
 
 int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {

@@ -522,14 +522,12 @@ int sr_json_to_double(sr_str text, double *out) {
 }
 
 int sr_json_to_int64(sr_str text, int64_t *out) {
-  bool fraction_or_exponent = false;
-  for (size_t i = 0; i < text.n; i++) {
-    if (text.p[i] == '.' || text.p[i] == 'e' || text.p[i] == 'E') {
-      fraction_or_exponent = true;
-      break;
-    }
-  }
-  if (fraction_or_exponent) {
+  size_t k = 0;
+  bool neg = text.n > 0 && text.p[0] == '-';
+  if (neg) k++;
+  size_t digits_end = k;
+  while (digits_end < text.n && is_digit(text.p[digits_end])) digits_end++;
+  if (digits_end < text.n) { /* a fraction or an exponent follows */
     double v;
     int rc = sr_json_to_double(text, &v);
     if (rc) return rc;
@@ -541,9 +539,6 @@ int sr_json_to_int64(sr_str text, int64_t *out) {
     *out = i;
     return 0;
   }
-  size_t k = 0;
-  bool neg = text.n > 0 && text.p[0] == '-';
-  if (neg) k++;
   uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
   uint64_t v = 0;
   /* Eighteen digits cannot overflow: only the digits after those pay for
