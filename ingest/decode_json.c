@@ -293,12 +293,9 @@ static int read_int(struct ctx *c, const struct field *f, const char *prefix,
                         sr_decode_quote(val, sizeof val, text));
 }
 
-static int read_enum(struct ctx *c, const struct field *f, const char *prefix,
-                     const struct word *words, size_t n, const char *noun,
-                     int *out) {
-  sr_str s;
-  int rc = sr_json_string(&c->j, &s);
-  if (rc) return rc;
+static int match_enum(struct ctx *c, const struct field *f, const char *prefix,
+                      sr_str s, const struct word *words, size_t n,
+                      const char *noun, int *out) {
   /* Producers nearly always write the lower-case spelling of the table:
    * an exact match first, then without regard to case. */
   for (size_t i = 0; i < n; i++) {
@@ -395,12 +392,113 @@ static bool parse_rfc3339(sr_str s, int64_t *out_ms) {
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix);
 
+/* Kinds whose value is a JSON string (K_ARGS and K_CRED also take one). */
+static bool takes_string(uint8_t kind) {
+  switch ((enum kind)kind) {
+    case K_STR:
+    case K_SESSION:
+    case K_TYPE:
+    case K_MODE:
+    case K_PHASE:
+    case K_BACKUPS:
+    case K_DECISION:
+    case K_TS:
+    case K_ARGS:
+    case K_CRED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+static int too_long(struct ctx *c, const struct field *f, const char *prefix,
+                    size_t n, size_t limit) {
+  char name[SR_DECODE_FIELD_NAME_MAX];
+  return sr_decode_err_str_bound(c->err, c->errlen,
+                                 name_of(name, prefix, f, -1), n, limit);
+}
+
+/* Stores the string value s (already read and unescaped) of field f, whose
+ * kind takes_string. Shared by the general path and the plain-member fast
+ * path, so both give the same event and the same errors. */
+static int apply_string(struct ctx *c, const struct field *f, char *base,
+                        const char *prefix, sr_str s) {
+  char *dst = base + f->off;
+  char name[SR_DECODE_FIELD_NAME_MAX], val[72];
+  int rc = 0, v = 0;
+  switch ((enum kind)f->kind) {
+    case K_STR:
+    case K_SESSION:
+    case K_ARGS:
+      if (s.n > f->limit) return too_long(c, f, prefix, s.n, f->limit);
+      *(sr_str *)(void *)dst = s;
+      return 0;
+    case K_CRED:
+      /* A bare id: the credential registry knows the rest. */
+      if (s.n > SR_ID_MAX) return too_long(c, f, prefix, s.n, SR_ID_MAX);
+      memset(&c->ev->credential, 0, sizeof c->ev->credential);
+      c->ev->credential.id = s;
+      return 0;
+    case K_TYPE:
+      rc = match_enum(c, f, prefix, s, TYPE_WORDS, SR_ARRAY_LEN(TYPE_WORDS),
+                      "event type", &v);
+      if (rc == 0) *(enum sr_event_type *)(void *)dst = (enum sr_event_type)v;
+      return rc;
+    case K_MODE:
+      rc = match_enum(c, f, prefix, s, MODE_WORDS, SR_ARRAY_LEN(MODE_WORDS),
+                      "mode", &v);
+      if (rc == 0) *(enum sr_mode *)(void *)dst = (enum sr_mode)v;
+      return rc;
+    case K_PHASE:
+      rc = match_enum(c, f, prefix, s, PHASE_WORDS, SR_ARRAY_LEN(PHASE_WORDS),
+                      "phase", &v);
+      if (rc == 0) *(enum sr_phase *)(void *)dst = (enum sr_phase)v;
+      return rc;
+    case K_BACKUPS:
+      rc = match_enum(c, f, prefix, s, BACKUPS_WORDS,
+                      SR_ARRAY_LEN(BACKUPS_WORDS), "backups location", &v);
+      if (rc == 0) *(enum sr_backups *)(void *)dst = (enum sr_backups)v;
+      return rc;
+    case K_DECISION:
+      if (!sr_decode_decision(s, (sr_str *)(void *)dst)) {
+        return sr_decode_errf(
+            c->err, c->errlen, SR_EINVAL, "field '%s': unknown decision '%s'",
+            name_of(name, prefix, f, -1), sr_decode_quote(val, sizeof val, s));
+      }
+      return 0;
+    case K_TS:
+      if (!parse_rfc3339(s, &c->ts_text_ms)) {
+        return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
+                              "field '%s': invalid RFC 3339 time '%s'",
+                              name_of(name, prefix, f, -1),
+                              sr_decode_quote(val, sizeof val, s));
+      }
+      c->ts_text_given = true;
+      return 0;
+    default:
+      assert(!"apply_string: the kind does not take a string");
+      return SR_EINVAL;
+  }
+}
+
+static const char *expected_for(uint8_t kind) {
+  switch ((enum kind)kind) {
+    case K_TS:
+      return "an RFC 3339 string";
+    case K_ARGS:
+    case K_CRED:
+      return "an object or a string";
+    default:
+      return "a string";
+  }
+}
+
 static int decode_field(struct ctx *c, const struct field *f, char *base,
                         const char *prefix) {
   enum sr_json_type t = sr_json_peek(&c->j);
   char *dst = base + f->off;
   char name[SR_DECODE_FIELD_NAME_MAX];
-  int rc, v;
+  int rc;
 
   if (f->kind == K_SESSION) {
     if (c->session_given) {
@@ -411,13 +509,28 @@ static int decode_field(struct ctx *c, const struct field *f, char *base,
   }
   if (t == SR_JSON_NULL) return sr_json_null(&c->j);
 
-  switch ((enum kind)f->kind) {
-    case K_STR:
-    case K_SESSION:
-      if (t != SR_JSON_STRING)
-        return type_error(c, f, prefix, -1, "a string", t);
-      return read_string(c, f, prefix, -1, f->limit, (sr_str *)(void *)dst);
+  if (takes_string(f->kind)) {
+    if (t == SR_JSON_STRING) {
+      sr_str s;
+      rc = sr_json_string(&c->j, &s);
+      return rc ? rc : apply_string(c, f, base, prefix, s);
+    }
+    if (f->kind == K_ARGS && (t == SR_JSON_OBJECT || t == SR_JSON_ARRAY)) {
+      sr_str *out = (sr_str *)(void *)dst;
+      rc = sr_json_skip(&c->j, out);
+      if (rc) return rc;
+      if (out->n > f->limit) return too_long(c, f, prefix, out->n, f->limit);
+      return 0;
+    }
+    if (f->kind == K_CRED && t == SR_JSON_OBJECT) {
+      assert(prefix == NULL);
+      return decode_object(c, CRED_FIELDS, SR_ARRAY_LEN(CRED_FIELDS),
+                           (char *)&c->ev->credential, f->name);
+    }
+    return type_error(c, f, prefix, -1, expected_for(f->kind), t);
+  }
 
+  switch ((enum kind)f->kind) {
     case K_LIST:
     case K_SCOPES:
       if (t != SR_JSON_ARRAY) {
@@ -459,81 +572,6 @@ static int decode_field(struct ctx *c, const struct field *f, char *base,
       }
       return sr_json_bool(&c->j, (bool *)(void *)dst);
 
-    case K_TYPE:
-    case K_MODE:
-    case K_PHASE:
-    case K_BACKUPS:
-      if (t != SR_JSON_STRING)
-        return type_error(c, f, prefix, -1, "a string", t);
-      if (f->kind == K_TYPE) {
-        rc = read_enum(c, f, prefix, TYPE_WORDS, SR_ARRAY_LEN(TYPE_WORDS),
-                       "event type", &v);
-        if (rc == 0) *(enum sr_event_type *)(void *)dst = (enum sr_event_type)v;
-      } else if (f->kind == K_MODE) {
-        rc = read_enum(c, f, prefix, MODE_WORDS, SR_ARRAY_LEN(MODE_WORDS),
-                       "mode", &v);
-        if (rc == 0) *(enum sr_mode *)(void *)dst = (enum sr_mode)v;
-      } else if (f->kind == K_PHASE) {
-        rc = read_enum(c, f, prefix, PHASE_WORDS, SR_ARRAY_LEN(PHASE_WORDS),
-                       "phase", &v);
-        if (rc == 0) *(enum sr_phase *)(void *)dst = (enum sr_phase)v;
-      } else {
-        rc = read_enum(c, f, prefix, BACKUPS_WORDS, SR_ARRAY_LEN(BACKUPS_WORDS),
-                       "backups location", &v);
-        if (rc == 0) *(enum sr_backups *)(void *)dst = (enum sr_backups)v;
-      }
-      return rc;
-
-    case K_DECISION: {
-      sr_str s;
-      char val[72];
-      if (t != SR_JSON_STRING)
-        return type_error(c, f, prefix, -1, "a string", t);
-      rc = sr_json_string(&c->j, &s);
-      if (rc) return rc;
-      if (!sr_decode_decision(s, (sr_str *)(void *)dst)) {
-        return sr_decode_errf(
-            c->err, c->errlen, SR_EINVAL, "field '%s': unknown decision '%s'",
-            name_of(name, prefix, f, -1), sr_decode_quote(val, sizeof val, s));
-      }
-      return 0;
-    }
-
-    case K_TS: {
-      sr_str s;
-      char val[72];
-      if (t != SR_JSON_STRING) {
-        return type_error(c, f, prefix, -1, "an RFC 3339 string", t);
-      }
-      rc = sr_json_string(&c->j, &s);
-      if (rc) return rc;
-      if (!parse_rfc3339(s, &c->ts_text_ms)) {
-        return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
-                              "field '%s': invalid RFC 3339 time '%s'",
-                              name_of(name, prefix, f, -1),
-                              sr_decode_quote(val, sizeof val, s));
-      }
-      c->ts_text_given = true;
-      return 0;
-    }
-
-    case K_ARGS: {
-      sr_str *out = (sr_str *)(void *)dst;
-      if (t == SR_JSON_STRING) {
-        return read_string(c, f, prefix, -1, f->limit, out);
-      }
-      if (t != SR_JSON_OBJECT && t != SR_JSON_ARRAY) {
-        return type_error(c, f, prefix, -1, "an object or a string", t);
-      }
-      rc = sr_json_skip(&c->j, out);
-      if (rc) return rc;
-      if (out->n > f->limit) {
-        return sr_decode_err_str_bound(
-            c->err, c->errlen, name_of(name, prefix, f, -1), out->n, f->limit);
-      }
-      return 0;
-    }
-
     case K_SCOPE:
     case K_ESTIMATE:
     case K_TARGET:
@@ -552,35 +590,43 @@ static int decode_field(struct ctx *c, const struct field *f, char *base,
       return decode_object(c, TARGET_FIELDS, SR_ARRAY_LEN(TARGET_FIELDS),
                            (char *)&c->ev->target, f->name);
 
-    case K_CRED:
-      assert(prefix == NULL);
-      if (t == SR_JSON_STRING) {
-        /* A bare id: the credential registry knows the rest. */
-        memset(&c->ev->credential, 0, sizeof c->ev->credential);
-        return read_string(c, f, prefix, -1, SR_ID_MAX, &c->ev->credential.id);
-      }
-      if (t != SR_JSON_OBJECT) {
-        return type_error(c, f, prefix, -1, "an object or a string", t);
-      }
-      return decode_object(c, CRED_FIELDS, SR_ARRAY_LEN(CRED_FIELDS),
-                           (char *)&c->ev->credential, f->name);
+    default:
+      break;
   }
   assert(!"unhandled field kind");
   return SR_EINVAL;
 }
 
+/*
+ * Keys and string values take the reader's plain fast paths when they are
+ * plain (most of every event); anything else takes the general way from the
+ * same position, which also reports every error. A session_id given twice
+ * goes to decode_field, which refuses it.
+ */
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
-  sr_str key;
+  sr_str key, value;
   size_t hint = 0;
   int rc = sr_json_object_begin(&c->j);
   if (rc) return rc;
-  while ((rc = sr_json_object_next(&c->j, &key)) > 0) {
+  for (;;) {
+    if (!sr_json_member_plain_key(&c->j, &key)) {
+      rc = sr_json_object_next(&c->j, &key);
+      if (rc <= 0) return rc;
+    }
     const struct field *f = lookup(tab, n, &hint, key);
-    rc = f ? decode_field(c, f, base, prefix) : sr_json_skip(&c->j, NULL);
+    if (!f) {
+      rc = sr_json_skip(&c->j, NULL);
+    } else if (takes_string(f->kind) &&
+               !(f->kind == K_SESSION && c->session_given) &&
+               sr_json_plain_string(&c->j, &value)) {
+      if (f->kind == K_SESSION) c->session_given = true;
+      rc = apply_string(c, f, base, prefix, value);
+    } else {
+      rc = decode_field(c, f, base, prefix);
+    }
     if (rc) return rc;
   }
-  return rc;
 }
 
 int sr_decode_json(const void *buf, size_t len,

@@ -358,6 +358,37 @@ int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped) {
   return 1;
 }
 
+bool sr_json_member_plain_key(struct sr_json *j, sr_str *key) {
+  assert(j->depth > 0);
+  const unsigned char *p = (const unsigned char *)j->p;
+  const unsigned char *end = (const unsigned char *)j->end;
+  uint64_t level = LEVEL_BIT(j->depth);
+  if (j->more & level) {
+    if (p >= end || *p != ',') return false;
+    p++;
+  }
+  if (p >= end || *p != '"') return false;
+  const unsigned char *k = find_special(p + 1, end);
+  if (end - k < 2 || k[0] != '"' || k[1] != ':') return false;
+  key->p = (const char *)p + 1;
+  key->n = (size_t)(k - (p + 1));
+  j->p = (const char *)k + 2;
+  j->more |= level;
+  return true;
+}
+
+bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
+  const unsigned char *p = (const unsigned char *)j->p;
+  const unsigned char *end = (const unsigned char *)j->end;
+  if (p >= end || *p != '"') return false;
+  const unsigned char *v = find_special(p + 1, end);
+  if (v >= end || *v != '"') return false;
+  value->p = (const char *)p + 1;
+  value->n = (size_t)(v - (p + 1));
+  j->p = (const char *)v + 1;
+  return true;
+}
+
 static int unescape_into_arena(struct sr_json *j, sr_str raw, sr_str *out) {
   char *dst = j->arena ? sr_arena_alloc(j->arena, raw.n) : NULL;
   if (!dst) {
@@ -521,40 +552,38 @@ int sr_json_to_double(sr_str text, double *out) {
   return 0;
 }
 
+/* text has a fraction or an exponent (1.0, 2e3): an integer only if its
+ * value is one. */
+static int fractional_to_int64(sr_str text, int64_t *out) {
+  double v;
+  int rc = sr_json_to_double(text, &v);
+  if (rc) return rc;
+  if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) {
+    return SR_EBOUND;
+  }
+  int64_t i = (int64_t)v;
+  if ((double)i != v) return SR_EINVAL;
+  *out = i;
+  return 0;
+}
+
 int sr_json_to_int64(sr_str text, int64_t *out) {
   size_t k = 0;
   bool neg = text.n > 0 && text.p[0] == '-';
   if (neg) k++;
-  size_t digits_end = k;
-  while (digits_end < text.n && is_digit(text.p[digits_end])) digits_end++;
-  if (digits_end < text.n) { /* a fraction or an exponent follows */
-    double v;
-    int rc = sr_json_to_double(text, &v);
-    if (rc) return rc;
-    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) {
-      return SR_EBOUND;
-    }
-    int64_t i = (int64_t)v;
-    if ((double)i != v) return SR_EINVAL;
-    *out = i;
-    return 0;
-  }
   uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
   uint64_t v = 0;
   /* Eighteen digits cannot overflow: only the digits after those pay for
    * the division of the overflow check (every event has a 13-digit ts_ms). */
   size_t safe_end = SR_MIN(text.n, k + 18);
-  for (; k < safe_end; k++) {
+  for (; k < safe_end && is_digit(text.p[k]); k++)
+    v = v * 10 + (unsigned)(text.p[k] - '0');
+  for (; k < text.n && is_digit(text.p[k]); k++) {
     unsigned d = (unsigned)(text.p[k] - '0');
-    assert(d < 10);
-    v = v * 10 + d;
-  }
-  for (; k < text.n; k++) {
-    unsigned d = (unsigned)(text.p[k] - '0');
-    assert(d < 10);
     if (v > (limit - d) / 10) return SR_EBOUND;
     v = v * 10 + d;
   }
+  if (k < text.n) return fractional_to_int64(text, out);
   *out = neg ? (int64_t)(0 - v) : (int64_t)v;
   return 0;
 }

@@ -77,6 +77,22 @@ int sr_json_object_begin(struct sr_json *j);
 int sr_json_object_next(struct sr_json *j, sr_str *key);
 int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped);
 
+/*
+ * Fast paths for compact JSON, the form nearly every producer writes. Each
+ * reads its piece only when it is plain (no blanks, no escape, no control
+ * byte) and returns true; otherwise it returns false and leaves the reader
+ * untouched, so that the general functions read the same bytes and report
+ * whatever is wrong with them. Never an error. @locality hot path
+ *
+ * member_plain_key: the next member's `"key":` of the open object (after
+ * its ',' unless it is the first), leaving the cursor on the value, as
+ * object_next does.
+ * plain_string: a string value at the cursor; *value is the text between
+ * the quotes.
+ */
+bool sr_json_member_plain_key(struct sr_json *j, sr_str *key);
+bool sr_json_plain_string(struct sr_json *j, sr_str *value);
+
 /* Arrays: as objects, without keys. */
 int sr_json_array_begin(struct sr_json *j);
 int sr_json_array_next(struct sr_json *j);
