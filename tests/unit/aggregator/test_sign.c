@@ -456,6 +456,55 @@ START_TEST(json_form_carries_the_batch) {
 }
 END_TEST
 
+/* docs/events.md's worked example, byte for byte: what a verifier written
+ * in another language is checked against. */
+START_TEST(documented_worked_example) {
+  uint8_t seed[32], pk[32], sk[64];
+  for (int i = 0; i < 32; i++) seed[i] = (uint8_t)i;
+  crypto_sign_seed_keypair(pk, sk, seed);
+  char path[200], hex[129], err[256];
+  snprintf(path, sizeof path, "%s/doc.key", dir);
+  FILE *f = fopen(path, "w");
+  fprintf(f, "%s\n", sodium_bin2hex(hex, sizeof hex, sk, sizeof sk));
+  fclose(f);
+  chmod(path, 0600);
+  struct sr_signer *s = sr_signer_load(path, err, sizeof err);
+  ck_assert_msg(s, "%s", err);
+  static struct sr_command cs[3];
+  for (int i = 0; i < 3; i++) {
+    sample(&cs[i]);
+    snprintf(cs[i].call_id, sizeof cs[i].call_id, "call-%d", i);
+    snprintf(cs[i].event_id, sizeof cs[i].event_id, "ev-pocketos-1-%03d",
+             17 + i);
+    sr_command_set_id(&cs[i]);
+  }
+  sr_signer_sign_batch(s, cs, 3);
+  sr_signer_destroy(s);
+  unlink(path);
+  ck_assert_str_eq(sodium_bin2hex(hex, sizeof hex, pk, 32),
+                   "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc86641255"
+                   "31b8");
+  ck_assert_str_eq(cs[0].command_id, "b8c9f65cd51ad5d548c9c722a41bfcc1");
+  ck_assert_str_eq(
+      sodium_bin2hex(hex, sizeof hex, cs[2].signature, 64),
+      "43d898669e631d63ca16e6f7cf0a1ac09c39ce5296c27c722d1b8ac4be31458aa746e8"
+      "19189bab2d2c16feae19ec4ba4d10a7a1f61a5ebb1bc3e8c48a4502700");
+  static const char *const paths[3][2] = {
+      {"b584a71bae5b846bbe7bb332baffe39ddf2a305e93e6decb75f96a07eec632f9",
+       "b482336ca1220ba8b932e47e3900361da1776b171c5c3032c6f916cc8b8437a7"},
+      {"4a0939b77a7cb263d2e8fe47ba26533cb87facd343b9fd2f3d10eaa6951e3cd9",
+       "b482336ca1220ba8b932e47e3900361da1776b171c5c3032c6f916cc8b8437a7"},
+      {"232e101a475b07d46f2eecc424cfef565b4651d46c0051fa327a1ed6e98ca1b7",
+       NULL}};
+  for (int i = 0; i < 3; i++) {
+    ck_assert_uint_eq(cs[i].batch_path_len, i < 2 ? 2 : 1);
+    for (uint32_t k = 0; k < cs[i].batch_path_len; k++)
+      ck_assert_str_eq(sodium_bin2hex(hex, sizeof hex, cs[i].batch_path[k], 32),
+                       paths[i][k]);
+  }
+}
+END_TEST
+
 START_TEST(key_files_are_guarded) {
   char err[512];
   /* Never overwritten. */
@@ -545,6 +594,7 @@ int main(void) {
   tcase_add_test(tc, batch_signing_is_deterministic);
   tcase_add_test(tc, tampered_batch_member_is_forged);
   tcase_add_test(tc, json_form_carries_the_batch);
+  tcase_add_test(tc, documented_worked_example);
   tcase_add_test(tc, key_files_are_guarded);
   tcase_add_test(tc, default_key_is_generated_once);
   suite_add_tcase(s, tc);
