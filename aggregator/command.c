@@ -49,6 +49,10 @@ void sr_command_set_id(struct sr_command *cmd) {
   *out = '\0';
 }
 
+static void hex(struct sr_buf *b, const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++) sr_buf_printf(b, "%02x", p[i]);
+}
+
 int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
   struct sr_buf b = sr_buf_init(out, cap);
   sr_buf_puts(&b, "{\"command_id\":");
@@ -77,9 +81,16 @@ int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
   sr_buf_puts(&b, ",\"event_id\":");
   sr_buf_json_string(&b, sr_str_from(cmd->event_id));
   if (cmd->sig_len) {
-    sr_buf_puts(&b, ",\"signature\":\"");
-    for (uint32_t i = 0; i < cmd->sig_len; i++)
-      sr_buf_printf(&b, "%02x", cmd->signature[i]);
+    sr_buf_printf(&b, ",\"batch\":{\"index\":%u,\"size\":%u,\"path\":[",
+                  cmd->batch_index, cmd->batch_size);
+    uint32_t n_path = SR_MIN(cmd->batch_path_len, (uint32_t)SR_BATCH_PATH_MAX);
+    for (uint32_t i = 0; i < n_path; i++) {
+      sr_buf_puts(&b, i ? ",\"" : "\"");
+      hex(&b, cmd->batch_path[i], SR_BATCH_HASH_BYTES);
+      sr_buf_puts(&b, "\"");
+    }
+    sr_buf_puts(&b, "]},\"signature\":\"");
+    hex(&b, cmd->signature, cmd->sig_len);
     sr_buf_puts(&b, "\"");
   }
   sr_buf_puts(&b, "}");
@@ -112,6 +123,13 @@ int sr_command_encode(const struct sr_command *cmd, uint8_t *buf, size_t cap) {
   m.event_id = (char *)cmd->event_id;
   m.signature.data = (uint8_t *)cmd->signature;
   m.signature.len = cmd->sig_len;
+  m.batch_index = cmd->batch_index;
+  m.batch_size = cmd->batch_size;
+  m.batch_path.data = (uint8_t *)cmd->batch_path;
+  /* A path that arrived malformed leaves as one byte, malformed again. */
+  m.batch_path.len = cmd->batch_path_len <= SR_BATCH_PATH_MAX
+                         ? cmd->batch_path_len * SR_BATCH_HASH_BYTES
+                         : 1;
   size_t need = stackrisk__v1__control_command__get_packed_size(&m);
   if (need > cap) return SR_EBOUND;
   return (int)stackrisk__v1__control_command__pack(&m, buf);
@@ -155,6 +173,18 @@ int sr_command_decode(const void *buf, size_t len, struct sr_command *cmd,
                        ? SR_SIGNATURE_BYTES
                        : (uint32_t)SR_MIN(m->signature.len, (size_t)1);
     memcpy(cmd->signature, m->signature.data, cmd->sig_len);
+  }
+  cmd->batch_index = m->batch_index;
+  cmd->batch_size = m->batch_size;
+  /* Likewise a path that is not whole hashes, or longer than any batch
+   * needs, is marked so that it never verifies. */
+  size_t plen = m->batch_path.len;
+  if (plen % SR_BATCH_HASH_BYTES ||
+      plen > SR_BATCH_PATH_MAX * SR_BATCH_HASH_BYTES) {
+    cmd->batch_path_len = SR_BATCH_PATH_BAD;
+  } else {
+    cmd->batch_path_len = (uint32_t)(plen / SR_BATCH_HASH_BYTES);
+    if (plen) memcpy(cmd->batch_path, m->batch_path.data, plen);
   }
   stackrisk__v1__control_command__free_unpacked(m, NULL);
   return SR_OK;

@@ -27,6 +27,15 @@ enum sr_action {
 #define SR_RULE_MAX 96
 #define SR_COMMAND_ID_LEN 32 /* hex chars */
 #define SR_SIGNATURE_BYTES 64 /* Ed25519 */
+/* Merkle batch signatures (aggregator/sign.h): at most SR_BATCH_MAX commands
+ * share one signature, so an audit path holds at most SR_BATCH_PATH_MAX
+ * hashes (log2 of SR_BATCH_MAX). */
+#define SR_BATCH_MAX 64
+#define SR_BATCH_PATH_MAX 6
+#define SR_BATCH_HASH_BYTES 32 /* BLAKE2b-256 */
+/* batch_path_len of a path that arrived malformed (not whole hashes, or
+ * longer than any batch needs): it never verifies. */
+#define SR_BATCH_PATH_BAD (SR_BATCH_PATH_MAX + 1)
 
 struct sr_command_dim {
   char name[32];
@@ -42,10 +51,17 @@ struct sr_command {
   enum sr_action action;
   double risk;
   uint32_t depth;
-  /* Ed25519 over the canonical fields (aggregator/sign.h); sig_len 0 =
-   * unsigned. Before dims so the aggregator's partial reset clears it. */
+  /* Ed25519 over the root of the Merkle batch the command was signed in
+   * (aggregator/sign.h); sig_len 0 = unsigned. The command's leaf index,
+   * the batch size and its audit path (batch_path_len hashes, nearest the
+   * leaf first) lead from its canonical fields to that root. Before dims so
+   * the aggregator's partial reset clears them. */
   uint8_t signature[SR_SIGNATURE_BYTES];
   uint32_t sig_len;
+  uint32_t batch_index;
+  uint32_t batch_size;
+  uint32_t batch_path_len;
+  uint8_t batch_path[SR_BATCH_PATH_MAX][SR_BATCH_HASH_BYTES];
   struct sr_command_dim dims[SR_DIM_MAX]; /* elevated dimensions */
   uint32_t n_dims;
   char rule[SR_RULE_MAX];
@@ -64,7 +80,8 @@ void sr_command_set_id(struct sr_command *cmd);
 /* One JSON line (no trailing newline) into buf; returns its length, or
  * SR_EBOUND when buf is too small. Numbers are printed with fixed precision
  * so equal commands print equal bytes. A signed command ends with
- * "signature" (lowercase hex). */
+ * "batch":{"index":I,"size":N,"path":["hex",...]} and "signature"
+ * (lowercase hex). */
 int sr_command_to_json(const struct sr_command *cmd, char *buf, size_t cap);
 
 /* Serialises as stackrisk.v1.ControlCommand; returns the length or SR_EBOUND.

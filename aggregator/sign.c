@@ -4,6 +4,14 @@
  * ("ab","c" and "a","bc" sign differently) and the form is easy to rebuild in
  * any language. Keys live in small hex files; the secret one must not be
  * readable by others, as ssh demands of its keys.
+ *
+ * The batch tree is built bottom-up, level by level, pairing neighbours and
+ * carrying an odd last node up unchanged: that is the same tree as RFC
+ * 6962's recursive definition (split at the largest power of two below n),
+ * without recursion, and every level stays on the stack for the paths. The
+ * verifier folds a path with RFC 9162's algorithm (section 2.1.3.2), which
+ * also checks that the path has exactly the length index and size imply.
+ * The 0x00/0x01 prefixes keep a leaf from passing for an inner node.
  */
 #include "aggregator/sign.h"
 
@@ -60,6 +68,47 @@ int sr_sign_canonical(const struct sr_command *cmd, uint8_t *buf, size_t cap) {
   netstring(&b, cmd->event_id);
   return b.overflow ? SR_EBOUND : (int)b.len;
 }
+
+/* leaf = BLAKE2b-256(0x00 ‖ canonical form); false if cmd does not fit. */
+static bool leaf_hash(const struct sr_command *cmd,
+                      uint8_t out[SR_BATCH_HASH_BYTES]) {
+  uint8_t in[1 + SR_SIGN_CANONICAL_MAX];
+  in[0] = 0x00;
+  int n = sr_sign_canonical(cmd, in + 1, sizeof in - 1);
+  if (n < 0) return false;
+  crypto_generichash(out, SR_BATCH_HASH_BYTES, in, 1 + (size_t)n, NULL, 0);
+  return true;
+}
+
+/* node = BLAKE2b-256(0x01 ‖ left ‖ right); out may alias either. */
+static void node_hash(const uint8_t *left, const uint8_t *right,
+                      uint8_t out[SR_BATCH_HASH_BYTES]) {
+  uint8_t in[1 + 2 * SR_BATCH_HASH_BYTES];
+  in[0] = 0x01;
+  memcpy(in + 1, left, SR_BATCH_HASH_BYTES);
+  memcpy(in + 1 + SR_BATCH_HASH_BYTES, right, SR_BATCH_HASH_BYTES);
+  crypto_generichash(out, SR_BATCH_HASH_BYTES, in, sizeof in, NULL, 0);
+}
+
+/* What the batch signature covers: the tag, then the netstrings of the
+ * size (decimal) and of the raw root. Returns the length. */
+static size_t batch_message(uint32_t size,
+                            const uint8_t root[SR_BATCH_HASH_BYTES],
+                            uint8_t *buf, size_t cap) {
+  char num[16];
+  struct sr_buf b = sr_buf_init((char *)buf, cap);
+  sr_buf_puts(&b, SR_SIGN_BATCH_TAG);
+  snprintf(num, sizeof num, "%u", size);
+  netstring(&b, num);
+  sr_buf_printf(&b, "%d:", SR_BATCH_HASH_BYTES);
+  sr_buf_append(&b, (const char *)root, SR_BATCH_HASH_BYTES);
+  sr_buf_puts(&b, ",");
+  assert(!b.overflow);
+  return b.len;
+}
+
+/* Room for the batch message: tag, "NN:<size>," and "32:<root>,". */
+#define BATCH_MESSAGE_MAX (sizeof SR_SIGN_BATCH_TAG + 16 + SR_BATCH_HASH_BYTES)
 
 /* Writes text to a temporary file beside path, then links it to path, which
  * fails if path exists: no clobbering, no half-written key visible. */
@@ -245,12 +294,93 @@ void sr_signer_destroy(struct sr_signer *s) {
   if (s) sodium_free(s); /* zeroes the key */
 }
 
+void sr_signer_sign_batch(const struct sr_signer *s, struct sr_command *cmds,
+                          size_t n) {
+  assert(n >= 1 && n <= SR_BATCH_MAX);
+  /* Every level of the tree, leaves first: at most 2n - 1 nodes. */
+  uint8_t tree[2 * SR_BATCH_MAX][SR_BATCH_HASH_BYTES];
+  size_t start[SR_BATCH_PATH_MAX + 1], count[SR_BATCH_PATH_MAX + 1];
+  size_t levels = 1;
+  start[0] = 0;
+  count[0] = n;
+  for (size_t i = 0; i < n; i++) {
+    bool fits = leaf_hash(&cmds[i], tree[i]);
+    assert(fits); /* the fields are bounded; the buffer covers the largest */
+    (void)fits;
+  }
+  while (count[levels - 1] > 1) {
+    size_t below = start[levels - 1], nb = count[levels - 1];
+    size_t at = below + nb, na = (nb + 1) / 2;
+    for (size_t j = 0; j < na; j++) {
+      if (2 * j + 1 < nb)
+        node_hash(tree[below + 2 * j], tree[below + 2 * j + 1], tree[at + j]);
+      else /* an odd last node is carried up as it is */
+        memcpy(tree[at + j], tree[below + 2 * j], SR_BATCH_HASH_BYTES);
+    }
+    start[levels] = at;
+    count[levels] = na;
+    levels++;
+  }
+  uint8_t msg[BATCH_MESSAGE_MAX], sig[SR_SIGNATURE_BYTES];
+  size_t mlen = batch_message((uint32_t)n, tree[start[levels - 1]], msg,
+                              sizeof msg);
+  crypto_sign_detached(sig, NULL, msg, mlen, s->sk);
+  for (size_t i = 0; i < n; i++) {
+    struct sr_command *c = &cmds[i];
+    memcpy(c->signature, sig, sizeof sig);
+    c->sig_len = SR_SIGNATURE_BYTES;
+    c->batch_index = (uint32_t)i;
+    c->batch_size = (uint32_t)n;
+    c->batch_path_len = 0;
+    /* The sibling at each level, when the node has one. */
+    for (size_t l = 0, idx = i; l + 1 < levels; l++, idx >>= 1) {
+      size_t sib = idx ^ 1;
+      if (sib < count[l])
+        memcpy(c->batch_path[c->batch_path_len++], tree[start[l] + sib],
+               SR_BATCH_HASH_BYTES);
+    }
+  }
+}
+
 void sr_signer_sign(const struct sr_signer *s, struct sr_command *cmd) {
-  uint8_t msg[SR_SIGN_CANONICAL_MAX];
-  int n = sr_sign_canonical(cmd, msg, sizeof msg);
-  assert(n > 0); /* the fields are bounded; the buffer covers the largest */
-  crypto_sign_detached(cmd->signature, NULL, msg, (unsigned long long)n, s->sk);
-  cmd->sig_len = SR_SIGNATURE_BYTES;
+  sr_signer_sign_batch(s, cmd, 1);
+}
+
+/* Folds cmd's audit path from its leaf into root (RFC 9162 2.1.3.2); false
+ * when index, size and path length do not fit together. */
+static bool fold_path(const struct sr_command *cmd, uint8_t *r) {
+  if (cmd->batch_size == 0 || cmd->batch_size > SR_BATCH_MAX ||
+      cmd->batch_index >= cmd->batch_size ||
+      cmd->batch_path_len > SR_BATCH_PATH_MAX)
+    return false;
+  uint32_t fn = cmd->batch_index, sn = cmd->batch_size - 1;
+  for (uint32_t k = 0; k < cmd->batch_path_len; k++) {
+    const uint8_t *p = cmd->batch_path[k];
+    if (sn == 0) return false; /* path longer than the tree is deep */
+    if ((fn & 1) || fn == sn) {
+      node_hash(p, r, r);
+      /* A right edge node with no sibling at the levels above: skip them. */
+      while (!(fn & 1) && fn != 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else {
+      node_hash(r, p, r);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn == 0; /* else the path is too short */
+}
+
+/* True when cmd's signature verifies over the root its path leads to. */
+static bool genuine(const struct sr_verifier *v, const struct sr_command *cmd) {
+  uint8_t root[SR_BATCH_HASH_BYTES], msg[BATCH_MESSAGE_MAX];
+  if (cmd->sig_len != SR_SIGNATURE_BYTES || !leaf_hash(cmd, root) ||
+      !fold_path(cmd, root))
+    return false;
+  size_t mlen = batch_message(cmd->batch_size, root, msg, sizeof msg);
+  return crypto_sign_verify_detached(cmd->signature, msg, mlen, v->pk) == 0;
 }
 
 struct sr_verifier *sr_verifier_load(const char *path, char *err,
@@ -283,13 +413,9 @@ enum sr_sig_status sr_verifier_check(const struct sr_verifier *v,
                                      const char *session, const char *call,
                                      int64_t now_ms, char *why, size_t whylen) {
   enum sr_sig_status st = SR_SIG_OK;
-  uint8_t msg[SR_SIGN_CANONICAL_MAX];
-  int n = sr_sign_canonical(cmd, msg, sizeof msg);
   if (!cmd->sig_len)
     st = SR_SIG_UNSIGNED;
-  else if (cmd->sig_len != SR_SIGNATURE_BYTES || n < 0 ||
-           crypto_sign_verify_detached(cmd->signature, msg,
-                                       (unsigned long long)n, v->pk) != 0)
+  else if (!genuine(v, cmd))
     st = SR_SIG_FORGED;
   else if ((session && strcmp(session, cmd->session_id) != 0) ||
            (call && strcmp(call, cmd->call_id) != 0))
@@ -300,8 +426,8 @@ enum sr_sig_status sr_verifier_check(const struct sr_verifier *v,
     snprintf(why, whylen, "rejected %s command %s (session %s, call %s): %s%s",
              sr_action_name(cmd->action), cmd->command_id, cmd->session_id,
              cmd->call_id[0] ? cmd->call_id : "-", sr_sig_status_name(st),
-             st == SR_SIG_FORGED     ? " (signature does not verify under the "
-                                       "configured public key)"
+             st == SR_SIG_FORGED     ? " (its batch signature does not verify "
+                                       "under the configured public key)"
              : st == SR_SIG_EXPIRED  ? " (past expires_at_ms)"
              : st == SR_SIG_UNSIGNED ? " (no signature)"
                                      : "");

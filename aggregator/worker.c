@@ -7,6 +7,19 @@
  * nothing is outstanding. So a stored offset never covers a command that
  * was not delivered.
  *
+ * Commands are signed in Merkle batches (aggregator/sign.h): one Ed25519
+ * signature (~23 µs) covers up to SR_BATCH_MAX commands. handle() leaves
+ * each command in the pending batch; flush() signs it, hands each command to the
+ * producer in order, and then marks done the offsets of the messages
+ * handled while it was pending (their marks wait, latest offset per
+ * partition, so the rule above still holds). A batch is flushed when full,
+ * FLUSH_AFTER messages after its first command, when the ring is empty
+ * (before the worker sleeps, so an idle worker publishes at once), before a
+ * checkpoint barrier is sealed (the checkpoint must see every command of
+ * the events before it handed to the producer), and at stop. So batching
+ * delays a command by at most FLUSH_AFTER messages' processing (~0.5 ms at
+ * 2-3 µs a message), and only under load: an idle worker flushes at once.
+ *
  * When the ring is empty the worker sleeps with a short exponential backoff
  * (10 µs up to 1 ms): cheap at idle on a 2-core machine, and a verdict
  * request waits at most a millisecond for a sleeping worker.
@@ -26,6 +39,9 @@
 #include "ingest/decode.h"
 #include "ingest/dlq.h"
 
+/* Messages handled after a batch's first command before it is flushed. */
+#define FLUSH_AFTER 256
+
 struct sr_worker {
   struct sr_worker_opts opts;
   struct sr_ring *ring;
@@ -35,7 +51,19 @@ struct sr_worker {
   pthread_t thread;
   bool running;
   atomic_bool stop;
-  struct sr_command cmd;
+  /* The pending batch; the aggregator writes each event's command straight
+   * into the next free slot. */
+  struct sr_command batch[SR_BATCH_MAX];
+  size_t n_batch;
+  size_t since_first; /* messages handled since batch[0] */
+  /* Done marks held back while a batch is pending: the latest offset per
+   * partition. At most FLUSH_AFTER messages wait, so at most as many
+   * partitions. */
+  struct {
+    struct sr_track *track;
+    int64_t offset;
+  } held[FLUSH_AFTER];
+  size_t n_held;
   uint8_t pb[SR_COMMAND_PB_MAX];
 };
 
@@ -64,17 +92,47 @@ fail:
 
 struct sr_ring *sr_worker_ring(struct sr_worker *w) { return w->ring; }
 
-static void publish(struct sr_worker *w, struct sr_command *cmd) {
-  if (w->opts.signer) sr_signer_sign(w->opts.signer, cmd);
-  int n = sr_command_encode(cmd, w->pb, sizeof w->pb);
-  assert(n > 0); /* SR_COMMAND_PB_MAX covers the largest command */
-  sr_producer_send(w->opts.producer, w->opts.control_topic,
-                   RD_KAFKA_PARTITION_UA, cmd->session_id,
-                   strlen(cmd->session_id), w->pb, (size_t)n, NULL, 0);
-  sr_metrics_command(w->opts.metrics, cmd->action);
-  SR_DEBUG("command %s %s session=%s call=%s rule=%s risk=%.3f",
-           cmd->command_id, sr_action_name(cmd->action), cmd->session_id,
-           cmd->call_id, cmd->rule, cmd->risk);
+/* Signs the pending batch, hands its commands to the producer in order,
+ * then releases the done marks held for it. @locality worker thread */
+static void flush(struct sr_worker *w) {
+  if (!w->n_batch) return;
+  if (w->opts.signer) sr_signer_sign_batch(w->opts.signer, w->batch, w->n_batch);
+  for (size_t i = 0; i < w->n_batch; i++) {
+    struct sr_command *cmd = &w->batch[i];
+    int n = sr_command_encode(cmd, w->pb, sizeof w->pb);
+    assert(n > 0); /* SR_COMMAND_PB_MAX covers the largest command */
+    sr_producer_send(w->opts.producer, w->opts.control_topic,
+                     RD_KAFKA_PARTITION_UA, cmd->session_id,
+                     strlen(cmd->session_id), w->pb, (size_t)n, NULL, 0);
+    sr_metrics_command(w->opts.metrics, cmd->action);
+    SR_DEBUG("command %s %s session=%s call=%s rule=%s risk=%.3f batch=%u/%u",
+             cmd->command_id, sr_action_name(cmd->action), cmd->session_id,
+             cmd->call_id, cmd->rule, cmd->risk, cmd->batch_index,
+             cmd->batch_size);
+    if (w->opts.shard) sr_shard_published(w->opts.shard);
+  }
+  w->n_batch = 0;
+  for (size_t i = 0; i < w->n_held; i++)
+    sr_track_done(w->held[i].track, w->opts.index, w->held[i].offset);
+  w->n_held = 0;
+}
+
+/* Marks offset done now, or, while a batch is pending, after its flush.
+ * @locality worker thread */
+static void mark_done(struct sr_worker *w, struct sr_track *t,
+                      int64_t offset) {
+  if (!w->n_batch) {
+    sr_track_done(t, w->opts.index, offset);
+    return;
+  }
+  size_t i = w->n_held;
+  while (i > 0 && w->held[i - 1].track != t) i--;
+  if (i == 0) {
+    assert(w->n_held < FLUSH_AFTER);
+    i = ++w->n_held;
+    w->held[i - 1].track = t;
+  }
+  w->held[i - 1].offset = offset; /* offsets of a partition only grow */
 }
 
 /* @locality worker thread */
@@ -98,13 +156,14 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   ev.partition = m->partition;
   ev.offset = m->offset;
   sr_metrics_event(w->opts.metrics, ev.type);
-  rc = sr_aggregator_process(w->agg, &ev, &w->cmd);
+  assert(w->n_batch < SR_BATCH_MAX); /* a full batch is flushed at once */
+  struct sr_command *cmd = &w->batch[w->n_batch];
+  rc = sr_aggregator_process(w->agg, &ev, cmd);
   if (rc >= 0 && w->opts.shard)
-    sr_shard_note(w->opts.shard, &ev, rc == 1 ? &w->cmd : NULL,
+    sr_shard_note(w->opts.shard, &ev, rc == 1 ? cmd : NULL,
                   rd_kafka_topic_name(m->rkt));
   if (rc == 1) {
-    publish(w, &w->cmd);
-    if (w->opts.shard) sr_shard_published(w->opts.shard);
+    if (w->n_batch++ == 0) w->since_first = 0; /* published by flush() */
   } else if (rc < 0) {
     snprintf(err, sizeof err, "out of memory for a new session");
     sr_metrics_dead_letter(w->opts.metrics);
@@ -122,6 +181,7 @@ static void *run(void *arg) {
     struct sr_ring_item item;
     if (sr_ring_pop(w->ring, &item)) {
       if (!item.a) { /* a checkpoint barrier (only sent with a store) */
+        flush(w);
         sr_shard_seal(w->opts.shard, item.b);
         continue;
       }
@@ -135,11 +195,15 @@ static void *run(void *arg) {
       }
       sr_metrics_sessions(w->opts.metrics, sr_session_table_count(
                                                sr_aggregator_sessions(w->agg)));
-      sr_track_done(item.b, w->opts.index, m->offset);
+      mark_done(w, item.b, m->offset);
       rd_kafka_message_destroy(m);
+      if (w->n_batch &&
+          (w->n_batch == SR_BATCH_MAX || ++w->since_first >= FLUSH_AFTER))
+        flush(w);
       backoff_ns = 0;
       continue;
     }
+    flush(w); /* the ring is empty: publish before sleeping */
     if (atomic_load(&w->stop)) break;
     backoff_ns = backoff_ns ? SR_MIN(backoff_ns * 2, 1000000L) : 10000L;
     struct timespec ts = {0, backoff_ns};

@@ -15,7 +15,8 @@
  *  (c) hook straight to Kafka (no sidecar): the same, each process opening
  *      its own connections (fewer calls: it is slow by design);
  *  (d) what signing costs the processor and verifying the enforcer, per
- *      command, on this thread.
+ *      command, on this thread; (d') the same with commands signed in
+ *      batches of 64, as a loaded worker does.
  *
  * Every call is a distinct tool_use_id over 16 sessions; each answer must be
  * an ALLOW verdict (a "failing open" answer would be a fast wrong result and
@@ -226,37 +227,43 @@ static void in_process(const char *sock, int n, double *out) {
   }
 }
 
-/* (d): µs per sign and per verify of a typical command. */
-static void sign_cost(const char *key, const char *pub, int n, double *sign_us,
-                      double *verify_us) {
+/* (d): µs per sign and per verify of a typical command, signed alone or
+ * in batches of `batch` (sharing one Ed25519 signature). */
+static void sign_cost(const char *key, const char *pub, int n, size_t batch,
+                      double *sign_us, double *verify_us) {
   char err[512];
   struct sr_signer *s = sr_signer_load(key, err, sizeof err);
   struct sr_verifier *v = sr_verifier_load(pub, err, sizeof err);
-  if (!s || !v) die(err);
-  struct sr_command c;
-  memset(&c, 0, sizeof c);
-  snprintf(c.session_id, sizeof c.session_id, "sess-pocketos-1");
-  snprintf(c.event_id, sizeof c.event_id, "ev-pocketos-1-017");
-  snprintf(c.rule, sizeof c.rule, "destructive-production-misused-credential");
-  c.action = SR_ACTION_BLOCK;
-  c.risk = 5.83;
-  c.depth = 3;
-  c.issued_at_ms = 1776465697170;
-  c.expires_at_ms = c.issued_at_ms + 300000;
+  struct sr_command *cs = calloc(batch, sizeof *cs);
+  if (!s || !v || !cs) die(err);
+  for (size_t i = 0; i < batch; i++) {
+    struct sr_command *c = &cs[i];
+    snprintf(c->session_id, sizeof c->session_id, "sess-pocketos-1");
+    snprintf(c->event_id, sizeof c->event_id, "ev-pocketos-1-017");
+    snprintf(c->rule, sizeof c->rule,
+             "destructive-production-misused-credential");
+    c->action = SR_ACTION_BLOCK;
+    c->risk = 5.83;
+    c->depth = 3;
+    c->issued_at_ms = 1776465697170;
+    c->expires_at_ms = c->issued_at_ms + 300000;
+  }
   double t0 = now_ms();
-  for (int i = 0; i < n; i++) {
-    snprintf(c.call_id, sizeof c.call_id, "call-%d", i);
-    sr_signer_sign(s, &c);
+  for (int i = 0; i < n; i += (int)batch) {
+    for (size_t j = 0; j < batch; j++)
+      snprintf(cs[j].call_id, sizeof cs[j].call_id, "call-%zu", i + j);
+    sr_signer_sign_batch(s, cs, batch);
   }
   double t1 = now_ms();
   int ok = 0;
   for (int i = 0; i < n; i++)
-    ok += sr_verifier_check(v, &c, NULL, NULL, c.issued_at_ms, err,
-                            sizeof err) == SR_SIG_OK;
+    ok += sr_verifier_check(v, &cs[(size_t)i % batch], NULL, NULL,
+                            cs[0].issued_at_ms, err, sizeof err) == SR_SIG_OK;
   double t2 = now_ms();
   if (ok != n) die("a signed command did not verify");
   *sign_us = (t1 - t0) * 1e3 / n;
   *verify_us = (t2 - t1) * 1e3 / n;
+  free(cs);
   sr_signer_destroy(s);
   sr_verifier_destroy(v);
 }
@@ -350,9 +357,15 @@ int main(int argc, char **argv) {
   printf("answers: %d ALLOW verdicts\n", 3 * size * rounds + ndirect * rounds);
   double su[16], vu[16];
   int nr = rounds < 16 ? rounds : 16;
-  for (int r = 0; r < nr; r++) sign_cost(key, pub, 20000, &su[r], &vu[r]);
+  for (int r = 0; r < nr; r++) sign_cost(key, pub, 20000, 1, &su[r], &vu[r]);
   printf("%-34s sign=%.1f us  verify=%.1f us (median of %d x 20000)\n",
-         "(d) Ed25519 per command", pct(su, nr, 0.5), pct(vu, nr, 0.5), nr);
+         "(d) Ed25519 per command, alone", pct(su, nr, 0.5), pct(vu, nr, 0.5),
+         nr);
+  for (int r = 0; r < nr; r++)
+    sign_cost(key, pub, 20480, SR_BATCH_MAX, &su[r], &vu[r]);
+  printf("%-34s sign=%.1f us  verify=%.1f us (median of %d x 20480)\n",
+         "(d') per command, batches of 64", pct(su, nr, 0.5), pct(vu, nr, 0.5),
+         nr);
   kill(sidep, SIGTERM);
   kill(runp, SIGTERM);
   waitpid(sidep, NULL, 0);
