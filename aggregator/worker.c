@@ -20,9 +20,9 @@
  * delays a command by at most FLUSH_AFTER messages' processing (~0.5 ms at
  * 2-3 µs a message), and only under load: an idle worker flushes at once.
  *
- * When the ring is empty the worker sleeps with a short exponential backoff
- * (10 µs up to 1 ms): cheap at idle on a 2-core machine, and a verdict
- * request waits at most a millisecond for a sleeping worker.
+ * When the ring is empty the worker blocks on it (sr_ring_wait_nonempty)
+ * and the consumer's next push wakes it: no CPU at idle, and a verdict
+ * request does not wait out a sleep.
  */
 #include "aggregator/worker.h"
 
@@ -176,7 +176,6 @@ static void *run(void *arg) {
   char name[16];
   snprintf(name, sizeof name, "sr-worker-%zu", w->opts.index);
   pthread_setname_np(pthread_self(), name);
-  long backoff_ns = 0;
   for (;;) {
     struct sr_ring_item item;
     if (sr_ring_pop(w->ring, &item)) {
@@ -200,14 +199,12 @@ static void *run(void *arg) {
       if (w->n_batch &&
           (w->n_batch == SR_BATCH_MAX || ++w->since_first >= FLUSH_AFTER))
         flush(w);
-      backoff_ns = 0;
       continue;
     }
     flush(w); /* the ring is empty: publish before sleeping */
     if (atomic_load(&w->stop)) break;
-    backoff_ns = backoff_ns ? SR_MIN(backoff_ns * 2, 1000000L) : 10000L;
-    struct timespec ts = {0, backoff_ns};
-    nanosleep(&ts, NULL);
+    /* The timeout is only a safety net: a push or sr_worker_stop wakes. */
+    sr_ring_wait_nonempty(w->ring, 100);
   }
   return NULL;
 }
@@ -226,6 +223,7 @@ int sr_worker_start(struct sr_worker *w, char *err, size_t errlen) {
 void sr_worker_stop(struct sr_worker *w) {
   if (!w->running) return;
   atomic_store(&w->stop, true);
+  sr_ring_kick(w->ring);
   pthread_join(w->thread, NULL);
   w->running = false;
 }

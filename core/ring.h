@@ -1,24 +1,43 @@
 /*
  * A bounded single-producer single-consumer ring of pointer pairs: the
  * consumer thread hands (message, partition tracker) to one worker through
- * it. C11 acquire/release on two
- * indices, each written by one side only, so no locks and no CAS.
+ * it. Two indices, each written by one side only, so no locks and no CAS
+ * while items flow.
  *
- * @locks none; exactly one pushing thread and one popping thread.
+ * A side with nothing to do (the popper on an empty ring, the pusher on a
+ * full one) blocks in sr_ring_wait_* and the other side wakes it at once,
+ * rather than sleeping a guessed time: a timed sleep costs a tenth of a
+ * millisecond or more on a VM whatever is asked, and a consumer and two
+ * workers each sleeping so left most of the CPU idle while work waited.
+ * Waking is cheap when nobody sleeps: one flag load per push or pop. The
+ * waiting side raises its flag before its last look at the indices and the
+ * moving side looks at the flag after moving its index, both sequentially
+ * consistent, so one of them always sees the other (no lost wake-up); the
+ * sleeper holds the mutex from that last look until it waits.
+ *
+ * @locks mu only on the waiting paths; exactly one pushing thread and one
+ * popping thread.
  */
 #ifndef SR_RING_H
 #define SR_RING_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct sr_ring {
   _Alignas(64) _Atomic size_t head; /* next slot to pop; popper writes */
   _Alignas(64) _Atomic size_t tail; /* next slot to push; pusher writes */
   _Alignas(64) size_t mask;
   struct sr_ring_item *slots;
+  _Alignas(64) _Atomic bool popper_waits; /* popper blocked: ring empty */
+  _Atomic bool pusher_waits;              /* pusher blocked: ring full */
+  bool kicked;                            /* sr_ring_kick since last wait */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
 };
 
 struct sr_ring_item {
@@ -39,14 +58,30 @@ static inline struct sr_ring *sr_ring_create(size_t capacity) {
   }
   atomic_init(&r->head, 0);
   atomic_init(&r->tail, 0);
+  atomic_init(&r->popper_waits, false);
+  atomic_init(&r->pusher_waits, false);
+  r->kicked = false;
   r->mask = cap - 1;
+  pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->cv, NULL);
   return r;
 }
 
 static inline void sr_ring_destroy(struct sr_ring *r) {
   if (!r) return;
+  pthread_mutex_destroy(&r->mu);
+  pthread_cond_destroy(&r->cv);
   free(r->slots);
   free(r);
+}
+
+/* Wakes whichever side waits, and makes the popper's next wait return at
+ * once even if it has not begun (for a stop flag set just before). */
+static inline void sr_ring_kick(struct sr_ring *r) {
+  pthread_mutex_lock(&r->mu);
+  r->kicked = true;
+  pthread_cond_broadcast(&r->cv);
+  pthread_mutex_unlock(&r->mu);
 }
 
 /* false when full. */
@@ -55,7 +90,12 @@ static inline bool sr_ring_push(struct sr_ring *r, struct sr_ring_item item) {
   size_t h = atomic_load_explicit(&r->head, memory_order_acquire);
   if (t - h > r->mask) return false;
   r->slots[t & r->mask] = item;
-  atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+  atomic_store_explicit(&r->tail, t + 1, memory_order_seq_cst);
+  /* The first push to find the popper waiting wakes it; later ones do not
+   * take the mutex again. */
+  if (atomic_load_explicit(&r->popper_waits, memory_order_seq_cst) &&
+      atomic_exchange_explicit(&r->popper_waits, false, memory_order_seq_cst))
+    sr_ring_kick(r);
   return true;
 }
 
@@ -65,8 +105,62 @@ static inline bool sr_ring_pop(struct sr_ring *r, struct sr_ring_item *out) {
   size_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
   if (h == t) return false;
   *out = r->slots[h & r->mask];
-  atomic_store_explicit(&r->head, h + 1, memory_order_release);
+  atomic_store_explicit(&r->head, h + 1, memory_order_seq_cst);
+  if (atomic_load_explicit(&r->pusher_waits, memory_order_seq_cst) &&
+      atomic_exchange_explicit(&r->pusher_waits, false, memory_order_seq_cst))
+    sr_ring_kick(r);
   return true;
+}
+
+/* The common body of the two waits below: blocks until ready(r), a kick,
+ * or timeout_ms, with *flag raised meanwhile. False when it timed out. */
+static inline bool sr_ring_wait_(struct sr_ring *r, _Atomic bool *flag,
+                                 bool (*ready)(struct sr_ring *),
+                                 int timeout_ms) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += timeout_ms / 1000;
+  until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  bool woken = true;
+  pthread_mutex_lock(&r->mu);
+  atomic_store_explicit(flag, true, memory_order_seq_cst);
+  while (!ready(r) && !r->kicked) {
+    if (pthread_cond_timedwait(&r->cv, &r->mu, &until)) {
+      woken = ready(r) || r->kicked;
+      break;
+    }
+  }
+  r->kicked = false;
+  atomic_store_explicit(flag, false, memory_order_relaxed);
+  pthread_mutex_unlock(&r->mu);
+  return woken;
+}
+
+static inline bool sr_ring_nonempty_(struct sr_ring *r) {
+  return atomic_load_explicit(&r->tail, memory_order_seq_cst) !=
+         atomic_load_explicit(&r->head, memory_order_relaxed);
+}
+
+static inline bool sr_ring_has_room_(struct sr_ring *r) {
+  return atomic_load_explicit(&r->tail, memory_order_relaxed) -
+             atomic_load_explicit(&r->head, memory_order_seq_cst) <=
+         r->mask;
+}
+
+/* Popper: blocks until an item is there or sr_ring_kick (true), or
+ * timeout_ms passes (false). */
+static inline bool sr_ring_wait_nonempty(struct sr_ring *r, int timeout_ms) {
+  return sr_ring_wait_(r, &r->popper_waits, sr_ring_nonempty_, timeout_ms);
+}
+
+/* Pusher: blocks until a slot is free or sr_ring_kick (true), or
+ * timeout_ms passes (false). */
+static inline bool sr_ring_wait_room(struct sr_ring *r, int timeout_ms) {
+  return sr_ring_wait_(r, &r->pusher_waits, sr_ring_has_room_, timeout_ms);
 }
 
 static inline size_t sr_ring_size(struct sr_ring *r) {

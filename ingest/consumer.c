@@ -163,14 +163,14 @@ static void report_lag(struct sr_consumer *c) {
   sr_metrics_set_lag(c->metrics, rows, n);
 }
 
-/* Hands item to worker w, waiting (serving the producer) while its ring is
- * full. A full ring means the worker is behind: yield the CPU to it (on a
- * 2-core machine spinning here starves the very thread we wait for). */
+/* Hands item to worker w, waiting (serving the producer every
+ * millisecond) while its ring is full. A full ring means the worker is
+ * behind: block until its next pop frees a slot and wakes us (spinning
+ * here would starve the very thread we wait for on 2 cores). */
 static void push(struct sr_consumer *c, size_t w, struct sr_ring_item item) {
   while (!sr_ring_push(c->rings[w], item)) {
     sr_producer_poll(c->producer, 0);
-    struct timespec ts = {0, 50000};
-    nanosleep(&ts, NULL);
+    sr_ring_wait_room(c->rings[w], 1);
   }
 }
 

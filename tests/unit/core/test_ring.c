@@ -168,6 +168,146 @@ START_TEST(two_threads_million_items_in_order_no_loss) {
 }
 END_TEST
 
+/* ------------------------------------------------- blocking waits */
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct waiter {
+  struct sr_ring *r;
+  bool room; /* wait for room (pusher) rather than an item (popper) */
+  bool woken;
+  double waited_s;
+};
+
+static void *wait_once(void *arg) {
+  struct waiter *w = arg;
+  double t0 = now_s();
+  w->woken = w->room ? sr_ring_wait_room(w->r, 10000)
+                     : sr_ring_wait_nonempty(w->r, 10000);
+  w->waited_s = now_s() - t0;
+  return NULL;
+}
+
+static void pause_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+START_TEST(a_push_wakes_the_waiting_popper_at_once) {
+  struct sr_ring *r = sr_ring_create(8);
+  struct waiter w = {.r = r};
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, wait_once, &w), 0);
+  pause_ms(50); /* let it block */
+  ck_assert(sr_ring_push(r, item(1, 2)));
+  pthread_join(t, NULL);
+  /* Woken by the push, long before its 10 s timeout. */
+  ck_assert(w.woken);
+  ck_assert_msg(w.waited_s < 2.0, "waited %.3f s", w.waited_s);
+  sr_ring_destroy(r);
+}
+END_TEST
+
+START_TEST(a_pop_wakes_the_waiting_pusher_at_once) {
+  struct sr_ring *r = sr_ring_create(4);
+  fill(r);
+  struct waiter w = {.r = r, .room = true};
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, wait_once, &w), 0);
+  pause_ms(50);
+  struct sr_ring_item out;
+  ck_assert(sr_ring_pop(r, &out));
+  pthread_join(t, NULL);
+  ck_assert(w.woken);
+  ck_assert_msg(w.waited_s < 2.0, "waited %.3f s", w.waited_s);
+  sr_ring_destroy(r);
+}
+END_TEST
+
+START_TEST(a_kick_wakes_a_waiter_even_one_not_yet_waiting) {
+  struct sr_ring *r = sr_ring_create(8);
+  struct waiter w = {.r = r};
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, wait_once, &w), 0);
+  pause_ms(50);
+  sr_ring_kick(r); /* as sr_worker_stop does, on an empty ring */
+  pthread_join(t, NULL);
+  ck_assert(w.woken);
+  ck_assert_msg(w.waited_s < 2.0, "waited %.3f s", w.waited_s);
+  /* A kick before the wait begins is not lost: the wait returns at once. */
+  sr_ring_kick(r);
+  double t0 = now_s();
+  ck_assert(sr_ring_wait_nonempty(r, 10000));
+  ck_assert_msg(now_s() - t0 < 2.0, "a kick before the wait was lost");
+  sr_ring_destroy(r);
+}
+END_TEST
+
+START_TEST(a_wait_with_nothing_to_do_times_out) {
+  struct sr_ring *r = sr_ring_create(8);
+  double t0 = now_s();
+  ck_assert(!sr_ring_wait_nonempty(r, 30));
+  ck_assert(now_s() - t0 >= 0.025);
+  /* Nothing to wait for: an item is there already. */
+  ck_assert(sr_ring_push(r, item(1, 1)));
+  ck_assert(sr_ring_wait_nonempty(r, 10000));
+  sr_ring_destroy(r);
+}
+END_TEST
+
+/* Both sides block instead of yielding: a lost wake-up would show as a
+ * wait that ran into its timeout. */
+struct blocking_run {
+  struct sr_ring *r;
+  size_t received, out_of_order, timeouts;
+};
+
+static void *blocking_producer(void *arg) {
+  struct blocking_run *run = arg;
+  for (uintptr_t i = 1; i <= N_ITEMS; i++) {
+    while (!sr_ring_push(run->r, item(i, i * 2654435761u)))
+      if (!sr_ring_wait_room(run->r, 5000)) run->timeouts++;
+  }
+  return NULL;
+}
+
+static void *blocking_consumer(void *arg) {
+  struct blocking_run *run = arg;
+  struct sr_ring_item out;
+  uintptr_t want = 1;
+  while (want <= N_ITEMS) {
+    if (!sr_ring_pop(run->r, &out)) {
+      if (!sr_ring_wait_nonempty(run->r, 5000)) run->timeouts++;
+      continue;
+    }
+    if (!run->out_of_order &&
+        (out.a != (void *)want || out.b != (void *)(want * 2654435761u)))
+      run->out_of_order = want;
+    want++;
+    run->received++;
+  }
+  return NULL;
+}
+
+START_TEST(blocking_sides_lose_no_item_and_no_wake_up) {
+  struct blocking_run run = {.r = sr_ring_create(64)};
+  pthread_t p, c;
+  ck_assert_int_eq(pthread_create(&c, NULL, blocking_consumer, &run), 0);
+  ck_assert_int_eq(pthread_create(&p, NULL, blocking_producer, &run), 0);
+  pthread_join(p, NULL);
+  pthread_join(c, NULL);
+  ck_assert_msg(run.out_of_order == 0, "item %zu out of order or torn",
+                run.out_of_order);
+  ck_assert_uint_eq(run.received, N_ITEMS);
+  ck_assert_uint_eq(run.timeouts, 0);
+  sr_ring_destroy(run.r);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ring");
   TCase *tc = tcase_create("single_thread");
@@ -179,6 +319,11 @@ int main(void) {
   tc = tcase_create("two_threads");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, two_threads_million_items_in_order_no_loss);
+  tcase_add_test(tc, a_push_wakes_the_waiting_popper_at_once);
+  tcase_add_test(tc, a_pop_wakes_the_waiting_pusher_at_once);
+  tcase_add_test(tc, a_kick_wakes_a_waiter_even_one_not_yet_waiting);
+  tcase_add_test(tc, a_wait_with_nothing_to_do_times_out);
+  tcase_add_test(tc, blocking_sides_lose_no_item_and_no_wake_up);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);
