@@ -28,6 +28,17 @@ struct sr_dim_state {
 
 #define SR_TASK_MAX 160 /* bytes of the declared task kept, NUL included */
 
+/* Persistence bookkeeping (aggregator/store.c), owning worker only; kept
+ * when a session is cleared by the retention, since what the store has
+ * noted for it is still to be written. */
+struct sr_session_persist {
+  bool dirty;          /* changed since it was last sealed */
+  uint64_t saved_ckpt; /* checkpoint that last saved it, 0 = none */
+  /* Its timeline entries in the shard's open batch: indexes + 1 of the
+   * first and last (a list through the entries), 0 when none. */
+  uint32_t tl_first, tl_last;
+};
+
 struct sr_session {
   uint64_t hash;
   char id[SR_SESSION_ID_MAX + 1];
@@ -41,9 +52,7 @@ struct sr_session {
   enum sr_action last_action;
   struct sr_dim_state *dims; /* n_dims entries, inside this allocation */
   void *scratch;             /* detectors' per-session scratch, ditto */
-  /* Persistence bookkeeping (aggregator/store.c), owning worker only. */
-  bool dirty;                /* changed since it was last sealed */
-  uint64_t saved_ckpt;       /* checkpoint that last saved it, 0 = none */
+  struct sr_session_persist persist;
 };
 
 struct sr_session_table;
