@@ -220,9 +220,7 @@ static struct sr_session *session_for(struct sr_aggregator *a,
   }
   if (a->retention_ms > 0 && s->events > 0 &&
       elapsed_ms(ev->ts_ms, s->last_ts_ms) > a->retention_ms) {
-    struct sr_session_persist keep = s->persist;
     sr_session_clear(a->sessions, s);
-    s->persist = keep;
   }
   return s;
 }

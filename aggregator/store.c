@@ -44,6 +44,16 @@
  * retention); the database then deletes rows idle for two retentions
  * relative to the newest event time committed (see expire()). Audit rows
  * have their own, longer retention on issued_at_ms.
+ *
+ * The timeline in chunks. A row per event (and a trim per event once a
+ * session had timeline_max) cost the store thread as much CPU as a worker
+ * at full rate, almost all of it in SQLite. A checkpoint now writes one
+ * session_timeline row per session that had events, holding all of them
+ * as JSON entries (built here, on the store thread, from the records the
+ * worker listed per session), and trims once per session: chunks wholly
+ * before the newest timeline_max entries are deleted, and the reader skips
+ * the older entries of a chunk that lies partly before them. The worker
+ * keeps its per-event work to copying a few strings.
  */
 #include "aggregator/store.h"
 
@@ -112,6 +122,7 @@ struct blob_rec {
   char sid[SR_SESSION_ID_MAX + 1];
   struct span blob;
   uint32_t tl_first; /* index + 1 of its first timeline entry, 0 = none */
+  bool restarted;    /* older rows of it are another session's: delete */
 };
 
 /* What one shard contributes to one checkpoint. Growable arrays: they grow
@@ -557,18 +568,19 @@ static void chunk_begin(struct sr_buf *c) {
 }
 
 /* Deletes the chunks of a session that lie wholly before keep_from, or all
- * of them when fresh (its event 1 is being written: a new session, or one
- * restarted by the retention, whose old timeline is another session's),
- * then inserts the chunk built in st->chunk. */
+ * of them when restarted (the retention or a state that did not load
+ * restarted it at event 1: its stored timeline is another session's), then
+ * inserts the chunk built in st->chunk. A new session has nothing to
+ * delete and costs one statement. */
 static int store_chunk(struct sr_store *st, sqlite3_stmt *ins,
                        sqlite3_stmt *trim, const char *sid, int64_t first,
-                       int64_t last, int64_t keep_from, bool fresh) {
+                       int64_t last, int64_t keep_from, bool restarted) {
   chunk_reserve(&st->chunk, 1);
   sr_buf_append(&st->chunk, "]", 1);
-  if (keep_from > 1 || fresh) {
+  if (keep_from > 1 || restarted) {
     sqlite3_bind_text(trim, 1, sid, -1, SQLITE_STATIC);
     sqlite3_bind_int64(trim, 2, keep_from);
-    sqlite3_bind_int(trim, 3, fresh);
+    sqlite3_bind_int(trim, 3, restarted);
     if (step(trim)) return SR_EIO;
   }
   sqlite3_bind_text(ins, 1, sid, -1, SQLITE_STATIC);
@@ -609,7 +621,10 @@ static int prepare(sqlite3 *db, const char *path, const char *sql,
 static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
   const char *path = st->opts.path;
   sqlite3_stmt *q = NULL, *ins = NULL, *trim = NULL;
-  int rc = SR_EIO;
+  char *sid = NULL; /* the session being gathered (heap) */
+  int64_t first = 0, last = 0;
+  size_t rows = 0;
+  int rc = SR_EIO, step_rc;
   if (prepare(st->db, path,
               "SELECT session_id, seq, ts_ms, type, phase, call_id, tool, "
               "summary, risk FROM session_events ORDER BY session_id, seq",
@@ -617,10 +632,6 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
       prepare(st->db, path, TIMELINE_INSERT, &ins, err, errlen) ||
       prepare(st->db, path, TIMELINE_TRIM, &trim, err, errlen))
     goto done;
-  char sid[SR_SESSION_ID_MAX * 4 + 1] = "";
-  int64_t first = 0, last = 0;
-  size_t rows = 0;
-  int step_rc;
   while ((step_rc = sqlite3_step(q)) == SQLITE_ROW) {
     const char *id = (const char *)sqlite3_column_text(q, 0);
     if (!id) id = "";
@@ -629,7 +640,9 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
       rows = 0;
     }
     if (!rows) {
-      snprintf(sid, sizeof sid, "%s", id);
+      free(sid);
+      sid = strdup(id);
+      if (!sid) abort(); /* one session id */
       first = sqlite3_column_int64(q, 1);
       chunk_begin(&st->chunk);
     }
@@ -656,15 +669,59 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
   }
   rc = SR_OK;
 done:
+  free(sid);
   sqlite3_finalize(q);
   sqlite3_finalize(ins);
   sqlite3_finalize(trim);
   return rc;
 }
 
+/* Deletes the dimension rows of detectors this build no longer has: the
+ * checkpoints upsert only the dimensions they know (write_session). */
+static int drop_gone_dimensions(struct sr_store *st, char *err,
+                                size_t errlen) {
+  sqlite3_str *q = sqlite3_str_new(st->db);
+  sqlite3_str_appendall(q, "DELETE FROM session_dimensions WHERE dimension "
+                           "NOT IN (''");
+  for (size_t i = 0; i < sr_detectors_count(st->dets); i++)
+    sqlite3_str_appendf(q, ", %Q", sr_detectors_name(st->dets, i));
+  sqlite3_str_appendall(q, ")");
+  char *sql = sqlite3_str_finish(q);
+  int rc = sql && sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK
+               ? SR_OK
+               : db_error(st->db, st->opts.path,
+                          "dropping dimensions no longer built", err, errlen);
+  sqlite3_free(sql);
+  return rc;
+}
+
+/* The database's schema version, or SR_EINVAL with err when this build
+ * cannot use it (not a database, or a newer version). */
+static int schema_version(struct sr_store *st, int *version, char *err,
+                          size_t errlen) {
+  sqlite3_stmt *v = NULL;
+  *version = -1;
+  if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &v, NULL) ==
+          SQLITE_OK &&
+      sqlite3_step(v) == SQLITE_ROW)
+    *version = sqlite3_column_int(v, 0);
+  sqlite3_finalize(v);
+  if (*version < 0)
+    return db_error(st->db, st->opts.path, "not an SQLite database", err,
+                    errlen);
+  if (*version > SCHEMA_VERSION) {
+    snprintf(err, errlen,
+             "%s: state schema version %d is newer than this build's (%d); "
+             "use a newer stackrisk or another --state file",
+             st->opts.path, *version, SCHEMA_VERSION);
+    return SR_EINVAL;
+  }
+  return SR_OK;
+}
+
 /* Creates the tables (the embedded schemas/state.sql), migrating a
  * database of version 1, in one transaction; a database of a newer schema
- * version is refused. */
+ * version is refused untouched. */
 static int open_schema(struct sr_store *st, char *err, size_t errlen) {
   const char *path = st->opts.path;
   sqlite3 *db = NULL;
@@ -679,37 +736,27 @@ static int open_schema(struct sr_store *st, char *err, size_t errlen) {
   }
   st->db = db;
   sqlite3_busy_timeout(db, 10000);
+  int version;
+  if (schema_version(st, &version, err, errlen)) return SR_EINVAL;
   char *msg = NULL;
   if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                    NULL, NULL, &msg) != SQLITE_OK ||
       sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
-    snprintf(err, errlen, "%s: not an SQLite database: %s", path,
+    snprintf(err, errlen, "%s: creating the state tables: %s", path,
              msg ? msg : sqlite3_errmsg(db));
     sqlite3_free(msg);
     return SR_EIO;
   }
-  sqlite3_stmt *v = NULL;
-  int version = -1;
-  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &v, NULL) ==
-          SQLITE_OK &&
-      sqlite3_step(v) == SQLITE_ROW)
-    version = sqlite3_column_int(v, 0);
-  sqlite3_finalize(v);
-  int rc = SR_OK;
-  if (version < 0) {
-    rc = db_error(db, path, "not an SQLite database", err, errlen);
-  } else if (version > SCHEMA_VERSION) {
-    snprintf(err, errlen,
-             "%s: state schema version %d is newer than this build's (%d); "
-             "use a newer stackrisk or another --state file",
-             path, version, SCHEMA_VERSION);
-    rc = SR_EINVAL;
-  } else if (sqlite3_exec(db, sr_state_sql, NULL, NULL, &msg) != SQLITE_OK) {
+  /* Again under the write lock: another process may have migrated it. */
+  int rc = schema_version(st, &version, err, errlen);
+  if (!rc && sqlite3_exec(db, sr_state_sql, NULL, NULL, &msg) != SQLITE_OK) {
     snprintf(err, errlen, "%s: creating the state tables: %s", path,
              msg ? msg : sqlite3_errmsg(db));
     sqlite3_free(msg);
     rc = SR_EIO;
-  } else if (version == 1) {
+  }
+  if (!rc) rc = drop_gone_dimensions(st, err, errlen);
+  if (!rc && version == 1) {
     rc = migrate_v1(st, err, errlen);
     if (!rc)
       SR_INFO("%s: migrated the state database from schema version 1 to %d",
@@ -747,18 +794,21 @@ static int prepare_writes(struct sr_store *st, char *err, size_t errlen) {
   const char *p = st->opts.path;
   sqlite3 *db = st->db;
   if (prepare(db, p,
-              "INSERT OR REPLACE INTO sessions (session_id, risk, depth, "
-              "last_action, killed, events, mode, environment, task, "
-              "first_ts_ms, last_ts_ms, updated_at_ms, state) VALUES "
-              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce((SELECT "
-              "first_ts_ms FROM sessions WHERE session_id = ?1), ?10), ?11, "
-              "?12, ?13)",
+              "INSERT INTO sessions (session_id, risk, depth, last_action, "
+              "killed, events, mode, environment, task, first_ts_ms, "
+              "last_ts_ms, updated_at_ms, state) VALUES (?1, ?2, ?3, ?4, ?5, "
+              "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (session_id) "
+              "DO UPDATE SET risk = ?2, depth = ?3, last_action = ?4, "
+              "killed = ?5, events = ?6, mode = ?7, environment = ?8, "
+              "task = ?9, last_ts_ms = ?11, updated_at_ms = ?12, state = ?13",
               &st->st_session, err, errlen) ||
       prepare(db, p, "DELETE FROM session_dimensions WHERE session_id = ?",
               &st->st_dim_del, err, errlen) ||
       prepare(db, p,
               "INSERT INTO session_dimensions (session_id, dimension, score, "
-              "elevated, reason, ts_ms) VALUES (?, ?, ?, ?, ?, ?)",
+              "elevated, reason, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
+              "CONFLICT (session_id, dimension) DO UPDATE SET score = ?3, "
+              "elevated = ?4, reason = ?5, ts_ms = ?6",
               &st->st_dim_ins, err, errlen) ||
       prepare(db, p, TIMELINE_INSERT, &st->st_tl_ins, err, errlen) ||
       prepare(db, p, TIMELINE_TRIM, &st->st_tl_trim, err, errlen) ||
@@ -912,6 +962,25 @@ static int64_t wall_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Where a session's timeline entries of this checkpoint start (index + 1),
+ * and the seq of the last: seqs rise along the list unless the retention
+ * restarted the session in this interval, and then only the entries from
+ * its new event 1 on are its. 0 when it has none. */
+static uint32_t timeline_start(const struct batch *b, const struct blob_rec *r,
+                               uint64_t *last) {
+  uint32_t from = r->tl_first;
+  *last = 0;
+  for (uint32_t i = r->tl_first; i; i = b->tl[i - 1].next) {
+    if (b->tl[i - 1].seq <= *last) from = i;
+    *last = b->tl[i - 1].seq;
+  }
+  return from;
+}
+
+/* The session row and one upsert per scored dimension: a dimension once
+ * scored stays scored (it keeps its reason) until the session starts
+ * afresh, so its old rows are deleted only then (r->restarted), and those
+ * of detectors no longer built at open (drop_gone_dimensions). */
 static int write_session(struct sr_store *st, const struct batch *b,
                          const struct blob_rec *r, int64_t now) {
   char err[256];
@@ -938,8 +1007,10 @@ static int write_session(struct sr_store *st, const struct batch *b,
   sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
                     SQLITE_STATIC);
   if (step(q)) return SR_EIO;
-  sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
-  if (step(st->st_dim_del)) return SR_EIO;
+  if (r->restarted) {
+    sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
+    if (step(st->st_dim_del)) return SR_EIO;
+  }
   for (size_t i = 0; i < sr_detectors_count(st->dets); i++) {
     const struct sr_dim_state *d = &s->dims[i];
     if (d->score <= 0.0f && !d->reason[0]) continue; /* never scored */
@@ -972,19 +1043,11 @@ static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
  * trim of its older chunks: two statements per session, not two per
  * event. */
 static int write_timeline(struct sr_store *st, const struct batch *b,
-                          const struct blob_rec *r) {
-  if (!r->tl_first) return SR_OK;
-  /* Seqs rise along the list unless the retention restarted the session
-   * in this interval: then only the entries from its event 1 on are its. */
-  uint32_t from = r->tl_first;
-  uint64_t last = 0;
-  for (uint32_t i = r->tl_first; i; i = b->tl[i - 1].next) {
-    if (b->tl[i - 1].seq <= last) from = i;
-    last = b->tl[i - 1].seq;
-  }
+                          const struct blob_rec *r, uint32_t from,
+                          uint64_t last) {
+  if (!from) return SR_OK;
   uint64_t max = st->opts.timeline_max;
   uint64_t keep_from = last > max ? last - max + 1 : 1;
-  bool fresh = b->tl[from - 1].seq == 1;
   uint64_t first = 0;
   chunk_begin(&st->chunk);
   for (uint32_t i = from; i; i = b->tl[i - 1].next) {
@@ -1000,7 +1063,7 @@ static int write_timeline(struct sr_store *st, const struct batch *b,
   }
   return store_chunk(st, st->st_tl_ins, st->st_tl_trim, r->sid,
                      (int64_t)first, (int64_t)last, (int64_t)keep_from,
-                     fresh);
+                     r->restarted);
 }
 
 static int write_command(struct sr_store *st, const struct batch *b,
@@ -1076,8 +1139,11 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
   for (size_t i = 0; i < st->n_shards && !rc; i++) {
     const struct batch *b = ck->batches[i];
     for (size_t j = 0; j < b->n_blobs && !rc; j++) {
-      rc = write_session(st, b, &b->blobs[j], now);
-      if (!rc) rc = write_timeline(st, b, &b->blobs[j]);
+      const struct blob_rec *r = &b->blobs[j];
+      uint64_t last;
+      uint32_t from = timeline_start(b, r, &last);
+      rc = write_session(st, b, r, now);
+      if (!rc) rc = write_timeline(st, b, r, from, last);
     }
     for (size_t j = 0; j < b->n_au && !rc; j++)
       rc = write_command(st, b, &b->au[j]);
@@ -1243,6 +1309,7 @@ static int load(void *ctx, struct sr_session *s) {
   int rc = sqlite3_step(sh->get);
   int out = 0;
   if (rc == SQLITE_ROW) {
+    s->persist.stored = true;
     out = sr_store_decode(sh->st->dets, sqlite3_column_blob(sh->get, 0),
                           (size_t)sqlite3_column_bytes(sh->get, 0), s, err,
                           sizeof err)
@@ -1347,8 +1414,10 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
                      sizeof *sh->dirty);
     sh->dirty[sh->n_dirty++] = s;
     ps->dirty = true;
+    ps->restarted = false;
     ps->tl_first = ps->tl_last = 0;
   }
+  if (s->events == 1 && ps->stored) ps->restarted = true;
   struct batch *b = &sh->open;
   assert(b->n_tl < UINT32_MAX);
   b->tl = grow(b->tl, &b->cap_tl, b->n_tl + 1, sizeof *b->tl);
@@ -1423,6 +1492,8 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
     memcpy(r->sid, s->id, sizeof r->sid);
     r->blob = put_bytes(b, sh->blob, (size_t)n);
     r->tl_first = s->persist.tl_first;
+    r->restarted = s->persist.restarted;
+    s->persist.stored = true;
     s->persist.dirty = false;
     s->persist.saved_ckpt = ck->seq;
   }

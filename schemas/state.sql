@@ -98,4 +98,4 @@ CREATE TABLE IF NOT EXISTS session_timeline (
   -- digits. Text is as the agent sent it: possibly broken UTF-8.
   entries TEXT NOT NULL,
   PRIMARY KEY (session_id, first_seq)
-);
+) WITHOUT ROWID;

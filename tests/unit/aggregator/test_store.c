@@ -612,6 +612,61 @@ START_TEST(a_restarted_session_gets_a_new_timeline) {
 }
 END_TEST
 
+START_TEST(dimension_rows_follow_the_session) {
+  struct fx f = {0};
+  const long long hour = 3600 * 1000LL;
+  fx_open(&f, "dims", 0, hour, true);
+  for (long seq = 1; seq <= 3; seq++) feed_seq(&f, "rd", seq, 0);
+  fx_checkpoint(&f);
+  long long scored = q_int(f.path, "SELECT count(*) FROM session_dimensions "
+                                   "WHERE session_id='rd'");
+  ck_assert_int_gt(scored, 0);
+  /* Upserted each checkpoint: the rows follow the scores. */
+  feed_seq(&f, "rd", 4, 0);
+  fx_checkpoint(&f);
+  scored = q_int(f.path, "SELECT count(*) FROM session_dimensions WHERE "
+                         "session_id='rd'");
+  ck_assert_int_gt(scored, 0);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_dimensions d "
+                                 "JOIN sessions s USING (session_id) WHERE "
+                                 "session_id='rd' AND d.ts_ms = s.last_ts_ms"),
+                   scored);
+  /* Afresh after the retention, with an event that scores nothing: the
+   * old session's dimensions are not the new one's. */
+  char line[256];
+  snprintf(line, sizeof line,
+           "{\"type\":\"agent_message\",\"session_id\":\"rd\",\"ts_ms\":%lld,"
+           "\"role\":\"assistant\"}",
+           1790000000000LL + 2 * hour);
+  fx_feed(&f, line);
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT events FROM sessions WHERE "
+                                 "session_id='rd'"),
+                   1);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_dimensions "
+                                 "WHERE session_id='rd'"),
+                   0);
+  fx_close(&f);
+  /* A detector no longer built leaves no rows behind once reopened. */
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+  ck_assert_int_eq(
+      sqlite3_exec(db,
+                   "INSERT INTO session_dimensions VALUES ('rd', "
+                   "'retired_detector', 0.5, 1, 'old', 1790000000000)",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  fx_open(&f, "dims", 0, hour, false);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_dimensions "
+                                 "WHERE dimension='retired_detector'"),
+                   0);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
 /* schemas/state.sql as of version 1, with a timeline row per event. */
 static const char v1_schema[] =
     "PRAGMA user_version = 1;\n"
@@ -803,6 +858,7 @@ int main(void) {
   tcase_add_test(tc, bad_database_is_a_clear_error);
   tcase_add_test(tc, chunks_serve_exactly_the_newest_entries);
   tcase_add_test(tc, a_restarted_session_gets_a_new_timeline);
+  tcase_add_test(tc, dimension_rows_follow_the_session);
   tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
   tcase_add_test(tc, a_newer_database_is_refused_with_both_versions);
   suite_add_tcase(s, tc);
