@@ -121,8 +121,7 @@ void sr_buf_i64(struct sr_buf *b, int64_t v) {
 void sr_buf_real6(struct sr_buf *b, double v) {
   static const double decade[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0,
                                   1e1,  1e2,  1e3,  1e4,  1e5};
-  static const double scale[] = {1e9, 1e8, 1e7, 1e6, 1e5,
-                                 1e4, 1e3, 1e2, 1e1};
+  static const double scale[] = {1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1};
   if (!isfinite(v)) {
     sr_buf_puts(b, "null");
     return;
@@ -135,7 +134,8 @@ void sr_buf_real6(struct sr_buf *b, double v) {
   int e = 0; /* v in [decade[e], decade[e + 1]): exponent e - 4 */
   while (e < 9 && v >= decade[e + 1]) e++;
   double sc = e < 9 && v >= decade[0] ? v * scale[e] : 0.0;
-  double tie = sc - (double)(uint32_t)sc - 0.5; /* no libm: the hook links this */
+  /* Distance from a tie, without libm (the hook links this file). */
+  double tie = sc - (double)(uint32_t)sc - 0.5;
   if (sc < 1e5 + margin || sc + 0.5 + margin >= 1e6 ||
       (tie < margin && tie > -margin)) {
     char t[32];
@@ -146,7 +146,7 @@ void sr_buf_real6(struct sr_buf *b, double v) {
   uint32_t m = (uint32_t)(sc + 0.5);
   char d[6];
   for (int i = 5; i >= 0; i--, m /= 10) d[i] = (char)('0' + m % 10);
-  int nd = 6; /* significant digits left once trailing zeros go */
+  int nd = 6;            /* significant digits left once trailing zeros go */
   int point = e - 4 + 1; /* digits before the point; <= 0: "0.000ddd" */
   int keep = point > 0 ? point : 0;
   while (nd > keep && nd > 1 && d[nd - 1] == '0') nd--;

@@ -294,20 +294,19 @@ static json_t *dimension_row(sqlite3_stmt *s) {
 /* A stored entry [seq, ts_ms, type, phase, call_id, tool, summary, risk]
  * as the API's object; NULL when it is not such an array. */
 static json_t *event_object(json_t *e) {
-  static const char *const keys[] = {"seq",  "ts_ms",   "type", "phase",
-                                     "call_id", "tool", "summary", "risk"};
+  static const char *const keys[] = {"seq",     "ts_ms", "type",    "phase",
+                                     "call_id", "tool",  "summary", "risk"};
   if (!json_is_array(e) || json_array_size(e) != SR_ARRAY_LEN(keys))
     return NULL;
   json_t *o = json_object();
-  for (size_t i = 0; i < SR_ARRAY_LEN(keys); i++) {
+  for (size_t i = 0; i < 7; i++) {
     json_t *v = json_array_get(e, i);
-    bool ok = i < 2 ? json_is_integer(v) : i == 7 ? json_is_number(v)
-                                                  : json_is_string(v);
-    json_object_set_new(o, keys[i],
-                        i == 7  ? json_real(json_number_value(v))
-                        : ok    ? json_incref(v)
-                                : json_null());
+    bool ok = i < 2 ? json_is_integer(v) : json_is_string(v);
+    json_object_set_new(o, keys[i], ok ? json_incref(v) : json_null());
   }
+  /* A real, as the REAL column was: 0 prints as 0.0. */
+  json_object_set_new(o, keys[7],
+                      json_real(json_number_value(json_array_get(e, 7))));
   return o;
 }
 
@@ -328,8 +327,7 @@ static int build_timeline(struct sr_reader *r, const char *id, size_t limit,
     const char *text = (const char *)sqlite3_column_text(q, 2);
     size_t n = text ? (size_t)sqlite3_column_bytes(q, 2) : 0;
     char *fixed = utf8_fixed(text, n, &n);
-    json_t *entries =
-        json_loadb(fixed ? fixed : text, n, JSON_ALLOW_NUL, NULL);
+    json_t *entries = json_loadb(fixed ? fixed : text, n, JSON_ALLOW_NUL, NULL);
     free(fixed);
     json_t *objs = json_array();
     for (size_t i = 0; i < json_array_size(entries); i++) {
