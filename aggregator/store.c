@@ -1308,8 +1308,9 @@ static int load(void *ctx, struct sr_session *s) {
   sqlite3_bind_text(sh->get, 1, s->id, -1, SQLITE_STATIC);
   int rc = sqlite3_step(sh->get);
   int out = 0;
+  /* Unless the row is known absent, rows of it may be there. */
+  s->persist.stored = rc != SQLITE_DONE;
   if (rc == SQLITE_ROW) {
-    s->persist.stored = true;
     out = sr_store_decode(sh->st->dets, sqlite3_column_blob(sh->get, 0),
                           (size_t)sqlite3_column_bytes(sh->get, 0), s, err,
                           sizeof err)
