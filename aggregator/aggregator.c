@@ -220,11 +220,7 @@ static struct sr_session *session_for(struct sr_aggregator *a,
   }
   if (a->retention_ms > 0 && s->events > 0 &&
       elapsed_ms(ev->ts_ms, s->last_ts_ms) > a->retention_ms) {
-    bool dirty = s->dirty;
-    uint64_t saved = s->saved_ckpt;
     sr_session_clear(a->sessions, s);
-    s->dirty = dirty;
-    s->saved_ckpt = saved;
   }
   return s;
 }

@@ -77,7 +77,9 @@ void sr_session_clear(const struct sr_session_table *t, struct sr_session *s) {
   uint64_t h = s->hash;
   char id[sizeof s->id];
   memcpy(id, s->id, sizeof id);
+  struct sr_session_persist keep = s->persist;
   memset(s, 0, sr_session_table_session_bytes(t));
+  s->persist = keep;
   s->hash = h;
   memcpy(s->id, id, sizeof id);
   s->dims = (struct sr_dim_state *)((char *)s + dims_offset());
@@ -91,6 +93,7 @@ static struct sr_session *session_new(const struct sr_session_table *t,
   if (!s) return NULL;
   s->hash = h;
   sr_str_copy(s->id, sizeof s->id, id);
+  s->persist = (struct sr_session_persist){0};
   sr_session_clear(t, s);
   return s;
 }

@@ -28,6 +28,20 @@ struct sr_dim_state {
 
 #define SR_TASK_MAX 160 /* bytes of the declared task kept, NUL included */
 
+/* Persistence bookkeeping (aggregator/store.c), owning worker only; kept
+ * when a session is cleared (sr_session_clear), since what the store has
+ * noted for it is still to be written. */
+struct sr_session_persist {
+  bool dirty;          /* changed since it was last sealed */
+  bool stored;         /* the database may hold rows of it */
+  bool restarted;      /* its event 1 was noted since it was last sealed,
+                          while the database may hold an older one's rows */
+  uint64_t saved_ckpt; /* checkpoint that last saved it, 0 = none */
+  /* Its timeline entries in the shard's open batch: indexes + 1 of the
+   * first and last (a list through the entries), 0 when none. */
+  uint32_t tl_first, tl_last;
+};
+
 struct sr_session {
   uint64_t hash;
   char id[SR_SESSION_ID_MAX + 1];
@@ -41,9 +55,7 @@ struct sr_session {
   enum sr_action last_action;
   struct sr_dim_state *dims; /* n_dims entries, inside this allocation */
   void *scratch;             /* detectors' per-session scratch, ditto */
-  /* Persistence bookkeeping (aggregator/store.c), owning worker only. */
-  bool dirty;                /* changed since it was last sealed */
-  uint64_t saved_ckpt;       /* checkpoint that last saved it, 0 = none */
+  struct sr_session_persist persist;
 };
 
 struct sr_session_table;
@@ -59,7 +71,8 @@ void sr_session_table_destroy(struct sr_session_table *t);
 struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
                                         bool create);
 size_t sr_session_table_count(const struct sr_session_table *t);
-/* Forgets everything about s but its id: a fresh session (retention). */
+/* Forgets everything about s but its id and its persistence bookkeeping:
+ * a fresh session (retention, or a state that did not load). */
 void sr_session_clear(const struct sr_session_table *t, struct sr_session *s);
 /* Frees every session for which evict(s, arg) is true; returns how many.
  * Pointers to evicted sessions are invalid afterwards. */

@@ -44,6 +44,16 @@
  * retention); the database then deletes rows idle for two retentions
  * relative to the newest event time committed (see expire()). Audit rows
  * have their own, longer retention on issued_at_ms.
+ *
+ * The timeline in chunks. A row per event (and a trim per event once a
+ * session had timeline_max) cost the store thread as much CPU as a worker
+ * at full rate, almost all of it in SQLite. A checkpoint now writes one
+ * session_timeline row per session that had events, holding all of them
+ * as JSON entries (built here, on the store thread, from the records the
+ * worker listed per session), and trims once per session: chunks wholly
+ * before the newest timeline_max entries are deleted, and the reader skips
+ * the older entries of a chunk that lies partly before them. The worker
+ * keeps its per-event work to copying a few strings.
  */
 #include "aggregator/store.h"
 
@@ -64,6 +74,14 @@
 #define BLOB_MAGIC "SRST"
 #define BLOB_VERSION 1
 #define OFFSETS_MAX 1024
+#define SCHEMA_VERSION 2 /* PRAGMA user_version of schemas/state.sql */
+
+#define TIMELINE_INSERT                                                    \
+  "INSERT OR REPLACE INTO session_timeline (session_id, first_seq, "       \
+  "last_seq, keep_from, entries) VALUES (?, ?, ?, ?, ?)"
+#define TIMELINE_TRIM                                                      \
+  "DELETE FROM session_timeline WHERE session_id = ?1 AND (last_seq < ?2 " \
+  "OR ?3)"
 
 /* A view into a batch's bytes. */
 struct span {
@@ -71,14 +89,16 @@ struct span {
 };
 
 /* One event of a session's timeline, as it will be stored; strings in the
- * batch's bytes. */
+ * batch's bytes. A session's entries form a list (next), so the store
+ * thread writes them as one chunk without searching the batch. */
 struct timeline_rec {
   uint64_t seq;
   int64_t ts_ms;
   enum sr_event_type type;
   enum sr_phase phase;
   double risk;
-  struct span sid, call_id, tool, summary;
+  uint32_t next; /* index + 1 of the session's next entry, 0 = last */
+  struct span call_id, tool, summary;
 };
 
 /* A command as the audit row needs it: fixed fields inline, the long
@@ -101,6 +121,8 @@ struct audit_rec {
 struct blob_rec {
   char sid[SR_SESSION_ID_MAX + 1];
   struct span blob;
+  uint32_t tl_first; /* index + 1 of its first timeline entry, 0 = none */
+  bool restarted;    /* older rows of it are another session's: delete */
 };
 
 /* What one shard contributes to one checkpoint. Growable arrays: they grow
@@ -144,8 +166,9 @@ struct sr_store {
   struct sr_store_opts opts;
   const struct sr_detectors *dets;
   sqlite3 *db; /* the store thread's */
-  sqlite3_stmt *st_session, *st_dim_del, *st_dim_ins, *st_ev_ins, *st_ev_trim,
+  sqlite3_stmt *st_session, *st_dim_del, *st_dim_ins, *st_tl_ins, *st_tl_trim,
       *st_cmd_ins, *st_off;
+  struct sr_buf chunk; /* a chunk's entries being built (heap, grows) */
   struct sr_shard *shards;
   size_t n_shards;
   struct sr_producer *producer;
@@ -482,6 +505,98 @@ int sr_store_decode(const struct sr_detectors *dets, const void *blob,
   return SR_OK;
 }
 
+/* Timeline chunks --------------------------------------------------------*/
+
+static int step(sqlite3_stmt *q) {
+  int rc = sqlite3_step(q);
+  sqlite3_reset(q);
+  sqlite3_clear_bindings(q);
+  return rc == SQLITE_DONE ? SR_OK : SR_EIO;
+}
+
+/* Makes room for n more bytes (and the NUL) in the chunk buffer. */
+static void chunk_reserve(struct sr_buf *c, size_t n) {
+  if (c->len + n + 1 <= c->cap) return;
+  size_t cap = c->cap ? c->cap : 4096;
+  while (cap < c->len + n + 1) cap *= 2;
+  char *p = realloc(c->p, cap);
+  if (!p) abort(); /* the chunk holds durable state: nothing sane to drop */
+  c->p = p;
+  c->cap = cap;
+}
+
+static void put_text_or_null(struct sr_buf *c, sr_str s) {
+  if (s.n)
+    sr_buf_json_text(c, s);
+  else
+    sr_buf_append(c, "null", 4);
+}
+
+/* Appends one entry, [seq, ts_ms, type, phase, call_id, tool, summary,
+ * risk] (schemas/state.sql), to the chunk; empty texts are null, as they
+ * were as columns. */
+static void put_entry(struct sr_buf *c, uint64_t seq, int64_t ts_ms,
+                      const char *type, const char *phase, sr_str call_id,
+                      sr_str tool, sr_str summary, double risk) {
+  chunk_reserve(c, 128 + strlen(type) + (phase ? strlen(phase) : 0) +
+                       6 * (call_id.n + tool.n + summary.n));
+  sr_buf_append(c, c->len > 1 ? ",[" : "[", c->len > 1 ? 2 : 1);
+  sr_buf_u64(c, seq);
+  sr_buf_append(c, ",", 1);
+  sr_buf_i64(c, ts_ms);
+  sr_buf_append(c, ",", 1);
+  sr_buf_json_text(c, sr_str_from(type));
+  sr_buf_append(c, ",", 1);
+  put_text_or_null(c, phase ? sr_str_from(phase) : (sr_str){NULL, 0});
+  sr_buf_append(c, ",", 1);
+  put_text_or_null(c, call_id);
+  sr_buf_append(c, ",", 1);
+  put_text_or_null(c, tool);
+  sr_buf_append(c, ",", 1);
+  sr_buf_json_text(c, summary);
+  sr_buf_append(c, ",", 1);
+  sr_buf_real6(c, risk);
+  sr_buf_append(c, "]", 1);
+  assert(!c->overflow);
+}
+
+static void chunk_begin(struct sr_buf *c) {
+  chunk_reserve(c, 1);
+  c->len = 0;
+  c->overflow = false;
+  sr_buf_append(c, "[", 1);
+}
+
+/* Deletes the chunks of a session that lie wholly before keep_from, or all
+ * of them when restarted (the retention or a state that did not load
+ * restarted it at event 1: its stored timeline is another session's), then
+ * inserts the chunk built in st->chunk. A new session has nothing to
+ * delete and costs one statement. */
+static int store_chunk(struct sr_store *st, sqlite3_stmt *ins,
+                       sqlite3_stmt *trim, const char *sid, int64_t first,
+                       int64_t last, int64_t keep_from, bool restarted) {
+  chunk_reserve(&st->chunk, 1);
+  sr_buf_append(&st->chunk, "]", 1);
+  if (keep_from > 1 || restarted) {
+    sqlite3_bind_text(trim, 1, sid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(trim, 2, keep_from);
+    sqlite3_bind_int(trim, 3, restarted);
+    if (step(trim)) return SR_EIO;
+  }
+  sqlite3_bind_text(ins, 1, sid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(ins, 2, first);
+  sqlite3_bind_int64(ins, 3, last);
+  sqlite3_bind_int64(ins, 4, keep_from);
+  sqlite3_bind_text(ins, 5, st->chunk.p, (int)st->chunk.len, SQLITE_STATIC);
+  return step(ins);
+}
+
+static const char *phase_name(enum sr_phase p) {
+  static const char *const phases[] = {NULL, "requested", "completed",
+                                       "failed"};
+  return p <= SR_PHASE_FAILED ? phases[p] : NULL;
+}
+
 /* Setup -------------------------------------------------------------------*/
 
 static int db_error(sqlite3 *db, const char *path, const char *what,
@@ -499,8 +614,114 @@ static int prepare(sqlite3 *db, const char *path, const char *sql,
   return SR_OK;
 }
 
-/* Creates the tables (the embedded schemas/state.sql) unless a database of
- * a newer schema version is found. */
+/* Version 1 kept one session_events row per event; each session's rows
+ * become one chunk (all of them kept: they were within the bound when
+ * written), then the table goes. Runs inside open_schema's transaction,
+ * after the version 2 tables were created. */
+static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
+  const char *path = st->opts.path;
+  sqlite3_stmt *q = NULL, *ins = NULL, *trim = NULL;
+  char *sid = NULL; /* the session being gathered (heap) */
+  int64_t first = 0, last = 0;
+  size_t rows = 0;
+  int rc = SR_EIO, step_rc;
+  if (prepare(st->db, path,
+              "SELECT session_id, seq, ts_ms, type, phase, call_id, tool, "
+              "summary, risk FROM session_events ORDER BY session_id, seq",
+              &q, err, errlen) ||
+      prepare(st->db, path, TIMELINE_INSERT, &ins, err, errlen) ||
+      prepare(st->db, path, TIMELINE_TRIM, &trim, err, errlen))
+    goto done;
+  while ((step_rc = sqlite3_step(q)) == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(q, 0);
+    if (!id) id = "";
+    if (rows && strcmp(id, sid)) {
+      if (store_chunk(st, ins, trim, sid, first, last, first, false)) break;
+      rows = 0;
+    }
+    if (!rows) {
+      free(sid);
+      sid = strdup(id);
+      if (!sid) abort(); /* one session id */
+      first = sqlite3_column_int64(q, 1);
+      chunk_begin(&st->chunk);
+    }
+    last = sqlite3_column_int64(q, 1);
+    const char *type = (const char *)sqlite3_column_text(q, 3);
+    const char *phase = (const char *)sqlite3_column_text(q, 4);
+    sr_str text[3];
+    for (int i = 0; i < 3; i++) {
+      text[i].p = (const char *)sqlite3_column_text(q, 5 + i);
+      text[i].n = text[i].p ? (size_t)sqlite3_column_bytes(q, 5 + i) : 0;
+    }
+    put_entry(&st->chunk, (uint64_t)last, sqlite3_column_int64(q, 2),
+              type ? type : "", phase, text[0], text[1], text[2],
+              sqlite3_column_double(q, 8));
+    rows++;
+  }
+  if (step_rc != SQLITE_DONE ||
+      (rows && store_chunk(st, ins, trim, sid, first, last, first, false)) ||
+      sqlite3_exec(st->db, "DROP TABLE session_events", NULL, NULL, NULL) !=
+          SQLITE_OK) {
+    db_error(st->db, path, "migrating the timeline from schema version 1",
+             err, errlen);
+    goto done;
+  }
+  rc = SR_OK;
+done:
+  free(sid);
+  sqlite3_finalize(q);
+  sqlite3_finalize(ins);
+  sqlite3_finalize(trim);
+  return rc;
+}
+
+/* Deletes the dimension rows of detectors this build no longer has: the
+ * checkpoints upsert only the dimensions they know (write_session). */
+static int drop_gone_dimensions(struct sr_store *st, char *err,
+                                size_t errlen) {
+  sqlite3_str *q = sqlite3_str_new(st->db);
+  sqlite3_str_appendall(q, "DELETE FROM session_dimensions WHERE dimension "
+                           "NOT IN (''");
+  for (size_t i = 0; i < sr_detectors_count(st->dets); i++)
+    sqlite3_str_appendf(q, ", %Q", sr_detectors_name(st->dets, i));
+  sqlite3_str_appendall(q, ")");
+  char *sql = sqlite3_str_finish(q);
+  int rc = sql && sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK
+               ? SR_OK
+               : db_error(st->db, st->opts.path,
+                          "dropping dimensions no longer built", err, errlen);
+  sqlite3_free(sql);
+  return rc;
+}
+
+/* The database's schema version, or SR_EINVAL with err when this build
+ * cannot use it (not a database, or a newer version). */
+static int schema_version(struct sr_store *st, int *version, char *err,
+                          size_t errlen) {
+  sqlite3_stmt *v = NULL;
+  *version = -1;
+  if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &v, NULL) ==
+          SQLITE_OK &&
+      sqlite3_step(v) == SQLITE_ROW)
+    *version = sqlite3_column_int(v, 0);
+  sqlite3_finalize(v);
+  if (*version < 0)
+    return db_error(st->db, st->opts.path, "not an SQLite database", err,
+                    errlen);
+  if (*version > SCHEMA_VERSION) {
+    snprintf(err, errlen,
+             "%s: state schema version %d is newer than this build's (%d); "
+             "use a newer stackrisk or another --state file",
+             st->opts.path, *version, SCHEMA_VERSION);
+    return SR_EINVAL;
+  }
+  return SR_OK;
+}
+
+/* Creates the tables (the embedded schemas/state.sql), migrating a
+ * database of version 1, in one transaction; a database of a newer schema
+ * version is refused untouched. */
 static int open_schema(struct sr_store *st, char *err, size_t errlen) {
   const char *path = st->opts.path;
   sqlite3 *db = NULL;
@@ -515,29 +736,36 @@ static int open_schema(struct sr_store *st, char *err, size_t errlen) {
   }
   st->db = db;
   sqlite3_busy_timeout(db, 10000);
-  sqlite3_stmt *v = NULL;
-  int version = 0;
-  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &v, NULL) != SQLITE_OK)
-    return db_error(db, path, "not an SQLite database", err, errlen);
-  if (sqlite3_step(v) == SQLITE_ROW) version = sqlite3_column_int(v, 0);
-  sqlite3_finalize(v);
-  if (version > 1) {
-    snprintf(err, errlen,
-             "%s: state schema version %d is newer than this build's (1)",
-             path, version);
-    return SR_EINVAL;
-  }
+  int version;
+  if (schema_version(st, &version, err, errlen)) return SR_EINVAL;
   char *msg = NULL;
-  if (sqlite3_exec(db,
-                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                    NULL, NULL, &msg) != SQLITE_OK ||
-      sqlite3_exec(db, sr_state_sql, NULL, NULL, &msg) != SQLITE_OK) {
+      sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
     snprintf(err, errlen, "%s: creating the state tables: %s", path,
              msg ? msg : sqlite3_errmsg(db));
     sqlite3_free(msg);
     return SR_EIO;
   }
-  return SR_OK;
+  /* Again under the write lock: another process may have migrated it. */
+  int rc = schema_version(st, &version, err, errlen);
+  if (!rc && sqlite3_exec(db, sr_state_sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(err, errlen, "%s: creating the state tables: %s", path,
+             msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    rc = SR_EIO;
+  }
+  if (!rc) rc = drop_gone_dimensions(st, err, errlen);
+  if (!rc && version == 1) {
+    rc = migrate_v1(st, err, errlen);
+    if (!rc)
+      SR_INFO("%s: migrated the state database from schema version 1 to %d",
+              path, SCHEMA_VERSION);
+  }
+  if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    rc = db_error(db, path, "creating the state tables", err, errlen);
+  if (rc) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
 }
 
 static int load_offsets(struct sr_store *st, char *err, size_t errlen) {
@@ -566,27 +794,24 @@ static int prepare_writes(struct sr_store *st, char *err, size_t errlen) {
   const char *p = st->opts.path;
   sqlite3 *db = st->db;
   if (prepare(db, p,
-              "INSERT OR REPLACE INTO sessions (session_id, risk, depth, "
-              "last_action, killed, events, mode, environment, task, "
-              "first_ts_ms, last_ts_ms, updated_at_ms, state) VALUES "
-              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce((SELECT "
-              "first_ts_ms FROM sessions WHERE session_id = ?1), ?10), ?11, "
-              "?12, ?13)",
+              "INSERT INTO sessions (session_id, risk, depth, last_action, "
+              "killed, events, mode, environment, task, first_ts_ms, "
+              "last_ts_ms, updated_at_ms, state) VALUES (?1, ?2, ?3, ?4, ?5, "
+              "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (session_id) "
+              "DO UPDATE SET risk = ?2, depth = ?3, last_action = ?4, "
+              "killed = ?5, events = ?6, mode = ?7, environment = ?8, "
+              "task = ?9, last_ts_ms = ?11, updated_at_ms = ?12, state = ?13",
               &st->st_session, err, errlen) ||
       prepare(db, p, "DELETE FROM session_dimensions WHERE session_id = ?",
               &st->st_dim_del, err, errlen) ||
       prepare(db, p,
               "INSERT INTO session_dimensions (session_id, dimension, score, "
-              "elevated, reason, ts_ms) VALUES (?, ?, ?, ?, ?, ?)",
+              "elevated, reason, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
+              "CONFLICT (session_id, dimension) DO UPDATE SET score = ?3, "
+              "elevated = ?4, reason = ?5, ts_ms = ?6",
               &st->st_dim_ins, err, errlen) ||
-      prepare(db, p,
-              "INSERT OR REPLACE INTO session_events (session_id, seq, ts_ms, "
-              "type, phase, call_id, tool, summary, risk) VALUES (?, ?, ?, ?, "
-              "?, ?, ?, ?, ?)",
-              &st->st_ev_ins, err, errlen) ||
-      prepare(db, p,
-              "DELETE FROM session_events WHERE session_id = ? AND seq <= ?",
-              &st->st_ev_trim, err, errlen) ||
+      prepare(db, p, TIMELINE_INSERT, &st->st_tl_ins, err, errlen) ||
+      prepare(db, p, TIMELINE_TRIM, &st->st_tl_trim, err, errlen) ||
       prepare(db, p,
               "INSERT OR IGNORE INTO commands (command_id, session_id, "
               "call_id, action, risk, depth, dimensions, rule, event_id, "
@@ -731,19 +956,31 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s) {
     sqlite3_bind_null(q, i);
 }
 
-static int step(sqlite3_stmt *q) {
-  int rc = sqlite3_step(q);
-  sqlite3_reset(q);
-  sqlite3_clear_bindings(q);
-  return rc == SQLITE_DONE ? SR_OK : SR_EIO;
-}
-
 static int64_t wall_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Where a session's timeline entries of this checkpoint start (index + 1),
+ * and the seq of the last: seqs rise along the list unless the retention
+ * restarted the session in this interval, and then only the entries from
+ * its new event 1 on are its. 0 when it has none. */
+static uint32_t timeline_start(const struct batch *b, const struct blob_rec *r,
+                               uint64_t *last) {
+  uint32_t from = r->tl_first;
+  *last = 0;
+  for (uint32_t i = r->tl_first; i; i = b->tl[i - 1].next) {
+    if (b->tl[i - 1].seq <= *last) from = i;
+    *last = b->tl[i - 1].seq;
+  }
+  return from;
+}
+
+/* The session row and one upsert per scored dimension: a dimension once
+ * scored stays scored (it keeps its reason) until the session starts
+ * afresh, so its old rows are deleted only then (r->restarted), and those
+ * of detectors no longer built at open (drop_gone_dimensions). */
 static int write_session(struct sr_store *st, const struct batch *b,
                          const struct blob_rec *r, int64_t now) {
   char err[256];
@@ -770,8 +1007,10 @@ static int write_session(struct sr_store *st, const struct batch *b,
   sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
                     SQLITE_STATIC);
   if (step(q)) return SR_EIO;
-  sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
-  if (step(st->st_dim_del)) return SR_EIO;
+  if (r->restarted) {
+    sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
+    if (step(st->st_dim_del)) return SR_EIO;
+  }
   for (size_t i = 0; i < sr_detectors_count(st->dets); i++) {
     const struct sr_dim_state *d = &s->dims[i];
     if (d->score <= 0.0f && !d->reason[0]) continue; /* never scored */
@@ -800,26 +1039,31 @@ static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
     sqlite3_bind_null(q, i);
 }
 
+/* The session's timeline entries of this checkpoint as one chunk, and the
+ * trim of its older chunks: two statements per session, not two per
+ * event. */
 static int write_timeline(struct sr_store *st, const struct batch *b,
-                          const struct timeline_rec *t) {
-  static const char *const phases[] = {NULL, "requested", "completed",
-                                       "failed"};
-  sqlite3_stmt *q = st->st_ev_ins;
-  bind_span(q, 1, b, t->sid);
-  sqlite3_bind_int64(q, 2, (sqlite3_int64)t->seq);
-  sqlite3_bind_int64(q, 3, t->ts_ms);
-  sqlite3_bind_text(q, 4, sr_event_type_name(t->type), -1, SQLITE_STATIC);
-  bind_text(q, 5, t->phase <= SR_PHASE_FAILED ? phases[t->phase] : NULL);
-  bind_span(q, 6, b, t->call_id);
-  bind_span(q, 7, b, t->tool);
-  bind_span(q, 8, b, t->summary);
-  sqlite3_bind_double(q, 9, t->risk);
-  if (step(q)) return SR_EIO;
-  if (t->seq <= st->opts.timeline_max) return SR_OK;
-  bind_span(st->st_ev_trim, 1, b, t->sid);
-  sqlite3_bind_int64(st->st_ev_trim, 2,
-                     (sqlite3_int64)(t->seq - st->opts.timeline_max));
-  return step(st->st_ev_trim);
+                          const struct blob_rec *r, uint32_t from,
+                          uint64_t last) {
+  if (!from) return SR_OK;
+  uint64_t max = st->opts.timeline_max;
+  uint64_t keep_from = last > max ? last - max + 1 : 1;
+  uint64_t first = 0;
+  chunk_begin(&st->chunk);
+  for (uint32_t i = from; i; i = b->tl[i - 1].next) {
+    const struct timeline_rec *t = &b->tl[i - 1];
+    if (t->seq < keep_from) continue;
+    if (!first) first = t->seq;
+    const char *p = (const char *)b->bytes;
+    put_entry(&st->chunk, t->seq, t->ts_ms, sr_event_type_name(t->type),
+              phase_name(t->phase),
+              (sr_str){p + t->call_id.off, t->call_id.len},
+              (sr_str){p + t->tool.off, t->tool.len},
+              (sr_str){p + t->summary.off, t->summary.len}, t->risk);
+  }
+  return store_chunk(st, st->st_tl_ins, st->st_tl_trim, r->sid,
+                     (int64_t)first, (int64_t)last, (int64_t)keep_from,
+                     r->restarted);
 }
 
 static int write_command(struct sr_store *st, const struct batch *b,
@@ -870,7 +1114,7 @@ static int expire(struct sr_store *st) {
     snprintf(sql, sizeof sql,
              "DELETE FROM session_dimensions WHERE session_id IN (SELECT "
              "session_id FROM sessions WHERE last_ts_ms < %lld);"
-             "DELETE FROM session_events WHERE session_id IN (SELECT "
+             "DELETE FROM session_timeline WHERE session_id IN (SELECT "
              "session_id FROM sessions WHERE last_ts_ms < %lld);"
              "DELETE FROM sessions WHERE last_ts_ms < %lld;",
              cut, cut, cut);
@@ -894,10 +1138,13 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
   int rc = SR_OK;
   for (size_t i = 0; i < st->n_shards && !rc; i++) {
     const struct batch *b = ck->batches[i];
-    for (size_t j = 0; j < b->n_blobs && !rc; j++)
-      rc = write_session(st, b, &b->blobs[j], now);
-    for (size_t j = 0; j < b->n_tl && !rc; j++)
-      rc = write_timeline(st, b, &b->tl[j]);
+    for (size_t j = 0; j < b->n_blobs && !rc; j++) {
+      const struct blob_rec *r = &b->blobs[j];
+      uint64_t last;
+      uint32_t from = timeline_start(b, r, &last);
+      rc = write_session(st, b, r, now);
+      if (!rc) rc = write_timeline(st, b, r, from, last);
+    }
     for (size_t j = 0; j < b->n_au && !rc; j++)
       rc = write_command(st, b, &b->au[j]);
   }
@@ -1007,10 +1254,11 @@ void sr_store_close(struct sr_store *st) {
   free(st->ck.batches);
   free(st->ck.offs);
   sqlite3_stmt *stmts[] = {st->st_session, st->st_dim_del, st->st_dim_ins,
-                           st->st_ev_ins,  st->st_ev_trim, st->st_cmd_ins,
+                           st->st_tl_ins,  st->st_tl_trim, st->st_cmd_ins,
                            st->st_off};
   for (size_t i = 0; i < SR_ARRAY_LEN(stmts); i++) sqlite3_finalize(stmts[i]);
   sqlite3_close(st->db);
+  free(st->chunk.p);
   sr_session_table_destroy(st->tmp_table);
   pthread_cond_destroy(&st->cv);
   pthread_mutex_destroy(&st->mu);
@@ -1060,6 +1308,8 @@ static int load(void *ctx, struct sr_session *s) {
   sqlite3_bind_text(sh->get, 1, s->id, -1, SQLITE_STATIC);
   int rc = sqlite3_step(sh->get);
   int out = 0;
+  /* Unless the row is known absent, rows of it may be there. */
+  s->persist.stored = rc != SQLITE_DONE;
   if (rc == SQLITE_ROW) {
     out = sr_store_decode(sh->st->dets, sqlite3_column_blob(sh->get, 0),
                           (size_t)sqlite3_column_bytes(sh->get, 0), s, err,
@@ -1083,8 +1333,16 @@ void sr_shard_attach(struct sr_shard *sh, struct sr_aggregator *agg) {
   sr_aggregator_set_retention(agg, sh->st->opts.retention_ms);
 }
 
+/* Appends at most max bytes of v, stopping at a NUL as "%.*s" would. */
+static void put_view(struct sr_buf *b, sr_str v, size_t max) {
+  size_t n = SR_MIN(v.n, max);
+  sr_buf_append(b, v.p, n ? strnlen(v.p, n) : 0);
+}
+
 /* "Bash rm -rf on production", "graphql.volumeDelete vol-1 on production":
- * catalogue names, the verb, the target and environment, never arguments. */
+ * catalogue names, the verb, the target and environment, never arguments.
+ * Plain appends, not printf: this runs for every event.
+ * @locality worker thread */
 static void summarise(char *out, size_t cap, const struct sr_event *ev,
                       const struct sr_detection *det) {
   static const char *const verbs[] = {"", "read", "write", "delete"};
@@ -1096,40 +1354,50 @@ static void summarise(char *out, size_t cap, const struct sr_event *ev,
         sr_buf_puts(&b, op->rule);
       else
         sr_buf_append(&b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
-      if (op->verb != SR_VERB_NONE) sr_buf_printf(&b, " (%s)", verbs[op->verb]);
-      if (op->target_id.n)
-        sr_buf_printf(&b, " %.*s", (int)SR_MIN(op->target_id.n, (size_t)64),
-                      op->target_id.p);
-      if (op->environment.n)
-        sr_buf_printf(&b, " on %.*s",
-                      (int)SR_MIN(op->environment.n, (size_t)32),
-                      op->environment.p);
-      if (op->credential.id.n)
-        sr_buf_printf(&b, " with credential %.*s",
-                      (int)SR_MIN(op->credential.id.n, (size_t)48),
-                      op->credential.id.p);
+      if (op->verb != SR_VERB_NONE) {
+        sr_buf_puts(&b, " (");
+        sr_buf_puts(&b, verbs[op->verb]);
+        sr_buf_puts(&b, ")");
+      }
+      if (op->target_id.n) {
+        sr_buf_puts(&b, " ");
+        put_view(&b, op->target_id, 64);
+      }
+      if (op->environment.n) {
+        sr_buf_puts(&b, " on ");
+        put_view(&b, op->environment, 32);
+      }
+      if (op->credential.id.n) {
+        sr_buf_puts(&b, " with credential ");
+        put_view(&b, op->credential.id, 48);
+      }
       break;
     }
     case SR_EV_SESSION_START:
-      sr_buf_printf(&b, "session started, mode %s, environment %.*s",
-                    mode_name(ev->mode) ? mode_name(ev->mode) : "unset",
-                    (int)SR_MIN(ev->environment.n, (size_t)32),
-                    ev->environment.p);
+      sr_buf_puts(&b, "session started, mode ");
+      sr_buf_puts(&b, mode_name(ev->mode) ? mode_name(ev->mode) : "unset");
+      sr_buf_puts(&b, ", environment ");
+      put_view(&b, ev->environment, 32);
       break;
     case SR_EV_AGENT_MESSAGE:
-      sr_buf_printf(&b, "message from %.*s",
-                    (int)SR_MIN(ev->role.n, (size_t)32), ev->role.p);
+      sr_buf_puts(&b, "message from ");
+      put_view(&b, ev->role, 32);
       break;
     case SR_EV_FILE_ACCESS:
-      sr_buf_printf(&b, "file %.*s %.*s", (int)SR_MIN(ev->op.n, (size_t)16),
-                    ev->op.p, (int)SR_MIN(ev->path.n, (size_t)96), ev->path.p);
-      if (ev->credentials_found.n)
-        sr_buf_printf(&b, " (%u credentials found)", ev->credentials_found.n);
+      sr_buf_puts(&b, "file ");
+      put_view(&b, ev->op, 16);
+      sr_buf_puts(&b, " ");
+      put_view(&b, ev->path, 96);
+      if (ev->credentials_found.n) {
+        sr_buf_puts(&b, " (");
+        sr_buf_u64(&b, ev->credentials_found.n);
+        sr_buf_puts(&b, " credentials found)");
+      }
       break;
     case SR_EV_APPROVAL:
-      sr_buf_printf(&b, "%.*s by %.*s", (int)SR_MIN(ev->decision.n, (size_t)16),
-                    ev->decision.p, (int)SR_MIN(ev->approver.n, (size_t)64),
-                    ev->approver.p);
+      put_view(&b, ev->decision, 16);
+      sr_buf_puts(&b, " by ");
+      put_view(&b, ev->approver, 64);
       break;
     default:
       sr_buf_puts(&b, sr_event_type_name(ev->type));
@@ -1141,15 +1409,26 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   struct sr_session *s = sr_aggregator_last_session(sh->agg);
   assert(s);
   if (s->last_ts_ms > sh->stream_ms) sh->stream_ms = s->last_ts_ms;
-  if (!s->dirty) {
+  struct sr_session_persist *ps = &s->persist;
+  if (!ps->dirty) {
     sh->dirty = grow(sh->dirty, &sh->cap_dirty, sh->n_dirty + 1,
                      sizeof *sh->dirty);
     sh->dirty[sh->n_dirty++] = s;
-    s->dirty = true;
+    ps->dirty = true;
+    ps->restarted = false;
+    ps->tl_first = ps->tl_last = 0;
   }
+  if (s->events == 1 && ps->stored) ps->restarted = true;
   struct batch *b = &sh->open;
+  assert(b->n_tl < UINT32_MAX);
   b->tl = grow(b->tl, &b->cap_tl, b->n_tl + 1, sizeof *b->tl);
   struct timeline_rec *t = &b->tl[b->n_tl++];
+  if (ps->tl_last)
+    b->tl[ps->tl_last - 1].next = (uint32_t)b->n_tl;
+  else
+    ps->tl_first = (uint32_t)b->n_tl;
+  ps->tl_last = (uint32_t)b->n_tl;
+  t->next = 0;
   t->seq = s->events;
   t->ts_ms = s->last_ts_ms;
   t->type = ev->type;
@@ -1158,7 +1437,6 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   char summary[192];
   summarise(summary, sizeof summary, ev,
             sr_aggregator_last_detection(sh->agg));
-  t->sid = put_bytes(b, s->id, strlen(s->id));
   t->call_id = put_bytes(b, ev->call_id.p, ev->call_id.n);
   t->tool = put_bytes(b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
   t->summary = put_bytes(b, summary, strlen(summary));
@@ -1197,7 +1475,7 @@ static bool evictable(const struct sr_session *s, void *arg) {
   const struct sr_shard *sh = arg;
   uint64_t committed =
       atomic_load_explicit(&sh->st->committed, memory_order_acquire);
-  if (s->dirty || s->saved_ckpt > committed) return false;
+  if (s->persist.dirty || s->persist.saved_ckpt > committed) return false;
   return sh->stream_ms > s->last_ts_ms &&
          (uint64_t)sh->stream_ms - (uint64_t)s->last_ts_ms >=
              (uint64_t)sh->st->opts.idle_ms;
@@ -1214,8 +1492,11 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
     struct blob_rec *r = &b->blobs[b->n_blobs++];
     memcpy(r->sid, s->id, sizeof r->sid);
     r->blob = put_bytes(b, sh->blob, (size_t)n);
-    s->dirty = false;
-    s->saved_ckpt = ck->seq;
+    r->tl_first = s->persist.tl_first;
+    r->restarted = s->persist.restarted;
+    s->persist.stored = true;
+    s->persist.dirty = false;
+    s->persist.saved_ckpt = ck->seq;
   }
   sh->n_dirty = 0;
   /* The sealed batch was emptied when the previous checkpoint became

@@ -29,7 +29,7 @@ struct sr_store_opts {
   int64_t idle_ms;            /* evict sessions idle this long (event time) */
   int64_t retention_ms;       /* forget sessions idle this long (event time) */
   int64_t audit_retention_ms; /* delete commands older than this (event time) */
-  uint32_t timeline_max;      /* session_events rows kept per session */
+  uint32_t timeline_max;      /* timeline entries kept per session */
   /* Test-only fault point, "commit:N" (SIGKILL right after the N-th
    * checkpoint commits) or "publish:N" (right after the N-th command is
    * handed to the producer); from STACKRISK_CRASH_AT. NULL: none. */

@@ -3,6 +3,7 @@
  */
 #include "core/buf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -41,8 +42,23 @@ void sr_buf_printf(struct sr_buf *b, const char *fmt, ...) {
   }
 }
 
-void sr_buf_json_string(struct sr_buf *b, sr_str s) {
+/* The escape of a control character, quote or backslash. */
+static void escape(struct sr_buf *b, unsigned char c) {
   static const char hex[] = "0123456789abcdef";
+  switch (c) {
+    case '"': sr_buf_append(b, "\\\"", 2); break;
+    case '\\': sr_buf_append(b, "\\\\", 2); break;
+    case '\n': sr_buf_append(b, "\\n", 2); break;
+    case '\r': sr_buf_append(b, "\\r", 2); break;
+    case '\t': sr_buf_append(b, "\\t", 2); break;
+    default: {
+      char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      sr_buf_append(b, u, 6);
+    }
+  }
+}
+
+void sr_buf_json_string(struct sr_buf *b, sr_str s) {
   sr_buf_append(b, "\"", 1);
   size_t start = 0;
   for (size_t i = 0; i < s.n; i++) {
@@ -50,18 +66,99 @@ void sr_buf_json_string(struct sr_buf *b, sr_str s) {
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     sr_buf_append(b, s.p + start, i - start);
     start = i + 1;
-    switch (c) {
-      case '"': sr_buf_append(b, "\\\"", 2); break;
-      case '\\': sr_buf_append(b, "\\\\", 2); break;
-      case '\n': sr_buf_append(b, "\\n", 2); break;
-      case '\r': sr_buf_append(b, "\\r", 2); break;
-      case '\t': sr_buf_append(b, "\\t", 2); break;
-      default: {
-        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        sr_buf_append(b, u, 6);
-      }
-    }
+    escape(b, c);
   }
   if (start < s.n) sr_buf_append(b, s.p + start, s.n - start);
   sr_buf_append(b, "\"", 1);
+}
+
+void sr_buf_json_text(struct sr_buf *b, sr_str s) {
+  const unsigned char *p = (const unsigned char *)s.p;
+  sr_buf_append(b, "\"", 1);
+  size_t start = 0;
+  for (size_t i = 0; i < s.n;) {
+    unsigned char c = p[i];
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t k = c >= 0x80 ? sr_utf8_seq(p + i, s.n - i) : 0;
+    if (k) {
+      i += k;
+      continue;
+    }
+    sr_buf_append(b, s.p + start, i - start);
+    if (c >= 0x80)
+      sr_buf_append(b, "\xEF\xBF\xBD", 3);
+    else
+      escape(b, c);
+    start = ++i;
+  }
+  if (start < s.n) sr_buf_append(b, s.p + start, s.n - start);
+  sr_buf_append(b, "\"", 1);
+}
+
+void sr_buf_u64(struct sr_buf *b, uint64_t v) {
+  char d[20];
+  size_t i = sizeof d;
+  do {
+    d[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  sr_buf_append(b, d + i, sizeof d - i);
+}
+
+void sr_buf_i64(struct sr_buf *b, int64_t v) {
+  if (v < 0) sr_buf_append(b, "-", 1);
+  sr_buf_u64(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+}
+
+/* The fast path scales v to six integer digits with one multiplication by
+ * an exact power of ten (one rounding, relative error 2^-53, so under
+ * 1e-9 absolute on a number below 1e6) and rounds; values whose scaled
+ * form lies within 1e-6 of a rounding tie or of a decade boundary take
+ * printf, so the digits are always those of "%.6g". */
+void sr_buf_real6(struct sr_buf *b, double v) {
+  static const double decade[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0,
+                                  1e1,  1e2,  1e3,  1e4,  1e5};
+  static const double scale[] = {1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1};
+  if (!isfinite(v)) {
+    sr_buf_puts(b, "null");
+    return;
+  }
+  if (v == 0.0 && !signbit(v)) {
+    sr_buf_append(b, "0", 1);
+    return;
+  }
+  const double margin = 1e-6;
+  int e = 0; /* v in [decade[e], decade[e + 1]): exponent e - 4 */
+  while (e < 9 && v >= decade[e + 1]) e++;
+  double sc = e < 9 && v >= decade[0] ? v * scale[e] : 0.0;
+  /* Distance from a tie, without libm (the hook links this file). */
+  double tie = sc - (double)(uint32_t)sc - 0.5;
+  if (sc < 1e5 + margin || sc + 0.5 + margin >= 1e6 ||
+      (tie < margin && tie > -margin)) {
+    char t[32];
+    int n = snprintf(t, sizeof t, "%.6g", v);
+    sr_buf_append(b, t, (size_t)n);
+    return;
+  }
+  uint32_t m = (uint32_t)(sc + 0.5);
+  char d[6];
+  for (int i = 5; i >= 0; i--, m /= 10) d[i] = (char)('0' + m % 10);
+  int nd = 6;            /* significant digits left once trailing zeros go */
+  int point = e - 4 + 1; /* digits before the point; <= 0: "0.000ddd" */
+  int keep = point > 0 ? point : 0;
+  while (nd > keep && nd > 1 && d[nd - 1] == '0') nd--;
+  if (point <= 0) {
+    sr_buf_append(b, "0.", 2);
+    for (int i = point; i < 0; i++) sr_buf_append(b, "0", 1);
+    sr_buf_append(b, d, (size_t)nd);
+  } else {
+    sr_buf_append(b, d, (size_t)point);
+    if (nd > point) {
+      sr_buf_append(b, ".", 1);
+      sr_buf_append(b, d + point, (size_t)(nd - point));
+    }
+  }
 }

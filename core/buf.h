@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/sr.h"
 
@@ -32,5 +33,16 @@ void sr_buf_printf(struct sr_buf *b, const char *fmt, ...)
 /* Appends s as a JSON string literal, quotes included, escaping control
  * characters, quotes and backslashes (UTF-8 passes through). */
 void sr_buf_json_string(struct sr_buf *b, sr_str s);
+/* Same, and broken UTF-8 replaced with U+FFFD (each byte that starts no
+ * valid sequence), so the literal is valid JSON whatever s holds. At most
+ * 6 * s.n + 2 bytes. */
+void sr_buf_json_text(struct sr_buf *b, sr_str s);
+/* Appends v with 6 significant digits, as "%.6g" prints it (the query
+ * API's precision for reals), without printf for values in [1e-4, 1e5);
+ * "null" when v is not finite, so the text stays a JSON value. */
+void sr_buf_real6(struct sr_buf *b, double v);
+/* Appends v in decimal, as %lld / %llu would, without printf. */
+void sr_buf_i64(struct sr_buf *b, int64_t v);
+void sr_buf_u64(struct sr_buf *b, uint64_t v);
 
 #endif

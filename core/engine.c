@@ -57,7 +57,7 @@ static const struct sr_conf_field state_fields[] = {
      "audit rows older than this (event time) are deleted; 0 = never"},
     {SR_CONF_T_INT, "timeline_events", "50",
      offsetof(struct sr_settings, timeline_events), 1, 10000,
-     "timeline rows kept per session for the dashboard"},
+     "timeline events kept per session for the dashboard"},
     {0}};
 
 static const struct sr_conf_field signing_fields[] = {

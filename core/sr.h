@@ -59,6 +59,11 @@ bool sr_str_eq_nocase(sr_str a, const char *s);
 /* Copies at most cap-1 bytes of s into dst and NUL-terminates; returns dst. */
 char *sr_str_copy(char *dst, size_t cap, sr_str s);
 
+/* Length of the valid UTF-8 sequence at p (1-4 of the n bytes there), or 0
+ * when it is not one: overlong forms, surrogates and code points past
+ * U+10FFFF are invalid. n > 0. */
+size_t sr_utf8_seq(const unsigned char *p, size_t n);
+
 #define SR_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SR_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define SR_MAX(a, b) ((a) > (b) ? (a) : (b))

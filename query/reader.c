@@ -12,6 +12,10 @@
  *
  * The audit log's `dimensions` column is JSON text written by the processor;
  * it is parsed and embedded as an array, or null if it does not parse.
+ * The timeline is stored in chunks of JSON entries (schemas/state.sql):
+ * the newest chunks are parsed until they hold enough entries, and each
+ * entry becomes the object a row of the version 1 table made; a chunk that
+ * does not parse is skipped.
  */
 #include "query/reader.h"
 
@@ -62,9 +66,8 @@ static const char *const sql[Q_COUNT] = {
         "WHERE session_id = ?1 ORDER BY issued_at_ms DESC, command_id DESC "
         "LIMIT ?2) ORDER BY issued_at_ms, command_id",
     [Q_TIMELINE] =
-        "SELECT * FROM (SELECT seq, ts_ms, type, phase, call_id, tool, "
-        "summary, risk FROM session_events WHERE session_id = ?1 "
-        "ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+        "SELECT first_seq, keep_from, entries FROM session_timeline "
+        "WHERE session_id = ?1 ORDER BY first_seq DESC",
     [Q_COMMANDS_LATEST] =
         "SELECT * FROM (SELECT " COMMAND_COLS " FROM commands "
         "WHERE ?1 IS NULL OR session_id = ?1 "
@@ -119,6 +122,13 @@ struct sr_reader *sr_reader_open(const char *path, char *err, size_t errlen) {
              sqlite3_errmsg(r->db));
     goto fail;
   }
+  if (version >= 1 && version < SR_READER_SCHEMA_VERSION) {
+    snprintf(err, errlen, "state database %s has schema version %d; this "
+             "stackrisk reads version %d (the processor migrates it when "
+             "`stackrisk run` next opens it)", path, version,
+             SR_READER_SCHEMA_VERSION);
+    goto fail;
+  }
   if (version > SR_READER_SCHEMA_VERSION) {
     snprintf(err, errlen, "state database %s has schema version %d; this "
              "stackrisk reads version %d (upgrade stackrisk)", path, version,
@@ -139,45 +149,22 @@ fail:
   return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one:
- * overlong forms, surrogates and code points past U+10FFFF are invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n) {
-  unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  size_t len;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) len = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else
-    return 0;
-  if (n < len || p[1] < lo || p[1] > hi) return 0;
-  for (size_t i = 2; i < len; i++)
-    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-  return len;
-}
-
-/* A JSON string of n bytes, broken UTF-8 replaced by U+FFFD. */
-static json_t *jstr(const char *s, size_t n) {
+/* A copy of s[0..n) with broken UTF-8 replaced by U+FFFD (heap, length
+ * in *len), or NULL when s is valid UTF-8 (or out of memory). */
+static char *utf8_fixed(const char *s, size_t n, size_t *len) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0, bad = 0;
   while (i < n) {
-    size_t k = utf8_seq(p + i, n - i);
+    size_t k = sr_utf8_seq(p + i, n - i);
     if (!k) bad++;
     i += k ? k : 1;
   }
-  if (!bad) return json_stringn_nocheck(s, n);
+  if (!bad) return NULL;
   char *fixed = malloc(n + 2 * bad + 1);
   if (!fixed) return NULL;
   size_t o = 0;
   for (i = 0; i < n;) {
-    size_t k = utf8_seq(p + i, n - i);
+    size_t k = sr_utf8_seq(p + i, n - i);
     if (k) {
       memcpy(fixed + o, s + i, k);
       o += k;
@@ -188,7 +175,16 @@ static json_t *jstr(const char *s, size_t n) {
       i++;
     }
   }
-  json_t *j = json_stringn_nocheck(fixed, o);
+  *len = o;
+  return fixed;
+}
+
+/* A JSON string of n bytes, broken UTF-8 replaced by U+FFFD. */
+static json_t *jstr(const char *s, size_t n) {
+  size_t len;
+  char *fixed = utf8_fixed(s, n, &len);
+  if (!fixed) return json_stringn_nocheck(s, n);
+  json_t *j = json_stringn_nocheck(fixed, len);
   free(fixed);
   return j;
 }
@@ -295,12 +291,76 @@ static json_t *dimension_row(sqlite3_stmt *s) {
   return o;
 }
 
-static json_t *event_row(sqlite3_stmt *s) {
-  static const char *const keys[] = {"seq",  "ts_ms",   "type", "phase",
-                                     "call_id", "tool", "summary", "risk"};
+/* A stored entry [seq, ts_ms, type, phase, call_id, tool, summary, risk]
+ * as the API's object; NULL when it is not such an array. */
+static json_t *event_object(json_t *e) {
+  static const char *const keys[] = {"seq",     "ts_ms", "type",    "phase",
+                                     "call_id", "tool",  "summary", "risk"};
+  if (!json_is_array(e) || json_array_size(e) != SR_ARRAY_LEN(keys))
+    return NULL;
   json_t *o = json_object();
-  set_cols(o, s, "iitttttr", keys);
+  for (size_t i = 0; i < 7; i++) {
+    json_t *v = json_array_get(e, i);
+    bool ok = i < 2 ? json_is_integer(v) : json_is_string(v);
+    json_object_set_new(o, keys[i], ok ? json_incref(v) : json_null());
+  }
+  /* A real, as the REAL column was: 0 prints as 0.0. */
+  json_object_set_new(o, keys[7],
+                      json_real(json_number_value(json_array_get(e, 7))));
   return o;
+}
+
+/* The newest `limit` entries of the session's timeline into arr, seq
+ * ascending: the entries at or after keep_from of the newest chunk. Chunks
+ * are read newest first and parsed only until enough entries are found. */
+static int build_timeline(struct sr_reader *r, const char *id, size_t limit,
+                          json_t *arr, char *err, size_t errlen) {
+  sqlite3_stmt *q = r->st[Q_TIMELINE];
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+  json_t *chunks = json_array(); /* newest first, each seq ascending */
+  json_int_t keep = 0;
+  size_t total = 0;
+  int rc = SQLITE_DONE;
+  while (total < limit && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!json_array_size(chunks)) keep = sqlite3_column_int64(q, 1);
+    /* The processor writes valid UTF-8; another writer may not. */
+    const char *text = (const char *)sqlite3_column_text(q, 2);
+    size_t n = text ? (size_t)sqlite3_column_bytes(q, 2) : 0;
+    char *fixed = utf8_fixed(text, n, &n);
+    json_t *entries = json_loadb(fixed ? fixed : text, n, JSON_ALLOW_NUL, NULL);
+    free(fixed);
+    json_t *objs = json_array();
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+      json_t *o = event_object(json_array_get(entries, i));
+      if (!o) continue;
+      if (json_integer_value(json_object_get(o, "seq")) >= keep)
+        json_array_append_new(objs, o);
+      else
+        json_decref(o);
+    }
+    json_decref(entries);
+    total += json_array_size(objs);
+    json_array_append_new(chunks, objs);
+    if (sqlite3_column_int64(q, 0) <= keep) { /* older ones: trimmed */
+      rc = SQLITE_DONE;
+      break;
+    }
+  }
+  sqlite3_reset(q);
+  size_t drop = total > limit ? total - limit : 0;
+  for (size_t c = json_array_size(chunks); c-- > 0;) {
+    json_t *objs = json_array_get(chunks, c);
+    for (size_t i = 0; i < json_array_size(objs); i++) {
+      if (drop) {
+        drop--;
+        continue;
+      }
+      json_array_append(arr, json_array_get(objs, i));
+    }
+  }
+  json_decref(chunks);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? SR_OK
+                                               : db_error(r, err, errlen);
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *t) {
@@ -392,7 +452,6 @@ static int build_session(struct sr_reader *r, const void *arg, json_t *doc,
   } parts[] = {
       {Q_DIMS, "dimensions", dimension_row, 0},
       {Q_SESSION_COMMANDS, "commands", command_row, SR_READER_RECENT_COMMANDS},
-      {Q_TIMELINE, "timeline", event_row, SR_READER_TIMELINE},
   };
   for (size_t i = 0; i < SR_ARRAY_LEN(parts); i++) {
     sqlite3_stmt *q = r->st[parts[i].q];
@@ -402,7 +461,9 @@ static int build_session(struct sr_reader *r, const void *arg, json_t *doc,
     json_object_set_new(doc, parts[i].key, arr);
     if (collect(r, q, arr, parts[i].row, err, errlen)) return SR_EIO;
   }
-  return SR_OK;
+  json_t *timeline = json_array();
+  json_object_set_new(doc, "timeline", timeline);
+  return build_timeline(r, id, SR_READER_TIMELINE, timeline, err, errlen);
 }
 
 int sr_reader_session(struct sr_reader *r, const char *session_id,

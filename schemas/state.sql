@@ -9,7 +9,9 @@
 -- `updated_at_ms`. Secrets never reach this database: reasons and summaries
 -- are built from catalogue names and bounded, redacted excerpts.
 
-PRAGMA user_version = 1;
+-- Version 2 (v1 kept the timeline as one session_events row per event;
+-- aggregator/store.c migrates a v1 database when the processor opens it).
+PRAGMA user_version = 2;
 
 -- Where each input partition's state was taken: the first offset not yet
 -- reflected in the rows below. Written in the same transaction as the
@@ -75,17 +77,25 @@ CREATE INDEX IF NOT EXISTS commands_by_session
   ON commands (session_id, issued_at_ms);
 CREATE INDEX IF NOT EXISTS commands_by_time ON commands (issued_at_ms);
 
--- A session's recent timeline for the dashboard: the last events (bounded
--- per session), one line each, never raw arguments.
-CREATE TABLE IF NOT EXISTS session_events (
+-- A session's recent timeline for the dashboard: its last events (bounded
+-- per session), one line each, never raw arguments. Written in chunks: one
+-- row per checkpoint in which the session had events, holding those
+-- events. The timeline is the entries with seq >= keep_from of the
+-- session's newest chunk (the highest first_seq): older entries of a chunk
+-- that lies partly before it are not part of it, and chunks wholly before
+-- it are deleted.
+CREATE TABLE IF NOT EXISTS session_timeline (
   session_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,          -- the session's event number, from 1
-  ts_ms INTEGER NOT NULL,
-  type TEXT NOT NULL,            -- session_start, tool_call, ...
-  phase TEXT,                    -- requested, completed, failed
-  call_id TEXT,
-  tool TEXT,
-  summary TEXT NOT NULL,         -- e.g. "graphql.volumeDelete on production"
-  risk REAL NOT NULL,            -- session risk after this event
-  PRIMARY KEY (session_id, seq)
+  first_seq INTEGER NOT NULL,    -- seq of the chunk's first entry
+  last_seq INTEGER NOT NULL,     -- seq of its last entry
+  keep_from INTEGER NOT NULL,    -- first seq of the timeline when written
+  -- JSON array of entries, seq ascending, each an array
+  --   [seq, ts_ms, type, phase, call_id, tool, summary, risk]
+  -- seq: the session's event number, from 1; type: session_start,
+  -- tool_call, ...; phase: requested, completed, failed or null; call_id,
+  -- tool: text or null; summary: e.g. "graphql.volumeDelete on
+  -- production"; risk: session risk after this event, 6 significant
+  -- digits. Text is as the agent sent it: possibly broken UTF-8.
+  entries TEXT NOT NULL,
+  PRIMARY KEY (session_id, first_seq)
 ) WITHOUT ROWID;

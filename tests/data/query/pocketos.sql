@@ -56,18 +56,19 @@ INSERT INTO commands VALUES
    'ESCALATE', 1.85, 2, 'not json', 'tier.escalate', 'ev-esc-2-006', 'stackrisk.events', 1, 970,
    1776465100000, 1776465400000);
 
-INSERT INTO session_events VALUES
-  ('sess-pocketos-1', 1, 1776465665000, 'session_start', NULL, NULL, NULL,
-   'session start: plan mode, staging', 0.0),
-  ('sess-pocketos-1', 8, 1776465676135, 'tool_call', 'requested', 'call_yp0shsrRM5w1Tnz6lbanUa3O',
-   'run_terminal_cmd', 'run_terminal_cmd railway status on staging', 0.0),
-  ('sess-pocketos-1', 14, 1776465688550, 'tool_call', 'requested', 'call_4OaaO5Zhb0oq4ezOQgmJjILV',
-   'run_terminal_cmd', 'run_terminal_cmd railway list with railway-domains-token', 0.95),
-  ('sess-pocketos-1', 15, 1776465693000, 'tool_call', 'requested', 'call_variableUpsert_prod',
-   'railway.graphql', 'graphql.variableUpsert on production', 4.1),
-  ('sess-pocketos-1', 17, 1776465697170, 'tool_call', 'requested', 'call-volume-delete',
-   'railway.graphql', 'graphql.volumeDelete on production', 53.908),
+-- The timeline in two chunks for the PocketOS session, as two checkpoints
+-- would write it (entries: [seq, ts_ms, type, phase, call_id, tool,
+-- summary, risk]).
+INSERT INTO session_timeline VALUES
+  ('sess-pocketos-1', 1, 14, 1,
+   '[[1,1776465665000,"session_start",null,null,null,"session start: plan mode, staging",0],' ||
+   '[8,1776465676135,"tool_call","requested","call_yp0shsrRM5w1Tnz6lbanUa3O","run_terminal_cmd","run_terminal_cmd railway status on staging",0],' ||
+   '[14,1776465688550,"tool_call","requested","call_4OaaO5Zhb0oq4ezOQgmJjILV","run_terminal_cmd","run_terminal_cmd railway list with railway-domains-token",0.95]]'),
+  ('sess-pocketos-1', 15, 17, 1,
+   '[[15,1776465693000,"tool_call","requested","call_variableUpsert_prod","railway.graphql","graphql.variableUpsert on production",4.1],' ||
+   '[17,1776465697170,"tool_call","requested","call-volume-delete","railway.graphql","graphql.volumeDelete on production",53.908]]'),
   -- an excerpt cut inside a UTF-8 character (E2 82 of the euro sign E2 82 AC)
-  ('sess-escalated-2', 6, 1776465100000, 'tool_call', 'requested', 'call-delete-users',
-   'psql', CAST(X'44454C4554452046524F4D2075736572732020E282' AS TEXT), 1.85);
+  ('sess-escalated-2', 6, 6, 1,
+   '[[6,1776465100000,"tool_call","requested","call-delete-users","psql","' ||
+   CAST(X'44454C4554452046524F4D2075736572732020E282' AS TEXT) || '",1.85]]');
 COMMIT;

@@ -17,9 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "aggregator/store.h"
 #include "core/arena.h"
 #include "ingest/decode.h"
+#include "query/reader.h"
 
 #ifndef SR_TEST_DATA
 #define SR_TEST_DATA "tests/data"
@@ -339,16 +342,22 @@ START_TEST(audit_and_timeline_rows) {
                     "event_id IS NOT NULL AND dimensions LIKE "
                     "'%\"name\":\"destructive\"%'"),
       1);
-  /* The timeline is bounded (timeline_max 5) and never holds arguments. */
+  /* The timeline is bounded (timeline_max 5) and never holds arguments:
+   * one chunk per session (one checkpoint), holding its last 5 events. */
   ck_assert_int_eq(q_int(f.path, "SELECT max(n) FROM (SELECT count(*) n FROM "
-                                 "session_events GROUP BY session_id)"),
+                                 "session_timeline GROUP BY session_id)"),
+                   1);
+  ck_assert_int_eq(q_int(f.path, "SELECT max(json_array_length(entries)) "
+                                 "FROM session_timeline"),
                    5);
-  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_events WHERE "
-                                 "summary LIKE '%volumeId%' OR summary LIKE "
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_timeline, "
+                                 "json_each(entries) WHERE value ->> 6 LIKE "
+                                 "'%volumeId%' OR value ->> 6 LIKE "
                                  "'%mutation%'"),
                    0);
-  ck_assert_int_gt(q_int(f.path, "SELECT count(*) FROM session_events WHERE "
-                                 "summary LIKE '%volumeDelete%'"),
+  ck_assert_int_gt(q_int(f.path, "SELECT count(*) FROM session_timeline, "
+                                 "json_each(entries) WHERE value ->> 6 LIKE "
+                                 "'%volumeDelete%'"),
                    0);
   fx_close(&f);
   rm_db(f.path);
@@ -415,6 +424,9 @@ START_TEST(retention_expires_sessions_and_rows) {
   ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE "
                                  "session_id='old'"),
                    1);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_timeline "
+                                 "WHERE session_id='old'"),
+                   1);
   /* 90 minutes later "old" is past the retention but within the grace
    * for late events (a second retention): its row stays. */
   fx_feed(&f, line_at(line, sizeof line, "new", t0 + 90 * 60 * 1000LL, "c2"));
@@ -429,8 +441,8 @@ START_TEST(retention_expires_sessions_and_rows) {
   ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions WHERE "
                                  "session_id='old'"),
                    0);
-  static const char *const tables[] = {"session_dimensions", "session_events",
-                                       "commands"};
+  static const char *const tables[] = {"session_dimensions",
+                                       "session_timeline", "commands"};
   for (size_t i = 0; i < 3; i++) {
     char sql[128];
     snprintf(sql, sizeof sql,
@@ -486,6 +498,346 @@ START_TEST(bad_database_is_a_clear_error) {
 }
 END_TEST
 
+/* ------------------------------------------------ the timeline in chunks */
+
+/* The session document the query API serves for sid (heap JSON). */
+static char *session_doc(const char *path, const char *sid) {
+  char err[512], *json = NULL;
+  struct sr_reader *r = sr_reader_open(path, err, sizeof err);
+  ck_assert_msg(r, "%s", err);
+  ck_assert_msg(sr_reader_session(r, sid, &json, err, sizeof err) == 0, "%s",
+                err);
+  sr_reader_close(r);
+  return json;
+}
+
+/* The served timeline of sid is exactly events first..last, in order
+ * (call ids "<sid>-<seq>"); none when first > last. */
+static void assert_timeline(const char *path, const char *sid, long first,
+                            long last) {
+  char *json = session_doc(path, sid);
+  json_t *doc = json_loads(json, 0, NULL);
+  ck_assert_ptr_nonnull(doc);
+  json_t *tl = json_object_get(doc, "timeline");
+  ck_assert_msg(json_array_size(tl) == (size_t)(last - first + 1),
+                "%s: %zu entries, want %ld..%ld", sid, json_array_size(tl),
+                first, last);
+  for (long seq = first; seq <= last; seq++) {
+    json_t *e = json_array_get(tl, (size_t)(seq - first));
+    char call[64];
+    snprintf(call, sizeof call, "%s-%ld", sid, seq);
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "seq")), seq);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "call_id")), call);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "type")),
+                     "tool_call");
+    ck_assert(json_is_real(json_object_get(e, "risk")));
+  }
+  json_decref(doc);
+  free(json);
+}
+
+/* Event seq of sid at t0 + seq seconds (+ shift). */
+static void feed_seq(struct fx *f, const char *sid, long seq, long long shift) {
+  char line[512], call[64];
+  snprintf(call, sizeof call, "%s-%ld", sid, seq);
+  fx_feed(f, line_at(line, sizeof line, sid,
+                     1790000000000LL + seq * 1000 + shift, call));
+}
+
+START_TEST(chunks_serve_exactly_the_newest_entries) {
+  struct fx f = {0};
+  fx_open(&f, "chunks", 0, 0, true);
+  /* 3 x timeline_max (5) events over checkpoints of 1 to 7 events, with
+   * another session's events in between. */
+  static const int sizes[] = {1, 2, 7, 1, 3, 1};
+  long seq = 0, other = 0;
+  for (size_t c = 0; c < SR_ARRAY_LEN(sizes); c++) {
+    for (int i = 0; i < sizes[c]; i++) {
+      feed_seq(&f, "tl", ++seq, 0);
+      if (i % 2 == 0) feed_seq(&f, "ot", ++other, 0);
+    }
+    fx_checkpoint(&f);
+    long first = seq > 5 ? seq - 4 : 1;
+    assert_timeline(f.path, "tl", first, seq);
+    assert_timeline(f.path, "ot", other > 5 ? other - 4 : 1, other);
+    /* One trim per checkpoint: no chunk lies wholly before the newest 5. */
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM session_timeline WHERE session_id='tl' "
+             "AND last_seq < %ld",
+             first);
+    ck_assert_int_eq(q_int(f.path, sql), 0);
+  }
+  ck_assert_int_eq(seq, 15);
+  /* The 7-event checkpoint stored only what could still be served. */
+  ck_assert_int_le(q_int(f.path,
+                         "SELECT max(json_array_length(entries)) "
+                         "FROM session_timeline"),
+                   5);
+  ck_assert_int_le(q_int(f.path,
+                         "SELECT count(*) FROM session_timeline "
+                         "WHERE session_id='tl'"),
+                   5);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
+START_TEST(a_restarted_session_gets_a_new_timeline) {
+  struct fx f = {0};
+  const long long hour = 3600 * 1000LL;
+  fx_open(&f, "restart", 0, hour, true);
+  for (long seq = 1; seq <= 8; seq++) feed_seq(&f, "re", seq, 0);
+  fx_checkpoint(&f);
+  assert_timeline(f.path, "re", 4, 8);
+  /* Past the retention the session starts afresh at event 1: the old
+   * session's entries are not part of it, even those newer in seq. */
+  feed_seq(&f, "re", 1, 2 * hour);
+  fx_checkpoint(&f);
+  assert_timeline(f.path, "re", 1, 1);
+  ck_assert_int_eq(q_int(f.path,
+                         "SELECT count(*) FROM session_timeline "
+                         "WHERE session_id='re'"),
+                   1);
+  /* The same within one checkpoint. */
+  feed_seq(&f, "re", 2, 2 * hour);
+  feed_seq(&f, "re", 1, 4 * hour);
+  feed_seq(&f, "re", 2, 4 * hour);
+  fx_checkpoint(&f);
+  assert_timeline(f.path, "re", 1, 2);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
+START_TEST(dimension_rows_follow_the_session) {
+  struct fx f = {0};
+  const long long hour = 3600 * 1000LL;
+  fx_open(&f, "dims", 0, hour, true);
+  for (long seq = 1; seq <= 3; seq++) feed_seq(&f, "rd", seq, 0);
+  fx_checkpoint(&f);
+  long long scored = q_int(f.path, "SELECT count(*) FROM session_dimensions "
+                                   "WHERE session_id='rd'");
+  ck_assert_int_gt(scored, 0);
+  /* Upserted each checkpoint: the rows follow the scores. */
+  feed_seq(&f, "rd", 4, 0);
+  fx_checkpoint(&f);
+  scored = q_int(f.path, "SELECT count(*) FROM session_dimensions WHERE "
+                         "session_id='rd'");
+  ck_assert_int_gt(scored, 0);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_dimensions d "
+                                 "JOIN sessions s USING (session_id) WHERE "
+                                 "session_id='rd' AND d.ts_ms = s.last_ts_ms"),
+                   scored);
+  /* Afresh after the retention, with an event that scores nothing: the
+   * old session's dimensions are not the new one's. */
+  char line[256];
+  snprintf(line, sizeof line,
+           "{\"type\":\"agent_message\",\"session_id\":\"rd\",\"ts_ms\":%lld,"
+           "\"role\":\"assistant\"}",
+           1790000000000LL + 2 * hour);
+  fx_feed(&f, line);
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT events FROM sessions WHERE "
+                                 "session_id='rd'"),
+                   1);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_dimensions "
+                                 "WHERE session_id='rd'"),
+                   0);
+  fx_close(&f);
+  /* A detector no longer built leaves no rows behind once reopened. */
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+  ck_assert_int_eq(
+      sqlite3_exec(db,
+                   "INSERT INTO session_dimensions VALUES ('rd', "
+                   "'retired_detector', 0.5, 1, 'old', 1790000000000)",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  fx_open(&f, "dims", 0, hour, false);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_dimensions "
+                                 "WHERE dimension='retired_detector'"),
+                   0);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
+/* schemas/state.sql as of version 1, with a timeline row per event. */
+static const char v1_schema[] =
+    "PRAGMA user_version = 1;\n"
+    "CREATE TABLE IF NOT EXISTS input_offsets (\n"
+    "  topic TEXT NOT NULL,\n"
+    "  partition INTEGER NOT NULL,\n"
+    "  next_offset INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (topic, partition)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS sessions (\n"
+    "  session_id TEXT PRIMARY KEY,\n"
+    "  risk REAL NOT NULL,\n"
+    "  depth INTEGER NOT NULL,\n"
+    "  last_action TEXT,\n"
+    "  killed INTEGER NOT NULL,\n"
+    "  events INTEGER NOT NULL,\n"
+    "  mode TEXT,\n"
+    "  environment TEXT,\n"
+    "  task TEXT,\n"
+    "  first_ts_ms INTEGER NOT NULL,\n"
+    "  last_ts_ms INTEGER NOT NULL,\n"
+    "  updated_at_ms INTEGER NOT NULL,\n"
+    "  state BLOB NOT NULL\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS sessions_by_risk ON sessions (risk DESC);\n"
+    "CREATE INDEX IF NOT EXISTS sessions_by_last ON sessions (last_ts_ms);\n"
+    "CREATE TABLE IF NOT EXISTS session_dimensions (\n"
+    "  session_id TEXT NOT NULL,\n"
+    "  dimension TEXT NOT NULL,\n"
+    "  score REAL NOT NULL,\n"
+    "  elevated INTEGER NOT NULL,\n"
+    "  reason TEXT NOT NULL,\n"
+    "  ts_ms INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (session_id, dimension)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS commands (\n"
+    "  command_id TEXT PRIMARY KEY,\n"
+    "  session_id TEXT NOT NULL,\n"
+    "  call_id TEXT,\n"
+    "  action TEXT NOT NULL,\n"
+    "  risk REAL NOT NULL,\n"
+    "  depth INTEGER NOT NULL,\n"
+    "  dimensions TEXT NOT NULL,\n"
+    "  rule TEXT NOT NULL,\n"
+    "  event_id TEXT,\n"
+    "  topic TEXT,\n"
+    "  partition INTEGER,\n"
+    "  offset INTEGER,\n"
+    "  issued_at_ms INTEGER NOT NULL,\n"
+    "  expires_at_ms INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS commands_by_session\n"
+    "  ON commands (session_id, issued_at_ms);\n"
+    "CREATE INDEX IF NOT EXISTS commands_by_time ON commands (issued_at_ms);\n"
+    "CREATE TABLE IF NOT EXISTS session_events (\n"
+    "  session_id TEXT NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  ts_ms INTEGER NOT NULL,\n"
+    "  type TEXT NOT NULL,\n"
+    "  phase TEXT,\n"
+    "  call_id TEXT,\n"
+    "  tool TEXT,\n"
+    "  summary TEXT NOT NULL,\n"
+    "  risk REAL NOT NULL,\n"
+    "  PRIMARY KEY (session_id, seq)\n"
+    ") WITHOUT ROWID;\n";
+
+static const char v1_rows[] =
+    "INSERT INTO sessions VALUES ('m1', 2.5, 1, 'ESCALATE', 0, 7, 'normal', "
+    "'staging', NULL, 1790000000000, 1790000007000, 1790000009000, X'00');\n"
+    "INSERT INTO sessions VALUES ('m2', 0.0, 0, NULL, 0, 1, NULL, NULL, NULL, "
+    "1790000000000, 1790000000000, 1790000009000, X'00');\n"
+    "INSERT INTO session_events VALUES\n"
+    " ('m1', 3, 1790000003000, 'tool_call', 'requested', 'c3', 'Bash', 'Bash "
+    "rm -rf on production', 0.89999998),\n"
+    " ('m1', 4, 1790000004000, 'tool_call', NULL, NULL, NULL, 'say \"hi\" \\ ' "
+    "|| char(7), 1.0),\n"
+    " ('m1', 7, 1790000007000, 'file_access', 'completed', 'c7', 'Read', "
+    "CAST(X'66696C652072656164202F6574632FE282' AS TEXT), 2.5),\n"
+    " ('m2', 1, 1790000000000, 'session_start', NULL, NULL, NULL, 'session "
+    "started, mode unset, environment ', 0.0);\n";
+
+START_TEST(a_version_1_database_is_migrated_on_open) {
+  char path[64], err[512];
+  snprintf(path, sizeof path, "test-store-v1-%d.db", (int)getpid());
+  rm_db(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, v1_rows, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  struct sr_store_opts o = {.path = path};
+  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
+  ck_assert_msg(st, "%s", err);
+  sr_store_close(st);
+  ck_assert_int_eq(q_int(path, "PRAGMA user_version"), 2);
+  ck_assert_int_eq(q_int(path,
+                         "SELECT count(*) FROM sqlite_master WHERE "
+                         "name = 'session_events'"),
+                   0);
+  ck_assert_int_eq(q_int(path, "SELECT count(*) FROM session_timeline"), 2);
+  /* The documents a version 1 build served from this file, byte for
+   * byte: nulls, escapes, broken UTF-8 replaced, six-digit risks. */
+  char *m1 = session_doc(path, "m1"), *m2 = session_doc(path, "m2");
+  ck_assert_str_eq(
+      m1,
+      "{\"session_id\":\"m1\",\"risk\":2.5,\"depth\":1,\"last_action\":"
+      "\"ESCALATE\","
+      "\"killed\":false,\"events\":7,\"mode\":\"normal\",\"environment\":"
+      "\"staging\","
+      "\"task\":null,\"first_ts_ms\":1790000000000,\"last_ts_ms\":"
+      "1790000007000,"
+      "\"updated_at_ms\":1790000009000,\"dimensions\":[],\"commands\":[],"
+      "\"timeline\":[{\"seq\":3,\"ts_ms\":1790000003000,\"type\":\"tool_call\","
+      "\"phase\":\"requested\",\"call_id\":\"c3\",\"tool\":\"Bash\","
+      "\"summary\":\"Bash rm -rf on production\",\"risk\":0.9},{\"seq\":4,"
+      "\"ts_ms\":1790000004000,\"type\":\"tool_call\",\"phase\":null,"
+      "\"call_id\":null,\"tool\":null,\"summary\":\"say \\\"hi\\\" \\\\ "
+      "\\u0007\","
+      "\"risk\":1.0},{\"seq\":7,\"ts_ms\":1790000007000,\"type\":\"file_"
+      "access\","
+      "\"phase\":\"completed\",\"call_id\":\"c7\",\"tool\":\"Read\","
+      "\"summary\":\"file read /etc/\xEF\xBF\xBD"
+      "\xEF\xBF\xBD"
+      "\","
+      "\"risk\":2.5}]}");
+  ck_assert_str_eq(
+      m2,
+      "{\"session_id\":\"m2\",\"risk\":0.0,\"depth\":0,\"last_action\":null,"
+      "\"killed\":false,\"events\":1,\"mode\":null,\"environment\":null,"
+      "\"task\":null,\"first_ts_ms\":1790000000000,\"last_ts_ms\":"
+      "1790000000000,"
+      "\"updated_at_ms\":1790000009000,\"dimensions\":[],\"commands\":[],"
+      "\"timeline\":[{\"seq\":1,\"ts_ms\":1790000000000,\"type\":\"session_"
+      "start\","
+      "\"phase\":null,\"call_id\":null,\"tool\":null,\"summary\":\"session "
+      "started,"
+      " mode unset, environment \",\"risk\":0.0}]}");
+  free(m1);
+  free(m2);
+  /* Opened again: nothing more to migrate. */
+  st = sr_store_open(&o, dets, 1, err, sizeof err);
+  ck_assert_msg(st, "%s", err);
+  sr_store_close(st);
+  ck_assert_int_eq(q_int(path, "SELECT count(*) FROM session_timeline"), 2);
+  rm_db(path);
+}
+END_TEST
+
+START_TEST(a_newer_database_is_refused_with_both_versions) {
+  char path[64], err[512];
+  snprintf(path, sizeof path, "test-store-v3-%d.db", (int)getpid());
+  rm_db(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db,
+                                "CREATE TABLE future (x); PRAGMA "
+                                "user_version = 3",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  struct sr_store_opts o = {.path = path};
+  ck_assert_ptr_null(sr_store_open(&o, dets, 1, err, sizeof err));
+  ck_assert_msg(
+      strstr(err, path) && strstr(err, "version 3") && strstr(err, "(2)"), "%s",
+      err);
+  ck_assert_int_eq(q_int(path, "SELECT count(*) FROM sqlite_master"), 1);
+  rm_db(path);
+}
+END_TEST
+
 int main(void) {
   char err[512];
   dets = sr_detectors_create(NULL, err, sizeof err);
@@ -504,6 +856,11 @@ int main(void) {
   tcase_add_test(tc, retention_expires_sessions_and_rows);
   tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
   tcase_add_test(tc, bad_database_is_a_clear_error);
+  tcase_add_test(tc, chunks_serve_exactly_the_newest_entries);
+  tcase_add_test(tc, a_restarted_session_gets_a_new_timeline);
+  tcase_add_test(tc, dimension_rows_follow_the_session);
+  tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
+  tcase_add_test(tc, a_newer_database_is_refused_with_both_versions);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

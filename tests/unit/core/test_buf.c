@@ -229,6 +229,64 @@ START_TEST(json_overflow_flags_and_stays_in_bounds) {
 }
 END_TEST
 
+/* The timeline's risk: the digits "%.6g" gives (what the query API shows),
+ * on the fast path and across decades, ties and the fallback ranges. */
+START_TEST(real6_prints_what_printf_g6_prints) {
+  static const double fixed[] = {
+      0.0,     -0.0,    1.0,    0.5,      53.908,     4.1,     100.0,
+      99.99995, 9.999995, 0.95, 1.85,     0.0001,     0.00012345649, 1e-5,
+      12345.65, 99999.95, 1e5,  123456.7, 0.89999998, -2.5,    1e300,
+      0.1,     0.30000000000000004, 2.0000005, 7.7777775, 1234.5};
+  char want[64], got[64];
+  uint64_t x = 42;
+  for (size_t i = 0; i < 200000 + sizeof fixed / sizeof *fixed; i++) {
+    double v;
+    if (i < sizeof fixed / sizeof *fixed) {
+      v = fixed[i];
+    } else {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      /* risks from 1e-5 to 1e6, and six-digit values at ties */
+      double u = (double)(x >> 11) / 9007199254740992.0;
+      v = (i & 1) ? u * 1e6 / (double)(1ULL << ((x >> 3) % 40))
+                  : ((double)((x >> 20) % 1000000) + 0.5) / 1000.0;
+    }
+    snprintf(want, sizeof want, "%.6g", v);
+    struct sr_buf b = sr_buf_init(got, sizeof got);
+    sr_buf_real6(&b, v);
+    ck_assert_msg(!strcmp(got, want), "%.17g: %s, printf %s", v, got, want);
+  }
+  struct sr_buf b = sr_buf_init(got, sizeof got);
+  sr_buf_real6(&b, 1.0 / 0.0);
+  ck_assert_str_eq(got, "null"); /* still a JSON value */
+}
+END_TEST
+
+START_TEST(json_text_replaces_broken_utf8_and_escapes) {
+  char out[128];
+  struct sr_buf b = sr_buf_init(out, sizeof out);
+  /* a euro sign cut after two bytes, a lone continuation, a quote */
+  sr_buf_json_text(&b, (sr_str){"a\xE2\x82\"\xAC\xC3\xA9\x01", 8});
+  ck_assert_str_eq(out, "\"a\xEF\xBF\xBD\xEF\xBF\xBD\\\"\xEF\xBF\xBD\xC3\xA9"
+                        "\\u0001\"");
+  ck_assert(!b.overflow);
+}
+END_TEST
+
+START_TEST(integers_without_printf) {
+  char out[64];
+  struct sr_buf b = sr_buf_init(out, sizeof out);
+  sr_buf_i64(&b, INT64_MIN);
+  sr_buf_append(&b, " ", 1);
+  sr_buf_u64(&b, UINT64_MAX);
+  sr_buf_append(&b, " ", 1);
+  sr_buf_i64(&b, 0);
+  sr_buf_append(&b, " ", 1);
+  sr_buf_i64(&b, 1776465697170);
+  ck_assert_str_eq(out, "-9223372036854775808 18446744073709551615 0 "
+                        "1776465697170");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("buf");
   TCase *tc = tcase_create("append");
@@ -246,6 +304,9 @@ int main(void) {
   tcase_add_test(tc, json_escapes_every_control_byte);
   tcase_add_test(tc, json_passes_utf8_and_printable_through);
   tcase_add_test(tc, json_overflow_flags_and_stays_in_bounds);
+  tcase_add_test(tc, real6_prints_what_printf_g6_prints);
+  tcase_add_test(tc, json_text_replaces_broken_utf8_and_escapes);
+  tcase_add_test(tc, integers_without_printf);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);
