@@ -349,6 +349,16 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
        * only after the full wait, which would add up to 500 ms (the
        * default) to every verdict. kafka.properties can raise it. */
       {"fetch.wait.max.ms", "10"},
+      /* librdkafka before 2.2 (Debian ships 2.0.2) stops fetching for a
+       * whole second once its local queue holds queued.min.messages or
+       * queued.max.messages.kbytes (librdkafka issue #2879, fixed by
+       * fetch.queue.backoff.ms in 2.2). Catching up on a backlog, the
+       * workers drained the queue long before that second was over: the
+       * pipeline idled. The count limit is lifted and the byte limit set
+       * to more than a second of processing, the remedy its maintainers
+       * give; it is memory used only while a backlog waits. */
+      {"queued.min.messages", "10000000"},
+      {"queued.max.messages.kbytes", "262144"},
   };
   rd_kafka_conf_t *conf =
       sr_kafka_conf_new(opts->brokers, "stackrisk", defaults,
