@@ -44,35 +44,6 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Machine check: how much more work two busy threads get done than one.
- * On a VM whose two vCPUs share a physical core, or whose host is busy,
- * this is well below 2, and so is what (b)'s threads can do together. */
-struct spin_arg {
-  double seconds;
-  uint64_t loops;
-};
-
-static void *spin(void *arg) {
-  struct spin_arg *a = arg;
-  volatile uint64_t x = 0;
-  double t0 = now_s();
-  while (now_s() - t0 < a->seconds) {
-    for (int i = 0; i < 10000; i++) x += (uint64_t)i;
-    a->loops++;
-  }
-  return NULL;
-}
-
-static double parallel_speedup(void) {
-  struct spin_arg one = {0.3, 0}, two[2] = {{0.3, 0}, {0.3, 0}};
-  spin(&one);
-  pthread_t t;
-  pthread_create(&t, NULL, spin, &two[1]);
-  spin(&two[0]);
-  pthread_join(t, NULL);
-  return (double)(two[0].loops + two[1].loops) / (double)one.loops;
-}
-
 /* CPU seconds used so far by this process's threads, summed by role from
  * the thread names (sr-worker-N, sr-consumer, sr-store, librdkafka's
  * rdk:*), read from /proc: where (b)'s two cores go. */
@@ -350,8 +321,6 @@ int main(int argc, char **argv) {
          "ns/event, detectors+aggregation the rest (%.0f ns/event in all)\n",
          median(dec, rounds), median(cls, rounds), 1e9 / median(v, rounds));
   if (skip_kafka) goto done;
-  printf("machine: two busy threads do %.2fx the work of one (2.00 would be "
-         "two free cores)\n", parallel_speedup());
 
   /* The embedded broker keeps at most 5 MiB per partition and drops the
    * oldest beyond: the corpus must fit, or the consumers would wait for
