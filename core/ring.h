@@ -63,7 +63,13 @@ static inline struct sr_ring *sr_ring_create(size_t capacity) {
   r->kicked = false;
   r->mask = cap - 1;
   pthread_mutex_init(&r->mu, NULL);
-  pthread_cond_init(&r->cv, NULL);
+  /* Timeouts on the monotonic clock: a wall-clock step must not stretch
+   * a wait. */
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&r->cv, &ca);
+  pthread_condattr_destroy(&ca);
   return r;
 }
 
@@ -118,7 +124,7 @@ static inline bool sr_ring_wait_(struct sr_ring *r, _Atomic bool *flag,
                                  bool (*ready)(struct sr_ring *),
                                  int timeout_ms) {
   struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
+  clock_gettime(CLOCK_MONOTONIC, &until);
   until.tv_sec += timeout_ms / 1000;
   until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
   if (until.tv_nsec >= 1000000000L) {
