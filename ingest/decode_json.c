@@ -598,10 +598,10 @@ static int decode_field(struct ctx *c, const struct field *f, char *base,
 }
 
 /*
- * Keys and string values take the reader's plain fast paths when they are
- * plain (most of every event); anything else takes the general way from the
- * same position, which also reports every error. A session_id given twice
- * goes to decode_field, which refuses it.
+ * A string right after its key (most values of every event) for a field
+ * that takes one is read and applied at once; anything else goes through
+ * decode_field, which peeks at the type and reports every error. A
+ * session_id given twice goes to decode_field, which refuses it.
  */
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
@@ -610,10 +610,8 @@ static int decode_object(struct ctx *c, const struct field *tab, size_t n,
   int rc = sr_json_object_begin(&c->j);
   if (rc) return rc;
   for (;;) {
-    if (!sr_json_member_plain_key(&c->j, &key)) {
-      rc = sr_json_object_next(&c->j, &key);
-      if (rc <= 0) return rc;
-    }
+    rc = sr_json_object_next(&c->j, &key);
+    if (rc <= 0) return rc;
     const struct field *f = lookup(tab, n, &hint, key);
     if (!f) {
       rc = sr_json_skip(&c->j, NULL);

@@ -331,8 +331,34 @@ int sr_json_object_begin(struct sr_json *j) {
   return 0;
 }
 
+/* The next member's `"key":` of the open object (after its ',' unless it is
+ * the first) when it is plain: no blank, no escape, no control byte. Else
+ * false, the reader untouched, for the general path to read the same bytes
+ * and report whatever is wrong with them. */
+static bool member_plain_key(struct sr_json *j, sr_str *key) {
+  const unsigned char *p = (const unsigned char *)j->p;
+  const unsigned char *end = (const unsigned char *)j->end;
+  uint64_t level = LEVEL_BIT(j->depth);
+  if (j->more & level) {
+    if (p >= end || *p != ',') return false;
+    p++;
+  }
+  if (p >= end || *p != '"') return false;
+  const unsigned char *k = find_special(p + 1, end);
+  if (end - k < 2 || k[0] != '"' || k[1] != ':') return false;
+  key->p = (const char *)p + 1;
+  key->n = (size_t)(k - (p + 1));
+  j->p = (const char *)k + 2;
+  j->more |= level;
+  return true;
+}
+
 int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped) {
   assert(j->depth > 0);
+  if (member_plain_key(j, raw)) {
+    *escaped = false;
+    return 1;
+  }
   j->p = skip_ws(j->p, j->end);
   if (j->p >= j->end) return fail_here(j, "");
   if (*j->p == '}') {
@@ -356,25 +382,6 @@ int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped) {
   j->p++;
   j->more |= LEVEL_BIT(j->depth);
   return 1;
-}
-
-bool sr_json_member_plain_key(struct sr_json *j, sr_str *key) {
-  assert(j->depth > 0);
-  const unsigned char *p = (const unsigned char *)j->p;
-  const unsigned char *end = (const unsigned char *)j->end;
-  uint64_t level = LEVEL_BIT(j->depth);
-  if (j->more & level) {
-    if (p >= end || *p != ',') return false;
-    p++;
-  }
-  if (p >= end || *p != '"') return false;
-  const unsigned char *k = find_special(p + 1, end);
-  if (end - k < 2 || k[0] != '"' || k[1] != ':') return false;
-  key->p = (const char *)p + 1;
-  key->n = (size_t)(k - (p + 1));
-  j->p = (const char *)k + 2;
-  j->more |= level;
-  return true;
 }
 
 bool sr_json_plain_string(struct sr_json *j, sr_str *value) {

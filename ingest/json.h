@@ -71,26 +71,19 @@ size_t sr_json_offset(const struct sr_json *j);
  * must consume, by a read or sr_json_skip), or 0 after consuming '}'.
  * An escaped key is unescaped into the arena. object_next_raw gives the key
  * as the raw text between its quotes and whether it holds escapes; it never
- * allocates. All return a negative SR_E* on error.
+ * allocates. All return a negative SR_E* on error. A plain member of compact
+ * JSON (`"key":` with no blank and no escape, most of every event) is read
+ * in one step before the general path is tried.
  */
 int sr_json_object_begin(struct sr_json *j);
 int sr_json_object_next(struct sr_json *j, sr_str *key);
 int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped);
 
-/*
- * Fast paths for compact JSON, the form nearly every producer writes. Each
- * reads its piece only when it is plain (no blanks, no escape, no control
- * byte) and returns true; otherwise it returns false and leaves the reader
- * untouched, so that the general functions read the same bytes and report
- * whatever is wrong with them. Never an error. @locality hot path
- *
- * member_plain_key: the next member's `"key":` of the open object (after
- * its ',' unless it is the first), leaving the cursor on the value, as
- * object_next does.
- * plain_string: a string value at the cursor; *value is the text between
- * the quotes.
- */
-bool sr_json_member_plain_key(struct sr_json *j, sr_str *key);
+/* A string value at the cursor when it is plain (no escape, no control
+ * byte): reads it, *value the text between the quotes, and returns true.
+ * Otherwise false and the reader untouched, for sr_json_string or
+ * sr_json_skip to read the same bytes and report what is wrong with them.
+ * Never an error. @locality hot path */
 bool sr_json_plain_string(struct sr_json *j, sr_str *value);
 
 /* Arrays: as objects, without keys. */
