@@ -33,24 +33,25 @@ static uint64_t corpus_rand(uint64_t *s) {
 
 /*
  * Call shapes: tool, arguments (printf format over one word and one number,
- * so most calls differ the way real ones do: other paths, branches, ids;
- * `git status` and `terraform plan` repeat verbatim as they do in real
- * sessions), and the result its completion carries.
+ * so calls differ the way real ones do: other paths, branches, ids; only
+ * `git status`, `rm -rf ./build ./dist` and `terraform plan` repeat
+ * verbatim, as such commands do in real sessions), and the result its
+ * completion carries.
  */
 struct corpus_call {
   const char *tool, *args, *result;
 };
 
 static const struct corpus_call corpus_calls[] = {
-    {"Bash", "{\"command\":\"ls -la src/%s/\"}",
+    {"Bash", "{\"command\":\"ls -la src/%s/ | head -%u\"}",
      "total %u\\ndrwxr-xr-x 5 dev dev 4096 index.ts"},
     {"Bash", "{\"command\":\"git status --short\"}", " M src/app.ts\\n?? %s.md"},
     {"Bash", "{\"command\":\"grep -rn \\\"%s\\\" src/ | head -%u\"}",
      "src/app.ts:%u: // TODO %s"},
-    {"Bash", "{\"command\":\"npm test -- --runInBand src/%s.test.ts\"}",
+    {"Bash", "{\"command\":\"npm test -- --runInBand src/%s/case%u.test.ts\"}",
      "Tests: %u passed, %u total"},
-    {"Bash", "{\"command\":\"kubectl get pods -n %s -o wide\"}",
-     "NAME READY STATUS\\n%s-7c9d 1/1 Running"},
+    {"Bash", "{\"command\":\"kubectl logs deploy/%s -n staging --since=%um\"}",
+     "%s listening on :%u"},
     {"Bash", "{\"command\":\"rm -rf ./build ./dist\"}", ""},
     {"Bash", "{\"command\":\"git push origin feature/%s-%u\"}",
      "To github.com:acme/app.git\\n * [new branch] feature/%s"},
@@ -71,7 +72,7 @@ static const struct corpus_call corpus_calls[] = {
      "{\\\"data\\\":{\\\"customDomainCreate\\\":{\\\"id\\\":\\\"cd-%u\\\"}}}"},
     {"Bash", "{\"command\":\"terraform plan -out=tfplan\"}",
      "Plan: %u to add, 0 to change, 0 to destroy."},
-    {"Bash", "{\"command\":\"psql -c 'DROP TABLE %s CASCADE'\"}", "DROP TABLE"},
+    {"Bash", "{\"command\":\"psql -c 'DROP TABLE %s_%u CASCADE'\"}", "DROP TABLE"},
     {"railway.graphql", "{\"query\":\"mutation { volumeDelete(volumeId: "
                         "\\\"vol-prod-%u\\\") }\"}",
      "{\\\"data\\\":{\\\"volumeDelete\\\":true}}"},
