@@ -49,6 +49,11 @@
  * small classifier on the programs and subcommands of its commands, the
  * hints, and the verbs of the tool's name.
  *
+ * The answer for a tool name and arguments depends on those bytes alone,
+ * and the same bytes come back (a completion repeats its request; agents
+ * rerun `git status`), so each scratch remembers its last 2,048 answers,
+ * keyed by the exact bytes (see "Classification: the memo").
+ *
  * Tools whose arguments are content rather than commands (Read, Write, Edit,
  * Grep, WebFetch, Task, ...; `*__get_*`, `*__create_issue`-style names) are
  * not scanned: a migration file that contains DROP TABLE, or a pull request
@@ -57,8 +62,8 @@
  * Memory: the catalogue owns its entries and databases and borrows strings
  * from the configuration tree, which outlives it (the engine destroys the
  * conf after the detectors). A scratch owns one Hyperscan scratch and fixed
- * buffers (about 600 KiB: the copied arguments, up to 256 KiB, and the word
- * form); classification allocates nothing.
+ * buffers (about 2 MiB: the copied arguments, up to 256 KiB, the word form
+ * and the memo, 1.4 MiB); classification allocates nothing.
  */
 #include "detectors/catalogue.h"
 
@@ -89,6 +94,9 @@
 #define SEG_UNKNOWN UINT32_MAX
 #define LEX_SLOTS 4096  /* power of two, > 3 x the vocabulary */
 #define MATCHED_MAX 120 /* bytes of a raw match shown in op->matched */
+#define MEMO_SLOTS 2048   /* remembered classifications; a power of two */
+#define MEMO_KEY_MAX 384  /* tool + arguments bytes; longer calls are not */
+#define MEMO_COPY_MAX 256 /* bytes of views copied into an entry */
 
 /* How a match picks its variant (struct variant): what a `kubectl` or
  * `git` command does (its subcommand, resource type, flags), the noun of a
@@ -229,6 +237,28 @@ struct span {
  * Invariants during a call: sep_pos is ascending; words[0..words_len) is the
  * word form of a prefix of raw and wpos[i] the raw offset words[i] came from.
  */
+/* Where a view of a remembered answer lives: offsets into the tool name or
+ * the arguments hold for any event with the same bytes; text that only the
+ * scratch's unescaped copy held is copied into the entry. */
+enum memo_at { AT_NONE = 0, AT_TOOL, AT_ARGS, AT_COPY };
+struct memo_view {
+  uint8_t at;
+  uint32_t off, n;
+};
+
+/* One remembered classification (see "Classification: the memo"). */
+struct memo_entry {
+  uint64_t hash;  /* of tool name and arguments */
+  uint64_t stamp; /* memo_clock when stored; 0 = empty */
+  uint32_t tool_n, args_n, copy_n;
+  struct sr_op text; /* what the tool name and arguments decided; its views
+                        and credential are empty, kept as the two below */
+  struct memo_view matched, found_id;
+  uint32_t res_found; /* inventory index + 1 of an id found, 0 none */
+  char key[MEMO_KEY_MAX];   /* tool name, then arguments */
+  char copy[MEMO_COPY_MAX]; /* views that were in the scratch's copy */
+};
+
 struct sr_catalogue_scratch {
   const struct sr_catalogue *cat;
   hs_scratch_t *hs;
@@ -256,6 +286,9 @@ struct sr_catalogue_scratch {
   char sep_kind[SEPS_MAX]; /* '|' a pipe, ';' anything else */
   struct span cmds[CMDS_MAX];
   sr_str envs[SR_LIST_MAX]; /* canonical copy of the event's cred envs */
+  uint64_t memo_clock;       /* stores so far: the age of an entry */
+  uint64_t memo_lookups, memo_hits;
+  struct memo_entry memo[MEMO_SLOTS];
   char raw[RAW_CAP];
   char words[WORDS_CAP];
   uint32_t wpos[WORDS_CAP];
@@ -1745,6 +1778,8 @@ struct sr_catalogue_scratch *sr_catalogue_scratch_create(
   if (!s) return NULL;
   s->cat = cat;
   s->hs = NULL;
+  s->memo_clock = s->memo_lookups = s->memo_hits = 0;
+  for (size_t i = 0; i < MEMO_SLOTS; i++) s->memo[i].stamp = 0;
   for (int db = 0; db < DB_N; db++) {
     if (cat->db[db] && hs_alloc_scratch(cat->db[db], &s->hs) != HS_SUCCESS) {
       sr_catalogue_scratch_destroy(s);
@@ -3029,20 +3064,21 @@ static const char *scope_for(int noun, enum sr_verb v) {
   }
 }
 
-/* Environment, target, backups: the event first, then the inventory. */
+/* Environment, target, backups: the event first, then the inventory
+ * (`found`, an inventory id that the arguments named at `found_id`). */
 static void fill_target(const struct sr_catalogue *cat,
-                        const struct sr_catalogue_scratch *s,
-                        const struct sr_event *ev, struct sr_op *op) {
+                        const struct sr_event *ev,
+                        const struct resource *found, sr_str found_id,
+                        struct sr_op *op) {
   const struct resource *r = NULL;
   if (!sr_str_empty(ev->target.id)) {
     op->target_id = ev->target.id;
     uint32_t k =
         index_find(&cat->res_index, ev->target.id, res_id_at, cat->res);
     if (k) r = &cat->res[k - 1];
-  } else if (s && s->res_found) {
-    r = &cat->res[s->res_found - 1];
-    op->target_id = view(
-        s, ev, (struct span){s->res_from, s->res_from + (uint32_t)r->id.n});
+  } else if (found) {
+    r = found;
+    op->target_id = found_id;
   }
   op->environment = sr_env_canonical(ev->environment);
   if (sr_str_empty(op->environment))
@@ -3134,27 +3170,12 @@ static const struct cand *worst(const struct sr_catalogue_scratch *s,
   return best;
 }
 
-void sr_catalogue_classify(const struct sr_catalogue *cat,
-                           struct sr_catalogue_scratch *s,
-                           const struct sr_event *ev, struct sr_op *op) {
-  assert(cat && s && ev && op && s->cat == cat);
-  memset(op, 0, sizeof(*op));
-  if (ev->type != SR_EV_TOOL_CALL) return;
+/* What the tool name and arguments decide: verb, destructive match,
+ * resource, needed scope; s->res_found for an inventory id named. */
+static void classify_text(const struct sr_catalogue *cat,
+                          struct sr_catalogue_scratch *s,
+                          const struct sr_event *ev, struct sr_op *op) {
   reset_call(s);
-  fill_credential(cat, s, ev, op);
-
-  const struct fixed_tool *ft = fixed_tool_of(ev->tool);
-  if (ft) {
-    fill_target(cat, NULL, ev, op);
-    op->verb = ft->verb;
-    op->mutating = ft->verb >= SR_VERB_WRITE;
-    op->resource = ft->resource;
-    /* Every fixed tool with a resource touches files. */
-    assert(!ft->resource || strcmp(ft->resource, "file") == 0);
-    op->needed_scope = scope_for(ft->resource ? cat->noun_file : -1, ft->verb);
-    return;
-  }
-
   prepare(s, ev, !args_are_data(ev->tool));
   s->want_words = cat->words_always;
   scan(cat, s, DB_RAW, s->raw, s->raw_len);
@@ -3167,7 +3188,6 @@ void sr_catalogue_classify(const struct sr_catalogue *cat,
     scan(cat, s, DB_WORDS, s->words, s->words_len);
   }
   if (s->graphql) args_noun(cat, s);
-  fill_target(cat, s, ev, op);
 
   struct props p = {0};
   float sev = 0;
@@ -3210,4 +3230,159 @@ void sr_catalogue_classify(const struct sr_catalogue *cat,
     op->resource = nouns[noun].resource;
     op->needed_scope = scope_for(noun, op->verb);
   }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Classification: the memo                                                 */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * What classify_text decides depends on the tool name and arguments alone,
+ * and the same bytes come back: a call's completion repeats its request,
+ * and agents rerun `git status` and `npm test`. Each scratch remembers its
+ * last answers, MEMO_SLOTS of them, two-way set associative (the older of
+ * the two is replaced), keyed by the exact bytes: the hash picks the pair,
+ * the bytes confirm the entry. Calls longer than MEMO_KEY_MAX are
+ * classified every time; their scan costs far more than a lookup anyway.
+ */
+
+static uint64_t memo_hash(const struct sr_event *ev) {
+  return XXH3_64bits_withSeed(ev->arguments.p, ev->arguments.n,
+                              XXH3_64bits(ev->tool.p, ev->tool.n));
+}
+
+static bool memo_holds(const struct memo_entry *e, uint64_t h,
+                       const struct sr_event *ev) {
+  return e->stamp && e->hash == h && e->tool_n == ev->tool.n &&
+         e->args_n == ev->arguments.n &&
+         memcmp(e->key, ev->tool.p, ev->tool.n) == 0 &&
+         memcmp(e->key + ev->tool.n, ev->arguments.p, ev->arguments.n) == 0;
+}
+
+static bool within(sr_str outer, sr_str v) {
+  uintptr_t o = (uintptr_t)outer.p, p = (uintptr_t)v.p;
+  return outer.n && p >= o && p + v.n <= o + outer.n;
+}
+
+/* Records view v of ev in e; false when a copy does not fit. */
+static bool memo_keep(struct memo_entry *e, const struct sr_event *ev,
+                      sr_str v, struct memo_view *out) {
+  if (!v.p) {
+    *out = (struct memo_view){AT_NONE, 0, 0};
+  } else if (within(ev->tool, v)) {
+    *out = (struct memo_view){AT_TOOL, (uint32_t)(v.p - ev->tool.p),
+                              (uint32_t)v.n};
+  } else if (within(ev->arguments, v)) {
+    *out = (struct memo_view){AT_ARGS, (uint32_t)(v.p - ev->arguments.p),
+                              (uint32_t)v.n};
+  } else {
+    if (v.n > MEMO_COPY_MAX - e->copy_n) return false;
+    memcpy(e->copy + e->copy_n, v.p, v.n);
+    *out = (struct memo_view){AT_COPY, e->copy_n, (uint32_t)v.n};
+    e->copy_n += (uint32_t)v.n;
+  }
+  return true;
+}
+
+static sr_str memo_view(const struct memo_entry *e, const struct sr_event *ev,
+                        struct memo_view v) {
+  switch ((enum memo_at)v.at) {
+    case AT_TOOL:
+      return (sr_str){ev->tool.p + v.off, v.n};
+    case AT_ARGS:
+      return (sr_str){ev->arguments.p + v.off, v.n};
+    case AT_COPY:
+      return (sr_str){e->copy + v.off, v.n};
+    default:
+      return (sr_str){NULL, 0};
+  }
+}
+
+/* Remembers op's text-decided fields for ev's bytes, replacing the older
+ * entry of the pair. */
+static void memo_store(struct sr_catalogue_scratch *s, uint64_t h,
+                       const struct sr_event *ev, const struct sr_op *op,
+                       uint32_t res_found, sr_str found_id) {
+  if (ev->tool.n + ev->arguments.n > MEMO_KEY_MAX) return;
+  struct memo_entry *pair = &s->memo[h & (MEMO_SLOTS - 2)];
+  struct memo_entry *e = pair[0].stamp <= pair[1].stamp ? &pair[0] : &pair[1];
+  e->stamp = 0; /* empty until complete */
+  e->copy_n = 0;
+  if (!memo_keep(e, ev, op->matched, &e->matched) ||
+      !memo_keep(e, ev, found_id, &e->found_id))
+    return;
+  e->hash = h;
+  e->tool_n = (uint32_t)ev->tool.n;
+  e->args_n = (uint32_t)ev->arguments.n;
+  if (ev->tool.n) memcpy(e->key, ev->tool.p, ev->tool.n);
+  if (ev->arguments.n)
+    memcpy(e->key + ev->tool.n, ev->arguments.p, ev->arguments.n);
+  e->text = *op;
+  e->text.matched = (sr_str){NULL, 0};
+  memset(&e->text.credential, 0, sizeof e->text.credential);
+  e->res_found = res_found;
+  e->stamp = ++s->memo_clock;
+}
+
+static const struct memo_entry *memo_find(const struct sr_catalogue_scratch *s,
+                                          uint64_t h,
+                                          const struct sr_event *ev) {
+  const struct memo_entry *pair = &s->memo[h & (MEMO_SLOTS - 2)];
+  if (memo_holds(&pair[0], h, ev)) return &pair[0];
+  if (memo_holds(&pair[1], h, ev)) return &pair[1];
+  return NULL;
+}
+
+void sr_catalogue_memo_stats(const struct sr_catalogue_scratch *s,
+                             uint64_t *lookups, uint64_t *hits) {
+  *lookups = s->memo_lookups;
+  *hits = s->memo_hits;
+}
+
+void sr_catalogue_classify(const struct sr_catalogue *cat,
+                           struct sr_catalogue_scratch *s,
+                           const struct sr_event *ev, struct sr_op *op) {
+  assert(cat && s && ev && op && s->cat == cat);
+  memset(op, 0, sizeof(*op));
+  if (ev->type != SR_EV_TOOL_CALL) return;
+  fill_credential(cat, s, ev, op);
+
+  const struct fixed_tool *ft = fixed_tool_of(ev->tool);
+  if (ft) {
+    fill_target(cat, ev, NULL, (sr_str){NULL, 0}, op);
+    op->verb = ft->verb;
+    op->mutating = ft->verb >= SR_VERB_WRITE;
+    op->resource = ft->resource;
+    /* Every fixed tool with a resource touches files. */
+    assert(!ft->resource || strcmp(ft->resource, "file") == 0);
+    op->needed_scope = scope_for(ft->resource ? cat->noun_file : -1, ft->verb);
+    return;
+  }
+
+  uint64_t h = memo_hash(ev);
+  const struct memo_entry *m = memo_find(s, h, ev);
+  const struct resource *found = NULL;
+  sr_str found_id = {NULL, 0};
+  s->memo_lookups++;
+  if (m) {
+    s->memo_hits++;
+    struct sr_credential cred = op->credential;
+    *op = m->text;
+    op->credential = cred;
+    op->matched = memo_view(m, ev, m->matched);
+    if (m->res_found) {
+      found = &cat->res[m->res_found - 1];
+      found_id = memo_view(m, ev, m->found_id);
+    }
+  } else {
+    classify_text(cat, s, ev, op);
+    if (s->res_found) {
+      found = &cat->res[s->res_found - 1];
+      found_id = view(s, ev,
+                      (struct span){s->res_from,
+                                    s->res_from + (uint32_t)found->id.n});
+    }
+    memo_store(s, h, ev, op, s->res_found, found_id);
+  }
+  fill_target(cat, ev, found, found_id, op);
 }

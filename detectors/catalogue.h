@@ -46,6 +46,11 @@ void sr_catalogue_classify(const struct sr_catalogue *cat,
                            struct sr_catalogue_scratch *scratch,
                            const struct sr_event *ev, struct sr_op *op);
 
+/* How many classifications of tool calls the scratch has looked up in its
+ * memo of recent answers, and how many it found there (for the bench). */
+void sr_catalogue_memo_stats(const struct sr_catalogue_scratch *scratch,
+                             uint64_t *lookups, uint64_t *hits);
+
 /* Number of destructive entries (built-in + configured), for --help/tests. */
 size_t sr_catalogue_size(const struct sr_catalogue *cat);
 

@@ -699,6 +699,152 @@ START_TEST(scratch_is_reused_between_calls) {
 }
 END_TEST
 
+/* --- the memo of recent answers ------------------------------------------ */
+
+static bool same_str(sr_str a, sr_str b) {
+  return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+static bool same_cstr(const char *a, const char *b) {
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Every field of op a equals op b's, strings by content. */
+static void check_same_op(const struct sr_op *a, const struct sr_op *b,
+                          const char *what) {
+  ck_assert_msg(a->verb == b->verb && a->mutating == b->mutating,
+                "%s: verb %d/%d", what, a->verb, b->verb);
+  ck_assert_msg(a->destructive == b->destructive &&
+                    a->irreversible == b->irreversible,
+                "%s: destructive %.2f/%.2f", what, a->destructive,
+                b->destructive);
+  ck_assert_msg(same_cstr(a->rule, b->rule), "%s: rule %s/%s", what,
+                or_dash(a->rule), or_dash(b->rule));
+  ck_assert_msg(same_cstr(a->resource, b->resource) &&
+                    same_cstr(a->needed_scope, b->needed_scope),
+                "%s: resource %s/%s", what, or_dash(a->resource),
+                or_dash(b->resource));
+  ck_assert_msg(same_str(a->matched, b->matched), "%s: matched '%.*s'/'%.*s'",
+                what, (int)a->matched.n, a->matched.p, (int)b->matched.n,
+                b->matched.p);
+  ck_assert_msg(same_str(a->target_id, b->target_id) &&
+                    same_str(a->environment, b->environment) &&
+                    a->backups == b->backups,
+                "%s: target '%.*s'/'%.*s'", what, (int)a->target_id.n,
+                a->target_id.p, (int)b->target_id.n, b->target_id.p);
+  ck_assert_msg(same_str(a->credential.id, b->credential.id) &&
+                    same_str(a->credential.purpose, b->credential.purpose),
+                "%s: credential", what);
+}
+
+START_TEST(remembered_answers_match_fresh_ones) {
+  /* Calls whose answer has views into the tool name, into the arguments,
+   * into the scratch's unescaped copy, an inventory id found in the text,
+   * a mention, and one too long to remember. */
+  static const char *const calls[][2] = {
+      {"Bash", "{\"command\":\"rm -rf /var/lib/postgresql/data\"}"},
+      {"Bash", "{\"command\":\"psql -c \\\"DROP TABLE invoices\\\"\"}"},
+      {"Bash", "{\"command\":\"echo 'DROP TABLE users' > notes.txt\"}"},
+      {"railway.volumeDelete", "{\"volumeId\":\"x\"}"},
+      {"railway.graphql", "{\"query\":\"mutation { volumeDelete(volumeId: "
+                          "\\\"vol-prod-main\\\") }\"}"},
+      {"Bash", "{\"command\":\"kubectl delete namespace payments\"}"},
+      {"Bash", "{\"command\":\"curl -X DELETE https://api.example.com/v1/"
+               "buckets/logs\"}"},
+      {"mcp__db__query", "{\"sql\":\"DELETE FROM sessions\"}"},
+      {"Bash", "{\"command\":\"git status --short\"}"},
+      {"Bash", "{\"command\":\"acme tenant nuke t-1\"}"},
+      {"Bash", "{\"command\":\"aws s3 rb s3://prod-assets --force\"}"},
+  };
+  char long_args[1024];
+  int k = snprintf(long_args, sizeof long_args, "{\"command\":\"rm -rf /srv/");
+  while (k < 600) long_args[k++] = 'a';
+  snprintf(long_args + k, sizeof long_args - (size_t)k, "\"}");
+
+  struct sr_catalogue_scratch *fresh = sr_catalogue_scratch_create(ccat);
+  struct sr_catalogue_scratch *shared = sr_catalogue_scratch_create(ccat);
+  ck_assert_ptr_nonnull(fresh);
+  ck_assert_ptr_nonnull(shared);
+  size_t n = SR_ARRAY_LEN(calls) + 1;
+  for (size_t i = 0; i < n; i++) {
+    const char *tool = i < n - 1 ? calls[i][0] : "Bash";
+    const char *args = i < n - 1 ? calls[i][1] : long_args;
+    /* the expected answer: a scratch that has never seen the call */
+    sr_catalogue_scratch_destroy(fresh);
+    fresh = sr_catalogue_scratch_create(ccat);
+    struct sr_event ev = tool_call(tool, args);
+    ev.environment = SR_STR_LIT("prod");
+    struct sr_op want;
+    sr_catalogue_classify(ccat, fresh, &ev, &want);
+
+    /* the shared scratch sees the call, then another, then the same bytes
+     * again in new buffers after the first ones were overwritten: a view
+     * left pointing into them would read x's */
+    char *t1 = strdup(tool), *a1 = strdup(args);
+    struct sr_event e1 = tool_call(t1, a1);
+    e1.environment = SR_STR_LIT("staging");
+    struct sr_op first, between, again;
+    (void)first;
+    sr_catalogue_classify(ccat, shared, &e1, &first);
+    memset(t1, 'x', strlen(t1));
+    memset(a1, 'x', strlen(a1));
+    struct sr_event other = tool_call("Bash", "{\"command\":\"rm -rf ./x\"}");
+    sr_catalogue_classify(ccat, shared, &other, &between);
+    uint64_t lookups0, hits0, lookups1, hits1;
+    sr_catalogue_memo_stats(shared, &lookups0, &hits0);
+    char *t2 = strdup(tool), *a2 = strdup(args);
+    struct sr_event e2 = tool_call(t2, a2);
+    e2.environment = SR_STR_LIT("prod");
+    sr_catalogue_classify(ccat, shared, &e2, &again);
+    sr_catalogue_memo_stats(shared, &lookups1, &hits1);
+    check_same_op(&want, &again, args);
+    /* the environment is the event's, not the remembered call's */
+    ck_assert(str_is(again.environment, "production"));
+    bool fits = strlen(tool) + strlen(args) <= 384;
+    ck_assert_uint_eq(lookups1 - lookups0, 1);
+    ck_assert_msg(hits1 - hits0 == (fits ? 1u : 0u), "%s: %s", args,
+                  fits ? "not remembered" : "remembered past the bound");
+    free(t1);
+    free(a1);
+    free(t2);
+    free(a2);
+  }
+  sr_catalogue_scratch_destroy(fresh);
+  sr_catalogue_scratch_destroy(shared);
+}
+END_TEST
+
+START_TEST(memo_replaces_old_answers_without_mixing_them) {
+  /* Far more distinct calls than the memo holds, each with its own matched
+   * text (half of them only in the scratch's unescaped copy); replayed in
+   * order, every answer must still be its own. */
+  struct sr_catalogue_scratch *s = sr_catalogue_scratch_create(cat);
+  ck_assert_ptr_nonnull(s);
+  char args[128], want[64];
+  for (int round = 0; round < 2; round++) {
+    for (unsigned i = 0; i < 6000; i++) {
+      unsigned id = i % 3000;
+      snprintf(args, sizeof args,
+               id % 2 ? "{\"command\":\"echo \\\"ok\\\"; kubectl delete "
+                        "namespace t%u\"}"
+                      : "{\"command\":\"kubectl delete namespace t%u\"}",
+               id);
+      struct sr_event ev = tool_call("Bash", args);
+      struct sr_op op;
+      sr_catalogue_classify(cat, s, &ev, &op);
+      snprintf(want, sizeof want, "kubectl delete namespace t%u", id);
+      ck_assert_msg(str_is(op.matched, want), "call %u: matched '%.*s'", i,
+                    (int)op.matched.n, op.matched.p);
+    }
+  }
+  uint64_t lookups, hits;
+  sr_catalogue_memo_stats(s, &lookups, &hits);
+  ck_assert_uint_eq(lookups, 12000);
+  /* 3,000 distinct calls cycle through 2,048 slots: few survive a lap */
+  ck_assert_uint_lt(hits, 6000);
+  sr_catalogue_scratch_destroy(s);
+}
+END_TEST
+
 int main(void) {
   char err[512] = "";
   cat = sr_catalogue_create(NULL, err, sizeof(err));
@@ -739,6 +885,8 @@ int main(void) {
   tcase_add_test(tc, configured_entries_extend_the_catalogue);
   tcase_add_test(tc, large_arguments_are_bounded);
   tcase_add_test(tc, scratch_is_reused_between_calls);
+  tcase_add_test(tc, remembered_answers_match_fresh_ones);
+  tcase_add_test(tc, memo_replaces_old_answers_without_mixing_them);
   suite_add_tcase(s, tc);
   TCase *tcc = tcase_create("config");
   tcase_set_timeout(tcc, 60);
