@@ -34,7 +34,7 @@ struct sr_settings {
   long long idle_eviction_s;   /* evict sessions idle this long (event time) */
   long long retention_s;       /* forget sessions idle this long (event time) */
   long long audit_retention_s; /* keep audit rows this long (event time) */
-  long long timeline_events;   /* timeline rows kept per session */
+  long long timeline_events;   /* timeline entries kept per session */
   const char *signing_key;     /* signing.private_key; NULL/"": the default */
   const char *public_key;      /* signing.public_key; NULL/"": the default */
 };
