@@ -214,6 +214,9 @@ struct sr_catalogue {
   size_t n_res;
   struct id_index res_index;
   int noun_file; /* nouns[] index of "file": what the fixed file tools touch */
+  /* bit n of fixed_lens[c]: a fixed tool's name starts with c and has n
+   * bytes; rules out nearly every other tool in one test */
+  uint32_t fixed_lens[128];
 };
 
 /* A destructive match or a mask, in raw-text coordinates. Raw matches have
@@ -1723,6 +1726,11 @@ struct sr_catalogue *sr_catalogue_create(const struct sr_conf_node *root,
   size_t cap = 0;
   cat->noun_file = noun_index_of_resource("file");
   assert(cat->noun_file >= 0);
+  for (size_t i = 0; i < SR_ARRAY_LEN(fixed_tools); i++) {
+    const struct fixed_tool *f = &fixed_tools[i];
+    assert(f->len == strlen(f->name) && f->len < 32);
+    cat->fixed_lens[(unsigned char)f->name[0] & 127] |= 1u << f->len;
+  }
   init_word_classes(cat->wcls);
   if (build_lexicon(cat) || add_builtins(cat, &cap)) {
     snprintf(err, errlen, "catalogue: out of memory");
@@ -3006,7 +3014,11 @@ static sr_str view(const struct sr_catalogue_scratch *s,
   return (sr_str){s->raw + sp.from, n};
 }
 
-static const struct fixed_tool *fixed_tool_of(sr_str tool) {
+static const struct fixed_tool *fixed_tool_of(const struct sr_catalogue *cat,
+                                              sr_str tool) {
+  if (tool.n == 0 || tool.n >= 32 ||
+      !(cat->fixed_lens[(unsigned char)tool.p[0] & 127] >> tool.n & 1))
+    return NULL;
   for (size_t i = 0; i < SR_ARRAY_LEN(fixed_tools); i++) {
     const struct fixed_tool *f = &fixed_tools[i];
     if (f->len == tool.n && f->name[0] == tool.p[0] &&
@@ -3347,7 +3359,7 @@ void sr_catalogue_classify(const struct sr_catalogue *cat,
   if (ev->type != SR_EV_TOOL_CALL) return;
   fill_credential(cat, s, ev, op);
 
-  const struct fixed_tool *ft = fixed_tool_of(ev->tool);
+  const struct fixed_tool *ft = fixed_tool_of(cat, ev->tool);
   if (ft) {
     fill_target(cat, ev, NULL, (sr_str){NULL, 0}, op);
     op->verb = ft->verb;
