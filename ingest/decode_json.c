@@ -79,8 +79,9 @@ _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
-/* In the order of events.md and the proto, which producers tend to follow
- * (see lookup). */
+/* In the order of events.md, which producers tend to follow (see lookup),
+ * with the tool_call fields, the bulk of every stream, right after the
+ * common ones: `environment` is in its tool_call place, after `target`. */
 static const struct field EVENT_FIELDS[] = {
     EV("type", K_TYPE, type, 0),
     EV("session_id", K_SESSION, session_id, SR_SESSION_ID_MAX),
@@ -89,19 +90,19 @@ static const struct field EVENT_FIELDS[] = {
     EV("ts", K_TS, ts_ms, 0),
     EV("agent_id", K_STR, agent_id, SR_ID_MAX),
     EV("parent_agent_id", K_STR, parent_agent_id, SR_ID_MAX),
-    EV("task", K_STR, task, SR_TEXT_MAX),
-    EV("mode", K_MODE, mode, 0),
-    EV("environment", K_STR, environment, SR_NAME_MAX),
-    EV("scope", K_SCOPE, scope_environments, 0),
-    EV("estimate", K_ESTIMATE, estimate, 0),
     EV("phase", K_PHASE, phase, 0),
     EV("call_id", K_STR, call_id, SR_ID_MAX),
     EV("tool", K_STR, tool, SR_NAME_MAX),
     EV("arguments", K_ARGS, arguments, SR_TEXT_MAX),
     EV("target", K_TARGET, target, 0),
+    EV("environment", K_STR, environment, SR_NAME_MAX),
     EV("credential", K_CRED, credential, 0),
     EV("want_verdict", K_BOOL, want_verdict, 0),
     EV("result", K_STR, result, SR_TEXT_MAX),
+    EV("task", K_STR, task, SR_TEXT_MAX),
+    EV("mode", K_MODE, mode, 0),
+    EV("scope", K_SCOPE, scope_environments, 0),
+    EV("estimate", K_ESTIMATE, estimate, 0),
     EV("role", K_STR, role, SR_NAME_MAX),
     EV("text", K_STR, text, SR_TEXT_MAX),
     EV("path", K_STR, path, SR_NAME_MAX),
@@ -217,10 +218,11 @@ static inline bool same_bytes(const char *a, const char *b, size_t n) {
  * each wrong row cost one comparison.
  */
 static inline const struct field *lookup(const struct field *tab, size_t n,
-                                         size_t *hint, sr_str key) {
+                                         const struct field **hint,
+                                         sr_str key) {
   if (key.n == 0 || key.n > UINT8_MAX) return NULL;
   uint32_t sig = KEY_SIG(key.n, key.p[0], key.p[key.n - 1]);
-  const struct field *f, *end = tab + n, *from = tab + *hint;
+  const struct field *f, *end = tab + n, *from = *hint;
   for (f = from; f < end; f++) {
     if (f->sig == sig && same_bytes(f->name, key.p, key.n)) goto found;
   }
@@ -229,7 +231,7 @@ static inline const struct field *lookup(const struct field *tab, size_t n,
   }
   return NULL;
 found:
-  *hint = (size_t)(f - tab) + 1; /* n: the next search starts at 0 */
+  *hint = f + 1; /* tab + n: the next search starts at tab */
   return f;
 }
 
@@ -317,27 +319,57 @@ static int read_int(struct ctx *c, const struct field *f, const char *prefix,
                         sr_decode_quote(val, sizeof val, text));
 }
 
-static int match_enum(struct ctx *c, const struct field *f, const char *prefix,
-                      sr_str s, const struct word *words, size_t n,
-                      const char *noun, int *out) {
-  /* Producers nearly always write the lower-case spelling of the table:
-   * an exact match first, then without regard to case. */
-  for (size_t i = 0; i < n; i++) {
-    if (words[i].len == s.n && same_bytes(words[i].s, s.p, s.n)) {
-      *out = words[i].v;
-      return 0;
-    }
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (sr_str_eq_nocase(s, words[i].s)) {
-      *out = words[i].v;
-      return 0;
-    }
-  }
+/* "field 'x': <what> '<value>'", kept out of the callers so that their
+ * common path has no buffers to set up. */
+static int value_error(struct ctx *c, const struct field *f,
+                       const char *prefix, const char *what, sr_str s) {
   char name[SR_DECODE_FIELD_NAME_MAX], val[72];
   return sr_decode_errf(
-      c->err, c->errlen, SR_EINVAL, "field '%s': unknown %s '%s'",
-      name_of(name, prefix, f, -1), noun, sr_decode_quote(val, sizeof val, s));
+      c->err, c->errlen, SR_EINVAL, "field '%s': %s '%s'",
+      name_of(name, prefix, f, -1), what, sr_decode_quote(val, sizeof val, s));
+}
+
+/* The words of each enum kind, and how an unknown one is reported. */
+struct enum_kind {
+  const struct word *words;
+  size_t n;
+  const char *unknown;
+};
+
+static const struct enum_kind ENUM_KINDS[] = {
+    [K_TYPE] = {TYPE_WORDS, SR_ARRAY_LEN(TYPE_WORDS), "unknown event type"},
+    [K_MODE] = {MODE_WORDS, SR_ARRAY_LEN(MODE_WORDS), "unknown mode"},
+    [K_PHASE] = {PHASE_WORDS, SR_ARRAY_LEN(PHASE_WORDS), "unknown phase"},
+    [K_BACKUPS] = {BACKUPS_WORDS, SR_ARRAY_LEN(BACKUPS_WORDS),
+                   "unknown backups location"},
+};
+
+/* Every enum destination is stored as an int. */
+_Static_assert(sizeof(enum sr_event_type) == sizeof(int) &&
+                   sizeof(enum sr_mode) == sizeof(int) &&
+                   sizeof(enum sr_phase) == sizeof(int) &&
+                   sizeof(enum sr_backups) == sizeof(int),
+               "enum fields are int-sized");
+
+/* Stores the enum word s of field f (K_TYPE, K_MODE, K_PHASE, K_BACKUPS). */
+static inline int apply_enum(struct ctx *c, const struct field *f,
+                             char *base, const char *prefix, sr_str s) {
+  const struct enum_kind *e = &ENUM_KINDS[f->kind];
+  /* Producers nearly always write the lower-case spelling of the table:
+   * an exact match first, then without regard to case. */
+  for (size_t i = 0; i < e->n; i++) {
+    if (e->words[i].len == s.n && same_bytes(e->words[i].s, s.p, s.n)) {
+      memcpy(base + f->off, &e->words[i].v, sizeof(int));
+      return 0;
+    }
+  }
+  for (size_t i = 0; i < e->n; i++) {
+    if (sr_str_eq_nocase(s, e->words[i].s)) {
+      memcpy(base + f->off, &e->words[i].v, sizeof(int));
+      return 0;
+    }
+  }
+  return value_error(c, f, prefix, e->unknown, s);
 }
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -455,9 +487,6 @@ static inline int store_view(struct ctx *c, const struct field *f, char *base,
  * path, so both give the same event and the same errors. */
 static int apply_string(struct ctx *c, const struct field *f, char *base,
                         const char *prefix, sr_str s) {
-  char *dst = base + f->off;
-  char name[SR_DECODE_FIELD_NAME_MAX], val[72];
-  int rc = 0, v = 0;
   switch ((enum kind)f->kind) {
     case K_STR:
     case K_SESSION:
@@ -470,38 +499,18 @@ static int apply_string(struct ctx *c, const struct field *f, char *base,
       c->ev->credential.id = s;
       return 0;
     case K_TYPE:
-      rc = match_enum(c, f, prefix, s, TYPE_WORDS, SR_ARRAY_LEN(TYPE_WORDS),
-                      "event type", &v);
-      if (rc == 0) *(enum sr_event_type *)(void *)dst = (enum sr_event_type)v;
-      return rc;
     case K_MODE:
-      rc = match_enum(c, f, prefix, s, MODE_WORDS, SR_ARRAY_LEN(MODE_WORDS),
-                      "mode", &v);
-      if (rc == 0) *(enum sr_mode *)(void *)dst = (enum sr_mode)v;
-      return rc;
     case K_PHASE:
-      rc = match_enum(c, f, prefix, s, PHASE_WORDS, SR_ARRAY_LEN(PHASE_WORDS),
-                      "phase", &v);
-      if (rc == 0) *(enum sr_phase *)(void *)dst = (enum sr_phase)v;
-      return rc;
     case K_BACKUPS:
-      rc = match_enum(c, f, prefix, s, BACKUPS_WORDS,
-                      SR_ARRAY_LEN(BACKUPS_WORDS), "backups location", &v);
-      if (rc == 0) *(enum sr_backups *)(void *)dst = (enum sr_backups)v;
-      return rc;
+      return apply_enum(c, f, base, prefix, s);
     case K_DECISION:
-      if (!sr_decode_decision(s, (sr_str *)(void *)dst)) {
-        return sr_decode_errf(
-            c->err, c->errlen, SR_EINVAL, "field '%s': unknown decision '%s'",
-            name_of(name, prefix, f, -1), sr_decode_quote(val, sizeof val, s));
+      if (!sr_decode_decision(s, (sr_str *)(void *)(base + f->off))) {
+        return value_error(c, f, prefix, "unknown decision", s);
       }
       return 0;
     case K_TS:
       if (!parse_rfc3339(s, &c->ts_text_ms)) {
-        return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
-                              "field '%s': invalid RFC 3339 time '%s'",
-                              name_of(name, prefix, f, -1),
-                              sr_decode_quote(val, sizeof val, s));
+        return value_error(c, f, prefix, "invalid RFC 3339 time", s);
       }
       c->ts_text_given = true;
       return 0;
@@ -653,10 +662,12 @@ static inline bool decode_plain(struct ctx *c, const struct field *f,
     case K_MODE:
     case K_PHASE:
     case K_BACKUPS:
+      if (!sr_json_plain_string(&c->j, &s)) return false;
+      *rc = apply_enum(c, f, base, prefix, s);
+      return true;
     case K_DECISION:
     case K_TS:
     case K_CRED:
-      assert(takes_string(f->kind));
       if (!sr_json_plain_string(&c->j, &s)) return false;
       *rc = apply_string(c, f, base, prefix, s);
       return true;
@@ -676,11 +687,12 @@ static inline bool decode_plain(struct ctx *c, const struct field *f,
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
   sr_str key;
-  size_t hint = 0;
+  const struct field *hint = tab;
   int rc = sr_json_object_begin(&c->j);
   if (rc) return rc;
   for (;;) {
     if (!sr_json_plain_key(&c->j, &key)) {
+      if (sr_json_plain_close(&c->j)) return 0;
       rc = sr_json_object_next(&c->j, &key);
       if (rc <= 0) return rc;
     }

@@ -532,10 +532,26 @@ int sr_json_null(struct sr_json *j) {
   return scan_literal(j, "null", 4);
 }
 
+/* p is on the opening quote of a string inside a skipped value: the byte
+ * after its closing quote, or NULL once the error is reported. */
+static inline const char *past_string(struct sr_json *j, const char *p) {
+  const unsigned char *s = find_special(j, (const unsigned char *)p + 1);
+  if (s < (const unsigned char *)j->end && *s == '"') {
+    return (const char *)s + 1;
+  }
+  sr_str raw;
+  bool esc;
+  j->p = p;
+  return scan_string_slow(j, s, &raw, &esc) ? NULL : j->p;
+}
+
 /*
  * A state machine over three states (a value is due, a value has ended, a
  * key is due) with one bit per open level saying object or array. The gotos
- * are the transitions.
+ * are the transitions. The cursor is a local, stored back into j only to
+ * report an error or hand over to a scanner of its own, so that the loop
+ * keeps it in a register (a view written through a pointer could alias
+ * j->p and force a reload after every string).
  */
 int sr_json_skip(struct sr_json *j, sr_str *raw) {
   uint64_t is_obj = 0;
@@ -543,21 +559,25 @@ int sr_json_skip(struct sr_json *j, sr_str *raw) {
   sr_str s;
   bool flag;
   int rc;
-  j->p = skip_ws(j->p, j->end);
-  const char *start = j->p;
+  const char *end = j->end;
+  const char *p = skip_ws(j->p, end);
+  const char *start = p;
 
 value:
-  if (j->p >= j->end) return fail_here(j, "");
-  switch (*j->p) {
+  if (p >= end) goto fail_end;
+  switch (*p) {
     case '{':
     case '[': {
-      bool obj = *j->p == '{';
-      if (j->depth + d >= SR_JSON_MAX_DEPTH) return fail_depth(j);
+      bool obj = *p == '{';
+      if (j->depth + d >= SR_JSON_MAX_DEPTH) {
+        j->p = p;
+        return fail_depth(j);
+      }
       d++;
       is_obj = obj ? (is_obj | LEVEL_BIT(d)) : (is_obj & ~LEVEL_BIT(d));
-      j->p = skip_ws(j->p + 1, j->end);
-      if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
-        j->p++;
+      p = skip_ws(p + 1, end);
+      if (p < end && *p == (obj ? '}' : ']')) {
+        p++;
         d--;
         goto after;
       }
@@ -565,60 +585,75 @@ value:
       goto value;
     }
     case '"':
-      rc = scan_string(j, &s, &flag);
-      break;
+      p = past_string(j, p);
+      if (!p) return SR_EINVAL;
+      goto after;
     case 't':
+      j->p = p;
       rc = scan_literal(j, "true", 4);
       break;
     case 'f':
+      j->p = p;
       rc = scan_literal(j, "false", 5);
       break;
     case 'n':
+      j->p = p;
       rc = scan_literal(j, "null", 4);
       break;
     default:
-      if (*j->p != '-' && !is_digit(*j->p)) {
-        return fail_at(j, j->p, "expected a value");
+      if (*p != '-' && !is_digit(*p)) {
+        return fail_at(j, p, "expected a value");
       }
+      j->p = p;
       rc = scan_number(j, &s, &flag);
       break;
   }
   if (rc) return rc;
+  p = j->p;
 
 after:
   if (d == 0) {
+    j->p = p;
     if (raw) {
       raw->p = start;
-      raw->n = (size_t)(j->p - start);
+      raw->n = (size_t)(p - start);
     }
     return 0;
   }
-  j->p = skip_ws(j->p, j->end);
-  if (j->p >= j->end) return fail_here(j, "");
-  if (*j->p == ',') {
-    j->p = skip_ws(j->p + 1, j->end);
+  p = skip_ws(p, end);
+  if (p >= end) goto fail_end;
+  if (*p == ',') {
+    p = skip_ws(p + 1, end);
     if (is_obj & LEVEL_BIT(d)) goto key;
     goto value;
   }
-  if (*j->p == ((is_obj & LEVEL_BIT(d)) ? '}' : ']')) {
-    j->p++;
+  if (*p == ((is_obj & LEVEL_BIT(d)) ? '}' : ']')) {
+    p++;
     d--;
     goto after;
   }
   return fail_at(
-      j, j->p,
+      j, p,
       (is_obj & LEVEL_BIT(d)) ? "expected ',' or '}'" : "expected ',' or ']'");
 
 key:
-  if (j->p >= j->end || *j->p != '"') {
+  if (p >= end || *p != '"') {
+    j->p = p;
     return fail_here(j, "expected a string key");
   }
-  rc = scan_string(j, &s, &flag);
-  if (rc) return rc;
-  j->p = skip_ws(j->p, j->end);
-  if (j->p >= j->end || *j->p != ':') return fail_here(j, "expected ':'");
-  j->p = skip_ws(j->p + 1, j->end);
+  p = past_string(j, p);
+  if (!p) return SR_EINVAL;
+  p = skip_ws(p, end);
+  if (p >= end || *p != ':') {
+    j->p = p;
+    return fail_here(j, "expected ':'");
+  }
+  p = skip_ws(p + 1, end);
   goto value;
+
+fail_end:
+  j->p = p;
+  return fail_here(j, "");
 }
 
 int sr_json_finish(struct sr_json *j) {

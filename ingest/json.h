@@ -222,6 +222,15 @@ static inline bool sr_json_plain_key(struct sr_json *j, sr_str *key) {
   return true;
 }
 
+/* The '}' of the open object right at the cursor: consumes it, as
+ * sr_json_object_next does when it returns 0. @locality hot path */
+static inline bool sr_json_plain_close(struct sr_json *j) {
+  if (j->p >= j->end || *j->p != '}') return false;
+  j->p++;
+  j->depth--;
+  return true;
+}
+
 /* A string value at the cursor without escape or control byte: *value is
  * the text between the quotes. @locality hot path */
 static inline bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
@@ -237,19 +246,63 @@ static inline bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
   return true;
 }
 
+/* The number of digits (0 to 8) the eight bytes at s open with; *value is
+ * their value. Eight bytes at once: one subtraction turns digits into 0-9
+ * bytes, one test flags the first byte that is not (flags above it may be
+ * spurious, as in sr_json_swar_special), and three multiplications combine
+ * pairs, then fours, then the eight, into one number. */
+static inline unsigned sr_json_digits8(const char *s, uint64_t *value) {
+  const uint64_t highs = 0x8080808080808080ull;
+  uint64_t x;
+  memcpy(&x, s, 8);
+  uint64_t d = x - 0x3030303030303030ull; /* a digit byte becomes 0-9 */
+  uint64_t bad = ((d + 0x7676767676767676ull) | d) & highs; /* byte > 9 */
+  unsigned n = bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+  if (n == 0) {
+    *value = 0;
+    return 0;
+  }
+  /* Only the n digits are kept, moved to the top: the bytes below are zero,
+   * which reads as leading zeros. (Byte 0, the first digit, is the lowest
+   * byte: the multiplications assume little-endian.) */
+  d <<= 8 * (8 - n);
+  d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFull;
+  d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFFull;
+  d = (d * 10000 + (d >> 32)) & 0xFFFFFFFFull;
+  *value = d;
+  return n;
+}
+
 /* An integer at the cursor written as a JSON integer of at most eighteen
  * digits (which cannot overflow): an optional '-', no leading zero, no
  * fraction, no exponent. *out is what sr_json_number and sr_json_to_int64
  * would give. @locality hot path */
 static inline bool sr_json_plain_int(struct sr_json *j, int64_t *out) {
+  static const uint64_t pow10[] = {1,       10,       100,      1000,
+                                   10000,   100000,   1000000,  10000000,
+                                   100000000};
   const char *p = j->p, *end = j->end;
   bool neg = p < end && *p == '-';
   const char *s = p + neg, *d = s;
   uint64_t v = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  /* Sixteen digits at most this way: v stays below 10^16, and the byte
+   * loop below adds at most three more, still below 2^64. */
+  while (end - d >= 8 && d - s < 16) {
+    uint64_t part;
+    unsigned k = sr_json_digits8(d, &part);
+    v = v * pow10[k] + part;
+    d += k;
+    if (k < 8) goto done;
+  }
+#endif
   while (d < end && (unsigned char)(*d - '0') < 10 && d - s < 19) {
     v = v * 10 + (unsigned)(*d - '0');
     d++;
   }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+done:
+#endif
   if (d == s || d - s > 18 || (*s == '0' && d - s > 1)) return false;
   if (d < end && (*d == '.' || *d == 'e' || *d == 'E')) return false;
   *out = neg ? (int64_t)(0 - v) : (int64_t)v;
