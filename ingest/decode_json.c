@@ -321,12 +321,12 @@ static int read_int(struct ctx *c, const struct field *f, const char *prefix,
 
 /* "field 'x': <what> '<value>'", kept out of the callers so that their
  * common path has no buffers to set up. */
-static int value_error(struct ctx *c, const struct field *f,
-                       const char *prefix, const char *what, sr_str s) {
+static int value_error(struct ctx *c, const struct field *f, const char *prefix,
+                       const char *what, sr_str s) {
   char name[SR_DECODE_FIELD_NAME_MAX], val[72];
-  return sr_decode_errf(
-      c->err, c->errlen, SR_EINVAL, "field '%s': %s '%s'",
-      name_of(name, prefix, f, -1), what, sr_decode_quote(val, sizeof val, s));
+  return sr_decode_errf(c->err, c->errlen, SR_EINVAL, "field '%s': %s '%s'",
+                        name_of(name, prefix, f, -1), what,
+                        sr_decode_quote(val, sizeof val, s));
 }
 
 /* The words of each enum kind, and how an unknown one is reported. */
@@ -692,6 +692,9 @@ static inline bool decode_plain(struct ctx *c, const struct field *f,
   }
 }
 
+/* Members of compact JSON are read by the inline fast paths of json.h;
+ * anything else (blanks, escapes, a bad byte) by the general reader, which
+ * reports it. */
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
   sr_str key;

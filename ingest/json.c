@@ -548,10 +548,10 @@ static inline const char *past_string(struct sr_json *j, const char *p) {
 /*
  * A state machine over three states (a value is due, a value has ended, a
  * key is due) with one bit per open level saying object or array. The gotos
- * are the transitions. The cursor is a local, stored back into j only to
- * report an error or hand over to a scanner of its own, so that the loop
- * keeps it in a register (a view written through a pointer could alias
- * j->p and force a reload after every string).
+ * are the transitions. The cursor is a local, stored back into j when the
+ * value ends, on an error, or to hand over to a scanner that reads j, so
+ * that the loop keeps it in a register (a view written through a pointer
+ * could alias j->p and force a reload after every string).
  */
 int sr_json_skip(struct sr_json *j, sr_str *raw) {
   uint64_t is_obj = 0;
@@ -601,10 +601,10 @@ value:
       rc = scan_literal(j, "null", 4);
       break;
     default:
+      j->p = p;
       if (*p != '-' && !is_digit(*p)) {
         return fail_at(j, p, "expected a value");
       }
-      j->p = p;
       rc = scan_number(j, &s, &flag);
       break;
   }
@@ -632,6 +632,7 @@ after:
     d--;
     goto after;
   }
+  j->p = p;
   return fail_at(
       j, p,
       (is_obj & LEVEL_BIT(d)) ? "expected ',' or '}'" : "expected ',' or ']'");

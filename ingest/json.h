@@ -16,7 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -84,7 +83,6 @@ int sr_json_object_begin(struct sr_json *j);
 int sr_json_object_next(struct sr_json *j, sr_str *key);
 int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped);
 
-
 /* Arrays: as objects, without keys. */
 int sr_json_array_begin(struct sr_json *j);
 int sr_json_array_next(struct sr_json *j);
@@ -130,18 +128,6 @@ int sr_json_finish(struct sr_json *j);
  * report whatever is wrong with them. None is ever an error.
  */
 
-/* Flags (high bit) the bytes of x that are '"', '\\' or below 0x20. Each
- * test is the classic "has a zero byte" trick: flags above the first hit may
- * be spurious (borrows run upward), but the lowest one is exact, which is
- * all the scan needs: on little-endian it is the first special byte. */
-static inline uint64_t sr_json_swar_special(uint64_t x) {
-  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  uint64_t q = x ^ (ones * '"');
-  uint64_t b = x ^ (ones * '\\');
-  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) &
-         highs;
-}
-
 #ifdef __SSE2__
 /* Bit i set when byte i of the 16 at s is '"', '\\' or below 0x20. */
 static inline unsigned sr_json_sse_special(const unsigned char *s) {
@@ -152,6 +138,18 @@ static inline unsigned sr_json_sse_special(const unsigned char *s) {
       _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
       _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl)); /* v <= 0x1F */
   return (unsigned)_mm_movemask_epi8(hit);
+}
+#else
+/* Flags (high bit) the bytes of x that are '"', '\\' or below 0x20. Each
+ * test is the classic "has a zero byte" trick: flags above the first hit may
+ * be spurious (borrows run upward), but the lowest one is exact, which is
+ * all the scan needs: on little-endian it is the first special byte. */
+static inline uint64_t sr_json_swar_special(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  uint64_t q = x ^ (ones * '"');
+  uint64_t b = x ^ (ones * '\\');
+  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) &
+         highs;
 }
 #endif
 
@@ -222,8 +220,9 @@ static inline bool sr_json_plain_key(struct sr_json *j, sr_str *key) {
   return true;
 }
 
-/* The '}' of the open object right at the cursor: consumes it, as
- * sr_json_object_next does when it returns 0. @locality hot path */
+/* The '}' of the open object (there must be one) right at the cursor:
+ * consumes it, as sr_json_object_next does when it returns 0.
+ * @locality hot path */
 static inline bool sr_json_plain_close(struct sr_json *j) {
   if (j->p >= j->end || *j->p != '}') return false;
   j->p++;
@@ -249,7 +248,7 @@ static inline bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
 /* The number of digits (0 to 8) the eight bytes at s open with; *value is
  * their value. Eight bytes at once: one subtraction turns digits into 0-9
  * bytes, one test flags the first byte that is not (flags above it may be
- * spurious, as in sr_json_swar_special), and three multiplications combine
+ * spurious: borrows and carries run upward), and three multiplications combine
  * pairs, then fours, then the eight, into one number. */
 static inline unsigned sr_json_digits8(const char *s, uint64_t *value) {
   const uint64_t highs = 0x8080808080808080ull;
@@ -278,9 +277,8 @@ static inline unsigned sr_json_digits8(const char *s, uint64_t *value) {
  * fraction, no exponent. *out is what sr_json_number and sr_json_to_int64
  * would give. @locality hot path */
 static inline bool sr_json_plain_int(struct sr_json *j, int64_t *out) {
-  static const uint64_t pow10[] = {1,       10,       100,      1000,
-                                   10000,   100000,   1000000,  10000000,
-                                   100000000};
+  static const uint64_t pow10[] = {1,      10,      100,      1000,     10000,
+                                   100000, 1000000, 10000000, 100000000};
   const char *p = j->p, *end = j->end;
   bool neg = p < end && *p == '-';
   const char *s = p + neg, *d = s;

@@ -600,15 +600,15 @@ START_TEST(plain_int_agrees_with_the_general_path) {
           sr_json_init(&fast, b, (size_t)n, NULL, NULL, 0);
           sr_json_init(&gen, b, (size_t)n, NULL, NULL, 0);
           bool took = sr_json_plain_int(&fast, &v);
-          ck_assert_msg(took == plain_shape(t, (size_t)n), "'%.*s': %d", n,
-                        t, took);
+          ck_assert_msg(took == plain_shape(t, (size_t)n), "'%.*s': %d", n, t,
+                        took);
           if (took) {
             sr_str text;
             bool integral;
             ck_assert_int_eq(sr_json_number(&gen, &text, &integral), 0);
             ck_assert_int_eq(sr_json_to_int64(text, &w), 0);
-            ck_assert_msg(v == w, "'%.*s': %lld, want %lld", n, t,
-                          (long long)v, (long long)w);
+            ck_assert_msg(v == w, "'%.*s': %lld, want %lld", n, t, (long long)v,
+                          (long long)w);
             ck_assert_uint_eq(sr_json_offset(&fast), sr_json_offset(&gen));
             taken++;
           } else {
