@@ -33,24 +33,34 @@ int sr_decode_errf(char *err, size_t errlen, int rc, const char *fmt, ...) {
   return rc;
 }
 
+/* Zeroes the members of ev in [from, to): constant sizes, so that the
+ * compiler writes the zeroes inline instead of calling memset. */
+#define ZERO_SPAN(ev, from, to) \
+  memset((char *)(ev) + (from), 0, (size_t)(to) - (size_t)(from))
+#define AT(member) offsetof(struct sr_event, member)
+#define AFTER(member) (AT(member) + sizeof(((struct sr_event *)0)->member))
+
 void sr_decode_reset_event(struct sr_event *ev) {
-#define LIST_AT(member) offsetof(struct sr_event, member)
-  /* In the order they appear in struct sr_event. */
-  static const size_t lists[] = {
-      LIST_AT(scope_environments), LIST_AT(scope_domains),
-      LIST_AT(scope_resources),    LIST_AT(credential.scopes),
-      LIST_AT(credential.environments), LIST_AT(credentials_found)};
-#undef LIST_AT
-  char *base = (char *)ev;
-  size_t at = 0;
-  for (size_t i = 0; i < SR_ARRAY_LEN(lists); i++) {
-    assert(lists[i] >= at);
-    memset(base + at, 0, lists[i] - at);
-    ((struct sr_str_list *)(void *)(base + lists[i]))->n = 0;
-    at = lists[i] + sizeof(struct sr_str_list);
-  }
-  memset(base + at, 0, sizeof *ev - at);
+  /* In the order the lists appear in struct sr_event; a list's count is its
+   * last member, so only its items are left as they were. */
+  ZERO_SPAN(ev, 0, AT(scope_environments));
+  ev->scope_environments.n = 0;
+  ZERO_SPAN(ev, AFTER(scope_environments), AT(scope_domains));
+  ev->scope_domains.n = 0;
+  ZERO_SPAN(ev, AFTER(scope_domains), AT(scope_resources));
+  ev->scope_resources.n = 0;
+  ZERO_SPAN(ev, AFTER(scope_resources), AT(credential.scopes));
+  ev->credential.scopes.n = 0;
+  ZERO_SPAN(ev, AFTER(credential.scopes), AT(credential.environments));
+  ev->credential.environments.n = 0;
+  ZERO_SPAN(ev, AFTER(credential.environments), AT(credentials_found));
+  ev->credentials_found.n = 0;
+  ZERO_SPAN(ev, AFTER(credentials_found), sizeof *ev);
 }
+
+#undef AFTER
+#undef AT
+#undef ZERO_SPAN
 
 int sr_decode_check_size(size_t len, const struct sr_decode_opts *opts,
                          char *err, size_t errlen) {

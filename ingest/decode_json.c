@@ -24,6 +24,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ingest/decode.h"
 #include "ingest/decode_internal.h"
@@ -78,8 +79,9 @@ _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
-/* In the order of events.md and the proto, which producers tend to follow
- * (see lookup). */
+/* In the order of events.md, which producers tend to follow (see lookup),
+ * with the tool_call fields, the bulk of every stream, right after the
+ * common ones: `environment` is in its tool_call place, after `target`. */
 static const struct field EVENT_FIELDS[] = {
     EV("type", K_TYPE, type, 0),
     EV("session_id", K_SESSION, session_id, SR_SESSION_ID_MAX),
@@ -88,19 +90,19 @@ static const struct field EVENT_FIELDS[] = {
     EV("ts", K_TS, ts_ms, 0),
     EV("agent_id", K_STR, agent_id, SR_ID_MAX),
     EV("parent_agent_id", K_STR, parent_agent_id, SR_ID_MAX),
-    EV("task", K_STR, task, SR_TEXT_MAX),
-    EV("mode", K_MODE, mode, 0),
-    EV("environment", K_STR, environment, SR_NAME_MAX),
-    EV("scope", K_SCOPE, scope_environments, 0),
-    EV("estimate", K_ESTIMATE, estimate, 0),
     EV("phase", K_PHASE, phase, 0),
     EV("call_id", K_STR, call_id, SR_ID_MAX),
     EV("tool", K_STR, tool, SR_NAME_MAX),
     EV("arguments", K_ARGS, arguments, SR_TEXT_MAX),
     EV("target", K_TARGET, target, 0),
+    EV("environment", K_STR, environment, SR_NAME_MAX),
     EV("credential", K_CRED, credential, 0),
     EV("want_verdict", K_BOOL, want_verdict, 0),
     EV("result", K_STR, result, SR_TEXT_MAX),
+    EV("task", K_STR, task, SR_TEXT_MAX),
+    EV("mode", K_MODE, mode, 0),
+    EV("scope", K_SCOPE, scope_environments, 0),
+    EV("estimate", K_ESTIMATE, estimate, 0),
     EV("role", K_STR, role, SR_NAME_MAX),
     EV("text", K_STR, text, SR_TEXT_MAX),
     EV("path", K_STR, path, SR_NAME_MAX),
@@ -186,26 +188,51 @@ struct ctx {
   bool session_given;
 };
 
+/* Whether the n bytes at a and b are equal. Keys and enum words are short:
+ * two overlapping loads per side compare up to sixteen bytes without a call
+ * to memcmp. */
+static inline bool same_bytes(const char *a, const char *b, size_t n) {
+  uint64_t a0, a1, b0, b1;
+  uint32_t c0, c1, d0, d1;
+  if (n >= 8) {
+    if (n > 16) return memcmp(a, b, n) == 0;
+    memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8);
+    memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4) {
+    memcpy(&c0, a, 4), memcpy(&c1, a + n - 4, 4);
+    memcpy(&d0, b, 4), memcpy(&d1, b + n - 4, 4);
+    return ((c0 ^ d0) | (c1 ^ d1)) == 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 /*
  * Finds key in tab, starting at *hint and wrapping around. Producers write
  * the keys of every event in the same order, so the entry after the
  * previous match is often the one; otherwise the signature comparison makes
  * each wrong row cost one comparison.
  */
-static const struct field *lookup(const struct field *tab, size_t n,
-                                  size_t *hint, sr_str key) {
+static inline const struct field *lookup(const struct field *tab, size_t n,
+                                         const struct field **hint,
+                                         sr_str key) {
   if (key.n == 0 || key.n > UINT8_MAX) return NULL;
   uint32_t sig = KEY_SIG(key.n, key.p[0], key.p[key.n - 1]);
-  size_t i = *hint;
-  for (size_t k = 0; k < n; k++, i++) {
-    if (i == n) i = 0;
-    const struct field *f = &tab[i];
-    if (f->sig == sig && memcmp(f->name, key.p, key.n) == 0) {
-      *hint = i + 1 == n ? 0 : i + 1;
-      return f;
-    }
+  const struct field *f, *end = tab + n, *from = *hint;
+  for (f = from; f < end; f++) {
+    if (f->sig == sig && same_bytes(f->name, key.p, key.n)) goto found;
+  }
+  for (f = tab; f < from; f++) {
+    if (f->sig == sig && same_bytes(f->name, key.p, key.n)) goto found;
   }
   return NULL;
+found:
+  *hint = f + 1; /* tab + n: the next search starts at tab */
+  return f;
 }
 
 static const char *name_of(char *buf, const char *prefix, const struct field *f,
@@ -226,18 +253,6 @@ static int type_error(struct ctx *c, const struct field *f, const char *prefix,
       name_of(name, prefix, f, idx), expected, sr_json_type_name(t));
 }
 
-static int read_string(struct ctx *c, const struct field *f, const char *prefix,
-                       long idx, size_t limit, sr_str *out) {
-  int rc = sr_json_string(&c->j, out);
-  if (rc) return rc;
-  if (out->n > limit) {
-    char name[SR_DECODE_FIELD_NAME_MAX];
-    return sr_decode_err_str_bound(
-        c->err, c->errlen, name_of(name, prefix, f, idx), out->n, limit);
-  }
-  return 0;
-}
-
 /* Called on item SR_LIST_MAX+1: counts the rest so the reason says how long
  * the list was. */
 static int list_overflow(struct ctx *c, const struct field *f,
@@ -255,6 +270,8 @@ static int list_overflow(struct ctx *c, const struct field *f,
                                   name_of(name, prefix, f, -1), n);
 }
 
+/* Items are read as plain strings when they are (compact JSON); the peek
+ * and the general read report everything else. */
 static int read_list(struct ctx *c, const struct field *f, const char *prefix,
                      struct sr_str_list *l) {
   int rc = sr_json_array_begin(&c->j);
@@ -262,12 +279,21 @@ static int read_list(struct ctx *c, const struct field *f, const char *prefix,
   l->n = 0;
   while ((rc = sr_json_array_next(&c->j)) > 0) {
     if (l->n == SR_LIST_MAX) return list_overflow(c, f, prefix);
-    enum sr_json_type t = sr_json_peek(&c->j);
-    if (t != SR_JSON_STRING) {
-      return type_error(c, f, prefix, (long)l->n, "a string", t);
+    sr_str *item = &l->v[l->n];
+    if (!sr_json_plain_string(&c->j, item)) {
+      enum sr_json_type t = sr_json_peek(&c->j);
+      if (t != SR_JSON_STRING) {
+        return type_error(c, f, prefix, (long)l->n, "a string", t);
+      }
+      rc = sr_json_string(&c->j, item);
+      if (rc) return rc;
     }
-    rc = read_string(c, f, prefix, (long)l->n, f->limit, &l->v[l->n]);
-    if (rc) return rc;
+    if (item->n > f->limit) {
+      char name[SR_DECODE_FIELD_NAME_MAX];
+      return sr_decode_err_str_bound(c->err, c->errlen,
+                                     name_of(name, prefix, f, (long)l->n),
+                                     item->n, f->limit);
+    }
     l->n++;
   }
   return rc;
@@ -293,27 +319,65 @@ static int read_int(struct ctx *c, const struct field *f, const char *prefix,
                         sr_decode_quote(val, sizeof val, text));
 }
 
-static int match_enum(struct ctx *c, const struct field *f, const char *prefix,
-                      sr_str s, const struct word *words, size_t n,
-                      const char *noun, int *out) {
-  /* Producers nearly always write the lower-case spelling of the table:
-   * an exact match first, then without regard to case. */
-  for (size_t i = 0; i < n; i++) {
-    if (words[i].len == s.n && memcmp(words[i].s, s.p, s.n) == 0) {
-      *out = words[i].v;
-      return 0;
-    }
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (sr_str_eq_nocase(s, words[i].s)) {
-      *out = words[i].v;
-      return 0;
-    }
-  }
+/* "field 'x': <what> '<value>'", kept out of the callers so that their
+ * common path has no buffers to set up. */
+static int value_error(struct ctx *c, const struct field *f, const char *prefix,
+                       const char *what, sr_str s) {
   char name[SR_DECODE_FIELD_NAME_MAX], val[72];
-  return sr_decode_errf(
-      c->err, c->errlen, SR_EINVAL, "field '%s': unknown %s '%s'",
-      name_of(name, prefix, f, -1), noun, sr_decode_quote(val, sizeof val, s));
+  return sr_decode_errf(c->err, c->errlen, SR_EINVAL, "field '%s': %s '%s'",
+                        name_of(name, prefix, f, -1), what,
+                        sr_decode_quote(val, sizeof val, s));
+}
+
+/* The words of each enum kind, and how an unknown one is reported. */
+struct enum_kind {
+  const struct word *words;
+  size_t n;
+  const char *unknown;
+};
+
+static const struct enum_kind ENUM_KINDS[] = {
+    [K_TYPE] = {TYPE_WORDS, SR_ARRAY_LEN(TYPE_WORDS), "unknown event type"},
+    [K_MODE] = {MODE_WORDS, SR_ARRAY_LEN(MODE_WORDS), "unknown mode"},
+    [K_PHASE] = {PHASE_WORDS, SR_ARRAY_LEN(PHASE_WORDS), "unknown phase"},
+    [K_BACKUPS] = {BACKUPS_WORDS, SR_ARRAY_LEN(BACKUPS_WORDS),
+                   "unknown backups location"},
+};
+
+/* Every enum destination is stored as an int. */
+_Static_assert(sizeof(enum sr_event_type) == sizeof(int) &&
+                   sizeof(enum sr_mode) == sizeof(int) &&
+                   sizeof(enum sr_phase) == sizeof(int) &&
+                   sizeof(enum sr_backups) == sizeof(int),
+               "enum fields are int-sized");
+
+/* Stores the enum word s of field f (K_TYPE, K_MODE, K_PHASE, K_BACKUPS)
+ * when it is spelled exactly as in the table, as producers nearly always
+ * write it; false otherwise. Makes no call, so it inlines into the fast
+ * path. */
+static inline bool enum_exact(const struct field *f, char *base, sr_str s) {
+  const struct enum_kind *e = &ENUM_KINDS[f->kind];
+  for (size_t i = 0; i < e->n; i++) {
+    if (e->words[i].len == s.n && same_bytes(e->words[i].s, s.p, s.n)) {
+      memcpy(base + f->off, &e->words[i].v, sizeof(int));
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Stores the enum word s of field f, in any case; else the error. */
+static int apply_enum(struct ctx *c, const struct field *f, char *base,
+                      const char *prefix, sr_str s) {
+  const struct enum_kind *e = &ENUM_KINDS[f->kind];
+  if (enum_exact(f, base, s)) return 0;
+  for (size_t i = 0; i < e->n; i++) {
+    if (sr_str_eq_nocase(s, e->words[i].s)) {
+      memcpy(base + f->off, &e->words[i].v, sizeof(int));
+      return 0;
+    }
+  }
+  return value_error(c, f, prefix, e->unknown, s);
 }
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -418,21 +482,24 @@ static int too_long(struct ctx *c, const struct field *f, const char *prefix,
                                  name_of(name, prefix, f, -1), n, limit);
 }
 
+/* Stores the string s as the view of field f, within its bound. */
+static inline int store_view(struct ctx *c, const struct field *f, char *base,
+                             const char *prefix, sr_str s) {
+  if (s.n > f->limit) return too_long(c, f, prefix, s.n, f->limit);
+  *(sr_str *)(void *)(base + f->off) = s;
+  return 0;
+}
+
 /* Stores the string value s (already read and unescaped) of field f, whose
  * kind takes_string. Shared by the general path and the plain-member fast
  * path, so both give the same event and the same errors. */
 static int apply_string(struct ctx *c, const struct field *f, char *base,
                         const char *prefix, sr_str s) {
-  char *dst = base + f->off;
-  char name[SR_DECODE_FIELD_NAME_MAX], val[72];
-  int rc = 0, v = 0;
   switch ((enum kind)f->kind) {
     case K_STR:
     case K_SESSION:
     case K_ARGS:
-      if (s.n > f->limit) return too_long(c, f, prefix, s.n, f->limit);
-      *(sr_str *)(void *)dst = s;
-      return 0;
+      return store_view(c, f, base, prefix, s);
     case K_CRED:
       /* A bare id: the credential registry knows the rest. */
       if (s.n > SR_ID_MAX) return too_long(c, f, prefix, s.n, SR_ID_MAX);
@@ -440,38 +507,18 @@ static int apply_string(struct ctx *c, const struct field *f, char *base,
       c->ev->credential.id = s;
       return 0;
     case K_TYPE:
-      rc = match_enum(c, f, prefix, s, TYPE_WORDS, SR_ARRAY_LEN(TYPE_WORDS),
-                      "event type", &v);
-      if (rc == 0) *(enum sr_event_type *)(void *)dst = (enum sr_event_type)v;
-      return rc;
     case K_MODE:
-      rc = match_enum(c, f, prefix, s, MODE_WORDS, SR_ARRAY_LEN(MODE_WORDS),
-                      "mode", &v);
-      if (rc == 0) *(enum sr_mode *)(void *)dst = (enum sr_mode)v;
-      return rc;
     case K_PHASE:
-      rc = match_enum(c, f, prefix, s, PHASE_WORDS, SR_ARRAY_LEN(PHASE_WORDS),
-                      "phase", &v);
-      if (rc == 0) *(enum sr_phase *)(void *)dst = (enum sr_phase)v;
-      return rc;
     case K_BACKUPS:
-      rc = match_enum(c, f, prefix, s, BACKUPS_WORDS,
-                      SR_ARRAY_LEN(BACKUPS_WORDS), "backups location", &v);
-      if (rc == 0) *(enum sr_backups *)(void *)dst = (enum sr_backups)v;
-      return rc;
+      return apply_enum(c, f, base, prefix, s);
     case K_DECISION:
-      if (!sr_decode_decision(s, (sr_str *)(void *)dst)) {
-        return sr_decode_errf(
-            c->err, c->errlen, SR_EINVAL, "field '%s': unknown decision '%s'",
-            name_of(name, prefix, f, -1), sr_decode_quote(val, sizeof val, s));
+      if (!sr_decode_decision(s, (sr_str *)(void *)(base + f->off))) {
+        return value_error(c, f, prefix, "unknown decision", s);
       }
       return 0;
     case K_TS:
       if (!parse_rfc3339(s, &c->ts_text_ms)) {
-        return sr_decode_errf(c->err, c->errlen, SR_EINVAL,
-                              "field '%s': invalid RFC 3339 time '%s'",
-                              name_of(name, prefix, f, -1),
-                              sr_decode_quote(val, sizeof val, s));
+        return value_error(c, f, prefix, "invalid RFC 3339 time", s);
       }
       c->ts_text_given = true;
       return 0;
@@ -598,29 +645,72 @@ static int decode_field(struct ctx *c, const struct field *f, char *base,
 }
 
 /*
- * A string right after its key (most values of every event) for a field
- * that takes one is read and applied at once; anything else goes through
- * decode_field, which peeks at the type and reports every error. A
- * session_id given twice goes to decode_field, which refuses it.
+ * The value of f read at once when it has the plain shape of compact JSON
+ * (most values of every event): a string without escapes for a field that
+ * takes one, an integer of at most eighteen digits. Sets *rc and returns
+ * true; otherwise false with the reader untouched, for decode_field, which
+ * peeks at the type and reports every error. A session_id given twice goes
+ * to decode_field, which refuses it.
  */
+static inline bool decode_plain(struct ctx *c, const struct field *f,
+                                char *base, const char *prefix, int *rc) {
+  sr_str s;
+  switch ((enum kind)f->kind) {
+    case K_SESSION:
+      if (c->session_given || !sr_json_plain_string(&c->j, &s)) return false;
+      c->session_given = true;
+      *rc = store_view(c, f, base, prefix, s);
+      return true;
+    case K_STR:
+    case K_ARGS:
+      if (!sr_json_plain_string(&c->j, &s)) return false;
+      *rc = store_view(c, f, base, prefix, s);
+      return true;
+    case K_TYPE:
+    case K_MODE:
+    case K_PHASE:
+    case K_BACKUPS:
+      if (!sr_json_plain_string(&c->j, &s)) return false;
+      *rc = enum_exact(f, base, s) ? 0 : apply_enum(c, f, base, prefix, s);
+      return true;
+    case K_DECISION:
+    case K_TS:
+    case K_CRED:
+      if (!sr_json_plain_string(&c->j, &s)) return false;
+      *rc = apply_string(c, f, base, prefix, s);
+      return true;
+    case K_INT:
+    case K_TS_MS:
+      if (!sr_json_plain_int(&c->j, (int64_t *)(void *)(base + f->off))) {
+        return false;
+      }
+      if (f->kind == K_TS_MS) c->ts_ms_given = true;
+      *rc = 0;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/* Members of compact JSON are read by the inline fast paths of json.h;
+ * anything else (blanks, escapes, a bad byte) by the general reader, which
+ * reports it. */
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
-  sr_str key, value;
-  size_t hint = 0;
+  sr_str key;
+  const struct field *hint = tab;
   int rc = sr_json_object_begin(&c->j);
   if (rc) return rc;
   for (;;) {
-    rc = sr_json_object_next(&c->j, &key);
-    if (rc <= 0) return rc;
+    if (!sr_json_plain_key(&c->j, &key)) {
+      if (sr_json_plain_close(&c->j)) return 0;
+      rc = sr_json_object_next(&c->j, &key);
+      if (rc <= 0) return rc;
+    }
     const struct field *f = lookup(tab, n, &hint, key);
     if (!f) {
       rc = sr_json_skip(&c->j, NULL);
-    } else if (takes_string(f->kind) &&
-               !(f->kind == K_SESSION && c->session_given) &&
-               sr_json_plain_string(&c->j, &value)) {
-      if (f->kind == K_SESSION) c->session_given = true;
-      rc = apply_string(c, f, base, prefix, value);
-    } else {
+    } else if (!decode_plain(c, f, base, prefix, &rc)) {
       rc = decode_field(c, f, base, prefix);
     }
     if (rc) return rc;

@@ -35,31 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define LEVEL_BIT(d) ((uint64_t)1 << ((d)-1))
 #define STR_(x) #x
 #define XSTR(x) STR_(x)
-
-static const uint64_t ONES = 0x0101010101010101ull;
-static const uint64_t HIGHS = 0x8080808080808080ull;
-
-/* Flags (high bit) the bytes of x that are '"', '\\' or below 0x20. Each
- * test is the classic "has a zero byte" trick: flags above the first hit may
- * be spurious (borrows run upward), but the lowest one is exact, which is
- * all the scan needs: on little-endian it is the first special byte. */
-static inline uint64_t swar_special(uint64_t x) {
-  uint64_t q = x ^ (ONES * '"');
-  uint64_t b = x ^ (ONES * '\\');
-  return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((x - ONES * 0x20) & ~x)) &
-         HIGHS;
-}
-
-static inline bool is_special(unsigned char c) {
-  return c < 0x20 || c == '"' || c == '\\';
-}
 
 static inline bool is_digit(char c) {
   return (unsigned char)(c - '0') < 10;
@@ -172,38 +151,11 @@ static inline int hex4(const unsigned char *s, uint32_t *out) {
   return 0;
 }
 
-/* The first '"', '\\' or control byte at or after s; end if none. */
-static inline const unsigned char *find_special(const unsigned char *s,
-                                                const unsigned char *end) {
-#ifdef __SSE2__
-  /* Sixteen bytes a step where the baseline ISA has it (all of x86-64). */
-  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-  const __m128i ctl = _mm_set1_epi8(0x1F);
-  while (end - s >= 16) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-    __m128i hit = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-        _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl)); /* v <= 0x1F */
-    int m = _mm_movemask_epi8(hit);
-    if (m) return s + __builtin_ctz((unsigned)m);
-    s += 16;
-  }
-#endif
-  while (end - s >= 8) {
-    uint64_t x, m;
-    memcpy(&x, s, 8);
-    m = swar_special(x);
-    if (m) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-      return s + ((unsigned)__builtin_ctzll(m) >> 3);
-#else
-      break; /* the lowest flag is the last byte: let the byte loop look */
-#endif
-    }
-    s += 8;
-  }
-  while (s < end && !is_special(*s)) s++;
-  return s;
+/* The first '"', '\\' or control byte at or after s; j->end if none. */
+static inline const unsigned char *find_special(const struct sr_json *j,
+                                                const unsigned char *s) {
+  return sr_json_find_special((const unsigned char *)j->beg, s,
+                              (const unsigned char *)j->end);
 }
 
 /*
@@ -234,7 +186,7 @@ static int scan_string_slow(struct sr_json *j, const unsigned char *s,
       case 'n':
       case 'r':
       case 't':
-        s = find_special(s + 2, end);
+        s = find_special(j, s + 2);
         continue;
       case 'u':
         break;
@@ -249,14 +201,14 @@ static int scan_string_slow(struct sr_json *j, const unsigned char *s,
       return fail_at(j, (const char *)s, "lone surrogate in \\u escape");
     }
     if (hi < 0xD800 || hi > 0xDBFF) {
-      s = find_special(s + 6, end);
+      s = find_special(j, s + 6);
       continue;
     }
     if (end - s < 12 || s[6] != '\\' || s[7] != 'u' || hex4(s + 8, &lo) ||
         lo < 0xDC00 || lo > 0xDFFF) {
       return fail_at(j, (const char *)s, "lone surrogate in \\u escape");
     }
-    s = find_special(s + 12, end);
+    s = find_special(j, s + 12);
   }
   raw->p = j->p + 1;
   raw->n = (size_t)((const char *)s - raw->p);
@@ -271,7 +223,7 @@ static int scan_string_slow(struct sr_json *j, const unsigned char *s,
  */
 static inline int scan_string(struct sr_json *j, sr_str *raw, bool *escaped) {
   const unsigned char *end = (const unsigned char *)j->end;
-  const unsigned char *s = find_special((const unsigned char *)j->p + 1, end);
+  const unsigned char *s = find_special(j, (const unsigned char *)j->p + 1);
   assert(*j->p == '"');
   if (s < end && *s == '"') {
     raw->p = j->p + 1;
@@ -331,31 +283,9 @@ int sr_json_object_begin(struct sr_json *j) {
   return 0;
 }
 
-/* The next member's `"key":` of the open object (after its ',' unless it is
- * the first) when it is plain: no blank, no escape, no control byte. Else
- * false, the reader untouched, for the general path to read the same bytes
- * and report whatever is wrong with them. */
-static bool member_plain_key(struct sr_json *j, sr_str *key) {
-  const unsigned char *p = (const unsigned char *)j->p;
-  const unsigned char *end = (const unsigned char *)j->end;
-  uint64_t level = LEVEL_BIT(j->depth);
-  if (j->more & level) {
-    if (p >= end || *p != ',') return false;
-    p++;
-  }
-  if (p >= end || *p != '"') return false;
-  const unsigned char *k = find_special(p + 1, end);
-  if (end - k < 2 || k[0] != '"' || k[1] != ':') return false;
-  key->p = (const char *)p + 1;
-  key->n = (size_t)(k - (p + 1));
-  j->p = (const char *)k + 2;
-  j->more |= level;
-  return true;
-}
-
 int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped) {
   assert(j->depth > 0);
-  if (member_plain_key(j, raw)) {
+  if (sr_json_plain_key(j, raw)) {
     *escaped = false;
     return 1;
   }
@@ -382,18 +312,6 @@ int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped) {
   j->p++;
   j->more |= LEVEL_BIT(j->depth);
   return 1;
-}
-
-bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
-  const unsigned char *p = (const unsigned char *)j->p;
-  const unsigned char *end = (const unsigned char *)j->end;
-  if (p >= end || *p != '"') return false;
-  const unsigned char *v = find_special(p + 1, end);
-  if (v >= end || *v != '"') return false;
-  value->p = (const char *)p + 1;
-  value->n = (size_t)(v - (p + 1));
-  j->p = (const char *)v + 1;
-  return true;
 }
 
 static int unescape_into_arena(struct sr_json *j, sr_str raw, sr_str *out) {
@@ -614,10 +532,26 @@ int sr_json_null(struct sr_json *j) {
   return scan_literal(j, "null", 4);
 }
 
+/* p is on the opening quote of a string inside a skipped value: the byte
+ * after its closing quote, or NULL once the error is reported. */
+static inline const char *past_string(struct sr_json *j, const char *p) {
+  const unsigned char *s = find_special(j, (const unsigned char *)p + 1);
+  if (s < (const unsigned char *)j->end && *s == '"') {
+    return (const char *)s + 1;
+  }
+  sr_str raw;
+  bool esc;
+  j->p = p;
+  return scan_string_slow(j, s, &raw, &esc) ? NULL : j->p;
+}
+
 /*
  * A state machine over three states (a value is due, a value has ended, a
  * key is due) with one bit per open level saying object or array. The gotos
- * are the transitions.
+ * are the transitions. The cursor is a local, stored back into j when the
+ * value ends, on an error, or to hand over to a scanner that reads j, so
+ * that the loop keeps it in a register (a view written through a pointer
+ * could alias j->p and force a reload after every string).
  */
 int sr_json_skip(struct sr_json *j, sr_str *raw) {
   uint64_t is_obj = 0;
@@ -625,21 +559,25 @@ int sr_json_skip(struct sr_json *j, sr_str *raw) {
   sr_str s;
   bool flag;
   int rc;
-  j->p = skip_ws(j->p, j->end);
-  const char *start = j->p;
+  const char *end = j->end;
+  const char *p = skip_ws(j->p, end);
+  const char *start = p;
 
 value:
-  if (j->p >= j->end) return fail_here(j, "");
-  switch (*j->p) {
+  if (p >= end) goto fail_end;
+  switch (*p) {
     case '{':
     case '[': {
-      bool obj = *j->p == '{';
-      if (j->depth + d >= SR_JSON_MAX_DEPTH) return fail_depth(j);
+      bool obj = *p == '{';
+      if (j->depth + d >= SR_JSON_MAX_DEPTH) {
+        j->p = p;
+        return fail_depth(j);
+      }
       d++;
       is_obj = obj ? (is_obj | LEVEL_BIT(d)) : (is_obj & ~LEVEL_BIT(d));
-      j->p = skip_ws(j->p + 1, j->end);
-      if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
-        j->p++;
+      p = skip_ws(p + 1, end);
+      if (p < end && *p == (obj ? '}' : ']')) {
+        p++;
         d--;
         goto after;
       }
@@ -647,60 +585,76 @@ value:
       goto value;
     }
     case '"':
-      rc = scan_string(j, &s, &flag);
-      break;
+      p = past_string(j, p);
+      if (!p) return SR_EINVAL;
+      goto after;
     case 't':
+      j->p = p;
       rc = scan_literal(j, "true", 4);
       break;
     case 'f':
+      j->p = p;
       rc = scan_literal(j, "false", 5);
       break;
     case 'n':
+      j->p = p;
       rc = scan_literal(j, "null", 4);
       break;
     default:
-      if (*j->p != '-' && !is_digit(*j->p)) {
-        return fail_at(j, j->p, "expected a value");
+      j->p = p;
+      if (*p != '-' && !is_digit(*p)) {
+        return fail_at(j, p, "expected a value");
       }
       rc = scan_number(j, &s, &flag);
       break;
   }
   if (rc) return rc;
+  p = j->p;
 
 after:
   if (d == 0) {
+    j->p = p;
     if (raw) {
       raw->p = start;
-      raw->n = (size_t)(j->p - start);
+      raw->n = (size_t)(p - start);
     }
     return 0;
   }
-  j->p = skip_ws(j->p, j->end);
-  if (j->p >= j->end) return fail_here(j, "");
-  if (*j->p == ',') {
-    j->p = skip_ws(j->p + 1, j->end);
+  p = skip_ws(p, end);
+  if (p >= end) goto fail_end;
+  if (*p == ',') {
+    p = skip_ws(p + 1, end);
     if (is_obj & LEVEL_BIT(d)) goto key;
     goto value;
   }
-  if (*j->p == ((is_obj & LEVEL_BIT(d)) ? '}' : ']')) {
-    j->p++;
+  if (*p == ((is_obj & LEVEL_BIT(d)) ? '}' : ']')) {
+    p++;
     d--;
     goto after;
   }
+  j->p = p;
   return fail_at(
-      j, j->p,
+      j, p,
       (is_obj & LEVEL_BIT(d)) ? "expected ',' or '}'" : "expected ',' or ']'");
 
 key:
-  if (j->p >= j->end || *j->p != '"') {
+  if (p >= end || *p != '"') {
+    j->p = p;
     return fail_here(j, "expected a string key");
   }
-  rc = scan_string(j, &s, &flag);
-  if (rc) return rc;
-  j->p = skip_ws(j->p, j->end);
-  if (j->p >= j->end || *j->p != ':') return fail_here(j, "expected ':'");
-  j->p = skip_ws(j->p + 1, j->end);
+  p = past_string(j, p);
+  if (!p) return SR_EINVAL;
+  p = skip_ws(p, end);
+  if (p >= end || *p != ':') {
+    j->p = p;
+    return fail_here(j, "expected ':'");
+  }
+  p = skip_ws(p + 1, end);
   goto value;
+
+fail_end:
+  j->p = p;
+  return fail_here(j, "");
 }
 
 int sr_json_finish(struct sr_json *j) {

@@ -16,6 +16,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/arena.h"
 #include "core/sr.h"
@@ -79,13 +83,6 @@ int sr_json_object_begin(struct sr_json *j);
 int sr_json_object_next(struct sr_json *j, sr_str *key);
 int sr_json_object_next_raw(struct sr_json *j, sr_str *raw, bool *escaped);
 
-/* A string value at the cursor when it is plain (no escape, no control
- * byte): reads it, *value the text between the quotes, and returns true.
- * Otherwise false and the reader untouched, for sr_json_string or
- * sr_json_skip to read the same bytes and report what is wrong with them.
- * Never an error. @locality hot path */
-bool sr_json_plain_string(struct sr_json *j, sr_str *value);
-
 /* Arrays: as objects, without keys. */
 int sr_json_array_begin(struct sr_json *j);
 int sr_json_array_next(struct sr_json *j);
@@ -122,5 +119,193 @@ int sr_json_skip(struct sr_json *j, sr_str *raw);
 
 /* Succeeds when only whitespace is left. */
 int sr_json_finish(struct sr_json *j);
+
+/*
+ * Fast paths, inline so that a decoder's per-member loop makes no call for
+ * the members of compact JSON. Each reads one thing when it has the plain
+ * shape and returns true; otherwise it returns false with the reader
+ * untouched, for the general functions above to read the same bytes and
+ * report whatever is wrong with them. None is ever an error.
+ */
+
+#ifdef __SSE2__
+/* Bit i set when byte i of the 16 at s is '"', '\\' or below 0x20. */
+static inline unsigned sr_json_sse_special(const unsigned char *s) {
+  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+  const __m128i ctl = _mm_set1_epi8(0x1F);
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+  __m128i hit = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+      _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl)); /* v <= 0x1F */
+  return (unsigned)_mm_movemask_epi8(hit);
+}
+#else
+/* Flags (high bit) the bytes of x that are '"', '\\' or below 0x20. Each
+ * test is the classic "has a zero byte" trick: flags above the first hit may
+ * be spurious (borrows run upward), but the lowest one is exact, which is
+ * all the scan needs: on little-endian it is the first special byte. */
+static inline uint64_t sr_json_swar_special(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  uint64_t q = x ^ (ones * '"');
+  uint64_t b = x ^ (ones * '\\');
+  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) &
+         highs;
+}
+#endif
+
+/*
+ * The first '"', '\\' or control byte in [s, end); end if none. lo <= s is
+ * the start of the buffer. Strings are scanned sixteen bytes a step with
+ * SSE2 (eight with portable SWAR elsewhere). Fewer than sixteen bytes
+ * before the end (the last members of every message) are not scanned byte
+ * by byte: the sixteen bytes that end at `end` are, when the buffer holds
+ * that many, with the flags of the bytes before s shifted out. Nothing
+ * outside [lo, end) is ever read. (No SWAR step under SSE2: only a buffer
+ * shorter than sixteen bytes is left, and the registers SWAR needs made the
+ * callers' common path pay for saving them.)
+ */
+static inline __attribute__((always_inline)) const unsigned char *
+sr_json_find_special(const unsigned char *lo, const unsigned char *s,
+                     const unsigned char *end) {
+#ifdef __SSE2__
+  while (end - s >= 16) {
+    unsigned m = sr_json_sse_special(s);
+    if (m) return s + __builtin_ctz(m);
+    s += 16;
+  }
+  if (s < end && end - lo >= 16) {
+    unsigned m = sr_json_sse_special(end - 16) >> (16 - (end - s));
+    return m ? s + __builtin_ctz(m) : end;
+  }
+#else
+  (void)lo;
+  while (end - s >= 8) {
+    uint64_t x, m;
+    memcpy(&x, s, 8);
+    m = sr_json_swar_special(x);
+    if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      return s + ((unsigned)__builtin_ctzll(m) >> 3);
+#else
+      break; /* the lowest flag is the last byte: let the byte loop look */
+#endif
+    }
+    s += 8;
+  }
+#endif
+  /* A buffer shorter than sixteen bytes, or the tail of a big-endian scan */
+  while (s < end && *s >= 0x20 && *s != '"' && *s != '\\') s++;
+  return s;
+}
+
+/* The next member's `"key":` of the open object (after its ',' unless it is
+ * the first) when it has no blank, escape or control byte: *key is the text
+ * between the quotes and the cursor is on the value. @locality hot path */
+static inline bool sr_json_plain_key(struct sr_json *j, sr_str *key) {
+  const unsigned char *p = (const unsigned char *)j->p;
+  const unsigned char *end = (const unsigned char *)j->end;
+  uint64_t level = (uint64_t)1 << (j->depth - 1);
+  if (j->more & level) {
+    if (p >= end || *p != ',') return false;
+    p++;
+  }
+  if (p >= end || *p != '"') return false;
+  const unsigned char *k =
+      sr_json_find_special((const unsigned char *)j->beg, p + 1, end);
+  if (end - k < 2 || k[0] != '"' || k[1] != ':') return false;
+  key->p = (const char *)p + 1;
+  key->n = (size_t)(k - (p + 1));
+  j->p = (const char *)k + 2;
+  j->more |= level;
+  return true;
+}
+
+/* The '}' of the open object (there must be one) right at the cursor:
+ * consumes it, as sr_json_object_next does when it returns 0.
+ * @locality hot path */
+static inline bool sr_json_plain_close(struct sr_json *j) {
+  if (j->p >= j->end || *j->p != '}') return false;
+  j->p++;
+  j->depth--;
+  return true;
+}
+
+/* A string value at the cursor without escape or control byte: *value is
+ * the text between the quotes. @locality hot path */
+static inline bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
+  const unsigned char *p = (const unsigned char *)j->p;
+  const unsigned char *end = (const unsigned char *)j->end;
+  if (p >= end || *p != '"') return false;
+  const unsigned char *v =
+      sr_json_find_special((const unsigned char *)j->beg, p + 1, end);
+  if (v >= end || *v != '"') return false;
+  value->p = (const char *)p + 1;
+  value->n = (size_t)(v - (p + 1));
+  j->p = (const char *)v + 1;
+  return true;
+}
+
+/* The number of digits (0 to 8) the eight bytes at s open with; *value is
+ * their value. Eight bytes at once: one subtraction turns digits into 0-9
+ * bytes, one test flags the first byte that is not (flags above it may be
+ * spurious: borrows and carries run upward), and three multiplications combine
+ * pairs, then fours, then the eight, into one number. */
+static inline unsigned sr_json_digits8(const char *s, uint64_t *value) {
+  const uint64_t highs = 0x8080808080808080ull;
+  uint64_t x;
+  memcpy(&x, s, 8);
+  uint64_t d = x - 0x3030303030303030ull; /* a digit byte becomes 0-9 */
+  uint64_t bad = ((d + 0x7676767676767676ull) | d) & highs; /* byte > 9 */
+  unsigned n = bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+  if (n == 0) {
+    *value = 0;
+    return 0;
+  }
+  /* Only the n digits are kept, moved to the top: the bytes below are zero,
+   * which reads as leading zeros. (Byte 0, the first digit, is the lowest
+   * byte: the multiplications assume little-endian.) */
+  d <<= 8 * (8 - n);
+  d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFull;
+  d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFFull;
+  d = (d * 10000 + (d >> 32)) & 0xFFFFFFFFull;
+  *value = d;
+  return n;
+}
+
+/* An integer at the cursor written as a JSON integer of at most eighteen
+ * digits (which cannot overflow): an optional '-', no leading zero, no
+ * fraction, no exponent. *out is what sr_json_number and sr_json_to_int64
+ * would give. @locality hot path */
+static inline bool sr_json_plain_int(struct sr_json *j, int64_t *out) {
+  static const uint64_t pow10[] = {1,      10,      100,      1000,     10000,
+                                   100000, 1000000, 10000000, 100000000};
+  const char *p = j->p, *end = j->end;
+  bool neg = p < end && *p == '-';
+  const char *s = p + neg, *d = s;
+  uint64_t v = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  /* Sixteen digits at most this way: v stays below 10^16, and the byte
+   * loop below adds at most three more, still below 2^64. */
+  while (end - d >= 8 && d - s < 16) {
+    uint64_t part;
+    unsigned k = sr_json_digits8(d, &part);
+    v = v * pow10[k] + part;
+    d += k;
+    if (k < 8) goto done;
+  }
+#endif
+  while (d < end && (unsigned char)(*d - '0') < 10 && d - s < 19) {
+    v = v * 10 + (unsigned)(*d - '0');
+    d++;
+  }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+done:
+#endif
+  if (d == s || d - s > 18 || (*s == '0' && d - s > 1)) return false;
+  if (d < end && (*d == '.' || *d == 'e' || *d == 'E')) return false;
+  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+  j->p = d;
+  return true;
+}
 
 #endif

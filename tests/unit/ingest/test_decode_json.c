@@ -820,6 +820,68 @@ START_TEST(fast_and_general_paths_decode_alike) {
 }
 END_TEST
 
+START_TEST(key_order_does_not_matter) {
+  /* Every key of events.md once; the lookup starts after the previous
+   * match and wraps around, so each rotation of the order, either way,
+   * must find every key and give the same event. */
+  static const char *members[] = {
+      "\"type\":\"tool_call\"",
+      "\"session_id\":\"s-order\"",
+      "\"event_id\":\"e-1\"",
+      "\"ts_ms\":1790000000123",
+      "\"ts\":\"2026-11-20T10:00:00Z\"",
+      "\"agent_id\":\"agent-1\"",
+      "\"parent_agent_id\":\"orchestrator\"",
+      "\"phase\":\"completed\"",
+      "\"call_id\":\"c-9\"",
+      "\"tool\":\"Bash\"",
+      "\"arguments\":{\"command\":\"ls\",\"n\":[1,{\"x\":\"]\"}]}",
+      "\"target\":{\"id\":\"vol-1\",\"kind\":\"volume\",\"backups\":\"none\"}",
+      "\"environment\":\"staging\"",
+      "\"credential\":{\"id\":\"tok\",\"scopes\":[\"a\",\"b\"]}",
+      "\"want_verdict\":true",
+      "\"result\":\"done\"",
+      "\"task\":\"fix it\"",
+      "\"mode\":\"plan\"",
+      "\"scope\":{\"environments\":[\"staging\"],\"domains\":[\"x.io\"]}",
+      "\"estimate\":{\"steps\":3,\"seconds\":60,\"cost_usd\":0.5}",
+      "\"role\":\"assistant\"",
+      "\"text\":\"hello\"",
+      "\"path\":\"src/a.c\"",
+      "\"op\":\"read\"",
+      "\"credentials_found\":[\"tok\"]",
+      "\"decision\":\"approve\"",
+      "\"approver\":\"alice\"",
+  };
+  enum { N = SR_ARRAY_LEN(members) };
+  static char line[4096], first[1 << 14], other[1 << 14];
+  struct sr_arena *scratch = sr_arena_create(1 << 20);
+  size_t nfirst = 0;
+  for (int dir = 1; dir >= -1; dir -= 2) {
+    for (int r = 0; r < N; r++) {
+      size_t n = 0;
+      line[n++] = '{';
+      for (int i = 0; i < N; i++) {
+        int at = ((r + dir * i) % N + N) % N;
+        n += (size_t)sprintf(line + n, "%s%s", i ? "," : "", members[at]);
+      }
+      line[n++] = '}';
+      ck_assert_msg(dec_n(line, n) == 0, "%s: %s", line, err);
+      ck_assert_int_eq(ev.ts_ms, 1790000000123);
+      ck_assert_uint_eq(ev.credentials_found.n, 1);
+      if (nfirst == 0) {
+        nfirst = encoded(scratch, first, sizeof first);
+        continue;
+      }
+      size_t m = encoded(scratch, other, sizeof other);
+      ck_assert_msg(m == nfirst && memcmp(first, other, m) == 0,
+                    "decodes differently: %s", line);
+    }
+  }
+  sr_arena_destroy(scratch);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("decode_json");
   TCase *ok = tcase_create("accept");
@@ -840,6 +902,7 @@ static Suite *suite(void) {
   tcase_add_test(ok, raw_is_the_input);
   tcase_add_test(ok, strings_at_their_bounds_are_accepted);
   tcase_add_test(ok, fast_and_general_paths_decode_alike);
+  tcase_add_test(ok, key_order_does_not_matter);
   suite_add_tcase(s, ok);
 
   TCase *bad = tcase_create("reject");

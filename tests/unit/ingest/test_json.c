@@ -118,7 +118,7 @@ START_TEST(bad_escapes_and_control_chars_are_rejected) {
 }
 END_TEST
 
-/* The string scan runs eight bytes at a time; put the closing quote, an
+/* The string scan runs sixteen bytes at a time; put the closing quote, an
  * escape and a control byte at every offset around that stride. */
 START_TEST(string_scan_is_exact_at_every_offset) {
   char doc[64], want[64];
@@ -418,6 +418,211 @@ START_TEST(type_names) {
 }
 END_TEST
 
+/* A heap copy of exactly n bytes, no terminator: a read past the end is
+ * caught by the sanitizer run. */
+static char *exact(const char *s, size_t n) {
+  char *b = malloc(n ? n : 1);
+  ck_assert_ptr_nonnull(b);
+  memcpy(b, s, n);
+  return b;
+}
+
+/*
+ * Near the end of the buffer the scan reads the sixteen bytes that end
+ * there, shifting out the flags of those before the string. Here they are
+ * all quotes (k empty strings before the last one), so a wrong shift finds
+ * one of them; and a quote, escape or control byte at every offset of the
+ * last string must still be seen, or the fast read would drop or misread
+ * a byte.
+ */
+START_TEST(plain_reads_near_the_end_see_only_their_bytes) {
+  char doc[128], want[64];
+  for (int k = 0; k < 8; k++) {
+    for (int m = 0; m < 40; m++) {
+      int n = 0;
+      doc[n++] = '[';
+      for (int i = 0; i < k; i++) n += sprintf(doc + n, "\"\",");
+      doc[n++] = '"';
+      for (int i = 0; i < m; i++) want[i] = doc[n++] = (char)('a' + i % 26);
+      doc[n++] = '"';
+      doc[n++] = ']';
+      char *b = exact(doc, (size_t)n);
+      struct sr_json j;
+      sr_str s;
+      sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+      ck_assert_int_eq(sr_json_array_begin(&j), 0);
+      for (int i = 0; i < k; i++) {
+        ck_assert_int_eq(sr_json_array_next(&j), 1);
+        ck_assert(sr_json_plain_string(&j, &s));
+        ck_assert_uint_eq(s.n, 0);
+      }
+      ck_assert_int_eq(sr_json_array_next(&j), 1);
+      ck_assert_msg(sr_json_plain_string(&j, &s), "k=%d m=%d", k, m);
+      ck_assert_msg(s.n == (size_t)m && memcmp(s.p, want, s.n) == 0,
+                    "k=%d m=%d: read '%.*s'", k, m, (int)s.n, s.p);
+      ck_assert_int_eq(sr_json_array_next(&j), 0);
+      ck_assert_int_eq(sr_json_finish(&j), 0);
+
+      /* a special byte at offset i of the last string: no plain read */
+      static const char specials[] = {'\\', '\x01', '\x1f'};
+      int last = n - m - 3; /* its opening quote */
+      for (int i = 0; i < m; i++) {
+        for (size_t c = 0; c < sizeof specials; c++) {
+          b[last + 1 + i] = specials[c];
+          sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+          ck_assert_int_eq(sr_json_array_begin(&j), 0);
+          for (int x = 0; x < k; x++) {
+            ck_assert_int_eq(sr_json_array_next(&j), 1);
+            ck_assert(sr_json_plain_string(&j, &s));
+          }
+          ck_assert_int_eq(sr_json_array_next(&j), 1);
+          ck_assert_msg(!sr_json_plain_string(&j, &s),
+                        "k=%d m=%d: byte %d (0x%02x) missed", k, m, i,
+                        (unsigned char)specials[c]);
+          ck_assert_uint_eq(sr_json_offset(&j), (size_t)last);
+          b[last + 1 + i] = want[i];
+        }
+      }
+      free(b);
+    }
+  }
+}
+END_TEST
+
+/* The same for keys: the last member's key, near the end, after members
+ * whose keys and values are all quotes. */
+START_TEST(plain_keys_near_the_end_see_only_their_bytes) {
+  char doc[128];
+  for (int k = 0; k < 5; k++) {
+    for (int m = 1; m < 24; m++) {
+      int n = 0;
+      doc[n++] = '{';
+      for (int i = 0; i < k; i++) n += sprintf(doc + n, "\"\":\"\",");
+      doc[n++] = '"';
+      for (int i = 0; i < m; i++) doc[n++] = 'k';
+      n += sprintf(doc + n, "\":1}");
+      char *b = exact(doc, (size_t)n);
+      struct sr_json j;
+      sr_str key, v;
+      int64_t x;
+      sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+      ck_assert_int_eq(sr_json_object_begin(&j), 0);
+      for (int i = 0; i < k; i++) {
+        ck_assert(sr_json_plain_key(&j, &key));
+        ck_assert_uint_eq(key.n, 0);
+        ck_assert(sr_json_plain_string(&j, &v));
+      }
+      ck_assert_msg(sr_json_plain_key(&j, &key), "k=%d m=%d", k, m);
+      ck_assert_uint_eq(key.n, (size_t)m);
+      ck_assert(sr_json_plain_int(&j, &x));
+      ck_assert_int_eq(x, 1);
+      ck_assert(!sr_json_plain_key(&j, &key));
+      ck_assert(sr_json_plain_close(&j));
+      ck_assert_int_eq(sr_json_finish(&j), 0);
+      free(b);
+    }
+  }
+}
+END_TEST
+
+/* Values and strings that straddle the sixteen-byte blocks of the scan, in
+ * an object skipped whole (as a tool call's arguments are): the raw text is
+ * all of it, escapes and brackets inside strings included, and a bad escape
+ * at any of those offsets is reported at its byte. */
+START_TEST(skip_is_exact_across_scan_blocks) {
+  char args[256], doc[320], pad[64];
+  for (int p = 0; p < 40; p++) {
+    memset(pad, 'x', (size_t)p);
+    pad[p] = '\0';
+    int an = snprintf(args, sizeof args,
+                      "{\"a\":\"%s\\\"}]\",\"b\":[1,{\"c\":\"%s\\\\\"}],"
+                      "\"%s[\":[\"{\",true,null,-2.5e1],\"d\":\"%s\"}",
+                      pad, pad, pad, pad);
+    int n = snprintf(doc, sizeof doc, "{\"k\":%s,\"z\":0}", args);
+    char *b = exact(doc, (size_t)n);
+    struct sr_json j;
+    sr_str k, raw;
+    sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+    ck_assert_int_eq(sr_json_object_begin(&j), 0);
+    ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+    ck_assert_msg(sr_json_skip(&j, &raw) == 0, "pad %d: %s", p, err);
+    ck_assert_msg(raw.n == (size_t)an && memcmp(raw.p, args, raw.n) == 0,
+                  "pad %d: skipped '%.*s'", p, (int)raw.n, raw.p);
+    ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+    assert_str(k, "z");
+
+    /* "\q" in place of the escaped quote of "a" */
+    char *bs = memchr(b + 5, '\\', (size_t)n - 5);
+    bs[1] = 'q';
+    sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+    ck_assert_int_eq(sr_json_object_begin(&j), 0);
+    ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+    ck_assert_int_eq(sr_json_skip(&j, NULL), SR_EINVAL);
+    char msg[96];
+    snprintf(msg, sizeof msg, "invalid JSON at byte %d: invalid escape",
+             (int)(bs - b));
+    ck_assert_str_eq(err, msg);
+    free(b);
+  }
+}
+END_TEST
+
+/* Whether sr_json_plain_int must take text: an integer of at most eighteen
+ * digits, no leading zero, not followed by a fraction or an exponent. */
+static bool plain_shape(const char *t, size_t n) {
+  size_t i = t[0] == '-';
+  size_t d = strspn(t + i, "0123456789");
+  if (d == 0 || d > 18 || (t[i] == '0' && d > 1)) return false;
+  return i + d == n || !strchr(".eE", t[i + d]);
+}
+
+/* The integer fast path against sr_json_number + sr_json_to_int64, for every
+ * digit count either side of its eight-byte steps, with and without a sign,
+ * followed by nothing, a comma, a fraction or an exponent. */
+START_TEST(plain_int_agrees_with_the_general_path) {
+  static const char *tails[] = {"", ",", "]", ".5", "e3", "E+1", "0"};
+  static const char *heads[] = {"1", "9", "0", "123456789"};
+  char t[64];
+  size_t taken = 0;
+  for (int neg = 0; neg < 2; neg++) {
+    for (size_t h = 0; h < SR_ARRAY_LEN(heads); h++) {
+      for (int d = 1; d <= 21; d++) {
+        for (size_t tl = 0; tl < SR_ARRAY_LEN(tails); tl++) {
+          int n = 0;
+          if (neg) t[n++] = '-';
+          for (int i = 0; i < d; i++) {
+            t[n++] = heads[h][i % strlen(heads[h])];
+          }
+          n += sprintf(t + n, "%s", tails[tl]);
+          char *b = exact(t, (size_t)n);
+          struct sr_json fast, gen;
+          int64_t v = 0, w = 0;
+          sr_json_init(&fast, b, (size_t)n, NULL, NULL, 0);
+          sr_json_init(&gen, b, (size_t)n, NULL, NULL, 0);
+          bool took = sr_json_plain_int(&fast, &v);
+          ck_assert_msg(took == plain_shape(t, (size_t)n), "'%.*s': %d", n, t,
+                        took);
+          if (took) {
+            sr_str text;
+            bool integral;
+            ck_assert_int_eq(sr_json_number(&gen, &text, &integral), 0);
+            ck_assert_int_eq(sr_json_to_int64(text, &w), 0);
+            ck_assert_msg(v == w, "'%.*s': %lld, want %lld", n, t, (long long)v,
+                          (long long)w);
+            ck_assert_uint_eq(sr_json_offset(&fast), sr_json_offset(&gen));
+            taken++;
+          } else {
+            ck_assert_uint_eq(sr_json_offset(&fast), 0);
+          }
+          free(b);
+        }
+      }
+    }
+  }
+  ck_assert_uint_gt(taken, 100);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("json");
   TCase *tc = tcase_create("reader");
@@ -440,6 +645,10 @@ static Suite *suite(void) {
   tcase_add_test(tc, nesting_is_bounded);
   tcase_add_test(tc, arena_exhaustion_is_reported);
   tcase_add_test(tc, type_names);
+  tcase_add_test(tc, plain_reads_near_the_end_see_only_their_bytes);
+  tcase_add_test(tc, plain_keys_near_the_end_see_only_their_bytes);
+  tcase_add_test(tc, skip_is_exact_across_scan_blocks);
+  tcase_add_test(tc, plain_int_agrees_with_the_general_path);
   suite_add_tcase(s, tc);
   return s;
 }
