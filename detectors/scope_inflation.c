@@ -68,9 +68,10 @@ struct scope {
 };
 
 /* Every word a scope is made of that means something here: the action
- * class it names, and whether alone it grants the whole account. One
- * lower-cased lookup per word: scopes are read on every call that carries a
- * credential. */
+ * class it names, and whether alone it grants the whole account. Scopes are
+ * read on every call that carries a credential, so the words are grouped by
+ * their first letter and a lookup compares one group only, folding case as
+ * it goes. */
 struct scope_word {
   const char *w; /* lower case */
   uint8_t len;
@@ -80,37 +81,76 @@ struct scope_word {
 
 #define W(w, act, all) {w, sizeof(w) - 1, act, all}
 
-static const struct scope_word scope_words[] = {
-    W("*", ACT_C_ALL, true),          W("admin", ACT_C_ALL, true),
-    W("owner", ACT_C_ALL, true),      W("full", ACT_C_ALL, true),
-    W("all", ACT_C_ALL, true),        W("root", ACT_C_UNKNOWN, true),
-    W("superuser", ACT_C_UNKNOWN, true), W("manage", ACT_C_ALL, false),
-    W("rw", ACT_C_ALL, false),        W("readwrite", ACT_C_ALL, false),
-    W("read_write", ACT_C_ALL, false), W("read", ACT_C_READ, false),
-    W("list", ACT_C_READ, false),     W("get", ACT_C_READ, false),
-    W("view", ACT_C_READ, false),     W("readonly", ACT_C_READ, false),
-    W("read_only", ACT_C_READ, false), W("describe", ACT_C_READ, false),
-    W("r", ACT_C_READ, false),        W("write", ACT_C_WRITE, false),
-    W("create", ACT_C_WRITE, false),  W("update", ACT_C_WRITE, false),
-    W("edit", ACT_C_WRITE, false),    W("delete", ACT_C_WRITE, false),
-    W("destroy", ACT_C_WRITE, false), W("deploy", ACT_C_WRITE, false),
-    W("modify", ACT_C_WRITE, false),  W("put", ACT_C_WRITE, false),
-    W("post", ACT_C_WRITE, false),    W("push", ACT_C_WRITE, false),
-    W("execute", ACT_C_WRITE, false), W("exec", ACT_C_WRITE, false),
+static const struct scope_word words_star[] = {W("*", ACT_C_ALL, true)};
+static const struct scope_word words_a[] = {W("admin", ACT_C_ALL, true),
+                                            W("all", ACT_C_ALL, true)};
+static const struct scope_word words_o[] = {W("owner", ACT_C_ALL, true)};
+static const struct scope_word words_f[] = {W("full", ACT_C_ALL, true)};
+static const struct scope_word words_s[] = {
+    W("superuser", ACT_C_UNKNOWN, true)};
+static const struct scope_word words_r[] = {
+    W("root", ACT_C_UNKNOWN, true),  W("rw", ACT_C_ALL, false),
+    W("readwrite", ACT_C_ALL, false), W("read_write", ACT_C_ALL, false),
+    W("read", ACT_C_READ, false),     W("readonly", ACT_C_READ, false),
+    W("read_only", ACT_C_READ, false), W("r", ACT_C_READ, false),
     W("run", ACT_C_WRITE, false),     W("remove", ACT_C_WRITE, false),
-    W("w", ACT_C_WRITE, false),
 };
+static const struct scope_word words_m[] = {W("manage", ACT_C_ALL, false),
+                                            W("modify", ACT_C_WRITE, false)};
+static const struct scope_word words_l[] = {W("list", ACT_C_READ, false)};
+static const struct scope_word words_g[] = {W("get", ACT_C_READ, false)};
+static const struct scope_word words_v[] = {W("view", ACT_C_READ, false)};
+static const struct scope_word words_d[] = {
+    W("describe", ACT_C_READ, false), W("delete", ACT_C_WRITE, false),
+    W("destroy", ACT_C_WRITE, false), W("deploy", ACT_C_WRITE, false)};
+static const struct scope_word words_w[] = {W("write", ACT_C_WRITE, false),
+                                            W("w", ACT_C_WRITE, false)};
+static const struct scope_word words_c[] = {W("create", ACT_C_WRITE, false)};
+static const struct scope_word words_u[] = {W("update", ACT_C_WRITE, false)};
+static const struct scope_word words_e[] = {W("edit", ACT_C_WRITE, false),
+                                            W("execute", ACT_C_WRITE, false),
+                                            W("exec", ACT_C_WRITE, false)};
+static const struct scope_word words_p[] = {W("put", ACT_C_WRITE, false),
+                                            W("post", ACT_C_WRITE, false),
+                                            W("push", ACT_C_WRITE, false)};
 
 #define SCOPE_WORD_MAX 10 /* the longest entry above */
 
+static char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
 static const struct scope_word *scope_word(sr_str s) {
   if (s.n == 0 || s.n > SCOPE_WORD_MAX) return NULL;
-  char lower[SCOPE_WORD_MAX];
-  for (size_t i = 0; i < s.n; i++)
-    lower[i] = s.p[i] >= 'A' && s.p[i] <= 'Z' ? (char)(s.p[i] + 32) : s.p[i];
-  for (size_t i = 0; i < SR_ARRAY_LEN(scope_words); i++)
-    if (scope_words[i].len == s.n && memcmp(scope_words[i].w, lower, s.n) == 0)
-      return &scope_words[i];
+  const struct scope_word *group;
+  size_t n;
+#define GROUP(g) (group = (g), n = SR_ARRAY_LEN(g))
+  switch (lower(s.p[0])) {
+    case '*': GROUP(words_star); break;
+    case 'a': GROUP(words_a); break;
+    case 'o': GROUP(words_o); break;
+    case 'f': GROUP(words_f); break;
+    case 's': GROUP(words_s); break;
+    case 'r': GROUP(words_r); break;
+    case 'm': GROUP(words_m); break;
+    case 'l': GROUP(words_l); break;
+    case 'g': GROUP(words_g); break;
+    case 'v': GROUP(words_v); break;
+    case 'd': GROUP(words_d); break;
+    case 'w': GROUP(words_w); break;
+    case 'c': GROUP(words_c); break;
+    case 'u': GROUP(words_u); break;
+    case 'e': GROUP(words_e); break;
+    case 'p': GROUP(words_p); break;
+    default: return NULL;
+  }
+#undef GROUP
+  for (size_t i = 0; i < n; i++) {
+    if (group[i].len != s.n) continue;
+    size_t k = 1; /* the first letter chose the group */
+    while (k < s.n && lower(s.p[k]) == group[i].w[k]) k++;
+    if (k == s.n) return &group[i];
+  }
   return NULL;
 }
 
