@@ -73,14 +73,6 @@ size_t sr_session_table_session_bytes(const struct sr_session_table *t) {
   return scratch_offset(t) + t->scratch_size;
 }
 
-/* The fields of a cleared session that are not zero. */
-static void init_cleared(const struct sr_session_table *t,
-                         struct sr_session *s) {
-  s->dims = (struct sr_dim_state *)((char *)s + dims_offset());
-  s->scratch = (char *)s + scratch_offset(t);
-  s->last_ts_ms = INT64_MIN;
-}
-
 void sr_session_clear(const struct sr_session_table *t, struct sr_session *s) {
   uint64_t h = s->hash;
   char id[sizeof s->id];
@@ -90,18 +82,19 @@ void sr_session_clear(const struct sr_session_table *t, struct sr_session *s) {
   s->persist = keep;
   s->hash = h;
   memcpy(s->id, id, sizeof id);
-  init_cleared(t, s);
+  s->dims = (struct sr_dim_state *)((char *)s + dims_offset());
+  s->scratch = (char *)s + scratch_offset(t);
+  s->last_ts_ms = INT64_MIN;
 }
 
-/* calloc, not malloc and memset: the allocator hands out memory it knows is
- * zero (fresh pages) without writing it, and a session is several KiB. */
 static struct sr_session *session_new(const struct sr_session_table *t,
                                       sr_str id, uint64_t h) {
-  struct sr_session *s = calloc(1, sr_session_table_session_bytes(t));
+  struct sr_session *s = malloc(sr_session_table_session_bytes(t));
   if (!s) return NULL;
   s->hash = h;
   sr_str_copy(s->id, sizeof s->id, id);
-  init_cleared(t, s);
+  s->persist = (struct sr_session_persist){0};
+  sr_session_clear(t, s);
   return s;
 }
 

@@ -33,6 +33,12 @@
  *       found and (a)                        -> found_and_misused 0.95
  *
  * Every phase counts, FAILED included: the attempt is the signal.
+ *
+ * (a)'s purpose fit splits and compares words, about 2,000 instructions,
+ * and agents repeat the same call with the same credential all session
+ * long; each worker thread remembers the last few answers (a memo of 8
+ * slots keyed by every input byte the answer depends on, so a changed
+ * purpose, scope, tool, rule or resource never reuses an old answer).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +71,22 @@ struct ctx {
   float found_and_misused;
   bool scan_results;
   size_t scan_bytes;
+};
+
+#define MEMO_SLOTS 8   /* power of two */
+#define MEMO_KEY_MAX 240
+
+/* One remembered purpose fit. Invariant: n == 0 (empty) or key[0..n) is the
+ * key memo_key built for the inputs whose answer is `fit`. */
+struct memo_slot {
+  uint16_t n;
+  uint8_t fit; /* enum fit */
+  char key[MEMO_KEY_MAX];
+};
+
+/* Per-thread scratch: purpose fits by a hash of their key. */
+struct memo {
+  struct memo_slot slot[MEMO_SLOTS];
 };
 
 static const char *const allowed_keys[] = {"enabled",
@@ -288,6 +310,55 @@ static enum fit purpose_fit(sr_str purpose, const struct sr_event *ev,
   return FIT_NO;
 }
 
+/* Appends a length-prefixed field to a memo key (a NULL string and an
+ * empty one differ); false when it does not fit. */
+static bool key_add(char *key, size_t *n, const char *p, size_t len,
+                    bool null) {
+  if (*n + 2 + len > MEMO_KEY_MAX) return false;
+  key[(*n)++] = (char)(null ? 0xff : len & 0x7f);
+  key[(*n)++] = (char)(null ? 0xff : len >> 7);
+  if (len) memcpy(key + *n, p, len);
+  *n += len;
+  return true;
+}
+
+/* The key of every input purpose_fit reads; 0 when it is too long to
+ * remember (such calls are computed every time). */
+static size_t memo_key(char *key, sr_str purpose, const struct sr_event *ev,
+                       const struct sr_op *op) {
+  const struct sr_credential *cr = &op->credential;
+  const char *const names[] = {op->resource, op->needed_scope, op->rule};
+  size_t n = 0;
+  bool ok = key_add(key, &n, purpose.p, purpose.n, false) &&
+            key_add(key, &n, ev->tool.p, ev->tool.n, false);
+  for (size_t i = 0; ok && i < SR_ARRAY_LEN(names); i++)
+    ok = key_add(key, &n, names[i], names[i] ? strlen(names[i]) : 0,
+                 !names[i]);
+  for (uint32_t i = 0; ok && i < cr->n_scopes; i++)
+    ok = key_add(key, &n, cr->scopes[i].p, cr->scopes[i].n, false);
+  return ok ? n : 0;
+}
+
+/* purpose_fit through the thread's memo (NULL: none). */
+static enum fit purpose_fit_memo(struct memo *m, sr_str purpose,
+                                 const struct sr_event *ev,
+                                 const struct sr_op *op) {
+  if (purpose.n == 0) return FIT_UNKNOWN;
+  if (!op->resource && !op->needed_scope) return FIT_UNKNOWN;
+  char key[MEMO_KEY_MAX];
+  size_t n = m ? memo_key(key, purpose, ev, op) : 0;
+  if (n == 0) return purpose_fit(purpose, ev, op);
+  struct memo_slot *slot =
+      &m->slot[XXH3_64bits(key, n) & (MEMO_SLOTS - 1)];
+  if (slot->n == n && memcmp(slot->key, key, n) == 0)
+    return (enum fit)slot->fit;
+  enum fit fit = purpose_fit(purpose, ev, op);
+  memcpy(slot->key, key, n);
+  slot->n = (uint16_t)n;
+  slot->fit = (uint8_t)fit;
+  return fit;
+}
+
 static enum fit env_fit(const struct sr_credential *cr, sr_str env) {
   if (cr->n_environments == 0 || env.n == 0) return FIT_UNKNOWN;
   for (uint32_t i = 0; i < cr->n_environments; i++) {
@@ -347,7 +418,6 @@ static void op_label(char *buf, size_t len, const struct sr_event *ev,
 static float cred_score(const void *ctx, void *thread_scratch,
                         const struct sr_detect_input *in, void *session_scratch,
                         char *reason, size_t reasonlen) {
-  (void)thread_scratch;
   const struct ctx *c = ctx;
   const struct sr_event *ev = in->ev;
   const struct sr_op *op = in->op;
@@ -369,7 +439,7 @@ static float cred_score(const void *ctx, void *thread_scratch,
   bool destructive = op->destructive > 0 || op->verb == SR_VERB_DELETE;
   if (cr->id.n) {
     found_in = lookup(f, cr->id);
-    pfit = purpose_fit(cr->purpose, ev, op);
+    pfit = purpose_fit_memo(thread_scratch, cr->purpose, ev, op);
     efit = env_fit(cr, env);
     float a = 0, p = 0, e = 0;
     if (pfit == FIT_NO)
@@ -429,6 +499,15 @@ static void cred_destroy(void *ctx) {
   free(ctx);
 }
 
+static void *cred_thread_create(const void *ctx) {
+  (void)ctx;
+  return calloc(1, sizeof(struct memo));
+}
+
+static void cred_thread_destroy(void *memo) {
+  free(memo);
+}
+
 const struct sr_detector sr_detector_credential_misuse = {
     .version = SR_DETECTOR_VERSION,
     .name = "credential_misuse",
@@ -437,6 +516,8 @@ const struct sr_detector sr_detector_credential_misuse = {
         "environment, or one the session found in a file",
     .session_size = sizeof(struct found),
     .init = cred_init,
+    .thread_create = cred_thread_create,
+    .thread_destroy = cred_thread_destroy,
     .score = cred_score,
     .destroy = cred_destroy,
 };
