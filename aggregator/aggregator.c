@@ -178,6 +178,12 @@ static void fold_scores(struct sr_aggregator *a, struct sr_session *s,
   for (size_t i = 0; i < a->n_dims; i++) {
     struct sr_dim_state *d = &s->dims[i];
     const struct sr_dim_params *p = &a->params[i];
+    if (d->score == 0.0f && !(det->score[i] > 0.0f)) {
+      /* Most dimensions of most events: nothing held, nothing new. */
+      d->ts_ms = now;
+      current[i] = 0.0f;
+      continue;
+    }
     float decayed = sr_decay(d->score, elapsed_ms(now, d->ts_ms), p->half_life_ms);
     if (det->score[i] > 0.0f && det->score[i] >= decayed) {
       d->score = det->score[i];

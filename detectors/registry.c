@@ -261,20 +261,21 @@ void sr_detectors_run(const struct sr_detectors *d,
   assert(t && t->d == d && ev && out);
   assert(session_scratch || d->session_size == 0);
 
-  for (size_t i = 0; i < d->n; i++) {
-    out->score[i] = 0;
-    out->reason[i][0] = '\0';
-  }
   sr_catalogue_classify(d->cat, t->cat, ev, &out->op);
 
   struct sr_detect_input in = {
       .ev = ev, .op = &out->op, .session = session ? session : &undeclared};
   for (size_t i = 0; i < d->n; i++) {
-    if (!d->params[i].enabled) continue;
+    if (!d->params[i].enabled) {
+      out->score[i] = 0;
+      out->reason[i][0] = '\0';
+      continue;
+    }
     const struct sr_detector *det = d->det[i];
     void *ss =
         det->session_size ? (char *)session_scratch + d->offset[i] : NULL;
     char *reason = out->reason[i];
+    reason[0] = '\0'; /* the detection is reused: no reason of the last */
     in.reason_floor = d->params[i].threshold;
     float s =
         det->score(d->ctx[i], t->scratch[i], &in, ss, reason, SR_REASON_MAX);
