@@ -46,6 +46,7 @@
 
 #include "detectors/detector.h"
 #include "detectors/env.h"
+#include "detectors/reason.h"
 
 #define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
@@ -403,16 +404,16 @@ static void *cred_init(const struct sr_conf_node *section, char *err,
 
 /* What the call did, for the reason: the needed scope, else the resource,
  * else the rule, else the tool. */
-static void op_label(char *buf, size_t len, const struct sr_event *ev,
+static void op_label(struct sr_reason *r, const struct sr_event *ev,
                      const struct sr_op *op) {
   if (op->needed_scope)
-    snprintf(buf, len, "%.48s", op->needed_scope);
+    sr_reason_strn(r, op->needed_scope, 48);
   else if (op->resource)
-    snprintf(buf, len, "%.48s", op->resource);
+    sr_reason_strn(r, op->resource, 48);
   else if (op->rule)
-    snprintf(buf, len, "%.48s", op->rule);
+    sr_reason_strn(r, op->rule, 48);
   else
-    snprintf(buf, len, "%.*s", SV(ev->tool, 48));
+    sr_reason_view(r, ev->tool, 48);
 }
 
 static float cred_score(const void *ctx, void *thread_scratch,
@@ -468,30 +469,32 @@ static float cred_score(const void *ctx, void *thread_scratch,
   if (!(score > 0)) return 0;
   if (score < in->reason_floor) return score;
 
-  char what[56];
-  op_label(what, sizeof(what), ev, op);
-  size_t used = 0;
-#define APPEND(...)                                                    \
-  do {                                                                 \
-    if (used < reasonlen) {                                            \
-      int k_ = snprintf(reason + used, reasonlen - used, __VA_ARGS__); \
-      if (k_ > 0) used += (size_t)k_;                                  \
-    }                                                                  \
-  } while (0)
-  APPEND("credential %.*s", SV(cr->id, 40));
-  if (pfit == FIT_NO)
-    APPEND(" provisioned for '%.*s' used for %s%s", SV(cr->purpose, 48), what,
-           destructive ? " (destructive)" : "");
-  if (efit == FIT_NO)
-    APPEND("%s %.*s outside its environments (%.*s%s)",
-           pfit == FIT_NO ? " on" : " used on", SV(env, 24),
-           SV(cr->environments[0], 24), cr->n_environments > 1 ? ", ..." : "");
-  if (found_in && pfit != FIT_NO && efit != FIT_NO)
-    APPEND(" used for %s; found in %s rather than handed to the session", what,
-           found_in);
-  else if (found_in)
-    APPEND("; found in %s rather than handed to the session", found_in);
-#undef APPEND
+  struct sr_reason r = sr_reason_start(reason, reasonlen);
+  sr_reason_str(&r, "credential ");
+  sr_reason_view(&r, cr->id, 40);
+  if (pfit == FIT_NO) {
+    sr_reason_str(&r, " provisioned for '");
+    sr_reason_view(&r, cr->purpose, 48);
+    sr_reason_str(&r, "' used for ");
+    op_label(&r, ev, op);
+    if (destructive) sr_reason_str(&r, " (destructive)");
+  }
+  if (efit == FIT_NO) {
+    sr_reason_str(&r, pfit == FIT_NO ? " on " : " used on ");
+    sr_reason_view(&r, env, 24);
+    sr_reason_str(&r, " outside its environments (");
+    sr_reason_view(&r, cr->environments[0], 24);
+    sr_reason_str(&r, cr->n_environments > 1 ? ", ...)" : ")");
+  }
+  if (found_in && pfit != FIT_NO && efit != FIT_NO) {
+    sr_reason_str(&r, " used for ");
+    op_label(&r, ev, op);
+  }
+  if (found_in) {
+    sr_reason_str(&r, "; found in ");
+    sr_reason_str(&r, found_in);
+    sr_reason_str(&r, " rather than handed to the session");
+  }
   return score;
 }
 
