@@ -64,7 +64,8 @@ enum act_class { ACT_C_UNKNOWN, ACT_C_READ, ACT_C_WRITE, ACT_C_ALL };
 struct scope {
   sr_str res;
   sr_str act;
-  bool all; /* the whole account: "*", "admin", ... */
+  enum act_class cls; /* act's class, looked up once by parse_scope */
+  bool all;           /* the whole account: "*", "admin", ... */
 };
 
 /* Every word a scope is made of that means something here: the action
@@ -166,7 +167,7 @@ static sr_str trim(sr_str s) {
 }
 
 static struct scope parse_scope(sr_str s) {
-  struct scope sc = {SR_STR_NULL, SR_STR_NULL, false};
+  struct scope sc = {SR_STR_NULL, SR_STR_NULL, ACT_C_UNKNOWN, false};
   s = trim(s);
   const struct scope_word *w = scope_word(s);
   if (w && w->all) {
@@ -177,24 +178,27 @@ static struct scope parse_scope(sr_str s) {
   if (!colon) {
     /* A bare action word ("write") applies to every resource; a bare
      * resource ("repo") to every action. */
-    if (w && w->act != ACT_C_UNKNOWN)
+    if (w && w->act != ACT_C_UNKNOWN) {
       sc.act = s;
-    else
+      sc.cls = (enum act_class)w->act;
+    } else {
       sc.res = s;
+    }
     return sc;
   }
   sr_str a = trim((sr_str){s.p, (size_t)(colon - s.p)});
   sr_str b = trim((sr_str){colon + 1, s.n - (size_t)(colon - s.p) - 1});
-  if (act_class(a) != ACT_C_UNKNOWN && act_class(b) == ACT_C_UNKNOWN &&
-      !sr_str_eq_cstr(a, "*")) {
+  enum act_class ca = act_class(a), cb = act_class(b);
+  if (ca != ACT_C_UNKNOWN && cb == ACT_C_UNKNOWN && !sr_str_eq_cstr(a, "*")) {
     sc.act = a; /* GitHub order: "read:org" */
+    sc.cls = ca;
     sc.res = b;
   } else {
     sc.res = a;
     sc.act = b;
+    sc.cls = cb;
   }
-  if (sr_str_eq_cstr(sc.res, "*") && act_class(sc.act) == ACT_C_ALL)
-    sc.all = true;
+  if (sr_str_eq_cstr(sc.res, "*") && sc.cls == ACT_C_ALL) sc.all = true;
   return sc;
 }
 
@@ -205,7 +209,7 @@ static double breadth(struct scope sc) {
   if (sc.act.n == 0) {
     a = ACT_ALL;
   } else {
-    switch (act_class(sc.act)) {
+    switch (sc.cls) {
       case ACT_C_ALL:
         a = ACT_ALL;
         break;
@@ -238,7 +242,7 @@ static bool covers(struct scope s, struct scope n) {
                 (n.res.n && same_resource(s.res, n.res));
   if (!res_ok) return false;
   if (s.act.n == 0) return true;
-  enum act_class sc = act_class(s.act), nc = act_class(n.act);
+  enum act_class sc = s.cls, nc = n.cls;
   if (sc == ACT_C_ALL) return true;
   char buf[64];
   if (n.act.n && n.act.n < sizeof(buf)) {
@@ -296,7 +300,7 @@ static float scope_score(const void *ctx, void *thread_scratch,
     priv += b;
     if (b > widest) widest = b, widest_i = i;
   }
-  struct scope need_sc = {SR_STR_NULL, SR_STR_NULL, false};
+  struct scope need_sc = {SR_STR_NULL, SR_STR_NULL, ACT_C_UNKNOWN, false};
   double need;
   if (op->needed_scope && op->needed_scope[0]) {
     need_sc = parse_scope(sr_str_from(op->needed_scope));
