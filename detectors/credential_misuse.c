@@ -147,6 +147,7 @@ static void remember(struct found *f, sr_str name, sr_str where) {
 }
 
 static const char *lookup(const struct found *f, sr_str id) {
+  if (f->n == 0) return NULL; /* most sessions find none: no hash */
   uint64_t h = fold_hash(id);
   for (size_t i = 0; i < f->n; i++)
     if (f->hash[i] == h) return f->where[i];
@@ -313,8 +314,8 @@ static enum fit purpose_fit(sr_str purpose, const struct sr_event *ev,
 
 /* Appends a length-prefixed field to a memo key (a NULL string and an
  * empty one differ); false when it does not fit. */
-static bool key_add(char *key, size_t *n, const char *p, size_t len,
-                    bool null) {
+static inline bool key_add(char *key, size_t *n, const char *p, size_t len,
+                           bool null) {
   if (*n + 2 + len > MEMO_KEY_MAX) return false;
   key[(*n)++] = (char)(null ? 0xff : len & 0x7f);
   key[(*n)++] = (char)(null ? 0xff : len >> 7);
