@@ -87,6 +87,8 @@ static const struct alias *find_alias(sr_str env) {
 }
 
 sr_str sr_env_canonical(sr_str env) {
+  /* Already one of the spellings (no blanks in them): most callers. */
+  if (env.n && canonical_spelling(env.p)) return env;
   while (env.n > 0 && blank(env.p[0])) {
     env.p++;
     env.n--;
