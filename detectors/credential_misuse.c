@@ -36,9 +36,9 @@
  *
  * (a)'s purpose fit splits and compares words, about 2,000 instructions,
  * and agents repeat the same call with the same credential all session
- * long; each worker thread remembers the last few answers (a memo of 8
- * slots keyed by every input byte the answer depends on, so a changed
- * purpose, scope, tool, rule or resource never reuses an old answer).
+ * long; each worker thread remembers the last few answers (detectors/memo.h,
+ * keyed by every input byte the answer depends on, so a changed purpose,
+ * scope, tool, rule or resource never reuses an old answer).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +46,7 @@
 
 #include "detectors/detector.h"
 #include "detectors/env.h"
+#include "detectors/memo.h"
 #include "detectors/reason.h"
 
 #define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
@@ -72,22 +73,6 @@ struct ctx {
   float found_and_misused;
   bool scan_results;
   size_t scan_bytes;
-};
-
-#define MEMO_SLOTS 8   /* power of two */
-#define MEMO_KEY_MAX 240
-
-/* One remembered purpose fit. Invariant: n == 0 (empty) or key[0..n) is the
- * key memo_key built for the inputs whose answer is `fit`. */
-struct memo_slot {
-  uint16_t n;
-  uint8_t fit; /* enum fit */
-  char key[MEMO_KEY_MAX];
-};
-
-/* Per-thread scratch: purpose fits by a hash of their key. */
-struct memo {
-  struct memo_slot slot[MEMO_SLOTS];
 };
 
 static const char *const allowed_keys[] = {"enabled",
@@ -312,53 +297,31 @@ static enum fit purpose_fit(sr_str purpose, const struct sr_event *ev,
   return FIT_NO;
 }
 
-/* Appends a length-prefixed field to a memo key (a NULL string and an
- * empty one differ); false when it does not fit. */
-static inline bool key_add(char *key, size_t *n, const char *p, size_t len,
-                           bool null) {
-  if (*n + 2 + len > MEMO_KEY_MAX) return false;
-  key[(*n)++] = (char)(null ? 0xff : len & 0x7f);
-  key[(*n)++] = (char)(null ? 0xff : len >> 7);
-  if (len) memcpy(key + *n, p, len);
-  *n += len;
-  return true;
-}
-
-/* The key of every input purpose_fit reads; 0 when it is too long to
- * remember (such calls are computed every time). */
-static size_t memo_key(char *key, sr_str purpose, const struct sr_event *ev,
-                       const struct sr_op *op) {
-  const struct sr_credential *cr = &op->credential;
-  const char *const names[] = {op->resource, op->needed_scope, op->rule};
-  size_t n = 0;
-  bool ok = key_add(key, &n, purpose.p, purpose.n, false) &&
-            key_add(key, &n, ev->tool.p, ev->tool.n, false);
-  for (size_t i = 0; ok && i < SR_ARRAY_LEN(names); i++)
-    ok = key_add(key, &n, names[i], names[i] ? strlen(names[i]) : 0,
-                 !names[i]);
-  for (uint32_t i = 0; ok && i < cr->n_scopes; i++)
-    ok = key_add(key, &n, cr->scopes[i].p, cr->scopes[i].n, false);
-  return ok ? n : 0;
-}
-
-/* purpose_fit through the thread's memo (NULL: none). */
-static enum fit purpose_fit_memo(struct memo *m, sr_str purpose,
+/* purpose_fit through the thread's memo (NULL: none), keyed by every
+ * input purpose_fit reads. */
+static enum fit purpose_fit_memo(struct sr_memo *m, sr_str purpose,
                                  const struct sr_event *ev,
                                  const struct sr_op *op) {
   if (purpose.n == 0) return FIT_UNKNOWN;
   if (!op->resource && !op->needed_scope) return FIT_UNKNOWN;
-  char key[MEMO_KEY_MAX];
-  size_t n = m ? memo_key(key, purpose, ev, op) : 0;
-  if (n == 0) return purpose_fit(purpose, ev, op);
-  struct memo_slot *slot =
-      &m->slot[XXH3_64bits(key, n) & (MEMO_SLOTS - 1)];
-  if (slot->n == n && memcmp(slot->key, key, n) == 0)
-    return (enum fit)slot->fit;
-  enum fit fit = purpose_fit(purpose, ev, op);
-  memcpy(slot->key, key, n);
-  slot->n = (uint16_t)n;
-  slot->fit = (uint8_t)fit;
-  return fit;
+  if (!m) return purpose_fit(purpose, ev, op);
+  const struct sr_credential *cr = &op->credential;
+  struct sr_memo_key k;
+  sr_memo_key_start(&k);
+  sr_memo_key_add(&k, purpose.p, purpose.n, false);
+  sr_memo_key_add(&k, ev->tool.p, ev->tool.n, false);
+  sr_memo_key_cstr(&k, op->resource);
+  sr_memo_key_cstr(&k, op->needed_scope);
+  sr_memo_key_cstr(&k, op->rule);
+  for (uint32_t i = 0; i < cr->n_scopes; i++)
+    sr_memo_key_add(&k, cr->scopes[i].p, cr->scopes[i].n, false);
+  uint8_t fit;
+  bool hit;
+  struct sr_memo_slot *slot = sr_memo_find(m, &k, &fit, sizeof fit, &hit);
+  if (hit) return (enum fit)fit;
+  fit = (uint8_t)purpose_fit(purpose, ev, op);
+  if (slot) sr_memo_store(m, slot, &k, &fit, sizeof fit);
+  return (enum fit)fit;
 }
 
 static enum fit env_fit(const struct sr_credential *cr, sr_str env) {
@@ -505,7 +468,7 @@ static void cred_destroy(void *ctx) {
 
 static void *cred_thread_create(const void *ctx) {
   (void)ctx;
-  return calloc(1, sizeof(struct memo));
+  return calloc(1, sizeof(struct sr_memo));
 }
 
 static void cred_thread_destroy(void *memo) {

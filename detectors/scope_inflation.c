@@ -40,6 +40,7 @@
 #include <stdlib.h>
 
 #include "detectors/detector.h"
+#include "detectors/memo.h"
 
 #define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
@@ -281,11 +282,49 @@ static void magnitude(char *buf, size_t len, double v) {
     snprintf(buf, len, "~10^%.0f", floor(log10(v) + 0.5));
 }
 
+/* The breadths a credential's scopes and a call's needed scope measure:
+ * pure functions of those strings, remembered per thread (memo.h). */
+struct breadths {
+  double priv;     /* sum over the scopes */
+  double need;     /* of the needed scope; 0 when there is none */
+  uint32_t widest; /* index of the broadest scope, the first of equals */
+};
+
+static struct breadths measure(const struct sr_credential *cr,
+                               const char *needed) {
+  struct breadths b = {0, 0, 0};
+  double widest = -1;
+  for (uint32_t i = 0; i < cr->n_scopes; i++) {
+    double x = breadth(parse_scope(cr->scopes[i]));
+    b.priv += x;
+    if (x > widest) widest = x, b.widest = i;
+  }
+  if (needed && needed[0]) b.need = breadth(parse_scope(sr_str_from(needed)));
+  return b;
+}
+
+static struct breadths measure_memo(struct sr_memo *m,
+                                    const struct sr_credential *cr,
+                                    const char *needed) {
+  if (!m) return measure(cr, needed);
+  struct sr_memo_key k;
+  sr_memo_key_start(&k);
+  sr_memo_key_cstr(&k, needed);
+  for (uint32_t i = 0; i < cr->n_scopes; i++)
+    sr_memo_key_add(&k, cr->scopes[i].p, cr->scopes[i].n, false);
+  struct breadths b;
+  bool hit;
+  struct sr_memo_slot *slot = sr_memo_find(m, &k, &b, sizeof b, &hit);
+  if (hit) return b;
+  b = measure(cr, needed);
+  if (slot) sr_memo_store(m, slot, &k, &b, sizeof b);
+  return b;
+}
+
 static float scope_score(const void *ctx, void *thread_scratch,
                          const struct sr_detect_input *in,
                          void *session_scratch, char *reason,
                          size_t reasonlen) {
-  (void)thread_scratch;
   (void)session_scratch;
   const struct ctx *c = ctx;
   const struct sr_op *op = in->op;
@@ -293,21 +332,12 @@ static float scope_score(const void *ctx, void *thread_scratch,
   if (in->ev->type != SR_EV_TOOL_CALL) return 0;
   if (cr->id.n == 0 || !cr->known || cr->n_scopes == 0) return 0;
 
-  double priv = 0, widest = -1;
-  size_t widest_i = 0;
-  for (uint32_t i = 0; i < cr->n_scopes; i++) {
-    double b = breadth(parse_scope(cr->scopes[i]));
-    priv += b;
-    if (b > widest) widest = b, widest_i = i;
-  }
-  struct scope need_sc = {SR_STR_NULL, SR_STR_NULL, ACT_C_UNKNOWN, false};
-  double need;
-  if (op->needed_scope && op->needed_scope[0]) {
-    need_sc = parse_scope(sr_str_from(op->needed_scope));
-    need = breadth(need_sc);
-  } else {
-    need = op->verb == SR_VERB_READ ? ACT_READ : ACT_WRITE;
-  }
+  bool has_need = op->needed_scope && op->needed_scope[0];
+  struct breadths b = measure_memo(thread_scratch, cr, op->needed_scope);
+  double priv = b.priv;
+  size_t widest_i = b.widest;
+  double need = has_need ? b.need
+                      : (op->verb == SR_VERB_READ ? ACT_READ : ACT_WRITE);
   if (need < 1) need = 1;
   double orders = log10(priv / need);
   float score = (float)(orders / c->max_orders);
@@ -317,6 +347,8 @@ static float scope_score(const void *ctx, void *thread_scratch,
   if (read) score *= (float)c->read_factor;
   if (score < in->reason_floor) return score;
 
+  struct scope need_sc = {SR_STR_NULL, SR_STR_NULL, ACT_C_UNKNOWN, false};
+  if (has_need) need_sc = parse_scope(sr_str_from(op->needed_scope));
   bool covered = !(op->needed_scope && op->needed_scope[0]);
   for (uint32_t i = 0; !covered && i < cr->n_scopes; i++)
     covered = covers(parse_scope(cr->scopes[i]), need_sc);
@@ -356,6 +388,15 @@ static void scope_destroy(void *ctx) {
   free(ctx);
 }
 
+static void *scope_thread_create(const void *ctx) {
+  (void)ctx;
+  return calloc(1, sizeof(struct sr_memo));
+}
+
+static void scope_thread_destroy(void *memo) {
+  free(memo);
+}
+
 const struct sr_detector sr_detector_scope_inflation = {
     .version = SR_DETECTOR_VERSION,
     .name = "scope_inflation",
@@ -364,6 +405,8 @@ const struct sr_detector sr_detector_scope_inflation = {
         "operation needs, in orders of magnitude",
     .session_size = 0,
     .init = scope_init,
+    .thread_create = scope_thread_create,
+    .thread_destroy = scope_thread_destroy,
     .score = scope_score,
     .destroy = scope_destroy,
 };
