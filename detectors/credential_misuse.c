@@ -315,7 +315,7 @@ static enum fit purpose_fit_memo(struct sr_memo *m, sr_str purpose,
   sr_memo_key_cstr(&k, op->rule);
   for (uint32_t i = 0; i < cr->n_scopes; i++)
     sr_memo_key_add(&k, cr->scopes[i].p, cr->scopes[i].n, false);
-  uint8_t fit;
+  uint8_t fit = FIT_UNKNOWN;
   bool hit;
   struct sr_memo_slot *slot = sr_memo_find(m, &k, &fit, sizeof fit, &hit);
   if (hit) return (enum fit)fit;

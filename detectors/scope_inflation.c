@@ -312,7 +312,7 @@ static struct breadths measure_memo(struct sr_memo *m,
   sr_memo_key_cstr(&k, needed);
   for (uint32_t i = 0; i < cr->n_scopes; i++)
     sr_memo_key_add(&k, cr->scopes[i].p, cr->scopes[i].n, false);
-  struct breadths b;
+  struct breadths b = {0, 0, 0};
   bool hit;
   struct sr_memo_slot *slot = sr_memo_find(m, &k, &b, sizeof b, &hit);
   if (hit) return b;

@@ -28,7 +28,7 @@ static void remember(struct sr_memo *m, const char *a, const char *b, int v) {
   struct sr_memo_key k;
   key_of(&k, a, b);
   bool hit;
-  int old;
+  int old = 0;
   struct sr_memo_slot *s = sr_memo_find(m, &k, &old, sizeof old, &hit);
   ck_assert_ptr_nonnull(s);
   sr_memo_store(m, s, &k, &v, sizeof v);
@@ -61,7 +61,7 @@ START_TEST(a_key_too_long_is_not_remembered) {
   struct sr_memo_key k;
   key_of(&k, big, "x");
   bool hit;
-  int v;
+  int v = 0;
   ck_assert_ptr_null(sr_memo_find(m, &k, &v, sizeof v, &hit));
   ck_assert(!hit);
   ck_assert_ptr_null(sr_memo_find(NULL, &k, &v, sizeof v, &hit));
