@@ -60,6 +60,11 @@ float sr_decay(float score, int64_t dt_ms, int64_t half_life_ms) {
   return (float)(score * exp2(-(double)dt_ms / (double)half_life_ms));
 }
 
+/* A dimension with this score counts in the stack and in commands. */
+static bool elevated(const struct sr_dim_params *p, float score) {
+  return p->enabled && score >= p->threshold && score > 0.0f;
+}
+
 double sr_stack_risk(const struct sr_detectors *dets, const float *scores,
                      uint32_t *depth) {
   double r = 1.0;
@@ -67,9 +72,8 @@ double sr_stack_risk(const struct sr_detectors *dets, const float *scores,
   const struct sr_dim_params *params = sr_detectors_all_params(dets);
   size_t n = sr_detectors_count(dets);
   for (size_t i = 0; i < n; i++) {
-    const struct sr_dim_params *p = &params[i];
-    if (!p->enabled || scores[i] < p->threshold || scores[i] <= 0.0f) continue;
-    r *= 1.0 + (double)p->weight * scores[i];
+    if (!elevated(&params[i], scores[i])) continue;
+    r *= 1.0 + (double)params[i].weight * scores[i];
     d++;
   }
   *depth = d;
@@ -149,7 +153,7 @@ static void fill_command(const struct sr_aggregator *a,
   for (size_t i = 0; i < a->n_dims; i++) {
     const struct sr_dim_params *p = &a->params[i];
     const struct sr_dim_state *d = &s->dims[i];
-    if (!p->enabled || d->score < p->threshold || d->score <= 0.0f) continue;
+    if (!elevated(p, d->score)) continue;
     struct sr_command_dim *cd = &cmd->dims[cmd->n_dims++];
     sr_str_copy(cd->name, sizeof cd->name,
                 sr_str_from(sr_detectors_name(a->dets, i)));
@@ -171,23 +175,41 @@ static int64_t elapsed_ms(int64_t now, int64_t then) {
   return d > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)d;
 }
 
-/* Decays every dimension to `now` and folds in this event's scores. */
-static void fold_scores(struct sr_aggregator *a, struct sr_session *s,
-                        const struct sr_detection *det, int64_t now,
-                        float *current) {
+/* Decays every dimension to `now`, folds in this event's scores and stacks
+ * the result: s->risk and s->depth as sr_stack_risk gives them (the same
+ * products in the same order), in the one pass over the dimensions. Returns
+ * whether any detector scored this event. */
+static bool fold_scores(struct sr_aggregator *a, struct sr_session *s,
+                        const struct sr_detection *det, int64_t now) {
+  double r = 1.0;
+  uint32_t depth = 0;
+  bool scored = false;
   for (size_t i = 0; i < a->n_dims; i++) {
     struct sr_dim_state *d = &s->dims[i];
     const struct sr_dim_params *p = &a->params[i];
-    float decayed = sr_decay(d->score, elapsed_ms(now, d->ts_ms), p->half_life_ms);
-    if (det->score[i] > 0.0f && det->score[i] >= decayed) {
-      d->score = det->score[i];
+    float got = det->score[i];
+    if (d->score == 0.0f && !(got > 0.0f)) {
+      d->ts_ms = now; /* most dimensions of most events: nothing held, */
+      continue;       /* nothing new */
+    }
+    float decayed =
+        sr_decay(d->score, elapsed_ms(now, d->ts_ms), p->half_life_ms);
+    d->ts_ms = now;
+    scored |= got > 0.0f;
+    if (got > 0.0f && got >= decayed) {
+      d->score = got;
       memcpy(d->reason, det->reason[i], sizeof d->reason);
     } else {
       d->score = decayed;
     }
-    d->ts_ms = now;
-    current[i] = d->score;
+    if (elevated(p, d->score)) {
+      r *= 1.0 + (double)p->weight * d->score;
+      depth++;
+    }
   }
+  s->risk = r - 1.0;
+  s->depth = depth;
+  return scored;
 }
 
 static int approval(struct sr_aggregator *a, struct sr_session *s,
@@ -248,13 +270,7 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
 
   struct sr_detection *det = &a->detection;
   sr_detectors_run(a->dets, a->thread, ev, &s->info, s->scratch, det);
-  float current[SR_DIM_MAX];
-  fold_scores(a, s, det, now, current);
-  s->risk = sr_stack_risk(a->dets, current, &s->depth);
-
-  bool contributes = det->op.mutating;
-  for (size_t i = 0; i < a->n_dims && !contributes; i++)
-    contributes = det->score[i] > 0.0f;
+  bool contributes = fold_scores(a, s, det, now) || det->op.mutating;
   struct sr_policy_input in = {s->risk, s->depth, det->score, &det->op,
                                contributes};
   char rule[SR_RULE_MAX];

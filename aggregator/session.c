@@ -75,12 +75,14 @@ size_t sr_session_table_session_bytes(const struct sr_session_table *t) {
 
 void sr_session_clear(const struct sr_session_table *t, struct sr_session *s) {
   uint64_t h = s->hash;
+  uint8_t id_len = s->id_len;
   char id[sizeof s->id];
   memcpy(id, s->id, sizeof id);
   struct sr_session_persist keep = s->persist;
   memset(s, 0, sr_session_table_session_bytes(t));
   s->persist = keep;
   s->hash = h;
+  s->id_len = id_len;
   memcpy(s->id, id, sizeof id);
   s->dims = (struct sr_dim_state *)((char *)s + dims_offset());
   s->scratch = (char *)s + scratch_offset(t);
@@ -93,6 +95,7 @@ static struct sr_session *session_new(const struct sr_session_table *t,
   if (!s) return NULL;
   s->hash = h;
   sr_str_copy(s->id, sizeof s->id, id);
+  s->id_len = (uint8_t)strlen(s->id);
   s->persist = (struct sr_session_persist){0};
   sr_session_clear(t, s);
   return s;
@@ -104,7 +107,7 @@ struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
   uint64_t h = sr_session_hash(id);
   size_t i = h & (t->cap - 1);
   for (struct sr_session *s; (s = t->slots[i]); i = (i + 1) & (t->cap - 1)) {
-    if (s->hash == h && strlen(s->id) == id.n && memcmp(s->id, id.p, id.n) == 0)
+    if (s->hash == h && s->id_len == id.n && memcmp(s->id, id.p, id.n) == 0)
       return s;
   }
   if (!create) return NULL;

@@ -42,9 +42,12 @@ struct sr_session_persist {
   uint32_t tl_first, tl_last;
 };
 
+_Static_assert(SR_SESSION_ID_MAX <= 255, "sr_session.id_len is one byte");
+
 struct sr_session {
   uint64_t hash;
   char id[SR_SESSION_ID_MAX + 1];
+  uint8_t id_len; /* strlen(id), compared before the bytes on lookup */
   struct sr_session_info info;
   char task[SR_TASK_MAX];  /* declared task, bounded, long tokens redacted */
   int64_t last_ts_ms;      /* latest event time seen (stream time) */

@@ -90,6 +90,23 @@ static size_t declared_envs(const struct sr_session_info *s, sr_str *out) {
   return n;
 }
 
+/* A declared name spelt exactly as the call's canonical environment: then
+ * the call is inside whatever the other declarations say, without
+ * canonicalising any of them (sessions mostly declare "staging" or
+ * "production" as written). */
+static bool declared_verbatim(const struct sr_session_info *s, sr_str env) {
+  if (env.n >= sizeof s->environment || memchr(env.p, '\0', env.n))
+    return false;
+  if (s->environment[env.n] == '\0' &&
+      memcmp(s->environment, env.p, env.n) == 0)
+    return true;
+  for (size_t i = 0; i < s->n_scope_environments && i < SR_SCOPE_ENV_MAX; i++)
+    if (s->scope_environments[i][env.n] == '\0' &&
+        memcmp(s->scope_environments[i], env.p, env.n) == 0)
+      return true;
+  return false;
+}
+
 static bool env_inside(const sr_str *decl, size_t n, sr_str env) {
   for (size_t i = 0; i < n; i++)
     if (sr_str_eq_cstr(decl[i], "*") || sr_env_eq(decl[i], env)) return true;
@@ -276,10 +293,10 @@ static float boundary_score(const void *ctx, void *thread_scratch,
     }                                                                  \
   } while (0)
 
-  sr_str decl[1 + SR_SCOPE_ENV_MAX];
-  size_t nd = declared_envs(s, decl);
   sr_str env = sr_env_canonical(op->environment);
-  if (nd && env.n && !env_inside(decl, nd, env)) {
+  sr_str decl[1 + SR_SCOPE_ENV_MAX];
+  size_t nd = env.n && !declared_verbatim(s, env) ? declared_envs(s, decl) : 0;
+  if (nd && !env_inside(decl, nd, env)) {
     bool prod = sr_env_is_production(env);
     score = SR_MAX(score, prod ? c->production : c->environment);
     APPEND(

@@ -33,6 +33,12 @@
  *       found and (a)                        -> found_and_misused 0.95
  *
  * Every phase counts, FAILED included: the attempt is the signal.
+ *
+ * (a)'s purpose fit splits and compares words, about 2,000 instructions,
+ * and agents repeat the same call with the same credential all session
+ * long; each worker thread remembers the last few answers (detectors/memo.h,
+ * keyed by every input byte the answer depends on, so a changed purpose,
+ * scope, tool, rule or resource never reuses an old answer).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +46,8 @@
 
 #include "detectors/detector.h"
 #include "detectors/env.h"
+#include "detectors/memo.h"
+#include "detectors/reason.h"
 
 #define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
@@ -124,6 +132,7 @@ static void remember(struct found *f, sr_str name, sr_str where) {
 }
 
 static const char *lookup(const struct found *f, sr_str id) {
+  if (f->n == 0) return NULL; /* most sessions find none: no hash */
   uint64_t h = fold_hash(id);
   for (size_t i = 0; i < f->n; i++)
     if (f->hash[i] == h) return f->where[i];
@@ -288,6 +297,33 @@ static enum fit purpose_fit(sr_str purpose, const struct sr_event *ev,
   return FIT_NO;
 }
 
+/* purpose_fit through the thread's memo (NULL: none), keyed by every
+ * input purpose_fit reads. */
+static enum fit purpose_fit_memo(struct sr_memo *m, sr_str purpose,
+                                 const struct sr_event *ev,
+                                 const struct sr_op *op) {
+  if (purpose.n == 0) return FIT_UNKNOWN;
+  if (!op->resource && !op->needed_scope) return FIT_UNKNOWN;
+  if (!m) return purpose_fit(purpose, ev, op);
+  const struct sr_credential *cr = &op->credential;
+  struct sr_memo_key k;
+  sr_memo_key_start(&k);
+  sr_memo_key_add(&k, purpose.p, purpose.n, false);
+  sr_memo_key_add(&k, ev->tool.p, ev->tool.n, false);
+  sr_memo_key_cstr(&k, op->resource);
+  sr_memo_key_cstr(&k, op->needed_scope);
+  sr_memo_key_cstr(&k, op->rule);
+  for (uint32_t i = 0; i < cr->n_scopes; i++)
+    sr_memo_key_add(&k, cr->scopes[i].p, cr->scopes[i].n, false);
+  uint8_t fit = FIT_UNKNOWN;
+  bool hit;
+  struct sr_memo_slot *slot = sr_memo_find(m, &k, &fit, sizeof fit, &hit);
+  if (hit) return (enum fit)fit;
+  fit = (uint8_t)purpose_fit(purpose, ev, op);
+  if (slot) sr_memo_store(m, slot, &k, &fit, sizeof fit);
+  return (enum fit)fit;
+}
+
 static enum fit env_fit(const struct sr_credential *cr, sr_str env) {
   if (cr->n_environments == 0 || env.n == 0) return FIT_UNKNOWN;
   for (uint32_t i = 0; i < cr->n_environments; i++) {
@@ -332,22 +368,21 @@ static void *cred_init(const struct sr_conf_node *section, char *err,
 
 /* What the call did, for the reason: the needed scope, else the resource,
  * else the rule, else the tool. */
-static void op_label(char *buf, size_t len, const struct sr_event *ev,
+static void op_label(struct sr_reason *r, const struct sr_event *ev,
                      const struct sr_op *op) {
   if (op->needed_scope)
-    snprintf(buf, len, "%.48s", op->needed_scope);
+    sr_reason_strn(r, op->needed_scope, 48);
   else if (op->resource)
-    snprintf(buf, len, "%.48s", op->resource);
+    sr_reason_strn(r, op->resource, 48);
   else if (op->rule)
-    snprintf(buf, len, "%.48s", op->rule);
+    sr_reason_strn(r, op->rule, 48);
   else
-    snprintf(buf, len, "%.*s", SV(ev->tool, 48));
+    sr_reason_view(r, ev->tool, 48);
 }
 
 static float cred_score(const void *ctx, void *thread_scratch,
                         const struct sr_detect_input *in, void *session_scratch,
                         char *reason, size_t reasonlen) {
-  (void)thread_scratch;
   const struct ctx *c = ctx;
   const struct sr_event *ev = in->ev;
   const struct sr_op *op = in->op;
@@ -369,7 +404,7 @@ static float cred_score(const void *ctx, void *thread_scratch,
   bool destructive = op->destructive > 0 || op->verb == SR_VERB_DELETE;
   if (cr->id.n) {
     found_in = lookup(f, cr->id);
-    pfit = purpose_fit(cr->purpose, ev, op);
+    pfit = purpose_fit_memo(thread_scratch, cr->purpose, ev, op);
     efit = env_fit(cr, env);
     float a = 0, p = 0, e = 0;
     if (pfit == FIT_NO)
@@ -398,35 +433,46 @@ static float cred_score(const void *ctx, void *thread_scratch,
   if (!(score > 0)) return 0;
   if (score < in->reason_floor) return score;
 
-  char what[56];
-  op_label(what, sizeof(what), ev, op);
-  size_t used = 0;
-#define APPEND(...)                                                    \
-  do {                                                                 \
-    if (used < reasonlen) {                                            \
-      int k_ = snprintf(reason + used, reasonlen - used, __VA_ARGS__); \
-      if (k_ > 0) used += (size_t)k_;                                  \
-    }                                                                  \
-  } while (0)
-  APPEND("credential %.*s", SV(cr->id, 40));
-  if (pfit == FIT_NO)
-    APPEND(" provisioned for '%.*s' used for %s%s", SV(cr->purpose, 48), what,
-           destructive ? " (destructive)" : "");
-  if (efit == FIT_NO)
-    APPEND("%s %.*s outside its environments (%.*s%s)",
-           pfit == FIT_NO ? " on" : " used on", SV(env, 24),
-           SV(cr->environments[0], 24), cr->n_environments > 1 ? ", ..." : "");
-  if (found_in && pfit != FIT_NO && efit != FIT_NO)
-    APPEND(" used for %s; found in %s rather than handed to the session", what,
-           found_in);
-  else if (found_in)
-    APPEND("; found in %s rather than handed to the session", found_in);
-#undef APPEND
+  struct sr_reason r = sr_reason_start(reason, reasonlen);
+  sr_reason_str(&r, "credential ");
+  sr_reason_view(&r, cr->id, 40);
+  if (pfit == FIT_NO) {
+    sr_reason_str(&r, " provisioned for '");
+    sr_reason_view(&r, cr->purpose, 48);
+    sr_reason_str(&r, "' used for ");
+    op_label(&r, ev, op);
+    if (destructive) sr_reason_str(&r, " (destructive)");
+  }
+  if (efit == FIT_NO) {
+    sr_reason_str(&r, pfit == FIT_NO ? " on " : " used on ");
+    sr_reason_view(&r, env, 24);
+    sr_reason_str(&r, " outside its environments (");
+    sr_reason_view(&r, cr->environments[0], 24);
+    sr_reason_str(&r, cr->n_environments > 1 ? ", ...)" : ")");
+  }
+  if (found_in && pfit != FIT_NO && efit != FIT_NO) {
+    sr_reason_str(&r, " used for ");
+    op_label(&r, ev, op);
+  }
+  if (found_in) {
+    sr_reason_str(&r, "; found in ");
+    sr_reason_str(&r, found_in);
+    sr_reason_str(&r, " rather than handed to the session");
+  }
   return score;
 }
 
 static void cred_destroy(void *ctx) {
   free(ctx);
+}
+
+static void *cred_thread_create(const void *ctx) {
+  (void)ctx;
+  return calloc(1, sizeof(struct sr_memo));
+}
+
+static void cred_thread_destroy(void *memo) {
+  free(memo);
 }
 
 const struct sr_detector sr_detector_credential_misuse = {
@@ -437,6 +483,8 @@ const struct sr_detector sr_detector_credential_misuse = {
         "environment, or one the session found in a file",
     .session_size = sizeof(struct found),
     .init = cred_init,
+    .thread_create = cred_thread_create,
+    .thread_destroy = cred_thread_destroy,
     .score = cred_score,
     .destroy = cred_destroy,
 };

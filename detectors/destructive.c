@@ -28,12 +28,12 @@
 
 #include "detectors/detector.h"
 #include "detectors/env.h"
+#include "detectors/reason.h"
 
 #define ENV_MAX 16
 #define ENV_NAME_MAX 32
 
 /* Bounded, NULL-safe "%.*s" arguments for a view. */
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
 /* Read-only after init. Invariant: names are canonical, NUL-terminated and
  * unique; factors in [0, 1]. */
@@ -157,35 +157,47 @@ static float destructive_score(const void *ctx, void *thread_scratch,
   /* The rule names the operation; the matched text only stands in for it
    * when the catalogue gave no rule name (it is the operation itself, not
    * the surrounding arguments). */
-  char label[72];
-  if (op->rule)
-    snprintf(label, sizeof(label), "%s", op->rule);
-  else
-    snprintf(label, sizeof(label), "'%.*s'", SV(op->matched, 40));
+  char label[72]; /* each part cut at its own size, as it always was */
+  struct sr_reason l = sr_reason_start(label, sizeof(label));
+  if (op->rule) {
+    sr_reason_str(&l, op->rule);
+  } else {
+    sr_reason_str(&l, "'");
+    sr_reason_view(&l, op->matched, 40);
+    sr_reason_str(&l, "'");
+  }
 
-  const char *kind = op->resource ? op->resource : "";
-  const char *sep = op->resource ? " " : "";
   char what[72];
-  if (op->verb == SR_VERB_DELETE)
-    snprintf(what, sizeof(what), "%s%sdeletion", kind, sep);
-  else
-    snprintf(what, sizeof(what), "destructive %s%soperation", kind, sep);
+  struct sr_reason w = sr_reason_start(what, sizeof(what));
+  if (op->verb != SR_VERB_DELETE) sr_reason_str(&w, "destructive ");
+  if (op->resource) {
+    sr_reason_str(&w, op->resource);
+    sr_reason_str(&w, " ");
+  }
+  sr_reason_str(&w, op->verb == SR_VERB_DELETE ? "deletion" : "operation");
 
-  char where[112];
-  if (op->target_id.n && env.n)
-    snprintf(where, sizeof(where), "on %.*s target %.*s", SV(env, 32),
-             SV(op->target_id, 64));
-  else if (op->target_id.n)
-    snprintf(where, sizeof(where), "on target %.*s in an unknown environment",
-             SV(op->target_id, 64));
-  else if (env.n)
-    snprintf(where, sizeof(where), "on %.*s", SV(env, 32));
-  else
-    snprintf(where, sizeof(where), "in an unknown environment");
-
-  snprintf(reason, reasonlen, "%s %s (%s) %s",
-           op->irreversible ? "irreversible" : "reversible", what, label,
-           where);
+  struct sr_reason r = sr_reason_start(reason, reasonlen);
+  sr_reason_str(&r, op->irreversible ? "irreversible " : "reversible ");
+  sr_reason_put(&r, what, w.n);
+  sr_reason_str(&r, " (");
+  sr_reason_put(&r, label, l.n);
+  sr_reason_str(&r, ") ");
+  /* where: short enough never to be cut */
+  if (op->target_id.n && env.n) {
+    sr_reason_str(&r, "on ");
+    sr_reason_view(&r, env, 32);
+    sr_reason_str(&r, " target ");
+    sr_reason_view(&r, op->target_id, 64);
+  } else if (op->target_id.n) {
+    sr_reason_str(&r, "on target ");
+    sr_reason_view(&r, op->target_id, 64);
+    sr_reason_str(&r, " in an unknown environment");
+  } else if (env.n) {
+    sr_reason_str(&r, "on ");
+    sr_reason_view(&r, env, 32);
+  } else {
+    sr_reason_str(&r, "in an unknown environment");
+  }
   return score;
 }
 

@@ -5,8 +5,8 @@
  *
  * Every detector canonicalises every call's environment, so the lookup is
  * shaped for the hot path: a name longer than the longest alias is returned
- * at once; otherwise it is lower-cased once into a small buffer and compared
- * only with the aliases of its length.
+ * at once; otherwise its first letter picks a group of at most six aliases,
+ * compared by length and then letter by letter, folding case on the fly.
  */
 #include "detectors/env.h"
 
@@ -27,18 +27,24 @@ static const char PRODUCTION[] = "production", STAGING[] = "staging",
 
 #define ALIAS(n, c) {n, sizeof(n) - 1, {c, sizeof(c) - 1}}
 
-static const struct alias aliases[] = {
+/* The aliases grouped by their first letter: a lookup reads one group. */
+static const struct alias aliases_p[] = {
     ALIAS("production", PRODUCTION), ALIAS("prod", PRODUCTION),
-    ALIAS("prd", PRODUCTION),        ALIAS("live", PRODUCTION),
-    ALIAS("staging", STAGING),       ALIAS("stage", STAGING),
-    ALIAS("stg", STAGING),           ALIAS("preprod", STAGING),
+    ALIAS("prd", PRODUCTION),        ALIAS("preprod", STAGING),
     ALIAS("pre-prod", STAGING),      ALIAS("pre-production", STAGING),
-    ALIAS("uat", STAGING),           ALIAS("development", DEVELOPMENT),
-    ALIAS("dev", DEVELOPMENT),       ALIAS("develop", DEVELOPMENT),
-    ALIAS("devel", DEVELOPMENT),     ALIAS("test", TEST),
-    ALIAS("testing", TEST),          ALIAS("qa", TEST),
-    ALIAS("local", LOCAL),           ALIAS("localhost", LOCAL),
 };
+static const struct alias aliases_s[] = {
+    ALIAS("staging", STAGING), ALIAS("stage", STAGING), ALIAS("stg", STAGING)};
+static const struct alias aliases_l[] = {ALIAS("live", PRODUCTION),
+                                         ALIAS("local", LOCAL),
+                                         ALIAS("localhost", LOCAL)};
+static const struct alias aliases_d[] = {
+    ALIAS("development", DEVELOPMENT), ALIAS("dev", DEVELOPMENT),
+    ALIAS("develop", DEVELOPMENT), ALIAS("devel", DEVELOPMENT)};
+static const struct alias aliases_t[] = {ALIAS("test", TEST),
+                                         ALIAS("testing", TEST)};
+static const struct alias aliases_u[] = {ALIAS("uat", STAGING)};
+static const struct alias aliases_q[] = {ALIAS("qa", TEST)};
 
 #define ALIAS_MAX (sizeof("pre-production") - 1)
 
@@ -46,35 +52,52 @@ static bool blank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
 static bool canonical_spelling(const char *p) {
   return p == PRODUCTION || p == STAGING || p == DEVELOPMENT || p == TEST ||
          p == LOCAL;
 }
 
+/* The alias spelt `env` (trimmed, 1..ALIAS_MAX bytes) in any case, or NULL. */
+static const struct alias *find_alias(sr_str env) {
+  const struct alias *group;
+  size_t n;
+#define GROUP(g) (group = (g), n = SR_ARRAY_LEN(g))
+  switch (lower(env.p[0])) {
+    case 'p': GROUP(aliases_p); break;
+    case 's': GROUP(aliases_s); break;
+    case 'l': GROUP(aliases_l); break;
+    case 'd': GROUP(aliases_d); break;
+    case 't': GROUP(aliases_t); break;
+    case 'u': GROUP(aliases_u); break;
+    case 'q': GROUP(aliases_q); break;
+    default: return NULL;
+  }
+#undef GROUP
+  for (size_t i = 0; i < n; i++) {
+    if (group[i].len != env.n) continue;
+    size_t k = 1; /* the first letter chose the group */
+    while (k < env.n && lower(env.p[k]) == group[i].name[k]) k++;
+    if (k == env.n) return &group[i];
+  }
+  return NULL;
+}
+
 sr_str sr_env_canonical(sr_str env) {
+  /* Already one of the spellings (no blanks in them): most callers. */
+  if (env.n && canonical_spelling(env.p)) return env;
   while (env.n > 0 && blank(env.p[0])) {
     env.p++;
     env.n--;
   }
   while (env.n > 0 && blank(env.p[env.n - 1])) env.n--;
   if (env.n == 0) return SR_STR_NULL;
-  if (canonical_spelling(env.p)) return env;
-  if (env.n > ALIAS_MAX) return env;
-  /* Every alias starts with one of these letters. */
-  char first = env.p[0] >= 'A' && env.p[0] <= 'Z' ? (char)(env.p[0] + 32)
-                                                   : env.p[0];
-  if (!memchr("pdlstuq", first, 7)) return env;
-  char lower[ALIAS_MAX];
-  for (size_t i = 0; i < env.n; i++) {
-    char c = env.p[i];
-    lower[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-  }
-  for (size_t i = 0; i < SR_ARRAY_LEN(aliases); i++) {
-    if (aliases[i].len == env.n && aliases[i].name[0] == first &&
-        memcmp(aliases[i].name, lower, env.n) == 0)
-      return aliases[i].canonical;
-  }
-  return env;
+  if (canonical_spelling(env.p) || env.n > ALIAS_MAX) return env;
+  const struct alias *a = find_alias(env);
+  return a ? a->canonical : env;
 }
 
 bool sr_env_eq(sr_str a, sr_str b) {
@@ -84,10 +107,7 @@ bool sr_env_eq(sr_str a, sr_str b) {
   if (a.n != b.n) return false;
   if (a.p == b.p) return true; /* the same alias, or the same bytes */
   for (size_t i = 0; i < a.n; i++) {
-    unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
-    if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
-    if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
-    if (x != y) return false;
+    if (lower(a.p[i]) != lower(b.p[i])) return false;
   }
   return true;
 }

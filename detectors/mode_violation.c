@@ -15,8 +15,8 @@
 #include <stdlib.h>
 
 #include "detectors/detector.h"
+#include "detectors/reason.h"
 
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
 struct ctx {
   float write;
@@ -62,19 +62,21 @@ static float mode_score(const void *ctx, void *thread_scratch,
   if (score > 1) score = 1;
   if (score < in->reason_floor) return score;
 
-  char what[72];
+  struct sr_reason r = sr_reason_start(reason, reasonlen);
+  sr_reason_str(&r, "mutating call (");
   if (op->needed_scope)
-    snprintf(what, sizeof(what), "%.64s", op->needed_scope);
+    sr_reason_strn(&r, op->needed_scope, 64);
   else if (op->rule)
-    snprintf(what, sizeof(what), "%.64s", op->rule);
+    sr_reason_strn(&r, op->rule, 64);
   else
-    snprintf(what, sizeof(what), "%.*s", SV(ev->tool, 64));
-  char target[80] = "";
-  if (op->target_id.n)
-    snprintf(target, sizeof(target), " on %.*s", SV(op->target_id, 64));
-  snprintf(reason, reasonlen,
-           "mutating call (%s)%s in a session declared %s mode", what, target,
-           s->mode == SR_MODE_PLAN ? "plan" : "read-only");
+    sr_reason_view(&r, ev->tool, 64);
+  sr_reason_str(&r, ")");
+  if (op->target_id.n) {
+    sr_reason_str(&r, " on ");
+    sr_reason_view(&r, op->target_id, 64);
+  }
+  sr_reason_str(&r, " in a session declared ");
+  sr_reason_str(&r, s->mode == SR_MODE_PLAN ? "plan mode" : "read-only mode");
   return score;
 }
 

@@ -68,6 +68,7 @@ struct sr_detectors {
   void *ctx[SR_DIM_MAX];
   struct sr_dim_params params[SR_DIM_MAX];
   size_t offset[SR_DIM_MAX];
+  bool has_scratch[SR_DIM_MAX]; /* det[i]->session_size > 0, at hand */
   size_t session_size;
   struct sr_catalogue *cat;
 };
@@ -168,6 +169,7 @@ struct sr_detectors *sr_detectors_create(const struct sr_conf_node *root,
     d->n = i + 1;
     off = (off + SCRATCH_ALIGN - 1) & ~(size_t)(SCRATCH_ALIGN - 1);
     d->offset[i] = off;
+    d->has_scratch[i] = det->session_size > 0;
     off += det->session_size;
   }
   d->session_size = off;
@@ -261,26 +263,22 @@ void sr_detectors_run(const struct sr_detectors *d,
   assert(t && t->d == d && ev && out);
   assert(session_scratch || d->session_size == 0);
 
-  for (size_t i = 0; i < d->n; i++) {
-    out->score[i] = 0;
-    out->reason[i][0] = '\0';
-  }
   sr_catalogue_classify(d->cat, t->cat, ev, &out->op);
 
   struct sr_detect_input in = {
       .ev = ev, .op = &out->op, .session = session ? session : &undeclared};
   for (size_t i = 0; i < d->n; i++) {
-    if (!d->params[i].enabled) continue;
-    const struct sr_detector *det = d->det[i];
-    void *ss =
-        det->session_size ? (char *)session_scratch + d->offset[i] : NULL;
     char *reason = out->reason[i];
+    reason[0] = '\0'; /* the detection is reused: no reason of the last */
+    out->score[i] = 0;
+    if (!d->params[i].enabled) continue;
+    void *ss = d->has_scratch[i] ? (char *)session_scratch + d->offset[i]
+                                 : NULL;
     in.reason_floor = d->params[i].threshold;
-    float s =
-        det->score(d->ctx[i], t->scratch[i], &in, ss, reason, SR_REASON_MAX);
+    float s = d->det[i]->score(d->ctx[i], t->scratch[i], &in, ss, reason,
+                               SR_REASON_MAX);
     reason[SR_REASON_MAX - 1] = '\0';
     if (!(s > 0)) { /* NaN too */
-      out->score[i] = 0;
       reason[0] = '\0';
       continue;
     }
@@ -288,6 +286,6 @@ void sr_detectors_run(const struct sr_detectors *d,
     if (s < in.reason_floor)
       reason[0] = '\0'; /* never read: see sr_detect_input */
     else if (!reason[0])
-      snprintf(reason, SR_REASON_MAX, "%s", det->name);
+      snprintf(reason, SR_REASON_MAX, "%s", d->det[i]->name);
   }
 }

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 
 #include "detectors/detector.h"
+#include "detectors/memo.h"
 
 #define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
@@ -64,13 +65,15 @@ enum act_class { ACT_C_UNKNOWN, ACT_C_READ, ACT_C_WRITE, ACT_C_ALL };
 struct scope {
   sr_str res;
   sr_str act;
-  bool all; /* the whole account: "*", "admin", ... */
+  enum act_class cls; /* act's class, looked up once by parse_scope */
+  bool all;           /* the whole account: "*", "admin", ... */
 };
 
 /* Every word a scope is made of that means something here: the action
- * class it names, and whether alone it grants the whole account. One
- * lower-cased lookup per word: scopes are read on every call that carries a
- * credential. */
+ * class it names, and whether alone it grants the whole account. Scopes are
+ * read on every call that carries a credential, so the words are grouped by
+ * their first letter and a lookup compares one group only, folding case as
+ * it goes. */
 struct scope_word {
   const char *w; /* lower case */
   uint8_t len;
@@ -80,37 +83,76 @@ struct scope_word {
 
 #define W(w, act, all) {w, sizeof(w) - 1, act, all}
 
-static const struct scope_word scope_words[] = {
-    W("*", ACT_C_ALL, true),          W("admin", ACT_C_ALL, true),
-    W("owner", ACT_C_ALL, true),      W("full", ACT_C_ALL, true),
-    W("all", ACT_C_ALL, true),        W("root", ACT_C_UNKNOWN, true),
-    W("superuser", ACT_C_UNKNOWN, true), W("manage", ACT_C_ALL, false),
-    W("rw", ACT_C_ALL, false),        W("readwrite", ACT_C_ALL, false),
-    W("read_write", ACT_C_ALL, false), W("read", ACT_C_READ, false),
-    W("list", ACT_C_READ, false),     W("get", ACT_C_READ, false),
-    W("view", ACT_C_READ, false),     W("readonly", ACT_C_READ, false),
-    W("read_only", ACT_C_READ, false), W("describe", ACT_C_READ, false),
-    W("r", ACT_C_READ, false),        W("write", ACT_C_WRITE, false),
-    W("create", ACT_C_WRITE, false),  W("update", ACT_C_WRITE, false),
-    W("edit", ACT_C_WRITE, false),    W("delete", ACT_C_WRITE, false),
-    W("destroy", ACT_C_WRITE, false), W("deploy", ACT_C_WRITE, false),
-    W("modify", ACT_C_WRITE, false),  W("put", ACT_C_WRITE, false),
-    W("post", ACT_C_WRITE, false),    W("push", ACT_C_WRITE, false),
-    W("execute", ACT_C_WRITE, false), W("exec", ACT_C_WRITE, false),
+static const struct scope_word words_star[] = {W("*", ACT_C_ALL, true)};
+static const struct scope_word words_a[] = {W("admin", ACT_C_ALL, true),
+                                            W("all", ACT_C_ALL, true)};
+static const struct scope_word words_o[] = {W("owner", ACT_C_ALL, true)};
+static const struct scope_word words_f[] = {W("full", ACT_C_ALL, true)};
+static const struct scope_word words_s[] = {
+    W("superuser", ACT_C_UNKNOWN, true)};
+static const struct scope_word words_r[] = {
+    W("root", ACT_C_UNKNOWN, true),  W("rw", ACT_C_ALL, false),
+    W("readwrite", ACT_C_ALL, false), W("read_write", ACT_C_ALL, false),
+    W("read", ACT_C_READ, false),     W("readonly", ACT_C_READ, false),
+    W("read_only", ACT_C_READ, false), W("r", ACT_C_READ, false),
     W("run", ACT_C_WRITE, false),     W("remove", ACT_C_WRITE, false),
-    W("w", ACT_C_WRITE, false),
 };
+static const struct scope_word words_m[] = {W("manage", ACT_C_ALL, false),
+                                            W("modify", ACT_C_WRITE, false)};
+static const struct scope_word words_l[] = {W("list", ACT_C_READ, false)};
+static const struct scope_word words_g[] = {W("get", ACT_C_READ, false)};
+static const struct scope_word words_v[] = {W("view", ACT_C_READ, false)};
+static const struct scope_word words_d[] = {
+    W("describe", ACT_C_READ, false), W("delete", ACT_C_WRITE, false),
+    W("destroy", ACT_C_WRITE, false), W("deploy", ACT_C_WRITE, false)};
+static const struct scope_word words_w[] = {W("write", ACT_C_WRITE, false),
+                                            W("w", ACT_C_WRITE, false)};
+static const struct scope_word words_c[] = {W("create", ACT_C_WRITE, false)};
+static const struct scope_word words_u[] = {W("update", ACT_C_WRITE, false)};
+static const struct scope_word words_e[] = {W("edit", ACT_C_WRITE, false),
+                                            W("execute", ACT_C_WRITE, false),
+                                            W("exec", ACT_C_WRITE, false)};
+static const struct scope_word words_p[] = {W("put", ACT_C_WRITE, false),
+                                            W("post", ACT_C_WRITE, false),
+                                            W("push", ACT_C_WRITE, false)};
 
 #define SCOPE_WORD_MAX 10 /* the longest entry above */
 
+static char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
 static const struct scope_word *scope_word(sr_str s) {
   if (s.n == 0 || s.n > SCOPE_WORD_MAX) return NULL;
-  char lower[SCOPE_WORD_MAX];
-  for (size_t i = 0; i < s.n; i++)
-    lower[i] = s.p[i] >= 'A' && s.p[i] <= 'Z' ? (char)(s.p[i] + 32) : s.p[i];
-  for (size_t i = 0; i < SR_ARRAY_LEN(scope_words); i++)
-    if (scope_words[i].len == s.n && memcmp(scope_words[i].w, lower, s.n) == 0)
-      return &scope_words[i];
+  const struct scope_word *group;
+  size_t n;
+#define GROUP(g) (group = (g), n = SR_ARRAY_LEN(g))
+  switch (lower(s.p[0])) {
+    case '*': GROUP(words_star); break;
+    case 'a': GROUP(words_a); break;
+    case 'o': GROUP(words_o); break;
+    case 'f': GROUP(words_f); break;
+    case 's': GROUP(words_s); break;
+    case 'r': GROUP(words_r); break;
+    case 'm': GROUP(words_m); break;
+    case 'l': GROUP(words_l); break;
+    case 'g': GROUP(words_g); break;
+    case 'v': GROUP(words_v); break;
+    case 'd': GROUP(words_d); break;
+    case 'w': GROUP(words_w); break;
+    case 'c': GROUP(words_c); break;
+    case 'u': GROUP(words_u); break;
+    case 'e': GROUP(words_e); break;
+    case 'p': GROUP(words_p); break;
+    default: return NULL;
+  }
+#undef GROUP
+  for (size_t i = 0; i < n; i++) {
+    if (group[i].len != s.n) continue;
+    size_t k = 1; /* the first letter chose the group */
+    while (k < s.n && lower(s.p[k]) == group[i].w[k]) k++;
+    if (k == s.n) return &group[i];
+  }
   return NULL;
 }
 
@@ -126,7 +168,7 @@ static sr_str trim(sr_str s) {
 }
 
 static struct scope parse_scope(sr_str s) {
-  struct scope sc = {SR_STR_NULL, SR_STR_NULL, false};
+  struct scope sc = {SR_STR_NULL, SR_STR_NULL, ACT_C_UNKNOWN, false};
   s = trim(s);
   const struct scope_word *w = scope_word(s);
   if (w && w->all) {
@@ -137,24 +179,27 @@ static struct scope parse_scope(sr_str s) {
   if (!colon) {
     /* A bare action word ("write") applies to every resource; a bare
      * resource ("repo") to every action. */
-    if (w && w->act != ACT_C_UNKNOWN)
+    if (w && w->act != ACT_C_UNKNOWN) {
       sc.act = s;
-    else
+      sc.cls = (enum act_class)w->act;
+    } else {
       sc.res = s;
+    }
     return sc;
   }
   sr_str a = trim((sr_str){s.p, (size_t)(colon - s.p)});
   sr_str b = trim((sr_str){colon + 1, s.n - (size_t)(colon - s.p) - 1});
-  if (act_class(a) != ACT_C_UNKNOWN && act_class(b) == ACT_C_UNKNOWN &&
-      !sr_str_eq_cstr(a, "*")) {
+  enum act_class ca = act_class(a), cb = act_class(b);
+  if (ca != ACT_C_UNKNOWN && cb == ACT_C_UNKNOWN && !sr_str_eq_cstr(a, "*")) {
     sc.act = a; /* GitHub order: "read:org" */
+    sc.cls = ca;
     sc.res = b;
   } else {
     sc.res = a;
     sc.act = b;
+    sc.cls = cb;
   }
-  if (sr_str_eq_cstr(sc.res, "*") && act_class(sc.act) == ACT_C_ALL)
-    sc.all = true;
+  if (sr_str_eq_cstr(sc.res, "*") && sc.cls == ACT_C_ALL) sc.all = true;
   return sc;
 }
 
@@ -165,7 +210,7 @@ static double breadth(struct scope sc) {
   if (sc.act.n == 0) {
     a = ACT_ALL;
   } else {
-    switch (act_class(sc.act)) {
+    switch (sc.cls) {
       case ACT_C_ALL:
         a = ACT_ALL;
         break;
@@ -198,7 +243,7 @@ static bool covers(struct scope s, struct scope n) {
                 (n.res.n && same_resource(s.res, n.res));
   if (!res_ok) return false;
   if (s.act.n == 0) return true;
-  enum act_class sc = act_class(s.act), nc = act_class(n.act);
+  enum act_class sc = s.cls, nc = n.cls;
   if (sc == ACT_C_ALL) return true;
   char buf[64];
   if (n.act.n && n.act.n < sizeof(buf)) {
@@ -237,11 +282,49 @@ static void magnitude(char *buf, size_t len, double v) {
     snprintf(buf, len, "~10^%.0f", floor(log10(v) + 0.5));
 }
 
+/* The breadths a credential's scopes and a call's needed scope measure:
+ * pure functions of those strings, remembered per thread (memo.h). */
+struct breadths {
+  double priv;     /* sum over the scopes */
+  double need;     /* of the needed scope; 0 when there is none */
+  uint32_t widest; /* index of the broadest scope, the first of equals */
+};
+
+static struct breadths measure(const struct sr_credential *cr,
+                               const char *needed) {
+  struct breadths b = {0, 0, 0};
+  double widest = -1;
+  for (uint32_t i = 0; i < cr->n_scopes; i++) {
+    double x = breadth(parse_scope(cr->scopes[i]));
+    b.priv += x;
+    if (x > widest) widest = x, b.widest = i;
+  }
+  if (needed && needed[0]) b.need = breadth(parse_scope(sr_str_from(needed)));
+  return b;
+}
+
+static struct breadths measure_memo(struct sr_memo *m,
+                                    const struct sr_credential *cr,
+                                    const char *needed) {
+  if (!m) return measure(cr, needed);
+  struct sr_memo_key k;
+  sr_memo_key_start(&k);
+  sr_memo_key_cstr(&k, needed);
+  for (uint32_t i = 0; i < cr->n_scopes; i++)
+    sr_memo_key_add(&k, cr->scopes[i].p, cr->scopes[i].n, false);
+  struct breadths b = {0, 0, 0};
+  bool hit;
+  struct sr_memo_slot *slot = sr_memo_find(m, &k, &b, sizeof b, &hit);
+  if (hit) return b;
+  b = measure(cr, needed);
+  if (slot) sr_memo_store(m, slot, &k, &b, sizeof b);
+  return b;
+}
+
 static float scope_score(const void *ctx, void *thread_scratch,
                          const struct sr_detect_input *in,
                          void *session_scratch, char *reason,
                          size_t reasonlen) {
-  (void)thread_scratch;
   (void)session_scratch;
   const struct ctx *c = ctx;
   const struct sr_op *op = in->op;
@@ -249,21 +332,12 @@ static float scope_score(const void *ctx, void *thread_scratch,
   if (in->ev->type != SR_EV_TOOL_CALL) return 0;
   if (cr->id.n == 0 || !cr->known || cr->n_scopes == 0) return 0;
 
-  double priv = 0, widest = -1;
-  size_t widest_i = 0;
-  for (uint32_t i = 0; i < cr->n_scopes; i++) {
-    double b = breadth(parse_scope(cr->scopes[i]));
-    priv += b;
-    if (b > widest) widest = b, widest_i = i;
-  }
-  struct scope need_sc = {SR_STR_NULL, SR_STR_NULL, false};
-  double need;
-  if (op->needed_scope && op->needed_scope[0]) {
-    need_sc = parse_scope(sr_str_from(op->needed_scope));
-    need = breadth(need_sc);
-  } else {
-    need = op->verb == SR_VERB_READ ? ACT_READ : ACT_WRITE;
-  }
+  bool has_need = op->needed_scope && op->needed_scope[0];
+  struct breadths b = measure_memo(thread_scratch, cr, op->needed_scope);
+  double priv = b.priv;
+  size_t widest_i = b.widest;
+  double need = has_need ? b.need
+                      : (op->verb == SR_VERB_READ ? ACT_READ : ACT_WRITE);
   if (need < 1) need = 1;
   double orders = log10(priv / need);
   float score = (float)(orders / c->max_orders);
@@ -273,6 +347,8 @@ static float scope_score(const void *ctx, void *thread_scratch,
   if (read) score *= (float)c->read_factor;
   if (score < in->reason_floor) return score;
 
+  struct scope need_sc = {SR_STR_NULL, SR_STR_NULL, ACT_C_UNKNOWN, false};
+  if (has_need) need_sc = parse_scope(sr_str_from(op->needed_scope));
   bool covered = !(op->needed_scope && op->needed_scope[0]);
   for (uint32_t i = 0; !covered && i < cr->n_scopes; i++)
     covered = covers(parse_scope(cr->scopes[i]), need_sc);
@@ -312,6 +388,15 @@ static void scope_destroy(void *ctx) {
   free(ctx);
 }
 
+static void *scope_thread_create(const void *ctx) {
+  (void)ctx;
+  return calloc(1, sizeof(struct sr_memo));
+}
+
+static void scope_thread_destroy(void *memo) {
+  free(memo);
+}
+
 const struct sr_detector sr_detector_scope_inflation = {
     .version = SR_DETECTOR_VERSION,
     .name = "scope_inflation",
@@ -320,6 +405,8 @@ const struct sr_detector sr_detector_scope_inflation = {
         "operation needs, in orders of magnitude",
     .session_size = 0,
     .init = scope_init,
+    .thread_create = scope_thread_create,
+    .thread_destroy = scope_thread_destroy,
     .score = scope_score,
     .destroy = scope_destroy,
 };

@@ -100,6 +100,38 @@ START_TEST(scope_environments_extend_the_declaration) {
 }
 END_TEST
 
+/* A declaration spelt as the call's canonical environment is inside at
+ * once; only a name equal in full counts, not a prefix or a name with
+ * something after a NUL. */
+START_TEST(declared_as_written_is_inside) {
+  void *ctx = det->init(NULL, NULL, 0);
+  struct fixture f;
+  staging_session(&f.session);
+  snprintf(f.session.environment, 32, "production");
+  call_on(&f, "production", "vol-1");
+  ck_assert_float_eq(run(ctx, &f), 0.0f);
+  snprintf(f.session.environment, 32, "prod");
+  ck_assert_float_eq(run(ctx, &f), 0.0f);
+  snprintf(f.session.environment, 32, "productions");
+  ck_assert_float_eq_tol(run(ctx, &f), 0.9f, 1e-6);
+  ck_assert_str_eq(f.reason,
+                   "call acts on production outside the session's declared "
+                   "environment (productions)");
+  snprintf(f.session.environment, 32, "stg");
+  snprintf(f.session.scope_environments[0], 32, "canary");
+  snprintf(f.session.scope_environments[1], 32, "production");
+  f.session.n_scope_environments = 2;
+  ck_assert_float_eq(run(ctx, &f), 0.0f);
+  /* "canary\0x": the declaration is "canary", not the bytes after it. */
+  memcpy(f.session.scope_environments[1], "canary\0x", 9);
+  f.op.environment = (sr_str){"canary\0x", 8};
+  ck_assert_float_eq_tol(run(ctx, &f), 0.8f, 1e-6);
+  f.op.environment = SR_STR_LIT("Canary");
+  ck_assert_float_eq(run(ctx, &f), 0.0f);
+  det->destroy(ctx);
+}
+END_TEST
+
 START_TEST(nothing_declared_scores_zero) {
   void *ctx = det->init(NULL, NULL, 0);
   struct fixture f;
@@ -223,6 +255,7 @@ int main(void) {
   TCase *tc = tcase_create("score");
   tcase_add_test(tc, staging_session_acting_on_production);
   tcase_add_test(tc, scope_environments_extend_the_declaration);
+  tcase_add_test(tc, declared_as_written_is_inside);
   tcase_add_test(tc, nothing_declared_scores_zero);
   tcase_add_test(tc, target_outside_declared_resources);
   tcase_add_test(tc, url_host_outside_declared_domains);

@@ -290,6 +290,71 @@ START_TEST(found_list_is_bounded_oldest_forgotten) {
 }
 END_TEST
 
+static float run_memo(const void *ctx, struct fixture *f, void *scratch,
+                      void *memo) {
+  struct sr_detect_input in = {&f->ev, &f->op, &f->session};
+  f->reason[0] = '\0';
+  return det->score(ctx, memo, &in, scratch, f->reason, sizeof(f->reason));
+}
+
+/* The thread's memo of purpose fits answers repeated calls alike and never
+ * reuses an answer once any input it depends on changed. */
+START_TEST(purpose_memo_never_returns_a_stale_fit) {
+  void *ctx = det->init(NULL, NULL, 0);
+  ck_assert_ptr_nonnull(det->thread_create);
+  void *memo = det->thread_create(ctx);
+  ck_assert_ptr_nonnull(memo);
+  void *scratch = new_scratch();
+  struct fixture f;
+  for (int round = 0; round < 2; round++) { /* computed, then remembered */
+    volume_delete(&f);
+    ck_assert_float_eq_tol(run_memo(ctx, &f, scratch, memo), 0.9f, 1e-6);
+    ck_assert_str_eq(f.reason,
+                     "credential railway-token provisioned for "
+                     "'custom-domain management' used for volume:delete "
+                     "(destructive)");
+  }
+  /* Same credential id, a purpose that fits the volume. */
+  volume_delete(&f);
+  f.op.credential.purpose = SR_STR_LIT("volume cleanup");
+  ck_assert_float_eq(run_memo(ctx, &f, scratch, memo), 0.0f);
+  /* A scope naming the resource fits whatever the purpose says. */
+  volume_delete(&f);
+  f.scopes[0] = SR_STR_LIT("volume:delete");
+  ck_assert_float_eq(run_memo(ctx, &f, scratch, memo), 0.0f);
+  /* Only the resource changes: it now fits the purpose. */
+  volume_delete(&f);
+  f.op.resource = "domain";
+  ck_assert_float_eq(run_memo(ctx, &f, scratch, memo), 0.0f);
+  /* Only the needed scope changes. */
+  volume_delete(&f);
+  f.op.resource = NULL;
+  ck_assert_float_eq_tol(run_memo(ctx, &f, scratch, memo), 0.9f, 1e-6);
+  f.op.needed_scope = "domain:delete";
+  ck_assert_float_eq(run_memo(ctx, &f, scratch, memo), 0.0f);
+  /* Only the tool name fits: rule and resource say nothing. */
+  volume_delete(&f);
+  f.op.resource = NULL;
+  f.op.needed_scope = "x:delete";
+  f.op.rule = NULL;
+  f.ev.tool = SR_STR_LIT("railway.customDomainDelete");
+  ck_assert_float_eq(run_memo(ctx, &f, scratch, memo), 0.0f);
+  f.ev.tool = SR_STR_LIT("railway.thingDelete");
+  ck_assert_float_eq_tol(run_memo(ctx, &f, scratch, memo), 0.9f, 1e-6);
+  /* Only the rule changes, and fits. */
+  f.op.rule = "graphql.thingDelete";
+  ck_assert_float_eq_tol(run_memo(ctx, &f, scratch, memo), 0.9f, 1e-6);
+  f.op.rule = "graphql.customDomainDelete";
+  ck_assert_float_eq(run_memo(ctx, &f, scratch, memo), 0.0f);
+  /* And back: the first answer is still right. */
+  volume_delete(&f);
+  ck_assert_float_eq_tol(run_memo(ctx, &f, scratch, memo), 0.9f, 1e-6);
+  free(scratch);
+  det->thread_destroy(memo);
+  det->destroy(ctx);
+}
+END_TEST
+
 START_TEST(config_sets_scores_and_rejects_typos) {
   char err[512];
   struct sr_conf *conf = sr_conf_load_string(
@@ -344,6 +409,7 @@ int main(void) {
   tcase_add_test(tc, environment_outside_the_credentials);
   tcase_add_test(tc, found_in_a_tool_result_never_keeps_the_value);
   tcase_add_test(tc, found_list_is_bounded_oldest_forgotten);
+  tcase_add_test(tc, purpose_memo_never_returns_a_stale_fit);
   tcase_add_test(tc, config_sets_scores_and_rejects_typos);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -38,11 +38,37 @@ START_TEST(other_names_kept_and_compared_without_case) {
 }
 END_TEST
 
+/* Every alias in any case, and near misses that share a first letter and a
+ * length with one: the lookup reads one group per first letter. */
+START_TEST(every_alias_and_near_misses) {
+  static const char *const table[][2] = {
+      {"PRODUCTION", "production"}, {"Prod", "production"},
+      {"prd", "production"},        {"Live", "production"},
+      {"STAGING", "staging"},       {"Stage", "staging"},
+      {"sTg", "staging"},           {"PreProd", "staging"},
+      {"Pre-Prod", "staging"},      {"pre-PRODUCTION", "staging"},
+      {"UAT", "staging"},           {"Development", "development"},
+      {"DEV", "development"},       {"Develop", "development"},
+      {"devel", "development"},     {"TEST", "test"},
+      {"Testing", "test"},          {"qa", "test"},
+      {"LOCAL", "local"},           {"LocalHost", "local"},
+      {"prox", "prox"},             {"stagx", "stagx"},
+      {"lives", "lives"},           {"dew", "dew"},
+      {"tesT1", "tesT1"},           {"uas", "uas"},
+      {"q", "q"},                   {"xprod", "xprod"},
+      {"pre-productio", "pre-productio"},
+  };
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    ck_assert_msg(canon_is(table[i][0], table[i][1]), "%s", table[i][0]);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("env");
   TCase *tc = tcase_create("canonical");
   tcase_add_test(tc, aliases_map_to_one_spelling);
   tcase_add_test(tc, other_names_kept_and_compared_without_case);
+  tcase_add_test(tc, every_alias_and_near_misses);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);

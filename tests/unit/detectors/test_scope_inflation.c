@@ -2,6 +2,7 @@
  * scope_inflation: credential privilege vs operation need, on a log scale.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +128,104 @@ START_TEST(orders_of_magnitude_scale) {
 }
 END_TEST
 
+/* Every action word, in any case, counts in its class: a read-class word
+ * grants nothing over a read need, a write-class word half an order, an
+ * everything-on-the-resource word 1.5 orders; the account-wide words alone
+ * grant everything. */
+START_TEST(every_scope_word_in_its_class) {
+  void *ctx = det->init(NULL, NULL, 0);
+  struct fixture f;
+  static const char *const reads[] = {"Read",     "LIST",      "get",
+                                      "View",     "readOnly",  "READ_ONLY",
+                                      "Describe", "r"};
+  static const char *const writes[] = {
+      "Write",  "CREATE", "update", "Edit",  "delete", "DESTROY",
+      "Deploy", "modify", "PUT",    "Post",  "push",   "Execute",
+      "exec",   "Run",    "remove", "W",     "frobnicate"};
+  static const char *const alls[] = {"*",    "Admin", "OWNER",     "full",
+                                     "All",  "Manage", "rw",       "ReadWrite",
+                                     "read_write"};
+  static const char *const account[] = {"*",    "ADMIN", "owner",
+                                        "Full", "all",   "Root",
+                                        "SuperUser"};
+  char scope[64];
+  const char *one[] = {scope, NULL};
+  for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+    snprintf(scope, sizeof scope, "volume:%s", reads[i]);
+    call(&f, "volume:get", SR_VERB_WRITE, "c", one);
+    ck_assert_msg(run(ctx, &f) == 0.0f, "%s", scope);
+  }
+  for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+    snprintf(scope, sizeof scope, "volume:%s", writes[i]);
+    call(&f, "volume:get", SR_VERB_WRITE, "c", one);
+    float s = run(ctx, &f);
+    ck_assert_msg(s > 0.17f && s < 0.18f, "%s: %f", scope, s);
+  }
+  for (size_t i = 0; i < sizeof alls / sizeof alls[0]; i++) {
+    snprintf(scope, sizeof scope, "volume:%s", alls[i]);
+    call(&f, "volume:get", SR_VERB_WRITE, "c", one);
+    float s = run(ctx, &f);
+    ck_assert_msg(s > 0.50f && s < 0.51f, "%s: %f", scope, s);
+  }
+  for (size_t i = 0; i < sizeof account / sizeof account[0]; i++) {
+    snprintf(scope, sizeof scope, "%s", account[i]);
+    call(&f, "volume:delete", SR_VERB_WRITE, "c", one);
+    ck_assert_msg(run(ctx, &f) == 1.0f, "%s", scope);
+  }
+  det->destroy(ctx);
+}
+END_TEST
+
+static float run_memo(const void *ctx, void *memo, struct fixture *f) {
+  struct sr_detect_input in = {&f->ev, &f->op, &f->session};
+  f->reason[0] = '\0';
+  return det->score(ctx, memo, &in, NULL, f->reason, sizeof(f->reason));
+}
+
+/* The thread's memo of breadths answers by the scopes' and the needed
+ * scope's text, not where they are: rewriting a scope in the same buffer,
+ * or asking for another operation, is measured anew. */
+START_TEST(breadth_memo_never_returns_a_stale_answer) {
+  void *ctx = det->init(NULL, NULL, 0);
+  ck_assert_ptr_nonnull(det->thread_create);
+  void *memo = det->thread_create(ctx);
+  ck_assert_ptr_nonnull(memo);
+  char scope[32] = "volumes:*";
+  const char *one[] = {scope, NULL};
+  struct fixture f;
+  for (int round = 0; round < 2; round++) { /* computed, then remembered */
+    call(&f, "volume:write", SR_VERB_WRITE, "c", one);
+    ck_assert_float_eq_tol(run_memo(ctx, memo, &f), 1.0f / 3, 1e-4);
+  }
+  snprintf(scope, sizeof scope, "*"); /* same buffer, everything */
+  call(&f, "volume:write", SR_VERB_WRITE, "c", one);
+  ck_assert_float_eq_tol(run_memo(ctx, memo, &f), 1.0f, 1e-6);
+  ck_assert_ptr_nonnull(strstr(f.reason, "carries '*'"));
+  snprintf(scope, sizeof scope, "volume:write"); /* exact */
+  call(&f, "volume:write", SR_VERB_WRITE, "c", one);
+  ck_assert_float_eq(run_memo(ctx, memo, &f), 0.0f);
+  /* The same scope for a read it over-grants. */
+  call(&f, "volume:read", SR_VERB_WRITE, "c", one);
+  float s = run_memo(ctx, memo, &f);
+  ck_assert_msg(s > 0.17f && s < 0.18f, "%f", s);
+  /* A second scope added. */
+  static const char *const two[] = {"volume:write", "*:*", NULL};
+  call(&f, "volume:write", SR_VERB_WRITE, "c", two);
+  ck_assert_float_eq_tol(run_memo(ctx, memo, &f), 1.0f, 1e-6);
+  ck_assert_ptr_nonnull(strstr(f.reason, "carries '*:*' and 1 more"));
+  /* No needed scope: judged by the verb, not by a remembered need. */
+  call(&f, NULL, SR_VERB_WRITE, "c", one);
+  ck_assert_float_eq(run_memo(ctx, memo, &f), 0.0f);
+  call(&f, NULL, SR_VERB_READ, "c", one); /* 10 / 3, scaled as a read */
+  s = run_memo(ctx, memo, &f);
+  ck_assert_msg(s > 0.043f && s < 0.044f, "%f", s);
+  call(&f, "volume:write", SR_VERB_WRITE, "c", one);
+  ck_assert_float_eq(run_memo(ctx, memo, &f), 0.0f);
+  det->thread_destroy(memo);
+  det->destroy(ctx);
+}
+END_TEST
+
 START_TEST(notes_scopes_that_do_not_grant_the_call) {
   void *ctx = det->init(NULL, NULL, 0);
   struct fixture f;
@@ -181,6 +280,8 @@ int main(void) {
   tcase_add_test(tc, exact_scope_scores_zero);
   tcase_add_test(tc, unknown_scopes_or_no_credential_score_zero);
   tcase_add_test(tc, orders_of_magnitude_scale);
+  tcase_add_test(tc, every_scope_word_in_its_class);
+  tcase_add_test(tc, breadth_memo_never_returns_a_stale_answer);
   tcase_add_test(tc, notes_scopes_that_do_not_grant_the_call);
   tcase_add_test(tc, max_orders_configurable_and_checked);
   suite_add_tcase(s, tc);
