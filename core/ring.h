@@ -32,6 +32,7 @@ struct sr_ring {
   _Alignas(64) _Atomic size_t head; /* next slot to pop; popper writes */
   _Alignas(64) _Atomic size_t tail; /* next slot to push; pusher writes */
   _Alignas(64) size_t mask;
+  size_t wake_room; /* free slots that wake a waiting pusher */
   struct sr_ring_item *slots;
   _Alignas(64) _Atomic bool popper_waits; /* popper blocked: ring empty */
   _Atomic bool pusher_waits;              /* pusher blocked: ring full */
@@ -44,6 +45,10 @@ struct sr_ring_item {
   void *a;
   void *b;
 };
+
+/* Free slots that end a pusher's wait on a ring of 256 or more; a smaller
+ * ring uses a quarter of its capacity (at least 1). */
+#define SR_RING_WAKE_ROOM 64
 
 /* capacity is rounded up to a power of two. NULL on allocation failure. */
 static inline struct sr_ring *sr_ring_create(size_t capacity) {
@@ -62,6 +67,8 @@ static inline struct sr_ring *sr_ring_create(size_t capacity) {
   atomic_init(&r->pusher_waits, false);
   r->kicked = false;
   r->mask = cap - 1;
+  r->wake_room = cap / 4 < SR_RING_WAKE_ROOM ? cap / 4 : SR_RING_WAKE_ROOM;
+  if (!r->wake_room) r->wake_room = 1;
   pthread_mutex_init(&r->mu, NULL);
   /* Timeouts on the monotonic clock: a wall-clock step must not stretch
    * a wait. */
@@ -112,7 +119,11 @@ static inline bool sr_ring_pop(struct sr_ring *r, struct sr_ring_item *out) {
   if (h == t) return false;
   *out = r->slots[h & r->mask];
   atomic_store_explicit(&r->head, h + 1, memory_order_seq_cst);
+  /* A waiting pusher is woken once wake_room slots are free: the popper
+   * keeps popping until then (the ring holds more than that), so it is
+   * woken exactly when its wait condition becomes true. */
   if (atomic_load_explicit(&r->pusher_waits, memory_order_seq_cst) &&
+      r->mask + 1 - (t - (h + 1)) >= r->wake_room &&
       atomic_exchange_explicit(&r->pusher_waits, false, memory_order_seq_cst))
     sr_ring_kick(r);
   return true;
@@ -152,9 +163,9 @@ static inline bool sr_ring_nonempty_(struct sr_ring *r) {
 }
 
 static inline bool sr_ring_has_room_(struct sr_ring *r) {
-  return atomic_load_explicit(&r->tail, memory_order_relaxed) -
-             atomic_load_explicit(&r->head, memory_order_seq_cst) <=
-         r->mask;
+  return r->mask + 1 - (atomic_load_explicit(&r->tail, memory_order_relaxed) -
+                        atomic_load_explicit(&r->head, memory_order_seq_cst)) >=
+         r->wake_room;
 }
 
 /* Popper: blocks until an item is there or sr_ring_kick (true), or
@@ -163,8 +174,8 @@ static inline bool sr_ring_wait_nonempty(struct sr_ring *r, int timeout_ms) {
   return sr_ring_wait_(r, &r->popper_waits, sr_ring_nonempty_, timeout_ms);
 }
 
-/* Pusher: blocks until a slot is free or sr_ring_kick (true), or
- * timeout_ms passes (false). */
+/* Pusher: blocks until wake_room slots are free (SR_RING_WAKE_ROOM) or
+ * sr_ring_kick (true), or timeout_ms passes (false). */
 static inline bool sr_ring_wait_room(struct sr_ring *r, int timeout_ms) {
   return sr_ring_wait_(r, &r->pusher_waits, sr_ring_has_room_, timeout_ms);
 }
