@@ -315,12 +315,24 @@ static bool scored_dim(const struct sr_dim_state *d) {
   return d->score != 0.0f || d->reason[0];
 }
 
+/* Zero bytes at p, at most max: eight at a time while whole words are
+ * zero (a session's scratch is kilobytes of mostly zeros, sealed at every
+ * checkpoint it changed in). */
+static size_t zero_run(const uint8_t *p, size_t max) {
+  size_t k = 0;
+  for (uint64_t word; k + 8 <= max; k += 8) {
+    memcpy(&word, p + k, 8);
+    if (word) break;
+  }
+  while (k < max && p[k] == 0) k++;
+  return k;
+}
+
 /* Detectors' scratch is mostly zeros (fixed tables, little used): runs of
  * zeros and literal bytes alternate, each run preceded by its u16 length. */
 static void put_scratch(struct wr *w, const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n;) {
-    size_t z = 0;
-    while (i + z < n && z < 65535 && p[i + z] == 0) z++;
+    size_t z = zero_run(p + i, SR_MIN(n - i, (size_t)65535));
     /* The literal run ends where 8 zeros (or only zeros) follow. */
     size_t j = i + z, e = j;
     while (e < n) {
@@ -329,8 +341,7 @@ static void put_scratch(struct wr *w, const uint8_t *p, size_t n) {
         e++;
         continue;
       }
-      size_t k = 0;
-      while (e + k < n && k < 8 && p[e + k] == 0) k++;
+      size_t k = zero_run(p + e, SR_MIN(n - e, (size_t)8));
       if (k == 8 || e + k == n || e - j + k > 65535) break;
       e += k;
     }

@@ -261,6 +261,77 @@ START_TEST(blob_round_trip_is_exact) {
 }
 END_TEST
 
+/* The scratch part of the blob as store.h's format has it, one byte at a
+ * time: a u16 run of zeros (at most 65535), a u16 run of literal bytes
+ * that ends where eight zeros, only zeros, or 65535 bytes follow, the
+ * literal bytes; repeated. Databases written before keep decoding only if
+ * the encoder never departs from this. */
+static size_t ref_scratch(const uint8_t *p, size_t n, uint8_t *out) {
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    size_t z = 0;
+    while (i + z < n && z < 65535 && p[i + z] == 0) z++;
+    size_t j = i + z, e = j;
+    while (e < n) {
+      if (p[e]) {
+        if (e - j == 65535) break;
+        e++;
+        continue;
+      }
+      size_t k = 0;
+      while (e + k < n && k < 8 && p[e + k] == 0) k++;
+      if (k == 8 || e + k == n || e - j + k > 65535) break;
+      e += k;
+    }
+    size_t l = e - j;
+    out[o++] = (uint8_t)(z & 0xff);
+    out[o++] = (uint8_t)(z >> 8);
+    out[o++] = (uint8_t)(l & 0xff);
+    out[o++] = (uint8_t)(l >> 8);
+    memcpy(out + o, p + j, l);
+    o += l;
+    i = e;
+  }
+  return o;
+}
+
+START_TEST(scratch_encoding_keeps_its_format) {
+  size_t size = sr_detectors_session_size(dets);
+  ck_assert_uint_gt(size, 64);
+  struct sr_session_table *t =
+      sr_session_table_create(sr_detectors_count(dets), size);
+  struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("sess-x"), true);
+  size_t max = sr_store_blob_max(dets);
+  uint8_t *blob = malloc(max), *want = malloc(2 * size + 64);
+  uint64_t x = 7;
+  /* All zeros, then sparser and denser random bytes with zero gaps of
+   * every length around 8 and around word boundaries, ending on zeros or
+   * on a literal. */
+  for (int pattern = 0; pattern < 400; pattern++) {
+    memset(s->scratch, 0, size);
+    for (size_t i = 0; pattern && i < size; i++) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      unsigned r = (unsigned)(x >> 33) % 1000;
+      if (r < (unsigned)(pattern % 20) * 25) ((uint8_t *)s->scratch)[i] =
+          (uint8_t)(1 + (x >> 50) % 255);
+    }
+    if (pattern % 3 == 1) ((uint8_t *)s->scratch)[size - 1] = 9;
+    if (pattern % 3 == 2) ((uint8_t *)s->scratch)[0] = 0xff;
+    int n = sr_store_encode(dets, s, blob, max);
+    ck_assert_int_gt(n, 0);
+    size_t w = ref_scratch(s->scratch, size, want + 8);
+    for (int b = 0; b < 8; b++) want[b] = (uint8_t)((uint64_t)size >> (8 * b));
+    ck_assert_uint_ge((size_t)n, w + 8);
+    ck_assert_msg(memcmp(blob + (size_t)n - (w + 8), want, w + 8) == 0,
+                  "pattern %d: the scratch runs differ from the format",
+                  pattern);
+  }
+  free(blob);
+  free(want);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
 START_TEST(checkpoint_stores_rows_and_offsets_and_resumes) {
   struct stream s;
   stream_load(&s);
@@ -850,6 +921,7 @@ int main(void) {
   TCase *tc = tcase_create("store");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, blob_round_trip_is_exact);
+  tcase_add_test(tc, scratch_encoding_keeps_its_format);
   tcase_add_test(tc, checkpoint_stores_rows_and_offsets_and_resumes);
   tcase_add_test(tc, audit_and_timeline_rows);
   tcase_add_test(tc, eviction_and_reload_give_identical_decisions);
