@@ -165,6 +165,7 @@ struct sr_shard {
 struct sr_store {
   struct sr_store_opts opts;
   const struct sr_detectors *dets;
+  uint64_t layout; /* layout_hash(dets), computed once */
   sqlite3 *db; /* the store thread's */
   sqlite3_stmt *st_session, *st_dim_del, *st_dim_ins, *st_tl_ins, *st_tl_trim,
       *st_cmd_ins, *st_off;
@@ -397,13 +398,15 @@ size_t sr_store_blob_max(const struct sr_detectors *dets) {
          sr_detectors_session_size(dets);
 }
 
-int sr_store_encode(const struct sr_detectors *dets,
-                    const struct sr_session *s, uint8_t *buf, size_t cap) {
+/* sr_store_encode with the detector set's layout hash given (the store
+ * computes it once: it costs as much as the rest of a small session). */
+static int encode(const struct sr_detectors *dets, uint64_t layout,
+                  const struct sr_session *s, uint8_t *buf, size_t cap) {
   struct wr w = {buf, 0, cap, false};
   const struct sr_session_info *in = &s->info;
   put(&w, BLOB_MAGIC, 4);
   put_u8(&w, BLOB_VERSION);
-  put_u64(&w, layout_hash(dets));
+  put_u64(&w, layout);
   put_u64(&w, (uint64_t)s->last_ts_ms);
   put_u64(&w, s->events);
   put_f64(&w, s->risk);
@@ -447,9 +450,15 @@ int sr_store_encode(const struct sr_detectors *dets,
   return w.overflow ? SR_EBOUND : (int)w.n;
 }
 
-int sr_store_decode(const struct sr_detectors *dets, const void *blob,
-                    size_t len, struct sr_session *s, char *err,
-                    size_t errlen) {
+int sr_store_encode(const struct sr_detectors *dets,
+                    const struct sr_session *s, uint8_t *buf, size_t cap) {
+  return encode(dets, layout_hash(dets), s, buf, cap);
+}
+
+/* sr_store_decode with the detector set's layout hash given. */
+static int decode(const struct sr_detectors *dets, uint64_t layout,
+                  const void *blob, size_t len, struct sr_session *s,
+                  char *err, size_t errlen) {
   struct rd r = {blob, len, 0, false};
   const uint8_t *magic = take(&r, 4);
   if (!magic || memcmp(magic, BLOB_MAGIC, 4) != 0) {
@@ -463,7 +472,7 @@ int sr_store_decode(const struct sr_detectors *dets, const void *blob,
              s->id, version, BLOB_VERSION);
     return SR_EINVAL;
   }
-  bool same_layout = get_u64(&r) == layout_hash(dets);
+  bool same_layout = get_u64(&r) == layout;
   struct sr_session_info *in = &s->info;
   memset(in, 0, sizeof *in);
   s->last_ts_ms = (int64_t)get_u64(&r);
@@ -514,6 +523,12 @@ int sr_store_decode(const struct sr_detectors *dets, const void *blob,
     return SR_EINVAL;
   }
   return SR_OK;
+}
+
+int sr_store_decode(const struct sr_detectors *dets, const void *blob,
+                    size_t len, struct sr_session *s, char *err,
+                    size_t errlen) {
+  return decode(dets, layout_hash(dets), blob, len, s, err, errlen);
 }
 
 /* Timeline chunks --------------------------------------------------------*/
@@ -901,6 +916,7 @@ struct sr_store *sr_store_open(const struct sr_store_opts *opts,
   st->opts = *opts;
   if (!st->opts.timeline_max) st->opts.timeline_max = SR_STORE_TIMELINE_DEFAULT;
   st->dets = dets;
+  st->layout = layout_hash(dets);
   st->stream_ms = INT64_MIN;
   pthread_mutex_init(&st->mu, NULL);
   pthread_cond_init(&st->cv, NULL);
@@ -996,8 +1012,8 @@ static int write_session(struct sr_store *st, const struct batch *b,
                          const struct blob_rec *r, int64_t now) {
   char err[256];
   struct sr_session *s = st->tmp;
-  if (sr_store_decode(st->dets, b->bytes + r->blob.off, r->blob.len, s, err,
-                      sizeof err)) {
+  if (decode(st->dets, st->layout, b->bytes + r->blob.off, r->blob.len, s,
+             err, sizeof err)) {
     SR_ERROR("%s", err); /* our own encoding: a bug */
     return SR_EINVAL;
   }
@@ -1322,9 +1338,8 @@ static int load(void *ctx, struct sr_session *s) {
   /* Unless the row is known absent, rows of it may be there. */
   s->persist.stored = rc != SQLITE_DONE;
   if (rc == SQLITE_ROW) {
-    out = sr_store_decode(sh->st->dets, sqlite3_column_blob(sh->get, 0),
-                          (size_t)sqlite3_column_bytes(sh->get, 0), s, err,
-                          sizeof err)
+    out = decode(sh->st->dets, sh->st->layout, sqlite3_column_blob(sh->get, 0),
+                 (size_t)sqlite3_column_bytes(sh->get, 0), s, err, sizeof err)
               ? SR_EINVAL
               : 1;
     if (out < 0) SR_ERROR("%s: %s; the session starts afresh",
@@ -1497,7 +1512,7 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
   size_t max = sr_store_blob_max(sh->st->dets);
   for (size_t i = 0; i < sh->n_dirty; i++) {
     struct sr_session *s = sh->dirty[i];
-    int n = sr_store_encode(sh->st->dets, s, sh->blob, max);
+    int n = encode(sh->st->dets, sh->st->layout, s, sh->blob, max);
     assert(n > 0); /* sr_store_blob_max bounds every session */
     b->blobs = grow(b->blobs, &b->cap_blobs, b->n_blobs + 1, sizeof *b->blobs);
     struct blob_rec *r = &b->blobs[b->n_blobs++];
