@@ -18,7 +18,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fixed.h"
 
 struct sr_signer {
   uint8_t sk[crypto_sign_SECRETKEYBYTES];
@@ -61,33 +61,11 @@ static void netstring_i64(struct sr_buf *b, int64_t v) {
   netstring_n(b, num, t.len);
 }
 
-/* The netstring of v as "%.3f" prints it: printf rounds the exact binary
- * value of v to thousandths. The fast path scales by 1000 with one
- * rounding; rounding is monotonic and every integer and half-integer below
- * 1e9 is a double, so the scaled value lies on the same side of each as
- * the exact product, and rounding it to the nearest integer gives printf's
- * digits, except where it landed exactly on a half (a tie, or an exact
- * product just beside one): that case, negatives, huge and non-finite
- * values take printf. */
+/* The netstring of v as "%.3f" prints it (into 32 bytes, as ever). */
 static void netstring_fixed3(struct sr_buf *b, double v) {
   char num[32];
-  if (v >= 0.0 && v < 1e6 && !signbit(v)) {
-    double t = v * 1000.0;
-    uint64_t m = (uint64_t)t;
-    double frac = t - (double)m; /* exact */
-    if (frac != 0.5) {
-      if (frac > 0.5) m++;
-      struct sr_buf d = sr_buf_init(num, sizeof num);
-      sr_buf_u64(&d, m / 1000);
-      char dec[4] = {'.', (char)('0' + m / 100 % 10),
-                     (char)('0' + m / 10 % 10), (char)('0' + m % 10)};
-      sr_buf_append(&d, dec, sizeof dec);
-      netstring_n(b, num, d.len);
-      return;
-    }
-  }
-  snprintf(num, sizeof num, "%.3f", v);
-  netstring(b, num);
+  size_t n = sr_fixed_format(num, sizeof num, v, 3);
+  netstring_n(b, num, n);
 }
 
 /* Plain appends, not printf: every command is hashed once when signed and

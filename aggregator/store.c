@@ -68,6 +68,7 @@
 #include <xxhash.h>
 
 #include "core/buf.h"
+#include "core/fixed.h"
 #include "core/log.h"
 #include "schemas/state_sql.h"
 
@@ -1365,12 +1366,16 @@ static void put_view(struct sr_buf *b, sr_str v, size_t max) {
   sr_buf_append(b, v.p, n ? strnlen(v.p, n) : 0);
 }
 
+/* Room for a timeline summary, its NUL included. */
+#define SUMMARY_MAX 192
+
 /* "Bash rm -rf on production", "graphql.volumeDelete vol-1 on production":
  * catalogue names, the verb, the target and environment, never arguments.
- * Plain appends, not printf: this runs for every event.
+ * Plain appends, not printf: this runs for every event. Returns the length
+ * written to out (at most cap - 1, NUL-terminated).
  * @locality worker thread */
-static void summarise(char *out, size_t cap, const struct sr_event *ev,
-                      const struct sr_detection *det) {
+static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
+                        const struct sr_detection *det) {
   static const char *const verbs[] = {"", "read", "write", "delete"};
   struct sr_buf b = sr_buf_init(out, cap);
   switch (ev->type) {
@@ -1428,6 +1433,8 @@ static void summarise(char *out, size_t cap, const struct sr_event *ev,
     default:
       sr_buf_puts(&b, sr_event_type_name(ev->type));
   }
+  /* A NUL inside a tool name ends the summary, as it always did. */
+  return strnlen(out, b.len);
 }
 
 void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
@@ -1460,12 +1467,18 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   t->type = ev->type;
   t->phase = ev->phase;
   t->risk = s->risk;
-  char summary[192];
-  summarise(summary, sizeof summary, ev,
-            sr_aggregator_last_detection(sh->agg));
+  /* One reservation for the three strings; the summary is written in
+   * place (at most SUMMARY_MAX - 1 bytes, as a buffer of SUMMARY_MAX with
+   * its NUL would hold). */
+  size_t tool_n = SR_MIN(ev->tool.n, (size_t)64);
+  b->bytes = grow(b->bytes, &b->cap_bytes,
+                  b->n_bytes + ev->call_id.n + tool_n + SUMMARY_MAX, 1);
   t->call_id = put_bytes(b, ev->call_id.p, ev->call_id.n);
-  t->tool = put_bytes(b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
-  t->summary = put_bytes(b, summary, strlen(summary));
+  t->tool = put_bytes(b, ev->tool.p, tool_n);
+  size_t len = summarise((char *)b->bytes + b->n_bytes, SUMMARY_MAX, ev,
+                         sr_aggregator_last_detection(sh->agg));
+  t->summary = (struct span){b->n_bytes, len};
+  b->n_bytes += len;
   if (!cmd) return;
   b->au = grow(b->au, &b->cap_au, b->n_au + 1, sizeof *b->au);
   struct audit_rec *a = &b->au[b->n_au++];
@@ -1488,7 +1501,11 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   for (uint32_t i = 0; i < cmd->n_dims; i++) {
     sr_buf_puts(&j, i ? ",{\"name\":" : "{\"name\":");
     sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
-    sr_buf_printf(&j, ",\"score\":%.4f,\"reason\":", cmd->dims[i].score);
+    char score[32];
+    size_t n = sr_fixed_format(score, sizeof score, cmd->dims[i].score, 4);
+    sr_buf_puts(&j, ",\"score\":");
+    sr_buf_append(&j, score, n);
+    sr_buf_puts(&j, ",\"reason\":");
     sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
     sr_buf_puts(&j, "}");
   }
