@@ -1381,10 +1381,16 @@ static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
   switch (ev->type) {
     case SR_EV_TOOL_CALL: {
       const struct sr_op *op = &det->op;
-      if (op->rule)
+      if (op->rule) {
         sr_buf_puts(&b, op->rule);
-      else
-        sr_buf_append(&b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
+      } else {
+        size_t n = SR_MIN(ev->tool.n, (size_t)64);
+        const char *nul = n ? memchr(ev->tool.p, '\0', n) : NULL;
+        /* A NUL inside the tool name ends the summary, as it always did
+         * (the summary was a C string). */
+        sr_buf_append(&b, ev->tool.p, nul ? (size_t)(nul - ev->tool.p) : n);
+        if (nul) return b.len;
+      }
       if (op->verb != SR_VERB_NONE) {
         sr_buf_puts(&b, " (");
         sr_buf_puts(&b, verbs[op->verb]);
@@ -1433,8 +1439,7 @@ static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
     default:
       sr_buf_puts(&b, sr_event_type_name(ev->type));
   }
-  /* A NUL inside a tool name ends the summary, as it always did. */
-  return strnlen(out, b.len);
+  return b.len;
 }
 
 void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,

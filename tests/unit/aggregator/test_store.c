@@ -485,6 +485,43 @@ static const char *line_at(char *buf, size_t cap, const char *sid, long long ts,
   return buf;
 }
 
+/* What a person reads back: each audit row's dimensions carry the
+ * command's scores as "%.4f", and a timeline summary names the tool, cut
+ * at a NUL inside its name (it is text). */
+START_TEST(audit_scores_and_summaries_read_back_as_written) {
+  struct fx f = {0};
+  fx_open(&f, "readback", 0, 0, true);
+  char line[512];
+  ck_assert_int_eq(
+      fx_feed(&f, line_at(line, sizeof line, "s1", 1790000000000LL, "c1")), 1);
+  struct sr_command cmd = f.cmd;
+  ck_assert_uint_gt(cmd.n_dims, 0);
+  snprintf(line, sizeof line,
+           "{\"type\":\"tool_call\",\"session_id\":\"s2\",\"ts_ms\":"
+           "1790000000000,\"phase\":\"completed\",\"call_id\":\"c2\","
+           "\"tool\":\"frob\\u0000nicate\"}");
+  fx_feed(&f, line);
+  fx_checkpoint(&f);
+  for (uint32_t i = 0; i < cmd.n_dims; i++) {
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM commands WHERE command_id='%s' AND "
+             "instr(dimensions, '{\"name\":\"%s\",\"score\":%.4f,')",
+             cmd.command_id, cmd.dims[i].name, cmd.dims[i].score);
+    ck_assert_msg(q_int(f.path, sql) == 1, "%s", sql);
+  }
+  /* The chunk's raw JSON, the tool then the summary (SQLite's ->> would
+   * itself stop at a NUL). */
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_timeline "
+                                 "WHERE session_id='s2' AND instr(entries, "
+                                 "'\"frob\\u0000nicate\",\"frob\",') > 0"),
+                   1);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
 START_TEST(retention_expires_sessions_and_rows) {
   struct fx f = {0};
   const long long hour = 3600 * 1000LL, t0 = 1790000000000LL;
@@ -924,6 +961,7 @@ int main(void) {
   tcase_add_test(tc, scratch_encoding_keeps_its_format);
   tcase_add_test(tc, checkpoint_stores_rows_and_offsets_and_resumes);
   tcase_add_test(tc, audit_and_timeline_rows);
+  tcase_add_test(tc, audit_scores_and_summaries_read_back_as_written);
   tcase_add_test(tc, eviction_and_reload_give_identical_decisions);
   tcase_add_test(tc, retention_expires_sessions_and_rows);
   tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
