@@ -163,9 +163,9 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   assert(w->n_batch < SR_BATCH_MAX); /* a full batch is flushed at once */
   struct sr_command *cmd = &w->batch[w->n_batch];
   rc = sr_aggregator_process(w->agg, &ev, cmd);
-  if (rc >= 0 && w->opts.shard)
+  if (rc >= 0 && w->opts.shard) /* the topic goes only into audit rows */
     sr_shard_note(w->opts.shard, &ev, rc == 1 ? cmd : NULL,
-                  rd_kafka_topic_name(m->rkt));
+                  rc == 1 ? rd_kafka_topic_name(m->rkt) : NULL);
   if (rc == 1) {
     if (w->n_batch++ == 0) w->since_first = 0; /* published by flush() */
   } else if (rc < 0) {
