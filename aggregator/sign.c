@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fixed.h"
 
 struct sr_signer {
   uint8_t sk[crypto_sign_SECRETKEYBYTES];
@@ -41,30 +42,46 @@ const char *sr_sig_status_name(enum sr_sig_status s) {
   return (unsigned)s < SR_ARRAY_LEN(status_names) ? status_names[s] : "?";
 }
 
-static void netstring(struct sr_buf *b, const char *s) {
-  size_t n = strlen(s);
-  sr_buf_printf(b, "%zu:", n);
+static void netstring_n(struct sr_buf *b, const char *s, size_t n) {
+  sr_buf_u64(b, n);
+  sr_buf_append(b, ":", 1);
   sr_buf_append(b, s, n);
-  sr_buf_puts(b, ",");
+  sr_buf_append(b, ",", 1);
 }
 
-int sr_sign_canonical(const struct sr_command *cmd, uint8_t *buf, size_t cap) {
+static void netstring(struct sr_buf *b, const char *s) {
+  netstring_n(b, s, strlen(s));
+}
+
+/* The netstring of an integer in decimal. */
+static void netstring_i64(struct sr_buf *b, int64_t v) {
+  char num[24];
+  struct sr_buf t = sr_buf_init(num, sizeof num);
+  sr_buf_i64(&t, v);
+  netstring_n(b, num, t.len);
+}
+
+/* The netstring of v as "%.3f" prints it (into 32 bytes, as ever). */
+static void netstring_fixed3(struct sr_buf *b, double v) {
   char num[32];
+  size_t n = sr_fixed_format(num, sizeof num, v, 3);
+  netstring_n(b, num, n);
+}
+
+/* Plain appends, not printf: every command is hashed once when signed and
+ * once per verification. */
+int sr_sign_canonical(const struct sr_command *cmd, uint8_t *buf, size_t cap) {
   struct sr_buf b = sr_buf_init((char *)buf, cap);
-  sr_buf_puts(&b, SR_SIGN_TAG);
+  sr_buf_append(&b, SR_SIGN_TAG, sizeof SR_SIGN_TAG - 1);
   netstring(&b, cmd->command_id);
   netstring(&b, cmd->session_id);
   netstring(&b, cmd->call_id);
   netstring(&b, sr_action_name(cmd->action));
-  snprintf(num, sizeof num, "%.3f", cmd->risk);
-  netstring(&b, num);
-  snprintf(num, sizeof num, "%u", cmd->depth);
-  netstring(&b, num);
+  netstring_fixed3(&b, cmd->risk);
+  netstring_i64(&b, cmd->depth);
   netstring(&b, cmd->rule);
-  snprintf(num, sizeof num, "%lld", (long long)cmd->issued_at_ms);
-  netstring(&b, num);
-  snprintf(num, sizeof num, "%lld", (long long)cmd->expires_at_ms);
-  netstring(&b, num);
+  netstring_i64(&b, cmd->issued_at_ms);
+  netstring_i64(&b, cmd->expires_at_ms);
   netstring(&b, cmd->event_id);
   return b.overflow ? SR_EBOUND : (int)b.len;
 }

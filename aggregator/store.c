@@ -68,6 +68,7 @@
 #include <xxhash.h>
 
 #include "core/buf.h"
+#include "core/fixed.h"
 #include "core/log.h"
 #include "schemas/state_sql.h"
 
@@ -165,6 +166,7 @@ struct sr_shard {
 struct sr_store {
   struct sr_store_opts opts;
   const struct sr_detectors *dets;
+  uint64_t layout; /* layout_hash(dets), computed once */
   sqlite3 *db; /* the store thread's */
   sqlite3_stmt *st_session, *st_dim_del, *st_dim_ins, *st_tl_ins, *st_tl_trim,
       *st_cmd_ins, *st_off;
@@ -315,12 +317,24 @@ static bool scored_dim(const struct sr_dim_state *d) {
   return d->score != 0.0f || d->reason[0];
 }
 
+/* Zero bytes at p, at most max: eight at a time while whole words are
+ * zero (a session's scratch is kilobytes of mostly zeros, sealed at every
+ * checkpoint it changed in). */
+static size_t zero_run(const uint8_t *p, size_t max) {
+  size_t k = 0;
+  for (uint64_t word; k + 8 <= max; k += 8) {
+    memcpy(&word, p + k, 8);
+    if (word) break;
+  }
+  while (k < max && p[k] == 0) k++;
+  return k;
+}
+
 /* Detectors' scratch is mostly zeros (fixed tables, little used): runs of
  * zeros and literal bytes alternate, each run preceded by its u16 length. */
 static void put_scratch(struct wr *w, const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n;) {
-    size_t z = 0;
-    while (i + z < n && z < 65535 && p[i + z] == 0) z++;
+    size_t z = zero_run(p + i, SR_MIN(n - i, (size_t)65535));
     /* The literal run ends where 8 zeros (or only zeros) follow. */
     size_t j = i + z, e = j;
     while (e < n) {
@@ -329,8 +343,7 @@ static void put_scratch(struct wr *w, const uint8_t *p, size_t n) {
         e++;
         continue;
       }
-      size_t k = 0;
-      while (e + k < n && k < 8 && p[e + k] == 0) k++;
+      size_t k = zero_run(p + e, SR_MIN(n - e, (size_t)8));
       if (k == 8 || e + k == n || e - j + k > 65535) break;
       e += k;
     }
@@ -386,13 +399,15 @@ size_t sr_store_blob_max(const struct sr_detectors *dets) {
          sr_detectors_session_size(dets);
 }
 
-int sr_store_encode(const struct sr_detectors *dets,
-                    const struct sr_session *s, uint8_t *buf, size_t cap) {
+/* sr_store_encode with the detector set's layout hash given (the store
+ * computes it once: it costs as much as the rest of a small session). */
+static int encode(const struct sr_detectors *dets, uint64_t layout,
+                  const struct sr_session *s, uint8_t *buf, size_t cap) {
   struct wr w = {buf, 0, cap, false};
   const struct sr_session_info *in = &s->info;
   put(&w, BLOB_MAGIC, 4);
   put_u8(&w, BLOB_VERSION);
-  put_u64(&w, layout_hash(dets));
+  put_u64(&w, layout);
   put_u64(&w, (uint64_t)s->last_ts_ms);
   put_u64(&w, s->events);
   put_f64(&w, s->risk);
@@ -436,9 +451,15 @@ int sr_store_encode(const struct sr_detectors *dets,
   return w.overflow ? SR_EBOUND : (int)w.n;
 }
 
-int sr_store_decode(const struct sr_detectors *dets, const void *blob,
-                    size_t len, struct sr_session *s, char *err,
-                    size_t errlen) {
+int sr_store_encode(const struct sr_detectors *dets,
+                    const struct sr_session *s, uint8_t *buf, size_t cap) {
+  return encode(dets, layout_hash(dets), s, buf, cap);
+}
+
+/* sr_store_decode with the detector set's layout hash given. */
+static int decode(const struct sr_detectors *dets, uint64_t layout,
+                  const void *blob, size_t len, struct sr_session *s,
+                  char *err, size_t errlen) {
   struct rd r = {blob, len, 0, false};
   const uint8_t *magic = take(&r, 4);
   if (!magic || memcmp(magic, BLOB_MAGIC, 4) != 0) {
@@ -452,7 +473,7 @@ int sr_store_decode(const struct sr_detectors *dets, const void *blob,
              s->id, version, BLOB_VERSION);
     return SR_EINVAL;
   }
-  bool same_layout = get_u64(&r) == layout_hash(dets);
+  bool same_layout = get_u64(&r) == layout;
   struct sr_session_info *in = &s->info;
   memset(in, 0, sizeof *in);
   s->last_ts_ms = (int64_t)get_u64(&r);
@@ -503,6 +524,12 @@ int sr_store_decode(const struct sr_detectors *dets, const void *blob,
     return SR_EINVAL;
   }
   return SR_OK;
+}
+
+int sr_store_decode(const struct sr_detectors *dets, const void *blob,
+                    size_t len, struct sr_session *s, char *err,
+                    size_t errlen) {
+  return decode(dets, layout_hash(dets), blob, len, s, err, errlen);
 }
 
 /* Timeline chunks --------------------------------------------------------*/
@@ -890,6 +917,7 @@ struct sr_store *sr_store_open(const struct sr_store_opts *opts,
   st->opts = *opts;
   if (!st->opts.timeline_max) st->opts.timeline_max = SR_STORE_TIMELINE_DEFAULT;
   st->dets = dets;
+  st->layout = layout_hash(dets);
   st->stream_ms = INT64_MIN;
   pthread_mutex_init(&st->mu, NULL);
   pthread_cond_init(&st->cv, NULL);
@@ -985,8 +1013,8 @@ static int write_session(struct sr_store *st, const struct batch *b,
                          const struct blob_rec *r, int64_t now) {
   char err[256];
   struct sr_session *s = st->tmp;
-  if (sr_store_decode(st->dets, b->bytes + r->blob.off, r->blob.len, s, err,
-                      sizeof err)) {
+  if (decode(st->dets, st->layout, b->bytes + r->blob.off, r->blob.len, s,
+             err, sizeof err)) {
     SR_ERROR("%s", err); /* our own encoding: a bug */
     return SR_EINVAL;
   }
@@ -1311,9 +1339,8 @@ static int load(void *ctx, struct sr_session *s) {
   /* Unless the row is known absent, rows of it may be there. */
   s->persist.stored = rc != SQLITE_DONE;
   if (rc == SQLITE_ROW) {
-    out = sr_store_decode(sh->st->dets, sqlite3_column_blob(sh->get, 0),
-                          (size_t)sqlite3_column_bytes(sh->get, 0), s, err,
-                          sizeof err)
+    out = decode(sh->st->dets, sh->st->layout, sqlite3_column_blob(sh->get, 0),
+                 (size_t)sqlite3_column_bytes(sh->get, 0), s, err, sizeof err)
               ? SR_EINVAL
               : 1;
     if (out < 0) SR_ERROR("%s: %s; the session starts afresh",
@@ -1339,21 +1366,31 @@ static void put_view(struct sr_buf *b, sr_str v, size_t max) {
   sr_buf_append(b, v.p, n ? strnlen(v.p, n) : 0);
 }
 
+/* Room for a timeline summary, its NUL included. */
+#define SUMMARY_MAX 192
+
 /* "Bash rm -rf on production", "graphql.volumeDelete vol-1 on production":
  * catalogue names, the verb, the target and environment, never arguments.
- * Plain appends, not printf: this runs for every event.
+ * Plain appends, not printf: this runs for every event. Returns the length
+ * written to out (at most cap - 1, NUL-terminated).
  * @locality worker thread */
-static void summarise(char *out, size_t cap, const struct sr_event *ev,
-                      const struct sr_detection *det) {
+static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
+                        const struct sr_detection *det) {
   static const char *const verbs[] = {"", "read", "write", "delete"};
   struct sr_buf b = sr_buf_init(out, cap);
   switch (ev->type) {
     case SR_EV_TOOL_CALL: {
       const struct sr_op *op = &det->op;
-      if (op->rule)
+      if (op->rule) {
         sr_buf_puts(&b, op->rule);
-      else
-        sr_buf_append(&b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
+      } else {
+        size_t n = SR_MIN(ev->tool.n, (size_t)64);
+        const char *nul = n ? memchr(ev->tool.p, '\0', n) : NULL;
+        /* A NUL inside the tool name ends the summary, as it always did
+         * (the summary was a C string). */
+        sr_buf_append(&b, ev->tool.p, nul ? (size_t)(nul - ev->tool.p) : n);
+        if (nul) return b.len;
+      }
       if (op->verb != SR_VERB_NONE) {
         sr_buf_puts(&b, " (");
         sr_buf_puts(&b, verbs[op->verb]);
@@ -1402,6 +1439,7 @@ static void summarise(char *out, size_t cap, const struct sr_event *ev,
     default:
       sr_buf_puts(&b, sr_event_type_name(ev->type));
   }
+  return b.len;
 }
 
 void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
@@ -1434,12 +1472,18 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   t->type = ev->type;
   t->phase = ev->phase;
   t->risk = s->risk;
-  char summary[192];
-  summarise(summary, sizeof summary, ev,
-            sr_aggregator_last_detection(sh->agg));
+  /* One reservation for the three strings; the summary is written in
+   * place (at most SUMMARY_MAX - 1 bytes, as a buffer of SUMMARY_MAX with
+   * its NUL would hold). */
+  size_t tool_n = SR_MIN(ev->tool.n, (size_t)64);
+  b->bytes = grow(b->bytes, &b->cap_bytes,
+                  b->n_bytes + ev->call_id.n + tool_n + SUMMARY_MAX, 1);
   t->call_id = put_bytes(b, ev->call_id.p, ev->call_id.n);
-  t->tool = put_bytes(b, ev->tool.p, SR_MIN(ev->tool.n, (size_t)64));
-  t->summary = put_bytes(b, summary, strlen(summary));
+  t->tool = put_bytes(b, ev->tool.p, tool_n);
+  size_t len = summarise((char *)b->bytes + b->n_bytes, SUMMARY_MAX, ev,
+                         sr_aggregator_last_detection(sh->agg));
+  t->summary = (struct span){b->n_bytes, len};
+  b->n_bytes += len;
   if (!cmd) return;
   b->au = grow(b->au, &b->cap_au, b->n_au + 1, sizeof *b->au);
   struct audit_rec *a = &b->au[b->n_au++];
@@ -1462,7 +1506,11 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   for (uint32_t i = 0; i < cmd->n_dims; i++) {
     sr_buf_puts(&j, i ? ",{\"name\":" : "{\"name\":");
     sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
-    sr_buf_printf(&j, ",\"score\":%.4f,\"reason\":", cmd->dims[i].score);
+    char score[32];
+    size_t n = sr_fixed_format(score, sizeof score, cmd->dims[i].score, 4);
+    sr_buf_puts(&j, ",\"score\":");
+    sr_buf_append(&j, score, n);
+    sr_buf_puts(&j, ",\"reason\":");
     sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
     sr_buf_puts(&j, "}");
   }
@@ -1486,7 +1534,7 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
   size_t max = sr_store_blob_max(sh->st->dets);
   for (size_t i = 0; i < sh->n_dirty; i++) {
     struct sr_session *s = sh->dirty[i];
-    int n = sr_store_encode(sh->st->dets, s, sh->blob, max);
+    int n = encode(sh->st->dets, sh->st->layout, s, sh->blob, max);
     assert(n > 0); /* sr_store_blob_max bounds every session */
     b->blobs = grow(b->blobs, &b->cap_blobs, b->n_blobs + 1, sizeof *b->blobs);
     struct blob_rec *r = &b->blobs[b->n_blobs++];

@@ -46,14 +46,16 @@ static double now_s(void) {
 
 /* CPU seconds used so far by this process's threads, summed by role from
  * the thread names (sr-worker-N, sr-consumer, sr-store, librdkafka's
- * rdk:*), read from /proc: where (b)'s two cores go. */
+ * rdk:*), read from /proc: where (b)'s two cores go. sleeps[] gets the
+ * voluntary context switches (a thread blocking, e.g. on a ring), each of
+ * which costs a wake-up elsewhere. */
 enum role { ROLE_WORKERS, ROLE_CONSUMER, ROLE_STORE, ROLE_KAFKA, ROLE_OTHER,
             ROLE_N };
 static const char *const role_names[ROLE_N] = {
     "workers", "consumer thread", "store", "librdkafka and broker", "other"};
 
-static void cpu_by_role(double out[ROLE_N]) {
-  for (int r = 0; r < ROLE_N; r++) out[r] = 0;
+static void cpu_by_role(double out[ROLE_N], double sleeps[ROLE_N]) {
+  for (int r = 0; r < ROLE_N; r++) out[r] = sleeps[r] = 0;
   DIR *d = opendir("/proc/self/task");
   if (!d) return;
   long tick = sysconf(_SC_CLK_TCK);
@@ -81,6 +83,13 @@ static void cpu_by_role(double out[ROLE_N]) {
                   : !strncmp(name, "rdk:", 4)      ? ROLE_KAFKA
                                                    : ROLE_OTHER;
     out[r] += (double)(ut + st) / (double)tick;
+    snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+    if (!(f = fopen(path, "r"))) continue;
+    unsigned long vol;
+    while (fgets(buf, sizeof buf, f))
+      if (sscanf(buf, "voluntary_ctxt_switches: %lu", &vol) == 1)
+        sleeps[r] += (double)vol;
+    fclose(f);
   }
   closedir(d);
 }
@@ -223,7 +232,8 @@ static void *run_thread(void *arg) {
 /* The pipeline on the same topic: events/s from the first processed event
  * to the last. */
 static double pipeline(struct sr_engine *e, size_t n, int round,
-                       bool with_state, double cores[ROLE_N]) {
+                       bool with_state, double cores[ROLE_N],
+                       double sleeps[ROLE_N], double us[ROLE_N]) {
   char err[512], group[64], state[64];
   snprintf(group, sizeof group, "bench-stackrisk-%d", round);
   e->settings.group = group;
@@ -239,14 +249,15 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
   pthread_t t;
   pthread_create(&t, NULL, run_thread, &r);
   struct sr_pipeline_stats st;
-  double t0 = 0, last = now_s(), cpu0[ROLE_N], cpu1[ROLE_N];
+  double t0 = 0, last = now_s(), cpu0[ROLE_N], cpu1[ROLE_N], sw0[ROLE_N],
+         sw1[ROLE_N];
   uint64_t before = 0;
   for (;;) {
     sr_pipeline_stats(r.p, &st);
     uint64_t done = st.events + st.dead_letters;
     if (done && !t0) {
       t0 = now_s();
-      cpu_by_role(cpu0);
+      cpu_by_role(cpu0, sw0);
     }
     if (done >= n) break;
     if (done != before) before = done, last = now_s();
@@ -261,10 +272,14 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
     nanosleep(&ts, NULL);
   }
   double dt = now_s() - t0;
-  cpu_by_role(cpu1);
+  cpu_by_role(cpu1, sw1);
   /* Threads that ended in between are missing from cpu1: none do while
    * the pipeline runs. The clock ticks of /proc make this coarse (10 ms). */
-  for (int k = 0; k < ROLE_N; k++) cores[k] = (cpu1[k] - cpu0[k]) / dt;
+  for (int k = 0; k < ROLE_N; k++) {
+    cores[k] = (cpu1[k] - cpu0[k]) / dt;
+    us[k] = (cpu1[k] - cpu0[k]) * 1e6 / (double)n;
+    sleeps[k] = (sw1[k] - sw0[k]) * 1000.0 / (double)n;
+  }
   r.stop = 1;
   pthread_join(t, NULL);
   sr_pipeline_destroy(r.p);
@@ -362,13 +377,19 @@ int main(int argc, char **argv) {
   /* The corpus is native events: no OTLP stage polling a topic that is not
    * there. */
   e->otlp.enabled = false;
-  double base[99], pipe[99], ratio[99], cores[ROLE_N][99];
+  double base[99], pipe[99], ratio[99], cores[ROLE_N][99], sleeps[ROLE_N][99],
+      us[ROLE_N][99];
   for (int r = 0; r < rounds; r++) {
-    double round_cores[ROLE_N];
+    double round_cores[ROLE_N], round_sleeps[ROLE_N], round_us[ROLE_N];
     base[r] = baseline(brokers, "bench.events", c.n, r);
-    pipe[r] = pipeline(e, c.n, r, with_state, round_cores);
+    pipe[r] = pipeline(e, c.n, r, with_state, round_cores, round_sleeps,
+                      round_us);
     ratio[r] = pipe[r] / base[r];
-    for (int k = 0; k < ROLE_N; k++) cores[k][r] = round_cores[k];
+    for (int k = 0; k < ROLE_N; k++) {
+      cores[k][r] = round_cores[k];
+      sleeps[k][r] = round_sleeps[k];
+      us[k][r] = round_us[k];
+    }
   }
   printf("baseline librdkafka consumer (count only): %.0f events/s median of %d\n",
          median(base, rounds), rounds);
@@ -382,6 +403,13 @@ int main(int argc, char **argv) {
   printf("  pipeline CPU while measuring, cores (median of %d):", rounds);
   for (int k = 0; k < ROLE_N; k++)
     printf("%s %s %.2f", k ? "," : "", role_names[k], median(cores[k], rounds));
+  printf("\n  pipeline CPU per event, µs (median of %d):", rounds);
+  for (int k = 0; k < ROLE_N; k++)
+    printf("%s %s %.2f", k ? "," : "", role_names[k], median(us[k], rounds));
+  printf("\n  pipeline sleeps (voluntary context switches) per 1000 events "
+         "(median of %d):", rounds);
+  for (int k = 0; k < ROLE_N; k++)
+    printf("%s %s %.1f", k ? "," : "", role_names[k], median(sleeps[k], rounds));
   printf("\n");
   sr_broker_destroy(b);
 done:

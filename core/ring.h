@@ -9,7 +9,11 @@
  * rather than sleeping a guessed time: a timed sleep costs a tenth of a
  * millisecond or more on a VM whatever is asked, and a consumer and two
  * workers each sleeping so left most of the CPU idle while work waited.
- * Waking is cheap when nobody sleeps: one flag load per push or pop. The
+ * Waking is cheap when nobody sleeps: one flag load per push or pop.
+ * Each side reads the other's index only when the copy it saw last says
+ * the ring is full (pusher) or empty (popper): indices only grow, so a
+ * stale copy errs on the safe side, and the index lines stop moving
+ * between the two cores at every item. The
  * waiting side raises its flag before its last look at the indices and the
  * moving side looks at the flag after moving its index, both sequentially
  * consistent, so one of them always sees the other (no lost wake-up); the
@@ -30,8 +34,11 @@
 
 struct sr_ring {
   _Alignas(64) _Atomic size_t head; /* next slot to pop; popper writes */
+  size_t tail_seen; /* popper only: tail when it last looked */
   _Alignas(64) _Atomic size_t tail; /* next slot to push; pusher writes */
+  size_t head_seen; /* pusher only: head when it last looked */
   _Alignas(64) size_t mask;
+  size_t wake_room; /* free slots that wake a waiting pusher */
   struct sr_ring_item *slots;
   _Alignas(64) _Atomic bool popper_waits; /* popper blocked: ring empty */
   _Atomic bool pusher_waits;              /* pusher blocked: ring full */
@@ -44,6 +51,10 @@ struct sr_ring_item {
   void *a;
   void *b;
 };
+
+/* Free slots that end a pusher's wait on a ring of 256 or more; a smaller
+ * ring uses a quarter of its capacity (at least 1). */
+#define SR_RING_WAKE_ROOM 64
 
 /* capacity is rounded up to a power of two. NULL on allocation failure. */
 static inline struct sr_ring *sr_ring_create(size_t capacity) {
@@ -58,10 +69,13 @@ static inline struct sr_ring *sr_ring_create(size_t capacity) {
   }
   atomic_init(&r->head, 0);
   atomic_init(&r->tail, 0);
+  r->tail_seen = r->head_seen = 0;
   atomic_init(&r->popper_waits, false);
   atomic_init(&r->pusher_waits, false);
   r->kicked = false;
   r->mask = cap - 1;
+  r->wake_room = cap / 4 < SR_RING_WAKE_ROOM ? cap / 4 : SR_RING_WAKE_ROOM;
+  if (!r->wake_room) r->wake_room = 1;
   pthread_mutex_init(&r->mu, NULL);
   /* Timeouts on the monotonic clock: a wall-clock step must not stretch
    * a wait. */
@@ -93,8 +107,10 @@ static inline void sr_ring_kick(struct sr_ring *r) {
 /* false when full. */
 static inline bool sr_ring_push(struct sr_ring *r, struct sr_ring_item item) {
   size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-  size_t h = atomic_load_explicit(&r->head, memory_order_acquire);
-  if (t - h > r->mask) return false;
+  if (t - r->head_seen > r->mask) {
+    r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+    if (t - r->head_seen > r->mask) return false;
+  }
   r->slots[t & r->mask] = item;
   atomic_store_explicit(&r->tail, t + 1, memory_order_seq_cst);
   /* The first push to find the popper waiting wakes it; later ones do not
@@ -108,13 +124,23 @@ static inline bool sr_ring_push(struct sr_ring *r, struct sr_ring_item item) {
 /* false when empty. */
 static inline bool sr_ring_pop(struct sr_ring *r, struct sr_ring_item *out) {
   size_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
-  size_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
-  if (h == t) return false;
+  if (h == r->tail_seen) {
+    r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+    if (h == r->tail_seen) return false;
+  }
   *out = r->slots[h & r->mask];
   atomic_store_explicit(&r->head, h + 1, memory_order_seq_cst);
-  if (atomic_load_explicit(&r->pusher_waits, memory_order_seq_cst) &&
-      atomic_exchange_explicit(&r->pusher_waits, false, memory_order_seq_cst))
-    sr_ring_kick(r);
+  /* A waiting pusher is woken once wake_room slots are free: the popper
+   * keeps popping until then (the ring holds more than that), so it is
+   * woken exactly when its wait condition becomes true. A waiting pusher
+   * pushes nothing, so the tail read here is its last. */
+  if (atomic_load_explicit(&r->pusher_waits, memory_order_seq_cst)) {
+    size_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
+    if (r->mask + 1 - (t - (h + 1)) >= r->wake_room &&
+        atomic_exchange_explicit(&r->pusher_waits, false,
+                                 memory_order_seq_cst))
+      sr_ring_kick(r);
+  }
   return true;
 }
 
@@ -152,9 +178,9 @@ static inline bool sr_ring_nonempty_(struct sr_ring *r) {
 }
 
 static inline bool sr_ring_has_room_(struct sr_ring *r) {
-  return atomic_load_explicit(&r->tail, memory_order_relaxed) -
-             atomic_load_explicit(&r->head, memory_order_seq_cst) <=
-         r->mask;
+  return r->mask + 1 - (atomic_load_explicit(&r->tail, memory_order_relaxed) -
+                        atomic_load_explicit(&r->head, memory_order_seq_cst)) >=
+         r->wake_room;
 }
 
 /* Popper: blocks until an item is there or sr_ring_kick (true), or
@@ -163,8 +189,8 @@ static inline bool sr_ring_wait_nonempty(struct sr_ring *r, int timeout_ms) {
   return sr_ring_wait_(r, &r->popper_waits, sr_ring_nonempty_, timeout_ms);
 }
 
-/* Pusher: blocks until a slot is free or sr_ring_kick (true), or
- * timeout_ms passes (false). */
+/* Pusher: blocks until wake_room slots are free (SR_RING_WAKE_ROOM) or
+ * sr_ring_kick (true), or timeout_ms passes (false). */
 static inline bool sr_ring_wait_room(struct sr_ring *r, int timeout_ms) {
   return sr_ring_wait_(r, &r->pusher_waits, sr_ring_has_room_, timeout_ms);
 }

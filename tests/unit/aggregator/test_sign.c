@@ -224,6 +224,58 @@ START_TEST(canonical_form_is_documented_netstrings) {
 }
 END_TEST
 
+/* The canonical form as docs/events.md writes it, with printf. */
+static int ref_canonical(const struct sr_command *c, char *out, size_t cap) {
+  char risk[64], depth[16], issued[24], expires[24];
+  snprintf(risk, sizeof risk, "%.3f", c->risk);
+  snprintf(depth, sizeof depth, "%u", c->depth);
+  snprintf(issued, sizeof issued, "%lld", (long long)c->issued_at_ms);
+  snprintf(expires, sizeof expires, "%lld", (long long)c->expires_at_ms);
+  const char *action = sr_action_name(c->action);
+  return snprintf(out, cap, "%s%zu:%s,%zu:%s,%zu:%s,%zu:%s,%zu:%s,%zu:%s,"
+                  "%zu:%s,%zu:%s,%zu:%s,%zu:%s,", SR_SIGN_TAG,
+                  strlen(c->command_id), c->command_id, strlen(c->session_id),
+                  c->session_id, strlen(c->call_id), c->call_id,
+                  strlen(action), action, strlen(risk), risk, strlen(depth),
+                  depth, strlen(c->rule), c->rule, strlen(issued), issued,
+                  strlen(expires), expires, strlen(c->event_id), c->event_id);
+}
+
+/* The canonical form is what any enforcer rebuilds from the JSON form, where
+ * risk is printed with "%.3f": the signed text must be printf's digits for
+ * every risk, rounding ties and edges included. */
+START_TEST(canonical_risk_is_printfs_three_decimals) {
+  static const double risks[] = {
+      0.0,       0.0005,    0.0015,      0.0025,   0.1235,   1.0005,
+      2.4,       5.8305,    5.831,       0.12345,  0.9995,   9.9995,
+      99.9995,   1e-9,      0.000499999, 123456.7894999,    999999.9995,
+      999999.999, 1e6,      1e7,         4.5e15,   -0.0,     -1.5,
+      -0.0004,   1.0 / 3.0, 2.0 / 3.0,   255.2555, 0.5};
+  struct sr_command c;
+  sample(&c);
+  uint8_t buf[SR_SIGN_CANONICAL_MAX];
+  /* The listed values, then a sweep of random ones on a fixed seed. */
+  uint64_t x = 42;
+  for (size_t i = 0; i < SR_ARRAY_LEN(risks) + 200000; i++) {
+    if (i < SR_ARRAY_LEN(risks)) {
+      c.risk = risks[i];
+    } else {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      /* mostly in the policy's range, with exact thousandths and halves */
+      double u = (double)(x >> 11) / 9007199254740992.0;
+      c.risk = i % 3 == 0 ? (double)(x >> 40) / 2000.0 : u * (i % 2 ? 10 : 1e4);
+    }
+    int n = sr_sign_canonical(&c, buf, sizeof buf);
+    ck_assert_int_gt(n, 0);
+    char want[SR_SIGN_CANONICAL_MAX];
+    int wn = ref_canonical(&c, want, sizeof want);
+    ck_assert_msg(n == wn && memcmp(buf, want, (size_t)n) == 0,
+                  "risk %.17g: canonical form\n%.*s\nwanted\n%s", c.risk, n,
+                  (const char *)buf, want);
+  }
+}
+END_TEST
+
 /* Batches ---------------------------------------------------------------*/
 
 /* n distinct commands (one per event). */
@@ -590,6 +642,7 @@ int main(void) {
   tcase_add_test(tc, genuine_command_for_another_call_is_refused);
   tcase_add_test(tc, expired_command_is_refused);
   tcase_add_test(tc, canonical_form_is_documented_netstrings);
+  tcase_add_test(tc, canonical_risk_is_printfs_three_decimals);
   tcase_add_test(tc, every_batch_size_verifies_for_every_member);
   tcase_add_test(tc, batch_signing_is_deterministic);
   tcase_add_test(tc, tampered_batch_member_is_forged);

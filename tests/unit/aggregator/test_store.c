@@ -261,6 +261,77 @@ START_TEST(blob_round_trip_is_exact) {
 }
 END_TEST
 
+/* The scratch part of the blob as store.h's format has it, one byte at a
+ * time: a u16 run of zeros (at most 65535), a u16 run of literal bytes
+ * that ends where eight zeros, only zeros, or 65535 bytes follow, the
+ * literal bytes; repeated. Databases written before keep decoding only if
+ * the encoder never departs from this. */
+static size_t ref_scratch(const uint8_t *p, size_t n, uint8_t *out) {
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    size_t z = 0;
+    while (i + z < n && z < 65535 && p[i + z] == 0) z++;
+    size_t j = i + z, e = j;
+    while (e < n) {
+      if (p[e]) {
+        if (e - j == 65535) break;
+        e++;
+        continue;
+      }
+      size_t k = 0;
+      while (e + k < n && k < 8 && p[e + k] == 0) k++;
+      if (k == 8 || e + k == n || e - j + k > 65535) break;
+      e += k;
+    }
+    size_t l = e - j;
+    out[o++] = (uint8_t)(z & 0xff);
+    out[o++] = (uint8_t)(z >> 8);
+    out[o++] = (uint8_t)(l & 0xff);
+    out[o++] = (uint8_t)(l >> 8);
+    memcpy(out + o, p + j, l);
+    o += l;
+    i = e;
+  }
+  return o;
+}
+
+START_TEST(scratch_encoding_keeps_its_format) {
+  size_t size = sr_detectors_session_size(dets);
+  ck_assert_uint_gt(size, 64);
+  struct sr_session_table *t =
+      sr_session_table_create(sr_detectors_count(dets), size);
+  struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("sess-x"), true);
+  size_t max = sr_store_blob_max(dets);
+  uint8_t *blob = malloc(max), *want = malloc(2 * size + 64);
+  uint64_t x = 7;
+  /* All zeros, then sparser and denser random bytes with zero gaps of
+   * every length around 8 and around word boundaries, ending on zeros or
+   * on a literal. */
+  for (int pattern = 0; pattern < 400; pattern++) {
+    memset(s->scratch, 0, size);
+    for (size_t i = 0; pattern && i < size; i++) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      unsigned r = (unsigned)(x >> 33) % 1000;
+      if (r < (unsigned)(pattern % 20) * 25) ((uint8_t *)s->scratch)[i] =
+          (uint8_t)(1 + (x >> 50) % 255);
+    }
+    if (pattern % 3 == 1) ((uint8_t *)s->scratch)[size - 1] = 9;
+    if (pattern % 3 == 2) ((uint8_t *)s->scratch)[0] = 0xff;
+    int n = sr_store_encode(dets, s, blob, max);
+    ck_assert_int_gt(n, 0);
+    size_t w = ref_scratch(s->scratch, size, want + 8);
+    for (int b = 0; b < 8; b++) want[b] = (uint8_t)((uint64_t)size >> (8 * b));
+    ck_assert_uint_ge((size_t)n, w + 8);
+    ck_assert_msg(memcmp(blob + (size_t)n - (w + 8), want, w + 8) == 0,
+                  "pattern %d: the scratch runs differ from the format",
+                  pattern);
+  }
+  free(blob);
+  free(want);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
 START_TEST(checkpoint_stores_rows_and_offsets_and_resumes) {
   struct stream s;
   stream_load(&s);
@@ -413,6 +484,43 @@ static const char *line_at(char *buf, size_t cap, const char *sid, long long ts,
            sid, ts, call);
   return buf;
 }
+
+/* What a person reads back: each audit row's dimensions carry the
+ * command's scores as "%.4f", and a timeline summary names the tool, cut
+ * at a NUL inside its name (it is text). */
+START_TEST(audit_scores_and_summaries_read_back_as_written) {
+  struct fx f = {0};
+  fx_open(&f, "readback", 0, 0, true);
+  char line[512];
+  ck_assert_int_eq(
+      fx_feed(&f, line_at(line, sizeof line, "s1", 1790000000000LL, "c1")), 1);
+  struct sr_command cmd = f.cmd;
+  ck_assert_uint_gt(cmd.n_dims, 0);
+  snprintf(line, sizeof line,
+           "{\"type\":\"tool_call\",\"session_id\":\"s2\",\"ts_ms\":"
+           "1790000000000,\"phase\":\"completed\",\"call_id\":\"c2\","
+           "\"tool\":\"frob\\u0000nicate\"}");
+  fx_feed(&f, line);
+  fx_checkpoint(&f);
+  for (uint32_t i = 0; i < cmd.n_dims; i++) {
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM commands WHERE command_id='%s' AND "
+             "instr(dimensions, '{\"name\":\"%s\",\"score\":%.4f,')",
+             cmd.command_id, cmd.dims[i].name, cmd.dims[i].score);
+    ck_assert_msg(q_int(f.path, sql) == 1, "%s", sql);
+  }
+  /* The chunk's raw JSON, the tool then the summary (SQLite's ->> would
+   * itself stop at a NUL). */
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_timeline "
+                                 "WHERE session_id='s2' AND instr(entries, "
+                                 "'\"frob\\u0000nicate\",\"frob\",') > 0"),
+                   1);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
 
 START_TEST(retention_expires_sessions_and_rows) {
   struct fx f = {0};
@@ -850,8 +958,10 @@ int main(void) {
   TCase *tc = tcase_create("store");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, blob_round_trip_is_exact);
+  tcase_add_test(tc, scratch_encoding_keeps_its_format);
   tcase_add_test(tc, checkpoint_stores_rows_and_offsets_and_resumes);
   tcase_add_test(tc, audit_and_timeline_rows);
+  tcase_add_test(tc, audit_scores_and_summaries_read_back_as_written);
   tcase_add_test(tc, eviction_and_reload_give_identical_decisions);
   tcase_add_test(tc, retention_expires_sessions_and_rows);
   tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
