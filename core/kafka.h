@@ -76,6 +76,20 @@ struct sr_producer *sr_producer_create(const char *brokers,
 /* Flushes (up to timeout_ms) and frees; accepts NULL. */
 void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
 
+/*
+ * Fetches the metadata of the topics the producer is about to write (at
+ * most SR_PRODUCER_TOPICS_MAX), waiting up to timeout_ms. Without it
+ * librdkafka 2.0.2 learns a topic's partitions only from a refresh about a
+ * second after its first record, and holds that record (a verdict an
+ * enforcement point waits for) until then. Best effort: a topic the
+ * cluster does not report yet (auto-created on first write) is logged,
+ * and its first record waits as before.
+ * @locality setup
+ */
+#define SR_PRODUCER_TOPICS_MAX 4
+void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
+                             size_t n, int timeout_ms);
+
 struct sr_header {
   const char *name;
   const void *value;

@@ -103,6 +103,8 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
   p->producer = sr_producer_create(p->brokers, &s->props, (int)s->linger_ms,
                                    err, errlen);
   if (!p->producer) goto fail;
+  const char *written[] = {s->topic_control, s->topic_dlq};
+  sr_producer_know_topics(p->producer, written, SR_ARRAY_LEN(written), 5000);
   if (s->state_path && *s->state_path) {
     struct sr_store_opts so = {
         .path = s->state_path,

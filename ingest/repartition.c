@@ -265,6 +265,8 @@ struct sr_repartition *sr_repartition_create(
   r->producer = sr_producer_create(opts->brokers, opts->props,
                                    (int)opts->otlp->linger_ms, err, errlen);
   if (!r->producer) goto fail;
+  const char *written[] = {opts->otlp->repartition_topic, opts->dlq_topic};
+  sr_producer_know_topics(r->producer, written, SR_ARRAY_LEN(written), 5000);
   const char *const defaults[][2] = {
       {"group.id", opts->group},
       {"enable.auto.offset.store", "false"},
