@@ -143,10 +143,10 @@ static uint32_t items_in_result(const char *p, size_t n) {
     }
     line_start = c == '\n';
     if (c == 'd' || c == 'u' || c == 'i' || c == 'r' || c == 'p') {
+      /* A verb starts a word: inside one ("undeleted") it is not. */
+      if (i > 0 && lower(p[i - 1]) >= 'a' && lower(p[i - 1]) <= 'z') continue;
       for (size_t k = 0; k < SR_ARRAY_LEN(before); k++) {
         if (c != before[k].s[0] || !word_at(p, n, i, &before[k])) continue;
-        if (i > 0 && ((lower(p[i - 1]) >= 'a' && lower(p[i - 1]) <= 'z')))
-          continue;
         long long v = number_at(p, n, i + before[k].n);
         if (v > best) best = v;
       }
@@ -154,8 +154,9 @@ static uint32_t items_in_result(const char *p, size_t n) {
       long long v = number_at(p, n, i);
       size_t j = i;
       while (j < n && digit(p[j])) j++;
-      for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
-        if (word_at(p, n, j, &after[k]) && v > best) best = v;
+      if (j < n && p[j] == ' ') /* every unit word starts with a blank */
+        for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
+          if (word_at(p, n, j, &after[k]) && v > best) best = v;
     }
   }
   if (per_line > best) best = per_line;
