@@ -416,6 +416,45 @@ START_TEST(detectors_sharing_a_scan_each_find_their_own) {
 }
 END_TEST
 
+/* A message read by two detectors (authority_gradient and user_override
+ * share the message scan): the user's freeze still holds through the
+ * registry, and a sub-agent's warning is still watched. */
+START_TEST(detectors_sharing_the_message_scan) {
+  const struct sr_detectors *d = defaults;
+  struct sr_detectors_thread *t = sr_detectors_thread_create(d);
+  ck_assert_ptr_nonnull(t);
+  void *scratch = calloc(1, sr_detectors_session_size(d));
+  struct sr_detection *det = malloc(sizeof(*det));
+  struct sr_session_info session;
+  staging_session(&session);
+  int uo = sr_detectors_find(d, "user_override");
+
+  struct sr_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.type = SR_EV_AGENT_MESSAGE;
+  ev.session_id = SR_STR_LIT("s");
+  ev.ts_ms = 1790000000000;
+  ev.role = SR_STR_LIT("user");
+  ev.text = SR_STR_LIT("We are in a CODE FREEZE. No more changes today.");
+  sr_detectors_run(d, t, &ev, &session, scratch, det);
+
+  memset(&ev, 0, sizeof(ev));
+  ev.type = SR_EV_TOOL_CALL;
+  ev.phase = SR_PHASE_REQUESTED;
+  ev.session_id = SR_STR_LIT("s");
+  ev.ts_ms = 1790000030000;
+  ev.tool = SR_STR_LIT("Bash");
+  ev.arguments = SR_STR_LIT("{\"command\":\"rm -rf ./build ./dist\"}");
+  sr_detectors_run(d, t, &ev, &session, scratch, det);
+  ck_assert_msg(det->score[uo] >= 0.9f, "%f", det->score[uo]);
+  ck_assert_msg(strstr(det->reason[uo], "user said 'code freeze' 30 s"), "%s",
+                det->reason[uo]);
+  free(det);
+  free(scratch);
+  sr_detectors_thread_destroy(t);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("registry");
   /* Building a catalogue compiles Hyperscan databases: seconds, more under
@@ -437,6 +476,7 @@ int main(void) {
   tcase_add_test(run_tc, session_scratch_is_per_session);
   tcase_add_test(run_tc, pocketos_stacks_every_dimension);
   tcase_add_test(run_tc, detectors_sharing_a_scan_each_find_their_own);
+  tcase_add_test(run_tc, detectors_sharing_the_message_scan);
   suite_add_tcase(s, run_tc);
 
   SRunner *sr = srunner_create(s);
