@@ -233,8 +233,8 @@ static float on_message(const struct ctx *c, struct sr_textscan_scratch *scr,
   /* Another agent's message matters only while a watch is open. */
   if (!ev->text.n || (!sub && !st->open)) return 0;
   struct sr_textscan_hits hits;
-  sr_textscan_hits_of(in->scans, SR_TEXT_MESSAGE, c->ts, scr, ev->text.p,
-                      SR_MIN(ev->text.n, c->scan_bytes), &hits);
+  sr_textscan_run(c->ts, scr, ev->text.p, SR_MIN(ev->text.n, c->scan_bytes),
+                  &hits);
   int warn = -1, defer = -1;
   bool prod = false, ack = false;
   for (uint32_t i = 0; i < hits.n; i++) {
@@ -345,12 +345,6 @@ static float ag_score(const void *ctx, void *thread_scratch,
   return score;
 }
 
-static size_t ag_text_scans(const void *ctx, struct sr_textscan_use *out) {
-  out[0] = (struct sr_textscan_use){SR_TEXT_MESSAGE,
-                                    ((const struct ctx *)ctx)->ts};
-  return 1;
-}
-
 const struct sr_detector sr_detector_authority_gradient = {
     .version = SR_DETECTOR_VERSION,
     .name = "authority_gradient",
@@ -363,5 +357,4 @@ const struct sr_detector sr_detector_authority_gradient = {
     .thread_destroy = sr_textscan_ctx_thread_destroy,
     .score = ag_score,
     .destroy = sr_textscan_ctx_destroy,
-    .text_scans = ag_text_scans,
 };

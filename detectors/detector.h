@@ -29,10 +29,6 @@
 #include "ingest/event.h"
 
 #define SR_DETECTOR_VERSION 1
-#define SR_DETECTOR_SCANS_MAX 4 /* text scans one detector declares */
-
-struct sr_textscan_use;   /* detectors/textscan.h */
-struct sr_textscan_event; /* detectors/textscan.h */
 #define SR_REASON_MAX 200 /* bytes of one reason, NUL included */
 
 /* What an operation does to its target. */
@@ -118,9 +114,6 @@ struct sr_detect_input {
    * without writing a reason: formatting is the costliest part of most
    * detectors, and most mutating calls score a little on some dimension. */
   float reason_floor;
-  /* The event's shared text scans (detectors/textscan.h), for
-   * sr_textscan_hits_of; NULL when the detector is driven alone. */
-  struct sr_textscan_event *scans;
 };
 
 struct sr_detector {
@@ -156,16 +149,6 @@ struct sr_detector {
 
   /* Frees the context; accepts what init returned. */
   void (*destroy)(void *ctx);
-
-  /*
-   * Optional: which event texts the detector scans with which of its
-   * pattern sets (at most SR_DETECTOR_SCANS_MAX, written to out; returns
-   * how many). The registry compiles the sets of every enabled detector
-   * that read one field into one database, so the field is scanned once
-   * per event, and the detector gets its hits with sr_textscan_hits_of.
-   * @locality setup
-   */
-  size_t (*text_scans)(const void *ctx, struct sr_textscan_use *out);
 };
 
 #endif

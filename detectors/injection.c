@@ -224,8 +224,7 @@ static float inj_score(const void *ctx, void *thread_scratch,
     if (!ev->result.n) return 0;
     size_t n = SR_MIN(ev->result.n, c->scan_bytes);
     struct sr_textscan_hits hits;
-    sr_textscan_hits_of(in->scans, SR_TEXT_RESULT, c->ts, thread_scratch,
-                        ev->result.p, n, &hits);
+    sr_textscan_run(c->ts, thread_scratch, ev->result.p, n, &hits);
     if (!hits.n) return 0;
     /* A newer injection with addresses replaces the one watched. */
     struct state fresh;
@@ -269,12 +268,6 @@ static float inj_score(const void *ctx, void *thread_scratch,
   return score;
 }
 
-static size_t inj_text_scans(const void *ctx, struct sr_textscan_use *out) {
-  out[0] = (struct sr_textscan_use){SR_TEXT_RESULT,
-                                    ((const struct ctx *)ctx)->ts};
-  return 1;
-}
-
 const struct sr_detector sr_detector_injection = {
     .version = SR_DETECTOR_VERSION,
     .name = "injection",
@@ -287,5 +280,4 @@ const struct sr_detector sr_detector_injection = {
     .thread_destroy = sr_textscan_ctx_thread_destroy,
     .score = inj_score,
     .destroy = sr_textscan_ctx_destroy,
-    .text_scans = inj_text_scans,
 };

@@ -15,11 +15,7 @@
  * cannot see each other's memory by accident.
  *
  * sr_detectors_run classifies the event once (the catalogue is the costly
- * part: one Hyperscan scan) and calls every enabled detector. Detectors
- * that scan the same text of an event (text_scans) share one Hyperscan
- * scan of it per event, compiled at setup from the enabled ones' pattern
- * sets (detectors/textscan.h): a Hyperscan call costs several hundred
- * instructions before it reads a byte. The detection
+ * part: one Hyperscan scan) and calls every enabled detector. The detection
  * is large (SR_DIM_MAX reasons of SR_REASON_MAX bytes), so only the first
  * byte of each reason is cleared, not the whole array.
  */
@@ -29,8 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
-
-#include "detectors/textscan.h"
 
 extern const struct sr_detector sr_detector_destructive;
 extern const struct sr_detector sr_detector_scope_inflation;
@@ -77,14 +71,12 @@ struct sr_detectors {
   bool has_scratch[SR_DIM_MAX]; /* det[i]->session_size > 0, at hand */
   size_t session_size;
   struct sr_catalogue *cat;
-  struct sr_textscan_shared *scans; /* enabled detectors' text scans */
 };
 
 /* One worker thread's scratch: the catalogue's and each detector's. */
 struct sr_detectors_thread {
   const struct sr_detectors *d;
   struct sr_catalogue_scratch *cat;
-  struct sr_textscan_event *scans;
   void *scratch[SR_DIM_MAX];
 };
 
@@ -182,16 +174,6 @@ struct sr_detectors *sr_detectors_create(const struct sr_conf_node *root,
   }
   d->session_size = off;
 
-  /* One scan per text field for all enabled detectors that read it; a
-   * disabled detector's patterns are left out. */
-  struct sr_textscan_use uses[SR_DIM_MAX * SR_DETECTOR_SCANS_MAX];
-  size_t n_uses = 0;
-  for (size_t i = 0; i < d->n; i++)
-    if (d->params[i].enabled && d->det[i]->text_scans)
-      n_uses += d->det[i]->text_scans(d->ctx[i], uses + n_uses);
-  d->scans = sr_textscan_shared_create(uses, n_uses, err, errlen);
-  if (!d->scans) goto fail;
-
   d->cat = sr_catalogue_create(root, err, errlen);
   if (!d->cat) goto fail;
   return d;
@@ -203,7 +185,6 @@ fail:
 void sr_detectors_destroy(struct sr_detectors *d) {
   if (!d) return;
   sr_catalogue_destroy(d->cat);
-  sr_textscan_shared_destroy(d->scans);
   for (size_t i = d->n; i > 0; i--) d->det[i - 1]->destroy(d->ctx[i - 1]);
   free(d);
 }
@@ -250,8 +231,6 @@ struct sr_detectors_thread *sr_detectors_thread_create(
   t->d = d;
   t->cat = sr_catalogue_scratch_create(d->cat);
   if (!t->cat) goto fail;
-  t->scans = sr_textscan_event_create(d->scans);
-  if (!t->scans) goto fail;
   for (size_t i = 0; i < d->n; i++) {
     /* A NULL scratch from thread_create means the detector needs none. */
     if (d->det[i]->thread_create)
@@ -272,7 +251,6 @@ void sr_detectors_thread_destroy(struct sr_detectors_thread *t) {
       det->thread_destroy(t->scratch[i - 1]);
   }
   sr_catalogue_scratch_destroy(t->cat);
-  sr_textscan_event_destroy(t->scans);
   free(t);
 }
 
@@ -287,16 +265,8 @@ void sr_detectors_run(const struct sr_detectors *d,
 
   sr_catalogue_classify(d->cat, t->cat, ev, &out->op);
 
-  const sr_str fields[SR_TEXT_FIELDS] = {
-      [SR_TEXT_ARGUMENTS] = ev->arguments,
-      [SR_TEXT_RESULT] = ev->result,
-      [SR_TEXT_MESSAGE] = ev->text};
-  sr_textscan_event_begin(t->scans, fields);
-
-  struct sr_detect_input in = {.ev = ev,
-                               .op = &out->op,
-                               .session = session ? session : &undeclared,
-                               .scans = t->scans};
+  struct sr_detect_input in = {
+      .ev = ev, .op = &out->op, .session = session ? session : &undeclared};
   for (size_t i = 0; i < d->n; i++) {
     char *reason = out->reason[i];
     reason[0] = '\0'; /* the detection is reused: no reason of the last */

@@ -254,9 +254,8 @@ static float se_score(const void *ctx, void *thread_scratch,
   if (ev->phase == SR_PHASE_COMPLETED) {
     if (!ev->result.n) return 0;
     sr_str r = {ev->result.p, SR_MIN(ev->result.n, c->scan_bytes)};
-    size_t k = sr_secrets_find_in(c->secrets, in->scans, SR_TEXT_RESULT,
-                                  thread_scratch, r.p, r.n, found,
-                                  SR_SECRETS_MAX);
+    size_t k = sr_secrets_find(c->secrets, thread_scratch, r.p, r.n, found,
+                               SR_SECRETS_MAX);
     if (!k) return 0;
     uint32_t ch = sr_det_id_hash(ev->call_id);
     char source[SOURCE_MAX] = "";
@@ -289,9 +288,8 @@ static float se_score(const void *ctx, void *thread_scratch,
   if (reads_file(ev->tool)) remember_read(st, ev);
 
   sr_str a = {ev->arguments.p, SR_MIN(ev->arguments.n, c->scan_bytes)};
-  size_t k = sr_secrets_find_in(c->secrets, in->scans, SR_TEXT_ARGUMENTS,
-                                thread_scratch, a.p, a.n, found,
-                                SR_SECRETS_MAX);
+  size_t k = sr_secrets_find(c->secrets, thread_scratch, a.p, a.n, found,
+                             SR_SECRETS_MAX);
   int h = st->n_held ? find_held(c, st, a) : -1;
   if (!k && h < 0) return 0;
 
@@ -325,14 +323,6 @@ static float se_score(const void *ctx, void *thread_scratch,
   return score;
 }
 
-static size_t se_text_scans(const void *ctx, struct sr_textscan_use *out) {
-  const struct sr_textscan *set =
-      sr_secrets_set(((const struct ctx *)ctx)->secrets);
-  out[0] = (struct sr_textscan_use){SR_TEXT_ARGUMENTS, set};
-  out[1] = (struct sr_textscan_use){SR_TEXT_RESULT, set};
-  return 2;
-}
-
 const struct sr_detector sr_detector_secret_exposure = {
     .version = SR_DETECTOR_VERSION,
     .name = "secret_exposure",
@@ -345,5 +335,4 @@ const struct sr_detector sr_detector_secret_exposure = {
     .thread_destroy = se_thread_destroy,
     .score = se_score,
     .destroy = se_destroy,
-    .text_scans = se_text_scans,
 };

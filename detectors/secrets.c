@@ -432,25 +432,12 @@ static size_t add(struct sr_secret *out, size_t k, size_t cap,
   return k + 1;
 }
 
-const struct sr_textscan *sr_secrets_set(const struct sr_secrets *s) {
-  return s->ts;
-}
-
 size_t sr_secrets_find(const struct sr_secrets *s,
                        struct sr_textscan_scratch *scratch, const char *p,
                        size_t n, struct sr_secret *out, size_t cap) {
-  return sr_secrets_find_in(s, NULL, SR_TEXT_ARGUMENTS, scratch, p, n, out,
-                            cap);
-}
-
-size_t sr_secrets_find_in(const struct sr_secrets *s,
-                          struct sr_textscan_event *e,
-                          enum sr_text_field field,
-                          struct sr_textscan_scratch *scratch, const char *p,
-                          size_t n, struct sr_secret *out, size_t cap) {
   if (!maybe_secret(p, n)) return 0;
   struct sr_textscan_hits hits;
-  sr_textscan_hits_of(e, field, s->ts, scratch, p, n, &hits);
+  sr_textscan_run(s->ts, scratch, p, n, &hits);
   size_t k = 0;
   for (uint32_t h = 0; h < hits.n; h++) {
     const struct marker *m = &markers[hits.v[h].id];

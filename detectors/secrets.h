@@ -64,9 +64,6 @@ void sr_secrets_destroy(struct sr_secrets *s);
 struct sr_textscan_scratch *sr_secrets_scratch_create(
     const struct sr_secrets *s);
 
-/* The marker set, for a detector's text_scans. */
-const struct sr_textscan *sr_secrets_set(const struct sr_secrets *s);
-
 /*
  * Finds up to `cap` secrets in p[0, n), in text order, into out; returns
  * how many. @locality worker thread; no allocation.
@@ -74,14 +71,6 @@ const struct sr_textscan *sr_secrets_set(const struct sr_secrets *s);
 size_t sr_secrets_find(const struct sr_secrets *s,
                        struct sr_textscan_scratch *scratch, const char *p,
                        size_t n, struct sr_secret *out, size_t cap);
-
-/* The same, with the markers from the event's shared scan of `field` when
- * p[0, n) is that whole field (see sr_textscan_hits_of; e may be NULL). */
-size_t sr_secrets_find_in(const struct sr_secrets *s,
-                          struct sr_textscan_event *e,
-                          enum sr_text_field field,
-                          struct sr_textscan_scratch *scratch, const char *p,
-                          size_t n, struct sr_secret *out, size_t cap);
 
 /*
  * Masks every secret in text[0, n) in place: the value's first four bytes

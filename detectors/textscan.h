@@ -7,19 +7,6 @@
  * scans many times slower, see catalogue.c); a caller that needs the
  * matched text walks back from the end in C.
  *
- * Several detectors often read the same text of an event (a completed
- * call's result: injection and secret_exposure; a message: authority_gradient
- * and user_override), and each Hyperscan call has a fixed cost of several
- * hundred instructions however short the text. So the registry also builds a
- * shared scan (sr_textscan_shared): per text field, one database compiled
- * from the sets of every enabled detector that reads that field, pattern ids
- * tagged with their set. The first detector that asks for its hits on a
- * field scans it for all; the others get theirs from that scan. A detector
- * keeps its own set (its patterns are its configuration) and scans alone
- * when no shared scan is at hand (driven alone in tests) or when it reads
- * less than the whole field (its scan_bytes cut the text): what it gets is
- * the same either way.
- *
  * @locality the set is built at setup and read-only afterwards; each thread
  * scans with its own scratch.
  */
@@ -29,8 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "core/sr.h"
 
 #define SR_TEXTSCAN_CASELESS 1u /* ASCII case-insensitive */
 #define SR_TEXTSCAN_ONCE 2u     /* report the first match only */
@@ -58,26 +43,10 @@ struct sr_textscan_hits {
 struct sr_textscan;
 struct sr_textscan_scratch;
 
-/* The texts of an event that detectors scan. */
-enum sr_text_field {
-  SR_TEXT_ARGUMENTS, /* ev->arguments */
-  SR_TEXT_RESULT,    /* ev->result */
-  SR_TEXT_MESSAGE,   /* ev->text */
-  SR_TEXT_FIELDS
-};
-
-/* A detector reads `field` with the set `ts` (see sr_detector.text_scans). */
-struct sr_textscan_use {
-  enum sr_text_field field;
-  const struct sr_textscan *ts;
-};
-
 /* Compiles n (1..64) patterns: the first at `pats`, each next `stride`
  * bytes further (a detector's table of structs that begin with a
  * struct sr_textscan_pattern). `owner` names the detector in errors. NULL
- * with err set when a pattern does not compile. The expressions are
- * borrowed for the set's life (a shared scan compiles them again): static
- * tables. @locality setup */
+ * with err set when a pattern does not compile. @locality setup */
 struct sr_textscan *sr_textscan_create(const char *owner,
                                        const struct sr_textscan_pattern *pats,
                                        size_t n, size_t stride, char *err,
@@ -103,42 +72,6 @@ void sr_textscan_ctx_destroy(void *ctx);
 void sr_textscan_run(const struct sr_textscan *ts,
                      struct sr_textscan_scratch *s, const char *p, size_t n,
                      struct sr_textscan_hits *out);
-
-/* --- shared scans -------------------------------------------------------- */
-
-struct sr_textscan_shared;
-struct sr_textscan_event;
-
-/* Compiles one database per field read by two or more of the n uses (a
- * field read by one set alone is left to that set). NULL with err set when
- * out of memory or a database does not compile. Borrows the sets for its
- * life. @locality setup */
-struct sr_textscan_shared *sr_textscan_shared_create(
-    const struct sr_textscan_use *uses, size_t n, char *err, size_t errlen);
-void sr_textscan_shared_destroy(struct sr_textscan_shared *sh);
-
-/* A thread's scratch for shared scans of one event at a time; NULL when
- * out of memory. */
-struct sr_textscan_event *sr_textscan_event_create(
-    const struct sr_textscan_shared *sh);
-void sr_textscan_event_destroy(struct sr_textscan_event *e);
-
-/* Starts a new event: its fields' texts (indexed by sr_text_field), none
- * scanned yet. @locality worker thread */
-void sr_textscan_event_begin(struct sr_textscan_event *e,
-                             const sr_str fields[SR_TEXT_FIELDS]);
-
-/*
- * The hits of set `ts` in p[0, n), exactly as sr_textscan_run would give
- * them. When e is not NULL, `ts` is part of field's shared scan and p[0, n)
- * is that whole field, they come from the field's one scan per event
- * (scanned on the first call); otherwise `ts` scans alone with `own`.
- * @locality worker thread; no allocation.
- */
-void sr_textscan_hits_of(struct sr_textscan_event *e, enum sr_text_field field,
-                         const struct sr_textscan *ts,
-                         struct sr_textscan_scratch *own, const char *p,
-                         size_t n, struct sr_textscan_hits *out);
 
 /* ASCII case-insensitive search of needle in hay; NULL when absent. */
 const char *sr_textscan_find(const char *hay, size_t n, const char *needle,

@@ -150,11 +150,10 @@ fail:
 }
 
 static void read_user(const struct ctx *c, struct sr_textscan_scratch *scratch,
-                      struct state *st, const struct sr_detect_input *in) {
-  const struct sr_event *ev = in->ev;
+                      struct state *st, const struct sr_event *ev) {
   struct sr_textscan_hits hits;
-  sr_textscan_hits_of(in->scans, SR_TEXT_MESSAGE, c->ts, scratch, ev->text.p,
-                      SR_MIN(ev->text.n, c->scan_bytes), &hits);
+  sr_textscan_run(c->ts, scratch, ev->text.p,
+                  SR_MIN(ev->text.n, c->scan_bytes), &hits);
   if (!hits.ids) return;
   uint8_t best = D_NONE, label = 0;
   bool release = false;
@@ -185,7 +184,7 @@ static float uo_score(const void *ctx, void *thread_scratch,
 
   if (ev->type == SR_EV_AGENT_MESSAGE) {
     if (ev->text.n && sr_str_eq_nocase(ev->role, "user"))
-      read_user(c, thread_scratch, st, in);
+      read_user(c, thread_scratch, st, ev);
     return 0;
   }
   if (st->kind == D_NONE || ev->type != SR_EV_TOOL_CALL) return 0;
@@ -212,12 +211,6 @@ static float uo_score(const void *ctx, void *thread_scratch,
   return score;
 }
 
-static size_t uo_text_scans(const void *ctx, struct sr_textscan_use *out) {
-  out[0] = (struct sr_textscan_use){SR_TEXT_MESSAGE,
-                                    ((const struct ctx *)ctx)->ts};
-  return 1;
-}
-
 const struct sr_detector sr_detector_user_override = {
     .version = SR_DETECTOR_VERSION,
     .name = "user_override",
@@ -230,5 +223,4 @@ const struct sr_detector sr_detector_user_override = {
     .thread_destroy = sr_textscan_ctx_thread_destroy,
     .score = uo_score,
     .destroy = sr_textscan_ctx_destroy,
-    .text_scans = uo_text_scans,
 };
