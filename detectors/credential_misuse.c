@@ -49,7 +49,6 @@
 #include "detectors/memo.h"
 #include "detectors/reason.h"
 
-#define SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
 
 #define FOUND_MAX 16
 #define FOUND_WHERE 40
@@ -139,34 +138,87 @@ static const char *lookup(const struct found *f, sr_str id) {
   return NULL;
 }
 
-/* Case-insensitive substring of a short name. */
-static bool name_has(sr_str name, const char *needle) {
-  size_t k = strlen(needle);
-  for (size_t i = 0; i + k <= name.n; i++) {
-    size_t j = 0;
-    while (j < k && lower(name.p[i + j]) == needle[j]) j++;
-    if (j == k) return true;
-  }
-  return false;
+/* Whether the lowercase part s (k bytes) is at name[i]. */
+static inline bool part_at(sr_str name, size_t i, const char *s, size_t k) {
+  if (i + k > name.n) return false;
+  for (size_t j = 1; j < k; j++)
+    if (lower(name.p[i + j]) != s[j]) return false;
+  return true;
 }
+#define PART(lit) part_at(name, i, lit, sizeof(lit) - 1)
 
+/* A secret's name holds token, secret, passw, credential, apikey, api_key,
+ * api-key, auth, private_key or access_key, or ends in "key". Each part is
+ * tried where its first letter is: one pass over the name. */
 static bool secret_name(sr_str name) {
-  static const char *const marks[] = {
-      "token",   "secret",  "passw", "credential",  "apikey",
-      "api_key", "api-key", "auth",  "private_key", "access_key"};
-  for (size_t i = 0; i < SR_ARRAY_LEN(marks); i++)
-    if (name_has(name, marks[i])) return true;
+  for (size_t i = 0; i < name.n; i++) {
+    bool hit;
+    switch (lower(name.p[i])) {
+      case 't':
+        hit = PART("token");
+        break;
+      case 's':
+        hit = PART("secret");
+        break;
+      case 'p':
+        hit = PART("passw") || PART("private_key");
+        break;
+      case 'c':
+        hit = PART("credential");
+        break;
+      case 'a':
+        hit = PART("apikey") || PART("api_key") || PART("api-key") ||
+              PART("auth") || PART("access_key");
+        break;
+      default:
+        continue;
+    }
+    if (hit) return true;
+  }
   return name.n >= 3 && lower(name.p[name.n - 3]) == 'k' &&
          lower(name.p[name.n - 2]) == 'e' && lower(name.p[name.n - 1]) == 'y';
 }
+#undef PART
 
-static bool name_char(char c) {
-  return alnum(c) || c == '_' || c == '-' || c == '.';
+/* [A-Za-z0-9_.-]: read once per byte of every result, so a table. */
+static inline bool name_char(char c) {
+  static const uint8_t tab[128] = {
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+      0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+      0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+  };
+  unsigned char u = (unsigned char)c;
+  return u < 128 && tab[u];
+}
+
+/* Where a result's credentials are said to be found: the call's target,
+ * else "output of <tool>". Built only when one is found: most results
+ * hold none, and this costs a copy. */
+static sr_str result_where(char *buf, size_t cap, const struct sr_event *ev,
+                           const struct sr_op *op) {
+  if (op->target_id.n) {
+    sr_str_copy(buf, cap, op->target_id);
+  } else {
+    struct sr_reason r = sr_reason_start(buf, cap);
+    sr_reason_str(&r, "output of ");
+    sr_reason_view(&r, ev->tool, FOUND_WHERE - 11);
+  }
+  return sr_str_from(buf);
 }
 
 /* Remembers names of secret-looking assignments in a tool result:
  * NAME=..., NAME: ..., "NAME": ... . The value is never looked at. */
-static void scan_result(struct found *f, sr_str text, sr_str where) {
+static void scan_result(struct found *f, sr_str text, const struct sr_event *ev,
+                        const struct sr_op *op) {
+  /* No '=' or ':', no assignment: most results, skipped at memchr speed. */
+  if (!memchr(text.p, '=', text.n) && !memchr(text.p, ':', text.n)) return;
+  char where[FOUND_WHERE];
+  sr_str w = SR_STR_NULL;
   size_t i = 0;
   while (i < text.n) {
     if (!name_char(text.p[i])) {
@@ -180,8 +232,10 @@ static void scan_result(struct found *f, sr_str text, sr_str where) {
     if (j < text.n && (text.p[j] == '"' || text.p[j] == '\'')) j++;
     while (j < text.n && (text.p[j] == ' ' || text.p[j] == '\t')) j++;
     if (j < text.n && (text.p[j] == '=' || text.p[j] == ':') && name.n >= 3 &&
-        name.n <= 64 && secret_name(name))
-      remember(f, name, where);
+        name.n <= 64 && secret_name(name)) {
+      if (!w.p) w = result_where(where, sizeof where, ev, op);
+      remember(f, name, w);
+    }
   }
 }
 
@@ -419,14 +473,8 @@ static float cred_score(const void *ctx, void *thread_scratch,
   /* After judging this call's credential: what its own result reveals is
    * found from now on. */
   if (c->scan_results && ev->result.n && ev->phase == SR_PHASE_COMPLETED) {
-    char where[FOUND_WHERE];
-    if (op->target_id.n)
-      sr_str_copy(where, sizeof(where), op->target_id);
-    else
-      snprintf(where, sizeof(where), "output of %.*s",
-               SV(ev->tool, FOUND_WHERE - 11));
     sr_str text = {ev->result.p, SR_MIN(ev->result.n, c->scan_bytes)};
-    scan_result(f, text, sr_str_from(where));
+    scan_result(f, text, ev, op);
   }
 
   if (score > 1) score = 1;

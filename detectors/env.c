@@ -6,7 +6,8 @@
  * Every detector canonicalises every call's environment, so the lookup is
  * shaped for the hot path: a name longer than the longest alias is returned
  * at once; otherwise its first letter picks a group of at most six aliases,
- * compared by length and then letter by letter, folding case on the fly.
+ * compared by length, then as bytes (the usual lower-case spelling), then
+ * letter by letter, folding case on the fly.
  */
 #include "detectors/env.h"
 
@@ -79,6 +80,9 @@ static const struct alias *find_alias(sr_str env) {
 #undef GROUP
   for (size_t i = 0; i < n; i++) {
     if (group[i].len != env.n) continue;
+    /* Spelt in lower case, as inventories and harnesses mostly write it. */
+    if (memcmp(env.p + 1, group[i].name + 1, env.n - 1) == 0)
+      return &group[i];
     size_t k = 1; /* the first letter chose the group */
     while (k < env.n && lower(env.p[k]) == group[i].name[k]) k++;
     if (k == env.n) return &group[i];

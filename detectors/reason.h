@@ -6,12 +6,19 @@
  *
  * Like snprintf, a reason is cut at cap - 1 bytes and always NUL-terminated;
  * like "%.*s", a view is bounded by its maximum and stops at a NUL byte.
+ * Numbers: "%llu" of an unsigned integer, and "%.0f" of a double (glibc
+ * rounds the exact binary value to the nearest integer, ties to even, in
+ * the current rounding mode: what rint does), with snprintf itself kept
+ * for what rint cannot hold (NaN, infinities, 1e15 and beyond).
  *
  * @locality any thread; header-only, no allocation.
  */
 #ifndef SR_DETECTOR_REASON_H
 #define SR_DETECTOR_REASON_H
 
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/sr.h"
@@ -53,6 +60,33 @@ static inline void sr_reason_strn(struct sr_reason *r, const char *s,
 /* "%.*s" of a view: at most max bytes, up to a NUL; NULL as empty. */
 static inline void sr_reason_view(struct sr_reason *r, sr_str s, size_t max) {
   if (s.p) sr_reason_put(r, s.p, strnlen(s.p, SR_MIN(s.n, max)));
+}
+
+/* "%llu" (also "%zu", "%u") of v. */
+static inline void sr_reason_uint(struct sr_reason *r, uint64_t v) {
+  char buf[20];
+  size_t i = sizeof buf;
+  do {
+    buf[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  sr_reason_put(r, buf + i, sizeof buf - i);
+}
+
+/* "%.0f" of x. */
+static inline void sr_reason_f0(struct sr_reason *r, double x) {
+  if (!(fabs(x) < 1e15)) {
+    char buf[320];
+    int k = snprintf(buf, sizeof buf, "%.0f", x);
+    if (k > 0) sr_reason_put(r, buf, SR_MIN((size_t)k, sizeof buf - 1));
+    return;
+  }
+  double v = rint(x);
+  if (signbit(x)) { /* "-0" for -0.4 and -0.0, as printf writes */
+    sr_reason_put(r, "-", 1);
+    v = -v;
+  }
+  sr_reason_uint(r, (uint64_t)v);
 }
 
 #endif

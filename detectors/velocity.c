@@ -27,6 +27,7 @@
 #include <stdlib.h>
 
 #include "detectors/helpers.h"
+#include "detectors/reason.h"
 
 #define RING 16
 #define ITEMS_MAX 100000000u
@@ -102,11 +103,17 @@ static long long number_at(const char *p, size_t n, size_t i) {
   return v > (long long)ITEMS_MAX ? (long long)ITEMS_MAX : v;
 }
 
-static bool word_at(const char *p, size_t n, size_t i, const char *w) {
-  size_t k = strlen(w);
-  if (i + k > n) return false;
-  for (size_t j = 0; j < k; j++)
-    if (lower(p[i + j]) != w[j]) return false;
+/* A lowercase word and its length, so matching needs no strlen. */
+struct word {
+  const char *s;
+  size_t n;
+};
+#define W(lit) {lit, sizeof(lit) - 1}
+
+static bool word_at(const char *p, size_t n, size_t i, const struct word *w) {
+  if (i + w->n > n) return false;
+  for (size_t j = 0; j < w->n; j++)
+    if (lower(p[i + j]) != w->s[j]) return false;
   return true;
 }
 
@@ -114,40 +121,42 @@ static bool word_at(const char *p, size_t n, size_t i, const char *w) {
  * One pass over the text: numbers after a command tag or a verb, numbers
  * before "rows"/"objects"/"files", and lines that each report one item. */
 static uint32_t items_in_result(const char *p, size_t n) {
-  static const char *const before[] = {"delete ", "update ",  "insert 0 ",
-                                       "deleted ", "removed ", "updated ",
-                                       "dropped ", "purged "};
-  static const char *const after[] = {" rows",   " row",   " records",
-                                      " objects", " files", " items",
-                                      " keys",   " documents"};
-  static const char *const lines[] = {"removed '", "removed \"", "delete: ",
-                                      "deleted: ", "deleted "};
+  static const struct word before[] = {
+      W("delete "),  W("update "),  W("insert 0 "), W("deleted "),
+      W("removed "), W("updated "), W("dropped "),  W("purged ")};
+  static const struct word after[] = {
+      W(" rows"),  W(" row"),  W(" records"), W(" objects"),
+      W(" files"), W(" items"), W(" keys"),   W(" documents")};
+  static const struct word lines[] = {W("removed '"), W("removed \""),
+                                      W("delete: "), W("deleted: "),
+                                      W("deleted ")};
   long long best = 0, per_line = 0;
   bool line_start = true;
   for (size_t i = 0; i < n; i++) {
     char c = lower(p[i]);
     if (line_start) {
       for (size_t k = 0; k < SR_ARRAY_LEN(lines); k++)
-        if (c == lines[k][0] && word_at(p, n, i, lines[k])) {
+        if (c == lines[k].s[0] && word_at(p, n, i, &lines[k])) {
           per_line++;
           break;
         }
     }
     line_start = c == '\n';
     if (c == 'd' || c == 'u' || c == 'i' || c == 'r' || c == 'p') {
+      /* A verb starts a word: inside one ("undeleted") it is not. */
+      if (i > 0 && lower(p[i - 1]) >= 'a' && lower(p[i - 1]) <= 'z') continue;
       for (size_t k = 0; k < SR_ARRAY_LEN(before); k++) {
-        if (c != before[k][0] || !word_at(p, n, i, before[k])) continue;
-        if (i > 0 && ((lower(p[i - 1]) >= 'a' && lower(p[i - 1]) <= 'z')))
-          continue;
-        long long v = number_at(p, n, i + strlen(before[k]));
+        if (c != before[k].s[0] || !word_at(p, n, i, &before[k])) continue;
+        long long v = number_at(p, n, i + before[k].n);
         if (v > best) best = v;
       }
     } else if (digit(c) && (i == 0 || !digit(p[i - 1]))) {
       long long v = number_at(p, n, i);
       size_t j = i;
       while (j < n && digit(p[j])) j++;
-      for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
-        if (word_at(p, n, j, after[k]) && v > best) best = v;
+      if (j < n && p[j] == ' ') /* every unit word starts with a blank */
+        for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
+          if (word_at(p, n, j, &after[k]) && v > best) best = v;
     }
   }
   if (per_line > best) best = per_line;
@@ -200,9 +209,15 @@ static float vel_score(const void *ctx, void *thread_scratch,
   float score = sr_det_log_score(items, c->min_items, c->max_items);
   if (!(score > 0) || score < in->reason_floor) return score;
   double secs = (double)(ev->ts_ms - first) / 1000.0;
-  snprintf(reason, reasonlen,
-           "%.0f items touched by %zu mutating call%s in %.0f s (last: %.*s)",
-           items, calls, calls == 1 ? "" : "s", secs, SR_SV(ev->tool, 48));
+  struct sr_reason r = sr_reason_start(reason, reasonlen);
+  sr_reason_f0(&r, items);
+  sr_reason_str(&r, " items touched by ");
+  sr_reason_uint(&r, calls);
+  sr_reason_str(&r, calls == 1 ? " mutating call in " : " mutating calls in ");
+  sr_reason_f0(&r, secs);
+  sr_reason_str(&r, " s (last: ");
+  sr_reason_view(&r, ev->tool, 48);
+  sr_reason_str(&r, ")");
   return score;
 }
 
