@@ -3282,8 +3282,9 @@ static bool memo_holds(const struct memo_entry *e, uint64_t h,
                        const struct sr_event *ev) {
   return e->stamp && e->hash == h && e->tool_n == ev->tool.n &&
          e->args_n == ev->arguments.n &&
-         memcmp(e->key, ev->tool.p, ev->tool.n) == 0 &&
-         memcmp(e->key + ev->tool.n, ev->arguments.p, ev->arguments.n) == 0;
+         (!ev->tool.n || memcmp(e->key, ev->tool.p, ev->tool.n) == 0) &&
+         (!ev->arguments.n || memcmp(e->key + ev->tool.n, ev->arguments.p,
+                                     ev->arguments.n) == 0);
 }
 
 static bool within(sr_str outer, sr_str v) {
