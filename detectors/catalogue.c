@@ -835,6 +835,22 @@ static const struct fixed_tool fixed_tools[] = {
 };
 /* clang-format on */
 
+/* Verbs that make a tool name say its arguments are data (args_are_data). */
+static const char *const data_verbs[] = {
+    "get",    "list",   "describe", "read",   "search", "fetch",
+    "show",   "view",   "find",     "create", "update", "add",
+    "send",   "post",   "comment",  "reply",  "edit",   "write",
+    "upload", "insert", "set",      "put",    "append", "save"};
+
+/* The initials of data_verbs (checked at setup): most tool names (Bash,
+ * mcp__db__query) are ruled out without a comparison. */
+#define LETTER(c) (1u << ((c) - 'a'))
+static const uint32_t data_initials =
+    LETTER('a') | LETTER('c') | LETTER('d') | LETTER('e') | LETTER('f') |
+    LETTER('g') | LETTER('i') | LETTER('l') | LETTER('p') | LETTER('r') |
+    LETTER('s') | LETTER('u') | LETTER('v') | LETTER('w');
+#undef LETTER
+
 /*
  * The shell classifier's knowledge: what a program does by itself (P_READ,
  * P_WRITE), or that its subcommand words say it (P_CLI: `git status`,
@@ -1731,6 +1747,8 @@ struct sr_catalogue *sr_catalogue_create(const struct sr_conf_node *root,
     assert(f->len == strlen(f->name) && f->len < 32);
     cat->fixed_lens[(unsigned char)f->name[0] & 127] |= 1u << f->len;
   }
+  for (size_t i = 0; i < SR_ARRAY_LEN(data_verbs); i++)
+    assert(data_initials >> (data_verbs[i][0] - 'a') & 1u);
   init_word_classes(cat->wcls);
   if (build_lexicon(cat) || add_builtins(cat, &cap)) {
     snprintf(err, errlen, "catalogue: out of memory");
@@ -3036,11 +3054,6 @@ static const struct fixed_tool *fixed_tool_of(const struct sr_catalogue *cat,
  * verb (`mcp__db__query`, `execute_sql`, `run_command`) are scanned.
  */
 static bool args_are_data(sr_str tool) {
-  static const char *const data_verbs[] = {
-      "get",    "list",   "describe", "read",   "search", "fetch",
-      "show",   "view",   "find",     "create", "update", "add",
-      "send",   "post",   "comment",  "reply",  "edit",   "write",
-      "upload", "insert", "set",      "put",    "append", "save"};
   size_t a = 0;
   for (size_t i = 0; i + 1 < tool.n; i++) {
     if (tool.p[i] == '_' && tool.p[i + 1] == '_')
@@ -3050,6 +3063,8 @@ static bool args_are_data(sr_str tool) {
   }
   if (a >= tool.n) return false;
   char first = (char)(tool.p[a] | 0x20);
+  unsigned k0 = (unsigned char)first - 'a';
+  if (k0 >= 26 || !(data_initials >> k0 & 1u)) return false;
   for (size_t k = 0; k < SR_ARRAY_LEN(data_verbs); k++) {
     const char *v = data_verbs[k];
     if (v[0] != first) continue;
@@ -3267,8 +3282,9 @@ static bool memo_holds(const struct memo_entry *e, uint64_t h,
                        const struct sr_event *ev) {
   return e->stamp && e->hash == h && e->tool_n == ev->tool.n &&
          e->args_n == ev->arguments.n &&
-         memcmp(e->key, ev->tool.p, ev->tool.n) == 0 &&
-         memcmp(e->key + ev->tool.n, ev->arguments.p, ev->arguments.n) == 0;
+         (!ev->tool.n || memcmp(e->key, ev->tool.p, ev->tool.n) == 0) &&
+         (!ev->arguments.n || memcmp(e->key + ev->tool.n, ev->arguments.p,
+                                     ev->arguments.n) == 0);
 }
 
 static bool within(sr_str outer, sr_str v) {

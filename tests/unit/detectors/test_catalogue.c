@@ -813,6 +813,31 @@ START_TEST(remembered_answers_match_fresh_ones) {
 }
 END_TEST
 
+START_TEST(calls_without_arguments_are_remembered) {
+  /* A decoder leaves a call without arguments as an empty view with no
+   * bytes behind it: the memo compares no bytes then (memcmp with a NULL
+   * pointer is undefined even for no bytes; the sanitizer run stops on
+   * it), and the tool name still decides. */
+  struct sr_catalogue_scratch *s = sr_catalogue_scratch_create(cat);
+  ck_assert_ptr_nonnull(s);
+  struct sr_event ev = tool_call("railway.volumeDelete", "");
+  ev.arguments = (sr_str){NULL, 0};
+  struct sr_op first, again;
+  sr_catalogue_classify(cat, s, &ev, &first);
+  sr_catalogue_classify(cat, s, &ev, &again);
+  uint64_t lookups, hits;
+  sr_catalogue_memo_stats(s, &lookups, &hits);
+  ck_assert_uint_eq(lookups, 2);
+  ck_assert_uint_eq(hits, 1);
+  ck_assert_str_eq(or_dash(first.rule), "graphql.volumeDelete");
+  check_same_op(&first, &again, "no arguments");
+  /* a tool name that is data by its verb, whatever the verb's case */
+  struct sr_op data = classify("slack.PostMessage", "{\"text\":\"rm -rf /\"}");
+  ck_assert_msg(data.destructive == 0, "PostMessage: %s", or_dash(data.rule));
+  sr_catalogue_scratch_destroy(s);
+}
+END_TEST
+
 START_TEST(memo_replaces_old_answers_without_mixing_them) {
   /* Far more distinct calls than the memo holds, each with its own matched
    * text (half of them only in the scratch's unescaped copy); replayed in
@@ -887,6 +912,7 @@ int main(void) {
   tcase_add_test(tc, scratch_is_reused_between_calls);
   tcase_add_test(tc, remembered_answers_match_fresh_ones);
   tcase_add_test(tc, memo_replaces_old_answers_without_mixing_them);
+  tcase_add_test(tc, calls_without_arguments_are_remembered);
   suite_add_tcase(s, tc);
   TCase *tcc = tcase_create("config");
   tcase_set_timeout(tcc, 60);
