@@ -159,8 +159,6 @@ struct sr_producer {
   _Atomic int64_t failed;
   _Atomic uint64_t epoch;           /* records sent now belong to it */
   _Atomic int64_t pending[EPOCHS];  /* unacknowledged, by epoch % EPOCHS */
-  rd_kafka_topic_t *known[SR_PRODUCER_TOPICS_MAX]; /* sr_producer_know_topics */
-  size_t n_known;
 };
 
 /* Runs on the thread that polls. With message.timeout.ms=0 librdkafka
@@ -221,21 +219,26 @@ fail:
   return NULL;
 }
 
+rd_kafka_resp_err_t sr_kafka_learn_topic(rd_kafka_t *rk, const char *topic,
+                                         int timeout_ms) {
+  rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+  if (!t) return rd_kafka_last_error();
+  const struct rd_kafka_metadata *md = NULL;
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
+  if (!e && md->topic_cnt == 1 && md->topics[0].err) e = md->topics[0].err;
+  if (md) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(t);
+  return e;
+}
+
 void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
                              size_t n, int timeout_ms) {
-  for (size_t i = 0; i < n && p->n_known < SR_PRODUCER_TOPICS_MAX; i++) {
-    rd_kafka_topic_t *t = rd_kafka_topic_new(p->rk, topics[i], NULL);
-    if (!t) continue;
-    p->known[p->n_known++] = t; /* kept: the producer keeps the topic */
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(p->rk, 0, t, &md, timeout_ms);
-    if (!e && md->topic_cnt == 1 && md->topics[0].err)
-      e = md->topics[0].err;
+  for (size_t i = 0; i < n; i++) {
+    rd_kafka_resp_err_t e = sr_kafka_learn_topic(p->rk, topics[i], timeout_ms);
     if (e)
       SR_WARN("topic %s: no metadata yet (%s); its first record waits for "
               "librdkafka's next refresh",
               topics[i], rd_kafka_err2str(e));
-    if (md) rd_kafka_metadata_destroy(md);
   }
 }
 
@@ -244,7 +247,6 @@ void sr_producer_destroy(struct sr_producer *p, int timeout_ms) {
   if (sr_producer_flush(p, timeout_ms) != SR_OK)
     SR_WARN("producer closed with %lld records undelivered",
             (long long)sr_producer_outstanding(p));
-  for (size_t i = 0; i < p->n_known; i++) rd_kafka_topic_destroy(p->known[i]);
   rd_kafka_destroy(p->rk);
   free(p);
 }

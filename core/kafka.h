@@ -41,6 +41,17 @@ rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
                                    const struct sr_kafka_props *props,
                                    char *err, size_t errlen);
 
+/*
+ * Puts topic's partitions and leaders into rk's metadata cache, waiting up
+ * to timeout_ms. Without it librdkafka 2.0.2 learns a topic a producer has
+ * not written yet only at its topic scan about a second after the first
+ * record, and holds that record (a verdict someone waits for) until then.
+ * 0, or the error (the topic's own when the cluster does not have it).
+ * @locality setup
+ */
+rd_kafka_resp_err_t sr_kafka_learn_topic(rd_kafka_t *rk, const char *topic,
+                                         int timeout_ms);
+
 /* Embedded broker ----------------------------------------------------------*/
 
 struct sr_broker;
@@ -77,16 +88,12 @@ struct sr_producer *sr_producer_create(const char *brokers,
 void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
 
 /*
- * Fetches the metadata of the topics the producer is about to write (at
- * most SR_PRODUCER_TOPICS_MAX), waiting up to timeout_ms. Without it
- * librdkafka 2.0.2 learns a topic's partitions only from a refresh about a
- * second after its first record, and holds that record (a verdict an
- * enforcement point waits for) until then. Best effort: a topic the
- * cluster does not report yet (auto-created on first write) is logged,
- * and its first record waits as before.
+ * Fetches the metadata of the topics the producer is about to write,
+ * waiting up to timeout_ms for each (see sr_kafka_learn_topic). Best
+ * effort: a topic the cluster does not report yet (auto-created on first
+ * write) is logged, and its first record waits as before.
  * @locality setup
  */
-#define SR_PRODUCER_TOPICS_MAX 4
 void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
                              size_t n, int timeout_ms);
 

@@ -247,23 +247,13 @@ struct sr_gate *sr_gate_create(const struct sr_gate_opts *opts, char *err,
     snprintf(err, errlen, "kafka producer: %s", kerr);
     goto fail;
   }
-  /* Learn the events topic's leader now: a first produce to a topic the
-   * producer has not seen waits for librdkafka's next topic scan, up to a
-   * second later. */
-  {
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_t *rkt =
-        rd_kafka_topic_new(g->producer, opts->events_topic, NULL);
-    rd_kafka_resp_err_t e =
-        rkt ? rd_kafka_metadata(g->producer, 0, rkt, &md, opts->deadline_ms)
-            : RD_KAFKA_RESP_ERR__INVALID_ARG;
-    if (md) rd_kafka_metadata_destroy(md);
-    if (rkt) rd_kafka_topic_destroy(rkt);
-    if (e) {
-      snprintf(err, errlen, "cannot read metadata of topic %s at %s: %s",
-               opts->events_topic, opts->brokers, rd_kafka_err2str(e));
-      goto fail;
-    }
+  /* Learn the events topic's leader now, not at the first call. */
+  rd_kafka_resp_err_t e =
+      sr_kafka_learn_topic(g->producer, opts->events_topic, opts->deadline_ms);
+  if (e) {
+    snprintf(err, errlen, "cannot read metadata of topic %s at %s: %s",
+             opts->events_topic, opts->brokers, rd_kafka_err2str(e));
+    goto fail;
   }
   if (opts->eager_catalogue && build_catalogue(g, err, errlen)) goto fail;
   if (pthread_create(&g->thread, NULL, reader_main, g)) {
