@@ -436,7 +436,7 @@ size_t sr_json_unescape(sr_str raw, char *dst, size_t cap) {
         int bad = hex4(s + 2, &cp);
         used = 6;
         if (cp >= 0xD800 && cp <= 0xDBFF) {
-          uint32_t lo;
+          uint32_t lo = 0;
           bad |= hex4(s + 8, &lo);
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           used = 12;

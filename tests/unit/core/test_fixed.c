@@ -7,6 +7,9 @@
  * snprintf itself.
  */
 #include <check.h>
+/* Truncating output into small buffers is what these tests compare; at -O3
+ * GCC proves it happens and would refuse the file. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
