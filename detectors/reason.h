@@ -6,21 +6,18 @@
  *
  * Like snprintf, a reason is cut at cap - 1 bytes and always NUL-terminated;
  * like "%.*s", a view is bounded by its maximum and stops at a NUL byte.
- * Numbers: "%llu" of an unsigned integer, and "%.0f" of a double (glibc
- * rounds the exact binary value to the nearest integer, ties to even, in
- * the current rounding mode: what rint does), with snprintf itself kept
- * for what rint cannot hold (NaN, infinities, 1e15 and beyond).
+ * Numbers: "%llu" of an unsigned integer, and "%.0f" of a double through
+ * core/fixed.h's printf-exact formatter.
  *
  * @locality any thread; header-only, no allocation.
  */
 #ifndef SR_DETECTOR_REASON_H
 #define SR_DETECTOR_REASON_H
 
-#include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "core/fixed.h"
 #include "core/sr.h"
 
 /* Invariant: cap > 0, n < cap, p[n] == '\0'. */
@@ -73,20 +70,12 @@ static inline void sr_reason_uint(struct sr_reason *r, uint64_t v) {
   sr_reason_put(r, buf + i, sizeof buf - i);
 }
 
-/* "%.0f" of x. */
+/* "%.0f" of x (core/fixed.h: printf's digits, printf itself where its
+ * fast path cannot be sure). */
 static inline void sr_reason_f0(struct sr_reason *r, double x) {
-  if (!(fabs(x) < 1e15)) {
-    char buf[320];
-    int k = snprintf(buf, sizeof buf, "%.0f", x);
-    if (k > 0) sr_reason_put(r, buf, SR_MIN((size_t)k, sizeof buf - 1));
-    return;
-  }
-  double v = rint(x);
-  if (signbit(x)) { /* "-0" for -0.4 and -0.0, as printf writes */
-    sr_reason_put(r, "-", 1);
-    v = -v;
-  }
-  sr_reason_uint(r, (uint64_t)v);
+  char buf[320]; /* "%.0f" of DBL_MAX is 309 digits */
+  size_t n = sr_fixed_format(buf, sizeof buf, x, 0);
+  sr_reason_put(r, buf, n);
 }
 
 #endif
