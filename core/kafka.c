@@ -225,7 +225,6 @@ rd_kafka_resp_err_t sr_kafka_learn_topic(rd_kafka_t *rk, const char *topic,
   if (!t) return rd_kafka_last_error();
   const struct rd_kafka_metadata *md = NULL;
   rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
-  if (!e && md->topic_cnt == 1 && md->topics[0].err) e = md->topics[0].err;
   if (md) rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(t);
   return e;

@@ -46,7 +46,7 @@ rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
  * to timeout_ms. Without it librdkafka 2.0.2 learns a topic a producer has
  * not written yet only at its topic scan about a second after the first
  * record, and holds that record (a verdict someone waits for) until then.
- * 0, or the error (the topic's own when the cluster does not have it).
+ * 0, or the error of the metadata request.
  * @locality setup
  */
 rd_kafka_resp_err_t sr_kafka_learn_topic(rd_kafka_t *rk, const char *topic,
@@ -90,8 +90,8 @@ void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
 /*
  * Fetches the metadata of the topics the producer is about to write,
  * waiting up to timeout_ms for each (see sr_kafka_learn_topic). Best
- * effort: a topic the cluster does not report yet (auto-created on first
- * write) is logged, and its first record waits as before.
+ * effort: a request that fails is logged, and that topic's first record
+ * waits as before.
  * @locality setup
  */
 void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,

@@ -48,8 +48,8 @@ START_TEST(known_topic_first_record_is_not_held) {
 }
 END_TEST
 
-/* A topic the cluster does not have is reported, not fatal; the producer
- * goes on with the topics it does have. */
+/* Asking for more topics than exist is not fatal: the producer goes on
+ * with the topics it has. */
 START_TEST(unknown_topic_is_not_fatal) {
   char err[512];
   const char *topics[] = {"stackrisk.control"};
