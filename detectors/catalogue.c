@@ -217,6 +217,9 @@ struct sr_catalogue {
   /* bit n of fixed_lens[c]: a fixed tool's name starts with c and has n
    * bytes; rules out nearly every other tool in one test */
   uint32_t fixed_lens[128];
+  /* bit c - 'a': a data verb starts with c; rules out most tool names
+   * (Bash, mcp__db__query) without a comparison */
+  uint32_t data_initials;
 };
 
 /* A destructive match or a mask, in raw-text coordinates. Raw matches have
@@ -841,15 +844,6 @@ static const char *const data_verbs[] = {
     "show",   "view",   "find",     "create", "update", "add",
     "send",   "post",   "comment",  "reply",  "edit",   "write",
     "upload", "insert", "set",      "put",    "append", "save"};
-
-/* The initials of data_verbs (checked at setup): most tool names (Bash,
- * mcp__db__query) are ruled out without a comparison. */
-#define LETTER(c) (1u << ((c) - 'a'))
-static const uint32_t data_initials =
-    LETTER('a') | LETTER('c') | LETTER('d') | LETTER('e') | LETTER('f') |
-    LETTER('g') | LETTER('i') | LETTER('l') | LETTER('p') | LETTER('r') |
-    LETTER('s') | LETTER('u') | LETTER('v') | LETTER('w');
-#undef LETTER
 
 /*
  * The shell classifier's knowledge: what a program does by itself (P_READ,
@@ -1747,8 +1741,10 @@ struct sr_catalogue *sr_catalogue_create(const struct sr_conf_node *root,
     assert(f->len == strlen(f->name) && f->len < 32);
     cat->fixed_lens[(unsigned char)f->name[0] & 127] |= 1u << f->len;
   }
-  for (size_t i = 0; i < SR_ARRAY_LEN(data_verbs); i++)
-    assert(data_initials >> (data_verbs[i][0] - 'a') & 1u);
+  for (size_t i = 0; i < SR_ARRAY_LEN(data_verbs); i++) {
+    assert(data_verbs[i][0] >= 'a' && data_verbs[i][0] <= 'z');
+    cat->data_initials |= 1u << (data_verbs[i][0] - 'a');
+  }
   init_word_classes(cat->wcls);
   if (build_lexicon(cat) || add_builtins(cat, &cap)) {
     snprintf(err, errlen, "catalogue: out of memory");
@@ -3053,7 +3049,7 @@ static const struct fixed_tool *fixed_tool_of(const struct sr_catalogue *cat,
  * request that quotes `rm -rf /` deletes nothing. Tools named by a generic
  * verb (`mcp__db__query`, `execute_sql`, `run_command`) are scanned.
  */
-static bool args_are_data(sr_str tool) {
+static bool args_are_data(const struct sr_catalogue *cat, sr_str tool) {
   size_t a = 0;
   for (size_t i = 0; i + 1 < tool.n; i++) {
     if (tool.p[i] == '_' && tool.p[i + 1] == '_')
@@ -3064,7 +3060,7 @@ static bool args_are_data(sr_str tool) {
   if (a >= tool.n) return false;
   char first = (char)(tool.p[a] | 0x20);
   unsigned k0 = (unsigned char)first - 'a';
-  if (k0 >= 26 || !(data_initials >> k0 & 1u)) return false;
+  if (k0 >= 26 || !(cat->data_initials >> k0 & 1u)) return false;
   for (size_t k = 0; k < SR_ARRAY_LEN(data_verbs); k++) {
     const char *v = data_verbs[k];
     if (v[0] != first) continue;
@@ -3203,7 +3199,7 @@ static void classify_text(const struct sr_catalogue *cat,
                           struct sr_catalogue_scratch *s,
                           const struct sr_event *ev, struct sr_op *op) {
   reset_call(s);
-  prepare(s, ev, !args_are_data(ev->tool));
+  prepare(s, ev, !args_are_data(cat, ev->tool));
   s->want_words = cat->words_always;
   scan(cat, s, DB_RAW, s->raw, s->raw_len);
   normalise(s, 0, s->tool_len);
