@@ -56,7 +56,9 @@ enum kind {
  * destination in the struct the table describes. */
 struct field {
   const char *name;
-  uint32_t sig; /* KEY_SIG of name */
+  const char *member; /* name followed by `":`, as a compact member has it */
+  uint32_t head;      /* the first four bytes of member */
+  uint32_t sig;       /* KEY_SIG of name */
   uint8_t len;
   uint8_t kind;
   uint16_t off;
@@ -72,9 +74,16 @@ struct field {
 _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
                "struct field keeps 16-bit offsets");
 
+/* Every name has two bytes or more, so its member text has four. */
+#define HEAD4(m)                                                       \
+  ((uint32_t)(unsigned char)(m)[0] | (uint32_t)(unsigned char)(m)[1] << 8 | \
+   (uint32_t)(unsigned char)(m)[2] << 16 |                             \
+   (uint32_t)(unsigned char)(m)[3] << 24)
+
 #define FIELD(nm, k, type, member, lim)                                  \
   {                                                                      \
-    nm, KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]),              \
+    nm, nm "\":", HEAD4(nm "\":"),                                       \
+        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]),              \
         sizeof(nm) - 1, k, offsetof(type, member), lim                   \
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
@@ -232,6 +241,56 @@ static inline const struct field *lookup(const struct field *tab, size_t n,
   return NULL;
 found:
   *hint = f + 1; /* tab + n: the next search starts at tab */
+  return f;
+}
+
+/* Whether the member text of f is at k, room bytes before the end. */
+static inline bool member_at(const struct field *f, const unsigned char *k,
+                             size_t room) {
+  return (size_t)f->len + 2 <= room &&
+         same_bytes(f->member, (const char *)k, (size_t)f->len + 2);
+}
+
+/*
+ * The row of tab named by the next member when the member is compact
+ * (`,"name":`, or `"name":` for the first) and its key is known, read
+ * straight from the bytes: the four after the quote pick the candidate rows
+ * (a name shorter than four bytes is followed by `":`, so its four are
+ * fixed too) and one comparison of the member text confirms, with no scan
+ * for the closing quote and no signature to build. Rows are tried from
+ * *hint on, as by lookup, and the cursor is left on the value. level is
+ * the object's bit in j->more. NULL with the
+ * reader untouched for everything else (the closing brace, an unknown or
+ * escaped key, blanks, the end of the buffer): the general path reads it.
+ * @locality hot path
+ */
+static inline const struct field *compact_key(struct sr_json *j,
+                                              const struct field *tab,
+                                              size_t n,
+                                              const struct field **hint,
+                                              uint64_t level) {
+  const char *p = j->p, *end = j->end;
+  if (j->more & level) {
+    if (p >= end || *p != ',') return NULL;
+    p++;
+  }
+  if (end - p < 5 || *p != '"') return NULL;
+  const unsigned char *k = (const unsigned char *)p + 1;
+  size_t room = (size_t)(end - p) - 1;
+  uint32_t head = (uint32_t)k[0] | (uint32_t)k[1] << 8 |
+                  (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24;
+  const struct field *f, *stop = tab + n, *from = *hint;
+  for (f = from; f < stop; f++) {
+    if (f->head == head && member_at(f, k, room)) goto found;
+  }
+  for (f = tab; f < from; f++) {
+    if (f->head == head && member_at(f, k, room)) goto found;
+  }
+  return NULL;
+found:
+  *hint = f + 1;
+  j->p = (const char *)k + f->len + 2;
+  j->more |= level;
   return f;
 }
 
@@ -701,13 +760,17 @@ static int decode_object(struct ctx *c, const struct field *tab, size_t n,
   const struct field *hint = tab;
   int rc = sr_json_object_begin(&c->j);
   if (rc) return rc;
+  const uint64_t level = (uint64_t)1 << (c->j.depth - 1);
   for (;;) {
-    if (!sr_json_plain_key(&c->j, &key)) {
-      if (sr_json_plain_close(&c->j)) return 0;
-      rc = sr_json_object_next(&c->j, &key);
-      if (rc <= 0) return rc;
+    const struct field *f = compact_key(&c->j, tab, n, &hint, level);
+    if (!f) {
+      if (!sr_json_plain_key(&c->j, &key)) {
+        if (sr_json_plain_close(&c->j)) return 0;
+        rc = sr_json_object_next(&c->j, &key);
+        if (rc <= 0) return rc;
+      }
+      f = lookup(tab, n, &hint, key);
     }
-    const struct field *f = lookup(tab, n, &hint, key);
     if (!f) {
       rc = sr_json_skip(&c->j, NULL);
     } else if (!decode_plain(c, f, base, prefix, &rc)) {

@@ -357,6 +357,34 @@ START_TEST(unknown_fields_and_nulls_are_ignored) {
 }
 END_TEST
 
+START_TEST(keys_are_matched_whole) {
+  /* Keys are recognised by their first bytes and then the whole `name":`:
+   * a longer key that opens like a known one, a known one's prefix, and a
+   * key spelled with an escape must each be read as what they are. */
+  ACCEPT(
+      "{\"typex\":\"approval\",\"type\":\"tool_call\",\"typ\":\"x\","
+      "\"session_id\":\"s\",\"ts_msx\":5,\"ts_m\":6,\"tool_name\":\"X\","
+      "\"tool\":\"Bash\",\"credentialsfound\":[\"z\"],"
+      "\"credentials_found\":[\"a\",\"b\"],\"credential\":\"tok\","
+      "\"op\":\"read\",\"o\":1,\"opx\":2}");
+  ck_assert_int_eq(ev.type, SR_EV_TOOL_CALL);
+  ck_assert(!ev.ts_given);
+  EQ(ev.tool, "Bash");
+  ck_assert_uint_eq(ev.credentials_found.n, 2);
+  EQ(ev.credentials_found.v[1], "b");
+  EQ(ev.credential.id, "tok");
+  EQ(ev.op, "read");
+  ACCEPT("{\"typ\\u0065\":\"approval\",\"session_id\":\"s\"}");
+  ck_assert_int_eq(ev.type, SR_EV_APPROVAL);
+  /* The last member, too close to the end for the compact read. */
+  ACCEPT("{\"session_id\":\"s\",\"ts\":\"2026-11-20T10:00:00Z\",\"o\":1,"
+         "\"type\":\"approval\"}");
+  ck_assert_int_eq(ev.type, SR_EV_APPROVAL);
+  REJECT("{\"session_id\":\"s\",\"type\":\"approval\",\"op\":1}",
+         SR_EINVAL, "field 'op': expected a string, got number");
+}
+END_TEST
+
 START_TEST(event_id_hashes_the_bytes) {
   static const char hex[] = "0123456789abcdef";
   const char *a =
@@ -898,6 +926,7 @@ static Suite *suite(void) {
   tcase_add_test(ok, enum_spellings);
   tcase_add_test(ok, event_time);
   tcase_add_test(ok, unknown_fields_and_nulls_are_ignored);
+  tcase_add_test(ok, keys_are_matched_whole);
   tcase_add_test(ok, event_id_hashes_the_bytes);
   tcase_add_test(ok, raw_is_the_input);
   tcase_add_test(ok, strings_at_their_bounds_are_accepted);
