@@ -57,7 +57,9 @@ enum kind {
 struct field {
   const char *name;
   const char *member; /* name followed by `":`, as a compact member has it */
-  uint32_t head;      /* the first four bytes of member */
+  uint64_t head;      /* its first eight bytes, little-endian, zero past it */
+  uint64_t mask;      /* the bytes of head that belong to member */
+  uint64_t tail;      /* its last eight bytes, when it has more than eight */
   uint32_t sig;       /* KEY_SIG of name */
   uint8_t len;
   uint8_t kind;
@@ -74,17 +76,25 @@ struct field {
 _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
                "struct field keeps 16-bit offsets");
 
-/* Every name has two bytes or more, so its member text has four. */
-#define HEAD4(m)                                                       \
-  ((uint32_t)(unsigned char)(m)[0] | (uint32_t)(unsigned char)(m)[1] << 8 | \
-   (uint32_t)(unsigned char)(m)[2] << 16 |                             \
-   (uint32_t)(unsigned char)(m)[3] << 24)
+/* The member text of a name, padded so that any eight bytes up to its end
+ * can be read at compile time; its length. */
+#define MEMBER_PAD(nm) nm "\":\0\0\0\0\0\0\0\0"
+#define MEMBER_LEN(nm) (sizeof(nm) + 1)
+#define BYTE_OF(m, at, i) ((uint64_t)(unsigned char)(m)[(at) + (i)] << 8 * (i))
+#define WORD_AT(m, at)                                                    \
+  (BYTE_OF(m, at, 0) | BYTE_OF(m, at, 1) | BYTE_OF(m, at, 2) |            \
+   BYTE_OF(m, at, 3) | BYTE_OF(m, at, 4) | BYTE_OF(m, at, 5) |            \
+   BYTE_OF(m, at, 6) | BYTE_OF(m, at, 7))
 
-#define FIELD(nm, k, type, member, lim)                                  \
-  {                                                                      \
-    nm, nm "\":", HEAD4(nm "\":"),                                       \
-        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]),              \
-        sizeof(nm) - 1, k, offsetof(type, member), lim                   \
+#define FIELD(nm, k, type, member, lim)                                    \
+  {                                                                        \
+    nm, nm "\":", WORD_AT(MEMBER_PAD(nm), 0),                              \
+        MEMBER_LEN(nm) >= 8 ? ~0ull : (1ull << 8 * MEMBER_LEN(nm)) - 1,    \
+        MEMBER_LEN(nm) > 8                                                 \
+            ? WORD_AT(MEMBER_PAD(nm), MEMBER_LEN(nm) > 8 ? MEMBER_LEN(nm) - 8 : 0) \
+            : 0,                                                           \
+        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]),                \
+        sizeof(nm) - 1, k, offsetof(type, member), lim                     \
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
@@ -244,53 +254,61 @@ found:
   return f;
 }
 
-/* Whether the member text of f is at k, room bytes before the end. */
+/* The eight bytes at s as a little-endian word, as struct field's are. */
+static inline uint64_t load_le64(const unsigned char *s) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  return w;
+}
+
+/* Whether the member text of f is at k, whose first eight bytes (of the
+ * room left, at least eight) are w. */
 static inline bool member_at(const struct field *f, const unsigned char *k,
-                             size_t room) {
-  return (size_t)f->len + 2 <= room &&
-         same_bytes(f->member, (const char *)k, (size_t)f->len + 2);
+                             uint64_t w, size_t room) {
+  size_t m = (size_t)f->len + 2;
+  if ((w & f->mask) != f->head) return false;
+  if (m <= 8) return true;
+  if (m > room) return false;
+  if (m <= 16) return load_le64(k + m - 8) == f->tail;
+  return same_bytes(f->member, (const char *)k, m);
 }
 
 /*
  * The row of tab named by the next member when the member is compact
  * (`,"name":`, or `"name":` for the first) and its key is known, read
- * straight from the bytes: the four after the quote pick the candidate rows
- * (a name shorter than four bytes is followed by `":`, so its four are
- * fixed too) and one comparison of the member text confirms, with no scan
- * for the closing quote and no signature to build. Rows are tried from
- * *hint on, as by lookup, and the cursor is left on the value. level is
- * the object's bit in j->more. NULL with the
- * reader untouched for everything else (the closing brace, an unknown or
- * escaped key, blanks, the end of the buffer): the general path reads it.
- * @locality hot path
+ * straight from the bytes: the eight after the quote pick the candidate
+ * rows (for a short name, under a mask: what follows its `":` varies) and
+ * confirm all of a member text of up to eight bytes, a second word the rest
+ * of one up to sixteen; no scan for the closing quote, no signature to
+ * build. Rows are tried from *hint on, as by lookup, and the cursor is left
+ * on the value. first says no member has been read yet. NULL with the reader
+ * untouched for everything else (the closing brace, an unknown or escaped
+ * key, blanks, the last few bytes of the buffer): the general path reads
+ * it. @locality hot path
  */
 static inline const struct field *compact_key(struct sr_json *j,
                                               const struct field *tab,
                                               size_t n,
                                               const struct field **hint,
-                                              uint64_t level) {
-  const char *p = j->p, *end = j->end;
-  if (j->more & level) {
-    if (p >= end || *p != ',') return NULL;
-    p++;
-  }
-  if (end - p < 5 || *p != '"') return NULL;
-  const unsigned char *k = (const unsigned char *)p + 1;
-  size_t room = (size_t)(end - p) - 1;
-  uint32_t head = (uint32_t)k[0] | (uint32_t)k[1] << 8 |
-                  (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24;
+                                              bool first) {
+  size_t room;
+  const unsigned char *k = sr_json_key_at(j, first, 8, &room);
+  if (!k) return NULL;
+  uint64_t w = load_le64(k);
   const struct field *f, *stop = tab + n, *from = *hint;
   for (f = from; f < stop; f++) {
-    if (f->head == head && member_at(f, k, room)) goto found;
+    if (member_at(f, k, w, room)) goto found;
   }
   for (f = tab; f < from; f++) {
-    if (f->head == head && member_at(f, k, room)) goto found;
+    if (member_at(f, k, w, room)) goto found;
   }
   return NULL;
 found:
   *hint = f + 1;
-  j->p = (const char *)k + f->len + 2;
-  j->more |= level;
+  sr_json_key_take(j, k, f->len, first);
   return f;
 }
 
@@ -758,11 +776,11 @@ static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
   sr_str key;
   const struct field *hint = tab;
-  int rc = sr_json_object_begin(&c->j);
-  if (rc) return rc;
-  const uint64_t level = (uint64_t)1 << (c->j.depth - 1);
-  for (;;) {
-    const struct field *f = compact_key(&c->j, tab, n, &hint, level);
+  int rc;
+  if (!sr_json_plain_open(&c->j) && (rc = sr_json_object_begin(&c->j)))
+    return rc;
+  for (bool first = true;; first = false) {
+    const struct field *f = compact_key(&c->j, tab, n, &hint, first);
     if (!f) {
       if (!sr_json_plain_key(&c->j, &key)) {
         if (sr_json_plain_close(&c->j)) return 0;
@@ -788,7 +806,8 @@ int sr_decode_json(const void *buf, size_t len,
   sr_decode_reset_event(ev);
   struct ctx c = {.ev = ev, .err = err, .errlen = errlen};
   sr_json_init(&c.j, buf, len, arena, err, errlen);
-  if (sr_json_peek(&c.j) != SR_JSON_OBJECT) {
+  if ((len == 0 || *(const char *)buf != '{') &&
+      sr_json_peek(&c.j) != SR_JSON_OBJECT) {
     return sr_decode_errf(err, errlen, SR_EINVAL, "not a JSON object");
   }
   rc = decode_object(&c, EVENT_FIELDS, SR_ARRAY_LEN(EVENT_FIELDS), (char *)ev,

@@ -230,6 +230,47 @@ static inline bool sr_json_plain_close(struct sr_json *j) {
   return true;
 }
 
+/* A '{' right at the cursor, within the depth bound: consumes it, as
+ * sr_json_object_begin does. @locality hot path */
+static inline bool sr_json_plain_open(struct sr_json *j) {
+  if (j->p >= j->end || *j->p != '{' || j->depth >= SR_JSON_MAX_DEPTH)
+    return false;
+  j->p++;
+  j->depth++;
+  j->more &= ~((uint64_t)1 << (j->depth - 1));
+  return true;
+}
+
+/*
+ * For a caller that recognises keys by their bytes: where the key of the
+ * next member of the open object starts (the byte after its opening quote)
+ * when the member opens compactly, `,"` or, for the first member, `"`, and
+ * at least `want` bytes follow that quote; *room is how many do. NULL
+ * otherwise. The reader is untouched. first says no member of the object
+ * has been read yet. @locality hot path
+ */
+static inline const unsigned char *sr_json_key_at(const struct sr_json *j,
+                                                  bool first, size_t want,
+                                                  size_t *room) {
+  const char *p = j->p, *end = j->end;
+  if (!first) {
+    if (p >= end || *p != ',') return NULL;
+    p++;
+  }
+  if (end - p <= (ptrdiff_t)want || *p != '"') return NULL;
+  *room = (size_t)(end - p) - 1;
+  return (const unsigned char *)p + 1;
+}
+
+/* Consumes the member key found at k by sr_json_key_at, which the caller
+ * has seen to be n bytes without quote, backslash or control byte followed
+ * by `":`: the cursor is left on the value. @locality hot path */
+static inline void sr_json_key_take(struct sr_json *j, const unsigned char *k,
+                                    size_t n, bool first) {
+  j->p = (const char *)k + n + 2;
+  if (first) j->more |= (uint64_t)1 << (j->depth - 1);
+}
+
 /* A string value at the cursor without escape or control byte: *value is
  * the text between the quotes. @locality hot path */
 static inline bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
