@@ -804,7 +804,13 @@ int sr_decode_json(const void *buf, size_t len,
   int rc = sr_decode_check_size(len, opts, err, errlen);
   if (rc) return rc;
   sr_decode_reset_event(ev);
-  struct ctx c = {.ev = ev, .err = err, .errlen = errlen};
+  /* Member by member: an initializer would clear the reader too, twice. */
+  struct ctx c;
+  c.ev = ev;
+  c.err = err;
+  c.errlen = errlen;
+  c.ts_text_ms = 0;
+  c.ts_ms_given = c.ts_text_given = c.session_given = false;
   sr_json_init(&c.j, buf, len, arena, err, errlen);
   if ((len == 0 || *(const char *)buf != '{') &&
       sr_json_peek(&c.j) != SR_JSON_OBJECT) {

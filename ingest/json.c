@@ -401,17 +401,76 @@ static inline size_t put_utf8(char *dst, uint32_t cp) {
   return 4;
 }
 
+/* Copies n <= 16 bytes: two overlapping moves of the widest size that
+ * fits, not a call. */
+static inline void copy_small(char *dst, const unsigned char *src, size_t n) {
+  uint64_t a, b;
+  uint32_t c, d;
+  if (n >= 8) {
+    memcpy(&a, src, 8), memcpy(&b, src + n - 8, 8);
+    memcpy(dst, &a, 8), memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    memcpy(&c, src, 4), memcpy(&d, src + n - 4, 4);
+    memcpy(dst, &c, 4), memcpy(dst + n - 4, &d, 4);
+  } else {
+    for (size_t i = 0; i < n; i++) dst[i] = (char)src[i];
+  }
+}
+
+/*
+ * Copies the bytes of [s, end) up to the first backslash into dst, room
+ * bytes long; returns where it stopped (the backslash, or end), or NULL
+ * when the run does not fit. lo <= s is the start of the string. Sixteen
+ * bytes a step under SSE2, each chunk stored whole before its backslash is
+ * looked for (a chunk is only stored when it fits in dst); fewer than
+ * sixteen left are found in the sixteen bytes that end at `end` when the
+ * string has that many, and copied by copy_small. Nothing outside
+ * [lo, end) is read.
+ */
+static inline const unsigned char *next_backslash(const unsigned char *lo,
+                                                  const unsigned char *s,
+                                                  const unsigned char *end,
+                                                  char *dst, size_t room) {
+  const unsigned char *from = s, *bs;
+#ifdef __SSE2__
+  const __m128i bslash = _mm_set1_epi8('\\');
+  while (end - s >= 16 && room - (size_t)(s - from) >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    _mm_storeu_si128((__m128i *)(void *)(dst + (s - from)), v);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
+    if (m) return s + __builtin_ctz(m);
+    s += 16;
+  }
+  if (end - s < 16 && end - lo >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash)) >>
+                 (16 - (end - s));
+    bs = m ? s + __builtin_ctz(m) : end;
+  } else
+#endif
+  {
+    bs = memchr(s, '\\', (size_t)(end - s));
+    if (!bs) bs = end;
+  }
+  if ((size_t)(bs - from) > room) return NULL;
+  if (bs - s <= 16) {
+    copy_small(dst + (s - from), s, (size_t)(bs - s));
+  } else {
+    memcpy(dst + (s - from), s, (size_t)(bs - s));
+  }
+  return bs;
+}
+
 size_t sr_json_unescape(sr_str raw, char *dst, size_t cap) {
   const unsigned char *s = (const unsigned char *)raw.p;
   const unsigned char *end = s + raw.n;
   size_t n = 0;
   while (s < end) {
-    const unsigned char *bs = memchr(s, '\\', (size_t)(end - s));
-    size_t run = (size_t)((bs ? bs : end) - s);
-    if (run > cap - n) return SIZE_MAX;
-    memcpy(dst + n, s, run);
-    n += run;
-    if (!bs) break;
+    const unsigned char *bs =
+        next_backslash((const unsigned char *)raw.p, s, end, dst + n, cap - n);
+    if (!bs) return SIZE_MAX;
+    n += (size_t)(bs - s);
+    if (bs == end) break;
     s = bs;
     assert(end - s >= 2);
     uint32_t cp = 0;
@@ -449,11 +508,9 @@ size_t sr_json_unescape(sr_str raw, char *dst, size_t cap) {
         cp = s[1];
         break;
     }
-    char tmp[4];
-    size_t k = put_utf8(tmp, cp);
+    size_t k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     if (k > cap - n) return SIZE_MAX;
-    memcpy(dst + n, tmp, k);
-    n += k;
+    n += put_utf8(dst + n, cp);
     s += used;
   }
   return n;
@@ -546,6 +603,47 @@ static inline const char *past_string(struct sr_json *j, const char *p) {
 }
 
 /*
+ * The common shape of a skipped value, read without the state machine: a
+ * compact object of one level, `{"key":value,...}` with string or number
+ * values (arguments such as {"command":"ls -la"}). p is on its '{'.
+ * Returns the byte after its '}'; NULL with j->p untouched for any other
+ * shape (blanks, nesting, literals, a syntax error), which the state
+ * machine then reads from the start and reports; or NULL with SR_EINVAL in
+ * *rc for a bad string or number, reported here just as the machine would.
+ */
+static const char *skip_flat_object(struct sr_json *j, const char *p,
+                                    int *rc) {
+  const char *end = j->end;
+  sr_str text;
+  bool integral;
+  p++;
+  if (p < end && *p == '}') return p + 1;
+  for (;;) {
+    if (p >= end || *p != '"') return NULL;
+    if (!(p = past_string(j, p))) goto bad;
+    if (p >= end || *p != ':') return NULL;
+    p++;
+    if (p >= end) return NULL;
+    if (*p == '"') {
+      if (!(p = past_string(j, p))) goto bad;
+    } else if (*p == '-' || is_digit(*p)) {
+      j->p = p;
+      if (scan_number(j, &text, &integral)) goto bad;
+      p = j->p;
+    } else {
+      return NULL;
+    }
+    if (p >= end) return NULL;
+    if (*p == '}') return p + 1;
+    if (*p != ',') return NULL;
+    p++;
+  }
+bad:
+  *rc = SR_EINVAL;
+  return NULL;
+}
+
+/*
  * A state machine over three states (a value is due, a value has ended, a
  * key is due) with one bit per open level saying object or array. The gotos
  * are the transitions. The cursor is a local, stored back into j when the
@@ -562,6 +660,18 @@ int sr_json_skip(struct sr_json *j, sr_str *raw) {
   const char *end = j->end;
   const char *p = skip_ws(j->p, end);
   const char *start = p;
+
+  if (p < end && *p == '{' && j->depth < SR_JSON_MAX_DEPTH) {
+    const char *after;
+    const char *at = j->p;
+    rc = 0;
+    if ((after = skip_flat_object(j, p, &rc))) {
+      p = after;
+      goto after;
+    }
+    if (rc) return rc;
+    j->p = at;
+  }
 
 value:
   if (p >= end) goto fail_end;
