@@ -250,7 +250,7 @@ static inline const struct field *lookup(const struct field *tab, size_t n,
   }
   return NULL;
 found:
-  *hint = f + 1; /* tab + n: the next search starts at tab */
+  *hint = f + 1 < end ? f + 1 : tab;
   return f;
 }
 
@@ -298,8 +298,9 @@ static inline const struct field *compact_key(struct sr_json *j,
   const unsigned char *k = sr_json_key_at(j, first, 8, &room);
   if (!k) return NULL;
   uint64_t w = load_le64(k);
-  const struct field *f, *stop = tab + n, *from = *hint;
-  for (f = from; f < stop; f++) {
+  const struct field *f = *hint, *stop = tab + n, *from = *hint;
+  if (member_at(f, k, w, room)) goto found; /* the usual answer */
+  for (f = from + 1; f < stop; f++) {
     if (member_at(f, k, w, room)) goto found;
   }
   for (f = tab; f < from; f++) {
@@ -307,7 +308,7 @@ static inline const struct field *compact_key(struct sr_json *j,
   }
   return NULL;
 found:
-  *hint = f + 1;
+  *hint = f + 1 < stop ? f + 1 : tab;
   sr_json_key_take(j, k, f->len, first);
   return f;
 }
@@ -732,14 +733,28 @@ static int decode_field(struct ctx *c, const struct field *f, char *base,
 static inline bool decode_plain(struct ctx *c, const struct field *f,
                                 char *base, const char *prefix, int *rc) {
   sr_str s;
+  if (f->kind == K_STR) { /* most members: tested before the jump table */
+    if (!sr_json_plain_string(&c->j, &s)) return false;
+    *rc = store_view(c, f, base, prefix, s);
+    return true;
+  }
   switch ((enum kind)f->kind) {
     case K_SESSION:
       if (c->session_given || !sr_json_plain_string(&c->j, &s)) return false;
       c->session_given = true;
       *rc = store_view(c, f, base, prefix, s);
       return true;
-    case K_STR:
     case K_ARGS:
+      if (sr_json_at(&c->j, '{') || sr_json_at(&c->j, '[')) {
+        sr_str *out = (sr_str *)(void *)(base + f->off);
+        *rc = sr_json_skip(&c->j, out);
+        if (*rc == 0 && out->n > f->limit)
+          *rc = too_long(c, f, prefix, out->n, f->limit);
+        return true;
+      }
+      /* a string */
+      __attribute__((fallthrough));
+    case K_STR:
       if (!sr_json_plain_string(&c->j, &s)) return false;
       *rc = store_view(c, f, base, prefix, s);
       return true;
@@ -750,9 +765,17 @@ static inline bool decode_plain(struct ctx *c, const struct field *f,
       if (!sr_json_plain_string(&c->j, &s)) return false;
       *rc = enum_exact(f, base, s) ? 0 : apply_enum(c, f, base, prefix, s);
       return true;
+    case K_CRED:
+      if (sr_json_at(&c->j, '{')) {
+        assert(prefix == NULL);
+        *rc = decode_object(c, CRED_FIELDS, SR_ARRAY_LEN(CRED_FIELDS),
+                            (char *)&c->ev->credential, f->name);
+        return true;
+      }
+      /* a bare id */
+      __attribute__((fallthrough));
     case K_DECISION:
     case K_TS:
-    case K_CRED:
       if (!sr_json_plain_string(&c->j, &s)) return false;
       *rc = apply_string(c, f, base, prefix, s);
       return true;

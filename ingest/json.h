@@ -230,6 +230,11 @@ static inline bool sr_json_plain_close(struct sr_json *j) {
   return true;
 }
 
+/* Whether the byte right at the cursor (no blank skipped) is c. */
+static inline bool sr_json_at(const struct sr_json *j, char c) {
+  return j->p < j->end && *j->p == c;
+}
+
 /* A '{' right at the cursor, within the depth bound: consumes it, as
  * sr_json_object_begin does. @locality hot path */
 static inline bool sr_json_plain_open(struct sr_json *j) {
