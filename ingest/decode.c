@@ -80,14 +80,11 @@ void sr_decode_reset_event(struct sr_event *ev) {
 #undef AT
 #undef ZERO_SPAN
 
-int sr_decode_check_size(size_t len, const struct sr_decode_opts *opts,
-                         char *err, size_t errlen) {
-  size_t max = opts && opts->max_message_bytes ? opts->max_message_bytes
-                                               : SR_MESSAGE_MAX_DEFAULT;
-  if (len <= max) return 0;
+int sr_decode_err_size(size_t len, const struct sr_decode_opts *opts,
+                       char *err, size_t errlen) {
   return sr_decode_errf(err, errlen, SR_EBOUND,
                         "message of %zu bytes exceeds the limit of %zu", len,
-                        max);
+                        sr_decode_max_bytes(opts));
 }
 
 const char *sr_decode_field_name(char *buf, size_t cap, const char *prefix,

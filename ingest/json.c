@@ -72,19 +72,6 @@ static int fail_depth(struct sr_json *j) {
                  "nesting deeper than " XSTR(SR_JSON_MAX_DEPTH) " levels");
 }
 
-void sr_json_init(struct sr_json *j, const void *buf, size_t len,
-                  struct sr_arena *arena, char *err, size_t errlen) {
-  assert(buf || len == 0);
-  j->beg = buf ? (const char *)buf : "";
-  j->p = j->beg;
-  j->end = j->beg + len;
-  j->arena = arena;
-  j->err = err;
-  j->errlen = errlen;
-  j->depth = 0;
-  j->more = 0;
-}
-
 enum sr_json_type sr_json_peek(struct sr_json *j) {
   j->p = skip_ws(j->p, j->end);
   if (j->p >= j->end) return SR_JSON_INVALID;

@@ -13,6 +13,7 @@
 #ifndef SR_JSON_H
 #define SR_JSON_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,9 +55,21 @@ struct sr_json {
 
 /* buf is borrowed for the reader's lifetime and for every view it returns.
  * arena may be NULL when no escaped string will be read with
- * sr_json_string (raw reads and skips never allocate); err may be NULL. */
-void sr_json_init(struct sr_json *j, const void *buf, size_t len,
-                  struct sr_arena *arena, char *err, size_t errlen);
+ * sr_json_string (raw reads and skips never allocate); err may be NULL.
+ * Inline: a decoder sets up one reader per message. */
+static inline void sr_json_init(struct sr_json *j, const void *buf,
+                                size_t len, struct sr_arena *arena, char *err,
+                                size_t errlen) {
+  assert(buf || len == 0);
+  j->beg = buf ? (const char *)buf : "";
+  j->p = j->beg;
+  j->end = j->beg + len;
+  j->arena = arena;
+  j->err = err;
+  j->errlen = errlen;
+  j->depth = 0;
+  j->more = 0;
+}
 
 /* Skips whitespace and classifies the next value by its first byte, without
  * consuming or validating it. */
