@@ -100,15 +100,16 @@ _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
 
 /* In the order of events.md, which producers tend to follow (see lookup),
  * with the tool_call fields, the bulk of every stream, right after the
- * common ones: `environment` is in its tool_call place, after `target`. */
+ * common ones: `environment` is in its tool_call place, after `target`.
+ * `ts` (the alternative to `ts_ms`) and `parent_agent_id` (sub-agents only)
+ * come last, so that the row predicted after `ts_ms` and after `agent_id`
+ * is the one most events send next. */
 static const struct field EVENT_FIELDS[] = {
     EV("type", K_TYPE, type, 0),
     EV("session_id", K_SESSION, session_id, SR_SESSION_ID_MAX),
     EV("event_id", K_STR, event_id, SR_ID_MAX),
     EV("ts_ms", K_TS_MS, ts_ms, 0),
-    EV("ts", K_TS, ts_ms, 0),
     EV("agent_id", K_STR, agent_id, SR_ID_MAX),
-    EV("parent_agent_id", K_STR, parent_agent_id, SR_ID_MAX),
     EV("phase", K_PHASE, phase, 0),
     EV("call_id", K_STR, call_id, SR_ID_MAX),
     EV("tool", K_STR, tool, SR_NAME_MAX),
@@ -129,6 +130,8 @@ static const struct field EVENT_FIELDS[] = {
     EV("credentials_found", K_LIST, credentials_found, SR_ID_MAX),
     EV("decision", K_DECISION, decision, 0),
     EV("approver", K_STR, approver, SR_NAME_MAX),
+    EV("ts", K_TS, ts_ms, 0),
+    EV("parent_agent_id", K_STR, parent_agent_id, SR_ID_MAX),
 };
 
 /* scope's lists live in sr_event itself. */
