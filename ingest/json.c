@@ -31,6 +31,9 @@
 #include "ingest/json.h"
 
 #include <assert.h>
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +122,57 @@ size_t sr_json_offset(const struct sr_json *j) {
   return (size_t)(j->p - j->beg);
 }
 
+#ifdef __SSE2__
+#if defined(__x86_64__) || defined(__i386__)
+#define WIDE_SCAN 1
+/* Bit i set when byte i of the 32 at s is '"', '\\' or below 0x20. */
+__attribute__((target("avx2"))) static inline unsigned special_avx2(
+    const unsigned char *s) {
+  const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\');
+  const __m256i ctl = _mm256_set1_epi8(0x1F);
+  __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
+  __m256i hit = _mm256_or_si256(
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bslash)),
+      _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl), ctl)); /* v <= 0x1F */
+  return (unsigned)_mm256_movemask_epi8(hit);
+}
+
+/* The AVX2 scan of sr_json_find_special_long, 32 bytes a step, for 64
+ * bytes or more (end - s >= 64): the first special byte in [s, end), end if
+ * none. The last step reads the 32 bytes that end at end, the flags of
+ * those before s shifted out: nothing outside [s, end) is read. */
+__attribute__((target("avx2"))) static const unsigned char *find_special_avx2(
+    const unsigned char *s, const unsigned char *end) {
+  assert(end - s >= 64);
+  while (end - s >= 32) {
+    unsigned m = special_avx2(s);
+    if (m) return s + __builtin_ctz(m);
+    s += 32;
+  }
+  if (s == end) return end;
+  unsigned m = special_avx2(end - 32) >> (32 - (end - s));
+  return m ? s + __builtin_ctz(m) : end;
+}
+#endif
+
+const unsigned char *sr_json_find_special_long(const unsigned char *lo,
+                                               const unsigned char *s,
+                                               const unsigned char *end,
+                                               bool wide) {
+#ifdef WIDE_SCAN
+  if (wide && end - s >= 64) return find_special_avx2(s, end);
+#else
+  (void)wide;
+#endif
+  while (end - s >= 16) {
+    unsigned m = sr_json_sse_special(s);
+    if (m) return s + __builtin_ctz(m);
+    s += 16;
+  }
+  return sr_json_special_tail(lo, s, end);
+}
+#endif
+
 static inline int hex4(const unsigned char *s, uint32_t *out) {
   uint32_t v = 0;
   for (int i = 0; i < 4; i++) {
@@ -139,10 +193,11 @@ static inline int hex4(const unsigned char *s, uint32_t *out) {
 }
 
 /* The first '"', '\\' or control byte at or after s; j->end if none. */
-static inline const unsigned char *find_special(const struct sr_json *j,
+static inline __attribute__((always_inline)) const unsigned char *
+find_special(const struct sr_json *j,
                                                 const unsigned char *s) {
   return sr_json_find_special((const unsigned char *)j->beg, s,
-                              (const unsigned char *)j->end);
+                              (const unsigned char *)j->end, j->wide);
 }
 
 /*
@@ -434,6 +489,8 @@ static inline const unsigned char *next_backslash(const unsigned char *lo,
                  (16 - (end - s));
     bs = m ? s + __builtin_ctz(m) : end;
   } else
+#else
+  (void)lo;
 #endif
   {
     bs = memchr(s, '\\', (size_t)(end - s));
@@ -578,7 +635,7 @@ int sr_json_null(struct sr_json *j) {
 
 /* p is on the opening quote of a string inside a skipped value: the byte
  * after its closing quote, or NULL once the error is reported. */
-static inline const char *past_string(struct sr_json *j, const char *p) {
+static inline __attribute__((always_inline)) const char *past_string(struct sr_json *j, const char *p) {
   const unsigned char *s = find_special(j, (const unsigned char *)p + 1);
   if (s < (const unsigned char *)j->end && *s == '"') {
     return (const char *)s + 1;

@@ -51,7 +51,26 @@ struct sr_json {
   size_t errlen;
   uint32_t depth; /* containers opened by object_begin/array_begin */
   uint64_t more;  /* bit d-1: the container at depth d has had an item */
+  bool wide;      /* long strings scanned with AVX2 (sr_json_wide_ok) */
 };
+
+/* Whether this CPU runs the AVX2 scan for long strings. Every reader asks
+ * at init and keeps the answer in its `wide` field; a test clears that
+ * field to run the SSE2 scan on a machine that has AVX2. */
+static inline bool sr_json_wide_ok(void) {
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+/* sr_json_find_special past its first sixteen bytes, out of line: the
+ * strings of an event rarely get here. */
+const unsigned char *sr_json_find_special_long(const unsigned char *lo,
+                                               const unsigned char *s,
+                                               const unsigned char *end,
+                                               bool wide);
 
 /* buf is borrowed for the reader's lifetime and for every view it returns.
  * arena may be NULL when no escaped string will be read with
@@ -69,6 +88,7 @@ static inline void sr_json_init(struct sr_json *j, const void *buf,
   j->errlen = errlen;
   j->depth = 0;
   j->more = 0;
+  j->wide = sr_json_wide_ok();
 }
 
 /* Skips whitespace and classifies the next value by its first byte, without
@@ -166,10 +186,30 @@ static inline uint64_t sr_json_swar_special(uint64_t x) {
 }
 #endif
 
+#ifdef __SSE2__
+/* sr_json_find_special for fewer than sixteen bytes left, [s, end): the
+ * sixteen bytes that end at end when the buffer (from lo) holds that many,
+ * with the flags of the bytes before s shifted out; byte by byte in a
+ * buffer shorter than that. */
+static inline __attribute__((always_inline)) const unsigned char *
+sr_json_special_tail(const unsigned char *lo, const unsigned char *s,
+                     const unsigned char *end) {
+  if (s < end && end - lo >= 16) {
+    unsigned m = sr_json_sse_special(end - 16) >> (16 - (end - s));
+    return m ? s + __builtin_ctz(m) : end;
+  }
+  while (s < end && *s >= 0x20 && *s != '"' && *s != '\\') s++;
+  return s;
+}
+#endif
+
 /*
  * The first '"', '\\' or control byte in [s, end); end if none. lo <= s is
  * the start of the buffer. Strings are scanned sixteen bytes a step with
- * SSE2 (eight with portable SWAR elsewhere). Fewer than sixteen bytes
+ * SSE2 (eight with portable SWAR elsewhere). Only the first step is
+ * inline: the short strings of every event end there, and the rest of a
+ * longer one is scanned out of line, 32 bytes a step with AVX2 when `wide`
+ * (the reader's choice at init) and 64 bytes or more are left. Fewer than sixteen bytes
  * before the end (the last members of every message) are not scanned byte
  * by byte: the sixteen bytes that end at `end` are, when the buffer holds
  * that many, with the flags of the bytes before s shifted out. Nothing
@@ -179,19 +219,17 @@ static inline uint64_t sr_json_swar_special(uint64_t x) {
  */
 static inline __attribute__((always_inline)) const unsigned char *
 sr_json_find_special(const unsigned char *lo, const unsigned char *s,
-                     const unsigned char *end) {
+                     const unsigned char *end, bool wide) {
 #ifdef __SSE2__
-  while (end - s >= 16) {
+  if (end - s >= 16) {
     unsigned m = sr_json_sse_special(s);
     if (m) return s + __builtin_ctz(m);
-    s += 16;
+    return sr_json_find_special_long(lo, s + 16, end, wide);
   }
-  if (s < end && end - lo >= 16) {
-    unsigned m = sr_json_sse_special(end - 16) >> (16 - (end - s));
-    return m ? s + __builtin_ctz(m) : end;
-  }
+  return sr_json_special_tail(lo, s, end);
 #else
   (void)lo;
+  (void)wide;
   while (end - s >= 8) {
     uint64_t x, m;
     memcpy(&x, s, 8);
@@ -205,16 +243,17 @@ sr_json_find_special(const unsigned char *lo, const unsigned char *s,
     }
     s += 8;
   }
-#endif
-  /* A buffer shorter than sixteen bytes, or the tail of a big-endian scan */
+  /* the tail of a big-endian scan, or fewer than eight bytes */
   while (s < end && *s >= 0x20 && *s != '"' && *s != '\\') s++;
   return s;
+#endif
 }
 
 /* The next member's `"key":` of the open object (after its ',' unless it is
  * the first) when it has no blank, escape or control byte: *key is the text
  * between the quotes and the cursor is on the value. @locality hot path */
-static inline bool sr_json_plain_key(struct sr_json *j, sr_str *key) {
+static inline __attribute__((always_inline)) bool sr_json_plain_key(
+    struct sr_json *j, sr_str *key) {
   const unsigned char *p = (const unsigned char *)j->p;
   const unsigned char *end = (const unsigned char *)j->end;
   uint64_t level = (uint64_t)1 << (j->depth - 1);
@@ -224,7 +263,7 @@ static inline bool sr_json_plain_key(struct sr_json *j, sr_str *key) {
   }
   if (p >= end || *p != '"') return false;
   const unsigned char *k =
-      sr_json_find_special((const unsigned char *)j->beg, p + 1, end);
+      sr_json_find_special((const unsigned char *)j->beg, p + 1, end, j->wide);
   if (end - k < 2 || k[0] != '"' || k[1] != ':') return false;
   key->p = (const char *)p + 1;
   key->n = (size_t)(k - (p + 1));
@@ -291,12 +330,13 @@ static inline void sr_json_key_take(struct sr_json *j, const unsigned char *k,
 
 /* A string value at the cursor without escape or control byte: *value is
  * the text between the quotes. @locality hot path */
-static inline bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
+static inline __attribute__((always_inline)) bool sr_json_plain_string(
+    struct sr_json *j, sr_str *value) {
   const unsigned char *p = (const unsigned char *)j->p;
   const unsigned char *end = (const unsigned char *)j->end;
   if (p >= end || *p != '"') return false;
   const unsigned char *v =
-      sr_json_find_special((const unsigned char *)j->beg, p + 1, end);
+      sr_json_find_special((const unsigned char *)j->beg, p + 1, end, j->wide);
   if (v >= end || *v != '"') return false;
   value->p = (const char *)p + 1;
   value->n = (size_t)(v - (p + 1));

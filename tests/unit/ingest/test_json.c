@@ -736,6 +736,69 @@ START_TEST(key_at_sees_only_its_bytes) {
 }
 END_TEST
 
+/* Reads the string that fills b (n bytes, quotes included) with the
+ * reader's scan wide (AVX2, where the CPU has it) or not (SSE2). */
+static int read_long(const char *b, size_t n, bool wide, sr_str *raw,
+                     bool *esc) {
+  struct sr_json j;
+  sr_json_init(&j, b, n, arena, err, sizeof err);
+  j.wide = wide && sr_json_wide_ok();
+  return sr_json_string_raw(&j, raw, esc);
+}
+
+/* Strings long enough for the out-of-line scan (the AVX2 steps when the
+ * CPU has them, the SSE2 loop otherwise or when a reader is told not to):
+ * for every length up to 200 and a quote, a backslash or a control byte
+ * at each offset, in buffers of exactly their size, both scans find the
+ * same end and report the same error at the same byte. */
+START_TEST(long_strings_scan_alike_wide_and_narrow) {
+  char doc[256];
+  static const char specials[] = {0, '"', '\\', '\x01', '\x1f'};
+  for (int n = 0; n <= 200; n++) {
+    for (size_t c = 0; c < sizeof specials; c++) {
+      for (int at = 0; at < (specials[c] ? n : 1); at++) {
+        doc[0] = '"';
+        for (int i = 0; i < n; i++) doc[1 + i] = (char)('a' + i % 26);
+        doc[n + 1] = '"';
+        if (specials[c]) doc[1 + at] = specials[c];
+        if (specials[c] == '\\') doc[1 + at + (at + 1 < n ? 1 : 0)] = 'n';
+        if (specials[c] == '\\' && at + 1 == n) continue; /* \" : open */
+        char *b = exact(doc, (size_t)n + 2);
+        sr_str raw[2];
+        bool esc[2] = {false, false};
+        char msg[2][256];
+        int rc[2];
+        for (int w = 0; w < 2; w++) {
+          err[0] = '\0';
+          raw[w] = (sr_str){NULL, 0};
+          rc[w] = read_long(b, (size_t)n + 2, w, &raw[w], &esc[w]);
+          strcpy(msg[w], err);
+        }
+        ck_assert_msg(rc[0] == rc[1] && raw[0].n == raw[1].n &&
+                          esc[0] == esc[1] && strcmp(msg[0], msg[1]) == 0,
+                      "length %d, 0x%02x at %d: '%s' vs '%s'", n,
+                      (unsigned char)specials[c], at, msg[0], msg[1]);
+        if (specials[c] == 0 || specials[c] == '\\') {
+          ck_assert_int_eq(rc[0], 0);
+          ck_assert_uint_eq(raw[0].n, (size_t)n);
+          ck_assert(esc[0] == (specials[c] == '\\'));
+        } else if (specials[c] == '"') {
+          ck_assert_int_eq(rc[0], 0);
+          ck_assert_uint_eq(raw[0].n, (size_t)at);
+        } else {
+          char want[96];
+          snprintf(want, sizeof want,
+                   "invalid JSON at byte %d: control character in string",
+                   at + 1);
+          ck_assert_str_eq(msg[0], want);
+        }
+        free(b);
+      }
+    }
+  }
+}
+END_TEST
+
 /* Whether sr_json_plain_int must take text: an integer of at most eighteen
  * digits, no leading zero, not followed by a fraction or an exponent. */
 static bool plain_shape(const char *t, size_t n) {
@@ -821,6 +884,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, unescape_is_exact_for_every_run_length);
   tcase_add_test(tc, flat_objects_skip_like_any_value);
   tcase_add_test(tc, key_at_sees_only_its_bytes);
+  tcase_add_test(tc, long_strings_scan_alike_wide_and_narrow);
   suite_add_tcase(s, tc);
   return s;
 }
