@@ -476,7 +476,8 @@ static inline const unsigned char *next_backslash(const unsigned char *lo,
   const unsigned char *from = s, *bs;
 #ifdef __SSE2__
   const __m128i bslash = _mm_set1_epi8('\\');
-  while (end - s >= 16 && room - (size_t)(s - from) >= 16) {
+  /* whole chunks while one fits in both the source and dst */
+  for (size_t left = SR_MIN((size_t)(end - s), room); left >= 16; left -= 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     _mm_storeu_si128((__m128i *)(void *)(dst + (s - from)), v);
     unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
