@@ -41,8 +41,7 @@ int sr_decode_errf(char *err, size_t errlen, int rc, const char *fmt, ...) {
  * so the loop unrolls into a few stores, where memset (or the `rep stos`
  * the compiler turns a constant memset of a few hundred bytes into) costs a
  * start-up and a step per eight bytes. */
-static inline __attribute__((always_inline)) void zero_span(char *p,
-                                                            size_t n) {
+static inline __attribute__((always_inline)) void zero_span(char *p, size_t n) {
   size_t i = 0;
 #ifdef __SSE2__
   const __m128i z = _mm_setzero_si128();
@@ -80,8 +79,8 @@ void sr_decode_reset_event(struct sr_event *ev) {
 #undef AT
 #undef ZERO_SPAN
 
-int sr_decode_err_size(size_t len, const struct sr_decode_opts *opts,
-                       char *err, size_t errlen) {
+int sr_decode_err_size(size_t len, const struct sr_decode_opts *opts, char *err,
+                       size_t errlen) {
   return sr_decode_errf(err, errlen, SR_EBOUND,
                         "message of %zu bytes exceeds the limit of %zu", len,
                         sr_decode_max_bytes(opts));

@@ -36,8 +36,8 @@ static inline size_t sr_decode_max_bytes(const struct sr_decode_opts *opts) {
 }
 
 /* The error for a message of len bytes over the limit of opts. */
-int sr_decode_err_size(size_t len, const struct sr_decode_opts *opts,
-                       char *err, size_t errlen);
+int sr_decode_err_size(size_t len, const struct sr_decode_opts *opts, char *err,
+                       size_t errlen);
 
 /* SR_EBOUND "message of N bytes exceeds the limit of M" when len is over the
  * configured limit; 0 otherwise. opts may be NULL. Inline: every message

@@ -81,20 +81,21 @@ _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
 #define MEMBER_PAD(nm) nm "\":\0\0\0\0\0\0\0\0"
 #define MEMBER_LEN(nm) (sizeof(nm) + 1)
 #define BYTE_OF(m, at, i) ((uint64_t)(unsigned char)(m)[(at) + (i)] << 8 * (i))
-#define WORD_AT(m, at)                                                    \
-  (BYTE_OF(m, at, 0) | BYTE_OF(m, at, 1) | BYTE_OF(m, at, 2) |            \
-   BYTE_OF(m, at, 3) | BYTE_OF(m, at, 4) | BYTE_OF(m, at, 5) |            \
+#define WORD_AT(m, at)                                         \
+  (BYTE_OF(m, at, 0) | BYTE_OF(m, at, 1) | BYTE_OF(m, at, 2) | \
+   BYTE_OF(m, at, 3) | BYTE_OF(m, at, 4) | BYTE_OF(m, at, 5) | \
    BYTE_OF(m, at, 6) | BYTE_OF(m, at, 7))
 
-#define FIELD(nm, k, type, member, lim)                                    \
-  {                                                                        \
-    nm, nm "\":", WORD_AT(MEMBER_PAD(nm), 0),                              \
-        MEMBER_LEN(nm) >= 8 ? ~0ull : (1ull << 8 * MEMBER_LEN(nm)) - 1,    \
-        MEMBER_LEN(nm) > 8                                                 \
-            ? WORD_AT(MEMBER_PAD(nm), MEMBER_LEN(nm) > 8 ? MEMBER_LEN(nm) - 8 : 0) \
-            : 0,                                                           \
-        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]),                \
-        sizeof(nm) - 1, k, offsetof(type, member), lim                     \
+#define FIELD(nm, k, type, member, lim)                                        \
+  {                                                                            \
+    nm, nm "\":", WORD_AT(MEMBER_PAD(nm), 0),                                  \
+        MEMBER_LEN(nm) >= 8 ? ~0ull : (1ull << 8 * MEMBER_LEN(nm)) - 1,        \
+        MEMBER_LEN(nm) > 8                                                     \
+            ? WORD_AT(MEMBER_PAD(nm),                                          \
+                      MEMBER_LEN(nm) > 8 ? MEMBER_LEN(nm) - 8 : 0)             \
+            : 0,                                                               \
+        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1, k, \
+        offsetof(type, member), lim                                            \
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
@@ -293,8 +294,7 @@ static inline bool member_at(const struct field *f, const unsigned char *k,
  * it. @locality hot path
  */
 static inline const struct field *compact_key(struct sr_json *j,
-                                              const struct field *tab,
-                                              size_t n,
+                                              const struct field *tab, size_t n,
                                               const struct field **hint,
                                               bool first) {
   size_t room;

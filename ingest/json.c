@@ -132,7 +132,8 @@ __attribute__((target("avx2"))) static inline unsigned special_avx2(
   const __m256i ctl = _mm256_set1_epi8(0x1F);
   __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
   __m256i hit = _mm256_or_si256(
-      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bslash)),
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
+                      _mm256_cmpeq_epi8(v, bslash)),
       _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl), ctl)); /* v <= 0x1F */
   return (unsigned)_mm256_movemask_epi8(hit);
 }
@@ -193,9 +194,8 @@ static inline int hex4(const unsigned char *s, uint32_t *out) {
 }
 
 /* The first '"', '\\' or control byte at or after s; j->end if none. */
-static inline __attribute__((always_inline)) const unsigned char *
-find_special(const struct sr_json *j,
-                                                const unsigned char *s) {
+static inline __attribute__((always_inline)) const unsigned char *find_special(
+    const struct sr_json *j, const unsigned char *s) {
   return sr_json_find_special((const unsigned char *)j->beg, s,
                               (const unsigned char *)j->end, j->wide);
 }
@@ -636,7 +636,8 @@ int sr_json_null(struct sr_json *j) {
 
 /* p is on the opening quote of a string inside a skipped value: the byte
  * after its closing quote, or NULL once the error is reported. */
-static inline __attribute__((always_inline)) const char *past_string(struct sr_json *j, const char *p) {
+static inline __attribute__((always_inline)) const char *past_string(
+    struct sr_json *j, const char *p) {
   const unsigned char *s = find_special(j, (const unsigned char *)p + 1);
   if (s < (const unsigned char *)j->end && *s == '"') {
     return (const char *)s + 1;
@@ -656,8 +657,7 @@ static inline __attribute__((always_inline)) const char *past_string(struct sr_j
  * machine then reads from the start and reports; or NULL with SR_EINVAL in
  * *rc for a bad string or number, reported here just as the machine would.
  */
-static const char *skip_flat_object(struct sr_json *j, const char *p,
-                                    int *rc) {
+static const char *skip_flat_object(struct sr_json *j, const char *p, int *rc) {
   const char *end = j->end;
   sr_str text;
   bool integral;

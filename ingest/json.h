@@ -76,8 +76,8 @@ const unsigned char *sr_json_find_special_long(const unsigned char *lo,
  * arena may be NULL when no escaped string will be read with
  * sr_json_string (raw reads and skips never allocate); err may be NULL.
  * Inline: a decoder sets up one reader per message. */
-static inline void sr_json_init(struct sr_json *j, const void *buf,
-                                size_t len, struct sr_arena *arena, char *err,
+static inline void sr_json_init(struct sr_json *j, const void *buf, size_t len,
+                                struct sr_arena *arena, char *err,
                                 size_t errlen) {
   assert(buf || len == 0);
   j->beg = buf ? (const char *)buf : "";
@@ -209,13 +209,13 @@ sr_json_special_tail(const unsigned char *lo, const unsigned char *s,
  * SSE2 (eight with portable SWAR elsewhere). Only the first step is
  * inline: the short strings of every event end there, and the rest of a
  * longer one is scanned out of line, 32 bytes a step with AVX2 when `wide`
- * (the reader's choice at init) and 64 bytes or more are left. Fewer than sixteen bytes
- * before the end (the last members of every message) are not scanned byte
- * by byte: the sixteen bytes that end at `end` are, when the buffer holds
- * that many, with the flags of the bytes before s shifted out. Nothing
- * outside [lo, end) is ever read. (No SWAR step under SSE2: only a buffer
- * shorter than sixteen bytes is left, and the registers SWAR needs made the
- * callers' common path pay for saving them.)
+ * (the reader's choice at init) and 64 bytes or more are left. Fewer than
+ * sixteen bytes before the end (the last members of every message) are not
+ * scanned byte by byte: the sixteen bytes that end at `end` are, when the
+ * buffer holds that many, with the flags of the bytes before s shifted out.
+ * Nothing outside [lo, end) is ever read. (No SWAR step under SSE2: only a
+ * buffer shorter than sixteen bytes is left, and the registers SWAR needs made
+ * the callers' common path pay for saving them.)
  */
 static inline __attribute__((always_inline)) const unsigned char *
 sr_json_find_special(const unsigned char *lo, const unsigned char *s,

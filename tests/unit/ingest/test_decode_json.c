@@ -377,11 +377,12 @@ START_TEST(keys_are_matched_whole) {
   ACCEPT("{\"typ\\u0065\":\"approval\",\"session_id\":\"s\"}");
   ck_assert_int_eq(ev.type, SR_EV_APPROVAL);
   /* The last member, too close to the end for the compact read. */
-  ACCEPT("{\"session_id\":\"s\",\"ts\":\"2026-11-20T10:00:00Z\",\"o\":1,"
-         "\"type\":\"approval\"}");
+  ACCEPT(
+      "{\"session_id\":\"s\",\"ts\":\"2026-11-20T10:00:00Z\",\"o\":1,"
+      "\"type\":\"approval\"}");
   ck_assert_int_eq(ev.type, SR_EV_APPROVAL);
-  REJECT("{\"session_id\":\"s\",\"type\":\"approval\",\"op\":1}",
-         SR_EINVAL, "field 'op': expected a string, got number");
+  REJECT("{\"session_id\":\"s\",\"type\":\"approval\",\"op\":1}", SR_EINVAL,
+         "field 'op': expected a string, got number");
 }
 END_TEST
 

@@ -572,9 +572,10 @@ END_TEST
  * their own below). */
 static const struct {
   const char *esc, *out;
-} ESCAPES[] = {{"\\n", "\n"}, {"\\\"", "\""}, {"\\\\", "\\"}, {"\\/", "/"},
-               {"\\t", "\t"}, {"\\u0041", "A"}, {"\\u00e9", "\xc3\xa9"},
-               {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"}};
+} ESCAPES[] = {{"\\n", "\n"},           {"\\\"", "\""},
+               {"\\\\", "\\"},          {"\\/", "/"},
+               {"\\t", "\t"},           {"\\u0041", "A"},
+               {"\\u00e9", "\xc3\xa9"}, {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"}};
 
 /* sr_json_unescape copies runs sixteen bytes at a time and finds the tail
  * in the sixteen bytes that end the string: for runs of every length
@@ -588,7 +589,8 @@ START_TEST(unescape_is_exact_for_every_run_length) {
     for (int a = 0; a < 40; a++) {
       for (int b = 0; b < 36; b += 5) {
         size_t rn = 0, wn = 0;
-        for (int i = 0; i < a; i++) raw[rn++] = want[wn++] = (char)('a' + i % 26);
+        for (int i = 0; i < a; i++)
+          raw[rn++] = want[wn++] = (char)('a' + i % 26);
         for (int rep = 0; rep < 2; rep++) {
           rn += (size_t)sprintf(raw + rn, "%s", ESCAPES[e].esc);
           wn += (size_t)sprintf(want + wn, "%s", ESCAPES[e].out);
@@ -623,7 +625,7 @@ START_TEST(flat_objects_skip_like_any_value) {
       "{\"a\":\"q\\\"}\",\"b\":-12.5e3,\"c\":0,\"\":\"\"}",
       "{\"file_path\":\"/repo/a.ts\",\"old_string\":\"let x = 1\","
       "\"new_string\":\"const x = 1\"}",
-      "{\"a\":true,\"b\":null}",          /* literals: the machine */
+      "{\"a\":true,\"b\":null}",           /* literals: the machine */
       "{\"a\":{\"b\":[1,2]},\"c\":\"d\"}", /* nesting: the machine */
       "{ \"a\" : \"b\" }",                 /* blanks: the machine */
   };
@@ -646,8 +648,9 @@ START_TEST(flat_objects_skip_like_any_value) {
   } bad[] = {
       {"{\"a\":\"x\\q\"}", "invalid JSON at byte 7: invalid escape"},
       {"{\"a\\q\":1}", "invalid JSON at byte 3: invalid escape"},
-      {"{\"a\":\"x\x01\"}", "invalid JSON at byte 7: control character in "
-                            "string"},
+      {"{\"a\":\"x\x01\"}",
+       "invalid JSON at byte 7: control character in "
+       "string"},
       {"{\"a\":-}", "invalid JSON at byte 6: invalid number"},
       {"{\"a\":1.}", "invalid JSON at byte 7: invalid number"},
       {"{\"a\":01}", "invalid JSON at byte 6: expected ',' or '}'"},
