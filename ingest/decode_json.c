@@ -6,7 +6,10 @@
  * and what bound applies; nested objects (scope, estimate, target,
  * credential) have their own small tables with the same rows. Unknown keys
  * are skipped by the reader without building anything. Strings stay views
- * into the message unless they carry escapes.
+ * into the message unless they carry escapes. A compact member with a
+ * known key (nearly all of them) is recognised from the bytes after its
+ * quote, compared as words against the row's `name":`, before any scan for
+ * the key's closing quote; the rest goes through the reader's general path.
  *
  * Choices worth knowing:
  *  - a field whose value is null counts as not given: producers that emit

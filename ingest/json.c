@@ -13,16 +13,21 @@
  *  - strings are the bulk of every event (arguments, results, messages), so
  *    scanning them is the one loop worth tuning: sixteen bytes a step with
  *    SSE2 (eight with portable SWAR elsewhere) find the first '"', '\\' or
- *    control byte directly. The common case, a string without escapes, is
- *    a small inline path; escapes are validated by an out-of-line loop
+ *    control byte directly. The common case, a short string without
+ *    escapes, ends in the one inline step; a longer one goes on out of
+ *    line, 32 bytes a step with AVX2 when the CPU has it (asked once per
+ *    reader, at init). Escapes are validated by an out-of-line loop
  *    (invalid escapes and lone surrogates are errors), and unescaping is a
- *    second pass paid only by the rare string that has any.
+ *    second pass, sixteen bytes a copy, paid only by strings that have any.
  *  - views are written through the caller's pointer, never built in a local
  *    and copied: copying a just-written 16-byte view stalls on store
  *    forwarding, which showed up at this call rate.
  *  - skipping a value is an explicit state machine with a bit stack (one bit
  *    per level: object or array), not recursion, so hostile nesting cannot
- *    blow the C stack; depth is bounded by SR_JSON_MAX_DEPTH anyway.
+ *    blow the C stack; depth is bounded by SR_JSON_MAX_DEPTH anyway. The
+ *    usual skipped value, a one-level compact object of strings and numbers
+ *    (tool arguments), is read by a plain loop first, which hands anything
+ *    else back to the machine.
  *  - the reader is strict RFC 8259: no comments, no trailing commas, no
  *    leading zeros, no bare control characters in strings. Invalid UTF-8 is
  *    passed through untouched: detectors match bytes.
