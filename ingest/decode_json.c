@@ -92,7 +92,7 @@ _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
 #define FIELD(nm, k, type, member, lim)                                        \
   {                                                                            \
     nm, nm "\":", WORD_AT(MEMBER_PAD(nm), 0),                                  \
-        MEMBER_LEN(nm) >= 8 ? ~0ull : (1ull << 8 * MEMBER_LEN(nm)) - 1,        \
+        ~0ull >> 8 * (8 - SR_MIN(MEMBER_LEN(nm), 8)),                          \
         MEMBER_LEN(nm) > 8                                                     \
             ? WORD_AT(MEMBER_PAD(nm),                                          \
                       MEMBER_LEN(nm) > 8 ? MEMBER_LEN(nm) - 8 : 0)             \

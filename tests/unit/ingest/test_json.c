@@ -623,8 +623,8 @@ START_TEST(flat_objects_skip_like_any_value) {
       "{\"a\":\"x\"}",
       "{\"command\":\"ls -la src/ | head -3\"}",
       "{\"a\":\"q\\\"}\",\"b\":-12.5e3,\"c\":0,\"\":\"\"}",
-      "{\"file_path\":\"/repo/a.ts\",\"old_string\":\"let x = 1\","
-      "\"new_string\":\"const x = 1\"}",
+      ("{\"file_path\":\"/repo/a.ts\",\"old_string\":\"let x = 1\","
+       "\"new_string\":\"const x = 1\"}"),
       "{\"a\":true,\"b\":null}",           /* literals: the machine */
       "{\"a\":{\"b\":[1,2]},\"c\":\"d\"}", /* nesting: the machine */
       "{ \"a\" : \"b\" }",                 /* blanks: the machine */
