@@ -18,7 +18,11 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 #include <xxhash.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ingest/decode_internal.h"
 #include "ingest/json.h"
@@ -33,10 +37,23 @@ int sr_decode_errf(char *err, size_t errlen, int rc, const char *fmt, ...) {
   return rc;
 }
 
-/* Zeroes the members of ev in [from, to): constant sizes, so that the
- * compiler writes the zeroes inline instead of calling memset. */
+/* Zeroes n bytes at p with sixteen-byte stores: the sizes are constants,
+ * so the loop unrolls into a few stores, where memset (or the `rep stos`
+ * the compiler turns a constant memset of a few hundred bytes into) costs a
+ * start-up and a step per eight bytes. */
+static inline __attribute__((always_inline)) void zero_span(char *p, size_t n) {
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i z = _mm_setzero_si128();
+#pragma GCC unroll 16
+  for (; i + 16 <= n; i += 16) _mm_storeu_si128((__m128i *)(void *)(p + i), z);
+#endif
+  memset(p + i, 0, n - i);
+}
+
+/* Zeroes the members of ev in [from, to). */
 #define ZERO_SPAN(ev, from, to) \
-  memset((char *)(ev) + (from), 0, (size_t)(to) - (size_t)(from))
+  zero_span((char *)(ev) + (from), (size_t)(to) - (size_t)(from))
 #define AT(member) offsetof(struct sr_event, member)
 #define AFTER(member) (AT(member) + sizeof(((struct sr_event *)0)->member))
 
@@ -62,14 +79,11 @@ void sr_decode_reset_event(struct sr_event *ev) {
 #undef AT
 #undef ZERO_SPAN
 
-int sr_decode_check_size(size_t len, const struct sr_decode_opts *opts,
-                         char *err, size_t errlen) {
-  size_t max = opts && opts->max_message_bytes ? opts->max_message_bytes
-                                               : SR_MESSAGE_MAX_DEFAULT;
-  if (len <= max) return 0;
+int sr_decode_err_size(size_t len, const struct sr_decode_opts *opts, char *err,
+                       size_t errlen) {
   return sr_decode_errf(err, errlen, SR_EBOUND,
                         "message of %zu bytes exceeds the limit of %zu", len,
-                        max);
+                        sr_decode_max_bytes(opts));
 }
 
 const char *sr_decode_field_name(char *buf, size_t cap, const char *prefix,
@@ -190,7 +204,9 @@ int sr_decode_event(const void *buf, size_t len,
                     const struct sr_decode_opts *opts, struct sr_arena *arena,
                     struct sr_event *ev, char *err, size_t errlen) {
   char first;
-  if (sr_decode_sniff(buf, len) == SR_WIRE_JSON) {
+  /* A JSON line nearly always opens with its brace. */
+  if ((len > 0 && *(const char *)buf == '{') ||
+      sr_decode_sniff(buf, len) == SR_WIRE_JSON) {
     return sr_decode_json(buf, len, opts, arena, ev, err, errlen);
   }
   int rc = sr_decode_protobuf(buf, len, opts, arena, ev, err, errlen);

@@ -29,10 +29,25 @@ void sr_decode_reset_event(struct sr_event *ev);
 int sr_decode_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The message size limit of opts (which may be NULL). */
+static inline size_t sr_decode_max_bytes(const struct sr_decode_opts *opts) {
+  return opts && opts->max_message_bytes ? opts->max_message_bytes
+                                         : SR_MESSAGE_MAX_DEFAULT;
+}
+
+/* The error for a message of len bytes over the limit of opts. */
+int sr_decode_err_size(size_t len, const struct sr_decode_opts *opts, char *err,
+                       size_t errlen);
+
 /* SR_EBOUND "message of N bytes exceeds the limit of M" when len is over the
- * configured limit; 0 otherwise. opts may be NULL. */
-int sr_decode_check_size(size_t len, const struct sr_decode_opts *opts,
-                         char *err, size_t errlen);
+ * configured limit; 0 otherwise. opts may be NULL. Inline: every message
+ * passes it. */
+static inline int sr_decode_check_size(size_t len,
+                                       const struct sr_decode_opts *opts,
+                                       char *err, size_t errlen) {
+  if (len <= sr_decode_max_bytes(opts)) return 0;
+  return sr_decode_err_size(len, opts, err, errlen);
+}
 
 /* Writes "prefix.name[idx]" into buf (prefix may be NULL, idx < 0 for
  * none); returns buf. */

@@ -6,7 +6,10 @@
  * and what bound applies; nested objects (scope, estimate, target,
  * credential) have their own small tables with the same rows. Unknown keys
  * are skipped by the reader without building anything. Strings stay views
- * into the message unless they carry escapes.
+ * into the message unless they carry escapes. A compact member with a
+ * known key (nearly all of them) is recognised from the bytes after its
+ * quote, compared as words against the row's `name":`, before any scan for
+ * the key's closing quote; the rest goes through the reader's general path.
  *
  * Choices worth knowing:
  *  - a field whose value is null counts as not given: producers that emit
@@ -56,7 +59,11 @@ enum kind {
  * destination in the struct the table describes. */
 struct field {
   const char *name;
-  uint32_t sig; /* KEY_SIG of name */
+  const char *member; /* name followed by `":`, as a compact member has it */
+  uint64_t head;      /* its first eight bytes, little-endian, zero past it */
+  uint64_t mask;      /* the bytes of head that belong to member */
+  uint64_t tail;      /* its last eight bytes, when it has more than eight */
+  uint32_t sig;       /* KEY_SIG of name */
   uint8_t len;
   uint8_t kind;
   uint16_t off;
@@ -72,24 +79,41 @@ struct field {
 _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
                "struct field keeps 16-bit offsets");
 
-#define FIELD(nm, k, type, member, lim)                                  \
-  {                                                                      \
-    nm, KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]),              \
-        sizeof(nm) - 1, k, offsetof(type, member), lim                   \
+/* The member text of a name, padded so that any eight bytes up to its end
+ * can be read at compile time; its length. */
+#define MEMBER_PAD(nm) nm "\":\0\0\0\0\0\0\0\0"
+#define MEMBER_LEN(nm) (sizeof(nm) + 1)
+#define BYTE_OF(m, at, i) ((uint64_t)(unsigned char)(m)[(at) + (i)] << 8 * (i))
+#define WORD_AT(m, at)                                         \
+  (BYTE_OF(m, at, 0) | BYTE_OF(m, at, 1) | BYTE_OF(m, at, 2) | \
+   BYTE_OF(m, at, 3) | BYTE_OF(m, at, 4) | BYTE_OF(m, at, 5) | \
+   BYTE_OF(m, at, 6) | BYTE_OF(m, at, 7))
+
+#define FIELD(nm, k, type, member, lim)                                        \
+  {                                                                            \
+    nm, nm "\":", WORD_AT(MEMBER_PAD(nm), 0),                                  \
+        ~0ull >> 8 * (8 - SR_MIN(MEMBER_LEN(nm), 8)),                          \
+        MEMBER_LEN(nm) > 8                                                     \
+            ? WORD_AT(MEMBER_PAD(nm),                                          \
+                      MEMBER_LEN(nm) > 8 ? MEMBER_LEN(nm) - 8 : 0)             \
+            : 0,                                                               \
+        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1, k, \
+        offsetof(type, member), lim                                            \
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
 /* In the order of events.md, which producers tend to follow (see lookup),
  * with the tool_call fields, the bulk of every stream, right after the
- * common ones: `environment` is in its tool_call place, after `target`. */
+ * common ones: `environment` is in its tool_call place, after `target`.
+ * `ts` (the alternative to `ts_ms`) and `parent_agent_id` (sub-agents only)
+ * come last, so that the row predicted after `ts_ms` and after `agent_id`
+ * is the one most events send next. */
 static const struct field EVENT_FIELDS[] = {
     EV("type", K_TYPE, type, 0),
     EV("session_id", K_SESSION, session_id, SR_SESSION_ID_MAX),
     EV("event_id", K_STR, event_id, SR_ID_MAX),
     EV("ts_ms", K_TS_MS, ts_ms, 0),
-    EV("ts", K_TS, ts_ms, 0),
     EV("agent_id", K_STR, agent_id, SR_ID_MAX),
-    EV("parent_agent_id", K_STR, parent_agent_id, SR_ID_MAX),
     EV("phase", K_PHASE, phase, 0),
     EV("call_id", K_STR, call_id, SR_ID_MAX),
     EV("tool", K_STR, tool, SR_NAME_MAX),
@@ -110,6 +134,8 @@ static const struct field EVENT_FIELDS[] = {
     EV("credentials_found", K_LIST, credentials_found, SR_ID_MAX),
     EV("decision", K_DECISION, decision, 0),
     EV("approver", K_STR, approver, SR_NAME_MAX),
+    EV("ts", K_TS, ts_ms, 0),
+    EV("parent_agent_id", K_STR, parent_agent_id, SR_ID_MAX),
 };
 
 /* scope's lists live in sr_event itself. */
@@ -231,7 +257,65 @@ static inline const struct field *lookup(const struct field *tab, size_t n,
   }
   return NULL;
 found:
-  *hint = f + 1; /* tab + n: the next search starts at tab */
+  *hint = f + 1 < end ? f + 1 : tab;
+  return f;
+}
+
+/* The eight bytes at s as a little-endian word, as struct field's are. */
+static inline uint64_t load_le64(const unsigned char *s) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  return w;
+}
+
+/* Whether the member text of f is at k, whose first eight bytes (of the
+ * room left, at least eight) are w. */
+static inline bool member_at(const struct field *f, const unsigned char *k,
+                             uint64_t w, size_t room) {
+  size_t m = (size_t)f->len + 2;
+  if ((w & f->mask) != f->head) return false;
+  if (m <= 8) return true;
+  if (m > room) return false;
+  if (m <= 16) return load_le64(k + m - 8) == f->tail;
+  return same_bytes(f->member, (const char *)k, m);
+}
+
+/*
+ * The row of tab named by the next member when the member is compact
+ * (`,"name":`, or `"name":` for the first) and its key is known, read
+ * straight from the bytes: the eight after the quote pick the candidate
+ * rows (for a short name, under a mask: what follows its `":` varies) and
+ * confirm all of a member text of up to eight bytes, a second word the rest
+ * of one up to sixteen; no scan for the closing quote, no signature to
+ * build. Rows are tried from *hint on, as by lookup, and the cursor is left
+ * on the value. first says no member has been read yet. NULL with the reader
+ * untouched for everything else (the closing brace, an unknown or escaped
+ * key, blanks, the last few bytes of the buffer): the general path reads
+ * it. @locality hot path
+ */
+static inline const struct field *compact_key(struct sr_json *j,
+                                              const struct field *tab, size_t n,
+                                              const struct field **hint,
+                                              bool first) {
+  size_t room;
+  const unsigned char *k = sr_json_key_at(j, first, 8, &room);
+  if (!k) return NULL;
+  uint64_t w = load_le64(k);
+  const struct field *f = *hint, *stop = tab + n, *from = *hint;
+  if (member_at(f, k, w, room)) goto found; /* the usual answer */
+  for (f = from + 1; f < stop; f++) {
+    if (member_at(f, k, w, room)) goto found;
+  }
+  for (f = tab; f < from; f++) {
+    if (member_at(f, k, w, room)) goto found;
+  }
+  return NULL;
+found:
+  *hint = f + 1 < stop ? f + 1 : tab;
+  sr_json_key_take(j, k, f->len, first);
   return f;
 }
 
@@ -655,14 +739,28 @@ static int decode_field(struct ctx *c, const struct field *f, char *base,
 static inline bool decode_plain(struct ctx *c, const struct field *f,
                                 char *base, const char *prefix, int *rc) {
   sr_str s;
+  if (f->kind == K_STR) { /* most members: tested before the jump table */
+    if (!sr_json_plain_string(&c->j, &s)) return false;
+    *rc = store_view(c, f, base, prefix, s);
+    return true;
+  }
   switch ((enum kind)f->kind) {
     case K_SESSION:
       if (c->session_given || !sr_json_plain_string(&c->j, &s)) return false;
       c->session_given = true;
       *rc = store_view(c, f, base, prefix, s);
       return true;
-    case K_STR:
     case K_ARGS:
+      if (sr_json_at(&c->j, '{') || sr_json_at(&c->j, '[')) {
+        sr_str *out = (sr_str *)(void *)(base + f->off);
+        *rc = sr_json_skip(&c->j, out);
+        if (*rc == 0 && out->n > f->limit)
+          *rc = too_long(c, f, prefix, out->n, f->limit);
+        return true;
+      }
+      /* a string */
+      __attribute__((fallthrough));
+    case K_STR:
       if (!sr_json_plain_string(&c->j, &s)) return false;
       *rc = store_view(c, f, base, prefix, s);
       return true;
@@ -673,9 +771,17 @@ static inline bool decode_plain(struct ctx *c, const struct field *f,
       if (!sr_json_plain_string(&c->j, &s)) return false;
       *rc = enum_exact(f, base, s) ? 0 : apply_enum(c, f, base, prefix, s);
       return true;
+    case K_CRED:
+      if (sr_json_at(&c->j, '{')) {
+        assert(prefix == NULL);
+        *rc = decode_object(c, CRED_FIELDS, SR_ARRAY_LEN(CRED_FIELDS),
+                            (char *)&c->ev->credential, f->name);
+        return true;
+      }
+      /* a bare id */
+      __attribute__((fallthrough));
     case K_DECISION:
     case K_TS:
-    case K_CRED:
       if (!sr_json_plain_string(&c->j, &s)) return false;
       *rc = apply_string(c, f, base, prefix, s);
       return true;
@@ -699,15 +805,19 @@ static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
   sr_str key;
   const struct field *hint = tab;
-  int rc = sr_json_object_begin(&c->j);
-  if (rc) return rc;
-  for (;;) {
-    if (!sr_json_plain_key(&c->j, &key)) {
-      if (sr_json_plain_close(&c->j)) return 0;
-      rc = sr_json_object_next(&c->j, &key);
-      if (rc <= 0) return rc;
+  int rc;
+  if (!sr_json_plain_open(&c->j) && (rc = sr_json_object_begin(&c->j)))
+    return rc;
+  for (bool first = true;; first = false) {
+    const struct field *f = compact_key(&c->j, tab, n, &hint, first);
+    if (!f) {
+      if (!sr_json_plain_key(&c->j, &key)) {
+        if (sr_json_plain_close(&c->j)) return 0;
+        rc = sr_json_object_next(&c->j, &key);
+        if (rc <= 0) return rc;
+      }
+      f = lookup(tab, n, &hint, key);
     }
-    const struct field *f = lookup(tab, n, &hint, key);
     if (!f) {
       rc = sr_json_skip(&c->j, NULL);
     } else if (!decode_plain(c, f, base, prefix, &rc)) {
@@ -723,9 +833,16 @@ int sr_decode_json(const void *buf, size_t len,
   int rc = sr_decode_check_size(len, opts, err, errlen);
   if (rc) return rc;
   sr_decode_reset_event(ev);
-  struct ctx c = {.ev = ev, .err = err, .errlen = errlen};
+  /* Member by member: an initializer would clear the reader too, twice. */
+  struct ctx c;
+  c.ev = ev;
+  c.err = err;
+  c.errlen = errlen;
+  c.ts_text_ms = 0;
+  c.ts_ms_given = c.ts_text_given = c.session_given = false;
   sr_json_init(&c.j, buf, len, arena, err, errlen);
-  if (sr_json_peek(&c.j) != SR_JSON_OBJECT) {
+  if ((len == 0 || *(const char *)buf != '{') &&
+      sr_json_peek(&c.j) != SR_JSON_OBJECT) {
     return sr_decode_errf(err, errlen, SR_EINVAL, "not a JSON object");
   }
   rc = decode_object(&c, EVENT_FIELDS, SR_ARRAY_LEN(EVENT_FIELDS), (char *)ev,

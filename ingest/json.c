@@ -13,16 +13,21 @@
  *  - strings are the bulk of every event (arguments, results, messages), so
  *    scanning them is the one loop worth tuning: sixteen bytes a step with
  *    SSE2 (eight with portable SWAR elsewhere) find the first '"', '\\' or
- *    control byte directly. The common case, a string without escapes, is
- *    a small inline path; escapes are validated by an out-of-line loop
+ *    control byte directly. The common case, a short string without
+ *    escapes, ends in the one inline step; a longer one goes on out of
+ *    line, 32 bytes a step with AVX2 when the CPU has it (asked once per
+ *    reader, at init). Escapes are validated by an out-of-line loop
  *    (invalid escapes and lone surrogates are errors), and unescaping is a
- *    second pass paid only by the rare string that has any.
+ *    second pass, sixteen bytes a copy, paid only by strings that have any.
  *  - views are written through the caller's pointer, never built in a local
  *    and copied: copying a just-written 16-byte view stalls on store
  *    forwarding, which showed up at this call rate.
  *  - skipping a value is an explicit state machine with a bit stack (one bit
  *    per level: object or array), not recursion, so hostile nesting cannot
- *    blow the C stack; depth is bounded by SR_JSON_MAX_DEPTH anyway.
+ *    blow the C stack; depth is bounded by SR_JSON_MAX_DEPTH anyway. The
+ *    usual skipped value, a one-level compact object of strings and numbers
+ *    (tool arguments), is read by a plain loop first, which hands anything
+ *    else back to the machine.
  *  - the reader is strict RFC 8259: no comments, no trailing commas, no
  *    leading zeros, no bare control characters in strings. Invalid UTF-8 is
  *    passed through untouched: detectors match bytes.
@@ -31,6 +36,9 @@
 #include "ingest/json.h"
 
 #include <assert.h>
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,19 +78,6 @@ static int fail_here(struct sr_json *j, const char *what) {
 static int fail_depth(struct sr_json *j) {
   return fail_at(j, j->p,
                  "nesting deeper than " XSTR(SR_JSON_MAX_DEPTH) " levels");
-}
-
-void sr_json_init(struct sr_json *j, const void *buf, size_t len,
-                  struct sr_arena *arena, char *err, size_t errlen) {
-  assert(buf || len == 0);
-  j->beg = buf ? (const char *)buf : "";
-  j->p = j->beg;
-  j->end = j->beg + len;
-  j->arena = arena;
-  j->err = err;
-  j->errlen = errlen;
-  j->depth = 0;
-  j->more = 0;
 }
 
 enum sr_json_type sr_json_peek(struct sr_json *j) {
@@ -132,6 +127,58 @@ size_t sr_json_offset(const struct sr_json *j) {
   return (size_t)(j->p - j->beg);
 }
 
+#ifdef __SSE2__
+#if defined(__x86_64__) || defined(__i386__)
+#define WIDE_SCAN 1
+/* Bit i set when byte i of the 32 at s is '"', '\\' or below 0x20. */
+__attribute__((target("avx2"))) static inline unsigned special_avx2(
+    const unsigned char *s) {
+  const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\');
+  const __m256i ctl = _mm256_set1_epi8(0x1F);
+  __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
+  __m256i hit = _mm256_or_si256(
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
+                      _mm256_cmpeq_epi8(v, bslash)),
+      _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl), ctl)); /* v <= 0x1F */
+  return (unsigned)_mm256_movemask_epi8(hit);
+}
+
+/* The AVX2 scan of sr_json_find_special_long, 32 bytes a step, for 64
+ * bytes or more (end - s >= 64): the first special byte in [s, end), end if
+ * none. The last step reads the 32 bytes that end at end, the flags of
+ * those before s shifted out: nothing outside [s, end) is read. */
+__attribute__((target("avx2"))) static const unsigned char *find_special_avx2(
+    const unsigned char *s, const unsigned char *end) {
+  assert(end - s >= 64);
+  while (end - s >= 32) {
+    unsigned m = special_avx2(s);
+    if (m) return s + __builtin_ctz(m);
+    s += 32;
+  }
+  if (s == end) return end;
+  unsigned m = special_avx2(end - 32) >> (32 - (end - s));
+  return m ? s + __builtin_ctz(m) : end;
+}
+#endif
+
+const unsigned char *sr_json_find_special_long(const unsigned char *lo,
+                                               const unsigned char *s,
+                                               const unsigned char *end,
+                                               bool wide) {
+#ifdef WIDE_SCAN
+  if (wide && end - s >= 64) return find_special_avx2(s, end);
+#else
+  (void)wide;
+#endif
+  while (end - s >= 16) {
+    unsigned m = sr_json_sse_special(s);
+    if (m) return s + __builtin_ctz(m);
+    s += 16;
+  }
+  return sr_json_special_tail(lo, s, end);
+}
+#endif
+
 static inline int hex4(const unsigned char *s, uint32_t *out) {
   uint32_t v = 0;
   for (int i = 0; i < 4; i++) {
@@ -152,10 +199,10 @@ static inline int hex4(const unsigned char *s, uint32_t *out) {
 }
 
 /* The first '"', '\\' or control byte at or after s; j->end if none. */
-static inline const unsigned char *find_special(const struct sr_json *j,
-                                                const unsigned char *s) {
+static inline __attribute__((always_inline)) const unsigned char *find_special(
+    const struct sr_json *j, const unsigned char *s) {
   return sr_json_find_special((const unsigned char *)j->beg, s,
-                              (const unsigned char *)j->end);
+                              (const unsigned char *)j->end, j->wide);
 }
 
 /*
@@ -401,17 +448,79 @@ static inline size_t put_utf8(char *dst, uint32_t cp) {
   return 4;
 }
 
+/* Copies n <= 16 bytes: two overlapping moves of the widest size that
+ * fits, not a call. */
+static inline void copy_small(char *dst, const unsigned char *src, size_t n) {
+  uint64_t a, b;
+  uint32_t c, d;
+  if (n >= 8) {
+    memcpy(&a, src, 8), memcpy(&b, src + n - 8, 8);
+    memcpy(dst, &a, 8), memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    memcpy(&c, src, 4), memcpy(&d, src + n - 4, 4);
+    memcpy(dst, &c, 4), memcpy(dst + n - 4, &d, 4);
+  } else {
+    for (size_t i = 0; i < n; i++) dst[i] = (char)src[i];
+  }
+}
+
+/*
+ * Copies the bytes of [s, end) up to the first backslash into dst, room
+ * bytes long; returns where it stopped (the backslash, or end), or NULL
+ * when the run does not fit. lo <= s is the start of the string. Sixteen
+ * bytes a step under SSE2, each chunk stored whole before its backslash is
+ * looked for (a chunk is only stored when it fits in dst); fewer than
+ * sixteen left are found in the sixteen bytes that end at `end` when the
+ * string has that many, and copied by copy_small. Nothing outside
+ * [lo, end) is read.
+ */
+static inline const unsigned char *next_backslash(const unsigned char *lo,
+                                                  const unsigned char *s,
+                                                  const unsigned char *end,
+                                                  char *dst, size_t room) {
+  const unsigned char *from = s, *bs;
+#ifdef __SSE2__
+  const __m128i bslash = _mm_set1_epi8('\\');
+  /* whole chunks while one fits in both the source and dst */
+  for (size_t left = SR_MIN((size_t)(end - s), room); left >= 16; left -= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    _mm_storeu_si128((__m128i *)(void *)(dst + (s - from)), v);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
+    if (m) return s + __builtin_ctz(m);
+    s += 16;
+  }
+  if (end - s < 16 && end - lo >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash)) >>
+                 (16 - (end - s));
+    bs = m ? s + __builtin_ctz(m) : end;
+  } else
+#else
+  (void)lo;
+#endif
+  {
+    bs = memchr(s, '\\', (size_t)(end - s));
+    if (!bs) bs = end;
+  }
+  if ((size_t)(bs - from) > room) return NULL;
+  if (bs - s <= 16) {
+    copy_small(dst + (s - from), s, (size_t)(bs - s));
+  } else {
+    memcpy(dst + (s - from), s, (size_t)(bs - s));
+  }
+  return bs;
+}
+
 size_t sr_json_unescape(sr_str raw, char *dst, size_t cap) {
   const unsigned char *s = (const unsigned char *)raw.p;
   const unsigned char *end = s + raw.n;
   size_t n = 0;
   while (s < end) {
-    const unsigned char *bs = memchr(s, '\\', (size_t)(end - s));
-    size_t run = (size_t)((bs ? bs : end) - s);
-    if (run > cap - n) return SIZE_MAX;
-    memcpy(dst + n, s, run);
-    n += run;
-    if (!bs) break;
+    const unsigned char *bs =
+        next_backslash((const unsigned char *)raw.p, s, end, dst + n, cap - n);
+    if (!bs) return SIZE_MAX;
+    n += (size_t)(bs - s);
+    if (bs == end) break;
     s = bs;
     assert(end - s >= 2);
     uint32_t cp = 0;
@@ -449,11 +558,9 @@ size_t sr_json_unescape(sr_str raw, char *dst, size_t cap) {
         cp = s[1];
         break;
     }
-    char tmp[4];
-    size_t k = put_utf8(tmp, cp);
+    size_t k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     if (k > cap - n) return SIZE_MAX;
-    memcpy(dst + n, tmp, k);
-    n += k;
+    n += put_utf8(dst + n, cp);
     s += used;
   }
   return n;
@@ -534,7 +641,8 @@ int sr_json_null(struct sr_json *j) {
 
 /* p is on the opening quote of a string inside a skipped value: the byte
  * after its closing quote, or NULL once the error is reported. */
-static inline const char *past_string(struct sr_json *j, const char *p) {
+static inline __attribute__((always_inline)) const char *past_string(
+    struct sr_json *j, const char *p) {
   const unsigned char *s = find_special(j, (const unsigned char *)p + 1);
   if (s < (const unsigned char *)j->end && *s == '"') {
     return (const char *)s + 1;
@@ -543,6 +651,46 @@ static inline const char *past_string(struct sr_json *j, const char *p) {
   bool esc;
   j->p = p;
   return scan_string_slow(j, s, &raw, &esc) ? NULL : j->p;
+}
+
+/*
+ * The common shape of a skipped value, read without the state machine: a
+ * compact object of one level, `{"key":value,...}` with string or number
+ * values (arguments such as {"command":"ls -la"}). p is on its '{'.
+ * Returns the byte after its '}'; NULL with j->p untouched for any other
+ * shape (blanks, nesting, literals, a syntax error), which the state
+ * machine then reads from the start and reports; or NULL with SR_EINVAL in
+ * *rc for a bad string or number, reported here just as the machine would.
+ */
+static const char *skip_flat_object(struct sr_json *j, const char *p, int *rc) {
+  const char *end = j->end;
+  sr_str text;
+  bool integral;
+  p++;
+  if (p < end && *p == '}') return p + 1;
+  for (;;) {
+    if (p >= end || *p != '"') return NULL;
+    if (!(p = past_string(j, p))) goto bad;
+    if (p >= end || *p != ':') return NULL;
+    p++;
+    if (p >= end) return NULL;
+    if (*p == '"') {
+      if (!(p = past_string(j, p))) goto bad;
+    } else if (*p == '-' || is_digit(*p)) {
+      j->p = p;
+      if (scan_number(j, &text, &integral)) goto bad;
+      p = j->p;
+    } else {
+      return NULL;
+    }
+    if (p >= end) return NULL;
+    if (*p == '}') return p + 1;
+    if (*p != ',') return NULL;
+    p++;
+  }
+bad:
+  *rc = SR_EINVAL;
+  return NULL;
 }
 
 /*
@@ -562,6 +710,18 @@ int sr_json_skip(struct sr_json *j, sr_str *raw) {
   const char *end = j->end;
   const char *p = skip_ws(j->p, end);
   const char *start = p;
+
+  if (p < end && *p == '{' && j->depth < SR_JSON_MAX_DEPTH) {
+    const char *after;
+    const char *at = j->p;
+    rc = 0;
+    if ((after = skip_flat_object(j, p, &rc))) {
+      p = after;
+      goto after;
+    }
+    if (rc) return rc;
+    j->p = at;
+  }
 
 value:
   if (p >= end) goto fail_end;

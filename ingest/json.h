@@ -13,6 +13,7 @@
 #ifndef SR_JSON_H
 #define SR_JSON_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,13 +51,45 @@ struct sr_json {
   size_t errlen;
   uint32_t depth; /* containers opened by object_begin/array_begin */
   uint64_t more;  /* bit d-1: the container at depth d has had an item */
+  bool wide;      /* long strings scanned with AVX2 (sr_json_wide_ok) */
 };
+
+/* Whether this CPU runs the AVX2 scan for long strings. Every reader asks
+ * at init and keeps the answer in its `wide` field; a test clears that
+ * field to run the SSE2 scan on a machine that has AVX2. */
+static inline bool sr_json_wide_ok(void) {
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+/* sr_json_find_special past its first sixteen bytes, out of line: the
+ * strings of an event rarely get here. */
+const unsigned char *sr_json_find_special_long(const unsigned char *lo,
+                                               const unsigned char *s,
+                                               const unsigned char *end,
+                                               bool wide);
 
 /* buf is borrowed for the reader's lifetime and for every view it returns.
  * arena may be NULL when no escaped string will be read with
- * sr_json_string (raw reads and skips never allocate); err may be NULL. */
-void sr_json_init(struct sr_json *j, const void *buf, size_t len,
-                  struct sr_arena *arena, char *err, size_t errlen);
+ * sr_json_string (raw reads and skips never allocate); err may be NULL.
+ * Inline: a decoder sets up one reader per message. */
+static inline void sr_json_init(struct sr_json *j, const void *buf, size_t len,
+                                struct sr_arena *arena, char *err,
+                                size_t errlen) {
+  assert(buf || len == 0);
+  j->beg = buf ? (const char *)buf : "";
+  j->p = j->beg;
+  j->end = j->beg + len;
+  j->arena = arena;
+  j->err = err;
+  j->errlen = errlen;
+  j->depth = 0;
+  j->more = 0;
+  j->wide = sr_json_wide_ok();
+}
 
 /* Skips whitespace and classifies the next value by its first byte, without
  * consuming or validating it. */
@@ -153,32 +186,50 @@ static inline uint64_t sr_json_swar_special(uint64_t x) {
 }
 #endif
 
-/*
- * The first '"', '\\' or control byte in [s, end); end if none. lo <= s is
- * the start of the buffer. Strings are scanned sixteen bytes a step with
- * SSE2 (eight with portable SWAR elsewhere). Fewer than sixteen bytes
- * before the end (the last members of every message) are not scanned byte
- * by byte: the sixteen bytes that end at `end` are, when the buffer holds
- * that many, with the flags of the bytes before s shifted out. Nothing
- * outside [lo, end) is ever read. (No SWAR step under SSE2: only a buffer
- * shorter than sixteen bytes is left, and the registers SWAR needs made the
- * callers' common path pay for saving them.)
- */
-static inline __attribute__((always_inline)) const unsigned char *
-sr_json_find_special(const unsigned char *lo, const unsigned char *s,
-                     const unsigned char *end) {
 #ifdef __SSE2__
-  while (end - s >= 16) {
-    unsigned m = sr_json_sse_special(s);
-    if (m) return s + __builtin_ctz(m);
-    s += 16;
-  }
+/* sr_json_find_special for fewer than sixteen bytes left, [s, end): the
+ * sixteen bytes that end at end when the buffer (from lo) holds that many,
+ * with the flags of the bytes before s shifted out; byte by byte in a
+ * buffer shorter than that. */
+static inline __attribute__((always_inline)) const unsigned char *
+sr_json_special_tail(const unsigned char *lo, const unsigned char *s,
+                     const unsigned char *end) {
   if (s < end && end - lo >= 16) {
     unsigned m = sr_json_sse_special(end - 16) >> (16 - (end - s));
     return m ? s + __builtin_ctz(m) : end;
   }
+  while (s < end && *s >= 0x20 && *s != '"' && *s != '\\') s++;
+  return s;
+}
+#endif
+
+/*
+ * The first '"', '\\' or control byte in [s, end); end if none. lo <= s is
+ * the start of the buffer. Strings are scanned sixteen bytes a step with
+ * SSE2 (eight with portable SWAR elsewhere). Only the first step is
+ * inline: the short strings of every event end there, and the rest of a
+ * longer one is scanned out of line, 32 bytes a step with AVX2 when `wide`
+ * (the reader's choice at init) and 64 bytes or more are left. Fewer than
+ * sixteen bytes before the end (the last members of every message) are not
+ * scanned byte by byte: the sixteen bytes that end at `end` are, when the
+ * buffer holds that many, with the flags of the bytes before s shifted out.
+ * Nothing outside [lo, end) is ever read. (No SWAR step under SSE2: only a
+ * buffer shorter than sixteen bytes is left, and the registers SWAR needs made
+ * the callers' common path pay for saving them.)
+ */
+static inline __attribute__((always_inline)) const unsigned char *
+sr_json_find_special(const unsigned char *lo, const unsigned char *s,
+                     const unsigned char *end, bool wide) {
+#ifdef __SSE2__
+  if (end - s >= 16) {
+    unsigned m = sr_json_sse_special(s);
+    if (m) return s + __builtin_ctz(m);
+    return sr_json_find_special_long(lo, s + 16, end, wide);
+  }
+  return sr_json_special_tail(lo, s, end);
 #else
   (void)lo;
+  (void)wide;
   while (end - s >= 8) {
     uint64_t x, m;
     memcpy(&x, s, 8);
@@ -192,16 +243,17 @@ sr_json_find_special(const unsigned char *lo, const unsigned char *s,
     }
     s += 8;
   }
-#endif
-  /* A buffer shorter than sixteen bytes, or the tail of a big-endian scan */
+  /* the tail of a big-endian scan, or fewer than eight bytes */
   while (s < end && *s >= 0x20 && *s != '"' && *s != '\\') s++;
   return s;
+#endif
 }
 
 /* The next member's `"key":` of the open object (after its ',' unless it is
  * the first) when it has no blank, escape or control byte: *key is the text
  * between the quotes and the cursor is on the value. @locality hot path */
-static inline bool sr_json_plain_key(struct sr_json *j, sr_str *key) {
+static inline __attribute__((always_inline)) bool sr_json_plain_key(
+    struct sr_json *j, sr_str *key) {
   const unsigned char *p = (const unsigned char *)j->p;
   const unsigned char *end = (const unsigned char *)j->end;
   uint64_t level = (uint64_t)1 << (j->depth - 1);
@@ -211,7 +263,7 @@ static inline bool sr_json_plain_key(struct sr_json *j, sr_str *key) {
   }
   if (p >= end || *p != '"') return false;
   const unsigned char *k =
-      sr_json_find_special((const unsigned char *)j->beg, p + 1, end);
+      sr_json_find_special((const unsigned char *)j->beg, p + 1, end, j->wide);
   if (end - k < 2 || k[0] != '"' || k[1] != ':') return false;
   key->p = (const char *)p + 1;
   key->n = (size_t)(k - (p + 1));
@@ -230,14 +282,61 @@ static inline bool sr_json_plain_close(struct sr_json *j) {
   return true;
 }
 
+/* Whether the byte right at the cursor (no blank skipped) is c. */
+static inline bool sr_json_at(const struct sr_json *j, char c) {
+  return j->p < j->end && *j->p == c;
+}
+
+/* A '{' right at the cursor, within the depth bound: consumes it, as
+ * sr_json_object_begin does. @locality hot path */
+static inline bool sr_json_plain_open(struct sr_json *j) {
+  if (j->p >= j->end || *j->p != '{' || j->depth >= SR_JSON_MAX_DEPTH)
+    return false;
+  j->p++;
+  j->depth++;
+  j->more &= ~((uint64_t)1 << (j->depth - 1));
+  return true;
+}
+
+/*
+ * For a caller that recognises keys by their bytes: where the key of the
+ * next member of the open object starts (the byte after its opening quote)
+ * when the member opens compactly, `,"` or, for the first member, `"`, and
+ * at least `want` bytes follow that quote; *room is how many do. NULL
+ * otherwise. The reader is untouched. first says no member of the object
+ * has been read yet. @locality hot path
+ */
+static inline const unsigned char *sr_json_key_at(const struct sr_json *j,
+                                                  bool first, size_t want,
+                                                  size_t *room) {
+  const char *p = j->p, *end = j->end;
+  if (!first) {
+    if (p >= end || *p != ',') return NULL;
+    p++;
+  }
+  if (end - p <= (ptrdiff_t)want || *p != '"') return NULL;
+  *room = (size_t)(end - p) - 1;
+  return (const unsigned char *)p + 1;
+}
+
+/* Consumes the member key found at k by sr_json_key_at, which the caller
+ * has seen to be n bytes without quote, backslash or control byte followed
+ * by `":`: the cursor is left on the value. @locality hot path */
+static inline void sr_json_key_take(struct sr_json *j, const unsigned char *k,
+                                    size_t n, bool first) {
+  j->p = (const char *)k + n + 2;
+  if (first) j->more |= (uint64_t)1 << (j->depth - 1);
+}
+
 /* A string value at the cursor without escape or control byte: *value is
  * the text between the quotes. @locality hot path */
-static inline bool sr_json_plain_string(struct sr_json *j, sr_str *value) {
+static inline __attribute__((always_inline)) bool sr_json_plain_string(
+    struct sr_json *j, sr_str *value) {
   const unsigned char *p = (const unsigned char *)j->p;
   const unsigned char *end = (const unsigned char *)j->end;
   if (p >= end || *p != '"') return false;
   const unsigned char *v =
-      sr_json_find_special((const unsigned char *)j->beg, p + 1, end);
+      sr_json_find_special((const unsigned char *)j->beg, p + 1, end, j->wide);
   if (v >= end || *v != '"') return false;
   value->p = (const char *)p + 1;
   value->n = (size_t)(v - (p + 1));

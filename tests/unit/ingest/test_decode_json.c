@@ -357,6 +357,89 @@ START_TEST(unknown_fields_and_nulls_are_ignored) {
 }
 END_TEST
 
+START_TEST(keys_are_matched_whole) {
+  /* Keys are recognised by their first bytes and then the whole `name":`:
+   * a longer key that opens like a known one, a known one's prefix, and a
+   * key spelled with an escape must each be read as what they are. */
+  ACCEPT(
+      "{\"typex\":\"approval\",\"type\":\"tool_call\",\"typ\":\"x\","
+      "\"session_id\":\"s\",\"ts_msx\":5,\"ts_m\":6,\"tool_name\":\"X\","
+      "\"tool\":\"Bash\",\"credentialsfound\":[\"z\"],"
+      "\"credentials_found\":[\"a\",\"b\"],\"credential\":\"tok\","
+      "\"op\":\"read\",\"o\":1,\"opx\":2}");
+  ck_assert_int_eq(ev.type, SR_EV_TOOL_CALL);
+  ck_assert(!ev.ts_given);
+  EQ(ev.tool, "Bash");
+  ck_assert_uint_eq(ev.credentials_found.n, 2);
+  EQ(ev.credentials_found.v[1], "b");
+  EQ(ev.credential.id, "tok");
+  EQ(ev.op, "read");
+  ACCEPT("{\"typ\\u0065\":\"approval\",\"session_id\":\"s\"}");
+  ck_assert_int_eq(ev.type, SR_EV_APPROVAL);
+  /* The last member, too close to the end for the compact read. */
+  ACCEPT(
+      "{\"session_id\":\"s\",\"ts\":\"2026-11-20T10:00:00Z\",\"o\":1,"
+      "\"type\":\"approval\"}");
+  ck_assert_int_eq(ev.type, SR_EV_APPROVAL);
+  REJECT("{\"session_id\":\"s\",\"type\":\"approval\",\"op\":1}", SR_EINVAL,
+         "field 'op': expected a string, got number");
+}
+END_TEST
+
+/* Compact events whose last byte falls at every offset of a 64-byte block,
+ * in buffers of exactly their size (so that the sanitizer sees any read
+ * past the end): the compact key, string, skip and unescape paths all run
+ * into the end at some offset, and every field still comes out whole. */
+START_TEST(events_end_at_every_offset) {
+  char pad[80], line[512];
+  for (int k = 0; k < 64; k++) {
+    memset(pad, 'p', (size_t)k);
+    pad[k] = '\0';
+    for (int shape = 0; shape < 3; shape++) {
+      int n;
+      if (shape == 0) {
+        n = snprintf(line, sizeof line,
+                     "{\"type\":\"tool_call\",\"session_id\":\"s-%s\","
+                     "\"ts_ms\":1790000000123,\"phase\":\"completed\","
+                     "\"tool\":\"Bash\",\"arguments\":{\"command\":\"ls %s\"},"
+                     "\"result\":\"a\\nb\\\"%s\"}",
+                     pad, pad, pad);
+      } else if (shape == 1) {
+        n = snprintf(line, sizeof line,
+                     "{\"type\":\"file_access\",\"session_id\":\"s-%s\","
+                     "\"path\":\"src/%s\",\"op\":\"read\"}",
+                     pad, pad);
+      } else {
+        n = snprintf(line, sizeof line,
+                     "{\"session_id\":\"s-%s\",\"type\":\"tool_call\","
+                     "\"credential\":{\"id\":\"c%s\",\"scopes\":[\"db:%s\"]}}",
+                     pad, pad, pad);
+      }
+      char *b = malloc((size_t)n);
+      memcpy(b, line, (size_t)n);
+      int rc = dec_n(b, (size_t)n);
+      ck_assert_msg(rc == 0, "shape %d pad %d: %s", shape, k, err);
+      ck_assert_uint_eq(ev.session_id.n, (size_t)k + 2);
+      if (shape == 0) {
+        ck_assert(ev.ts_ms == 1790000000123);
+        ck_assert_int_eq(ev.phase, SR_PHASE_COMPLETED);
+        ck_assert_uint_eq(ev.arguments.n, (size_t)k + 17);
+        ck_assert_uint_eq(ev.result.n, (size_t)k + 4);
+        ck_assert(memcmp(ev.result.p, "a\nb\"", 4) == 0);
+      } else if (shape == 1) {
+        ck_assert_uint_eq(ev.path.n, (size_t)k + 4);
+        EQ(ev.op, "read");
+      } else {
+        ck_assert_uint_eq(ev.credential.id.n, (size_t)k + 1);
+        ck_assert_uint_eq(ev.credential.scopes.n, 1);
+        ck_assert_uint_eq(ev.credential.scopes.v[0].n, (size_t)k + 3);
+      }
+      free(b);
+    }
+  }
+}
+END_TEST
+
 START_TEST(event_id_hashes_the_bytes) {
   static const char hex[] = "0123456789abcdef";
   const char *a =
@@ -898,6 +981,8 @@ static Suite *suite(void) {
   tcase_add_test(ok, enum_spellings);
   tcase_add_test(ok, event_time);
   tcase_add_test(ok, unknown_fields_and_nulls_are_ignored);
+  tcase_add_test(ok, keys_are_matched_whole);
+  tcase_add_test(ok, events_end_at_every_offset);
   tcase_add_test(ok, event_id_hashes_the_bytes);
   tcase_add_test(ok, raw_is_the_input);
   tcase_add_test(ok, strings_at_their_bounds_are_accepted);

@@ -567,6 +567,241 @@ START_TEST(skip_is_exact_across_scan_blocks) {
 }
 END_TEST
 
+/* The escape spellings and what each becomes (one byte each, so that the
+ * expected text is easy to build; \u00e9 and a surrogate pair are added on
+ * their own below). */
+static const struct {
+  const char *esc, *out;
+} ESCAPES[] = {{"\\n", "\n"},           {"\\\"", "\""},
+               {"\\\\", "\\"},          {"\\/", "/"},
+               {"\\t", "\t"},           {"\\u0041", "A"},
+               {"\\u00e9", "\xc3\xa9"}, {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"}};
+
+/* sr_json_unescape copies runs sixteen bytes at a time and finds the tail
+ * in the sixteen bytes that end the string: for runs of every length
+ * either side of those steps, before, between and after escapes of every
+ * kind, the text is exact; into a buffer of exactly the size needed
+ * (allocated so, for the sanitizer) it fits, and one byte less is
+ * refused. The source is exact-size too, so no read past it goes unseen. */
+START_TEST(unescape_is_exact_for_every_run_length) {
+  char raw[256], want[256];
+  for (size_t e = 0; e < SR_ARRAY_LEN(ESCAPES); e++) {
+    for (int a = 0; a < 40; a++) {
+      for (int b = 0; b < 36; b += 5) {
+        size_t rn = 0, wn = 0;
+        for (int i = 0; i < a; i++)
+          raw[rn++] = want[wn++] = (char)('a' + i % 26);
+        for (int rep = 0; rep < 2; rep++) {
+          rn += (size_t)sprintf(raw + rn, "%s", ESCAPES[e].esc);
+          wn += (size_t)sprintf(want + wn, "%s", ESCAPES[e].out);
+          for (int i = 0; i < (rep ? b : 1); i++)
+            raw[rn++] = want[wn++] = (char)('A' + i % 26);
+        }
+        char *src = exact(raw, rn);
+        char *dst = malloc(wn);
+        size_t got = sr_json_unescape((sr_str){src, rn}, dst, wn);
+        ck_assert_msg(got == wn && memcmp(dst, want, wn) == 0,
+                      "escape %zu, runs %d/%d: got %zu bytes", e, a, b, got);
+        free(dst);
+        dst = malloc(wn - 1);
+        ck_assert_uint_eq(sr_json_unescape((sr_str){src, rn}, dst, wn - 1),
+                          SIZE_MAX);
+        free(dst);
+        free(src);
+      }
+    }
+  }
+}
+END_TEST
+
+/* A one-level object of strings and numbers is skipped by a plain loop,
+ * anything else by the state machine: both give the exact text, and an
+ * error met by the loop is the one the machine reports, at the same byte. */
+START_TEST(flat_objects_skip_like_any_value) {
+  static const char *ok[] = {
+      "{}",
+      "{\"a\":\"x\"}",
+      "{\"command\":\"ls -la src/ | head -3\"}",
+      "{\"a\":\"q\\\"}\",\"b\":-12.5e3,\"c\":0,\"\":\"\"}",
+      ("{\"file_path\":\"/repo/a.ts\",\"old_string\":\"let x = 1\","
+       "\"new_string\":\"const x = 1\"}"),
+      "{\"a\":true,\"b\":null}",           /* literals: the machine */
+      "{\"a\":{\"b\":[1,2]},\"c\":\"d\"}", /* nesting: the machine */
+      "{ \"a\" : \"b\" }",                 /* blanks: the machine */
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(ok); i++) {
+    char doc[160];
+    int n = snprintf(doc, sizeof doc, "[%s,1]", ok[i]);
+    char *b = exact(doc, (size_t)n);
+    struct sr_json j;
+    sr_str raw;
+    sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+    ck_assert_int_eq(sr_json_array_begin(&j), 0);
+    ck_assert_int_eq(sr_json_array_next(&j), 1);
+    ck_assert_msg(sr_json_skip(&j, &raw) == 0, "%s: %s", ok[i], err);
+    assert_str(raw, ok[i]);
+    ck_assert_int_eq(sr_json_array_next(&j), 1);
+    free(b);
+  }
+  static const struct {
+    const char *doc, *msg;
+  } bad[] = {
+      {"{\"a\":\"x\\q\"}", "invalid JSON at byte 7: invalid escape"},
+      {"{\"a\\q\":1}", "invalid JSON at byte 3: invalid escape"},
+      {"{\"a\":\"x\x01\"}",
+       "invalid JSON at byte 7: control character in "
+       "string"},
+      {"{\"a\":-}", "invalid JSON at byte 6: invalid number"},
+      {"{\"a\":1.}", "invalid JSON at byte 7: invalid number"},
+      {"{\"a\":01}", "invalid JSON at byte 6: expected ',' or '}'"},
+      {"{\"a\":1,}", "invalid JSON at byte 7: expected a string key"},
+      {"{\"a\" 1}", "invalid JSON at byte 5: expected ':'"},
+      {"{\"a\":\"b\"", "invalid JSON at byte 8: unexpected end of input"},
+      {"{\"a\":\"b", "invalid JSON at byte 7: unterminated string"},
+      {"{\"a\":tru}", "invalid JSON at byte 5: invalid literal"},
+      {"{\"a\":x}", "invalid JSON at byte 5: expected a value"},
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(bad); i++) {
+    size_t n = strlen(bad[i].doc);
+    char *b = exact(bad[i].doc, n);
+    struct sr_json j;
+    sr_json_init(&j, b, n, arena, err, sizeof err);
+    ck_assert_int_eq(sr_json_skip(&j, NULL), SR_EINVAL);
+    ck_assert_msg(strcmp(err, bad[i].msg) == 0, "%s: got '%s', want '%s'",
+                  bad[i].doc, err, bad[i].msg);
+    free(b);
+  }
+  /* A flat object one level past the bound is refused like any other. */
+  char *deep = malloc(SR_JSON_MAX_DEPTH * 6 + 16);
+  size_t n = 0;
+  for (int i = 0; i < SR_JSON_MAX_DEPTH; i++)
+    n += (size_t)sprintf(deep + n, "{\"a\":");
+  struct sr_json j;
+  sr_str k;
+  sprintf(deep + n, "{\"b\":1}");
+  init(&j, deep);
+  for (int i = 0; i < SR_JSON_MAX_DEPTH; i++) {
+    ck_assert_int_eq(sr_json_object_begin(&j), 0);
+    ck_assert_int_eq(sr_json_object_next(&j, &k), 1);
+  }
+  ck_assert_int_eq(sr_json_skip(&j, NULL), SR_EINVAL);
+  ck_assert(strstr(err, "nesting deeper than 64 levels") != NULL);
+  free(deep);
+}
+END_TEST
+
+/* sr_json_key_at offers a key only with `want` bytes after its quote and
+ * never looks past the end; key_take leaves the cursor on the value and
+ * makes the next member need its comma. */
+START_TEST(key_at_sees_only_its_bytes) {
+  for (int m = 0; m < 20; m++) {
+    char doc[64];
+    int n = sprintf(doc, "{\"%.*s\":1}", m, "abcdefghijklmnopqrstuvwxyz");
+    char *b = exact(doc, (size_t)n);
+    for (size_t want = 0; want < 24; want++) {
+      struct sr_json j;
+      size_t room = 0;
+      sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+      ck_assert(sr_json_plain_open(&j));
+      ck_assert_ptr_null(sr_json_key_at(&j, false, want, &room)); /* no ',' */
+      const unsigned char *k = sr_json_key_at(&j, true, want, &room);
+      if (want + 2 > (size_t)n) { /* fewer bytes after the quote */
+        ck_assert_ptr_null(k);
+        continue;
+      }
+      ck_assert_ptr_eq(k, (const unsigned char *)b + 2);
+      ck_assert_uint_eq(room, (size_t)n - 2);
+      sr_json_key_take(&j, k, (size_t)m, true);
+      int64_t v;
+      ck_assert(sr_json_plain_int(&j, &v));
+      ck_assert_int_eq(v, 1);
+      ck_assert_ptr_null(sr_json_key_at(&j, false, 0, &room)); /* on '}' */
+      ck_assert(sr_json_plain_close(&j));
+      ck_assert_int_eq(sr_json_finish(&j), 0);
+    }
+    free(b);
+  }
+  /* the second member needs its comma; the first, none */
+  struct sr_json j;
+  size_t room;
+  init(&j, "{\"a\":1,\"bb\":2}");
+  ck_assert(sr_json_plain_open(&j));
+  sr_json_key_take(&j, sr_json_key_at(&j, true, 1, &room), 1, true);
+  int64_t v;
+  ck_assert(sr_json_plain_int(&j, &v));
+  const unsigned char *k = sr_json_key_at(&j, false, 1, &room);
+  ck_assert_ptr_nonnull(k);
+  ck_assert(memcmp(k, "bb\"", 3) == 0);
+  /* the general reader agrees that a member was read */
+  sr_str key;
+  ck_assert_int_eq(sr_json_object_next(&j, &key), 1);
+  assert_str(key, "bb");
+}
+END_TEST
+
+/* Reads the string that fills b (n bytes, quotes included) with the
+ * reader's scan wide (AVX2, where the CPU has it) or not (SSE2). */
+static int read_long(const char *b, size_t n, bool wide, sr_str *raw,
+                     bool *esc) {
+  struct sr_json j;
+  sr_json_init(&j, b, n, arena, err, sizeof err);
+  j.wide = wide && sr_json_wide_ok();
+  return sr_json_string_raw(&j, raw, esc);
+}
+
+/* Strings long enough for the out-of-line scan (the AVX2 steps when the
+ * CPU has them, the SSE2 loop otherwise or when a reader is told not to):
+ * for every length up to 200 and a quote, a backslash or a control byte
+ * at each offset, in buffers of exactly their size, both scans find the
+ * same end and report the same error at the same byte. */
+START_TEST(long_strings_scan_alike_wide_and_narrow) {
+  char doc[256];
+  static const char specials[] = {0, '"', '\\', '\x01', '\x1f'};
+  for (int n = 0; n <= 200; n++) {
+    for (size_t c = 0; c < sizeof specials; c++) {
+      for (int at = 0; at < (specials[c] ? n : 1); at++) {
+        doc[0] = '"';
+        for (int i = 0; i < n; i++) doc[1 + i] = (char)('a' + i % 26);
+        doc[n + 1] = '"';
+        if (specials[c]) doc[1 + at] = specials[c];
+        if (specials[c] == '\\') doc[1 + at + (at + 1 < n ? 1 : 0)] = 'n';
+        if (specials[c] == '\\' && at + 1 == n) continue; /* \" : open */
+        char *b = exact(doc, (size_t)n + 2);
+        sr_str raw[2];
+        bool esc[2] = {false, false};
+        char msg[2][256];
+        int rc[2];
+        for (int w = 0; w < 2; w++) {
+          err[0] = '\0';
+          raw[w] = (sr_str){NULL, 0};
+          rc[w] = read_long(b, (size_t)n + 2, w, &raw[w], &esc[w]);
+          strcpy(msg[w], err);
+        }
+        ck_assert_msg(rc[0] == rc[1] && raw[0].n == raw[1].n &&
+                          esc[0] == esc[1] && strcmp(msg[0], msg[1]) == 0,
+                      "length %d, 0x%02x at %d: '%s' vs '%s'", n,
+                      (unsigned char)specials[c], at, msg[0], msg[1]);
+        if (specials[c] == 0 || specials[c] == '\\') {
+          ck_assert_int_eq(rc[0], 0);
+          ck_assert_uint_eq(raw[0].n, (size_t)n);
+          ck_assert(esc[0] == (specials[c] == '\\'));
+        } else if (specials[c] == '"') {
+          ck_assert_int_eq(rc[0], 0);
+          ck_assert_uint_eq(raw[0].n, (size_t)at);
+        } else {
+          char want[96];
+          snprintf(want, sizeof want,
+                   "invalid JSON at byte %d: control character in string",
+                   at + 1);
+          ck_assert_str_eq(msg[0], want);
+        }
+        free(b);
+      }
+    }
+  }
+}
+END_TEST
+
 /* Whether sr_json_plain_int must take text: an integer of at most eighteen
  * digits, no leading zero, not followed by a fraction or an exponent. */
 static bool plain_shape(const char *t, size_t n) {
@@ -649,6 +884,10 @@ static Suite *suite(void) {
   tcase_add_test(tc, plain_keys_near_the_end_see_only_their_bytes);
   tcase_add_test(tc, skip_is_exact_across_scan_blocks);
   tcase_add_test(tc, plain_int_agrees_with_the_general_path);
+  tcase_add_test(tc, unescape_is_exact_for_every_run_length);
+  tcase_add_test(tc, flat_objects_skip_like_any_value);
+  tcase_add_test(tc, key_at_sees_only_its_bytes);
+  tcase_add_test(tc, long_strings_scan_alike_wide_and_narrow);
   suite_add_tcase(s, tc);
   return s;
 }
