@@ -42,8 +42,33 @@ const char *sr_sig_status_name(enum sr_sig_status s) {
   return (unsigned)s < SR_ARRAY_LEN(status_names) ? status_names[s] : "?";
 }
 
+/* Decimal digits of v ending at end; returns where they start. */
+static char *digits(char *end, uint64_t v) {
+  do {
+    *--end = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  return end;
+}
+
+/* "<n>:<s>,". One copy per part where the room is there (it always is
+ * for a command: SR_SIGN_CANONICAL_MAX covers the largest), the bounded
+ * appends otherwise: every command is hashed when signed and verified. */
 static void netstring_n(struct sr_buf *b, const char *s, size_t n) {
-  sr_buf_u64(b, n);
+  char num[24];
+  char *d = digits(num + sizeof num, n);
+  size_t dn = (size_t)(num + sizeof num - d);
+  if (b->cap && b->cap - 1 - b->len >= dn + n + 2) {
+    char *o = b->p + b->len;
+    memcpy(o, d, dn);
+    o[dn] = ':';
+    memcpy(o + dn + 1, s, n);
+    o[dn + 1 + n] = ',';
+    b->len += dn + n + 2;
+    b->p[b->len] = '\0';
+    return;
+  }
+  sr_buf_append(b, d, dn);
   sr_buf_append(b, ":", 1);
   sr_buf_append(b, s, n);
   sr_buf_append(b, ",", 1);
@@ -56,9 +81,9 @@ static void netstring(struct sr_buf *b, const char *s) {
 /* The netstring of an integer in decimal. */
 static void netstring_i64(struct sr_buf *b, int64_t v) {
   char num[24];
-  struct sr_buf t = sr_buf_init(num, sizeof num);
-  sr_buf_i64(&t, v);
-  netstring_n(b, num, t.len);
+  char *d = digits(num + sizeof num, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+  if (v < 0) *--d = '-';
+  netstring_n(b, d, (size_t)(num + sizeof num - d));
 }
 
 /* The netstring of v as "%.3f" prints it (into 32 bytes, as ever). */

@@ -9,20 +9,29 @@
  *
  * Commands are signed in Merkle batches (aggregator/sign.h): one Ed25519
  * signature (~23 µs) covers up to SR_BATCH_MAX commands. handle() leaves
- * each command in the pending batch; flush() signs it, hands each command to the
- * producer in order, and then marks done the offsets of the messages
- * handled while it was pending (their marks wait, latest offset per
- * partition, so the rule above still holds). A batch is flushed when full,
- * FLUSH_AFTER messages after its first command, when the ring is empty
- * (before the worker sleeps, so an idle worker publishes at once), before a
- * checkpoint barrier is sealed (the checkpoint must see every command of
- * the events before it handed to the producer), and at stop. So batching
- * delays a command by at most FLUSH_AFTER messages' processing (~3 ms at
- * 2-3 µs a message), and only under load, where the ring's own backlog
- * (4096 messages) already holds each message longer: an idle worker
- * flushes at once. FLUSH_AFTER is sized so that batches fill: at the bench
- * corpus's rate (a command per 12 events) 256 messages made batches of
- * ~22, and the signature per batch was ~900 instructions per event.
+ * each command in the pending run; every SR_BATCH_MAX commands are signed
+ * as one batch as soon as they are there, and flush() signs the rest, hands
+ * every pending command to the producer in order, and then marks done the
+ * offsets of the messages handled while they were pending (their marks
+ * wait, latest offset per partition, so the rule above still holds). The
+ * run is flushed when it holds RUN_BATCHES full batches, FLUSH_AFTER
+ * messages after its first command, when the ring is empty (before the
+ * worker sleeps, so an idle worker publishes at once), before a checkpoint
+ * barrier is sealed (the checkpoint must see every command of the events
+ * before it handed to the producer), and at stop. So batching delays a
+ * command by at most FLUSH_AFTER messages' processing (~5 ms at 2-3 µs a
+ * message), and only under load, where the ring's own backlog (4096
+ * messages) already holds each message longer: an idle worker flushes at
+ * once.
+ *
+ * Why several signed batches are handed over together: librdkafka sends
+ * one produce request per partition, so 64 commands keyed over 16
+ * partitions went out as 16 requests of 4 records, and the requests, not
+ * the bytes, cost: producing the bench's commands took more CPU in
+ * librdkafka and the broker than consuming all its events. Handing over a
+ * run of up to RUN_BATCHES * SR_BATCH_MAX commands at once makes each
+ * request several times larger without raising linger.ms, which would
+ * delay every verdict of an idle system as well.
  *
  * When the ring is empty the worker blocks on it (sr_ring_wait_nonempty)
  * and the consumer's next push wakes it: no CPU at idle, and a verdict
@@ -43,8 +52,11 @@
 #include "ingest/decode.h"
 #include "ingest/dlq.h"
 
-/* Messages handled after a batch's first command before it is flushed. */
-#define FLUSH_AFTER 1024
+/* Messages handled after a run's first command before it is flushed. */
+#define FLUSH_AFTER 2048
+/* Signed batches a run holds at most. */
+#define RUN_BATCHES 4
+#define RUN_MAX (RUN_BATCHES * SR_BATCH_MAX)
 
 struct sr_worker {
   struct sr_worker_opts opts;
@@ -55,12 +67,12 @@ struct sr_worker {
   pthread_t thread;
   bool running;
   atomic_bool stop;
-  /* The pending batch; the aggregator writes each event's command straight
-   * into the next free slot. */
-  struct sr_command batch[SR_BATCH_MAX];
-  size_t n_batch;
+  /* The pending run; the aggregator writes each event's command straight
+   * into the next free slot. batch[0..n_signed) are signed already. */
+  struct sr_command batch[RUN_MAX];
+  size_t n_batch, n_signed;
   size_t since_first; /* messages handled since batch[0] */
-  /* Done marks held back while a batch is pending: the latest offset per
+  /* Done marks held back while a run is pending: the latest offset per
    * partition. At most FLUSH_AFTER messages wait, so at most as many
    * partitions. */
   struct {
@@ -68,7 +80,10 @@ struct sr_worker {
     int64_t offset;
   } held[FLUSH_AFTER];
   size_t n_held;
-  uint8_t pb[SR_COMMAND_PB_MAX];
+  /* The run's commands encoded (a command takes ~1 KiB; a run that does
+   * not fit goes out in parts), and each one's length. */
+  uint8_t pb[RUN_MAX * 1024 + SR_COMMAND_PB_MAX];
+  size_t pb_len[RUN_MAX];
 };
 
 struct sr_worker *sr_worker_create(const struct sr_worker_opts *opts,
@@ -96,26 +111,50 @@ fail:
 
 struct sr_ring *sr_worker_ring(struct sr_worker *w) { return w->ring; }
 
-/* Signs the pending batch, hands its commands to the producer in order,
- * then releases the done marks held for it. @locality worker thread */
+/* Signs the commands of the run not signed yet as one batch. @locality
+ * worker thread */
+static void sign_rest(struct sr_worker *w) {
+  size_t n = w->n_batch - w->n_signed;
+  if (!n) return;
+  if (w->opts.signer)
+    sr_signer_sign_batch(w->opts.signer, w->batch + w->n_signed, n);
+  w->n_signed = w->n_batch;
+}
+
+/* Signs what is left of the pending run, hands its commands to the
+ * producer in order, then releases the done marks held for it.
+ * @locality worker thread */
 static void flush(struct sr_worker *w) {
   if (!w->n_batch) return;
-  if (w->opts.signer) sr_signer_sign_batch(w->opts.signer, w->batch, w->n_batch);
-  for (size_t i = 0; i < w->n_batch; i++) {
-    struct sr_command *cmd = &w->batch[i];
-    int n = sr_command_encode(cmd, w->pb, sizeof w->pb);
-    assert(n > 0); /* SR_COMMAND_PB_MAX covers the largest command */
-    sr_producer_send(w->opts.producer, w->opts.control_topic,
-                     RD_KAFKA_PARTITION_UA, cmd->session_id,
-                     strlen(cmd->session_id), w->pb, (size_t)n, NULL, 0);
-    sr_metrics_command(w->opts.metrics, cmd->action);
-    SR_DEBUG("command %s %s session=%s call=%s rule=%s risk=%.3f batch=%u/%u",
-             cmd->command_id, sr_action_name(cmd->action), cmd->session_id,
-             cmd->call_id, cmd->rule, cmd->risk, cmd->batch_index,
-             cmd->batch_size);
-    if (w->opts.shard) sr_shard_published(w->opts.shard);
+  sign_rest(w);
+  /* Encoded first, then produced back to back, so that the records of a
+   * partition are all queued before linger.ms runs out from the first. */
+  for (size_t i = 0; i < w->n_batch;) {
+    size_t end = i, used = 0;
+    for (; end < w->n_batch && sizeof w->pb - used >= SR_COMMAND_PB_MAX;
+         end++) {
+      int n = sr_command_encode(&w->batch[end], w->pb + used,
+                                SR_COMMAND_PB_MAX);
+      assert(n > 0); /* SR_COMMAND_PB_MAX covers the largest command */
+      w->pb_len[end] = (size_t)n;
+      used += (size_t)n;
+    }
+    for (used = 0; i < end; used += w->pb_len[i++]) {
+      const struct sr_command *cmd = &w->batch[i];
+      sr_producer_send(w->opts.producer, w->opts.control_topic,
+                       RD_KAFKA_PARTITION_UA, cmd->session_id,
+                       strlen(cmd->session_id), w->pb + used, w->pb_len[i],
+                       NULL, 0);
+      sr_metrics_command(w->opts.metrics, cmd->action);
+      SR_DEBUG("command %s %s session=%s call=%s rule=%s risk=%.3f "
+               "batch=%u/%u",
+               cmd->command_id, sr_action_name(cmd->action), cmd->session_id,
+               cmd->call_id, cmd->rule, cmd->risk, cmd->batch_index,
+               cmd->batch_size);
+      if (w->opts.shard) sr_shard_published(w->opts.shard);
+    }
   }
-  w->n_batch = 0;
+  w->n_batch = w->n_signed = 0;
   for (size_t i = 0; i < w->n_held; i++)
     sr_track_done(w->held[i].track, w->opts.index, w->held[i].offset);
   w->n_held = 0;
@@ -160,7 +199,7 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   ev.partition = m->partition;
   ev.offset = m->offset;
   sr_metrics_event(w->opts.metrics, ev.type);
-  assert(w->n_batch < SR_BATCH_MAX); /* a full batch is flushed at once */
+  assert(w->n_batch < RUN_MAX); /* a full run is flushed at once */
   struct sr_command *cmd = &w->batch[w->n_batch];
   rc = sr_aggregator_process(w->agg, &ev, cmd);
   if (rc >= 0 && w->opts.shard) /* the topic goes only into audit rows */
@@ -172,6 +211,27 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
     snprintf(err, sizeof err, "out of memory for a new session");
     sr_metrics_dead_letter(w->opts.metrics);
     sr_dlq_send(w->opts.producer, w->opts.dlq_topic, m, err);
+  }
+}
+
+/* The consumer thread wrote the messages waiting in the ring (and read
+ * their payloads), most likely on the other core: fetching them while this
+ * one is handled hides the misses. The next message's bytes are asked for
+ * now (its struct was asked for one message ago), and the one after's
+ * struct, whose timestamp lies in the line after the message's fields.
+ * @locality worker thread */
+static void prefetch_ahead(const struct sr_ring *ring) {
+  struct sr_ring_item next;
+  if (sr_ring_peek(ring, 0, &next) && next.a) {
+    const rd_kafka_message_t *n = next.a;
+    const char *p = n->payload;
+    for (size_t off = 0; p && off < n->len && off < 512; off += 64)
+      __builtin_prefetch(p + off);
+  }
+  if (sr_ring_peek(ring, 1, &next) && next.a) {
+    __builtin_prefetch(next.a);
+    __builtin_prefetch((const char *)next.a + 64);
+    __builtin_prefetch((const char *)next.a + 128);
   }
 }
 
@@ -189,6 +249,7 @@ static void *run(void *arg) {
         continue;
       }
       rd_kafka_message_t *m = item.a;
+      prefetch_ahead(w->ring);
       if (w->handled++ % SR_METRICS_TIMED_EVERY == 0) {
         uint64_t t0 = sr_metrics_clock_ns(w->opts.metrics);
         handle(w, m);
@@ -200,8 +261,9 @@ static void *run(void *arg) {
                                                sr_aggregator_sessions(w->agg)));
       mark_done(w, item.b, m->offset);
       rd_kafka_message_destroy(m);
+      if (w->n_batch - w->n_signed == SR_BATCH_MAX) sign_rest(w);
       if (w->n_batch &&
-          (w->n_batch == SR_BATCH_MAX || ++w->since_first >= FLUSH_AFTER))
+          (w->n_batch == RUN_MAX || ++w->since_first >= FLUSH_AFTER))
         flush(w);
       continue;
     }

@@ -144,6 +144,18 @@ static inline bool sr_ring_pop(struct sr_ring *r, struct sr_ring_item *out) {
   return true;
 }
 
+/* Popper: copies the item k places after the next one to pop (k = 0 is
+ * that one) without popping it; false when the ring holds no such item as
+ * far as the popper last looked (it does not look again: this is for
+ * prefetching, where a miss costs nothing). */
+static inline bool sr_ring_peek(const struct sr_ring *r, size_t k,
+                                struct sr_ring_item *out) {
+  size_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+  if (r->tail_seen - h <= k) return false;
+  *out = r->slots[(h + k) & r->mask];
+  return true;
+}
+
 /* The common body of the two waits below: blocks until ready(r), a kick,
  * or timeout_ms, with *flag raised meanwhile. False when it timed out. */
 static inline bool sr_ring_wait_(struct sr_ring *r, _Atomic bool *flag,

@@ -115,15 +115,23 @@ START_TEST(backlog_verdicts_share_signatures_and_all_verify) {
                 log_path);
   ck_assert_msg(!strstr(we, "rejected"), "watch refused commands: %s", we);
 
-  /* Every signature is counted as often as its batch size says. */
+  /* Every signature is counted as often as its batch size says, and each
+   * session's verdicts come in the order of its calls, though workers hand
+   * several signed batches to the producer at once. */
   static char sigs[CALLS][2 * 64 + 1];
-  static int sizes[CALLS], members[CALLS];
+  static int sizes[CALLS], members[CALLS], last_call[SESSIONS];
   int lines = 0, distinct = 0, largest = 0;
+  for (int j = 0; j < SESSIONS; j++) last_call[j] = -1;
   for (char *line = strtok(wo, "\n"); line; line = strtok(NULL, "\n")) {
-    char sig[2 * 64 + 1], size[16];
+    char sig[2 * 64 + 1], size[16], call[32];
     field(line, "signature", sig, sizeof sig);
     field(line, "size", size, sizeof size);
+    field(line, "call_id", call, sizeof call);
     ck_assert_ptr_nonnull(strstr(line, "\"action\":\"ALLOW\""));
+    int c = atoi(call + strlen("call-"));
+    ck_assert_msg(c > last_call[c % SESSIONS], "call-%d after call-%d", c,
+                  last_call[c % SESSIONS]);
+    last_call[c % SESSIONS] = c;
     lines++;
     int j = 0;
     while (j < distinct && strcmp(sigs[j], sig)) j++;

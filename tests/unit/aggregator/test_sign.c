@@ -241,6 +241,30 @@ static int ref_canonical(const struct sr_command *c, char *out, size_t cap) {
                   strlen(expires), expires, strlen(c->event_id), c->event_id);
 }
 
+/* Negative times (a clock before 1970) keep their sign, and a buffer too
+ * small for the form is refused, whatever field it ends in, without a byte
+ * written past it. */
+START_TEST(canonical_form_negative_times_and_short_buffers) {
+  struct sr_command c;
+  sample(&c);
+  c.issued_at_ms = -5;
+  c.expires_at_ms = INT64_MIN + 1;
+  uint8_t buf[SR_SIGN_CANONICAL_MAX + 1];
+  char want[SR_SIGN_CANONICAL_MAX];
+  int n = sr_sign_canonical(&c, buf, sizeof buf);
+  ck_assert_int_eq(n, ref_canonical(&c, want, sizeof want));
+  ck_assert_mem_eq(buf, want, (size_t)n);
+  ck_assert_ptr_nonnull(strstr(want, ",2:-5,20:-9223372036854775807,"));
+  for (int cap = 1; cap <= n; cap++) {
+    memset(buf, 0xAB, sizeof buf);
+    ck_assert_int_eq(sr_sign_canonical(&c, buf, (size_t)cap), SR_EBOUND);
+    for (size_t i = (size_t)cap; i < sizeof buf; i++)
+      ck_assert_msg(buf[i] == 0xAB, "cap %d: byte %zu written", cap, i);
+  }
+  ck_assert_int_eq(sr_sign_canonical(&c, buf, (size_t)n + 1), n);
+}
+END_TEST
+
 /* The canonical form is what any enforcer rebuilds from the JSON form, where
  * risk is printed with "%.3f": the signed text must be printf's digits for
  * every risk, rounding ties and edges included. */
@@ -643,6 +667,7 @@ int main(void) {
   tcase_add_test(tc, expired_command_is_refused);
   tcase_add_test(tc, canonical_form_is_documented_netstrings);
   tcase_add_test(tc, canonical_risk_is_printfs_three_decimals);
+  tcase_add_test(tc, canonical_form_negative_times_and_short_buffers);
   tcase_add_test(tc, every_batch_size_verifies_for_every_member);
   tcase_add_test(tc, batch_signing_is_deterministic);
   tcase_add_test(tc, tampered_batch_member_is_forged);

@@ -924,6 +924,55 @@ START_TEST(a_version_1_database_is_migrated_on_open) {
 }
 END_TEST
 
+/* Timeline entries' numbers are written two digits at a time: every
+ * length of number, and negative times, must read back as printf writes
+ * them. The migration writes whatever the old rows hold. */
+START_TEST(timeline_numbers_are_printfs_digits) {
+  static const long long seqs[] = {1, 9, 10, 99, 100, 101, 12345678901LL,
+                                   9223372036854775807LL};
+  static const long long times[] = {0, 5, -7, 1790000000000LL,
+                                    -1790000000000LL, 9223372036854775807LL,
+                                    -9223372036854775807LL - 1, 10};
+  char path[64], err[512], sql[4096], want[4096];
+  snprintf(path, sizeof path, "test-store-nums-%d.db", (int)getpid());
+  rm_db(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+  size_t n = 0, w = 0;
+  w += (size_t)snprintf(want + w, sizeof want - w, "[");
+  for (size_t i = 0; i < SR_ARRAY_LEN(seqs); i++) {
+    n += (size_t)snprintf(sql + n, sizeof sql - n,
+                          "INSERT INTO session_events VALUES ('n', %lld, "
+                          "%lld, 'tool_call', NULL, NULL, NULL, 's', 0.5);",
+                          seqs[i], times[i]);
+    w += (size_t)snprintf(want + w, sizeof want - w,
+                          "%s[%lld,%lld,\"tool_call\",null,null,null,\"s\","
+                          "0.5]",
+                          i ? "," : "", seqs[i], times[i]);
+  }
+  snprintf(want + w, sizeof want - w, "]");
+  ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  struct sr_store_opts o = {.path = path};
+  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
+  ck_assert_msg(st, "%s", err);
+  sr_store_close(st);
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT entries FROM session_timeline "
+                                      "WHERE session_id = 'n'",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  rm_db(path);
+}
+END_TEST
+
 START_TEST(a_newer_database_is_refused_with_both_versions) {
   char path[64], err[512];
   snprintf(path, sizeof path, "test-store-v3-%d.db", (int)getpid());
@@ -971,6 +1020,7 @@ int main(void) {
   tcase_add_test(tc, dimension_rows_follow_the_session);
   tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
   tcase_add_test(tc, a_newer_database_is_refused_with_both_versions);
+  tcase_add_test(tc, timeline_numbers_are_printfs_digits);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

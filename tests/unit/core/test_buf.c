@@ -261,6 +261,41 @@ START_TEST(real6_prints_what_printf_g6_prints) {
 }
 END_TEST
 
+/* Strings longer than 16 bytes are scanned 16 bytes at a time: every byte
+ * value at every position of a long string must come out as it does
+ * alone, where the byte-at-a-time path handles it. */
+static void any_byte_at_any_position(void (*put)(struct sr_buf *, sr_str)) {
+  for (int c = 0; c < 256; c++) {
+    char one[16], alone[32];
+    one[0] = (char)c;
+    struct sr_buf a = sr_buf_init(alone, sizeof alone);
+    put(&a, (sr_str){one, 1});
+    ck_assert(!a.overflow && a.len >= 3);
+    for (size_t at = 0; at < 41; at++) {
+      char text[41], out[128], want[128];
+      memset(text, 'x', sizeof text);
+      text[at] = (char)c;
+      struct sr_buf b = sr_buf_init(out, sizeof out);
+      put(&b, (sr_str){text, sizeof text});
+      snprintf(want, sizeof want, "\"%.*s%.*s%.*s\"", (int)at, text,
+               (int)(a.len - 2), alone + 1, (int)(sizeof text - at - 1),
+               text + at + 1);
+      ck_assert_msg(strcmp(out, want) == 0, "byte 0x%02x at %zu: %s", c, at,
+                    out);
+    }
+  }
+}
+
+START_TEST(json_text_escapes_any_byte_at_any_position) {
+  any_byte_at_any_position(sr_buf_json_text);
+}
+END_TEST
+
+START_TEST(json_string_escapes_any_byte_at_any_position) {
+  any_byte_at_any_position(sr_buf_json_string);
+}
+END_TEST
+
 START_TEST(json_text_replaces_broken_utf8_and_escapes) {
   char out[128];
   struct sr_buf b = sr_buf_init(out, sizeof out);
@@ -306,6 +341,8 @@ int main(void) {
   tcase_add_test(tc, json_overflow_flags_and_stays_in_bounds);
   tcase_add_test(tc, real6_prints_what_printf_g6_prints);
   tcase_add_test(tc, json_text_replaces_broken_utf8_and_escapes);
+  tcase_add_test(tc, json_text_escapes_any_byte_at_any_position);
+  tcase_add_test(tc, json_string_escapes_any_byte_at_any_position);
   tcase_add_test(tc, integers_without_printf);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

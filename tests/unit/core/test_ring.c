@@ -61,6 +61,43 @@ START_TEST(fifo_order_and_both_pointers) {
 }
 END_TEST
 
+/* The worker prefetches from items ahead of the one it handles: a peek
+ * shows them in order, across the wrap, and pops nothing. It reports only
+ * what the popper has already seen pushed. */
+START_TEST(peek_shows_items_ahead_without_popping) {
+  struct sr_ring *r = sr_ring_create(4);
+  struct sr_ring_item out;
+  ck_assert(!sr_ring_peek(r, 0, &out));
+  for (uintptr_t i = 1; i <= 3; i++) ck_assert(sr_ring_push(r, item(i, i)));
+  ck_assert(!sr_ring_peek(r, 0, &out)); /* not seen by the popper yet */
+  ck_assert(sr_ring_pop(r, &out));
+  ck_assert_ptr_eq(out.a, (void *)1);
+  ck_assert(sr_ring_push(r, item(4, 4)));
+  ck_assert(sr_ring_push(r, item(5, 5))); /* wraps into slot 0 */
+  /* The pop saw up to item 3: 2 and 3 are there to peek at, 4 not yet. */
+  ck_assert(sr_ring_peek(r, 0, &out));
+  ck_assert_ptr_eq(out.a, (void *)2);
+  ck_assert(sr_ring_peek(r, 1, &out));
+  ck_assert_ptr_eq(out.a, (void *)3);
+  ck_assert(!sr_ring_peek(r, 2, &out));
+  ck_assert_uint_eq(sr_ring_size(r), 4);
+  for (uintptr_t want = 2; want <= 3; want++) {
+    ck_assert(sr_ring_pop(r, &out));
+    ck_assert_ptr_eq(out.a, (void *)want);
+  }
+  ck_assert(sr_ring_pop(r, &out)); /* looks again: sees 4 and 5 */
+  ck_assert_ptr_eq(out.a, (void *)4);
+  ck_assert(sr_ring_peek(r, 0, &out));
+  ck_assert_ptr_eq(out.a, (void *)5);
+  ck_assert_ptr_eq(out.b, (void *)5);
+  ck_assert(!sr_ring_peek(r, 1, &out));
+  ck_assert(sr_ring_pop(r, &out));
+  ck_assert_ptr_eq(out.a, (void *)5);
+  ck_assert(!sr_ring_peek(r, 0, &out));
+  sr_ring_destroy(r);
+}
+END_TEST
+
 START_TEST(full_ring_refuses_without_overwriting) {
   struct sr_ring *r = sr_ring_create(4);
   ck_assert_uint_eq(fill(r), 4);
@@ -343,6 +380,7 @@ int main(void) {
   tcase_add_test(tc, capacity_rounds_up_to_power_of_two);
   tcase_add_test(tc, fifo_order_and_both_pointers);
   tcase_add_test(tc, full_ring_refuses_without_overwriting);
+  tcase_add_test(tc, peek_shows_items_ahead_without_popping);
   tcase_add_test(tc, wraps_around_many_times);
   suite_add_tcase(s, tc);
   tc = tcase_create("two_threads");
