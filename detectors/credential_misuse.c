@@ -535,4 +535,5 @@ const struct sr_detector sr_detector_credential_misuse = {
     .thread_destroy = cred_thread_destroy,
     .score = cred_score,
     .destroy = cred_destroy,
+    .kinds = SR_KIND_CALLS | SR_KIND_FILE_ACCESS,
 };

@@ -215,4 +215,5 @@ const struct sr_detector sr_detector_destructive = {
     .init = destructive_init,
     .score = destructive_score,
     .destroy = destructive_destroy,
+    .kinds = SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED,
 };

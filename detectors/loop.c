@@ -203,4 +203,5 @@ const struct sr_detector sr_detector_loop = {
     .init = loop_init,
     .score = loop_score,
     .destroy = loop_destroy,
+    .kinds = SR_KIND_CALL_REQUESTED | SR_KIND_CALL_FAILED,
 };

@@ -230,4 +230,5 @@ const struct sr_detector sr_detector_velocity = {
     .init = vel_init,
     .score = vel_score,
     .destroy = vel_destroy,
+    .kinds = SR_KIND_CALLS,
 };
