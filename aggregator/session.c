@@ -73,19 +73,31 @@ size_t sr_session_table_session_bytes(const struct sr_session_table *t) {
   return scratch_offset(t) + t->scratch_size;
 }
 
+/* Clears what is read before it is written: the fixed part, each
+ * dimension's score, time and the first byte of its reason (a reason is
+ * only ever read as a string, and only for a dimension that scored, which
+ * wrote it whole), and the detectors' scratch, which they are promised
+ * zeroed and which the state store persists byte for byte. The reasons'
+ * other bytes, most of a session, are left as they are. */
 void sr_session_clear(const struct sr_session_table *t, struct sr_session *s) {
   uint64_t h = s->hash;
   uint8_t id_len = s->id_len;
   char id[sizeof s->id];
   memcpy(id, s->id, sizeof id);
   struct sr_session_persist keep = s->persist;
-  memset(s, 0, sr_session_table_session_bytes(t));
+  memset(s, 0, sizeof *s);
   s->persist = keep;
   s->hash = h;
   s->id_len = id_len;
   memcpy(s->id, id, sizeof id);
   s->dims = (struct sr_dim_state *)((char *)s + dims_offset());
+  for (size_t i = 0; i < t->n_dims; i++) {
+    s->dims[i].score = 0.0f;
+    s->dims[i].ts_ms = 0;
+    s->dims[i].reason[0] = '\0';
+  }
   s->scratch = (char *)s + scratch_offset(t);
+  memset(s->scratch, 0, t->scratch_size);
   s->last_ts_ms = INT64_MIN;
 }
 

@@ -89,7 +89,14 @@ START_TEST(new_session_is_zeroed_aligned_and_self_contained) {
     ck_assert_ptr_nonnull(s->scratch);
     ck_assert_uint_eq((uintptr_t)s->dims % 16, 0);
     ck_assert_uint_eq((uintptr_t)s->scratch % 16, 0);
-    ck_assert(all_zero(s->dims, N_DIMS * sizeof *s->dims));
+    /* What is read before it is written is zero: a dimension's score,
+     * time and reason (as a string), and the detectors' scratch. */
+    for (size_t i = 0; i < N_DIMS; i++) {
+      ck_assert(s->dims[i].score == 0.0f);
+      ck_assert_int_eq(s->dims[i].ts_ms, 0);
+      ck_assert_str_eq(s->dims[i].reason, "");
+    }
+    ck_assert_uint_eq(s->held, 0);
     ck_assert(all_zero(s->scratch, SCRATCH));
     ck_assert(!s->info.started);
     ck_assert_int_eq(s->info.mode, SR_MODE_UNSET);
@@ -104,9 +111,11 @@ START_TEST(new_session_is_zeroed_aligned_and_self_contained) {
   }
   /* Each session's dims and scratch are its own: fill all of a's and b's
    * stays zero (under ASan a write past the allocation also fails). */
+  struct sr_dim_state b_dims[N_DIMS];
+  memcpy(b_dims, b->dims, sizeof b_dims);
   memset(a->dims, 0xff, N_DIMS * sizeof *a->dims);
   memset(a->scratch, 0xff, SCRATCH);
-  ck_assert(all_zero(b->dims, N_DIMS * sizeof *b->dims));
+  ck_assert(memcmp(b_dims, b->dims, sizeof b_dims) == 0);
   ck_assert(all_zero(b->scratch, SCRATCH));
   ck_assert_str_eq(a->id, "a");
   ck_assert_str_eq(b->id, "b");
@@ -268,12 +277,20 @@ START_TEST(clear_forgets_all_but_the_id) {
   struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("keep"), true);
   s->events = 7;
   s->risk = 2.5;
-  s->dims[0].score = 0.9f;
+  s->held = 1;
+  /* Every byte of every dimension set, as after a long session. */
+  memset(s->dims, 0x41, N_DIMS * sizeof *s->dims);
   memset(s->scratch, 0xab, SCRATCH);
   sr_session_clear(t, s);
   ck_assert_str_eq(s->id, "keep");
   ck_assert_uint_eq(s->events, 0);
-  ck_assert(s->risk == 0.0 && s->dims[0].score == 0.0f);
+  ck_assert(s->risk == 0.0);
+  ck_assert_uint_eq(s->held, 0);
+  for (size_t i = 0; i < N_DIMS; i++) {
+    ck_assert(s->dims[i].score == 0.0f);
+    ck_assert_int_eq(s->dims[i].ts_ms, 0);
+    ck_assert_str_eq(s->dims[i].reason, "");
+  }
   ck_assert(all_zero(s->scratch, SCRATCH));
   ck_assert_ptr_eq(sr_session_table_get(t, SR_STR_LIT("keep"), false), s);
   sr_session_table_destroy(t);
