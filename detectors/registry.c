@@ -17,10 +17,10 @@
  * sr_detectors_run classifies the event once (the catalogue is the costly
  * part: one Hyperscan scan) and calls every enabled detector that scores
  * the event's kind (sr_detector.kinds). Which ones those are is worked out
- * at setup, one list per kind, and each worker thread lays out, per
- * dimension, everything a call needs (function, context, scratches,
- * threshold) side by side: the per-event loop reads one small record per
- * detector it calls and nothing for the others. The detection is large
+ * at setup, one list per kind, and each worker thread lays out, per kind,
+ * one record per call with everything it needs (function, context,
+ * scratches, threshold, dimension): the per-event loop walks those records
+ * and reads nothing for the detectors it does not call. The detection is large
  * (SR_DIM_MAX reasons of SR_REASON_MAX bytes), so only the first byte of
  * each reason is cleared, not the whole array.
  */
@@ -90,15 +90,19 @@ struct call {
                  char *reason, size_t reasonlen);
   const void *ctx;
   void *scratch;          /* the detector's thread scratch, may be NULL */
-  size_t offset;          /* of its session scratch; SIZE_MAX = none */
+  size_t offset;          /* of its session scratch */
+  bool has_session;       /* it has session scratch */
+  uint8_t dim;
   float floor;            /* the dimension's threshold */
 };
 
-/* One worker thread's scratch: the catalogue's and each detector's. */
+/* One worker thread's scratch: the catalogue's and each detector's, and
+ * per kind the calls to make, in dimension order. */
 struct sr_detectors_thread {
   const struct sr_detectors *d;
   struct sr_catalogue_scratch *cat;
-  struct call call[SR_DIM_MAX]; /* by dimension */
+  void *scratch[SR_DIM_MAX]; /* each detector's, by dimension */
+  struct call run[SR_KIND_COUNT][SR_DIM_MAX];
 };
 
 static void known_names(char *buf, size_t cap) {
@@ -255,14 +259,23 @@ struct sr_detectors_thread *sr_detectors_thread_create(
   t->cat = sr_catalogue_scratch_create(d->cat);
   if (!t->cat) goto fail;
   for (size_t i = 0; i < d->n; i++) {
-    const struct sr_detector *det = d->det[i];
-    struct call *c = &t->call[i];
-    c->score = det->score;
-    c->ctx = d->ctx[i];
     /* A NULL scratch from thread_create means the detector needs none. */
-    if (det->thread_create) c->scratch = det->thread_create(d->ctx[i]);
-    c->offset = det->session_size > 0 ? d->offset[i] : SIZE_MAX;
-    c->floor = d->params[i].threshold;
+    if (d->det[i]->thread_create)
+      t->scratch[i] = d->det[i]->thread_create(d->ctx[i]);
+  }
+  for (size_t k = 0; k < SR_KIND_COUNT; k++) {
+    for (size_t j = 0; j < d->n_run[k]; j++) {
+      size_t i = d->run[k][j];
+      t->run[k][j] = (struct call){
+          .score = d->det[i]->score,
+          .ctx = d->ctx[i],
+          .scratch = t->scratch[i],
+          .offset = d->offset[i],
+          .has_session = d->det[i]->session_size > 0,
+          .dim = (uint8_t)i,
+          .floor = d->params[i].threshold,
+      };
+    }
   }
   return t;
 fail:
@@ -275,8 +288,8 @@ void sr_detectors_thread_destroy(struct sr_detectors_thread *t) {
   const struct sr_detectors *d = t->d;
   for (size_t i = d->n; i > 0; i--) {
     const struct sr_detector *det = d->det[i - 1];
-    if (t->call[i - 1].scratch && det->thread_destroy)
-      det->thread_destroy(t->call[i - 1].scratch);
+    if (t->scratch[i - 1] && det->thread_destroy)
+      det->thread_destroy(t->scratch[i - 1]);
   }
   sr_catalogue_scratch_destroy(t->cat);
   free(t);
@@ -304,14 +317,12 @@ void sr_detectors_run(const struct sr_detectors *d,
   struct sr_detect_input in = {
       .ev = ev, .op = &out->op, .session = session ? session : &undeclared};
   unsigned k = (unsigned)__builtin_ctz(sr_event_kind(ev));
-  const uint8_t *run = d->run[k];
   uint32_t scored = 0;
-  for (size_t j = 0, m = d->n_run[k]; j < m; j++) {
-    size_t i = run[j];
-    const struct call *c = &t->call[i];
+  for (const struct call *c = t->run[k], *end = c + d->n_run[k]; c < end;
+       c++) {
+    size_t i = c->dim;
     char *reason = out->reason[i];
-    void *ss = c->offset != SIZE_MAX ? (char *)session_scratch + c->offset
-                                     : NULL;
+    void *ss = c->has_session ? (char *)session_scratch + c->offset : NULL;
     in.reason_floor = c->floor;
     float s = c->score(c->ctx, c->scratch, &in, ss, reason, SR_REASON_MAX);
     if (!(s > 0)) { /* NaN too */
