@@ -284,7 +284,7 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   sr_detectors_run(a->dets, a->thread, ev, &s->info, s->scratch, det);
   bool contributes = fold_scores(a, s, det, now) || det->op.mutating;
   struct sr_policy_input in = {s->risk, s->depth, det->score, &det->op,
-                               contributes};
+                               contributes, det->scored};
   char rule[SR_RULE_MAX];
   enum sr_action act = sr_policy_decide(a->policy, &in, rule, sizeof rule);
 

@@ -37,6 +37,7 @@ struct rule {
   struct term all[SR_POLICY_TERMS_MAX];
   struct term any[SR_POLICY_TERMS_MAX];
   size_t n_all, n_any;
+  uint32_t need; /* dimensions of `all` terms with a minimum above 0 */
 };
 
 struct tier {
@@ -195,6 +196,11 @@ struct sr_policy *sr_policy_create(const struct sr_conf_node *root,
   } else {
     default_rules(p, dets);
   }
+  for (size_t i = 0; i < p->n_rules; i++) {
+    struct rule *r = &p->rules[i];
+    for (size_t j = 0; j < r->n_all; j++)
+      if (r->all[j].min > 0) r->need |= 1u << r->all[j].dim;
+  }
   return p;
 fail:
   free(p);
@@ -206,8 +212,10 @@ void sr_policy_destroy(struct sr_policy *p) { free(p); }
 int64_t sr_policy_ttl_ms(const struct sr_policy *p) { return p->ttl_ms; }
 
 /* Scores first: they rule out nearly every event for a few comparisons,
- * before the environment is canonicalised. */
+ * before the environment is canonicalised; a dimension the rule needs
+ * above 0 and the event did not score rules it out in one. */
 static bool rule_holds(const struct rule *r, const struct sr_policy_input *in) {
+  if (r->need & ~in->scored) return false;
   for (size_t i = 0; i < r->n_all; i++)
     if (in->event_scores[r->all[i].dim] < r->all[i].min) return false;
   bool any = r->n_any == 0;

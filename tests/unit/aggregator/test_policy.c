@@ -69,7 +69,11 @@ static void score(struct fx *f, const char *dim, float s) {
 
 static enum sr_action decide(struct fx *f, double risk, uint32_t depth,
                              bool contributes) {
-  struct sr_policy_input in = {risk, depth, f->scores, &f->op, contributes};
+  uint32_t scored = 0;
+  for (size_t i = 0; i < sr_detectors_count(dets); i++)
+    if (f->scores[i] > 0) scored |= 1u << i;
+  struct sr_policy_input in = {risk, depth, f->scores, &f->op, contributes,
+                               scored};
   return sr_policy_decide(f->p, &in, f->rule, sizeof f->rule);
 }
 
