@@ -3,10 +3,11 @@
  * table, and the consumer routes every event of a session to the same worker
  * (hash of the session id), so nothing here is locked.
  *
- * A session is one allocation: the fixed part, one sr_dim_state per
- * dimension, then the detectors' per-session scratch. It is allocated when a
- * session's first event arrives (or it is reloaded from the state store),
- * not per event, and freed when evicted.
+ * A session is one block of memory: the fixed part, one sr_dim_state per
+ * dimension, then the detectors' per-session scratch. It is taken from the
+ * table's chunks when a session's first event arrives (or it is reloaded
+ * from the state store), not per event, and given back to the table when
+ * evicted (session.c says how).
  *
  * @locality the owning worker thread.
  */
