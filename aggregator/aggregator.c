@@ -150,7 +150,9 @@ static void fill_command(const struct sr_aggregator *a,
   cmd->risk = s->risk;
   cmd->depth = s->depth;
   cmd->n_dims = 0;
-  for (size_t i = 0; i < a->n_dims; i++) {
+  /* Only a held dimension can be elevated (elevated needs a score > 0). */
+  for (uint32_t m = s->held; m; m &= m - 1) {
+    unsigned i = (unsigned)__builtin_ctz(m);
     const struct sr_dim_params *p = &a->params[i];
     const struct sr_dim_state *d = &s->dims[i];
     if (!elevated(p, d->score)) continue;
