@@ -214,16 +214,27 @@ static sr_str result_where(char *buf, size_t cap, const struct sr_event *ev,
   return sr_str_from(buf);
 }
 
+#if defined(__SSE2__)
+/* Bit j set when p[j] is '=' or ':', for j < 16. */
+static inline unsigned signs16(const char *p) {
+  const __m128i eq = _mm_set1_epi8('='), colon = _mm_set1_epi8(':');
+  __m128i v = _mm_loadu_si128((const __m128i *)p);
+  return (unsigned)_mm_movemask_epi8(
+      _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, colon)));
+}
+#endif
+
 /* Offset of the first '=' or ':' in p[i..n), or n; sixteen bytes at a time
- * where SSE2 is there. */
+ * where SSE2 is there, the last sixteen overlapping the ones before. */
 static size_t next_assignment(const char *p, size_t n, size_t i) {
 #if defined(__SSE2__)
-  const __m128i eq = _mm_set1_epi8('='), colon = _mm_set1_epi8(':');
   for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-    unsigned m = (unsigned)_mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, colon)));
+    unsigned m = signs16(p + i);
     if (m) return i + (size_t)__builtin_ctz(m);
+  }
+  if (i < n && n >= 16) {
+    unsigned m = signs16(p + n - 16) >> (i - (n - 16));
+    return m ? i + (size_t)__builtin_ctz(m) : n;
   }
 #endif
   for (; i < n; i++)
