@@ -51,6 +51,12 @@ struct sr_policy {
   struct rule rules[SR_POLICY_RULES_MAX];
   size_t n_rules;
   int64_t ttl_ms;
+  /* Short cuts for the events nothing applies to, most of them: below
+   * every tier's risk no tier fires; when every rule needs a dimension
+   * and the event scored none of them, no rule does. */
+  double min_tier_risk;
+  uint32_t rules_need;     /* union of the rules' `need` */
+  bool every_rule_needs;   /* no rule has need 0 */
 };
 
 static int read_tier(const struct sr_conf_node *policy, const char *key,
@@ -196,11 +202,17 @@ struct sr_policy *sr_policy_create(const struct sr_conf_node *root,
   } else {
     default_rules(p, dets);
   }
+  p->every_rule_needs = true;
   for (size_t i = 0; i < p->n_rules; i++) {
     struct rule *r = &p->rules[i];
     for (size_t j = 0; j < r->n_all; j++)
       if (r->all[j].min > 0) r->need |= 1u << r->all[j].dim;
+    p->rules_need |= r->need;
+    p->every_rule_needs = p->every_rule_needs && r->need;
   }
+  p->min_tier_risk = p->tiers[0].risk;
+  for (size_t i = 1; i < 3; i++)
+    if (p->tiers[i].risk < p->min_tier_risk) p->min_tier_risk = p->tiers[i].risk;
   return p;
 fail:
   free(p);
@@ -232,6 +244,9 @@ enum sr_action sr_policy_decide(const struct sr_policy *p,
                                            "tier.kill"};
   enum sr_action best = SR_ACTION_NONE;
   rule[0] = '\0';
+  if (!(in->risk >= p->min_tier_risk) &&
+      (p->every_rule_needs && !(in->scored & p->rules_need)))
+    return best;
   for (size_t i = 0; i < 3; i++) {
     const struct tier *t = &p->tiers[i];
     if (t->action != SR_ACTION_KILL && !in->contributes) continue;
