@@ -225,6 +225,12 @@ const char *sr_detectors_name(const struct sr_detectors *d, size_t dim) {
   return d->det[dim]->name;
 }
 
+const struct sr_detector *sr_detectors_detector(const struct sr_detectors *d,
+                                                size_t dim) {
+  assert(dim < d->n);
+  return d->det[dim];
+}
+
 int sr_detectors_find(const struct sr_detectors *d, const char *name) {
   for (size_t i = 0; i < d->n; i++)
     if (strcmp(d->det[i]->name, name) == 0) return (int)i;

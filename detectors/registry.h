@@ -53,6 +53,9 @@ void sr_detectors_destroy(struct sr_detectors *d);
 
 size_t sr_detectors_count(const struct sr_detectors *d);
 const char *sr_detectors_name(const struct sr_detectors *d, size_t dim);
+/* The detector of a dimension (its table entry). */
+const struct sr_detector *sr_detectors_detector(const struct sr_detectors *d,
+                                                size_t dim);
 /* Index of a dimension by name, or -1. */
 int sr_detectors_find(const struct sr_detectors *d, const char *name);
 const struct sr_dim_params *sr_detectors_params(const struct sr_detectors *d,
