@@ -150,7 +150,9 @@ static void fill_command(const struct sr_aggregator *a,
   cmd->risk = s->risk;
   cmd->depth = s->depth;
   cmd->n_dims = 0;
-  for (size_t i = 0; i < a->n_dims; i++) {
+  /* Only a held dimension can be elevated (elevated needs a score > 0). */
+  for (uint32_t m = s->held; m; m &= m - 1) {
+    unsigned i = (unsigned)__builtin_ctz(m);
     const struct sr_dim_params *p = &a->params[i];
     const struct sr_dim_state *d = &s->dims[i];
     if (!elevated(p, d->score)) continue;
@@ -177,39 +179,50 @@ static int64_t elapsed_ms(int64_t now, int64_t then) {
 
 /* Decays every dimension to `now`, folds in this event's scores and stacks
  * the result: s->risk and s->depth as sr_stack_risk gives them (the same
- * products in the same order), in the one pass over the dimensions. Returns
- * whether any detector scored this event. */
+ * products in the same order), in one pass over the dimensions that hold a
+ * score or got one (a dimension at 0 that got none stays 0, whatever its
+ * time). Returns whether any detector scored this event. */
 static bool fold_scores(struct sr_aggregator *a, struct sr_session *s,
                         const struct sr_detection *det, int64_t now) {
   double r = 1.0;
   uint32_t depth = 0;
-  bool scored = false;
-  for (size_t i = 0; i < a->n_dims; i++) {
+  uint32_t held = s->held;
+  for (uint32_t m = held | det->scored; m; m &= m - 1) {
+    unsigned i = (unsigned)__builtin_ctz(m);
     struct sr_dim_state *d = &s->dims[i];
     const struct sr_dim_params *p = &a->params[i];
     float got = det->score[i];
-    if (d->score == 0.0f && !(got > 0.0f)) {
-      d->ts_ms = now; /* most dimensions of most events: nothing held, */
-      continue;       /* nothing new */
-    }
     float decayed =
         sr_decay(d->score, elapsed_ms(now, d->ts_ms), p->half_life_ms);
     d->ts_ms = now;
-    scored |= got > 0.0f;
     if (got > 0.0f && got >= decayed) {
       d->score = got;
       memcpy(d->reason, det->reason[i], sizeof d->reason);
     } else {
       d->score = decayed;
     }
+    if (d->score != 0.0f)
+      held |= 1u << i;
+    else
+      held &= ~(1u << i); /* decayed below the smallest float */
     if (elevated(p, d->score)) {
       r *= 1.0 + (double)p->weight * d->score;
       depth++;
     }
   }
+  s->held = held;
   s->risk = r - 1.0;
   s->depth = depth;
-  return scored;
+  return det->scored != 0;
+}
+
+/* s->held from its dimensions, after something else filled them. */
+static void recompute_held(const struct sr_aggregator *a,
+                           struct sr_session *s) {
+  uint32_t held = 0;
+  for (size_t i = 0; i < a->n_dims; i++)
+    if (s->dims[i].score != 0.0f) held |= 1u << i;
+  s->held = held;
 }
 
 static int approval(struct sr_aggregator *a, struct sr_session *s,
@@ -239,6 +252,7 @@ static struct sr_session *session_for(struct sr_aggregator *a,
     if (!s) return NULL;
     if (a->load && a->load(a->load_ctx, s) < 0)
       sr_session_clear(a->sessions, s);
+    recompute_held(a, s);
   }
   if (a->retention_ms > 0 && s->events > 0 &&
       elapsed_ms(ev->ts_ms, s->last_ts_ms) > a->retention_ms) {
@@ -272,7 +286,7 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   sr_detectors_run(a->dets, a->thread, ev, &s->info, s->scratch, det);
   bool contributes = fold_scores(a, s, det, now) || det->op.mutating;
   struct sr_policy_input in = {s->risk, s->depth, det->score, &det->op,
-                               contributes};
+                               contributes, det->scored};
   char rule[SR_RULE_MAX];
   enum sr_action act = sr_policy_decide(a->policy, &in, rule, sizeof rule);
 

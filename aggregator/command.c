@@ -44,9 +44,10 @@ void sr_command_set_id(struct sr_command *cmd) {
   static const char digits[] = "0123456789abcdef";
   const uint64_t halves[2] = {h.high64, h.low64};
   char *out = cmd->command_id;
-  for (int k = 0; k < 2; k++)
-    for (int shift = 60; shift >= 0; shift -= 4)
-      *out++ = digits[(halves[k] >> shift) & 15];
+  for (int k = 0; k < 2; k++, out += 16) {
+    uint64_t v = halves[k];
+    for (int i = 15; i >= 0; i--, v >>= 4) out[i] = digits[v & 15];
+  }
   *out = '\0';
 }
 

@@ -37,6 +37,7 @@ struct rule {
   struct term all[SR_POLICY_TERMS_MAX];
   struct term any[SR_POLICY_TERMS_MAX];
   size_t n_all, n_any;
+  uint32_t need; /* dimensions of `all` terms with a minimum above 0 */
 };
 
 struct tier {
@@ -50,6 +51,12 @@ struct sr_policy {
   struct rule rules[SR_POLICY_RULES_MAX];
   size_t n_rules;
   int64_t ttl_ms;
+  /* Short cuts for the events nothing applies to, most of them: below
+   * every tier's risk no tier fires; when every rule needs a dimension
+   * and the event scored none of them, no rule does. */
+  double min_tier_risk;
+  uint32_t rules_need;     /* union of the rules' `need` */
+  bool every_rule_needs;   /* no rule has need 0 */
 };
 
 static int read_tier(const struct sr_conf_node *policy, const char *key,
@@ -195,6 +202,17 @@ struct sr_policy *sr_policy_create(const struct sr_conf_node *root,
   } else {
     default_rules(p, dets);
   }
+  p->every_rule_needs = true;
+  for (size_t i = 0; i < p->n_rules; i++) {
+    struct rule *r = &p->rules[i];
+    for (size_t j = 0; j < r->n_all; j++)
+      if (r->all[j].min > 0) r->need |= 1u << r->all[j].dim;
+    p->rules_need |= r->need;
+    p->every_rule_needs = p->every_rule_needs && r->need;
+  }
+  p->min_tier_risk = p->tiers[0].risk;
+  for (size_t i = 1; i < 3; i++)
+    if (p->tiers[i].risk < p->min_tier_risk) p->min_tier_risk = p->tiers[i].risk;
   return p;
 fail:
   free(p);
@@ -206,8 +224,10 @@ void sr_policy_destroy(struct sr_policy *p) { free(p); }
 int64_t sr_policy_ttl_ms(const struct sr_policy *p) { return p->ttl_ms; }
 
 /* Scores first: they rule out nearly every event for a few comparisons,
- * before the environment is canonicalised. */
+ * before the environment is canonicalised; a dimension the rule needs
+ * above 0 and the event did not score rules it out in one. */
 static bool rule_holds(const struct rule *r, const struct sr_policy_input *in) {
+  if (r->need & ~in->scored) return false;
   for (size_t i = 0; i < r->n_all; i++)
     if (in->event_scores[r->all[i].dim] < r->all[i].min) return false;
   bool any = r->n_any == 0;
@@ -224,6 +244,9 @@ enum sr_action sr_policy_decide(const struct sr_policy *p,
                                            "tier.kill"};
   enum sr_action best = SR_ACTION_NONE;
   rule[0] = '\0';
+  if (!(in->risk >= p->min_tier_risk) &&
+      (p->every_rule_needs && !(in->scored & p->rules_need)))
+    return best;
   for (size_t i = 0; i < 3; i++) {
     const struct tier *t = &p->tiers[i];
     if (t->action != SR_ACTION_KILL && !in->contributes) continue;

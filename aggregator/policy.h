@@ -33,6 +33,7 @@ struct sr_policy_input {
   const float *event_scores; /* this event's score per dimension */
   const struct sr_op *op;    /* this event's classification */
   bool contributes;          /* mutating, or scored in some dimension */
+  uint32_t scored;           /* bit d set when event_scores[d] > 0 */
 };
 
 /* Reads `policy` from the config root (NULL: defaults). Dimension names in

@@ -5,11 +5,36 @@
  * pointer handed out stays valid until the session is evicted or the table
  * destroyed. Eviction deletes with backward shifting (no tombstones), so
  * probe chains stay short however many sessions come and go.
+ *
+ * Sessions are carved from chunks the table allocates (8 sessions, then
+ * twice as many each time, up to 256) and an evicted session's memory goes
+ * on a free list that the next new session takes first: a session of
+ * kilobytes cost the general allocator a few thousand instructions, its
+ * first event's worth. Memory is thus held at the peak number of sessions
+ * in memory (which eviction bounds) until the table is destroyed. Under
+ * AddressSanitizer a free session is poisoned, so a use after eviction is
+ * still caught.
  */
 #include "aggregator/session.h"
 
 #include <stdlib.h>
 #include <xxhash.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define CHUNK_FIRST 8
+#define CHUNK_MAX 256
+
+/* A free session's first bytes: the next free one. */
+struct free_session {
+  struct free_session *next;
+};
 
 struct sr_session_table {
   struct sr_session **slots;
@@ -17,6 +42,13 @@ struct sr_session_table {
   size_t count;
   size_t n_dims;
   size_t scratch_size;
+  size_t stride;               /* bytes per session in a chunk, 16-aligned */
+  char **chunks;               /* every chunk, freed on destroy */
+  size_t n_chunks, cap_chunks;
+  size_t next_chunk;           /* sessions in the next chunk */
+  char *fresh;                 /* never-used sessions of the last chunk */
+  size_t n_fresh;
+  struct free_session *free;   /* evicted sessions, reused first */
 };
 
 uint64_t sr_session_hash(sr_str id) { return XXH3_64bits(id.p, id.n); }
@@ -33,14 +65,56 @@ struct sr_session_table *sr_session_table_create(size_t n_dims,
   }
   t->n_dims = n_dims;
   t->scratch_size = scratch_size;
+  t->stride = (sr_session_table_session_bytes(t) + 15) & ~(size_t)15;
+  t->next_chunk = CHUNK_FIRST;
   return t;
 }
 
 void sr_session_table_destroy(struct sr_session_table *t) {
   if (!t) return;
-  for (size_t i = 0; i < t->cap; i++) free(t->slots[i]);
+  for (size_t i = 0; i < t->n_chunks; i++) free(t->chunks[i]);
+  free(t->chunks);
   free(t->slots);
   free(t);
+}
+
+/* Memory for one session: a freed one, else a fresh one, else from a new
+ * chunk. NULL when out of memory. */
+static struct sr_session *session_alloc(struct sr_session_table *t) {
+  if (t->free) {
+    struct free_session *f = t->free;
+    UNPOISON(f, t->stride);
+    t->free = f->next;
+    return (struct sr_session *)f;
+  }
+  if (t->n_fresh == 0) {
+    if (t->n_chunks == t->cap_chunks) {
+      size_t cap = t->cap_chunks ? t->cap_chunks * 2 : 8;
+      char **chunks = realloc(t->chunks, cap * sizeof *chunks);
+      if (!chunks) return NULL;
+      t->chunks = chunks;
+      t->cap_chunks = cap;
+    }
+    char *c = malloc(t->next_chunk * t->stride);
+    if (!c) return NULL;
+    POISON(c, t->next_chunk * t->stride);
+    t->chunks[t->n_chunks++] = c;
+    t->fresh = c;
+    t->n_fresh = t->next_chunk;
+    if (t->next_chunk < CHUNK_MAX) t->next_chunk *= 2;
+  }
+  struct sr_session *s = (struct sr_session *)t->fresh;
+  UNPOISON(s, t->stride);
+  t->fresh += t->stride;
+  t->n_fresh--;
+  return s;
+}
+
+static void session_free(struct sr_session_table *t, struct sr_session *s) {
+  struct free_session *f = (struct free_session *)s;
+  f->next = t->free;
+  t->free = f;
+  POISON((char *)s + sizeof *f, t->stride - sizeof *f);
 }
 
 static bool grow(struct sr_session_table *t) {
@@ -73,25 +147,37 @@ size_t sr_session_table_session_bytes(const struct sr_session_table *t) {
   return scratch_offset(t) + t->scratch_size;
 }
 
+/* Clears what is read before it is written: the fixed part, each
+ * dimension's score, time and the first byte of its reason (a reason is
+ * only ever read as a string, and only for a dimension that scored, which
+ * wrote it whole), and the detectors' scratch, which they are promised
+ * zeroed and which the state store persists byte for byte. The reasons'
+ * other bytes, most of a session, are left as they are. */
 void sr_session_clear(const struct sr_session_table *t, struct sr_session *s) {
   uint64_t h = s->hash;
   uint8_t id_len = s->id_len;
   char id[sizeof s->id];
   memcpy(id, s->id, sizeof id);
   struct sr_session_persist keep = s->persist;
-  memset(s, 0, sr_session_table_session_bytes(t));
+  memset(s, 0, sizeof *s);
   s->persist = keep;
   s->hash = h;
   s->id_len = id_len;
   memcpy(s->id, id, sizeof id);
   s->dims = (struct sr_dim_state *)((char *)s + dims_offset());
+  for (size_t i = 0; i < t->n_dims; i++) {
+    s->dims[i].score = 0.0f;
+    s->dims[i].ts_ms = 0;
+    s->dims[i].reason[0] = '\0';
+  }
   s->scratch = (char *)s + scratch_offset(t);
+  memset(s->scratch, 0, t->scratch_size);
   s->last_ts_ms = INT64_MIN;
 }
 
-static struct sr_session *session_new(const struct sr_session_table *t,
-                                      sr_str id, uint64_t h) {
-  struct sr_session *s = malloc(sr_session_table_session_bytes(t));
+static struct sr_session *session_new(struct sr_session_table *t, sr_str id,
+                                      uint64_t h) {
+  struct sr_session *s = session_alloc(t);
   if (!s) return NULL;
   s->hash = h;
   sr_str_copy(s->id, sizeof s->id, id);
@@ -163,7 +249,7 @@ size_t sr_session_table_evict(struct sr_session_table *t,
     struct sr_session *s = t->slots[i];
     if (s && evict(s, arg)) {
       remove_at(t, i);
-      free(s);
+      session_free(t, s);
       n++;
       continue;
     }

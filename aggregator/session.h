@@ -3,10 +3,11 @@
  * table, and the consumer routes every event of a session to the same worker
  * (hash of the session id), so nothing here is locked.
  *
- * A session is one allocation: the fixed part, one sr_dim_state per
- * dimension, then the detectors' per-session scratch. It is allocated when a
- * session's first event arrives (or it is reloaded from the state store),
- * not per event, and freed when evicted.
+ * A session is one block of memory: the fixed part, one sr_dim_state per
+ * dimension, then the detectors' per-session scratch. It is taken from the
+ * table's chunks when a session's first event arrives (or it is reloaded
+ * from the state store), not per event, and given back to the table when
+ * evicted (session.c says how).
  *
  * @locality the owning worker thread.
  */
@@ -57,6 +58,11 @@ struct sr_session {
   bool killed;             /* a KILL was issued: every later call is killed */
   enum sr_action last_action;
   struct sr_dim_state *dims; /* n_dims entries, inside this allocation */
+  /* Bit d set when dims[d].score may be non-zero: the dimensions an event
+   * with no score of its own has to decay. A superset: whoever fills dims
+   * other than the aggregator (the state store's loader) leaves it to the
+   * aggregator to recompute. */
+  uint32_t held;
   void *scratch;             /* detectors' per-session scratch, ditto */
   struct sr_session_persist persist;
 };
@@ -68,8 +74,8 @@ struct sr_session_table *sr_session_table_create(size_t n_dims,
 /* Frees every session; accepts NULL. */
 void sr_session_table_destroy(struct sr_session_table *t);
 
-/* The session with this id; created (zeroed) when absent and create is true.
- * NULL when absent and !create, for an id longer than SR_SESSION_ID_MAX, or
+/* The session with this id; created when absent and create is true (as
+ * sr_session_clear leaves it). NULL when absent and !create, for an id longer than SR_SESSION_ID_MAX, or
  * on allocation failure. */
 struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
                                         bool create);

@@ -108,4 +108,5 @@ const struct sr_detector sr_detector_blast_radius = {
     .init = blast_init,
     .score = blast_score,
     .destroy = blast_destroy,
+    .kinds = SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED,
 };

@@ -347,4 +347,5 @@ const struct sr_detector sr_detector_boundary = {
     .init = boundary_init,
     .score = boundary_score,
     .destroy = boundary_destroy,
+    .kinds = SR_KIND_CALLS,
 };

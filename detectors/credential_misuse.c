@@ -43,6 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <xxhash.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "detectors/detector.h"
 #include "detectors/env.h"
@@ -211,31 +214,56 @@ static sr_str result_where(char *buf, size_t cap, const struct sr_event *ev,
   return sr_str_from(buf);
 }
 
+#if defined(__SSE2__)
+/* Bit j set when p[j] is '=' or ':', for j < 16. */
+static inline unsigned signs16(const char *p) {
+  const __m128i eq = _mm_set1_epi8('='), colon = _mm_set1_epi8(':');
+  __m128i v = _mm_loadu_si128((const __m128i *)p);
+  return (unsigned)_mm_movemask_epi8(
+      _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, colon)));
+}
+#endif
+
+/* Offset of the first '=' or ':' in p[i..n), or n; sixteen bytes at a time
+ * where SSE2 is there, the last sixteen overlapping the ones before. */
+static size_t next_assignment(const char *p, size_t n, size_t i) {
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    unsigned m = signs16(p + i);
+    if (m) return i + (size_t)__builtin_ctz(m);
+  }
+  if (i < n && n >= 16) {
+    unsigned m = signs16(p + n - 16) >> (i - (n - 16));
+    return m ? i + (size_t)__builtin_ctz(m) : n;
+  }
+#endif
+  for (; i < n; i++)
+    if (p[i] == '=' || p[i] == ':') return i;
+  return n;
+}
+
 /* Remembers names of secret-looking assignments in a tool result:
- * NAME=..., NAME: ..., "NAME": ... . The value is never looked at. */
+ * NAME=..., NAME: ..., "NAME": ... (a name of [A-Za-z0-9_.-], at most one
+ * quote and blanks before the sign). The value is never looked at. Read
+ * from each '=' and ':' backwards to its name, in text order: results are
+ * read for every completed call, and signs are far fewer than bytes. */
 static void scan_result(struct found *f, sr_str text, const struct sr_event *ev,
                         const struct sr_op *op) {
-  /* No '=' or ':', no assignment: most results, skipped at memchr speed. */
-  if (!memchr(text.p, '=', text.n) && !memchr(text.p, ':', text.n)) return;
+  const char *p = text.p;
+  size_t n = text.n;
   char where[FOUND_WHERE];
   sr_str w = SR_STR_NULL;
-  size_t i = 0;
-  while (i < text.n) {
-    if (!name_char(text.p[i])) {
-      i++;
-      continue;
-    }
-    size_t start = i;
-    while (i < text.n && name_char(text.p[i])) i++;
-    sr_str name = {text.p + start, i - start};
-    size_t j = i;
-    if (j < text.n && (text.p[j] == '"' || text.p[j] == '\'')) j++;
-    while (j < text.n && (text.p[j] == ' ' || text.p[j] == '\t')) j++;
-    if (j < text.n && (text.p[j] == '=' || text.p[j] == ':') && name.n >= 3 &&
-        name.n <= 64 && secret_name(name)) {
-      if (!w.p) w = result_where(where, sizeof where, ev, op);
-      remember(f, name, w);
-    }
+  for (size_t k = next_assignment(p, n, 0); k < n;
+       k = next_assignment(p, n, k + 1)) {
+    size_t e = k;
+    while (e > 0 && (p[e - 1] == ' ' || p[e - 1] == '\t')) e--;
+    if (e > 0 && (p[e - 1] == '"' || p[e - 1] == '\'')) e--;
+    size_t b = e;
+    while (b > 0 && e - b <= 64 && name_char(p[b - 1])) b--;
+    sr_str name = {p + b, e - b};
+    if (name.n < 3 || name.n > 64 || !secret_name(name)) continue;
+    if (!w.p) w = result_where(where, sizeof where, ev, op);
+    remember(f, name, w);
   }
 }
 
@@ -454,9 +482,10 @@ static float cred_score(const void *ctx, void *thread_scratch,
   const struct sr_credential *cr = &op->credential;
   const char *found_in = NULL;
   enum fit pfit = FIT_UNKNOWN, efit = FIT_UNKNOWN;
-  sr_str env = sr_env_canonical(op->environment);
+  sr_str env = SR_STR_NULL;
   bool destructive = op->destructive > 0 || op->verb == SR_VERB_DELETE;
   if (cr->id.n) {
+    env = sr_env_canonical(op->environment);
     found_in = lookup(f, cr->id);
     pfit = purpose_fit_memo(thread_scratch, cr->purpose, ev, op);
     efit = env_fit(cr, env);
@@ -535,4 +564,5 @@ const struct sr_detector sr_detector_credential_misuse = {
     .thread_destroy = cred_thread_destroy,
     .score = cred_score,
     .destroy = cred_destroy,
+    .kinds = SR_KIND_CALLS | SR_KIND_FILE_ACCESS,
 };

@@ -39,6 +39,10 @@
  * unique; factors in [0, 1]. */
 struct ctx {
   char env_name[ENV_MAX][ENV_NAME_MAX];
+  /* sr_env_canonical of each name, taken once init is done: for a known
+   * environment the canonical literal, which sr_env_eq compares by
+   * address, where the name itself would be canonicalised per call. */
+  sr_str env_canon[ENV_MAX];
   float env_factor[ENV_MAX];
   size_t n_env;
   float unknown_factor;
@@ -121,6 +125,8 @@ static void *destructive_init(const struct sr_conf_node *section, char *err,
       set_env(c, name, (float)f);
     }
   }
+  for (size_t i = 0; i < c->n_env; i++)
+    c->env_canon[i] = sr_env_canonical(sr_str_from(c->env_name[i]));
   return c;
 fail:
   free(c);
@@ -130,7 +136,7 @@ fail:
 static float env_factor(const struct ctx *c, sr_str env) {
   if (env.n == 0) return c->unknown_factor;
   for (size_t i = 0; i < c->n_env; i++) {
-    if (sr_env_eq(sr_str_from(c->env_name[i]), env)) return c->env_factor[i];
+    if (sr_env_eq(c->env_canon[i], env)) return c->env_factor[i];
   }
   return c->unknown_factor;
 }
@@ -215,4 +221,5 @@ const struct sr_detector sr_detector_destructive = {
     .init = destructive_init,
     .score = destructive_score,
     .destroy = destructive_destroy,
+    .kinds = SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED,
 };

@@ -116,6 +116,38 @@ struct sr_detect_input {
   float reason_floor;
 };
 
+/* Kinds of event, as bits of sr_detector.kinds: the registry calls a
+ * detector only for events of the kinds it lists. A tool call without a
+ * phase counts as requested. */
+#define SR_KIND_SESSION_START (1u << 0)
+#define SR_KIND_CALL_REQUESTED (1u << 1)
+#define SR_KIND_CALL_COMPLETED (1u << 2)
+#define SR_KIND_CALL_FAILED (1u << 3)
+#define SR_KIND_AGENT_MESSAGE (1u << 4)
+#define SR_KIND_FILE_ACCESS (1u << 5)
+#define SR_KIND_OTHER (1u << 6) /* no type, approval: no detector runs */
+#define SR_KIND_CALLS \
+  (SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED | SR_KIND_CALL_FAILED)
+#define SR_KIND_COUNT 7
+
+/* The SR_KIND_* bit of an event. */
+static inline unsigned sr_event_kind(const struct sr_event *ev) {
+  switch (ev->type) {
+    case SR_EV_SESSION_START:
+      return SR_KIND_SESSION_START;
+    case SR_EV_TOOL_CALL:
+      return ev->phase == SR_PHASE_COMPLETED ? SR_KIND_CALL_COMPLETED
+             : ev->phase == SR_PHASE_FAILED  ? SR_KIND_CALL_FAILED
+                                             : SR_KIND_CALL_REQUESTED;
+    case SR_EV_AGENT_MESSAGE:
+      return SR_KIND_AGENT_MESSAGE;
+    case SR_EV_FILE_ACCESS:
+      return SR_KIND_FILE_ACCESS;
+    default:
+      return SR_KIND_OTHER;
+  }
+}
+
 struct sr_detector {
   int version;              /* SR_DETECTOR_VERSION, first so the table can grow */
   const char *name;         /* dimension name, also the config key */
@@ -149,6 +181,14 @@ struct sr_detector {
 
   /* Frees the context; accepts what init returned. */
   void (*destroy)(void *ctx);
+
+  /* SR_KIND_* bits of the events score is called for; 0 = every kind.
+   * For any other event the dimension scores 0 and the detector's session
+   * scratch is left alone, so a kind in which the detector only remembers
+   * something (a found credential, an estimate) must be listed too. Most
+   * detectors score only tool calls: skipping the call for the other
+   * events is cheaper than the call that returns 0. */
+  unsigned kinds;
 };
 
 #endif

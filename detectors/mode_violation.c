@@ -92,4 +92,5 @@ const struct sr_detector sr_detector_mode_violation = {
     .init = mode_init,
     .score = mode_score,
     .destroy = mode_destroy,
+    .kinds = SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED,
 };

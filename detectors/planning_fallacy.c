@@ -140,4 +140,6 @@ const struct sr_detector sr_detector_planning_fallacy = {
     .init = pf_init,
     .score = pf_score,
     .destroy = pf_destroy,
+    .kinds = SR_KIND_SESSION_START | SR_KIND_AGENT_MESSAGE |
+             SR_KIND_CALL_REQUESTED,
 };

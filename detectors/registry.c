@@ -15,15 +15,22 @@
  * cannot see each other's memory by accident.
  *
  * sr_detectors_run classifies the event once (the catalogue is the costly
- * part: one Hyperscan scan) and calls every enabled detector. The detection
- * is large (SR_DIM_MAX reasons of SR_REASON_MAX bytes), so only the first
- * byte of each reason is cleared, not the whole array.
+ * part: one Hyperscan scan) and calls every enabled detector that scores
+ * the event's kind (sr_detector.kinds). Which ones those are is worked out
+ * at setup, one list per kind, and each worker thread lays out, per kind,
+ * one record per call with everything it needs (function, context,
+ * scratches, threshold, dimension): the per-event loop walks those records
+ * and reads nothing for the detectors it does not call. The detection is large
+ * (SR_DIM_MAX reasons of SR_REASON_MAX bytes), so only the first byte of
+ * each reason is cleared, not the whole array.
  */
 #include "detectors/registry.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 extern const struct sr_detector sr_detector_destructive;
@@ -68,16 +75,34 @@ struct sr_detectors {
   void *ctx[SR_DIM_MAX];
   struct sr_dim_params params[SR_DIM_MAX];
   size_t offset[SR_DIM_MAX];
-  bool has_scratch[SR_DIM_MAX]; /* det[i]->session_size > 0, at hand */
   size_t session_size;
   struct sr_catalogue *cat;
+  /* Per kind (bit index of SR_KIND_*), the enabled dimensions whose
+   * detector scores that kind, in dimension order. */
+  uint8_t run[SR_KIND_COUNT][SR_DIM_MAX];
+  uint8_t n_run[SR_KIND_COUNT];
 };
 
-/* One worker thread's scratch: the catalogue's and each detector's. */
+/* What one detector's call needs, together: built per thread. */
+struct call {
+  float (*score)(const void *ctx, void *thread_scratch,
+                 const struct sr_detect_input *in, void *session_scratch,
+                 char *reason, size_t reasonlen);
+  const void *ctx;
+  void *scratch;          /* the detector's thread scratch, may be NULL */
+  size_t offset;          /* of its session scratch */
+  bool has_session;       /* it has session scratch */
+  uint8_t dim;
+  float floor;            /* the dimension's threshold */
+};
+
+/* One worker thread's scratch: the catalogue's and each detector's, and
+ * per kind the calls to make, in dimension order. */
 struct sr_detectors_thread {
   const struct sr_detectors *d;
   struct sr_catalogue_scratch *cat;
-  void *scratch[SR_DIM_MAX];
+  void *scratch[SR_DIM_MAX]; /* each detector's, by dimension */
+  struct call run[SR_KIND_COUNT][SR_DIM_MAX];
 };
 
 static void known_names(char *buf, size_t cap) {
@@ -169,8 +194,10 @@ struct sr_detectors *sr_detectors_create(const struct sr_conf_node *root,
     d->n = i + 1;
     off = (off + SCRATCH_ALIGN - 1) & ~(size_t)(SCRATCH_ALIGN - 1);
     d->offset[i] = off;
-    d->has_scratch[i] = det->session_size > 0;
     off += det->session_size;
+    for (unsigned k = 0; k < SR_KIND_COUNT; k++)
+      if (d->params[i].enabled && (!det->kinds || (det->kinds >> k & 1u)))
+        d->run[k][d->n_run[k]++] = (uint8_t)i;
   }
   d->session_size = off;
 
@@ -196,6 +223,12 @@ size_t sr_detectors_count(const struct sr_detectors *d) {
 const char *sr_detectors_name(const struct sr_detectors *d, size_t dim) {
   assert(dim < d->n);
   return d->det[dim]->name;
+}
+
+const struct sr_detector *sr_detectors_detector(const struct sr_detectors *d,
+                                                size_t dim) {
+  assert(dim < d->n);
+  return d->det[dim];
 }
 
 int sr_detectors_find(const struct sr_detectors *d, const char *name) {
@@ -236,6 +269,20 @@ struct sr_detectors_thread *sr_detectors_thread_create(
     if (d->det[i]->thread_create)
       t->scratch[i] = d->det[i]->thread_create(d->ctx[i]);
   }
+  for (size_t k = 0; k < SR_KIND_COUNT; k++) {
+    for (size_t j = 0; j < d->n_run[k]; j++) {
+      size_t i = d->run[k][j];
+      t->run[k][j] = (struct call){
+          .score = d->det[i]->score,
+          .ctx = d->ctx[i],
+          .scratch = t->scratch[i],
+          .offset = d->offset[i],
+          .has_session = d->det[i]->session_size > 0,
+          .dim = (uint8_t)i,
+          .floor = d->params[i].threshold,
+      };
+    }
+  }
   return t;
 fail:
   sr_detectors_thread_destroy(t);
@@ -265,27 +312,36 @@ void sr_detectors_run(const struct sr_detectors *d,
 
   sr_catalogue_classify(d->cat, t->cat, ev, &out->op);
 
+  /* The detection is reused: no score or reason of the last event. Only
+   * the dimensions it scored hold any (see sr_detection). */
+  for (uint32_t m = out->scored; m; m &= m - 1) {
+    unsigned i = (unsigned)__builtin_ctz(m);
+    out->score[i] = 0;
+    out->reason[i][0] = '\0';
+  }
+
   struct sr_detect_input in = {
       .ev = ev, .op = &out->op, .session = session ? session : &undeclared};
-  for (size_t i = 0; i < d->n; i++) {
+  unsigned k = (unsigned)__builtin_ctz(sr_event_kind(ev));
+  uint32_t scored = 0;
+  for (const struct call *c = t->run[k], *end = c + d->n_run[k]; c < end;
+       c++) {
+    size_t i = c->dim;
     char *reason = out->reason[i];
-    reason[0] = '\0'; /* the detection is reused: no reason of the last */
-    out->score[i] = 0;
-    if (!d->params[i].enabled) continue;
-    void *ss = d->has_scratch[i] ? (char *)session_scratch + d->offset[i]
-                                 : NULL;
-    in.reason_floor = d->params[i].threshold;
-    float s = d->det[i]->score(d->ctx[i], t->scratch[i], &in, ss, reason,
-                               SR_REASON_MAX);
-    reason[SR_REASON_MAX - 1] = '\0';
+    void *ss = c->has_session ? (char *)session_scratch + c->offset : NULL;
+    in.reason_floor = c->floor;
+    float s = c->score(c->ctx, c->scratch, &in, ss, reason, SR_REASON_MAX);
     if (!(s > 0)) { /* NaN too */
       reason[0] = '\0';
       continue;
     }
+    reason[SR_REASON_MAX - 1] = '\0';
     out->score[i] = s > 1 ? 1 : s;
-    if (s < in.reason_floor)
+    scored |= 1u << i;
+    if (s < c->floor)
       reason[0] = '\0'; /* never read: see sr_detect_input */
     else if (!reason[0])
       snprintf(reason, SR_REASON_MAX, "%s", d->det[i]->name);
   }
+  out->scored = scored;
 }

@@ -31,12 +31,18 @@ struct sr_detectors_thread;
 
 /* One event's detection: classification + a score and reason per dimension
  * (reason[i] is "" when score[i] is below the dimension's threshold).
- * Entries past sr_detectors_count are not written. */
+ * Entries past sr_detectors_count are not written. Zeroed by its owner
+ * before the first sr_detectors_run, then reused: a run clears only what
+ * the previous one scored, so outside `scored` every score is 0 and every
+ * reason "". */
 struct sr_detection {
   struct sr_op op;
   float score[SR_DIM_MAX];
+  uint32_t scored; /* bit i set when score[i] > 0 */
   char reason[SR_DIM_MAX][SR_REASON_MAX];
 };
+
+_Static_assert(SR_DIM_MAX <= 32, "sr_detection.scored is 32 bits");
 
 /* Builds every detector and the catalogue from the config root (may be NULL
  * for defaults): `detectors.<name>` sections, `catalogue`, `credentials`,
@@ -47,6 +53,9 @@ void sr_detectors_destroy(struct sr_detectors *d);
 
 size_t sr_detectors_count(const struct sr_detectors *d);
 const char *sr_detectors_name(const struct sr_detectors *d, size_t dim);
+/* The detector of a dimension (its table entry). */
+const struct sr_detector *sr_detectors_detector(const struct sr_detectors *d,
+                                                size_t dim);
 /* Index of a dimension by name, or -1. */
 int sr_detectors_find(const struct sr_detectors *d, const char *name);
 const struct sr_dim_params *sr_detectors_params(const struct sr_detectors *d,

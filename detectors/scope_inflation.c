@@ -409,4 +409,5 @@ const struct sr_detector sr_detector_scope_inflation = {
     .thread_destroy = scope_thread_destroy,
     .score = scope_score,
     .destroy = scope_destroy,
+    .kinds = SR_KIND_CALLS,
 };

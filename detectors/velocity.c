@@ -25,6 +25,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "detectors/helpers.h"
 #include "detectors/reason.h"
@@ -117,47 +120,97 @@ static bool word_at(const char *p, size_t n, size_t i, const struct word *w) {
   return true;
 }
 
-/* How many items a mutating call's result says it touched; 0 = not said.
- * One pass over the text: numbers after a command tag or a verb, numbers
- * before "rows"/"objects"/"files", and lines that each report one item. */
+static const struct word before[] = {
+    W("delete "),  W("update "),  W("insert 0 "), W("deleted "),
+    W("removed "), W("updated "), W("dropped "),  W("purged ")};
+static const struct word after[] = {
+    W(" rows"),  W(" row"),  W(" records"), W(" objects"),
+    W(" files"), W(" items"), W(" keys"),   W(" documents")};
+static const struct word lines[] = {W("removed '"), W("removed \""),
+                                    W("delete: "), W("deleted: "),
+                                    W("deleted ")};
+
+/* The count a run of digits starting at p[q] gives, or -1: a unit word
+ * after it ("5000 rows") or a verb before it ("DELETE 5000", the verb at
+ * the start of a word: not "undeleted 5"). Every verb ends in a blank, so
+ * its number always starts a run of digits. */
+static long long count_at(const char *p, size_t n, size_t q) {
+  long long v = number_at(p, n, q), got = -1;
+  size_t j = q;
+  while (j < n && digit(p[j])) j++;
+  if (j < n && p[j] == ' ') /* every unit word starts with a blank */
+    for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
+      if (word_at(p, n, j, &after[k])) got = v;
+  for (size_t k = 0; k < SR_ARRAY_LEN(before) && got < 0; k++) {
+    size_t len = before[k].n;
+    if (q < len || !word_at(p, n, q - len, &before[k])) continue;
+    char c = q > len ? lower(p[q - len - 1]) : ' ';
+    if (c < 'a' || c > 'z') got = v;
+  }
+  return got;
+}
+
+#if defined(__SSE2__)
+/* Bit j set when p[j] is a digit, for j < 16. */
+static inline unsigned digits16(const char *p) {
+  const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
+  __m128i v = _mm_loadu_si128((const __m128i *)p);
+  return (unsigned)_mm_movemask_epi8(
+      _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
+}
+#endif
+
+/* How many items a mutating call's result says it touched; 0 = not said:
+ * numbers after a command tag or a verb, numbers before "rows"/"objects"/
+ * "files", and lines that each report one item. Only the starts of lines
+ * and of runs of digits can hold any of these, so the text is walked by
+ * those (runs of digits sixteen bytes at a time where SSE2 is there), not
+ * byte by byte: results are read for every completed mutating call. */
 static uint32_t items_in_result(const char *p, size_t n) {
-  static const struct word before[] = {
-      W("delete "),  W("update "),  W("insert 0 "), W("deleted "),
-      W("removed "), W("updated "), W("dropped "),  W("purged ")};
-  static const struct word after[] = {
-      W(" rows"),  W(" row"),  W(" records"), W(" objects"),
-      W(" files"), W(" items"), W(" keys"),   W(" documents")};
-  static const struct word lines[] = {W("removed '"), W("removed \""),
-                                      W("delete: "), W("deleted: "),
-                                      W("deleted ")};
   long long best = 0, per_line = 0;
-  bool line_start = true;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n;) {
     char c = lower(p[i]);
-    if (line_start) {
-      for (size_t k = 0; k < SR_ARRAY_LEN(lines); k++)
-        if (c == lines[k].s[0] && word_at(p, n, i, &lines[k])) {
-          per_line++;
-          break;
-        }
-    }
-    line_start = c == '\n';
-    if (c == 'd' || c == 'u' || c == 'i' || c == 'r' || c == 'p') {
-      /* A verb starts a word: inside one ("undeleted") it is not. */
-      if (i > 0 && lower(p[i - 1]) >= 'a' && lower(p[i - 1]) <= 'z') continue;
-      for (size_t k = 0; k < SR_ARRAY_LEN(before); k++) {
-        if (c != before[k].s[0] || !word_at(p, n, i, &before[k])) continue;
-        long long v = number_at(p, n, i + before[k].n);
-        if (v > best) best = v;
+    for (size_t k = 0; k < SR_ARRAY_LEN(lines); k++)
+      if (c == lines[k].s[0] && word_at(p, n, i, &lines[k])) {
+        per_line++;
+        break;
       }
-    } else if (digit(c) && (i == 0 || !digit(p[i - 1]))) {
-      long long v = number_at(p, n, i);
-      size_t j = i;
-      while (j < n && digit(p[j])) j++;
-      if (j < n && p[j] == ' ') /* every unit word starts with a blank */
-        for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
-          if (word_at(p, n, j, &after[k]) && v > best) best = v;
+    const char *nl = memchr(p + i, '\n', n - i);
+    if (!nl) break;
+    i = (size_t)(nl - p) + 1;
+  }
+  size_t i = 0;
+  bool prev = false; /* p[i - 1] is a digit */
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    unsigned d = digits16(p + i);
+    unsigned starts = d & ~((d << 1) | (unsigned)prev);
+    prev = (d >> 15) & 1u;
+    for (; starts; starts &= starts - 1) {
+      long long got = count_at(p, n, i + (size_t)__builtin_ctz(starts));
+      if (got > best) best = got;
     }
+  }
+  if (i < n && n >= 16) {
+    /* The last sixteen bytes, overlapping the ones before: starts at i or
+     * later, each judged by its neighbour inside the window. */
+    size_t b = n - 16, skip = i - b;
+    unsigned d = digits16(p + b);
+    unsigned starts = (d & ~(d << 1)) >> skip << skip;
+    for (; starts; starts &= starts - 1) {
+      long long got = count_at(p, n, b + (size_t)__builtin_ctz(starts));
+      if (got > best) best = got;
+    }
+    i = n;
+  }
+#endif
+  for (; i < n; i++) {
+    bool d = digit(p[i]);
+    if (d && !prev) {
+      long long got = count_at(p, n, i);
+      if (got > best) best = got;
+    }
+    prev = d;
   }
   if (per_line > best) best = per_line;
   return (uint32_t)SR_MIN(best, (long long)ITEMS_MAX);
@@ -230,4 +283,5 @@ const struct sr_detector sr_detector_velocity = {
     .init = vel_init,
     .score = vel_score,
     .destroy = vel_destroy,
+    .kinds = SR_KIND_CALLS,
 };

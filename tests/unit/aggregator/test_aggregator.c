@@ -751,6 +751,42 @@ START_TEST(risk_decays_with_event_time) {
 }
 END_TEST
 
+/* What a state store hands back for a session it has: a destructive score
+ * of 0.8 as of t = 1,000,000 ms. */
+static int load_scored(void *ctx, struct sr_session *s) {
+  int d = *(const int *)ctx;
+  s->events = 3;
+  s->last_ts_ms = 1000000;
+  s->dims[d].score = 0.8f;
+  s->dims[d].ts_ms = 1000000;
+  snprintf(s->dims[d].reason, sizeof s->dims[d].reason, "volume deleted");
+  return 1;
+}
+
+/* A session reloaded from durable state carries its scores on: one half-
+ * life later an event that scores nothing still finds the loaded score,
+ * decayed to 0.4, in the stack. */
+START_TEST(loaded_scores_decay_and_stack) {
+  struct fx f;
+  fx_init(&f, NULL);
+  int d = dim(&f, "destructive");
+  sr_aggregator_set_loader(f.agg, load_scored, &d);
+  const struct sr_dim_params *p = sr_detectors_params(f.dets, (size_t)d);
+  struct sr_event e;
+  struct sr_command cmd;
+  base(&e, SR_EV_AGENT_MESSAGE, "s-loaded", "e4", 1000000 + p->half_life_ms);
+  e.text = SR_STR_LIT("Continuing.");
+  sr_aggregator_process(f.agg, &e, &cmd);
+  const struct sr_session *s =
+      sr_aggregator_session(f.agg, SR_STR_LIT("s-loaded"));
+  ck_assert_uint_eq(s->events, 4);
+  ck_assert_float_eq_tol(s->dims[d].score, 0.4f, 1e-6);
+  ck_assert_uint_eq(s->depth, 1);
+  ck_assert_double_eq_tol(s->risk, p->weight * 0.4, 1e-6);
+  fx_free(&f);
+}
+END_TEST
+
 START_TEST(score_keeps_maximum_of_decayed_and_new) {
   struct fx f;
   fx_init(&f, NULL);
@@ -973,6 +1009,7 @@ int main(void) {
   tcase_add_test(tc, extreme_timestamps_stay_defined);
   tcase_add_test(tc, risk_decays_with_event_time);
   tcase_add_test(tc, score_keeps_maximum_of_decayed_and_new);
+  tcase_add_test(tc, loaded_scores_decay_and_stack);
   suite_add_tcase(s, tc);
   tc = tcase_create("determinism");
   tcase_set_timeout(tc, 60);

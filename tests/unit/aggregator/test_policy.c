@@ -69,7 +69,11 @@ static void score(struct fx *f, const char *dim, float s) {
 
 static enum sr_action decide(struct fx *f, double risk, uint32_t depth,
                              bool contributes) {
-  struct sr_policy_input in = {risk, depth, f->scores, &f->op, contributes};
+  uint32_t scored = 0;
+  for (size_t i = 0; i < sr_detectors_count(dets); i++)
+    if (f->scores[i] > 0) scored |= 1u << i;
+  struct sr_policy_input in = {risk, depth, f->scores, &f->op, contributes,
+                               scored};
   return sr_policy_decide(f->p, &in, f->rule, sizeof f->rule);
 }
 
@@ -392,6 +396,31 @@ START_TEST(configured_rule_environment_alias) {
 }
 END_TEST
 
+/* A rule whose minimums are all 0 asks only where the event acts: it
+ * applies to an event that scored nothing, at no risk, as the operator
+ * wrote it. */
+START_TEST(rule_without_a_minimum_applies_to_unscored_events) {
+  struct fx f;
+  fx_init(&f,
+          "policy:\n"
+          "  rules:\n"
+          "    - name: prod-needs-destructive\n"
+          "      action: ESCALATE\n"
+          "      all: {destructive: 0.9}\n"
+          "      environment: production\n"
+          "    - name: nothing-on-prod\n"
+          "      action: ESCALATE\n"
+          "      environment: prod\n"
+          "      any: {destructive: 0}\n");
+  event(&f, "production");
+  ck_assert_int_eq(decide(&f, 0.0, 0, false), SR_ACTION_ESCALATE);
+  ck_assert_str_eq(f.rule, "nothing-on-prod");
+  event(&f, "staging");
+  ck_assert_int_eq(decide(&f, 0.0, 0, false), SR_ACTION_NONE);
+  fx_free(&f);
+}
+END_TEST
+
 START_TEST(empty_rule_list_disables_rules) {
   struct fx f;
   fx_init(&f, "policy:\n  rules: []\n");
@@ -553,6 +582,7 @@ int main(void) {
   tcase_add_test(tc, configured_rules_replace_defaults);
   tcase_add_test(tc, configured_rule_environment_alias);
   tcase_add_test(tc, empty_rule_list_disables_rules);
+  tcase_add_test(tc, rule_without_a_minimum_applies_to_unscored_events);
   tcase_add_test(tc, configured_tiers);
   tcase_add_test(tc, command_ttl);
   tcase_add_test(tc, config_errors_name_the_line);

@@ -89,7 +89,14 @@ START_TEST(new_session_is_zeroed_aligned_and_self_contained) {
     ck_assert_ptr_nonnull(s->scratch);
     ck_assert_uint_eq((uintptr_t)s->dims % 16, 0);
     ck_assert_uint_eq((uintptr_t)s->scratch % 16, 0);
-    ck_assert(all_zero(s->dims, N_DIMS * sizeof *s->dims));
+    /* What is read before it is written is zero: a dimension's score,
+     * time and reason (as a string), and the detectors' scratch. */
+    for (size_t i = 0; i < N_DIMS; i++) {
+      ck_assert(s->dims[i].score == 0.0f);
+      ck_assert_int_eq(s->dims[i].ts_ms, 0);
+      ck_assert_str_eq(s->dims[i].reason, "");
+    }
+    ck_assert_uint_eq(s->held, 0);
     ck_assert(all_zero(s->scratch, SCRATCH));
     ck_assert(!s->info.started);
     ck_assert_int_eq(s->info.mode, SR_MODE_UNSET);
@@ -104,9 +111,11 @@ START_TEST(new_session_is_zeroed_aligned_and_self_contained) {
   }
   /* Each session's dims and scratch are its own: fill all of a's and b's
    * stays zero (under ASan a write past the allocation also fails). */
+  struct sr_dim_state b_dims[N_DIMS];
+  memcpy(b_dims, b->dims, sizeof b_dims);
   memset(a->dims, 0xff, N_DIMS * sizeof *a->dims);
   memset(a->scratch, 0xff, SCRATCH);
-  ck_assert(all_zero(b->dims, N_DIMS * sizeof *b->dims));
+  ck_assert(memcmp(b_dims, b->dims, sizeof b_dims) == 0);
   ck_assert(all_zero(b->scratch, SCRATCH));
   ck_assert_str_eq(a->id, "a");
   ck_assert_str_eq(b->id, "b");
@@ -263,17 +272,77 @@ START_TEST(eviction_keeps_every_other_session_reachable) {
 }
 END_TEST
 
+/* Sessions come and go for as long as a worker runs: one created after
+ * others were evicted starts as clean as the first (its id, zero state,
+ * zero scratch, its own memory), however its memory was used before. */
+START_TEST(new_after_eviction_is_clean_and_apart) {
+  struct sr_session_table *t = sr_session_table_create(N_DIMS, SCRATCH);
+  char id[32];
+  for (int round = 0; round < 3; round++) {
+    struct sr_session *live[40];
+    for (size_t i = 0; i < 40; i++) {
+      snprintf(id, sizeof id, "r%d-%zu", round, i);
+      struct sr_session *s = sr_session_table_get(t, sr_str_from(id), true);
+      ck_assert_ptr_nonnull(s);
+      ck_assert_str_eq(s->id, id);
+      ck_assert_uint_eq(s->events, 0);
+      ck_assert_uint_eq(s->held, 0);
+      ck_assert(!s->persist.dirty && !s->persist.stored);
+      for (size_t d = 0; d < N_DIMS; d++) {
+        ck_assert(s->dims[d].score == 0.0f);
+        ck_assert_str_eq(s->dims[d].reason, "");
+      }
+      ck_assert(all_zero(s->scratch, SCRATCH));
+      ck_assert_uint_eq((uintptr_t)s->dims % 16, 0);
+      ck_assert_uint_eq((uintptr_t)s->scratch % 16, 0);
+      /* Use all of it, as a long session would. */
+      s->events = 99;
+      s->held = 0x3f;
+      s->persist.dirty = s->persist.stored = true;
+      memset(s->dims, 0x41, N_DIMS * sizeof *s->dims);
+      memset(s->scratch, 0xab, SCRATCH);
+      live[i] = s;
+    }
+    /* Forty live sessions, each its own memory. */
+    for (size_t i = 0; i < 40; i++)
+      for (size_t j = i + 1; j < 40; j++)
+        ck_assert((char *)live[i]->scratch + SCRATCH <= (char *)live[j] ||
+                  (char *)live[j]->scratch + SCRATCH <= (char *)live[i]);
+    /* Each holds what was written into it, not a neighbour's bytes. */
+    for (size_t i = 0; i < 40; i++) {
+      ck_assert_uint_eq(live[i]->events, 99);
+      memset(live[i]->scratch, (int)i, SCRATCH);
+    }
+    for (size_t i = 0; i < 40; i++) {
+      snprintf(id, sizeof id, "r%d-%zu", round, i);
+      ck_assert_str_eq(live[i]->id, id);
+      ck_assert_uint_eq(((unsigned char *)live[i]->scratch)[SCRATCH - 1], i);
+    }
+    ck_assert_uint_eq(sr_session_table_evict(t, all, NULL), 40);
+  }
+  sr_session_table_destroy(t);
+}
+END_TEST
+
 START_TEST(clear_forgets_all_but_the_id) {
   struct sr_session_table *t = sr_session_table_create(N_DIMS, SCRATCH);
   struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("keep"), true);
   s->events = 7;
   s->risk = 2.5;
-  s->dims[0].score = 0.9f;
+  s->held = 1;
+  /* Every byte of every dimension set, as after a long session. */
+  memset(s->dims, 0x41, N_DIMS * sizeof *s->dims);
   memset(s->scratch, 0xab, SCRATCH);
   sr_session_clear(t, s);
   ck_assert_str_eq(s->id, "keep");
   ck_assert_uint_eq(s->events, 0);
-  ck_assert(s->risk == 0.0 && s->dims[0].score == 0.0f);
+  ck_assert(s->risk == 0.0);
+  ck_assert_uint_eq(s->held, 0);
+  for (size_t i = 0; i < N_DIMS; i++) {
+    ck_assert(s->dims[i].score == 0.0f);
+    ck_assert_int_eq(s->dims[i].ts_ms, 0);
+    ck_assert_str_eq(s->dims[i].reason, "");
+  }
   ck_assert(all_zero(s->scratch, SCRATCH));
   ck_assert_ptr_eq(sr_session_table_get(t, SR_STR_LIT("keep"), false), s);
   sr_session_table_destroy(t);
@@ -304,6 +373,7 @@ int main(void) {
   tcase_add_test(tc, hash_is_stable_and_sensitive);
   tcase_add_test(tc, eviction_keeps_every_other_session_reachable);
   tcase_add_test(tc, clear_forgets_all_but_the_id);
+  tcase_add_test(tc, new_after_eviction_is_clean_and_apart);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);

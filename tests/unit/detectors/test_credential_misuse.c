@@ -262,6 +262,72 @@ START_TEST(found_in_a_tool_result_never_keeps_the_value) {
 }
 END_TEST
 
+/* Which assignments in a result make a name found: NAME=, NAME: ,
+ * "NAME": and 'NAME' = count; a sign after two quotes or after a blank and
+ * a quote, a name over 64 bytes or one not secret-like does not. Each shape
+ * is tried at every offset within sixteen bytes and after a long line. */
+START_TEST(assignment_shapes_in_results) {
+  static const struct {
+    const char *result;
+    bool found;
+  } cases[] = {
+      {"RAILWAY_TOKEN=x", true},
+      {"export railway_token = x", true},
+      {"{\"railway-token\": \"x\"}", true},
+      {"'Railway.Token'\t=x", true},
+      {"railway_token:", true},
+      {"railway_token\"\"=x", false},
+      {"railway_token \"=x", false},
+      {"railway_token \n= x", false},
+      {"railway_token x=1", false},
+      {"a_railway_token=x", false}, /* another name */
+      {"railway_token", false},
+  };
+  void *ctx = det->init(NULL, NULL, 0);
+  struct fixture f;
+  char buf[512];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t pad = 0; pad < 40; pad += pad < 17 ? 1 : 22) {
+      void *scratch = new_scratch();
+      memset(buf, 'x', pad);
+      buf[pad] = '\n';
+      snprintf(buf + pad + 1, sizeof buf - pad - 1, "%s", cases[i].result);
+      memset(&f, 0, sizeof(f));
+      f.ev.type = SR_EV_TOOL_CALL;
+      f.ev.phase = SR_PHASE_COMPLETED;
+      f.ev.tool = SR_STR_LIT("Bash");
+      f.ev.result = sr_str_from(buf);
+      ck_assert_float_eq(run(ctx, &f, scratch), 0.0f);
+      add_custom_domain(&f);
+      float got = run(ctx, &f, scratch);
+      ck_assert_msg((got > 0) == cases[i].found, "'%s': %f", buf, got);
+      free(scratch);
+    }
+  }
+  /* Names up to 64 bytes: "..._token" of 64 counts, of 65 does not. */
+  for (size_t len = 63; len <= 66; len++) {
+    void *scratch = new_scratch();
+    memset(buf, 'a', len - 6);
+    snprintf(buf + len - 6, sizeof buf - len + 6, "_token=x");
+    memset(&f, 0, sizeof(f));
+    f.ev.type = SR_EV_TOOL_CALL;
+    f.ev.phase = SR_PHASE_COMPLETED;
+    f.ev.tool = SR_STR_LIT("Bash");
+    f.ev.result = sr_str_from(buf);
+    run(ctx, &f, scratch);
+    /* Found under its own name: a credential with that id is flagged. */
+    add_custom_domain(&f);
+    char id[80];
+    snprintf(id, sizeof id, "%.*s", (int)len, buf);
+    f.op.credential.id = sr_str_from(id);
+    float got = run(ctx, &f, scratch);
+    ck_assert_msg((got > 0) == (len <= 64), "%zu: %f", len, got);
+    free(scratch);
+  }
+  det->destroy(ctx);
+}
+END_TEST
+
 START_TEST(found_list_is_bounded_oldest_forgotten) {
   void *ctx = det->init(NULL, NULL, 0);
   void *scratch = new_scratch();
@@ -408,6 +474,7 @@ int main(void) {
   tcase_add_test(tc, purpose_mismatch_without_finding);
   tcase_add_test(tc, environment_outside_the_credentials);
   tcase_add_test(tc, found_in_a_tool_result_never_keeps_the_value);
+  tcase_add_test(tc, assignment_shapes_in_results);
   tcase_add_test(tc, found_list_is_bounded_oldest_forgotten);
   tcase_add_test(tc, purpose_memo_never_returns_a_stale_fit);
   tcase_add_test(tc, config_sets_scores_and_rejects_typos);

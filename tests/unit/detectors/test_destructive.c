@@ -164,6 +164,10 @@ START_TEST(config_overrides_environment_factors) {
   volume_delete(&f, "sandbox");
   f.op.irreversible = false;
   ck_assert_float_eq_tol(run(ctx, &f), 0.05f, 1e-6);
+  /* A configured name is matched in any case, blanks trimmed. */
+  volume_delete(&f, " SandBox ");
+  f.op.irreversible = false;
+  ck_assert_float_eq_tol(run(ctx, &f), 0.05f, 1e-6);
   /* Defaults not overridden stay. */
   volume_delete(&f, "dev");
   ck_assert_float_eq_tol(run(ctx, &f), 0.4f, 1e-6);

@@ -53,6 +53,35 @@ START_TEST(numbers_aside_is_near_same) {
 }
 END_TEST
 
+/* Arguments of every length up to 48 bytes: a number anywhere in them,
+ * the last bytes included, is read as zeros; any other byte that differs
+ * makes another call. */
+START_TEST(near_same_at_every_length) {
+  struct sess s;
+  sess_open(&s, &sr_detector_loop, NULL);
+  char args[64];
+  for (size_t len = 1; len <= 48; len++) {
+    sess_reset(&s);
+    float v = 0;
+    for (int i = 0; i < 4; i++) {
+      memset(args, 'a', len);
+      args[len - 1] = (char)('0' + i); /* the counter in the last byte */
+      args[(len - 1) / 2] = (char)('5' + i);
+      args[len] = '\0';
+      v = sess_call(&s, i * 1000, SR_PHASE_REQUESTED, "Bash", args, "x",
+                    SR_VERB_WRITE);
+    }
+    ck_assert_msg(v > 0.0f, "length %zu", len);
+    /* The same with a letter for the last byte: another call. */
+    args[len - 1] = 'b';
+    ck_assert_msg(sess_call(&s, 5000, SR_PHASE_REQUESTED, "Bash", args, "y",
+                            SR_VERB_WRITE) == 0.0f,
+                  "length %zu", len);
+  }
+  sess_close(&s);
+}
+END_TEST
+
 START_TEST(poll_with_backoff_stays_below_threshold) {
   struct sess s;
   sess_open(&s, &sr_detector_loop, NULL);
@@ -149,6 +178,7 @@ int main(void) {
   TCase *tc = tcase_create("loop");
   tcase_add_test(tc, stuck_retry_of_a_mutating_call_fires);
   tcase_add_test(tc, numbers_aside_is_near_same);
+  tcase_add_test(tc, near_same_at_every_length);
   tcase_add_test(tc, poll_with_backoff_stays_below_threshold);
   tcase_add_test(tc, steady_read_poll_is_below_threshold_mutating_is_not);
   tcase_add_test(tc, spread_over_an_hour_or_different_calls_do_not_fire);

@@ -196,18 +196,19 @@ START_TEST(disabled_detector_scores_zero) {
   staging_session(&session);
   struct sr_event ev;
   production_call(&ev);
-  struct sr_detection *det = malloc(sizeof(*det));
+  struct sr_detection *det = calloc(1, sizeof(*det));
   ck_assert_ptr_nonnull(det);
   int b = sr_detectors_find(on, "boundary");
 
   struct sr_detectors_thread *t = sr_detectors_thread_create(on);
   void *scratch = calloc(1, sr_detectors_session_size(on));
-  memset(det, 0x5a, sizeof(*det)); /* stale garbage from a previous event */
   sr_detectors_run(on, t, &ev, &session, scratch, det);
   ck_assert_float_eq_tol(det->score[b], 0.9f, 1e-6);
   ck_assert_msg(strstr(det->reason[b], "production"), "%s", det->reason[b]);
+  ck_assert(det->scored & (1u << b));
   for (size_t i = 0; i < sr_detectors_count(on); i++) {
     ck_assert(det->score[i] >= 0 && det->score[i] <= 1);
+    ck_assert(!(det->score[i] > 0) == !(det->scored & (1u << i)));
     if (det->score[i] == 0) ck_assert_str_eq(det->reason[i], "");
   }
   /* Staging is inside: the same detection object is cleared. */
@@ -215,13 +216,14 @@ START_TEST(disabled_detector_scores_zero) {
   sr_detectors_run(on, t, &ev, &session, scratch, det);
   ck_assert_float_eq(det->score[b], 0.0f);
   ck_assert_str_eq(det->reason[b], "");
+  ck_assert(!(det->scored & (1u << b)));
   sr_detectors_thread_destroy(t);
   free(scratch);
 
   production_call(&ev);
   t = sr_detectors_thread_create(off);
   scratch = calloc(1, sr_detectors_session_size(off));
-  memset(det, 0x5a, sizeof(*det));
+  memset(det, 0, sizeof(*det));
   sr_detectors_run(off, t, &ev, &session, scratch, det);
   ck_assert_float_eq(det->score[b], 0.0f);
   ck_assert_str_eq(det->reason[b], "");
@@ -240,7 +242,7 @@ START_TEST(session_scratch_is_per_session) {
   ck_assert_ptr_nonnull(t);
   size_t size = sr_detectors_session_size(d);
   void *a = calloc(1, size), *b = calloc(1, size);
-  struct sr_detection *det = malloc(sizeof(*det));
+  struct sr_detection *det = calloc(1, sizeof(*det));
   struct sr_session_info session;
   memset(&session, 0, sizeof(session));
   int cm = sr_detectors_find(d, "credential_misuse");
@@ -293,7 +295,7 @@ START_TEST(pocketos_stacks_every_dimension) {
   const struct sr_detectors *d = defaults;
   struct sr_detectors_thread *t = sr_detectors_thread_create(d);
   void *scratch = calloc(1, sr_detectors_session_size(d));
-  struct sr_detection *det = malloc(sizeof(*det));
+  struct sr_detection *det = calloc(1, sizeof(*det));
   struct sr_session_info session;
   staging_session(&session);
   session.mode = SR_MODE_PLAN;
@@ -335,9 +337,122 @@ START_TEST(pocketos_stacks_every_dimension) {
   ck_assert(det->score[sr_detectors_find(d, "credential_misuse")] >= 0.9f);
   ck_assert(det->score[sr_detectors_find(d, "boundary")] >= 0.9f);
 
+  /* The next event is a message, for which none of those six detectors is
+   * called: the reused detection holds nothing of the call. */
+  memset(&ev, 0, sizeof(ev));
+  ev.type = SR_EV_AGENT_MESSAGE;
+  ev.session_id = SR_STR_LIT("s1");
+  ev.text = SR_STR_LIT("Done.");
+  sr_detectors_run(d, t, &ev, &session, scratch, det);
+  ck_assert_uint_eq(det->scored, 0);
+  for (size_t i = 0; i < sr_detectors_count(d); i++) {
+    ck_assert_msg(det->score[i] == 0.0f, "%s", sr_detectors_name(d, i));
+    ck_assert_str_eq(det->reason[i], "");
+  }
+
   free(det);
   free(scratch);
   sr_detectors_thread_destroy(t);
+}
+END_TEST
+
+/* One event of each kind, each with everything some detector reacts to:
+ * a destructive call with a found, misused credential on production, its
+ * result reporting 5000 rows, a file that reveals a token, a message with
+ * a new estimate, a session start with one. */
+static void event_of_kind(unsigned kind, struct sr_event *ev) {
+  production_call(ev);
+  ev->tool = SR_STR_LIT("railway.volumeDelete");
+  ev->arguments = SR_STR_LIT("{\"volumeId\":\"vol-1\"}");
+  ev->target.id = SR_STR_LIT("vol-1");
+  ev->target.backups = SR_BACKUPS_CO_LOCATED;
+  ev->call_id = SR_STR_LIT("c1");
+  ev->credential.id = SR_STR_LIT("railway-token");
+  ev->credential.purpose = SR_STR_LIT("custom-domain management");
+  ev->credential.scopes.v[0] = SR_STR_LIT("*");
+  ev->credential.scopes.n = 1;
+  ev->credential.scopes_given = true;
+  ev->result = SR_STR_LIT("DELETE 5000\nRAILWAY_API_TOKEN=x");
+  ev->credentials_found.v[0] = SR_STR_LIT("railway-token");
+  ev->credentials_found.n = 1;
+  ev->path = SR_STR_LIT(".env");
+  ev->estimate = (struct sr_estimate){1, 1, 0, true};
+  ev->text = SR_STR_LIT("New plan: 1 step.");
+  switch (kind) {
+    case SR_KIND_SESSION_START: ev->type = SR_EV_SESSION_START; break;
+    case SR_KIND_CALL_REQUESTED: ev->phase = SR_PHASE_REQUESTED; break;
+    case SR_KIND_CALL_COMPLETED: ev->phase = SR_PHASE_COMPLETED; break;
+    case SR_KIND_CALL_FAILED: ev->phase = SR_PHASE_FAILED; break;
+    case SR_KIND_AGENT_MESSAGE: ev->type = SR_EV_AGENT_MESSAGE; break;
+    case SR_KIND_FILE_ACCESS: ev->type = SR_EV_FILE_ACCESS; break;
+    default: ev->type = SR_EV_APPROVAL; break;
+  }
+  ck_assert_uint_eq(sr_event_kind(ev), kind);
+}
+
+/* A detector that lists the kinds it scores (sr_detector.kinds) is not
+ * called for the others, so it must neither score nor remember anything
+ * on them: called anyway, after a session's worth of history, on the
+ * richest event of each kind it leaves out, it scores 0 and leaves its
+ * session scratch as it was. A kind missing from a list fails here. */
+START_TEST(declared_kinds_cover_everything_a_detector_does) {
+  const struct sr_detectors *d = defaults;
+  size_t listing = 0;
+  struct sr_catalogue_scratch *cs =
+      sr_catalogue_scratch_create(sr_detectors_catalogue(d));
+  struct sr_session_info session;
+  staging_session(&session);
+  session.mode = SR_MODE_PLAN;
+  session.estimate = (struct sr_estimate){1, 1, 0, true};
+  for (size_t dim = 0; dim < sr_detectors_count(d); dim++) {
+    const struct sr_detector *det = sr_detectors_detector(d, dim);
+    if (!det->kinds) continue; /* called for every kind */
+    listing++;
+    void *ctx = det->init(NULL, (char[128]){0}, 128);
+    void *ts = det->thread_create ? det->thread_create(ctx) : NULL;
+    size_t size = det->session_size ? det->session_size : 1;
+    unsigned char *ss = calloc(1, size), *before = malloc(size);
+    struct sr_detect_input in = {.session = &session,
+                                 .reason_floor = sr_detectors_params(d, dim)->threshold};
+    struct sr_op op;
+    char reason[SR_REASON_MAX];
+    struct sr_event ev;
+    /* History: every kind it does score, twice, 5 s apart. */
+    for (int round = 0; round < 2; round++)
+      for (unsigned kind = 1; kind < (1u << SR_KIND_COUNT); kind <<= 1) {
+        if (!(det->kinds & kind)) continue;
+        event_of_kind(kind, &ev);
+        ev.ts_ms += round * 5000;
+        sr_catalogue_classify(sr_detectors_catalogue(d), cs, &ev, &op);
+        in.ev = &ev;
+        in.op = &op;
+        det->score(ctx, ts, &in, det->session_size ? ss : NULL, reason,
+                   sizeof reason);
+      }
+    for (unsigned kind = 1; kind < (1u << SR_KIND_COUNT); kind <<= 1) {
+      if (det->kinds & kind) continue;
+      event_of_kind(kind, &ev);
+      ev.ts_ms += 10000;
+      sr_catalogue_classify(sr_detectors_catalogue(d), cs, &ev, &op);
+      in.ev = &ev;
+      in.op = &op;
+      memcpy(before, ss, size);
+      float got = det->score(ctx, ts, &in, det->session_size ? ss : NULL,
+                             reason, sizeof reason);
+      ck_assert_msg(got == 0.0f, "%s scores %f on kind %#x", det->name, got,
+                    kind);
+      ck_assert_msg(memcmp(before, ss, size) == 0,
+                    "%s changes its session state on kind %#x", det->name,
+                    kind);
+    }
+    free(before);
+    free(ss);
+    if (ts) det->thread_destroy(ts);
+    det->destroy(ctx);
+  }
+  /* Most detectors score tool calls only, and say so. */
+  ck_assert_uint_ge(listing, 9);
+  sr_catalogue_scratch_destroy(cs);
 }
 END_TEST
 
@@ -361,6 +476,7 @@ int main(void) {
   tcase_add_test(run_tc, disabled_detector_scores_zero);
   tcase_add_test(run_tc, session_scratch_is_per_session);
   tcase_add_test(run_tc, pocketos_stacks_every_dimension);
+  tcase_add_test(run_tc, declared_kinds_cover_everything_a_detector_does);
   suite_add_tcase(s, run_tc);
 
   SRunner *sr = srunner_create(s);

@@ -61,6 +61,63 @@ START_TEST(row_counts_in_results) {
 }
 END_TEST
 
+/* The items one completed call's result reports, as its reason says
+ * ("N items touched by 1 mutating call ..."); 1 when it reports none. */
+static long long items_reported(struct sess *s, const char *result) {
+  sess_reset(s);
+  sess_call(s, 0, SR_PHASE_REQUESTED, "mcp__db__query", "{}", "q",
+            SR_VERB_WRITE);
+  float v = sess_result(s, 10, "mcp__db__query", "q", result);
+  if (v == 0.0f) return 1;
+  long long n = -1;
+  ck_assert_msg(sscanf(s->reason, "%lld items touched", &n) == 1, "%s",
+                s->reason);
+  return n;
+}
+
+/* Where in a result a count can be, wherever it falls in the text (the
+ * scan reads sixteen bytes at a time: every offset is tried). */
+START_TEST(counts_anywhere_in_the_result) {
+  static const struct {
+    const char *result;
+    long long items;
+  } cases[] = {
+      {"DELETE 5000", 5000},
+      {"UPDATE 3 rows; deleted 500 objects", 500},
+      {"undeleted 7", 1},             /* a verb inside a word */
+      {"undeleted 7 rows", 7},        /* ... but a unit after the number */
+      {"purged 12", 12},
+      {"insert 0 300", 300},
+      {"removed 1234567890123 keys", 100000000}, /* saturated */
+      {"12345678901234567 rows", 100000000},
+      {"\xc3\xa9 42 documents", 42}, /* bytes >= 0x80 are not digits */
+      {"v2 deleted 99 files", 99},
+      {"42rows", 1},
+      {"removed 'a'\nremoved \"b\"\nDELETE: s3://x\ndeleted: y\n", 4},
+      {"x removed 'a'\nremoved 'b'", 1}, /* one line starts with it */
+      {"Deleted c\ndeleted d\n\nremoved 'e'", 3},
+  };
+  struct sess s;
+  sess_open(&s, &sr_detector_velocity,
+            "min_items: 2\nmax_items: 1000000000\n");
+  s.floor = 0.0f;
+  char buf[256];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t pad = 0; pad < 40; pad++) {
+      /* Padding that neither counts nor joins a word or a number; a line
+       * of its own before text made of lines. */
+      memset(buf, '.', pad);
+      buf[pad] = strchr(cases[i].result, '\n') ? '\n' : ' ';
+      snprintf(buf + pad + 1, sizeof buf - pad - 1, "%s", cases[i].result);
+      long long got = items_reported(&s, buf);
+      ck_assert_msg(got == cases[i].items, "'%s': %lld, want %lld", buf, got,
+                    cases[i].items);
+    }
+  }
+  sess_close(&s);
+}
+END_TEST
+
 START_TEST(burst_of_deploys_vs_the_same_spread_out) {
   struct sess s;
   sess_open(&s, &sr_detector_velocity, NULL);
@@ -127,6 +184,7 @@ int main(void) {
   TCase *tc = tcase_create("velocity");
   tcase_add_test(tc, bulk_delete_of_5000_rows_vs_three_temp_files);
   tcase_add_test(tc, row_counts_in_results);
+  tcase_add_test(tc, counts_anywhere_in_the_result);
   tcase_add_test(tc, burst_of_deploys_vs_the_same_spread_out);
   tcase_add_test(tc, failed_calls_touch_nothing);
   tcase_add_test(tc, config_is_checked);
