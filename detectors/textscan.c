@@ -4,7 +4,9 @@
  * Each detector compiles its own small database: its patterns are its
  * configuration, and a detector that is disabled costs nothing. The scan
  * callback only records (id, end) pairs; all judgement happens in the
- * detector, in C, over the few places that matched.
+ * detector, in C, over the few places that matched. Before it, the
+ * patterns' declared literals (prefilter.c) rule out most texts without a
+ * Hyperscan call.
  */
 #include "detectors/textscan.h"
 
@@ -14,9 +16,12 @@
 #include <stdlib.h>
 
 #include "core/sr.h"
+#include "detectors/prefilter.h"
 
+/* Invariant: pf is NULL exactly when the patterns declare no literals. */
 struct sr_textscan {
   hs_database_t *db;
+  struct sr_prefilter *pf;
 };
 
 struct sr_textscan_scratch {
@@ -28,12 +33,15 @@ struct sr_textscan *sr_textscan_create(const char *owner,
                                        size_t n, size_t stride, char *err,
                                        size_t errlen) {
   assert(n > 0 && n <= 64 && stride >= sizeof(*pats));
-  const char *exprs[64];
+  const char *exprs[64], *needs[64];
   unsigned flags[64], ids[64];
+  size_t declared = 0;
   for (size_t i = 0; i < n; i++) {
     const struct sr_textscan_pattern *p =
         (const void *)((const char *)pats + i * stride);
     exprs[i] = p->expr;
+    needs[i] = p->need;
+    declared += p->need != NULL;
     flags[i] = 0;
     if (p->flags & SR_TEXTSCAN_CASELESS) flags[i] |= HS_FLAG_CASELESS;
     if (p->flags & SR_TEXTSCAN_ONCE) flags[i] |= HS_FLAG_SINGLEMATCH;
@@ -54,12 +62,28 @@ struct sr_textscan *sr_textscan_create(const char *owner,
     free(ts);
     return NULL;
   }
+  if (declared && declared < n) {
+    size_t x = 0;
+    while (needs[x]) x++;
+    snprintf(err, errlen,
+             "%s: pattern %zu (%s) declares no literals while others do",
+             owner, x, exprs[x]);
+    goto fail;
+  }
+  if (declared && !(ts->pf = sr_prefilter_create(owner, exprs, needs, n,
+                                                  SR_PREFILTER_AUTO, err,
+                                                  errlen)))
+    goto fail;
   return ts;
+fail:
+  sr_textscan_destroy(ts);
+  return NULL;
 }
 
 void sr_textscan_destroy(struct sr_textscan *ts) {
   if (!ts) return;
   hs_free_database(ts->db);
+  sr_prefilter_destroy(ts->pf);
   free(ts);
 }
 
@@ -110,9 +134,26 @@ static int on_match(unsigned id, unsigned long long from,
   return 0;
 }
 
+bool sr_textscan_may_match(const struct sr_textscan *ts, const char *p,
+                           size_t n) {
+  return !ts->pf || sr_prefilter_may_match(ts->pf, p, n);
+}
+
 void sr_textscan_run(const struct sr_textscan *ts,
                      struct sr_textscan_scratch *s, const char *p, size_t n,
                      struct sr_textscan_hits *out) {
+  if (sr_textscan_may_match(ts, p, n)) {
+    sr_textscan_scan(ts, s, p, n, out);
+    return;
+  }
+  out->n = 0;
+  out->overflow = false;
+  out->ids = 0;
+}
+
+void sr_textscan_scan(const struct sr_textscan *ts,
+                      struct sr_textscan_scratch *s, const char *p, size_t n,
+                      struct sr_textscan_hits *out) {
   out->n = 0;
   out->overflow = false;
   out->ids = 0;

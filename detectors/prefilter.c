@@ -1,0 +1,308 @@
+/*
+ * Literal prefilter (see prefilter.h).
+ *
+ * Finding which declared literals occur is Teddy's idea (Hyperscan's own
+ * small-literal matcher): every literal goes into one of 8 buckets, and four
+ * 16-entry tables hold, for each nibble value, the buckets that have a
+ * literal whose first (second) byte has that low (high) nibble. ANDing the
+ * four lookups for the bytes at i and i + 1 gives the buckets that may have
+ * a literal starting at i; 32 positions a step with AVX2's byte shuffle.
+ * Bytes are folded with | 0x20 (a letter's lower case; other bytes stay
+ * apart from the few that merely collide), so the tables over-approximate
+ * and each candidate is confirmed by comparing its bucket's literals,
+ * case-folded, in C. Ordinary text yields a few candidates per hundred
+ * bytes; a literal's bucket is chosen by its first byte, so literals that
+ * share a start share a bucket.
+ *
+ * Texts shorter than a step are copied into a zero-padded block; longer
+ * ones end with a step over their last 33 bytes, so nothing outside
+ * p[0, n) is read.
+ */
+#include "detectors/prefilter.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SR_PF_X86 1
+#endif
+
+#define BUCKETS 8
+#define PAIR_SLOTS 128 /* > 2 x SR_PREFILTER_LITERALS: probes stay short */
+
+static inline size_t pair_slot(uint16_t pair) {
+  return (size_t)((pair * 0x9E37u) >> 9) & (PAIR_SLOTS - 1);
+}
+
+struct literal {
+  uint16_t pair; /* first two bytes, folded with | 0x20 */
+  uint8_t len;
+  char s[SR_PREFILTER_LITERAL_MAX]; /* lower case */
+};
+
+/* A pattern is possible when every nonzero group mask meets the found
+ * literals. Invariant: need[k][0] != 0 for k < npat. */
+struct sr_prefilter {
+  uint8_t lo0[16], hi0[16], lo1[16], hi1[16]; /* bucket bits per nibble */
+  uint64_t pairs[65536 / 64]; /* the literals' first pairs, exactly */
+  struct {
+    uint16_t pair;
+    uint64_t lits; /* 0: empty slot */
+  } slot[PAIR_SLOTS];  /* open addressing by pair_slot() */
+  struct literal lit[SR_PREFILTER_LITERALS];
+  size_t nlit, npat;
+  bool avx2;
+  uint64_t (*need)[SR_PREFILTER_GROUPS];
+};
+
+static inline char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+static bool contains_nocase(const char *hay, const char *w, size_t k) {
+  for (size_t i = 0; hay[i]; i++) {
+    size_t j = 0;
+    while (j < k && hay[i + j] && lower(hay[i + j]) == lower(w[j])) j++;
+    if (j == k) return true;
+  }
+  return false;
+}
+
+bool sr_prefilter_has_avx2(void) {
+#if defined(SR_PF_X86)
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+/* The literal's index, added when new; -1 when the set is full. */
+static int intern(struct sr_prefilter *f, const char *w, size_t k) {
+  for (size_t i = 0; i < f->nlit; i++)
+    if (f->lit[i].len == k && memcmp(f->lit[i].s, w, k) == 0) return (int)i;
+  if (f->nlit == SR_PREFILTER_LITERALS) return -1;
+  struct literal *l = &f->lit[f->nlit];
+  l->len = (uint8_t)k;
+  memcpy(l->s, w, k);
+  return (int)f->nlit++;
+}
+
+/* Parses pattern k's declaration into f->need[k]; 0 or -1 with err. */
+static int declare(struct sr_prefilter *f, const char *owner, size_t k,
+                   const char *expr, const char *need, char *err,
+                   size_t errlen) {
+  size_t g = 0;
+  const char *s = need;
+  for (;;) {
+    const char *e = s;
+    while (*e && *e != '|' && *e != '&') e++;
+    size_t len = (size_t)(e - s);
+    char w[SR_PREFILTER_LITERAL_MAX];
+    if (len < 2 || len > sizeof w) {
+      snprintf(err, errlen,
+               "%s: pattern %zu (%s): literal '%.*s' in '%s' must be 2 to %d "
+               "bytes",
+               owner, k, expr, (int)len, s, need, SR_PREFILTER_LITERAL_MAX);
+      return -1;
+    }
+    for (size_t i = 0; i < len; i++) w[i] = lower(s[i]);
+    if (!contains_nocase(expr, w, len)) {
+      snprintf(err, errlen,
+               "%s: pattern %zu (%s): declared literal '%.*s' does not occur "
+               "in it",
+               owner, k, expr, (int)len, s);
+      return -1;
+    }
+    int id = intern(f, w, len);
+    if (id < 0) {
+      snprintf(err, errlen, "%s: more than %d distinct literals declared",
+               owner, SR_PREFILTER_LITERALS);
+      return -1;
+    }
+    f->need[k][g] |= 1ull << id;
+    if (!*e) return 0;
+    if (*e == '&' && ++g == SR_PREFILTER_GROUPS) {
+      snprintf(err, errlen, "%s: pattern %zu (%s): more than %d groups in '%s'",
+               owner, k, expr, SR_PREFILTER_GROUPS, need);
+      return -1;
+    }
+    s = e + 1;
+  }
+}
+
+struct sr_prefilter *sr_prefilter_create(const char *owner,
+                                         const char *const *exprs,
+                                         const char *const *needs, size_t n,
+                                         enum sr_prefilter_path path,
+                                         char *err, size_t errlen) {
+  struct sr_prefilter *f = calloc(1, sizeof(*f));
+  if (!f || !(f->need = calloc(n ? n : 1, sizeof *f->need))) {
+    free(f);
+    snprintf(err, errlen, "%s: out of memory", owner);
+    return NULL;
+  }
+  f->npat = n;
+  for (size_t k = 0; k < n; k++)
+    if (declare(f, owner, k, exprs[k], needs[k], err, errlen) != 0) goto fail;
+  /* Buckets by first byte, in order of appearance. */
+  uint8_t firsts[SR_PREFILTER_LITERALS];
+  size_t nfirst = 0;
+  for (size_t i = 0; i < f->nlit; i++) {
+    uint8_t c0 = (uint8_t)(f->lit[i].s[0] | 0x20);
+    uint8_t c1 = (uint8_t)(f->lit[i].s[1] | 0x20);
+    uint16_t pair = (uint16_t)(c0 << 8 | c1);
+    f->lit[i].pair = pair;
+    f->pairs[pair >> 6] |= 1ull << (pair & 63);
+    size_t h = pair_slot(pair);
+    while (f->slot[h].lits && f->slot[h].pair != pair)
+      h = (h + 1) & (PAIR_SLOTS - 1);
+    f->slot[h].pair = pair;
+    f->slot[h].lits |= 1ull << i;
+    size_t b = 0;
+    while (b < nfirst && firsts[b] != c0) b++;
+    if (b == nfirst) firsts[nfirst++] = c0;
+    unsigned bit = 1u << (b % BUCKETS);
+    f->lo0[c0 & 15] |= (uint8_t)bit;
+    f->hi0[c0 >> 4] |= (uint8_t)bit;
+    f->lo1[c1 & 15] |= (uint8_t)bit;
+    f->hi1[c1 >> 4] |= (uint8_t)bit;
+  }
+  f->avx2 = path == SR_PREFILTER_AVX2 ||
+            (path == SR_PREFILTER_AUTO && sr_prefilter_has_avx2());
+  if (f->avx2 && !sr_prefilter_has_avx2()) {
+    snprintf(err, errlen, "%s: this CPU has no AVX2", owner);
+    goto fail;
+  }
+  return f;
+fail:
+  sr_prefilter_destroy(f);
+  return NULL;
+}
+
+void sr_prefilter_destroy(struct sr_prefilter *f) {
+  if (!f) return;
+  free(f->need);
+  free(f);
+}
+
+/* The literals with first pair `pair` (in the set) that start at p[i]. */
+static uint64_t walk(const struct sr_prefilter *f, const char *p, size_t n,
+                     size_t i, uint16_t pair) {
+  size_t h = pair_slot(pair);
+  while (f->slot[h].pair != pair) h = (h + 1) & (PAIR_SLOTS - 1);
+  uint64_t got = 0;
+  for (uint64_t ls = f->slot[h].lits; ls; ls &= ls - 1) {
+    int k = __builtin_ctzll(ls);
+    const struct literal *l = &f->lit[k];
+    if (l->len > n - i) continue;
+    size_t j = 2;
+    while (j < l->len && lower(p[i + j]) == l->s[j]) j++;
+    if (j == l->len) got |= 1ull << k;
+  }
+  return got;
+}
+
+/* The literals that start at p[i] (i + 1 < n): most candidates the vector
+ * step lets through end at the exact pair test. */
+static inline uint64_t confirm(const struct sr_prefilter *f, const char *p,
+                               size_t n, size_t i) {
+  uint16_t pair = (uint16_t)((uint8_t)(p[i] | 0x20) << 8 |
+                             (uint8_t)(p[i + 1] | 0x20));
+  if (!(f->pairs[pair >> 6] >> (pair & 63) & 1)) return 0;
+  return walk(f, p, n, i, pair);
+}
+
+static uint64_t found_plain(const struct sr_prefilter *f, const char *p,
+                            size_t n) {
+  uint64_t got = 0;
+  for (size_t i = 0; i + 1 < n; i++) {
+    uint8_t a = (uint8_t)(p[i] | 0x20), b = (uint8_t)(p[i + 1] | 0x20);
+    unsigned m = f->lo0[a & 15] & f->hi0[a >> 4] & f->lo1[b & 15] &
+                 f->hi1[b >> 4];
+    if (m) got |= confirm(f, p, n, i);
+  }
+  return got;
+}
+
+#if defined(SR_PF_X86)
+/* The positions of q[0, 32) where a literal may start (reads q[0, 33)). */
+__attribute__((target("avx2"))) static inline uint32_t step_avx2(
+    const uint8_t *q, __m256i lo0, __m256i hi0, __m256i lo1, __m256i hi1) {
+  const __m256i nib = _mm256_set1_epi8(0x0f), fold = _mm256_set1_epi8(0x20);
+  __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)q), fold);
+  __m256i b =
+      _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(q + 1)), fold);
+  __m256i x = _mm256_and_si256(
+      _mm256_shuffle_epi8(lo0, _mm256_and_si256(a, nib)),
+      _mm256_shuffle_epi8(hi0, _mm256_and_si256(_mm256_srli_epi16(a, 4), nib)));
+  __m256i y = _mm256_and_si256(
+      _mm256_shuffle_epi8(lo1, _mm256_and_si256(b, nib)),
+      _mm256_shuffle_epi8(hi1, _mm256_and_si256(_mm256_srli_epi16(b, 4), nib)));
+  __m256i v = _mm256_and_si256(x, y);
+  return ~(uint32_t)_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
+}
+
+__attribute__((target("avx2"))) static uint64_t found_avx2(
+    const struct sr_prefilter *f, const char *p, size_t n) {
+  if (n < 2) return 0;
+  const __m256i lo0 = _mm256_broadcastsi128_si256(
+                    _mm_loadu_si128((const __m128i *)f->lo0)),
+                hi0 = _mm256_broadcastsi128_si256(
+                    _mm_loadu_si128((const __m128i *)f->hi0)),
+                lo1 = _mm256_broadcastsi128_si256(
+                    _mm_loadu_si128((const __m128i *)f->lo1)),
+                hi1 = _mm256_broadcastsi128_si256(
+                    _mm_loadu_si128((const __m128i *)f->hi1));
+  const uint8_t *u = (const uint8_t *)p;
+  uint64_t got = 0;
+  uint32_t bits;
+  size_t i = 0;
+  for (; i + 33 <= n; i += 32) {
+    for (bits = step_avx2(u + i, lo0, hi0, lo1, hi1); bits;
+         bits &= bits - 1) {
+      unsigned k = (unsigned)__builtin_ctz(bits);
+      got |= confirm(f, p, n, i + k);
+    }
+  }
+  if (i + 1 >= n) return got; /* no position with a byte after it left */
+  size_t base;
+  if (n >= 33) {
+    /* The last 33 bytes; positions before i were done. */
+    base = n - 33;
+    bits = step_avx2(u + base, lo0, hi0, lo1, hi1) & (~0u << (i - base));
+  } else {
+    uint8_t pad[64] = {0};
+    memcpy(pad, p, n);
+    base = 0;
+    bits = step_avx2(pad, lo0, hi0, lo1, hi1) &
+           (uint32_t)((1ull << (n - 1)) - 1);
+  }
+  for (; bits; bits &= bits - 1) {
+    unsigned k = (unsigned)__builtin_ctz(bits);
+    got |= confirm(f, p, n, base + k);
+  }
+  return got;
+}
+#endif
+
+bool sr_prefilter_may_match(const struct sr_prefilter *f, const char *p,
+                            size_t n) {
+  uint64_t got;
+#if defined(SR_PF_X86)
+  got = f->avx2 ? found_avx2(f, p, n) : found_plain(f, p, n);
+#else
+  got = found_plain(f, p, n);
+#endif
+  if (!got) return false;
+  for (size_t k = 0; k < f->npat; k++) {
+    const uint64_t *g = f->need[k];
+    size_t j = 0;
+    while (j < SR_PREFILTER_GROUPS && g[j] && (g[j] & got)) j++;
+    if (j == SR_PREFILTER_GROUPS || !g[j]) return true;
+  }
+  return false;
+}
