@@ -50,8 +50,8 @@ struct sr_prefilter {
   uint64_t pairs[65536 / 64]; /* the literals' first pairs, exactly */
   struct {
     uint16_t pair;
-    uint64_t lits; /* 0: empty slot */
-  } slot[PAIR_SLOTS];  /* open addressing by pair_slot() */
+    uint64_t lits;    /* 0: empty slot */
+  } slot[PAIR_SLOTS]; /* open addressing by pair_slot() */
   struct literal lit[SR_PREFILTER_LITERALS];
   size_t nlit, npat;
   bool avx2;
@@ -136,8 +136,8 @@ static int declare(struct sr_prefilter *f, const char *owner, size_t k,
 struct sr_prefilter *sr_prefilter_create(const char *owner,
                                          const char *const *exprs,
                                          const char *const *needs, size_t n,
-                                         enum sr_prefilter_path path,
-                                         char *err, size_t errlen) {
+                                         enum sr_prefilter_path path, char *err,
+                                         size_t errlen) {
   struct sr_prefilter *f = calloc(1, sizeof(*f));
   if (!f || !(f->need = calloc(n ? n : 1, sizeof *f->need))) {
     free(f);
@@ -209,8 +209,8 @@ static uint64_t walk(const struct sr_prefilter *f, const char *p, size_t n,
  * step lets through end at the exact pair test. */
 static inline uint64_t confirm(const struct sr_prefilter *f, const char *p,
                                size_t n, size_t i) {
-  uint16_t pair = (uint16_t)((uint8_t)(p[i] | 0x20) << 8 |
-                             (uint8_t)(p[i + 1] | 0x20));
+  uint16_t pair =
+      (uint16_t)((uint8_t)(p[i] | 0x20) << 8 | (uint8_t)(p[i + 1] | 0x20));
   if (!(f->pairs[pair >> 6] >> (pair & 63) & 1)) return 0;
   return walk(f, p, n, i, pair);
 }
@@ -220,8 +220,8 @@ static uint64_t found_plain(const struct sr_prefilter *f, const char *p,
   uint64_t got = 0;
   for (size_t i = 0; i + 1 < n; i++) {
     uint8_t a = (uint8_t)(p[i] | 0x20), b = (uint8_t)(p[i + 1] | 0x20);
-    unsigned m = f->lo0[a & 15] & f->hi0[a >> 4] & f->lo1[b & 15] &
-                 f->hi1[b >> 4];
+    unsigned m =
+        f->lo0[a & 15] & f->hi0[a >> 4] & f->lo1[b & 15] & f->hi1[b >> 4];
     if (m) got |= confirm(f, p, n, i);
   }
   return got;
@@ -262,8 +262,7 @@ __attribute__((target("avx2"))) static uint64_t found_avx2(
   uint32_t bits;
   size_t i = 0;
   for (; i + 33 <= n; i += 32) {
-    for (bits = step_avx2(u + i, lo0, hi0, lo1, hi1); bits;
-         bits &= bits - 1) {
+    for (bits = step_avx2(u + i, lo0, hi0, lo1, hi1); bits; bits &= bits - 1) {
       unsigned k = (unsigned)__builtin_ctz(bits);
       got |= confirm(f, p, n, i + k);
     }
@@ -278,8 +277,8 @@ __attribute__((target("avx2"))) static uint64_t found_avx2(
     uint8_t pad[64] = {0};
     memcpy(pad, p, n);
     base = 0;
-    bits = step_avx2(pad, lo0, hi0, lo1, hi1) &
-           (uint32_t)((1ull << (n - 1)) - 1);
+    bits =
+        step_avx2(pad, lo0, hi0, lo1, hi1) & (uint32_t)((1ull << (n - 1)) - 1);
   }
   for (; bits; bits &= bits - 1) {
     unsigned k = (unsigned)__builtin_ctz(bits);

@@ -51,8 +51,8 @@ struct sr_prefilter;
 struct sr_prefilter *sr_prefilter_create(const char *owner,
                                          const char *const *exprs,
                                          const char *const *needs, size_t n,
-                                         enum sr_prefilter_path path,
-                                         char *err, size_t errlen);
+                                         enum sr_prefilter_path path, char *err,
+                                         size_t errlen);
 void sr_prefilter_destroy(struct sr_prefilter *f);
 
 /* Whether this CPU runs the AVX2 path. */

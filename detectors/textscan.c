@@ -22,6 +22,8 @@
 struct sr_textscan {
   hs_database_t *db;
   struct sr_prefilter *pf;
+  size_t n;
+  const struct sr_textscan_pattern *pat[64]; /* borrowed: static tables */
 };
 
 struct sr_textscan_scratch {
@@ -36,9 +38,16 @@ struct sr_textscan *sr_textscan_create(const char *owner,
   const char *exprs[64], *needs[64];
   unsigned flags[64], ids[64];
   size_t declared = 0;
+  struct sr_textscan *ts = calloc(1, sizeof(*ts));
+  if (!ts) {
+    snprintf(err, errlen, "%s: out of memory", owner);
+    return NULL;
+  }
+  ts->n = n;
   for (size_t i = 0; i < n; i++) {
     const struct sr_textscan_pattern *p =
         (const void *)((const char *)pats + i * stride);
+    ts->pat[i] = p;
     exprs[i] = p->expr;
     needs[i] = p->need;
     declared += p->need != NULL;
@@ -46,11 +55,6 @@ struct sr_textscan *sr_textscan_create(const char *owner,
     if (p->flags & SR_TEXTSCAN_CASELESS) flags[i] |= HS_FLAG_CASELESS;
     if (p->flags & SR_TEXTSCAN_ONCE) flags[i] |= HS_FLAG_SINGLEMATCH;
     ids[i] = (unsigned)i;
-  }
-  struct sr_textscan *ts = calloc(1, sizeof(*ts));
-  if (!ts) {
-    snprintf(err, errlen, "%s: out of memory", owner);
-    return NULL;
   }
   hs_compile_error_t *cerr = NULL;
   if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL,
@@ -78,6 +82,14 @@ struct sr_textscan *sr_textscan_create(const char *owner,
 fail:
   sr_textscan_destroy(ts);
   return NULL;
+}
+
+size_t sr_textscan_size(const struct sr_textscan *ts) { return ts->n; }
+
+const struct sr_textscan_pattern *sr_textscan_pattern(
+    const struct sr_textscan *ts, size_t i) {
+  assert(i < ts->n);
+  return ts->pat[i];
 }
 
 void sr_textscan_destroy(struct sr_textscan *ts) {

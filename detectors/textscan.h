@@ -63,6 +63,12 @@ struct sr_textscan *sr_textscan_create(const char *owner,
                                        size_t errlen);
 void sr_textscan_destroy(struct sr_textscan *ts);
 
+/* The set's size and its pattern i (the caller's table entry), for tests
+ * that hold each declaration to its pattern. */
+size_t sr_textscan_size(const struct sr_textscan *ts);
+const struct sr_textscan_pattern *sr_textscan_pattern(
+    const struct sr_textscan *ts, size_t i);
+
 /* One per thread; NULL when out of memory. */
 struct sr_textscan_scratch *sr_textscan_scratch_create(
     const struct sr_textscan *ts);
