@@ -60,7 +60,7 @@ static const struct pattern patterns[] = {
     {{"disregard\\s+(all\\s+|any\\s+)?(the\\s+|your\\s+)?(previous|prior|above|"
       "earlier|system|original)\\s+(instructions|directions|prompts?|rules|"
       "guidelines)",
-      CL, "sregard"},
+      CL, "egard"},
      "disregard previous instructions",
      false},
     {{"forget\\s+(all\\s+|everything\\s+)?(about\\s+)?(your|the|previous|"

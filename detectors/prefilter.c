@@ -33,11 +33,19 @@
 #define BUCKETS 8
 #define PAIR_SLOTS 128 /* > 2 x SR_PREFILTER_LITERALS: probes stay short */
 
+/* A hash of three bytes folded with | 0x20 (mostly 16 of the 24 bits). */
+static inline uint32_t tri_bit(uint32_t a, uint32_t b, uint32_t c) {
+  return ((a << 16 | b << 8 | c) * 0x9E3779B1u) >> 16;
+}
+
 static inline size_t pair_slot(uint16_t pair) {
   return (size_t)((pair * 0x9E37u) >> 9) & (PAIR_SLOTS - 1);
 }
 
+/* A literal, and its first 8 bytes as one word: (text | fold) & mask ==
+ * head compares them case-insensitively (fold has 0x20 at letters). */
 struct literal {
+  uint64_t head, fold, mask;
   uint16_t pair; /* first two bytes, folded with | 0x20 */
   uint8_t len;
   char s[SR_PREFILTER_LITERAL_MAX]; /* lower case */
@@ -47,7 +55,7 @@ struct literal {
  * literals. Invariant: need[k][0] != 0 for k < npat. */
 struct sr_prefilter {
   uint8_t lo0[16], hi0[16], lo1[16], hi1[16]; /* bucket bits per nibble */
-  uint64_t pairs[65536 / 64]; /* the literals' first pairs, exactly */
+  uint64_t tri[65536 / 64]; /* tri_bit() of the literals' first 3 bytes */
   struct {
     uint16_t pair;
     uint64_t lits;    /* 0: empty slot */
@@ -87,6 +95,12 @@ static int intern(struct sr_prefilter *f, const char *w, size_t k) {
   struct literal *l = &f->lit[f->nlit];
   l->len = (uint8_t)k;
   memcpy(l->s, w, k);
+  for (size_t j = 0; j < k && j < 8; j++) {
+    bool letter = w[j] >= 'a' && w[j] <= 'z';
+    l->head |= (uint64_t)(uint8_t)w[j] << (8 * j);
+    l->fold |= (uint64_t)(letter ? 0x20 : 0) << (8 * j);
+    l->mask |= (uint64_t)0xff << (8 * j);
+  }
   return (int)f->nlit++;
 }
 
@@ -147,24 +161,44 @@ struct sr_prefilter *sr_prefilter_create(const char *owner,
   f->npat = n;
   for (size_t k = 0; k < n; k++)
     if (declare(f, owner, k, exprs[k], needs[k], err, errlen) != 0) goto fail;
-  /* Buckets by first byte, in order of appearance. */
-  uint8_t firsts[SR_PREFILTER_LITERALS];
-  size_t nfirst = 0;
+  /* Buckets: each pair goes where it adds fewest nibble combinations
+   * (pairs the tables let through without a literal behind them). */
+  uint16_t nib[BUCKETS][4] = {{0}}; /* nibble sets: lo0, hi0, lo1, hi1 */
   for (size_t i = 0; i < f->nlit; i++) {
     uint8_t c0 = (uint8_t)(f->lit[i].s[0] | 0x20);
     uint8_t c1 = (uint8_t)(f->lit[i].s[1] | 0x20);
     uint16_t pair = (uint16_t)(c0 << 8 | c1);
     f->lit[i].pair = pair;
-    f->pairs[pair >> 6] |= 1ull << (pair & 63);
+    /* A two-byte literal may be followed by anything. */
+    for (unsigned x = 0; x < 256; x++) {
+      unsigned c2 = f->lit[i].len > 2 ? (uint8_t)(f->lit[i].s[2] | 0x20) : x;
+      uint32_t t = tri_bit(c0, c1, c2);
+      f->tri[t >> 6] |= 1ull << (t & 63);
+    }
     size_t h = pair_slot(pair);
     while (f->slot[h].lits && f->slot[h].pair != pair)
       h = (h + 1) & (PAIR_SLOTS - 1);
     f->slot[h].pair = pair;
     f->slot[h].lits |= 1ull << i;
-    size_t b = 0;
-    while (b < nfirst && firsts[b] != c0) b++;
-    if (b == nfirst) firsts[nfirst++] = c0;
-    unsigned bit = 1u << (b % BUCKETS);
+    const uint16_t add[4] = {(uint16_t)(1u << (c0 & 15)),
+                             (uint16_t)(1u << (c0 >> 4)),
+                             (uint16_t)(1u << (c1 & 15)),
+                             (uint16_t)(1u << (c1 >> 4))};
+    size_t best = 0;
+    long best_cost = -1;
+    for (size_t b = 0; b < BUCKETS; b++) {
+      long before = 1, after = 1;
+      for (int t = 0; t < 4; t++) {
+        before *= __builtin_popcount(nib[b][t]);
+        after *= __builtin_popcount(nib[b][t] | add[t]);
+      }
+      if (best_cost < 0 || after - before < best_cost) {
+        best_cost = after - before;
+        best = b;
+      }
+    }
+    for (int t = 0; t < 4; t++) nib[best][t] |= add[t];
+    unsigned bit = 1u << best;
     f->lo0[c0 & 15] |= (uint8_t)bit;
     f->hi0[c0 >> 4] |= (uint8_t)bit;
     f->lo1[c1 & 15] |= (uint8_t)bit;
@@ -192,27 +226,38 @@ void sr_prefilter_destroy(struct sr_prefilter *f) {
 static uint64_t walk(const struct sr_prefilter *f, const char *p, size_t n,
                      size_t i, uint16_t pair) {
   size_t h = pair_slot(pair);
-  while (f->slot[h].pair != pair) h = (h + 1) & (PAIR_SLOTS - 1);
-  uint64_t got = 0;
+  while (f->slot[h].lits && f->slot[h].pair != pair)
+    h = (h + 1) & (PAIR_SLOTS - 1);
+  uint64_t got = 0; /* an empty slot: no literal starts with the pair */
   for (uint64_t ls = f->slot[h].lits; ls; ls &= ls - 1) {
     int k = __builtin_ctzll(ls);
     const struct literal *l = &f->lit[k];
     if (l->len > n - i) continue;
     size_t j = 2;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n - i >= 8) {
+      uint64_t x;
+      memcpy(&x, p + i, 8); /* byte j at bits 8j */
+      if (((x | l->fold) & l->mask) != l->head) continue;
+      j = 8;
+    }
+#endif
     while (j < l->len && lower(p[i + j]) == l->s[j]) j++;
-    if (j == l->len) got |= 1ull << k;
+    if (j >= l->len) got |= 1ull << k;
   }
   return got;
 }
 
 /* The literals that start at p[i] (i + 1 < n): most candidates the vector
- * step lets through end at the exact pair test. */
+ * step lets through end at the test of their first three bytes. */
 static inline uint64_t confirm(const struct sr_prefilter *f, const char *p,
                                size_t n, size_t i) {
-  uint16_t pair =
-      (uint16_t)((uint8_t)(p[i] | 0x20) << 8 | (uint8_t)(p[i + 1] | 0x20));
-  if (!(f->pairs[pair >> 6] >> (pair & 63) & 1)) return 0;
-  return walk(f, p, n, i, pair);
+  uint32_t a = (uint8_t)(p[i] | 0x20), b = (uint8_t)(p[i + 1] | 0x20);
+  if (i + 2 < n) {
+    uint32_t t = tri_bit(a, b, (uint8_t)(p[i + 2] | 0x20));
+    if (!(f->tri[t >> 6] >> (t & 63) & 1)) return 0;
+  }
+  return walk(f, p, n, i, (uint16_t)(a << 8 | b));
 }
 
 static uint64_t found_plain(const struct sr_prefilter *f, const char *p,
