@@ -2,21 +2,24 @@
  * Literal prefilter (see prefilter.h).
  *
  * Finding which declared literals occur is Teddy's idea (Hyperscan's own
- * small-literal matcher): every literal goes into one of 8 buckets, and four
+ * small-literal matcher): every literal goes into one of 8 buckets, and six
  * 16-entry tables hold, for each nibble value, the buckets that have a
- * literal whose first (second) byte has that low (high) nibble. ANDing the
- * four lookups for the bytes at i and i + 1 gives the buckets that may have
- * a literal starting at i; 32 positions a step with AVX2's byte shuffle.
- * Bytes are folded with | 0x20 (a letter's lower case; other bytes stay
- * apart from the few that merely collide), so the tables over-approximate
- * and each candidate is confirmed by comparing its bucket's literals,
- * case-folded, in C. Ordinary text yields a few candidates per hundred
- * bytes; a literal's bucket is chosen by its first byte, so literals that
- * share a start share a bucket.
+ * literal whose first (second, third) byte has that low (high) nibble.
+ * ANDing the six lookups for the bytes at i, i + 1 and i + 2 gives the
+ * buckets that may have a literal starting at i; 32 positions a step with
+ * AVX2's byte shuffle. Bytes are folded with | 0x20 (a letter's lower case;
+ * the few other bytes that collide merely over-approximate). A bucket
+ * takes the literal that adds fewest nibble combinations to it, so most
+ * candidates are real three-byte starts; each is then checked against a
+ * hash bitmap of the literals' first three bytes, and only then its
+ * literals (those with its first two bytes, found by a small hash) are
+ * compared, case-folded, 8 bytes at a time. Plain C does the same one
+ * position at a time with the first two bytes' tables.
  *
  * Texts shorter than a step are copied into a zero-padded block; longer
- * ones end with a step over their last 33 bytes, so nothing outside
- * p[0, n) is read.
+ * ones end with a step over their last 34 bytes, so nothing outside
+ * p[0, n) is read. A literal is 2 bytes or more, so a text's last byte
+ * starts none.
  */
 #include "detectors/prefilter.h"
 
@@ -54,7 +57,9 @@ struct literal {
 /* A pattern is possible when every nonzero group mask meets the found
  * literals. Invariant: need[k][0] != 0 for k < npat. */
 struct sr_prefilter {
-  uint8_t lo0[16], hi0[16], lo1[16], hi1[16]; /* bucket bits per nibble */
+  /* Bucket bits per nibble: [2 * j] low, [2 * j + 1] high nibble of byte
+   * j of a literal (a two-byte literal's byte 2 is any byte). */
+  uint8_t nib[6][16];
   uint64_t tri[65536 / 64]; /* tri_bit() of the literals' first 3 bytes */
   struct {
     uint16_t pair;
@@ -62,6 +67,7 @@ struct sr_prefilter {
   } slot[PAIR_SLOTS]; /* open addressing by pair_slot() */
   struct literal lit[SR_PREFILTER_LITERALS];
   size_t nlit, npat;
+  bool two; /* some literal is two bytes long */
   bool avx2;
   uint64_t (*need)[SR_PREFILTER_GROUPS];
 };
@@ -163,16 +169,18 @@ struct sr_prefilter *sr_prefilter_create(const char *owner,
     if (declare(f, owner, k, exprs[k], needs[k], err, errlen) != 0) goto fail;
   /* Buckets: each pair goes where it adds fewest nibble combinations
    * (pairs the tables let through without a literal behind them). */
-  uint16_t nib[BUCKETS][4] = {{0}}; /* nibble sets: lo0, hi0, lo1, hi1 */
+  uint16_t sets[BUCKETS][6] = {{0}}; /* nibble values per table */
   for (size_t i = 0; i < f->nlit; i++) {
-    uint8_t c0 = (uint8_t)(f->lit[i].s[0] | 0x20);
-    uint8_t c1 = (uint8_t)(f->lit[i].s[1] | 0x20);
+    const struct literal *l = &f->lit[i];
+    uint8_t c0 = (uint8_t)(l->s[0] | 0x20);
+    uint8_t c1 = (uint8_t)(l->s[1] | 0x20);
+    uint8_t c2 = (uint8_t)(l->len > 2 ? l->s[2] | 0x20 : 0);
     uint16_t pair = (uint16_t)(c0 << 8 | c1);
     f->lit[i].pair = pair;
+    f->two = f->two || l->len == 2;
     /* A two-byte literal may be followed by anything. */
     for (unsigned x = 0; x < 256; x++) {
-      unsigned c2 = f->lit[i].len > 2 ? (uint8_t)(f->lit[i].s[2] | 0x20) : x;
-      uint32_t t = tri_bit(c0, c1, c2);
+      uint32_t t = tri_bit(c0, c1, l->len > 2 ? c2 : x);
       f->tri[t >> 6] |= 1ull << (t & 63);
     }
     size_t h = pair_slot(pair);
@@ -180,29 +188,30 @@ struct sr_prefilter *sr_prefilter_create(const char *owner,
       h = (h + 1) & (PAIR_SLOTS - 1);
     f->slot[h].pair = pair;
     f->slot[h].lits |= 1ull << i;
-    const uint16_t add[4] = {(uint16_t)(1u << (c0 & 15)),
+    const uint16_t add[6] = {(uint16_t)(1u << (c0 & 15)),
                              (uint16_t)(1u << (c0 >> 4)),
                              (uint16_t)(1u << (c1 & 15)),
-                             (uint16_t)(1u << (c1 >> 4))};
+                             (uint16_t)(1u << (c1 >> 4)),
+                             (uint16_t)(l->len > 2 ? 1u << (c2 & 15) : 0xffff),
+                             (uint16_t)(l->len > 2 ? 1u << (c2 >> 4) : 0xffff)};
     size_t best = 0;
     long best_cost = -1;
     for (size_t b = 0; b < BUCKETS; b++) {
       long before = 1, after = 1;
-      for (int t = 0; t < 4; t++) {
-        before *= __builtin_popcount(nib[b][t]);
-        after *= __builtin_popcount(nib[b][t] | add[t]);
+      for (int t = 0; t < 6; t++) {
+        before *= __builtin_popcount(sets[b][t]);
+        after *= __builtin_popcount(sets[b][t] | add[t]);
       }
       if (best_cost < 0 || after - before < best_cost) {
         best_cost = after - before;
         best = b;
       }
     }
-    for (int t = 0; t < 4; t++) nib[best][t] |= add[t];
-    unsigned bit = 1u << best;
-    f->lo0[c0 & 15] |= (uint8_t)bit;
-    f->hi0[c0 >> 4] |= (uint8_t)bit;
-    f->lo1[c1 & 15] |= (uint8_t)bit;
-    f->hi1[c1 >> 4] |= (uint8_t)bit;
+    for (int t = 0; t < 6; t++) {
+      sets[best][t] |= add[t];
+      for (unsigned v = 0; v < 16; v++)
+        if (add[t] >> v & 1) f->nib[t][v] |= (uint8_t)(1u << best);
+    }
   }
   f->avx2 = path == SR_PREFILTER_AVX2 ||
             (path == SR_PREFILTER_AUTO && sr_prefilter_has_avx2());
@@ -265,70 +274,75 @@ static uint64_t found_plain(const struct sr_prefilter *f, const char *p,
   uint64_t got = 0;
   for (size_t i = 0; i + 1 < n; i++) {
     uint8_t a = (uint8_t)(p[i] | 0x20), b = (uint8_t)(p[i + 1] | 0x20);
-    unsigned m =
-        f->lo0[a & 15] & f->hi0[a >> 4] & f->lo1[b & 15] & f->hi1[b >> 4];
+    unsigned m = f->nib[0][a & 15] & f->nib[1][a >> 4] & f->nib[2][b & 15] &
+                 f->nib[3][b >> 4];
     if (m) got |= confirm(f, p, n, i);
   }
   return got;
 }
 
 #if defined(SR_PF_X86)
-/* The positions of q[0, 32) where a literal may start (reads q[0, 33)). */
+/* The bucket bits of byte j's nibbles, for the 32 bytes at q + j. */
+#define SR_PF_LOOKUP(q, j, lo, hi)                                       \
+  _mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(c##j, nib)), \
+                   _mm256_shuffle_epi8(                                  \
+                       hi, _mm256_and_si256(_mm256_srli_epi16(c##j, 4), nib)))
+
+/* The positions of q[0, 32) where a literal may start (reads q[0, 34)). */
 __attribute__((target("avx2"))) static inline uint32_t step_avx2(
-    const uint8_t *q, __m256i lo0, __m256i hi0, __m256i lo1, __m256i hi1) {
+    const uint8_t *q, __m256i lo0, __m256i hi0, __m256i lo1, __m256i hi1,
+    __m256i lo2, __m256i hi2) {
   const __m256i nib = _mm256_set1_epi8(0x0f), fold = _mm256_set1_epi8(0x20);
-  __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)q), fold);
-  __m256i b =
+  __m256i c0 = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)q), fold);
+  __m256i c1 =
       _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(q + 1)), fold);
-  __m256i x = _mm256_and_si256(
-      _mm256_shuffle_epi8(lo0, _mm256_and_si256(a, nib)),
-      _mm256_shuffle_epi8(hi0, _mm256_and_si256(_mm256_srli_epi16(a, 4), nib)));
-  __m256i y = _mm256_and_si256(
-      _mm256_shuffle_epi8(lo1, _mm256_and_si256(b, nib)),
-      _mm256_shuffle_epi8(hi1, _mm256_and_si256(_mm256_srli_epi16(b, 4), nib)));
-  __m256i v = _mm256_and_si256(x, y);
+  __m256i c2 =
+      _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(q + 2)), fold);
+  __m256i v = _mm256_and_si256(_mm256_and_si256(SR_PF_LOOKUP(q, 0, lo0, hi0),
+                                                SR_PF_LOOKUP(q, 1, lo1, hi1)),
+                               SR_PF_LOOKUP(q, 2, lo2, hi2));
   return ~(uint32_t)_mm256_movemask_epi8(
       _mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
 }
+#undef SR_PF_LOOKUP
 
 __attribute__((target("avx2"))) static uint64_t found_avx2(
     const struct sr_prefilter *f, const char *p, size_t n) {
   if (n < 2) return 0;
-  const __m256i lo0 = _mm256_broadcastsi128_si256(
-                    _mm_loadu_si128((const __m128i *)f->lo0)),
-                hi0 = _mm256_broadcastsi128_si256(
-                    _mm_loadu_si128((const __m128i *)f->hi0)),
-                lo1 = _mm256_broadcastsi128_si256(
-                    _mm_loadu_si128((const __m128i *)f->lo1)),
-                hi1 = _mm256_broadcastsi128_si256(
-                    _mm_loadu_si128((const __m128i *)f->hi1));
+#define SR_PF_TABLE(j) \
+  _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)f->nib[j]))
+  const __m256i lo0 = SR_PF_TABLE(0), hi0 = SR_PF_TABLE(1),
+                lo1 = SR_PF_TABLE(2), hi1 = SR_PF_TABLE(3),
+                lo2 = SR_PF_TABLE(4), hi2 = SR_PF_TABLE(5);
+#undef SR_PF_TABLE
   const uint8_t *u = (const uint8_t *)p;
   uint64_t got = 0;
   uint32_t bits;
   size_t i = 0;
-  for (; i + 33 <= n; i += 32) {
-    for (bits = step_avx2(u + i, lo0, hi0, lo1, hi1); bits; bits &= bits - 1) {
-      unsigned k = (unsigned)__builtin_ctz(bits);
-      got |= confirm(f, p, n, i + k);
-    }
+  for (; i + 34 <= n; i += 32) {
+    for (bits = step_avx2(u + i, lo0, hi0, lo1, hi1, lo2, hi2); bits;
+         bits &= bits - 1)
+      got |= confirm(f, p, n, i + (unsigned)__builtin_ctz(bits));
   }
   if (i + 1 >= n) return got; /* no position with a byte after it left */
   size_t base;
-  if (n >= 33) {
-    /* The last 33 bytes; positions before i were done. */
-    base = n - 33;
-    bits = step_avx2(u + base, lo0, hi0, lo1, hi1) & (~0u << (i - base));
+  if (n >= 34) {
+    /* The last 34 bytes: positions up to n - 3, those before i done. The
+     * last position has no third byte: only a two-byte literal fits. */
+    base = n - 34;
+    bits = i - base < 32 ? step_avx2(u + base, lo0, hi0, lo1, hi1, lo2, hi2) &
+                               (~0u << (i - base))
+                         : 0;
+    if (f->two) got |= confirm(f, p, n, n - 2);
   } else {
-    uint8_t pad[64] = {0};
+    uint8_t pad[64] = {0}; /* a zero third byte: no literal of 3+ fits */
     memcpy(pad, p, n);
     base = 0;
-    bits =
-        step_avx2(pad, lo0, hi0, lo1, hi1) & (uint32_t)((1ull << (n - 1)) - 1);
+    bits = step_avx2(pad, lo0, hi0, lo1, hi1, lo2, hi2) &
+           (uint32_t)((1ull << (n - 1)) - 1);
   }
-  for (; bits; bits &= bits - 1) {
-    unsigned k = (unsigned)__builtin_ctz(bits);
-    got |= confirm(f, p, n, base + k);
-  }
+  for (; bits; bits &= bits - 1)
+    got |= confirm(f, p, n, base + (unsigned)__builtin_ctz(bits));
   return got;
 }
 #endif

@@ -82,7 +82,7 @@ static const struct marker markers[] = {
     {{"hf_", 0, "hf_"}, SR_SECRET_HUGGINGFACE, R_PREFIX, 3, A_ALNUM, 30, 0},
     {{"PRIVATE KEY-----", 0, "y-----"},
      SR_SECRET_PRIVATE_KEY, R_PEM, 0, 0, 0, 0},
-    {{"eyJ", 0, "yj"}, SR_SECRET_JWT, R_JWT, 3, 0, 0, 0},
+    {{"eyJ", 0, "eyj"}, SR_SECRET_JWT, R_JWT, 3, 0, 0, 0},
     {{"://", 0, "://"}, SR_SECRET_CONNECTION, R_URL, 0, 0, 0, 0},
     {{"bearer ", CL, "earer "}, SR_SECRET_BEARER, R_BEARER, 0, 0, 0, 0},
     {{"passw(or)?d|passwd|pwd|passphrase", CL, "assw|pwd|ssphr"},
