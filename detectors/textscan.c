@@ -18,6 +18,10 @@
 #include "core/sr.h"
 #include "detectors/prefilter.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Invariant: pf is NULL exactly when the patterns declare no literals. */
 struct sr_textscan {
   hs_database_t *db;
@@ -181,17 +185,38 @@ static inline char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
+/* needle[1, k) at p, case-insensitively. */
+static inline bool rest_eq(const char *p, const char *needle, size_t k) {
+  size_t j = 1;
+  while (j < k && lower(p[j]) == lower(needle[j])) j++;
+  return j == k;
+}
+
 const char *sr_textscan_find(const char *hay, size_t n, const char *needle,
                              size_t k) {
   if (k == 0) return hay;
   if (k > n) return NULL;
-  char f = lower(needle[0]);
-  for (size_t i = 0; i + k <= n; i++) {
-    if (lower(hay[i]) != f) continue;
-    size_t j = 1;
-    while (j < k && lower(hay[i + j]) == lower(needle[j])) j++;
-    if (j == k) return hay + i;
+  /* lower(c) == f is (c | fold) == f: a letter matches either case, any
+   * other byte only itself. */
+  const uint8_t f = (uint8_t)lower(needle[0]);
+  const uint8_t fold = f >= 'a' && f <= 'z' ? 0x20 : 0;
+  const size_t last = n - k; /* the last position a match can start */
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i vf = _mm_set1_epi8((char)f), vfold = _mm_set1_epi8((char)fold);
+  for (; i + 16 <= last + 1; i += 16) {
+    __m128i v =
+        _mm_or_si128(_mm_loadu_si128((const __m128i *)(hay + i)), vfold);
+    for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vf)); m;
+         m &= m - 1) {
+      size_t at = i + (size_t)__builtin_ctz(m);
+      if (rest_eq(hay + at, needle, k)) return hay + at;
+    }
   }
+#endif
+  for (; i <= last; i++)
+    if ((uint8_t)(hay[i] | fold) == f && rest_eq(hay + i, needle, k))
+      return hay + i;
   return NULL;
 }
 

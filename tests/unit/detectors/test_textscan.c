@@ -524,6 +524,37 @@ START_TEST(ordinary_tool_output_is_not_scanned) {
 }
 END_TEST
 
+static char low(char c) {
+  return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+START_TEST(find_is_a_caseless_search) {
+  static const char *const needles[] = {"read", "\"path\"", "Example",
+                                        "a",    "@x",         "collect.ev"};
+  static const char alphabet[] = "aAreDpthxX@\"_.e ";
+  uint64_t s = 99;
+  for (int round = 0; round < 20000; round++) {
+    size_t n = corpus_rand(&s) % 70;
+    char *hay = malloc(n ? n : 1); /* exact size: ASan sees overreads */
+    for (size_t i = 0; i < n; i++)
+      hay[i] = alphabet[corpus_rand(&s) % (sizeof alphabet - 1)];
+    const char *w = needles[corpus_rand(&s) % 6];
+    size_t k = strlen(w);
+    if (n >= k && corpus_rand(&s) % 2) /* plant it, in some case */
+      for (size_t j = 0, at = corpus_rand(&s) % (n - k + 1); j < k; j++)
+        hay[at + j] = corpus_rand(&s) % 2 ? w[j] : (char)(w[j] ^ 0x20);
+    const char *want = NULL;
+    for (size_t i = 0; !want && i + k <= n; i++) {
+      size_t j = 0;
+      while (j < k && low(hay[i + j]) == low(w[j])) j++;
+      if (j == k) want = hay + i;
+    }
+    ck_assert_ptr_eq(sr_textscan_find(hay, n, w, k), want);
+    free(hay);
+  }
+}
+END_TEST
+
 START_TEST(literals_declared_by_some_patterns_only_are_refused) {
   struct {
     struct sr_textscan_pattern pat;
@@ -556,6 +587,7 @@ int main(void) {
   tcase_add_test(tc, every_declaration_holds_on_its_patterns_strings);
   tcase_add_test(tc, ordinary_tool_output_is_not_scanned);
   tcase_add_test(tc, literals_declared_by_some_patterns_only_are_refused);
+  tcase_add_test(tc, find_is_a_caseless_search);
   suite_add_tcase(s, tc);
   SRunner *r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);
