@@ -70,6 +70,7 @@ struct sr_prefilter {
   bool two; /* some literal is two bytes long */
   bool avx2;
   uint64_t (*need)[SR_PREFILTER_GROUPS];
+  uint64_t alone; /* literals that by themselves make a pattern possible */
 };
 
 static inline char lower(char c) {
@@ -165,8 +166,10 @@ struct sr_prefilter *sr_prefilter_create(const char *owner,
     return NULL;
   }
   f->npat = n;
-  for (size_t k = 0; k < n; k++)
+  for (size_t k = 0; k < n; k++) {
     if (declare(f, owner, k, exprs[k], needs[k], err, errlen) != 0) goto fail;
+    if (!f->need[k][1]) f->alone |= f->need[k][0];
+  }
   /* Buckets: each pair goes where it adds fewest nibble combinations
    * (pairs the tables let through without a literal behind them). */
   uint16_t sets[BUCKETS][6] = {{0}}; /* nibble values per table */
@@ -356,6 +359,7 @@ bool sr_prefilter_may_match(const struct sr_prefilter *f, const char *p,
   got = found_plain(f, p, n);
 #endif
   if (!got) return false;
+  if (got & f->alone) return true;
   for (size_t k = 0; k < f->npat; k++) {
     const uint64_t *g = f->need[k];
     size_t j = 0;
