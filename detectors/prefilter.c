@@ -7,8 +7,9 @@
  * literal whose first (second, third) byte has that low (high) nibble.
  * ANDing the six lookups for the bytes at i, i + 1 and i + 2 gives the
  * buckets that may have a literal starting at i; 32 positions a step with
- * AVX2's byte shuffle. Bytes are folded with | 0x20 (a letter's lower case;
- * the few other bytes that collide merely over-approximate). A bucket
+ * AVX2's byte shuffle, 16 with SSSE3's (the least Hyperscan runs on).
+ * Bytes are folded with | 0x20 (a letter's lower case; the few other bytes
+ * that collide merely over-approximate). A bucket
  * takes the literal that adds fewest nibble combinations to it, so most
  * candidates are real three-byte starts; each is then checked against a
  * hash bitmap of the literals' first three bytes, and only then its
@@ -17,7 +18,7 @@
  * position at a time with the first two bytes' tables.
  *
  * Texts shorter than a step are copied into a zero-padded block; longer
- * ones end with a step over their last 34 bytes, so nothing outside
+ * ones end with a step over their last W + 2 bytes, so nothing outside
  * p[0, n) is read. A literal is 2 bytes or more, so a text's last byte
  * starts none.
  */
@@ -68,7 +69,7 @@ struct sr_prefilter {
   struct literal lit[SR_PREFILTER_LITERALS];
   size_t nlit, npat;
   bool two; /* some literal is two bytes long */
-  bool avx2;
+  enum sr_prefilter_path path; /* never AUTO */
   uint64_t (*need)[SR_PREFILTER_GROUPS];
   uint64_t alone; /* literals that by themselves make a pattern possible */
 };
@@ -86,12 +87,22 @@ static bool contains_nocase(const char *hay, const char *w, size_t k) {
   return false;
 }
 
-bool sr_prefilter_has_avx2(void) {
+bool sr_prefilter_has(enum sr_prefilter_path path) {
+  switch (path) {
+    case SR_PREFILTER_AUTO:
+    case SR_PREFILTER_PLAIN:
+      return true;
 #if defined(SR_PF_X86)
-  return __builtin_cpu_supports("avx2");
+    case SR_PREFILTER_SSSE3:
+      return __builtin_cpu_supports("ssse3");
+    case SR_PREFILTER_AVX2:
+      return __builtin_cpu_supports("avx2");
 #else
-  return false;
+    default:
+      return false;
 #endif
+  }
+  return false;
 }
 
 /* The literal's index, added when new; -1 when the set is full. */
@@ -216,12 +227,16 @@ struct sr_prefilter *sr_prefilter_create(const char *owner,
         if (add[t] >> v & 1) f->nib[t][v] |= (uint8_t)(1u << best);
     }
   }
-  f->avx2 = path == SR_PREFILTER_AVX2 ||
-            (path == SR_PREFILTER_AUTO && sr_prefilter_has_avx2());
-  if (f->avx2 && !sr_prefilter_has_avx2()) {
-    snprintf(err, errlen, "%s: this CPU has no AVX2", owner);
+  if (path == SR_PREFILTER_AUTO)
+    path = sr_prefilter_has(SR_PREFILTER_AVX2)    ? SR_PREFILTER_AVX2
+           : sr_prefilter_has(SR_PREFILTER_SSSE3) ? SR_PREFILTER_SSSE3
+                                                  : SR_PREFILTER_PLAIN;
+  if (!sr_prefilter_has(path)) {
+    snprintf(err, errlen, "%s: this CPU lacks the prefilter path asked for",
+             owner);
     goto fail;
   }
+  f->path = path;
   return f;
 fail:
   sr_prefilter_destroy(f);
@@ -285,79 +300,124 @@ static uint64_t found_plain(const struct sr_prefilter *f, const char *p,
 }
 
 #if defined(SR_PF_X86)
-/* The bucket bits of byte j's nibbles, for the 32 bytes at q + j. */
-#define SR_PF_LOOKUP(q, j, lo, hi)                                       \
-  _mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(c##j, nib)), \
-                   _mm256_shuffle_epi8(                                  \
-                       hi, _mm256_and_si256(_mm256_srli_epi16(c##j, 4), nib)))
-
-/* The positions of q[0, 32) where a literal may start (reads q[0, 34)). */
-__attribute__((target("avx2"))) static inline uint32_t step_avx2(
-    const uint8_t *q, __m256i lo0, __m256i hi0, __m256i lo1, __m256i hi1,
-    __m256i lo2, __m256i hi2) {
-  const __m256i nib = _mm256_set1_epi8(0x0f), fold = _mm256_set1_epi8(0x20);
-  __m256i c0 = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)q), fold);
-  __m256i c1 =
-      _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(q + 1)), fold);
-  __m256i c2 =
-      _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(q + 2)), fold);
-  __m256i v = _mm256_and_si256(_mm256_and_si256(SR_PF_LOOKUP(q, 0, lo0, hi0),
-                                                SR_PF_LOOKUP(q, 1, lo1, hi1)),
-                               SR_PF_LOOKUP(q, 2, lo2, hi2));
-  return ~(uint32_t)_mm256_movemask_epi8(
-      _mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
-}
-#undef SR_PF_LOOKUP
-
-__attribute__((target("avx2"))) static uint64_t found_avx2(
-    const struct sr_prefilter *f, const char *p, size_t n) {
-  if (n < 2) return 0;
-#define SR_PF_TABLE(j) \
-  _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)f->nib[j]))
-  const __m256i lo0 = SR_PF_TABLE(0), hi0 = SR_PF_TABLE(1),
-                lo1 = SR_PF_TABLE(2), hi1 = SR_PF_TABLE(3),
-                lo2 = SR_PF_TABLE(4), hi2 = SR_PF_TABLE(5);
-#undef SR_PF_TABLE
-  const uint8_t *u = (const uint8_t *)p;
+/* The literals at the positions base + k for each bit k of `bits`. */
+static inline uint64_t take(const struct sr_prefilter *f, const char *p,
+                            size_t n, size_t base, uint32_t bits) {
   uint64_t got = 0;
-  uint32_t bits;
-  size_t i = 0;
-  for (; i + 34 <= n; i += 32) {
-    for (bits = step_avx2(u + i, lo0, hi0, lo1, hi1, lo2, hi2); bits;
-         bits &= bits - 1)
-      got |= confirm(f, p, n, i + (unsigned)__builtin_ctz(bits));
-  }
-  if (i + 1 >= n) return got; /* no position with a byte after it left */
-  size_t base;
-  if (n >= 34) {
-    /* The last 34 bytes: positions up to n - 3, those before i done. The
-     * last position has no third byte: only a two-byte literal fits. */
-    base = n - 34;
-    bits = i - base < 32 ? step_avx2(u + base, lo0, hi0, lo1, hi1, lo2, hi2) &
-                               (~0u << (i - base))
-                         : 0;
-    if (f->two) got |= confirm(f, p, n, n - 2);
-  } else {
-    uint8_t pad[64] = {0}; /* a zero third byte: no literal of 3+ fits */
-    memcpy(pad, p, n);
-    base = 0;
-    bits = step_avx2(pad, lo0, hi0, lo1, hi1, lo2, hi2) &
-           (uint32_t)((1ull << (n - 1)) - 1);
-  }
   for (; bits; bits &= bits - 1)
     got |= confirm(f, p, n, base + (unsigned)__builtin_ctz(bits));
   return got;
 }
+
+/* Where the last step of a text of n bytes starts, the first i not done,
+ * and w positions a step: the step's positions to keep. Texts of fewer
+ * than w + 2 bytes are copied into pad (zeros after them: a zero third
+ * byte lets only a two-byte literal through, and none of 3+ fits there). */
+static inline uint32_t last_mask(size_t n, size_t i, size_t w, size_t base) {
+  if (n < w + 2) return (uint32_t)((1ull << (n - 1)) - 1);
+  return i - base < w ? (uint32_t)((1ull << w) - 1) & (~0u << (i - base)) : 0;
+}
+
+/* The bucket bits of byte j's nibbles, for the bytes at q + j. */
+#define SR_PF_LOOKUP(sh, and, srl, c, lo, hi, nib) \
+  and(sh(lo, and(c, nib)), sh(hi, and(srl(c, 4), nib)))
+
+/* A step: the positions of q[0, w) where a literal may start, reading
+ * q[0, w + 2); t holds the six tables in the step's vector width. */
+typedef uint32_t (*step_fn)(const uint8_t *q, const void *t);
+
+/* The literals in p[0, n), w positions a step (inlined into each path, so
+ * `step` is a direct call there). */
+static inline __attribute__((always_inline)) uint64_t scan(
+    const struct sr_prefilter *f, const char *p, size_t n, size_t w,
+    step_fn step, const void *t) {
+  const uint8_t *u = (const uint8_t *)p;
+  uint64_t got = 0;
+  size_t i = 0;
+  for (; i + w + 2 <= n; i += w) got |= take(f, p, n, i, step(u + i, t));
+  if (i + 1 >= n) return got; /* no position with a byte after it left */
+  size_t base = n < w + 2 ? 0 : n - (w + 2);
+  uint32_t bits = last_mask(n, i, w, base);
+  if (n < w + 2) {
+    uint8_t pad[34] = {0};
+    memcpy(pad, p, n);
+    bits &= step(pad, t);
+  } else {
+    if (bits) bits &= step(u + base, t);
+    if (f->two) got |= confirm(f, p, n, n - 2);
+  }
+  return got | take(f, p, n, base, bits);
+}
+
+__attribute__((target("avx2"))) static uint32_t step_avx2(const uint8_t *q,
+                                                           const void *tv) {
+  const __m256i *t = tv;
+  const __m256i nib = _mm256_set1_epi8(0x0f), fold = _mm256_set1_epi8(0x20);
+  __m256i v = _mm256_set1_epi8(-1);
+#pragma GCC unroll 3
+  for (int j = 0; j < 3; j++) {
+    __m256i c =
+        _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(q + j)), fold);
+    v = _mm256_and_si256(
+        v, SR_PF_LOOKUP(_mm256_shuffle_epi8, _mm256_and_si256,
+                        _mm256_srli_epi16, c, t[2 * j], t[2 * j + 1], nib));
+  }
+  return ~(uint32_t)_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
+}
+
+__attribute__((target("avx2"))) static uint64_t found_avx2(
+    const struct sr_prefilter *f, const char *p, size_t n) {
+  __m256i t[6];
+#pragma GCC unroll 6
+  for (int j = 0; j < 6; j++)
+    t[j] = _mm256_broadcastsi128_si256(
+        _mm_loadu_si128((const __m128i *)f->nib[j]));
+  return scan(f, p, n, 32, step_avx2, t);
+}
+
+__attribute__((target("ssse3"))) static uint32_t step_ssse3(const uint8_t *q,
+                                                             const void *tv) {
+  const __m128i *t = tv;
+  const __m128i nib = _mm_set1_epi8(0x0f), fold = _mm_set1_epi8(0x20);
+  __m128i v = _mm_set1_epi8(-1);
+#pragma GCC unroll 3
+  for (int j = 0; j < 3; j++) {
+    __m128i c = _mm_or_si128(_mm_loadu_si128((const __m128i *)(q + j)), fold);
+    v = _mm_and_si128(v, SR_PF_LOOKUP(_mm_shuffle_epi8, _mm_and_si128,
+                                      _mm_srli_epi16, c, t[2 * j],
+                                      t[2 * j + 1], nib));
+  }
+  return 0xffffu &
+         ~(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+}
+
+__attribute__((target("ssse3"))) static uint64_t found_ssse3(
+    const struct sr_prefilter *f, const char *p, size_t n) {
+  __m128i t[6];
+#pragma GCC unroll 6
+  for (int j = 0; j < 6; j++)
+    t[j] = _mm_loadu_si128((const __m128i *)f->nib[j]);
+  return scan(f, p, n, 16, step_ssse3, t);
+}
+#undef SR_PF_LOOKUP
 #endif
 
 bool sr_prefilter_may_match(const struct sr_prefilter *f, const char *p,
                             size_t n) {
   uint64_t got;
+  switch (f->path) {
 #if defined(SR_PF_X86)
-  got = f->avx2 ? found_avx2(f, p, n) : found_plain(f, p, n);
-#else
-  got = found_plain(f, p, n);
+    case SR_PREFILTER_AVX2:
+      got = found_avx2(f, p, n);
+      break;
+    case SR_PREFILTER_SSSE3:
+      got = found_ssse3(f, p, n);
+      break;
 #endif
+    default:
+      got = found_plain(f, p, n);
+  }
   if (!got) return false;
   if (got & f->alone) return true;
   for (size_t k = 0; k < f->npat; k++) {

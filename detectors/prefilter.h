@@ -31,13 +31,15 @@
 #define SR_PREFILTER_GROUPS 4    /* groups per pattern */
 #define SR_PREFILTER_LITERAL_MAX 24
 
-/* Which code reads the text: AVX2, 32 positions a step, when the CPU has it
- * (the default), else plain C, one position at a time through the same
- * tables (x86 without AVX2, other architectures). */
+/* Which code reads the text: AVX2, 32 positions a step, when the CPU has
+ * it; else SSSE3, 16 a step (Hyperscan itself needs SSSE3); plain C, one
+ * position at a time, elsewhere (not x86). AUTO picks the first the CPU
+ * runs. */
 enum sr_prefilter_path {
   SR_PREFILTER_AUTO = 0,
   SR_PREFILTER_PLAIN,
-  SR_PREFILTER_AVX2, /* only when sr_prefilter_has_avx2() */
+  SR_PREFILTER_SSSE3,
+  SR_PREFILTER_AVX2,
 };
 
 struct sr_prefilter;
@@ -45,8 +47,8 @@ struct sr_prefilter;
 /*
  * Builds the prefilter of n patterns (exprs[i] declared needs[i]). NULL with
  * err set ("owner: pattern 3 (expr): ...") when a declaration is malformed,
- * names a literal its pattern does not contain, or the set needs more than
- * SR_PREFILTER_LITERALS literals. @locality setup
+ * names a literal its pattern does not contain, the set needs more than
+ * SR_PREFILTER_LITERALS literals, or the CPU lacks `path`. @locality setup
  */
 struct sr_prefilter *sr_prefilter_create(const char *owner,
                                          const char *const *exprs,
@@ -55,8 +57,8 @@ struct sr_prefilter *sr_prefilter_create(const char *owner,
                                          size_t errlen);
 void sr_prefilter_destroy(struct sr_prefilter *f);
 
-/* Whether this CPU runs the AVX2 path. */
-bool sr_prefilter_has_avx2(void);
+/* Whether this CPU runs that path. */
+bool sr_prefilter_has(enum sr_prefilter_path path);
 
 /*
  * False when no pattern can match p[0, n): no pattern has a literal of each
