@@ -45,34 +45,41 @@ struct pattern {
   bool exfil; /* orders data sent somewhere */
 };
 
+/* Each pattern's third field: literals every match holds (prefilter.h),
+ * cut to start at an uncommon pair of letters ("gnor" of "ignore"), which
+ * is what the prefilter looks for first; most results hold none and are
+ * not scanned. */
 #define CL (SR_TEXTSCAN_CASELESS | SR_TEXTSCAN_ONCE)
 static const struct pattern patterns[] = {
     {{"ignore\\s+(all\\s+|any\\s+)?(of\\s+)?(the\\s+|your\\s+)?(previous|prior|"
       "above|earlier|preceding|former|original)\\s+(instructions|directions|"
       "prompts?|rules|guidelines|messages)",
-      CL},
+      CL, "gnor"},
      "ignore previous instructions",
      false},
     {{"disregard\\s+(all\\s+|any\\s+)?(the\\s+|your\\s+)?(previous|prior|above|"
       "earlier|system|original)\\s+(instructions|directions|prompts?|rules|"
       "guidelines)",
-      CL},
+      CL, "egard"},
      "disregard previous instructions",
      false},
     {{"forget\\s+(all\\s+|everything\\s+)?(about\\s+)?(your|the|previous|"
       "prior)\\s+(instructions|rules|guidelines|task)",
-      CL},
+      CL, "rget"},
      "forget your instructions",
      false},
-    {{"\\bnew\\s+(system\\s+)?instructions?\\s*:", CL}, "new instructions:",
+    {{"\\bnew\\s+(system\\s+)?instructions?\\s*:", CL, "nstruct"},
+     "new instructions:",
      false},
-    {{"<\\s*/?\\s*(system|instructions?|im_start|admin)\\s*>", CL},
+    {{"<\\s*/?\\s*(system|instructions?|im_start|admin)\\s*>", CL,
+      "ystem|nstruct|m_start|dmin"},
      "<system> tag", false},
-    {{"\\byou\\s+are\\s+now\\s+(a|an|the|in|my)\\s", CL}, "you are now ...",
+    {{"\\byou\\s+are\\s+now\\s+(a|an|the|in|my)\\s", CL, "you"},
+     "you are now ...",
      false},
     {{"\\b(ai|llm)\\s+(agent|assistant|model)s?(\\s+reading\\s+this)?\\s*[:,]?"
       "\\s*(you\\s+)?(must|should|need\\s+to|are\\s+required\\s+to|please)\\s",
-      CL},
+      CL, "agent|ssistant|odel"},
      "note addressed to AI agents",
      false},
     {{"\\b(send|post|upload|forward|e-?mail|exfiltrate|transmit|copy|submit)"
@@ -80,18 +87,21 @@ static const struct pattern patterns[] = {
       "passw|\\.env|cookie|history|dump|ssh|\\.aws|contents|data)[\\w~./-]*"
       "\\s+([\\w~./-]+\\s+){0,4}(to|at)\\s+(https?://|[\\w.+-]+@[\\w-]+\\.|"
       "[\\w-]+\\.[\\w.-]*[a-z]{2}\\b)",
-      CL},
+      CL,
+      "send|ost|pload|rward|ail|xfil|nsmit|opy|bmit"
+      "&credential|cret|key|oken|assw|env|ookie|istory|dump|ssh|aws|ntents|"
+      "data"},
      "send ... to an address",
      true},
     {{"\\b(run|execute)\\s+(the\\s+)?(following|this)\\s+(command|script|code)",
-      CL},
+      CL, "xecute|run&ollowing|this"},
      "run the following command",
      false},
-    {{"\\bcurl\\s[^\\n|]{0,200}\\|\\s*(sudo\\s+)?(ba|z)?sh\\b", CL},
+    {{"\\bcurl\\s[^\\n|]{0,200}\\|\\s*(sudo\\s+)?(ba|z)?sh\\b", CL, "curl"},
      "curl | sh", false},
     {{"\\b(do\\s+not|don'?t|never)\\s+(tell|inform|mention|reveal|show)\\s+"
       "(this\\s+)?(to\\s+)?the\\s+user",
-      CL},
+      CL, "tell|nform|mention|eveal|show"},
      "do not tell the user",
      false},
 };

@@ -54,27 +54,41 @@ struct marker {
   uint8_t min, max; /* R_PREFIX value length (max 0 = unbounded) */
 };
 
+/* Each marker's third field: literals every match holds (prefilter.h), cut
+ * to start at an uncommon pair ("oken" of "token"), which is what the
+ * prefilter looks for first; "gh[pousr]_" is spelled out so its literals
+ * can be declared. */
 #define CL SR_TEXTSCAN_CASELESS
 static const struct marker markers[] = {
-    {{"AKIA|ASIA", 0}, SR_SECRET_AWS_KEY, R_PREFIX, 4, A_UPPER_DIGIT, 16, 16},
-    {{"aws_secret_access_key", CL}, SR_SECRET_AWS_SECRET, R_ASSIGN, 0, 0, 0, 0},
-    {{"gh[pousr]_", 0}, SR_SECRET_GITHUB, R_PREFIX, 4, A_ALNUM, 36, 0},
-    {{"github_pat_", 0}, SR_SECRET_GITHUB, R_PREFIX, 11, A_ALNUM_US, 22, 0},
-    {{"glpat-", 0}, SR_SECRET_GITLAB, R_PREFIX, 6, A_ALNUM_DASH, 20, 0},
-    {{"xox[baprs]-", 0}, SR_SECRET_SLACK, R_PREFIX, 5, A_ALNUM_DASH, 10, 0},
-    {{"[sr]k_live_", 0}, SR_SECRET_STRIPE, R_PREFIX, 8, A_ALNUM, 20, 0},
-    {{"sk-ant-", 0}, SR_SECRET_ANTHROPIC, R_PREFIX, 7, A_ALNUM_DASH, 32, 0},
-    {{"sk-", 0}, SR_SECRET_OPENAI, R_PREFIX, 3, A_ALNUM_DASH, 20, 0},
-    {{"AIza", 0}, SR_SECRET_GOOGLE, R_PREFIX, 4, A_ALNUM_DASH, 35, 35},
-    {{"npm_", 0}, SR_SECRET_NPM, R_PREFIX, 4, A_ALNUM, 36, 36},
-    {{"hf_", 0}, SR_SECRET_HUGGINGFACE, R_PREFIX, 3, A_ALNUM, 30, 0},
-    {{"PRIVATE KEY-----", 0}, SR_SECRET_PRIVATE_KEY, R_PEM, 0, 0, 0, 0},
-    {{"eyJ", 0}, SR_SECRET_JWT, R_JWT, 3, 0, 0, 0},
-    {{"://", 0}, SR_SECRET_CONNECTION, R_URL, 0, 0, 0, 0},
-    {{"bearer ", CL}, SR_SECRET_BEARER, R_BEARER, 0, 0, 0, 0},
-    {{"passw(or)?d|passwd|pwd|passphrase", CL}, SR_SECRET_PASSWORD, R_ASSIGN,
-     0, 0, 0, 0},
-    {{"secret|api[_-]?key|access[_-]?key|private[_-]?key|token", CL},
+    {{"AKIA|ASIA", 0, "akia|asia"},
+     SR_SECRET_AWS_KEY, R_PREFIX, 4, A_UPPER_DIGIT, 16, 16},
+    {{"aws_secret_access_key", CL, "s_secret_access"},
+     SR_SECRET_AWS_SECRET, R_ASSIGN, 0, 0, 0, 0},
+    {{"ghp_|gho_|ghu_|ghs_|ghr_", 0, "ghp_|gho_|ghu_|ghs_|ghr_"},
+     SR_SECRET_GITHUB, R_PREFIX, 4, A_ALNUM, 36, 0},
+    {{"github_pat_", 0, "_pat_"},
+     SR_SECRET_GITHUB, R_PREFIX, 11, A_ALNUM_US, 22, 0},
+    {{"glpat-", 0, "lpat-"},
+     SR_SECRET_GITLAB, R_PREFIX, 6, A_ALNUM_DASH, 20, 0},
+    {{"xox[baprs]-", 0, "xox"},
+     SR_SECRET_SLACK, R_PREFIX, 5, A_ALNUM_DASH, 10, 0},
+    {{"[sr]k_live_", 0, "k_live_"},
+     SR_SECRET_STRIPE, R_PREFIX, 8, A_ALNUM, 20, 0},
+    {{"sk-ant-", 0, "sk-ant-"},
+     SR_SECRET_ANTHROPIC, R_PREFIX, 7, A_ALNUM_DASH, 32, 0},
+    {{"sk-", 0, "sk-"}, SR_SECRET_OPENAI, R_PREFIX, 3, A_ALNUM_DASH, 20, 0},
+    {{"AIza", 0, "iza"}, SR_SECRET_GOOGLE, R_PREFIX, 4, A_ALNUM_DASH, 35, 35},
+    {{"npm_", 0, "npm_"}, SR_SECRET_NPM, R_PREFIX, 4, A_ALNUM, 36, 36},
+    {{"hf_", 0, "hf_"}, SR_SECRET_HUGGINGFACE, R_PREFIX, 3, A_ALNUM, 30, 0},
+    {{"PRIVATE KEY-----", 0, "y-----"},
+     SR_SECRET_PRIVATE_KEY, R_PEM, 0, 0, 0, 0},
+    {{"eyJ", 0, "eyj"}, SR_SECRET_JWT, R_JWT, 3, 0, 0, 0},
+    {{"://", 0, "://"}, SR_SECRET_CONNECTION, R_URL, 0, 0, 0, 0},
+    {{"bearer ", CL, "earer "}, SR_SECRET_BEARER, R_BEARER, 0, 0, 0, 0},
+    {{"passw(or)?d|passwd|pwd|passphrase", CL, "assw|pwd|ssphr"},
+     SR_SECRET_PASSWORD, R_ASSIGN, 0, 0, 0, 0},
+    {{"secret|api[_-]?key|access[_-]?key|private[_-]?key|token", CL,
+      "cret|key|oken"},
      SR_SECRET_GENERIC, R_ASSIGN, 0, 0, 0, 0},
 };
 #undef CL
@@ -130,6 +144,10 @@ void sr_secrets_destroy(struct sr_secrets *s) {
 struct sr_textscan_scratch *sr_secrets_scratch_create(
     const struct sr_secrets *s) {
   return sr_textscan_scratch_create(s->ts);
+}
+
+const struct sr_textscan *sr_secrets_markers(const struct sr_secrets *s) {
+  return s->ts;
 }
 
 /* --- character classes ------------------------------------------------- */

@@ -64,6 +64,10 @@ void sr_secrets_destroy(struct sr_secrets *s);
 struct sr_textscan_scratch *sr_secrets_scratch_create(
     const struct sr_secrets *s);
 
+/* The marker set behind sr_secrets_find (tests hold its prefilter to
+ * Hyperscan's answer). */
+const struct sr_textscan *sr_secrets_markers(const struct sr_secrets *s);
+
 /*
  * Finds up to `cap` secrets in p[0, n), in text order, into out; returns
  * how many. @locality worker thread; no allocation.

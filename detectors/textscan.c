@@ -4,7 +4,9 @@
  * Each detector compiles its own small database: its patterns are its
  * configuration, and a detector that is disabled costs nothing. The scan
  * callback only records (id, end) pairs; all judgement happens in the
- * detector, in C, over the few places that matched.
+ * detector, in C, over the few places that matched. Before it, the
+ * patterns' declared literals (prefilter.c) rule out most texts without a
+ * Hyperscan call.
  */
 #include "detectors/textscan.h"
 
@@ -14,9 +16,18 @@
 #include <stdlib.h>
 
 #include "core/sr.h"
+#include "detectors/prefilter.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Invariant: pf is NULL exactly when the patterns declare no literals. */
 struct sr_textscan {
   hs_database_t *db;
+  struct sr_prefilter *pf;
+  size_t n;
+  const struct sr_textscan_pattern *pat[64]; /* borrowed: static tables */
 };
 
 struct sr_textscan_scratch {
@@ -28,21 +39,26 @@ struct sr_textscan *sr_textscan_create(const char *owner,
                                        size_t n, size_t stride, char *err,
                                        size_t errlen) {
   assert(n > 0 && n <= 64 && stride >= sizeof(*pats));
-  const char *exprs[64];
+  const char *exprs[64], *needs[64];
   unsigned flags[64], ids[64];
-  for (size_t i = 0; i < n; i++) {
-    const struct sr_textscan_pattern *p =
-        (const void *)((const char *)pats + i * stride);
-    exprs[i] = p->expr;
-    flags[i] = 0;
-    if (p->flags & SR_TEXTSCAN_CASELESS) flags[i] |= HS_FLAG_CASELESS;
-    if (p->flags & SR_TEXTSCAN_ONCE) flags[i] |= HS_FLAG_SINGLEMATCH;
-    ids[i] = (unsigned)i;
-  }
+  size_t declared = 0;
   struct sr_textscan *ts = calloc(1, sizeof(*ts));
   if (!ts) {
     snprintf(err, errlen, "%s: out of memory", owner);
     return NULL;
+  }
+  ts->n = n;
+  for (size_t i = 0; i < n; i++) {
+    const struct sr_textscan_pattern *p =
+        (const void *)((const char *)pats + i * stride);
+    ts->pat[i] = p;
+    exprs[i] = p->expr;
+    needs[i] = p->need;
+    declared += p->need != NULL;
+    flags[i] = 0;
+    if (p->flags & SR_TEXTSCAN_CASELESS) flags[i] |= HS_FLAG_CASELESS;
+    if (p->flags & SR_TEXTSCAN_ONCE) flags[i] |= HS_FLAG_SINGLEMATCH;
+    ids[i] = (unsigned)i;
   }
   hs_compile_error_t *cerr = NULL;
   if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL,
@@ -54,12 +70,36 @@ struct sr_textscan *sr_textscan_create(const char *owner,
     free(ts);
     return NULL;
   }
+  if (declared && declared < n) {
+    size_t x = 0;
+    while (needs[x]) x++;
+    snprintf(err, errlen,
+             "%s: pattern %zu (%s) declares no literals while others do",
+             owner, x, exprs[x]);
+    goto fail;
+  }
+  if (declared && !(ts->pf = sr_prefilter_create(owner, exprs, needs, n,
+                                                  SR_PREFILTER_AUTO, err,
+                                                  errlen)))
+    goto fail;
   return ts;
+fail:
+  sr_textscan_destroy(ts);
+  return NULL;
+}
+
+size_t sr_textscan_size(const struct sr_textscan *ts) { return ts->n; }
+
+const struct sr_textscan_pattern *sr_textscan_pattern(
+    const struct sr_textscan *ts, size_t i) {
+  assert(i < ts->n);
+  return ts->pat[i];
 }
 
 void sr_textscan_destroy(struct sr_textscan *ts) {
   if (!ts) return;
   hs_free_database(ts->db);
+  sr_prefilter_destroy(ts->pf);
   free(ts);
 }
 
@@ -110,9 +150,26 @@ static int on_match(unsigned id, unsigned long long from,
   return 0;
 }
 
+bool sr_textscan_may_match(const struct sr_textscan *ts, const char *p,
+                           size_t n) {
+  return !ts->pf || sr_prefilter_may_match(ts->pf, p, n);
+}
+
 void sr_textscan_run(const struct sr_textscan *ts,
                      struct sr_textscan_scratch *s, const char *p, size_t n,
                      struct sr_textscan_hits *out) {
+  if (sr_textscan_may_match(ts, p, n)) {
+    sr_textscan_scan(ts, s, p, n, out);
+    return;
+  }
+  out->n = 0;
+  out->overflow = false;
+  out->ids = 0;
+}
+
+void sr_textscan_scan(const struct sr_textscan *ts,
+                      struct sr_textscan_scratch *s, const char *p, size_t n,
+                      struct sr_textscan_hits *out) {
   out->n = 0;
   out->overflow = false;
   out->ids = 0;
@@ -128,17 +185,38 @@ static inline char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
+/* needle[1, k) at p, case-insensitively. */
+static inline bool rest_eq(const char *p, const char *needle, size_t k) {
+  size_t j = 1;
+  while (j < k && lower(p[j]) == lower(needle[j])) j++;
+  return j == k;
+}
+
 const char *sr_textscan_find(const char *hay, size_t n, const char *needle,
                              size_t k) {
   if (k == 0) return hay;
   if (k > n) return NULL;
-  char f = lower(needle[0]);
-  for (size_t i = 0; i + k <= n; i++) {
-    if (lower(hay[i]) != f) continue;
-    size_t j = 1;
-    while (j < k && lower(hay[i + j]) == lower(needle[j])) j++;
-    if (j == k) return hay + i;
+  /* lower(c) == f is (c | fold) == f: a letter matches either case, any
+   * other byte only itself. */
+  const uint8_t f = (uint8_t)lower(needle[0]);
+  const uint8_t fold = f >= 'a' && f <= 'z' ? 0x20 : 0;
+  const size_t last = n - k; /* the last position a match can start */
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i vf = _mm_set1_epi8((char)f), vfold = _mm_set1_epi8((char)fold);
+  for (; i + 16 <= last + 1; i += 16) {
+    __m128i v =
+        _mm_or_si128(_mm_loadu_si128((const __m128i *)(hay + i)), vfold);
+    for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vf)); m;
+         m &= m - 1) {
+      size_t at = i + (size_t)__builtin_ctz(m);
+      if (rest_eq(hay + at, needle, k)) return hay + at;
+    }
   }
+#endif
+  for (; i <= last; i++)
+    if ((uint8_t)(hay[i] | fold) == f && rest_eq(hay + i, needle, k))
+      return hay + i;
   return NULL;
 }
 

@@ -41,55 +41,60 @@ struct pattern {
   const char *label; /* what the user said, for the reason */
 };
 
+/* Each pattern's third field: literals every match holds (prefilter.h). */
 #define CL (SR_TEXTSCAN_CASELESS | SR_TEXTSCAN_ONCE)
 static const struct pattern patterns[] = {
     {{"^\\W*(stop|halt|abort)(\\s+(it|that|now|immediately|right\\s+now|"
       "everything))?\\s*([.!]|$)",
-      CL},
+      CL, "stop|halt|abort"},
      D_STOP,
      "stop"},
     {{"\\b(stop|halt|cease)\\s+(now|immediately|right now|everything|all "
       "work|what you('| a)re doing|making (any )?changes|changing|touching|"
       "deploying|writing|deleting|there)\\b",
-      CL},
+      CL, "stop|halt|cease"},
      D_STOP,
      "stop"},
-    {{"\\b(don'?t|do not)\\s+do\\s+anything\\b", CL}, D_STOP,
+    {{"\\b(don'?t|do not)\\s+do\\s+anything\\b", CL, "anything"}, D_STOP,
      "don't do anything"},
-    {{"\\b(code\\s+freeze|keep\\s+the\\s+freeze)\\b", CL}, D_FREEZE,
+    {{"\\b(code\\s+freeze|keep\\s+the\\s+freeze)\\b", CL, "freeze"}, D_FREEZE,
      "code freeze"},
     {{"\\bfreeze\\s+(all\\s+)?(the\\s+)?(changes|deploys|deployments|code|"
       "writes|everything)\\b",
-      CL},
+      CL, "freeze"},
      D_FREEZE,
      "freeze"},
     {{"\\bno\\s+(more\\s+|further\\s+)?(changes|writes|edits|deploys|"
       "deployments|deletions)\\b",
-      CL},
+      CL, "change|write|edit|deploy|deletion"},
      D_FREEZE,
      "no more changes"},
     {{"\\b(don'?t|do\\s+not|never)\\s+(make\\s+any\\s+changes|(change|"
       "modify|touch|delete|drop|deploy|push|write|edit|remove)\\s+(any(thing)?|"
       "the\\s+code|code|data|the\\s+data|the\\s+database|production|prod))"
       "\\b",
-      CL},
+      CL, "change|modify|touch|delete|drop|deploy|push|write|edit|remove"},
      D_FREEZE,
      "do not change"},
-    {{"\\bread[- ]only\\s+(from\\s+now|until|mode)\\b", CL}, D_FREEZE,
+    {{"\\bread[- ]only\\s+(from\\s+now|until|mode)\\b", CL, "only"}, D_FREEZE,
      "read-only"},
-    {{"\\b(ask|check\\s+with|consult)\\s+me\\s+(first|before)\\b", CL}, D_ASK,
+    {{"\\b(ask|check\\s+with|consult)\\s+me\\s+(first|before)\\b", CL,
+      "first|before"},
+     D_ASK,
      "ask me first"},
     {{"\\bwithout\\s+(my\\s+)?(explicit\\s+)?(permission|approval|consent|"
       "asking\\s+me)\\b",
-      CL},
+      CL, "without"},
      D_ASK,
      "not without my permission"},
-    {{"\\b(wait|hold\\s+off)\\s+(for|until)\\s+(my|me|i)\\b", CL}, D_ASK,
+    {{"\\b(wait|hold\\s+off)\\s+(for|until)\\s+(my|me|i)\\b", CL,
+      "wait|hold"},
+     D_ASK,
      "wait for my approval"},
     {{"\\b(go\\s+ahead|you\\s+(may|can)\\s+(now\\s+)?(proceed|continue|go\\s+"
       "ahead|make|deploy|apply)|approved|lgtm|unfreeze|freeze\\s+is\\s+"
       "(lifted|over)|carry\\s+on|resume)\\b",
-      CL},
+      CL, "ahead|you|approved|lgtm|freeze|carry|resume"},
      D_RELEASE,
      "release"},
 };
