@@ -359,6 +359,7 @@ const struct sr_detector sr_detector_authority_gradient = {
     .init = ag_init,
     .thread_create = sr_textscan_ctx_thread_create,
     .thread_destroy = sr_textscan_ctx_thread_destroy,
+    .kinds = SR_KIND_AGENT_MESSAGE | SR_KIND_CALL_REQUESTED,
     .score = ag_score,
     .destroy = sr_textscan_ctx_destroy,
 };

@@ -288,6 +288,7 @@ const struct sr_detector sr_detector_injection = {
     .init = inj_init,
     .thread_create = sr_textscan_ctx_thread_create,
     .thread_destroy = sr_textscan_ctx_thread_destroy,
+    .kinds = SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED,
     .score = inj_score,
     .destroy = sr_textscan_ctx_destroy,
 };

@@ -333,6 +333,8 @@ const struct sr_detector sr_detector_secret_exposure = {
     .init = se_init,
     .thread_create = se_thread_create,
     .thread_destroy = se_thread_destroy,
+    .kinds = SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED |
+             SR_KIND_FILE_ACCESS,
     .score = se_score,
     .destroy = se_destroy,
 };
