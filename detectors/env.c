@@ -19,33 +19,42 @@ struct alias {
   sr_str canonical;
 };
 
-/* The canonical spellings, each one object: a name that already points at
- * one of them is canonical (most callers pass a name canonicalised before,
- * such as sr_op's environment). */
-static const char PRODUCTION[] = "production", STAGING[] = "staging",
-                  DEVELOPMENT[] = "development", TEST[] = "test",
-                  LOCAL[] = "local";
+/* The canonical spellings, in one array: a name that already points at one
+ * of them is canonical (most callers pass a name canonicalised before, such
+ * as sr_op's environment), and one range test tells. */
+static const char CANONICAL[] = "production\0staging\0development\0test\0local";
+#define PRODUCTION (CANONICAL)
+#define STAGING (CANONICAL + sizeof("production"))
+#define DEVELOPMENT (STAGING + sizeof("staging"))
+#define TEST (DEVELOPMENT + sizeof("development"))
+#define LOCAL (TEST + sizeof("test"))
+#define SPELT(p, lit) {p, sizeof(lit) - 1}
+#define PRODUCTION_S SPELT(PRODUCTION, "production")
+#define STAGING_S SPELT(STAGING, "staging")
+#define DEVELOPMENT_S SPELT(DEVELOPMENT, "development")
+#define TEST_S SPELT(TEST, "test")
+#define LOCAL_S SPELT(LOCAL, "local")
 
-#define ALIAS(n, c) {n, sizeof(n) - 1, {c, sizeof(c) - 1}}
+#define ALIAS(n, c) {n, sizeof(n) - 1, c}
 
 /* The aliases grouped by their first letter: a lookup reads one group. */
 static const struct alias aliases_p[] = {
-    ALIAS("production", PRODUCTION), ALIAS("prod", PRODUCTION),
-    ALIAS("prd", PRODUCTION),        ALIAS("preprod", STAGING),
-    ALIAS("pre-prod", STAGING),      ALIAS("pre-production", STAGING),
+    ALIAS("production", PRODUCTION_S), ALIAS("prod", PRODUCTION_S),
+    ALIAS("prd", PRODUCTION_S),        ALIAS("preprod", STAGING_S),
+    ALIAS("pre-prod", STAGING_S),      ALIAS("pre-production", STAGING_S),
 };
 static const struct alias aliases_s[] = {
-    ALIAS("staging", STAGING), ALIAS("stage", STAGING), ALIAS("stg", STAGING)};
-static const struct alias aliases_l[] = {ALIAS("live", PRODUCTION),
-                                         ALIAS("local", LOCAL),
-                                         ALIAS("localhost", LOCAL)};
+    ALIAS("staging", STAGING_S), ALIAS("stage", STAGING_S), ALIAS("stg", STAGING_S)};
+static const struct alias aliases_l[] = {ALIAS("live", PRODUCTION_S),
+                                         ALIAS("local", LOCAL_S),
+                                         ALIAS("localhost", LOCAL_S)};
 static const struct alias aliases_d[] = {
-    ALIAS("development", DEVELOPMENT), ALIAS("dev", DEVELOPMENT),
-    ALIAS("develop", DEVELOPMENT), ALIAS("devel", DEVELOPMENT)};
-static const struct alias aliases_t[] = {ALIAS("test", TEST),
-                                         ALIAS("testing", TEST)};
-static const struct alias aliases_u[] = {ALIAS("uat", STAGING)};
-static const struct alias aliases_q[] = {ALIAS("qa", TEST)};
+    ALIAS("development", DEVELOPMENT_S), ALIAS("dev", DEVELOPMENT_S),
+    ALIAS("develop", DEVELOPMENT_S), ALIAS("devel", DEVELOPMENT_S)};
+static const struct alias aliases_t[] = {ALIAS("test", TEST_S),
+                                         ALIAS("testing", TEST_S)};
+static const struct alias aliases_u[] = {ALIAS("uat", STAGING_S)};
+static const struct alias aliases_q[] = {ALIAS("qa", TEST_S)};
 
 #define ALIAS_MAX (sizeof("pre-production") - 1)
 
@@ -57,9 +66,9 @@ static char lower(char c) {
   return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
+/* Only the spellings themselves point into CANONICAL. */
 static bool canonical_spelling(const char *p) {
-  return p == PRODUCTION || p == STAGING || p == DEVELOPMENT || p == TEST ||
-         p == LOCAL;
+  return (uintptr_t)p - (uintptr_t)CANONICAL < sizeof(CANONICAL);
 }
 
 /* The alias spelt `env` (trimmed, 1..ALIAS_MAX bytes) in any case, or NULL. */
