@@ -2205,6 +2205,45 @@ static bool file_ext(const char *p, size_t n) {
 }
 
 /*
+ * Copies the run of lower-case letters (and UTF-8 bytes: class W_LOW) at
+ * in[i, limit) to w[o...], pos[o...] getting each byte's offset, and returns
+ * its length. The word form copies such a run as it is: nothing in it splits
+ * a word or changes case. SSE2 classifies, copies and numbers 16 bytes at a
+ * time; it may write up to 16 bytes past the run into w and pos, which the
+ * caller's bound (2 bytes out per byte in) leaves room for.
+ */
+static size_t copy_lower(const uint8_t *restrict cls,
+                         const unsigned char *restrict in, size_t i,
+                         size_t limit, char *restrict w,
+                         uint32_t *restrict pos, size_t o) {
+  size_t r = 0;
+#if defined(__SSE2__)
+  const __m128i below_a = _mm_set1_epi8('a' - 1), above_z = _mm_set1_epi8('z' + 1);
+  const __m128i four = _mm_set1_epi32(4);
+  for (; i + r + 16 <= limit; r += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(in + i + r));
+    __m128i low = _mm_or_si128(
+        _mm_cmplt_epi8(x, _mm_setzero_si128()), /* >= 0x80 */
+        _mm_and_si128(_mm_cmpgt_epi8(x, below_a), _mm_cmplt_epi8(x, above_z)));
+    _mm_storeu_si128((__m128i *)(void *)(w + o + r), x);
+    __m128i at = _mm_add_epi32(_mm_set1_epi32((int)(i + r)),
+                               _mm_setr_epi32(0, 1, 2, 3));
+    for (int q = 0; q < 4; q++) {
+      _mm_storeu_si128((__m128i *)(void *)(pos + o + r + 4 * q), at);
+      at = _mm_add_epi32(at, four);
+    }
+    unsigned m = ~(unsigned)_mm_movemask_epi8(low) & 0xFFFFu;
+    if (m) return r + (size_t)__builtin_ctz(m);
+  }
+#endif
+  for (; i + r < limit && cls[in[i + r]] == W_LOW; r++) {
+    w[o + r] = (char)in[i + r];
+    pos[o + r] = (uint32_t)(i + r);
+  }
+  return r;
+}
+
+/*
  * Appends the word form of raw[a, b) to s->words, bounded by WORDS_CAP, in
  * one pass: a token (a run of letters, digits and _ - . : @ /) is written
  * as it is read, lowercased, split at punctuation and at camelCase
@@ -2266,6 +2305,20 @@ static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b) {
     size_t limit = SR_MIN(b, i + 256); /* a token longer than this is cut */
     for (; i < limit && (k = cls[in[i]]) != W_SEP && k != W_BREAK; i++) {
       unsigned char c = in[i];
+      if (k == W_LOW) {
+        if (space) {
+          if (o && w[o - 1] != ' ') {
+            w[o] = ' ';
+            pos[o++] = (uint32_t)i;
+          }
+          space = false;
+        }
+        size_t r = copy_lower(cls, in, i, limit, w, pos, o);
+        o += r;
+        i += r - 1; /* the loop steps over the last one */
+        prev = W_LOW;
+        continue;
+      }
       if (k >= W_PUNCT) {
         slash |= k == W_SLASH;
         if (k == W_DOT) dot = i;

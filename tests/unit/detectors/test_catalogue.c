@@ -680,6 +680,41 @@ START_TEST(large_arguments_are_bounded) {
 }
 END_TEST
 
+/* The word form copies runs of lower-case letters 16 bytes at a time and
+ * one by one at their ends: a phrase found and shown the same wherever the
+ * runs before it end (every offset across two blocks, ASCII and UTF-8
+ * runs). A wrong offset of a copied byte shows another span. */
+START_TEST(word_form_reads_a_phrase_at_any_offset) {
+  static const struct {
+    const char *tool, *fmt, *rule, *matched;
+  } cases[] = {
+      {"mcp__ops__run", "{\"command\":\"%s ops-cli purge database staging\"}",
+       "generic.delete_database", "purge database"},
+      {"mcp__ops__run", "{\"q\":\"%s deleteVolume vol-1\"}",
+       "generic.delete_volume", "deleteVolume"},
+      {"railway.graphql",
+       "{\"query\":\"mutation { %s volumeDelete(volumeId: \\\"v1\\\") }\"}",
+       "graphql.volumeDelete", "volumeDelete"},
+  };
+  static const char *const units[] = {"q", "\xc3\xa9", "ab_"};
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+      for (size_t pad = 0; pad <= 40; pad++) {
+        char run[160] = "", args[320];
+        for (size_t k = 0; k < pad; k++) strcat(run, units[u]);
+        snprintf(args, sizeof(args), cases[c].fmt, run);
+        struct sr_op op = classify(cases[c].tool, args);
+        ck_assert_msg(op.rule && strcmp(op.rule, cases[c].rule) == 0,
+                      "%s: rule %s", args, or_dash(op.rule));
+        ck_assert_msg(str_is(op.matched, cases[c].matched),
+                      "%s: matched '%.*s'", args, (int)op.matched.n,
+                      op.matched.p);
+      }
+    }
+  }
+}
+END_TEST
+
 START_TEST(scratch_is_reused_between_calls) {
   struct sr_op a = classify("Bash", "{\"command\":\"terraform destroy\"}");
   ck_assert_str_eq(or_dash(a.rule), "terraform.destroy");
@@ -909,6 +944,7 @@ int main(void) {
   tcase_add_test(tc, credential_registry_completes_the_event);
   tcase_add_test(tc, configured_entries_extend_the_catalogue);
   tcase_add_test(tc, large_arguments_are_bounded);
+  tcase_add_test(tc, word_form_reads_a_phrase_at_any_offset);
   tcase_add_test(tc, scratch_is_reused_between_calls);
   tcase_add_test(tc, remembered_answers_match_fresh_ones);
   tcase_add_test(tc, memo_replaces_old_answers_without_mixing_them);
