@@ -2204,6 +2204,9 @@ static bool file_ext(const char *p, size_t n) {
   return false;
 }
 
+static const struct lex *lex_find(const struct sr_catalogue *cat, const char *p,
+                                  size_t n);
+
 /*
  * Copies the run of lower-case letters (and UTF-8 bytes: class W_LOW) at
  * in[i, limit) to w[o...], pos[o...] getting each byte's offset, and returns
@@ -2243,6 +2246,24 @@ static size_t copy_lower(const uint8_t *restrict cls,
   return r;
 }
 
+/* Sets s->noun_args to the noun of the first word of words[a, b) that is
+ * one, and says whether there was one. */
+static bool token_noun(struct sr_catalogue_scratch *s, size_t a, size_t b) {
+  const char *w = s->words;
+  while (a < b) {
+    while (a < b && w[a] == ' ') a++;
+    size_t e = a;
+    while (e < b && w[e] != ' ') e++;
+    const struct lex *lx = e > a ? lex_find(s->cat, w + a, e - a) : NULL;
+    if (lx && lx->noun >= 0) {
+      s->noun_args = lx->noun;
+      return true;
+    }
+    a = e;
+  }
+  return false;
+}
+
 /*
  * Appends the word form of raw[a, b) to s->words, bounded by WORDS_CAP, in
  * one pass: a token (a run of letters, digits and _ - . : @ /) is written
@@ -2251,9 +2272,12 @@ static size_t copy_lower(const uint8_t *restrict cls,
  * kept (-rf); wpos[] remembers the raw offset of each byte. A token that
  * turns out to be a path, a URL or a file name is taken back: those name
  * things, they do not act on them. Words are one space apart; ; and | mark
- * segment breaks.
+ * segment breaks. With `first_noun` it stops after the first token holding
+ * a resource noun (s->noun_args): all a GraphQL document without a
+ * destructive verb needs.
  */
-static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b) {
+static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b,
+                      bool first_noun) {
   const uint8_t *restrict cls = s->cat->wcls;
   const unsigned char *restrict in = (const unsigned char *)s->raw;
   char *restrict w = s->words;
@@ -2350,6 +2374,7 @@ static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b) {
       continue;
     }
     if (o > o0) brk = 0;
+    if (first_noun && token_noun(s, o0, o)) break;
   }
   s->words_len = o;
 }
@@ -3255,15 +3280,18 @@ static void classify_text(const struct sr_catalogue *cat,
   prepare(s, ev, !args_are_data(cat, ev->tool));
   s->want_words = cat->words_always;
   scan(cat, s, DB_RAW, s->raw, s->raw_len);
-  normalise(s, 0, s->tool_len);
+  normalise(s, 0, s->tool_len, false);
   s->tool_words_end = s->words_len;
   name_words(cat, s);
-  if (s->want_words || s->graphql) normalise(s, s->tool_len, s->raw_len);
   if (s->want_words) {
+    normalise(s, s->tool_len, s->raw_len, false);
     word_rules(cat, s);
     scan(cat, s, DB_WORDS, s->words, s->words_len);
+    if (s->graphql) args_noun(cat, s);
+  } else if (s->graphql) {
+    /* only the first noun is wanted: the word form stops there */
+    normalise(s, s->tool_len, s->raw_len, true);
   }
-  if (s->graphql) args_noun(cat, s);
 
   struct props p = {0};
   float sev = 0;

@@ -680,6 +680,29 @@ START_TEST(large_arguments_are_bounded) {
 }
 END_TEST
 
+/* A GraphQL document acts on its first resource noun, wherever it stands:
+ * the word form of a document without a destructive verb stops there, so
+ * a later noun, one in a path or file name it takes back, or the second
+ * noun of the same name must not be the one read. */
+START_TEST(graphql_acts_on_its_first_noun) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"railway.graphql", "{\"query\":\"mutation { volumeSnapshotCreate(input: {name: \\\"n\\\"}) { id } }\"}", NULL, 0, 0, "volume", W},
+      {"railway.graphql", "{\"query\":\"mutation { upsert(path: \\\"/srv/volume/x\\\") { databaseCreate } }\"}", NULL, 0, 0, "database", W},
+      {"railway.graphql", "{\"query\":\"mutation { a b c d e f g h projectUpdate(id: \\\"p\\\") }\"}", NULL, 0, 0, "project", W},
+      {"railway.graphql", "{\"query\":\"mutation { x(file: \\\"volume.md\\\") serviceCreate }\"}", NULL, 0, 0, "file", W},
+      {"railway.graphql", "{\"query\":\"query { me { name } }; mutation { bucket }\"}", NULL, 0, 0, "bucket", W},
+      {"railway.graphql", "{\"query\":\"{ customDomainCreate(input: {domain: \\\"x.com\\\"}) { id } }\", \"variables\": {\"volume\": 1}}", NULL, 0, 0, "domain", R},
+  };
+  /* clang-format on */
+  check_all(x, sizeof(x) / sizeof(x[0]));
+  struct sr_op op = classify("railway.graphql",
+                             "{\"query\":\"mutation { setThing(v: 1) }\"}");
+  ck_assert_ptr_null(op.resource);
+  ck_assert_int_eq(op.verb, W);
+}
+END_TEST
+
 /* The word form copies runs of lower-case letters 16 bytes at a time and
  * one by one at their ends: a phrase found and shown the same wherever the
  * runs before it end (every offset across two blocks, ASCII and UTF-8
@@ -944,6 +967,7 @@ int main(void) {
   tcase_add_test(tc, credential_registry_completes_the_event);
   tcase_add_test(tc, configured_entries_extend_the_catalogue);
   tcase_add_test(tc, large_arguments_are_bounded);
+  tcase_add_test(tc, graphql_acts_on_its_first_noun);
   tcase_add_test(tc, word_form_reads_a_phrase_at_any_offset);
   tcase_add_test(tc, scratch_is_reused_between_calls);
   tcase_add_test(tc, remembered_answers_match_fresh_ones);
