@@ -28,8 +28,9 @@
  *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
  *    delete", "delete repository", "apps destroy". Paths, URLs and file names
  *    stay out (`cat docs/delete-volume.md` reads a document). It is built for
- *    the tool name always and for the arguments only when the prefilter saw a
- *    destructive verb. Its rules (a destructive verb next to a resource
+ *    the tool name always (the scratch keeps it for the last few names) and
+ *    for the arguments only when the prefilter saw a destructive verb (up to
+ *    the first resource noun for a GraphQL document without one). Its rules (a destructive verb next to a resource
  *    noun, API names such as volumeDelete) are evaluated in C over a hashed
  *    vocabulary; configured `words: true` entries go through a second
  *    Hyperscan database. Hyperscan's cost per literal hit made a word-form
@@ -92,11 +93,13 @@
 #define CMDS_MAX 16  /* command strings classified */
 #define ID_RESOURCE (1u << 24) /* Hyperscan ids at or above: inventory ids */
 #define SEG_UNKNOWN UINT32_MAX
-#define LEX_SLOTS 4096  /* power of two, > 3 x the vocabulary */
-#define MATCHED_MAX 120 /* bytes of a raw match shown in op->matched */
+#define LEX_SLOTS 4096    /* power of two, > 3 x the vocabulary */
+#define MATCHED_MAX 120   /* bytes of a raw match shown in op->matched */
 #define MEMO_SLOTS 2048   /* remembered classifications; a power of two */
 #define MEMO_KEY_MAX 384  /* tool + arguments bytes; longer calls are not */
 #define MEMO_COPY_MAX 256 /* bytes of views copied into an entry */
+#define NAMES_KEPT 4      /* tool names whose word form a scratch keeps */
+#define NAME_KEEP_MAX 48  /* ... of at most this many bytes */
 
 /* How a match picks its variant (struct variant): what a `kubectl` or
  * `git` command does (its subcommand, resource type, flags), the noun of a
@@ -252,6 +255,17 @@ struct memo_view {
   uint32_t off, n;
 };
 
+/* A tool name's word form and what its words say (see tool_name). */
+struct name_form {
+  uint32_t n; /* bytes of name; 0: empty slot */
+  char name[NAME_KEEP_MAX];
+  uint32_t words_len;
+  uint8_t name_verb;
+  int8_t noun_tool;
+  char words[2 * NAME_KEEP_MAX + 4];
+  uint32_t wpos[2 * NAME_KEEP_MAX + 4];
+};
+
 /* One remembered classification (see "Classification: the memo"). */
 struct memo_entry {
   uint64_t hash;  /* of tool name and arguments */
@@ -292,7 +306,9 @@ struct sr_catalogue_scratch {
   char sep_kind[SEPS_MAX]; /* '|' a pipe, ';' anything else */
   struct span cmds[CMDS_MAX];
   sr_str envs[SR_LIST_MAX]; /* canonical copy of the event's cred envs */
-  uint64_t memo_clock;       /* stores so far: the age of an entry */
+  struct name_form names[NAMES_KEPT]; /* the last tool names read */
+  uint32_t names_next;                /* the slot replaced next */
+  uint64_t memo_clock;                /* stores so far: the age of an entry */
   uint64_t memo_lookups, memo_hits;
   struct memo_entry memo[MEMO_SLOTS];
   char raw[RAW_CAP];
@@ -1801,6 +1817,8 @@ struct sr_catalogue_scratch *sr_catalogue_scratch_create(
   s->cat = cat;
   s->hs = NULL;
   s->memo_clock = s->memo_lookups = s->memo_hits = 0;
+  s->names_next = 0;
+  for (size_t i = 0; i < NAMES_KEPT; i++) s->names[i].n = 0;
   for (size_t i = 0; i < MEMO_SLOTS; i++) s->memo[i].stamp = 0;
   for (int db = 0; db < DB_N; db++) {
     if (cat->db[db] && hs_alloc_scratch(cat->db[db], &s->hs) != HS_SUCCESS) {
@@ -2217,11 +2235,12 @@ static const struct lex *lex_find(const struct sr_catalogue *cat, const char *p,
  */
 static size_t copy_lower(const uint8_t *restrict cls,
                          const unsigned char *restrict in, size_t i,
-                         size_t limit, char *restrict w,
-                         uint32_t *restrict pos, size_t o) {
+                         size_t limit, char *restrict w, uint32_t *restrict pos,
+                         size_t o) {
   size_t r = 0;
 #if defined(__SSE2__)
-  const __m128i below_a = _mm_set1_epi8('a' - 1), above_z = _mm_set1_epi8('z' + 1);
+  const __m128i below_a = _mm_set1_epi8('a' - 1),
+                above_z = _mm_set1_epi8('z' + 1);
   const __m128i four = _mm_set1_epi32(4);
   for (; i + r + 16 <= limit; r += 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(in + i + r));
@@ -2229,8 +2248,8 @@ static size_t copy_lower(const uint8_t *restrict cls,
         _mm_cmplt_epi8(x, _mm_setzero_si128()), /* >= 0x80 */
         _mm_and_si128(_mm_cmpgt_epi8(x, below_a), _mm_cmplt_epi8(x, above_z)));
     _mm_storeu_si128((__m128i *)(void *)(w + o + r), x);
-    __m128i at = _mm_add_epi32(_mm_set1_epi32((int)(i + r)),
-                               _mm_setr_epi32(0, 1, 2, 3));
+    __m128i at =
+        _mm_add_epi32(_mm_set1_epi32((int)(i + r)), _mm_setr_epi32(0, 1, 2, 3));
     for (int q = 0; q < 4; q++) {
       _mm_storeu_si128((__m128i *)(void *)(pos + o + r + 4 * q), at);
       at = _mm_add_epi32(at, four);
@@ -3271,6 +3290,40 @@ static const struct cand *worst(const struct sr_catalogue_scratch *s,
   return best;
 }
 
+/*
+ * The word form of the tool name at the start of raw, its verb and noun.
+ * They depend on the name's bytes alone, and a worker sees a handful of
+ * tools with ever new arguments, so the scratch keeps the last NAMES_KEPT
+ * names read (round robin) and copies a kept one back.
+ */
+static void tool_name(const struct sr_catalogue *cat,
+                      struct sr_catalogue_scratch *s) {
+  size_t n = s->tool_len;
+  for (size_t k = 0; k < NAMES_KEPT; k++) {
+    const struct name_form *f = &s->names[k];
+    if (f->n != n || n == 0 || memcmp(f->name, s->raw, n) != 0) continue;
+    memcpy(s->words, f->words, f->words_len);
+    memcpy(s->wpos, f->wpos, f->words_len * sizeof(*s->wpos));
+    s->words_len = s->tool_words_end = f->words_len;
+    s->name_verb = f->name_verb;
+    s->noun_tool = f->noun_tool;
+    return;
+  }
+  normalise(s, 0, n, false);
+  s->tool_words_end = s->words_len;
+  name_words(cat, s);
+  struct name_form *f = &s->names[s->names_next];
+  if (n == 0 || n > NAME_KEEP_MAX || s->words_len > sizeof(f->words)) return;
+  s->names_next = (s->names_next + 1) % NAMES_KEPT;
+  f->n = (uint32_t)n;
+  memcpy(f->name, s->raw, n);
+  f->words_len = (uint32_t)s->words_len;
+  memcpy(f->words, s->words, s->words_len);
+  memcpy(f->wpos, s->wpos, s->words_len * sizeof(*s->wpos));
+  f->name_verb = s->name_verb;
+  f->noun_tool = (int8_t)s->noun_tool;
+}
+
 /* What the tool name and arguments decide: verb, destructive match,
  * resource, needed scope; s->res_found for an inventory id named. */
 static void classify_text(const struct sr_catalogue *cat,
@@ -3280,9 +3333,7 @@ static void classify_text(const struct sr_catalogue *cat,
   prepare(s, ev, !args_are_data(cat, ev->tool));
   s->want_words = cat->words_always;
   scan(cat, s, DB_RAW, s->raw, s->raw_len);
-  normalise(s, 0, s->tool_len, false);
-  s->tool_words_end = s->words_len;
-  name_words(cat, s);
+  tool_name(cat, s);
   if (s->want_words) {
     normalise(s, s->tool_len, s->raw_len, false);
     word_rules(cat, s);

@@ -43,8 +43,9 @@ static const struct alias aliases_p[] = {
     ALIAS("prd", PRODUCTION_S),        ALIAS("preprod", STAGING_S),
     ALIAS("pre-prod", STAGING_S),      ALIAS("pre-production", STAGING_S),
 };
-static const struct alias aliases_s[] = {
-    ALIAS("staging", STAGING_S), ALIAS("stage", STAGING_S), ALIAS("stg", STAGING_S)};
+static const struct alias aliases_s[] = {ALIAS("staging", STAGING_S),
+                                         ALIAS("stage", STAGING_S),
+                                         ALIAS("stg", STAGING_S)};
 static const struct alias aliases_l[] = {ALIAS("live", PRODUCTION_S),
                                          ALIAS("local", LOCAL_S),
                                          ALIAS("localhost", LOCAL_S)};

@@ -680,6 +680,46 @@ START_TEST(large_arguments_are_bounded) {
 }
 END_TEST
 
+/* What a tool name says is read once per name and kept: names (more than
+ * are kept, four of the same length) called with new arguments each time
+ * keep their own verb, rule, resource and shown words. */
+START_TEST(tool_names_keep_their_own_reading) {
+  static const struct {
+    const char *tool, *rule, *resource, *matched;
+    int verb;
+  } x[] = {
+      {"mcp__x__delete_item", NULL, NULL, "", D},
+      {"mcp__x__update_item", NULL, NULL, "", W},
+      {"mcp__x__fetch_items", NULL, NULL, "", R},
+      {"mcp__x__table_purge", "generic.delete_table", "table", "table_purge",
+       D},
+      {"railway.volumeDelete", "graphql.volumeDelete", "volume", "volumeDelete",
+       D},
+      {"mcp__x__bucket_list", NULL, "bucket", "", R},
+  };
+  /* three names in turn (each read back from what was kept), then all six
+   * (each replacing an older one) */
+  static const int order[] = {3, 4, 1, 3, 4, 1, 3, 4, 1, 0, 1, 2, 3, 4,
+                              5, 0, 1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 0};
+  for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+    size_t i = (size_t)order[k];
+    char args[32];
+    snprintf(args, sizeof(args), "{\"n\":%d}", (int)k);
+    struct sr_op op = classify(x[i].tool, args);
+    const char *what = x[i].tool;
+    ck_assert_msg(x[i].rule ? op.rule && !strcmp(op.rule, x[i].rule) : !op.rule,
+                  "%s: rule %s", what, or_dash(op.rule));
+    ck_assert_msg(x[i].resource
+                      ? op.resource && !strcmp(op.resource, x[i].resource)
+                      : !op.resource,
+                  "%s: resource %s", what, or_dash(op.resource));
+    ck_assert_msg((int)op.verb == x[i].verb, "%s: verb %d", what, op.verb);
+    ck_assert_msg(str_is(op.matched, x[i].matched), "%s: matched '%.*s'", what,
+                  (int)op.matched.n, op.matched.p);
+  }
+}
+END_TEST
+
 /* A GraphQL document acts on its first resource noun, wherever it stands:
  * the word form of a document without a destructive verb stops there, so
  * a later noun, one in a path or file name it takes back, or the second
@@ -967,6 +1007,7 @@ int main(void) {
   tcase_add_test(tc, credential_registry_completes_the_event);
   tcase_add_test(tc, configured_entries_extend_the_catalogue);
   tcase_add_test(tc, large_arguments_are_bounded);
+  tcase_add_test(tc, tool_names_keep_their_own_reading);
   tcase_add_test(tc, graphql_acts_on_its_first_noun);
   tcase_add_test(tc, word_form_reads_a_phrase_at_any_offset);
   tcase_add_test(tc, scratch_is_reused_between_calls);
