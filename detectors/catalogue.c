@@ -98,6 +98,7 @@
 #define MEMO_SLOTS 2048   /* remembered classifications; a power of two */
 #define MEMO_KEY_MAX 384  /* tool + arguments bytes; longer calls are not */
 #define MEMO_COPY_MAX 256 /* bytes of views copied into an entry */
+#define TOKEN_MAX 256    /* bytes of a token the word form reads */
 #define NAMES_KEPT 4      /* tool names whose word form a scratch keeps */
 #define NAME_KEEP_MAX 48  /* ... of at most this many bytes */
 
@@ -111,6 +112,7 @@ enum kind {
   K_MASK,        /* damps matches in its segment */
   K_HINT,        /* raw syntax that reads or writes (verb) */
   K_PREFILTER,   /* a destructive verb: the word form is worth building */
+  K_PREFILTER_LONG, /* ... when a token is longer than TOKEN_MAX */
 };
 
 /* Where an entry is matched: the raw-text database, the word-form database
@@ -808,9 +810,21 @@ static const struct hint hints[] = {
 };
 /* clang-format on */
 
-/* A destructive verb anywhere in the raw text: only then can a word-form
- * destructive entry match, so only then is the word form built. */
+/*
+ * A destructive verb of the word rules (del_words, reset_words) in the raw
+ * text, where it can end a word of the word form: only then can a word-form
+ * destructive entry match, so only then is the word form built. A word ends
+ * before an upper-case letter, a byte that is not a letter, digit or UTF-8
+ * byte, or the end; so `deleted_at` or `removes` build nothing. Caseful,
+ * with the verbs caseless: the byte after them must not be a lower-case
+ * letter. The word form also cuts a token at TOKEN_MAX bytes, which can end
+ * a word anywhere: in a text that long the verb anywhere is enough
+ * (prefilter_long_pattern).
+ */
 static const char prefilter_pattern[] =
+    "(?i:deletes?|destroy|remove|purge|wipe|drop|terminate|nuke|erase|reset)"
+    "(?:[^a-z0-9\\x80-\\xff]|$)|\\b(?i:rm)\\b";
+static const char prefilter_long_pattern[] =
     "delete|destroy|remove|purge|wipe|drop|terminate|nuke|erase|reset|\\brm\\b";
 
 /* Tools whose arguments are content, not commands: never scanned. */
@@ -1357,7 +1371,13 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
   e->name = "prefilter.words";
   e->kind = K_PREFILTER;
   e->db = DB_RAW;
+  e->flags = F_CASEFUL;
   e->pattern = prefilter_pattern;
+  if (!(e = push_entry(cat, cap))) return SR_ENOMEM;
+  e->name = "prefilter.words_long";
+  e->kind = K_PREFILTER_LONG;
+  e->db = DB_RAW;
+  e->pattern = prefilter_long_pattern;
   return SR_OK;
 }
 
@@ -1655,7 +1675,9 @@ static unsigned hs_flags_for(const struct entry *e) {
   if (e->db == DB_RAW && !(e->flags & F_CASEFUL)) f |= HS_FLAG_CASELESS;
   if (e->db == DB_WORDS && e->node) f |= HS_FLAG_CASELESS; /* configured */
   if (e->db == DB_WORDS && e->kind == K_DESTROY) f |= HS_FLAG_SOM_LEFTMOST;
-  if (e->kind == K_HINT || e->kind == K_PREFILTER) f |= HS_FLAG_SINGLEMATCH;
+  if (e->kind == K_HINT || e->kind == K_PREFILTER ||
+      e->kind == K_PREFILTER_LONG)
+    f |= HS_FLAG_SINGLEMATCH;
   return f;
 }
 
@@ -2316,9 +2338,9 @@ static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b,
       i++;
       continue;
     }
-    /* at most 2 bytes out per byte in (tokens are cut at 256), 4 more for
+    /* at most 2 bytes out per byte in (tokens are cut at TOKEN_MAX), 4 more for
      * " ; " and a space */
-    if (o + 2 * SR_MIN(b - i, (size_t)256) + 4 > WORDS_CAP) break;
+    if (o + 2 * SR_MIN(b - i, (size_t)TOKEN_MAX) + 4 > WORDS_CAP) break;
     size_t o0 = o, t = i, dot = SIZE_MAX;
     bool slash = false;
     if (brk && o) {
@@ -2345,7 +2367,7 @@ static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b,
       }
     }
     uint8_t prev = W_SEP;
-    size_t limit = SR_MIN(b, i + 256); /* a token longer than this is cut */
+    size_t limit = SR_MIN(b, i + TOKEN_MAX); /* a longer token is cut */
     for (; i < limit && (k = cls[in[i]]) != W_SEP && k != W_BREAK; i++) {
       unsigned char c = in[i];
       if (k == W_LOW) {
@@ -2752,6 +2774,9 @@ static int on_match(unsigned int id, unsigned long long from,
       break;
     case K_PREFILTER:
       s->want_words = true;
+      break;
+    case K_PREFILTER_LONG:
+      if (s->raw_len > TOKEN_MAX) s->want_words = true;
       break;
     default:
       assert(!"unknown entry kind");

@@ -680,6 +680,65 @@ START_TEST(large_arguments_are_bounded) {
 }
 END_TEST
 
+/* The word form is only built when the raw text has a verb of the word
+ * rules where it can end a word: before a blank, punctuation, an upper-case
+ * letter or the end; never inside deleted_at. Each verb in each of those
+ * places must still be read, in any case. */
+START_TEST(word_rules_see_a_verb_wherever_it_ends_a_word) {
+  static const char *const verbs[] = {
+      "delete", "deletes",   "destroy", "remove", "purge", "wipe",
+      "drop",   "terminate", "nuke",    "erase",  "reset"};
+  for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+    const char *rule = strcmp(verbs[v], "reset") == 0
+                           ? "api.reset_database"
+                           : "generic.delete_database";
+    char lower[16], upper[16], cap[16];
+    size_t n = strlen(verbs[v]);
+    for (size_t i = 0; i <= n; i++) {
+      lower[i] = verbs[v][i];
+      upper[i] = (char)(verbs[v][i] >= 'a' ? verbs[v][i] - 32 : verbs[v][i]);
+      cap[i] = i == 0 ? upper[i] : lower[i];
+    }
+    char tool[64], args[6][96];
+    snprintf(args[0], sizeof(args[0]), "{\"command\":\"ops %s_database now\"}",
+             lower);
+    snprintf(args[1], sizeof(args[1]), "{\"command\":\"ops database %s\"}",
+             lower);
+    snprintf(args[2], sizeof(args[2]), "{\"q\":\"%sDatabase\"}", upper);
+    snprintf(args[3], sizeof(args[3]), "{\"q\":\"%sDatabase\"}", lower);
+    snprintf(args[4], sizeof(args[4]), "{\"q\":\"%s production database\"}",
+             cap);
+    snprintf(args[5], sizeof(args[5]), "ops database %s", lower); /* end */
+    for (int k = 0; k < 6; k++) {
+      struct sr_op op = classify("mcp__ops__run", args[k]);
+      ck_assert_msg(op.rule && strcmp(op.rule, rule) == 0, "%s: rule %s",
+                    args[k], or_dash(op.rule));
+    }
+    snprintf(tool, sizeof(tool), "mcp__x__database%s", cap);
+    struct sr_op op = classify(tool, "{}");
+    ck_assert_msg(op.rule && strcmp(op.rule, rule) == 0, "%s: rule %s", tool,
+                  or_dash(op.rule));
+  }
+  struct sr_op op = classify("Bash", "{\"command\":\"ops database rm\"}");
+  ck_assert_str_eq(or_dash(op.rule), "generic.delete_database");
+  /* the verb inside a longer word is no verb */
+  op = classify("mcp__ops__run", "{\"q\":\"deleted_database removed\"}");
+  ck_assert_ptr_null(op.rule);
+}
+END_TEST
+
+/* The word form cuts a token at 256 bytes, which can end a verb's word in
+ * the middle of raw letters: in a text that long, the verb anywhere builds
+ * the word form. */
+START_TEST(word_rules_see_a_verb_cut_at_the_token_bound) {
+  char args[400] = "{\"q\":\"", *p = args + strlen(args);
+  for (int i = 0; i < 120; i++, p += 2) memcpy(p, "x_", 2);
+  strcpy(p, "_database_deletezzzz end\"}"); /* the cut falls after delete */
+  struct sr_op op = classify("mcp__ops__run", args);
+  ck_assert_str_eq(or_dash(op.rule), "generic.delete_database");
+}
+END_TEST
+
 /* What a tool name says is read once per name and kept: names (more than
  * are kept, four of the same length) called with new arguments each time
  * keep their own verb, rule, resource and shown words. */
@@ -1007,6 +1066,8 @@ int main(void) {
   tcase_add_test(tc, credential_registry_completes_the_event);
   tcase_add_test(tc, configured_entries_extend_the_catalogue);
   tcase_add_test(tc, large_arguments_are_bounded);
+  tcase_add_test(tc, word_rules_see_a_verb_wherever_it_ends_a_word);
+  tcase_add_test(tc, word_rules_see_a_verb_cut_at_the_token_bound);
   tcase_add_test(tc, tool_names_keep_their_own_reading);
   tcase_add_test(tc, graphql_acts_on_its_first_noun);
   tcase_add_test(tc, word_form_reads_a_phrase_at_any_offset);
