@@ -264,6 +264,7 @@ struct name_form {
   uint32_t words_len;
   uint8_t name_verb;
   int8_t noun_tool;
+  bool args_data; /* args_are_data() */
   char words[2 * NAME_KEEP_MAX + 4];
   uint32_t wpos[2 * NAME_KEEP_MAX + 4];
 };
@@ -3316,24 +3317,35 @@ static const struct cand *worst(const struct sr_catalogue_scratch *s,
 }
 
 /*
- * The word form of the tool name at the start of raw, its verb and noun.
- * They depend on the name's bytes alone, and a worker sees a handful of
- * tools with ever new arguments, so the scratch keeps the last NAMES_KEPT
- * names read (round robin) and copies a kept one back.
+ * What a tool name says: whether its arguments are data, the word form of
+ * the name (at the start of raw), its verb and noun. They depend on the
+ * name's bytes alone, and a worker sees a handful of tools with ever new
+ * arguments, so the scratch keeps the last NAMES_KEPT names read (round
+ * robin): kept_name finds one, tool_name copies it back or reads and keeps
+ * the name.
  */
-static void tool_name(const struct sr_catalogue *cat,
-                      struct sr_catalogue_scratch *s) {
-  size_t n = s->tool_len;
+static const struct name_form *kept_name(const struct sr_catalogue_scratch *s,
+                                         sr_str tool) {
   for (size_t k = 0; k < NAMES_KEPT; k++) {
     const struct name_form *f = &s->names[k];
-    if (f->n != n || n == 0 || memcmp(f->name, s->raw, n) != 0) continue;
-    memcpy(s->words, f->words, f->words_len);
-    memcpy(s->wpos, f->wpos, f->words_len * sizeof(*s->wpos));
-    s->words_len = s->tool_words_end = f->words_len;
-    s->name_verb = f->name_verb;
-    s->noun_tool = f->noun_tool;
+    if (f->n && f->n == tool.n && memcmp(f->name, tool.p, tool.n) == 0)
+      return f;
+  }
+  return NULL;
+}
+
+static void tool_name(const struct sr_catalogue *cat,
+                      struct sr_catalogue_scratch *s,
+                      const struct name_form *kept, bool args_data) {
+  if (kept) {
+    memcpy(s->words, kept->words, kept->words_len);
+    memcpy(s->wpos, kept->wpos, kept->words_len * sizeof(*s->wpos));
+    s->words_len = s->tool_words_end = kept->words_len;
+    s->name_verb = kept->name_verb;
+    s->noun_tool = kept->noun_tool;
     return;
   }
+  size_t n = s->tool_len;
   normalise(s, 0, n, false);
   s->tool_words_end = s->words_len;
   name_words(cat, s);
@@ -3347,6 +3359,7 @@ static void tool_name(const struct sr_catalogue *cat,
   memcpy(f->wpos, s->wpos, s->words_len * sizeof(*s->wpos));
   f->name_verb = s->name_verb;
   f->noun_tool = (int8_t)s->noun_tool;
+  f->args_data = args_data;
 }
 
 /* What the tool name and arguments decide: verb, destructive match,
@@ -3355,10 +3368,12 @@ static void classify_text(const struct sr_catalogue *cat,
                           struct sr_catalogue_scratch *s,
                           const struct sr_event *ev, struct sr_op *op) {
   reset_call(s);
-  prepare(s, ev, !args_are_data(cat, ev->tool));
+  const struct name_form *kept = kept_name(s, ev->tool);
+  bool args_data = kept ? kept->args_data : args_are_data(cat, ev->tool);
+  prepare(s, ev, !args_data);
   s->want_words = cat->words_always;
   scan(cat, s, DB_RAW, s->raw, s->raw_len);
-  tool_name(cat, s);
+  tool_name(cat, s, kept, args_data);
   if (s->want_words) {
     normalise(s, s->tool_len, s->raw_len, false);
     word_rules(cat, s);

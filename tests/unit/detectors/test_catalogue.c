@@ -776,6 +776,18 @@ START_TEST(tool_names_keep_their_own_reading) {
     ck_assert_msg(str_is(op.matched, x[i].matched), "%s: matched '%.*s'", what,
                   (int)op.matched.n, op.matched.p);
   }
+  /* whether the arguments are data (not scanned) is kept with the name */
+  for (int k = 0; k < 6; k++) {
+    char args[48];
+    snprintf(args, sizeof(args), "{\"sql\":\"DROP TABLE t%d\"}", k);
+    struct sr_op op = classify(k % 2 ? "mcp__x__run_records"
+                                     : "mcp__x__get_records", args);
+    if (k % 2)
+      ck_assert_str_eq(or_dash(op.rule), "sql.drop_table");
+    else
+      ck_assert_msg(!op.rule && op.verb == R, "%s: rule %s verb %d", args,
+                    or_dash(op.rule), op.verb);
+  }
 }
 END_TEST
 
