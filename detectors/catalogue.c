@@ -29,9 +29,10 @@
  *    delete", "delete repository", "apps destroy". Paths, URLs and file names
  *    stay out (`cat docs/delete-volume.md` reads a document). It is built for
  *    the tool name always (the scratch keeps it for the last few names) and
- *    for the arguments only when the prefilter saw a destructive verb (up to
- *    the first resource noun for a GraphQL document without one). Its rules (a destructive verb next to a resource
- *    noun, API names such as volumeDelete) are evaluated in C over a hashed
+ *    for the arguments only when the prefilter saw a destructive verb that
+ *    ends a word (up to the first resource noun for a GraphQL document
+ *    without one). Its rules (a destructive verb next to a resource noun,
+ *    API names such as volumeDelete) are evaluated in C over a hashed
  *    vocabulary; configured `words: true` entries go through a second
  *    Hyperscan database. Hyperscan's cost per literal hit made a word-form
  *    scan cost more than the whole raw scan.
@@ -98,7 +99,7 @@
 #define MEMO_SLOTS 2048   /* remembered classifications; a power of two */
 #define MEMO_KEY_MAX 384  /* tool + arguments bytes; longer calls are not */
 #define MEMO_COPY_MAX 256 /* bytes of views copied into an entry */
-#define TOKEN_MAX 256    /* bytes of a token the word form reads */
+#define TOKEN_MAX 256     /* bytes of a token the word form reads */
 #define NAMES_KEPT 4      /* tool names whose word form a scratch keeps */
 #define NAME_KEEP_MAX 48  /* ... of at most this many bytes */
 
@@ -108,10 +109,10 @@
 enum resolver { RESOLVE_NONE = 0, RESOLVE_K8S, RESOLVE_GIT, RESOLVE_NOUN };
 
 enum kind {
-  K_DESTROY = 0, /* a destructive operation */
-  K_MASK,        /* damps matches in its segment */
-  K_HINT,        /* raw syntax that reads or writes (verb) */
-  K_PREFILTER,   /* a destructive verb: the word form is worth building */
+  K_DESTROY = 0,    /* a destructive operation */
+  K_MASK,           /* damps matches in its segment */
+  K_HINT,           /* raw syntax that reads or writes (verb) */
+  K_PREFILTER,      /* a destructive verb: the word form is worth building */
   K_PREFILTER_LONG, /* ... when a token is longer than TOKEN_MAX */
 };
 
