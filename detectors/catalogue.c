@@ -112,8 +112,8 @@ enum kind {
   K_DESTROY = 0,    /* a destructive operation */
   K_MASK,           /* damps matches in its segment */
   K_HINT,           /* raw syntax that reads or writes (verb) */
-  K_PREFILTER,      /* a destructive verb: the word form is worth building */
-  K_PREFILTER_LONG, /* ... when a token is longer than TOKEN_MAX */
+  K_PREFILTER,   /* a destructive verb: the word form is worth building */
+  K_VERB,        /* ... if it can end a word there (verb_ends_word) */
 };
 
 /* Where an entry is matched: the raw-text database, the word-form database
@@ -813,21 +813,15 @@ static const struct hint hints[] = {
 /* clang-format on */
 
 /*
- * A destructive verb of the word rules (del_words, reset_words) in the raw
- * text, where it can end a word of the word form: only then can a word-form
- * destructive entry match, so only then is the word form built. A word ends
- * before an upper-case letter, a byte that is not a letter, digit or UTF-8
- * byte, or the end; so `deleted_at` or `removes` build nothing. Caseful,
- * with the verbs caseless: the byte after them must not be a lower-case
- * letter. The word form also cuts a token at TOKEN_MAX bytes, which can end
- * a word anywhere: in a text that long the verb anywhere is enough
- * (prefilter_long_pattern).
+ * A destructive verb of the word rules (del_words, reset_words, rm) in the
+ * raw text: only then can a word-form destructive entry match, so only then
+ * is the word form built. `rm` counts as a whole word; the other verbs
+ * count where they can end a word of the word form (see on_match), so that
+ * `deleted_at` or `removes` build nothing.
  */
-static const char prefilter_pattern[] =
-    "(?i:deletes?|destroy|remove|purge|wipe|drop|terminate|nuke|erase|reset)"
-    "(?:[^a-z0-9\\x80-\\xff]|$)|\\b(?i:rm)\\b";
-static const char prefilter_long_pattern[] =
-    "delete|destroy|remove|purge|wipe|drop|terminate|nuke|erase|reset|\\brm\\b";
+static const char prefilter_pattern[] = "\\brm\\b";
+static const char verbs_pattern[] =
+    "deletes?|destroy|remove|purge|wipe|drop|terminate|nuke|erase|reset";
 
 /* Tools whose arguments are content, not commands: never scanned. */
 struct fixed_tool {
@@ -1373,13 +1367,12 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
   e->name = "prefilter.words";
   e->kind = K_PREFILTER;
   e->db = DB_RAW;
-  e->flags = F_CASEFUL;
   e->pattern = prefilter_pattern;
   if (!(e = push_entry(cat, cap))) return SR_ENOMEM;
-  e->name = "prefilter.words_long";
-  e->kind = K_PREFILTER_LONG;
+  e->name = "prefilter.verbs";
+  e->kind = K_VERB;
   e->db = DB_RAW;
-  e->pattern = prefilter_long_pattern;
+  e->pattern = verbs_pattern;
   return SR_OK;
 }
 
@@ -1677,9 +1670,7 @@ static unsigned hs_flags_for(const struct entry *e) {
   if (e->db == DB_RAW && !(e->flags & F_CASEFUL)) f |= HS_FLAG_CASELESS;
   if (e->db == DB_WORDS && e->node) f |= HS_FLAG_CASELESS; /* configured */
   if (e->db == DB_WORDS && e->kind == K_DESTROY) f |= HS_FLAG_SOM_LEFTMOST;
-  if (e->kind == K_HINT || e->kind == K_PREFILTER ||
-      e->kind == K_PREFILTER_LONG)
-    f |= HS_FLAG_SINGLEMATCH;
+  if (e->kind == K_HINT || e->kind == K_PREFILTER) f |= HS_FLAG_SINGLEMATCH;
   return f;
 }
 
@@ -2725,6 +2716,19 @@ static void on_resource_id(struct sr_catalogue_scratch *s,
   }
 }
 
+/*
+ * Whether a verb matched up to raw[to] can end a word of the word form:
+ * a word ends before an upper-case letter, a byte that is not a letter,
+ * digit or UTF-8 byte, or the end of the text. The word form also cuts a
+ * token at TOKEN_MAX bytes, which can end a word anywhere: in a text that
+ * long any verb counts.
+ */
+static bool verb_ends_word(const struct sr_catalogue_scratch *s, size_t to) {
+  if (to >= s->raw_len || s->raw_len > TOKEN_MAX) return true;
+  unsigned char c = (unsigned char)s->raw[to];
+  return !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80);
+}
+
 static int on_match(unsigned int id, unsigned long long from,
                     unsigned long long to, unsigned int flags, void *ctx) {
   struct scan_ctx *c = ctx;
@@ -2777,8 +2781,8 @@ static int on_match(unsigned int id, unsigned long long from,
     case K_PREFILTER:
       s->want_words = true;
       break;
-    case K_PREFILTER_LONG:
-      if (s->raw_len > TOKEN_MAX) s->want_words = true;
+    case K_VERB:
+      if (verb_ends_word(s, (size_t)to)) s->want_words = true;
       break;
     default:
       assert(!"unknown entry kind");
