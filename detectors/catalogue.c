@@ -28,9 +28,11 @@
  *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
  *    delete", "delete repository", "apps destroy". Paths, URLs and file names
  *    stay out (`cat docs/delete-volume.md` reads a document). It is built for
- *    the tool name always and for the arguments only when the prefilter saw a
- *    destructive verb. Its rules (a destructive verb next to a resource
- *    noun, API names such as volumeDelete) are evaluated in C over a hashed
+ *    the tool name always (the scratch keeps it for the last few names) and
+ *    for the arguments only when the prefilter saw a destructive verb that
+ *    ends a word (up to the first resource noun for a GraphQL document
+ *    without one). Its rules (a destructive verb next to a resource noun,
+ *    API names such as volumeDelete) are evaluated in C over a hashed
  *    vocabulary; configured `words: true` entries go through a second
  *    Hyperscan database. Hyperscan's cost per literal hit made a word-form
  *    scan cost more than the whole raw scan.
@@ -92,11 +94,14 @@
 #define CMDS_MAX 16  /* command strings classified */
 #define ID_RESOURCE (1u << 24) /* Hyperscan ids at or above: inventory ids */
 #define SEG_UNKNOWN UINT32_MAX
-#define LEX_SLOTS 4096  /* power of two, > 3 x the vocabulary */
-#define MATCHED_MAX 120 /* bytes of a raw match shown in op->matched */
+#define LEX_SLOTS 4096    /* power of two, > 3 x the vocabulary */
+#define MATCHED_MAX 120   /* bytes of a raw match shown in op->matched */
 #define MEMO_SLOTS 2048   /* remembered classifications; a power of two */
 #define MEMO_KEY_MAX 384  /* tool + arguments bytes; longer calls are not */
 #define MEMO_COPY_MAX 256 /* bytes of views copied into an entry */
+#define TOKEN_MAX 256     /* bytes of a token the word form reads */
+#define NAMES_KEPT 4      /* tool names whose word form a scratch keeps */
+#define NAME_KEEP_MAX 48  /* ... of at most this many bytes */
 
 /* How a match picks its variant (struct variant): what a `kubectl` or
  * `git` command does (its subcommand, resource type, flags), the noun of a
@@ -104,10 +109,11 @@
 enum resolver { RESOLVE_NONE = 0, RESOLVE_K8S, RESOLVE_GIT, RESOLVE_NOUN };
 
 enum kind {
-  K_DESTROY = 0, /* a destructive operation */
-  K_MASK,        /* damps matches in its segment */
-  K_HINT,        /* raw syntax that reads or writes (verb) */
+  K_DESTROY = 0,    /* a destructive operation */
+  K_MASK,           /* damps matches in its segment */
+  K_HINT,           /* raw syntax that reads or writes (verb) */
   K_PREFILTER,   /* a destructive verb: the word form is worth building */
+  K_VERB,        /* ... if it can end a word there (verb_ends_word) */
 };
 
 /* Where an entry is matched: the raw-text database, the word-form database
@@ -252,6 +258,18 @@ struct memo_view {
   uint32_t off, n;
 };
 
+/* A tool name's word form and what its words say (see tool_name). */
+struct name_form {
+  uint32_t n; /* bytes of name; 0: empty slot */
+  char name[NAME_KEEP_MAX];
+  uint32_t words_len;
+  uint8_t name_verb;
+  int8_t noun_tool;
+  bool args_data; /* args_are_data() */
+  char words[2 * NAME_KEEP_MAX + 4];
+  uint32_t wpos[2 * NAME_KEEP_MAX + 4];
+};
+
 /* One remembered classification (see "Classification: the memo"). */
 struct memo_entry {
   uint64_t hash;  /* of tool name and arguments */
@@ -292,7 +310,9 @@ struct sr_catalogue_scratch {
   char sep_kind[SEPS_MAX]; /* '|' a pipe, ';' anything else */
   struct span cmds[CMDS_MAX];
   sr_str envs[SR_LIST_MAX]; /* canonical copy of the event's cred envs */
-  uint64_t memo_clock;       /* stores so far: the age of an entry */
+  struct name_form names[NAMES_KEPT]; /* the last tool names read */
+  uint32_t names_next;                /* the slot replaced next */
+  uint64_t memo_clock;                /* stores so far: the age of an entry */
   uint64_t memo_lookups, memo_hits;
   struct memo_entry memo[MEMO_SLOTS];
   char raw[RAW_CAP];
@@ -792,10 +812,16 @@ static const struct hint hints[] = {
 };
 /* clang-format on */
 
-/* A destructive verb anywhere in the raw text: only then can a word-form
- * destructive entry match, so only then is the word form built. */
-static const char prefilter_pattern[] =
-    "delete|destroy|remove|purge|wipe|drop|terminate|nuke|erase|reset|\\brm\\b";
+/*
+ * A destructive verb of the word rules (del_words, reset_words, rm) in the
+ * raw text: only then can a word-form destructive entry match, so only then
+ * is the word form built. `rm` counts as a whole word; the other verbs
+ * count where they can end a word of the word form (see on_match), so that
+ * `deleted_at` or `removes` build nothing.
+ */
+static const char prefilter_pattern[] = "\\brm\\b";
+static const char verbs_pattern[] =
+    "deletes?|destroy|remove|purge|wipe|drop|terminate|nuke|erase|reset";
 
 /* Tools whose arguments are content, not commands: never scanned. */
 struct fixed_tool {
@@ -1342,6 +1368,11 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
   e->kind = K_PREFILTER;
   e->db = DB_RAW;
   e->pattern = prefilter_pattern;
+  if (!(e = push_entry(cat, cap))) return SR_ENOMEM;
+  e->name = "prefilter.verbs";
+  e->kind = K_VERB;
+  e->db = DB_RAW;
+  e->pattern = verbs_pattern;
   return SR_OK;
 }
 
@@ -1801,6 +1832,8 @@ struct sr_catalogue_scratch *sr_catalogue_scratch_create(
   s->cat = cat;
   s->hs = NULL;
   s->memo_clock = s->memo_lookups = s->memo_hits = 0;
+  s->names_next = 0;
+  for (size_t i = 0; i < NAMES_KEPT; i++) s->names[i].n = 0;
   for (size_t i = 0; i < MEMO_SLOTS; i++) s->memo[i].stamp = 0;
   for (int db = 0; db < DB_N; db++) {
     if (cat->db[db] && hs_alloc_scratch(cat->db[db], &s->hs) != HS_SUCCESS) {
@@ -2204,6 +2237,67 @@ static bool file_ext(const char *p, size_t n) {
   return false;
 }
 
+static const struct lex *lex_find(const struct sr_catalogue *cat, const char *p,
+                                  size_t n);
+
+/*
+ * Copies the run of lower-case letters (and UTF-8 bytes: class W_LOW) at
+ * in[i, limit) to w[o...], pos[o...] getting each byte's offset, and returns
+ * its length. The word form copies such a run as it is: nothing in it splits
+ * a word or changes case. SSE2 classifies, copies and numbers 16 bytes at a
+ * time; it may write up to 16 bytes past the run into w and pos, which the
+ * caller's bound (2 bytes out per byte in) leaves room for.
+ */
+static size_t copy_lower(const uint8_t *restrict cls,
+                         const unsigned char *restrict in, size_t i,
+                         size_t limit, char *restrict w, uint32_t *restrict pos,
+                         size_t o) {
+  size_t r = 0;
+#if defined(__SSE2__)
+  const __m128i below_a = _mm_set1_epi8('a' - 1),
+                above_z = _mm_set1_epi8('z' + 1);
+  const __m128i four = _mm_set1_epi32(4);
+  for (; i + r + 16 <= limit; r += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(in + i + r));
+    __m128i low = _mm_or_si128(
+        _mm_cmplt_epi8(x, _mm_setzero_si128()), /* >= 0x80 */
+        _mm_and_si128(_mm_cmpgt_epi8(x, below_a), _mm_cmplt_epi8(x, above_z)));
+    _mm_storeu_si128((__m128i *)(void *)(w + o + r), x);
+    __m128i at =
+        _mm_add_epi32(_mm_set1_epi32((int)(i + r)), _mm_setr_epi32(0, 1, 2, 3));
+    for (int q = 0; q < 4; q++) {
+      _mm_storeu_si128((__m128i *)(void *)(pos + o + r + 4 * q), at);
+      at = _mm_add_epi32(at, four);
+    }
+    unsigned m = ~(unsigned)_mm_movemask_epi8(low) & 0xFFFFu;
+    if (m) return r + (size_t)__builtin_ctz(m);
+  }
+#endif
+  for (; i + r < limit && cls[in[i + r]] == W_LOW; r++) {
+    w[o + r] = (char)in[i + r];
+    pos[o + r] = (uint32_t)(i + r);
+  }
+  return r;
+}
+
+/* Sets s->noun_args to the noun of the first word of words[a, b) that is
+ * one, and says whether there was one. */
+static bool token_noun(struct sr_catalogue_scratch *s, size_t a, size_t b) {
+  const char *w = s->words;
+  while (a < b) {
+    while (a < b && w[a] == ' ') a++;
+    size_t e = a;
+    while (e < b && w[e] != ' ') e++;
+    const struct lex *lx = e > a ? lex_find(s->cat, w + a, e - a) : NULL;
+    if (lx && lx->noun >= 0) {
+      s->noun_args = lx->noun;
+      return true;
+    }
+    a = e;
+  }
+  return false;
+}
+
 /*
  * Appends the word form of raw[a, b) to s->words, bounded by WORDS_CAP, in
  * one pass: a token (a run of letters, digits and _ - . : @ /) is written
@@ -2212,9 +2306,12 @@ static bool file_ext(const char *p, size_t n) {
  * kept (-rf); wpos[] remembers the raw offset of each byte. A token that
  * turns out to be a path, a URL or a file name is taken back: those name
  * things, they do not act on them. Words are one space apart; ; and | mark
- * segment breaks.
+ * segment breaks. With `first_noun` it stops after the first token holding
+ * a resource noun (s->noun_args): all a GraphQL document without a
+ * destructive verb needs.
  */
-static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b) {
+static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b,
+                      bool first_noun) {
   const uint8_t *restrict cls = s->cat->wcls;
   const unsigned char *restrict in = (const unsigned char *)s->raw;
   char *restrict w = s->words;
@@ -2234,9 +2331,9 @@ static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b) {
       i++;
       continue;
     }
-    /* at most 2 bytes out per byte in (tokens are cut at 256), 4 more for
+    /* at most 2 bytes out per byte in (tokens are cut at TOKEN_MAX), 4 more for
      * " ; " and a space */
-    if (o + 2 * SR_MIN(b - i, (size_t)256) + 4 > WORDS_CAP) break;
+    if (o + 2 * SR_MIN(b - i, (size_t)TOKEN_MAX) + 4 > WORDS_CAP) break;
     size_t o0 = o, t = i, dot = SIZE_MAX;
     bool slash = false;
     if (brk && o) {
@@ -2263,9 +2360,23 @@ static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b) {
       }
     }
     uint8_t prev = W_SEP;
-    size_t limit = SR_MIN(b, i + 256); /* a token longer than this is cut */
+    size_t limit = SR_MIN(b, i + TOKEN_MAX); /* a longer token is cut */
     for (; i < limit && (k = cls[in[i]]) != W_SEP && k != W_BREAK; i++) {
       unsigned char c = in[i];
+      if (k == W_LOW) {
+        if (space) {
+          if (o && w[o - 1] != ' ') {
+            w[o] = ' ';
+            pos[o++] = (uint32_t)i;
+          }
+          space = false;
+        }
+        size_t r = copy_lower(cls, in, i, limit, w, pos, o);
+        o += r;
+        i += r - 1; /* the loop steps over the last one */
+        prev = W_LOW;
+        continue;
+      }
       if (k >= W_PUNCT) {
         slash |= k == W_SLASH;
         if (k == W_DOT) dot = i;
@@ -2297,6 +2408,7 @@ static void normalise(struct sr_catalogue_scratch *s, size_t a, size_t b) {
       continue;
     }
     if (o > o0) brk = 0;
+    if (first_noun && token_noun(s, o0, o)) break;
   }
   s->words_len = o;
 }
@@ -2604,6 +2716,19 @@ static void on_resource_id(struct sr_catalogue_scratch *s,
   }
 }
 
+/*
+ * Whether a verb matched up to raw[to] can end a word of the word form:
+ * a word ends before an upper-case letter, a byte that is not a letter,
+ * digit or UTF-8 byte, or the end of the text. The word form also cuts a
+ * token at TOKEN_MAX bytes, which can end a word anywhere: in a text that
+ * long any verb counts.
+ */
+static bool verb_ends_word(const struct sr_catalogue_scratch *s, size_t to) {
+  if (to >= s->raw_len || s->raw_len > TOKEN_MAX) return true;
+  unsigned char c = (unsigned char)s->raw[to];
+  return !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80);
+}
+
 static int on_match(unsigned int id, unsigned long long from,
                     unsigned long long to, unsigned int flags, void *ctx) {
   struct scan_ctx *c = ctx;
@@ -2655,6 +2780,9 @@ static int on_match(unsigned int id, unsigned long long from,
       break;
     case K_PREFILTER:
       s->want_words = true;
+      break;
+    case K_VERB:
+      if (verb_ends_word(s, (size_t)to)) s->want_words = true;
       break;
     default:
       assert(!"unknown entry kind");
@@ -3193,24 +3321,73 @@ static const struct cand *worst(const struct sr_catalogue_scratch *s,
   return best;
 }
 
+/*
+ * What a tool name says: whether its arguments are data, the word form of
+ * the name (at the start of raw), its verb and noun. They depend on the
+ * name's bytes alone, and a worker sees a handful of tools with ever new
+ * arguments, so the scratch keeps the last NAMES_KEPT names read (round
+ * robin): kept_name finds one, tool_name copies it back or reads and keeps
+ * the name.
+ */
+static const struct name_form *kept_name(const struct sr_catalogue_scratch *s,
+                                         sr_str tool) {
+  for (size_t k = 0; k < NAMES_KEPT; k++) {
+    const struct name_form *f = &s->names[k];
+    if (f->n && f->n == tool.n && memcmp(f->name, tool.p, tool.n) == 0)
+      return f;
+  }
+  return NULL;
+}
+
+static void tool_name(const struct sr_catalogue *cat,
+                      struct sr_catalogue_scratch *s,
+                      const struct name_form *kept, bool args_data) {
+  if (kept) {
+    memcpy(s->words, kept->words, kept->words_len);
+    memcpy(s->wpos, kept->wpos, kept->words_len * sizeof(*s->wpos));
+    s->words_len = s->tool_words_end = kept->words_len;
+    s->name_verb = kept->name_verb;
+    s->noun_tool = kept->noun_tool;
+    return;
+  }
+  size_t n = s->tool_len;
+  normalise(s, 0, n, false);
+  s->tool_words_end = s->words_len;
+  name_words(cat, s);
+  struct name_form *f = &s->names[s->names_next];
+  if (n == 0 || n > NAME_KEEP_MAX || s->words_len > sizeof(f->words)) return;
+  s->names_next = (s->names_next + 1) % NAMES_KEPT;
+  f->n = (uint32_t)n;
+  memcpy(f->name, s->raw, n);
+  f->words_len = (uint32_t)s->words_len;
+  memcpy(f->words, s->words, s->words_len);
+  memcpy(f->wpos, s->wpos, s->words_len * sizeof(*s->wpos));
+  f->name_verb = s->name_verb;
+  f->noun_tool = (int8_t)s->noun_tool;
+  f->args_data = args_data;
+}
+
 /* What the tool name and arguments decide: verb, destructive match,
  * resource, needed scope; s->res_found for an inventory id named. */
 static void classify_text(const struct sr_catalogue *cat,
                           struct sr_catalogue_scratch *s,
                           const struct sr_event *ev, struct sr_op *op) {
   reset_call(s);
-  prepare(s, ev, !args_are_data(cat, ev->tool));
+  const struct name_form *kept = kept_name(s, ev->tool);
+  bool args_data = kept ? kept->args_data : args_are_data(cat, ev->tool);
+  prepare(s, ev, !args_data);
   s->want_words = cat->words_always;
   scan(cat, s, DB_RAW, s->raw, s->raw_len);
-  normalise(s, 0, s->tool_len);
-  s->tool_words_end = s->words_len;
-  name_words(cat, s);
-  if (s->want_words || s->graphql) normalise(s, s->tool_len, s->raw_len);
+  tool_name(cat, s, kept, args_data);
   if (s->want_words) {
+    normalise(s, s->tool_len, s->raw_len, false);
     word_rules(cat, s);
     scan(cat, s, DB_WORDS, s->words, s->words_len);
+    if (s->graphql) args_noun(cat, s);
+  } else if (s->graphql) {
+    /* only the first noun is wanted: the word form stops there */
+    normalise(s, s->tool_len, s->raw_len, true);
   }
-  if (s->graphql) args_noun(cat, s);
 
   struct props p = {0};
   float sev = 0;

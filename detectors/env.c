@@ -4,13 +4,16 @@
  * everything else is compared as written, case-insensitively.
  *
  * Every detector canonicalises every call's environment, so the lookup is
- * shaped for the hot path: a name longer than the longest alias is returned
- * at once; otherwise its first letter picks a group of at most six aliases,
- * compared by length, then as bytes (the usual lower-case spelling), then
- * letter by letter, folding case on the fly.
+ * shaped for the hot path: a name spelt exactly as a canonical one (what
+ * events mostly carry) is found by its length and one comparison; a name
+ * longer than the longest alias is returned at once; otherwise its first
+ * letter picks a group of at most six aliases, compared by length, then as
+ * bytes (the usual lower-case spelling), then letter by letter, folding case
+ * on the fly.
  */
 #include "detectors/env.h"
 
+#include <assert.h>
 #include <string.h>
 
 struct alias {
@@ -19,33 +22,43 @@ struct alias {
   sr_str canonical;
 };
 
-/* The canonical spellings, each one object: a name that already points at
- * one of them is canonical (most callers pass a name canonicalised before,
- * such as sr_op's environment). */
-static const char PRODUCTION[] = "production", STAGING[] = "staging",
-                  DEVELOPMENT[] = "development", TEST[] = "test",
-                  LOCAL[] = "local";
+/* The canonical spellings, in one array: a name that already points at one
+ * of them is canonical (most callers pass a name canonicalised before, such
+ * as sr_op's environment), and one range test tells. */
+static const char CANONICAL[] = "production\0staging\0development\0test\0local";
+#define PRODUCTION (CANONICAL)
+#define STAGING (CANONICAL + sizeof("production"))
+#define DEVELOPMENT (STAGING + sizeof("staging"))
+#define TEST (DEVELOPMENT + sizeof("development"))
+#define LOCAL (TEST + sizeof("test"))
+#define SPELT(p, lit) {p, sizeof(lit) - 1}
+#define PRODUCTION_S SPELT(PRODUCTION, "production")
+#define STAGING_S SPELT(STAGING, "staging")
+#define DEVELOPMENT_S SPELT(DEVELOPMENT, "development")
+#define TEST_S SPELT(TEST, "test")
+#define LOCAL_S SPELT(LOCAL, "local")
 
-#define ALIAS(n, c) {n, sizeof(n) - 1, {c, sizeof(c) - 1}}
+#define ALIAS(n, c) {n, sizeof(n) - 1, c}
 
 /* The aliases grouped by their first letter: a lookup reads one group. */
 static const struct alias aliases_p[] = {
-    ALIAS("production", PRODUCTION), ALIAS("prod", PRODUCTION),
-    ALIAS("prd", PRODUCTION),        ALIAS("preprod", STAGING),
-    ALIAS("pre-prod", STAGING),      ALIAS("pre-production", STAGING),
+    ALIAS("production", PRODUCTION_S), ALIAS("prod", PRODUCTION_S),
+    ALIAS("prd", PRODUCTION_S),        ALIAS("preprod", STAGING_S),
+    ALIAS("pre-prod", STAGING_S),      ALIAS("pre-production", STAGING_S),
 };
-static const struct alias aliases_s[] = {
-    ALIAS("staging", STAGING), ALIAS("stage", STAGING), ALIAS("stg", STAGING)};
-static const struct alias aliases_l[] = {ALIAS("live", PRODUCTION),
-                                         ALIAS("local", LOCAL),
-                                         ALIAS("localhost", LOCAL)};
+static const struct alias aliases_s[] = {ALIAS("staging", STAGING_S),
+                                         ALIAS("stage", STAGING_S),
+                                         ALIAS("stg", STAGING_S)};
+static const struct alias aliases_l[] = {ALIAS("live", PRODUCTION_S),
+                                         ALIAS("local", LOCAL_S),
+                                         ALIAS("localhost", LOCAL_S)};
 static const struct alias aliases_d[] = {
-    ALIAS("development", DEVELOPMENT), ALIAS("dev", DEVELOPMENT),
-    ALIAS("develop", DEVELOPMENT), ALIAS("devel", DEVELOPMENT)};
-static const struct alias aliases_t[] = {ALIAS("test", TEST),
-                                         ALIAS("testing", TEST)};
-static const struct alias aliases_u[] = {ALIAS("uat", STAGING)};
-static const struct alias aliases_q[] = {ALIAS("qa", TEST)};
+    ALIAS("development", DEVELOPMENT_S), ALIAS("dev", DEVELOPMENT_S),
+    ALIAS("develop", DEVELOPMENT_S), ALIAS("devel", DEVELOPMENT_S)};
+static const struct alias aliases_t[] = {ALIAS("test", TEST_S),
+                                         ALIAS("testing", TEST_S)};
+static const struct alias aliases_u[] = {ALIAS("uat", STAGING_S)};
+static const struct alias aliases_q[] = {ALIAS("qa", TEST_S)};
 
 #define ALIAS_MAX (sizeof("pre-production") - 1)
 
@@ -57,9 +70,9 @@ static char lower(char c) {
   return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
+/* Only the spellings themselves point into CANONICAL. */
 static bool canonical_spelling(const char *p) {
-  return p == PRODUCTION || p == STAGING || p == DEVELOPMENT || p == TEST ||
-         p == LOCAL;
+  return (uintptr_t)p - (uintptr_t)CANONICAL < sizeof(CANONICAL);
 }
 
 /* The alias spelt `env` (trimmed, 1..ALIAS_MAX bytes) in any case, or NULL. */
@@ -90,9 +103,27 @@ static const struct alias *find_alias(sr_str env) {
   return NULL;
 }
 
+/* The canonical spelling that `env` is written as, byte for byte (the
+ * usual spelling of events and inventories), or NULL. */
+static const struct alias *spelt_canonically(sr_str env) {
+  const struct alias *a;
+  switch (env.n) {
+    case 10: a = &aliases_p[0]; break; /* production */
+    case 7: a = &aliases_s[0]; break;  /* staging */
+    case 11: a = &aliases_d[0]; break; /* development */
+    case 4: a = &aliases_t[0]; break;  /* test */
+    case 5: a = &aliases_l[1]; break;  /* local */
+    default: return NULL;
+  }
+  assert(a->len == env.n && a->canonical.n == env.n);
+  return memcmp(env.p, a->name, env.n) == 0 ? a : NULL;
+}
+
 sr_str sr_env_canonical(sr_str env) {
   /* Already one of the spellings (no blanks in them): most callers. */
   if (env.n && canonical_spelling(env.p)) return env;
+  const struct alias *c = spelt_canonically(env);
+  if (c) return c->canonical;
   while (env.n > 0 && blank(env.p[0])) {
     env.p++;
     env.n--;

@@ -680,6 +680,175 @@ START_TEST(large_arguments_are_bounded) {
 }
 END_TEST
 
+/* The word form is only built when the raw text has a verb of the word
+ * rules where it can end a word: before a blank, punctuation, an upper-case
+ * letter or the end; never inside deleted_at. Each verb in each of those
+ * places must still be read, in any case. */
+START_TEST(word_rules_see_a_verb_wherever_it_ends_a_word) {
+  static const char *const verbs[] = {
+      "delete", "deletes",   "destroy", "remove", "purge", "wipe",
+      "drop",   "terminate", "nuke",    "erase",  "reset"};
+  for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+    const char *rule = strcmp(verbs[v], "reset") == 0
+                           ? "api.reset_database"
+                           : "generic.delete_database";
+    char lower[16], upper[16], cap[16];
+    size_t n = strlen(verbs[v]);
+    for (size_t i = 0; i <= n; i++) {
+      lower[i] = verbs[v][i];
+      upper[i] = (char)(verbs[v][i] >= 'a' ? verbs[v][i] - 32 : verbs[v][i]);
+      cap[i] = i == 0 ? upper[i] : lower[i];
+    }
+    char tool[64], args[6][96];
+    snprintf(args[0], sizeof(args[0]), "{\"command\":\"ops %s_database now\"}",
+             lower);
+    snprintf(args[1], sizeof(args[1]), "{\"command\":\"ops database %s\"}",
+             lower);
+    snprintf(args[2], sizeof(args[2]), "{\"q\":\"%sDatabase\"}", upper);
+    snprintf(args[3], sizeof(args[3]), "{\"q\":\"%sDatabase\"}", lower);
+    snprintf(args[4], sizeof(args[4]), "{\"q\":\"%s production database\"}",
+             cap);
+    snprintf(args[5], sizeof(args[5]), "ops database %s", lower); /* end */
+    for (int k = 0; k < 6; k++) {
+      struct sr_op op = classify("mcp__ops__run", args[k]);
+      ck_assert_msg(op.rule && strcmp(op.rule, rule) == 0, "%s: rule %s",
+                    args[k], or_dash(op.rule));
+    }
+    snprintf(tool, sizeof(tool), "mcp__x__database%s", cap);
+    struct sr_op op = classify(tool, "{}");
+    ck_assert_msg(op.rule && strcmp(op.rule, rule) == 0, "%s: rule %s", tool,
+                  or_dash(op.rule));
+  }
+  struct sr_op op = classify("Bash", "{\"command\":\"ops database rm\"}");
+  ck_assert_str_eq(or_dash(op.rule), "generic.delete_database");
+  /* the verb inside a longer word is no verb */
+  op = classify("mcp__ops__run", "{\"q\":\"deleted_database removed\"}");
+  ck_assert_ptr_null(op.rule);
+}
+END_TEST
+
+/* The word form cuts a token at 256 bytes, which can end a verb's word in
+ * the middle of raw letters: in a text that long, the verb anywhere builds
+ * the word form. */
+START_TEST(word_rules_see_a_verb_cut_at_the_token_bound) {
+  char args[400] = "{\"q\":\"", *p = args + strlen(args);
+  for (int i = 0; i < 120; i++, p += 2) memcpy(p, "x_", 2);
+  strcpy(p, "_database_deletezzzz end\"}"); /* the cut falls after delete */
+  struct sr_op op = classify("mcp__ops__run", args);
+  ck_assert_str_eq(or_dash(op.rule), "generic.delete_database");
+}
+END_TEST
+
+/* What a tool name says is read once per name and kept: names (more than
+ * are kept, four of the same length) called with new arguments each time
+ * keep their own verb, rule, resource and shown words. */
+START_TEST(tool_names_keep_their_own_reading) {
+  static const struct {
+    const char *tool, *rule, *resource, *matched;
+    int verb;
+  } x[] = {
+      {"mcp__x__delete_item", NULL, NULL, "", D},
+      {"mcp__x__update_item", NULL, NULL, "", W},
+      {"mcp__x__fetch_items", NULL, NULL, "", R},
+      {"mcp__x__table_purge", "generic.delete_table", "table", "table_purge",
+       D},
+      {"railway.volumeDelete", "graphql.volumeDelete", "volume", "volumeDelete",
+       D},
+      {"mcp__x__bucket_list", NULL, "bucket", "", R},
+  };
+  /* three names in turn (each read back from what was kept), then all six
+   * (each replacing an older one) */
+  static const int order[] = {3, 4, 1, 3, 4, 1, 3, 4, 1, 0, 1, 2, 3, 4,
+                              5, 0, 1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 0};
+  for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+    size_t i = (size_t)order[k];
+    char args[32];
+    snprintf(args, sizeof(args), "{\"n\":%d}", (int)k);
+    struct sr_op op = classify(x[i].tool, args);
+    const char *what = x[i].tool;
+    ck_assert_msg(x[i].rule ? op.rule && !strcmp(op.rule, x[i].rule) : !op.rule,
+                  "%s: rule %s", what, or_dash(op.rule));
+    ck_assert_msg(x[i].resource
+                      ? op.resource && !strcmp(op.resource, x[i].resource)
+                      : !op.resource,
+                  "%s: resource %s", what, or_dash(op.resource));
+    ck_assert_msg((int)op.verb == x[i].verb, "%s: verb %d", what, op.verb);
+    ck_assert_msg(str_is(op.matched, x[i].matched), "%s: matched '%.*s'", what,
+                  (int)op.matched.n, op.matched.p);
+  }
+  /* whether the arguments are data (not scanned) is kept with the name */
+  for (int k = 0; k < 6; k++) {
+    char args[48];
+    snprintf(args, sizeof(args), "{\"sql\":\"DROP TABLE t%d\"}", k);
+    struct sr_op op = classify(k % 2 ? "mcp__x__run_records"
+                                     : "mcp__x__get_records", args);
+    if (k % 2)
+      ck_assert_str_eq(or_dash(op.rule), "sql.drop_table");
+    else
+      ck_assert_msg(!op.rule && op.verb == R, "%s: rule %s verb %d", args,
+                    or_dash(op.rule), op.verb);
+  }
+}
+END_TEST
+
+/* A GraphQL document acts on its first resource noun, wherever it stands:
+ * the word form of a document without a destructive verb stops there, so
+ * a later noun, one in a path or file name it takes back, or the second
+ * noun of the same name must not be the one read. */
+START_TEST(graphql_acts_on_its_first_noun) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"railway.graphql", "{\"query\":\"mutation { volumeSnapshotCreate(input: {name: \\\"n\\\"}) { id } }\"}", NULL, 0, 0, "volume", W},
+      {"railway.graphql", "{\"query\":\"mutation { upsert(path: \\\"/srv/volume/x\\\") { databaseCreate } }\"}", NULL, 0, 0, "database", W},
+      {"railway.graphql", "{\"query\":\"mutation { a b c d e f g h projectUpdate(id: \\\"p\\\") }\"}", NULL, 0, 0, "project", W},
+      {"railway.graphql", "{\"query\":\"mutation { x(file: \\\"volume.md\\\") serviceCreate }\"}", NULL, 0, 0, "file", W},
+      {"railway.graphql", "{\"query\":\"query { me { name } }; mutation { bucket }\"}", NULL, 0, 0, "bucket", W},
+      {"railway.graphql", "{\"query\":\"{ customDomainCreate(input: {domain: \\\"x.com\\\"}) { id } }\", \"variables\": {\"volume\": 1}}", NULL, 0, 0, "domain", R},
+  };
+  /* clang-format on */
+  check_all(x, sizeof(x) / sizeof(x[0]));
+  struct sr_op op = classify("railway.graphql",
+                             "{\"query\":\"mutation { setThing(v: 1) }\"}");
+  ck_assert_ptr_null(op.resource);
+  ck_assert_int_eq(op.verb, W);
+}
+END_TEST
+
+/* The word form copies runs of lower-case letters 16 bytes at a time and
+ * one by one at their ends: a phrase found and shown the same wherever the
+ * runs before it end (every offset across two blocks, ASCII and UTF-8
+ * runs). A wrong offset of a copied byte shows another span. */
+START_TEST(word_form_reads_a_phrase_at_any_offset) {
+  static const struct {
+    const char *tool, *fmt, *rule, *matched;
+  } cases[] = {
+      {"mcp__ops__run", "{\"command\":\"%s ops-cli purge database staging\"}",
+       "generic.delete_database", "purge database"},
+      {"mcp__ops__run", "{\"q\":\"%s deleteVolume vol-1\"}",
+       "generic.delete_volume", "deleteVolume"},
+      {"railway.graphql",
+       "{\"query\":\"mutation { %s volumeDelete(volumeId: \\\"v1\\\") }\"}",
+       "graphql.volumeDelete", "volumeDelete"},
+  };
+  static const char *const units[] = {"q", "\xc3\xa9", "ab_"};
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+      for (size_t pad = 0; pad <= 40; pad++) {
+        char run[160] = "", args[320];
+        for (size_t k = 0; k < pad; k++) strcat(run, units[u]);
+        snprintf(args, sizeof(args), cases[c].fmt, run);
+        struct sr_op op = classify(cases[c].tool, args);
+        ck_assert_msg(op.rule && strcmp(op.rule, cases[c].rule) == 0,
+                      "%s: rule %s", args, or_dash(op.rule));
+        ck_assert_msg(str_is(op.matched, cases[c].matched),
+                      "%s: matched '%.*s'", args, (int)op.matched.n,
+                      op.matched.p);
+      }
+    }
+  }
+}
+END_TEST
+
 START_TEST(scratch_is_reused_between_calls) {
   struct sr_op a = classify("Bash", "{\"command\":\"terraform destroy\"}");
   ck_assert_str_eq(or_dash(a.rule), "terraform.destroy");
@@ -909,6 +1078,11 @@ int main(void) {
   tcase_add_test(tc, credential_registry_completes_the_event);
   tcase_add_test(tc, configured_entries_extend_the_catalogue);
   tcase_add_test(tc, large_arguments_are_bounded);
+  tcase_add_test(tc, word_rules_see_a_verb_wherever_it_ends_a_word);
+  tcase_add_test(tc, word_rules_see_a_verb_cut_at_the_token_bound);
+  tcase_add_test(tc, tool_names_keep_their_own_reading);
+  tcase_add_test(tc, graphql_acts_on_its_first_noun);
+  tcase_add_test(tc, word_form_reads_a_phrase_at_any_offset);
   tcase_add_test(tc, scratch_is_reused_between_calls);
   tcase_add_test(tc, remembered_answers_match_fresh_ones);
   tcase_add_test(tc, memo_replaces_old_answers_without_mixing_them);

@@ -3,6 +3,7 @@
  * call's environment with a declaration or a credential.
  */
 #include <check.h>
+#include <string.h>
 
 #include "detectors/env.h"
 
@@ -38,6 +39,27 @@ START_TEST(other_names_kept_and_compared_without_case) {
 }
 END_TEST
 
+/* A canonical spelling in the caller's bytes (as events carry it) becomes
+ * the one canonical object, which is what comparisons by pointer rely on;
+ * near misses of the same length stay as they are. */
+START_TEST(canonical_spellings_in_any_buffer) {
+  static const char *const names[] = {"production", "staging", "development",
+                                      "test", "local"};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    char buf[16];
+    strcpy(buf, names[i]);
+    sr_str c = sr_env_canonical(sr_str_from(buf));
+    ck_assert_msg(c.p != buf && sr_str_eq_cstr(c, names[i]), "%s", names[i]);
+    ck_assert(sr_env_canonical(c).p == c.p);
+    buf[1] = 'x';
+    ck_assert(sr_env_canonical(sr_str_from(buf)).p == buf);
+  }
+  char prod[] = "production";
+  ck_assert(sr_env_is_production(sr_str_from(prod)));
+  ck_assert(sr_env_eq(sr_str_from(prod), SR_STR_LIT("PRD")));
+}
+END_TEST
+
 /* Every alias in any case, and near misses that share a first letter and a
  * length with one: the lookup reads one group per first letter. */
 START_TEST(every_alias_and_near_misses) {
@@ -68,6 +90,7 @@ int main(void) {
   TCase *tc = tcase_create("canonical");
   tcase_add_test(tc, aliases_map_to_one_spelling);
   tcase_add_test(tc, other_names_kept_and_compared_without_case);
+  tcase_add_test(tc, canonical_spellings_in_any_buffer);
   tcase_add_test(tc, every_alias_and_near_misses);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
