@@ -30,6 +30,40 @@ struct sr_kafka_props {
 int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
                           size_t errlen);
 
+/*
+ * The {key, value} pairs both of our consumer groups (the events consumer
+ * and the OTLP stage) start from, for a defaults table of
+ * sr_kafka_conf_new: offsets stored by hand after processing and committed
+ * in the background, incremental rebalancing, and two fetch settings:
+ *
+ * - fetch.wait.max.ms 10: the embedded broker answers an empty fetch only
+ *   after the full wait, which would add up to 500 ms (the default) to
+ *   whatever arrives while a fetch waits, a gated call's verdict included.
+ * - librdkafka before 2.2 (Debian ships 2.0.2) stops fetching for a whole
+ *   second once its local queue holds queued.min.messages or
+ *   queued.max.messages.kbytes (librdkafka issue #2879, fixed by
+ *   fetch.queue.backoff.ms in 2.2). Catching up on a backlog, the
+ *   consumer drained the queue long before that second was over and
+ *   idled. The count limit is lifted and the byte limit set to more than a
+ *   second of processing, the remedy its maintainers give; it is memory
+ *   used only while a backlog waits.
+ *
+ * kafka.properties can change any of them.
+ */
+/* clang-format off */
+#define SR_KAFKA_CONSUMER_DEFAULTS(group, offset_reset)                     \
+  {"group.id", (group)},                                                    \
+  {"enable.auto.offset.store", "false"},                                    \
+  {"enable.auto.commit", "true"},                                           \
+  {"auto.commit.interval.ms", "1000"},                                      \
+  {"auto.offset.reset", (offset_reset) ? (offset_reset) : "earliest"},      \
+  {"partition.assignment.strategy", "cooperative-sticky"},                  \
+  {"enable.partition.eof", "false"},                                        \
+  {"fetch.wait.max.ms", "10"},                                              \
+  {"queued.min.messages", "10000000"},                                      \
+  {"queued.max.messages.kbytes", "262144"}
+/* clang-format on */
+
 /* A new conf with bootstrap.servers, client.id and our log callback, then
  * the caller's defaults (ndefaults {key, value} pairs, may be 0), then every
  * user property, so the user's word wins. NULL with err naming the property

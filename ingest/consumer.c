@@ -337,29 +337,7 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
   c->commit_interval_ms =
       opts->commit_interval_ms > 0 ? opts->commit_interval_ms : 200;
   const char *const defaults[][2] = {
-      {"group.id", opts->group},
-      {"enable.auto.offset.store", "false"},
-      {"enable.auto.commit", "true"},
-      {"auto.commit.interval.ms", "1000"},
-      {"auto.offset.reset",
-       opts->offset_reset ? opts->offset_reset : "earliest"},
-      {"partition.assignment.strategy", "cooperative-sticky"},
-      {"enable.partition.eof", "false"},
-      /* Gates wait for verdicts: the embedded broker answers an empty fetch
-       * only after the full wait, which would add up to 500 ms (the
-       * default) to every verdict. kafka.properties can raise it. */
-      {"fetch.wait.max.ms", "10"},
-      /* librdkafka before 2.2 (Debian ships 2.0.2) stops fetching for a
-       * whole second once its local queue holds queued.min.messages or
-       * queued.max.messages.kbytes (librdkafka issue #2879, fixed by
-       * fetch.queue.backoff.ms in 2.2). Catching up on a backlog, the
-       * workers drained the queue long before that second was over: the
-       * pipeline idled. The count limit is lifted and the byte limit set
-       * to more than a second of processing, the remedy its maintainers
-       * give; it is memory used only while a backlog waits. */
-      {"queued.min.messages", "10000000"},
-      {"queued.max.messages.kbytes", "262144"},
-  };
+      SR_KAFKA_CONSUMER_DEFAULTS(opts->group, opts->offset_reset)};
   rd_kafka_conf_t *conf =
       sr_kafka_conf_new(opts->brokers, "stackrisk", defaults,
                         SR_ARRAY_LEN(defaults), opts->props, err, errlen);

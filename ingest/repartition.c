@@ -268,15 +268,7 @@ struct sr_repartition *sr_repartition_create(
   const char *written[] = {opts->otlp->repartition_topic, opts->dlq_topic};
   sr_producer_know_topics(r->producer, written, SR_ARRAY_LEN(written), 5000);
   const char *const defaults[][2] = {
-      {"group.id", opts->group},
-      {"enable.auto.offset.store", "false"},
-      {"enable.auto.commit", "true"},
-      {"auto.commit.interval.ms", "1000"},
-      {"auto.offset.reset",
-       opts->offset_reset ? opts->offset_reset : "earliest"},
-      {"partition.assignment.strategy", "cooperative-sticky"},
-      {"enable.partition.eof", "false"},
-  };
+      SR_KAFKA_CONSUMER_DEFAULTS(opts->group, opts->offset_reset)};
   rd_kafka_conf_t *conf =
       sr_kafka_conf_new(opts->brokers, "stackrisk-otlp", defaults,
                         SR_ARRAY_LEN(defaults), opts->props, err, errlen);
