@@ -6,9 +6,8 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+
+#include "core/bytes16.h"
 
 void sr_buf_append(struct sr_buf *b, const char *s, size_t n) {
   if (n == 0) return; /* s may be NULL: an empty view */
@@ -70,16 +69,9 @@ static void escape(struct sr_buf *b, unsigned char c) {
 static size_t plain_run(const unsigned char *p, size_t i, size_t n,
                         bool high) {
 #if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-                ctl = _mm_set1_epi8(0x1F), space = _mm_set1_epi8(0x20);
   for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-    /* Below 0x20 unsigned, or signed (bytes from 0x80 on are negative). */
-    __m128i low = high ? _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl)
-                       : _mm_cmplt_epi8(v, space);
-    __m128i hit = _mm_or_si128(
-        low, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
-    unsigned m = (unsigned)_mm_movemask_epi8(hit);
+    unsigned m = sr_bytes16_json_special(p + i) |
+                 (high ? 0u : sr_bytes16_high(p + i));
     if (m) return i + (size_t)__builtin_ctz(m);
   }
 #endif

@@ -22,10 +22,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "core/bytes16.h"
 #include "detectors/helpers.h"
 
 #define RING 16
@@ -101,10 +99,9 @@ static void loop_destroy(void *ctx) {
 #if defined(__SSE2__)
 /* out[0..16) = in[0..16) with every digit read as '0'. */
 static inline void zero_digits16(const char *in, char *out) {
-  const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
   const __m128i zero = _mm_set1_epi8('0');
-  __m128i v = _mm_loadu_si128((const __m128i *)in);
-  __m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+  __m128i v = sr_bytes16_load(in);
+  __m128i d = sr_bytes16_digit_lanes(v);
   v = _mm_or_si128(_mm_andnot_si128(d, v), _mm_and_si128(d, zero));
   _mm_storeu_si128((__m128i *)out, v);
 }

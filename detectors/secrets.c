@@ -28,11 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes16.h"
 #include "core/sr.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 enum rule {
   R_PREFIX,   /* prefix + alphabet + length */
@@ -244,13 +241,10 @@ static bool has_digit(const char *p, size_t n) {
 static bool maybe_secret(const char *p, size_t n) {
   size_t i = 0;
 #if defined(__SSE2__)
-  const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
   const __m128i at = _mm_set1_epi8('@');
   for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-    __m128i m = _mm_or_si128(
-        _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)),
-        _mm_cmpeq_epi8(v, at));
+    __m128i v = sr_bytes16_load(p + i);
+    __m128i m = _mm_or_si128(sr_bytes16_digit_lanes(v), _mm_cmpeq_epi8(v, at));
     if (_mm_movemask_epi8(m)) return true;
   }
 #endif

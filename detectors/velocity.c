@@ -25,10 +25,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "core/bytes16.h"
 #include "detectors/helpers.h"
 #include "detectors/reason.h"
 
@@ -150,16 +148,6 @@ static long long count_at(const char *p, size_t n, size_t q) {
   return got;
 }
 
-#if defined(__SSE2__)
-/* Bit j set when p[j] is a digit, for j < 16. */
-static inline unsigned digits16(const char *p) {
-  const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
-  __m128i v = _mm_loadu_si128((const __m128i *)p);
-  return (unsigned)_mm_movemask_epi8(
-      _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
-}
-#endif
-
 /* How many items a mutating call's result says it touched; 0 = not said:
  * numbers after a command tag or a verb, numbers before "rows"/"objects"/
  * "files", and lines that each report one item. Only the starts of lines
@@ -183,7 +171,7 @@ static uint32_t items_in_result(const char *p, size_t n) {
   bool prev = false; /* p[i - 1] is a digit */
 #if defined(__SSE2__)
   for (; i + 16 <= n; i += 16) {
-    unsigned d = digits16(p + i);
+    unsigned d = sr_bytes16_digits(p + i);
     unsigned starts = d & ~((d << 1) | (unsigned)prev);
     prev = (d >> 15) & 1u;
     for (; starts; starts &= starts - 1) {
@@ -195,7 +183,7 @@ static uint32_t items_in_result(const char *p, size_t n) {
     /* The last sixteen bytes, overlapping the ones before: starts at i or
      * later, each judged by its neighbour inside the window. */
     size_t b = n - 16, skip = i - b;
-    unsigned d = digits16(p + b);
+    unsigned d = sr_bytes16_digits(p + b);
     unsigned starts = (d & ~(d << 1)) >> skip << skip;
     for (; starts; starts &= starts - 1) {
       long long got = count_at(p, n, b + (size_t)__builtin_ctz(starts));

@@ -171,7 +171,7 @@ const unsigned char *sr_json_find_special_long(const unsigned char *lo,
   (void)wide;
 #endif
   while (end - s >= 16) {
-    unsigned m = sr_json_sse_special(s);
+    unsigned m = sr_bytes16_json_special(s);
     if (m) return s + __builtin_ctz(m);
     s += 16;
   }

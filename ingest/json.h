@@ -18,11 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "core/arena.h"
+#include "core/bytes16.h"
 #include "core/sr.h"
 
 #define SR_JSON_MAX_DEPTH 64
@@ -161,18 +159,7 @@ int sr_json_finish(struct sr_json *j);
  * report whatever is wrong with them. None is ever an error.
  */
 
-#ifdef __SSE2__
-/* Bit i set when byte i of the 16 at s is '"', '\\' or below 0x20. */
-static inline unsigned sr_json_sse_special(const unsigned char *s) {
-  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-  const __m128i ctl = _mm_set1_epi8(0x1F);
-  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-  __m128i hit = _mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-      _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl)); /* v <= 0x1F */
-  return (unsigned)_mm_movemask_epi8(hit);
-}
-#else
+#ifndef __SSE2__
 /* Flags (high bit) the bytes of x that are '"', '\\' or below 0x20. Each
  * test is the classic "has a zero byte" trick: flags above the first hit may
  * be spurious (borrows run upward), but the lowest one is exact, which is
@@ -195,7 +182,7 @@ static inline __attribute__((always_inline)) const unsigned char *
 sr_json_special_tail(const unsigned char *lo, const unsigned char *s,
                      const unsigned char *end) {
   if (s < end && end - lo >= 16) {
-    unsigned m = sr_json_sse_special(end - 16) >> (16 - (end - s));
+    unsigned m = sr_bytes16_json_special(end - 16) >> (16 - (end - s));
     return m ? s + __builtin_ctz(m) : end;
   }
   while (s < end && *s >= 0x20 && *s != '"' && *s != '\\') s++;
@@ -222,7 +209,7 @@ sr_json_find_special(const unsigned char *lo, const unsigned char *s,
                      const unsigned char *end, bool wide) {
 #ifdef __SSE2__
   if (end - s >= 16) {
-    unsigned m = sr_json_sse_special(s);
+    unsigned m = sr_bytes16_json_special(s);
     if (m) return s + __builtin_ctz(m);
     return sr_json_find_special_long(lo, s + 16, end, wide);
   }
