@@ -51,10 +51,6 @@ void sr_command_set_id(struct sr_command *cmd) {
   *out = '\0';
 }
 
-static void hex(struct sr_buf *b, const uint8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) sr_buf_printf(b, "%02x", p[i]);
-}
-
 int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
   struct sr_buf b = sr_buf_init(out, cap);
   sr_buf_puts(&b, "{\"command_id\":");
@@ -63,13 +59,18 @@ int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
   sr_buf_json_string(&b, sr_str_from(cmd->session_id));
   sr_buf_puts(&b, ",\"call_id\":");
   sr_buf_json_string(&b, sr_str_from(cmd->call_id));
-  sr_buf_printf(&b, ",\"action\":\"%s\",\"risk\":%.3f,\"depth\":%u",
-                sr_action_name(cmd->action), cmd->risk, cmd->depth);
+  sr_buf_puts(&b, ",\"action\":\"");
+  sr_buf_puts(&b, sr_action_name(cmd->action));
+  sr_buf_puts(&b, "\",\"risk\":");
+  sr_buf_fixed(&b, cmd->risk, 3);
+  sr_buf_puts(&b, ",\"depth\":");
+  sr_buf_u64(&b, cmd->depth);
   sr_buf_puts(&b, ",\"dimensions\":{");
   for (uint32_t i = 0; i < cmd->n_dims; i++) {
     if (i) sr_buf_puts(&b, ",");
     sr_buf_json_string(&b, sr_str_from(cmd->dims[i].name));
-    sr_buf_printf(&b, ":%.3f", cmd->dims[i].score);
+    sr_buf_puts(&b, ":");
+    sr_buf_fixed(&b, cmd->dims[i].score, 3);
   }
   sr_buf_puts(&b, "},\"rule\":");
   sr_buf_json_string(&b, sr_str_from(cmd->rule));
@@ -78,21 +79,26 @@ int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
     if (i) sr_buf_puts(&b, ",");
     sr_buf_json_string(&b, sr_str_from(cmd->dims[i].reason));
   }
-  sr_buf_printf(&b, "],\"issued_at_ms\":%lld,\"expires_at_ms\":%lld",
-                (long long)cmd->issued_at_ms, (long long)cmd->expires_at_ms);
+  sr_buf_puts(&b, "],\"issued_at_ms\":");
+  sr_buf_i64(&b, cmd->issued_at_ms);
+  sr_buf_puts(&b, ",\"expires_at_ms\":");
+  sr_buf_i64(&b, cmd->expires_at_ms);
   sr_buf_puts(&b, ",\"event_id\":");
   sr_buf_json_string(&b, sr_str_from(cmd->event_id));
   if (cmd->sig_len) {
-    sr_buf_printf(&b, ",\"batch\":{\"index\":%u,\"size\":%u,\"path\":[",
-                  cmd->batch_index, cmd->batch_size);
+    sr_buf_puts(&b, ",\"batch\":{\"index\":");
+    sr_buf_u64(&b, cmd->batch_index);
+    sr_buf_puts(&b, ",\"size\":");
+    sr_buf_u64(&b, cmd->batch_size);
+    sr_buf_puts(&b, ",\"path\":[");
     uint32_t n_path = SR_MIN(cmd->batch_path_len, (uint32_t)SR_BATCH_PATH_MAX);
     for (uint32_t i = 0; i < n_path; i++) {
       sr_buf_puts(&b, i ? ",\"" : "\"");
-      hex(&b, cmd->batch_path[i], SR_BATCH_HASH_BYTES);
+      sr_buf_hex(&b, cmd->batch_path[i], SR_BATCH_HASH_BYTES);
       sr_buf_puts(&b, "\"");
     }
     sr_buf_puts(&b, "]},\"signature\":\"");
-    hex(&b, cmd->signature, cmd->sig_len);
+    sr_buf_hex(&b, cmd->signature, cmd->sig_len);
     sr_buf_puts(&b, "\"");
   }
   sr_buf_puts(&b, "}");

@@ -68,7 +68,6 @@
 #include <xxhash.h>
 
 #include "core/buf.h"
-#include "core/fixed.h"
 #include "core/log.h"
 #include "schemas/state_sql.h"
 
@@ -1545,10 +1544,8 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   for (uint32_t i = 0; i < cmd->n_dims; i++) {
     sr_buf_puts(&j, i ? ",{\"name\":" : "{\"name\":");
     sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
-    char score[32];
-    size_t n = sr_fixed_format(score, sizeof score, cmd->dims[i].score, 4);
     sr_buf_puts(&j, ",\"score\":");
-    sr_buf_append(&j, score, n);
+    sr_buf_fixed(&j, cmd->dims[i].score, 4);
     sr_buf_puts(&j, ",\"reason\":");
     sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
     sr_buf_puts(&j, "}");

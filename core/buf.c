@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/bytes16.h"
+#include "core/fixed.h"
 
 void sr_buf_append(struct sr_buf *b, const char *s, size_t n) {
   if (n == 0) return; /* s may be NULL: an empty view */
@@ -131,6 +132,26 @@ void sr_buf_u64(struct sr_buf *b, uint64_t v) {
 void sr_buf_i64(struct sr_buf *b, int64_t v) {
   if (v < 0) sr_buf_append(b, "-", 1);
   sr_buf_u64(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+}
+
+void sr_buf_fixed(struct sr_buf *b, double v, unsigned decimals) {
+  char t[32];
+  sr_buf_append(b, t, sr_fixed_format(t, sizeof t, v, decimals));
+}
+
+void sr_buf_hex(struct sr_buf *b, const uint8_t *p, size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  char t[64];
+  while (n) {
+    size_t k = SR_MIN(n, sizeof t / 2);
+    for (size_t i = 0; i < k; i++) {
+      t[2 * i] = digits[p[i] >> 4];
+      t[2 * i + 1] = digits[p[i] & 15];
+    }
+    sr_buf_append(b, t, 2 * k);
+    p += k;
+    n -= k;
+  }
 }
 
 /* The fast path scales v to six integer digits with one multiplication by

@@ -44,5 +44,10 @@ void sr_buf_real6(struct sr_buf *b, double v);
 /* Appends v in decimal, as %lld / %llu would, without printf. */
 void sr_buf_i64(struct sr_buf *b, int64_t v);
 void sr_buf_u64(struct sr_buf *b, uint64_t v);
+/* Appends v as "%.*f" prints it, decimals <= SR_FIXED_DECIMALS_MAX, without
+ * printf for the values core/fixed.h handles. */
+void sr_buf_fixed(struct sr_buf *b, double v, unsigned decimals);
+/* Appends the n bytes at p in lowercase hex, as "%02x" each would. */
+void sr_buf_hex(struct sr_buf *b, const uint8_t *p, size_t n);
 
 #endif

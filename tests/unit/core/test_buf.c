@@ -10,6 +10,7 @@
  * cap shows up as a changed guard (and under ASan as an error).
  */
 #include <check.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -322,6 +323,51 @@ START_TEST(integers_without_printf) {
 }
 END_TEST
 
+/* Scores, risks and exact halves (printf's ties to even), NaN and a value
+ * too large for the fast path: the text is printf's, and an append that
+ * does not fit is truncated and flagged as printf's was. */
+START_TEST(fixed_prints_what_printf_prints) {
+  const double values[] = {0.0,   -0.0, 0.0005, 0.0015, 0.4375, 0.99951,
+                           1.125, 2.5,  12.345, 999999.9996, 1e7, -3.25,
+                           (double)0.1f, (double)0.7f, NAN};
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+    for (unsigned d = 0; d <= 6; d++) {
+      char want[64], got[64];
+      snprintf(want, sizeof want, "%.*f", (int)d, values[i]);
+      struct sr_buf b = sr_buf_init(got, sizeof got);
+      sr_buf_fixed(&b, values[i], d);
+      ck_assert_msg(!strcmp(got, want), "%.17g at %u decimals: %s, not %s",
+                    values[i], d, got, want);
+    }
+  }
+  struct guarded g;
+  struct sr_buf b = guarded_buf(&g, 4);
+  sr_buf_fixed(&b, 0.4375, 3);
+  ck_assert_str_eq(g.mem, "0.4");
+  ck_assert(b.overflow);
+  assert_guard_intact(&g, 4);
+}
+END_TEST
+
+START_TEST(hex_is_two_lowercase_digits_a_byte) {
+  uint8_t bytes[40];
+  char want[81] = "", out[128];
+  for (size_t i = 0; i < sizeof bytes; i++) {
+    bytes[i] = (uint8_t)(i * 37 + 11);
+    snprintf(want + 2 * i, 3, "%02x", bytes[i]);
+  }
+  struct sr_buf b = sr_buf_init(out, sizeof out);
+  sr_buf_hex(&b, bytes, sizeof bytes); /* more than one step of its buffer */
+  ck_assert_str_eq(out, want);
+  struct guarded g;
+  b = guarded_buf(&g, 6);
+  sr_buf_hex(&b, bytes, 3);
+  ck_assert_str_eq(g.mem, "0b305");
+  ck_assert(b.overflow);
+  assert_guard_intact(&g, 6);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("buf");
   TCase *tc = tcase_create("append");
@@ -344,6 +390,8 @@ int main(void) {
   tcase_add_test(tc, json_text_escapes_any_byte_at_any_position);
   tcase_add_test(tc, json_string_escapes_any_byte_at_any_position);
   tcase_add_test(tc, integers_without_printf);
+  tcase_add_test(tc, fixed_prints_what_printf_prints);
+  tcase_add_test(tc, hex_is_two_lowercase_digits_a_byte);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);
