@@ -49,6 +49,7 @@
 
 #include "detectors/detector.h"
 #include "detectors/env.h"
+#include "detectors/helpers.h"
 #include "detectors/memo.h"
 #include "detectors/reason.h"
 
@@ -485,10 +486,13 @@ static float cred_score(const void *ctx, void *thread_scratch,
   sr_str env = SR_STR_NULL;
   bool destructive = op->destructive > 0 || op->verb == SR_VERB_DELETE;
   if (cr->id.n) {
+    /* The session's found credentials are read last: their count loads
+     * while the purpose and environment are judged. */
+    sr_det_prefetch(&f->n, 1);
     env = sr_env_canonical(op->environment);
-    found_in = lookup(f, cr->id);
     pfit = purpose_fit_memo(thread_scratch, cr->purpose, ev, op);
     efit = env_fit(cr, env);
+    found_in = lookup(f, cr->id);
     float a = 0, p = 0, e = 0;
     if (pfit == FIT_NO)
       p = destructive ? c->purpose_mismatch_destructive : c->purpose_mismatch;

@@ -249,6 +249,8 @@ static float se_score(const void *ctx, void *thread_scratch,
     return 0;
   }
   if (ev->type != SR_EV_TOOL_CALL) return 0;
+  /* Its counts load during the scan for secrets below. */
+  sr_det_prefetch(st, 64);
 
   struct sr_secret found[SR_SECRETS_MAX];
   if (ev->phase == SR_PHASE_COMPLETED) {

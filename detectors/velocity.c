@@ -213,18 +213,23 @@ static float vel_score(const void *ctx, void *thread_scratch,
   struct state *st = session_scratch;
   if (ev->type != SR_EV_TOOL_CALL) return 0;
 
+  /* Both paths below read the ring: loading it overlaps the call id's
+   * hash. */
   if (ev->phase == SR_PHASE_REQUESTED || ev->phase == SR_PHASE_NONE) {
     if (!in->op->mutating) return 0;
+    sr_det_prefetch(st, sizeof *st);
+    uint32_t h = sr_det_id_hash(ev->call_id);
     size_t slot = st->next;
     st->ts[slot] = ev->ts_ms;
-    st->call[slot] = sr_det_id_hash(ev->call_id);
+    st->call[slot] = h;
     st->items[slot] = 1;
     st->next = (uint8_t)((st->next + 1) % RING);
     if (st->n < RING) st->n++;
   } else {
     /* A completed or failed call we counted: correct its items. */
-    if (!st->n) return 0;
+    sr_det_prefetch(st, sizeof *st);
     uint32_t h = sr_det_id_hash(ev->call_id);
+    if (!st->n) return 0;
     size_t i = 0;
     while (i < st->n && (!h || st->call[i] != h)) i++;
     if (i == st->n) return 0;
