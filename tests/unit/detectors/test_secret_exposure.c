@@ -100,6 +100,21 @@ START_TEST(placeholders_and_references_are_not_secrets) {
 }
 END_TEST
 
+/* A text with no digit and no '@' is not scanned at all; one whose only
+ * digit is anywhere, the last bytes included (the quick test reads sixteen
+ * bytes at a time), is. */
+START_TEST(a_lone_digit_anywhere_gets_the_text_scanned) {
+  static const char value[] = "qWeRtYuIoPaSdFgHjKlZxCvBnMqWeRt7";
+  for (size_t pad = 0; pad < 40; pad++) {
+    char text[160];
+    snprintf(text, sizeof text, "%*scurl -H \"Authorization: Bearer %s\"",
+             (int)pad, "", value);
+    ck_assert_msg(kind_of(text) == (int)SR_SECRET_BEARER,
+                  "padding %zu: got %d", pad, kind_of(text));
+  }
+}
+END_TEST
+
 START_TEST(redaction_masks_the_value) {
   char text[] = "export GH=" GH_TOKEN " AWS=" AWS_KEY " done";
   ck_assert_uint_eq(sr_secrets_redact(secrets, scratch, text, strlen(text)), 2);
@@ -227,6 +242,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, real_looking_secrets_are_found);
   tcase_add_test(tc, placeholders_and_references_are_not_secrets);
+  tcase_add_test(tc, a_lone_digit_anywhere_gets_the_text_scanned);
   tcase_add_test(tc, redaction_masks_the_value);
   tcase_add_test(tc, secret_in_arguments_reason_names_kind_not_bytes);
   tcase_add_test(tc, token_read_from_env_then_sent_out);
