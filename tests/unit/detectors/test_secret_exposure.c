@@ -170,6 +170,32 @@ START_TEST(token_read_from_env_then_sent_out) {
 }
 END_TEST
 
+/* A tool whose name says "read" in any case, anywhere, reads a file: its
+ * result's secrets are labelled with the path; other tools' with the tool. */
+START_TEST(file_reading_tools_label_secrets_with_the_path) {
+  static const struct {
+    const char *tool;
+    bool reads;
+  } cases[] = {
+      {"Read", true},          {"read_file", true},
+      {"mcp__fs__READ", true}, {"mcp__files__ReadTextFile", true},
+      {"fs.reAd", true},       {"Bash", false},
+      {"Rea", false},          {"bread", true}, /* says "read" */
+      {"re_ad", false},        {"", false},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct sess s;
+    sess_open(&s, &sr_detector_secret_exposure, NULL);
+    sess_call(&s, 0, SR_PHASE_REQUESTED, cases[i].tool,
+              "{\"file_path\":\"/repo/.env\"}", "c7", SR_VERB_READ);
+    sess_result(&s, 50, cases[i].tool, "c7", "GH_TOKEN=" GH_TOKEN "\n");
+    ck_assert_msg((strstr(s.reason, "/repo/.env") != NULL) == cases[i].reads,
+                  "%s: %s", cases[i].tool, s.reason);
+    sess_close(&s);
+  }
+}
+END_TEST
+
 START_TEST(password_from_a_result_reused_with_a_declared_host) {
   struct sess s;
   sess_open(&s, &sr_detector_secret_exposure, NULL);
@@ -246,6 +272,7 @@ int main(void) {
   tcase_add_test(tc, redaction_masks_the_value);
   tcase_add_test(tc, secret_in_arguments_reason_names_kind_not_bytes);
   tcase_add_test(tc, token_read_from_env_then_sent_out);
+  tcase_add_test(tc, file_reading_tools_label_secrets_with_the_path);
   tcase_add_test(tc, password_from_a_result_reused_with_a_declared_host);
   tcase_add_test(tc, ordinary_calls_score_nothing);
   tcase_add_test(tc, config_is_checked);
