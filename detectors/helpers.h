@@ -10,7 +10,6 @@
 #define SR_DETECTOR_HELPERS_H
 
 #include <math.h>
-#include <stdint.h>
 #include <strings.h>
 #include <xxhash.h>
 
@@ -33,8 +32,11 @@ static inline uint32_t sr_det_id_hash(sr_str id) {
  * work instead of stalling the read after it. A hint: no effect on
  * results. */
 static inline void sr_det_prefetch(const void *p, size_t n) {
-  uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + n;
-  for (; a < end; a += 64) __builtin_prefetch((const void *)a, 1);
+  /* A byte every 64 and the last: every line of p[0, n) whatever p's
+   * alignment, and for a constant n a few instructions, no loop. */
+  const char *c = p;
+  for (size_t i = 0; i < n; i += 64) __builtin_prefetch(c + i, 1);
+  if (n > 1) __builtin_prefetch(c + n - 1, 1);
 }
 
 /* 0 below lo; from lo, 0.3 rising with ln(x) to 1.0 at hi (hi > lo > 0). */
