@@ -139,6 +139,9 @@ static long long count_at(const char *p, size_t n, size_t q) {
   if (j < n && p[j] == ' ') /* every unit word starts with a blank */
     for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
       if (word_at(p, n, j, &after[k])) got = v;
+  /* Every verb ends in a blank too: without one before the number, none
+   * is there (most runs of digits: ids, times, sizes in JSON). */
+  if (q == 0 || p[q - 1] != ' ') return got;
   for (size_t k = 0; k < SR_ARRAY_LEN(before) && got < 0; k++) {
     size_t len = before[k].n;
     if (q < len || !word_at(p, n, q - len, &before[k])) continue;
