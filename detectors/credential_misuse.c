@@ -49,6 +49,7 @@
 
 #include "detectors/detector.h"
 #include "detectors/env.h"
+#include "detectors/helpers.h"
 #include "detectors/memo.h"
 #include "detectors/reason.h"
 
@@ -222,7 +223,47 @@ static inline unsigned signs16(const char *p) {
   return (unsigned)_mm_movemask_epi8(
       _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, colon)));
 }
+
+/* Bit j set when p[j] is a name byte [A-Za-z0-9_.-], for j < 16. */
+static inline unsigned name_chars16(const char *p) {
+  __m128i v = _mm_loadu_si128((const __m128i *)p);
+  __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20)); /* letters: a-z */
+  __m128i in = _mm_or_si128(
+      _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+                    _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1))),
+      _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                    _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))));
+  in = _mm_or_si128(
+      in, _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('-' - 1)),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8('.' + 1))),
+                       _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+  return (unsigned)_mm_movemask_epi8(in);
+}
 #endif
+
+/* Where the run of name bytes ending before p[e] (e <= n) starts, looked
+ * for at most 65 bytes back (a longer name is refused whatever its
+ * start). Read back sixteen bytes at a time where SSE2 is there, the
+ * first sixteen of the text once fewer are left: every '=' and ':' of
+ * every completed call's result is read back to its name. */
+static size_t name_start(const char *p, size_t n, size_t e) {
+  size_t b = e;
+#if defined(__SSE2__)
+  while (b >= 16 && e - b <= 64) {
+    unsigned other = ~name_chars16(p + b - 16) & 0xffffu;
+    if (other) return b - 16 + (size_t)(32 - __builtin_clz(other));
+    b -= 16;
+  }
+  if (b > 0 && n >= 16 && e - b <= 64) { /* b < 16: p[0, b) left */
+    unsigned other = ~name_chars16(p) & ((1u << b) - 1);
+    return other ? (size_t)(32 - __builtin_clz(other)) : 0;
+  }
+#else
+  (void)n;
+#endif
+  while (b > 0 && e - b <= 64 && name_char(p[b - 1])) b--;
+  return b;
+}
 
 /* Offset of the first '=' or ':' in p[i..n), or n; sixteen bytes at a time
  * where SSE2 is there, the last sixteen overlapping the ones before. */
@@ -258,8 +299,7 @@ static void scan_result(struct found *f, sr_str text, const struct sr_event *ev,
     size_t e = k;
     while (e > 0 && (p[e - 1] == ' ' || p[e - 1] == '\t')) e--;
     if (e > 0 && (p[e - 1] == '"' || p[e - 1] == '\'')) e--;
-    size_t b = e;
-    while (b > 0 && e - b <= 64 && name_char(p[b - 1])) b--;
+    size_t b = name_start(p, n, e);
     sr_str name = {p + b, e - b};
     if (name.n < 3 || name.n > 64 || !secret_name(name)) continue;
     if (!w.p) w = result_where(where, sizeof where, ev, op);
@@ -485,10 +525,13 @@ static float cred_score(const void *ctx, void *thread_scratch,
   sr_str env = SR_STR_NULL;
   bool destructive = op->destructive > 0 || op->verb == SR_VERB_DELETE;
   if (cr->id.n) {
+    /* The session's found credentials are read last: their count loads
+     * while the purpose and environment are judged. */
+    sr_det_prefetch(&f->n, 1);
     env = sr_env_canonical(op->environment);
-    found_in = lookup(f, cr->id);
     pfit = purpose_fit_memo(thread_scratch, cr->purpose, ev, op);
     efit = env_fit(cr, env);
+    found_in = lookup(f, cr->id);
     float a = 0, p = 0, e = 0;
     if (pfit == FIT_NO)
       p = destructive ? c->purpose_mismatch_destructive : c->purpose_mismatch;

@@ -76,18 +76,21 @@ struct sr_op {
 
 /* What the session declared at session_start; kept by the aggregator, read
  * by detectors. Fixed-size so a session is one allocation. Longer values are
- * truncated, extra list items dropped (the decoder bounds them anyway). */
+ * truncated, extra list items dropped (the decoder bounds them anyway).
+ * What detectors read on every call (mode, the list counts, environment)
+ * comes first, in one cache line: sessions are many, and the lists after
+ * it (1.4 KB) are read only when something was declared. */
 struct sr_session_info {
   bool started;             /* a session_start was seen */
+  uint8_t n_scope_environments;
+  uint8_t n_scope_domains;
+  uint8_t n_scope_resources;
   enum sr_mode mode;
   int64_t started_ms;
   char environment[32];
   char scope_environments[SR_SCOPE_ENV_MAX][32];
-  uint8_t n_scope_environments;
   char scope_domains[SR_SCOPE_DOMAIN_MAX][64];
-  uint8_t n_scope_domains;
   char scope_resources[SR_SCOPE_RESOURCE_MAX][96];
-  uint8_t n_scope_resources;
   struct sr_estimate estimate;
 };
 

@@ -14,6 +14,7 @@
 #include "detectors/env.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <string.h>
 
 struct alias {
@@ -103,6 +104,26 @@ static const struct alias *find_alias(sr_str env) {
   return NULL;
 }
 
+/* p[0, n) == q[0, n) for 4 <= n <= 16, as two overlapping words each
+ * side: no call for the few bytes of a name. */
+static bool same_bytes(const char *p, const char *q, size_t n) {
+  assert(n >= 4 && n <= 16);
+  if (n >= 8) {
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, p, 8);
+    memcpy(&a1, p + n - 8, 8);
+    memcpy(&b0, q, 8);
+    memcpy(&b1, q + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  uint32_t a0, a1, b0, b1;
+  memcpy(&a0, p, 4);
+  memcpy(&a1, p + n - 4, 4);
+  memcpy(&b0, q, 4);
+  memcpy(&b1, q + n - 4, 4);
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 /* The canonical spelling that `env` is written as, byte for byte (the
  * usual spelling of events and inventories), or NULL. */
 static const struct alias *spelt_canonically(sr_str env) {
@@ -116,14 +137,13 @@ static const struct alias *spelt_canonically(sr_str env) {
     default: return NULL;
   }
   assert(a->len == env.n && a->canonical.n == env.n);
-  return memcmp(env.p, a->name, env.n) == 0 ? a : NULL;
+  return same_bytes(env.p, a->name, env.n) ? a : NULL;
 }
 
-sr_str sr_env_canonical(sr_str env) {
-  /* Already one of the spellings (no blanks in them): most callers. */
-  if (env.n && canonical_spelling(env.p)) return env;
-  const struct alias *c = spelt_canonically(env);
-  if (c) return c->canonical;
+/* sr_env_canonical of a name neither canonical nor spelt as a canonical
+ * name: trimmed, then looked up. Out of line, so that the two quick
+ * answers before it need no registers saved. */
+static __attribute__((noinline)) sr_str canonical_slow(sr_str env) {
   while (env.n > 0 && blank(env.p[0])) {
     env.p++;
     env.n--;
@@ -133,6 +153,14 @@ sr_str sr_env_canonical(sr_str env) {
   if (canonical_spelling(env.p) || env.n > ALIAS_MAX) return env;
   const struct alias *a = find_alias(env);
   return a ? a->canonical : env;
+}
+
+sr_str sr_env_canonical(sr_str env) {
+  /* Already one of the spellings (no blanks in them): most callers. */
+  if (env.n && canonical_spelling(env.p)) return env;
+  const struct alias *c = spelt_canonically(env);
+  if (c) return c->canonical;
+  return canonical_slow(env);
 }
 
 bool sr_env_eq(sr_str a, sr_str b) {

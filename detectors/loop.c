@@ -152,6 +152,7 @@ static float loop_score(const void *ctx, void *thread_scratch,
   }
   if (ev->phase != SR_PHASE_REQUESTED && ev->phase != SR_PHASE_NONE) return 0;
 
+  sr_det_prefetch(st, sizeof *st); /* loads while the key is hashed */
   uint32_t key = near_key(ev);
   int64_t now = ev->ts_ms;
   /* Matching earlier calls in time order (the ring's oldest first). */

@@ -327,7 +327,7 @@ static inline uint32_t last_mask(size_t n, size_t i, size_t w, size_t base) {
 typedef uint32_t (*step_fn)(const uint8_t *q, const void *t);
 
 /* The literals in p[0, n), w positions a step (inlined into each path, so
- * `step` is a direct call there). */
+ * `step` is a direct call there, itself inlined). */
 static inline __attribute__((always_inline)) uint64_t scan(
     const struct sr_prefilter *f, const char *p, size_t n, size_t w,
     step_fn step, const void *t) {
@@ -349,8 +349,10 @@ static inline __attribute__((always_inline)) uint64_t scan(
   return got | take(f, p, n, base, bits);
 }
 
-__attribute__((target("avx2"))) static uint32_t step_avx2(const uint8_t *q,
-                                                           const void *tv) {
+/* Steps are inlined into their path's scan: a call per step reloaded the
+ * six tables from memory; inlined, they stay in registers. */
+__attribute__((target("avx2"), always_inline)) static inline uint32_t
+step_avx2(const uint8_t *q, const void *tv) {
   const __m256i *t = tv;
   const __m256i nib = _mm256_set1_epi8(0x0f), fold = _mm256_set1_epi8(0x20);
   __m256i v = _mm256_set1_epi8(-1);
@@ -376,8 +378,8 @@ __attribute__((target("avx2"))) static uint64_t found_avx2(
   return scan(f, p, n, 32, step_avx2, t);
 }
 
-__attribute__((target("ssse3"))) static uint32_t step_ssse3(const uint8_t *q,
-                                                             const void *tv) {
+__attribute__((target("ssse3"), always_inline)) static inline uint32_t
+step_ssse3(const uint8_t *q, const void *tv) {
   const __m128i *t = tv;
   const __m128i nib = _mm_set1_epi8(0x0f), fold = _mm_set1_epi8(0x20);
   __m128i v = _mm_set1_epi8(-1);

@@ -30,6 +30,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "detectors/helpers.h"
 #include "detectors/secrets.h"
@@ -151,7 +152,17 @@ static void copy_tail(char *dst, size_t cap, sr_str s) {
 
 /* A call that reads a file by name: Read, read_file, mcp__fs__read_file. */
 static bool reads_file(sr_str tool) {
-  return tool.n <= 64 && sr_textscan_find(tool.p, tool.n, "read", 4) != NULL;
+  /* "read" in any case, four bytes compared at once: this runs on every
+   * requested call, and tool names are short. | 0x20 folds only the
+   * letters' cases into these four bytes. */
+  uint32_t read, w;
+  memcpy(&read, "read", 4);
+  if (tool.n > 64) return false;
+  for (size_t i = 0; i + 4 <= tool.n; i++) {
+    memcpy(&w, tool.p + i, 4);
+    if ((w | 0x20202020u) == read) return true;
+  }
+  return false;
 }
 
 /* The value of the first "file_path" / "target_file" / "path" key. */
@@ -249,6 +260,8 @@ static float se_score(const void *ctx, void *thread_scratch,
     return 0;
   }
   if (ev->type != SR_EV_TOOL_CALL) return 0;
+  /* Its counts load during the scan for secrets below. */
+  sr_det_prefetch(st, 64);
 
   struct sr_secret found[SR_SECRETS_MAX];
   if (ev->phase == SR_PHASE_COMPLETED) {

@@ -241,9 +241,12 @@ static bool has_digit(const char *p, size_t n) {
 static bool maybe_secret(const char *p, size_t n) {
   size_t i = 0;
 #if defined(__SSE2__)
+  /* The last sixteen bytes overlap the ones before: reading a byte twice
+   * does not change "any", and the tail needs no byte loop. */
   const __m128i at = _mm_set1_epi8('@');
-  for (; i + 16 <= n; i += 16) {
-    __m128i v = sr_bytes16_load(p + i);
+  for (; i < n && n >= 16; i += 16) {
+    size_t at16 = SR_MIN(i, n - 16);
+    __m128i v = sr_bytes16_load(p + at16);
     __m128i m = _mm_or_si128(sr_bytes16_digit_lanes(v), _mm_cmpeq_epi8(v, at));
     if (_mm_movemask_epi8(m)) return true;
   }

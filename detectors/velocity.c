@@ -139,6 +139,9 @@ static long long count_at(const char *p, size_t n, size_t q) {
   if (j < n && p[j] == ' ') /* every unit word starts with a blank */
     for (size_t k = 0; k < SR_ARRAY_LEN(after); k++)
       if (word_at(p, n, j, &after[k])) got = v;
+  /* Every verb ends in a blank too: without one before the number, none
+   * is there (most runs of digits: ids, times, sizes in JSON). */
+  if (q == 0 || p[q - 1] != ' ') return got;
   for (size_t k = 0; k < SR_ARRAY_LEN(before) && got < 0; k++) {
     size_t len = before[k].n;
     if (q < len || !word_at(p, n, q - len, &before[k])) continue;
@@ -213,18 +216,23 @@ static float vel_score(const void *ctx, void *thread_scratch,
   struct state *st = session_scratch;
   if (ev->type != SR_EV_TOOL_CALL) return 0;
 
+  /* Both paths below read the ring: loading it overlaps the call id's
+   * hash. */
   if (ev->phase == SR_PHASE_REQUESTED || ev->phase == SR_PHASE_NONE) {
     if (!in->op->mutating) return 0;
+    sr_det_prefetch(st, sizeof *st);
+    uint32_t h = sr_det_id_hash(ev->call_id);
     size_t slot = st->next;
     st->ts[slot] = ev->ts_ms;
-    st->call[slot] = sr_det_id_hash(ev->call_id);
+    st->call[slot] = h;
     st->items[slot] = 1;
     st->next = (uint8_t)((st->next + 1) % RING);
     if (st->n < RING) st->n++;
   } else {
     /* A completed or failed call we counted: correct its items. */
-    if (!st->n) return 0;
+    sr_det_prefetch(st, sizeof *st);
     uint32_t h = sr_det_id_hash(ev->call_id);
+    if (!st->n) return 0;
     size_t i = 0;
     while (i < st->n && (!h || st->call[i] != h)) i++;
     if (i == st->n) return 0;

@@ -265,7 +265,8 @@ END_TEST
 /* Which assignments in a result make a name found: NAME=, NAME: ,
  * "NAME": and 'NAME' = count; a sign after two quotes or after a blank and
  * a quote, a name over 64 bytes or one not secret-like does not. Each shape
- * is tried at every offset within sixteen bytes and after a long line. */
+ * is tried at every offset within sixteen bytes and after a long line, and
+ * names of every length class after text of every offset. */
 START_TEST(assignment_shapes_in_results) {
   static const struct {
     const char *result;
@@ -323,6 +324,37 @@ START_TEST(assignment_shapes_in_results) {
     float got = run(ctx, &f, scratch);
     ck_assert_msg((got > 0) == (len <= 64), "%zu: %f", len, got);
     free(scratch);
+  }
+  /* The same after other text, the name read back from its sign across
+   * sixteen-byte steps: after a blank the name is the "a..._token" part;
+   * after more name bytes ("xx...a..._token") the name is all of them. */
+  static const size_t lens[] = {7, 15, 16, 17, 31, 32, 33, 48, 49, 63, 64, 65};
+  for (size_t joined = 0; joined < 2; joined++) {
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+      for (size_t pre = 0; pre < 40; pre++) {
+        size_t len = lens[li];
+        void *scratch = new_scratch();
+        memset(buf, 'x', pre);
+        if (!joined) buf[pre] = ' ';
+        size_t at = pre + !joined;
+        memset(buf + at, 'a', len - 6);
+        snprintf(buf + at + len - 6, sizeof buf - at - len + 6, "_token=x");
+        memset(&f, 0, sizeof(f));
+        f.ev.type = SR_EV_TOOL_CALL;
+        f.ev.phase = SR_PHASE_COMPLETED;
+        f.ev.tool = SR_STR_LIT("Bash");
+        f.ev.result = sr_str_from(buf);
+        run(ctx, &f, scratch);
+        add_custom_domain(&f);
+        size_t from = joined ? 0 : at, name_len = at + len - from;
+        char id[128];
+        snprintf(id, sizeof id, "%.*s", (int)name_len, buf + from);
+        f.op.credential.id = sr_str_from(id);
+        float got = run(ctx, &f, scratch);
+        ck_assert_msg((got > 0) == (name_len <= 64), "'%s': %f", buf, got);
+        free(scratch);
+      }
+    }
   }
   det->destroy(ctx);
 }

@@ -100,6 +100,21 @@ START_TEST(placeholders_and_references_are_not_secrets) {
 }
 END_TEST
 
+/* A text with no digit and no '@' is not scanned at all; one whose only
+ * digit is anywhere, the last bytes included (the quick test reads sixteen
+ * bytes at a time), is. */
+START_TEST(a_lone_digit_anywhere_gets_the_text_scanned) {
+  static const char value[] = "qWeRtYuIoPaSdFgHjKlZxCvBnMqWeRt7";
+  for (size_t pad = 0; pad < 40; pad++) {
+    char text[160];
+    snprintf(text, sizeof text, "%*scurl -H \"Authorization: Bearer %s\"",
+             (int)pad, "", value);
+    ck_assert_msg(kind_of(text) == (int)SR_SECRET_BEARER,
+                  "padding %zu: got %d", pad, kind_of(text));
+  }
+}
+END_TEST
+
 START_TEST(redaction_masks_the_value) {
   char text[] = "export GH=" GH_TOKEN " AWS=" AWS_KEY " done";
   ck_assert_uint_eq(sr_secrets_redact(secrets, scratch, text, strlen(text)), 2);
@@ -152,6 +167,32 @@ START_TEST(token_read_from_env_then_sent_out) {
                    "api.example.com");
   ck_assert_ptr_null(strstr(s.reason, "ghp_"));
   sess_close(&s);
+}
+END_TEST
+
+/* A tool whose name says "read" in any case, anywhere, reads a file: its
+ * result's secrets are labelled with the path; other tools' with the tool. */
+START_TEST(file_reading_tools_label_secrets_with_the_path) {
+  static const struct {
+    const char *tool;
+    bool reads;
+  } cases[] = {
+      {"Read", true},          {"read_file", true},
+      {"mcp__fs__READ", true}, {"mcp__files__ReadTextFile", true},
+      {"fs.reAd", true},       {"Bash", false},
+      {"Rea", false},          {"bread", true}, /* says "read" */
+      {"re_ad", false},        {"", false},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct sess s;
+    sess_open(&s, &sr_detector_secret_exposure, NULL);
+    sess_call(&s, 0, SR_PHASE_REQUESTED, cases[i].tool,
+              "{\"file_path\":\"/repo/.env\"}", "c7", SR_VERB_READ);
+    sess_result(&s, 50, cases[i].tool, "c7", "GH_TOKEN=" GH_TOKEN "\n");
+    ck_assert_msg((strstr(s.reason, "/repo/.env") != NULL) == cases[i].reads,
+                  "%s: %s", cases[i].tool, s.reason);
+    sess_close(&s);
+  }
 }
 END_TEST
 
@@ -227,9 +268,11 @@ int main(void) {
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, real_looking_secrets_are_found);
   tcase_add_test(tc, placeholders_and_references_are_not_secrets);
+  tcase_add_test(tc, a_lone_digit_anywhere_gets_the_text_scanned);
   tcase_add_test(tc, redaction_masks_the_value);
   tcase_add_test(tc, secret_in_arguments_reason_names_kind_not_bytes);
   tcase_add_test(tc, token_read_from_env_then_sent_out);
+  tcase_add_test(tc, file_reading_tools_label_secrets_with_the_path);
   tcase_add_test(tc, password_from_a_result_reused_with_a_declared_host);
   tcase_add_test(tc, ordinary_calls_score_nothing);
   tcase_add_test(tc, config_is_checked);
