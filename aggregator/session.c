@@ -17,7 +17,9 @@
  * first event's worth. Memory is thus held at the peak number of sessions
  * in memory (which eviction bounds) until the table is destroyed. Under
  * AddressSanitizer a free session is poisoned, so a use after eviction is
- * still caught.
+ * still caught. Sessions, their dimensions and their scratch start on a
+ * cache line, so the layout of struct sr_session decides which lines an
+ * event touches.
  */
 #include "aggregator/session.h"
 
@@ -34,6 +36,7 @@
 #endif
 
 #define CHUNK_FIRST 8
+#define LINE 64 /* a cache line: sessions and their parts start on one */
 #define CHUNK_MAX 256
 
 /* A free session's first bytes: the next free one. */
@@ -53,7 +56,7 @@ struct sr_session_table {
   size_t count;
   size_t n_dims;
   size_t scratch_size;
-  size_t stride;               /* bytes per session in a chunk, 16-aligned */
+  size_t stride;               /* bytes per session in a chunk, LINE-aligned */
   char **chunks;               /* every chunk, freed on destroy */
   size_t n_chunks, cap_chunks;
   size_t next_chunk;           /* sessions in the next chunk */
@@ -76,7 +79,7 @@ struct sr_session_table *sr_session_table_create(size_t n_dims,
   }
   t->n_dims = n_dims;
   t->scratch_size = scratch_size;
-  t->stride = (sr_session_table_session_bytes(t) + 15) & ~(size_t)15;
+  t->stride = (sr_session_table_session_bytes(t) + LINE - 1) & ~(size_t)(LINE - 1);
   t->next_chunk = CHUNK_FIRST;
   return t;
 }
@@ -106,7 +109,7 @@ static struct sr_session *session_alloc(struct sr_session_table *t) {
       t->chunks = chunks;
       t->cap_chunks = cap;
     }
-    char *c = malloc(t->next_chunk * t->stride);
+    char *c = aligned_alloc(LINE, t->next_chunk * t->stride);
     if (!c) return NULL;
     POISON(c, t->next_chunk * t->stride);
     t->chunks[t->n_chunks++] = c;
@@ -145,12 +148,13 @@ static bool grow(struct sr_session_table *t) {
 }
 
 static size_t dims_offset(void) {
-  return (sizeof(struct sr_session) + 15) & ~(size_t)15;
+  return (sizeof(struct sr_session) + LINE - 1) & ~(size_t)(LINE - 1);
 }
 
 static size_t scratch_offset(const struct sr_session_table *t) {
-  return (dims_offset() + t->n_dims * sizeof(struct sr_dim_state) + 15) &
-         ~(size_t)15;
+  return (dims_offset() + t->n_dims * sizeof(struct sr_dim_state) + LINE -
+          1) &
+         ~(size_t)(LINE - 1);
 }
 
 size_t sr_session_table_session_bytes(const struct sr_session_table *t) {
