@@ -263,6 +263,15 @@ static struct sr_session *session_for(struct sr_aggregator *a,
 
 int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
                           struct sr_command *cmd) {
+  struct sr_detection *det = &a->detection;
+  if (ev->type != SR_EV_APPROVAL) {
+    /* The session is seldom in cache (kilobytes each, the next event's
+     * from anywhere among thousands): start loading what this event will
+     * touch of it, and classify meanwhile, which needs the event alone. */
+    sr_detectors_prefetch(
+        a->dets, ev, sr_session_table_prefetch(a->sessions, ev->session_id));
+    sr_detectors_classify(a->dets, a->thread, ev, det);
+  }
   struct sr_session *s = session_for(a, ev);
   if (!s) return SR_ENOMEM;
   a->last = s;
@@ -282,8 +291,10 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
     s->info.mode = ev->mode;
   if (ev->type == SR_EV_APPROVAL) return approval(a, s, ev, cmd);
 
-  struct sr_detection *det = &a->detection;
-  sr_detectors_run(a->dets, a->thread, ev, &s->info, s->scratch, det);
+  /* The dimensions fold_scores will decay, loading while detectors run. */
+  for (uint32_t m = s->held; m; m &= m - 1)
+    __builtin_prefetch(&s->dims[__builtin_ctz(m)], 1);
+  sr_detectors_score(a->dets, a->thread, ev, &s->info, s->scratch, det);
   bool contributes = fold_scores(a, s, det, now) || det->op.mutating;
   struct sr_policy_input in = {s->risk, s->depth, det->score, &det->op,
                                contributes, det->scored};

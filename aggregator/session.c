@@ -23,6 +23,7 @@
  */
 #include "aggregator/session.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -245,6 +246,25 @@ struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
   t->slots[i] = (struct slot){h, s};
   t->count++;
   return s;
+}
+
+const void *sr_session_table_prefetch(const struct sr_session_table *t,
+                                      sr_str id) {
+  if (id.n > SR_SESSION_ID_MAX) return NULL;
+  uint64_t h = sr_session_hash(id);
+  size_t mask = t->cap - 1, i = h & mask;
+  for (; t->slots[i].s; i = (i + 1) & mask) {
+    if (t->slots[i].hash != h) continue;
+    const char *s = (const char *)t->slots[i].s;
+    /* The first line (the hot fields and a short id), the rest of a long
+     * id, and the first line of the declared facts. */
+    __builtin_prefetch(s, 1);
+    if (offsetof(struct sr_session, id) + id.n > LINE)
+      __builtin_prefetch(s + LINE);
+    __builtin_prefetch(s + offsetof(struct sr_session, info));
+    return s + scratch_offset(t);
+  }
+  return NULL;
 }
 
 size_t sr_session_table_count(const struct sr_session_table *t) {

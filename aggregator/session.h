@@ -84,6 +84,14 @@ void sr_session_table_destroy(struct sr_session_table *t);
  * on allocation failure. */
 struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
                                         bool create);
+/* A hint, no effect on the table: starts loading into cache the lines of
+ * id's session that every event touches, and returns where its detectors'
+ * scratch lies (for sr_detectors_prefetch), NULL when absent. Reads only
+ * the table's slots: under a hash collision the address may be another
+ * session's, which is harmless for a prefetch and must not be used for
+ * anything else. */
+const void *sr_session_table_prefetch(const struct sr_session_table *t,
+                                      sr_str id);
 size_t sr_session_table_count(const struct sr_session_table *t);
 /* Forgets everything about s but its id and its persistence bookkeeping:
  * a fresh session (retention, or a state that did not load). */

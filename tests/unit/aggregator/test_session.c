@@ -87,8 +87,11 @@ START_TEST(new_session_is_zeroed_aligned_and_self_contained) {
     struct sr_session *s = ss[k];
     ck_assert_ptr_nonnull(s->dims);
     ck_assert_ptr_nonnull(s->scratch);
-    ck_assert_uint_eq((uintptr_t)s->dims % 16, 0);
-    ck_assert_uint_eq((uintptr_t)s->scratch % 16, 0);
+    /* On cache lines: the layout of struct sr_session says which fields
+     * share one, and detectors' prefetched scratch lines count from it. */
+    ck_assert_uint_eq((uintptr_t)s % 64, 0);
+    ck_assert_uint_eq((uintptr_t)s->dims % 64, 0);
+    ck_assert_uint_eq((uintptr_t)s->scratch % 64, 0);
     /* What is read before it is written is zero: a dimension's score,
      * time and reason (as a string), and the detectors' scratch. */
     for (size_t i = 0; i < N_DIMS; i++) {
@@ -187,7 +190,13 @@ START_TEST(many_sessions_grow_with_stable_pointers) {
     ck_assert(s->dims[N_DIMS - 1].score == (float)i);
     /* Asking with create=true does not duplicate it. */
     ck_assert_ptr_eq(sr_session_table_get(t, sr_str_from(id), true), s);
+    /* The prefetch hint points at this session's scratch, the lines the
+     * detectors will read. */
+    ck_assert_ptr_eq(sr_session_table_prefetch(t, sr_str_from(id)),
+                     s->scratch);
   }
+  ck_assert_ptr_null(
+      sr_session_table_prefetch(t, SR_STR_LIT("session-100000")));
   ck_assert_uint_eq(sr_session_table_count(t), MANY);
   ck_assert_ptr_null(
       sr_session_table_get(t, SR_STR_LIT("session-100000"), false));
@@ -293,8 +302,8 @@ START_TEST(new_after_eviction_is_clean_and_apart) {
         ck_assert_str_eq(s->dims[d].reason, "");
       }
       ck_assert(all_zero(s->scratch, SCRATCH));
-      ck_assert_uint_eq((uintptr_t)s->dims % 16, 0);
-      ck_assert_uint_eq((uintptr_t)s->scratch % 16, 0);
+      ck_assert_uint_eq((uintptr_t)s->dims % 64, 0);
+      ck_assert_uint_eq((uintptr_t)s->scratch % 64, 0);
       /* Use all of it, as a long session would. */
       s->events = 99;
       s->held = 0x3f;
