@@ -55,9 +55,14 @@ void sr_aggregator_destroy(struct sr_aggregator *a) {
   free(a);
 }
 
+/* The factor sr_decay multiplies by: 2^(-dt / half_life), dt > 0. */
+static double decay_factor(int64_t dt_ms, int64_t half_life_ms) {
+  return exp2(-(double)dt_ms / (double)half_life_ms);
+}
+
 float sr_decay(float score, int64_t dt_ms, int64_t half_life_ms) {
   if (dt_ms <= 0 || score == 0.0f) return score;
-  return (float)(score * exp2(-(double)dt_ms / (double)half_life_ms));
+  return (float)(score * decay_factor(dt_ms, half_life_ms));
 }
 
 /* A dimension with this score counts in the stack and in commands. */
@@ -187,13 +192,26 @@ static bool fold_scores(struct sr_aggregator *a, struct sr_session *s,
   double r = 1.0;
   uint32_t depth = 0;
   uint32_t held = s->held;
+  /* The held dimensions were all decayed to the session's previous event,
+   * so they share dt, and by default a half-life: one exp2 per event
+   * instead of one per dimension, the same double as sr_decay's. */
+  int64_t f_dt = 0, f_hl = 0;
+  double f = 1.0;
   for (uint32_t m = held | det->scored; m; m &= m - 1) {
     unsigned i = (unsigned)__builtin_ctz(m);
     struct sr_dim_state *d = &s->dims[i];
     const struct sr_dim_params *p = &a->params[i];
     float got = det->score[i];
-    float decayed =
-        sr_decay(d->score, elapsed_ms(now, d->ts_ms), p->half_life_ms);
+    float decayed = d->score; /* sr_decay(d->score, dt, half-life) */
+    int64_t dt = elapsed_ms(now, d->ts_ms);
+    if (dt > 0 && decayed != 0.0f) {
+      if (dt != f_dt || p->half_life_ms != f_hl) {
+        f = decay_factor(dt, p->half_life_ms);
+        f_dt = dt;
+        f_hl = p->half_life_ms;
+      }
+      decayed = (float)(decayed * f);
+    }
     d->ts_ms = now;
     if (got > 0.0f && got >= decayed) {
       d->score = got;
