@@ -262,11 +262,11 @@ static int approval(struct sr_aggregator *a, struct sr_session *s,
 /* The session of this event: in memory, else reloaded, else new; cleared
  * when its previous event is older than the retention. */
 static struct sr_session *session_for(struct sr_aggregator *a,
-                                      const struct sr_event *ev) {
+                                      const struct sr_event *ev, uint64_t h) {
   struct sr_session *s =
-      sr_session_table_get(a->sessions, ev->session_id, false);
+      sr_session_table_find(a->sessions, ev->session_id, h, false);
   if (!s) {
-    s = sr_session_table_get(a->sessions, ev->session_id, true);
+    s = sr_session_table_find(a->sessions, ev->session_id, h, true);
     if (!s) return NULL;
     if (a->load && a->load(a->load_ctx, s) < 0)
       sr_session_clear(a->sessions, s);
@@ -282,15 +282,17 @@ static struct sr_session *session_for(struct sr_aggregator *a,
 int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
                           struct sr_command *cmd) {
   struct sr_detection *det = &a->detection;
+  sr_str id = ev->session_id;
+  uint64_t h = sr_session_hash(id);
   if (ev->type != SR_EV_APPROVAL) {
     /* The session is seldom in cache (kilobytes each, the next event's
      * from anywhere among thousands): start loading what this event will
      * touch of it, and classify meanwhile, which needs the event alone. */
-    sr_detectors_prefetch(
-        a->dets, ev, sr_session_table_prefetch(a->sessions, ev->session_id));
+    sr_detectors_prefetch(a->dets, ev,
+                          sr_session_table_prefetch(a->sessions, h, id.n));
     sr_detectors_classify(a->dets, a->thread, ev, det);
   }
-  struct sr_session *s = session_for(a, ev);
+  struct sr_session *s = session_for(a, ev, h);
   if (!s) return SR_ENOMEM;
   a->last = s;
   int64_t now = ev->ts_ms > s->last_ts_ms ? ev->ts_ms : s->last_ts_ms;

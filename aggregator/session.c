@@ -226,7 +226,12 @@ static bool same_bytes(const char *a, const char *b, size_t n) {
 struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
                                         bool create) {
   if (id.n > SR_SESSION_ID_MAX) return NULL; /* decoders bound ids; queries may not */
-  uint64_t h = sr_session_hash(id);
+  return sr_session_table_find(t, id, sr_session_hash(id), create);
+}
+
+struct sr_session *sr_session_table_find(struct sr_session_table *t, sr_str id,
+                                         uint64_t h, bool create) {
+  if (id.n > SR_SESSION_ID_MAX) return NULL;
   size_t mask = t->cap - 1, i = h & mask;
   for (; t->slots[i].s; i = (i + 1) & mask) {
     struct sr_session *s = t->slots[i].s;
@@ -249,9 +254,7 @@ struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
 }
 
 const void *sr_session_table_prefetch(const struct sr_session_table *t,
-                                      sr_str id) {
-  if (id.n > SR_SESSION_ID_MAX) return NULL;
-  uint64_t h = sr_session_hash(id);
+                                      uint64_t h, size_t id_len) {
   size_t mask = t->cap - 1, i = h & mask;
   for (; t->slots[i].s; i = (i + 1) & mask) {
     if (t->slots[i].hash != h) continue;
@@ -259,7 +262,7 @@ const void *sr_session_table_prefetch(const struct sr_session_table *t,
     /* The first line (the hot fields and a short id), the rest of a long
      * id, and the first line of the declared facts. */
     __builtin_prefetch(s, 1);
-    if (offsetof(struct sr_session, id) + id.n > LINE)
+    if (offsetof(struct sr_session, id) + id_len > LINE)
       __builtin_prefetch(s + LINE);
     __builtin_prefetch(s + offsetof(struct sr_session, info));
     return s + scratch_offset(t);

@@ -84,14 +84,19 @@ void sr_session_table_destroy(struct sr_session_table *t);
  * on allocation failure. */
 struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
                                         bool create);
-/* A hint, no effect on the table: starts loading into cache the lines of
- * id's session that every event touches, and returns where its detectors'
- * scratch lies (for sr_detectors_prefetch), NULL when absent. Reads only
- * the table's slots: under a hash collision the address may be another
- * session's, which is harmless for a prefetch and must not be used for
- * anything else. */
+/* A hint, no effect on the table: starts loading into cache the lines
+ * that every event touches of the session whose id (id_len bytes) hashes
+ * to h (sr_session_hash), and returns where its detectors' scratch lies
+ * (for sr_detectors_prefetch), NULL when absent. Reads only the table's
+ * slots: under a hash collision the address may be another session's,
+ * which is harmless for a prefetch and must not be used for anything
+ * else. */
 const void *sr_session_table_prefetch(const struct sr_session_table *t,
-                                      sr_str id);
+                                      uint64_t h, size_t id_len);
+/* sr_session_table_get for a caller that has hashed the id already:
+ * h == sr_session_hash(id). */
+struct sr_session *sr_session_table_find(struct sr_session_table *t, sr_str id,
+                                         uint64_t h, bool create);
 size_t sr_session_table_count(const struct sr_session_table *t);
 /* Forgets everything about s but its id and its persistence bookkeeping:
  * a fresh session (retention, or a state that did not load). */

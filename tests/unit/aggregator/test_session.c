@@ -192,11 +192,12 @@ START_TEST(many_sessions_grow_with_stable_pointers) {
     ck_assert_ptr_eq(sr_session_table_get(t, sr_str_from(id), true), s);
     /* The prefetch hint points at this session's scratch, the lines the
      * detectors will read. */
-    ck_assert_ptr_eq(sr_session_table_prefetch(t, sr_str_from(id)),
-                     s->scratch);
+    uint64_t h = sr_session_hash(sr_str_from(id));
+    ck_assert_ptr_eq(sr_session_table_prefetch(t, h, strlen(id)), s->scratch);
+    ck_assert_ptr_eq(sr_session_table_find(t, sr_str_from(id), h, false), s);
   }
-  ck_assert_ptr_null(
-      sr_session_table_prefetch(t, SR_STR_LIT("session-100000")));
+  ck_assert_ptr_null(sr_session_table_prefetch(
+      t, sr_session_hash(SR_STR_LIT("session-100000")), 14));
   ck_assert_uint_eq(sr_session_table_count(t), MANY);
   ck_assert_ptr_null(
       sr_session_table_get(t, SR_STR_LIT("session-100000"), false));
