@@ -20,12 +20,20 @@
  * still caught. Sessions, their dimensions and their scratch start on a
  * cache line, so the layout of struct sr_session decides which lines an
  * event touches.
+ *
+ * A chunk of a megabyte or more is mapped on its own, on 2 MiB boundaries
+ * and rounded up to them (the rounding holds more sessions), and offered
+ * to the kernel for huge pages: sessions are read at random, one per
+ * event, and with 4 KiB pages the prefetch of a session's first line
+ * waited on a page walk (perf: ~40% of the time left in the lookup).
  */
 #include "aggregator/session.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <xxhash.h>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -38,7 +46,15 @@
 
 #define CHUNK_FIRST 8
 #define LINE 64 /* a cache line: sessions and their parts start on one */
+#define HUGE_PAGE ((size_t)2 << 20)
 #define CHUNK_MAX 256
+
+/* Memory sessions are carved from: malloc'd, or mapped on its own. */
+struct chunk {
+  char *p;
+  size_t bytes;
+  bool mapped; /* munmap, not free */
+};
 
 /* A free session's first bytes: the next free one. */
 struct free_session {
@@ -58,7 +74,7 @@ struct sr_session_table {
   size_t n_dims;
   size_t scratch_size;
   size_t stride;               /* bytes per session in a chunk, LINE-aligned */
-  char **chunks;               /* every chunk, freed on destroy */
+  struct chunk *chunks;        /* every chunk, freed on destroy */
   size_t n_chunks, cap_chunks;
   size_t next_chunk;           /* sessions in the next chunk */
   char *fresh;                 /* never-used sessions of the last chunk */
@@ -87,10 +103,35 @@ struct sr_session_table *sr_session_table_create(size_t n_dims,
 
 void sr_session_table_destroy(struct sr_session_table *t) {
   if (!t) return;
-  for (size_t i = 0; i < t->n_chunks; i++) free(t->chunks[i]);
+  for (size_t i = 0; i < t->n_chunks; i++) {
+    struct chunk *c = &t->chunks[i];
+    UNPOISON(c->p, c->bytes);
+    if (c->mapped)
+      munmap(c->p, c->bytes);
+    else
+      free(c->p);
+  }
   free(t->chunks);
   free(t->slots);
   free(t);
+}
+
+/* bytes (a multiple of HUGE_PAGE) of zeroed memory aligned to HUGE_PAGE,
+ * which the kernel may back with huge pages (transparent huge pages,
+ * "always" or "madvise"); NULL when the mapping fails. */
+static char *map_huge(size_t bytes) {
+  size_t len = bytes + HUGE_PAGE;
+  char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  char *p = (char *)(((uintptr_t)m + HUGE_PAGE - 1) &
+                     ~(uintptr_t)(HUGE_PAGE - 1));
+  if (p > m) munmap(m, (size_t)(p - m));
+  if (m + len > p + bytes) munmap(p + bytes, (size_t)(m + len - (p + bytes)));
+#if defined(MADV_HUGEPAGE)
+  madvise(p, bytes, MADV_HUGEPAGE); /* a hint: refused, 4 KiB pages */
+#endif
+  return p;
 }
 
 /* Memory for one session: a freed one, else a fresh one, else from a new
@@ -105,17 +146,26 @@ static struct sr_session *session_alloc(struct sr_session_table *t) {
   if (t->n_fresh == 0) {
     if (t->n_chunks == t->cap_chunks) {
       size_t cap = t->cap_chunks ? t->cap_chunks * 2 : 8;
-      char **chunks = realloc(t->chunks, cap * sizeof *chunks);
+      struct chunk *chunks = realloc(t->chunks, cap * sizeof *chunks);
       if (!chunks) return NULL;
       t->chunks = chunks;
       t->cap_chunks = cap;
     }
-    char *c = aligned_alloc(LINE, t->next_chunk * t->stride);
-    if (!c) return NULL;
-    POISON(c, t->next_chunk * t->stride);
+    struct chunk c = {NULL, t->next_chunk * t->stride, false};
+    if (c.bytes >= HUGE_PAGE / 2) {
+      c.bytes = (c.bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+      c.p = map_huge(c.bytes);
+      c.mapped = c.p != NULL;
+    }
+    if (!c.p) {
+      c.bytes = t->next_chunk * t->stride;
+      c.p = aligned_alloc(LINE, c.bytes);
+      if (!c.p) return NULL;
+    }
+    POISON(c.p, c.bytes);
     t->chunks[t->n_chunks++] = c;
-    t->fresh = c;
-    t->n_fresh = t->next_chunk;
+    t->fresh = c.p;
+    t->n_fresh = c.bytes / t->stride; /* a mapped chunk: rounded up */
     if (t->next_chunk < CHUNK_MAX) t->next_chunk *= 2;
   }
   struct sr_session *s = (struct sr_session *)t->fresh;
