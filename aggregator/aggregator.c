@@ -19,6 +19,7 @@ struct sr_aggregator {
   const struct sr_policy *policy;
   size_t n_dims;
   const struct sr_dim_params *params; /* n_dims entries, the registry's */
+  sr_str names[SR_DIM_MAX];           /* dimension names, for commands */
   struct sr_detectors_thread *thread;
   struct sr_session_table *sessions;
   struct sr_detection detection; /* scratch: too big for the stack */
@@ -37,6 +38,8 @@ struct sr_aggregator *sr_aggregator_create(const struct sr_detectors *dets,
   a->policy = policy;
   a->n_dims = sr_detectors_count(dets);
   a->params = sr_detectors_all_params(dets);
+  for (size_t i = 0; i < a->n_dims; i++)
+    a->names[i] = sr_str_from(sr_detectors_name(dets, i));
   a->thread = sr_detectors_thread_create(dets);
   a->sessions =
       sr_session_table_create(a->n_dims, sr_detectors_session_size(dets));
@@ -162,8 +165,7 @@ static void fill_command(const struct sr_aggregator *a,
     const struct sr_dim_state *d = &s->dims[i];
     if (!elevated(p, d->score)) continue;
     struct sr_command_dim *cd = &cmd->dims[cmd->n_dims++];
-    sr_str_copy(cd->name, sizeof cd->name,
-                sr_str_from(sr_detectors_name(a->dets, i)));
+    sr_str_copy(cd->name, sizeof cd->name, a->names[i]);
     cd->score = d->score;
     memcpy(cd->reason, d->reason, sizeof cd->reason);
   }
