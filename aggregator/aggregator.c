@@ -19,6 +19,7 @@ struct sr_aggregator {
   const struct sr_policy *policy;
   size_t n_dims;
   const struct sr_dim_params *params; /* n_dims entries, the registry's */
+  sr_str names[SR_DIM_MAX];           /* dimension names, for commands */
   struct sr_detectors_thread *thread;
   struct sr_session_table *sessions;
   struct sr_detection detection; /* scratch: too big for the stack */
@@ -37,6 +38,8 @@ struct sr_aggregator *sr_aggregator_create(const struct sr_detectors *dets,
   a->policy = policy;
   a->n_dims = sr_detectors_count(dets);
   a->params = sr_detectors_all_params(dets);
+  for (size_t i = 0; i < a->n_dims; i++)
+    a->names[i] = sr_str_from(sr_detectors_name(dets, i));
   a->thread = sr_detectors_thread_create(dets);
   a->sessions =
       sr_session_table_create(a->n_dims, sr_detectors_session_size(dets));
@@ -55,9 +58,14 @@ void sr_aggregator_destroy(struct sr_aggregator *a) {
   free(a);
 }
 
+/* The factor sr_decay multiplies by: 2^(-dt / half_life), dt > 0. */
+static double decay_factor(int64_t dt_ms, int64_t half_life_ms) {
+  return exp2(-(double)dt_ms / (double)half_life_ms);
+}
+
 float sr_decay(float score, int64_t dt_ms, int64_t half_life_ms) {
   if (dt_ms <= 0 || score == 0.0f) return score;
-  return (float)(score * exp2(-(double)dt_ms / (double)half_life_ms));
+  return (float)(score * decay_factor(dt_ms, half_life_ms));
 }
 
 /* A dimension with this score counts in the stack and in commands. */
@@ -157,8 +165,7 @@ static void fill_command(const struct sr_aggregator *a,
     const struct sr_dim_state *d = &s->dims[i];
     if (!elevated(p, d->score)) continue;
     struct sr_command_dim *cd = &cmd->dims[cmd->n_dims++];
-    sr_str_copy(cd->name, sizeof cd->name,
-                sr_str_from(sr_detectors_name(a->dets, i)));
+    sr_str_copy(cd->name, sizeof cd->name, a->names[i]);
     cd->score = d->score;
     memcpy(cd->reason, d->reason, sizeof cd->reason);
   }
@@ -187,13 +194,26 @@ static bool fold_scores(struct sr_aggregator *a, struct sr_session *s,
   double r = 1.0;
   uint32_t depth = 0;
   uint32_t held = s->held;
+  /* The held dimensions were all decayed to the session's previous event,
+   * so they share dt, and by default a half-life: one exp2 per event
+   * instead of one per dimension, the same double as sr_decay's. */
+  int64_t f_dt = 0, f_hl = 0;
+  double f = 1.0;
   for (uint32_t m = held | det->scored; m; m &= m - 1) {
     unsigned i = (unsigned)__builtin_ctz(m);
     struct sr_dim_state *d = &s->dims[i];
     const struct sr_dim_params *p = &a->params[i];
     float got = det->score[i];
-    float decayed =
-        sr_decay(d->score, elapsed_ms(now, d->ts_ms), p->half_life_ms);
+    float decayed = d->score; /* sr_decay(d->score, dt, half-life) */
+    int64_t dt = elapsed_ms(now, d->ts_ms);
+    if (dt > 0 && decayed != 0.0f) {
+      if (dt != f_dt || p->half_life_ms != f_hl) {
+        f = decay_factor(dt, p->half_life_ms);
+        f_dt = dt;
+        f_hl = p->half_life_ms;
+      }
+      decayed = (float)(decayed * f);
+    }
     d->ts_ms = now;
     if (got > 0.0f && got >= decayed) {
       d->score = got;
@@ -244,11 +264,11 @@ static int approval(struct sr_aggregator *a, struct sr_session *s,
 /* The session of this event: in memory, else reloaded, else new; cleared
  * when its previous event is older than the retention. */
 static struct sr_session *session_for(struct sr_aggregator *a,
-                                      const struct sr_event *ev) {
+                                      const struct sr_event *ev, uint64_t h) {
   struct sr_session *s =
-      sr_session_table_get(a->sessions, ev->session_id, false);
+      sr_session_table_find(a->sessions, ev->session_id, h, false);
   if (!s) {
-    s = sr_session_table_get(a->sessions, ev->session_id, true);
+    s = sr_session_table_find(a->sessions, ev->session_id, h, true);
     if (!s) return NULL;
     if (a->load && a->load(a->load_ctx, s) < 0)
       sr_session_clear(a->sessions, s);
@@ -263,7 +283,18 @@ static struct sr_session *session_for(struct sr_aggregator *a,
 
 int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
                           struct sr_command *cmd) {
-  struct sr_session *s = session_for(a, ev);
+  struct sr_detection *det = &a->detection;
+  sr_str id = ev->session_id;
+  uint64_t h = sr_session_hash(id);
+  if (ev->type != SR_EV_APPROVAL) {
+    /* The session is seldom in cache (kilobytes each, the next event's
+     * from anywhere among thousands): start loading what this event will
+     * touch of it, and classify meanwhile, which needs the event alone. */
+    sr_detectors_prefetch(a->dets, ev,
+                          sr_session_table_prefetch(a->sessions, h, id.n));
+    sr_detectors_classify(a->dets, a->thread, ev, det);
+  }
+  struct sr_session *s = session_for(a, ev, h);
   if (!s) return SR_ENOMEM;
   a->last = s;
   int64_t now = ev->ts_ms > s->last_ts_ms ? ev->ts_ms : s->last_ts_ms;
@@ -282,8 +313,10 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
     s->info.mode = ev->mode;
   if (ev->type == SR_EV_APPROVAL) return approval(a, s, ev, cmd);
 
-  struct sr_detection *det = &a->detection;
-  sr_detectors_run(a->dets, a->thread, ev, &s->info, s->scratch, det);
+  /* The dimensions fold_scores will decay, loading while detectors run. */
+  for (uint32_t m = s->held; m; m &= m - 1)
+    __builtin_prefetch(&s->dims[__builtin_ctz(m)], 1);
+  sr_detectors_score(a->dets, a->thread, ev, &s->info, s->scratch, det);
   bool contributes = fold_scores(a, s, det, now) || det->op.mutating;
   struct sr_policy_input in = {s->risk, s->depth, det->score, &det->op,
                                contributes, det->scored};

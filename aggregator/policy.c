@@ -32,6 +32,7 @@ struct term {
 
 struct rule {
   const char *name; /* borrowed from config or static */
+  size_t name_len;  /* strlen(name), copied per decision */
   enum sr_action action;
   const char *environment; /* NULL = any */
   struct term all[SR_POLICY_TERMS_MAX];
@@ -205,6 +206,7 @@ struct sr_policy *sr_policy_create(const struct sr_conf_node *root,
   p->every_rule_needs = true;
   for (size_t i = 0; i < p->n_rules; i++) {
     struct rule *r = &p->rules[i];
+    r->name_len = strlen(r->name);
     for (size_t j = 0; j < r->n_all; j++)
       if (r->all[j].min > 0) r->need |= 1u << r->all[j].dim;
     p->rules_need |= r->need;
@@ -240,8 +242,11 @@ static bool rule_holds(const struct rule *r, const struct sr_policy_input *in) {
 enum sr_action sr_policy_decide(const struct sr_policy *p,
                                 const struct sr_policy_input *in, char *rule,
                                 size_t rulelen) {
-  static const char *const tier_names[] = {"tier.escalate", "tier.block",
-                                           "tier.kill"};
+#define TIER_NAME(s) {(s), sizeof(s) - 1}
+  static const sr_str tier_names[] = {TIER_NAME("tier.escalate"),
+                                      TIER_NAME("tier.block"),
+                                      TIER_NAME("tier.kill")};
+#undef TIER_NAME
   enum sr_action best = SR_ACTION_NONE;
   rule[0] = '\0';
   if (!(in->risk >= p->min_tier_risk) &&
@@ -253,14 +258,14 @@ enum sr_action sr_policy_decide(const struct sr_policy *p,
     if (in->risk >= t->risk && in->depth >= (uint32_t)t->depth &&
         t->action > best) {
       best = t->action;
-      sr_str_copy(rule, rulelen, sr_str_from(tier_names[i]));
+      sr_str_copy(rule, rulelen, tier_names[i]);
     }
   }
   for (size_t i = 0; i < p->n_rules; i++) {
     const struct rule *r = &p->rules[i];
     if (r->action > best && rule_holds(r, in)) {
       best = r->action;
-      sr_str_copy(rule, rulelen, sr_str_from(r->name));
+      sr_str_copy(rule, rulelen, (sr_str){r->name, r->name_len});
     }
   }
   return best;

@@ -45,25 +45,30 @@ struct sr_session_persist {
 
 _Static_assert(SR_SESSION_ID_MAX <= 255, "sr_session.id_len is one byte");
 
+/* Laid out for the cache: sessions start on a 64-byte line (the table
+ * aligns them), the fields every event reads or writes come first, then the
+ * id (a short one shares the first line; lookup compares it), then the
+ * declared facts, whose first line holds what most detectors read. The
+ * rest of the block (dimensions, scratch) is touched where it is used. */
 struct sr_session {
-  uint64_t hash;
-  char id[SR_SESSION_ID_MAX + 1];
-  uint8_t id_len; /* strlen(id), compared before the bytes on lookup */
-  struct sr_session_info info;
-  char task[SR_TASK_MAX];  /* declared task, bounded, long tokens redacted */
-  int64_t last_ts_ms;      /* latest event time seen (stream time) */
+  int64_t last_ts_ms;        /* latest event time seen (stream time) */
   uint64_t events;
-  double risk;             /* stacked risk after the last event */
-  uint32_t depth;          /* elevated dimensions after the last event */
-  bool killed;             /* a KILL was issued: every later call is killed */
-  enum sr_action last_action;
+  double risk;               /* stacked risk after the last event */
   struct sr_dim_state *dims; /* n_dims entries, inside this allocation */
+  void *scratch;             /* detectors' per-session scratch, ditto */
+  uint32_t depth;            /* elevated dimensions after the last event */
   /* Bit d set when dims[d].score may be non-zero: the dimensions an event
    * with no score of its own has to decay. A superset: whoever fills dims
    * other than the aggregator (the state store's loader) leaves it to the
    * aggregator to recompute. */
   uint32_t held;
-  void *scratch;             /* detectors' per-session scratch, ditto */
+  enum sr_action last_action;
+  bool killed;             /* a KILL was issued: every later call is killed */
+  uint8_t id_len;          /* strlen(id), compared before the bytes on lookup */
+  char id[SR_SESSION_ID_MAX + 1];
+  uint64_t hash;           /* sr_session_hash(id) */
+  struct sr_session_info info;
+  char task[SR_TASK_MAX];  /* declared task, bounded, long tokens redacted */
   struct sr_session_persist persist;
 };
 
@@ -79,6 +84,19 @@ void sr_session_table_destroy(struct sr_session_table *t);
  * on allocation failure. */
 struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
                                         bool create);
+/* A hint, no effect on the table: starts loading into cache the lines
+ * that every event touches of the session whose id (id_len bytes) hashes
+ * to h (sr_session_hash), and returns where its detectors' scratch lies
+ * (for sr_detectors_prefetch), NULL when absent. Reads only the table's
+ * slots: under a hash collision the address may be another session's,
+ * which is harmless for a prefetch and must not be used for anything
+ * else. */
+const void *sr_session_table_prefetch(const struct sr_session_table *t,
+                                      uint64_t h, size_t id_len);
+/* sr_session_table_get for a caller that has hashed the id already:
+ * h == sr_session_hash(id). */
+struct sr_session *sr_session_table_find(struct sr_session_table *t, sr_str id,
+                                         uint64_t h, bool create);
 size_t sr_session_table_count(const struct sr_session_table *t);
 /* Forgets everything about s but its id and its persistence bookkeeping:
  * a fresh session (retention, or a state that did not load). */

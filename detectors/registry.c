@@ -15,7 +15,9 @@
  * cannot see each other's memory by accident.
  *
  * sr_detectors_run classifies the event once (the catalogue is the costly
- * part: one Hyperscan scan) and calls every enabled detector that scores
+ * part: one Hyperscan scan; sr_detectors_classify alone, since it needs no
+ * session, so the aggregator runs it while the session's memory loads) and
+ * calls every enabled detector that scores
  * the event's kind (sr_detector.kinds). Which ones those are is worked out
  * at setup, one list per kind, and each worker thread lays out, per kind,
  * one record per call with everything it needs (function, context,
@@ -65,6 +67,11 @@ _Static_assert(sizeof(registry_table) / sizeof(registry_table[0]) <= SR_DIM_MAX,
                "more detectors than SR_DIM_MAX dimensions");
 
 #define SCRATCH_ALIGN 16
+/* Lines of session scratch prefetched: at most PREFETCH_LINES of each
+ * detector's slice (the largest are a dozen lines, not all of which an
+ * event reads), PREFETCH_MAX in all. */
+#define PREFETCH_LINES 2
+#define PREFETCH_MAX 64
 
 /* Read-only after sr_detectors_create. Invariant: ctx[i] is what
  * det[i]->init returned (non-NULL); offset[i] is 16-aligned and
@@ -81,6 +88,11 @@ struct sr_detectors {
    * detector scores that kind, in dimension order. */
   uint8_t run[SR_KIND_COUNT][SR_DIM_MAX];
   uint8_t n_run[SR_KIND_COUNT];
+  /* Per kind, the 64-byte lines of session scratch (counted from its
+   * start) that the detectors run on it own, for sr_detectors_prefetch:
+   * worked out here so the per-event hint is a few instructions a line. */
+  uint16_t lines[SR_KIND_COUNT][PREFETCH_MAX];
+  uint8_t n_lines[SR_KIND_COUNT];
 };
 
 /* What one detector's call needs, together: built per thread. */
@@ -138,6 +150,20 @@ static int read_params(const struct sr_conf_node *sec, struct sr_dim_params *p,
   p->half_life_ms = (int64_t)(hl * 1000.0 + 0.5);
   if (p->half_life_ms < 1) p->half_life_ms = 1;
   return 0;
+}
+
+/* d->lines[k]: each line of the slices of kind k's detectors, once, in
+ * order; a line shared by two slices is listed once. */
+static void add_lines(struct sr_detectors *d, unsigned k) {
+  size_t last = SIZE_MAX;
+  for (size_t j = 0; j < d->n_run[k]; j++) {
+    size_t i = d->run[k][j], size = d->det[i]->session_size;
+    if (!size) continue;
+    size_t first = d->offset[i] / 64, end = (d->offset[i] + size + 63) / 64;
+    if (end - first > PREFETCH_LINES) end = first + PREFETCH_LINES;
+    for (size_t l = first; l < end && d->n_lines[k] < PREFETCH_MAX; l++)
+      if (l != last) d->lines[k][d->n_lines[k]++] = (uint16_t)(last = l);
+  }
 }
 
 struct sr_detectors *sr_detectors_create(const struct sr_conf_node *root,
@@ -200,6 +226,7 @@ struct sr_detectors *sr_detectors_create(const struct sr_conf_node *root,
         d->run[k][d->n_run[k]++] = (uint8_t)i;
   }
   d->session_size = off;
+  for (unsigned k = 0; k < SR_KIND_COUNT; k++) add_lines(d, k);
 
   d->cat = sr_catalogue_create(root, err, errlen);
   if (!d->cat) goto fail;
@@ -301,16 +328,33 @@ void sr_detectors_thread_destroy(struct sr_detectors_thread *t) {
   free(t);
 }
 
-void sr_detectors_run(const struct sr_detectors *d,
-                      struct sr_detectors_thread *t, const struct sr_event *ev,
-                      const struct sr_session_info *session,
-                      void *session_scratch, struct sr_detection *out) {
+void sr_detectors_classify(const struct sr_detectors *d,
+                           struct sr_detectors_thread *t,
+                           const struct sr_event *ev,
+                           struct sr_detection *out) {
+  assert(t && t->d == d && ev && out);
+  sr_catalogue_classify(d->cat, t->cat, ev, &out->op);
+}
+
+void sr_detectors_prefetch(const struct sr_detectors *d,
+                           const struct sr_event *ev,
+                           const void *session_scratch) {
+  if (!session_scratch) return;
+  unsigned k = (unsigned)__builtin_ctz(sr_event_kind(ev));
+  const char *p = session_scratch;
+  for (size_t j = 0; j < d->n_lines[k]; j++)
+    __builtin_prefetch(p + (size_t)d->lines[k][j] * 64, 1);
+}
+
+void sr_detectors_score(const struct sr_detectors *d,
+                        struct sr_detectors_thread *t,
+                        const struct sr_event *ev,
+                        const struct sr_session_info *session,
+                        void *session_scratch, struct sr_detection *out) {
   /* A session with no session_start yet: nothing declared. */
   static const struct sr_session_info undeclared;
   assert(t && t->d == d && ev && out);
   assert(session_scratch || d->session_size == 0);
-
-  sr_catalogue_classify(d->cat, t->cat, ev, &out->op);
 
   /* The detection is reused: no score or reason of the last event. Only
    * the dimensions it scored hold any (see sr_detection). */
@@ -344,4 +388,12 @@ void sr_detectors_run(const struct sr_detectors *d,
       snprintf(reason, SR_REASON_MAX, "%s", d->det[i]->name);
   }
   out->scored = scored;
+}
+
+void sr_detectors_run(const struct sr_detectors *d,
+                      struct sr_detectors_thread *t, const struct sr_event *ev,
+                      const struct sr_session_info *session,
+                      void *session_scratch, struct sr_detection *out) {
+  sr_detectors_classify(d, t, ev, out);
+  sr_detectors_score(d, t, ev, session, session_scratch, out);
 }

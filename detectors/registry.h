@@ -72,6 +72,30 @@ struct sr_detectors_thread *sr_detectors_thread_create(
     const struct sr_detectors *d);
 void sr_detectors_thread_destroy(struct sr_detectors_thread *t);
 
+/* The two halves of sr_detectors_run. Classification reads only the event
+ * (the aggregator runs it before it touches the session, so the session's
+ * memory loads meanwhile); sr_detectors_score then runs the detectors on
+ * the classification in out->op.
+ * @locality worker thread; no allocation. */
+void sr_detectors_classify(const struct sr_detectors *d,
+                           struct sr_detectors_thread *t,
+                           const struct sr_event *ev, struct sr_detection *out);
+void sr_detectors_score(const struct sr_detectors *d,
+                        struct sr_detectors_thread *t,
+                        const struct sr_event *ev,
+                        const struct sr_session_info *session,
+                        void *session_scratch, struct sr_detection *out);
+
+/* A hint, no effect on results: starts loading into cache the session
+ * scratch that the detectors of ev's kind own (a session_scratch that is
+ * not the session's is harmless: nothing is dereferenced; NULL does
+ * nothing). Lines are counted from session_scratch, so it should start on
+ * a 64-byte line, as the aggregator's sessions do.
+ * @locality any thread; reads the set only. */
+void sr_detectors_prefetch(const struct sr_detectors *d,
+                           const struct sr_event *ev,
+                           const void *session_scratch);
+
 /*
  * Classifies the event and runs every enabled detector on it.
  * `session_scratch` is the session's block of sr_detectors_session_size bytes.

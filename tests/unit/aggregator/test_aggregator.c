@@ -787,6 +787,59 @@ START_TEST(loaded_scores_decay_and_stack) {
 }
 END_TEST
 
+/* Three loaded dimensions, in dimension order: a and b under one
+ * half-life but of different ages, c as old as b under another. */
+struct three_dims {
+  int a, b, c;
+};
+
+static int load_three(void *ctx, struct sr_session *s) {
+  const struct three_dims *t = ctx;
+  s->events = 3;
+  s->last_ts_ms = 1000000;
+  s->dims[t->a] = (struct sr_dim_state){.score = 0.9f, .ts_ms = 1000000};
+  s->dims[t->b] = (struct sr_dim_state){.score = 0.7f, .ts_ms = 400000};
+  s->dims[t->c] = (struct sr_dim_state){.score = 0.6f, .ts_ms = 400000};
+  return 1;
+}
+
+/* Dimensions that decay over the same time under the same half-life share
+ * one factor; each still decays, to the bit, as sr_decay says for its own
+ * time and half-life. */
+START_TEST(each_dimension_decays_by_its_own_time_and_half_life) {
+  struct fx f;
+  fx_init(&f,
+          "detectors:\n"
+          "  destructive: {half_life_s: 600}\n"
+          "  boundary: {half_life_s: 600}\n"
+          "  loop: {half_life_s: 60}\n");
+  struct three_dims t = {dim(&f, "destructive"), dim(&f, "boundary"),
+                         dim(&f, "loop")};
+  ck_assert(t.a < t.b && t.b < t.c);
+  sr_aggregator_set_loader(f.agg, load_three, &t);
+  float a = 0.9f, b = 0.7f, c = 0.6f;
+  int64_t ta = 1000000, tbc = 400000;
+  struct sr_event e;
+  struct sr_command cmd;
+  for (int step = 1; step <= 3; step++) {
+    int64_t now = 1000000 + step * 45000;
+    a = sr_decay(a, now - ta, 600000);
+    b = sr_decay(b, now - tbc, 600000);
+    c = sr_decay(c, now - tbc, 60000);
+    ta = tbc = now;
+    base(&e, SR_EV_AGENT_MESSAGE, "s-three", "e", now);
+    e.text = SR_STR_LIT("Continuing.");
+    sr_aggregator_process(f.agg, &e, &cmd);
+    const struct sr_session *s =
+        sr_aggregator_session(f.agg, SR_STR_LIT("s-three"));
+    ck_assert(s->dims[t.a].score == a);
+    ck_assert(s->dims[t.b].score == b);
+    ck_assert(s->dims[t.c].score == c);
+  }
+  fx_free(&f);
+}
+END_TEST
+
 START_TEST(score_keeps_maximum_of_decayed_and_new) {
   struct fx f;
   fx_init(&f, NULL);
@@ -1010,6 +1063,7 @@ int main(void) {
   tcase_add_test(tc, risk_decays_with_event_time);
   tcase_add_test(tc, score_keeps_maximum_of_decayed_and_new);
   tcase_add_test(tc, loaded_scores_decay_and_stack);
+  tcase_add_test(tc, each_dimension_decays_by_its_own_time_and_half_life);
   suite_add_tcase(s, tc);
   tc = tcase_create("determinism");
   tcase_set_timeout(tc, 60);

@@ -87,8 +87,11 @@ START_TEST(new_session_is_zeroed_aligned_and_self_contained) {
     struct sr_session *s = ss[k];
     ck_assert_ptr_nonnull(s->dims);
     ck_assert_ptr_nonnull(s->scratch);
-    ck_assert_uint_eq((uintptr_t)s->dims % 16, 0);
-    ck_assert_uint_eq((uintptr_t)s->scratch % 16, 0);
+    /* On cache lines: the layout of struct sr_session says which fields
+     * share one, and detectors' prefetched scratch lines count from it. */
+    ck_assert_uint_eq((uintptr_t)s % 64, 0);
+    ck_assert_uint_eq((uintptr_t)s->dims % 64, 0);
+    ck_assert_uint_eq((uintptr_t)s->scratch % 64, 0);
     /* What is read before it is written is zero: a dimension's score,
      * time and reason (as a string), and the detectors' scratch. */
     for (size_t i = 0; i < N_DIMS; i++) {
@@ -187,7 +190,14 @@ START_TEST(many_sessions_grow_with_stable_pointers) {
     ck_assert(s->dims[N_DIMS - 1].score == (float)i);
     /* Asking with create=true does not duplicate it. */
     ck_assert_ptr_eq(sr_session_table_get(t, sr_str_from(id), true), s);
+    /* The prefetch hint points at this session's scratch, the lines the
+     * detectors will read. */
+    uint64_t h = sr_session_hash(sr_str_from(id));
+    ck_assert_ptr_eq(sr_session_table_prefetch(t, h, strlen(id)), s->scratch);
+    ck_assert_ptr_eq(sr_session_table_find(t, sr_str_from(id), h, false), s);
   }
+  ck_assert_ptr_null(sr_session_table_prefetch(
+      t, sr_session_hash(SR_STR_LIT("session-100000")), 14));
   ck_assert_uint_eq(sr_session_table_count(t), MANY);
   ck_assert_ptr_null(
       sr_session_table_get(t, SR_STR_LIT("session-100000"), false));
@@ -229,6 +239,52 @@ static bool odd(const struct sr_session *s, void *arg) {
   (*(size_t *)arg)++;
   return idx % 2 == 1;
 }
+
+static bool odd_tag(const struct sr_session *s, void *arg) {
+  (void)arg;
+  return ((const unsigned char *)s->scratch)[0] & 1;
+}
+
+/* Big sessions in numbers: the table's larger chunks are mapped on their
+ * own (2 MiB pages where the kernel gives them). Every session there is
+ * as good as one from the heap: zeroed, line-aligned, its own memory to
+ * the last byte, and reusable after eviction. */
+START_TEST(big_sessions_from_mapped_chunks) {
+  enum { BIG = 4096, N = 1500 };
+  struct sr_session_table *t = sr_session_table_create(N_DIMS, BIG);
+  ck_assert_uint_ge(sr_session_table_session_bytes(t) * 256, 1u << 20);
+  struct sr_session **ptrs = calloc(N, sizeof *ptrs);
+  char id[32];
+  for (size_t i = 0; i < N; i++) {
+    snprintf(id, sizeof id, "big-%zu", i);
+    struct sr_session *s = sr_session_table_get(t, sr_str_from(id), true);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq((uintptr_t)s % 64, 0);
+    ck_assert_msg(all_zero(s->scratch, BIG), "session %zu not zeroed", i);
+    memset(s->scratch, (int)(i & 0xff), BIG);
+    memset(s->dims, (int)(i & 0xff), N_DIMS * sizeof *s->dims);
+    ptrs[i] = s;
+  }
+  for (size_t i = 0; i < N; i++) {
+    const unsigned char *b = ptrs[i]->scratch;
+    ck_assert_msg(b[0] == (i & 0xff) && b[BIG - 1] == (i & 0xff),
+                  "session %zu overwritten", i);
+    snprintf(id, sizeof id, "big-%zu", i);
+    ck_assert_str_eq(ptrs[i]->id, id);
+  }
+  size_t evicted = sr_session_table_evict(t, odd_tag, NULL);
+  ck_assert_uint_eq(evicted, N / 2);
+  for (size_t i = 0; i < N / 2; i++) {
+    snprintf(id, sizeof id, "again-%zu", i);
+    struct sr_session *s = sr_session_table_get(t, sr_str_from(id), true);
+    ck_assert_ptr_nonnull(s);
+    ck_assert(all_zero(s->scratch, BIG));
+  }
+  ck_assert_uint_eq(sr_session_table_count(t), N);
+  free(ptrs);
+  sr_session_table_destroy(t);
+}
+END_TEST
 
 static bool all(const struct sr_session *s, void *arg) {
   (void)s;
@@ -293,8 +349,8 @@ START_TEST(new_after_eviction_is_clean_and_apart) {
         ck_assert_str_eq(s->dims[d].reason, "");
       }
       ck_assert(all_zero(s->scratch, SCRATCH));
-      ck_assert_uint_eq((uintptr_t)s->dims % 16, 0);
-      ck_assert_uint_eq((uintptr_t)s->scratch % 16, 0);
+      ck_assert_uint_eq((uintptr_t)s->dims % 64, 0);
+      ck_assert_uint_eq((uintptr_t)s->scratch % 64, 0);
       /* Use all of it, as a long session would. */
       s->events = 99;
       s->held = 0x3f;
@@ -374,6 +430,7 @@ int main(void) {
   tcase_add_test(tc, eviction_keeps_every_other_session_reachable);
   tcase_add_test(tc, clear_forgets_all_but_the_id);
   tcase_add_test(tc, new_after_eviction_is_clean_and_apart);
+  tcase_add_test(tc, big_sessions_from_mapped_chunks);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);

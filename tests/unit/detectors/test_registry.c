@@ -234,6 +234,50 @@ START_TEST(disabled_detector_scores_zero) {
 }
 END_TEST
 
+/* The aggregator classifies before it has the session (while the session's
+ * memory loads), then scores: the two halves give what one run gives,
+ * event after event on the same session scratch, and the prefetch hint
+ * changes nothing. */
+START_TEST(classify_then_score_is_run) {
+  const struct sr_detectors *d = defaults;
+  struct sr_detectors_thread *t1 = sr_detectors_thread_create(d);
+  struct sr_detectors_thread *t2 = sr_detectors_thread_create(d);
+  size_t size = sr_detectors_session_size(d);
+  void *a = calloc(1, size), *b = calloc(1, size);
+  struct sr_detection *one = calloc(1, sizeof(*one));
+  struct sr_detection *two = calloc(1, sizeof(*two));
+  struct sr_session_info session;
+  staging_session(&session);
+  struct sr_event ev;
+  production_call(&ev);
+  ev.tool = SR_STR_LIT("mcp__railway__volumeDelete");
+  ev.arguments = SR_STR_LIT("{\"volumeId\":\"vol-1\"}");
+  for (int i = 0; i < 4; i++) {
+    ev.ts_ms += 1000;
+    sr_detectors_run(d, t1, &ev, &session, a, one);
+    sr_detectors_prefetch(d, &ev, NULL);
+    sr_detectors_prefetch(d, &ev, b);
+    sr_detectors_classify(d, t2, &ev, two);
+    sr_detectors_score(d, t2, &ev, &session, b, two);
+    ck_assert(one->scored != 0);
+    ck_assert_uint_eq(one->scored, two->scored);
+    ck_assert(one->op.mutating == two->op.mutating);
+    ck_assert_float_eq(one->op.destructive, two->op.destructive);
+    for (size_t k = 0; k < sr_detectors_count(d); k++) {
+      ck_assert_float_eq(one->score[k], two->score[k]);
+      ck_assert_str_eq(one->reason[k], two->reason[k]);
+    }
+    ck_assert(memcmp(a, b, size) == 0);
+  }
+  free(one);
+  free(two);
+  free(a);
+  free(b);
+  sr_detectors_thread_destroy(t1);
+  sr_detectors_thread_destroy(t2);
+}
+END_TEST
+
 /* A file read that turns up a credential, then a call that uses it: the
  * memory of the find belongs to the session that read the file. */
 START_TEST(session_scratch_is_per_session) {
@@ -524,6 +568,7 @@ int main(void) {
   tcase_add_checked_fixture(run_tc, NULL, teardown);
   tcase_add_test(run_tc, defaults_without_config);
   tcase_add_test(run_tc, disabled_detector_scores_zero);
+  tcase_add_test(run_tc, classify_then_score_is_run);
   tcase_add_test(run_tc, session_scratch_is_per_session);
   tcase_add_test(run_tc, pocketos_stacks_every_dimension);
   tcase_add_test(run_tc, declared_kinds_cover_everything_a_detector_does);
