@@ -311,8 +311,40 @@ static int peek_json(const void *buf, size_t len, char *scratch, sr_str *out) {
   return SR_ENOTFOUND;
 }
 
+/*
+ * The common JSON line in a few steps: it opens with '{' and its members
+ * up to session_id are compact ("key":"value", no blank), their keys and
+ * string values without escape or control byte. Returns 1 with *out set,
+ * 0 when session_id is there but not a usable id (as peek_json says), -1
+ * at the first member that is anything else, for peek_json to read the
+ * line from the start. It reads nothing peek_json would read otherwise:
+ * plain keys and strings are what peek_json's general calls read them as,
+ * so both agree on every line. @locality consumer thread
+ */
+static int peek_json_plain(const void *buf, size_t len, sr_str *out) {
+  struct sr_json j;
+  sr_str k, v;
+  sr_json_init(&j, buf, len, NULL, NULL, 0);
+  if (!sr_json_plain_open(&j)) return -1;
+  while (sr_json_plain_key(&j, &k)) {
+    if (k.n == 10 && memcmp(k.p, "session_id", 10) == 0) {
+      if (!sr_json_plain_string(&j, &v)) return -1;
+      if (v.n == 0 || v.n > SR_SESSION_ID_MAX) return 0;
+      *out = v;
+      return 1;
+    }
+    if (!sr_json_plain_string(&j, &v)) return -1;
+  }
+  return -1;
+}
+
 int sr_decode_peek_session(const void *buf, size_t len, char *scratch,
                            sr_str *out) {
+  if (len > 0 && *(const char *)buf == '{') {
+    int rc = peek_json_plain(buf, len, out);
+    if (rc >= 0) return rc ? SR_OK : SR_ENOTFOUND;
+    return peek_json(buf, len, scratch, out);
+  }
   if (sr_decode_sniff(buf, len) == SR_WIRE_JSON) {
     return peek_json(buf, len, scratch, out);
   }
