@@ -365,7 +365,9 @@ void sr_signer_sign_batch(const struct sr_signer *s, struct sr_command *cmds,
   assert(n >= 1 && n <= SR_BATCH_MAX);
   if (n == 0 || n > SR_BATCH_MAX) return; /* release builds: sign nothing */
   /* Every level of the tree, leaves first: at most 2n - 1 nodes. */
-  uint8_t tree[2 * SR_BATCH_MAX][SR_BATCH_HASH_BYTES] = {{0}}; /* for GCC */
+  /* Not zeroed: 16 KiB per batch, and every node is written before it is
+   * read. */
+  uint8_t tree[2 * SR_BATCH_MAX][SR_BATCH_HASH_BYTES];
   size_t start[SR_BATCH_PATH_MAX + 1], count[SR_BATCH_PATH_MAX + 1];
   size_t levels = 1;
   start[0] = 0;
