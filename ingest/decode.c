@@ -321,13 +321,26 @@ static int peek_json(const void *buf, size_t len, char *scratch, sr_str *out) {
  * plain keys and strings are what peek_json's general calls read them as,
  * so both agree on every line. @locality consumer thread
  */
+/* k == "session_id", in two loads (memcmp was a libc call here). */
+static inline bool key_is_session_id_plain(sr_str k) {
+  static const char want[10] = {'s', 'e', 's', 's', 'i', 'o', 'n', '_', 'i', 'd'};
+  uint64_t a, wa;
+  uint16_t b, wb;
+  if (k.n != sizeof want) return false;
+  memcpy(&a, k.p, 8);
+  memcpy(&b, k.p + 8, 2);
+  memcpy(&wa, want, 8);
+  memcpy(&wb, want + 8, 2);
+  return a == wa && b == wb;
+}
+
 static int peek_json_plain(const void *buf, size_t len, sr_str *out) {
   struct sr_json j;
   sr_str k, v;
   sr_json_init(&j, buf, len, NULL, NULL, 0);
   if (!sr_json_plain_open(&j)) return -1;
   while (sr_json_plain_key(&j, &k)) {
-    if (k.n == 10 && memcmp(k.p, "session_id", 10) == 0) {
+    if (key_is_session_id_plain(k)) {
       if (!sr_json_plain_string(&j, &v)) return -1;
       if (v.n == 0 || v.n > SR_SESSION_ID_MAX) return 0;
       *out = v;
