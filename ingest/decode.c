@@ -335,20 +335,26 @@ static inline bool key_is_session_id_plain(sr_str k) {
 }
 
 static int peek_json_plain(const void *buf, size_t len, sr_str *out) {
-  struct sr_json j;
-  sr_str k, v;
-  sr_json_init(&j, buf, len, NULL, NULL, 0);
-  if (!sr_json_plain_open(&j)) return -1;
-  while (sr_json_plain_key(&j, &k)) {
-    if (key_is_session_id_plain(k)) {
-      if (!sr_json_plain_string(&j, &v)) return -1;
-      if (v.n == 0 || v.n > SR_SESSION_ID_MAX) return 0;
-      *out = v;
+  const unsigned char *lo = buf, *end = lo + len, *p = lo + 1;
+  const bool wide = sr_json_wide_ok();
+  for (;;) {
+    /* `"key":"`, then the value's closing quote */
+    if (p >= end || *p != '"') return -1;
+    const unsigned char *k = sr_json_find_special(lo, p + 1, end, wide);
+    if (end - k < 3 || k[0] != '"' || k[1] != ':' || k[2] != '"') return -1;
+    const unsigned char *v = sr_json_find_special(lo, k + 3, end, wide);
+    if (v >= end || *v != '"') return -1;
+    if (key_is_session_id_plain((sr_str){(const char *)p + 1,
+                                         (size_t)(k - (p + 1))})) {
+      size_t n = (size_t)(v - (k + 3));
+      if (n == 0 || n > SR_SESSION_ID_MAX) return 0;
+      *out = (sr_str){(const char *)k + 3, n};
       return 1;
     }
-    if (!sr_json_plain_string(&j, &v)) return -1;
+    p = v + 1;
+    if (p >= end || *p != ',') return -1;
+    p++;
   }
-  return -1;
 }
 
 int sr_decode_peek_session(const void *buf, size_t len, char *scratch,
