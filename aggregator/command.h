@@ -29,9 +29,10 @@ enum sr_action {
 #define SR_SIGNATURE_BYTES 64 /* Ed25519 */
 /* Merkle batch signatures (aggregator/sign.h): at most SR_BATCH_MAX commands
  * share one signature, so an audit path holds at most SR_BATCH_PATH_MAX
- * hashes (log2 of SR_BATCH_MAX). */
-#define SR_BATCH_MAX 64
-#define SR_BATCH_PATH_MAX 6
+ * hashes (log2 of SR_BATCH_MAX). Was 64 (6): a verifier accepts every
+ * batch signed under the old bound. */
+#define SR_BATCH_MAX 256
+#define SR_BATCH_PATH_MAX 8
 #define SR_BATCH_HASH_BYTES 32 /* BLAKE2b-256 */
 /* batch_path_len of a path that arrived malformed (not whole hashes, or
  * longer than any batch needs): it never verifies. */

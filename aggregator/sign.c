@@ -21,11 +21,12 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/buf.h"
 #include "core/fixed.h"
+#include "core/sr.h"
 
 struct sr_signer {
   uint8_t sk[crypto_sign_SECRETKEYBYTES];
@@ -42,73 +43,98 @@ const char *sr_sig_status_name(enum sr_sig_status s) {
   return (unsigned)s < SR_ARRAY_LEN(status_names) ? status_names[s] : "?";
 }
 
-/* Decimal digits of v ending at end; returns where they start. */
+/* Decimal digits of v ending at end, two at a time; returns where they
+ * start. */
 static char *digits(char *end, uint64_t v) {
-  do {
-    *--end = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
+  static const char pairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233"
+      "34353637383940414243444546474849505152535455565758596061626364656667"
+      "6869707172737475767778798081828384858687888990919293949596979899";
+  while (v >= 100) {
+    end -= 2;
+    memcpy(end, pairs + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    end -= 2;
+    memcpy(end, pairs + 2 * v, 2);
+  } else {
+    *--end = (char)('0' + v);
+  }
   return end;
 }
 
-/* "<n>:<s>,". One copy per part where the room is there (it always is
- * for a command: SR_SIGN_CANONICAL_MAX covers the largest), the bounded
- * appends otherwise: every command is hashed when signed and verified. */
-static void netstring_n(struct sr_buf *b, const char *s, size_t n) {
+/* "<n>:<s>," at o, unchecked; returns the end. */
+static char *netstring_at(char *o, const char *s, size_t n) {
   char num[24];
   char *d = digits(num + sizeof num, n);
   size_t dn = (size_t)(num + sizeof num - d);
-  if (b->cap && b->cap - 1 - b->len >= dn + n + 2) {
-    char *o = b->p + b->len;
-    memcpy(o, d, dn);
-    o[dn] = ':';
-    memcpy(o + dn + 1, s, n);
-    o[dn + 1 + n] = ',';
-    b->len += dn + n + 2;
-    b->p[b->len] = '\0';
-    return;
-  }
-  sr_buf_append(b, d, dn);
-  sr_buf_append(b, ":", 1);
-  sr_buf_append(b, s, n);
-  sr_buf_append(b, ",", 1);
+  memcpy(o, d, dn);
+  o += dn;
+  *o++ = ':';
+  memcpy(o, s, n);
+  o += n;
+  *o++ = ',';
+  return o;
 }
 
-static void netstring(struct sr_buf *b, const char *s) {
-  netstring_n(b, s, strlen(s));
+static char *netstring_str(char *o, const char *s) {
+  return netstring_at(o, s, strlen(s));
 }
 
 /* The netstring of an integer in decimal. */
-static void netstring_i64(struct sr_buf *b, int64_t v) {
+static char *netstring_i64(char *o, int64_t v) {
   char num[24];
   char *d = digits(num + sizeof num, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
   if (v < 0) *--d = '-';
-  netstring_n(b, d, (size_t)(num + sizeof num - d));
+  return netstring_at(o, d, (size_t)(num + sizeof num - d));
 }
 
 /* The netstring of v as "%.3f" prints it (into 32 bytes, as ever). */
-static void netstring_fixed3(struct sr_buf *b, double v) {
+static char *netstring_fixed3(char *o, double v) {
   char num[32];
-  size_t n = sr_fixed_format(num, sizeof num, v, 3);
-  netstring_n(b, num, n);
+  return netstring_at(o, num, sr_fixed_format(num, sizeof num, v, 3));
 }
 
-/* Plain appends, not printf: every command is hashed once when signed and
- * once per verification. */
+#define FIELD_SIZE(f) sizeof(((const struct sr_command *)0)->f)
+/* The longest canonical form: the tag, five string fields at their
+ * longest, the longest action name, "%.3f" in its 32 bytes, three
+ * integers of up to 20 characters, and ten netstrings' "NNNN:" and ",". */
+#define CANONICAL_BOUND                                                   \
+  (sizeof SR_SIGN_TAG + FIELD_SIZE(command_id) + FIELD_SIZE(session_id) + \
+   FIELD_SIZE(call_id) + FIELD_SIZE(rule) + FIELD_SIZE(event_id) +        \
+   sizeof "ESCALATE" + 32 + 3 * 20 + 10 * 6)
+_Static_assert(CANONICAL_BOUND <= SR_SIGN_CANONICAL_MAX,
+               "SR_SIGN_CANONICAL_MAX must cover the largest command");
+
+/* Written straight into buf, unchecked, when buf has room for the
+ * largest form (the signer's and verifier's buffers do), else into a
+ * local one and copied if it fits: every command is hashed once when
+ * signed and once per verification, and bounded appends with a check per
+ * part cost ~1,800 instructions a command. The strings are the struct's
+ * NUL-terminated arrays, so each is shorter than its array. */
 int sr_sign_canonical(const struct sr_command *cmd, uint8_t *buf, size_t cap) {
-  struct sr_buf b = sr_buf_init((char *)buf, cap);
-  sr_buf_append(&b, SR_SIGN_TAG, sizeof SR_SIGN_TAG - 1);
-  netstring(&b, cmd->command_id);
-  netstring(&b, cmd->session_id);
-  netstring(&b, cmd->call_id);
-  netstring(&b, sr_action_name(cmd->action));
-  netstring_fixed3(&b, cmd->risk);
-  netstring_i64(&b, cmd->depth);
-  netstring(&b, cmd->rule);
-  netstring_i64(&b, cmd->issued_at_ms);
-  netstring_i64(&b, cmd->expires_at_ms);
-  netstring(&b, cmd->event_id);
-  return b.overflow ? SR_EBOUND : (int)b.len;
+  char local[CANONICAL_BOUND];
+  char *start = cap >= CANONICAL_BOUND ? (char *)buf : local;
+  char *o = start;
+  memcpy(o, SR_SIGN_TAG, sizeof SR_SIGN_TAG - 1);
+  o += sizeof SR_SIGN_TAG - 1;
+  o = netstring_str(o, cmd->command_id);
+  o = netstring_str(o, cmd->session_id);
+  o = netstring_str(o, cmd->call_id);
+  o = netstring_str(o, sr_action_name(cmd->action));
+  o = netstring_fixed3(o, cmd->risk);
+  o = netstring_i64(o, cmd->depth);
+  o = netstring_str(o, cmd->rule);
+  o = netstring_i64(o, cmd->issued_at_ms);
+  o = netstring_i64(o, cmd->expires_at_ms);
+  o = netstring_str(o, cmd->event_id);
+  size_t n = (size_t)(o - start);
+  assert(n < CANONICAL_BOUND);
+  if (n >= cap) return SR_EBOUND; /* room for the NUL too, as ever */
+  if (start == local) memcpy(buf, local, n);
+  buf[n] = '\0';
+  return (int)n;
 }
 
 /* leaf = BLAKE2b-256(0x00 ‖ canonical form); false if cmd does not fit. */
@@ -137,16 +163,14 @@ static void node_hash(const uint8_t *left, const uint8_t *right,
 static size_t batch_message(uint32_t size,
                             const uint8_t root[SR_BATCH_HASH_BYTES],
                             uint8_t *buf, size_t cap) {
-  char num[16];
-  struct sr_buf b = sr_buf_init((char *)buf, cap);
-  sr_buf_puts(&b, SR_SIGN_BATCH_TAG);
-  snprintf(num, sizeof num, "%u", size);
-  netstring(&b, num);
-  sr_buf_printf(&b, "%d:", SR_BATCH_HASH_BYTES);
-  sr_buf_append(&b, (const char *)root, SR_BATCH_HASH_BYTES);
-  sr_buf_puts(&b, ",");
-  assert(!b.overflow);
-  return b.len;
+  char *o = (char *)buf;
+  assert(cap >= sizeof SR_SIGN_BATCH_TAG + 16 + SR_BATCH_HASH_BYTES);
+  (void)cap;
+  memcpy(o, SR_SIGN_BATCH_TAG, sizeof SR_SIGN_BATCH_TAG - 1);
+  o += sizeof SR_SIGN_BATCH_TAG - 1;
+  o = netstring_i64(o, size);
+  o = netstring_at(o, (const char *)root, SR_BATCH_HASH_BYTES);
+  return (size_t)(o - (char *)buf);
 }
 
 /* Room for the batch message: tag, "NN:<size>," and "32:<root>,". */
@@ -341,7 +365,9 @@ void sr_signer_sign_batch(const struct sr_signer *s, struct sr_command *cmds,
   assert(n >= 1 && n <= SR_BATCH_MAX);
   if (n == 0 || n > SR_BATCH_MAX) return; /* release builds: sign nothing */
   /* Every level of the tree, leaves first: at most 2n - 1 nodes. */
-  uint8_t tree[2 * SR_BATCH_MAX][SR_BATCH_HASH_BYTES] = {{0}}; /* for GCC */
+  /* Not zeroed: 16 KiB per batch, and every node is written before it is
+   * read. */
+  uint8_t tree[2 * SR_BATCH_MAX][SR_BATCH_HASH_BYTES];
   size_t start[SR_BATCH_PATH_MAX + 1], count[SR_BATCH_PATH_MAX + 1];
   size_t levels = 1;
   start[0] = 0;

@@ -18,7 +18,7 @@
  *
  * Batches (the technique of RFC 6962's audit paths and the IETF "Batch
  * Signing for TLS" draft): one Ed25519 signature costs ~23 µs, so a worker
- * signs up to SR_BATCH_MAX commands at once. Each command is a leaf,
+ * signs up to SR_BATCH_MAX (256) commands at once. Each command is a leaf,
  * BLAKE2b-256(0x00 ‖ canonical form); the leaves form RFC 6962's Merkle Tree
  * Hash (split at the largest power of two below n, node = BLAKE2b-256(0x01 ‖
  * left ‖ right)); the one signature is over SR_SIGN_BATCH_TAG, then the

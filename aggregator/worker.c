@@ -24,14 +24,16 @@
  * messages) already holds each message longer: an idle worker flushes at
  * once.
  *
- * Why several signed batches are handed over together: librdkafka sends
- * one produce request per partition, so 64 commands keyed over 16
- * partitions went out as 16 requests of 4 records, and the requests, not
- * the bytes, cost: producing the bench's commands took more CPU in
- * librdkafka and the broker than consuming all its events. Handing over a
- * run of up to RUN_BATCHES * SR_BATCH_MAX commands at once makes each
- * request several times larger without raising linger.ms, which would
- * delay every verdict of an idle system as well.
+ * Why a run of up to SR_BATCH_MAX (256) commands is handed over together:
+ * librdkafka sends one produce request per partition, so 64 commands keyed
+ * over 16 partitions went out as 16 requests of 4 records, and the
+ * requests, not the bytes, cost: producing the bench's commands took more
+ * CPU in librdkafka and the broker than consuming all its events. Handing
+ * over a run of 256 at once makes each request several times larger
+ * without raising linger.ms, which would delay every verdict of an idle
+ * system as well. The run is one signed batch (RUN_BATCHES 1): at ~230,000
+ * instructions an Ed25519 signature over 64 commands cost more per command
+ * than the leaf and node hashes of a tree of 256.
  *
  * When the ring is empty the worker blocks on it (sr_ring_wait_nonempty)
  * and the consumer's next push wakes it: no CPU at idle, and a verdict
@@ -54,8 +56,9 @@
 
 /* Messages handled after a run's first command before it is flushed. */
 #define FLUSH_AFTER 2048
-/* Signed batches a run holds at most. */
-#define RUN_BATCHES 4
+/* Signed batches a run holds at most: one, since a batch holds as many
+ * commands as a run should (one Ed25519 signature per run). */
+#define RUN_BATCHES 1
 #define RUN_MAX (RUN_BATCHES * SR_BATCH_MAX)
 
 struct sr_worker {

@@ -159,6 +159,14 @@ struct sr_producer {
   _Atomic int64_t failed;
   _Atomic uint64_t epoch;           /* records sent now belong to it */
   _Atomic int64_t pending[EPOCHS];  /* unacknowledged, by epoch % EPOCHS */
+  /* Handles of the topics named to sr_producer_know_topics, kept for
+   * sending: producing by name takes librdkafka's handle write lock and
+   * searches its topics for every record. Read-only after setup. */
+  struct {
+    char name[256];
+    rd_kafka_topic_t *rkt;
+  } known[SR_PRODUCER_TOPICS_MAX];
+  size_t n_known;
 };
 
 /* Runs on the thread that polls. With message.timeout.ms=0 librdkafka
@@ -230,6 +238,14 @@ rd_kafka_resp_err_t sr_kafka_learn_topic(rd_kafka_t *rk, const char *topic,
   return e;
 }
 
+/* The kept handle of topic, or NULL. @locality any thread */
+static rd_kafka_topic_t *known_topic(const struct sr_producer *p,
+                                     const char *topic) {
+  for (size_t i = 0; i < p->n_known; i++)
+    if (strcmp(p->known[i].name, topic) == 0) return p->known[i].rkt;
+  return NULL;
+}
+
 void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
                              size_t n, int timeout_ms) {
   for (size_t i = 0; i < n; i++) {
@@ -238,6 +254,14 @@ void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
       SR_WARN("topic %s: no metadata yet (%s); its first record waits for "
               "librdkafka's next refresh",
               topics[i], rd_kafka_err2str(e));
+    if (p->n_known == SR_PRODUCER_TOPICS_MAX || strlen(topics[i]) >= 256 ||
+        known_topic(p, topics[i]))
+      continue; /* produced by name, as any other topic */
+    rd_kafka_topic_t *t = rd_kafka_topic_new(p->rk, topics[i], NULL);
+    if (!t) continue;
+    snprintf(p->known[p->n_known].name, sizeof p->known[0].name, "%s",
+             topics[i]);
+    p->known[p->n_known++].rkt = t;
   }
 }
 
@@ -246,6 +270,7 @@ void sr_producer_destroy(struct sr_producer *p, int timeout_ms) {
   if (sr_producer_flush(p, timeout_ms) != SR_OK)
     SR_WARN("producer closed with %lld records undelivered",
             (long long)sr_producer_outstanding(p));
+  for (size_t i = 0; i < p->n_known; i++) rd_kafka_topic_destroy(p->known[i].rkt);
   rd_kafka_destroy(p->rk);
   free(p);
 }
@@ -265,12 +290,23 @@ int sr_producer_send(struct sr_producer *p, const char *topic,
   uint64_t epoch = atomic_load_explicit(&p->epoch, memory_order_acquire);
   atomic_fetch_add_explicit(&p->pending[epoch % EPOCHS], 1,
                             memory_order_relaxed);
+  rd_kafka_topic_t *rkt = known_topic(p, topic);
   for (;;) {
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE((void *)value, len),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE((void *)(uintptr_t)epoch), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t e =
+        rkt ? rd_kafka_producev(
+                  p->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
+                  RD_KAFKA_V_KEY(key, keylen),
+                  RD_KAFKA_V_VALUE((void *)value, len),
+                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                  RD_KAFKA_V_HEADERS(hdrs),
+                  RD_KAFKA_V_OPAQUE((void *)(uintptr_t)epoch), RD_KAFKA_V_END)
+            : rd_kafka_producev(
+                  p->rk, RD_KAFKA_V_TOPIC(topic),
+                  RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key, keylen),
+                  RD_KAFKA_V_VALUE((void *)value, len),
+                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                  RD_KAFKA_V_HEADERS(hdrs),
+                  RD_KAFKA_V_OPAQUE((void *)(uintptr_t)epoch), RD_KAFKA_V_END);
     if (!e) return SR_OK; /* headers are owned by librdkafka now */
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       atomic_fetch_sub(&p->pending[epoch % EPOCHS], 1);

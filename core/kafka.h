@@ -125,11 +125,15 @@ void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
  * Fetches the metadata of the topics the producer is about to write,
  * waiting up to timeout_ms for each (see sr_kafka_learn_topic). Best
  * effort: a request that fails is logged, and that topic's first record
- * waits as before.
- * @locality setup
+ * waits as before. Also keeps a handle of each topic (up to
+ * SR_PRODUCER_TOPICS_MAX) that sr_producer_send uses for its records.
+ * @locality setup, before any thread sends
  */
 void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
                              size_t n, int timeout_ms);
+/* Topics whose handles sr_producer_know_topics keeps for sending (records
+ * to them skip librdkafka's lookup by name); further ones go by name. */
+#define SR_PRODUCER_TOPICS_MAX 8
 
 struct sr_header {
   const char *name;

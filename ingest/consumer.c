@@ -50,6 +50,10 @@ struct sr_consumer {
   struct sr_metrics *metrics;
   const struct sr_state_hooks *state; /* NULL: offsets in Kafka only */
   void *inflight;                     /* barrier of the open checkpoint */
+  /* The track of the last message routed and its topic handle: messages
+   * come in runs of one partition. NULL after a revoke frees tracks. */
+  const rd_kafka_topic_t *last_rkt;
+  struct sr_track *last_track;
   int64_t inflight_warn_ms;           /* when to warn it is stuck */
 };
 
@@ -298,6 +302,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   }
   /* Revoke (or lost): finish what was handed over before letting go. */
   drain(c);
+  c->last_track = NULL;
   for (int i = 0; i < parts->cnt; i++) {
     for (size_t j = 0; j < c->n_tracks; j++) {
       struct sr_track *t = c->tracks[j];
@@ -381,15 +386,20 @@ static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
     w = XXH3_64bits(sid.p, sid.n) % c->n_workers;
   else
     w = (size_t)m->offset % c->n_workers;
-  const char *topic = rd_kafka_topic_name(m->rkt);
-  struct sr_track *t = track_find(c, topic, m->partition);
-  if (!t) { /* assigned outside the rebalance callback: track it now */
-    track_add(c, topic, m->partition);
+  struct sr_track *t = c->last_track;
+  if (!t || c->last_rkt != m->rkt || t->partition != m->partition) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
     t = track_find(c, topic, m->partition);
-    if (!t) {
-      rd_kafka_message_destroy(m);
-      return;
+    if (!t) { /* assigned outside the rebalance callback: track it now */
+      track_add(c, topic, m->partition);
+      t = track_find(c, topic, m->partition);
+      if (!t) {
+        rd_kafka_message_destroy(m);
+        return;
+      }
     }
+    c->last_rkt = m->rkt;
+    c->last_track = t;
   }
   /* A worker idle on this partition starts from just before this offset,
    * so the safe offset never falls back below it. */

@@ -311,8 +311,59 @@ static int peek_json(const void *buf, size_t len, char *scratch, sr_str *out) {
   return SR_ENOTFOUND;
 }
 
+/*
+ * The common JSON line in a few steps: it opens with '{' and its members
+ * up to session_id are compact ("key":"value", no blank), their keys and
+ * string values without escape or control byte. Returns 1 with *out set,
+ * 0 when session_id is there but not a usable id (as peek_json says), -1
+ * at the first member that is anything else, for peek_json to read the
+ * line from the start. It reads nothing peek_json would read otherwise:
+ * plain keys and strings are what peek_json's general calls read them as,
+ * so both agree on every line. @locality consumer thread
+ */
+/* k == "session_id", in two loads (memcmp was a libc call here). */
+static inline bool key_is_session_id_plain(sr_str k) {
+  static const char want[10] = {'s', 'e', 's', 's', 'i', 'o', 'n', '_', 'i', 'd'};
+  uint64_t a, wa;
+  uint16_t b, wb;
+  if (k.n != sizeof want) return false;
+  memcpy(&a, k.p, 8);
+  memcpy(&b, k.p + 8, 2);
+  memcpy(&wa, want, 8);
+  memcpy(&wb, want + 8, 2);
+  return a == wa && b == wb;
+}
+
+static int peek_json_plain(const void *buf, size_t len, sr_str *out) {
+  const unsigned char *lo = buf, *end = lo + len, *p = lo + 1;
+  const bool wide = sr_json_wide_ok();
+  for (;;) {
+    /* `"key":"`, then the value's closing quote */
+    if (p >= end || *p != '"') return -1;
+    const unsigned char *k = sr_json_find_special(lo, p + 1, end, wide);
+    if (end - k < 3 || k[0] != '"' || k[1] != ':' || k[2] != '"') return -1;
+    const unsigned char *v = sr_json_find_special(lo, k + 3, end, wide);
+    if (v >= end || *v != '"') return -1;
+    if (key_is_session_id_plain((sr_str){(const char *)p + 1,
+                                         (size_t)(k - (p + 1))})) {
+      size_t n = (size_t)(v - (k + 3));
+      if (n == 0 || n > SR_SESSION_ID_MAX) return 0;
+      *out = (sr_str){(const char *)k + 3, n};
+      return 1;
+    }
+    p = v + 1;
+    if (p >= end || *p != ',') return -1;
+    p++;
+  }
+}
+
 int sr_decode_peek_session(const void *buf, size_t len, char *scratch,
                            sr_str *out) {
+  if (len > 0 && *(const char *)buf == '{') {
+    int rc = peek_json_plain(buf, len, out);
+    if (rc >= 0) return rc ? SR_OK : SR_ENOTFOUND;
+    return peek_json(buf, len, scratch, out);
+  }
   if (sr_decode_sniff(buf, len) == SR_WIRE_JSON) {
     return peek_json(buf, len, scratch, out);
   }

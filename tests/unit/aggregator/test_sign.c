@@ -373,7 +373,7 @@ static void check_batch_against_reference(const struct sr_command *cs,
   /* tag, netstring of the decimal size, netstring of the raw root */
   int len = snprintf((char *)msg, sizeof msg,
                      "stackrisk.v1.CommandBatch/ed25519\n%d:%zu,32:",
-                     n < 10 ? 1 : 2, n);
+                     n < 10 ? 1 : n < 100 ? 2 : 3, n);
   memcpy(msg + len, root, 32);
   msg[len + 32] = ',';
   char hex[80];
@@ -396,7 +396,12 @@ START_TEST(every_batch_size_verifies_for_every_member) {
   struct sr_command back;
   char why[512], err[256];
   uint8_t pb[SR_COMMAND_PB_MAX];
-  for (size_t n = 1; n <= SR_BATCH_MAX; n = n == 17 ? SR_BATCH_MAX : n + 1) {
+  /* Every size up to 17, then the edges of the deeper trees (64 was the
+   * largest batch before). */
+  static const size_t more[] = {63, 64, 65, 100, 127, 128, 129, 255, 256};
+  _Static_assert(SR_BATCH_MAX == 256, "update the sizes tried");
+  for (size_t k = 0, n = 1; n <= SR_BATCH_MAX;
+       n = n < 17 ? n + 1 : k < SR_ARRAY_LEN(more) ? more[k++] : SIZE_MAX) {
     batch_of(cs, n);
     sr_signer_sign_batch(signer, cs, n);
     check_batch_against_reference(cs, n);

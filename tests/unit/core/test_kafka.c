@@ -68,12 +68,40 @@ START_TEST(unknown_topic_is_not_fatal) {
 }
 END_TEST
 
+/* Records go out through the handles know_topics keeps, to each of the
+ * topics it was told (more than it keeps: the rest go by name) and to a
+ * topic it was not told; and the producer still closes (librdkafka's
+ * destroy waits for every topic handle to be released). */
+START_TEST(known_and_other_topics_are_all_delivered) {
+  char err[512];
+  enum { N = SR_PRODUCER_TOPICS_MAX + 2 };
+  char names[N + 1][32];
+  const char *topics[N + 1];
+  for (size_t i = 0; i <= N; i++) {
+    snprintf(names[i], sizeof names[i], "ut.topic.%zu", i);
+    topics[i] = names[i];
+  }
+  struct sr_broker *b = sr_broker_create(1, topics, N + 1, 2, err, sizeof err);
+  ck_assert_msg(b, "broker: %s", err);
+  struct sr_kafka_props props = {0};
+  struct sr_producer *p =
+      sr_producer_create(sr_broker_bootstraps(b), &props, 0, err, sizeof err);
+  ck_assert_msg(p, "producer: %s", err);
+  sr_producer_know_topics(p, topics, N, 5000); /* not the last one */
+  for (size_t i = 0; i <= N; i++)
+    ck_assert_int_lt(first_delivery_ms(p, topics[i]), 10000);
+  sr_producer_destroy(p, 1000);
+  sr_broker_destroy(b);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("kafka");
   TCase *tc = tcase_create("producer");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, known_topic_first_record_is_not_held);
   tcase_add_test(tc, unknown_topic_is_not_fatal);
+  tcase_add_test(tc, known_and_other_topics_are_all_delivered);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);

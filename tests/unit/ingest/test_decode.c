@@ -333,6 +333,57 @@ START_TEST(peek_agrees_with_decode_on_the_fixture) {
 }
 END_TEST
 
+/* The compact path (plain keys and strings up to session_id) hands a line
+ * over to the general reader wherever it stops, blank, escape, number,
+ * nested value or odd key alike, and both find the id the decoder finds:
+ * every pair of members before session_id, every form of its value. */
+START_TEST(peek_plain_and_general_paths_agree_with_decode) {
+  static const char *const members[] = {
+      "\"type\":\"tool_call\"",
+      "\"call_id\":\"c-1\"",
+      "\"want_verdict\":true",
+      "\"arguments\":{\"session_id\":\"inner\"}",
+      "\"tool\":\"say \\\"session_id\\\":\\\"evil\\\"\"",
+      " \"target\" : \"vol-1\" ",
+      "\"session_idx\":\"near\"",
+      "\"scope\":{\"environments\":[\"staging\",\"prod\"]}",
+      "\"t\\u006fol\":\"bash\"",
+  };
+  static const char *const ids[] = {"\"sess-plain\"", "\"s\\u00e9ss\"",
+                                    " \"sess-blank\"", "\"\"", "7"};
+  char line[1024];
+  int found = 0;
+  for (size_t a = 0; a < SR_ARRAY_LEN(members); a++) {
+    for (size_t b = 0; b < SR_ARRAY_LEN(members); b++) {
+      for (size_t i = 0; i < SR_ARRAY_LEN(ids); i++) {
+        /* type first unless a member is type itself (no repeated keys) */
+        snprintf(line, sizeof line, "{%s%s%s,%s,\"session_id\":%s}",
+                 a && b ? "\"type\":\"tool_call\"" : "",
+                 a && b ? "," : "", members[a], members[b], ids[i]);
+        if (a == b) continue;
+        sr_str id;
+        int rc = peek_s(line, &id);
+        sr_arena_reset(arena);
+        int drc = sr_decode_event(line, strlen(line), NULL, arena, &ev, err,
+                                  sizeof err);
+        if (drc == 0) {
+          ck_assert_msg(rc == 0, "peek missed the id of %s", line);
+          ck_assert_msg(sr_str_eq(id, ev.session_id), "%s: peek '%.*s'",
+                        line, (int)id.n, id.p);
+          found++;
+        } else {
+          /* only the ids the decoder refuses, peek refuses too */
+          ck_assert_msg(i >= 3 || strstr(err, "session_id") == NULL,
+                        "%s: %s", line, err);
+          if (i >= 3) ck_assert_int_eq(rc, SR_ENOTFOUND);
+        }
+      }
+    }
+  }
+  ck_assert_int_ge(found, 160);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("decode");
   TCase *tc = tcase_create("front");
@@ -355,6 +406,7 @@ static Suite *suite(void) {
   tcase_add_test(pk, peek_protobuf_last_occurrence_wins_like_the_decoder);
   tcase_add_test(pk, peek_protobuf_not_found);
   tcase_add_test(pk, peek_agrees_with_decode_on_the_fixture);
+  tcase_add_test(pk, peek_plain_and_general_paths_agree_with_decode);
   suite_add_tcase(s, pk);
   return s;
 }
