@@ -68,6 +68,7 @@
 #include <xxhash.h>
 
 #include "core/buf.h"
+#include "core/bytes16.h"
 #include "core/log.h"
 #include "schemas/state_sql.h"
 
@@ -123,6 +124,7 @@ struct blob_rec {
   char sid[SR_SESSION_ID_MAX + 1];
   struct span blob;
   uint32_t tl_first; /* index + 1 of its first timeline entry, 0 = none */
+  uint64_t tl_last;  /* seq of its last timeline entry */
   bool restarted;    /* older rows of it are another session's: delete */
 };
 
@@ -583,9 +585,42 @@ static void raw_i64(struct sr_buf *c, int64_t v) {
   raw_u64(c, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
+/* True when s needs no escaping and no UTF-8 check as JSON text: ASCII
+ * from 0x20, without '"' and '\\'. Nearly every timeline text is, and
+ * then it is copied as it is. Sixteen at a time where SSE2 is there, the
+ * tail as the last sixteen (never reading past s). */
+static bool plain_ascii(sr_str s) {
+  const unsigned char *p = (const unsigned char *)s.p;
+  size_t i = 0;
+#if defined(__SSE2__)
+  if (s.n >= 16) {
+    for (; i + 16 <= s.n; i += 16)
+      if (sr_bytes16_json_special(p + i) | sr_bytes16_high(p + i))
+        return false;
+    i = s.n - 16;
+    return !(sr_bytes16_json_special(p + i) | sr_bytes16_high(p + i));
+  }
+#endif
+  unsigned bad = 0;
+  for (; i < s.n; i++)
+    bad |= (p[i] < 0x20) | (p[i] >= 0x80) | (p[i] == '"') | (p[i] == '\\');
+  return !bad;
+}
+
+/* s as a JSON string into a chunk with room for its escaped form. */
+static void put_text(struct sr_buf *c, sr_str s) {
+  if (!plain_ascii(s)) {
+    sr_buf_json_text(c, s);
+    return;
+  }
+  raw(c, "\"", 1);
+  if (s.n) raw(c, s.p, s.n);
+  raw(c, "\"", 1);
+}
+
 static void put_text_or_null(struct sr_buf *c, sr_str s) {
   if (s.n)
-    sr_buf_json_text(c, s);
+    put_text(c, s);
   else
     raw(c, "null", 4);
 }
@@ -603,7 +638,7 @@ static void put_entry(struct sr_buf *c, uint64_t seq, int64_t ts_ms,
   raw(c, ",", 1);
   raw_i64(c, ts_ms);
   raw(c, ",", 1);
-  sr_buf_json_text(c, sr_str_from(type));
+  put_text(c, sr_str_from(type));
   raw(c, ",", 1);
   put_text_or_null(c, phase ? sr_str_from(phase) : (sr_str){NULL, 0});
   raw(c, ",", 1);
@@ -611,7 +646,7 @@ static void put_entry(struct sr_buf *c, uint64_t seq, int64_t ts_ms,
   raw(c, ",", 1);
   put_text_or_null(c, tool);
   raw(c, ",", 1);
-  sr_buf_json_text(c, summary);
+  put_text(c, summary);
   raw(c, ",", 1);
   sr_buf_real6(c, risk);
   raw(c, "]", 1);
@@ -1028,21 +1063,6 @@ static int64_t wall_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Where a session's timeline entries of this checkpoint start (index + 1),
- * and the seq of the last: seqs rise along the list unless the retention
- * restarted the session in this interval, and then only the entries from
- * its new event 1 on are its. 0 when it has none. */
-static uint32_t timeline_start(const struct batch *b, const struct blob_rec *r,
-                               uint64_t *last) {
-  uint32_t from = r->tl_first;
-  *last = 0;
-  for (uint32_t i = r->tl_first; i; i = b->tl[i - 1].next) {
-    if (b->tl[i - 1].seq <= *last) from = i;
-    *last = b->tl[i - 1].seq;
-  }
-  return from;
-}
-
 /* The session row and one upsert per scored dimension: a dimension once
  * scored stays scored (it keeps its reason) until the session starts
  * afresh, so its old rows are deleted only then (r->restarted), and those
@@ -1109,8 +1129,9 @@ static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
  * trim of its older chunks: two statements per session, not two per
  * event. */
 static int write_timeline(struct sr_store *st, const struct batch *b,
-                          const struct blob_rec *r, uint32_t from,
-                          uint64_t last) {
+                          const struct blob_rec *r) {
+  uint32_t from = r->tl_first;
+  uint64_t last = r->tl_last;
   if (!from) return SR_OK;
   uint64_t max = st->opts.timeline_max;
   uint64_t keep_from = last > max ? last - max + 1 : 1;
@@ -1206,10 +1227,8 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
     const struct batch *b = ck->batches[i];
     for (size_t j = 0; j < b->n_blobs && !rc; j++) {
       const struct blob_rec *r = &b->blobs[j];
-      uint64_t last;
-      uint32_t from = timeline_start(b, r, &last);
       rc = write_session(st, b, r, now);
-      if (!rc) rc = write_timeline(st, b, r, from, last);
+      if (!rc) rc = write_timeline(st, b, r);
     }
     for (size_t j = 0; j < b->n_au && !rc; j++)
       rc = write_command(st, b, &b->au[j]);
@@ -1499,7 +1518,10 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   assert(b->n_tl < UINT32_MAX);
   b->tl = grow(b->tl, &b->cap_tl, b->n_tl + 1, sizeof *b->tl);
   struct timeline_rec *t = &b->tl[b->n_tl++];
-  if (ps->tl_last)
+  /* Seqs rise along the list unless the retention restarted the session
+   * in this interval: then only the entries from its new event 1 on are
+   * its, and the list starts again there. */
+  if (ps->tl_last && b->tl[ps->tl_last - 1].seq < s->events)
     b->tl[ps->tl_last - 1].next = (uint32_t)b->n_tl;
   else
     ps->tl_first = (uint32_t)b->n_tl;
@@ -1577,6 +1599,7 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
     memcpy(r->sid, s->id, sizeof r->sid);
     r->blob = put_bytes(b, sh->blob, (size_t)n);
     r->tl_first = s->persist.tl_first;
+    r->tl_last = r->tl_first ? b->tl[s->persist.tl_last - 1].seq : 0;
     r->restarted = s->persist.restarted;
     s->persist.stored = true;
     s->persist.dirty = false;

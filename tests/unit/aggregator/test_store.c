@@ -21,6 +21,7 @@
 
 #include "aggregator/store.h"
 #include "core/arena.h"
+#include "core/buf.h"
 #include "ingest/decode.h"
 #include "query/reader.h"
 
@@ -973,6 +974,79 @@ START_TEST(timeline_numbers_are_printfs_digits) {
 }
 END_TEST
 
+/* Timeline texts that need nothing are copied as they are; any other is
+ * escaped and UTF-8 checked. Each byte that needs care, at every position
+ * of texts of every length around the sixteen-byte blocks, must come out
+ * as the full escaper writes it. */
+START_TEST(timeline_texts_are_escaped_wherever_the_byte_is) {
+  static const char *const odd[] = {"\"", "\\", "\x01", "\x7f", "\xc3\xa9",
+                                    "\xff", "\xe2\x82"};
+  char path[64], err[512];
+  snprintf(path, sizeof path, "test-store-esc-%d.db", (int)getpid());
+  rm_db(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_stmt *ins;
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "INSERT INTO session_events VALUES "
+                                      "('e', ?, 1, 'tool_call', NULL, ?, "
+                                      "NULL, 's', 0.5)",
+                                      -1, &ins, NULL),
+                   SQLITE_OK);
+  size_t cap = 1 << 20;
+  char *want = malloc(cap);
+  ck_assert_ptr_nonnull(want);
+  struct sr_buf w = sr_buf_init(want, cap);
+  sr_buf_puts(&w, "[");
+  long seq = 0;
+  for (size_t len = 1; len <= 40; len++) {
+    for (size_t at = 0; at <= len; at++) {
+      for (size_t k = 0; k < SR_ARRAY_LEN(odd); k++) {
+        if (at == len && k) break; /* at == len: a plain text, once */
+        char text[64];
+        memset(text, 'a' + (int)(len % 26), len);
+        size_t n = len;
+        if (at < len) {
+          size_t m = strlen(odd[k]);
+          memcpy(text + at, odd[k], m);
+          n = SR_MAX(len, at + m);
+        }
+        sqlite3_bind_int64(ins, 1, ++seq);
+        sqlite3_bind_text(ins, 2, text, (int)n, SQLITE_STATIC);
+        ck_assert_int_eq(sqlite3_step(ins), SQLITE_DONE);
+        sqlite3_reset(ins);
+        sr_buf_printf(&w, "%s[%ld,1,\"tool_call\",null,", seq > 1 ? "," : "",
+                      seq);
+        sr_buf_json_text(&w, (sr_str){text, n});
+        sr_buf_puts(&w, ",null,\"s\",0.5]");
+      }
+    }
+  }
+  sr_buf_puts(&w, "]");
+  ck_assert(!w.overflow);
+  sqlite3_finalize(ins);
+  sqlite3_close(db);
+  struct sr_store_opts o = {.path = path};
+  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
+  ck_assert_msg(st, "%s", err);
+  sr_store_close(st);
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT entries FROM session_timeline "
+                                      "WHERE session_id = 'e'",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  free(want);
+  rm_db(path);
+}
+END_TEST
+
 START_TEST(a_newer_database_is_refused_with_both_versions) {
   char path[64], err[512];
   snprintf(path, sizeof path, "test-store-v3-%d.db", (int)getpid());
@@ -1021,6 +1095,7 @@ int main(void) {
   tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
   tcase_add_test(tc, a_newer_database_is_refused_with_both_versions);
   tcase_add_test(tc, timeline_numbers_are_printfs_digits);
+  tcase_add_test(tc, timeline_texts_are_escaped_wherever_the_byte_is);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
