@@ -210,9 +210,19 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size) {
   return q;
 }
 
+/* Bytes readable past the end of any span of a batch's bytes: the store
+ * thread checks timeline texts sixteen bytes at a time (plain_span). */
+#define BYTES_SLACK 16
+
+/* Makes room for n more bytes, and the slack, in b's bytes. */
+static inline void reserve_bytes(struct batch *b, size_t n) {
+  if (b->n_bytes + n + BYTES_SLACK > b->cap_bytes)
+    b->bytes = grow(b->bytes, &b->cap_bytes, b->n_bytes + n + BYTES_SLACK, 1);
+}
+
 /* Appends n bytes to b's bytes; returns where they are. */
 static struct span put_bytes(struct batch *b, const void *p, size_t n) {
-  b->bytes = grow(b->bytes, &b->cap_bytes, b->n_bytes + n, 1);
+  reserve_bytes(b, n);
   if (n) memcpy(b->bytes + b->n_bytes, p, n);
   struct span sp = {b->n_bytes, n};
   b->n_bytes += n;
@@ -458,10 +468,12 @@ int sr_store_encode(const struct sr_detectors *dets,
   return encode(dets, layout_hash(dets), s, buf, cap);
 }
 
-/* sr_store_decode with the detector set's layout hash given. */
+/* sr_store_decode with the detector set's layout hash given. Without
+ * with_scratch the detectors' scratch is left as it is, unread: the store
+ * thread only needs the columns. */
 static int decode(const struct sr_detectors *dets, uint64_t layout,
                   const void *blob, size_t len, struct sr_session *s,
-                  char *err, size_t errlen) {
+                  bool with_scratch, char *err, size_t errlen) {
   struct rd r = {blob, len, 0, false};
   const uint8_t *magic = take(&r, 4);
   if (!magic || memcmp(magic, BLOB_MAGIC, 4) != 0) {
@@ -515,11 +527,13 @@ static int decode(const struct sr_detectors *dets, uint64_t layout,
     int at = sr_detectors_find(dets, name);
     if (at >= 0) s->dims[at] = d; /* a dimension no longer built: dropped */
   }
-  uint64_t scratch = get_u64(&r);
-  size_t want = sr_detectors_session_size(dets);
-  memset(s->scratch, 0, want);
-  get_scratch(&r, same_layout && scratch == want ? s->scratch : NULL,
-              (size_t)scratch);
+  if (with_scratch) {
+    uint64_t scratch = get_u64(&r);
+    size_t want = sr_detectors_session_size(dets);
+    memset(s->scratch, 0, want);
+    get_scratch(&r, same_layout && scratch == want ? s->scratch : NULL,
+                (size_t)scratch);
+  }
   if (r.bad) {
     snprintf(err, errlen, "session %s: state blob truncated at byte %zu",
              s->id, r.at);
@@ -531,7 +545,7 @@ static int decode(const struct sr_detectors *dets, uint64_t layout,
 int sr_store_decode(const struct sr_detectors *dets, const void *blob,
                     size_t len, struct sr_session *s, char *err,
                     size_t errlen) {
-  return decode(dets, layout_hash(dets), blob, len, s, err, errlen);
+  return decode(dets, layout_hash(dets), blob, len, s, true, err, errlen);
 }
 
 /* Timeline chunks --------------------------------------------------------*/
@@ -585,62 +599,96 @@ static void raw_i64(struct sr_buf *c, int64_t v) {
   raw_u64(c, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
-/* True when s needs no escaping and no UTF-8 check as JSON text: ASCII
- * from 0x20, without '"' and '\\'. Nearly every timeline text is, and
- * then it is copied as it is. Sixteen at a time where SSE2 is there, the
- * tail as the last sixteen (never reading past s). */
-static bool plain_ascii(sr_str s) {
+/* True when s needs no escaping as a JSON string ('"', '\\' or a control)
+ * and, unless high_ok, no UTF-8 check as JSON text (a byte from 0x80 on).
+ * Nearly every timeline text and reason is plain, and then it is copied
+ * as it is. Sixteen at a time where SSE2 is there, the tail as the last
+ * sixteen (never reading past s). */
+static bool plain_ascii(sr_str s, bool high_ok) {
   const unsigned char *p = (const unsigned char *)s.p;
   size_t i = 0;
 #if defined(__SSE2__)
+  unsigned high = high_ok ? 0u : ~0u;
   if (s.n >= 16) {
     for (; i + 16 <= s.n; i += 16)
-      if (sr_bytes16_json_special(p + i) | sr_bytes16_high(p + i))
+      if (sr_bytes16_json_special(p + i) | (sr_bytes16_high(p + i) & high))
         return false;
     i = s.n - 16;
-    return !(sr_bytes16_json_special(p + i) | sr_bytes16_high(p + i));
+    return !(sr_bytes16_json_special(p + i) | (sr_bytes16_high(p + i) & high));
   }
 #endif
-  unsigned bad = 0;
+  unsigned bad = 0, hi = high_ok ? 0u : 1u;
   for (; i < s.n; i++)
-    bad |= (p[i] < 0x20) | (p[i] >= 0x80) | (p[i] == '"') | (p[i] == '\\');
+    bad |= (p[i] < 0x20) | ((p[i] >= 0x80) & hi) | (p[i] == '"') |
+           (p[i] == '\\');
   return !bad;
 }
 
-/* s as a JSON string into a chunk with room for its escaped form. */
-static void put_text(struct sr_buf *c, sr_str s) {
-  if (!plain_ascii(s)) {
-    sr_buf_json_text(c, s);
+/* plain_ascii(s, false) for a text of a batch's bytes, which may be read
+ * BYTES_SLACK bytes past its end: one load for the short texts most are
+ * (a call id, a tool name), no byte loop. */
+static bool plain_span(sr_str s) {
+#if defined(__SSE2__)
+  const unsigned char *p = (const unsigned char *)s.p;
+  for (size_t i = 0; i < s.n; i += 16) {
+    unsigned m = sr_bytes16_json_special(p + i) | sr_bytes16_high(p + i);
+    if (s.n - i < 16) m &= (1u << (s.n - i)) - 1;
+    if (m) return false;
+  }
+  return true;
+#else
+  return plain_ascii(s, false);
+#endif
+}
+
+/* A text of a timeline entry, and what is known of it. */
+struct text {
+  sr_str s;
+  enum {
+    TEXT_ANY,   /* from elsewhere (a migrated row): check it all */
+    TEXT_SLACK, /* in a batch's bytes: BYTES_SLACK bytes readable past it */
+    TEXT_PLAIN, /* a name of ours (event type, phase): needs nothing */
+  } kind;
+};
+
+/* t as a JSON string into a chunk with room for its escaped form. */
+static void put_text(struct sr_buf *c, struct text t) {
+  bool plain = t.kind == TEXT_PLAIN ||
+               (t.kind == TEXT_SLACK ? plain_span(t.s)
+                                     : plain_ascii(t.s, false));
+  if (!plain) {
+    sr_buf_json_text(c, t.s);
     return;
   }
   raw(c, "\"", 1);
-  if (s.n) raw(c, s.p, s.n);
+  if (t.s.n) raw(c, t.s.p, t.s.n);
   raw(c, "\"", 1);
 }
 
-static void put_text_or_null(struct sr_buf *c, sr_str s) {
-  if (s.n)
-    put_text(c, s);
+static void put_text_or_null(struct sr_buf *c, struct text t) {
+  if (t.s.n)
+    put_text(c, t);
   else
     raw(c, "null", 4);
 }
 
 /* Appends one entry, [seq, ts_ms, type, phase, call_id, tool, summary,
  * risk] (schemas/state.sql), to the chunk; empty texts are null, as they
- * were as columns. */
+ * were as columns (type and summary are never null). */
 static void put_entry(struct sr_buf *c, uint64_t seq, int64_t ts_ms,
-                      const char *type, const char *phase, sr_str call_id,
-                      sr_str tool, sr_str summary, double risk) {
-  chunk_reserve(c, 128 + strlen(type) + (phase ? strlen(phase) : 0) +
-                       6 * (call_id.n + tool.n + summary.n));
+                      struct text type, struct text phase,
+                      struct text call_id, struct text tool,
+                      struct text summary, double risk) {
+  chunk_reserve(c, 128 + 6 * (type.s.n + phase.s.n + call_id.s.n +
+                              tool.s.n + summary.s.n));
   raw(c, c->len > 1 ? ",[" : "[", c->len > 1 ? 2 : 1);
   raw_u64(c, seq);
   raw(c, ",", 1);
   raw_i64(c, ts_ms);
   raw(c, ",", 1);
-  put_text(c, sr_str_from(type));
+  put_text(c, type);
   raw(c, ",", 1);
-  put_text_or_null(c, phase ? sr_str_from(phase) : (sr_str){NULL, 0});
+  put_text_or_null(c, phase);
   raw(c, ",", 1);
   put_text_or_null(c, call_id);
   raw(c, ",", 1);
@@ -741,15 +789,14 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
       chunk_begin(&st->chunk);
     }
     last = sqlite3_column_int64(q, 1);
-    const char *type = (const char *)sqlite3_column_text(q, 3);
-    const char *phase = (const char *)sqlite3_column_text(q, 4);
-    sr_str text[3];
-    for (int i = 0; i < 3; i++) {
-      text[i].p = (const char *)sqlite3_column_text(q, 5 + i);
-      text[i].n = text[i].p ? (size_t)sqlite3_column_bytes(q, 5 + i) : 0;
+    struct text text[5]; /* type, phase, call_id, tool, summary */
+    for (int i = 0; i < 5; i++) {
+      text[i].s.p = (const char *)sqlite3_column_text(q, 3 + i);
+      text[i].s.n = text[i].s.p ? (size_t)sqlite3_column_bytes(q, 3 + i) : 0;
+      text[i].kind = TEXT_ANY;
     }
     put_entry(&st->chunk, (uint64_t)last, sqlite3_column_int64(q, 2),
-              type ? type : "", phase, text[0], text[1], text[2],
+              text[0], text[1], text[2], text[3], text[4],
               sqlite3_column_double(q, 8));
     rows++;
   }
@@ -1072,7 +1119,7 @@ static int write_session(struct sr_store *st, const struct batch *b,
   char err[256];
   struct sr_session *s = st->tmp;
   if (decode(st->dets, st->layout, b->bytes + r->blob.off, r->blob.len, s,
-             err, sizeof err)) {
+             false, err, sizeof err)) {
     SR_ERROR("%s", err); /* our own encoding: a bug */
     return SR_EINVAL;
   }
@@ -1142,11 +1189,16 @@ static int write_timeline(struct sr_store *st, const struct batch *b,
     if (t->seq < keep_from) continue;
     if (!first) first = t->seq;
     const char *p = (const char *)b->bytes;
-    put_entry(&st->chunk, t->seq, t->ts_ms, sr_event_type_name(t->type),
-              phase_name(t->phase),
-              (sr_str){p + t->call_id.off, t->call_id.len},
-              (sr_str){p + t->tool.off, t->tool.len},
-              (sr_str){p + t->summary.off, t->summary.len}, t->risk);
+    const char *phase = phase_name(t->phase);
+    put_entry(&st->chunk, t->seq, t->ts_ms,
+              (struct text){sr_str_from(sr_event_type_name(t->type)),
+                            TEXT_PLAIN},
+              (struct text){phase ? sr_str_from(phase) : (sr_str){NULL, 0},
+                            TEXT_PLAIN},
+              (struct text){{p + t->call_id.off, t->call_id.len}, TEXT_SLACK},
+              (struct text){{p + t->tool.off, t->tool.len}, TEXT_SLACK},
+              (struct text){{p + t->summary.off, t->summary.len}, TEXT_SLACK},
+              t->risk);
   }
   return store_chunk(st, st->st_tl_ins, st->st_tl_trim, r->sid,
                      (int64_t)first, (int64_t)last, (int64_t)keep_from,
@@ -1397,7 +1449,8 @@ static int load(void *ctx, struct sr_session *s) {
   s->persist.stored = rc != SQLITE_DONE;
   if (rc == SQLITE_ROW) {
     out = decode(sh->st->dets, sh->st->layout, sqlite3_column_blob(sh->get, 0),
-                 (size_t)sqlite3_column_bytes(sh->get, 0), s, err, sizeof err)
+                 (size_t)sqlite3_column_bytes(sh->get, 0), s, true, err,
+                 sizeof err)
               ? SR_EINVAL
               : 1;
     if (out < 0) SR_ERROR("%s: %s; the session starts afresh",
@@ -1417,10 +1470,31 @@ void sr_shard_attach(struct sr_shard *sh, struct sr_aggregator *agg) {
   sr_aggregator_set_retention(agg, sh->st->opts.retention_ms);
 }
 
+/* A summary being written: at most cap - 1 bytes, the rest cut as the
+ * bounded appends would, without their calls and NUL per append (the
+ * summary is a span: its length says where it ends). */
+struct sum {
+  char *p;
+  size_t len, cap;
+};
+
+static inline void sum_put(struct sum *b, const char *s, size_t n) {
+  size_t room = b->cap - 1 - b->len;
+  if (n > room) n = room;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+}
+
+#define SUM_LIT(b, s) sum_put((b), (s), sizeof(s) - 1)
+
+static inline void sum_puts(struct sum *b, const char *s) {
+  sum_put(b, s, strlen(s));
+}
+
 /* Appends at most max bytes of v, stopping at a NUL as "%.*s" would. */
-static void put_view(struct sr_buf *b, sr_str v, size_t max) {
+static inline void sum_view(struct sum *b, sr_str v, size_t max) {
   size_t n = SR_MIN(v.n, max);
-  sr_buf_append(b, v.p, n ? strnlen(v.p, n) : 0);
+  if (n) sum_put(b, v.p, strnlen(v.p, n));
 }
 
 /* Room for a timeline summary, its NUL included. */
@@ -1429,74 +1503,93 @@ static void put_view(struct sr_buf *b, sr_str v, size_t max) {
 /* "Bash rm -rf on production", "graphql.volumeDelete vol-1 on production":
  * catalogue names, the verb, the target and environment, never arguments.
  * Plain appends, not printf: this runs for every event. Returns the length
- * written to out (at most cap - 1, NUL-terminated).
+ * written to out (at most cap - 1).
  * @locality worker thread */
 static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
                         const struct sr_detection *det) {
-  static const char *const verbs[] = {"", "read", "write", "delete"};
-  struct sr_buf b = sr_buf_init(out, cap);
+  static const sr_str verbs[] = {SR_STR_LIT(""), SR_STR_LIT("read"),
+                                 SR_STR_LIT("write"), SR_STR_LIT("delete")};
+  struct sum b = {out, 0, cap};
   switch (ev->type) {
     case SR_EV_TOOL_CALL: {
       const struct sr_op *op = &det->op;
       if (op->rule) {
-        sr_buf_puts(&b, op->rule);
+        sum_puts(&b, op->rule);
       } else {
         size_t n = SR_MIN(ev->tool.n, (size_t)64);
         const char *nul = n ? memchr(ev->tool.p, '\0', n) : NULL;
         /* A NUL inside the tool name ends the summary, as it always did
          * (the summary was a C string). */
-        sr_buf_append(&b, ev->tool.p, nul ? (size_t)(nul - ev->tool.p) : n);
+        if (n) sum_put(&b, ev->tool.p, nul ? (size_t)(nul - ev->tool.p) : n);
         if (nul) return b.len;
       }
       if (op->verb != SR_VERB_NONE) {
-        sr_buf_puts(&b, " (");
-        sr_buf_puts(&b, verbs[op->verb]);
-        sr_buf_puts(&b, ")");
+        SUM_LIT(&b, " (");
+        sum_put(&b, verbs[op->verb].p, verbs[op->verb].n);
+        SUM_LIT(&b, ")");
       }
       if (op->target_id.n) {
-        sr_buf_puts(&b, " ");
-        put_view(&b, op->target_id, 64);
+        SUM_LIT(&b, " ");
+        sum_view(&b, op->target_id, 64);
       }
       if (op->environment.n) {
-        sr_buf_puts(&b, " on ");
-        put_view(&b, op->environment, 32);
+        SUM_LIT(&b, " on ");
+        sum_view(&b, op->environment, 32);
       }
       if (op->credential.id.n) {
-        sr_buf_puts(&b, " with credential ");
-        put_view(&b, op->credential.id, 48);
+        SUM_LIT(&b, " with credential ");
+        sum_view(&b, op->credential.id, 48);
       }
       break;
     }
     case SR_EV_SESSION_START:
-      sr_buf_puts(&b, "session started, mode ");
-      sr_buf_puts(&b, mode_name(ev->mode) ? mode_name(ev->mode) : "unset");
-      sr_buf_puts(&b, ", environment ");
-      put_view(&b, ev->environment, 32);
+      SUM_LIT(&b, "session started, mode ");
+      sum_puts(&b, mode_name(ev->mode) ? mode_name(ev->mode) : "unset");
+      SUM_LIT(&b, ", environment ");
+      sum_view(&b, ev->environment, 32);
       break;
     case SR_EV_AGENT_MESSAGE:
-      sr_buf_puts(&b, "message from ");
-      put_view(&b, ev->role, 32);
+      SUM_LIT(&b, "message from ");
+      sum_view(&b, ev->role, 32);
       break;
     case SR_EV_FILE_ACCESS:
-      sr_buf_puts(&b, "file ");
-      put_view(&b, ev->op, 16);
-      sr_buf_puts(&b, " ");
-      put_view(&b, ev->path, 96);
+      SUM_LIT(&b, "file ");
+      sum_view(&b, ev->op, 16);
+      SUM_LIT(&b, " ");
+      sum_view(&b, ev->path, 96);
       if (ev->credentials_found.n) {
-        sr_buf_puts(&b, " (");
-        sr_buf_u64(&b, ev->credentials_found.n);
-        sr_buf_puts(&b, " credentials found)");
+        char d[24];
+        struct sr_buf n = sr_buf_init(d, sizeof d);
+        sr_buf_u64(&n, ev->credentials_found.n);
+        SUM_LIT(&b, " (");
+        sum_put(&b, d, n.len);
+        SUM_LIT(&b, " credentials found)");
       }
       break;
     case SR_EV_APPROVAL:
-      put_view(&b, ev->decision, 16);
-      sr_buf_puts(&b, " by ");
-      put_view(&b, ev->approver, 64);
+      sum_view(&b, ev->decision, 16);
+      SUM_LIT(&b, " by ");
+      sum_view(&b, ev->approver, 64);
       break;
     default:
-      sr_buf_puts(&b, sr_event_type_name(ev->type));
+      sum_puts(&b, sr_event_type_name(ev->type));
   }
   return b.len;
+}
+
+/* s as a JSON string (sr_buf_json_string), copied as it is when plain.
+ * @locality worker thread */
+static void put_json_string(struct sr_buf *j, sr_str s) {
+  if (j->len + s.n + 3 > j->cap || !plain_ascii(s, true)) {
+    sr_buf_json_string(j, s);
+    return;
+  }
+  char *p = j->p + j->len;
+  p[0] = '"';
+  if (s.n) memcpy(p + 1, s.p, s.n);
+  p[s.n + 1] = '"';
+  p[s.n + 2] = '\0';
+  j->len += s.n + 2;
 }
 
 void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
@@ -1536,8 +1629,7 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
    * place (at most SUMMARY_MAX - 1 bytes, as a buffer of SUMMARY_MAX with
    * its NUL would hold). */
   size_t tool_n = SR_MIN(ev->tool.n, (size_t)64);
-  b->bytes = grow(b->bytes, &b->cap_bytes,
-                  b->n_bytes + ev->call_id.n + tool_n + SUMMARY_MAX, 1);
+  reserve_bytes(b, ev->call_id.n + tool_n + SUMMARY_MAX);
   t->call_id = put_bytes(b, ev->call_id.p, ev->call_id.n);
   t->tool = put_bytes(b, ev->tool.p, tool_n);
   size_t len = summarise((char *)b->bytes + b->n_bytes, SUMMARY_MAX, ev,
@@ -1562,17 +1654,18 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   a->topic = put_bytes(b, topic, topic ? strlen(topic) : 0);
   char dims[SR_DIM_MAX * (SR_REASON_MAX * 2 + 96) + 8];
   struct sr_buf j = sr_buf_init(dims, sizeof dims);
-  sr_buf_puts(&j, "[");
+  sr_buf_append(&j, "[", 1);
   for (uint32_t i = 0; i < cmd->n_dims; i++) {
-    sr_buf_puts(&j, i ? ",{\"name\":" : "{\"name\":");
-    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
-    sr_buf_puts(&j, ",\"score\":");
+    if (i) sr_buf_append(&j, ",", 1);
+    sr_buf_append(&j, "{\"name\":", 8);
+    put_json_string(&j, sr_str_from(cmd->dims[i].name));
+    sr_buf_append(&j, ",\"score\":", 9);
     sr_buf_fixed(&j, cmd->dims[i].score, 4);
-    sr_buf_puts(&j, ",\"reason\":");
-    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
-    sr_buf_puts(&j, "}");
+    sr_buf_append(&j, ",\"reason\":", 10);
+    put_json_string(&j, sr_str_from(cmd->dims[i].reason));
+    sr_buf_append(&j, "}", 1);
   }
-  sr_buf_puts(&j, "]");
+  sr_buf_append(&j, "]", 1);
   assert(!j.overflow); /* sized for every dimension's longest reason */
   a->dims = put_bytes(b, dims, j.len);
 }

@@ -1047,6 +1047,74 @@ START_TEST(timeline_texts_are_escaped_wherever_the_byte_is) {
 }
 END_TEST
 
+/* The same for the timeline the processor writes: texts are checked
+ * sixteen bytes at a time where they lie in the worker's batch, whatever
+ * follows them there. */
+START_TEST(live_timeline_texts_are_escaped_wherever_the_byte_is) {
+  static const char *const odd[] = {"\"", "\\", "\x01", "\x7f", "\xc3\xa9",
+                                    "\xff", "\xe2\x82"};
+  struct fx f = {0};
+  fx_open(&f, "esc-live", 0, 0, true);
+  char (*want)[160] = calloc(40 * 41 * SR_ARRAY_LEN(odd), sizeof *want);
+  ck_assert_ptr_nonnull(want);
+  size_t n_sessions = 0;
+  for (size_t len = 1; len <= 40; len++) {
+    for (size_t at = 0; at <= len; at++) {
+      for (size_t k = 0; k < SR_ARRAY_LEN(odd); k++) {
+        if (at == len && k) break; /* at == len: a plain text, once */
+        char text[64], esc[400], line[1024];
+        memset(text, 'a' + (int)(len % 26), len);
+        size_t n = len;
+        if (at < len) {
+          size_t m = strlen(odd[k]);
+          memcpy(text + at, odd[k], m);
+          n = SR_MAX(len, at + m);
+        }
+        struct sr_buf e = sr_buf_init(esc, sizeof esc);
+        sr_buf_json_string(&e, (sr_str){text, n});
+        snprintf(line, sizeof line,
+                 "{\"type\":\"tool_call\",\"session_id\":\"e%zu\",\"ts_ms\":"
+                 "1790000000000,\"phase\":\"requested\",\"call_id\":%s,"
+                 "\"tool\":\"Bash\",\"arguments\":{\"command\":\"ls\"}}",
+                 n_sessions, esc);
+        fx_feed(&f, line);
+        struct sr_buf w = sr_buf_init(want[n_sessions], sizeof want[0]);
+        sr_buf_puts(&w, "\"requested\",");
+        sr_buf_json_text(&w, (sr_str){text, n});
+        sr_buf_puts(&w, ",\"Bash\",");
+        ck_assert(!w.overflow);
+        n_sessions++;
+      }
+    }
+  }
+  fx_checkpoint(&f);
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT entries FROM session_timeline "
+                                      "WHERE session_id = ?",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  for (size_t i = 0; i < n_sessions; i++) {
+    char sid[32];
+    snprintf(sid, sizeof sid, "e%zu", i);
+    sqlite3_bind_text(q, 1, sid, -1, SQLITE_TRANSIENT);
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    const char *entries = (const char *)sqlite3_column_text(q, 0);
+    ck_assert_msg(strstr(entries, want[i]), "%s: %s lacks %s", sid, entries,
+                  want[i]);
+    sqlite3_reset(q);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  free(want);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
 START_TEST(a_newer_database_is_refused_with_both_versions) {
   char path[64], err[512];
   snprintf(path, sizeof path, "test-store-v3-%d.db", (int)getpid());
@@ -1096,6 +1164,7 @@ int main(void) {
   tcase_add_test(tc, a_newer_database_is_refused_with_both_versions);
   tcase_add_test(tc, timeline_numbers_are_printfs_digits);
   tcase_add_test(tc, timeline_texts_are_escaped_wherever_the_byte_is);
+  tcase_add_test(tc, live_timeline_texts_are_escaped_wherever_the_byte_is);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
