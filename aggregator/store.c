@@ -120,12 +120,32 @@ struct audit_rec {
   struct span call_id, event_id, topic, dims;
 };
 
+/* A dimension row of a sealed session: what the session_dimensions row
+ * holds. */
+struct dim_rec {
+  uint32_t index; /* the detector's */
+  float score;
+  int64_t ts_ms;
+  struct span reason;
+};
+
+/* A sealed session: its blob, and its row's columns as the worker had
+ * them, so the store thread need not decode the blob. */
 struct blob_rec {
   char sid[SR_SESSION_ID_MAX + 1];
   struct span blob;
   uint32_t tl_first; /* index + 1 of its first timeline entry, 0 = none */
   uint64_t tl_last;  /* seq of its last timeline entry */
   bool restarted;    /* older rows of it are another session's: delete */
+  bool killed;
+  enum sr_action last_action;
+  enum sr_mode mode;
+  double risk;
+  uint32_t depth;
+  uint64_t events;
+  int64_t first_ts_ms, last_ts_ms;
+  struct span task, environment;
+  size_t dims_from, n_dims; /* its dim_recs in the batch */
 };
 
 /* What one shard contributes to one checkpoint. Growable arrays: they grow
@@ -135,6 +155,8 @@ struct batch {
   size_t n_bytes, cap_bytes;
   struct blob_rec *blobs;
   size_t n_blobs, cap_blobs;
+  struct dim_rec *dims;
+  size_t n_dims, cap_dims;
   struct timeline_rec *tl;
   size_t n_tl, cap_tl;
   struct audit_rec *au;
@@ -176,8 +198,6 @@ struct sr_store {
   struct sr_shard *shards;
   size_t n_shards;
   struct sr_producer *producer;
-  struct sr_session_table *tmp_table; /* one scratch session for decoding */
-  struct sr_session *tmp;
   int64_t stream_ms; /* newest last_ts_ms committed */
   unsigned long crash_commit, crash_publish;
   uint64_t commits;
@@ -230,12 +250,13 @@ static struct span put_bytes(struct batch *b, const void *p, size_t n) {
 }
 
 static void batch_reset(struct batch *b) {
-  b->n_bytes = b->n_blobs = b->n_tl = b->n_au = 0;
+  b->n_bytes = b->n_blobs = b->n_dims = b->n_tl = b->n_au = 0;
 }
 
 static void batch_free(struct batch *b) {
   free(b->bytes);
   free(b->blobs);
+  free(b->dims);
   free(b->tl);
   free(b->au);
 }
@@ -468,12 +489,10 @@ int sr_store_encode(const struct sr_detectors *dets,
   return encode(dets, layout_hash(dets), s, buf, cap);
 }
 
-/* sr_store_decode with the detector set's layout hash given. Without
- * with_scratch the detectors' scratch is left as it is, unread: the store
- * thread only needs the columns. */
+/* sr_store_decode with the detector set's layout hash given. */
 static int decode(const struct sr_detectors *dets, uint64_t layout,
                   const void *blob, size_t len, struct sr_session *s,
-                  bool with_scratch, char *err, size_t errlen) {
+                  char *err, size_t errlen) {
   struct rd r = {blob, len, 0, false};
   const uint8_t *magic = take(&r, 4);
   if (!magic || memcmp(magic, BLOB_MAGIC, 4) != 0) {
@@ -527,13 +546,11 @@ static int decode(const struct sr_detectors *dets, uint64_t layout,
     int at = sr_detectors_find(dets, name);
     if (at >= 0) s->dims[at] = d; /* a dimension no longer built: dropped */
   }
-  if (with_scratch) {
-    uint64_t scratch = get_u64(&r);
-    size_t want = sr_detectors_session_size(dets);
-    memset(s->scratch, 0, want);
-    get_scratch(&r, same_layout && scratch == want ? s->scratch : NULL,
-                (size_t)scratch);
-  }
+  uint64_t scratch = get_u64(&r);
+  size_t want = sr_detectors_session_size(dets);
+  memset(s->scratch, 0, want);
+  get_scratch(&r, same_layout && scratch == want ? s->scratch : NULL,
+              (size_t)scratch);
   if (r.bad) {
     snprintf(err, errlen, "session %s: state blob truncated at byte %zu",
              s->id, r.at);
@@ -545,7 +562,7 @@ static int decode(const struct sr_detectors *dets, uint64_t layout,
 int sr_store_decode(const struct sr_detectors *dets, const void *blob,
                     size_t len, struct sr_session *s, char *err,
                     size_t errlen) {
-  return decode(dets, layout_hash(dets), blob, len, s, true, err, errlen);
+  return decode(dets, layout_hash(dets), blob, len, s, err, errlen);
 }
 
 /* Timeline chunks --------------------------------------------------------*/
@@ -1047,14 +1064,9 @@ struct sr_store *sr_store_open(const struct sr_store_opts *opts,
       open_schema(st, err, errlen) || load_offsets(st, err, errlen) ||
       prepare_writes(st, err, errlen))
     goto fail;
-  st->tmp_table = sr_session_table_create(sr_detectors_count(dets),
-                                          sr_detectors_session_size(dets));
-  st->tmp = st->tmp_table
-                ? sr_session_table_get(st->tmp_table, SR_STR_LIT("-"), true)
-                : NULL;
   st->shards = calloc(n_shards, sizeof *st->shards);
   st->ck.batches = calloc(n_shards, sizeof *st->ck.batches);
-  if (!st->tmp || !st->shards || !st->ck.batches) {
+  if (!st->shards || !st->ck.batches) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }
@@ -1114,54 +1126,6 @@ static int64_t wall_ms(void) {
  * scored stays scored (it keeps its reason) until the session starts
  * afresh, so its old rows are deleted only then (r->restarted), and those
  * of detectors no longer built at open (drop_gone_dimensions). */
-static int write_session(struct sr_store *st, const struct batch *b,
-                         const struct blob_rec *r, int64_t now) {
-  char err[256];
-  struct sr_session *s = st->tmp;
-  if (decode(st->dets, st->layout, b->bytes + r->blob.off, r->blob.len, s,
-             false, err, sizeof err)) {
-    SR_ERROR("%s", err); /* our own encoding: a bug */
-    return SR_EINVAL;
-  }
-  sqlite3_stmt *q = st->st_session;
-  sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
-  sqlite3_bind_double(q, 2, s->risk);
-  sqlite3_bind_int(q, 3, (int)s->depth);
-  bind_text(q, 4, s->last_action ? sr_action_name(s->last_action) : NULL);
-  sqlite3_bind_int(q, 5, s->killed);
-  sqlite3_bind_int64(q, 6, (sqlite3_int64)s->events);
-  bind_text(q, 7, mode_name(s->info.mode));
-  bind_text(q, 8, s->info.environment);
-  bind_text(q, 9, s->task);
-  int64_t first = s->info.started ? s->info.started_ms : s->last_ts_ms;
-  sqlite3_bind_int64(q, 10, first);
-  sqlite3_bind_int64(q, 11, s->last_ts_ms);
-  sqlite3_bind_int64(q, 12, now);
-  sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
-                    SQLITE_STATIC);
-  if (step(q)) return SR_EIO;
-  if (r->restarted) {
-    sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
-    if (step(st->st_dim_del)) return SR_EIO;
-  }
-  for (size_t i = 0; i < sr_detectors_count(st->dets); i++) {
-    const struct sr_dim_state *d = &s->dims[i];
-    if (d->score <= 0.0f && !d->reason[0]) continue; /* never scored */
-    const struct sr_dim_params *p = sr_detectors_params(st->dets, i);
-    q = st->st_dim_ins;
-    sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, sr_detectors_name(st->dets, i), -1, SQLITE_STATIC);
-    sqlite3_bind_double(q, 3, d->score);
-    sqlite3_bind_int(q, 4, p->enabled && d->score > 0.0f &&
-                               d->score >= p->threshold);
-    sqlite3_bind_text(q, 5, d->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 6, d->ts_ms);
-    if (step(q)) return SR_EIO;
-  }
-  if (s->last_ts_ms > st->stream_ms) st->stream_ms = s->last_ts_ms;
-  return SR_OK;
-}
-
 /* Binds a span of b's bytes as text, NULL when empty. */
 static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
                       struct span sp) {
@@ -1170,6 +1134,47 @@ static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
                       SQLITE_STATIC);
   else
     sqlite3_bind_null(q, i);
+}
+
+static int write_session(struct sr_store *st, const struct batch *b,
+                         const struct blob_rec *r, int64_t now) {
+  sqlite3_stmt *q = st->st_session;
+  sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 2, r->risk);
+  sqlite3_bind_int(q, 3, (int)r->depth);
+  bind_text(q, 4, r->last_action ? sr_action_name(r->last_action) : NULL);
+  sqlite3_bind_int(q, 5, r->killed);
+  sqlite3_bind_int64(q, 6, (sqlite3_int64)r->events);
+  bind_text(q, 7, mode_name(r->mode));
+  bind_span(q, 8, b, r->environment);
+  bind_span(q, 9, b, r->task);
+  sqlite3_bind_int64(q, 10, r->first_ts_ms);
+  sqlite3_bind_int64(q, 11, r->last_ts_ms);
+  sqlite3_bind_int64(q, 12, now);
+  sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
+                    SQLITE_STATIC);
+  if (step(q)) return SR_EIO;
+  if (r->restarted) {
+    sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
+    if (step(st->st_dim_del)) return SR_EIO;
+  }
+  for (size_t i = r->dims_from; i < r->dims_from + r->n_dims; i++) {
+    const struct dim_rec *d = &b->dims[i];
+    const struct sr_dim_params *p = sr_detectors_params(st->dets, d->index);
+    q = st->st_dim_ins;
+    sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, sr_detectors_name(st->dets, d->index), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_double(q, 3, d->score);
+    sqlite3_bind_int(q, 4, p->enabled && d->score > 0.0f &&
+                               d->score >= p->threshold);
+    sqlite3_bind_text(q, 5, (const char *)b->bytes + d->reason.off,
+                      (int)d->reason.len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, d->ts_ms);
+    if (step(q)) return SR_EIO;
+  }
+  if (r->last_ts_ms > st->stream_ms) st->stream_ms = r->last_ts_ms;
+  return SR_OK;
 }
 
 /* The session's timeline entries of this checkpoint as one chunk, and the
@@ -1396,7 +1401,6 @@ void sr_store_close(struct sr_store *st) {
   for (size_t i = 0; i < SR_ARRAY_LEN(stmts); i++) sqlite3_finalize(stmts[i]);
   sqlite3_close(st->db);
   free(st->chunk.p);
-  sr_session_table_destroy(st->tmp_table);
   pthread_cond_destroy(&st->cv);
   pthread_mutex_destroy(&st->mu);
   free(st);
@@ -1449,8 +1453,7 @@ static int load(void *ctx, struct sr_session *s) {
   s->persist.stored = rc != SQLITE_DONE;
   if (rc == SQLITE_ROW) {
     out = decode(sh->st->dets, sh->st->layout, sqlite3_column_blob(sh->get, 0),
-                 (size_t)sqlite3_column_bytes(sh->get, 0), s, true, err,
-                 sizeof err)
+                 (size_t)sqlite3_column_bytes(sh->get, 0), s, err, sizeof err)
               ? SR_EINVAL
               : 1;
     if (out < 0) SR_ERROR("%s: %s; the session starts afresh",
@@ -1680,6 +1683,36 @@ static bool evictable(const struct sr_session *s, void *arg) {
              (uint64_t)sh->st->opts.idle_ms;
 }
 
+/* The session's row and dimension rows as the store thread will write
+ * them: each dimension that ever scored (it keeps its reason) until the
+ * session starts afresh. @locality worker thread */
+static void seal_columns(const struct sr_store *st, struct batch *b,
+                         struct blob_rec *r, const struct sr_session *s) {
+  r->risk = s->risk;
+  r->depth = s->depth;
+  r->last_action = s->last_action;
+  r->killed = s->killed;
+  r->events = s->events;
+  r->mode = s->info.mode;
+  r->first_ts_ms = s->info.started ? s->info.started_ms : s->last_ts_ms;
+  r->last_ts_ms = s->last_ts_ms;
+  r->task = put_bytes(b, s->task, strlen(s->task));
+  r->environment =
+      put_bytes(b, s->info.environment, strlen(s->info.environment));
+  r->dims_from = b->n_dims;
+  for (size_t i = 0; i < sr_detectors_count(st->dets); i++) {
+    const struct sr_dim_state *d = &s->dims[i];
+    if (d->score <= 0.0f && !d->reason[0]) continue; /* never scored */
+    b->dims = grow(b->dims, &b->cap_dims, b->n_dims + 1, sizeof *b->dims);
+    struct dim_rec *dr = &b->dims[b->n_dims++];
+    dr->index = (uint32_t)i;
+    dr->score = d->score;
+    dr->ts_ms = d->ts_ms;
+    dr->reason = put_bytes(b, d->reason, strlen(d->reason));
+  }
+  r->n_dims = b->n_dims - r->dims_from;
+}
+
 void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
   struct batch *b = &sh->open;
   size_t max = sr_store_blob_max(sh->st->dets);
@@ -1694,6 +1727,7 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
     r->tl_first = s->persist.tl_first;
     r->tl_last = r->tl_first ? b->tl[s->persist.tl_last - 1].seq : 0;
     r->restarted = s->persist.restarted;
+    seal_columns(sh->st, b, r, s);
     s->persist.stored = true;
     s->persist.dirty = false;
     s->persist.saved_ckpt = ck->seq;

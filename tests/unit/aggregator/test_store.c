@@ -1115,6 +1115,97 @@ START_TEST(live_timeline_texts_are_escaped_wherever_the_byte_is) {
 }
 END_TEST
 
+/* The query side reads the columns, a reload reads the blob: after every
+ * realistic session went through two checkpoints, each row's columns and
+ * dimension rows are what its own state blob decodes to. */
+START_TEST(session_columns_agree_with_the_state_blob) {
+  struct stream str;
+  stream_load(&str);
+  struct fx f = {0};
+  fx_open(&f, "cols", 0, 0, true);
+  for (size_t i = 0; i < str.n; i++) {
+    fx_feed(&f, str.lines[i]);
+    if (i == str.n / 2) fx_checkpoint(&f);
+  }
+  fx_checkpoint(&f);
+  char err[256];
+  struct sr_session_table *t = sr_session_table_create(
+      sr_detectors_count(dets), sr_detectors_session_size(dets));
+  sqlite3 *db;
+  sqlite3_stmt *q, *dq;
+  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+  ck_assert_int_eq(
+      sqlite3_prepare_v2(db,
+                         "SELECT session_id, risk, depth, last_action, killed, "
+                         "events, mode, environment, task, first_ts_ms, "
+                         "last_ts_ms, state FROM sessions",
+                         -1, &q, NULL),
+      SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT dimension, score, reason, ts_ms "
+                                      "FROM session_dimensions WHERE "
+                                      "session_id = ? ORDER BY dimension",
+                                      -1, &dq, NULL),
+                   SQLITE_OK);
+  size_t rows = 0, dims = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    const char *sid = (const char *)sqlite3_column_text(q, 0);
+    struct sr_session *s = sr_session_table_get(t, sr_str_from(sid), true);
+    ck_assert_int_eq(sr_store_decode(dets, sqlite3_column_blob(q, 11),
+                                     (size_t)sqlite3_column_bytes(q, 11), s,
+                                     err, sizeof err),
+                     0);
+    ck_assert_double_eq(sqlite3_column_double(q, 1), s->risk);
+    ck_assert_int_eq(sqlite3_column_int(q, 2), (int)s->depth);
+    const char *action = (const char *)sqlite3_column_text(q, 3);
+    if (s->last_action)
+      ck_assert_str_eq(action, sr_action_name(s->last_action));
+    else
+      ck_assert_ptr_null(action);
+    ck_assert_int_eq(sqlite3_column_int(q, 4), s->killed);
+    ck_assert_int_eq(sqlite3_column_int64(q, 5), (long long)s->events);
+    const char *env = (const char *)sqlite3_column_text(q, 7);
+    ck_assert_str_eq(env ? env : "", s->info.environment);
+    const char *task = (const char *)sqlite3_column_text(q, 8);
+    ck_assert_str_eq(task ? task : "", s->task);
+    int64_t first = s->info.started ? s->info.started_ms : s->last_ts_ms;
+    ck_assert_int_eq(sqlite3_column_int64(q, 9), first);
+    ck_assert_int_eq(sqlite3_column_int64(q, 10), s->last_ts_ms);
+    /* Every dimension that scored, in the detectors' names' order. */
+    sqlite3_bind_text(dq, 1, sid, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(dq) == SQLITE_ROW) {
+      int at = sr_detectors_find(dets, (const char *)sqlite3_column_text(dq, 0));
+      ck_assert_int_ge(at, 0);
+      const struct sr_dim_state *d = &s->dims[at];
+      ck_assert_double_eq(sqlite3_column_double(dq, 1), d->score);
+      ck_assert_str_eq((const char *)sqlite3_column_text(dq, 2), d->reason);
+      ck_assert_int_eq(sqlite3_column_int64(dq, 3), d->ts_ms);
+      dims++;
+    }
+    sqlite3_reset(dq);
+    size_t scored = 0;
+    for (size_t i = 0; i < sr_detectors_count(dets); i++)
+      scored += s->dims[i].score > 0.0f || s->dims[i].reason[0];
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM session_dimensions WHERE session_id='%s'",
+             sid);
+    ck_assert_int_eq(q_int(f.path, sql), (long long)scored);
+    rows++;
+  }
+  ck_assert_uint_gt(rows, 5);
+  ck_assert_uint_gt(dims, 5);
+  sqlite3_finalize(q);
+  sqlite3_finalize(dq);
+  sqlite3_close(db);
+  sr_session_table_destroy(t);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+  stream_free(&str);
+}
+END_TEST
+
 START_TEST(a_newer_database_is_refused_with_both_versions) {
   char path[64], err[512];
   snprintf(path, sizeof path, "test-store-v3-%d.db", (int)getpid());
@@ -1165,6 +1256,7 @@ int main(void) {
   tcase_add_test(tc, timeline_numbers_are_printfs_digits);
   tcase_add_test(tc, timeline_texts_are_escaped_wherever_the_byte_is);
   tcase_add_test(tc, live_timeline_texts_are_escaped_wherever_the_byte_is);
+  tcase_add_test(tc, session_columns_agree_with_the_state_blob);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
