@@ -68,6 +68,7 @@
 #include <xxhash.h>
 
 #include "core/buf.h"
+#include "core/bytes16.h"
 #include "core/log.h"
 #include "schemas/state_sql.h"
 
@@ -119,11 +120,32 @@ struct audit_rec {
   struct span call_id, event_id, topic, dims;
 };
 
+/* A dimension row of a sealed session: what the session_dimensions row
+ * holds. */
+struct dim_rec {
+  uint32_t index; /* the detector's */
+  float score;
+  int64_t ts_ms;
+  struct span reason;
+};
+
+/* A sealed session: its blob, and its row's columns as the worker had
+ * them, so the store thread need not decode the blob. */
 struct blob_rec {
   char sid[SR_SESSION_ID_MAX + 1];
   struct span blob;
   uint32_t tl_first; /* index + 1 of its first timeline entry, 0 = none */
+  uint64_t tl_last;  /* seq of its last timeline entry */
   bool restarted;    /* older rows of it are another session's: delete */
+  bool killed;
+  enum sr_action last_action;
+  enum sr_mode mode;
+  double risk;
+  uint32_t depth;
+  uint64_t events;
+  int64_t first_ts_ms, last_ts_ms;
+  struct span task, environment;
+  size_t dims_from, n_dims; /* its dim_recs in the batch */
 };
 
 /* What one shard contributes to one checkpoint. Growable arrays: they grow
@@ -133,6 +155,8 @@ struct batch {
   size_t n_bytes, cap_bytes;
   struct blob_rec *blobs;
   size_t n_blobs, cap_blobs;
+  struct dim_rec *dims;
+  size_t n_dims, cap_dims;
   struct timeline_rec *tl;
   size_t n_tl, cap_tl;
   struct audit_rec *au;
@@ -174,8 +198,6 @@ struct sr_store {
   struct sr_shard *shards;
   size_t n_shards;
   struct sr_producer *producer;
-  struct sr_session_table *tmp_table; /* one scratch session for decoding */
-  struct sr_session *tmp;
   int64_t stream_ms; /* newest last_ts_ms committed */
   unsigned long crash_commit, crash_publish;
   uint64_t commits;
@@ -208,9 +230,19 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size) {
   return q;
 }
 
+/* Bytes readable past the end of any span of a batch's bytes: the store
+ * thread checks timeline texts sixteen bytes at a time (plain_span). */
+#define BYTES_SLACK 16
+
+/* Makes room for n more bytes, and the slack, in b's bytes. */
+static inline void reserve_bytes(struct batch *b, size_t n) {
+  if (b->n_bytes + n + BYTES_SLACK > b->cap_bytes)
+    b->bytes = grow(b->bytes, &b->cap_bytes, b->n_bytes + n + BYTES_SLACK, 1);
+}
+
 /* Appends n bytes to b's bytes; returns where they are. */
 static struct span put_bytes(struct batch *b, const void *p, size_t n) {
-  b->bytes = grow(b->bytes, &b->cap_bytes, b->n_bytes + n, 1);
+  reserve_bytes(b, n);
   if (n) memcpy(b->bytes + b->n_bytes, p, n);
   struct span sp = {b->n_bytes, n};
   b->n_bytes += n;
@@ -218,12 +250,13 @@ static struct span put_bytes(struct batch *b, const void *p, size_t n) {
 }
 
 static void batch_reset(struct batch *b) {
-  b->n_bytes = b->n_blobs = b->n_tl = b->n_au = 0;
+  b->n_bytes = b->n_blobs = b->n_dims = b->n_tl = b->n_au = 0;
 }
 
 static void batch_free(struct batch *b) {
   free(b->bytes);
   free(b->blobs);
+  free(b->dims);
   free(b->tl);
   free(b->au);
 }
@@ -583,35 +616,102 @@ static void raw_i64(struct sr_buf *c, int64_t v) {
   raw_u64(c, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
-static void put_text_or_null(struct sr_buf *c, sr_str s) {
-  if (s.n)
-    sr_buf_json_text(c, s);
+/* True when s needs no escaping as a JSON string ('"', '\\' or a control)
+ * and, unless high_ok, no UTF-8 check as JSON text (a byte from 0x80 on).
+ * Nearly every timeline text and reason is plain, and then it is copied
+ * as it is. Sixteen at a time where SSE2 is there, the tail as the last
+ * sixteen (never reading past s). */
+static bool plain_ascii(sr_str s, bool high_ok) {
+  const unsigned char *p = (const unsigned char *)s.p;
+  size_t i = 0;
+#if defined(__SSE2__)
+  unsigned high = high_ok ? 0u : ~0u;
+  if (s.n >= 16) {
+    for (; i + 16 <= s.n; i += 16)
+      if (sr_bytes16_json_special(p + i) | (sr_bytes16_high(p + i) & high))
+        return false;
+    i = s.n - 16;
+    return !(sr_bytes16_json_special(p + i) | (sr_bytes16_high(p + i) & high));
+  }
+#endif
+  unsigned bad = 0, hi = high_ok ? 0u : 1u;
+  for (; i < s.n; i++)
+    bad |= (p[i] < 0x20) | ((p[i] >= 0x80) & hi) | (p[i] == '"') |
+           (p[i] == '\\');
+  return !bad;
+}
+
+/* plain_ascii(s, false) for a text of a batch's bytes, which may be read
+ * BYTES_SLACK bytes past its end: one load for the short texts most are
+ * (a call id, a tool name), no byte loop. */
+static bool plain_span(sr_str s) {
+#if defined(__SSE2__)
+  const unsigned char *p = (const unsigned char *)s.p;
+  for (size_t i = 0; i < s.n; i += 16) {
+    unsigned m = sr_bytes16_json_special(p + i) | sr_bytes16_high(p + i);
+    if (s.n - i < 16) m &= (1u << (s.n - i)) - 1;
+    if (m) return false;
+  }
+  return true;
+#else
+  return plain_ascii(s, false);
+#endif
+}
+
+/* A text of a timeline entry, and what is known of it. */
+struct text {
+  sr_str s;
+  enum {
+    TEXT_ANY,   /* from elsewhere (a migrated row): check it all */
+    TEXT_SLACK, /* in a batch's bytes: BYTES_SLACK bytes readable past it */
+    TEXT_PLAIN, /* a name of ours (event type, phase): needs nothing */
+  } kind;
+};
+
+/* t as a JSON string into a chunk with room for its escaped form. */
+static void put_text(struct sr_buf *c, struct text t) {
+  bool plain = t.kind == TEXT_PLAIN ||
+               (t.kind == TEXT_SLACK ? plain_span(t.s)
+                                     : plain_ascii(t.s, false));
+  if (!plain) {
+    sr_buf_json_text(c, t.s);
+    return;
+  }
+  raw(c, "\"", 1);
+  if (t.s.n) raw(c, t.s.p, t.s.n);
+  raw(c, "\"", 1);
+}
+
+static void put_text_or_null(struct sr_buf *c, struct text t) {
+  if (t.s.n)
+    put_text(c, t);
   else
     raw(c, "null", 4);
 }
 
 /* Appends one entry, [seq, ts_ms, type, phase, call_id, tool, summary,
  * risk] (schemas/state.sql), to the chunk; empty texts are null, as they
- * were as columns. */
+ * were as columns (type and summary are never null). */
 static void put_entry(struct sr_buf *c, uint64_t seq, int64_t ts_ms,
-                      const char *type, const char *phase, sr_str call_id,
-                      sr_str tool, sr_str summary, double risk) {
-  chunk_reserve(c, 128 + strlen(type) + (phase ? strlen(phase) : 0) +
-                       6 * (call_id.n + tool.n + summary.n));
+                      struct text type, struct text phase,
+                      struct text call_id, struct text tool,
+                      struct text summary, double risk) {
+  chunk_reserve(c, 128 + 6 * (type.s.n + phase.s.n + call_id.s.n +
+                              tool.s.n + summary.s.n));
   raw(c, c->len > 1 ? ",[" : "[", c->len > 1 ? 2 : 1);
   raw_u64(c, seq);
   raw(c, ",", 1);
   raw_i64(c, ts_ms);
   raw(c, ",", 1);
-  sr_buf_json_text(c, sr_str_from(type));
+  put_text(c, type);
   raw(c, ",", 1);
-  put_text_or_null(c, phase ? sr_str_from(phase) : (sr_str){NULL, 0});
+  put_text_or_null(c, phase);
   raw(c, ",", 1);
   put_text_or_null(c, call_id);
   raw(c, ",", 1);
   put_text_or_null(c, tool);
   raw(c, ",", 1);
-  sr_buf_json_text(c, summary);
+  put_text(c, summary);
   raw(c, ",", 1);
   sr_buf_real6(c, risk);
   raw(c, "]", 1);
@@ -706,15 +806,14 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
       chunk_begin(&st->chunk);
     }
     last = sqlite3_column_int64(q, 1);
-    const char *type = (const char *)sqlite3_column_text(q, 3);
-    const char *phase = (const char *)sqlite3_column_text(q, 4);
-    sr_str text[3];
-    for (int i = 0; i < 3; i++) {
-      text[i].p = (const char *)sqlite3_column_text(q, 5 + i);
-      text[i].n = text[i].p ? (size_t)sqlite3_column_bytes(q, 5 + i) : 0;
+    struct text text[5]; /* type, phase, call_id, tool, summary */
+    for (int i = 0; i < 5; i++) {
+      text[i].s.p = (const char *)sqlite3_column_text(q, 3 + i);
+      text[i].s.n = text[i].s.p ? (size_t)sqlite3_column_bytes(q, 3 + i) : 0;
+      text[i].kind = TEXT_ANY;
     }
     put_entry(&st->chunk, (uint64_t)last, sqlite3_column_int64(q, 2),
-              type ? type : "", phase, text[0], text[1], text[2],
+              text[0], text[1], text[2], text[3], text[4],
               sqlite3_column_double(q, 8));
     rows++;
   }
@@ -965,14 +1064,9 @@ struct sr_store *sr_store_open(const struct sr_store_opts *opts,
       open_schema(st, err, errlen) || load_offsets(st, err, errlen) ||
       prepare_writes(st, err, errlen))
     goto fail;
-  st->tmp_table = sr_session_table_create(sr_detectors_count(dets),
-                                          sr_detectors_session_size(dets));
-  st->tmp = st->tmp_table
-                ? sr_session_table_get(st->tmp_table, SR_STR_LIT("-"), true)
-                : NULL;
   st->shards = calloc(n_shards, sizeof *st->shards);
   st->ck.batches = calloc(n_shards, sizeof *st->ck.batches);
-  if (!st->tmp || !st->shards || !st->ck.batches) {
+  if (!st->shards || !st->ck.batches) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }
@@ -1028,73 +1122,10 @@ static int64_t wall_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Where a session's timeline entries of this checkpoint start (index + 1),
- * and the seq of the last: seqs rise along the list unless the retention
- * restarted the session in this interval, and then only the entries from
- * its new event 1 on are its. 0 when it has none. */
-static uint32_t timeline_start(const struct batch *b, const struct blob_rec *r,
-                               uint64_t *last) {
-  uint32_t from = r->tl_first;
-  *last = 0;
-  for (uint32_t i = r->tl_first; i; i = b->tl[i - 1].next) {
-    if (b->tl[i - 1].seq <= *last) from = i;
-    *last = b->tl[i - 1].seq;
-  }
-  return from;
-}
-
 /* The session row and one upsert per scored dimension: a dimension once
  * scored stays scored (it keeps its reason) until the session starts
  * afresh, so its old rows are deleted only then (r->restarted), and those
  * of detectors no longer built at open (drop_gone_dimensions). */
-static int write_session(struct sr_store *st, const struct batch *b,
-                         const struct blob_rec *r, int64_t now) {
-  char err[256];
-  struct sr_session *s = st->tmp;
-  if (decode(st->dets, st->layout, b->bytes + r->blob.off, r->blob.len, s,
-             err, sizeof err)) {
-    SR_ERROR("%s", err); /* our own encoding: a bug */
-    return SR_EINVAL;
-  }
-  sqlite3_stmt *q = st->st_session;
-  sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
-  sqlite3_bind_double(q, 2, s->risk);
-  sqlite3_bind_int(q, 3, (int)s->depth);
-  bind_text(q, 4, s->last_action ? sr_action_name(s->last_action) : NULL);
-  sqlite3_bind_int(q, 5, s->killed);
-  sqlite3_bind_int64(q, 6, (sqlite3_int64)s->events);
-  bind_text(q, 7, mode_name(s->info.mode));
-  bind_text(q, 8, s->info.environment);
-  bind_text(q, 9, s->task);
-  int64_t first = s->info.started ? s->info.started_ms : s->last_ts_ms;
-  sqlite3_bind_int64(q, 10, first);
-  sqlite3_bind_int64(q, 11, s->last_ts_ms);
-  sqlite3_bind_int64(q, 12, now);
-  sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
-                    SQLITE_STATIC);
-  if (step(q)) return SR_EIO;
-  if (r->restarted) {
-    sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
-    if (step(st->st_dim_del)) return SR_EIO;
-  }
-  for (size_t i = 0; i < sr_detectors_count(st->dets); i++) {
-    const struct sr_dim_state *d = &s->dims[i];
-    if (d->score <= 0.0f && !d->reason[0]) continue; /* never scored */
-    const struct sr_dim_params *p = sr_detectors_params(st->dets, i);
-    q = st->st_dim_ins;
-    sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, sr_detectors_name(st->dets, i), -1, SQLITE_STATIC);
-    sqlite3_bind_double(q, 3, d->score);
-    sqlite3_bind_int(q, 4, p->enabled && d->score > 0.0f &&
-                               d->score >= p->threshold);
-    sqlite3_bind_text(q, 5, d->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 6, d->ts_ms);
-    if (step(q)) return SR_EIO;
-  }
-  if (s->last_ts_ms > st->stream_ms) st->stream_ms = s->last_ts_ms;
-  return SR_OK;
-}
-
 /* Binds a span of b's bytes as text, NULL when empty. */
 static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
                       struct span sp) {
@@ -1105,12 +1136,54 @@ static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
     sqlite3_bind_null(q, i);
 }
 
+static int write_session(struct sr_store *st, const struct batch *b,
+                         const struct blob_rec *r, int64_t now) {
+  sqlite3_stmt *q = st->st_session;
+  sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 2, r->risk);
+  sqlite3_bind_int(q, 3, (int)r->depth);
+  bind_text(q, 4, r->last_action ? sr_action_name(r->last_action) : NULL);
+  sqlite3_bind_int(q, 5, r->killed);
+  sqlite3_bind_int64(q, 6, (sqlite3_int64)r->events);
+  bind_text(q, 7, mode_name(r->mode));
+  bind_span(q, 8, b, r->environment);
+  bind_span(q, 9, b, r->task);
+  sqlite3_bind_int64(q, 10, r->first_ts_ms);
+  sqlite3_bind_int64(q, 11, r->last_ts_ms);
+  sqlite3_bind_int64(q, 12, now);
+  sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
+                    SQLITE_STATIC);
+  if (step(q)) return SR_EIO;
+  if (r->restarted) {
+    sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
+    if (step(st->st_dim_del)) return SR_EIO;
+  }
+  for (size_t i = r->dims_from; i < r->dims_from + r->n_dims; i++) {
+    const struct dim_rec *d = &b->dims[i];
+    const struct sr_dim_params *p = sr_detectors_params(st->dets, d->index);
+    q = st->st_dim_ins;
+    sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, sr_detectors_name(st->dets, d->index), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_double(q, 3, d->score);
+    sqlite3_bind_int(q, 4, p->enabled && d->score > 0.0f &&
+                               d->score >= p->threshold);
+    sqlite3_bind_text(q, 5, (const char *)b->bytes + d->reason.off,
+                      (int)d->reason.len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, d->ts_ms);
+    if (step(q)) return SR_EIO;
+  }
+  if (r->last_ts_ms > st->stream_ms) st->stream_ms = r->last_ts_ms;
+  return SR_OK;
+}
+
 /* The session's timeline entries of this checkpoint as one chunk, and the
  * trim of its older chunks: two statements per session, not two per
  * event. */
 static int write_timeline(struct sr_store *st, const struct batch *b,
-                          const struct blob_rec *r, uint32_t from,
-                          uint64_t last) {
+                          const struct blob_rec *r) {
+  uint32_t from = r->tl_first;
+  uint64_t last = r->tl_last;
   if (!from) return SR_OK;
   uint64_t max = st->opts.timeline_max;
   uint64_t keep_from = last > max ? last - max + 1 : 1;
@@ -1121,11 +1194,16 @@ static int write_timeline(struct sr_store *st, const struct batch *b,
     if (t->seq < keep_from) continue;
     if (!first) first = t->seq;
     const char *p = (const char *)b->bytes;
-    put_entry(&st->chunk, t->seq, t->ts_ms, sr_event_type_name(t->type),
-              phase_name(t->phase),
-              (sr_str){p + t->call_id.off, t->call_id.len},
-              (sr_str){p + t->tool.off, t->tool.len},
-              (sr_str){p + t->summary.off, t->summary.len}, t->risk);
+    const char *phase = phase_name(t->phase);
+    put_entry(&st->chunk, t->seq, t->ts_ms,
+              (struct text){sr_str_from(sr_event_type_name(t->type)),
+                            TEXT_PLAIN},
+              (struct text){phase ? sr_str_from(phase) : (sr_str){NULL, 0},
+                            TEXT_PLAIN},
+              (struct text){{p + t->call_id.off, t->call_id.len}, TEXT_SLACK},
+              (struct text){{p + t->tool.off, t->tool.len}, TEXT_SLACK},
+              (struct text){{p + t->summary.off, t->summary.len}, TEXT_SLACK},
+              t->risk);
   }
   return store_chunk(st, st->st_tl_ins, st->st_tl_trim, r->sid,
                      (int64_t)first, (int64_t)last, (int64_t)keep_from,
@@ -1206,10 +1284,8 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
     const struct batch *b = ck->batches[i];
     for (size_t j = 0; j < b->n_blobs && !rc; j++) {
       const struct blob_rec *r = &b->blobs[j];
-      uint64_t last;
-      uint32_t from = timeline_start(b, r, &last);
       rc = write_session(st, b, r, now);
-      if (!rc) rc = write_timeline(st, b, r, from, last);
+      if (!rc) rc = write_timeline(st, b, r);
     }
     for (size_t j = 0; j < b->n_au && !rc; j++)
       rc = write_command(st, b, &b->au[j]);
@@ -1325,7 +1401,6 @@ void sr_store_close(struct sr_store *st) {
   for (size_t i = 0; i < SR_ARRAY_LEN(stmts); i++) sqlite3_finalize(stmts[i]);
   sqlite3_close(st->db);
   free(st->chunk.p);
-  sr_session_table_destroy(st->tmp_table);
   pthread_cond_destroy(&st->cv);
   pthread_mutex_destroy(&st->mu);
   free(st);
@@ -1398,10 +1473,31 @@ void sr_shard_attach(struct sr_shard *sh, struct sr_aggregator *agg) {
   sr_aggregator_set_retention(agg, sh->st->opts.retention_ms);
 }
 
+/* A summary being written: at most cap - 1 bytes, the rest cut as the
+ * bounded appends would, without their calls and NUL per append (the
+ * summary is a span: its length says where it ends). */
+struct sum {
+  char *p;
+  size_t len, cap;
+};
+
+static inline void sum_put(struct sum *b, const char *s, size_t n) {
+  size_t room = b->cap - 1 - b->len;
+  if (n > room) n = room;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+}
+
+#define SUM_LIT(b, s) sum_put((b), (s), sizeof(s) - 1)
+
+static inline void sum_puts(struct sum *b, const char *s) {
+  sum_put(b, s, strlen(s));
+}
+
 /* Appends at most max bytes of v, stopping at a NUL as "%.*s" would. */
-static void put_view(struct sr_buf *b, sr_str v, size_t max) {
+static inline void sum_view(struct sum *b, sr_str v, size_t max) {
   size_t n = SR_MIN(v.n, max);
-  sr_buf_append(b, v.p, n ? strnlen(v.p, n) : 0);
+  if (n) sum_put(b, v.p, strnlen(v.p, n));
 }
 
 /* Room for a timeline summary, its NUL included. */
@@ -1410,74 +1506,93 @@ static void put_view(struct sr_buf *b, sr_str v, size_t max) {
 /* "Bash rm -rf on production", "graphql.volumeDelete vol-1 on production":
  * catalogue names, the verb, the target and environment, never arguments.
  * Plain appends, not printf: this runs for every event. Returns the length
- * written to out (at most cap - 1, NUL-terminated).
+ * written to out (at most cap - 1).
  * @locality worker thread */
 static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
                         const struct sr_detection *det) {
-  static const char *const verbs[] = {"", "read", "write", "delete"};
-  struct sr_buf b = sr_buf_init(out, cap);
+  static const sr_str verbs[] = {SR_STR_LIT(""), SR_STR_LIT("read"),
+                                 SR_STR_LIT("write"), SR_STR_LIT("delete")};
+  struct sum b = {out, 0, cap};
   switch (ev->type) {
     case SR_EV_TOOL_CALL: {
       const struct sr_op *op = &det->op;
       if (op->rule) {
-        sr_buf_puts(&b, op->rule);
+        sum_puts(&b, op->rule);
       } else {
         size_t n = SR_MIN(ev->tool.n, (size_t)64);
         const char *nul = n ? memchr(ev->tool.p, '\0', n) : NULL;
         /* A NUL inside the tool name ends the summary, as it always did
          * (the summary was a C string). */
-        sr_buf_append(&b, ev->tool.p, nul ? (size_t)(nul - ev->tool.p) : n);
+        if (n) sum_put(&b, ev->tool.p, nul ? (size_t)(nul - ev->tool.p) : n);
         if (nul) return b.len;
       }
       if (op->verb != SR_VERB_NONE) {
-        sr_buf_puts(&b, " (");
-        sr_buf_puts(&b, verbs[op->verb]);
-        sr_buf_puts(&b, ")");
+        SUM_LIT(&b, " (");
+        sum_put(&b, verbs[op->verb].p, verbs[op->verb].n);
+        SUM_LIT(&b, ")");
       }
       if (op->target_id.n) {
-        sr_buf_puts(&b, " ");
-        put_view(&b, op->target_id, 64);
+        SUM_LIT(&b, " ");
+        sum_view(&b, op->target_id, 64);
       }
       if (op->environment.n) {
-        sr_buf_puts(&b, " on ");
-        put_view(&b, op->environment, 32);
+        SUM_LIT(&b, " on ");
+        sum_view(&b, op->environment, 32);
       }
       if (op->credential.id.n) {
-        sr_buf_puts(&b, " with credential ");
-        put_view(&b, op->credential.id, 48);
+        SUM_LIT(&b, " with credential ");
+        sum_view(&b, op->credential.id, 48);
       }
       break;
     }
     case SR_EV_SESSION_START:
-      sr_buf_puts(&b, "session started, mode ");
-      sr_buf_puts(&b, mode_name(ev->mode) ? mode_name(ev->mode) : "unset");
-      sr_buf_puts(&b, ", environment ");
-      put_view(&b, ev->environment, 32);
+      SUM_LIT(&b, "session started, mode ");
+      sum_puts(&b, mode_name(ev->mode) ? mode_name(ev->mode) : "unset");
+      SUM_LIT(&b, ", environment ");
+      sum_view(&b, ev->environment, 32);
       break;
     case SR_EV_AGENT_MESSAGE:
-      sr_buf_puts(&b, "message from ");
-      put_view(&b, ev->role, 32);
+      SUM_LIT(&b, "message from ");
+      sum_view(&b, ev->role, 32);
       break;
     case SR_EV_FILE_ACCESS:
-      sr_buf_puts(&b, "file ");
-      put_view(&b, ev->op, 16);
-      sr_buf_puts(&b, " ");
-      put_view(&b, ev->path, 96);
+      SUM_LIT(&b, "file ");
+      sum_view(&b, ev->op, 16);
+      SUM_LIT(&b, " ");
+      sum_view(&b, ev->path, 96);
       if (ev->credentials_found.n) {
-        sr_buf_puts(&b, " (");
-        sr_buf_u64(&b, ev->credentials_found.n);
-        sr_buf_puts(&b, " credentials found)");
+        char d[24];
+        struct sr_buf n = sr_buf_init(d, sizeof d);
+        sr_buf_u64(&n, ev->credentials_found.n);
+        SUM_LIT(&b, " (");
+        sum_put(&b, d, n.len);
+        SUM_LIT(&b, " credentials found)");
       }
       break;
     case SR_EV_APPROVAL:
-      put_view(&b, ev->decision, 16);
-      sr_buf_puts(&b, " by ");
-      put_view(&b, ev->approver, 64);
+      sum_view(&b, ev->decision, 16);
+      SUM_LIT(&b, " by ");
+      sum_view(&b, ev->approver, 64);
       break;
     default:
-      sr_buf_puts(&b, sr_event_type_name(ev->type));
+      sum_puts(&b, sr_event_type_name(ev->type));
   }
   return b.len;
+}
+
+/* s as a JSON string (sr_buf_json_string), copied as it is when plain.
+ * @locality worker thread */
+static void put_json_string(struct sr_buf *j, sr_str s) {
+  if (j->len + s.n + 3 > j->cap || !plain_ascii(s, true)) {
+    sr_buf_json_string(j, s);
+    return;
+  }
+  char *p = j->p + j->len;
+  p[0] = '"';
+  if (s.n) memcpy(p + 1, s.p, s.n);
+  p[s.n + 1] = '"';
+  p[s.n + 2] = '\0';
+  j->len += s.n + 2;
 }
 
 void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
@@ -1499,7 +1614,10 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   assert(b->n_tl < UINT32_MAX);
   b->tl = grow(b->tl, &b->cap_tl, b->n_tl + 1, sizeof *b->tl);
   struct timeline_rec *t = &b->tl[b->n_tl++];
-  if (ps->tl_last)
+  /* Seqs rise along the list unless the retention restarted the session
+   * in this interval: then only the entries from its new event 1 on are
+   * its, and the list starts again there. */
+  if (ps->tl_last && b->tl[ps->tl_last - 1].seq < s->events)
     b->tl[ps->tl_last - 1].next = (uint32_t)b->n_tl;
   else
     ps->tl_first = (uint32_t)b->n_tl;
@@ -1514,8 +1632,7 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
    * place (at most SUMMARY_MAX - 1 bytes, as a buffer of SUMMARY_MAX with
    * its NUL would hold). */
   size_t tool_n = SR_MIN(ev->tool.n, (size_t)64);
-  b->bytes = grow(b->bytes, &b->cap_bytes,
-                  b->n_bytes + ev->call_id.n + tool_n + SUMMARY_MAX, 1);
+  reserve_bytes(b, ev->call_id.n + tool_n + SUMMARY_MAX);
   t->call_id = put_bytes(b, ev->call_id.p, ev->call_id.n);
   t->tool = put_bytes(b, ev->tool.p, tool_n);
   size_t len = summarise((char *)b->bytes + b->n_bytes, SUMMARY_MAX, ev,
@@ -1540,17 +1657,18 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   a->topic = put_bytes(b, topic, topic ? strlen(topic) : 0);
   char dims[SR_DIM_MAX * (SR_REASON_MAX * 2 + 96) + 8];
   struct sr_buf j = sr_buf_init(dims, sizeof dims);
-  sr_buf_puts(&j, "[");
+  sr_buf_append(&j, "[", 1);
   for (uint32_t i = 0; i < cmd->n_dims; i++) {
-    sr_buf_puts(&j, i ? ",{\"name\":" : "{\"name\":");
-    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
-    sr_buf_puts(&j, ",\"score\":");
+    if (i) sr_buf_append(&j, ",", 1);
+    sr_buf_append(&j, "{\"name\":", 8);
+    put_json_string(&j, sr_str_from(cmd->dims[i].name));
+    sr_buf_append(&j, ",\"score\":", 9);
     sr_buf_fixed(&j, cmd->dims[i].score, 4);
-    sr_buf_puts(&j, ",\"reason\":");
-    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
-    sr_buf_puts(&j, "}");
+    sr_buf_append(&j, ",\"reason\":", 10);
+    put_json_string(&j, sr_str_from(cmd->dims[i].reason));
+    sr_buf_append(&j, "}", 1);
   }
-  sr_buf_puts(&j, "]");
+  sr_buf_append(&j, "]", 1);
   assert(!j.overflow); /* sized for every dimension's longest reason */
   a->dims = put_bytes(b, dims, j.len);
 }
@@ -1565,6 +1683,36 @@ static bool evictable(const struct sr_session *s, void *arg) {
              (uint64_t)sh->st->opts.idle_ms;
 }
 
+/* The session's row and dimension rows as the store thread will write
+ * them: each dimension that ever scored (it keeps its reason) until the
+ * session starts afresh. @locality worker thread */
+static void seal_columns(const struct sr_store *st, struct batch *b,
+                         struct blob_rec *r, const struct sr_session *s) {
+  r->risk = s->risk;
+  r->depth = s->depth;
+  r->last_action = s->last_action;
+  r->killed = s->killed;
+  r->events = s->events;
+  r->mode = s->info.mode;
+  r->first_ts_ms = s->info.started ? s->info.started_ms : s->last_ts_ms;
+  r->last_ts_ms = s->last_ts_ms;
+  r->task = put_bytes(b, s->task, strlen(s->task));
+  r->environment =
+      put_bytes(b, s->info.environment, strlen(s->info.environment));
+  r->dims_from = b->n_dims;
+  for (size_t i = 0; i < sr_detectors_count(st->dets); i++) {
+    const struct sr_dim_state *d = &s->dims[i];
+    if (d->score <= 0.0f && !d->reason[0]) continue; /* never scored */
+    b->dims = grow(b->dims, &b->cap_dims, b->n_dims + 1, sizeof *b->dims);
+    struct dim_rec *dr = &b->dims[b->n_dims++];
+    dr->index = (uint32_t)i;
+    dr->score = d->score;
+    dr->ts_ms = d->ts_ms;
+    dr->reason = put_bytes(b, d->reason, strlen(d->reason));
+  }
+  r->n_dims = b->n_dims - r->dims_from;
+}
+
 void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
   struct batch *b = &sh->open;
   size_t max = sr_store_blob_max(sh->st->dets);
@@ -1577,7 +1725,9 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
     memcpy(r->sid, s->id, sizeof r->sid);
     r->blob = put_bytes(b, sh->blob, (size_t)n);
     r->tl_first = s->persist.tl_first;
+    r->tl_last = r->tl_first ? b->tl[s->persist.tl_last - 1].seq : 0;
     r->restarted = s->persist.restarted;
+    seal_columns(sh->st, b, r, s);
     s->persist.stored = true;
     s->persist.dirty = false;
     s->persist.saved_ckpt = ck->seq;

@@ -21,6 +21,7 @@
 
 #include "aggregator/store.h"
 #include "core/arena.h"
+#include "core/buf.h"
 #include "ingest/decode.h"
 #include "query/reader.h"
 
@@ -973,6 +974,238 @@ START_TEST(timeline_numbers_are_printfs_digits) {
 }
 END_TEST
 
+/* Timeline texts that need nothing are copied as they are; any other is
+ * escaped and UTF-8 checked. Each byte that needs care, at every position
+ * of texts of every length around the sixteen-byte blocks, must come out
+ * as the full escaper writes it. */
+START_TEST(timeline_texts_are_escaped_wherever_the_byte_is) {
+  static const char *const odd[] = {"\"", "\\", "\x01", "\x7f", "\xc3\xa9",
+                                    "\xff", "\xe2\x82"};
+  char path[64], err[512];
+  snprintf(path, sizeof path, "test-store-esc-%d.db", (int)getpid());
+  rm_db(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_stmt *ins;
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "INSERT INTO session_events VALUES "
+                                      "('e', ?, 1, 'tool_call', NULL, ?, "
+                                      "NULL, 's', 0.5)",
+                                      -1, &ins, NULL),
+                   SQLITE_OK);
+  size_t cap = 1 << 20;
+  char *want = malloc(cap);
+  ck_assert_ptr_nonnull(want);
+  struct sr_buf w = sr_buf_init(want, cap);
+  sr_buf_puts(&w, "[");
+  long seq = 0;
+  for (size_t len = 1; len <= 40; len++) {
+    for (size_t at = 0; at <= len; at++) {
+      for (size_t k = 0; k < SR_ARRAY_LEN(odd); k++) {
+        if (at == len && k) break; /* at == len: a plain text, once */
+        char text[64];
+        memset(text, 'a' + (int)(len % 26), len);
+        size_t n = len;
+        if (at < len) {
+          size_t m = strlen(odd[k]);
+          memcpy(text + at, odd[k], m);
+          n = SR_MAX(len, at + m);
+        }
+        sqlite3_bind_int64(ins, 1, ++seq);
+        sqlite3_bind_text(ins, 2, text, (int)n, SQLITE_STATIC);
+        ck_assert_int_eq(sqlite3_step(ins), SQLITE_DONE);
+        sqlite3_reset(ins);
+        sr_buf_printf(&w, "%s[%ld,1,\"tool_call\",null,", seq > 1 ? "," : "",
+                      seq);
+        sr_buf_json_text(&w, (sr_str){text, n});
+        sr_buf_puts(&w, ",null,\"s\",0.5]");
+      }
+    }
+  }
+  sr_buf_puts(&w, "]");
+  ck_assert(!w.overflow);
+  sqlite3_finalize(ins);
+  sqlite3_close(db);
+  struct sr_store_opts o = {.path = path};
+  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
+  ck_assert_msg(st, "%s", err);
+  sr_store_close(st);
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT entries FROM session_timeline "
+                                      "WHERE session_id = 'e'",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  free(want);
+  rm_db(path);
+}
+END_TEST
+
+/* The same for the timeline the processor writes: texts are checked
+ * sixteen bytes at a time where they lie in the worker's batch, whatever
+ * follows them there. */
+START_TEST(live_timeline_texts_are_escaped_wherever_the_byte_is) {
+  static const char *const odd[] = {"\"", "\\", "\x01", "\x7f", "\xc3\xa9",
+                                    "\xff", "\xe2\x82"};
+  struct fx f = {0};
+  fx_open(&f, "esc-live", 0, 0, true);
+  char (*want)[160] = calloc(40 * 41 * SR_ARRAY_LEN(odd), sizeof *want);
+  ck_assert_ptr_nonnull(want);
+  size_t n_sessions = 0;
+  for (size_t len = 1; len <= 40; len++) {
+    for (size_t at = 0; at <= len; at++) {
+      for (size_t k = 0; k < SR_ARRAY_LEN(odd); k++) {
+        if (at == len && k) break; /* at == len: a plain text, once */
+        char text[64], esc[400], line[1024];
+        memset(text, 'a' + (int)(len % 26), len);
+        size_t n = len;
+        if (at < len) {
+          size_t m = strlen(odd[k]);
+          memcpy(text + at, odd[k], m);
+          n = SR_MAX(len, at + m);
+        }
+        struct sr_buf e = sr_buf_init(esc, sizeof esc);
+        sr_buf_json_string(&e, (sr_str){text, n});
+        snprintf(line, sizeof line,
+                 "{\"type\":\"tool_call\",\"session_id\":\"e%zu\",\"ts_ms\":"
+                 "1790000000000,\"phase\":\"requested\",\"call_id\":%s,"
+                 "\"tool\":\"Bash\",\"arguments\":{\"command\":\"ls\"}}",
+                 n_sessions, esc);
+        fx_feed(&f, line);
+        struct sr_buf w = sr_buf_init(want[n_sessions], sizeof want[0]);
+        sr_buf_puts(&w, "\"requested\",");
+        sr_buf_json_text(&w, (sr_str){text, n});
+        sr_buf_puts(&w, ",\"Bash\",");
+        ck_assert(!w.overflow);
+        n_sessions++;
+      }
+    }
+  }
+  fx_checkpoint(&f);
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT entries FROM session_timeline "
+                                      "WHERE session_id = ?",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  for (size_t i = 0; i < n_sessions; i++) {
+    char sid[32];
+    snprintf(sid, sizeof sid, "e%zu", i);
+    sqlite3_bind_text(q, 1, sid, -1, SQLITE_TRANSIENT);
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    const char *entries = (const char *)sqlite3_column_text(q, 0);
+    ck_assert_msg(strstr(entries, want[i]), "%s: %s lacks %s", sid, entries,
+                  want[i]);
+    sqlite3_reset(q);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  free(want);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
+/* The query side reads the columns, a reload reads the blob: after every
+ * realistic session went through two checkpoints, each row's columns and
+ * dimension rows are what its own state blob decodes to. */
+START_TEST(session_columns_agree_with_the_state_blob) {
+  struct stream str;
+  stream_load(&str);
+  struct fx f = {0};
+  fx_open(&f, "cols", 0, 0, true);
+  for (size_t i = 0; i < str.n; i++) {
+    fx_feed(&f, str.lines[i]);
+    if (i == str.n / 2) fx_checkpoint(&f);
+  }
+  fx_checkpoint(&f);
+  char err[256];
+  struct sr_session_table *t = sr_session_table_create(
+      sr_detectors_count(dets), sr_detectors_session_size(dets));
+  sqlite3 *db;
+  sqlite3_stmt *q, *dq;
+  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+  ck_assert_int_eq(
+      sqlite3_prepare_v2(db,
+                         "SELECT session_id, risk, depth, last_action, killed, "
+                         "events, mode, environment, task, first_ts_ms, "
+                         "last_ts_ms, state FROM sessions",
+                         -1, &q, NULL),
+      SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT dimension, score, reason, ts_ms "
+                                      "FROM session_dimensions WHERE "
+                                      "session_id = ? ORDER BY dimension",
+                                      -1, &dq, NULL),
+                   SQLITE_OK);
+  size_t rows = 0, dims = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    const char *sid = (const char *)sqlite3_column_text(q, 0);
+    struct sr_session *s = sr_session_table_get(t, sr_str_from(sid), true);
+    ck_assert_int_eq(sr_store_decode(dets, sqlite3_column_blob(q, 11),
+                                     (size_t)sqlite3_column_bytes(q, 11), s,
+                                     err, sizeof err),
+                     0);
+    ck_assert_double_eq(sqlite3_column_double(q, 1), s->risk);
+    ck_assert_int_eq(sqlite3_column_int(q, 2), (int)s->depth);
+    const char *action = (const char *)sqlite3_column_text(q, 3);
+    if (s->last_action)
+      ck_assert_str_eq(action, sr_action_name(s->last_action));
+    else
+      ck_assert_ptr_null(action);
+    ck_assert_int_eq(sqlite3_column_int(q, 4), s->killed);
+    ck_assert_int_eq(sqlite3_column_int64(q, 5), (long long)s->events);
+    const char *env = (const char *)sqlite3_column_text(q, 7);
+    ck_assert_str_eq(env ? env : "", s->info.environment);
+    const char *task = (const char *)sqlite3_column_text(q, 8);
+    ck_assert_str_eq(task ? task : "", s->task);
+    int64_t first = s->info.started ? s->info.started_ms : s->last_ts_ms;
+    ck_assert_int_eq(sqlite3_column_int64(q, 9), first);
+    ck_assert_int_eq(sqlite3_column_int64(q, 10), s->last_ts_ms);
+    /* Every dimension that scored, in the detectors' names' order. */
+    sqlite3_bind_text(dq, 1, sid, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(dq) == SQLITE_ROW) {
+      int at = sr_detectors_find(dets, (const char *)sqlite3_column_text(dq, 0));
+      ck_assert_int_ge(at, 0);
+      const struct sr_dim_state *d = &s->dims[at];
+      ck_assert_double_eq(sqlite3_column_double(dq, 1), d->score);
+      ck_assert_str_eq((const char *)sqlite3_column_text(dq, 2), d->reason);
+      ck_assert_int_eq(sqlite3_column_int64(dq, 3), d->ts_ms);
+      dims++;
+    }
+    sqlite3_reset(dq);
+    size_t scored = 0;
+    for (size_t i = 0; i < sr_detectors_count(dets); i++)
+      scored += s->dims[i].score > 0.0f || s->dims[i].reason[0];
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM session_dimensions WHERE session_id='%s'",
+             sid);
+    ck_assert_int_eq(q_int(f.path, sql), (long long)scored);
+    rows++;
+  }
+  ck_assert_uint_gt(rows, 5);
+  ck_assert_uint_gt(dims, 5);
+  sqlite3_finalize(q);
+  sqlite3_finalize(dq);
+  sqlite3_close(db);
+  sr_session_table_destroy(t);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+  stream_free(&str);
+}
+END_TEST
+
 START_TEST(a_newer_database_is_refused_with_both_versions) {
   char path[64], err[512];
   snprintf(path, sizeof path, "test-store-v3-%d.db", (int)getpid());
@@ -1021,6 +1254,9 @@ int main(void) {
   tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
   tcase_add_test(tc, a_newer_database_is_refused_with_both_versions);
   tcase_add_test(tc, timeline_numbers_are_printfs_digits);
+  tcase_add_test(tc, timeline_texts_are_escaped_wherever_the_byte_is);
+  tcase_add_test(tc, live_timeline_texts_are_escaped_wherever_the_byte_is);
+  tcase_add_test(tc, session_columns_agree_with_the_state_blob);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
