@@ -136,6 +136,7 @@ enum confirm {
   CONFIRM_FROM,  /* `[^;]*\bfrom\b` follows the match */
   CONFIRM_PAREN, /* `\s?\w*\s?[({]` follows the match */
   CONFIRM_CMD,   /* the program matched starts a command (cmd_starts_at) */
+  CONFIRM_CREATE, /* what `create` makes: see created_object() */
 };
 
 /* resource value asking to derive the kind from the call (URL, nouns) */
@@ -812,15 +813,17 @@ struct hint {
 
 /* Read/write syntax on the raw text that the shell classifier cannot see:
  * SQL, HTTP requests described as JSON, GraphQL, MongoDB shell. Only
- * whether a hint matches matters. `select .. from` and `mutation {` are a
- * literal here and the rest in C: as patterns they made Hyperscan run an
- * automaton to the end of every SQL query or GraphQL document, more than
- * the rest of the scan. */
+ * whether a hint matches matters. `select .. from`, `mutation {` and
+ * `create table` are a literal here and the rest in C: as patterns they
+ * made Hyperscan run an automaton to the end of every SQL query or GraphQL
+ * document (or start one at every `...Create(`), more than the rest of the
+ * scan. */
 /* clang-format off */
 static const struct hint hints[] = {
     {"hint.sql_read", R, 0, "\\bselect\\s", CONFIRM_FROM},
     {"hint.sql_read", R, 0, "\\b(?:show|describe|explain)\\s(?:tables|databases|schemas|columns|create|select)\\b"},
-    {"hint.sql_write", W, 0, "\\binsert\\s(?:ignore\\s)?into\\b|\\bupdate\\s[\\w.\"`]+\\sset\\b|\\b(?:merge|replace)\\sinto\\b|\\bcreate\\s(?:or\\sreplace\\s)?(?:unique\\s)?(?:temp(?:orary)?\\s)?(?:table|index|view|database|schema|function|procedure|trigger|extension|role|sequence|materialized\\sview|keyspace)\\b|\\balter\\s(?:table|database|schema|user|role|index|view|sequence|type|system)\\b|\\b(?:grant|revoke)\\s[\\w\\s,]+\\son\\b"},
+    {"hint.sql_write", W, 0, "\\binsert\\s(?:ignore\\s)?into\\b|\\bupdate\\s[\\w.\"`]+\\sset\\b|\\b(?:merge|replace)\\sinto\\b|\\balter\\s(?:table|database|schema|user|role|index|view|sequence|type|system)\\b|\\b(?:grant|revoke)\\s[\\w\\s,]+\\son\\b"},
+    {"hint.sql_write", W, 0, "\\bcreate\\s", CONFIRM_CREATE},
     {"hint.http_read", R, 0, METHOD "(?:GET|HEAD|OPTIONS)\\b"},
     {"hint.http_write", W, 0, METHOD "(?:POST|PUT|PATCH)\\b|\\b(?:requests|axios|httpx)\\.(?:post|put|patch)\\s*\\("},
     {"hint.graphql_mutation", W, F_GRAPHQL, "\\bmutation", CONFIRM_PAREN},
@@ -2813,6 +2816,52 @@ static bool cmd_starts_at(const struct sr_catalogue_scratch *s, size_t b) {
   return false;
 }
 
+/* Whether raw[i] starts lowercase word w (caseless), and where it ends. */
+static bool word_at(const struct sr_catalogue_scratch *s, size_t i,
+                    const char *w, size_t *end) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t k = 0;
+  while (w[k] && i + k < s->raw_len && (t[i + k] | 0x20) == w[k]) k++;
+  *end = i + k;
+  return !w[k];
+}
+
+/* Whether raw[i] reads (?:or\sreplace\s)?(?:unique\s)?(?:temp(?:orary)?\s)?
+ * then one of the objects below and \b, as after `\bcreate\s`. No object
+ * starts with or, unique or temp, so taking each optional part when it is
+ * there is the only reading. */
+static bool created_object(const struct sr_catalogue_scratch *s, size_t i) {
+  static const char *const objects[] = {
+      "table",    "index",     "view",     "database",
+      "schema",   "function",  "procedure", "trigger",
+      "extension", "role",     "sequence", "materialized view",
+      "keyspace"};
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len, j, k;
+  if (word_at(s, i, "or", &j) && j < n && hs_space(t[j]) &&
+      word_at(s, j + 1, "replace", &k) && k < n && hs_space(t[k]))
+    i = k + 1;
+  if (word_at(s, i, "unique", &j) && j < n && hs_space(t[j])) i = j + 1;
+  if (word_at(s, i, "temp", &j)) {
+    if (word_at(s, j, "orary", &k)) j = k;
+    if (j < n && hs_space(t[j])) i = j + 1;
+  }
+  for (size_t o = 0; o < SR_ARRAY_LEN(objects); o++) {
+    const char *w = objects[o];
+    size_t at = i, sp = strcspn(w, " ");
+    if (w[sp]) { /* materialized\sview */
+      char head[16];
+      memcpy(head, w, sp);
+      head[sp] = '\0';
+      if (!word_at(s, at, head, &j) || j >= n || !hs_space(t[j])) continue;
+      at = j + 1;
+      w += sp + 1;
+    }
+    if (word_at(s, at, w, &j) && (j == n || !hs_word(t[j]))) return true;
+  }
+  return false;
+}
+
 /* Whether the raw text from `to` on matches what e->confirm stands for:
  * the rest of the pattern, as Hyperscan would have matched it (caseless). */
 static bool confirmed(const struct sr_catalogue_scratch *s,
@@ -2834,6 +2883,8 @@ static bool confirmed(const struct sr_catalogue_scratch *s,
       while (i < n && hs_word(t[i])) i++;
       if (i < n && hs_space(t[i])) i++;
       return i < n && (t[i] == '(' || t[i] == '{');
+    case CONFIRM_CREATE:
+      return created_object(s, to);
     case CONFIRM_CMD: /* one of e->programs ends at raw[to - 1], a \s */
       for (const char *w = e->programs; *w;) {
         size_t len = strcspn(w, "|"), b = to - 1 - len, k = 0;

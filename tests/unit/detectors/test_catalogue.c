@@ -367,9 +367,9 @@ END_TEST
 
 /* --- the parts of patterns read in C ------------------------------------ */
 
-/* `select .. from`, `mutation {` and where a grep or echo starts a command
- * are checked in C after a literal match: they must read as the patterns
- * did (caseless, \b and \s as Hyperscan has them). */
+/* `select .. from`, `mutation {`, `create table` and where a grep or echo
+ * starts a command are checked in C after a literal match: they must read
+ * as the patterns did (caseless, \b and \s as Hyperscan has them). */
 START_TEST(tails_read_in_c_as_patterns) {
   /* clang-format off */
   static const struct expect x[] = {
@@ -383,6 +383,12 @@ START_TEST(tails_read_in_c_as_patterns) {
       {"railway.graphql", "{\"query\":\"mutation {\"}", NULL, 0, 0, NULL, W},
       {"exec", "mutationX (", NULL, 0, 0, NULL, W},
       {"railway.graphql", "{\"query\":\"mutation foo bar\"}", NULL, 0, 0, NULL, N},
+      {"exec", "create or replace temporary view v", NULL, 0, 0, NULL, W},
+      {"exec", "create unique index i", NULL, 0, 0, NULL, W},
+      {"exec", "create materialized view m", NULL, 0, 0, NULL, W},
+      {"exec", "create materialized-view m", NULL, 0, 0, NULL, N},
+      {"exec", "create tablespace x", NULL, 0, 0, NULL, N},
+      {"exec", "create temp x", NULL, 0, 0, NULL, N},
       /* a search or an echo that starts a command only mentions */
       {"Bash", "{\"command\":\"sudo grep -rn \\\"DROP TABLE users\\\" db.sql\"}", "sql.drop_table", 0.05f, 0.1f, NULL, R},
       {"Bash", "{\"command\":\"ls && grep \\\"DROP TABLE users\\\" db.sql\"}", "sql.drop_table", 0.05f, 0.1f, NULL, R},
