@@ -23,6 +23,10 @@
  *    kubectl, are hooks whose subcommand and flags are read in C (git push
  *    --force, kubectl delete namespace): as patterns their optional global
  *    flags cost thousands of instructions at every `git`.
+ *    Likewise a few patterns are a literal for Hyperscan and the rest is
+ *    read in C when it matches (confirmed()): `select .. from`, `mutation
+ *    {`, `create table`, and where a grep or echo starts a command; as
+ *    patterns they ran an automaton over the rest of the text.
  * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
  *    letters turned into spaces, lowercase, so `volumeDelete`,
  *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
@@ -133,9 +137,9 @@ enum db { DB_RAW = 0, DB_WORDS = 1, DB_N = 2, DB_NONE = 3 };
  * instructions per scan (see confirmed()). */
 enum confirm {
   CONFIRM_NONE = 0,
-  CONFIRM_FROM,  /* `[^;]*\bfrom\b` follows the match */
-  CONFIRM_PAREN, /* `\s?\w*\s?[({]` follows the match */
-  CONFIRM_CMD,   /* the program matched starts a command (cmd_starts_at) */
+  CONFIRM_FROM,   /* `[^;]*\bfrom\b` follows the match */
+  CONFIRM_PAREN,  /* `\s?\w*\s?[({]` follows the match */
+  CONFIRM_CMD,    /* the program matched starts a command (cmd_starts_at) */
   CONFIRM_CREATE, /* what `create` makes: see created_object() */
 };
 
@@ -160,8 +164,8 @@ struct entry {
   const char *scope;
   const char *applies; /* masks: only rules whose name starts with this */
   size_t applies_len;
-  uint8_t resolver; /* RESOLVE_*: the variant is worked out on a match */
-  uint8_t confirm;  /* CONFIRM_*: the rest of the match, checked in C */
+  uint8_t resolver;     /* RESOLVE_*: the variant is worked out on a match */
+  uint8_t confirm;      /* CONFIRM_*: the rest of the match, checked in C */
   const char *programs; /* CONFIRM_CMD: names, '|' apart, ' ' for \s */
   const struct sr_conf_node *node; /* configured entries, for errors */
   char *own_pattern;
@@ -2832,9 +2836,9 @@ static bool word_at(const struct sr_catalogue_scratch *s, size_t i,
  * there is the only reading. */
 static bool created_object(const struct sr_catalogue_scratch *s, size_t i) {
   static const char *const objects[] = {
-      "table",    "index",     "view",     "database",
-      "schema",   "function",  "procedure", "trigger",
-      "extension", "role",     "sequence", "materialized view",
+      "table",     "index",    "view",      "database",
+      "schema",    "function", "procedure", "trigger",
+      "extension", "role",     "sequence",  "materialized view",
       "keyspace"};
   const unsigned char *t = (const unsigned char *)s->raw;
   size_t n = s->raw_len, j, k;
@@ -2889,8 +2893,8 @@ static bool confirmed(const struct sr_catalogue_scratch *s,
       for (const char *w = e->programs; *w;) {
         size_t len = strcspn(w, "|"), b = to - 1 - len, k = 0;
         if (len < to) {
-          while (k < len && (w[k] == ' ' ? hs_space(t[b + k])
-                                         : (t[b + k] | 0x20) == w[k]))
+          while (k < len &&
+                 (w[k] == ' ' ? hs_space(t[b + k]) : (t[b + k] | 0x20) == w[k]))
             k++;
           if (k == len && cmd_starts_at(s, b)) return true;
         }
