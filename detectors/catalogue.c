@@ -23,6 +23,10 @@
  *    kubectl, are hooks whose subcommand and flags are read in C (git push
  *    --force, kubectl delete namespace): as patterns their optional global
  *    flags cost thousands of instructions at every `git`.
+ *    Likewise a few patterns are a literal for Hyperscan and the rest is
+ *    read in C when it matches (confirmed()): `select .. from`, `mutation
+ *    {`, `create table`, and where a grep or echo starts a command; as
+ *    patterns they ran an automaton over the rest of the text.
  * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
  *    letters turned into spaces, lowercase, so `volumeDelete`,
  *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
@@ -128,6 +132,17 @@ enum db { DB_RAW = 0, DB_WORDS = 1, DB_N = 2, DB_NONE = 3 };
 #define F_DRY_RUN 32u /* mask: a dry run, so the call reads */
 #define F_BY_CODE 64u /* mask: set by a resolver, not compiled */
 
+/* What C checks after a raw match where the rest of a pattern would make
+ * Hyperscan run an automaton over the rest of the text, thousands of
+ * instructions per scan (see confirmed()). */
+enum confirm {
+  CONFIRM_NONE = 0,
+  CONFIRM_FROM,   /* `[^;]*\bfrom\b` follows the match */
+  CONFIRM_PAREN,  /* `\s?\w*\s?[({]` follows the match */
+  CONFIRM_CMD,    /* the program matched starts a command (cmd_starts_at) */
+  CONFIRM_CREATE, /* what `create` makes: see created_object() */
+};
+
 /* resource value asking to derive the kind from the call (URL, nouns) */
 static const char RES_DERIVE[] = "@";
 
@@ -149,7 +164,9 @@ struct entry {
   const char *scope;
   const char *applies; /* masks: only rules whose name starts with this */
   size_t applies_len;
-  uint8_t resolver; /* RESOLVE_*: the variant is worked out on a match */
+  uint8_t resolver;     /* RESOLVE_*: the variant is worked out on a match */
+  uint8_t confirm;      /* CONFIRM_*: the rest of the match, checked in C */
+  const char *programs; /* CONFIRM_CMD: names, '|' apart, ' ' for \s */
   const struct sr_conf_node *node; /* configured entries, for errors */
   char *own_pattern;
   char *own_scope;
@@ -755,13 +772,13 @@ struct mask {
   unsigned flags;
   const char *applies;
   const char *pattern;
+  /* or: one of these programs ('|' apart, lowercase letters, ' ' for \s)
+   * followed by \s, where a command starts: Hyperscan matches the names,
+   * cmd_starts_at() what precedes them. As a pattern the start of a command
+   * made Hyperscan run an automaton from the start of the text at every
+   * `grep`. */
+  const char *programs;
 };
-
-/* Where a command starts, for masks. */
-#define CMD                                                                   \
-  "(?:^[^\\s{]+\\s|\"(?:command|cmd|script)\"\\s*:\\s*\"|&&|\\|\\||[;|(`\"']" \
-  "|"                                                                         \
-  "\\\\n|\\$\\()\\s*(?:sudo\\s)?"
 
 /* Benign look-alikes: each damps the matches in its own shell segment (the
  * segment of its last byte), optionally only those of rules whose name
@@ -772,8 +789,8 @@ static const struct mask masks[] = {
     {"mask.dry_run", 0.0f, F_DRY_RUN, NULL, "--dry-?run(?:=(?:client|server|true|all))?\\b|--what-?if\\b|-whatif\\b|--noop\\b"},
     {"mask.help", 0.0f, 0, NULL, "\\s--help\\b"},
     /* a mention is not an execution */
-    {"mask.echo", 0.2f, F_MENTION | F_NO_PIPE, NULL, CMD "(?:echo|printf)\\s"},
-    {"mask.search", 0.1f, F_MENTION, NULL, CMD "(?:grep|egrep|fgrep|rg|ag|ack|git grep)\\s"},
+    {"mask.echo", 0.2f, F_MENTION | F_NO_PIPE, NULL, NULL, "echo|printf"},
+    {"mask.search", 0.1f, F_MENTION, NULL, NULL, "grep|egrep|fgrep|rg|ag|ack|git grep"},
     /* set by the git resolver for git commit, log, show */
     {"mask.vcs_message", 0.1f, F_MENTION | F_BY_CODE, NULL, NULL},
     /* a WHERE clause makes an UPDATE an update */
@@ -791,6 +808,7 @@ struct hint {
   uint8_t verb;
   unsigned flags;
   const char *pattern;
+  uint8_t confirm; /* CONFIRM_*: the pattern's tail, checked in C */
 };
 
 #define R SR_VERB_READ
@@ -798,14 +816,21 @@ struct hint {
 #define METHOD "\\bmethod['\"\\\\]*\\s*[:=]\\s*['\"\\\\]*"
 
 /* Read/write syntax on the raw text that the shell classifier cannot see:
- * SQL, HTTP requests described as JSON, GraphQL, MongoDB shell. */
+ * SQL, HTTP requests described as JSON, GraphQL, MongoDB shell. Only
+ * whether a hint matches matters. `select .. from`, `mutation {` and
+ * `create table` are a literal here and the rest in C: as patterns they
+ * made Hyperscan run an automaton to the end of every SQL query or GraphQL
+ * document (or start one at every `...Create(`), more than the rest of the
+ * scan. */
 /* clang-format off */
 static const struct hint hints[] = {
-    {"hint.sql_read", R, 0, "\\bselect\\s[^;]*\\bfrom\\b|\\b(?:show|describe|explain)\\s(?:tables|databases|schemas|columns|create|select)\\b"},
-    {"hint.sql_write", W, 0, "\\binsert\\s(?:ignore\\s)?into\\b|\\bupdate\\s[\\w.\"`]+\\sset\\b|\\b(?:merge|replace)\\sinto\\b|\\bcreate\\s(?:or\\sreplace\\s)?(?:unique\\s)?(?:temp(?:orary)?\\s)?(?:table|index|view|database|schema|function|procedure|trigger|extension|role|sequence|materialized\\sview|keyspace)\\b|\\balter\\s(?:table|database|schema|user|role|index|view|sequence|type|system)\\b|\\b(?:grant|revoke)\\s[\\w\\s,]+\\son\\b"},
+    {"hint.sql_read", R, 0, "\\bselect\\s", CONFIRM_FROM},
+    {"hint.sql_read", R, 0, "\\b(?:show|describe|explain)\\s(?:tables|databases|schemas|columns|create|select)\\b"},
+    {"hint.sql_write", W, 0, "\\binsert\\s(?:ignore\\s)?into\\b|\\bupdate\\s[\\w.\"`]+\\sset\\b|\\b(?:merge|replace)\\sinto\\b|\\balter\\s(?:table|database|schema|user|role|index|view|sequence|type|system)\\b|\\b(?:grant|revoke)\\s[\\w\\s,]+\\son\\b"},
+    {"hint.sql_write", W, 0, "\\bcreate\\s", CONFIRM_CREATE},
     {"hint.http_read", R, 0, METHOD "(?:GET|HEAD|OPTIONS)\\b"},
     {"hint.http_write", W, 0, METHOD "(?:POST|PUT|PATCH)\\b|\\b(?:requests|axios|httpx)\\.(?:post|put|patch)\\s*\\("},
-    {"hint.graphql_mutation", W, F_GRAPHQL, "\\bmutation\\s?\\w*\\s?[({]"},
+    {"hint.graphql_mutation", W, F_GRAPHQL, "\\bmutation", CONFIRM_PAREN},
     {"hint.graphql_query", R, F_GRAPHQL, "\"query\":\"\\s?(?:query\\b|\\{)|\\bquery\\s\\w+\\s?[({]"},
     {"hint.mongo_read", R, 0, "\\.(?:find|findOne|aggregate|countDocuments|distinct|getIndexes)\\s*\\("},
     {"hint.mongo_write", W, 0, "\\.(?:insertOne|insertMany|updateOne|updateMany|replaceOne|findOneAndUpdate|bulkWrite|createIndex|createCollection|renameCollection)\\s*\\("},
@@ -1326,6 +1351,7 @@ static int add_hint(struct sr_catalogue *cat, size_t *cap,
   e->db = (uint8_t)db;
   e->verb = hh->verb;
   e->flags = (uint8_t)hh->flags;
+  e->confirm = hh->confirm;
   if (db == DB_RAW) {
     if (!(e->own_pattern = expand_spaces(hh->pattern))) return SR_ENOMEM;
     e->pattern = e->own_pattern;
@@ -1357,7 +1383,20 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
         cat->e_vcs_message = (uint32_t)(cat->n_entries - 1);
       continue;
     }
-    if (!(e->own_pattern = expand_spaces(masks[i].pattern))) return SR_ENOMEM;
+    const char *pattern = masks[i].pattern;
+    char buf[128];
+    if (masks[i].programs) { /* (?:a|b|c)\s */
+      e->confirm = CONFIRM_CMD;
+      e->programs = masks[i].programs;
+      /* confirmed() folds case with | 0x20 and reads ' ' as \s */
+      assert(strspn(e->programs, "abcdefghijklmnopqrstuvwxyz| ") ==
+             strlen(e->programs));
+      int len = snprintf(buf, sizeof buf, "(?:%s)\\s", e->programs);
+      assert(len > 0 && (size_t)len < sizeof buf);
+      (void)len;
+      pattern = buf;
+    }
+    if (!(e->own_pattern = expand_spaces(pattern))) return SR_ENOMEM;
     e->pattern = e->own_pattern;
   }
   for (size_t i = 0; i < SR_ARRAY_LEN(hints); i++)
@@ -1670,7 +1709,9 @@ static unsigned hs_flags_for(const struct entry *e) {
   if (e->db == DB_RAW && !(e->flags & F_CASEFUL)) f |= HS_FLAG_CASELESS;
   if (e->db == DB_WORDS && e->node) f |= HS_FLAG_CASELESS; /* configured */
   if (e->db == DB_WORDS && e->kind == K_DESTROY) f |= HS_FLAG_SOM_LEFTMOST;
-  if (e->kind == K_HINT || e->kind == K_PREFILTER) f |= HS_FLAG_SINGLEMATCH;
+  /* a confirmed hint needs every match: the first may fail in C */
+  if ((e->kind == K_HINT && !e->confirm) || e->kind == K_PREFILTER)
+    f |= HS_FLAG_SINGLEMATCH;
   return f;
 }
 
@@ -2729,6 +2770,142 @@ static bool verb_ends_word(const struct sr_catalogue_scratch *s, size_t to) {
   return !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80);
 }
 
+/* Hyperscan's \w and \s (no UCP): ASCII only; \s includes \v. */
+static inline bool hs_word(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_';
+}
+static inline bool hs_space(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Whether the raw text can end a command separator at c: the alternatives
+ * of ^[^\s{]+\s|"(?:command|cmd|script)"\s*:\s*"|&&|\|\||[;|(`"']|\\n|\$\(
+ * (caseless). A quoted key, || and $( end in a byte of [;|(`"'], so they
+ * add nothing; ^[^\s{]+\s is the first word of the text (the tool name)
+ * and the blank after it. */
+static bool cmd_sep_ends_at(const struct sr_catalogue_scratch *s, size_t c) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  if (c == 0) return false;
+  unsigned char x = t[c - 1];
+  if (x == ';' || x == '|' || x == '(' || x == '`' || x == '"' || x == '\'')
+    return true;
+  if (c >= 2 && ((t[c - 2] == '&' && x == '&') ||
+                 (t[c - 2] == '\\' && (x | 0x20) == 'n')))
+    return true;
+  if (c < 2 || !hs_space(x)) return false;
+  for (size_t i = 0; i + 1 < c; i++)
+    if (hs_space(t[i]) || t[i] == '{') return false;
+  return true;
+}
+
+/* Whether a command starts at raw[b], as the pattern
+ * `SEP\s*(?:sudo\s)?` (SEP: cmd_sep_ends_at) ending at b says. */
+static bool cmd_starts_at(const struct sr_catalogue_scratch *s, size_t b) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  for (int sudo = 0; sudo < 2; sudo++) {
+    size_t c = b;
+    if (sudo) {
+      if (b < 5 || !hs_space(t[b - 1]) || (t[b - 5] | 0x20) != 's' ||
+          (t[b - 4] | 0x20) != 'u' || (t[b - 3] | 0x20) != 'd' ||
+          (t[b - 2] | 0x20) != 'o')
+        return false;
+      c = b - 5;
+    }
+    for (;; c--) { /* \s* before */
+      if (cmd_sep_ends_at(s, c)) return true;
+      if (c == 0 || !hs_space(t[c - 1])) break;
+    }
+  }
+  return false;
+}
+
+/* Whether raw[i] starts lowercase word w (caseless), and where it ends. */
+static bool word_at(const struct sr_catalogue_scratch *s, size_t i,
+                    const char *w, size_t *end) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t k = 0;
+  while (w[k] && i + k < s->raw_len && (t[i + k] | 0x20) == w[k]) k++;
+  *end = i + k;
+  return !w[k];
+}
+
+/* Whether raw[i] reads (?:or\sreplace\s)?(?:unique\s)?(?:temp(?:orary)?\s)?
+ * then one of the objects below and \b, as after `\bcreate\s`. No object
+ * starts with or, unique or temp, so taking each optional part when it is
+ * there is the only reading. */
+static bool created_object(const struct sr_catalogue_scratch *s, size_t i) {
+  static const char *const objects[] = {
+      "table",     "index",    "view",      "database",
+      "schema",    "function", "procedure", "trigger",
+      "extension", "role",     "sequence",  "materialized view",
+      "keyspace"};
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len, j, k;
+  if (word_at(s, i, "or", &j) && j < n && hs_space(t[j]) &&
+      word_at(s, j + 1, "replace", &k) && k < n && hs_space(t[k]))
+    i = k + 1;
+  if (word_at(s, i, "unique", &j) && j < n && hs_space(t[j])) i = j + 1;
+  if (word_at(s, i, "temp", &j)) {
+    if (word_at(s, j, "orary", &k)) j = k;
+    if (j < n && hs_space(t[j])) i = j + 1;
+  }
+  for (size_t o = 0; o < SR_ARRAY_LEN(objects); o++) {
+    const char *w = objects[o];
+    size_t at = i, sp = strcspn(w, " ");
+    if (w[sp]) { /* materialized\sview */
+      char head[16];
+      memcpy(head, w, sp);
+      head[sp] = '\0';
+      if (!word_at(s, at, head, &j) || j >= n || !hs_space(t[j])) continue;
+      at = j + 1;
+      w += sp + 1;
+    }
+    if (word_at(s, at, w, &j) && (j == n || !hs_word(t[j]))) return true;
+  }
+  return false;
+}
+
+/* Whether the raw text from `to` on matches what e->confirm stands for:
+ * the rest of the pattern, as Hyperscan would have matched it (caseless). */
+static bool confirmed(const struct sr_catalogue_scratch *s,
+                      const struct entry *e, size_t to) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len, i = to;
+  switch ((enum confirm)e->confirm) {
+    case CONFIRM_FROM: /* [^;]*\bfrom\b; to > 0 and raw[to - 1] is \s */
+      for (; i + 4 <= n && t[i] != ';'; i++) {
+        if ((t[i] | 0x20) == 'f' && (t[i + 1] | 0x20) == 'r' &&
+            (t[i + 2] | 0x20) == 'o' && (t[i + 3] | 0x20) == 'm' &&
+            !hs_word(t[i - 1]) && (i + 4 == n || !hs_word(t[i + 4])))
+          return true;
+      }
+      return false;
+    case CONFIRM_PAREN: /* \s?\w*\s?[({]: the classes are disjoint, so
+                         * the greedy reading is the only one */
+      if (i < n && hs_space(t[i])) i++;
+      while (i < n && hs_word(t[i])) i++;
+      if (i < n && hs_space(t[i])) i++;
+      return i < n && (t[i] == '(' || t[i] == '{');
+    case CONFIRM_CREATE:
+      return created_object(s, to);
+    case CONFIRM_CMD: /* one of e->programs ends at raw[to - 1], a \s */
+      for (const char *w = e->programs; *w;) {
+        size_t len = strcspn(w, "|"), b = to - 1 - len, k = 0;
+        if (len < to) {
+          while (k < len &&
+                 (w[k] == ' ' ? hs_space(t[b + k]) : (t[b + k] | 0x20) == w[k]))
+            k++;
+          if (k == len && cmd_starts_at(s, b)) return true;
+        }
+        w += len + (w[len] == '|');
+      }
+      return false;
+    default:
+      return true;
+  }
+}
+
 static int on_match(unsigned int id, unsigned long long from,
                     unsigned long long to, unsigned int flags, void *ctx) {
   struct scan_ctx *c = ctx;
@@ -2767,6 +2944,7 @@ static int on_match(unsigned int id, unsigned long long from,
       break;
     }
     case K_MASK: {
+      if (e->confirm && !confirmed(s, e, (size_t)to)) break;
       struct cand m = {id, (uint32_t)to - 1, (uint32_t)to, 0, -1};
       m.seg = seg_of(s, m.from);
       if ((e->flags & F_DRY_RUN) && s->hint_verb < SR_VERB_READ)
@@ -2775,6 +2953,9 @@ static int on_match(unsigned int id, unsigned long long from,
       break;
     }
     case K_HINT:
+      if (e->verb <= s->hint_verb && (!(e->flags & F_GRAPHQL) || s->graphql))
+        break; /* nothing to add */
+      if (e->confirm && !confirmed(s, e, (size_t)to)) break;
       if (e->verb > s->hint_verb) s->hint_verb = e->verb;
       if (e->flags & F_GRAPHQL) s->graphql = true;
       break;

@@ -365,6 +365,46 @@ START_TEST(http_methods) {
 }
 END_TEST
 
+/* --- the parts of patterns read in C ------------------------------------ */
+
+/* `select .. from`, `mutation {`, `create table` and where a grep or echo
+ * starts a command are checked in C after a literal match: they must read
+ * as the patterns did (caseless, \b and \s as Hyperscan has them). */
+START_TEST(tails_read_in_c_as_patterns) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"exec", "SELECT id FROM users", NULL, 0, 0, NULL, R},
+      {"exec", "select id, from_x from t", NULL, 0, 0, NULL, R},
+      {"exec", "select 1 from", NULL, 0, 0, NULL, R},
+      {"exec", "SELECT id; FROM users", NULL, 0, 0, NULL, N},
+      {"exec", "SELECT id FROMAGE", NULL, 0, 0, NULL, N},
+      {"exec", "SELECT xfrom", NULL, 0, 0, NULL, N},
+      {"railway.graphql", "{\"query\":\"mutation Foo($x: ID) { a }\"}", NULL, 0, 0, NULL, W},
+      {"railway.graphql", "{\"query\":\"mutation {\"}", NULL, 0, 0, NULL, W},
+      {"exec", "mutationX (", NULL, 0, 0, NULL, W},
+      {"railway.graphql", "{\"query\":\"mutation foo bar\"}", NULL, 0, 0, NULL, N},
+      {"exec", "create or replace temporary view v", NULL, 0, 0, NULL, W},
+      {"exec", "create unique index i", NULL, 0, 0, NULL, W},
+      {"exec", "create materialized view m", NULL, 0, 0, NULL, W},
+      {"exec", "create materialized-view m", NULL, 0, 0, NULL, N},
+      {"exec", "create tablespace x", NULL, 0, 0, NULL, N},
+      {"exec", "create temp x", NULL, 0, 0, NULL, N},
+      /* a search or an echo that starts a command only mentions */
+      {"Bash", "{\"command\":\"sudo grep -rn \\\"DROP TABLE users\\\" db.sql\"}", "sql.drop_table", 0.05f, 0.1f, NULL, R},
+      {"Bash", "{\"command\":\"ls && grep \\\"DROP TABLE users\\\" db.sql\"}", "sql.drop_table", 0.05f, 0.1f, NULL, R},
+      {"Bash", "{\"command\":\"(egrep \\\"DROP TABLE t\\\")\"}", "sql.drop_table", 0.05f, 0.1f, NULL, R},
+      {"Bash", "grep \"DROP TABLE users\" db.sql", "sql.drop_table", 0.05f, 0.1f, NULL, R},
+      {"Bash", "cd / \\n  git grep \"DROP TABLE users\"", "sql.drop_table", 0.05f, 0.1f, NULL, R},
+      {"Bash", "{\"command\":\"ls; echo \\\"DROP TABLE t\\\"\"}", "sql.drop_table", 0.15f, 0.2f, NULL, R},
+      /* ... one inside a word or an argument does not */
+      {"Bash", "{\"command\":\"mygrep \\\"DROP TABLE users\\\" db.sql\"}", "sql.drop_table", 0.85f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"x sudo grep \\\"DROP TABLE users\\\" db.sql\"}", "sql.drop_table", 0.85f, 0.95f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- mentions, dry runs, segments ---------------------------------------- */
 
 START_TEST(mentions_are_not_executions) {
@@ -1071,6 +1111,7 @@ int main(void) {
   tcase_add_test(tc, kubernetes_helm_docker);
   tcase_add_test(tc, api_names_in_every_spelling);
   tcase_add_test(tc, http_methods);
+  tcase_add_test(tc, tails_read_in_c_as_patterns);
   tcase_add_test(tc, mentions_are_not_executions);
   tcase_add_test(tc, content_tools_are_not_scanned);
   tcase_add_test(tc, shell_read_write_classifier);
