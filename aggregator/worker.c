@@ -230,6 +230,10 @@ static void prefetch_ahead(const struct sr_ring *ring) {
     const char *p = n->payload;
     for (size_t off = 0; p && off < n->len && off < 512; off += 64)
       __builtin_prefetch(p + off);
+    /* librdkafka's op behind a consumed message: rd_kafka_message_destroy
+     * reads and writes its header first, and the consumer thread wrote it
+     * last (a prefetch of a stale hint cannot fault). */
+    if (n->_private) __builtin_prefetch(n->_private, 1);
   }
   if (sr_ring_peek(ring, 1, &next) && next.a) {
     __builtin_prefetch(next.a);
