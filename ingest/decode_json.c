@@ -729,31 +729,55 @@ static int decode_field(struct ctx *c, const struct field *f, char *base,
 }
 
 /*
+ * The cursor of decode_object's fast path lives in a copy of the reader
+ * local to it, which the compiler keeps in registers: through c->j, each
+ * member's cursor went to memory and back twice (the stores to the event
+ * may alias it), a store-to-load forwarding delay on the serial chain from
+ * one member to the next. c->j is brought up to date (to_ctx) before every
+ * read out of line, and the copy (from_ctx) after it.
+ */
+static inline void to_ctx(struct ctx *c, const struct sr_json *j) {
+  c->j.p = j->p;
+  c->j.depth = j->depth;
+  c->j.more = j->more;
+}
+
+static inline void from_ctx(struct sr_json *j, const struct ctx *c) {
+  j->p = c->j.p;
+  j->depth = c->j.depth;
+  j->more = c->j.more;
+}
+
+/*
  * The value of f read at once when it has the plain shape of compact JSON
  * (most values of every event): a string without escapes for a field that
- * takes one, an integer of at most eighteen digits. Sets *rc and returns
- * true; otherwise false with the reader untouched, for decode_field, which
- * peeks at the type and reports every error. A session_id given twice goes
- * to decode_field, which refuses it.
+ * takes one, an integer of at most eighteen digits. j is decode_object's
+ * copy of the reader. Sets *rc and returns true; otherwise false with the
+ * reader untouched, for decode_field, which peeks at the type and reports
+ * every error. A session_id given twice goes to decode_field, which refuses
+ * it.
  */
-static inline bool decode_plain(struct ctx *c, const struct field *f,
-                                char *base, const char *prefix, int *rc) {
+static inline bool decode_plain(struct ctx *c, struct sr_json *j,
+                                const struct field *f, char *base,
+                                const char *prefix, int *rc) {
   sr_str s;
   if (f->kind == K_STR) { /* most members: tested before the jump table */
-    if (!sr_json_plain_string(&c->j, &s)) return false;
+    if (!sr_json_plain_string(j, &s)) return false;
     *rc = store_view(c, f, base, prefix, s);
     return true;
   }
   switch ((enum kind)f->kind) {
     case K_SESSION:
-      if (c->session_given || !sr_json_plain_string(&c->j, &s)) return false;
+      if (c->session_given || !sr_json_plain_string(j, &s)) return false;
       c->session_given = true;
       *rc = store_view(c, f, base, prefix, s);
       return true;
     case K_ARGS:
-      if (sr_json_at(&c->j, '{') || sr_json_at(&c->j, '[')) {
+      if (sr_json_at(j, '{') || sr_json_at(j, '[')) {
         sr_str *out = (sr_str *)(void *)(base + f->off);
+        to_ctx(c, j);
         *rc = sr_json_skip(&c->j, out);
+        from_ctx(j, c);
         if (*rc == 0 && out->n > f->limit)
           *rc = too_long(c, f, prefix, out->n, f->limit);
         return true;
@@ -761,33 +785,35 @@ static inline bool decode_plain(struct ctx *c, const struct field *f,
       /* a string */
       __attribute__((fallthrough));
     case K_STR:
-      if (!sr_json_plain_string(&c->j, &s)) return false;
+      if (!sr_json_plain_string(j, &s)) return false;
       *rc = store_view(c, f, base, prefix, s);
       return true;
     case K_TYPE:
     case K_MODE:
     case K_PHASE:
     case K_BACKUPS:
-      if (!sr_json_plain_string(&c->j, &s)) return false;
+      if (!sr_json_plain_string(j, &s)) return false;
       *rc = enum_exact(f, base, s) ? 0 : apply_enum(c, f, base, prefix, s);
       return true;
     case K_CRED:
-      if (sr_json_at(&c->j, '{')) {
+      if (sr_json_at(j, '{')) {
         assert(prefix == NULL);
+        to_ctx(c, j);
         *rc = decode_object(c, CRED_FIELDS, SR_ARRAY_LEN(CRED_FIELDS),
                             (char *)&c->ev->credential, f->name);
+        from_ctx(j, c);
         return true;
       }
       /* a bare id */
       __attribute__((fallthrough));
     case K_DECISION:
     case K_TS:
-      if (!sr_json_plain_string(&c->j, &s)) return false;
+      if (!sr_json_plain_string(j, &s)) return false;
       *rc = apply_string(c, f, base, prefix, s);
       return true;
     case K_INT:
     case K_TS_MS:
-      if (!sr_json_plain_int(&c->j, (int64_t *)(void *)(base + f->off))) {
+      if (!sr_json_plain_int(j, (int64_t *)(void *)(base + f->off))) {
         return false;
       }
       if (f->kind == K_TS_MS) c->ts_ms_given = true;
@@ -798,9 +824,9 @@ static inline bool decode_plain(struct ctx *c, const struct field *f,
   }
 }
 
-/* Members of compact JSON are read by the inline fast paths of json.h;
- * anything else (blanks, escapes, a bad byte) by the general reader, which
- * reports it. */
+/* Members of compact JSON are read by the inline fast paths of json.h on
+ * the local copy j; anything else (blanks, escapes, a bad byte) by the
+ * general reader on c->j, which reports it. */
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
   sr_str key;
@@ -808,23 +834,47 @@ static int decode_object(struct ctx *c, const struct field *tab, size_t n,
   int rc;
   if (!sr_json_plain_open(&c->j) && (rc = sr_json_object_begin(&c->j)))
     return rc;
+  struct sr_json j = c->j;
   for (bool first = true;; first = false) {
-    const struct field *f = compact_key(&c->j, tab, n, &hint, first);
+    const struct field *f = compact_key(&j, tab, n, &hint, first);
     if (!f) {
-      if (!sr_json_plain_key(&c->j, &key)) {
-        if (sr_json_plain_close(&c->j)) return 0;
+      if (!sr_json_plain_key(&j, &key)) {
+        if (sr_json_plain_close(&j)) {
+          to_ctx(c, &j);
+          return 0;
+        }
+        to_ctx(c, &j);
         rc = sr_json_object_next(&c->j, &key);
+        from_ctx(&j, c);
         if (rc <= 0) return rc;
       }
       f = lookup(tab, n, &hint, key);
     }
     if (!f) {
+      to_ctx(c, &j);
       rc = sr_json_skip(&c->j, NULL);
-    } else if (!decode_plain(c, f, base, prefix, &rc)) {
+      from_ctx(&j, c);
+    } else if (!decode_plain(c, &j, f, base, prefix, &rc)) {
+      to_ctx(c, &j);
       rc = decode_field(c, f, base, prefix);
+      from_ctx(&j, c);
     }
     if (rc) return rc;
   }
+}
+
+/*
+ * Asks for every cache line of the message (up to PREFETCH_MAX bytes) at
+ * once. The reader walks a message as one serial chain, each member's
+ * position known only once the previous value's end is found; a line not
+ * yet in cache stalls that chain, one line after the other, unless all of
+ * them are already on their way. @locality hot path
+ */
+#define PREFETCH_MAX 1024
+static inline void prefetch_message(const void *buf, size_t len) {
+  const char *p = (const char *)((uintptr_t)buf & ~(uintptr_t)63);
+  const char *end = (const char *)buf + SR_MIN(len, PREFETCH_MAX);
+  for (; p < end; p += 64) __builtin_prefetch(p, 0, 3);
 }
 
 int sr_decode_json(const void *buf, size_t len,
@@ -832,6 +882,7 @@ int sr_decode_json(const void *buf, size_t len,
                    struct sr_event *ev, char *err, size_t errlen) {
   int rc = sr_decode_check_size(len, opts, err, errlen);
   if (rc) return rc;
+  prefetch_message(buf, len);
   sr_decode_reset_event(ev);
   /* Member by member: an initializer would clear the reader too, twice. */
   struct ctx c;

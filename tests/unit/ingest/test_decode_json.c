@@ -544,6 +544,11 @@ START_TEST(invalid_json_at_several_spots) {
          "invalid JSON at byte 15: lone surrogate in \\u escape");
   REJECT("{\"ts_ms\":012}", SR_EINVAL,
          "invalid JSON at byte 10: expected ',' or '}'");
+  /* past a skipped arguments object and a nested credential object, which
+   * the fast path hands to the general reader and takes back */
+  REJECT("{\"arguments\":{\"a\":1},\"credential\":{\"id\":\"c\"},\"tool\":\"t\" "
+         "\"x\"}",
+         SR_EINVAL, "invalid JSON at byte 56: expected ',' or '}'");
   /* inside a skipped unknown field, too */
   REJECT("{\"x\":[1,2,{\"a\":}],\"type\":\"tool_call\"}", SR_EINVAL,
          "invalid JSON at byte 15: expected a value");
