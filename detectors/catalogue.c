@@ -110,7 +110,13 @@
 /* How a match picks its variant (struct variant): what a `kubectl` or
  * `git` command does (its subcommand, resource type, flags), the noun of a
  * "delete <noun>" phrase. */
-enum resolver { RESOLVE_NONE = 0, RESOLVE_K8S, RESOLVE_GIT, RESOLVE_NOUN };
+enum resolver {
+  RESOLVE_NONE = 0,
+  RESOLVE_K8S,
+  RESOLVE_GIT,
+  RESOLVE_NOUN,
+  RESOLVE_RM, /* `rm`: the entries of enum rm_target, read in C (rm_read) */
+};
 
 enum kind {
   K_DESTROY = 0,    /* a destructive operation */
@@ -362,12 +368,8 @@ struct sr_catalogue_scratch {
 #define RMC                                                               \
   "(?:^[^\\s{]+\\s|[\"';&|(`]\\s*|\\\\n\\s*|\\b(?:sudo|doas|xargs|nohup|" \
   "time|exec)\\s(?:-\\S+\\s)*)rm " FL
-#define RFLAGS                                     \
-  "(?:-[a-z]*r[a-z]*f[a-z]*|-[a-z]*f[a-z]*r[a-z]*" \
-  "|(?:-[a-z]*r[a-z]*|--recursive) " FL            \
-  "(?:-[a-z]*f[a-z]*|--force)"                     \
-  "|(?:-[a-z]*f[a-z]*|--force) " FL "(?:-[a-z]*r[a-z]*|--recursive))" ENDX
-#define RMRF RM0 RFLAGS "\\s*(?:[^\\s;&|]+ )*"
+/* rm where RM0 matches, without its flags: the hook of rm_read() */
+#define RM0_HOOK "(?:^|[^\\w./-])rm "
 #define SQLID "[\\w.\"`\\[\\]]+"
 #define SQLEND "\\s*(?:$|[;,)}\"'\\\\]|\\bcascade\\b|\\brestart\\b)"
 #define HTTPDEL "(?:-X\\s*|--request[=\\s]\\s*)['\"]?DELETE\\b"
@@ -390,15 +392,17 @@ struct builtin {
 /* clang-format off */
 static const struct builtin raw_destructive[] = {
     /* filesystems */
-    {"shell.rm_rf_root", 1.00f, IRR, "file", RMRF "(?:/\\*?|--no-preserve-root)" END},
-    {"shell.rm_rf_home", 0.95f, IRR, "file", RMRF "(?:~/?\\*?|\\$HOME/?\\*?|\\$\\{HOME\\}/?\\*?|/home/[\\w.-]+/?\\*?|/Users/[\\w.-]+/?\\*?|/root/?\\*?)" END},
-    {"shell.rm_rf_system", 0.95f, IRR, "file", RMRF "/(?:bin|boot|dev|etc|lib|lib32|lib64|opt|sbin|srv|sys|usr|var|proc)/?\\*?" END},
-    {"shell.rm_rf_datadir", 0.95f, IRR, "database", RMRF "/var/lib/(?:postgresql|pgsql|mysql|mongodb|redis|docker|etcd|elasticsearch|clickhouse)"},
-    {"shell.rm_rf_cwd", 0.85f, IRR, "file", RMRF "(?:\\.|\\./\\*?|\\*|\\.\\.|\\.\\./\\*?|\\.\\*)" END},
-    {"shell.rm_rf_git", 0.80f, IRR, "repo", RMRF "(?:\\./)?\\.git/?" END},
-    {"shell.rm_rf_var", 0.70f, IRR, "file", RMRF "\"?\\$\\{?\\w+\\}?\"?/\\*?\"?" END},
-    {"shell.rm_rf", 0.60f, IRR, "file", RM0 RFLAGS},
-    {"shell.rm_recursive", 0.50f, IRR, "file", RM0 "(?:-[a-z]*r[a-z]*|--recursive)" END},
+    /* one hook reads the flags and targets of every `rm` for these nine
+     * entries (rm_read); RM_PATTERNS says what each matches */
+    {"shell.rm_rf_root", 1.00f, IRR, "file", RM0_HOOK, 0, RESOLVE_RM},
+    {"shell.rm_rf_home", 0.95f, IRR, "file", NULL},
+    {"shell.rm_rf_system", 0.95f, IRR, "file", NULL},
+    {"shell.rm_rf_datadir", 0.95f, IRR, "database", NULL},
+    {"shell.rm_rf_cwd", 0.85f, IRR, "file", NULL},
+    {"shell.rm_rf_git", 0.80f, IRR, "repo", NULL},
+    {"shell.rm_rf_var", 0.70f, IRR, "file", NULL},
+    {"shell.rm_rf", 0.60f, IRR, "file", NULL},
+    {"shell.rm_recursive", 0.50f, IRR, "file", NULL},
     {"shell.rm", 0.25f, REV, "file", RMC "[^\\s;&|-]"},
     {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b"},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
@@ -1363,7 +1367,9 @@ static int add_hint(struct sr_catalogue *cat, size_t *cap,
 
 static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
   for (size_t i = 0; i < SR_ARRAY_LEN(raw_destructive); i++)
-    if (add_builtin(cat, cap, &raw_destructive[i], DB_RAW)) return SR_ENOMEM;
+    if (add_builtin(cat, cap, &raw_destructive[i],
+                    raw_destructive[i].pattern ? DB_RAW : DB_NONE))
+      return SR_ENOMEM;
   if (add_word_entries(cat, cap)) return SR_ENOMEM;
   cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
                         SR_ARRAY_LEN(git_ops) - 2; /* the two hooks */
@@ -2906,6 +2912,215 @@ static bool confirmed(const struct sr_catalogue_scratch *s,
   }
 }
 
+/* --- rm: flags and targets read in C ----------------------------------- */
+
+/*
+ * The nine `rm` entries after the hook, in table order, and the patterns
+ * they stood for (RM0 = `(?:^|[^\w./-])rm\s` FL, FL = `(?:-\S+\s)*`):
+ *   RMRF = RM0 RFLAGS `\s*(?:[^\s;&|]+\s)*`, then per target, then END:
+ *     root     `/\*?|--no-preserve-root`
+ *     home     `~/?\*?|\$HOME/?\*?|\$\{HOME\}/?\*?|/home/[\w.-]+/?\*?|
+ *              /Users/[\w.-]+/?\*?|/root/?\*?`
+ *     system   `/(?:bin|boot|..|proc)/?\*?`
+ *     datadir  `/var/lib/(?:postgresql|..|clickhouse)` (no END)
+ *     cwd      `\.|\./\*?|\*|\.\.|\.\./\*?|\.\*`
+ *     git      `(?:\./)?\.git/?`
+ *     var      `"?\$\{?\w+\}?"?/\*?"?`
+ *   rm_rf        RM0 RFLAGS
+ *   rm_recursive RM0 `(?:-[a-z]*r[a-z]*|--recursive)` END
+ * RFLAGS: `-[a-z]*r[a-z]*f[a-z]*` or f before r, or an r flag (`--recursive`)
+ * then \s FL then an f flag (`--force`), or f then r; then one of ENDX.
+ * Every end at which Hyperscan would have reported a match is reported,
+ * caseless. As patterns the flag and argument runs made Hyperscan run
+ * automata over every command after an `rm` (~19,000 instructions a scan
+ * for `rm -rf ./build ./dist`).
+ */
+enum rm_target {
+  RM_ROOT = 0,
+  RM_HOME,
+  RM_SYSTEM,
+  RM_DATADIR,
+  RM_CWD,
+  RM_GIT,
+  RM_VAR,
+  RM_RF,
+  RM_RECURSIVE,
+};
+
+struct rm_ctx {
+  struct sr_catalogue_scratch *s;
+  const unsigned char *t;
+  size_t n;
+  uint32_t entry; /* the hook's entry: RM_ROOT */
+};
+
+/* Whether raw[i] starts w: letters caseless, other bytes exactly. */
+static bool lit_at(const struct rm_ctx *r, size_t i, const char *w) {
+  for (; *w; w++, i++) {
+    if (i >= r->n) return false;
+    unsigned char c = r->t[i];
+    if (is_alpha(c) ? (c | 0x20) != (unsigned char)*w : c != (unsigned char)*w)
+      return false;
+  }
+  return true;
+}
+
+static void rm_cand(const struct rm_ctx *r, enum rm_target k, size_t to) {
+  struct cand m = {r->entry + k, SEG_UNKNOWN, (uint32_t)to, 0, -1};
+  m.seg = seg_of(r->s, m.to - 1);
+  add_cand(r->s, r->s->cands, &r->s->n_cands, CANDS_MAX, m);
+}
+
+/* ENDX: [\s;&|"'`)\\] */
+static inline bool is_endx(unsigned char c) {
+  return hs_space(c) || c == ';' || c == '&' || c == '|' || c == '"' ||
+         c == '\'' || c == '`' || c == ')' || c == '\\';
+}
+
+/* END at q: one of ENDX, or $ (the end, or before a final newline). */
+static void rm_end(const struct rm_ctx *r, enum rm_target k, size_t q) {
+  if (q == r->n || (q + 1 == r->n && r->t[q] == '\n')) rm_cand(r, k, q);
+  if (q < r->n && is_endx(r->t[q])) rm_cand(r, k, q + 1);
+}
+
+/* `/?\*?` END from q */
+static void rm_tail(const struct rm_ctx *r, enum rm_target k, size_t q) {
+  const unsigned char *t = r->t;
+  size_t n = r->n;
+  rm_end(r, k, q);
+  if (q < n && t[q] == '*') rm_end(r, k, q + 1);
+  if (q < n && t[q] == '/') {
+    rm_end(r, k, q + 1);
+    if (q + 1 < n && t[q + 1] == '*') rm_end(r, k, q + 2);
+  }
+}
+
+/* The targets of RMRF starting at raw[y]. */
+static void rm_targets(const struct rm_ctx *r, size_t y) {
+  static const char *const sys[] = {
+      "bin", "boot", "dev",  "etc", "lib", "lib32", "lib64",
+      "opt", "sbin", "srv",  "sys", "usr", "var",   "proc"};
+  static const char *const data[] = {
+      "postgresql", "pgsql", "mysql",         "mongodb",   "redis",
+      "docker",     "etcd",  "elasticsearch", "clickhouse"};
+  static const char *const cwd[] = {".",  "./", "./*", "*",
+                                    "..", "../", "../*", ".*"};
+  static const char *const git[] = {".git", ".git/", "./.git", "./.git/"};
+  const unsigned char *t = r->t;
+  size_t n = r->n;
+  if (y >= n) return;
+  if (t[y] == '/') {
+    rm_end(r, RM_ROOT, y + 1);
+    if (y + 1 < n && t[y + 1] == '*') rm_end(r, RM_ROOT, y + 2);
+  }
+  if (lit_at(r, y, "--no-preserve-root")) rm_end(r, RM_ROOT, y + 18);
+  if (t[y] == '~') rm_tail(r, RM_HOME, y + 1);
+  if (lit_at(r, y, "$home")) rm_tail(r, RM_HOME, y + 5);
+  if (lit_at(r, y, "${home}")) rm_tail(r, RM_HOME, y + 7);
+  if (lit_at(r, y, "/root")) rm_tail(r, RM_HOME, y + 5);
+  if (lit_at(r, y, "/home/") || lit_at(r, y, "/users/")) {
+    size_t j = y + (t[y + 1] == 'h' || t[y + 1] == 'H' ? 6 : 7);
+    size_t k = j;
+    while (k < n && (hs_word(t[k]) || t[k] == '.' || t[k] == '-')) k++;
+    if (k > j) rm_tail(r, RM_HOME, k);
+  }
+  if (t[y] == '/')
+    for (size_t i = 0; i < SR_ARRAY_LEN(sys); i++)
+      if (lit_at(r, y + 1, sys[i])) rm_tail(r, RM_SYSTEM, y + 1 + strlen(sys[i]));
+  if (lit_at(r, y, "/var/lib/"))
+    for (size_t i = 0; i < SR_ARRAY_LEN(data); i++)
+      if (lit_at(r, y + 9, data[i])) rm_cand(r, RM_DATADIR, y + 9 + strlen(data[i]));
+  for (size_t i = 0; i < SR_ARRAY_LEN(cwd); i++)
+    if (lit_at(r, y, cwd[i])) rm_end(r, RM_CWD, y + strlen(cwd[i]));
+  for (size_t i = 0; i < SR_ARRAY_LEN(git); i++)
+    if (lit_at(r, y, git[i])) rm_end(r, RM_GIT, y + strlen(git[i]));
+  /* "?\$\{?\w+\}?"?/ then \*?"? END: each optional part is taken when there
+   * (what follows it cannot match otherwise), but the last two */
+  size_t i = y + (t[y] == '"');
+  if (i >= n || t[i] != '$') return;
+  i++;
+  if (i < n && t[i] == '{') i++;
+  size_t w = i;
+  while (i < n && hs_word(t[i])) i++;
+  if (i == w) return;
+  if (i < n && t[i] == '}') i++;
+  if (i < n && t[i] == '"') i++;
+  if (i >= n || t[i] != '/') return;
+  i++;
+  for (int star = 0; star < 2; star++) {
+    if (star && !(i < n && t[i] == '*')) break;
+    size_t p = i + (size_t)star;
+    rm_end(r, RM_VAR, p);
+    if (p < n && t[p] == '"') rm_end(r, RM_VAR, p + 1);
+  }
+}
+
+/* After RFLAGS ended at e: rm_rf there, and `\s*(?:[^\s;&|]+\s)*` then
+ * the targets. */
+static void rm_after_flags(const struct rm_ctx *r, size_t e) {
+  const unsigned char *t = r->t;
+  size_t n = r->n;
+  rm_cand(r, RM_RF, e);
+  for (size_t x = e;; x++) {
+    for (size_t y = x;;) {
+      rm_targets(r, y);
+      size_t k = y;
+      while (k < n && !hs_space(t[k]) && t[k] != ';' && t[k] != '&' &&
+             t[k] != '|')
+        k++;
+      if (k == y || k >= n || !hs_space(t[k])) break;
+      y = k + 1;
+    }
+    if (x >= n || !hs_space(t[x])) break;
+  }
+}
+
+/*
+ * An `rm` whose \s ends at raw[s0 - 1]: walks the flag run FL token by
+ * token (a token `-\S+` and one \s; \S and \s are disjoint, so the run is
+ * one chain of offsets) and, at each offset, what RFLAGS and rm_recursive
+ * can end there.
+ */
+static void rm_read(struct sr_catalogue_scratch *s, uint32_t entry, size_t s0) {
+  struct rm_ctx r = {s, (const unsigned char *)s->raw, s->raw_len, entry};
+  const unsigned char *t = r.t;
+  size_t n = r.n;
+  bool seen_r = false, seen_f = false; /* an r (f) flag then \s before */
+  for (size_t p = s0; p < n && t[p] == '-';) {
+    size_t j = p + 1;
+    bool has_r = false, has_f = false;
+    for (; j < n && is_alpha(t[j]); j++) {
+      has_r |= (t[j] | 0x20) == 'r';
+      has_f |= (t[j] | 0x20) == 'f';
+    }
+    bool rec = lit_at(&r, p, "--recursive"), force = lit_at(&r, p, "--force");
+    size_t wl = rec ? p + 11 : p + 7; /* end of the long flag */
+    /* rm_recursive */
+    if (has_r) rm_end(&r, RM_RECURSIVE, j);
+    if (rec) rm_end(&r, RM_RECURSIVE, wl);
+    /* RFLAGS ending in this token, then one of ENDX */
+    if (j < n && is_endx(t[j]) &&
+        ((has_r && has_f) || (seen_r && has_f) || (seen_f && has_r)))
+      rm_after_flags(&r, j + 1);
+    if ((rec || force) && wl < n && is_endx(t[wl]) &&
+        (rec ? seen_f : seen_r))
+      rm_after_flags(&r, wl + 1);
+    if (j < n && hs_space(t[j])) {
+      seen_r |= has_r;
+      seen_f |= has_f;
+    }
+    if ((rec || force) && wl < n && hs_space(t[wl])) {
+      seen_r |= rec;
+      seen_f |= force;
+    }
+    /* the next token, if this one is `-\S+\s` */
+    size_t k = p + 1;
+    while (k < n && !hs_space(t[k])) k++;
+    if (k == p + 1 || k >= n) break;
+    p = k + 1;
+  }
+}
+
 static int on_match(unsigned int id, unsigned long long from,
                     unsigned long long to, unsigned int flags, void *ctx) {
   struct scan_ctx *c = ctx;
@@ -2918,6 +3133,10 @@ static int on_match(unsigned int id, unsigned long long from,
   const struct entry *e = &c->cat->entries[id];
   switch (e->kind) {
     case K_DESTROY: {
+      if (e->resolver == RESOLVE_RM) {
+        rm_read(s, id, (size_t)to);
+        break;
+      }
       struct cand m = {id, SEG_UNKNOWN, (uint32_t)to, 0, -1};
       if (c->db == DB_WORDS) { /* back to the raw bytes */
         assert(to > from && to <= s->words_len);
