@@ -364,12 +364,8 @@ struct sr_catalogue_scratch {
 #define FL "(?:-\\S+ )*"
 #define CLI(x) "\\b" x "(?: " SEG ")? "
 #define RM0 "(?:^|[^\\w./-])rm " FL
-/* rm where a command starts (env is left out: `vercel env rm KEY`) */
-#define RMC                                                               \
-  "(?:^[^\\s{]+\\s|[\"';&|(`]\\s*|\\\\n\\s*|\\b(?:sudo|doas|xargs|nohup|" \
-  "time|exec)\\s(?:-\\S+\\s)*)rm " FL
-/* rm where RM0 matches, without its flags: the hook of rm_read() */
-#define RM0_HOOK "(?:^|[^\\w./-])rm "
+/* every `rm`: the hook of rm_read(), which checks what precedes it */
+#define RM_HOOK "rm "
 #define SQLID "[\\w.\"`\\[\\]]+"
 #define SQLEND "\\s*(?:$|[;,)}\"'\\\\]|\\bcascade\\b|\\brestart\\b)"
 #define HTTPDEL "(?:-X\\s*|--request[=\\s]\\s*)['\"]?DELETE\\b"
@@ -392,9 +388,9 @@ struct builtin {
 /* clang-format off */
 static const struct builtin raw_destructive[] = {
     /* filesystems */
-    /* one hook reads the flags and targets of every `rm` for these nine
-     * entries (rm_read); RM_PATTERNS says what each matches */
-    {"shell.rm_rf_root", 1.00f, IRR, "file", RM0_HOOK, 0, RESOLVE_RM},
+    /* one hook reads the flags and targets of every `rm` for these ten
+     * entries (rm_read, which says what each matches) */
+    {"shell.rm_rf_root", 1.00f, IRR, "file", RM_HOOK, 0, RESOLVE_RM},
     {"shell.rm_rf_home", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_system", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_datadir", 0.95f, IRR, "database", NULL},
@@ -403,7 +399,7 @@ static const struct builtin raw_destructive[] = {
     {"shell.rm_rf_var", 0.70f, IRR, "file", NULL},
     {"shell.rm_rf", 0.60f, IRR, "file", NULL},
     {"shell.rm_recursive", 0.50f, IRR, "file", NULL},
-    {"shell.rm", 0.25f, REV, "file", RMC "[^\\s;&|-]"},
+    {"shell.rm", 0.25f, REV, "file", NULL},
     {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b"},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
     {"shell.dd_device", 0.95f, IRR, "volume", "\\bdd\\b" SEG "\\sof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper|md|dm-|loop)"},
@@ -2928,12 +2924,15 @@ static bool confirmed(const struct sr_catalogue_scratch *s,
  *     var      `"?\$\{?\w+\}?"?/\*?"?`
  *   rm_rf        RM0 RFLAGS
  *   rm_recursive RM0 `(?:-[a-z]*r[a-z]*|--recursive)` END
+ *   rm           RMC FL `[^\s;&|-]`, where RMC is rm\s where a command
+ *                starts (rm_starts_command; env is left out: `vercel env rm
+ *                KEY`)
  * RFLAGS: `-[a-z]*r[a-z]*f[a-z]*` or f before r, or an r flag (`--recursive`)
  * then \s FL then an f flag (`--force`), or f then r; then one of ENDX.
  * Every end at which Hyperscan would have reported a match is reported,
  * caseless. As patterns the flag and argument runs made Hyperscan run
  * automata over every command after an `rm` (~19,000 instructions a scan
- * for `rm -rf ./build ./dist`).
+ * for `rm -rf ./build ./dist`). Hyperscan now matches `rm\s` alone.
  */
 enum rm_target {
   RM_ROOT = 0,
@@ -2945,6 +2944,7 @@ enum rm_target {
   RM_VAR,
   RM_RF,
   RM_RECURSIVE,
+  RM_SHELL,
 };
 
 struct rm_ctx {
@@ -3075,21 +3075,58 @@ static void rm_after_flags(const struct rm_ctx *r, size_t e) {
   }
 }
 
+/* Whether `rm\s` at raw[b] follows
+ * ^[^\s{]+\s|["';&|(`]\s*|\\n\s*|\b(?:sudo|doas|xargs|nohup|time|exec)\s(?:-\S+\s)*
+ * (caseless): the first word of the text (the tool name), a separator or a
+ * quote, an escaped newline, or a program that runs what follows. */
+static bool rm_starts_command(const struct rm_ctx *r, size_t b) {
+  static const char *const runners[] = {"sudo", "doas", "xargs",
+                                        "nohup", "time", "exec"};
+  const unsigned char *t = r->t;
+  if (b >= 2 && hs_space(t[b - 1])) {
+    size_t i = 0;
+    while (i + 1 < b && !hs_space(t[i]) && t[i] != '{') i++;
+    if (i + 1 == b) return true;
+  }
+  for (size_t c = b;; c--) {
+    if (c >= 1 && t[c - 1] && strchr("\"';&|(`", t[c - 1])) return true;
+    if (c >= 2 && t[c - 2] == '\\' && (t[c - 1] | 0x20) == 'n') return true;
+    if (c == 0 || !hs_space(t[c - 1])) break;
+  }
+  /* a runner, \s, then tokens -\S+\s back to b */
+  for (size_t x = b; x >= 1 && hs_space(t[x - 1]);) {
+    for (size_t k = 0; k < SR_ARRAY_LEN(runners); k++) {
+      size_t len = strlen(runners[k]);
+      if (x - 1 < len) continue;
+      size_t w = x - 1 - len;
+      if (lit_at(r, w, runners[k]) && (w == 0 || !hs_word(t[w - 1])))
+        return true;
+    }
+    size_t j = x - 1;
+    while (j > 0 && !hs_space(t[j - 1])) j--;
+    if (t[j] != '-' || x - 1 - j < 2) break;
+    x = j;
+  }
+  return false;
+}
+
 /*
  * An `rm` whose \s ends at raw[s0 - 1]: walks the flag run FL token by
  * token (a token `-\S+` and one \s; \S and \s are disjoint, so the run is
  * one chain of offsets) and, at each offset, what RFLAGS and rm_recursive
- * can end there.
+ * can end there; shell.rm ends after the first byte past the run.
  */
 static void rm_read(struct sr_catalogue_scratch *s, uint32_t entry, size_t s0) {
   struct rm_ctx r = {s, (const unsigned char *)s->raw, s->raw_len, entry};
   const unsigned char *t = r.t;
-  size_t n = r.n;
+  size_t n = r.n, b = s0 - 3, p = s0;
+  bool rm0 = b == 0 || !(hs_word(t[b - 1]) || t[b - 1] == '.' ||
+                         t[b - 1] == '/' || t[b - 1] == '-');
   bool seen_r = false, seen_f = false; /* an r (f) flag then \s before */
-  for (size_t p = s0; p < n && t[p] == '-';) {
+  for (; rm0 && p < n && t[p] == '-';) {
     size_t j = p + 1;
     bool has_r = false, has_f = false;
-    for (; j < n && is_alpha(t[j]); j++) {
+    for (; j < n && is_alpha((char)t[j]); j++) {
       has_r |= (t[j] | 0x20) == 'r';
       has_f |= (t[j] | 0x20) == 'f';
     }
@@ -3119,6 +3156,16 @@ static void rm_read(struct sr_catalogue_scratch *s, uint32_t entry, size_t s0) {
     if (k == p + 1 || k >= n) break;
     p = k + 1;
   }
+  if (!rm0) /* the same run for shell.rm */
+    while (p < n && t[p] == '-') {
+      size_t k = p + 1;
+      while (k < n && !hs_space(t[k])) k++;
+      if (k == p + 1 || k >= n) break;
+      p = k + 1;
+    }
+  if (p < n && !hs_space(t[p]) && !(t[p] && strchr(";&|-", t[p])) &&
+      rm_starts_command(&r, b))
+    rm_cand(&r, RM_SHELL, p + 1);
 }
 
 static int on_match(unsigned int id, unsigned long long from,
