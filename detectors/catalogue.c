@@ -147,6 +147,7 @@ enum confirm {
   CONFIRM_PAREN,  /* `\s?\w*\s?[({]` follows the match */
   CONFIRM_CMD,    /* the program matched starts a command (cmd_starts_at) */
   CONFIRM_CREATE, /* what `create` makes: see created_object() */
+  CONFIRM_FLAGS,  /* flags, then a subcommand: see flags_then() */
 };
 
 /* resource value asking to derive the kind from the call (URL, nouns) */
@@ -173,6 +174,8 @@ struct entry {
   uint8_t resolver;     /* RESOLVE_*: the variant is worked out on a match */
   uint8_t confirm;      /* CONFIRM_*: the rest of the match, checked in C */
   const char *programs; /* CONFIRM_CMD: names, '|' apart, ' ' for \s */
+  const char *after;    /* CONFIRM_FLAGS: subcommands, '|' apart */
+  const char *then;     /* CONFIRM_FLAGS: a later word, or NULL */
   const struct sr_conf_node *node; /* configured entries, for errors */
   char *own_pattern;
   char *own_scope;
@@ -381,6 +384,8 @@ struct builtin {
   const char *pattern;
   unsigned flags;
   uint8_t resolver; /* RESOLVE_* */
+  const char *after; /* CONFIRM_FLAGS: see flags_then() */
+  const char *then;
 };
 
 /* Destructive operations on the raw text. Order matters only for ties:
@@ -511,14 +516,14 @@ static const struct builtin raw_destructive[] = {
     {"doctl.delete", 0.60f, IRR, RES_DERIVE, CLI("doctl") "(?:[\\w-]+ ){1,3}(?:delete|rm)\\b", F_FALLBACK},
 
     /* infrastructure as code */
-    {"terraform.destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu) " FL "destroy\\b|\\bterragrunt\\b" SEG "\\sdestroy\\b"},
-    {"terraform.apply_destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu|terragrunt) " FL "apply\\b" SEG "\\s-destroy\\b"},
-    {"terraform.state_rm", 0.50f, REV, "stack", "\\b(?:terraform|tofu|terragrunt) " FL "state rm\\b"},
-    {"terraform.workspace_delete", 0.50f, IRR, "stack", "\\b(?:terraform|tofu) " FL "workspace delete\\b"},
-    {"pulumi.destroy", 0.95f, IRR, "stack", "\\bpulumi " FL "(?:destroy|down)\\b"},
-    {"pulumi.stack_rm", 0.60f, IRR, "stack", "\\bpulumi " FL "stack rm\\b"},
-    {"cdk.destroy", 0.95f, IRR, "stack", "\\b(?:cdk|cdktf) " FL "destroy\\b"},
-    {"serverless.remove", 0.90f, IRR, "stack", "\\b(?:serverless|sls|sst) " FL "remove\\b"},
+    {"terraform.destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu) |\\bterragrunt\\b" SEG "\\sdestroy\\b", 0, 0, "destroy"},
+    {"terraform.apply_destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu|terragrunt) ", 0, 0, "apply", "-destroy"},
+    {"terraform.state_rm", 0.50f, REV, "stack", "\\b(?:terraform|tofu|terragrunt) ", 0, 0, "state rm"},
+    {"terraform.workspace_delete", 0.50f, IRR, "stack", "\\b(?:terraform|tofu) ", 0, 0, "workspace delete"},
+    {"pulumi.destroy", 0.95f, IRR, "stack", "\\bpulumi ", 0, 0, "destroy|down"},
+    {"pulumi.stack_rm", 0.60f, IRR, "stack", "\\bpulumi ", 0, 0, "stack rm"},
+    {"cdk.destroy", 0.95f, IRR, "stack", "\\b(?:cdk|cdktf) ", 0, 0, "destroy"},
+    {"serverless.remove", 0.90f, IRR, "stack", "\\b(?:serverless|sls|sst) ", 0, 0, "remove"},
 
     /* Kubernetes, Helm, containers */
     /* kubectl: the subcommand, resource type and flags pick a k8s_ops[]
@@ -540,12 +545,12 @@ static const struct builtin raw_destructive[] = {
     {"heroku.addons_destroy", 0.90f, IRR, "addon", CLI("heroku") "addons:(?:destroy|remove|detach)\\b"},
     {"heroku.pg_backups_delete", 0.85f, IRR, "backup", CLI("heroku") "pg:backups:(?:delete|destroy)\\b"},
     {"heroku.domains_remove", 0.50f, IRR, "domain", CLI("heroku") "domains:(?:remove|clear)\\b"},
-    {"fly.apps_destroy", 1.00f, IRR, "app", CLI("(?:fly|flyctl)") "apps? (?:destroy|delete|remove|rm)\\b|\\b(?:fly|flyctl) " FL "destroy\\b"},
+    {"fly.apps_destroy", 1.00f, IRR, "app", CLI("(?:fly|flyctl)") "apps? (?:destroy|delete|remove|rm)\\b|\\b(?:fly|flyctl) ", 0, 0, "destroy"},
     {"fly.postgres_destroy", 0.95f, IRR, "database", CLI("(?:fly|flyctl)") "(?:postgres|pg|mpg) (?:destroy|delete|remove)\\b"},
     {"fly.volumes_destroy", 0.95f, IRR, "volume", CLI("(?:fly|flyctl)") "(?:volumes?|vol) (?:destroy|delete|remove|rm)\\b"},
     {"fly.machine_destroy", 0.50f, IRR, "instance", CLI("(?:fly|flyctl)") "(?:machines?|m) (?:destroy|remove|rm)\\b"},
     {"vercel.project_rm", 0.90f, IRR, "project", CLI("vercel") "projects? (?:rm|remove)\\b"},
-    {"vercel.remove", 0.85f, IRR, "project", "\\bvercel " FL "(?:remove|rm)\\b"},
+    {"vercel.remove", 0.85f, IRR, "project", "\\bvercel ", 0, 0, "remove|rm"},
     {"vercel.domains_rm", 0.60f, IRR, "domain", CLI("vercel") "domains? (?:rm|remove)\\b"},
     {"render.service_delete", 0.85f, IRR, "service", CLI("render") "services? delete\\b"},
     {"supabase.db_reset_linked", 1.00f, IRR, "database", CLI("supabase") "db reset\\b" SEG "\\s--(?:linked|db-url)\\b"},
@@ -1212,6 +1217,13 @@ static int add_builtin(struct sr_catalogue *cat, size_t *cap,
   e->irreversible = b->irreversible;
   e->resource = b->resource;
   e->resolver = b->resolver;
+  if (b->after) {
+    e->confirm = CONFIRM_FLAGS;
+    e->after = b->after;
+    e->then = b->then;
+    /* flags_then(): FL stops at the first word that is not a flag */
+    assert(b->after[0] != '-');
+  }
   if (b->resource && b->resource != RES_DERIVE &&
       set_delete_scope(e, b->resource))
     return SR_ENOMEM;
@@ -2745,6 +2757,14 @@ static void add_cand(struct sr_catalogue_scratch *s, struct cand *arr,
     arr[low] = c;
 }
 
+/* A raw match of entry id ending at raw[to - 1]. */
+static void add_raw_cand(struct sr_catalogue_scratch *s, uint32_t id,
+                         size_t to) {
+  struct cand m = {id, SEG_UNKNOWN, (uint32_t)to, 0, -1};
+  m.seg = seg_of(s, m.to - 1);
+  add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
+}
+
 static void on_resource_id(struct sr_catalogue_scratch *s,
                            const struct sr_catalogue *cat, unsigned id,
                            unsigned long long to) {
@@ -2908,6 +2928,59 @@ static bool confirmed(const struct sr_catalogue_scratch *s,
   }
 }
 
+/* Whether raw[i] starts w[0, len) (letters caseless, ' ' for \s) and a
+ * word ends there (\b); where. */
+static bool word_then_b(const struct sr_catalogue_scratch *s, size_t i,
+                        const char *w, size_t len, size_t *end) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len;
+  if (i + len > n) return false;
+  for (size_t k = 0; k < len; k++) {
+    unsigned char c = t[i + k];
+    if (w[k] == ' ' ? !hs_space(c)
+                    : (is_alpha((char)c) ? (c | 0x20) : c) != (unsigned char)w[k])
+      return false;
+  }
+  *end = i + len;
+  return *end == n || !hs_word(t[*end]);
+}
+
+/*
+ * A CONFIRM_FLAGS program matched, its \s ending at raw[to - 1]: the
+ * pattern went on with FL, one of e->after and \b (`terraform -chdir=x
+ * state rm`), and with e->then, [^;&|\n]*\s e->then \b, at every place it
+ * occurs (`terraform apply -auto-approve -destroy`). FL stops at the first
+ * word that is not `-\S+\s`, where the subcommand must be: none starts
+ * with '-'. Adds a candidate at each end.
+ */
+static void flags_then(struct sr_catalogue_scratch *s, uint32_t id,
+                       const struct entry *e, size_t to) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len, p = to, end;
+  while (p < n && t[p] == '-') {
+    size_t k = p + 1;
+    while (k < n && !hs_space(t[k])) k++;
+    if (k == p + 1 || k >= n) return;
+    p = k + 1;
+  }
+  for (const char *w = e->after; *w;) {
+    size_t len = strcspn(w, "|");
+    if (word_then_b(s, p, w, len, &end)) {
+      if (!e->then) {
+        add_raw_cand(s, id, end);
+      } else {
+        size_t tl = strlen(e->then), x;
+        for (size_t i = end; i < n; i++) {
+          if (hs_space(t[i]) && word_then_b(s, i + 1, e->then, tl, &x))
+            add_raw_cand(s, id, x);
+          if (t[i] == ';' || t[i] == '&' || t[i] == '|' || t[i] == '\n') break;
+        }
+      }
+    }
+    w += len + (w[len] == '|');
+  }
+}
+
 /* --- rm: flags and targets read in C ----------------------------------- */
 
 /*
@@ -2966,9 +3039,7 @@ static bool lit_at(const struct rm_ctx *r, size_t i, const char *w) {
 }
 
 static void rm_cand(const struct rm_ctx *r, enum rm_target k, size_t to) {
-  struct cand m = {r->entry + k, SEG_UNKNOWN, (uint32_t)to, 0, -1};
-  m.seg = seg_of(r->s, m.to - 1);
-  add_cand(r->s, r->s->cands, &r->s->n_cands, CANDS_MAX, m);
+  add_raw_cand(r->s, r->entry + k, to);
 }
 
 /* ENDX: [\s;&|"'`)\\] */
@@ -3182,6 +3253,13 @@ static int on_match(unsigned int id, unsigned long long from,
     case K_DESTROY: {
       if (e->resolver == RESOLVE_RM) {
         rm_read(s, id, (size_t)to);
+        break;
+      }
+      /* a match that ends in \s is the program of CONFIRM_FLAGS; other
+       * alternatives of its pattern end in a word and stand as they are */
+      if (e->confirm == CONFIRM_FLAGS &&
+          hs_space((unsigned char)s->raw[to - 1])) {
+        flags_then(s, id, e, (size_t)to);
         break;
       }
       struct cand m = {id, SEG_UNKNOWN, (uint32_t)to, 0, -1};
