@@ -26,7 +26,10 @@
  *    Likewise a few patterns are a literal for Hyperscan and the rest is
  *    read in C when it matches (confirmed()): `select .. from`, `mutation
  *    {`, `create table`, and where a grep or echo starts a command; as
- *    patterns they ran an automaton over the rest of the text.
+ *    patterns they ran an automaton over the rest of the text. So are the
+ *    flags and targets of every `rm` (rm_read(): its ten entries and
+ *    mask.rm_build) and the subcommand after a CLI's flags (`terraform
+ *    -chdir=x destroy`, flags_then()).
  * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
  *    letters turned into spaces, lowercase, so `volumeDelete`,
  *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
@@ -136,7 +139,7 @@ enum db { DB_RAW = 0, DB_WORDS = 1, DB_N = 2, DB_NONE = 3 };
 #define F_MENTION 8u  /* mask: the segment mentions, it does not execute */
 #define F_NO_PIPE 16u /* mask: not when its segment pipes into another */
 #define F_DRY_RUN 32u /* mask: a dry run, so the call reads */
-#define F_BY_CODE 64u /* mask: set by a resolver, not compiled */
+#define F_BY_CODE 64u /* mask: set in C (a resolver, rm_read), not compiled */
 
 /* What C checks after a raw match where the rest of a pattern would make
  * Hyperscan run an automaton over the rest of the text, thousands of
@@ -237,6 +240,7 @@ struct sr_catalogue {
   uint16_t lex_slots[LEX_SLOTS];      /* hash of a word -> lex index + 1 */
   uint32_t e_generic, e_reset, e_api; /* entries of the word rules */
   uint32_t e_vcs_message;             /* the mask the git resolver sets */
+  uint32_t e_rm_build;                /* the mask rm_read() sets */
   hs_database_t *db[DB_N];            /* NULL when it has no pattern */
   struct cred *creds;
   size_t n_creds;
@@ -342,6 +346,7 @@ struct sr_catalogue_scratch {
   uint64_t memo_lookups, memo_hits;
   struct memo_entry memo[MEMO_SLOTS];
   char raw[RAW_CAP];
+  uint64_t reach[RAW_CAP / 64 + 1]; /* rm_build(): offsets an item ends at */
   char words[WORDS_CAP];
   uint32_t wpos[WORDS_CAP];
 };
@@ -800,8 +805,8 @@ static const struct mask masks[] = {
     {"mask.vcs_message", 0.1f, F_MENTION | F_BY_CODE, NULL, NULL},
     /* a WHERE clause makes an UPDATE an update */
     {"mask.update_where", 0.0f, 0, "sql.update", "\\bupdate " SQLID " set\\b[^;]*\\bwhere\\b"},
-    /* rm of build output and temp files is housekeeping */
-    {"mask.rm_build", 0.4f, 0, "shell.rm", RM0 "(?:(?:\\./)?(?:node_modules|dist|build|target|out|coverage|\\.next|\\.nuxt|\\.turbo|\\.cache|\\.parcel-cache|\\.pytest_cache|\\.mypy_cache|\\.ruff_cache|__pycache__|\\.venv|venv|\\.tox|\\.gradle|\\.terraform|tmp|package-lock\\.json|yarn\\.lock|pnpm-lock\\.yaml|/tmp/[^\\s;&|\"']+|\\$TMPDIR/[^\\s;&|\"']*)/?\\*?\\s*)+(?:$|[;&|\"')\\\\])"},
+    /* rm of build output and temp files is housekeeping (rm_build) */
+    {"mask.rm_build", 0.4f, F_BY_CODE, "shell.rm", NULL}, /* rm_read() */
     /* `git rm` is recoverable from history; `npm rm` uninstalls a package */
     {"mask.vcs_rm", 0.3f, 0, "shell.rm", "\\b(?:git|hg|svn|dvc)\\srm\\b"},
     {"mask.tool_rm", 0.0f, 0, "shell.rm", "\\b(?:npm|pnpm|yarn|bun|pip3?|brew|cargo|poetry|conda|gem|dotnet) rm\\b"},
@@ -1395,6 +1400,8 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
       e->db = DB_NONE;
       if (strcmp(e->name, "mask.vcs_message") == 0)
         cat->e_vcs_message = (uint32_t)(cat->n_entries - 1);
+      if (strcmp(e->name, "mask.rm_build") == 0)
+        cat->e_rm_build = (uint32_t)(cat->n_entries - 1);
       continue;
     }
     const char *pattern = masks[i].pattern;
@@ -1889,6 +1896,7 @@ struct sr_catalogue_scratch *sr_catalogue_scratch_create(
   s->memo_clock = s->memo_lookups = s->memo_hits = 0;
   s->names_next = 0;
   for (size_t i = 0; i < NAMES_KEPT; i++) s->names[i].n = 0;
+  memset(s->reach, 0, sizeof(s->reach)); /* rm_build() leaves it clear */
   for (size_t i = 0; i < MEMO_SLOTS; i++) s->memo[i].stamp = 0;
   for (int db = 0; db < DB_N; db++) {
     if (cat->db[db] && hs_alloc_scratch(cat->db[db], &s->hs) != HS_SUCCESS) {
@@ -2765,6 +2773,14 @@ static void add_raw_cand(struct sr_catalogue_scratch *s, uint32_t id,
   add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
 }
 
+/* A raw match of mask id ending at raw[to - 1]. */
+static void add_raw_mask(struct sr_catalogue_scratch *s, uint32_t id,
+                         size_t to) {
+  struct cand m = {id, (uint32_t)to - 1, (uint32_t)to, 0, -1};
+  m.seg = seg_of(s, m.from);
+  add_cand(s, s->masks, &s->n_masks, MASKS_MAX, m);
+}
+
 static void on_resource_id(struct sr_catalogue_scratch *s,
                            const struct sr_catalogue *cat, unsigned id,
                            unsigned long long to) {
@@ -3080,34 +3096,41 @@ static void rm_targets(const struct rm_ctx *r, size_t y) {
   const unsigned char *t = r->t;
   size_t n = r->n;
   if (y >= n) return;
-  if (t[y] == '/') {
+  unsigned char c = t[y]; /* the targets start with / ~ - . * $ or " */
+  if (c == '/') {
     rm_end(r, RM_ROOT, y + 1);
     if (y + 1 < n && t[y + 1] == '*') rm_end(r, RM_ROOT, y + 2);
-  }
-  if (lit_at(r, y, "--no-preserve-root")) rm_end(r, RM_ROOT, y + 18);
-  if (t[y] == '~') rm_tail(r, RM_HOME, y + 1);
-  if (lit_at(r, y, "$home")) rm_tail(r, RM_HOME, y + 5);
-  if (lit_at(r, y, "${home}")) rm_tail(r, RM_HOME, y + 7);
-  if (lit_at(r, y, "/root")) rm_tail(r, RM_HOME, y + 5);
-  if (lit_at(r, y, "/home/") || lit_at(r, y, "/users/")) {
-    size_t j = y + (t[y + 1] == 'h' || t[y + 1] == 'H' ? 6 : 7);
-    size_t k = j;
-    while (k < n && (hs_word(t[k]) || t[k] == '.' || t[k] == '-')) k++;
-    if (k > j) rm_tail(r, RM_HOME, k);
-  }
-  if (t[y] == '/')
+    if (lit_at(r, y, "/root")) rm_tail(r, RM_HOME, y + 5);
+    if (lit_at(r, y, "/home/") || lit_at(r, y, "/users/")) {
+      size_t j = y + ((t[y + 1] | 0x20) == 'h' ? 6 : 7), k = j;
+      while (k < n && (hs_word(t[k]) || t[k] == '.' || t[k] == '-')) k++;
+      if (k > j) rm_tail(r, RM_HOME, k);
+    }
     for (size_t i = 0; i < SR_ARRAY_LEN(sys); i++)
-      if (lit_at(r, y + 1, sys[i])) rm_tail(r, RM_SYSTEM, y + 1 + strlen(sys[i]));
-  if (lit_at(r, y, "/var/lib/"))
-    for (size_t i = 0; i < SR_ARRAY_LEN(data); i++)
-      if (lit_at(r, y + 9, data[i])) rm_cand(r, RM_DATADIR, y + 9 + strlen(data[i]));
-  for (size_t i = 0; i < SR_ARRAY_LEN(cwd); i++)
-    if (lit_at(r, y, cwd[i])) rm_end(r, RM_CWD, y + strlen(cwd[i]));
-  for (size_t i = 0; i < SR_ARRAY_LEN(git); i++)
-    if (lit_at(r, y, git[i])) rm_end(r, RM_GIT, y + strlen(git[i]));
+      if (lit_at(r, y + 1, sys[i]))
+        rm_tail(r, RM_SYSTEM, y + 1 + strlen(sys[i]));
+    if (lit_at(r, y, "/var/lib/"))
+      for (size_t i = 0; i < SR_ARRAY_LEN(data); i++)
+        if (lit_at(r, y + 9, data[i]))
+          rm_cand(r, RM_DATADIR, y + 9 + strlen(data[i]));
+    return;
+  }
+  if (c == '~') rm_tail(r, RM_HOME, y + 1);
+  if (c == '-' && lit_at(r, y, "--no-preserve-root"))
+    rm_end(r, RM_ROOT, y + 18);
+  if (c == '.' || c == '*')
+    for (size_t i = 0; i < SR_ARRAY_LEN(cwd); i++)
+      if ((unsigned char)cwd[i][0] == c && lit_at(r, y, cwd[i]))
+        rm_end(r, RM_CWD, y + strlen(cwd[i]));
+  if (c == '.')
+    for (size_t i = 0; i < SR_ARRAY_LEN(git); i++)
+      if (lit_at(r, y, git[i])) rm_end(r, RM_GIT, y + strlen(git[i]));
+  if (c == '$' && lit_at(r, y, "$home")) rm_tail(r, RM_HOME, y + 5);
+  if (c == '$' && lit_at(r, y, "${home}")) rm_tail(r, RM_HOME, y + 7);
+  if (c != '$' && c != '"') return;
   /* "?\$\{?\w+\}?"?/ then \*?"? END: each optional part is taken when there
    * (what follows it cannot match otherwise), but the last two */
-  size_t i = y + (t[y] == '"');
+  size_t i = y + (c == '"');
   if (i >= n || t[i] != '$') return;
   i++;
   if (i < n && t[i] == '{') i++;
@@ -3143,6 +3166,77 @@ static void rm_after_flags(const struct rm_ctx *r, size_t e) {
       y = k + 1;
     }
     if (x >= n || !hs_space(t[x])) break;
+  }
+}
+
+/*
+ * mask.rm_build after RM0 FL, at raw[x]: the pattern went on with
+ * (?:ITEM)+(?:$|[;&|"')\\]), an ITEM being (?:\./)?(?:NAME|/tmp/[^\s;&|"']+|
+ * \$TMPDIR/[^\s;&|"']*)/?\*?\s* with NAME one of build_names (caseless).
+ * A temp path may end anywhere in its run and the next item start there,
+ * so the offsets where an item can end are marked in s->reach (always
+ * ahead of the item) and read in order; every end is reported.
+ */
+static bool rm_run_byte(unsigned char c) {
+  return !hs_space(c) && c != ';' && c != '&' && c != '|' && c != '"' &&
+         c != '\'';
+}
+
+static void rm_mark(const struct rm_ctx *r, size_t z, size_t *hi) {
+  const unsigned char *t = r->t;
+  size_t n = r->n, ends[3], k = 0;
+  ends[k++] = z;
+  if (z < n && t[z] == '/') ends[k++] = ++z;
+  if (z < n && t[z] == '*') ends[k++] = z + 1;
+  for (size_t i = 0; i < k; i++) /* \s* */
+    for (size_t w = ends[i];; w++) {
+      r->s->reach[w / 64] |= 1ull << (w % 64);
+      if (w > *hi) *hi = w;
+      if (w >= n || !hs_space(t[w])) break;
+    }
+}
+
+static void rm_items(const struct rm_ctx *r, size_t y, size_t *hi) {
+  static const char *const build_names[] = {
+      "node_modules", "dist", "build", "target", "out", "coverage", ".next",
+      ".nuxt", ".turbo", ".cache", ".parcel-cache", ".pytest_cache",
+      ".mypy_cache", ".ruff_cache", "__pycache__", ".venv", "venv", ".tox",
+      ".gradle", ".terraform", "tmp", "package-lock.json", "yarn.lock",
+      "pnpm-lock.yaml"};
+  for (int dot = 0; dot < 2; dot++) {
+    if (dot && !lit_at(r, y, "./")) break;
+    size_t a = y + 2 * (size_t)dot;
+    if (a + 1 >= r->n) break; /* every item has two bytes or more */
+    unsigned char c0 = r->t[a], c1 = r->t[a + 1];
+    c0 = is_alpha((char)c0) ? c0 | 0x20 : c0;
+    c1 = is_alpha((char)c1) ? c1 | 0x20 : c1;
+    for (size_t i = 0; i < SR_ARRAY_LEN(build_names); i++)
+      if ((unsigned char)build_names[i][0] == c0 &&
+          (unsigned char)build_names[i][1] == c1 &&
+          lit_at(r, a, build_names[i]))
+        rm_mark(r, a + strlen(build_names[i]), hi);
+    if (c0 != '/' && c0 != '$') continue;
+    bool tmp = lit_at(r, a, "/tmp/"), tmpdir = lit_at(r, a, "$tmpdir/");
+    if (!tmp && !tmpdir) continue;
+    size_t k = a + (tmp ? 5 : 8);
+    if (tmpdir) rm_mark(r, k, hi);
+    while (k < r->n && rm_run_byte(r->t[k])) rm_mark(r, ++k, hi);
+  }
+}
+
+static void rm_build(const struct rm_ctx *r, size_t x) {
+  const unsigned char *t = r->t;
+  size_t n = r->n, hi = x;
+  rm_items(r, x, &hi);
+  for (size_t y = x + 1; y <= hi; y++) {
+    if (!(r->s->reach[y / 64] >> (y % 64) & 1)) continue;
+    r->s->reach[y / 64] &= ~(1ull << (y % 64));
+    if (y == n || (y + 1 == n && t[y] == '\n'))
+      add_raw_mask(r->s, r->s->cat->e_rm_build, y);
+    if (y < n && (t[y] == ';' || t[y] == '&' || t[y] == '|' || t[y] == '"' ||
+                  t[y] == '\'' || t[y] == ')' || t[y] == '\\'))
+      add_raw_mask(r->s, r->s->cat->e_rm_build, y + 1);
+    rm_items(r, y, &hi);
   }
 }
 
@@ -3227,6 +3321,7 @@ static void rm_read(struct sr_catalogue_scratch *s, uint32_t entry, size_t s0) {
     if (k == p + 1 || k >= n) break;
     p = k + 1;
   }
+  if (rm0) rm_build(&r, p);
   if (!rm0) /* the same run for shell.rm */
     while (p < n && t[p] == '-') {
       size_t k = p + 1;
@@ -3289,11 +3384,9 @@ static int on_match(unsigned int id, unsigned long long from,
     }
     case K_MASK: {
       if (e->confirm && !confirmed(s, e, (size_t)to)) break;
-      struct cand m = {id, (uint32_t)to - 1, (uint32_t)to, 0, -1};
-      m.seg = seg_of(s, m.from);
       if ((e->flags & F_DRY_RUN) && s->hint_verb < SR_VERB_READ)
         s->hint_verb = SR_VERB_READ;
-      add_cand(s, s->masks, &s->n_masks, MASKS_MAX, m);
+      add_raw_mask(s, id, to);
       break;
     }
     case K_HINT:

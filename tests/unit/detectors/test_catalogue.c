@@ -442,6 +442,11 @@ START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
       {"Bash", "{\"command\":\"fly apps destroy my-app; flyctl -a x destroy\"}", "fly.apps_destroy", 1.00f, "fly apps destroy"},
       {"Bash", "{\"command\":\"vercel --token=t rm my-app\"}", "vercel.remove", 0.85f, "vercel --token=t rm"},
       {"Bash", "{\"command\":\"sls -v remove --stage prod\"}", "serverless.remove", 0.90f, "sls -v remove"},
+      /* build output and temp files damp an rm (mask.rm_build) */
+      {"Bash", "{\"command\":\"rm -rf ./node_modules dist/ .next/*\"}", "shell.rm_rf", 0.24f, "rm -rf"},
+      {"Bash", "{\"command\":\"rm -rf /tmp/build-x ./dist; ls\"}", "shell.rm_rf", 0.24f, "rm -rf"},
+      {"Bash", "{\"command\":\"rm -f $TMPDIR/ yarn.lock src\"}", "shell.rm", 0.25f, "rm -f $"},
+      {"exec", "rm -r -f coverage/*)", "shell.rm_rf", 0.24f, "rm -r -f"},
       /* clang-format on */
   };
   for (size_t i = 0; i < SR_ARRAY_LEN(x); i++) {
