@@ -26,7 +26,10 @@
  *    Likewise a few patterns are a literal for Hyperscan and the rest is
  *    read in C when it matches (confirmed()): `select .. from`, `mutation
  *    {`, `create table`, and where a grep or echo starts a command; as
- *    patterns they ran an automaton over the rest of the text.
+ *    patterns they ran an automaton over the rest of the text. So are the
+ *    flags and targets of every `rm` (rm_read(): its ten entries and
+ *    mask.rm_build) and the subcommand after a CLI's flags (`terraform
+ *    -chdir=x destroy`, flags_then()).
  * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
  *    letters turned into spaces, lowercase, so `volumeDelete`,
  *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
@@ -110,7 +113,13 @@
 /* How a match picks its variant (struct variant): what a `kubectl` or
  * `git` command does (its subcommand, resource type, flags), the noun of a
  * "delete <noun>" phrase. */
-enum resolver { RESOLVE_NONE = 0, RESOLVE_K8S, RESOLVE_GIT, RESOLVE_NOUN };
+enum resolver {
+  RESOLVE_NONE = 0,
+  RESOLVE_K8S,
+  RESOLVE_GIT,
+  RESOLVE_NOUN,
+  RESOLVE_RM, /* `rm`: the entries of enum rm_target, read in C (rm_read) */
+};
 
 enum kind {
   K_DESTROY = 0,    /* a destructive operation */
@@ -130,7 +139,7 @@ enum db { DB_RAW = 0, DB_WORDS = 1, DB_N = 2, DB_NONE = 3 };
 #define F_MENTION 8u  /* mask: the segment mentions, it does not execute */
 #define F_NO_PIPE 16u /* mask: not when its segment pipes into another */
 #define F_DRY_RUN 32u /* mask: a dry run, so the call reads */
-#define F_BY_CODE 64u /* mask: set by a resolver, not compiled */
+#define F_BY_CODE 64u /* mask: set in C (a resolver, rm_read), not compiled */
 
 /* What C checks after a raw match where the rest of a pattern would make
  * Hyperscan run an automaton over the rest of the text, thousands of
@@ -141,6 +150,7 @@ enum confirm {
   CONFIRM_PAREN,  /* `\s?\w*\s?[({]` follows the match */
   CONFIRM_CMD,    /* the program matched starts a command (cmd_starts_at) */
   CONFIRM_CREATE, /* what `create` makes: see created_object() */
+  CONFIRM_FLAGS,  /* flags, then a subcommand: see flags_then() */
 };
 
 /* resource value asking to derive the kind from the call (URL, nouns) */
@@ -167,6 +177,8 @@ struct entry {
   uint8_t resolver;     /* RESOLVE_*: the variant is worked out on a match */
   uint8_t confirm;      /* CONFIRM_*: the rest of the match, checked in C */
   const char *programs; /* CONFIRM_CMD: names, '|' apart, ' ' for \s */
+  const char *after;    /* CONFIRM_FLAGS: subcommands, '|' apart */
+  const char *then;     /* CONFIRM_FLAGS: a later word, or NULL */
   const struct sr_conf_node *node; /* configured entries, for errors */
   char *own_pattern;
   char *own_scope;
@@ -228,6 +240,7 @@ struct sr_catalogue {
   uint16_t lex_slots[LEX_SLOTS];      /* hash of a word -> lex index + 1 */
   uint32_t e_generic, e_reset, e_api; /* entries of the word rules */
   uint32_t e_vcs_message;             /* the mask the git resolver sets */
+  uint32_t e_rm_build;                /* the mask rm_read() sets */
   hs_database_t *db[DB_N];            /* NULL when it has no pattern */
   struct cred *creds;
   size_t n_creds;
@@ -333,6 +346,7 @@ struct sr_catalogue_scratch {
   uint64_t memo_lookups, memo_hits;
   struct memo_entry memo[MEMO_SLOTS];
   char raw[RAW_CAP];
+  uint64_t reach[RAW_CAP / 64 + 1]; /* rm_build(): offsets an item ends at */
   char words[WORDS_CAP];
   uint32_t wpos[WORDS_CAP];
 };
@@ -358,16 +372,8 @@ struct sr_catalogue_scratch {
 #define FL "(?:-\\S+ )*"
 #define CLI(x) "\\b" x "(?: " SEG ")? "
 #define RM0 "(?:^|[^\\w./-])rm " FL
-/* rm where a command starts (env is left out: `vercel env rm KEY`) */
-#define RMC                                                               \
-  "(?:^[^\\s{]+\\s|[\"';&|(`]\\s*|\\\\n\\s*|\\b(?:sudo|doas|xargs|nohup|" \
-  "time|exec)\\s(?:-\\S+\\s)*)rm " FL
-#define RFLAGS                                     \
-  "(?:-[a-z]*r[a-z]*f[a-z]*|-[a-z]*f[a-z]*r[a-z]*" \
-  "|(?:-[a-z]*r[a-z]*|--recursive) " FL            \
-  "(?:-[a-z]*f[a-z]*|--force)"                     \
-  "|(?:-[a-z]*f[a-z]*|--force) " FL "(?:-[a-z]*r[a-z]*|--recursive))" ENDX
-#define RMRF RM0 RFLAGS "\\s*(?:[^\\s;&|]+ )*"
+/* every `rm`: the hook of rm_read(), which checks what precedes it */
+#define RM_HOOK "rm "
 #define SQLID "[\\w.\"`\\[\\]]+"
 #define SQLEND "\\s*(?:$|[;,)}\"'\\\\]|\\bcascade\\b|\\brestart\\b)"
 #define HTTPDEL "(?:-X\\s*|--request[=\\s]\\s*)['\"]?DELETE\\b"
@@ -383,6 +389,8 @@ struct builtin {
   const char *pattern;
   unsigned flags;
   uint8_t resolver; /* RESOLVE_* */
+  const char *after; /* CONFIRM_FLAGS: see flags_then() */
+  const char *then;
 };
 
 /* Destructive operations on the raw text. Order matters only for ties:
@@ -390,16 +398,18 @@ struct builtin {
 /* clang-format off */
 static const struct builtin raw_destructive[] = {
     /* filesystems */
-    {"shell.rm_rf_root", 1.00f, IRR, "file", RMRF "(?:/\\*?|--no-preserve-root)" END},
-    {"shell.rm_rf_home", 0.95f, IRR, "file", RMRF "(?:~/?\\*?|\\$HOME/?\\*?|\\$\\{HOME\\}/?\\*?|/home/[\\w.-]+/?\\*?|/Users/[\\w.-]+/?\\*?|/root/?\\*?)" END},
-    {"shell.rm_rf_system", 0.95f, IRR, "file", RMRF "/(?:bin|boot|dev|etc|lib|lib32|lib64|opt|sbin|srv|sys|usr|var|proc)/?\\*?" END},
-    {"shell.rm_rf_datadir", 0.95f, IRR, "database", RMRF "/var/lib/(?:postgresql|pgsql|mysql|mongodb|redis|docker|etcd|elasticsearch|clickhouse)"},
-    {"shell.rm_rf_cwd", 0.85f, IRR, "file", RMRF "(?:\\.|\\./\\*?|\\*|\\.\\.|\\.\\./\\*?|\\.\\*)" END},
-    {"shell.rm_rf_git", 0.80f, IRR, "repo", RMRF "(?:\\./)?\\.git/?" END},
-    {"shell.rm_rf_var", 0.70f, IRR, "file", RMRF "\"?\\$\\{?\\w+\\}?\"?/\\*?\"?" END},
-    {"shell.rm_rf", 0.60f, IRR, "file", RM0 RFLAGS},
-    {"shell.rm_recursive", 0.50f, IRR, "file", RM0 "(?:-[a-z]*r[a-z]*|--recursive)" END},
-    {"shell.rm", 0.25f, REV, "file", RMC "[^\\s;&|-]"},
+    /* one hook reads the flags and targets of every `rm` for these ten
+     * entries (rm_read, which says what each matches) */
+    {"shell.rm_rf_root", 1.00f, IRR, "file", RM_HOOK, 0, RESOLVE_RM},
+    {"shell.rm_rf_home", 0.95f, IRR, "file", NULL},
+    {"shell.rm_rf_system", 0.95f, IRR, "file", NULL},
+    {"shell.rm_rf_datadir", 0.95f, IRR, "database", NULL},
+    {"shell.rm_rf_cwd", 0.85f, IRR, "file", NULL},
+    {"shell.rm_rf_git", 0.80f, IRR, "repo", NULL},
+    {"shell.rm_rf_var", 0.70f, IRR, "file", NULL},
+    {"shell.rm_rf", 0.60f, IRR, "file", NULL},
+    {"shell.rm_recursive", 0.50f, IRR, "file", NULL},
+    {"shell.rm", 0.25f, REV, "file", NULL},
     {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b"},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
     {"shell.dd_device", 0.95f, IRR, "volume", "\\bdd\\b" SEG "\\sof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper|md|dm-|loop)"},
@@ -511,14 +521,14 @@ static const struct builtin raw_destructive[] = {
     {"doctl.delete", 0.60f, IRR, RES_DERIVE, CLI("doctl") "(?:[\\w-]+ ){1,3}(?:delete|rm)\\b", F_FALLBACK},
 
     /* infrastructure as code */
-    {"terraform.destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu) " FL "destroy\\b|\\bterragrunt\\b" SEG "\\sdestroy\\b"},
-    {"terraform.apply_destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu|terragrunt) " FL "apply\\b" SEG "\\s-destroy\\b"},
-    {"terraform.state_rm", 0.50f, REV, "stack", "\\b(?:terraform|tofu|terragrunt) " FL "state rm\\b"},
-    {"terraform.workspace_delete", 0.50f, IRR, "stack", "\\b(?:terraform|tofu) " FL "workspace delete\\b"},
-    {"pulumi.destroy", 0.95f, IRR, "stack", "\\bpulumi " FL "(?:destroy|down)\\b"},
-    {"pulumi.stack_rm", 0.60f, IRR, "stack", "\\bpulumi " FL "stack rm\\b"},
-    {"cdk.destroy", 0.95f, IRR, "stack", "\\b(?:cdk|cdktf) " FL "destroy\\b"},
-    {"serverless.remove", 0.90f, IRR, "stack", "\\b(?:serverless|sls|sst) " FL "remove\\b"},
+    {"terraform.destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu) |\\bterragrunt\\b" SEG "\\sdestroy\\b", 0, 0, "destroy"},
+    {"terraform.apply_destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu|terragrunt) ", 0, 0, "apply", "-destroy"},
+    {"terraform.state_rm", 0.50f, REV, "stack", "\\b(?:terraform|tofu|terragrunt) ", 0, 0, "state rm"},
+    {"terraform.workspace_delete", 0.50f, IRR, "stack", "\\b(?:terraform|tofu) ", 0, 0, "workspace delete"},
+    {"pulumi.destroy", 0.95f, IRR, "stack", "\\bpulumi ", 0, 0, "destroy|down"},
+    {"pulumi.stack_rm", 0.60f, IRR, "stack", "\\bpulumi ", 0, 0, "stack rm"},
+    {"cdk.destroy", 0.95f, IRR, "stack", "\\b(?:cdk|cdktf) ", 0, 0, "destroy"},
+    {"serverless.remove", 0.90f, IRR, "stack", "\\b(?:serverless|sls|sst) ", 0, 0, "remove"},
 
     /* Kubernetes, Helm, containers */
     /* kubectl: the subcommand, resource type and flags pick a k8s_ops[]
@@ -540,12 +550,12 @@ static const struct builtin raw_destructive[] = {
     {"heroku.addons_destroy", 0.90f, IRR, "addon", CLI("heroku") "addons:(?:destroy|remove|detach)\\b"},
     {"heroku.pg_backups_delete", 0.85f, IRR, "backup", CLI("heroku") "pg:backups:(?:delete|destroy)\\b"},
     {"heroku.domains_remove", 0.50f, IRR, "domain", CLI("heroku") "domains:(?:remove|clear)\\b"},
-    {"fly.apps_destroy", 1.00f, IRR, "app", CLI("(?:fly|flyctl)") "apps? (?:destroy|delete|remove|rm)\\b|\\b(?:fly|flyctl) " FL "destroy\\b"},
+    {"fly.apps_destroy", 1.00f, IRR, "app", CLI("(?:fly|flyctl)") "apps? (?:destroy|delete|remove|rm)\\b|\\b(?:fly|flyctl) ", 0, 0, "destroy"},
     {"fly.postgres_destroy", 0.95f, IRR, "database", CLI("(?:fly|flyctl)") "(?:postgres|pg|mpg) (?:destroy|delete|remove)\\b"},
     {"fly.volumes_destroy", 0.95f, IRR, "volume", CLI("(?:fly|flyctl)") "(?:volumes?|vol) (?:destroy|delete|remove|rm)\\b"},
     {"fly.machine_destroy", 0.50f, IRR, "instance", CLI("(?:fly|flyctl)") "(?:machines?|m) (?:destroy|remove|rm)\\b"},
     {"vercel.project_rm", 0.90f, IRR, "project", CLI("vercel") "projects? (?:rm|remove)\\b"},
-    {"vercel.remove", 0.85f, IRR, "project", "\\bvercel " FL "(?:remove|rm)\\b"},
+    {"vercel.remove", 0.85f, IRR, "project", "\\bvercel ", 0, 0, "remove|rm"},
     {"vercel.domains_rm", 0.60f, IRR, "domain", CLI("vercel") "domains? (?:rm|remove)\\b"},
     {"render.service_delete", 0.85f, IRR, "service", CLI("render") "services? delete\\b"},
     {"supabase.db_reset_linked", 1.00f, IRR, "database", CLI("supabase") "db reset\\b" SEG "\\s--(?:linked|db-url)\\b"},
@@ -795,8 +805,8 @@ static const struct mask masks[] = {
     {"mask.vcs_message", 0.1f, F_MENTION | F_BY_CODE, NULL, NULL},
     /* a WHERE clause makes an UPDATE an update */
     {"mask.update_where", 0.0f, 0, "sql.update", "\\bupdate " SQLID " set\\b[^;]*\\bwhere\\b"},
-    /* rm of build output and temp files is housekeeping */
-    {"mask.rm_build", 0.4f, 0, "shell.rm", RM0 "(?:(?:\\./)?(?:node_modules|dist|build|target|out|coverage|\\.next|\\.nuxt|\\.turbo|\\.cache|\\.parcel-cache|\\.pytest_cache|\\.mypy_cache|\\.ruff_cache|__pycache__|\\.venv|venv|\\.tox|\\.gradle|\\.terraform|tmp|package-lock\\.json|yarn\\.lock|pnpm-lock\\.yaml|/tmp/[^\\s;&|\"']+|\\$TMPDIR/[^\\s;&|\"']*)/?\\*?\\s*)+(?:$|[;&|\"')\\\\])"},
+    /* rm of build output and temp files is housekeeping (rm_build) */
+    {"mask.rm_build", 0.4f, F_BY_CODE, "shell.rm", NULL}, /* rm_read() */
     /* `git rm` is recoverable from history; `npm rm` uninstalls a package */
     {"mask.vcs_rm", 0.3f, 0, "shell.rm", "\\b(?:git|hg|svn|dvc)\\srm\\b"},
     {"mask.tool_rm", 0.0f, 0, "shell.rm", "\\b(?:npm|pnpm|yarn|bun|pip3?|brew|cargo|poetry|conda|gem|dotnet) rm\\b"},
@@ -1212,6 +1222,13 @@ static int add_builtin(struct sr_catalogue *cat, size_t *cap,
   e->irreversible = b->irreversible;
   e->resource = b->resource;
   e->resolver = b->resolver;
+  if (b->after) {
+    e->confirm = CONFIRM_FLAGS;
+    e->after = b->after;
+    e->then = b->then;
+    /* flags_then(): FL stops at the first word that is not a flag */
+    assert(b->after[0] != '-');
+  }
   if (b->resource && b->resource != RES_DERIVE &&
       set_delete_scope(e, b->resource))
     return SR_ENOMEM;
@@ -1363,7 +1380,9 @@ static int add_hint(struct sr_catalogue *cat, size_t *cap,
 
 static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
   for (size_t i = 0; i < SR_ARRAY_LEN(raw_destructive); i++)
-    if (add_builtin(cat, cap, &raw_destructive[i], DB_RAW)) return SR_ENOMEM;
+    if (add_builtin(cat, cap, &raw_destructive[i],
+                    raw_destructive[i].pattern ? DB_RAW : DB_NONE))
+      return SR_ENOMEM;
   if (add_word_entries(cat, cap)) return SR_ENOMEM;
   cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
                         SR_ARRAY_LEN(git_ops) - 2; /* the two hooks */
@@ -1381,6 +1400,8 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
       e->db = DB_NONE;
       if (strcmp(e->name, "mask.vcs_message") == 0)
         cat->e_vcs_message = (uint32_t)(cat->n_entries - 1);
+      if (strcmp(e->name, "mask.rm_build") == 0)
+        cat->e_rm_build = (uint32_t)(cat->n_entries - 1);
       continue;
     }
     const char *pattern = masks[i].pattern;
@@ -1875,6 +1896,7 @@ struct sr_catalogue_scratch *sr_catalogue_scratch_create(
   s->memo_clock = s->memo_lookups = s->memo_hits = 0;
   s->names_next = 0;
   for (size_t i = 0; i < NAMES_KEPT; i++) s->names[i].n = 0;
+  memset(s->reach, 0, sizeof(s->reach)); /* rm_build() leaves it clear */
   for (size_t i = 0; i < MEMO_SLOTS; i++) s->memo[i].stamp = 0;
   for (int db = 0; db < DB_N; db++) {
     if (cat->db[db] && hs_alloc_scratch(cat->db[db], &s->hs) != HS_SUCCESS) {
@@ -2743,6 +2765,22 @@ static void add_cand(struct sr_catalogue_scratch *s, struct cand *arr,
     arr[low] = c;
 }
 
+/* A raw match of entry id ending at raw[to - 1]. */
+static void add_raw_cand(struct sr_catalogue_scratch *s, uint32_t id,
+                         size_t to) {
+  struct cand m = {id, SEG_UNKNOWN, (uint32_t)to, 0, -1};
+  m.seg = seg_of(s, m.to - 1);
+  add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
+}
+
+/* A raw match of mask id ending at raw[to - 1]. */
+static void add_raw_mask(struct sr_catalogue_scratch *s, uint32_t id,
+                         size_t to) {
+  struct cand m = {id, (uint32_t)to - 1, (uint32_t)to, 0, -1};
+  m.seg = seg_of(s, m.from);
+  add_cand(s, s->masks, &s->n_masks, MASKS_MAX, m);
+}
+
 static void on_resource_id(struct sr_catalogue_scratch *s,
                            const struct sr_catalogue *cat, unsigned id,
                            unsigned long long to) {
@@ -2906,6 +2944,396 @@ static bool confirmed(const struct sr_catalogue_scratch *s,
   }
 }
 
+/* Whether raw[i] starts w[0, len) (letters caseless, ' ' for \s) and a
+ * word ends there (\b); where. */
+static bool word_then_b(const struct sr_catalogue_scratch *s, size_t i,
+                        const char *w, size_t len, size_t *end) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len;
+  if (i + len > n) return false;
+  for (size_t k = 0; k < len; k++) {
+    unsigned char c = t[i + k];
+    if (w[k] == ' ' ? !hs_space(c)
+                    : (is_alpha((char)c) ? (c | 0x20) : c) != (unsigned char)w[k])
+      return false;
+  }
+  *end = i + len;
+  return *end == n || !hs_word(t[*end]);
+}
+
+/*
+ * A CONFIRM_FLAGS program matched, its \s ending at raw[to - 1]: the
+ * pattern went on with FL, one of e->after and \b (`terraform -chdir=x
+ * state rm`), and with e->then, [^;&|\n]*\s e->then \b, at every place it
+ * occurs (`terraform apply -auto-approve -destroy`). FL stops at the first
+ * word that is not `-\S+\s`, where the subcommand must be: none starts
+ * with '-'. Adds a candidate at each end.
+ */
+static void flags_then(struct sr_catalogue_scratch *s, uint32_t id,
+                       const struct entry *e, size_t to) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len, p = to, end;
+  while (p < n && t[p] == '-') {
+    size_t k = p + 1;
+    while (k < n && !hs_space(t[k])) k++;
+    if (k == p + 1 || k >= n) return;
+    p = k + 1;
+  }
+  for (const char *w = e->after; *w;) {
+    size_t len = strcspn(w, "|");
+    if (word_then_b(s, p, w, len, &end)) {
+      if (!e->then) {
+        add_raw_cand(s, id, end);
+      } else {
+        size_t tl = strlen(e->then), x;
+        for (size_t i = end; i < n; i++) {
+          if (hs_space(t[i]) && word_then_b(s, i + 1, e->then, tl, &x))
+            add_raw_cand(s, id, x);
+          if (t[i] == ';' || t[i] == '&' || t[i] == '|' || t[i] == '\n') break;
+        }
+      }
+    }
+    w += len + (w[len] == '|');
+  }
+}
+
+/* --- rm: flags and targets read in C ----------------------------------- */
+
+/*
+ * The nine `rm` entries after the hook, in table order, and the patterns
+ * they stood for (RM0 = `(?:^|[^\w./-])rm\s` FL, FL = `(?:-\S+\s)*`):
+ *   RMRF = RM0 RFLAGS `\s*(?:[^\s;&|]+\s)*`, then per target, then END:
+ *     root     `/\*?|--no-preserve-root`
+ *     home     `~/?\*?|\$HOME/?\*?|\$\{HOME\}/?\*?|/home/[\w.-]+/?\*?|
+ *              /Users/[\w.-]+/?\*?|/root/?\*?`
+ *     system   `/(?:bin|boot|..|proc)/?\*?`
+ *     datadir  `/var/lib/(?:postgresql|..|clickhouse)` (no END)
+ *     cwd      `\.|\./\*?|\*|\.\.|\.\./\*?|\.\*`
+ *     git      `(?:\./)?\.git/?`
+ *     var      `"?\$\{?\w+\}?"?/\*?"?`
+ *   rm_rf        RM0 RFLAGS
+ *   rm_recursive RM0 `(?:-[a-z]*r[a-z]*|--recursive)` END
+ *   rm           RMC FL `[^\s;&|-]`, where RMC is rm\s where a command
+ *                starts (rm_starts_command; env is left out: `vercel env rm
+ *                KEY`)
+ * RFLAGS: `-[a-z]*r[a-z]*f[a-z]*` or f before r, or an r flag (`--recursive`)
+ * then \s FL then an f flag (`--force`), or f then r; then one of ENDX.
+ * Every end at which Hyperscan would have reported a match is reported,
+ * caseless. As patterns the flag and argument runs made Hyperscan run
+ * automata over every command after an `rm` (~19,000 instructions a scan
+ * for `rm -rf ./build ./dist`). Hyperscan now matches `rm\s` alone.
+ */
+enum rm_target {
+  RM_ROOT = 0,
+  RM_HOME,
+  RM_SYSTEM,
+  RM_DATADIR,
+  RM_CWD,
+  RM_GIT,
+  RM_VAR,
+  RM_RF,
+  RM_RECURSIVE,
+  RM_SHELL,
+};
+
+struct rm_ctx {
+  struct sr_catalogue_scratch *s;
+  const unsigned char *t;
+  size_t n;
+  uint32_t entry; /* the hook's entry: RM_ROOT */
+};
+
+/* Whether raw[i] starts w: letters caseless, other bytes exactly. */
+static bool lit_at(const struct rm_ctx *r, size_t i, const char *w) {
+  for (; *w; w++, i++) {
+    if (i >= r->n) return false;
+    unsigned char c = r->t[i];
+    if (is_alpha(c) ? (c | 0x20) != (unsigned char)*w : c != (unsigned char)*w)
+      return false;
+  }
+  return true;
+}
+
+static void rm_cand(const struct rm_ctx *r, enum rm_target k, size_t to) {
+  add_raw_cand(r->s, r->entry + k, to);
+}
+
+/* ENDX: [\s;&|"'`)\\] */
+static inline bool is_endx(unsigned char c) {
+  return hs_space(c) || c == ';' || c == '&' || c == '|' || c == '"' ||
+         c == '\'' || c == '`' || c == ')' || c == '\\';
+}
+
+/* END at q: one of ENDX, or $ (the end, or before a final newline). */
+static void rm_end(const struct rm_ctx *r, enum rm_target k, size_t q) {
+  if (q == r->n || (q + 1 == r->n && r->t[q] == '\n')) rm_cand(r, k, q);
+  if (q < r->n && is_endx(r->t[q])) rm_cand(r, k, q + 1);
+}
+
+/* `/?\*?` END from q */
+static void rm_tail(const struct rm_ctx *r, enum rm_target k, size_t q) {
+  const unsigned char *t = r->t;
+  size_t n = r->n;
+  rm_end(r, k, q);
+  if (q < n && t[q] == '*') rm_end(r, k, q + 1);
+  if (q < n && t[q] == '/') {
+    rm_end(r, k, q + 1);
+    if (q + 1 < n && t[q + 1] == '*') rm_end(r, k, q + 2);
+  }
+}
+
+/* The targets of RMRF starting at raw[y]. */
+static void rm_targets(const struct rm_ctx *r, size_t y) {
+  static const char *const sys[] = {
+      "bin", "boot", "dev",  "etc", "lib", "lib32", "lib64",
+      "opt", "sbin", "srv",  "sys", "usr", "var",   "proc"};
+  static const char *const data[] = {
+      "postgresql", "pgsql", "mysql",         "mongodb",   "redis",
+      "docker",     "etcd",  "elasticsearch", "clickhouse"};
+  static const char *const cwd[] = {".",  "./", "./*", "*",
+                                    "..", "../", "../*", ".*"};
+  static const char *const git[] = {".git", ".git/", "./.git", "./.git/"};
+  const unsigned char *t = r->t;
+  size_t n = r->n;
+  if (y >= n) return;
+  unsigned char c = t[y]; /* the targets start with / ~ - . * $ or " */
+  if (c == '/') {
+    rm_end(r, RM_ROOT, y + 1);
+    if (y + 1 < n && t[y + 1] == '*') rm_end(r, RM_ROOT, y + 2);
+    if (lit_at(r, y, "/root")) rm_tail(r, RM_HOME, y + 5);
+    if (lit_at(r, y, "/home/") || lit_at(r, y, "/users/")) {
+      size_t j = y + ((t[y + 1] | 0x20) == 'h' ? 6 : 7), k = j;
+      while (k < n && (hs_word(t[k]) || t[k] == '.' || t[k] == '-')) k++;
+      if (k > j) rm_tail(r, RM_HOME, k);
+    }
+    for (size_t i = 0; i < SR_ARRAY_LEN(sys); i++)
+      if (lit_at(r, y + 1, sys[i]))
+        rm_tail(r, RM_SYSTEM, y + 1 + strlen(sys[i]));
+    if (lit_at(r, y, "/var/lib/"))
+      for (size_t i = 0; i < SR_ARRAY_LEN(data); i++)
+        if (lit_at(r, y + 9, data[i]))
+          rm_cand(r, RM_DATADIR, y + 9 + strlen(data[i]));
+    return;
+  }
+  if (c == '~') rm_tail(r, RM_HOME, y + 1);
+  if (c == '-' && lit_at(r, y, "--no-preserve-root"))
+    rm_end(r, RM_ROOT, y + 18);
+  if (c == '.' || c == '*')
+    for (size_t i = 0; i < SR_ARRAY_LEN(cwd); i++)
+      if ((unsigned char)cwd[i][0] == c && lit_at(r, y, cwd[i]))
+        rm_end(r, RM_CWD, y + strlen(cwd[i]));
+  if (c == '.')
+    for (size_t i = 0; i < SR_ARRAY_LEN(git); i++)
+      if (lit_at(r, y, git[i])) rm_end(r, RM_GIT, y + strlen(git[i]));
+  if (c == '$' && lit_at(r, y, "$home")) rm_tail(r, RM_HOME, y + 5);
+  if (c == '$' && lit_at(r, y, "${home}")) rm_tail(r, RM_HOME, y + 7);
+  if (c != '$' && c != '"') return;
+  /* "?\$\{?\w+\}?"?/ then \*?"? END: each optional part is taken when there
+   * (what follows it cannot match otherwise), but the last two */
+  size_t i = y + (c == '"');
+  if (i >= n || t[i] != '$') return;
+  i++;
+  if (i < n && t[i] == '{') i++;
+  size_t w = i;
+  while (i < n && hs_word(t[i])) i++;
+  if (i == w) return;
+  if (i < n && t[i] == '}') i++;
+  if (i < n && t[i] == '"') i++;
+  if (i >= n || t[i] != '/') return;
+  i++;
+  for (int star = 0; star < 2; star++) {
+    if (star && !(i < n && t[i] == '*')) break;
+    size_t p = i + (size_t)star;
+    rm_end(r, RM_VAR, p);
+    if (p < n && t[p] == '"') rm_end(r, RM_VAR, p + 1);
+  }
+}
+
+/* After RFLAGS ended at e: rm_rf there, and `\s*(?:[^\s;&|]+\s)*` then
+ * the targets. */
+static void rm_after_flags(const struct rm_ctx *r, size_t e) {
+  const unsigned char *t = r->t;
+  size_t n = r->n;
+  rm_cand(r, RM_RF, e);
+  for (size_t x = e;; x++) {
+    for (size_t y = x;;) {
+      rm_targets(r, y);
+      size_t k = y;
+      while (k < n && !hs_space(t[k]) && t[k] != ';' && t[k] != '&' &&
+             t[k] != '|')
+        k++;
+      if (k == y || k >= n || !hs_space(t[k])) break;
+      y = k + 1;
+    }
+    if (x >= n || !hs_space(t[x])) break;
+  }
+}
+
+/*
+ * mask.rm_build after RM0 FL, at raw[x]: the pattern went on with
+ * (?:ITEM)+(?:$|[;&|"')\\]), an ITEM being (?:\./)?(?:NAME|/tmp/[^\s;&|"']+|
+ * \$TMPDIR/[^\s;&|"']*)/?\*?\s* with NAME one of build_names (caseless).
+ * A temp path may end anywhere in its run and the next item start there,
+ * so the offsets where an item can end are marked in s->reach (always
+ * ahead of the item) and read in order; every end is reported.
+ */
+static bool rm_run_byte(unsigned char c) {
+  return !hs_space(c) && c != ';' && c != '&' && c != '|' && c != '"' &&
+         c != '\'';
+}
+
+static void rm_mark(const struct rm_ctx *r, size_t z, size_t *hi) {
+  const unsigned char *t = r->t;
+  size_t n = r->n, ends[3], k = 0;
+  ends[k++] = z;
+  if (z < n && t[z] == '/') ends[k++] = ++z;
+  if (z < n && t[z] == '*') ends[k++] = z + 1;
+  for (size_t i = 0; i < k; i++) /* \s* */
+    for (size_t w = ends[i];; w++) {
+      r->s->reach[w / 64] |= 1ull << (w % 64);
+      if (w > *hi) *hi = w;
+      if (w >= n || !hs_space(t[w])) break;
+    }
+}
+
+static void rm_items(const struct rm_ctx *r, size_t y, size_t *hi) {
+  static const char *const build_names[] = {
+      "node_modules", "dist", "build", "target", "out", "coverage", ".next",
+      ".nuxt", ".turbo", ".cache", ".parcel-cache", ".pytest_cache",
+      ".mypy_cache", ".ruff_cache", "__pycache__", ".venv", "venv", ".tox",
+      ".gradle", ".terraform", "tmp", "package-lock.json", "yarn.lock",
+      "pnpm-lock.yaml"};
+  for (int dot = 0; dot < 2; dot++) {
+    if (dot && !lit_at(r, y, "./")) break;
+    size_t a = y + 2 * (size_t)dot;
+    if (a + 1 >= r->n) break; /* every item has two bytes or more */
+    unsigned char c0 = r->t[a], c1 = r->t[a + 1];
+    c0 = is_alpha((char)c0) ? c0 | 0x20 : c0;
+    c1 = is_alpha((char)c1) ? c1 | 0x20 : c1;
+    for (size_t i = 0; i < SR_ARRAY_LEN(build_names); i++)
+      if ((unsigned char)build_names[i][0] == c0 &&
+          (unsigned char)build_names[i][1] == c1 &&
+          lit_at(r, a, build_names[i]))
+        rm_mark(r, a + strlen(build_names[i]), hi);
+    if (c0 != '/' && c0 != '$') continue;
+    bool tmp = lit_at(r, a, "/tmp/"), tmpdir = lit_at(r, a, "$tmpdir/");
+    if (!tmp && !tmpdir) continue;
+    size_t k = a + (tmp ? 5 : 8);
+    if (tmpdir) rm_mark(r, k, hi);
+    while (k < r->n && rm_run_byte(r->t[k])) rm_mark(r, ++k, hi);
+  }
+}
+
+static void rm_build(const struct rm_ctx *r, size_t x) {
+  const unsigned char *t = r->t;
+  size_t n = r->n, hi = x;
+  rm_items(r, x, &hi);
+  for (size_t y = x + 1; y <= hi; y++) {
+    if (!(r->s->reach[y / 64] >> (y % 64) & 1)) continue;
+    r->s->reach[y / 64] &= ~(1ull << (y % 64));
+    if (y == n || (y + 1 == n && t[y] == '\n'))
+      add_raw_mask(r->s, r->s->cat->e_rm_build, y);
+    if (y < n && (t[y] == ';' || t[y] == '&' || t[y] == '|' || t[y] == '"' ||
+                  t[y] == '\'' || t[y] == ')' || t[y] == '\\'))
+      add_raw_mask(r->s, r->s->cat->e_rm_build, y + 1);
+    rm_items(r, y, &hi);
+  }
+}
+
+/* Whether `rm\s` at raw[b] follows
+ * ^[^\s{]+\s|["';&|(`]\s*|\\n\s*|\b(?:sudo|doas|xargs|nohup|time|exec)\s(?:-\S+\s)*
+ * (caseless): the first word of the text (the tool name), a separator or a
+ * quote, an escaped newline, or a program that runs what follows. */
+static bool rm_starts_command(const struct rm_ctx *r, size_t b) {
+  static const char *const runners[] = {"sudo", "doas", "xargs",
+                                        "nohup", "time", "exec"};
+  const unsigned char *t = r->t;
+  if (b >= 2 && hs_space(t[b - 1])) {
+    size_t i = 0;
+    while (i + 1 < b && !hs_space(t[i]) && t[i] != '{') i++;
+    if (i + 1 == b) return true;
+  }
+  for (size_t c = b;; c--) {
+    if (c >= 1 && t[c - 1] && strchr("\"';&|(`", t[c - 1])) return true;
+    if (c >= 2 && t[c - 2] == '\\' && (t[c - 1] | 0x20) == 'n') return true;
+    if (c == 0 || !hs_space(t[c - 1])) break;
+  }
+  /* a runner, \s, then tokens -\S+\s back to b */
+  for (size_t x = b; x >= 1 && hs_space(t[x - 1]);) {
+    for (size_t k = 0; k < SR_ARRAY_LEN(runners); k++) {
+      size_t len = strlen(runners[k]);
+      if (x - 1 < len) continue;
+      size_t w = x - 1 - len;
+      if (lit_at(r, w, runners[k]) && (w == 0 || !hs_word(t[w - 1])))
+        return true;
+    }
+    size_t j = x - 1;
+    while (j > 0 && !hs_space(t[j - 1])) j--;
+    if (t[j] != '-' || x - 1 - j < 2) break;
+    x = j;
+  }
+  return false;
+}
+
+/*
+ * An `rm` whose \s ends at raw[s0 - 1]: walks the flag run FL token by
+ * token (a token `-\S+` and one \s; \S and \s are disjoint, so the run is
+ * one chain of offsets) and, at each offset, what RFLAGS and rm_recursive
+ * can end there; shell.rm ends after the first byte past the run.
+ */
+static void rm_read(struct sr_catalogue_scratch *s, uint32_t entry, size_t s0) {
+  struct rm_ctx r = {s, (const unsigned char *)s->raw, s->raw_len, entry};
+  const unsigned char *t = r.t;
+  size_t n = r.n, b = s0 - 3, p = s0;
+  bool rm0 = b == 0 || !(hs_word(t[b - 1]) || t[b - 1] == '.' ||
+                         t[b - 1] == '/' || t[b - 1] == '-');
+  bool seen_r = false, seen_f = false; /* an r (f) flag then \s before */
+  for (; rm0 && p < n && t[p] == '-';) {
+    size_t j = p + 1;
+    bool has_r = false, has_f = false;
+    for (; j < n && is_alpha((char)t[j]); j++) {
+      has_r |= (t[j] | 0x20) == 'r';
+      has_f |= (t[j] | 0x20) == 'f';
+    }
+    bool rec = lit_at(&r, p, "--recursive"), force = lit_at(&r, p, "--force");
+    size_t wl = rec ? p + 11 : p + 7; /* end of the long flag */
+    /* rm_recursive */
+    if (has_r) rm_end(&r, RM_RECURSIVE, j);
+    if (rec) rm_end(&r, RM_RECURSIVE, wl);
+    /* RFLAGS ending in this token, then one of ENDX */
+    if (j < n && is_endx(t[j]) &&
+        ((has_r && has_f) || (seen_r && has_f) || (seen_f && has_r)))
+      rm_after_flags(&r, j + 1);
+    if ((rec || force) && wl < n && is_endx(t[wl]) &&
+        (rec ? seen_f : seen_r))
+      rm_after_flags(&r, wl + 1);
+    if (j < n && hs_space(t[j])) {
+      seen_r |= has_r;
+      seen_f |= has_f;
+    }
+    if ((rec || force) && wl < n && hs_space(t[wl])) {
+      seen_r |= rec;
+      seen_f |= force;
+    }
+    /* the next token, if this one is `-\S+\s` */
+    size_t k = p + 1;
+    while (k < n && !hs_space(t[k])) k++;
+    if (k == p + 1 || k >= n) break;
+    p = k + 1;
+  }
+  if (rm0) rm_build(&r, p);
+  if (!rm0) /* the same run for shell.rm */
+    while (p < n && t[p] == '-') {
+      size_t k = p + 1;
+      while (k < n && !hs_space(t[k])) k++;
+      if (k == p + 1 || k >= n) break;
+      p = k + 1;
+    }
+  if (p < n && !hs_space(t[p]) && !(t[p] && strchr(";&|-", t[p])) &&
+      rm_starts_command(&r, b))
+    rm_cand(&r, RM_SHELL, p + 1);
+}
+
 static int on_match(unsigned int id, unsigned long long from,
                     unsigned long long to, unsigned int flags, void *ctx) {
   struct scan_ctx *c = ctx;
@@ -2918,6 +3346,17 @@ static int on_match(unsigned int id, unsigned long long from,
   const struct entry *e = &c->cat->entries[id];
   switch (e->kind) {
     case K_DESTROY: {
+      if (e->resolver == RESOLVE_RM) {
+        rm_read(s, id, (size_t)to);
+        break;
+      }
+      /* a match that ends in \s is the program of CONFIRM_FLAGS; other
+       * alternatives of its pattern end in a word and stand as they are */
+      if (e->confirm == CONFIRM_FLAGS &&
+          hs_space((unsigned char)s->raw[to - 1])) {
+        flags_then(s, id, e, (size_t)to);
+        break;
+      }
       struct cand m = {id, SEG_UNKNOWN, (uint32_t)to, 0, -1};
       if (c->db == DB_WORDS) { /* back to the raw bytes */
         assert(to > from && to <= s->words_len);
@@ -2945,11 +3384,9 @@ static int on_match(unsigned int id, unsigned long long from,
     }
     case K_MASK: {
       if (e->confirm && !confirmed(s, e, (size_t)to)) break;
-      struct cand m = {id, (uint32_t)to - 1, (uint32_t)to, 0, -1};
-      m.seg = seg_of(s, m.from);
       if ((e->flags & F_DRY_RUN) && s->hint_verb < SR_VERB_READ)
         s->hint_verb = SR_VERB_READ;
-      add_cand(s, s->masks, &s->n_masks, MASKS_MAX, m);
+      add_raw_mask(s, id, to);
       break;
     }
     case K_HINT:

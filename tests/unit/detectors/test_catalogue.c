@@ -405,6 +405,67 @@ START_TEST(tails_read_in_c_as_patterns) {
 }
 END_TEST
 
+/* The flags and arguments of rm and of CLIs such as terraform are read in C
+ * (as patterns they ran automata over every such command): the same rule,
+ * severity and matched text as the patterns gave, which these expectations
+ * were taken from. */
+START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
+  static const struct {
+    const char *tool, *args, *rule;
+    float destructive;
+    const char *matched;
+  } x[] = {
+      /* clang-format off */
+      {"Bash", "{\"command\":\"rm -v -r -i --force ./src ~/x\"}", "shell.rm_rf", 0.60f, "rm -v -r -i --force"},
+      {"Bash", "{\"command\":\"rm -f -v --recursive \\\"$OUT\\\"/* && ls\"}", "shell.rm_rf_var", 0.70f, "rm -f -v --recursive \"$OUT\"/*"},
+      {"Bash", "{\"command\":\"rm -Rf;echo / done\"}", "shell.rm_rf", 0.60f, "rm -Rf"},
+      {"Bash", "{\"command\":\"rm -rf --one-file-system a b /etc/ssl c\"}", "shell.rm_rf", 0.60f, "rm -rf"},
+      {"Bash", "{\"command\":\"rm -rf a b ./ c; rm -r x\"}", "shell.rm_rf_cwd", 0.85f, "rm -rf a b ./"},
+      {"Bash", "{\"command\":\"sudo -E -H rm -f notes.txt\"}", "shell.rm", 0.25f, "sudo -E -H rm -f n"},
+      {"Bash", "{\"command\":\"cd x && RM -FR .git/\"}", "shell.rm_rf_git", 0.80f, "RM -FR .git/"},
+      {"Bash", "{\"command\":\"./rm -rf / ; x-rm -rf /\"}", NULL, 0.00f, ""},
+      {"Bash", "{\"command\":\"vercel env rm KEY && rm -- -f\"}", NULL, 0.00f, ""},
+      {"Bash", "{\"command\":\"rm -r /var/lib/mysql/ibdata1 /home/bob\"}", "shell.rm_recursive", 0.50f, "rm -r"},
+      {"Bash", "{\"command\":\"rm --recursive -v --force /Users/ann/*\"}", "shell.rm_rf_home", 0.95f, "rm --recursive -v --force /Users/ann/*"},
+      {"exec", "rm -rf $HOME/\n", "shell.rm_rf_home", 0.95f, "rm -rf $HOME/"},
+      {"exec", "\\nrm x", "shell.rm", 0.25f, "nrm x"},
+      {"Bash", "{\"command\":\"terraform -chdir=infra -no-color destroy -auto-approve\"}", "terraform.destroy", 0.95f, "terraform -chdir=infra -no-color destroy"},
+      {"Bash", "{\"command\":\"tofu apply -auto-approve -var x=1 -destroy\"}", "terraform.apply_destroy", 0.95f, "tofu apply -auto-approve -var x=1 -destroy"},
+      {"Bash", "{\"command\":\"terraform apply -auto-approve; echo -destroy\"}", NULL, 0.00f, ""},
+      {"Bash", "{\"command\":\"terraform apply x -destroyer -destroy=true\"}", "terraform.apply_destroy", 0.95f, "terraform apply x -destroyer -destroy"},
+      {"Bash", "{\"command\":\"TERRAFORM state rm module.db && terraform state list\"}", "terraform.state_rm", 0.50f, "TERRAFORM state rm"},
+      {"Bash", "{\"command\":\"terraform -x workspace delete staging\"}", "terraform.workspace_delete", 0.50f, "terraform -x workspace delete"},
+      {"Bash", "{\"command\":\"terragrunt run-all destroy\"}", "terraform.destroy", 0.95f, "terragrunt run-all destroy"},
+      {"Bash", "{\"command\":\"terraform plan -destroy -out=x\"}", NULL, 0.00f, ""},
+      {"Bash", "{\"command\":\"pulumi -C infra --non-interactive destroy --yes\"}", NULL, 0.00f, ""},
+      {"Bash", "{\"command\":\"pulumi stack rm dev && pulumi stack rmx\"}", "pulumi.stack_rm", 0.60f, "pulumi stack rm"},
+      {"Bash", "{\"command\":\"fly apps destroy my-app; flyctl -a x destroy\"}", "fly.apps_destroy", 1.00f, "fly apps destroy"},
+      {"Bash", "{\"command\":\"vercel --token=t rm my-app\"}", "vercel.remove", 0.85f, "vercel --token=t rm"},
+      {"Bash", "{\"command\":\"sls -v remove --stage prod\"}", "serverless.remove", 0.90f, "sls -v remove"},
+      /* build output and temp files damp an rm (mask.rm_build) */
+      {"Bash", "{\"command\":\"rm -rf ./node_modules dist/ .next/*\"}", "shell.rm_rf", 0.24f, "rm -rf"},
+      {"Bash", "{\"command\":\"rm -rf /tmp/build-x ./dist; ls\"}", "shell.rm_rf", 0.24f, "rm -rf"},
+      {"Bash", "{\"command\":\"rm -f $TMPDIR/ yarn.lock src\"}", "shell.rm", 0.25f, "rm -f $"},
+      {"exec", "rm -r -f coverage/*)", "shell.rm_rf", 0.24f, "rm -r -f"},
+      /* clang-format on */
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(x); i++) {
+    struct sr_op op = classify(x[i].tool, x[i].args);
+    ck_assert_msg(x[i].rule ? op.rule && strcmp(op.rule, x[i].rule) == 0
+                            : op.rule == NULL,
+                  "%s: rule %s, expected %s", x[i].args, or_dash(op.rule),
+                  or_dash(x[i].rule));
+    ck_assert_msg(op.destructive > x[i].destructive - 0.001f &&
+                      op.destructive < x[i].destructive + 0.001f,
+                  "%s: destructive %.2f, expected %.2f", x[i].args,
+                  op.destructive, x[i].destructive);
+    ck_assert_msg(str_is(op.matched, x[i].matched),
+                  "%s: matched '%.*s', expected '%s'", x[i].args,
+                  (int)op.matched.n, op.matched.p, x[i].matched);
+  }
+}
+END_TEST
+
 /* --- mentions, dry runs, segments ---------------------------------------- */
 
 START_TEST(mentions_are_not_executions) {
@@ -1112,6 +1173,7 @@ int main(void) {
   tcase_add_test(tc, api_names_in_every_spelling);
   tcase_add_test(tc, http_methods);
   tcase_add_test(tc, tails_read_in_c_as_patterns);
+  tcase_add_test(tc, rm_and_cli_flags_read_in_c_as_patterns);
   tcase_add_test(tc, mentions_are_not_executions);
   tcase_add_test(tc, content_tools_are_not_scanned);
   tcase_add_test(tc, shell_read_write_classifier);
