@@ -843,6 +843,30 @@ static const char v1_schema[] =
     "  PRIMARY KEY (session_id, seq)\n"
     ") WITHOUT ROWID;\n";
 
+/* Opens the version-1 database at path (which migrates it) and checks that
+ * session sid's timeline is the one chunk want. */
+static void assert_migrated_timeline(const char *path, const char *sid,
+                                     const char *want) {
+  char err[512];
+  struct sr_store_opts o = {.path = path};
+  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
+  ck_assert_msg(st, "%s", err);
+  sr_store_close(st);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT entries FROM session_timeline "
+                                      "WHERE session_id = ?",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(q, 1, sid, -1, SQLITE_STATIC);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
 static const char v1_rows[] =
     "INSERT INTO sessions VALUES ('m1', 2.5, 1, 'ESCALATE', 0, 7, 'normal', "
     "'staging', NULL, 1790000000000, 1790000007000, 1790000009000, X'00');\n"
@@ -934,7 +958,7 @@ START_TEST(timeline_numbers_are_printfs_digits) {
   static const long long times[] = {0, 5, -7, 1790000000000LL,
                                     -1790000000000LL, 9223372036854775807LL,
                                     -9223372036854775807LL - 1, 10};
-  char path[64], err[512], sql[4096], want[4096];
+  char path[64], sql[4096], want[4096];
   snprintf(path, sizeof path, "test-store-nums-%d.db", (int)getpid());
   rm_db(path);
   sqlite3 *db;
@@ -955,21 +979,7 @@ START_TEST(timeline_numbers_are_printfs_digits) {
   snprintf(want + w, sizeof want - w, "]");
   ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
-  struct sr_store_opts o = {.path = path};
-  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
-  ck_assert_msg(st, "%s", err);
-  sr_store_close(st);
-  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-  sqlite3_stmt *q;
-  ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                      "SELECT entries FROM session_timeline "
-                                      "WHERE session_id = 'n'",
-                                      -1, &q, NULL),
-                   SQLITE_OK);
-  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-  ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want);
-  sqlite3_finalize(q);
-  sqlite3_close(db);
+  assert_migrated_timeline(path, "n", want);
   rm_db(path);
 }
 END_TEST
@@ -981,7 +991,7 @@ END_TEST
 START_TEST(timeline_texts_are_escaped_wherever_the_byte_is) {
   static const char *const odd[] = {"\"", "\\", "\x01", "\x7f", "\xc3\xa9",
                                     "\xff", "\xe2\x82"};
-  char path[64], err[512];
+  char path[64];
   snprintf(path, sizeof path, "test-store-esc-%d.db", (int)getpid());
   rm_db(path);
   sqlite3 *db;
@@ -1027,21 +1037,7 @@ START_TEST(timeline_texts_are_escaped_wherever_the_byte_is) {
   ck_assert(!w.overflow);
   sqlite3_finalize(ins);
   sqlite3_close(db);
-  struct sr_store_opts o = {.path = path};
-  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
-  ck_assert_msg(st, "%s", err);
-  sr_store_close(st);
-  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-  sqlite3_stmt *q;
-  ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                      "SELECT entries FROM session_timeline "
-                                      "WHERE session_id = 'e'",
-                                      -1, &q, NULL),
-                   SQLITE_OK);
-  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-  ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want);
-  sqlite3_finalize(q);
-  sqlite3_close(db);
+  assert_migrated_timeline(path, "e", want);
   free(want);
   rm_db(path);
 }
