@@ -616,32 +616,7 @@ static void raw_i64(struct sr_buf *c, int64_t v) {
   raw_u64(c, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
-/* True when s needs no escaping as a JSON string ('"', '\\' or a control)
- * and, unless high_ok, no UTF-8 check as JSON text (a byte from 0x80 on).
- * Nearly every timeline text and reason is plain, and then it is copied
- * as it is. Sixteen at a time where SSE2 is there, the tail as the last
- * sixteen (never reading past s). */
-static bool plain_ascii(sr_str s, bool high_ok) {
-  const unsigned char *p = (const unsigned char *)s.p;
-  size_t i = 0;
-#if defined(__SSE2__)
-  unsigned high = high_ok ? 0u : ~0u;
-  if (s.n >= 16) {
-    for (; i + 16 <= s.n; i += 16)
-      if (sr_bytes16_json_special(p + i) | (sr_bytes16_high(p + i) & high))
-        return false;
-    i = s.n - 16;
-    return !(sr_bytes16_json_special(p + i) | (sr_bytes16_high(p + i) & high));
-  }
-#endif
-  unsigned bad = 0, hi = high_ok ? 0u : 1u;
-  for (; i < s.n; i++)
-    bad |= (p[i] < 0x20) | ((p[i] >= 0x80) & hi) | (p[i] == '"') |
-           (p[i] == '\\');
-  return !bad;
-}
-
-/* plain_ascii(s, false) for a text of a batch's bytes, which may be read
+/* sr_buf_json_plain(s, false) for a text of a batch's bytes, which may be read
  * BYTES_SLACK bytes past its end: one load for the short texts most are
  * (a call id, a tool name), no byte loop. */
 static bool plain_span(sr_str s) {
@@ -654,7 +629,7 @@ static bool plain_span(sr_str s) {
   }
   return true;
 #else
-  return plain_ascii(s, false);
+  return sr_buf_json_plain(s, false);
 #endif
 }
 
@@ -672,7 +647,7 @@ struct text {
 static void put_text(struct sr_buf *c, struct text t) {
   bool plain = t.kind == TEXT_PLAIN ||
                (t.kind == TEXT_SLACK ? plain_span(t.s)
-                                     : plain_ascii(t.s, false));
+                                     : sr_buf_json_plain(t.s, false));
   if (!plain) {
     sr_buf_json_text(c, t.s);
     return;
@@ -1580,21 +1555,6 @@ static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
   return b.len;
 }
 
-/* s as a JSON string (sr_buf_json_string), copied as it is when plain.
- * @locality worker thread */
-static void put_json_string(struct sr_buf *j, sr_str s) {
-  if (j->len + s.n + 3 > j->cap || !plain_ascii(s, true)) {
-    sr_buf_json_string(j, s);
-    return;
-  }
-  char *p = j->p + j->len;
-  p[0] = '"';
-  if (s.n) memcpy(p + 1, s.p, s.n);
-  p[s.n + 1] = '"';
-  p[s.n + 2] = '\0';
-  j->len += s.n + 2;
-}
-
 void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
                    const struct sr_command *cmd, const char *topic) {
   struct sr_session *s = sr_aggregator_last_session(sh->agg);
@@ -1661,11 +1621,11 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   for (uint32_t i = 0; i < cmd->n_dims; i++) {
     if (i) sr_buf_append(&j, ",", 1);
     sr_buf_append(&j, "{\"name\":", 8);
-    put_json_string(&j, sr_str_from(cmd->dims[i].name));
+    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
     sr_buf_append(&j, ",\"score\":", 9);
     sr_buf_fixed(&j, cmd->dims[i].score, 4);
     sr_buf_append(&j, ",\"reason\":", 10);
-    put_json_string(&j, sr_str_from(cmd->dims[i].reason));
+    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
     sr_buf_append(&j, "}", 1);
   }
   sr_buf_append(&j, "]", 1);

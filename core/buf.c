@@ -82,8 +82,40 @@ static size_t plain_run(const unsigned char *p, size_t i, size_t n,
   return i;
 }
 
+/* Sixteen at a time where SSE2 is there, the tail as the last sixteen
+ * (never reading past s). */
+bool sr_buf_json_plain(sr_str s, bool high_ok) {
+  const unsigned char *p = (const unsigned char *)s.p;
+  size_t i = 0;
+#if defined(__SSE2__)
+  unsigned high = high_ok ? 0u : ~0u;
+  if (s.n >= 16) {
+    for (; i + 16 <= s.n; i += 16)
+      if (sr_bytes16_json_special(p + i) | (sr_bytes16_high(p + i) & high))
+        return false;
+    i = s.n - 16;
+    return !(sr_bytes16_json_special(p + i) | (sr_bytes16_high(p + i) & high));
+  }
+#endif
+  unsigned bad = 0, hi = high_ok ? 0u : 1u;
+  for (; i < s.n; i++)
+    bad |=
+        (p[i] < 0x20) | ((p[i] >= 0x80) & hi) | (p[i] == '"') | (p[i] == '\\');
+  return !bad;
+}
+
 void sr_buf_json_string(struct sr_buf *b, sr_str s) {
   const unsigned char *p = (const unsigned char *)s.p;
+  /* Nearly every text is plain: one copy, quotes included, when it fits. */
+  if (b->cap && b->len + s.n + 3 <= b->cap && sr_buf_json_plain(s, true)) {
+    char *o = b->p + b->len;
+    o[0] = '"';
+    if (s.n) memcpy(o + 1, s.p, s.n);
+    o[s.n + 1] = '"';
+    o[s.n + 2] = '\0';
+    b->len += s.n + 2;
+    return;
+  }
   sr_buf_append(b, "\"", 1);
   size_t start = 0, i = 0;
   while ((i = plain_run(p, i, s.n, true)) < s.n) {

@@ -30,6 +30,10 @@ void sr_buf_append(struct sr_buf *b, const char *s, size_t n);
 void sr_buf_puts(struct sr_buf *b, const char *s);
 void sr_buf_printf(struct sr_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* True when s goes into a JSON string as it is: no control character,
+ * quote or backslash, and unless high_ok no byte from 0x80 on (which
+ * sr_buf_json_text checks as UTF-8). */
+bool sr_buf_json_plain(sr_str s, bool high_ok);
 /* Appends s as a JSON string literal, quotes included, escaping control
  * characters, quotes and backslashes (UTF-8 passes through). */
 void sr_buf_json_string(struct sr_buf *b, sr_str s);

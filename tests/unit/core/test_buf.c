@@ -297,6 +297,49 @@ START_TEST(json_string_escapes_any_byte_at_any_position) {
 }
 END_TEST
 
+/* Every byte at every position of texts 0-40 bytes long (the sixteen-byte
+ * steps, the overlapped tail, the short loop): plain exactly when the
+ * byte is neither a control, quote nor backslash, nor (unless high_ok)
+ * from 0x80 on. */
+START_TEST(json_plain_finds_any_byte_at_any_position) {
+  char text[40];
+  for (size_t n = 0; n <= sizeof text; n++) {
+    memset(text, 'x', sizeof text);
+    ck_assert(sr_buf_json_plain((sr_str){text, n}, false));
+    for (size_t at = 0; at < n; at++) {
+      for (unsigned c = 0; c < 256; c++) {
+        text[at] = (char)c;
+        bool special = c < 0x20 || c == '"' || c == '\\';
+        ck_assert_msg(sr_buf_json_plain((sr_str){text, n}, true) == !special,
+                      "byte 0x%02x at %zu of %zu", c, at, n);
+        ck_assert_msg(sr_buf_json_plain((sr_str){text, n}, false) ==
+                          !(special || c >= 0x80),
+                      "byte 0x%02x at %zu of %zu", c, at, n);
+      }
+      text[at] = 'x';
+    }
+  }
+}
+END_TEST
+
+/* A plain string that just fits is written whole; one byte less and it
+ * is cut and flagged, as an escaped one is. */
+START_TEST(json_plain_string_at_the_capacity_edge) {
+  struct guarded g;
+  struct sr_buf b = guarded_buf(&g, 8);
+  sr_buf_json_string(&b, SR_STR_LIT("abcde"));
+  ck_assert_str_eq(g.mem, "\"abcde\"");
+  ck_assert(!b.overflow);
+  ck_assert_uint_eq(b.len, 7);
+  assert_guard_intact(&g, 8);
+  b = guarded_buf(&g, 7);
+  sr_buf_json_string(&b, SR_STR_LIT("abcde"));
+  ck_assert_str_eq(g.mem, "\"abcde");
+  ck_assert(b.overflow);
+  assert_guard_intact(&g, 7);
+}
+END_TEST
+
 START_TEST(json_text_replaces_broken_utf8_and_escapes) {
   char out[128];
   struct sr_buf b = sr_buf_init(out, sizeof out);
@@ -327,8 +370,9 @@ END_TEST
  * too large for the fast path: the text is printf's, and an append that
  * does not fit is truncated and flagged as printf's was. */
 START_TEST(fixed_prints_what_printf_prints) {
-  const double values[] = {0.0,   -0.0, 0.0005, 0.0015, 0.4375, 0.99951,
-                           1.125, 2.5,  12.345, 999999.9996, 1e7, -3.25,
+  const double values[] = {0.0,          -0.0,         0.0005, 0.0015,
+                           0.4375,       0.99951,      1.125,  2.5,
+                           12.345,       999999.9996,  1e7,    -3.25,
                            (double)0.1f, (double)0.7f, NAN};
   for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
     for (unsigned d = 0; d <= 6; d++) {
@@ -389,6 +433,8 @@ int main(void) {
   tcase_add_test(tc, json_text_replaces_broken_utf8_and_escapes);
   tcase_add_test(tc, json_text_escapes_any_byte_at_any_position);
   tcase_add_test(tc, json_string_escapes_any_byte_at_any_position);
+  tcase_add_test(tc, json_plain_finds_any_byte_at_any_position);
+  tcase_add_test(tc, json_plain_string_at_the_capacity_edge);
   tcase_add_test(tc, integers_without_printf);
   tcase_add_test(tc, fixed_prints_what_printf_prints);
   tcase_add_test(tc, hex_is_two_lowercase_digits_a_byte);
