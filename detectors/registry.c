@@ -14,11 +14,10 @@
  * 16-byte aligned offset, so a session is one allocation and detectors
  * cannot see each other's memory by accident.
  *
- * sr_detectors_run classifies the event once (the catalogue is the costly
- * part: one Hyperscan scan; sr_detectors_classify alone, since it needs no
- * session, so the aggregator runs it while the session's memory loads) and
- * calls every enabled detector that scores
- * the event's kind (sr_detector.kinds). Which ones those are is worked out
+ * sr_detectors_classify classifies the event once (the catalogue is the
+ * costly part: one Hyperscan scan; it needs no session, so the aggregator
+ * runs it while the session's memory loads), and sr_detectors_score calls
+ * every enabled detector that scores the event's kind (sr_detector.kinds). Which ones those are is worked out
  * at setup, one list per kind, and each worker thread lays out, per kind,
  * one record per call with everything it needs (function, context,
  * scratches, threshold, dimension): the per-event loop walks those records
@@ -388,12 +387,4 @@ void sr_detectors_score(const struct sr_detectors *d,
       snprintf(reason, SR_REASON_MAX, "%s", d->det[i]->name);
   }
   out->scored = scored;
-}
-
-void sr_detectors_run(const struct sr_detectors *d,
-                      struct sr_detectors_thread *t, const struct sr_event *ev,
-                      const struct sr_session_info *session,
-                      void *session_scratch, struct sr_detection *out) {
-  sr_detectors_classify(d, t, ev, out);
-  sr_detectors_score(d, t, ev, session, session_scratch, out);
 }

@@ -32,8 +32,8 @@ struct sr_detectors_thread;
 /* One event's detection: classification + a score and reason per dimension
  * (reason[i] is "" when score[i] is below the dimension's threshold).
  * Entries past sr_detectors_count are not written. Zeroed by its owner
- * before the first sr_detectors_run, then reused: a run clears only what
- * the previous one scored, so outside `scored` every score is 0 and every
+ * before the first sr_detectors_score, then reused: a call clears only
+ * what the previous one scored, so outside `scored` every score is 0 and every
  * reason "". */
 struct sr_detection {
   struct sr_op op;
@@ -72,10 +72,12 @@ struct sr_detectors_thread *sr_detectors_thread_create(
     const struct sr_detectors *d);
 void sr_detectors_thread_destroy(struct sr_detectors_thread *t);
 
-/* The two halves of sr_detectors_run. Classification reads only the event
- * (the aggregator runs it before it touches the session, so the session's
- * memory loads meanwhile); sr_detectors_score then runs the detectors on
- * the classification in out->op.
+/* An event's detection, in two steps. sr_detectors_classify reads only the
+ * event (the aggregator runs it before it touches the session, so the
+ * session's memory loads meanwhile); sr_detectors_score then runs every
+ * enabled detector of the event's kind on the classification in out->op.
+ * `session_scratch` is the session's block of sr_detectors_session_size
+ * bytes.
  * @locality worker thread; no allocation. */
 void sr_detectors_classify(const struct sr_detectors *d,
                            struct sr_detectors_thread *t,
@@ -95,15 +97,5 @@ void sr_detectors_score(const struct sr_detectors *d,
 void sr_detectors_prefetch(const struct sr_detectors *d,
                            const struct sr_event *ev,
                            const void *session_scratch);
-
-/*
- * Classifies the event and runs every enabled detector on it.
- * `session_scratch` is the session's block of sr_detectors_session_size bytes.
- * @locality worker thread; no allocation.
- */
-void sr_detectors_run(const struct sr_detectors *d,
-                      struct sr_detectors_thread *t, const struct sr_event *ev,
-                      const struct sr_session_info *session,
-                      void *session_scratch, struct sr_detection *out);
 
 #endif

@@ -60,6 +60,16 @@ static void staging_session(struct sr_session_info *s) {
 }
 
 /* A tool call on production; the harness says which environment. */
+/* An event's whole detection, as the aggregator makes it (without the
+ * prefetch hint). */
+static void run(const struct sr_detectors *d, struct sr_detectors_thread *t,
+                const struct sr_event *ev,
+                const struct sr_session_info *session, void *session_scratch,
+                struct sr_detection *out) {
+  sr_detectors_classify(d, t, ev, out);
+  sr_detectors_score(d, t, ev, session, session_scratch, out);
+}
+
 static void production_call(struct sr_event *ev) {
   memset(ev, 0, sizeof(*ev));
   ev->type = SR_EV_TOOL_CALL;
@@ -202,7 +212,7 @@ START_TEST(disabled_detector_scores_zero) {
 
   struct sr_detectors_thread *t = sr_detectors_thread_create(on);
   void *scratch = calloc(1, sr_detectors_session_size(on));
-  sr_detectors_run(on, t, &ev, &session, scratch, det);
+  run(on, t, &ev, &session, scratch, det);
   ck_assert_float_eq_tol(det->score[b], 0.9f, 1e-6);
   ck_assert_msg(strstr(det->reason[b], "production"), "%s", det->reason[b]);
   ck_assert(det->scored & (1u << b));
@@ -213,7 +223,7 @@ START_TEST(disabled_detector_scores_zero) {
   }
   /* Staging is inside: the same detection object is cleared. */
   ev.environment = SR_STR_LIT("staging");
-  sr_detectors_run(on, t, &ev, &session, scratch, det);
+  run(on, t, &ev, &session, scratch, det);
   ck_assert_float_eq(det->score[b], 0.0f);
   ck_assert_str_eq(det->reason[b], "");
   ck_assert(!(det->scored & (1u << b)));
@@ -224,7 +234,7 @@ START_TEST(disabled_detector_scores_zero) {
   t = sr_detectors_thread_create(off);
   scratch = calloc(1, sr_detectors_session_size(off));
   memset(det, 0, sizeof(*det));
-  sr_detectors_run(off, t, &ev, &session, scratch, det);
+  run(off, t, &ev, &session, scratch, det);
   ck_assert_float_eq(det->score[b], 0.0f);
   ck_assert_str_eq(det->reason[b], "");
   sr_detectors_thread_destroy(t);
@@ -234,11 +244,10 @@ START_TEST(disabled_detector_scores_zero) {
 }
 END_TEST
 
-/* The aggregator classifies before it has the session (while the session's
- * memory loads), then scores: the two halves give what one run gives,
- * event after event on the same session scratch, and the prefetch hint
- * changes nothing. */
-START_TEST(classify_then_score_is_run) {
+/* The aggregator prefetches the session scratch before it classifies:
+ * the hint, on the real scratch or NULL, changes nothing, event after
+ * event on the same session scratch. */
+START_TEST(prefetch_changes_nothing) {
   const struct sr_detectors *d = defaults;
   struct sr_detectors_thread *t1 = sr_detectors_thread_create(d);
   struct sr_detectors_thread *t2 = sr_detectors_thread_create(d);
@@ -254,7 +263,7 @@ START_TEST(classify_then_score_is_run) {
   ev.arguments = SR_STR_LIT("{\"volumeId\":\"vol-1\"}");
   for (int i = 0; i < 4; i++) {
     ev.ts_ms += 1000;
-    sr_detectors_run(d, t1, &ev, &session, a, one);
+    run(d, t1, &ev, &session, a, one);
     sr_detectors_prefetch(d, &ev, NULL);
     sr_detectors_prefetch(d, &ev, b);
     sr_detectors_classify(d, t2, &ev, two);
@@ -299,7 +308,7 @@ START_TEST(session_scratch_is_per_session) {
   read.op = SR_STR_LIT("read");
   read.credentials_found.v[0] = SR_STR_LIT("railway-token");
   read.credentials_found.n = 1;
-  sr_detectors_run(d, t, &read, &session, a, det);
+  run(d, t, &read, &session, a, det);
   for (size_t i = 0; i < sr_detectors_count(d); i++)
     ck_assert_float_eq(det->score[i], 0.0f);
 
@@ -316,11 +325,11 @@ START_TEST(session_scratch_is_per_session) {
   use.credential.scopes_given = true;
 
   use.session_id = SR_STR_LIT("b");
-  sr_detectors_run(d, t, &use, &session, b, det);
+  run(d, t, &use, &session, b, det);
   ck_assert_float_eq(det->score[cm], 0.0f);
 
   use.session_id = SR_STR_LIT("a");
-  sr_detectors_run(d, t, &use, &session, a, det);
+  run(d, t, &use, &session, a, det);
   ck_assert_msg(det->score[cm] >= 0.6f, "%f", det->score[cm]);
   ck_assert_msg(strstr(det->reason[cm], "found in scripts/setup.sh"), "%s",
                 det->reason[cm]);
@@ -350,7 +359,7 @@ START_TEST(pocketos_stacks_every_dimension) {
   ev.path = SR_STR_LIT("scripts/setup.sh");
   ev.credentials_found.v[0] = SR_STR_LIT("railway-token");
   ev.credentials_found.n = 1;
-  sr_detectors_run(d, t, &ev, &session, scratch, det);
+  run(d, t, &ev, &session, scratch, det);
 
   production_call(&ev);
   ev.tool = SR_STR_LIT("railway.volumeDelete");
@@ -364,7 +373,7 @@ START_TEST(pocketos_stacks_every_dimension) {
   ev.credential.scopes.v[0] = SR_STR_LIT("*");
   ev.credential.scopes.n = 1;
   ev.credential.scopes_given = true;
-  sr_detectors_run(d, t, &ev, &session, scratch, det);
+  run(d, t, &ev, &session, scratch, det);
 
   /* The six layers of the incident fire; the dimensions about a session's
    * course (loops, bursts, plans, sub-agents, secrets, injections, a
@@ -387,7 +396,7 @@ START_TEST(pocketos_stacks_every_dimension) {
   ev.type = SR_EV_AGENT_MESSAGE;
   ev.session_id = SR_STR_LIT("s1");
   ev.text = SR_STR_LIT("Done.");
-  sr_detectors_run(d, t, &ev, &session, scratch, det);
+  run(d, t, &ev, &session, scratch, det);
   ck_assert_uint_eq(det->scored, 0);
   for (size_t i = 0; i < sr_detectors_count(d); i++) {
     ck_assert_msg(det->score[i] == 0.0f, "%s", sr_detectors_name(d, i));
@@ -568,7 +577,7 @@ int main(void) {
   tcase_add_checked_fixture(run_tc, NULL, teardown);
   tcase_add_test(run_tc, defaults_without_config);
   tcase_add_test(run_tc, disabled_detector_scores_zero);
-  tcase_add_test(run_tc, classify_then_score_is_run);
+  tcase_add_test(run_tc, prefetch_changes_nothing);
   tcase_add_test(run_tc, session_scratch_is_per_session);
   tcase_add_test(run_tc, pocketos_stacks_every_dimension);
   tcase_add_test(run_tc, declared_kinds_cover_everything_a_detector_does);
