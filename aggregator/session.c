@@ -252,27 +252,6 @@ static struct sr_session *session_new(struct sr_session_table *t, sr_str id,
   return s;
 }
 
-/* memcmp(a, b, n) == 0 for an id's few bytes, inline: eight at a time,
- * the last eight overlapping, where the library call costs more than the
- * compare. Reads nothing outside a[0, n) and b[0, n). */
-static bool same_bytes(const char *a, const char *b, size_t n) {
-  uint64_t x, y;
-  if (n >= 8) {
-    uint64_t diff = 0;
-    for (size_t k = 0; k + 8 < n; k += 8) {
-      memcpy(&x, a + k, 8);
-      memcpy(&y, b + k, 8);
-      diff |= x ^ y;
-    }
-    memcpy(&x, a + n - 8, 8);
-    memcpy(&y, b + n - 8, 8);
-    return (diff | (x ^ y)) == 0;
-  }
-  unsigned char diff = 0;
-  for (size_t k = 0; k < n; k++) diff |= (unsigned char)(a[k] ^ b[k]);
-  return diff == 0;
-}
-
 struct sr_session *sr_session_table_get(struct sr_session_table *t, sr_str id,
                                         bool create) {
   if (id.n > SR_SESSION_ID_MAX) return NULL; /* decoders bound ids; queries may not */
@@ -286,7 +265,7 @@ struct sr_session *sr_session_table_find(struct sr_session_table *t, sr_str id,
   for (; t->slots[i].s; i = (i + 1) & mask) {
     struct sr_session *s = t->slots[i].s;
     if (t->slots[i].hash == h && s->id_len == id.n &&
-        same_bytes(s->id, id.p, id.n))
+        sr_mem_eq(s->id, id.p, id.n))
       return s;
   }
   if (!create) return NULL;

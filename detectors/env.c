@@ -104,26 +104,6 @@ static const struct alias *find_alias(sr_str env) {
   return NULL;
 }
 
-/* p[0, n) == q[0, n) for 4 <= n <= 16, as two overlapping words each
- * side: no call for the few bytes of a name. */
-static bool same_bytes(const char *p, const char *q, size_t n) {
-  assert(n >= 4 && n <= 16);
-  if (n >= 8) {
-    uint64_t a0, a1, b0, b1;
-    memcpy(&a0, p, 8);
-    memcpy(&a1, p + n - 8, 8);
-    memcpy(&b0, q, 8);
-    memcpy(&b1, q + n - 8, 8);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
-  uint32_t a0, a1, b0, b1;
-  memcpy(&a0, p, 4);
-  memcpy(&a1, p + n - 4, 4);
-  memcpy(&b0, q, 4);
-  memcpy(&b1, q + n - 4, 4);
-  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
 /* The canonical spelling that `env` is written as, byte for byte (the
  * usual spelling of events and inventories), or NULL. */
 static const struct alias *spelt_canonically(sr_str env) {
@@ -137,7 +117,7 @@ static const struct alias *spelt_canonically(sr_str env) {
     default: return NULL;
   }
   assert(a->len == env.n && a->canonical.n == env.n);
-  return same_bytes(env.p, a->name, env.n) ? a : NULL;
+  return sr_mem_eq(env.p, a->name, env.n) ? a : NULL;
 }
 
 /* sr_env_canonical of a name neither canonical nor spelt as a canonical

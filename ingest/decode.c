@@ -311,6 +311,11 @@ static int peek_json(const void *buf, size_t len, char *scratch, sr_str *out) {
   return SR_ENOTFOUND;
 }
 
+/* k == "session_id", without a call to memcmp. */
+static inline bool key_is_session_id_plain(sr_str k) {
+  return k.n == 10 && sr_mem_eq(k.p, "session_id", 10);
+}
+
 /*
  * The common JSON line in a few steps: it opens with '{' and its members
  * up to session_id are compact ("key":"value", no blank), their keys and
@@ -321,19 +326,6 @@ static int peek_json(const void *buf, size_t len, char *scratch, sr_str *out) {
  * plain keys and strings are what peek_json's general calls read them as,
  * so both agree on every line. @locality consumer thread
  */
-/* k == "session_id", in two loads (memcmp was a libc call here). */
-static inline bool key_is_session_id_plain(sr_str k) {
-  static const char want[10] = {'s', 'e', 's', 's', 'i', 'o', 'n', '_', 'i', 'd'};
-  uint64_t a, wa;
-  uint16_t b, wb;
-  if (k.n != sizeof want) return false;
-  memcpy(&a, k.p, 8);
-  memcpy(&b, k.p + 8, 2);
-  memcpy(&wa, want, 8);
-  memcpy(&wb, want + 8, 2);
-  return a == wa && b == wb;
-}
-
 static int peek_json_plain(const void *buf, size_t len, sr_str *out) {
   const unsigned char *lo = buf, *end = lo + len, *p = lo + 1;
   const bool wide = sr_json_wide_ok();

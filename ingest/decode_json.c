@@ -214,29 +214,6 @@ struct ctx {
   bool session_given;
 };
 
-/* Whether the n bytes at a and b are equal. Keys and enum words are short:
- * two overlapping loads per side compare up to sixteen bytes without a call
- * to memcmp. */
-static inline bool same_bytes(const char *a, const char *b, size_t n) {
-  uint64_t a0, a1, b0, b1;
-  uint32_t c0, c1, d0, d1;
-  if (n >= 8) {
-    if (n > 16) return memcmp(a, b, n) == 0;
-    memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8);
-    memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
-  if (n >= 4) {
-    memcpy(&c0, a, 4), memcpy(&c1, a + n - 4, 4);
-    memcpy(&d0, b, 4), memcpy(&d1, b + n - 4, 4);
-    return ((c0 ^ d0) | (c1 ^ d1)) == 0;
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
-
 /*
  * Finds key in tab, starting at *hint and wrapping around. Producers write
  * the keys of every event in the same order, so the entry after the
@@ -250,10 +227,10 @@ static inline const struct field *lookup(const struct field *tab, size_t n,
   uint32_t sig = KEY_SIG(key.n, key.p[0], key.p[key.n - 1]);
   const struct field *f, *end = tab + n, *from = *hint;
   for (f = from; f < end; f++) {
-    if (f->sig == sig && same_bytes(f->name, key.p, key.n)) goto found;
+    if (f->sig == sig && sr_mem_eq(f->name, key.p, key.n)) goto found;
   }
   for (f = tab; f < from; f++) {
-    if (f->sig == sig && same_bytes(f->name, key.p, key.n)) goto found;
+    if (f->sig == sig && sr_mem_eq(f->name, key.p, key.n)) goto found;
   }
   return NULL;
 found:
@@ -280,7 +257,7 @@ static inline bool member_at(const struct field *f, const unsigned char *k,
   if (m <= 8) return true;
   if (m > room) return false;
   if (m <= 16) return load_le64(k + m - 8) == f->tail;
-  return same_bytes(f->member, (const char *)k, m);
+  return sr_mem_eq(f->member, (const char *)k, m);
 }
 
 /*
@@ -442,7 +419,7 @@ _Static_assert(sizeof(enum sr_event_type) == sizeof(int) &&
 static inline bool enum_exact(const struct field *f, char *base, sr_str s) {
   const struct enum_kind *e = &ENUM_KINDS[f->kind];
   for (size_t i = 0; i < e->n; i++) {
-    if (e->words[i].len == s.n && same_bytes(e->words[i].s, s.p, s.n)) {
+    if (e->words[i].len == s.n && sr_mem_eq(e->words[i].s, s.p, s.n)) {
       memcpy(base + f->off, &e->words[i].v, sizeof(int));
       return true;
     }
