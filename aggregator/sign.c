@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/fixed.h"
 #include "core/sr.h"
 
@@ -43,31 +44,10 @@ const char *sr_sig_status_name(enum sr_sig_status s) {
   return (unsigned)s < SR_ARRAY_LEN(status_names) ? status_names[s] : "?";
 }
 
-/* Decimal digits of v ending at end, two at a time; returns where they
- * start. */
-static char *digits(char *end, uint64_t v) {
-  static const char pairs[] =
-      "00010203040506070809101112131415161718192021222324252627282930313233"
-      "34353637383940414243444546474849505152535455565758596061626364656667"
-      "6869707172737475767778798081828384858687888990919293949596979899";
-  while (v >= 100) {
-    end -= 2;
-    memcpy(end, pairs + 2 * (v % 100), 2);
-    v /= 100;
-  }
-  if (v >= 10) {
-    end -= 2;
-    memcpy(end, pairs + 2 * v, 2);
-  } else {
-    *--end = (char)('0' + v);
-  }
-  return end;
-}
-
 /* "<n>:<s>," at o, unchecked; returns the end. */
 static char *netstring_at(char *o, const char *s, size_t n) {
   char num[24];
-  char *d = digits(num + sizeof num, n);
+  char *d = sr_decimal(num + sizeof num, n);
   size_t dn = (size_t)(num + sizeof num - d);
   memcpy(o, d, dn);
   o += dn;
@@ -85,7 +65,7 @@ static char *netstring_str(char *o, const char *s) {
 /* The netstring of an integer in decimal. */
 static char *netstring_i64(char *o, int64_t v) {
   char num[24];
-  char *d = digits(num + sizeof num, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+  char *d = sr_decimal(num + sizeof num, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
   if (v < 0) *--d = '-';
   return netstring_at(o, d, (size_t)(num + sizeof num - d));
 }

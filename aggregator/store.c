@@ -595,20 +595,8 @@ static inline void raw(struct sr_buf *c, const char *s, size_t n) {
 
 /* v in decimal, two digits at a time (an entry holds a 13-digit time). */
 static void raw_u64(struct sr_buf *c, uint64_t v) {
-  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
-  char d[20];
-  size_t i = sizeof d;
-  for (; v >= 100; v /= 100) {
-    i -= 2;
-    memcpy(d + i, pairs + 2 * (v % 100), 2);
-  }
-  if (v >= 10) {
-    i -= 2;
-    memcpy(d + i, pairs + 2 * v, 2);
-  } else {
-    d[--i] = (char)('0' + v);
-  }
-  raw(c, d + i, sizeof d - i);
+  char d[20], *s = sr_decimal(d + sizeof d, v);
+  raw(c, s, (size_t)(d + sizeof d - s));
 }
 
 static void raw_i64(struct sr_buf *c, int64_t v) {

@@ -152,13 +152,8 @@ void sr_buf_json_text(struct sr_buf *b, sr_str s) {
 }
 
 void sr_buf_u64(struct sr_buf *b, uint64_t v) {
-  char d[20];
-  size_t i = sizeof d;
-  do {
-    d[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  sr_buf_append(b, d + i, sizeof d - i);
+  char d[20], *s = sr_decimal(d + sizeof d, v);
+  sr_buf_append(b, s, (size_t)(d + sizeof d - s));
 }
 
 void sr_buf_i64(struct sr_buf *b, int64_t v) {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/sr.h"
 
@@ -45,6 +46,28 @@ void sr_buf_json_text(struct sr_buf *b, sr_str s);
  * API's precision for reals), without printf for values in [1e-4, 1e5);
  * "null" when v is not finite, so the text stays a JSON value. */
 void sr_buf_real6(struct sr_buf *b, double v);
+/* Writes v in decimal, two digits a step, so that it ends just before
+ * end, and returns where it starts (at most 20 bytes before end). For
+ * callers that place the digits themselves (the store's chunks, signing's
+ * canonical form). */
+static inline char *sr_decimal(char *end, uint64_t v) {
+  static const char pairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233"
+      "34353637383940414243444546474849505152535455565758596061626364656667"
+      "6869707172737475767778798081828384858687888990919293949596979899";
+  while (v >= 100) {
+    end -= 2;
+    memcpy(end, pairs + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    end -= 2;
+    memcpy(end, pairs + 2 * v, 2);
+  } else {
+    *--end = (char)('0' + v);
+  }
+  return end;
+}
 /* Appends v in decimal, as %lld / %llu would, without printf. */
 void sr_buf_i64(struct sr_buf *b, int64_t v);
 void sr_buf_u64(struct sr_buf *b, uint64_t v);

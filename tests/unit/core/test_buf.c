@@ -366,6 +366,30 @@ START_TEST(integers_without_printf) {
 }
 END_TEST
 
+/* Every value below 100,000, and each power of ten and its neighbours up
+ * to UINT64_MAX: the digits are printf's, ending where asked. */
+START_TEST(decimal_digits_are_printfs) {
+  char d[24], want[24];
+  for (uint64_t v = 0; v <= 200000; v = v < 100000 ? v + 1 : v * 2) {
+    char *s = sr_decimal(d + sizeof d, v);
+    snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+    ck_assert_uint_eq((size_t)(d + sizeof d - s), strlen(want));
+    ck_assert(memcmp(s, want, strlen(want)) == 0);
+  }
+  for (uint64_t p = 1; p <= UINT64_MAX / 10; p *= 10) {
+    const uint64_t vs[] = {p - 1, p, p + 1, p * 10 - 1};
+    for (size_t i = 0; i < 4; i++) {
+      char *s = sr_decimal(d + sizeof d, vs[i]);
+      snprintf(want, sizeof want, "%llu", (unsigned long long)vs[i]);
+      ck_assert_uint_eq((size_t)(d + sizeof d - s), strlen(want));
+      ck_assert(memcmp(s, want, strlen(want)) == 0);
+    }
+  }
+  char *s = sr_decimal(d + sizeof d, UINT64_MAX);
+  ck_assert(memcmp(s, "18446744073709551615", 20) == 0 && s == d + 4);
+}
+END_TEST
+
 /* Scores, risks and exact halves (printf's ties to even), NaN and a value
  * too large for the fast path: the text is printf's, and an append that
  * does not fit is truncated and flagged as printf's was. */
@@ -436,6 +460,7 @@ int main(void) {
   tcase_add_test(tc, json_plain_finds_any_byte_at_any_position);
   tcase_add_test(tc, json_plain_string_at_the_capacity_edge);
   tcase_add_test(tc, integers_without_printf);
+  tcase_add_test(tc, decimal_digits_are_printfs);
   tcase_add_test(tc, fixed_prints_what_printf_prints);
   tcase_add_test(tc, hex_is_two_lowercase_digits_a_byte);
   suite_add_tcase(s, tc);
