@@ -1524,11 +1524,9 @@ static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
       SUM_LIT(&b, " ");
       sum_view(&b, ev->path, 96);
       if (ev->credentials_found.n) {
-        char d[24];
-        struct sr_buf n = sr_buf_init(d, sizeof d);
-        sr_buf_u64(&n, ev->credentials_found.n);
+        char d[20], *n = sr_decimal(d + sizeof d, ev->credentials_found.n);
         SUM_LIT(&b, " (");
-        sum_put(&b, d, n.len);
+        sum_put(&b, n, (size_t)(d + sizeof d - n));
         SUM_LIT(&b, " credentials found)");
       }
       break;

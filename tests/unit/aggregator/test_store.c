@@ -487,8 +487,9 @@ static const char *line_at(char *buf, size_t cap, const char *sid, long long ts,
 }
 
 /* What a person reads back: each audit row's dimensions carry the
- * command's scores as "%.4f", and a timeline summary names the tool, cut
- * at a NUL inside its name (it is text). */
+ * command's scores as "%.4f", a timeline summary names the tool, cut at a
+ * NUL inside its name (it is text), and a file read's counts the
+ * credentials found. */
 START_TEST(audit_scores_and_summaries_read_back_as_written) {
   struct fx f = {0};
   fx_open(&f, "readback", 0, 0, true);
@@ -502,7 +503,19 @@ START_TEST(audit_scores_and_summaries_read_back_as_written) {
            "1790000000000,\"phase\":\"completed\",\"call_id\":\"c2\","
            "\"tool\":\"frob\\u0000nicate\"}");
   fx_feed(&f, line);
+  /* A file read's summary counts the credentials found in it. */
+  snprintf(line, sizeof line,
+           "{\"type\":\"file_access\",\"session_id\":\"s3\",\"ts_ms\":"
+           "1790000000000,\"path\":\".env\",\"op\":\"read\","
+           "\"credentials_found\":[\"k1\",\"k2\",\"k3\",\"k4\",\"k5\","
+           "\"k6\",\"k7\",\"k8\",\"k9\",\"k10\",\"k11\",\"k12\"]}");
+  fx_feed(&f, line);
   fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM session_timeline "
+                                 "WHERE session_id='s3' AND instr(entries, "
+                                 "'\"file read .env (12 credentials "
+                                 "found)\"') > 0"),
+                   1);
   for (uint32_t i = 0; i < cmd.n_dims; i++) {
     char sql[512];
     snprintf(sql, sizeof sql,
