@@ -67,6 +67,10 @@ static const char *const field_names[SR_OTLP_FIELDS] = {
     [SR_OTLP_TARGET_KIND] = "target_kind",
     [SR_OTLP_TARGET_ENVIRONMENT] = "target_environment",
     [SR_OTLP_TARGET_BACKUPS] = "target_backups",
+    [SR_OTLP_COST_USD] = "cost_usd",
+    [SR_OTLP_ESTIMATE_STEPS] = "estimate_steps",
+    [SR_OTLP_ESTIMATE_SECONDS] = "estimate_seconds",
+    [SR_OTLP_ESTIMATE_COST_USD] = "estimate_cost_usd",
 };
 
 /* The conventions: OpenTelemetry GenAI first, then OpenInference, Langfuse
@@ -102,6 +106,10 @@ static const char *const default_keys[SR_OTLP_FIELDS][SR_OTLP_KEYS_MAX] = {
     [SR_OTLP_TARGET_KIND] = {"stackrisk.target.kind"},
     [SR_OTLP_TARGET_ENVIRONMENT] = {"stackrisk.target.environment"},
     [SR_OTLP_TARGET_BACKUPS] = {"stackrisk.target.backups"},
+    [SR_OTLP_COST_USD] = {"llm.cost.total", "stackrisk.cost_usd"},
+    [SR_OTLP_ESTIMATE_STEPS] = {"stackrisk.session.estimate.steps"},
+    [SR_OTLP_ESTIMATE_SECONDS] = {"stackrisk.session.estimate.seconds"},
+    [SR_OTLP_ESTIMATE_COST_USD] = {"stackrisk.session.estimate.cost_usd"},
 };
 
 const char *sr_otlp_field_name(enum sr_otlp_field f) {
@@ -610,6 +618,7 @@ static const struct attrs *span_or_resource(const struct sr_otlp_span_ref *r,
   return r->at.v[f] || !r->res ? &r->at : r->res;
 }
 
+
 static bool prefixed(ProtobufCBinaryData name, const char *prefix,
                      sr_str *rest) {
   size_t n = strlen(prefix);
@@ -806,6 +815,71 @@ static bool parse_backups(sr_str s, enum sr_backups *out) {
     if (rc_) return rc_;      \
   } while (0)
 
+/*
+ * A number field: an integer or double attribute, or a string that is one
+ * number (some SDKs only set strings). 0 when absent; a value outside
+ * [0, max], or not whole when whole is asked, rejects the span. Returns 0,
+ * 1 after rejecting the span, or SR_ENOMEM.
+ */
+static int number_of(struct map *m, uint32_t i, const struct attrs *a,
+                     enum sr_otlp_field f, double max, bool whole,
+                     double *out) {
+  const pb_any *v = a->v[f];
+  *out = 0;
+  if (!v) return 0;
+  double x;
+  switch (v->value_case) {
+    case STACKRISK__OTLP__V1__ANY_VALUE__VALUE_INT_VALUE:
+      x = (double)v->int_value;
+      break;
+    case STACKRISK__OTLP__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
+      x = v->double_value;
+      break;
+    case STACKRISK__OTLP__V1__ANY_VALUE__VALUE_STRING_VALUE: {
+      char text[64], *end;
+      size_t n = v->string_value.len;
+      if (n == 0 || n >= sizeof text)
+        return reject(m, i, "attribute '%s': expected a number", a->key[f]);
+      memcpy(text, v->string_value.data, n);
+      text[n] = '\0';
+      x = strtod(text, &end);
+      if (end != text + n)
+        return reject(m, i, "attribute '%s': expected a number", a->key[f]);
+      break;
+    }
+    default:
+      return reject(m, i, "attribute '%s': expected a number", a->key[f]);
+  }
+  if (!(x >= 0 && x <= max) || (whole && x != floor(x)))
+    return reject(m, i, "attribute '%s': expected a %s from 0 to %g",
+                  a->key[f], whole ? "whole number" : "number", max);
+  *out = x;
+  return 0;
+}
+
+/* The estimate_* fields, each from the span or (for a session's start)
+ * its resource; present when any is there. */
+static int estimate_of(struct map *m, uint32_t i, bool with_resource,
+                       struct sr_estimate *out) {
+  static const enum sr_otlp_field fields[] = {
+      SR_OTLP_ESTIMATE_STEPS, SR_OTLP_ESTIMATE_SECONDS,
+      SR_OTLP_ESTIMATE_COST_USD};
+  const struct sr_otlp_span_ref *r = &m->refs[i];
+  double v[3];
+  *out = (struct sr_estimate){0};
+  for (size_t k = 0; k < 3; k++) {
+    const struct attrs *a =
+        with_resource ? span_or_resource(r, fields[k]) : &r->at;
+    TRY(number_of(m, i, a, fields[k], k < 2 ? 1e12 : SR_COST_MAX, k < 2,
+                  &v[k]));
+    if (a->v[fields[k]]) out->present = true;
+  }
+  out->steps = (int64_t)v[0];
+  out->seconds = (int64_t)v[1];
+  out->cost_usd = v[2];
+  return 0;
+}
+
 /* Comma-separated configured keys of a field, for a reason. */
 static const char *keys_list(const struct sr_otlp_config *cfg,
                              enum sr_otlp_field f, char *buf, size_t cap) {
@@ -841,6 +915,8 @@ static int map_tool(struct map *m, uint32_t i, sr_str session, sr_str agent,
   TRY(text_of(m, i, &r->at, SR_OTLP_TARGET_KIND, SR_NAME_MAX, &tkind));
   TRY(text_of(m, i, &r->at, SR_OTLP_TARGET_ENVIRONMENT, SR_NAME_MAX, &tenv));
   TRY(text_of(m, i, &r->at, SR_OTLP_TARGET_BACKUPS, SR_NAME_MAX, &tback));
+  double cost;
+  TRY(number_of(m, i, &r->at, SR_OTLP_COST_USD, SR_COST_MAX, false, &cost));
   enum sr_backups backups = SR_BACKUPS_UNKNOWN;
   if (tback.n && !parse_backups(tback, &backups))
     return reject(m, i,
@@ -880,6 +956,7 @@ static int map_tool(struct map *m, uint32_t i, sr_str session, sr_str agent,
   done->credential.id = cred;
   done->target = req->target;
   done->result = result;
+  done->cost_usd = cost;
   if (failed && !result.n && s->status->message.len &&
       s->status->message.len <= SR_TEXT_MAX &&
       !memchr(s->status->message.data, 0, s->status->message.len))
@@ -904,6 +981,8 @@ static int map_session_start(struct map *m, uint32_t i, sr_str session,
               SR_OTLP_SCOPE_DOMAINS, &domains));
   TRY(list_of(m, i, span_or_resource(r, SR_OTLP_SCOPE_RESOURCES),
               SR_OTLP_SCOPE_RESOURCES, &resources));
+  struct sr_estimate estimate;
+  TRY(estimate_of(m, i, true, &estimate));
   enum sr_mode md = SR_MODE_UNSET;
   if (mode.n && !parse_mode(mode, &md))
     return reject(m, i,
@@ -919,6 +998,7 @@ static int map_session_start(struct map *m, uint32_t i, sr_str session,
   ev->scope_environments = envs;
   ev->scope_domains = domains;
   ev->scope_resources = resources;
+  ev->estimate = estimate;
   return 0;
 }
 
@@ -926,8 +1006,12 @@ static int map_message(struct map *m, uint32_t i, const char *role,
                        sr_str session, sr_str agent, sr_str parent_agent) {
   const struct sr_otlp_span_ref *r = &m->refs[i];
   sr_str text;
+  double cost;
+  struct sr_estimate estimate;
   TRY(text_of(m, i, &r->at, SR_OTLP_TEXT, SR_TEXT_MAX, &text));
-  if (!text.n) {
+  TRY(number_of(m, i, &r->at, SR_OTLP_COST_USD, SR_COST_MAX, false, &cost));
+  TRY(estimate_of(m, i, false, &estimate));
+  if (!text.n && !cost && !estimate.present) {
     m->out->n_ignored++;
     return 0;
   }
@@ -937,6 +1021,8 @@ static int map_message(struct map *m, uint32_t i, const char *role,
   if (!ev) return SR_ENOMEM;
   ev->role = sr_str_from(role);
   ev->text = text;
+  ev->cost_usd = cost;
+  ev->estimate = estimate;
   return 0;
 }
 

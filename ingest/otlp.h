@@ -20,6 +20,10 @@
  *         sub-agent;
  *   llm   (chat, generate_content, text_completion, LLM)
  *         → agent_message role "assistant" with its output;
+ * A tool span's `cost_usd` goes on its COMPLETED/FAILED event, a model or
+ * sub-agent span's on its agent_message (one is sent for the cost alone
+ * when the span has no output); `estimate_*` on the root agent span give
+ * the session_start's estimate, on a model or sub-agent span a re-plan.
  *   any other span maps to nothing (counted as ignored).
  * The session id is the first configured `session_id` attribute on the
  * span, then on its nearest ancestor in the batch that has one, then on the
@@ -68,6 +72,10 @@ enum sr_otlp_field {
   SR_OTLP_TARGET_KIND,
   SR_OTLP_TARGET_ENVIRONMENT,
   SR_OTLP_TARGET_BACKUPS,
+  SR_OTLP_COST_USD,
+  SR_OTLP_ESTIMATE_STEPS,
+  SR_OTLP_ESTIMATE_SECONDS,
+  SR_OTLP_ESTIMATE_COST_USD,
   SR_OTLP_FIELDS
 };
 
