@@ -22,6 +22,7 @@
 #include "ingest/otlp.h"
 
 #include <assert.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +72,9 @@ static const char *const field_names[SR_OTLP_FIELDS] = {
     [SR_OTLP_ESTIMATE_STEPS] = "estimate_steps",
     [SR_OTLP_ESTIMATE_SECONDS] = "estimate_seconds",
     [SR_OTLP_ESTIMATE_COST_USD] = "estimate_cost_usd",
+    [SR_OTLP_INPUT_TOKENS] = "input_tokens",
+    [SR_OTLP_OUTPUT_TOKENS] = "output_tokens",
+    [SR_OTLP_MODEL] = "model",
 };
 
 /* The conventions: OpenTelemetry GenAI first, then OpenInference, Langfuse
@@ -110,6 +114,14 @@ static const char *const default_keys[SR_OTLP_FIELDS][SR_OTLP_KEYS_MAX] = {
     [SR_OTLP_ESTIMATE_STEPS] = {"stackrisk.session.estimate.steps"},
     [SR_OTLP_ESTIMATE_SECONDS] = {"stackrisk.session.estimate.seconds"},
     [SR_OTLP_ESTIMATE_COST_USD] = {"stackrisk.session.estimate.cost_usd"},
+    [SR_OTLP_INPUT_TOKENS] = {"gen_ai.usage.input_tokens",
+                              "llm.token_count.prompt",
+                              "gen_ai.usage.prompt_tokens"},
+    [SR_OTLP_OUTPUT_TOKENS] = {"gen_ai.usage.output_tokens",
+                               "llm.token_count.completion",
+                               "gen_ai.usage.completion_tokens"},
+    [SR_OTLP_MODEL] = {"gen_ai.response.model", "gen_ai.request.model",
+                       "llm.model_name"},
 };
 
 const char *sr_otlp_field_name(enum sr_otlp_field f) {
@@ -117,12 +129,43 @@ const char *sr_otlp_field_name(enum sr_otlp_field f) {
   return field_names[f];
 }
 
+/* token_prices: {MODEL_GLOB: {input: USD, output: USD}, ...}, per million
+ * tokens, in the order written (the first match wins). */
+static int read_prices(const struct sr_conf_node *prices,
+                       struct sr_otlp_config *cfg, char *err, size_t errlen) {
+  static const char *const keys[] = {"input", "output", NULL};
+  if (!prices) return SR_OK;
+  if (sr_conf_kind(prices) != SR_CONF_MAP)
+    return sr_conf_error(prices, err, errlen,
+                         "expected a map of model name patterns to "
+                         "{input: USD, output: USD} per million tokens");
+  if (sr_conf_len(prices) > SR_OTLP_PRICES_MAX)
+    return sr_conf_error(prices, err, errlen, "more than %d models",
+                         SR_OTLP_PRICES_MAX);
+  for (size_t i = 0; i < sr_conf_len(prices); i++) {
+    const struct sr_conf_node *e = sr_conf_at(prices, i);
+    struct sr_otlp_price *p = &cfg->prices[cfg->n_prices++];
+    p->model = sr_conf_key_at(prices, i);
+    if (sr_conf_kind(e) != SR_CONF_MAP)
+      return sr_conf_error(e, err, errlen,
+                           "expected {input: USD, output: USD} per million "
+                           "tokens");
+    if (sr_conf_check_keys(e, keys, err, errlen) ||
+        sr_conf_get_double(e, "input", 0, 0, 1e6, &p->input_usd, err,
+                           errlen) ||
+        sr_conf_get_double(e, "output", 0, 0, 1e6, &p->output_usd, err,
+                           errlen))
+      return SR_EINVAL;
+  }
+  return SR_OK;
+}
+
 int sr_otlp_config_read(const struct sr_conf_node *otlp,
                         struct sr_otlp_config *cfg, char *err, size_t errlen) {
   static const char *const keys[] = {
       "enabled",   "topic",     "repartition_topic", "group",
       "session_from_trace_id",  "linger_ms",         "attributes",
-      NULL};
+      "token_prices",           NULL};
   memset(cfg, 0, sizeof *cfg);
   if (sr_conf_check_keys(otlp, keys, err, errlen) ||
       sr_conf_get_bool(otlp, "enabled", true, &cfg->enabled, err, errlen) ||
@@ -168,7 +211,7 @@ int sr_otlp_config_read(const struct sr_conf_node *otlp,
     for (size_t i = 0; i < SR_OTLP_KEYS_MAX && default_keys[f][i]; i++)
       k->key[k->n++] = default_keys[f][i];
   }
-  return SR_OK;
+  return read_prices(sr_conf_get(otlp, "token_prices"), cfg, err, errlen);
 }
 
 /* Decoder ------------------------------------------------------------------*/
@@ -880,6 +923,34 @@ static int estimate_of(struct map *m, uint32_t i, bool with_resource,
   return 0;
 }
 
+/* What span i cost: its cost_usd attribute, else its token counts at the
+ * first configured price whose glob matches its model; 0 when neither. */
+static int spend_of(struct map *m, uint32_t i, double *out) {
+  const struct attrs *a = &m->refs[i].at;
+  const struct sr_otlp_config *cfg = m->d->cfg;
+  TRY(number_of(m, i, a, SR_OTLP_COST_USD, SR_COST_MAX, false, out));
+  if (a->v[SR_OTLP_COST_USD] || !cfg->n_prices) return 0;
+  double tin, tout;
+  sr_str model;
+  TRY(number_of(m, i, a, SR_OTLP_INPUT_TOKENS, 1e12, true, &tin));
+  TRY(number_of(m, i, a, SR_OTLP_OUTPUT_TOKENS, 1e12, true, &tout));
+  TRY(text_of(m, i, a, SR_OTLP_MODEL, SR_NAME_MAX, &model));
+  char name[256];
+  if ((!tin && !tout) || !model.n || model.n >= sizeof name) return 0;
+  memcpy(name, model.p, model.n);
+  name[model.n] = '\0';
+  for (size_t k = 0; k < cfg->n_prices; k++) {
+    const struct sr_otlp_price *p = &cfg->prices[k];
+    if (fnmatch(p->model, name, 0) != 0) continue;
+    *out = (tin * p->input_usd + tout * p->output_usd) / 1e6;
+    if (*out > SR_COST_MAX)
+      return reject(m, i, "tokens of model '%s' cost more than %g USD", name,
+                    SR_COST_MAX);
+    return 0;
+  }
+  return 0;
+}
+
 /* Comma-separated configured keys of a field, for a reason. */
 static const char *keys_list(const struct sr_otlp_config *cfg,
                              enum sr_otlp_field f, char *buf, size_t cap) {
@@ -916,7 +987,7 @@ static int map_tool(struct map *m, uint32_t i, sr_str session, sr_str agent,
   TRY(text_of(m, i, &r->at, SR_OTLP_TARGET_ENVIRONMENT, SR_NAME_MAX, &tenv));
   TRY(text_of(m, i, &r->at, SR_OTLP_TARGET_BACKUPS, SR_NAME_MAX, &tback));
   double cost;
-  TRY(number_of(m, i, &r->at, SR_OTLP_COST_USD, SR_COST_MAX, false, &cost));
+  TRY(spend_of(m, i, &cost));
   enum sr_backups backups = SR_BACKUPS_UNKNOWN;
   if (tback.n && !parse_backups(tback, &backups))
     return reject(m, i,
@@ -1009,7 +1080,7 @@ static int map_message(struct map *m, uint32_t i, const char *role,
   double cost;
   struct sr_estimate estimate;
   TRY(text_of(m, i, &r->at, SR_OTLP_TEXT, SR_TEXT_MAX, &text));
-  TRY(number_of(m, i, &r->at, SR_OTLP_COST_USD, SR_COST_MAX, false, &cost));
+  TRY(spend_of(m, i, &cost));
   TRY(estimate_of(m, i, false, &estimate));
   if (!text.n && !cost && !estimate.present) {
     m->out->n_ignored++;
