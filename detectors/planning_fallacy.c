@@ -7,17 +7,18 @@
  * declared at session_start, or the latest one an agent_message carries
  * (a re-plan): a revised estimate restarts the count from the revision.
  * Steps are tool calls requested (or without a phase) since then; time is
- * event time since then. Actual cost is not measured: no event reports
- * spend, so `cost_usd` estimates are accepted and not compared.
+ * event time since then; spend is the sum of the `cost_usd` that tool calls
+ * (any phase) and agent messages reported since then (the message that
+ * re-plans pays for the plan, so its own cost is not counted against it).
  *
  * For each measure with an estimate, the overrun ratio is actual/estimate;
  * it counts only once the absolute excess is at least min_extra_steps
- * (5) or min_extra_s (300 s), so 3 steps against an estimate of 1 is not a
- * fallacy. With r the larger counting ratio:
+ * (5), min_extra_s (300 s) or min_extra_usd (1.00), so 3 steps against an
+ * estimate of 1 is not a fallacy. With r the largest counting ratio:
  *     r < overrun (2)   -> 0
  *     otherwise         -> 0.3 + 0.7 * ln(r/overrun) / ln(max_ratio/overrun)
- * reaching 1 at max_ratio (6). Scored on tool calls: the session is acting
- * while over its plan.
+ * reaching 1 at max_ratio (6). Scored on tool calls requested: the session
+ * is acting while over its plan.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,17 +32,18 @@ struct state {
   uint32_t steps;
   int64_t since_ms; /* when the estimate in force was made */
   int64_t est_steps, est_seconds;
+  double est_usd, spent_usd;
 };
 
 struct ctx {
   double overrun, max_ratio;
   long long min_extra_steps;
-  double min_extra_s;
+  double min_extra_s, min_extra_usd;
 };
 
 static const char *const allowed_keys[] = {
     "enabled",   "weight",          "threshold",   "half_life_s", "overrun",
-    "max_ratio", "min_extra_steps", "min_extra_s", NULL};
+    "max_ratio", "min_extra_steps", "min_extra_s", "min_extra_usd", NULL};
 
 static void *pf_init(const struct sr_conf_node *section, char *err,
                      size_t errlen) {
@@ -58,7 +60,9 @@ static void *pf_init(const struct sr_conf_node *section, char *err,
       sr_conf_get_int(section, "min_extra_steps", 5, 0, 1000000,
                       &c->min_extra_steps, err, errlen) != 0 ||
       sr_conf_get_double(section, "min_extra_s", 300.0, 0.0, 1e8,
-                         &c->min_extra_s, err, errlen) != 0) {
+                         &c->min_extra_s, err, errlen) != 0 ||
+      sr_conf_get_double(section, "min_extra_usd", 1.0, 0.0, 1e9,
+                         &c->min_extra_usd, err, errlen) != 0) {
     free(c);
     return NULL;
   }
@@ -79,9 +83,11 @@ static void adopt(struct state *st, const struct sr_estimate *e, int64_t ts,
                   bool revised) {
   st->est_steps = e->steps > 0 ? e->steps : 0;
   st->est_seconds = e->seconds > 0 ? e->seconds : 0;
-  st->have = st->est_steps || st->est_seconds;
+  st->est_usd = e->cost_usd > 0 ? e->cost_usd : 0;
+  st->have = st->est_steps || st->est_seconds || st->est_usd;
   st->since_ms = ts;
   st->steps = 0;
+  st->spent_usd = 0;
   st->revised = revised;
 }
 
@@ -99,14 +105,18 @@ static float pf_score(const void *ctx, void *thread_scratch,
     return 0;
   }
   if (ev->type == SR_EV_AGENT_MESSAGE) {
-    if (ev->estimate.present) adopt(st, &ev->estimate, ev->ts_ms, true);
+    if (ev->estimate.present)
+      adopt(st, &ev->estimate, ev->ts_ms, true);
+    else
+      st->spent_usd += ev->cost_usd;
     return 0;
   }
   if (!st->have || ev->type != SR_EV_TOOL_CALL) return 0;
+  st->spent_usd += ev->cost_usd;
   if (ev->phase != SR_PHASE_REQUESTED && ev->phase != SR_PHASE_NONE) return 0;
   st->steps++;
 
-  double rs = 0, rt = 0;
+  double rs = 0, rt = 0, ru = 0;
   double secs = ev->ts_ms > st->since_ms
                     ? (double)(ev->ts_ms - st->since_ms) / 1000.0
                     : 0.0;
@@ -115,12 +125,19 @@ static float pf_score(const void *ctx, void *thread_scratch,
     rs = (double)st->steps / (double)st->est_steps;
   if (st->est_seconds && secs - (double)st->est_seconds >= c->min_extra_s)
     rt = secs / (double)st->est_seconds;
+  if (st->est_usd && st->spent_usd - st->est_usd >= c->min_extra_usd)
+    ru = st->spent_usd / st->est_usd;
   double r = rs > rt ? rs : rt;
+  if (ru > r) r = ru;
   float score = sr_det_log_score(r, c->overrun, c->max_ratio);
   if (!(score > 0) || score < in->reason_floor) return score;
 
   const char *plan = st->revised ? "the revised estimate" : "the estimate";
-  if (rs >= rt)
+  if (ru >= r)
+    snprintf(reason, reasonlen,
+             "$%.2f spent against %s of $%.2f (%.1fx); now %.*s",
+             st->spent_usd, plan, st->est_usd, ru, SR_SV(ev->tool, 48));
+  else if (rs >= rt)
     snprintf(reason, reasonlen,
              "%u tool calls against %s of %lld steps (%.1fx); now %.*s",
              st->steps, plan, (long long)st->est_steps, rs, SR_SV(ev->tool, 48));
@@ -135,11 +152,10 @@ const struct sr_detector sr_detector_planning_fallacy = {
     .version = SR_DETECTOR_VERSION,
     .name = "planning_fallacy",
     .description =
-        "steps or time running far past the agent's own estimate",
+        "steps, time or spend running far past the agent's own estimate",
     .session_size = sizeof(struct state),
     .init = pf_init,
     .score = pf_score,
     .destroy = pf_destroy,
-    .kinds = SR_KIND_SESSION_START | SR_KIND_AGENT_MESSAGE |
-             SR_KIND_CALL_REQUESTED,
+    .kinds = SR_KIND_SESSION_START | SR_KIND_AGENT_MESSAGE | SR_KIND_CALLS,
 };

@@ -148,6 +148,12 @@ int sr_decode_finish(const void *buf, size_t len,
   if (sr_str_empty(ev->session_id)) {
     return sr_decode_errf(err, errlen, SR_EINVAL, "missing 'session_id'");
   }
+  if (ev->cost_usd != 0 && !(ev->cost_usd > 0 && ev->cost_usd <= SR_COST_MAX)) {
+    return sr_decode_errf(err, errlen, SR_EINVAL,
+                          "field 'cost_usd': expected an amount in USD from 0 "
+                          "to %g",
+                          SR_COST_MAX);
+  }
   if (sr_str_empty(ev->event_id)) {
     /* Same bytes, same id: a redelivered or replayed message deduplicates
      * like one that carried its own id. */

@@ -136,6 +136,7 @@ static const struct field EVENT_FIELDS[] = {
     EV("approver", K_STR, approver, SR_NAME_MAX),
     EV("ts", K_TS, ts_ms, 0),
     EV("parent_agent_id", K_STR, parent_agent_id, SR_ID_MAX),
+    EV("cost_usd", K_NUM, cost_usd, 0),
 };
 
 /* scope's lists live in sr_event itself. */

@@ -280,6 +280,7 @@ static int map_event(const Stackrisk__V1__Event *m, struct sr_event *ev,
   }
   ev->want_verdict = m->want_verdict != 0;
   STR(m->result, ev->result, "result", SR_TEXT_MAX);
+  ev->cost_usd = m->cost_usd;
 
   STR(m->role, ev->role, "role", SR_NAME_MAX);
   STR(m->text, ev->text, "text", SR_TEXT_MAX);

@@ -22,6 +22,7 @@
 #define SR_NAME_MAX 1024          /* tool, environment, kind, path, ... */
 #define SR_TEXT_MAX (256 * 1024)  /* arguments, result, text, task */
 #define SR_LIST_MAX 32            /* items of any list field */
+#define SR_COST_MAX 1e9           /* USD of one step: more is a unit error */
 #define SR_MESSAGE_MAX_DEFAULT (1024 * 1024) /* whole message, configurable */
 
 enum sr_event_type {
@@ -111,6 +112,8 @@ struct sr_event {
   struct sr_credential_ref credential; /* id empty = no credential */
   bool want_verdict;
   sr_str result;
+  double cost_usd; /* what this step cost (also on agent_message); 0 = not
+                      given, never negative after a successful decode */
 
   /* agent_message */
   sr_str role;

@@ -22,6 +22,7 @@
 #include "ingest/otlp.h"
 
 #include <assert.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +68,13 @@ static const char *const field_names[SR_OTLP_FIELDS] = {
     [SR_OTLP_TARGET_KIND] = "target_kind",
     [SR_OTLP_TARGET_ENVIRONMENT] = "target_environment",
     [SR_OTLP_TARGET_BACKUPS] = "target_backups",
+    [SR_OTLP_COST_USD] = "cost_usd",
+    [SR_OTLP_ESTIMATE_STEPS] = "estimate_steps",
+    [SR_OTLP_ESTIMATE_SECONDS] = "estimate_seconds",
+    [SR_OTLP_ESTIMATE_COST_USD] = "estimate_cost_usd",
+    [SR_OTLP_INPUT_TOKENS] = "input_tokens",
+    [SR_OTLP_OUTPUT_TOKENS] = "output_tokens",
+    [SR_OTLP_MODEL] = "model",
 };
 
 /* The conventions: OpenTelemetry GenAI first, then OpenInference, Langfuse
@@ -102,6 +110,18 @@ static const char *const default_keys[SR_OTLP_FIELDS][SR_OTLP_KEYS_MAX] = {
     [SR_OTLP_TARGET_KIND] = {"stackrisk.target.kind"},
     [SR_OTLP_TARGET_ENVIRONMENT] = {"stackrisk.target.environment"},
     [SR_OTLP_TARGET_BACKUPS] = {"stackrisk.target.backups"},
+    [SR_OTLP_COST_USD] = {"llm.cost.total", "stackrisk.cost_usd"},
+    [SR_OTLP_ESTIMATE_STEPS] = {"stackrisk.session.estimate.steps"},
+    [SR_OTLP_ESTIMATE_SECONDS] = {"stackrisk.session.estimate.seconds"},
+    [SR_OTLP_ESTIMATE_COST_USD] = {"stackrisk.session.estimate.cost_usd"},
+    [SR_OTLP_INPUT_TOKENS] = {"gen_ai.usage.input_tokens",
+                              "llm.token_count.prompt",
+                              "gen_ai.usage.prompt_tokens"},
+    [SR_OTLP_OUTPUT_TOKENS] = {"gen_ai.usage.output_tokens",
+                               "llm.token_count.completion",
+                               "gen_ai.usage.completion_tokens"},
+    [SR_OTLP_MODEL] = {"gen_ai.response.model", "gen_ai.request.model",
+                       "llm.model_name"},
 };
 
 const char *sr_otlp_field_name(enum sr_otlp_field f) {
@@ -109,12 +129,43 @@ const char *sr_otlp_field_name(enum sr_otlp_field f) {
   return field_names[f];
 }
 
+/* token_prices: {MODEL_GLOB: {input: USD, output: USD}, ...}, per million
+ * tokens, in the order written (the first match wins). */
+static int read_prices(const struct sr_conf_node *prices,
+                       struct sr_otlp_config *cfg, char *err, size_t errlen) {
+  static const char *const keys[] = {"input", "output", NULL};
+  if (!prices) return SR_OK;
+  if (sr_conf_kind(prices) != SR_CONF_MAP)
+    return sr_conf_error(prices, err, errlen,
+                         "expected a map of model name patterns to "
+                         "{input: USD, output: USD} per million tokens");
+  if (sr_conf_len(prices) > SR_OTLP_PRICES_MAX)
+    return sr_conf_error(prices, err, errlen, "more than %d models",
+                         SR_OTLP_PRICES_MAX);
+  for (size_t i = 0; i < sr_conf_len(prices); i++) {
+    const struct sr_conf_node *e = sr_conf_at(prices, i);
+    struct sr_otlp_price *p = &cfg->prices[cfg->n_prices++];
+    p->model = sr_conf_key_at(prices, i);
+    if (sr_conf_kind(e) != SR_CONF_MAP)
+      return sr_conf_error(e, err, errlen,
+                           "expected {input: USD, output: USD} per million "
+                           "tokens");
+    if (sr_conf_check_keys(e, keys, err, errlen) ||
+        sr_conf_get_double(e, "input", 0, 0, 1e6, &p->input_usd, err,
+                           errlen) ||
+        sr_conf_get_double(e, "output", 0, 0, 1e6, &p->output_usd, err,
+                           errlen))
+      return SR_EINVAL;
+  }
+  return SR_OK;
+}
+
 int sr_otlp_config_read(const struct sr_conf_node *otlp,
                         struct sr_otlp_config *cfg, char *err, size_t errlen) {
   static const char *const keys[] = {
       "enabled",   "topic",     "repartition_topic", "group",
       "session_from_trace_id",  "linger_ms",         "attributes",
-      NULL};
+      "token_prices",           NULL};
   memset(cfg, 0, sizeof *cfg);
   if (sr_conf_check_keys(otlp, keys, err, errlen) ||
       sr_conf_get_bool(otlp, "enabled", true, &cfg->enabled, err, errlen) ||
@@ -160,7 +211,7 @@ int sr_otlp_config_read(const struct sr_conf_node *otlp,
     for (size_t i = 0; i < SR_OTLP_KEYS_MAX && default_keys[f][i]; i++)
       k->key[k->n++] = default_keys[f][i];
   }
-  return SR_OK;
+  return read_prices(sr_conf_get(otlp, "token_prices"), cfg, err, errlen);
 }
 
 /* Decoder ------------------------------------------------------------------*/
@@ -610,6 +661,7 @@ static const struct attrs *span_or_resource(const struct sr_otlp_span_ref *r,
   return r->at.v[f] || !r->res ? &r->at : r->res;
 }
 
+
 static bool prefixed(ProtobufCBinaryData name, const char *prefix,
                      sr_str *rest) {
   size_t n = strlen(prefix);
@@ -806,6 +858,99 @@ static bool parse_backups(sr_str s, enum sr_backups *out) {
     if (rc_) return rc_;      \
   } while (0)
 
+/*
+ * A number field: an integer or double attribute, or a string that is one
+ * number (some SDKs only set strings). 0 when absent; a value outside
+ * [0, max], or not whole when whole is asked, rejects the span. Returns 0,
+ * 1 after rejecting the span, or SR_ENOMEM.
+ */
+static int number_of(struct map *m, uint32_t i, const struct attrs *a,
+                     enum sr_otlp_field f, double max, bool whole,
+                     double *out) {
+  const pb_any *v = a->v[f];
+  *out = 0;
+  if (!v) return 0;
+  double x;
+  switch (v->value_case) {
+    case STACKRISK__OTLP__V1__ANY_VALUE__VALUE_INT_VALUE:
+      x = (double)v->int_value;
+      break;
+    case STACKRISK__OTLP__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
+      x = v->double_value;
+      break;
+    case STACKRISK__OTLP__V1__ANY_VALUE__VALUE_STRING_VALUE: {
+      char text[64], *end;
+      size_t n = v->string_value.len;
+      if (n == 0 || n >= sizeof text)
+        return reject(m, i, "attribute '%s': expected a number", a->key[f]);
+      memcpy(text, v->string_value.data, n);
+      text[n] = '\0';
+      x = strtod(text, &end);
+      if (end != text + n)
+        return reject(m, i, "attribute '%s': expected a number", a->key[f]);
+      break;
+    }
+    default:
+      return reject(m, i, "attribute '%s': expected a number", a->key[f]);
+  }
+  if (!(x >= 0 && x <= max) || (whole && x != floor(x)))
+    return reject(m, i, "attribute '%s': expected a %s from 0 to %g",
+                  a->key[f], whole ? "whole number" : "number", max);
+  *out = x;
+  return 0;
+}
+
+/* The estimate_* fields, each from the span or (for a session's start)
+ * its resource; present when any is there. */
+static int estimate_of(struct map *m, uint32_t i, bool with_resource,
+                       struct sr_estimate *out) {
+  static const enum sr_otlp_field fields[] = {
+      SR_OTLP_ESTIMATE_STEPS, SR_OTLP_ESTIMATE_SECONDS,
+      SR_OTLP_ESTIMATE_COST_USD};
+  const struct sr_otlp_span_ref *r = &m->refs[i];
+  double v[3];
+  *out = (struct sr_estimate){0};
+  for (size_t k = 0; k < 3; k++) {
+    const struct attrs *a =
+        with_resource ? span_or_resource(r, fields[k]) : &r->at;
+    TRY(number_of(m, i, a, fields[k], k < 2 ? 1e12 : SR_COST_MAX, k < 2,
+                  &v[k]));
+    if (a->v[fields[k]]) out->present = true;
+  }
+  out->steps = (int64_t)v[0];
+  out->seconds = (int64_t)v[1];
+  out->cost_usd = v[2];
+  return 0;
+}
+
+/* What span i cost: its cost_usd attribute, else its token counts at the
+ * first configured price whose glob matches its model; 0 when neither. */
+static int spend_of(struct map *m, uint32_t i, double *out) {
+  const struct attrs *a = &m->refs[i].at;
+  const struct sr_otlp_config *cfg = m->d->cfg;
+  TRY(number_of(m, i, a, SR_OTLP_COST_USD, SR_COST_MAX, false, out));
+  if (a->v[SR_OTLP_COST_USD] || !cfg->n_prices) return 0;
+  double tin, tout;
+  sr_str model;
+  TRY(number_of(m, i, a, SR_OTLP_INPUT_TOKENS, 1e12, true, &tin));
+  TRY(number_of(m, i, a, SR_OTLP_OUTPUT_TOKENS, 1e12, true, &tout));
+  TRY(text_of(m, i, a, SR_OTLP_MODEL, SR_NAME_MAX, &model));
+  char name[256];
+  if ((!tin && !tout) || !model.n || model.n >= sizeof name) return 0;
+  memcpy(name, model.p, model.n);
+  name[model.n] = '\0';
+  for (size_t k = 0; k < cfg->n_prices; k++) {
+    const struct sr_otlp_price *p = &cfg->prices[k];
+    if (fnmatch(p->model, name, 0) != 0) continue;
+    *out = (tin * p->input_usd + tout * p->output_usd) / 1e6;
+    if (*out > SR_COST_MAX)
+      return reject(m, i, "tokens of model '%s' cost more than %g USD", name,
+                    SR_COST_MAX);
+    return 0;
+  }
+  return 0;
+}
+
 /* Comma-separated configured keys of a field, for a reason. */
 static const char *keys_list(const struct sr_otlp_config *cfg,
                              enum sr_otlp_field f, char *buf, size_t cap) {
@@ -841,6 +986,8 @@ static int map_tool(struct map *m, uint32_t i, sr_str session, sr_str agent,
   TRY(text_of(m, i, &r->at, SR_OTLP_TARGET_KIND, SR_NAME_MAX, &tkind));
   TRY(text_of(m, i, &r->at, SR_OTLP_TARGET_ENVIRONMENT, SR_NAME_MAX, &tenv));
   TRY(text_of(m, i, &r->at, SR_OTLP_TARGET_BACKUPS, SR_NAME_MAX, &tback));
+  double cost;
+  TRY(spend_of(m, i, &cost));
   enum sr_backups backups = SR_BACKUPS_UNKNOWN;
   if (tback.n && !parse_backups(tback, &backups))
     return reject(m, i,
@@ -880,6 +1027,7 @@ static int map_tool(struct map *m, uint32_t i, sr_str session, sr_str agent,
   done->credential.id = cred;
   done->target = req->target;
   done->result = result;
+  done->cost_usd = cost;
   if (failed && !result.n && s->status->message.len &&
       s->status->message.len <= SR_TEXT_MAX &&
       !memchr(s->status->message.data, 0, s->status->message.len))
@@ -904,6 +1052,8 @@ static int map_session_start(struct map *m, uint32_t i, sr_str session,
               SR_OTLP_SCOPE_DOMAINS, &domains));
   TRY(list_of(m, i, span_or_resource(r, SR_OTLP_SCOPE_RESOURCES),
               SR_OTLP_SCOPE_RESOURCES, &resources));
+  struct sr_estimate estimate;
+  TRY(estimate_of(m, i, true, &estimate));
   enum sr_mode md = SR_MODE_UNSET;
   if (mode.n && !parse_mode(mode, &md))
     return reject(m, i,
@@ -919,6 +1069,7 @@ static int map_session_start(struct map *m, uint32_t i, sr_str session,
   ev->scope_environments = envs;
   ev->scope_domains = domains;
   ev->scope_resources = resources;
+  ev->estimate = estimate;
   return 0;
 }
 
@@ -926,8 +1077,12 @@ static int map_message(struct map *m, uint32_t i, const char *role,
                        sr_str session, sr_str agent, sr_str parent_agent) {
   const struct sr_otlp_span_ref *r = &m->refs[i];
   sr_str text;
+  double cost;
+  struct sr_estimate estimate;
   TRY(text_of(m, i, &r->at, SR_OTLP_TEXT, SR_TEXT_MAX, &text));
-  if (!text.n) {
+  TRY(spend_of(m, i, &cost));
+  TRY(estimate_of(m, i, false, &estimate));
+  if (!text.n && !cost && !estimate.present) {
     m->out->n_ignored++;
     return 0;
   }
@@ -937,6 +1092,8 @@ static int map_message(struct map *m, uint32_t i, const char *role,
   if (!ev) return SR_ENOMEM;
   ev->role = sr_str_from(role);
   ev->text = text;
+  ev->cost_usd = cost;
+  ev->estimate = estimate;
   return 0;
 }
 

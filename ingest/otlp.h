@@ -20,6 +20,11 @@
  *         sub-agent;
  *   llm   (chat, generate_content, text_completion, LLM)
  *         → agent_message role "assistant" with its output;
+ * A tool span's `cost_usd` goes on its COMPLETED/FAILED event, a model or
+ * sub-agent span's on its agent_message (one is sent for the cost alone
+ * when the span has no output); a span with token counts and no cost is
+ * priced by the configured `token_prices` of its model, when one matches; `estimate_*` on the root agent span give
+ * the session_start's estimate, on a model or sub-agent span a re-plan.
  *   any other span maps to nothing (counted as ignored).
  * The session id is the first configured `session_id` attribute on the
  * span, then on its nearest ancestor in the batch that has one, then on the
@@ -68,7 +73,23 @@ enum sr_otlp_field {
   SR_OTLP_TARGET_KIND,
   SR_OTLP_TARGET_ENVIRONMENT,
   SR_OTLP_TARGET_BACKUPS,
+  SR_OTLP_COST_USD,
+  SR_OTLP_ESTIMATE_STEPS,
+  SR_OTLP_ESTIMATE_SECONDS,
+  SR_OTLP_ESTIMATE_COST_USD,
+  SR_OTLP_INPUT_TOKENS,
+  SR_OTLP_OUTPUT_TOKENS,
+  SR_OTLP_MODEL,
   SR_OTLP_FIELDS
+};
+
+#define SR_OTLP_PRICES_MAX 32
+
+/* What a model's tokens cost, for spans that report tokens but no cost:
+ * the first entry whose glob matches the model name applies. */
+struct sr_otlp_price {
+  const char *model;            /* fnmatch(3) glob, borrowed from the tree */
+  double input_usd, output_usd; /* per million tokens */
 };
 
 struct sr_otlp_keys {
@@ -85,6 +106,8 @@ struct sr_otlp_config {
   bool session_from_trace_id;
   long long linger_ms; /* repartition producer */
   struct sr_otlp_keys keys[SR_OTLP_FIELDS];
+  struct sr_otlp_price prices[SR_OTLP_PRICES_MAX];
+  size_t n_prices;
 };
 
 /* The YAML name of a field ("session_id", "tool", ...). */

@@ -1,6 +1,7 @@
 /*
  * planning_fallacy: a session far past its own estimate against one whose
- * agent re-planned, one a little over, and one without an estimate.
+ * agent re-planned, one a little over, and one without an estimate; in
+ * steps, time and spend.
  */
 #include "session_fixture.h"
 
@@ -14,6 +15,43 @@ static void start(struct sess *s, int64_t steps, int64_t seconds) {
   s->info.estimate.seconds = seconds;
   s->info.estimate.present = steps || seconds;
   ck_assert_float_eq(sess_feed(s), 0.0f);
+}
+
+/* A session whose only estimate is its spend. */
+static void start_spend(struct sess *s, double usd) {
+  memset(&s->ev, 0, sizeof s->ev);
+  s->ev.type = SR_EV_SESSION_START;
+  s->ev.ts_ms = s->t0;
+  s->info.estimate = (struct sr_estimate){.cost_usd = usd, .present = true};
+  ck_assert_float_eq(sess_feed(s), 0.0f);
+}
+
+/* A model turn that cost usd (and maybe re-plans), as an agent_message. */
+static float turn(struct sess *s, int64_t ms, double usd,
+                  const struct sr_estimate *replan) {
+  memset(&s->ev, 0, sizeof s->ev);
+  s->ev.type = SR_EV_AGENT_MESSAGE;
+  s->ev.ts_ms = s->t0 + ms;
+  s->ev.role = SR_STR_LIT("assistant");
+  s->ev.text = SR_STR_LIT("Running the next step.");
+  s->ev.cost_usd = usd;
+  if (replan) s->ev.estimate = *replan;
+  return sess_feed(s);
+}
+
+/* A requested call, then its completion reporting what it cost. */
+static float paid_call(struct sess *s, int64_t ms, double usd) {
+  float v = sess_call(s, ms, SR_PHASE_REQUESTED, "web_search",
+                      "{\"q\":\"pricing\"}", "c", SR_VERB_READ);
+  memset(&s->ev, 0, sizeof s->ev);
+  s->ev.type = SR_EV_TOOL_CALL;
+  s->ev.ts_ms = s->t0 + ms + 1;
+  s->ev.phase = SR_PHASE_COMPLETED;
+  s->ev.tool = SR_STR_LIT("web_search");
+  s->ev.call_id = SR_STR_LIT("c");
+  s->ev.cost_usd = usd;
+  ck_assert_float_eq(sess_feed(s), 0.0f); /* completions are not scored */
+  return v;
 }
 
 static float calls(struct sess *s, int n, int64_t from_ms, int64_t every_ms) {
@@ -92,6 +130,64 @@ START_TEST(time_overrun_and_small_overruns) {
 }
 END_TEST
 
+START_TEST(spend_far_past_the_estimate) {
+  struct sess s;
+  sess_open(&s, &sr_detector_planning_fallacy, NULL);
+  start_spend(&s, 2.0);
+  /* $3.50 of model turns and paid calls against $2: under 2x. */
+  for (int i = 0; i < 3; i++)
+    ck_assert_float_eq(turn(&s, 1000 * i, 1.0, NULL), 0.0f);
+  ck_assert_float_eq(paid_call(&s, 4000, 0.5), 0.0f);
+  /* The next call is requested at $3.50, the one after at $12: 6x. */
+  ck_assert_float_eq(paid_call(&s, 5000, 8.5), 0.0f);
+  s.floor = 0.0f;
+  float v = sess_call(&s, 6000, SR_PHASE_REQUESTED, "Bash",
+                      "{\"command\":\"make\"}", "d", SR_VERB_WRITE);
+  ck_assert_float_eq_tol(v, 1.0f, 1e-6);
+  ck_assert_str_eq(s.reason,
+                   "$12.00 spent against the estimate of $2.00 (6.0x); now "
+                   "Bash");
+  sess_close(&s);
+}
+END_TEST
+
+START_TEST(spend_within_the_plan_or_replanned) {
+  /* Benign: the spend stays within twice the estimate. */
+  struct sess s;
+  sess_open(&s, &sr_detector_planning_fallacy, NULL);
+  start_spend(&s, 5.0);
+  for (int i = 0; i < 9; i++)
+    ck_assert_float_eq(paid_call(&s, 1000 * i, 1.0), 0.0f);
+  sess_close(&s);
+
+  /* Twice a tiny estimate is not an overrun worth a reason: the excess
+   * ($0.30) is under min_extra_usd. */
+  sess_open(&s, &sr_detector_planning_fallacy, NULL);
+  start_spend(&s, 0.10);
+  for (int i = 0; i < 5; i++) turn(&s, 1000 * i, 0.08, NULL);
+  ck_assert_float_eq(paid_call(&s, 6000, 0), 0.0f);
+  sess_close(&s);
+
+  /* A re-plan to $50 restarts the spend; the re-planning turn's own cost
+   * is the plan's. */
+  sess_open(&s, &sr_detector_planning_fallacy, NULL);
+  start_spend(&s, 2.0);
+  turn(&s, 1000, 3.0, NULL);
+  struct sr_estimate replan = {.cost_usd = 50.0, .present = true};
+  turn(&s, 2000, 20.0, &replan);
+  for (int i = 0; i < 10; i++)
+    ck_assert_float_eq(paid_call(&s, 3000 + 1000 * i, 4.0), 0.0f);
+  sess_close(&s);
+
+  /* Spend reported without a spend estimate is not compared. */
+  sess_open(&s, &sr_detector_planning_fallacy, NULL);
+  start(&s, 100, 0);
+  for (int i = 0; i < 5; i++)
+    ck_assert_float_eq(paid_call(&s, 1000 * i, 500.0), 0.0f);
+  sess_close(&s);
+}
+END_TEST
+
 START_TEST(config_is_checked) {
   const char *e = sess_init_error(&sr_detector_planning_fallacy,
                                   "overrun: 3\nmax_ratio: 2\n");
@@ -99,6 +195,8 @@ START_TEST(config_is_checked) {
   e = sess_init_error(&sr_detector_planning_fallacy, "cost: 2\n");
   ck_assert_msg(strstr(e, "cost"), "%s", e);
   struct sess s;
+  e = sess_init_error(&sr_detector_planning_fallacy, "min_extra_usd: -1\n");
+  ck_assert_msg(strstr(e, "min_extra_usd"), "%s", e);
   sess_open(&s, &sr_detector_planning_fallacy,
             "overrun: 1.5\nmin_extra_steps: 1\n");
   start(&s, 4, 0);
@@ -113,6 +211,8 @@ int main(void) {
   tcase_add_test(tc, far_past_the_step_estimate);
   tcase_add_test(tc, a_revised_estimate_restarts_the_count);
   tcase_add_test(tc, time_overrun_and_small_overruns);
+  tcase_add_test(tc, spend_far_past_the_estimate);
+  tcase_add_test(tc, spend_within_the_plan_or_replanned);
   tcase_add_test(tc, config_is_checked);
   suite_add_tcase(s, tc);
   SRunner *r = srunner_create(s);

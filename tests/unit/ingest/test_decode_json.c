@@ -137,8 +137,9 @@ START_TEST(agent_message_decodes) {
       "1\","
       "\"parent_agent_id\":\"orch\",\"role\":\"subagent\","
       "\"text\":\"backups live on the same volume\","
-      "\"estimate\":{\"steps\":3}}");
+      "\"estimate\":{\"steps\":3},\"cost_usd\":0.42}");
   ck_assert_int_eq(ev.type, SR_EV_AGENT_MESSAGE);
+  ck_assert_double_eq(ev.cost_usd, 0.42);
   EQ(ev.agent_id, "sub-1");
   EQ(ev.parent_agent_id, "orch");
   EQ(ev.role, "subagent");
@@ -623,6 +624,8 @@ START_TEST(wrong_field_types) {
       "{\"type\":\"session_start\",\"session_id\":\"s\",\"estimate\":{"
       "\"cost_usd\":\"$3\"}}",
       SR_EINVAL, "field 'estimate.cost_usd': expected a number, got string");
+  REJECT("{\"type\":\"tool_call\",\"session_id\":\"s\",\"cost_usd\":\"0.42\"}",
+         SR_EINVAL, "field 'cost_usd': expected a number, got string");
   REJECT(
       "{\"type\":\"tool_call\",\"session_id\":\"s\",\"target\":{\"backups\":1}"
       "}",
@@ -649,6 +652,19 @@ START_TEST(wrong_field_types) {
       SR_EINVAL, "field 'credential.id': expected a string, got number");
   REJECT("{\"type\":\"tool_call\",\"session_id\":\"s\",\"ts\":1795168800}",
          SR_EINVAL, "field 'ts': expected an RFC 3339 string, got number");
+}
+END_TEST
+
+START_TEST(cost_must_be_an_amount) {
+  REJECT("{\"type\":\"tool_call\",\"session_id\":\"s\",\"cost_usd\":-0.5}",
+         SR_EINVAL,
+         "field 'cost_usd': expected an amount in USD from 0 to 1e+09");
+  REJECT("{\"type\":\"tool_call\",\"session_id\":\"s\",\"cost_usd\":2e9}",
+         SR_EINVAL,
+         "field 'cost_usd': expected an amount in USD from 0 to 1e+09");
+  ACCEPT("{\"type\":\"tool_call\",\"session_id\":\"s\",\"cost_usd\":0}");
+  ck_assert_double_eq(ev.cost_usd, 0);
+  ACCEPT("{\"type\":\"tool_call\",\"session_id\":\"s\",\"cost_usd\":1e9}");
 }
 END_TEST
 
@@ -1002,6 +1018,7 @@ static Suite *suite(void) {
   tcase_add_test(bad, missing_or_unknown_type);
   tcase_add_test(bad, missing_session_id);
   tcase_add_test(bad, wrong_field_types);
+  tcase_add_test(bad, cost_must_be_an_amount);
   tcase_add_test(bad, unknown_enum_values);
   tcase_add_test(bad, bad_rfc3339);
   tcase_add_test(bad, oversize_message);

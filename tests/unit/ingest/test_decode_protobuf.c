@@ -4,6 +4,7 @@
  * bounds and hidden NUL bytes are rejected with a reason.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,8 +190,10 @@ START_TEST(agent_message_decodes) {
   m.role = "subagent";
   m.text = "backups live on the same volume \xe2\x9a\xa0";
   m.estimate = &est;
+  m.cost_usd = 0.42;
   pack(&m);
   ACCEPT();
+  ck_assert_double_eq(ev.cost_usd, 0.42);
   ck_assert_int_eq(ev.type, SR_EV_AGENT_MESSAGE);
   EQ(ev.parent_agent_id, "orch");
   EQ(ev.role, "subagent");
@@ -376,6 +379,18 @@ START_TEST(missing_type_or_session_id) {
 }
 END_TEST
 
+START_TEST(cost_must_be_an_amount) {
+  const double bad[] = {-0.01, 1e12, NAN, INFINITY};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    Stackrisk__V1__Event m = base_event(STACKRISK__V1__EVENT_TYPE__TOOL_CALL);
+    m.cost_usd = bad[i];
+    pack(&m);
+    REJECT(SR_EINVAL,
+           "field 'cost_usd': expected an amount in USD from 0 to 1e+09");
+  }
+}
+END_TEST
+
 START_TEST(unknown_enum_numbers) {
   Stackrisk__V1__Event m = base_event((Stackrisk__V1__EventType)9);
   pack(&m);
@@ -533,6 +548,7 @@ static Suite *suite(void) {
   tcase_add_checked_fixture(bad, setup, teardown);
   tcase_add_test(bad, truncated_and_garbage_bytes);
   tcase_add_test(bad, missing_type_or_session_id);
+  tcase_add_test(bad, cost_must_be_an_amount);
   tcase_add_test(bad, unknown_enum_numbers);
   tcase_add_test(bad, bounds);
   tcase_add_test(bad, text_bound);

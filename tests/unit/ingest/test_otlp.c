@@ -68,6 +68,14 @@ static AV *av_int(int64_t i) {
   return v;
 }
 
+static AV *av_double(double d) {
+  AV *v = palloc(sizeof *v);
+  stackrisk__otlp__v1__any_value__init(v);
+  v->value_case = STACKRISK__OTLP__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
+  v->double_value = d;
+  return v;
+}
+
 static KV *kv(const char *k, AV *v) {
   KV *p = palloc(sizeof *p);
   stackrisk__otlp__v1__key_value__init(p);
@@ -425,6 +433,69 @@ START_TEST(openllmetry_tool_span) {
 }
 END_TEST
 
+/* The spend and the plan: what planning_fallacy compares. */
+START_TEST(cost_and_estimates) {
+  KV *res[] = {kv("stackrisk.session.estimate.steps", av_int(12)), NULL};
+  SP *spans[] = {
+      span(3, 1, 0, "invoke_agent ops", 1000, 9000,
+           kvs("gen_ai.conversation.id", "s-cost"),
+           kv("stackrisk.session.estimate.cost_usd", av_double(2.5)), NULL),
+      span(3, 2, 1, "chat claude", 1100, 1400,
+           kv("gen_ai.output.messages", av_str("Checking the volumes.")),
+           kv("llm.cost.total", av_double(0.125)), NULL),
+      span(3, 3, 1, "chat claude", 1500, 1600,
+           kv("llm.cost.total", av_double(0.5)),
+           kv("stackrisk.session.estimate.cost_usd", av_int(8)), NULL),
+      span(3, 4, 1, "execute_tool web_search", 1700, 1800,
+           kvs("stackrisk.cost_usd", "0.25"), NULL),
+      NULL};
+  ck_assert_int_eq(decode(buf, pack(res, spans)), 0);
+  ck_assert_uint_eq(b.n_rejects, 0);
+  ck_assert_uint_eq(b.n_events, 5);
+  const struct sr_event *st = b.events[0];
+  ck_assert_int_eq(st->type, SR_EV_SESSION_START);
+  ck_assert(st->estimate.present);
+  ck_assert_int_eq(st->estimate.steps, 12); /* from the resource */
+  ck_assert_double_eq(st->estimate.cost_usd, 2.5);
+  ck_assert_int_eq(b.events[1]->type, SR_EV_AGENT_MESSAGE);
+  ck_assert_double_eq(b.events[1]->cost_usd, 0.125);
+  ck_assert(!b.events[1]->estimate.present);
+  /* A model turn with no output still reports its spend and its re-plan. */
+  ck_assert_int_eq(b.events[2]->type, SR_EV_AGENT_MESSAGE);
+  ck_assert_double_eq(b.events[2]->cost_usd, 0.5);
+  ck_assert(b.events[2]->estimate.present);
+  ck_assert_double_eq(b.events[2]->estimate.cost_usd, 8);
+  ck_assert_double_eq(find_call("0000000000000004", SR_PHASE_REQUESTED)
+                          ->cost_usd, 0);
+  ck_assert_double_eq(find_call("0000000000000004", SR_PHASE_COMPLETED)
+                          ->cost_usd, 0.25);
+
+  SP *bad[] = {
+      span(4, 1, 0, "chat a", 1000, 1100, kvs("session.id", "s"),
+           kvs("llm.cost.total", "a lot"), NULL),
+      span(4, 2, 0, "chat b", 1000, 1100, kvs("session.id", "s"),
+           kv("llm.cost.total", av_double(-1)), NULL),
+      span(4, 3, 0, "invoke_agent c", 1000, 1100, kvs("session.id", "s"),
+           kv("stackrisk.session.estimate.steps", av_double(2.5)), NULL),
+      span(4, 4, 0, "chat d", 1000, 1100, kvs("session.id", "s"), NULL),
+      NULL};
+  ck_assert_int_eq(decode(buf, pack(NULL, bad)), 0);
+  ck_assert_uint_eq(b.n_rejects, 3);
+  ck_assert_uint_eq(b.n_events, 0);
+  ck_assert_uint_eq(b.n_ignored, 1); /* no output, no spend, no plan */
+  ck_assert_str_eq(b.rejects[0].reason,
+                   "span 0000000000000001: attribute 'llm.cost.total': "
+                   "expected a number");
+  ck_assert_str_eq(b.rejects[1].reason,
+                   "span 0000000000000002: attribute 'llm.cost.total': "
+                   "expected a number from 0 to 1e+09");
+  ck_assert_str_eq(b.rejects[2].reason,
+                   "span 0000000000000003: attribute "
+                   "'stackrisk.session.estimate.steps': expected a whole "
+                   "number from 0 to 1e+12");
+}
+END_TEST
+
 START_TEST(session_precedence) {
   KV *res[] = {kvs("session.id", "from-resource"), NULL};
   SP *spans[] = {
@@ -512,6 +583,58 @@ START_TEST(attributes_are_configurable) {
 }
 END_TEST
 
+/* GenAI spans count tokens, not money: the configured prices turn them into
+ * spend. */
+START_TEST(tokens_priced_by_model) {
+  struct sr_conf *conf = sr_conf_load_string(
+      "token_prices:\n"
+      "  claude-sonnet-4*: {input: 3.0, output: 15.0}\n"
+      "  '*': {input: 1.0, output: 1.0}\n",
+      "test.yaml", err, sizeof err);
+  ck_assert_ptr_nonnull(conf);
+  struct sr_otlp_config c2;
+  ck_assert_int_eq(sr_otlp_config_read(sr_conf_root(conf), &c2, err, sizeof err),
+                   0);
+  ck_assert_uint_eq(c2.n_prices, 2);
+  struct sr_otlp_decoder *d2 = sr_otlp_decoder_create(&c2, err, sizeof err);
+  ck_assert_ptr_nonnull(d2);
+  SP *spans[] = {
+      span(5, 1, 0, "chat claude", 1000, 1100, kvs("session.id", "s5"),
+           kvs("gen_ai.response.model", "claude-sonnet-4-5-20250929"),
+           kv("gen_ai.usage.input_tokens", av_int(120000)),
+           kv("gen_ai.usage.output_tokens", av_int(2000)), NULL),
+      span(5, 2, 0, "chat other", 1200, 1300, kvs("session.id", "s5"),
+           kvs("gen_ai.request.model", "gpt-5"),
+           kv("gen_ai.usage.input_tokens", av_int(500000)), NULL),
+      /* A cost the SDK reported wins over the price. */
+      span(5, 3, 0, "chat priced", 1400, 1500, kvs("session.id", "s5"),
+           kvs("gen_ai.response.model", "claude-sonnet-4-5"),
+           kv("gen_ai.usage.input_tokens", av_int(1000000)),
+           kv("llm.cost.total", av_double(0.25)), NULL),
+      /* Tokens without a model: no price applies. */
+      span(5, 4, 0, "chat anon", 1600, 1700, kvs("session.id", "s5"),
+           kv("gen_ai.usage.input_tokens", av_int(1000)), NULL),
+      NULL};
+  pack(NULL, spans);
+  sr_arena_reset(arena);
+  ck_assert_int_eq(sr_otlp_decode(d2, buf, len, &opts, arena, &b, err,
+                                  sizeof err), 0);
+  ck_assert_uint_eq(b.n_rejects, 0);
+  ck_assert_uint_eq(b.n_events, 3);
+  ck_assert_double_eq_tol(b.events[0]->cost_usd, 0.39, 1e-12);
+  ck_assert_double_eq_tol(b.events[1]->cost_usd, 0.5, 1e-12);
+  ck_assert_double_eq(b.events[2]->cost_usd, 0.25);
+  ck_assert_uint_eq(b.n_ignored, 1);
+  sr_otlp_decoder_destroy(d2);
+  sr_conf_destroy(conf);
+
+  /* Without prices, tokens are not spend. */
+  ck_assert_int_eq(decode(buf, len), 0);
+  ck_assert_uint_eq(b.n_events, 1);
+  ck_assert_double_eq(b.events[0]->cost_usd, 0.25);
+}
+END_TEST
+
 START_TEST(config_errors_name_the_key) {
   struct sr_conf *conf = sr_conf_load_string("attributes:\n  sesion_id: [x]\n",
                                              "bad.yaml", err, sizeof err);
@@ -526,6 +649,21 @@ START_TEST(config_errors_name_the_key) {
                                        sizeof err), SR_EINVAL);
   ck_assert_ptr_nonnull(strstr(err, "must differ"));
   sr_conf_destroy(conf);
+  static const char *const bad_prices[][2] = {
+      {"token_prices: [3, 15]\n", "token_prices"},
+      {"token_prices:\n  gpt-5: 3\n", "token_prices.gpt-5"},
+      {"token_prices:\n  gpt-5: {input: -1}\n", "input"},
+      {"token_prices:\n  gpt-5: {in: 3}\n", "in"},
+  };
+  for (size_t i = 0; i < sizeof bad_prices / sizeof bad_prices[0]; i++) {
+    conf = sr_conf_load_string(bad_prices[i][0], "bad.yaml", err, sizeof err);
+    ck_assert_ptr_nonnull(conf);
+    ck_assert_int_eq(sr_otlp_config_read(sr_conf_root(conf), &c2, err,
+                                         sizeof err), SR_EINVAL);
+    ck_assert_msg(strstr(err, "bad.yaml:") && strstr(err, bad_prices[i][1]),
+                  "%s", err);
+    sr_conf_destroy(conf);
+  }
 }
 END_TEST
 
@@ -648,6 +786,8 @@ static Suite *suite(void) {
   tcase_add_test(map, structured_arguments_become_json);
   tcase_add_test(map, error_status_fails_the_call);
   tcase_add_test(map, openllmetry_tool_span);
+  tcase_add_test(map, cost_and_estimates);
+  tcase_add_test(map, tokens_priced_by_model);
   tcase_add_test(map, session_precedence);
   tcase_add_test(map, trace_id_is_the_last_resort);
   tcase_add_test(map, other_spans_are_ignored);
