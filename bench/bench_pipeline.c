@@ -21,6 +21,7 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +35,14 @@
 #include "core/engine.h"
 #include "core/kafka.h"
 #include "core/log.h"
+#include "core/malloc_conf.h"
 #include "core/pipeline.h"
 #include "corpus.h"
 #include "ingest/decode.h"
+
+/* `stackrisk run`'s allocator options (core/malloc_conf.h). They are the
+ * process's, so the baseline consumer runs with them too. */
+SR_MALLOC_CONF_DEFINE();
 
 static double now_s(void) {
   struct timespec ts;
@@ -174,10 +180,26 @@ static double in_process(const struct sr_engine *e, const struct corpus *c,
   return (double)c->n / dt;
 }
 
+static double process_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Page faults of the process so far (each a kernel entry and a page
+ * zeroed: fresh memory the allocator asked the kernel for). */
+static double process_faults(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_minflt + (double)ru.ru_majflt;
+}
+
 /* Baseline: a group consumer that only counts; events/s from the first
- * message to the last. */
+ * message to the last. *cpu_us gets the CPU the whole process (consumer,
+ * librdkafka, embedded broker) used per event meanwhile, to set against
+ * the pipeline's, and *faults its page faults per 1000 events. */
 static double baseline(const char *brokers, const char *topic, size_t n,
-                       int round) {
+                       int round, double *cpu_us, double *faults) {
   char err[256], group[64];
   snprintf(group, sizeof group, "bench-baseline-%d", round);
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -193,7 +215,7 @@ static double baseline(const char *brokers, const char *topic, size_t n,
   rd_kafka_subscribe(rk, l);
   rd_kafka_topic_partition_list_destroy(l);
   size_t seen = 0;
-  double t0 = 0, last = now_s();
+  double t0 = 0, last = now_s(), cpu0 = 0, f0 = 0;
   while (seen < n) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
     if (!m) {
@@ -206,12 +228,14 @@ static double baseline(const char *brokers, const char *topic, size_t n,
     }
     last = now_s();
     if (!m->err) {
-      if (!seen) t0 = now_s();
+      if (!seen) t0 = now_s(), cpu0 = process_cpu_s(), f0 = process_faults();
       seen++;
     }
     rd_kafka_message_destroy(m);
   }
   double dt = now_s() - t0;
+  *cpu_us = (process_cpu_s() - cpu0) * 1e6 / (double)n;
+  *faults = (process_faults() - f0) * 1000 / (double)n;
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return (double)(n - 1) / dt;
@@ -233,7 +257,8 @@ static void *run_thread(void *arg) {
  * to the last. */
 static double pipeline(struct sr_engine *e, size_t n, int round,
                        bool with_state, double cores[ROLE_N],
-                       double sleeps[ROLE_N], double us[ROLE_N]) {
+                       double sleeps[ROLE_N], double us[ROLE_N],
+                       double *faults) {
   char err[512], group[64], state[64];
   snprintf(group, sizeof group, "bench-stackrisk-%d", round);
   e->settings.group = group;
@@ -250,7 +275,7 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
   pthread_create(&t, NULL, run_thread, &r);
   struct sr_pipeline_stats st;
   double t0 = 0, last = now_s(), cpu0[ROLE_N], cpu1[ROLE_N], sw0[ROLE_N],
-         sw1[ROLE_N];
+         sw1[ROLE_N], f0 = 0;
   uint64_t before = 0;
   for (;;) {
     sr_pipeline_stats(r.p, &st);
@@ -258,6 +283,7 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
     if (done && !t0) {
       t0 = now_s();
       cpu_by_role(cpu0, sw0);
+      f0 = process_faults();
     }
     if (done >= n) break;
     if (done != before) before = done, last = now_s();
@@ -273,6 +299,7 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
   }
   double dt = now_s() - t0;
   cpu_by_role(cpu1, sw1);
+  *faults = (process_faults() - f0) * 1000 / (double)n;
   /* Threads that ended in between are missing from cpu1: none do while
    * the pipeline runs. The clock ticks of /proc make this coarse (10 ms). */
   for (int k = 0; k < ROLE_N; k++) {
@@ -378,17 +405,20 @@ int main(int argc, char **argv) {
    * there. */
   e->otlp.enabled = false;
   double base[99], pipe[99], ratio[99], cores[ROLE_N][99], sleeps[ROLE_N][99],
-      us[ROLE_N][99];
+      us[ROLE_N][99], base_us[99], pipe_us[99], base_flt[99], pipe_flt[99];
   for (int r = 0; r < rounds; r++) {
     double round_cores[ROLE_N], round_sleeps[ROLE_N], round_us[ROLE_N];
-    base[r] = baseline(brokers, "bench.events", c.n, r);
+    base[r] = baseline(brokers, "bench.events", c.n, r, &base_us[r],
+                       &base_flt[r]);
     pipe[r] = pipeline(e, c.n, r, with_state, round_cores, round_sleeps,
-                      round_us);
+                       round_us, &pipe_flt[r]);
     ratio[r] = pipe[r] / base[r];
+    pipe_us[r] = 0;
     for (int k = 0; k < ROLE_N; k++) {
       cores[k][r] = round_cores[k];
       sleeps[k][r] = round_sleeps[k];
       us[k][r] = round_us[k];
+      pipe_us[r] += round_us[k];
     }
   }
   printf("baseline librdkafka consumer (count only): %.0f events/s median of %d\n",
@@ -406,6 +436,12 @@ int main(int argc, char **argv) {
   printf("\n  pipeline CPU per event, µs (median of %d):", rounds);
   for (int k = 0; k < ROLE_N; k++)
     printf("%s %s %.2f", k ? "," : "", role_names[k], median(us[k], rounds));
+  printf("\n  CPU per event in all, µs (median of %d): pipeline %.2f, "
+         "baseline %.2f (its whole process: consumer, librdkafka, broker)",
+         rounds, median(pipe_us, rounds), median(base_us, rounds));
+  printf("\n  page faults per 1000 events (median of %d): pipeline %.1f, "
+         "baseline %.1f",
+         rounds, median(pipe_flt, rounds), median(base_flt, rounds));
   printf("\n  pipeline sleeps (voluntary context switches) per 1000 events "
          "(median of %d):", rounds);
   for (int k = 0; k < ROLE_N; k++)

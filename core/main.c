@@ -8,6 +8,9 @@
 
 #include "core/cli.h"
 #include "core/log.h"
+#include "core/malloc_conf.h"
+
+SR_MALLOC_CONF_DEFINE(); /* jemalloc's options: see core/malloc_conf.h */
 
 static volatile sig_atomic_t stop_flag;
 
