@@ -131,26 +131,6 @@ static uint32_t near_key(const struct sr_event *ev) {
   return (uint32_t)XXH3_64bits_withSeed(buf, n, seed);
 }
 
-/* Bit i set when ring entry i (< n) holds key: four keys a compare where
- * SSE2 is there. Every requested call reads the whole ring and keys
- * seldom match, so the loop below visits the matches only. */
-static uint32_t key_matches(const struct state *st, uint32_t key) {
-  _Static_assert(RING % 4 == 0 && RING <= 16, "four keys a step, 16 bits");
-  uint32_t m = 0;
-#if defined(__SSE2__)
-  const __m128i k = _mm_set1_epi32((int)key);
-#pragma GCC unroll 4
-  for (unsigned q = 0; q < RING / 4; q++) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(st->key + 4 * q));
-    m |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, k)))
-         << (4 * q);
-  }
-#else
-  for (unsigned i = 0; i < RING; i++) m |= (uint32_t)(st->key[i] == key) << i;
-#endif
-  return m & (uint32_t)((1ull << st->n) - 1);
-}
-
 static void mark_failed(struct state *st, sr_str call_id) {
   uint32_t h = sr_det_id_hash(call_id);
   if (!h) return;
@@ -179,8 +159,10 @@ static float loop_score(const void *ctx, void *thread_scratch,
   int64_t when[RING + 1];
   size_t m = 0, failed = 0;
   size_t start = st->n < RING ? 0 : st->next;
-  /* The matches by age: bit j for the entry j places after the oldest. */
-  uint32_t hits = key_matches(st, key);
+  /* The matches by age (keys seldom match: only they are visited): bit j
+   * for the entry j places after the oldest. */
+  _Static_assert(RING == 16, "a ring of 16 (sr_det_ring16_matches)");
+  uint32_t hits = sr_det_ring16_matches(st->key, st->n, key);
   hits = (hits >> start | hits << (RING - start)) & ((1u << RING) - 1);
   for (; hits; hits &= hits - 1) {
     size_t i = (start + (size_t)__builtin_ctz(hits)) % RING;
