@@ -82,6 +82,15 @@ static void file_read(struct fixture *f, const char *path, const char *cred) {
   f->ev.credentials_found.n = 1;
 }
 
+/* A completed Bash call whose result is text (borrowed). */
+static void bash_result(struct fixture *f, const char *text) {
+  memset(f, 0, sizeof(*f));
+  f->ev.type = SR_EV_TOOL_CALL;
+  f->ev.phase = SR_PHASE_COMPLETED;
+  f->ev.tool = SR_STR_LIT("Bash");
+  f->ev.result = sr_str_from(text);
+}
+
 static float run(const void *ctx, struct fixture *f, void *scratch) {
   struct sr_detect_input in = {&f->ev, &f->op, &f->session};
   f->reason[0] = '\0';
@@ -293,11 +302,7 @@ START_TEST(assignment_shapes_in_results) {
       memset(buf, 'x', pad);
       buf[pad] = '\n';
       snprintf(buf + pad + 1, sizeof buf - pad - 1, "%s", cases[i].result);
-      memset(&f, 0, sizeof(f));
-      f.ev.type = SR_EV_TOOL_CALL;
-      f.ev.phase = SR_PHASE_COMPLETED;
-      f.ev.tool = SR_STR_LIT("Bash");
-      f.ev.result = sr_str_from(buf);
+      bash_result(&f, buf);
       ck_assert_float_eq(run(ctx, &f, scratch), 0.0f);
       add_custom_domain(&f);
       float got = run(ctx, &f, scratch);
@@ -310,11 +315,7 @@ START_TEST(assignment_shapes_in_results) {
     void *scratch = new_scratch();
     memset(buf, 'a', len - 6);
     snprintf(buf + len - 6, sizeof buf - len + 6, "_token=x");
-    memset(&f, 0, sizeof(f));
-    f.ev.type = SR_EV_TOOL_CALL;
-    f.ev.phase = SR_PHASE_COMPLETED;
-    f.ev.tool = SR_STR_LIT("Bash");
-    f.ev.result = sr_str_from(buf);
+    bash_result(&f, buf);
     run(ctx, &f, scratch);
     /* Found under its own name: a credential with that id is flagged. */
     add_custom_domain(&f);
@@ -339,11 +340,7 @@ START_TEST(assignment_shapes_in_results) {
         size_t at = pre + !joined;
         memset(buf + at, 'a', len - 6);
         snprintf(buf + at + len - 6, sizeof buf - at - len + 6, "_token=x");
-        memset(&f, 0, sizeof(f));
-        f.ev.type = SR_EV_TOOL_CALL;
-        f.ev.phase = SR_PHASE_COMPLETED;
-        f.ev.tool = SR_STR_LIT("Bash");
-        f.ev.result = sr_str_from(buf);
+        bash_result(&f, buf);
         run(ctx, &f, scratch);
         add_custom_domain(&f);
         size_t from = joined ? 0 : at, name_len = at + len - from;
@@ -389,11 +386,7 @@ START_TEST(secret_name_parts_in_any_case_anywhere) {
     }
     void *scratch = new_scratch();
     snprintf(buf, sizeof buf, "ok\n%s=x\n", name);
-    memset(&f, 0, sizeof(f));
-    f.ev.type = SR_EV_TOOL_CALL;
-    f.ev.phase = SR_PHASE_COMPLETED;
-    f.ev.tool = SR_STR_LIT("Bash");
-    f.ev.result = sr_str_from(buf);
+    bash_result(&f, buf);
     run(ctx, &f, scratch);
     add_custom_domain(&f);
     f.op.credential.id = sr_str_from(name);

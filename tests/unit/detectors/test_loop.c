@@ -82,18 +82,25 @@ START_TEST(near_same_at_every_length) {
 }
 END_TEST
 
+/* Six polls from t, 1, 2, 4, 8, 16 s apart (each gap doubles): the last
+ * one's score; *t is then where the next gap would end. */
+static float poll_backing_off(struct sess *s, int64_t *t) {
+  int64_t gap = 1000;
+  float v = 0;
+  for (int i = 0; i < 6; i++) {
+    v = sess_call(s, *t, SR_PHASE_REQUESTED, "Bash", ROLLOUT, "p",
+                  SR_VERB_READ);
+    *t += gap;
+    gap *= 2;
+  }
+  return v;
+}
+
 START_TEST(poll_with_backoff_stays_below_threshold) {
   struct sess s;
   sess_open(&s, &sr_detector_loop, NULL);
-  /* 1, 2, 4, 8, 16 s apart: each gap doubles. */
-  int64_t t = 0, gap = 1000;
-  float v = 0;
-  for (int i = 0; i < 6; i++) {
-    v = sess_call(&s, t, SR_PHASE_REQUESTED, "Bash", ROLLOUT, "p",
-                  SR_VERB_READ);
-    t += gap;
-    gap *= 2;
-  }
+  int64_t t = 0;
+  float v = poll_backing_off(&s, &t);
   ck_assert_msg(v < 0.3f, "%f", v);
   ck_assert_float_eq_tol(v, (0.5f + 0.5f * 2.0f / 6.0f) * 0.5f * 0.3f, 1e-5);
   ck_assert_str_eq(s.reason, "");
@@ -121,14 +128,8 @@ START_TEST(matches_read_by_age_across_the_ring_end) {
                                    args, "o", SR_VERB_READ),
                          0.0f);
     }
-    int64_t t = 10000, gap = 1000;
-    float v = 0;
-    for (int i = 0; i < 6; i++) {
-      v = sess_call(&s, t, SR_PHASE_REQUESTED, "Bash", ROLLOUT, "p",
-                    SR_VERB_READ);
-      t += gap;
-      gap *= 2;
-    }
+    int64_t t = 10000;
+    float v = poll_backing_off(&s, &t);
     ck_assert_float_eq_tol(v, (0.5f + 0.5f * 2.0f / 6.0f) * 0.5f * 0.3f,
                            1e-5);
     sess_close(&s);
