@@ -95,16 +95,16 @@ static size_t declared_envs(const struct sr_session_info *s, sr_str *out) {
  * canonicalising any of them (sessions mostly declare "staging" or
  * "production" as written). */
 static bool declared_verbatim(const struct sr_session_info *s, sr_str env) {
-  if (env.n >= sizeof s->environment || memchr(env.p, '\0', env.n))
-    return false;
-  if (s->environment[env.n] == '\0' &&
-      memcmp(s->environment, env.p, env.n) == 0)
-    return true;
-  for (size_t i = 0; i < s->n_scope_environments && i < SR_SCOPE_ENV_MAX; i++)
-    if (s->scope_environments[i][env.n] == '\0' &&
-        memcmp(s->scope_environments[i], env.p, env.n) == 0)
-      return true;
-  return false;
+  if (env.n >= sizeof s->environment) return false;
+  bool hit = s->environment[env.n] == '\0' &&
+             sr_mem_eq(s->environment, env.p, env.n);
+  for (size_t i = 0;
+       !hit && i < s->n_scope_environments && i < SR_SCOPE_ENV_MAX; i++)
+    hit = s->scope_environments[i][env.n] == '\0' &&
+          sr_mem_eq(s->scope_environments[i], env.p, env.n);
+  /* A name with a NUL in it is no C string's: checked on a match only,
+   * the same answer without a memchr per call. */
+  return hit && !memchr(env.p, '\0', env.n);
 }
 
 static bool env_inside(const sr_str *decl, size_t n, sr_str env) {

@@ -4143,6 +4143,20 @@ static void memo_store(struct sr_catalogue_scratch *s, uint64_t h,
   e->stamp = ++s->memo_clock;
 }
 
+/* Starts loading what memo_find reads of the pair for h: each entry's
+ * header and text, and the first bytes of its key. Entries are seldom in
+ * cache (a completion comes a thousand events after its request): asked
+ * for together, the lines load at once instead of one miss after another
+ * as the compare walks them. A hint: no effect on results. */
+static void memo_prefetch(const struct sr_catalogue_scratch *s, uint64_t h) {
+  const char *pair = (const char *)&s->memo[h & (MEMO_SLOTS - 2)];
+  for (size_t e = 0; e < 2; e++) {
+    const char *p = pair + e * sizeof(struct memo_entry);
+    for (size_t at = 0; at < offsetof(struct memo_entry, key) + 128; at += 64)
+      __builtin_prefetch(p + at);
+  }
+}
+
 static const struct memo_entry *memo_find(const struct sr_catalogue_scratch *s,
                                           uint64_t h,
                                           const struct sr_event *ev) {
@@ -4164,9 +4178,14 @@ void sr_catalogue_classify(const struct sr_catalogue *cat,
   assert(cat && s && ev && op && s->cat == cat);
   memset(op, 0, sizeof(*op));
   if (ev->type != SR_EV_TOOL_CALL) return;
+  const struct fixed_tool *ft = fixed_tool_of(cat, ev->tool);
+  uint64_t h = 0;
+  if (!ft) {
+    h = memo_hash(ev);
+    memo_prefetch(s, h);
+  }
   fill_credential(cat, s, ev, op);
 
-  const struct fixed_tool *ft = fixed_tool_of(cat, ev->tool);
   if (ft) {
     fill_target(cat, ev, NULL, (sr_str){NULL, 0}, op);
     op->verb = ft->verb;
@@ -4178,7 +4197,6 @@ void sr_catalogue_classify(const struct sr_catalogue *cat,
     return;
   }
 
-  uint64_t h = memo_hash(ev);
   const struct memo_entry *m = memo_find(s, h, ev);
   const struct resource *found = NULL;
   sr_str found_id = {NULL, 0};

@@ -155,7 +155,14 @@ static inline bool part_at(sr_str name, size_t i, const char *s, size_t k) {
  * api-key, auth, private_key or access_key, or ends in "key". Each part is
  * tried where its first letter is: one pass over the name. */
 static bool secret_name(sr_str name) {
+  /* The parts' first letters, either case: every name before every '=' and
+   * ':' of every result is read, and most of its bytes start no part. */
+  static const uint8_t first[256] = {['t'] = 1, ['T'] = 1, ['s'] = 1,
+                                     ['S'] = 1, ['p'] = 1, ['P'] = 1,
+                                     ['c'] = 1, ['C'] = 1, ['a'] = 1,
+                                     ['A'] = 1};
   for (size_t i = 0; i < name.n; i++) {
+    if (!first[(unsigned char)name.p[i]]) continue;
     bool hit;
     switch (lower(name.p[i])) {
       case 't':

@@ -9,11 +9,16 @@
 #ifndef SR_DETECTOR_HELPERS_H
 #define SR_DETECTOR_HELPERS_H
 
+#include <assert.h>
 #include <math.h>
 #include <strings.h>
 #include <xxhash.h>
 
 #include "detectors/detector.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* printf arguments for a bounded view: "%.*s", SR_SV(s, 48) */
 #define SR_SV(s, max) (int)SR_MIN((s).n, (size_t)(max)), ((s).p ? (s).p : "")
@@ -37,6 +42,28 @@ static inline void sr_det_prefetch(const void *p, size_t n) {
   const char *c = p;
   for (size_t i = 0; i < n; i += 64) __builtin_prefetch(c + i, 1);
   if (n > 1) __builtin_prefetch(c + n - 1, 1);
+}
+
+/* Bit i set when v[i] == x, for the n (<= 16) entries of a ring of 32-bit
+ * hashes (call ids, keys) that detectors search on every call: four
+ * compares a step where SSE2 is there, and the caller visits the matches
+ * only. Reads v[0, 16) whatever n: a ring is 16 entries. */
+static inline uint32_t sr_det_ring16_matches(const uint32_t *v, size_t n,
+                                             uint32_t x) {
+  assert(n <= 16);
+  uint32_t m = 0;
+#if defined(__SSE2__)
+  const __m128i k = _mm_set1_epi32((int)x);
+#pragma GCC unroll 4
+  for (unsigned q = 0; q < 4; q++) {
+    __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(v + 4 * q));
+    m |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(w, k)))
+         << (4 * q);
+  }
+#else
+  for (unsigned i = 0; i < 16; i++) m |= (uint32_t)(v[i] == x) << i;
+#endif
+  return m & (uint32_t)((1ull << n) - 1);
 }
 
 /* 0 below lo; from lo, 0.3 rising with ln(x) to 1.0 at hi (hi > lo > 0). */

@@ -18,7 +18,8 @@
  *    data...): "send feedback to forms.example.org" is not an order. On a match the session remembers the
  *    phrase, the call, and up to 4 addresses (URL hosts and e-mail domains)
  *    found within 600 bytes of it, leaving out the session's declared
- *    domains. The result itself scores 0.
+ *    domains. The result itself scores 0. A result with no "://" and no
+ *    '@' can hold no address, so it is not scanned (names_address).
  * 2. For window_s (1800 s) after, each requested call's arguments are
  *    searched for those addresses (only in a session holding some). A call
  *    that names one acts on the injected text: acts_on 0.9, exfil 1.0 when
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/bytes16.h"
 #include "detectors/helpers.h"
 #include "detectors/textscan.h"
 
@@ -184,6 +186,37 @@ static inline char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
+/* Whether p[0, n) can hold an address collect() would take: a "://" or an
+ * '@'. A result without one can hold no address, so whatever phrases it
+ * holds the detector keeps nothing from it, and it is not scanned at all:
+ * most results are file contents and command output without either, and
+ * the scan (its prefilter alone) costs ten times this byte pass. A
+ * superset of collect()'s tests: an '@' or ':' anywhere stops it, a ':'
+ * then only with "//" after it. */
+static bool names_address(const char *p, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  /* The last sixteen bytes overlap the ones before: reading a byte twice
+   * does not change "any". */
+  const __m128i at = _mm_set1_epi8('@'), colon = _mm_set1_epi8(':');
+  for (; i < n && n >= 16; i += 16) {
+    size_t b = SR_MIN(i, n - 16);
+    __m128i v = sr_bytes16_load(p + b);
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, at))) return true;
+    for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon));
+         m; m &= m - 1) {
+      size_t j = b + (size_t)__builtin_ctz(m);
+      if (j + 2 < n && p[j + 1] == '/' && p[j + 2] == '/') return true;
+    }
+  }
+#endif
+  for (; i < n; i++)
+    if (p[i] == '@' ||
+        (p[i] == ':' && i + 2 < n && p[i + 1] == '/' && p[i + 2] == '/'))
+      return true;
+  return false;
+}
+
 static void add_addr(struct state *st, const struct sr_session_info *s,
                      const char *p, size_t n) {
   while (n && p[n - 1] == '.') n--;
@@ -233,6 +266,7 @@ static float inj_score(const void *ctx, void *thread_scratch,
   if (ev->phase == SR_PHASE_COMPLETED) {
     if (!ev->result.n) return 0;
     size_t n = SR_MIN(ev->result.n, c->scan_bytes);
+    if (!names_address(ev->result.p, n)) return 0;
     struct sr_textscan_hits hits;
     sr_textscan_run(c->ts, thread_scratch, ev->result.p, n, &hits);
     if (!hits.n) return 0;

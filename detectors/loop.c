@@ -159,9 +159,14 @@ static float loop_score(const void *ctx, void *thread_scratch,
   int64_t when[RING + 1];
   size_t m = 0, failed = 0;
   size_t start = st->n < RING ? 0 : st->next;
-  for (size_t j = 0; j < st->n; j++) {
-    size_t i = (start + j) % RING;
-    if (st->key[i] != key || now - st->ts[i] > c->window_ms) continue;
+  /* The matches by age (keys seldom match: only they are visited): bit j
+   * for the entry j places after the oldest. */
+  _Static_assert(RING == 16, "a ring of 16 (sr_det_ring16_matches)");
+  uint32_t hits = sr_det_ring16_matches(st->key, st->n, key);
+  hits = (hits >> start | hits << (RING - start)) & ((1u << RING) - 1);
+  for (; hits; hits &= hits - 1) {
+    size_t i = (start + (size_t)__builtin_ctz(hits)) % RING;
+    if (now - st->ts[i] > c->window_ms) continue;
     when[m++] = st->ts[i];
     failed += (st->flags[i] & F_FAILED) != 0;
   }

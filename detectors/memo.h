@@ -54,17 +54,39 @@ static inline void sr_memo_key_start(struct sr_memo_key *k) {
   k->ok = true;
 }
 
+/* Copies len bytes from p to d: fields are short (names, scopes,
+ * purposes), so two overlapping fixed-size copies of the largest size that
+ * fits, or whole 16s then the last 16, inline rather than a call to
+ * memcpy per field. Reads and writes only p[0, len) and d[0, len). */
+static inline void sr_memo_copy(char *d, const char *p, size_t len) {
+  if (len >= 16) {
+    for (size_t i = 0; i + 16 < len; i += 16) memcpy(d + i, p + i, 16);
+    memcpy(d + len - 16, p + len - 16, 16);
+  } else if (len >= 8) {
+    memcpy(d, p, 8);
+    memcpy(d + len - 8, p + len - 8, 8);
+  } else if (len >= 4) {
+    memcpy(d, p, 4);
+    memcpy(d + len - 4, p + len - 4, 4);
+  } else if (len) {
+    d[0] = p[0];
+    d[len / 2] = p[len / 2];
+    d[len - 1] = p[len - 1];
+  }
+}
+
 /* Appends one field: len bytes at p, or a NULL string when null. */
 static inline void sr_memo_key_add(struct sr_memo_key *k, const char *p,
                                    size_t len, bool null) {
-  if (!k->ok || k->n + 2 + len > SR_MEMO_KEY_MAX) {
+  size_t n = k->n;
+  if (!k->ok || n + 2 + len > SR_MEMO_KEY_MAX) {
     k->ok = false;
     return;
   }
-  k->b[k->n++] = (char)(null ? 0xff : len & 0x7f);
-  k->b[k->n++] = (char)(null ? 0xff : len >> 7);
-  if (len) memcpy(k->b + k->n, p, len);
-  k->n += len;
+  k->b[n] = (char)(null ? 0xff : len & 0x7f);
+  k->b[n + 1] = (char)(null ? 0xff : len >> 7);
+  sr_memo_copy(k->b + n + 2, p, len);
+  k->n = n + 2 + len;
 }
 
 /* A C string field; NULL allowed. */

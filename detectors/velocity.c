@@ -233,9 +233,10 @@ static float vel_score(const void *ctx, void *thread_scratch,
     sr_det_prefetch(st, sizeof *st);
     uint32_t h = sr_det_id_hash(ev->call_id);
     if (!st->n) return 0;
-    size_t i = 0;
-    while (i < st->n && (!h || st->call[i] != h)) i++;
-    if (i == st->n) return 0;
+    _Static_assert(RING == 16, "a ring of 16 (sr_det_ring16_matches)");
+    uint32_t hits = h ? sr_det_ring16_matches(st->call, st->n, h) : 0;
+    if (!hits) return 0;
+    size_t i = (size_t)__builtin_ctz(hits); /* the first, as counted */
     if (ev->phase == SR_PHASE_FAILED) {
       st->items[i] = 0;
       return 0;

@@ -82,6 +82,15 @@ static void file_read(struct fixture *f, const char *path, const char *cred) {
   f->ev.credentials_found.n = 1;
 }
 
+/* A completed Bash call whose result is text (borrowed). */
+static void bash_result(struct fixture *f, const char *text) {
+  memset(f, 0, sizeof(*f));
+  f->ev.type = SR_EV_TOOL_CALL;
+  f->ev.phase = SR_PHASE_COMPLETED;
+  f->ev.tool = SR_STR_LIT("Bash");
+  f->ev.result = sr_str_from(text);
+}
+
 static float run(const void *ctx, struct fixture *f, void *scratch) {
   struct sr_detect_input in = {&f->ev, &f->op, &f->session};
   f->reason[0] = '\0';
@@ -293,11 +302,7 @@ START_TEST(assignment_shapes_in_results) {
       memset(buf, 'x', pad);
       buf[pad] = '\n';
       snprintf(buf + pad + 1, sizeof buf - pad - 1, "%s", cases[i].result);
-      memset(&f, 0, sizeof(f));
-      f.ev.type = SR_EV_TOOL_CALL;
-      f.ev.phase = SR_PHASE_COMPLETED;
-      f.ev.tool = SR_STR_LIT("Bash");
-      f.ev.result = sr_str_from(buf);
+      bash_result(&f, buf);
       ck_assert_float_eq(run(ctx, &f, scratch), 0.0f);
       add_custom_domain(&f);
       float got = run(ctx, &f, scratch);
@@ -310,11 +315,7 @@ START_TEST(assignment_shapes_in_results) {
     void *scratch = new_scratch();
     memset(buf, 'a', len - 6);
     snprintf(buf + len - 6, sizeof buf - len + 6, "_token=x");
-    memset(&f, 0, sizeof(f));
-    f.ev.type = SR_EV_TOOL_CALL;
-    f.ev.phase = SR_PHASE_COMPLETED;
-    f.ev.tool = SR_STR_LIT("Bash");
-    f.ev.result = sr_str_from(buf);
+    bash_result(&f, buf);
     run(ctx, &f, scratch);
     /* Found under its own name: a credential with that id is flagged. */
     add_custom_domain(&f);
@@ -339,11 +340,7 @@ START_TEST(assignment_shapes_in_results) {
         size_t at = pre + !joined;
         memset(buf + at, 'a', len - 6);
         snprintf(buf + at + len - 6, sizeof buf - at - len + 6, "_token=x");
-        memset(&f, 0, sizeof(f));
-        f.ev.type = SR_EV_TOOL_CALL;
-        f.ev.phase = SR_PHASE_COMPLETED;
-        f.ev.tool = SR_STR_LIT("Bash");
-        f.ev.result = sr_str_from(buf);
+        bash_result(&f, buf);
         run(ctx, &f, scratch);
         add_custom_domain(&f);
         size_t from = joined ? 0 : at, name_len = at + len - from;
@@ -355,6 +352,47 @@ START_TEST(assignment_shapes_in_results) {
         free(scratch);
       }
     }
+  }
+  det->destroy(ctx);
+}
+END_TEST
+
+/* Which names are secret-like: each part (token, secret, passw,
+ * private_key, credential, apikey, api_key, api-key, auth, access_key) in
+ * any case, at the start, in the middle or at the end of a name, and a
+ * name that ends in "key"; not names with none of them. */
+START_TEST(secret_name_parts_in_any_case_anywhere) {
+  static const char *const parts[] = {
+      "token",  "secret",  "passw",   "private_key", "credential",
+      "apikey", "api_key", "api-key", "auth",        "access_key"};
+  static const char *const shapes[] = {"%s", "db_%s", "%s_prod", "x%sy"};
+  void *ctx = det->init(NULL, NULL, 0);
+  struct fixture f;
+  char name[64], buf[96];
+  for (size_t k = 0; k < 3 * SR_ARRAY_LEN(parts) + 8; k++) {
+    bool found = true;
+    if (k < 3 * SR_ARRAY_LEN(parts)) {
+      const char *part = parts[k / 3];
+      snprintf(name, sizeof name, shapes[k % SR_ARRAY_LEN(shapes)], part);
+      for (char *c = name; *c; c++) /* lower, UPPER, Capitalised */
+        if (k % 3 == 1 || (k % 3 == 2 && c == name))
+          *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+    } else {
+      static const char *const others[] = {
+          "monkey", "SIGNING_KEY", "region", "status",
+          "count",  "path",        "cached", "apis"};
+      snprintf(name, sizeof name, "%s", others[k - 3 * SR_ARRAY_LEN(parts)]);
+      found = k - 3 * SR_ARRAY_LEN(parts) < 2;
+    }
+    void *scratch = new_scratch();
+    snprintf(buf, sizeof buf, "ok\n%s=x\n", name);
+    bash_result(&f, buf);
+    run(ctx, &f, scratch);
+    add_custom_domain(&f);
+    f.op.credential.id = sr_str_from(name);
+    float got = run(ctx, &f, scratch);
+    ck_assert_msg((got > 0) == found, "'%s': %f", name, got);
+    free(scratch);
   }
   det->destroy(ctx);
 }
@@ -507,6 +545,7 @@ int main(void) {
   tcase_add_test(tc, environment_outside_the_credentials);
   tcase_add_test(tc, found_in_a_tool_result_never_keeps_the_value);
   tcase_add_test(tc, assignment_shapes_in_results);
+  tcase_add_test(tc, secret_name_parts_in_any_case_anywhere);
   tcase_add_test(tc, found_list_is_bounded_oldest_forgotten);
   tcase_add_test(tc, purpose_memo_never_returns_a_stale_fit);
   tcase_add_test(tc, config_sets_scores_and_rejects_typos);

@@ -82,18 +82,25 @@ START_TEST(near_same_at_every_length) {
 }
 END_TEST
 
+/* Six polls from t, 1, 2, 4, 8, 16 s apart (each gap doubles): the last
+ * one's score; *t is then where the next gap would end. */
+static float poll_backing_off(struct sess *s, int64_t *t) {
+  int64_t gap = 1000;
+  float v = 0;
+  for (int i = 0; i < 6; i++) {
+    v = sess_call(s, *t, SR_PHASE_REQUESTED, "Bash", ROLLOUT, "p",
+                  SR_VERB_READ);
+    *t += gap;
+    gap *= 2;
+  }
+  return v;
+}
+
 START_TEST(poll_with_backoff_stays_below_threshold) {
   struct sess s;
   sess_open(&s, &sr_detector_loop, NULL);
-  /* 1, 2, 4, 8, 16 s apart: each gap doubles. */
-  int64_t t = 0, gap = 1000;
-  float v = 0;
-  for (int i = 0; i < 6; i++) {
-    v = sess_call(&s, t, SR_PHASE_REQUESTED, "Bash", ROLLOUT, "p",
-                  SR_VERB_READ);
-    t += gap;
-    gap *= 2;
-  }
+  int64_t t = 0;
+  float v = poll_backing_off(&s, &t);
   ck_assert_msg(v < 0.3f, "%f", v);
   ck_assert_float_eq_tol(v, (0.5f + 0.5f * 2.0f / 6.0f) * 0.5f * 0.3f, 1e-5);
   ck_assert_str_eq(s.reason, "");
@@ -103,6 +110,49 @@ START_TEST(poll_with_backoff_stays_below_threshold) {
                 SR_VERB_READ);
   ck_assert_msg(v > 0.0f && v < 0.5f, "%f", v);
   sess_close(&s);
+}
+END_TEST
+
+/* Matches are read from the ring by age, wherever it wraps: the backing-off
+ * poll after 13 other calls (its six entries on both sides of the ring's
+ * end, the oldest in the last slots) scores as it does alone, and so does
+ * the stuck retry, failures counted. */
+START_TEST(matches_read_by_age_across_the_ring_end) {
+  for (int others = 0; others <= 13; others += 13) {
+    struct sess s;
+    sess_open(&s, &sr_detector_loop, NULL);
+    char args[64];
+    for (int i = 0; i < others; i++) {
+      snprintf(args, sizeof args, "{\"command\":\"cat f%c\"}", 'a' + i);
+      ck_assert_float_eq(sess_call(&s, i * 100, SR_PHASE_REQUESTED, "Bash",
+                                   args, "o", SR_VERB_READ),
+                         0.0f);
+    }
+    int64_t t = 10000;
+    float v = poll_backing_off(&s, &t);
+    ck_assert_float_eq_tol(v, (0.5f + 0.5f * 2.0f / 6.0f) * 0.5f * 0.3f,
+                           1e-5);
+    sess_close(&s);
+
+    sess_open(&s, &sr_detector_loop, NULL);
+    for (int i = 0; i < others; i++) {
+      snprintf(args, sizeof args, "{\"command\":\"cat f%c\"}", 'a' + i);
+      sess_call(&s, i * 100, SR_PHASE_REQUESTED, "Bash", args, "o",
+                SR_VERB_READ);
+    }
+    char id[16];
+    for (int i = 0; i < 6; i++) {
+      snprintf(id, sizeof id, "c%d", i);
+      v = sess_call(&s, 10000 + i * 3000, SR_PHASE_REQUESTED, "Bash", CHARGE,
+                    id, SR_VERB_WRITE);
+      if (i < 5) sess_failed(&s, 10000 + i * 3000 + 500, "Bash", id);
+    }
+    ck_assert_float_eq_tol(v, 0.5f + 0.5f * 2.0f / 6.0f + 0.2f, 1e-5);
+    ck_assert_str_eq(s.reason,
+                     "mutating Bash call repeated 6 times in 15 s with the "
+                     "same arguments (numbers aside), 5 of them failed");
+    sess_close(&s);
+  }
 }
 END_TEST
 
@@ -180,6 +230,7 @@ int main(void) {
   tcase_add_test(tc, numbers_aside_is_near_same);
   tcase_add_test(tc, near_same_at_every_length);
   tcase_add_test(tc, poll_with_backoff_stays_below_threshold);
+  tcase_add_test(tc, matches_read_by_age_across_the_ring_end);
   tcase_add_test(tc, steady_read_poll_is_below_threshold_mutating_is_not);
   tcase_add_test(tc, spread_over_an_hour_or_different_calls_do_not_fire);
   tcase_add_test(tc, config_is_checked);

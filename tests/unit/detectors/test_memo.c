@@ -7,6 +7,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "detectors/memo.h"
 
@@ -104,12 +105,38 @@ START_TEST(colliding_keys_do_not_evict_each_other) {
 }
 END_TEST
 
+/* Every byte of a field is in its key, whatever its length (fields are
+ * copied in overlapping pieces of 16, 8, 4 or single bytes): a key that
+ * differs in one byte, at any position of a field of 1 to 40 bytes, is
+ * not answered by the other's entry. */
+START_TEST(every_byte_of_every_length_is_in_the_key) {
+  struct sr_memo *m = calloc(1, sizeof *m);
+  char a[48], b[48];
+  for (size_t len = 1; len <= 40; len++) {
+    for (size_t pos = 0; pos < len; pos++) {
+      memset(a, 'a', len);
+      a[len] = '\0';
+      memcpy(b, a, len + 1);
+      b[pos] = 'b';
+      memset(m, 0, sizeof *m);
+      remember(m, a, "s", 1);
+      int v = 0;
+      ck_assert_msg(!lookup(m, b, "s", &v), "len %zu pos %zu", len, pos);
+      ck_assert(lookup(m, a, "s", &v));
+      ck_assert_int_eq(v, 1);
+    }
+  }
+  free(m);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("memo");
   TCase *tc = tcase_create("memo");
   tcase_add_test(tc, only_an_equal_key_answers);
   tcase_add_test(tc, a_key_too_long_is_not_remembered);
   tcase_add_test(tc, colliding_keys_do_not_evict_each_other);
+  tcase_add_test(tc, every_byte_of_every_length_is_in_the_key);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);

@@ -163,6 +163,46 @@ START_TEST(failed_calls_touch_nothing) {
 }
 END_TEST
 
+/* A completion finds its request in any slot of the ring, and one that
+ * left the ring (or never was in it) changes nothing: twenty deletes, the
+ * first four pushed out, each completed with 50 rows, score as the
+ * sixteen that stayed do alone. */
+static float delete_rows(struct sess *s, int first, int last, int64_t t0,
+                         char *reason) {
+  char id[16];
+  float v = 0;
+  for (int i = first; i <= last; i++) {
+    snprintf(id, sizeof id, "d%d", i);
+    sess_call(s, t0 + i * 100, SR_PHASE_REQUESTED, "mcp__db__query",
+              "{\"sql\":\"DELETE FROM t WHERE id < 9\"}", id, SR_VERB_DELETE);
+  }
+  for (int i = 0; i <= last; i++) {
+    snprintf(id, sizeof id, "d%d", i);
+    v = sess_result(s, t0 + 5000 + i * 100, "mcp__db__query", id, "DELETE 50");
+  }
+  snprintf(reason, SR_REASON_MAX, "%s", s->reason);
+  ck_assert_float_eq(sess_result(s, t0 + 9000, "mcp__db__query", "none",
+                                 "DELETE 50"),
+                     0.0f);
+  return v;
+}
+
+START_TEST(completion_found_in_any_slot_of_the_ring) {
+  struct sess s;
+  sess_open(&s, &sr_detector_velocity, "min_items: 100\nmax_items: 100000\n");
+  char wrapped_reason[SR_REASON_MAX], alone_reason[SR_REASON_MAX];
+  float wrapped = delete_rows(&s, 0, 19, 0, wrapped_reason);
+  sess_reset(&s);
+  float alone = delete_rows(&s, 4, 19, 0, alone_reason);
+  ck_assert_float_gt(alone, 0.3f);
+  ck_assert_float_eq(wrapped, alone);
+  ck_assert_str_eq(wrapped_reason, alone_reason);
+  ck_assert_msg(strstr(alone_reason, "800 items touched by 16"), "%s",
+                alone_reason);
+  sess_close(&s);
+}
+END_TEST
+
 START_TEST(config_is_checked) {
   const char *e =
       sess_init_error(&sr_detector_velocity, "min_items: 50\nmax_items: 20\n");
@@ -187,6 +227,7 @@ int main(void) {
   tcase_add_test(tc, counts_anywhere_in_the_result);
   tcase_add_test(tc, burst_of_deploys_vs_the_same_spread_out);
   tcase_add_test(tc, failed_calls_touch_nothing);
+  tcase_add_test(tc, completion_found_in_any_slot_of_the_ring);
   tcase_add_test(tc, config_is_checked);
   suite_add_tcase(s, tc);
   SRunner *r = srunner_create(s);
