@@ -919,6 +919,8 @@ static const char *const data_verbs[] = {
 #define P_INPLACE 16u /* reads, unless -i (sed -i, perl -pi) */
 #define P_HTTP 32u    /* reads, unless a method or a body says otherwise */
 #define P_FIELDS 64u  /* -f/-F/--field send a body (gh api) */
+#define P_INTERP 128u /* runs a script: the script's name decides
+                         (python manage.py migrate, php artisan migrate) */
 
 struct prog {
   const char *name;
@@ -928,9 +930,11 @@ struct prog {
 static const struct prog progs[] = {
     {"ack", P_READ},
     {"ag", P_READ},
+    {"alembic", P_CLI},
     {"apk", P_CLI},
     {"apt", P_CLI},
     {"apt-get", P_CLI},
+    {"artisan", P_CLI},
     {"awk", P_READ},
     {"aws", P_CLI},
     {"az", P_CLI},
@@ -1007,11 +1011,13 @@ static const struct prog progs[] = {
     {"kind", P_CLI},
     {"kubectl", P_CLI | P_RUN},
     {"less", P_READ},
+    {"liquibase", P_CLI},
     {"ln", P_WRITE},
     {"ls", P_READ},
     {"lscpu", P_READ},
     {"lsof", P_READ},
     {"man", P_READ},
+    {"manage.py", P_CLI},
     {"md5sum", P_READ},
     {"minikube", P_CLI},
     {"mkdir", P_WRITE},
@@ -1030,6 +1036,7 @@ static const struct prog progs[] = {
     {"passwd", P_WRITE},
     {"patch", P_WRITE},
     {"perl", P_INPLACE},
+    {"php", P_INTERP},
     {"pip", P_CLI},
     {"pip3", P_CLI},
     {"pipx", P_CLI},
@@ -1042,7 +1049,11 @@ static const struct prog progs[] = {
     {"ps", P_READ},
     {"pulumi", P_CLI},
     {"pwd", P_READ},
+    {"python", P_INTERP},
+    {"python3", P_INTERP},
+    {"rails", P_CLI},
     {"railway", P_CLI},
+    {"rake", P_CLI},
     {"readlink", P_READ},
     {"realpath", P_READ},
     {"reboot", P_WRITE},
@@ -1124,6 +1135,7 @@ static const struct sub subs[] = {
     {"cordon", W},       {"cp", W},          {"create", W},
     {"deploy", W},       {"deregister", W},  {"describe", R},
     {"detach", W},       {"diff", R},        {"disable", W},
+    {"downgrade", W},
     {"disassociate", W}, {"edit", W},        {"enable", W},
     {"events", R},       {"exec", W},        {"execute", W},
     {"explain", R},      {"expose", W},      {"fetch", R},
@@ -1148,7 +1160,8 @@ static const struct sub subs[] = {
     {"resize", W},       {"restart", W},     {"restore", W},
     {"rev-parse", R},    {"revert", W},      {"revoke", W},
     {"rollback", W},     {"scale", W},
-    {"search", R},       {"send", W},        {"set", W},
+    {"search", R},       {"seed", W},        {"send", W},
+    {"set", W},
     {"shortlog", R},     {"show", R},        {"start", W},
     {"stash", W},        {"stats", R},       {"status", R},
     {"stop", W},         {"switch", W},      {"sync", W},
@@ -3591,6 +3604,26 @@ static uint8_t sub_verb(const struct sr_catalogue *cat, sr_str w) {
   return l ? l->sub : SR_VERB_NONE;
 }
 
+/* An npm/yarn script's name, `db:migrate` or `deploy:prod`: its strongest
+ * verb among the parts between colons. */
+static uint8_t script_verb(const struct sr_catalogue *cat, sr_str w) {
+  uint8_t best = SR_VERB_NONE;
+  while (w.n) {
+    const char *colon = memchr(w.p, ':', w.n);
+    size_t n = colon ? (size_t)(colon - w.p) : w.n;
+    uint8_t v = n ? sub_verb(cat, (sr_str){w.p, n}) : SR_VERB_NONE;
+    if (v > best) best = v;
+    w = colon ? (sr_str){colon + 1, w.n - n - 1} : (sr_str){w.p + n, 0};
+  }
+  return best;
+}
+
+/* The last part of a path: /usr/bin/python3 -> python3. */
+static sr_str basename_of(sr_str w) {
+  const char *slash = memrchr(w.p, '/', w.n);
+  return slash ? (sr_str){slash + 1, w.n - (size_t)(slash + 1 - w.p)} : w;
+}
+
 /* Words before the program that do not change what it does. */
 static bool is_prefix_word(sr_str w) {
   return EQ(w, "sudo") || EQ(w, "doas") || EQ(w, "env") || EQ(w, "time") ||
@@ -3626,9 +3659,13 @@ static uint8_t classify_segment(const struct sr_catalogue *cat, const char *t,
     w = token_at(t, &i, b);
   }
   if (!w.n) return SR_VERB_NONE;
-  const char *slash = memrchr(w.p, '/', w.n);
-  if (slash) w = (sr_str){slash + 1, w.n - (size_t)(slash + 1 - w.p)};
-  unsigned flags = prog_flags(cat, w);
+  unsigned flags = prog_flags(cat, basename_of(w));
+  /* python manage.py, php artisan: the script is the program */
+  if (flags & P_INTERP) {
+    do w = token_at(t, &i, b);
+    while (w.n && w.p[0] == '-');
+    flags = w.n ? prog_flags(cat, basename_of(w)) & ~P_INTERP : 0;
+  }
   if (!flags) return SR_VERB_NONE;
   if (flags & P_READ) return SR_VERB_READ;
   if (flags & P_WRITE) return SR_VERB_WRITE;
@@ -3647,8 +3684,15 @@ static uint8_t classify_segment(const struct sr_catalogue *cat, const char *t,
     /* the subcommand is among the first words: aws s3 ls, gcloud compute
      * instances list; later ones are arguments (docker build -t api) */
     if (++positional > 3) break;
-    /* docker run starts something; npm/cargo/uv run a script we cannot see */
-    if (EQ(w, "run")) return flags & P_RUN ? SR_VERB_WRITE : v;
+    /* docker run starts something; npm/yarn/uv run a script whose name is
+     * all we see of it: `npm run db:migrate` writes, `npm run test` says
+     * nothing */
+    if (EQ(w, "run")) {
+      if (flags & P_RUN) return SR_VERB_WRITE;
+      w = token_at(t, &i, b);
+      uint8_t sv = w.n ? script_verb(cat, w) : SR_VERB_NONE;
+      return sv ? sv : v;
+    }
     if ((flags & P_FIELDS) && positional == 1 && EQ(w, "api")) {
       v = SR_VERB_READ; /* gh api: a GET unless -X or -f says more */
       continue;

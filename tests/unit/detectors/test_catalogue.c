@@ -561,6 +561,39 @@ START_TEST(shell_read_write_classifier) {
 }
 END_TEST
 
+/* Schema migrations and seeds change a database, though no word of them
+ * reads as a deletion: a plan-mode session must not run them unseen. A
+ * package script's name is all we see of it; the script runners' other
+ * words (test, build) say nothing. */
+START_TEST(migrations_and_package_scripts) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"npm run db:migrate\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"yarn run db:seed\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"pnpm run deploy:prod\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"npm run test\"}", NULL, 0, 0, NULL, N},
+      {"Bash", "{\"command\":\"npm run build:prod\"}", NULL, 0, 0, NULL, N},
+      {"Bash", "{\"command\":\"uv run pytest -q\"}", NULL, 0, 0, NULL, N},
+      {"Bash", "{\"command\":\"rails db:migrate\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"bin/rails db:migrate RAILS_ENV=staging\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"rake db:seed\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"rails console\"}", NULL, 0, 0, NULL, N},
+      {"Bash", "{\"command\":\"python manage.py migrate\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"/usr/bin/python3 manage.py migrate --database=default\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"python3 manage.py showmigrations\"}", NULL, 0, 0, NULL, N},
+      {"Bash", "{\"command\":\"python -m pip install requests\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"python -m pytest tests/\"}", NULL, 0, 0, NULL, N},
+      {"Bash", "{\"command\":\"php artisan migrate --force\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"alembic upgrade head\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"alembic downgrade -1\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"alembic history\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"liquibase update\"}", NULL, 0, 0, NULL, W},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- environment, inventory, credentials -------------------------------- */
 
 START_TEST(environment_aliases_and_inventory) {
@@ -1177,6 +1210,7 @@ int main(void) {
   tcase_add_test(tc, mentions_are_not_executions);
   tcase_add_test(tc, content_tools_are_not_scanned);
   tcase_add_test(tc, shell_read_write_classifier);
+  tcase_add_test(tc, migrations_and_package_scripts);
   tcase_add_test(tc, environment_aliases_and_inventory);
   tcase_add_test(tc, credential_registry_completes_the_event);
   tcase_add_test(tc, configured_entries_extend_the_catalogue);
