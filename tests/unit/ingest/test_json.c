@@ -813,15 +813,29 @@ static bool plain_shape(const char *t, size_t n) {
 
 /* The integer fast path against sr_json_number + sr_json_to_int64, for every
  * digit count either side of its eight-byte steps, with and without a sign,
- * followed by nothing, a comma, a fraction or an exponent. */
+ * followed by nothing, a comma, a fraction or an exponent; the long tails
+ * leave sixteen bytes or more after the sign, for the two-word path. */
 START_TEST(plain_int_agrees_with_the_general_path) {
-  static const char *tails[] = {"", ",", "]", ".5", "e3", "E+1", "0"};
+  static const char *tails[] = {"",
+                                ",",
+                                "]",
+                                ".5",
+                                "e3",
+                                "E+1",
+                                "0",
+                                ",\"agent_id\":\"agent-1\"}",
+                                ".25,\"agent_id\":\"agent-1\"}",
+                                "e3,\"agent_id\":\"agent-1\"}",
+                                "E-1                 ",
+                                "}                   ",
+                                "/                   ",
+                                ":                   "};
   static const char *heads[] = {"1", "9", "0", "123456789"};
   char t[64];
   size_t taken = 0;
   for (int neg = 0; neg < 2; neg++) {
     for (size_t h = 0; h < SR_ARRAY_LEN(heads); h++) {
-      for (int d = 1; d <= 21; d++) {
+      for (int d = 0; d <= 21; d++) {
         for (size_t tl = 0; tl < SR_ARRAY_LEN(tails); tl++) {
           int n = 0;
           if (neg) t[n++] = '-';
@@ -854,7 +868,7 @@ START_TEST(plain_int_agrees_with_the_general_path) {
       }
     }
   }
-  ck_assert_uint_gt(taken, 100);
+  ck_assert_uint_gt(taken, 500);
 }
 END_TEST
 
