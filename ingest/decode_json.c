@@ -7,9 +7,10 @@
  * credential) have their own small tables with the same rows. Unknown keys
  * are skipped by the reader without building anything. Strings stay views
  * into the message unless they carry escapes. A compact member with a
- * known key (nearly all of them) is recognised from the bytes after its
- * quote, compared as words against the row's `name":`, before any scan for
- * the key's closing quote; the rest goes through the reader's general path.
+ * known key (nearly all of them) is recognised from the sixteen bytes that
+ * lead it, compared as two words against the row's `,"name":` (comma,
+ * quotes and colon included), before any scan for the key's closing quote;
+ * the rest goes through the reader's general path.
  *
  * Choices worth knowing:
  *  - a field whose value is null counts as not given: producers that emit
@@ -60,11 +61,11 @@ enum kind {
 struct field {
   const char *name;
   const char *member; /* name followed by `":`, as a compact member has it */
-  uint64_t head;      /* its first eight bytes, little-endian, zero past it */
-  uint64_t mask;      /* the bytes of head that belong to member */
-  uint64_t tail;      /* its last eight bytes, when it has more than eight */
+  uint64_t pat[2];    /* `,"name":`, little-endian words, zero past it */
+  uint64_t msk[2];    /* the bytes of pat that belong to it */
   uint32_t sig;       /* KEY_SIG of name */
   uint8_t len;
+  uint8_t lead;       /* length of `,"name":` */
   uint8_t kind;
   uint16_t off;
   uint32_t limit;
@@ -79,26 +80,27 @@ struct field {
 _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
                "struct field keeps 16-bit offsets");
 
-/* The member text of a name, padded so that any eight bytes up to its end
- * can be read at compile time; its length. */
-#define MEMBER_PAD(nm) nm "\":\0\0\0\0\0\0\0\0"
-#define MEMBER_LEN(nm) (sizeof(nm) + 1)
+/* The lead text `,"name":` of a name, padded so that any eight bytes of
+ * its first sixteen can be read at compile time; its length. */
+#define LEAD_PAD(nm) ",\"" nm "\":\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+#define LEAD_LEN(nm) (sizeof(nm) + 3)
 #define BYTE_OF(m, at, i) ((uint64_t)(unsigned char)(m)[(at) + (i)] << 8 * (i))
 #define WORD_AT(m, at)                                         \
   (BYTE_OF(m, at, 0) | BYTE_OF(m, at, 1) | BYTE_OF(m, at, 2) | \
    BYTE_OF(m, at, 3) | BYTE_OF(m, at, 4) | BYTE_OF(m, at, 5) | \
    BYTE_OF(m, at, 6) | BYTE_OF(m, at, 7))
+/* The bytes of the first and the second word that a lead of n bytes
+ * (six or more) fills; every shift stays below 64. */
+#define MASK0(n) (~0ull >> 8 * (8 - SR_MIN((n), 8)))
+#define MASK1(n) \
+  ((n) <= 8 ? 0 : ~0ull >> 8 * (16 - SR_MIN(SR_MAX((n), 9), 16)))
 
-#define FIELD(nm, k, type, member, lim)                                        \
-  {                                                                            \
-    nm, nm "\":", WORD_AT(MEMBER_PAD(nm), 0),                                  \
-        ~0ull >> 8 * (8 - SR_MIN(MEMBER_LEN(nm), 8)),                          \
-        MEMBER_LEN(nm) > 8                                                     \
-            ? WORD_AT(MEMBER_PAD(nm),                                          \
-                      MEMBER_LEN(nm) > 8 ? MEMBER_LEN(nm) - 8 : 0)             \
-            : 0,                                                               \
-        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1, k, \
-        offsetof(type, member), lim                                            \
+#define FIELD(nm, k, type, member, lim)                                       \
+  {                                                                           \
+    nm, nm "\":", {WORD_AT(LEAD_PAD(nm), 0), WORD_AT(LEAD_PAD(nm), 8)},       \
+        {MASK0(LEAD_LEN(nm)), MASK1(LEAD_LEN(nm))},                           \
+        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1,   \
+        LEAD_LEN(nm), k, offsetof(type, member), lim                          \
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
@@ -238,61 +240,52 @@ found:
   return f;
 }
 
-/* The eight bytes at s as a little-endian word, as struct field's are. */
-static inline uint64_t load_le64(const unsigned char *s) {
-  uint64_t w;
-  memcpy(&w, s, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  w = __builtin_bswap64(w);
-#endif
-  return w;
-}
-
-/* Whether the member text of f is at k, whose first eight bytes (of the
- * room left, at least eight) are w. */
-static inline bool member_at(const struct field *f, const unsigned char *k,
-                             uint64_t w, size_t room) {
-  size_t m = (size_t)f->len + 2;
-  if ((w & f->mask) != f->head) return false;
-  if (m <= 8) return true;
-  if (m > room) return false;
-  if (m <= 16) return load_le64(k + m - 8) == f->tail;
-  return sr_mem_eq(f->member, (const char *)k, m);
+/* Whether the lead of f (`,"name":`) opens the sixteen bytes at q, whose
+ * words are w (from sr_json_member_lead). A lead of more than sixteen bytes
+ * (the longest names) has the rest compared bytewise, when there is room. */
+static inline bool lead_at(const struct field *f, const unsigned char *q,
+                           const uint64_t w[2], const unsigned char *end) {
+  if ((((w[0] ^ f->pat[0]) & f->msk[0]) | ((w[1] ^ f->pat[1]) & f->msk[1])) !=
+      0) {
+    return false;
+  }
+  if (f->lead <= 16) return true;
+  return end - q >= f->lead &&
+         sr_mem_eq(f->member + 14, (const char *)q + 16, f->lead - 16u);
 }
 
 /*
  * The row of tab named by the next member when the member is compact
  * (`,"name":`, or `"name":` for the first) and its key is known, read
- * straight from the bytes: the eight after the quote pick the candidate
- * rows (for a short name, under a mask: what follows its `":` varies) and
- * confirm all of a member text of up to eight bytes, a second word the rest
- * of one up to sixteen; no scan for the closing quote, no signature to
- * build. Rows are tried from *hint on, as by lookup, and the cursor is left
- * on the value. first says no member has been read yet. NULL with the reader
- * untouched for everything else (the closing brace, an unknown or escaped
- * key, blanks, the last few bytes of the buffer): the general path reads
- * it. @locality hot path
+ * straight from the bytes: the sixteen from the member's ',' are compared
+ * as two words with each candidate row's lead, which checks the comma, both
+ * quotes and the colon with the name; no scan for the closing quote, no
+ * signature to build. Rows are tried from *hint on, as by lookup, and the
+ * cursor is left on the value. first says no member has been read yet.
+ * NULL with the reader untouched for everything else (the closing brace, an
+ * unknown or escaped key, blanks, the last sixteen bytes of the buffer): the
+ * general path reads it. @locality hot path
  */
 static inline const struct field *compact_key(struct sr_json *j,
                                               const struct field *tab, size_t n,
                                               const struct field **hint,
                                               bool first) {
-  size_t room;
-  const unsigned char *k = sr_json_key_at(j, first, 8, &room);
-  if (!k) return NULL;
-  uint64_t w = load_le64(k);
+  uint64_t w[2];
+  const unsigned char *q = sr_json_member_lead(j, first, w);
+  if (!q) return NULL;
+  const unsigned char *end = (const unsigned char *)j->end;
   const struct field *f = *hint, *stop = tab + n, *from = *hint;
-  if (member_at(f, k, w, room)) goto found; /* the usual answer */
+  if (lead_at(f, q, w, end)) goto found; /* the usual answer */
   for (f = from + 1; f < stop; f++) {
-    if (member_at(f, k, w, room)) goto found;
+    if (lead_at(f, q, w, end)) goto found;
   }
   for (f = tab; f < from; f++) {
-    if (member_at(f, k, w, room)) goto found;
+    if (lead_at(f, q, w, end)) goto found;
   }
   return NULL;
 found:
   *hint = f + 1 < stop ? f + 1 : tab;
-  sr_json_key_take(j, k, f->len, first);
+  sr_json_member_take(j, q, f->lead, first);
   return f;
 }
 

@@ -285,33 +285,46 @@ static inline bool sr_json_plain_open(struct sr_json *j) {
   return true;
 }
 
-/*
- * For a caller that recognises keys by their bytes: where the key of the
- * next member of the open object starts (the byte after its opening quote)
- * when the member opens compactly, `,"` or, for the first member, `"`, and
- * at least `want` bytes follow that quote; *room is how many do. NULL
- * otherwise. The reader is untouched. first says no member of the object
- * has been read yet. @locality hot path
- */
-static inline const unsigned char *sr_json_key_at(const struct sr_json *j,
-                                                  bool first, size_t want,
-                                                  size_t *room) {
-  const char *p = j->p, *end = j->end;
-  if (!first) {
-    if (p >= end || *p != ',') return NULL;
-    p++;
-  }
-  if (end - p <= (ptrdiff_t)want || *p != '"') return NULL;
-  *room = (size_t)(end - p) - 1;
-  return (const unsigned char *)p + 1;
+/* The eight bytes at s as a little-endian word. */
+static inline uint64_t sr_json_le64(const unsigned char *s) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  return w;
 }
 
-/* Consumes the member key found at k by sr_json_key_at, which the caller
- * has seen to be n bytes without quote, backslash or control byte followed
- * by `":`: the cursor is left on the value. @locality hot path */
-static inline void sr_json_key_take(struct sr_json *j, const unsigned char *k,
-                                    size_t n, bool first) {
-  j->p = (const char *)k + n + 2;
+/*
+ * For a caller that recognises members by their bytes, as patterns
+ * `,"key":`: the sixteen bytes that lead the next member of the open
+ * object, from its ',' or, for the first member (first: none read yet),
+ * from the byte before its key's quote, which reads as a ',' in w[0], so
+ * that one pattern fits both. w[0] and w[1] are those bytes as
+ * little-endian words; the return value is where they start, or NULL when
+ * fewer than sixteen bytes are left there. The reader is untouched; nothing
+ * is checked but the room. @locality hot path
+ */
+static inline const unsigned char *sr_json_member_lead(const struct sr_json *j,
+                                                       bool first,
+                                                       uint64_t w[2]) {
+  assert(!first || j->p > j->beg); /* the object's '{' is behind */
+  const unsigned char *q = (const unsigned char *)j->p - first;
+  if ((const unsigned char *)j->end - q < 16) return NULL;
+  w[0] = sr_json_le64(q);
+  w[1] = sr_json_le64(q + 8);
+  if (first) w[0] = (w[0] & ~(uint64_t)0xFF) | ',';
+  return q;
+}
+
+/* Consumes the member led at q (by sr_json_member_lead), which the caller
+ * has seen to open with `,"key":` (n bytes; any byte for the ',' of the
+ * first member) where the key has no quote, backslash or control byte: the
+ * cursor is left on the value. @locality hot path */
+static inline void sr_json_member_take(struct sr_json *j,
+                                       const unsigned char *q, size_t n,
+                                       bool first) {
+  j->p = (const char *)q + n;
   if (first) j->more |= (uint64_t)1 << (j->depth - 1);
 }
 

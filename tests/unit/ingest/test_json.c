@@ -690,48 +690,59 @@ START_TEST(flat_objects_skip_like_any_value) {
 }
 END_TEST
 
-/* sr_json_key_at offers a key only with `want` bytes after its quote and
- * never looks past the end; key_take leaves the cursor on the value and
- * makes the next member need its comma. */
-START_TEST(key_at_sees_only_its_bytes) {
-  for (int m = 0; m < 20; m++) {
+/* sr_json_member_lead offers the sixteen bytes that lead a member, from its
+ * ',' or (the first member) the byte before its quote, read as a ',', only
+ * when all sixteen are in the buffer; member_take leaves the cursor on the
+ * value and makes the next member need its comma. */
+START_TEST(member_lead_sees_only_its_bytes) {
+  for (int m = 0; m < 24; m++) {
     char doc[64];
     int n = sprintf(doc, "{\"%.*s\":1}", m, "abcdefghijklmnopqrstuvwxyz");
     char *b = exact(doc, (size_t)n);
-    for (size_t want = 0; want < 24; want++) {
-      struct sr_json j;
-      size_t room = 0;
-      sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
-      ck_assert(sr_json_plain_open(&j));
-      ck_assert_ptr_null(sr_json_key_at(&j, false, want, &room)); /* no ',' */
-      const unsigned char *k = sr_json_key_at(&j, true, want, &room);
-      if (want + 2 > (size_t)n) { /* fewer bytes after the quote */
-        ck_assert_ptr_null(k);
-        continue;
-      }
-      ck_assert_ptr_eq(k, (const unsigned char *)b + 2);
-      ck_assert_uint_eq(room, (size_t)n - 2);
-      sr_json_key_take(&j, k, (size_t)m, true);
-      int64_t v;
-      ck_assert(sr_json_plain_int(&j, &v));
-      ck_assert_int_eq(v, 1);
-      ck_assert_ptr_null(sr_json_key_at(&j, false, 0, &room)); /* on '}' */
-      ck_assert(sr_json_plain_close(&j));
-      ck_assert_int_eq(sr_json_finish(&j), 0);
+    struct sr_json j;
+    uint64_t w[2] = {0, 0};
+    sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+    ck_assert(sr_json_plain_open(&j));
+    const unsigned char *q = sr_json_member_lead(&j, false, w);
+    if (n - 1 < 16) {
+      ck_assert_ptr_null(q);
+    } else {
+      ck_assert_ptr_eq(q, (const unsigned char *)b + 1);
     }
+    q = sr_json_member_lead(&j, true, w);
+    if (n < 16) {
+      ck_assert_ptr_null(q);
+    } else {
+      char want[16];
+      memcpy(want, b, 16);
+      want[0] = ',';
+      ck_assert_ptr_eq(q, (const unsigned char *)b);
+      ck_assert(w[0] == sr_json_le64((const unsigned char *)want));
+      ck_assert(w[1] == sr_json_le64((const unsigned char *)want + 8));
+    }
+    sr_json_member_take(&j, (const unsigned char *)b, (size_t)m + 4, true);
+    int64_t v;
+    ck_assert(sr_json_plain_int(&j, &v));
+    ck_assert_int_eq(v, 1);
+    ck_assert_ptr_null(sr_json_member_lead(&j, false, w)); /* on '}' */
+    ck_assert(sr_json_plain_close(&j));
+    ck_assert_int_eq(sr_json_finish(&j), 0);
     free(b);
   }
   /* the second member needs its comma; the first, none */
   struct sr_json j;
-  size_t room;
-  init(&j, "{\"a\":1,\"bb\":2}");
+  uint64_t w[2];
+  init(&j, "{\"a\":1,\"bb\":2,\"cccccccccccc\":3}");
   ck_assert(sr_json_plain_open(&j));
-  sr_json_key_take(&j, sr_json_key_at(&j, true, 1, &room), 1, true);
+  const unsigned char *q = sr_json_member_lead(&j, true, w);
+  ck_assert_ptr_nonnull(q);
+  sr_json_member_take(&j, q, 5, true); /* `,"a":` */
   int64_t v;
   ck_assert(sr_json_plain_int(&j, &v));
-  const unsigned char *k = sr_json_key_at(&j, false, 1, &room);
-  ck_assert_ptr_nonnull(k);
-  ck_assert(memcmp(k, "bb\"", 3) == 0);
+  q = sr_json_member_lead(&j, false, w);
+  ck_assert_ptr_nonnull(q);
+  ck_assert(memcmp(q, ",\"bb\":", 6) == 0);
+  ck_assert_uint_eq(w[0] & 0xFF, ',');
   /* the general reader agrees that a member was read */
   sr_str key;
   ck_assert_int_eq(sr_json_object_next(&j, &key), 1);
@@ -900,7 +911,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, plain_int_agrees_with_the_general_path);
   tcase_add_test(tc, unescape_is_exact_for_every_run_length);
   tcase_add_test(tc, flat_objects_skip_like_any_value);
-  tcase_add_test(tc, key_at_sees_only_its_bytes);
+  tcase_add_test(tc, member_lead_sees_only_its_bytes);
   tcase_add_test(tc, long_strings_scan_alike_wide_and_narrow);
   suite_add_tcase(s, tc);
   return s;
