@@ -324,6 +324,37 @@ static int list_overflow(struct ctx *c, const struct field *f,
                                   name_of(name, prefix, f, -1), n);
 }
 
+/* A compact list of at most SR_LIST_MAX plain strings within the bound of
+ * f, `["a","b"]` (most lists), read in one pass without the reader's array
+ * calls into l; false with the reader untouched for anything else, which
+ * read_list then reads from its '[' and reports. @locality hot path */
+static inline bool plain_list(struct sr_json *j, const struct field *f,
+                              struct sr_str_list *l) {
+  const char *at = j->p;
+  size_t n = 0;
+  if (!sr_json_at(j, '[') || j->depth >= SR_JSON_MAX_DEPTH) return false;
+  j->p++;
+  if (!sr_json_at(j, ']')) {
+    for (;;) {
+      if (n == SR_LIST_MAX || !sr_json_plain_string(j, &l->v[n]) ||
+          l->v[n].n > f->limit) {
+        j->p = at;
+        return false;
+      }
+      n++;
+      if (sr_json_at(j, ']')) break;
+      if (!sr_json_at(j, ',')) {
+        j->p = at;
+        return false;
+      }
+      j->p++;
+    }
+  }
+  j->p++;
+  l->n = n;
+  return true;
+}
+
 /* Items are read as plain strings when they are (compact JSON); the peek
  * and the general read report everything else. */
 static int read_list(struct ctx *c, const struct field *f, const char *prefix,
@@ -721,11 +752,11 @@ static inline void from_ctx(struct sr_json *j, const struct ctx *c) {
 /*
  * The value of f read at once when it has the plain shape of compact JSON
  * (most values of every event): a string without escapes for a field that
- * takes one, an integer of at most eighteen digits. j is decode_object's
- * copy of the reader. Sets *rc and returns true; otherwise false with the
- * reader untouched, for decode_field, which peeks at the type and reports
- * every error. A session_id given twice goes to decode_field, which refuses
- * it.
+ * takes one, an integer of at most eighteen digits, a list of such strings
+ * (plain_list). j is decode_object's copy of the reader. Sets *rc and
+ * returns true; otherwise false with the reader untouched, for
+ * decode_field, which peeks at the type and reports every error. A
+ * session_id given twice goes to decode_field, which refuses it.
  */
 static inline bool decode_plain(struct ctx *c, struct sr_json *j,
                                 const struct field *f, char *base,
@@ -780,6 +811,14 @@ static inline bool decode_plain(struct ctx *c, struct sr_json *j,
     case K_TS:
       if (!sr_json_plain_string(j, &s)) return false;
       *rc = apply_string(c, f, base, prefix, s);
+      return true;
+    case K_LIST:
+    case K_SCOPES:
+      if (!plain_list(j, f, (struct sr_str_list *)(void *)(base + f->off)))
+        return false;
+      if (f->kind == K_SCOPES)
+        ((struct sr_credential_ref *)(void *)base)->scopes_given = true;
+      *rc = 0;
       return true;
     case K_INT:
     case K_TS_MS:

@@ -775,6 +775,79 @@ START_TEST(oversize_fields) {
 }
 END_TEST
 
+/* The lists of a line, compact (read in one pass) and with blanks around
+ * every item (read by the general loop): the same items, or the same
+ * reason. */
+START_TEST(compact_lists_read_as_spaced_ones) {
+  static const char *const items[][4] = {
+      {NULL},
+      {"\"database:read\"", NULL},
+      {"\"a\"", "\"b\"", "\"\"", NULL},
+      {"\"esc\\u0041ped\"", "\"b\"", NULL},
+      {"\"a\"", "7", NULL},
+      {"\"a\"", "[\"b\"]", NULL},
+      {"\"a\"", "null", NULL},
+  };
+  for (size_t k = 0; k < SR_ARRAY_LEN(items); k++) {
+    char list[2][256];
+    size_t n[2] = {0, 0};
+    for (int spaced = 0; spaced < 2; spaced++) {
+      n[spaced] = (size_t)sprintf(list[spaced], "[");
+      for (int i = 0; items[k][i]; i++) {
+        n[spaced] += (size_t)sprintf(list[spaced] + n[spaced], "%s%s%s",
+                                     i ? "," : "", spaced ? " " : "",
+                                     items[k][i]);
+      }
+      sprintf(list[spaced] + n[spaced], "%s]", spaced ? " " : "");
+    }
+    char line[2][1024];
+    char why[2][512];
+    int rc[2];
+    struct sr_event got[2];
+    for (int spaced = 0; spaced < 2; spaced++) {
+      sprintf(line[spaced],
+              "{\"type\":\"tool_call\",\"session_id\":\"s\",\"credential\":{"
+              "\"id\":\"db\",\"scopes\":%s,\"environments\":%s},"
+              "\"credentials_found\":%s}",
+              list[spaced], list[spaced], list[spaced]);
+      rc[spaced] = dec(line[spaced]);
+      strcpy(why[spaced], err);
+      got[spaced] = ev;
+    }
+    ck_assert_int_eq(rc[0], rc[1]);
+    if (rc[0]) {
+      ck_assert_msg(strstr(why[0], "credential.scopes[1]") &&
+                        strstr(why[1], "credential.scopes[1]"),
+                    "'%s' vs '%s'", why[0], why[1]);
+      continue;
+    }
+    const struct sr_str_list *a[] = {&got[0].credential.scopes,
+                                     &got[0].credential.environments,
+                                     &got[0].credentials_found};
+    const struct sr_str_list *b[] = {&got[1].credential.scopes,
+                                     &got[1].credential.environments,
+                                     &got[1].credentials_found};
+    ck_assert(got[0].credential.scopes_given && got[1].credential.scopes_given);
+    for (int f = 0; f < 3; f++) {
+      ck_assert_uint_eq(a[f]->n, b[f]->n);
+      for (size_t i = 0; i < a[f]->n; i++) {
+        ck_assert(sr_str_eq(a[f]->v[i], b[f]->v[i]));
+      }
+    }
+  }
+  /* an item over the bound is reported by the general loop */
+  char big[SR_NAME_MAX + 2], line[SR_NAME_MAX + 128];
+  memset(big, 'x', SR_NAME_MAX + 1);
+  big[SR_NAME_MAX + 1] = '\0';
+  sprintf(line,
+          "{\"type\":\"tool_call\",\"session_id\":\"s\",\"credential\":{"
+          "\"scopes\":[\"a\",\"%s\"]}}",
+          big);
+  ck_assert_int_eq(dec(line), SR_EBOUND);
+  ck_assert(strstr(err, "field 'credential.scopes[1]': value of") != NULL);
+}
+END_TEST
+
 START_TEST(too_many_list_items) {
   char line[2048];
   size_t n = (size_t)sprintf(line,
@@ -1007,6 +1080,7 @@ static Suite *suite(void) {
   tcase_add_test(bad, oversize_message);
   tcase_add_test(bad, oversize_fields);
   tcase_add_test(bad, too_many_list_items);
+  tcase_add_test(bad, compact_lists_read_as_spaced_ones);
   tcase_add_test(bad, arena_exhausted);
   suite_add_tcase(s, bad);
   return s;
