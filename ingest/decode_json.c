@@ -170,13 +170,27 @@ static const struct field CRED_FIELDS[] = {
           SR_NAME_MAX),
 };
 
+/* An enum word, with its quoted text `"word"` as two masked little-endian
+ * words, as struct field keeps its lead. */
 struct word {
   const char *s;
   uint8_t len;
   int v;
+  uint64_t pat[2];
+  uint64_t msk[2];
 };
 
-#define WORD(w, v) {w, sizeof(w) - 1, v}
+#define QUOTED_PAD(w) "\"" w "\"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+#define QUOTED_LEN(w) (sizeof(w) + 1)
+#define WORD(w, v)                                                           \
+  {                                                                          \
+    w, sizeof(w) - 1, v,                                                     \
+        {WORD_AT(QUOTED_PAD(w), 0), WORD_AT(QUOTED_PAD(w), 8)},              \
+        {MASK0(QUOTED_LEN(w)), MASK1(QUOTED_LEN(w))}                         \
+  }
+/* Words up to this long have all of `"word"` in the sixteen bytes compared
+ * by enum_quoted; longer ones are read by enum_exact alone. */
+#define WORD_QUOTED_MAX 14
 
 static const struct word TYPE_WORDS[] = {
     WORD("tool_call", SR_EV_TOOL_CALL),
@@ -445,6 +459,31 @@ static inline bool enum_exact(const struct field *f, char *base, sr_str s) {
   for (size_t i = 0; i < e->n; i++) {
     if (e->words[i].len == s.n && sr_mem_eq(e->words[i].s, s.p, s.n)) {
       memcpy(base + f->off, &e->words[i].v, sizeof(int));
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Stores the enum word of field f (K_TYPE, K_MODE, K_PHASE, K_BACKUPS) at
+ * the cursor when the value is one of its words spelled exactly, quotes and
+ * all, in the sixteen bytes there (compared as two words per enum word, no
+ * scan for the closing quote), and leaves the cursor after it; false with
+ * the reader untouched otherwise, for the string read and enum_exact or
+ * apply_enum. @locality hot path */
+static inline bool enum_quoted(struct sr_json *j, const struct field *f,
+                               char *base) {
+  const struct enum_kind *e = &ENUM_KINDS[f->kind];
+  const unsigned char *p = (const unsigned char *)j->p;
+  if ((const unsigned char *)j->end - p < 16) return false;
+  uint64_t w0 = sr_json_le64(p), w1 = sr_json_le64(p + 8);
+  for (size_t i = 0; i < e->n; i++) {
+    const struct word *wd = &e->words[i];
+    if (wd->len <= WORD_QUOTED_MAX &&
+        (((w0 ^ wd->pat[0]) & wd->msk[0]) | ((w1 ^ wd->pat[1]) & wd->msk[1])) ==
+            0) {
+      memcpy(base + f->off, &wd->v, sizeof(int));
+      j->p = (const char *)p + wd->len + 2;
       return true;
     }
   }
@@ -793,6 +832,10 @@ static inline bool decode_plain(struct ctx *c, struct sr_json *j,
     case K_MODE:
     case K_PHASE:
     case K_BACKUPS:
+      if (enum_quoted(j, f, base)) {
+        *rc = 0;
+        return true;
+      }
       if (!sr_json_plain_string(j, &s)) return false;
       *rc = enum_exact(f, base, s) ? 0 : apply_enum(c, f, base, prefix, s);
       return true;

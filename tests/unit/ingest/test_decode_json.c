@@ -669,6 +669,73 @@ START_TEST(unknown_enum_values) {
 }
 END_TEST
 
+/* Every enum word, exactly spelled (matched quotes and all in the sixteen
+ * bytes at the value when the line has that many left, by the string read
+ * otherwise) and in other cases, in the middle and at the end of a line;
+ * one byte more or one less is an unknown word. */
+START_TEST(enum_words_at_any_place) {
+  static const struct {
+    const char *line; /* %s: the value, then the rest of the line */
+    const char *reason;
+    const char *words[8];
+    int values[8];
+  } kinds[] = {
+      {"{\"type\":\"%s\",\"session_id\":\"s\"%s}",
+       "field 'type': unknown event type",
+       {"tool_call", "agent_message", "session_start", "file_access",
+        "approval", "Tool_Call"},
+       {SR_EV_TOOL_CALL, SR_EV_AGENT_MESSAGE, SR_EV_SESSION_START,
+        SR_EV_FILE_ACCESS, SR_EV_APPROVAL, SR_EV_TOOL_CALL}},
+      {"{\"type\":\"session_start\",\"session_id\":\"s\",\"mode\":\"%s\"%s}",
+       "field 'mode': unknown mode",
+       {"default", "plan", "read_only", "read-only", "readonly", "READ_ONLY",
+        "Plan"},
+       {SR_MODE_DEFAULT, SR_MODE_PLAN, SR_MODE_READ_ONLY, SR_MODE_READ_ONLY,
+        SR_MODE_READ_ONLY, SR_MODE_READ_ONLY, SR_MODE_PLAN}},
+      {"{\"type\":\"tool_call\",\"session_id\":\"s\",\"phase\":\"%s\"%s}",
+       "field 'phase': unknown phase",
+       {"requested", "completed", "failed", "COMPLETED"},
+       {SR_PHASE_REQUESTED, SR_PHASE_COMPLETED, SR_PHASE_FAILED,
+        SR_PHASE_COMPLETED}},
+      {"{\"type\":\"tool_call\",\"session_id\":\"s\",\"target\":{"
+       "\"backups\":\"%s\"%s}}",
+       "field 'target.backups': unknown backups location",
+       {"co-located", "co_located", "colocated", "off-site", "off_site",
+        "offsite", "none", "CO_LOCATED"},
+       {SR_BACKUPS_CO_LOCATED, SR_BACKUPS_CO_LOCATED, SR_BACKUPS_CO_LOCATED,
+        SR_BACKUPS_OFF_SITE, SR_BACKUPS_OFF_SITE, SR_BACKUPS_OFF_SITE,
+        SR_BACKUPS_NONE, SR_BACKUPS_CO_LOCATED}},
+  };
+  static const char *const rests[] = {"", ",\"agent_id\":\"agent-1\""};
+  for (size_t k = 0; k < SR_ARRAY_LEN(kinds); k++) {
+    for (size_t i = 0; i < 8 && kinds[k].words[i]; i++) {
+      const char *w = kinds[k].words[i];
+      for (size_t r = 0; r < SR_ARRAY_LEN(rests); r++) {
+        char line[512], val[64], want[256];
+        sprintf(line, kinds[k].line, w, rests[r]);
+        ACCEPT(line);
+        int got = k == 0   ? (int)ev.type
+                  : k == 1 ? (int)ev.mode
+                  : k == 2 ? (int)ev.phase
+                           : (int)ev.target.backups;
+        ck_assert_msg(got == kinds[k].values[i], "%s: %d", line, got);
+        for (int more = 0; more < 2; more++) { /* "wordx", then "wor" */
+          size_t n = strlen(w);
+          if (more) {
+            sprintf(val, "%sx", w);
+          } else {
+            sprintf(val, "%.*s", (int)n - 1, w);
+          }
+          sprintf(line, kinds[k].line, val, rests[r]);
+          sprintf(want, "%s '%s'", kinds[k].reason, val);
+          REJECT(line, SR_EINVAL, want);
+        }
+      }
+    }
+  }
+}
+END_TEST
+
 START_TEST(bad_rfc3339) {
   static const char *bad[] = {"2026-13-01T00:00:00Z",
                               "2026-02-29T00:00:00Z", /* not a leap year */
@@ -1076,6 +1143,7 @@ static Suite *suite(void) {
   tcase_add_test(bad, missing_session_id);
   tcase_add_test(bad, wrong_field_types);
   tcase_add_test(bad, unknown_enum_values);
+  tcase_add_test(bad, enum_words_at_any_place);
   tcase_add_test(bad, bad_rfc3339);
   tcase_add_test(bad, oversize_message);
   tcase_add_test(bad, oversize_fields);
