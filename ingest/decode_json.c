@@ -65,7 +65,7 @@ struct field {
   uint64_t msk[2];    /* the bytes of pat that belong to it */
   uint32_t sig;       /* KEY_SIG of name */
   uint8_t len;
-  uint8_t lead;       /* length of `,"name":` */
+  uint8_t lead; /* length of `,"name":` */
   uint8_t kind;
   uint16_t off;
   uint32_t limit;
@@ -73,8 +73,8 @@ struct field {
 
 /* Length, first and last byte of a key in one word: one comparison rules
  * out nearly every wrong table row. */
-#define KEY_SIG(len, first, last)                                  \
-  ((uint32_t)(len) | (uint32_t)(unsigned char)(first) << 8 |       \
+#define KEY_SIG(len, first, last)                            \
+  ((uint32_t)(len) | (uint32_t)(unsigned char)(first) << 8 | \
    (uint32_t)(unsigned char)(last) << 16)
 
 _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
@@ -92,15 +92,14 @@ _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
 /* The bytes of the first and the second word that a lead of n bytes
  * (six or more) fills; every shift stays below 64. */
 #define MASK0(n) (~0ull >> 8 * (8 - SR_MIN((n), 8)))
-#define MASK1(n) \
-  ((n) <= 8 ? 0 : ~0ull >> 8 * (16 - SR_MIN(SR_MAX((n), 9), 16)))
+#define MASK1(n) ((n) <= 8 ? 0 : ~0ull >> 8 * (16 - SR_MIN(SR_MAX((n), 9), 16)))
 
-#define FIELD(nm, k, type, member, lim)                                       \
-  {                                                                           \
-    nm, nm "\":", {WORD_AT(LEAD_PAD(nm), 0), WORD_AT(LEAD_PAD(nm), 8)},       \
-        {MASK0(LEAD_LEN(nm)), MASK1(LEAD_LEN(nm))},                           \
-        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1,   \
-        LEAD_LEN(nm), k, offsetof(type, member), lim                          \
+#define FIELD(nm, k, type, member, lim)                                     \
+  {                                                                         \
+    nm, nm "\":", {WORD_AT(LEAD_PAD(nm), 0), WORD_AT(LEAD_PAD(nm), 8)},     \
+        {MASK0(LEAD_LEN(nm)), MASK1(LEAD_LEN(nm))},                         \
+        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1, \
+        LEAD_LEN(nm), k, offsetof(type, member), lim                        \
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
@@ -182,11 +181,12 @@ struct word {
 
 #define QUOTED_PAD(w) "\"" w "\"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
 #define QUOTED_LEN(w) (sizeof(w) + 1)
-#define WORD(w, v)                                                           \
-  {                                                                          \
-    w, sizeof(w) - 1, v,                                                     \
-        {WORD_AT(QUOTED_PAD(w), 0), WORD_AT(QUOTED_PAD(w), 8)},              \
-        {MASK0(QUOTED_LEN(w)), MASK1(QUOTED_LEN(w))}                         \
+#define WORD(w, v)                                                \
+  {                                                               \
+    w, sizeof(w) - 1, v,                                          \
+        {WORD_AT(QUOTED_PAD(w), 0), WORD_AT(QUOTED_PAD(w), 8)}, { \
+      MASK0(QUOTED_LEN(w)), MASK1(QUOTED_LEN(w))                  \
+    }                                                             \
   }
 /* Words up to this long have all of `"word"` in the sixteen bytes compared
  * by enum_quoted; longer ones are read by enum_exact alone. */
@@ -280,10 +280,9 @@ static inline bool lead_at(const struct field *f, const unsigned char *q,
  * unknown or escaped key, blanks, the last sixteen bytes of the buffer): the
  * general path reads it. @locality hot path
  */
-static inline const struct field *compact_key(struct sr_json *j,
-                                              const struct field *tab, size_t n,
-                                              const struct field **hint,
-                                              bool first) {
+static inline __attribute__((always_inline)) const struct field *compact_key(
+    struct sr_json *j, const struct field *tab, size_t n,
+    const struct field **hint, bool first) {
   uint64_t w[2];
   const unsigned char *q = sr_json_member_lead(j, first, w);
   if (!q) return NULL;
@@ -479,9 +478,8 @@ static inline bool enum_quoted(struct sr_json *j, const struct field *f,
   uint64_t w0 = sr_json_le64(p), w1 = sr_json_le64(p + 8);
   for (size_t i = 0; i < e->n; i++) {
     const struct word *wd = &e->words[i];
-    if (wd->len <= WORD_QUOTED_MAX &&
-        (((w0 ^ wd->pat[0]) & wd->msk[0]) | ((w1 ^ wd->pat[1]) & wd->msk[1])) ==
-            0) {
+    if (wd->len <= WORD_QUOTED_MAX && (((w0 ^ wd->pat[0]) & wd->msk[0]) |
+                                       ((w1 ^ wd->pat[1]) & wd->msk[1])) == 0) {
       memcpy(base + f->off, &wd->v, sizeof(int));
       j->p = (const char *)p + wd->len + 2;
       return true;
@@ -878,7 +876,8 @@ static inline bool decode_plain(struct ctx *c, struct sr_json *j,
 
 /* Members of compact JSON are read by the inline fast paths of json.h on
  * the local copy j; anything else (blanks, escapes, a bad byte) by the
- * general reader on c->j, which reports it. */
+ * general reader on c->j, which reports it. The first member's key is read
+ * before the loop, so that the loop's has no flag to test. */
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
   sr_str key;
@@ -887,8 +886,8 @@ static int decode_object(struct ctx *c, const struct field *tab, size_t n,
   if (!sr_json_plain_open(&c->j) && (rc = sr_json_object_begin(&c->j)))
     return rc;
   struct sr_json j = c->j;
-  for (bool first = true;; first = false) {
-    const struct field *f = compact_key(&j, tab, n, &hint, first);
+  const struct field *f = compact_key(&j, tab, n, &hint, true);
+  for (;; f = compact_key(&j, tab, n, &hint, false)) {
     if (!f) {
       if (!sr_json_plain_key(&j, &key)) {
         if (sr_json_plain_close(&j)) {

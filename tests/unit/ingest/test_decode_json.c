@@ -546,9 +546,10 @@ START_TEST(invalid_json_at_several_spots) {
          "invalid JSON at byte 10: expected ',' or '}'");
   /* past a skipped arguments object and a nested credential object, which
    * the fast path hands to the general reader and takes back */
-  REJECT("{\"arguments\":{\"a\":1},\"credential\":{\"id\":\"c\"},\"tool\":\"t\" "
-         "\"x\"}",
-         SR_EINVAL, "invalid JSON at byte 56: expected ',' or '}'");
+  REJECT(
+      "{\"arguments\":{\"a\":1},\"credential\":{\"id\":\"c\"},\"tool\":\"t\" "
+      "\"x\"}",
+      SR_EINVAL, "invalid JSON at byte 56: expected ',' or '}'");
   /* inside a skipped unknown field, too */
   REJECT("{\"x\":[1,2,{\"a\":}],\"type\":\"tool_call\"}", SR_EINVAL,
          "invalid JSON at byte 15: expected a value");
@@ -861,9 +862,9 @@ START_TEST(compact_lists_read_as_spaced_ones) {
     for (int spaced = 0; spaced < 2; spaced++) {
       n[spaced] = (size_t)sprintf(list[spaced], "[");
       for (int i = 0; items[k][i]; i++) {
-        n[spaced] += (size_t)sprintf(list[spaced] + n[spaced], "%s%s%s",
-                                     i ? "," : "", spaced ? " " : "",
-                                     items[k][i]);
+        n[spaced] +=
+            (size_t)sprintf(list[spaced] + n[spaced], "%s%s%s", i ? "," : "",
+                            spaced ? " " : "", items[k][i]);
       }
       sprintf(list[spaced] + n[spaced], "%s]", spaced ? " " : "");
     }
