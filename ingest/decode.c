@@ -139,6 +139,28 @@ bool sr_decode_decision(sr_str v, sr_str *canonical) {
   return false;
 }
 
+/* The event id of a message that carries none: the hash of its bytes, in
+ * the arena. Same bytes, same id: a redelivered or replayed message
+ * deduplicates like one that carried its own id. Out of line, so that
+ * sr_decode_finish's common path (an id given) saves no registers. */
+static __attribute__((noinline)) int default_event_id(
+    const void *buf, size_t len, struct sr_arena *arena, struct sr_event *ev,
+    char *err, size_t errlen) {
+  static const char hex[] = "0123456789abcdef";
+  char *id = sr_arena_alloc(arena, 32);
+  if (!id) {
+    return sr_decode_errf(err, errlen, SR_ENOMEM, "decoder arena exhausted");
+  }
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits(buf, len));
+  for (size_t i = 0; i < sizeof c.digest; i++) {
+    id[2 * i] = hex[c.digest[i] >> 4];
+    id[2 * i + 1] = hex[c.digest[i] & 15];
+  }
+  ev->event_id = (sr_str){id, 32};
+  return 0;
+}
+
 int sr_decode_finish(const void *buf, size_t len,
                      const struct sr_decode_opts *opts, struct sr_arena *arena,
                      struct sr_event *ev, char *err, size_t errlen) {
@@ -149,20 +171,8 @@ int sr_decode_finish(const void *buf, size_t len,
     return sr_decode_errf(err, errlen, SR_EINVAL, "missing 'session_id'");
   }
   if (sr_str_empty(ev->event_id)) {
-    /* Same bytes, same id: a redelivered or replayed message deduplicates
-     * like one that carried its own id. */
-    static const char hex[] = "0123456789abcdef";
-    char *id = sr_arena_alloc(arena, 32);
-    if (!id) {
-      return sr_decode_errf(err, errlen, SR_ENOMEM, "decoder arena exhausted");
-    }
-    XXH128_canonical_t c;
-    XXH128_canonicalFromHash(&c, XXH3_128bits(buf, len));
-    for (size_t i = 0; i < sizeof c.digest; i++) {
-      id[2 * i] = hex[c.digest[i] >> 4];
-      id[2 * i + 1] = hex[c.digest[i] & 15];
-    }
-    ev->event_id = (sr_str){id, 32};
+    int rc = default_event_id(buf, len, arena, ev, err, errlen);
+    if (rc) return rc;
   }
   if (!ev->ts_given) ev->ts_ms = opts ? opts->fallback_ts_ms : 0;
   ev->raw = (sr_str){(const char *)buf, len};
