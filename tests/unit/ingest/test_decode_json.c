@@ -737,6 +737,33 @@ START_TEST(enum_words_at_any_place) {
 }
 END_TEST
 
+/* Keys of thirteen bytes or more (read by the general path, not by their
+ * lead) and keys that only open like them, mid-line and at the end. */
+START_TEST(long_keys_and_their_look_alikes) {
+  static const char *const rests[] = {"", ",\"agent_id\":\"agent-1\""};
+  for (size_t r = 0; r < SR_ARRAY_LEN(rests); r++) {
+    char line[512];
+    sprintf(
+        line,
+        "{\"type\":\"file_access\",\"session_id\":\"s\",\"parent_agent_id\":"
+        "\"lead\",\"credentials_found\":[\"aws-prod\"]%s}",
+        rests[r]);
+    ACCEPT(line);
+    EQ(ev.parent_agent_id, "lead");
+    ck_assert_uint_eq(ev.credentials_found.n, 1);
+    EQ(ev.credentials_found.v[0], "aws-prod");
+    sprintf(
+        line,
+        "{\"type\":\"file_access\",\"session_id\":\"s\",\"parent_agent_idx\":"
+        "\"lead\",\"credentials_foundx\":[\"aws-prod\"]%s}",
+        rests[r]);
+    ACCEPT(line);
+    ck_assert_uint_eq(ev.parent_agent_id.n, 0);
+    ck_assert_uint_eq(ev.credentials_found.n, 0);
+  }
+}
+END_TEST
+
 START_TEST(bad_rfc3339) {
   static const char *bad[] = {"2026-13-01T00:00:00Z",
                               "2026-02-29T00:00:00Z", /* not a leap year */
@@ -1145,6 +1172,7 @@ static Suite *suite(void) {
   tcase_add_test(bad, wrong_field_types);
   tcase_add_test(bad, unknown_enum_values);
   tcase_add_test(bad, enum_words_at_any_place);
+  tcase_add_test(bad, long_keys_and_their_look_alikes);
   tcase_add_test(bad, bad_rfc3339);
   tcase_add_test(bad, oversize_message);
   tcase_add_test(bad, oversize_fields);
