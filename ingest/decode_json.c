@@ -66,6 +66,7 @@ struct field {
   uint8_t len;
   uint8_t lead; /* length of `,"name":` */
   uint8_t kind;
+  uint16_t k2; /* the first two bytes of the name: pat >> 16 */
   uint16_t off;
   uint32_t limit;
 };
@@ -103,7 +104,8 @@ _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
     nm, {LEAD_WORD0(nm), WORD_AT(LEAD_PAD(nm), 8)},                         \
         {MASK0(LEAD_LEN(nm)), MASK1(LEAD_LEN(nm))},                         \
         KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1, \
-        LEAD_LEN(nm), k, offsetof(type, member), lim                        \
+        LEAD_LEN(nm), k, (uint16_t)(WORD_AT(LEAD_PAD(nm), 0) >> 16),        \
+        offsetof(type, member), lim                                         \
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
@@ -286,11 +288,13 @@ static inline __attribute__((always_inline)) const struct field *compact_key(
   if (!q) return NULL;
   const struct field *f = *hint, *stop = tab + n, *from = *hint;
   if (lead_at(f, w)) goto found; /* the usual answer */
+  /* The other rows: those whose name opens with the same two bytes. */
+  uint16_t k2 = (uint16_t)(w[0] >> 16);
   for (f = from + 1; f < stop; f++) {
-    if (lead_at(f, w)) goto found;
+    if (f->k2 == k2 && lead_at(f, w)) goto found;
   }
   for (f = tab; f < from; f++) {
-    if (lead_at(f, w)) goto found;
+    if (f->k2 == k2 && lead_at(f, w)) goto found;
   }
   return NULL;
 found:
