@@ -288,6 +288,8 @@ static inline __attribute__((always_inline)) const struct field *compact_key(
   if (!q) return NULL;
   const struct field *f = *hint, *stop = tab + n, *from = *hint;
   if (lead_at(f, w)) goto found; /* the usual answer */
+  /* No member follows (the object's '}', most often): no row can match. */
+  if ((uint8_t)w[0] != ',') return NULL;
   /* The other rows: those whose name opens with the same two bytes. */
   uint16_t k2 = (uint16_t)(w[0] >> 16);
   for (f = from + 1; f < stop; f++) {
