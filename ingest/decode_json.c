@@ -814,6 +814,11 @@ static inline bool decode_plain(struct ctx *c, struct sr_json *j,
       *rc = store_view(c, f, base, prefix, s);
       return true;
     case K_ARGS:
+      if (sr_json_plain_flat(j, (sr_str *)(void *)(base + f->off))) {
+        size_t n = ((sr_str *)(void *)(base + f->off))->n;
+        *rc = n > f->limit ? too_long(c, f, prefix, n, f->limit) : 0;
+        return true;
+      }
       if (sr_json_at(j, '{') || sr_json_at(j, '[')) {
         sr_str *out = (sr_str *)(void *)(base + f->off);
         to_ctx(c, j);

@@ -439,4 +439,36 @@ done:
   return true;
 }
 
+/*
+ * A compact object of one level at the cursor whose keys and values are
+ * all plain strings (as sr_json_plain_string reads them), such as most tool
+ * arguments, {"command":"ls -la"}: consumed as sr_json_skip would, *raw its
+ * text. False with the reader untouched for anything else (escapes,
+ * nesting, numbers, literals, blanks, a syntax error), which sr_json_skip
+ * then reads and reports. @locality hot path
+ */
+static inline bool sr_json_plain_flat(struct sr_json *j, sr_str *raw) {
+  const char *start = j->p;
+  sr_str s;
+  if (!sr_json_at(j, '{') || j->depth >= SR_JSON_MAX_DEPTH) return false;
+  j->p++;
+  if (!sr_json_at(j, '}')) {
+    for (;;) {
+      if (!sr_json_plain_string(j, &s) || !sr_json_at(j, ':')) goto undo;
+      j->p++;
+      if (!sr_json_plain_string(j, &s)) goto undo;
+      if (sr_json_at(j, '}')) break;
+      if (!sr_json_at(j, ',')) goto undo;
+      j->p++;
+    }
+  }
+  j->p++;
+  raw->p = start;
+  raw->n = (size_t)(j->p - start);
+  return true;
+undo:
+  j->p = start;
+  return false;
+}
+
 #endif

@@ -690,6 +690,71 @@ START_TEST(flat_objects_skip_like_any_value) {
 }
 END_TEST
 
+/* sr_json_plain_flat takes a compact object of plain strings exactly as
+ * sr_json_skip does (same text, same cursor), at the end of a buffer too
+ * and with strings across the sixteen-byte steps; anything else it leaves
+ * untouched, bad input included, for sr_json_skip to report. */
+START_TEST(plain_flat_takes_what_skip_takes) {
+  static const struct {
+    const char *doc;
+    bool plain;
+  } cases[] = {
+      {"{}", true},
+      {"{\"a\":\"x\"}", true},
+      {"{\"\":\"\"}", true},
+      {"{\"command\":\"ls -la src/auth/ | head -12 && git status --short\"}",
+       true},
+      {"{\"file_path\":\"/repo/a.ts\",\"old_string\":\"let x = 1\","
+       "\"new_string\":\"const x = 1\"}",
+       true},
+      {"{\"a\":1}", false},
+      {"{\"a\":\"x\",\"n\":-2}", false},
+      {"{\"a\":\"q\\\"\"}", false},
+      {"{\"a\\u0041\":\"x\"}", false},
+      {"{\"a\":true}", false},
+      {"{\"a\":{\"b\":\"c\"}}", false},
+      {"{ \"a\":\"b\"}", false},
+      {"{\"a\" :\"b\"}", false},
+      {"{\"a\":\"b\" }", false},
+      {"{\"a\":\"b\",}", false},
+      {"{\"a\":\"b\"", false},
+      {"{\"a\":\"b", false},
+      {"{\"a\":\"x\x01\"}", false},
+      {"{\"a\"}", false},
+      {"[\"a\"]", false},
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(cases); i++) {
+    for (int tail = 0; tail < 2; tail++) { /* at the end, then mid-buffer */
+      char doc[256];
+      int n = snprintf(doc, sizeof doc, "%s%s", cases[i].doc,
+                       tail ? "],\"more\":\"0123456789abcdef\"" : "");
+      char *b = exact(doc, (size_t)n);
+      struct sr_json fast, gen;
+      sr_str raw = {NULL, 0}, want = {NULL, 0};
+      sr_json_init(&fast, b, (size_t)n, arena, err, sizeof err);
+      sr_json_init(&gen, b, (size_t)n, arena, err, sizeof err);
+      bool took = sr_json_plain_flat(&fast, &raw);
+      ck_assert_msg(took == cases[i].plain, "%s: %d", doc, took);
+      if (!took) {
+        ck_assert_uint_eq(sr_json_offset(&fast), 0);
+      } else {
+        ck_assert_int_eq(sr_json_skip(&gen, &want), 0);
+        ck_assert(raw.p == want.p && raw.n == want.n);
+        ck_assert_uint_eq(sr_json_offset(&fast), sr_json_offset(&gen));
+      }
+      free(b);
+    }
+  }
+  /* at the depth bound the object is left to sr_json_skip, which refuses */
+  struct sr_json j;
+  sr_str raw;
+  init(&j, "{\"a\":\"b\"}");
+  j.depth = SR_JSON_MAX_DEPTH;
+  ck_assert(!sr_json_plain_flat(&j, &raw));
+  ck_assert_int_eq(sr_json_skip(&j, &raw), SR_EINVAL);
+}
+END_TEST
+
 /* sr_json_member_lead offers the sixteen bytes that lead a member, from its
  * ',' or (the first member) the byte before its quote, read as a ',', only
  * when all sixteen are in the buffer; member_take leaves the cursor on the
@@ -911,6 +976,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, plain_int_agrees_with_the_general_path);
   tcase_add_test(tc, unescape_is_exact_for_every_run_length);
   tcase_add_test(tc, flat_objects_skip_like_any_value);
+  tcase_add_test(tc, plain_flat_takes_what_skip_takes);
   tcase_add_test(tc, member_lead_sees_only_its_bytes);
   tcase_add_test(tc, long_strings_scan_alike_wide_and_narrow);
   suite_add_tcase(s, tc);
