@@ -339,15 +339,27 @@ static inline bool key_is_session_id_plain(sr_str k) {
 static int peek_json_plain(const void *buf, size_t len, sr_str *out) {
   const unsigned char *lo = buf, *end = lo + len, *p = lo + 1;
   const bool wide = sr_json_wide_ok();
+  /* `"session_id":"` as two little-endian words, the second masked to its
+   * six bytes: a member that opens so is the one, its key not scanned. */
+  static const unsigned char lead[16] = "\"session_id\":\"";
+  const uint64_t lead0 = sr_json_le64(lead), lead1 = sr_json_le64(lead + 8);
+  const uint64_t mask1 = 0xFFFFFFFFFFFFull;
   for (;;) {
     /* `"key":"`, then the value's closing quote */
-    if (p >= end || *p != '"') return -1;
-    const unsigned char *k = sr_json_find_special(lo, p + 1, end, wide);
-    if (end - k < 3 || k[0] != '"' || k[1] != ':' || k[2] != '"') return -1;
+    const unsigned char *k;
+    bool sid = end - p >= 16 && sr_json_le64(p) == lead0 &&
+               ((sr_json_le64(p + 8) ^ lead1) & mask1) == 0;
+    if (sid) {
+      k = p + 11;
+    } else {
+      if (p >= end || *p != '"') return -1;
+      k = sr_json_find_special(lo, p + 1, end, wide);
+      if (end - k < 3 || k[0] != '"' || k[1] != ':' || k[2] != '"') return -1;
+    }
     const unsigned char *v = sr_json_find_special(lo, k + 3, end, wide);
     if (v >= end || *v != '"') return -1;
-    if (key_is_session_id_plain((sr_str){(const char *)p + 1,
-                                         (size_t)(k - (p + 1))})) {
+    if (sid || key_is_session_id_plain(
+                   (sr_str){(const char *)p + 1, (size_t)(k - (p + 1))})) {
       size_t n = (size_t)(v - (k + 3));
       if (n == 0 || n > SR_SESSION_ID_MAX) return 0;
       *out = (sr_str){(const char *)k + 3, n};
