@@ -139,6 +139,28 @@ bool sr_decode_decision(sr_str v, sr_str *canonical) {
   return false;
 }
 
+/* The event id of a message that carries none: the hash of its bytes, in
+ * the arena. Same bytes, same id: a redelivered or replayed message
+ * deduplicates like one that carried its own id. Out of line, so that
+ * sr_decode_finish's common path (an id given) saves no registers. */
+static __attribute__((noinline)) int default_event_id(
+    const void *buf, size_t len, struct sr_arena *arena, struct sr_event *ev,
+    char *err, size_t errlen) {
+  static const char hex[] = "0123456789abcdef";
+  char *id = sr_arena_alloc(arena, 32);
+  if (!id) {
+    return sr_decode_errf(err, errlen, SR_ENOMEM, "decoder arena exhausted");
+  }
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits(buf, len));
+  for (size_t i = 0; i < sizeof c.digest; i++) {
+    id[2 * i] = hex[c.digest[i] >> 4];
+    id[2 * i + 1] = hex[c.digest[i] & 15];
+  }
+  ev->event_id = (sr_str){id, 32};
+  return 0;
+}
+
 int sr_decode_finish(const void *buf, size_t len,
                      const struct sr_decode_opts *opts, struct sr_arena *arena,
                      struct sr_event *ev, char *err, size_t errlen) {
@@ -155,20 +177,8 @@ int sr_decode_finish(const void *buf, size_t len,
                           SR_COST_MAX);
   }
   if (sr_str_empty(ev->event_id)) {
-    /* Same bytes, same id: a redelivered or replayed message deduplicates
-     * like one that carried its own id. */
-    static const char hex[] = "0123456789abcdef";
-    char *id = sr_arena_alloc(arena, 32);
-    if (!id) {
-      return sr_decode_errf(err, errlen, SR_ENOMEM, "decoder arena exhausted");
-    }
-    XXH128_canonical_t c;
-    XXH128_canonicalFromHash(&c, XXH3_128bits(buf, len));
-    for (size_t i = 0; i < sizeof c.digest; i++) {
-      id[2 * i] = hex[c.digest[i] >> 4];
-      id[2 * i + 1] = hex[c.digest[i] & 15];
-    }
-    ev->event_id = (sr_str){id, 32};
+    int rc = default_event_id(buf, len, arena, ev, err, errlen);
+    if (rc) return rc;
   }
   if (!ev->ts_given) ev->ts_ms = opts ? opts->fallback_ts_ms : 0;
   ev->raw = (sr_str){(const char *)buf, len};
@@ -335,15 +345,27 @@ static inline bool key_is_session_id_plain(sr_str k) {
 static int peek_json_plain(const void *buf, size_t len, sr_str *out) {
   const unsigned char *lo = buf, *end = lo + len, *p = lo + 1;
   const bool wide = sr_json_wide_ok();
+  /* `"session_id":"` as two little-endian words, the second masked to its
+   * six bytes: a member that opens so is the one, its key not scanned. */
+  static const unsigned char lead[16] = "\"session_id\":\"";
+  const uint64_t lead0 = sr_json_le64(lead), lead1 = sr_json_le64(lead + 8);
+  const uint64_t mask1 = 0xFFFFFFFFFFFFull;
   for (;;) {
     /* `"key":"`, then the value's closing quote */
-    if (p >= end || *p != '"') return -1;
-    const unsigned char *k = sr_json_find_special(lo, p + 1, end, wide);
-    if (end - k < 3 || k[0] != '"' || k[1] != ':' || k[2] != '"') return -1;
+    const unsigned char *k;
+    bool sid = end - p >= 16 && sr_json_le64(p) == lead0 &&
+               ((sr_json_le64(p + 8) ^ lead1) & mask1) == 0;
+    if (sid) {
+      k = p + 11;
+    } else {
+      if (p >= end || *p != '"') return -1;
+      k = sr_json_find_special(lo, p + 1, end, wide);
+      if (end - k < 3 || k[0] != '"' || k[1] != ':' || k[2] != '"') return -1;
+    }
     const unsigned char *v = sr_json_find_special(lo, k + 3, end, wide);
     if (v >= end || *v != '"') return -1;
-    if (key_is_session_id_plain((sr_str){(const char *)p + 1,
-                                         (size_t)(k - (p + 1))})) {
+    if (sid || key_is_session_id_plain(
+                   (sr_str){(const char *)p + 1, (size_t)(k - (p + 1))})) {
       size_t n = (size_t)(v - (k + 3));
       if (n == 0 || n > SR_SESSION_ID_MAX) return 0;
       *out = (sr_str){(const char *)k + 3, n};

@@ -7,9 +7,10 @@
  * credential) have their own small tables with the same rows. Unknown keys
  * are skipped by the reader without building anything. Strings stay views
  * into the message unless they carry escapes. A compact member with a
- * known key (nearly all of them) is recognised from the bytes after its
- * quote, compared as words against the row's `name":`, before any scan for
- * the key's closing quote; the rest goes through the reader's general path.
+ * known key (nearly all of them) is recognised from the sixteen bytes that
+ * lead it, compared as two words against the row's `,"name":` (comma,
+ * quotes and colon included), before any scan for the key's closing quote;
+ * the rest goes through the reader's general path.
  *
  * Choices worth knowing:
  *  - a field whose value is null counts as not given: producers that emit
@@ -59,46 +60,52 @@ enum kind {
  * destination in the struct the table describes. */
 struct field {
   const char *name;
-  const char *member; /* name followed by `":`, as a compact member has it */
-  uint64_t head;      /* its first eight bytes, little-endian, zero past it */
-  uint64_t mask;      /* the bytes of head that belong to member */
-  uint64_t tail;      /* its last eight bytes, when it has more than eight */
-  uint32_t sig;       /* KEY_SIG of name */
+  uint64_t pat[2]; /* `,"name":`, little-endian words, zero past it */
+  uint64_t msk[2]; /* the bytes of pat that belong to it */
+  uint32_t sig;    /* KEY_SIG of name */
   uint8_t len;
+  uint8_t lead; /* length of `,"name":` */
   uint8_t kind;
+  uint16_t k2; /* the first two bytes of the name: pat >> 16 */
   uint16_t off;
   uint32_t limit;
 };
 
 /* Length, first and last byte of a key in one word: one comparison rules
  * out nearly every wrong table row. */
-#define KEY_SIG(len, first, last)                                  \
-  ((uint32_t)(len) | (uint32_t)(unsigned char)(first) << 8 |       \
+#define KEY_SIG(len, first, last)                            \
+  ((uint32_t)(len) | (uint32_t)(unsigned char)(first) << 8 | \
    (uint32_t)(unsigned char)(last) << 16)
 
 _Static_assert(sizeof(struct sr_event) <= UINT16_MAX,
                "struct field keeps 16-bit offsets");
 
-/* The member text of a name, padded so that any eight bytes up to its end
- * can be read at compile time; its length. */
-#define MEMBER_PAD(nm) nm "\":\0\0\0\0\0\0\0\0"
-#define MEMBER_LEN(nm) (sizeof(nm) + 1)
+/* The lead text `,"name":` of a name, padded so that any eight bytes of
+ * its first sixteen can be read at compile time; its length. */
+#define LEAD_PAD(nm) ",\"" nm "\":\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+#define LEAD_LEN(nm) (sizeof(nm) + 3)
 #define BYTE_OF(m, at, i) ((uint64_t)(unsigned char)(m)[(at) + (i)] << 8 * (i))
 #define WORD_AT(m, at)                                         \
   (BYTE_OF(m, at, 0) | BYTE_OF(m, at, 1) | BYTE_OF(m, at, 2) | \
    BYTE_OF(m, at, 3) | BYTE_OF(m, at, 4) | BYTE_OF(m, at, 5) | \
    BYTE_OF(m, at, 6) | BYTE_OF(m, at, 7))
+/* The bytes of the first and the second word that a lead of n bytes
+ * (six or more) fills; every shift stays below 64. */
+#define MASK0(n) (~0ull >> 8 * (8 - SR_MIN((n), 8)))
+#define MASK1(n) ((n) <= 8 ? 0 : ~0ull >> 8 * (16 - SR_MIN(SR_MAX((n), 9), 16)))
 
-#define FIELD(nm, k, type, member, lim)                                        \
-  {                                                                            \
-    nm, nm "\":", WORD_AT(MEMBER_PAD(nm), 0),                                  \
-        ~0ull >> 8 * (8 - SR_MIN(MEMBER_LEN(nm), 8)),                          \
-        MEMBER_LEN(nm) > 8                                                     \
-            ? WORD_AT(MEMBER_PAD(nm),                                          \
-                      MEMBER_LEN(nm) > 8 ? MEMBER_LEN(nm) - 8 : 0)             \
-            : 0,                                                               \
-        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1, k, \
-        offsetof(type, member), lim                                            \
+/* A lead of more than sixteen bytes (names of thirteen or more) gets a NUL
+ * for its ',': compact_key never matches it, and the general path reads
+ * such members (credentials_found, parent_agent_id: rare). */
+#define LEAD_WORD0(nm) \
+  (WORD_AT(LEAD_PAD(nm), 0) & (LEAD_LEN(nm) > 16 ? ~0xFFull : ~0ull))
+#define FIELD(nm, k, type, member, lim)                                     \
+  {                                                                         \
+    nm, {LEAD_WORD0(nm), WORD_AT(LEAD_PAD(nm), 8)},                         \
+        {MASK0(LEAD_LEN(nm)), MASK1(LEAD_LEN(nm))},                         \
+        KEY_SIG(sizeof(nm) - 1, nm[0], nm[sizeof(nm) - 2]), sizeof(nm) - 1, \
+        LEAD_LEN(nm), k, (uint16_t)(WORD_AT(LEAD_PAD(nm), 0) >> 16),        \
+        offsetof(type, member), lim                                         \
   }
 #define EV(nm, k, member, lim) FIELD(nm, k, struct sr_event, member, lim)
 
@@ -169,13 +176,28 @@ static const struct field CRED_FIELDS[] = {
           SR_NAME_MAX),
 };
 
+/* An enum word, with its quoted text `"word"` as two masked little-endian
+ * words, as struct field keeps its lead. */
 struct word {
   const char *s;
   uint8_t len;
   int v;
+  uint64_t pat[2];
+  uint64_t msk[2];
 };
 
-#define WORD(w, v) {w, sizeof(w) - 1, v}
+#define QUOTED_PAD(w) "\"" w "\"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+#define QUOTED_LEN(w) (sizeof(w) + 1)
+#define WORD(w, v)                                                \
+  {                                                               \
+    w, sizeof(w) - 1, v,                                          \
+        {WORD_AT(QUOTED_PAD(w), 0), WORD_AT(QUOTED_PAD(w), 8)}, { \
+      MASK0(QUOTED_LEN(w)), MASK1(QUOTED_LEN(w))                  \
+    }                                                             \
+  }
+/* Words up to this long have all of `"word"` in the sixteen bytes compared
+ * by enum_quoted; longer ones are read by enum_exact alone. */
+#define WORD_QUOTED_MAX 14
 
 static const struct word TYPE_WORDS[] = {
     WORD("tool_call", SR_EV_TOOL_CALL),
@@ -239,61 +261,48 @@ found:
   return f;
 }
 
-/* The eight bytes at s as a little-endian word, as struct field's are. */
-static inline uint64_t load_le64(const unsigned char *s) {
-  uint64_t w;
-  memcpy(&w, s, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  w = __builtin_bswap64(w);
-#endif
-  return w;
-}
-
-/* Whether the member text of f is at k, whose first eight bytes (of the
- * room left, at least eight) are w. */
-static inline bool member_at(const struct field *f, const unsigned char *k,
-                             uint64_t w, size_t room) {
-  size_t m = (size_t)f->len + 2;
-  if ((w & f->mask) != f->head) return false;
-  if (m <= 8) return true;
-  if (m > room) return false;
-  if (m <= 16) return load_le64(k + m - 8) == f->tail;
-  return sr_mem_eq(f->member, (const char *)k, m);
+/* Whether the lead of f (`,"name":`) opens the sixteen bytes whose words
+ * are w (from sr_json_member_lead). */
+static inline bool lead_at(const struct field *f, const uint64_t w[2]) {
+  return (((w[0] ^ f->pat[0]) & f->msk[0]) |
+          ((w[1] ^ f->pat[1]) & f->msk[1])) == 0;
 }
 
 /*
  * The row of tab named by the next member when the member is compact
  * (`,"name":`, or `"name":` for the first) and its key is known, read
- * straight from the bytes: the eight after the quote pick the candidate
- * rows (for a short name, under a mask: what follows its `":` varies) and
- * confirm all of a member text of up to eight bytes, a second word the rest
- * of one up to sixteen; no scan for the closing quote, no signature to
- * build. Rows are tried from *hint on, as by lookup, and the cursor is left
- * on the value. first says no member has been read yet. NULL with the reader
- * untouched for everything else (the closing brace, an unknown or escaped
- * key, blanks, the last few bytes of the buffer): the general path reads
- * it. @locality hot path
+ * straight from the bytes: the sixteen from the member's ',' are compared
+ * as two words with each candidate row's lead, which checks the comma, both
+ * quotes and the colon with the name; no scan for the closing quote, no
+ * signature to build. Rows are tried from *hint on, as by lookup, and the
+ * cursor is left on the value. first says no member has been read yet.
+ * NULL with the reader untouched for everything else (the closing brace, an
+ * unknown or escaped key, a name of thirteen bytes or more, blanks, the last
+ * sixteen bytes of the buffer): the general path reads it.
+ * @locality hot path
  */
-static inline const struct field *compact_key(struct sr_json *j,
-                                              const struct field *tab, size_t n,
-                                              const struct field **hint,
-                                              bool first) {
-  size_t room;
-  const unsigned char *k = sr_json_key_at(j, first, 8, &room);
-  if (!k) return NULL;
-  uint64_t w = load_le64(k);
+static inline __attribute__((always_inline)) const struct field *compact_key(
+    struct sr_json *j, const struct field *tab, size_t n,
+    const struct field **hint, bool first) {
+  uint64_t w[2];
+  const unsigned char *q = sr_json_member_lead(j, first, w);
+  if (!q) return NULL;
   const struct field *f = *hint, *stop = tab + n, *from = *hint;
-  if (member_at(f, k, w, room)) goto found; /* the usual answer */
+  if (lead_at(f, w)) goto found; /* the usual answer */
+  /* No member follows (the object's '}', most often): no row can match. */
+  if ((uint8_t)w[0] != ',') return NULL;
+  /* The other rows: those whose name opens with the same two bytes. */
+  uint16_t k2 = (uint16_t)(w[0] >> 16);
   for (f = from + 1; f < stop; f++) {
-    if (member_at(f, k, w, room)) goto found;
+    if (f->k2 == k2 && lead_at(f, w)) goto found;
   }
   for (f = tab; f < from; f++) {
-    if (member_at(f, k, w, room)) goto found;
+    if (f->k2 == k2 && lead_at(f, w)) goto found;
   }
   return NULL;
 found:
   *hint = f + 1 < stop ? f + 1 : tab;
-  sr_json_key_take(j, k, f->len, first);
+  sr_json_member_take(j, q, f->lead, first);
   return f;
 }
 
@@ -330,6 +339,37 @@ static int list_overflow(struct ctx *c, const struct field *f,
   char name[SR_DECODE_FIELD_NAME_MAX];
   return sr_decode_err_list_bound(c->err, c->errlen,
                                   name_of(name, prefix, f, -1), n);
+}
+
+/* A compact list of at most SR_LIST_MAX plain strings within the bound of
+ * f, `["a","b"]` (most lists), read in one pass without the reader's array
+ * calls into l; false with the reader untouched for anything else, which
+ * read_list then reads from its '[' and reports. @locality hot path */
+static inline bool plain_list(struct sr_json *j, const struct field *f,
+                              struct sr_str_list *l) {
+  const char *at = j->p;
+  size_t n = 0;
+  if (!sr_json_at(j, '[') || j->depth >= SR_JSON_MAX_DEPTH) return false;
+  j->p++;
+  if (!sr_json_at(j, ']')) {
+    for (;;) {
+      if (n == SR_LIST_MAX || !sr_json_plain_string(j, &l->v[n]) ||
+          l->v[n].n > f->limit) {
+        j->p = at;
+        return false;
+      }
+      n++;
+      if (sr_json_at(j, ']')) break;
+      if (!sr_json_at(j, ',')) {
+        j->p = at;
+        return false;
+      }
+      j->p++;
+    }
+  }
+  j->p++;
+  l->n = n;
+  return true;
 }
 
 /* Items are read as plain strings when they are (compact JSON); the peek
@@ -422,6 +462,30 @@ static inline bool enum_exact(const struct field *f, char *base, sr_str s) {
   for (size_t i = 0; i < e->n; i++) {
     if (e->words[i].len == s.n && sr_mem_eq(e->words[i].s, s.p, s.n)) {
       memcpy(base + f->off, &e->words[i].v, sizeof(int));
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Stores the enum word of field f (K_TYPE, K_MODE, K_PHASE, K_BACKUPS) at
+ * the cursor when the value is one of its words spelled exactly, quotes and
+ * all, in the sixteen bytes there (compared as two words per enum word, no
+ * scan for the closing quote), and leaves the cursor after it; false with
+ * the reader untouched otherwise, for the string read and enum_exact or
+ * apply_enum. @locality hot path */
+static inline bool enum_quoted(struct sr_json *j, const struct field *f,
+                               char *base) {
+  const struct enum_kind *e = &ENUM_KINDS[f->kind];
+  const unsigned char *p = (const unsigned char *)j->p;
+  if ((const unsigned char *)j->end - p < 16) return false;
+  uint64_t w0 = sr_json_le64(p), w1 = sr_json_le64(p + 8);
+  for (size_t i = 0; i < e->n; i++) {
+    const struct word *wd = &e->words[i];
+    if (wd->len <= WORD_QUOTED_MAX && (((w0 ^ wd->pat[0]) & wd->msk[0]) |
+                                       ((w1 ^ wd->pat[1]) & wd->msk[1])) == 0) {
+      memcpy(base + f->off, &wd->v, sizeof(int));
+      j->p = (const char *)p + wd->len + 2;
       return true;
     }
   }
@@ -729,11 +793,11 @@ static inline void from_ctx(struct sr_json *j, const struct ctx *c) {
 /*
  * The value of f read at once when it has the plain shape of compact JSON
  * (most values of every event): a string without escapes for a field that
- * takes one, an integer of at most eighteen digits. j is decode_object's
- * copy of the reader. Sets *rc and returns true; otherwise false with the
- * reader untouched, for decode_field, which peeks at the type and reports
- * every error. A session_id given twice goes to decode_field, which refuses
- * it.
+ * takes one, an integer of at most eighteen digits, a list of such strings
+ * (plain_list). j is decode_object's copy of the reader. Sets *rc and
+ * returns true; otherwise false with the reader untouched, for
+ * decode_field, which peeks at the type and reports every error. A
+ * session_id given twice goes to decode_field, which refuses it.
  */
 static inline bool decode_plain(struct ctx *c, struct sr_json *j,
                                 const struct field *f, char *base,
@@ -751,6 +815,11 @@ static inline bool decode_plain(struct ctx *c, struct sr_json *j,
       *rc = store_view(c, f, base, prefix, s);
       return true;
     case K_ARGS:
+      if (sr_json_plain_flat(j, (sr_str *)(void *)(base + f->off))) {
+        size_t n = ((sr_str *)(void *)(base + f->off))->n;
+        *rc = n > f->limit ? too_long(c, f, prefix, n, f->limit) : 0;
+        return true;
+      }
       if (sr_json_at(j, '{') || sr_json_at(j, '[')) {
         sr_str *out = (sr_str *)(void *)(base + f->off);
         to_ctx(c, j);
@@ -770,6 +839,10 @@ static inline bool decode_plain(struct ctx *c, struct sr_json *j,
     case K_MODE:
     case K_PHASE:
     case K_BACKUPS:
+      if (enum_quoted(j, f, base)) {
+        *rc = 0;
+        return true;
+      }
       if (!sr_json_plain_string(j, &s)) return false;
       *rc = enum_exact(f, base, s) ? 0 : apply_enum(c, f, base, prefix, s);
       return true;
@@ -789,6 +862,14 @@ static inline bool decode_plain(struct ctx *c, struct sr_json *j,
       if (!sr_json_plain_string(j, &s)) return false;
       *rc = apply_string(c, f, base, prefix, s);
       return true;
+    case K_LIST:
+    case K_SCOPES:
+      if (!plain_list(j, f, (struct sr_str_list *)(void *)(base + f->off)))
+        return false;
+      if (f->kind == K_SCOPES)
+        ((struct sr_credential_ref *)(void *)base)->scopes_given = true;
+      *rc = 0;
+      return true;
     case K_INT:
     case K_TS_MS:
       if (!sr_json_plain_int(j, (int64_t *)(void *)(base + f->off))) {
@@ -804,7 +885,8 @@ static inline bool decode_plain(struct ctx *c, struct sr_json *j,
 
 /* Members of compact JSON are read by the inline fast paths of json.h on
  * the local copy j; anything else (blanks, escapes, a bad byte) by the
- * general reader on c->j, which reports it. */
+ * general reader on c->j, which reports it. The first member's key is read
+ * before the loop, so that the loop's has no flag to test. */
 static int decode_object(struct ctx *c, const struct field *tab, size_t n,
                          char *base, const char *prefix) {
   sr_str key;
@@ -813,8 +895,8 @@ static int decode_object(struct ctx *c, const struct field *tab, size_t n,
   if (!sr_json_plain_open(&c->j) && (rc = sr_json_object_begin(&c->j)))
     return rc;
   struct sr_json j = c->j;
-  for (bool first = true;; first = false) {
-    const struct field *f = compact_key(&j, tab, n, &hint, first);
+  const struct field *f = compact_key(&j, tab, n, &hint, true);
+  for (;; f = compact_key(&j, tab, n, &hint, false)) {
     if (!f) {
       if (!sr_json_plain_key(&j, &key)) {
         if (sr_json_plain_close(&j)) {

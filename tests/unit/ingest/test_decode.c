@@ -132,6 +132,37 @@ START_TEST(peek_json_plain) {
 }
 END_TEST
 
+/* A member that opens with `"session_id":"` is taken by its lead, with
+ * sixteen bytes or more left and with fewer; keys that only look like it,
+ * a blank, an escape or a long id read as before. */
+START_TEST(peek_json_session_lead) {
+  static const struct {
+    const char *line, *id; /* id NULL: SR_ENOTFOUND */
+  } cases[] = {
+      {"{\"session_id\":\"s\"}", "s"},
+      {"{\"session_id\":\"s\",\"type\":\"tool_call\"}", "s"},
+      {"{\"type\":\"t\",\"session_idx\":\"a\",\"session_id\":\"b\"}", "b"},
+      {"{\"session_i\":\"a\",\"session_id\":\"b\",\"x\":\"0123456789\"}", "b"},
+      {"{\"session_id\":\"0123456789abcdef0123456789\",\"type\":\"t\"}",
+       "0123456789abcdef0123456789"},
+      {"{\"session_id\" :\"s\",\"type\":\"tool_call\"}", "s"},
+      {"{\"session_id\":\"a\\u0062\",\"type\":\"tool_call\"}", "ab"},
+      {"{\"session_id\":\"\",\"type\":\"tool_call\"}", NULL},
+      {"{\"session_id\":7,\"type\":\"tool_call_long_enough\"}", NULL},
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(cases); i++) {
+    sr_str id = {NULL, 0};
+    int rc = peek_s(cases[i].line, &id);
+    if (!cases[i].id) {
+      ck_assert_msg(rc == SR_ENOTFOUND, "%s", cases[i].line);
+      continue;
+    }
+    ck_assert_msg(rc == 0, "%s", cases[i].line);
+    EQ(id, cases[i].id);
+  }
+}
+END_TEST
+
 START_TEST(peek_json_after_nested_objects) {
   /* session_id keys inside nested values and strings must not count */
   const char *line =
@@ -358,8 +389,8 @@ START_TEST(peek_plain_and_general_paths_agree_with_decode) {
       for (size_t i = 0; i < SR_ARRAY_LEN(ids); i++) {
         /* type first unless a member is type itself (no repeated keys) */
         snprintf(line, sizeof line, "{%s%s%s,%s,\"session_id\":%s}",
-                 a && b ? "\"type\":\"tool_call\"" : "",
-                 a && b ? "," : "", members[a], members[b], ids[i]);
+                 a && b ? "\"type\":\"tool_call\"" : "", a && b ? "," : "",
+                 members[a], members[b], ids[i]);
         if (a == b) continue;
         sr_str id;
         int rc = peek_s(line, &id);
@@ -368,13 +399,13 @@ START_TEST(peek_plain_and_general_paths_agree_with_decode) {
                                   sizeof err);
         if (drc == 0) {
           ck_assert_msg(rc == 0, "peek missed the id of %s", line);
-          ck_assert_msg(sr_str_eq(id, ev.session_id), "%s: peek '%.*s'",
-                        line, (int)id.n, id.p);
+          ck_assert_msg(sr_str_eq(id, ev.session_id), "%s: peek '%.*s'", line,
+                        (int)id.n, id.p);
           found++;
         } else {
           /* only the ids the decoder refuses, peek refuses too */
-          ck_assert_msg(i >= 3 || strstr(err, "session_id") == NULL,
-                        "%s: %s", line, err);
+          ck_assert_msg(i >= 3 || strstr(err, "session_id") == NULL, "%s: %s",
+                        line, err);
           if (i >= 3) ck_assert_int_eq(rc, SR_ENOTFOUND);
         }
       }
@@ -401,6 +432,7 @@ static Suite *suite(void) {
   tcase_add_test(pk, peek_json_escaped_key);
   tcase_add_test(pk, peek_json_id_at_the_bound);
   tcase_add_test(pk, peek_json_not_found);
+  tcase_add_test(pk, peek_json_session_lead);
   tcase_add_test(pk, peek_protobuf_plain);
   tcase_add_test(pk, peek_protobuf_skips_every_wire_type);
   tcase_add_test(pk, peek_protobuf_last_occurrence_wins_like_the_decoder);

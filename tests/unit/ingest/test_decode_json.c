@@ -547,9 +547,10 @@ START_TEST(invalid_json_at_several_spots) {
          "invalid JSON at byte 10: expected ',' or '}'");
   /* past a skipped arguments object and a nested credential object, which
    * the fast path hands to the general reader and takes back */
-  REJECT("{\"arguments\":{\"a\":1},\"credential\":{\"id\":\"c\"},\"tool\":\"t\" "
-         "\"x\"}",
-         SR_EINVAL, "invalid JSON at byte 56: expected ',' or '}'");
+  REJECT(
+      "{\"arguments\":{\"a\":1},\"credential\":{\"id\":\"c\"},\"tool\":\"t\" "
+      "\"x\"}",
+      SR_EINVAL, "invalid JSON at byte 56: expected ',' or '}'");
   /* inside a skipped unknown field, too */
   REJECT("{\"x\":[1,2,{\"a\":}],\"type\":\"tool_call\"}", SR_EINVAL,
          "invalid JSON at byte 15: expected a value");
@@ -685,6 +686,100 @@ START_TEST(unknown_enum_values) {
 }
 END_TEST
 
+/* Every enum word, exactly spelled (matched quotes and all in the sixteen
+ * bytes at the value when the line has that many left, by the string read
+ * otherwise) and in other cases, in the middle and at the end of a line;
+ * one byte more or one less is an unknown word. */
+START_TEST(enum_words_at_any_place) {
+  static const struct {
+    const char *line; /* %s: the value, then the rest of the line */
+    const char *reason;
+    const char *words[8];
+    int values[8];
+  } kinds[] = {
+      {"{\"type\":\"%s\",\"session_id\":\"s\"%s}",
+       "field 'type': unknown event type",
+       {"tool_call", "agent_message", "session_start", "file_access",
+        "approval", "Tool_Call"},
+       {SR_EV_TOOL_CALL, SR_EV_AGENT_MESSAGE, SR_EV_SESSION_START,
+        SR_EV_FILE_ACCESS, SR_EV_APPROVAL, SR_EV_TOOL_CALL}},
+      {"{\"type\":\"session_start\",\"session_id\":\"s\",\"mode\":\"%s\"%s}",
+       "field 'mode': unknown mode",
+       {"default", "plan", "read_only", "read-only", "readonly", "READ_ONLY",
+        "Plan"},
+       {SR_MODE_DEFAULT, SR_MODE_PLAN, SR_MODE_READ_ONLY, SR_MODE_READ_ONLY,
+        SR_MODE_READ_ONLY, SR_MODE_READ_ONLY, SR_MODE_PLAN}},
+      {"{\"type\":\"tool_call\",\"session_id\":\"s\",\"phase\":\"%s\"%s}",
+       "field 'phase': unknown phase",
+       {"requested", "completed", "failed", "COMPLETED"},
+       {SR_PHASE_REQUESTED, SR_PHASE_COMPLETED, SR_PHASE_FAILED,
+        SR_PHASE_COMPLETED}},
+      {"{\"type\":\"tool_call\",\"session_id\":\"s\",\"target\":{"
+       "\"backups\":\"%s\"%s}}",
+       "field 'target.backups': unknown backups location",
+       {"co-located", "co_located", "colocated", "off-site", "off_site",
+        "offsite", "none", "CO_LOCATED"},
+       {SR_BACKUPS_CO_LOCATED, SR_BACKUPS_CO_LOCATED, SR_BACKUPS_CO_LOCATED,
+        SR_BACKUPS_OFF_SITE, SR_BACKUPS_OFF_SITE, SR_BACKUPS_OFF_SITE,
+        SR_BACKUPS_NONE, SR_BACKUPS_CO_LOCATED}},
+  };
+  static const char *const rests[] = {"", ",\"agent_id\":\"agent-1\""};
+  for (size_t k = 0; k < SR_ARRAY_LEN(kinds); k++) {
+    for (size_t i = 0; i < 8 && kinds[k].words[i]; i++) {
+      const char *w = kinds[k].words[i];
+      for (size_t r = 0; r < SR_ARRAY_LEN(rests); r++) {
+        char line[512], val[64], want[256];
+        sprintf(line, kinds[k].line, w, rests[r]);
+        ACCEPT(line);
+        int got = k == 0   ? (int)ev.type
+                  : k == 1 ? (int)ev.mode
+                  : k == 2 ? (int)ev.phase
+                           : (int)ev.target.backups;
+        ck_assert_msg(got == kinds[k].values[i], "%s: %d", line, got);
+        for (int more = 0; more < 2; more++) { /* "wordx", then "wor" */
+          size_t n = strlen(w);
+          if (more) {
+            sprintf(val, "%sx", w);
+          } else {
+            sprintf(val, "%.*s", (int)n - 1, w);
+          }
+          sprintf(line, kinds[k].line, val, rests[r]);
+          sprintf(want, "%s '%s'", kinds[k].reason, val);
+          REJECT(line, SR_EINVAL, want);
+        }
+      }
+    }
+  }
+}
+END_TEST
+
+/* Keys of thirteen bytes or more (read by the general path, not by their
+ * lead) and keys that only open like them, mid-line and at the end. */
+START_TEST(long_keys_and_their_look_alikes) {
+  static const char *const rests[] = {"", ",\"agent_id\":\"agent-1\""};
+  for (size_t r = 0; r < SR_ARRAY_LEN(rests); r++) {
+    char line[512];
+    sprintf(
+        line,
+        "{\"type\":\"file_access\",\"session_id\":\"s\",\"parent_agent_id\":"
+        "\"lead\",\"credentials_found\":[\"aws-prod\"]%s}",
+        rests[r]);
+    ACCEPT(line);
+    EQ(ev.parent_agent_id, "lead");
+    ck_assert_uint_eq(ev.credentials_found.n, 1);
+    EQ(ev.credentials_found.v[0], "aws-prod");
+    sprintf(
+        line,
+        "{\"type\":\"file_access\",\"session_id\":\"s\",\"parent_agent_idx\":"
+        "\"lead\",\"credentials_foundx\":[\"aws-prod\"]%s}",
+        rests[r]);
+    ACCEPT(line);
+    ck_assert_uint_eq(ev.parent_agent_id.n, 0);
+    ck_assert_uint_eq(ev.credentials_found.n, 0);
+  }
+}
+END_TEST
+
 START_TEST(bad_rfc3339) {
   static const char *bad[] = {"2026-13-01T00:00:00Z",
                               "2026-02-29T00:00:00Z", /* not a leap year */
@@ -788,6 +883,79 @@ START_TEST(oversize_fields) {
          "field 'credentials_found[1]': value of 257 bytes exceeds the limit "
          "of 256");
   free(s);
+}
+END_TEST
+
+/* The lists of a line, compact (read in one pass) and with blanks around
+ * every item (read by the general loop): the same items, or the same
+ * reason. */
+START_TEST(compact_lists_read_as_spaced_ones) {
+  static const char *const items[][4] = {
+      {NULL},
+      {"\"database:read\"", NULL},
+      {"\"a\"", "\"b\"", "\"\"", NULL},
+      {"\"esc\\u0041ped\"", "\"b\"", NULL},
+      {"\"a\"", "7", NULL},
+      {"\"a\"", "[\"b\"]", NULL},
+      {"\"a\"", "null", NULL},
+  };
+  for (size_t k = 0; k < SR_ARRAY_LEN(items); k++) {
+    char list[2][256];
+    size_t n[2] = {0, 0};
+    for (int spaced = 0; spaced < 2; spaced++) {
+      n[spaced] = (size_t)sprintf(list[spaced], "[");
+      for (int i = 0; items[k][i]; i++) {
+        n[spaced] +=
+            (size_t)sprintf(list[spaced] + n[spaced], "%s%s%s", i ? "," : "",
+                            spaced ? " " : "", items[k][i]);
+      }
+      sprintf(list[spaced] + n[spaced], "%s]", spaced ? " " : "");
+    }
+    char line[2][1024];
+    char why[2][512];
+    int rc[2];
+    struct sr_event got[2];
+    for (int spaced = 0; spaced < 2; spaced++) {
+      sprintf(line[spaced],
+              "{\"type\":\"tool_call\",\"session_id\":\"s\",\"credential\":{"
+              "\"id\":\"db\",\"scopes\":%s,\"environments\":%s},"
+              "\"credentials_found\":%s}",
+              list[spaced], list[spaced], list[spaced]);
+      rc[spaced] = dec(line[spaced]);
+      strcpy(why[spaced], err);
+      got[spaced] = ev;
+    }
+    ck_assert_int_eq(rc[0], rc[1]);
+    if (rc[0]) {
+      ck_assert_msg(strstr(why[0], "credential.scopes[1]") &&
+                        strstr(why[1], "credential.scopes[1]"),
+                    "'%s' vs '%s'", why[0], why[1]);
+      continue;
+    }
+    const struct sr_str_list *a[] = {&got[0].credential.scopes,
+                                     &got[0].credential.environments,
+                                     &got[0].credentials_found};
+    const struct sr_str_list *b[] = {&got[1].credential.scopes,
+                                     &got[1].credential.environments,
+                                     &got[1].credentials_found};
+    ck_assert(got[0].credential.scopes_given && got[1].credential.scopes_given);
+    for (int f = 0; f < 3; f++) {
+      ck_assert_uint_eq(a[f]->n, b[f]->n);
+      for (size_t i = 0; i < a[f]->n; i++) {
+        ck_assert(sr_str_eq(a[f]->v[i], b[f]->v[i]));
+      }
+    }
+  }
+  /* an item over the bound is reported by the general loop */
+  char big[SR_NAME_MAX + 2], line[SR_NAME_MAX + 128];
+  memset(big, 'x', SR_NAME_MAX + 1);
+  big[SR_NAME_MAX + 1] = '\0';
+  sprintf(line,
+          "{\"type\":\"tool_call\",\"session_id\":\"s\",\"credential\":{"
+          "\"scopes\":[\"a\",\"%s\"]}}",
+          big);
+  ck_assert_int_eq(dec(line), SR_EBOUND);
+  ck_assert(strstr(err, "field 'credential.scopes[1]': value of") != NULL);
 }
 END_TEST
 
@@ -1020,10 +1188,13 @@ static Suite *suite(void) {
   tcase_add_test(bad, wrong_field_types);
   tcase_add_test(bad, cost_must_be_an_amount);
   tcase_add_test(bad, unknown_enum_values);
+  tcase_add_test(bad, enum_words_at_any_place);
+  tcase_add_test(bad, long_keys_and_their_look_alikes);
   tcase_add_test(bad, bad_rfc3339);
   tcase_add_test(bad, oversize_message);
   tcase_add_test(bad, oversize_fields);
   tcase_add_test(bad, too_many_list_items);
+  tcase_add_test(bad, compact_lists_read_as_spaced_ones);
   tcase_add_test(bad, arena_exhausted);
   suite_add_tcase(s, bad);
   return s;

@@ -690,48 +690,124 @@ START_TEST(flat_objects_skip_like_any_value) {
 }
 END_TEST
 
-/* sr_json_key_at offers a key only with `want` bytes after its quote and
- * never looks past the end; key_take leaves the cursor on the value and
- * makes the next member need its comma. */
-START_TEST(key_at_sees_only_its_bytes) {
-  for (int m = 0; m < 20; m++) {
+/* sr_json_plain_flat takes a compact object of plain strings exactly as
+ * sr_json_skip does (same text, same cursor), at the end of a buffer too
+ * and with strings across the sixteen-byte steps; anything else it leaves
+ * untouched, bad input included, for sr_json_skip to report. */
+START_TEST(plain_flat_takes_what_skip_takes) {
+  static const struct {
+    const char *doc;
+    bool plain;
+  } cases[] = {
+      {"{}", true},
+      {"{\"a\":\"x\"}", true},
+      {"{\"\":\"\"}", true},
+      {"{\"command\":\"ls -la src/auth/ | head -12 && git status --short\"}",
+       true},
+      {"{\"file_path\":\"/repo/a.ts\",\"old_string\":\"let x = 1\","
+       "\"new_string\":\"const x = 1\"}",
+       true},
+      {"{\"a\":1}", false},
+      {"{\"a\":\"x\",\"n\":-2}", false},
+      {"{\"a\":\"q\\\"\"}", false},
+      {"{\"a\\u0041\":\"x\"}", false},
+      {"{\"a\":true}", false},
+      {"{\"a\":{\"b\":\"c\"}}", false},
+      {"{ \"a\":\"b\"}", false},
+      {"{\"a\" :\"b\"}", false},
+      {"{\"a\":\"b\" }", false},
+      {"{\"a\":\"b\",}", false},
+      {"{\"a\":\"b\"", false},
+      {"{\"a\":\"b", false},
+      {"{\"a\":\"x\x01\"}", false},
+      {"{\"a\"}", false},
+      {"[\"a\"]", false},
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(cases); i++) {
+    for (int tail = 0; tail < 2; tail++) { /* at the end, then mid-buffer */
+      char doc[256];
+      int n = snprintf(doc, sizeof doc, "%s%s", cases[i].doc,
+                       tail ? "],\"more\":\"0123456789abcdef\"" : "");
+      char *b = exact(doc, (size_t)n);
+      struct sr_json fast, gen;
+      sr_str raw = {NULL, 0}, want = {NULL, 0};
+      sr_json_init(&fast, b, (size_t)n, arena, err, sizeof err);
+      sr_json_init(&gen, b, (size_t)n, arena, err, sizeof err);
+      bool took = sr_json_plain_flat(&fast, &raw);
+      ck_assert_msg(took == cases[i].plain, "%s: %d", doc, took);
+      if (!took) {
+        ck_assert_uint_eq(sr_json_offset(&fast), 0);
+      } else {
+        ck_assert_int_eq(sr_json_skip(&gen, &want), 0);
+        ck_assert(raw.p == want.p && raw.n == want.n);
+        ck_assert_uint_eq(sr_json_offset(&fast), sr_json_offset(&gen));
+      }
+      free(b);
+    }
+  }
+  /* at the depth bound the object is left to sr_json_skip, which refuses */
+  struct sr_json j;
+  sr_str raw;
+  init(&j, "{\"a\":\"b\"}");
+  j.depth = SR_JSON_MAX_DEPTH;
+  ck_assert(!sr_json_plain_flat(&j, &raw));
+  ck_assert_int_eq(sr_json_skip(&j, &raw), SR_EINVAL);
+}
+END_TEST
+
+/* sr_json_member_lead offers the sixteen bytes that lead a member, from its
+ * ',' or (the first member) the byte before its quote, read as a ',', only
+ * when all sixteen are in the buffer; member_take leaves the cursor on the
+ * value and makes the next member need its comma. */
+START_TEST(member_lead_sees_only_its_bytes) {
+  for (int m = 0; m < 24; m++) {
     char doc[64];
     int n = sprintf(doc, "{\"%.*s\":1}", m, "abcdefghijklmnopqrstuvwxyz");
     char *b = exact(doc, (size_t)n);
-    for (size_t want = 0; want < 24; want++) {
-      struct sr_json j;
-      size_t room = 0;
-      sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
-      ck_assert(sr_json_plain_open(&j));
-      ck_assert_ptr_null(sr_json_key_at(&j, false, want, &room)); /* no ',' */
-      const unsigned char *k = sr_json_key_at(&j, true, want, &room);
-      if (want + 2 > (size_t)n) { /* fewer bytes after the quote */
-        ck_assert_ptr_null(k);
-        continue;
-      }
-      ck_assert_ptr_eq(k, (const unsigned char *)b + 2);
-      ck_assert_uint_eq(room, (size_t)n - 2);
-      sr_json_key_take(&j, k, (size_t)m, true);
-      int64_t v;
-      ck_assert(sr_json_plain_int(&j, &v));
-      ck_assert_int_eq(v, 1);
-      ck_assert_ptr_null(sr_json_key_at(&j, false, 0, &room)); /* on '}' */
-      ck_assert(sr_json_plain_close(&j));
-      ck_assert_int_eq(sr_json_finish(&j), 0);
+    struct sr_json j;
+    uint64_t w[2] = {0, 0};
+    sr_json_init(&j, b, (size_t)n, arena, err, sizeof err);
+    ck_assert(sr_json_plain_open(&j));
+    const unsigned char *q = sr_json_member_lead(&j, false, w);
+    if (n - 1 < 16) {
+      ck_assert_ptr_null(q);
+    } else {
+      ck_assert_ptr_eq(q, (const unsigned char *)b + 1);
     }
+    q = sr_json_member_lead(&j, true, w);
+    if (n < 16) {
+      ck_assert_ptr_null(q);
+    } else {
+      char want[16];
+      memcpy(want, b, 16);
+      want[0] = ',';
+      ck_assert_ptr_eq(q, (const unsigned char *)b);
+      ck_assert(w[0] == sr_json_le64((const unsigned char *)want));
+      ck_assert(w[1] == sr_json_le64((const unsigned char *)want + 8));
+    }
+    sr_json_member_take(&j, (const unsigned char *)b, (size_t)m + 4, true);
+    int64_t v;
+    ck_assert(sr_json_plain_int(&j, &v));
+    ck_assert_int_eq(v, 1);
+    ck_assert_ptr_null(sr_json_member_lead(&j, false, w)); /* on '}' */
+    ck_assert(sr_json_plain_close(&j));
+    ck_assert_int_eq(sr_json_finish(&j), 0);
     free(b);
   }
   /* the second member needs its comma; the first, none */
   struct sr_json j;
-  size_t room;
-  init(&j, "{\"a\":1,\"bb\":2}");
+  uint64_t w[2];
+  init(&j, "{\"a\":1,\"bb\":2,\"cccccccccccc\":3}");
   ck_assert(sr_json_plain_open(&j));
-  sr_json_key_take(&j, sr_json_key_at(&j, true, 1, &room), 1, true);
+  const unsigned char *q = sr_json_member_lead(&j, true, w);
+  ck_assert_ptr_nonnull(q);
+  sr_json_member_take(&j, q, 5, true); /* `,"a":` */
   int64_t v;
   ck_assert(sr_json_plain_int(&j, &v));
-  const unsigned char *k = sr_json_key_at(&j, false, 1, &room);
-  ck_assert_ptr_nonnull(k);
-  ck_assert(memcmp(k, "bb\"", 3) == 0);
+  q = sr_json_member_lead(&j, false, w);
+  ck_assert_ptr_nonnull(q);
+  ck_assert(memcmp(q, ",\"bb\":", 6) == 0);
+  ck_assert_uint_eq(w[0] & 0xFF, ',');
   /* the general reader agrees that a member was read */
   sr_str key;
   ck_assert_int_eq(sr_json_object_next(&j, &key), 1);
@@ -813,15 +889,29 @@ static bool plain_shape(const char *t, size_t n) {
 
 /* The integer fast path against sr_json_number + sr_json_to_int64, for every
  * digit count either side of its eight-byte steps, with and without a sign,
- * followed by nothing, a comma, a fraction or an exponent. */
+ * followed by nothing, a comma, a fraction or an exponent; the long tails
+ * leave sixteen bytes or more after the sign, for the two-word path. */
 START_TEST(plain_int_agrees_with_the_general_path) {
-  static const char *tails[] = {"", ",", "]", ".5", "e3", "E+1", "0"};
+  static const char *tails[] = {"",
+                                ",",
+                                "]",
+                                ".5",
+                                "e3",
+                                "E+1",
+                                "0",
+                                ",\"agent_id\":\"agent-1\"}",
+                                ".25,\"agent_id\":\"agent-1\"}",
+                                "e3,\"agent_id\":\"agent-1\"}",
+                                "E-1                 ",
+                                "}                   ",
+                                "/                   ",
+                                ":                   "};
   static const char *heads[] = {"1", "9", "0", "123456789"};
   char t[64];
   size_t taken = 0;
   for (int neg = 0; neg < 2; neg++) {
     for (size_t h = 0; h < SR_ARRAY_LEN(heads); h++) {
-      for (int d = 1; d <= 21; d++) {
+      for (int d = 0; d <= 21; d++) {
         for (size_t tl = 0; tl < SR_ARRAY_LEN(tails); tl++) {
           int n = 0;
           if (neg) t[n++] = '-';
@@ -854,7 +944,7 @@ START_TEST(plain_int_agrees_with_the_general_path) {
       }
     }
   }
-  ck_assert_uint_gt(taken, 100);
+  ck_assert_uint_gt(taken, 500);
 }
 END_TEST
 
@@ -886,7 +976,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, plain_int_agrees_with_the_general_path);
   tcase_add_test(tc, unescape_is_exact_for_every_run_length);
   tcase_add_test(tc, flat_objects_skip_like_any_value);
-  tcase_add_test(tc, key_at_sees_only_its_bytes);
+  tcase_add_test(tc, plain_flat_takes_what_skip_takes);
+  tcase_add_test(tc, member_lead_sees_only_its_bytes);
   tcase_add_test(tc, long_strings_scan_alike_wide_and_narrow);
   suite_add_tcase(s, tc);
   return s;
