@@ -78,9 +78,10 @@
 #define SCHEMA_VERSION 2 /* PRAGMA user_version of schemas/state.sql */
 #define WRITER_CACHE_KIB "65536" /* the store thread's page cache, at most */
 
-#define TIMELINE_INSERT                                                    \
+#define TIMELINE_HEAD                                                      \
   "INSERT OR REPLACE INTO session_timeline (session_id, first_seq, "       \
-  "last_seq, keep_from, entries) VALUES (?, ?, ?, ?, ?)"
+  "last_seq, keep_from, entries)"
+#define TIMELINE_INSERT TIMELINE_HEAD " VALUES (?, ?, ?, ?, ?)"
 #define TIMELINE_TRIM                                                      \
   "DELETE FROM session_timeline WHERE session_id = ?1 AND (last_seq < ?2 " \
   "OR ?3)"
@@ -124,6 +125,7 @@ struct audit_rec {
  * holds. */
 struct dim_rec {
   uint32_t index; /* the detector's */
+  uint32_t blob;  /* its session's blob_rec in the batch */
   float score;
   int64_t ts_ms;
   struct span reason;
@@ -163,6 +165,18 @@ struct batch {
   size_t n_au, cap_au;
 };
 
+/* Rows per multi-row INSERT of a checkpoint. A statement's own cost
+ * (opening its cursors, halting, resetting: about 7,000 instructions of
+ * the 24,000 an audit row costs, callgrind) is paid once per ROWS rows;
+ * the few rows left over go one statement each. */
+#define ROWS 16
+
+/* An INSERT prepared for one row and for ROWS rows (rows_prepare). */
+struct rows {
+  sqlite3_stmt *one, *many;
+  int cols; /* parameters per row */
+};
+
 struct sr_checkpoint {
   uint64_t seq;
   struct sr_store_offset *offs;
@@ -192,9 +206,14 @@ struct sr_store {
   const struct sr_detectors *dets;
   uint64_t layout; /* layout_hash(dets), computed once */
   sqlite3 *db; /* the store thread's */
-  sqlite3_stmt *st_session, *st_dim_del, *st_dim_ins, *st_tl_ins, *st_tl_trim,
-      *st_cmd_ins, *st_off;
-  struct sr_buf chunk; /* a chunk's entries being built (heap, grows) */
+  struct rows ins_session, ins_dim, ins_tl, ins_cmd;
+  sqlite3_stmt *st_dim_del, *st_tl_trim, *st_off;
+  /* Chunks' entries being built (heap, grow): one per row of a timeline
+   * INSERT, all bound until it is stepped. chunk[0] also serves the
+   * migration. */
+  struct sr_buf chunk[ROWS];
+  uint32_t *with_tl; /* blobs of a batch that have timeline entries */
+  size_t cap_with_tl;
   struct sr_shard *shards;
   size_t n_shards;
   struct sr_producer *producer;
@@ -689,27 +708,43 @@ static void chunk_begin(struct sr_buf *c) {
   sr_buf_append(c, "[", 1);
 }
 
+static void chunk_end(struct sr_buf *c) {
+  chunk_reserve(c, 1);
+  sr_buf_append(c, "]", 1);
+}
+
 /* Deletes the chunks of a session that lie wholly before keep_from, or all
  * of them when restarted (the retention or a state that did not load
- * restarted it at event 1: its stored timeline is another session's), then
- * inserts the chunk built in st->chunk. A new session has nothing to
- * delete and costs one statement. */
+ * restarted it at event 1: its stored timeline is another session's). A
+ * new session has nothing to delete and costs no statement. */
+static int trim_chunks(sqlite3_stmt *trim, const char *sid, int64_t keep_from,
+                       bool restarted) {
+  if (keep_from <= 1 && !restarted) return SR_OK;
+  sqlite3_bind_text(trim, 1, sid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(trim, 2, keep_from);
+  sqlite3_bind_int(trim, 3, restarted);
+  return step(trim);
+}
+
+/* Binds a chunk row (TIMELINE_INSERT's columns) from parameter at on. */
+static void bind_chunk(sqlite3_stmt *ins, int at, const char *sid,
+                       int64_t first, int64_t last, int64_t keep_from,
+                       const struct sr_buf *c) {
+  sqlite3_bind_text(ins, at, sid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(ins, at + 1, first);
+  sqlite3_bind_int64(ins, at + 2, last);
+  sqlite3_bind_int64(ins, at + 3, keep_from);
+  sqlite3_bind_text(ins, at + 4, c->p, (int)c->len, SQLITE_STATIC);
+}
+
+/* Trims the session's chunks (trim_chunks), then inserts the one built in
+ * st->chunk[0]: the migration's way, a session at a time. */
 static int store_chunk(struct sr_store *st, sqlite3_stmt *ins,
                        sqlite3_stmt *trim, const char *sid, int64_t first,
                        int64_t last, int64_t keep_from, bool restarted) {
-  chunk_reserve(&st->chunk, 1);
-  sr_buf_append(&st->chunk, "]", 1);
-  if (keep_from > 1 || restarted) {
-    sqlite3_bind_text(trim, 1, sid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(trim, 2, keep_from);
-    sqlite3_bind_int(trim, 3, restarted);
-    if (step(trim)) return SR_EIO;
-  }
-  sqlite3_bind_text(ins, 1, sid, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(ins, 2, first);
-  sqlite3_bind_int64(ins, 3, last);
-  sqlite3_bind_int64(ins, 4, keep_from);
-  sqlite3_bind_text(ins, 5, st->chunk.p, (int)st->chunk.len, SQLITE_STATIC);
+  chunk_end(&st->chunk[0]);
+  if (trim_chunks(trim, sid, keep_from, restarted)) return SR_EIO;
+  bind_chunk(ins, 1, sid, first, last, keep_from, &st->chunk[0]);
   return step(ins);
 }
 
@@ -766,7 +801,7 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
       sid = strdup(id);
       if (!sid) abort(); /* one session id */
       first = sqlite3_column_int64(q, 1);
-      chunk_begin(&st->chunk);
+      chunk_begin(&st->chunk[0]);
     }
     last = sqlite3_column_int64(q, 1);
     struct text text[5]; /* type, phase, call_id, tool, summary */
@@ -775,7 +810,7 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
       text[i].s.n = text[i].s.p ? (size_t)sqlite3_column_bytes(q, 3 + i) : 0;
       text[i].kind = TEXT_ANY;
     }
-    put_entry(&st->chunk, (uint64_t)last, sqlite3_column_int64(q, 2),
+    put_entry(&st->chunk[0], (uint64_t)last, sqlite3_column_int64(q, 2),
               text[0], text[1], text[2], text[3], text[4],
               sqlite3_column_double(q, 8));
     rows++;
@@ -917,34 +952,89 @@ static int load_offsets(struct sr_store *st, char *err, size_t errlen) {
   return SR_OK;
 }
 
+/* r for `head VALUES (?, ...) tail`: one row of cols parameters, and
+ * ROWS rows. */
+static int rows_prepare(sqlite3 *db, const char *path, const char *head,
+                        int cols, const char *tail, struct rows *r, char *err,
+                        size_t errlen) {
+  r->cols = cols;
+  for (int k = 1; k <= ROWS; k += ROWS - 1) {
+    sqlite3_str *q = sqlite3_str_new(db);
+    sqlite3_str_appendall(q, head);
+    sqlite3_str_appendall(q, " VALUES ");
+    for (int i = 0; i < k; i++) {
+      sqlite3_str_appendall(q, i ? ",(?" : "(?");
+      for (int c = 1; c < cols; c++) sqlite3_str_appendall(q, ",?");
+      sqlite3_str_appendall(q, ")");
+    }
+    sqlite3_str_appendf(q, " %s", tail);
+    char *sql = sqlite3_str_finish(q);
+    int rc = sql ? prepare(db, path, sql, k == 1 ? &r->one : &r->many, err,
+                           errlen)
+                 : db_error(db, path, "preparing a statement", err, errlen);
+    sqlite3_free(sql);
+    if (rc) return rc;
+  }
+  return SR_OK;
+}
+
+static void rows_finalize(struct rows *r) {
+  sqlite3_finalize(r->one);
+  sqlite3_finalize(r->many);
+}
+
+/* Binds row i of something (ctx) to q from parameter at on; slot is the
+ * row's place in the statement (0 .. ROWS-1). */
+typedef void (*bind_row_fn)(sqlite3_stmt *q, int at, size_t slot,
+                            const void *ctx, size_t i);
+
+/* Inserts rows 0..n of ctx: ROWS at a time while there are that many, the
+ * rest one by one. */
+static int rows_insert(struct rows *r, size_t n, bind_row_fn bind,
+                       const void *ctx) {
+  for (size_t i = 0; i < n;) {
+    size_t k = n - i >= ROWS ? ROWS : 1;
+    sqlite3_stmt *q = k == ROWS ? r->many : r->one;
+    for (size_t j = 0; j < k; j++) bind(q, 1 + (int)j * r->cols, j, ctx, i + j);
+    if (step(q)) return SR_EIO;
+    i += k;
+  }
+  return SR_OK;
+}
+
 static int prepare_writes(struct sr_store *st, char *err, size_t errlen) {
   const char *p = st->opts.path;
   sqlite3 *db = st->db;
-  if (prepare(db, p,
-              "INSERT INTO sessions (session_id, risk, depth, last_action, "
-              "killed, events, mode, environment, task, first_ts_ms, "
-              "last_ts_ms, updated_at_ms, state) VALUES (?1, ?2, ?3, ?4, ?5, "
-              "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (session_id) "
-              "DO UPDATE SET risk = ?2, depth = ?3, last_action = ?4, "
-              "killed = ?5, events = ?6, mode = ?7, environment = ?8, "
-              "task = ?9, last_ts_ms = ?11, updated_at_ms = ?12, state = ?13",
-              &st->st_session, err, errlen) ||
+  if (rows_prepare(db, p,
+                   "INSERT INTO sessions (session_id, risk, depth, "
+                   "last_action, killed, events, mode, environment, task, "
+                   "first_ts_ms, last_ts_ms, updated_at_ms, state)",
+                   13,
+                   "ON CONFLICT (session_id) DO UPDATE SET risk = "
+                   "excluded.risk, depth = excluded.depth, last_action = "
+                   "excluded.last_action, killed = excluded.killed, events = "
+                   "excluded.events, mode = excluded.mode, environment = "
+                   "excluded.environment, task = excluded.task, last_ts_ms = "
+                   "excluded.last_ts_ms, updated_at_ms = "
+                   "excluded.updated_at_ms, state = excluded.state",
+                   &st->ins_session, err, errlen) ||
       prepare(db, p, "DELETE FROM session_dimensions WHERE session_id = ?",
               &st->st_dim_del, err, errlen) ||
-      prepare(db, p,
-              "INSERT INTO session_dimensions (session_id, dimension, score, "
-              "elevated, reason, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
-              "CONFLICT (session_id, dimension) DO UPDATE SET score = ?3, "
-              "elevated = ?4, reason = ?5, ts_ms = ?6",
-              &st->st_dim_ins, err, errlen) ||
-      prepare(db, p, TIMELINE_INSERT, &st->st_tl_ins, err, errlen) ||
+      rows_prepare(db, p,
+                   "INSERT INTO session_dimensions (session_id, dimension, "
+                   "score, elevated, reason, ts_ms)",
+                   6,
+                   "ON CONFLICT (session_id, dimension) DO UPDATE SET score = "
+                   "excluded.score, elevated = excluded.elevated, reason = "
+                   "excluded.reason, ts_ms = excluded.ts_ms",
+                   &st->ins_dim, err, errlen) ||
+      rows_prepare(db, p, TIMELINE_HEAD, 5, "", &st->ins_tl, err, errlen) ||
       prepare(db, p, TIMELINE_TRIM, &st->st_tl_trim, err, errlen) ||
-      prepare(db, p,
-              "INSERT OR IGNORE INTO commands (command_id, session_id, "
-              "call_id, action, risk, depth, dimensions, rule, event_id, "
-              "topic, partition, offset, issued_at_ms, expires_at_ms) VALUES "
-              "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              &st->st_cmd_ins, err, errlen) ||
+      rows_prepare(db, p,
+                   "INSERT OR IGNORE INTO commands (command_id, session_id, "
+                   "call_id, action, risk, depth, dimensions, rule, event_id, "
+                   "topic, partition, offset, issued_at_ms, expires_at_ms)",
+                   14, "", &st->ins_cmd, err, errlen) ||
       prepare(db, p,
               "INSERT OR REPLACE INTO input_offsets (topic, partition, "
               "next_offset) VALUES (?, ?, ?)",
@@ -1085,10 +1175,6 @@ static int64_t wall_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The session row and one upsert per scored dimension: a dimension once
- * scored stays scored (it keeps its reason) until the session starts
- * afresh, so its old rows are deleted only then (r->restarted), and those
- * of detectors no longer built at open (drop_gone_dimensions). */
 /* Binds a span of b's bytes as text, NULL when empty. */
 static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
                       struct span sp) {
@@ -1099,66 +1185,96 @@ static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
     sqlite3_bind_null(q, i);
 }
 
-static int write_session(struct sr_store *st, const struct batch *b,
-                         const struct blob_rec *r, int64_t now) {
-  sqlite3_stmt *q = st->st_session;
-  sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
-  sqlite3_bind_double(q, 2, r->risk);
-  sqlite3_bind_int(q, 3, (int)r->depth);
-  bind_text(q, 4, r->last_action ? sr_action_name(r->last_action) : NULL);
-  sqlite3_bind_int(q, 5, r->killed);
-  sqlite3_bind_int64(q, 6, (sqlite3_int64)r->events);
-  bind_text(q, 7, mode_name(r->mode));
-  bind_span(q, 8, b, r->environment);
-  bind_span(q, 9, b, r->task);
-  sqlite3_bind_int64(q, 10, r->first_ts_ms);
-  sqlite3_bind_int64(q, 11, r->last_ts_ms);
-  sqlite3_bind_int64(q, 12, now);
-  sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
+/* What the rows of one shard's batch are bound from. */
+struct batch_rows {
+  struct sr_store *st;
+  const struct batch *b;
+  int64_t now;
+};
+
+static void bind_session(sqlite3_stmt *q, int at, size_t slot,
+                         const void *ctx, size_t i) {
+  (void)slot;
+  const struct batch_rows *w = ctx;
+  const struct batch *b = w->b;
+  const struct blob_rec *r = &b->blobs[i];
+  sqlite3_bind_text(q, at, r->sid, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, at + 1, r->risk);
+  sqlite3_bind_int(q, at + 2, (int)r->depth);
+  bind_text(q, at + 3,
+            r->last_action ? sr_action_name(r->last_action) : NULL);
+  sqlite3_bind_int(q, at + 4, r->killed);
+  sqlite3_bind_int64(q, at + 5, (sqlite3_int64)r->events);
+  bind_text(q, at + 6, mode_name(r->mode));
+  bind_span(q, at + 7, b, r->environment);
+  bind_span(q, at + 8, b, r->task);
+  sqlite3_bind_int64(q, at + 9, r->first_ts_ms);
+  sqlite3_bind_int64(q, at + 10, r->last_ts_ms);
+  sqlite3_bind_int64(q, at + 11, w->now);
+  sqlite3_bind_blob(q, at + 12, b->bytes + r->blob.off, (int)r->blob.len,
                     SQLITE_STATIC);
-  if (step(q)) return SR_EIO;
-  if (r->restarted) {
+}
+
+static void bind_dimension(sqlite3_stmt *q, int at, size_t slot,
+                           const void *ctx, size_t i) {
+  (void)slot;
+  const struct batch_rows *w = ctx;
+  const struct dim_rec *d = &w->b->dims[i];
+  const struct sr_dim_params *p = sr_detectors_params(w->st->dets, d->index);
+  sqlite3_bind_text(q, at, w->b->blobs[d->blob].sid, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, at + 1, sr_detectors_name(w->st->dets, d->index), -1,
+                    SQLITE_STATIC);
+  sqlite3_bind_double(q, at + 2, d->score);
+  sqlite3_bind_int(q, at + 3,
+                   p->enabled && d->score > 0.0f && d->score >= p->threshold);
+  sqlite3_bind_text(q, at + 4, (const char *)w->b->bytes + d->reason.off,
+                    (int)d->reason.len, SQLITE_STATIC);
+  sqlite3_bind_int64(q, at + 5, d->ts_ms);
+}
+
+/* The session rows, and one upsert per scored dimension: a dimension once
+ * scored stays scored (it keeps its reason) until the session starts
+ * afresh, so its old rows are deleted only then (r->restarted, before any
+ * upsert), and those of detectors no longer built at open
+ * (drop_gone_dimensions). */
+static int write_sessions(struct batch_rows *w) {
+  struct sr_store *st = w->st;
+  const struct batch *b = w->b;
+  if (rows_insert(&st->ins_session, b->n_blobs, bind_session, w))
+    return SR_EIO;
+  for (size_t i = 0; i < b->n_blobs; i++) {
+    const struct blob_rec *r = &b->blobs[i];
+    if (r->last_ts_ms > st->stream_ms) st->stream_ms = r->last_ts_ms;
+    if (!r->restarted) continue;
     sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
     if (step(st->st_dim_del)) return SR_EIO;
   }
-  for (size_t i = r->dims_from; i < r->dims_from + r->n_dims; i++) {
-    const struct dim_rec *d = &b->dims[i];
-    const struct sr_dim_params *p = sr_detectors_params(st->dets, d->index);
-    q = st->st_dim_ins;
-    sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, sr_detectors_name(st->dets, d->index), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_double(q, 3, d->score);
-    sqlite3_bind_int(q, 4, p->enabled && d->score > 0.0f &&
-                               d->score >= p->threshold);
-    sqlite3_bind_text(q, 5, (const char *)b->bytes + d->reason.off,
-                      (int)d->reason.len, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 6, d->ts_ms);
-    if (step(q)) return SR_EIO;
-  }
-  if (r->last_ts_ms > st->stream_ms) st->stream_ms = r->last_ts_ms;
-  return SR_OK;
+  return rows_insert(&st->ins_dim, b->n_dims, bind_dimension, w);
 }
 
-/* The session's timeline entries of this checkpoint as one chunk, and the
- * trim of its older chunks: two statements per session, not two per
- * event. */
-static int write_timeline(struct sr_store *st, const struct batch *b,
-                          const struct blob_rec *r) {
-  uint32_t from = r->tl_first;
-  uint64_t last = r->tl_last;
-  if (!from) return SR_OK;
+/* The first seq of a timeline whose newest entry is last. */
+static uint64_t keep_from(const struct sr_store *st, uint64_t last) {
   uint64_t max = st->opts.timeline_max;
-  uint64_t keep_from = last > max ? last - max + 1 : 1;
-  uint64_t first = 0;
-  chunk_begin(&st->chunk);
-  for (uint32_t i = from; i; i = b->tl[i - 1].next) {
-    const struct timeline_rec *t = &b->tl[i - 1];
-    if (t->seq < keep_from) continue;
+  return last > max ? last - max + 1 : 1;
+}
+
+/* Builds blob i's chunk (its entries from keep_from on) in the chunk
+ * buffer of its slot, which stays bound until the INSERT is stepped. */
+static void bind_timeline(sqlite3_stmt *q, int at, size_t slot,
+                          const void *ctx, size_t i) {
+  const struct batch_rows *w = ctx;
+  const struct batch *b = w->b;
+  const struct blob_rec *r = &b->blobs[w->st->with_tl[i]];
+  struct sr_buf *c = &w->st->chunk[slot];
+  uint64_t keep = keep_from(w->st, r->tl_last), first = 0;
+  const char *p = (const char *)b->bytes;
+  chunk_begin(c);
+  for (uint32_t k = r->tl_first; k; k = b->tl[k - 1].next) {
+    const struct timeline_rec *t = &b->tl[k - 1];
+    if (t->seq < keep) continue;
     if (!first) first = t->seq;
-    const char *p = (const char *)b->bytes;
     const char *phase = phase_name(t->phase);
-    put_entry(&st->chunk, t->seq, t->ts_ms,
+    put_entry(c, t->seq, t->ts_ms,
               (struct text){sr_str_from(sr_event_type_name(t->type)),
                             TEXT_PLAIN},
               (struct text){phase ? sr_str_from(phase) : (sr_str){NULL, 0},
@@ -1168,31 +1284,55 @@ static int write_timeline(struct sr_store *st, const struct batch *b,
               (struct text){{p + t->summary.off, t->summary.len}, TEXT_SLACK},
               t->risk);
   }
-  return store_chunk(st, st->st_tl_ins, st->st_tl_trim, r->sid,
-                     (int64_t)first, (int64_t)last, (int64_t)keep_from,
-                     r->restarted);
+  chunk_end(c);
+  bind_chunk(q, at, r->sid, (int64_t)first, (int64_t)r->tl_last,
+             (int64_t)keep, c);
 }
 
-static int write_command(struct sr_store *st, const struct batch *b,
-                         const struct audit_rec *a) {
-  sqlite3_stmt *q = st->st_cmd_ins;
-  sqlite3_bind_text(q, 1, a->command_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 2, a->session_id, -1, SQLITE_STATIC);
-  bind_span(q, 3, b, a->call_id);
-  sqlite3_bind_text(q, 4, sr_action_name(a->action), -1, SQLITE_STATIC);
-  sqlite3_bind_double(q, 5, a->risk);
-  sqlite3_bind_int(q, 6, (int)a->depth);
-  bind_span(q, 7, b, a->dims);
-  sqlite3_bind_text(q, 8, a->rule, -1, SQLITE_STATIC);
-  bind_span(q, 9, b, a->event_id);
-  bind_span(q, 10, b, a->topic);
-  if (a->topic.len) {
-    sqlite3_bind_int(q, 11, a->partition);
-    sqlite3_bind_int64(q, 12, a->offset);
+/* Each session's timeline entries of this checkpoint as one chunk, after
+ * the trim of its older chunks: at most one trim per session and one
+ * INSERT per ROWS sessions, not two statements per event. */
+static int write_timelines(struct batch_rows *w) {
+  struct sr_store *st = w->st;
+  const struct batch *b = w->b;
+  size_t n = 0;
+  for (size_t i = 0; i < b->n_blobs; i++) {
+    const struct blob_rec *r = &b->blobs[i];
+    if (!r->tl_first) continue;
+    if (trim_chunks(st->st_tl_trim, r->sid,
+                    (int64_t)keep_from(st, r->tl_last), r->restarted))
+      return SR_EIO;
+    st->with_tl = grow(st->with_tl, &st->cap_with_tl, n + 1,
+                       sizeof *st->with_tl);
+    st->with_tl[n++] = (uint32_t)i;
   }
-  sqlite3_bind_int64(q, 13, a->issued_at_ms);
-  sqlite3_bind_int64(q, 14, a->expires_at_ms);
-  return step(q);
+  return rows_insert(&st->ins_tl, n, bind_timeline, w);
+}
+
+static void bind_command(sqlite3_stmt *q, int at, size_t slot,
+                         const void *ctx, size_t i) {
+  (void)slot;
+  const struct batch *b = ((const struct batch_rows *)ctx)->b;
+  const struct audit_rec *a = &b->au[i];
+  sqlite3_bind_text(q, at, a->command_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, at + 1, a->session_id, -1, SQLITE_STATIC);
+  bind_span(q, at + 2, b, a->call_id);
+  sqlite3_bind_text(q, at + 3, sr_action_name(a->action), -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, at + 4, a->risk);
+  sqlite3_bind_int(q, at + 5, (int)a->depth);
+  bind_span(q, at + 6, b, a->dims);
+  sqlite3_bind_text(q, at + 7, a->rule, -1, SQLITE_STATIC);
+  bind_span(q, at + 8, b, a->event_id);
+  bind_span(q, at + 9, b, a->topic);
+  if (a->topic.len) {
+    sqlite3_bind_int(q, at + 10, a->partition);
+    sqlite3_bind_int64(q, at + 11, a->offset);
+  } else {
+    sqlite3_bind_null(q, at + 10);
+    sqlite3_bind_null(q, at + 11);
+  }
+  sqlite3_bind_int64(q, at + 12, a->issued_at_ms);
+  sqlite3_bind_int64(q, at + 13, a->expires_at_ms);
 }
 
 static int write_offsets(struct sr_store *st, const struct sr_checkpoint *ck) {
@@ -1244,14 +1384,10 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
     return SR_EIO;
   int rc = SR_OK;
   for (size_t i = 0; i < st->n_shards && !rc; i++) {
-    const struct batch *b = ck->batches[i];
-    for (size_t j = 0; j < b->n_blobs && !rc; j++) {
-      const struct blob_rec *r = &b->blobs[j];
-      rc = write_session(st, b, r, now);
-      if (!rc) rc = write_timeline(st, b, r);
-    }
-    for (size_t j = 0; j < b->n_au && !rc; j++)
-      rc = write_command(st, b, &b->au[j]);
+    struct batch_rows w = {st, ck->batches[i], now};
+    rc = write_sessions(&w);
+    if (!rc) rc = write_timelines(&w);
+    if (!rc) rc = rows_insert(&st->ins_cmd, w.b->n_au, bind_command, &w);
   }
   if (!rc) rc = write_offsets(st, ck);
   if (!rc) rc = expire(st);
@@ -1358,12 +1494,14 @@ void sr_store_close(struct sr_store *st) {
   free(st->shards);
   free(st->ck.batches);
   free(st->ck.offs);
-  sqlite3_stmt *stmts[] = {st->st_session, st->st_dim_del, st->st_dim_ins,
-                           st->st_tl_ins,  st->st_tl_trim, st->st_cmd_ins,
-                           st->st_off};
+  struct rows *rows[] = {&st->ins_session, &st->ins_dim, &st->ins_tl,
+                         &st->ins_cmd};
+  for (size_t i = 0; i < SR_ARRAY_LEN(rows); i++) rows_finalize(rows[i]);
+  sqlite3_stmt *stmts[] = {st->st_dim_del, st->st_tl_trim, st->st_off};
   for (size_t i = 0; i < SR_ARRAY_LEN(stmts); i++) sqlite3_finalize(stmts[i]);
   sqlite3_close(st->db);
-  free(st->chunk.p);
+  for (size_t i = 0; i < ROWS; i++) free(st->chunk[i].p);
+  free(st->with_tl);
   pthread_cond_destroy(&st->cv);
   pthread_mutex_destroy(&st->mu);
   free(st);
@@ -1652,6 +1790,7 @@ static void seal_columns(const struct sr_store *st, struct batch *b,
     b->dims = grow(b->dims, &b->cap_dims, b->n_dims + 1, sizeof *b->dims);
     struct dim_rec *dr = &b->dims[b->n_dims++];
     dr->index = (uint32_t)i;
+    dr->blob = (uint32_t)(r - b->blobs);
     dr->score = d->score;
     dr->ts_ms = d->ts_ms;
     dr->reason = put_bytes(b, d->reason, strlen(d->reason));

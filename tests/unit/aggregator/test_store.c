@@ -666,6 +666,91 @@ static void feed_seq(struct fx *f, const char *sid, long seq, long long shift) {
                      1790000000000LL + seq * 1000 + shift, call));
 }
 
+/* What the query side reads of a database: every session's document
+ * (without updated_at_ms, wall-clock time) and every command, as one heap
+ * string. */
+static char *read_back(const char *path) {
+  char err[256], *out = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&out, &len);
+  struct sr_reader *r = sr_reader_open(path, err, sizeof err);
+  ck_assert_msg(r, "%s", err);
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT session_id FROM sessions "
+                                      "ORDER BY session_id",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    char *json;
+    ck_assert_int_eq(sr_reader_session(r, (const char *)sqlite3_column_text(
+                                              q, 0),
+                                       &json, err, sizeof err),
+                     0);
+    json_t *doc = json_loads(json, JSON_ALLOW_NUL, NULL);
+    ck_assert_ptr_nonnull(doc);
+    json_object_del(doc, "updated_at_ms");
+    json_dumpf(doc, m, JSON_SORT_KEYS | JSON_COMPACT);
+    fputc('\n', m);
+    json_decref(doc);
+    free(json);
+  }
+  sqlite3_finalize(q);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT * FROM commands ORDER BY "
+                                      "command_id",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(q); i++)
+      fprintf(m, "%s|", (const char *)sqlite3_column_text(q, i));
+    fputc('\n', m);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  sr_reader_close(r);
+  fclose(m);
+  return out;
+}
+
+/* A checkpoint writes its rows ROWS to a statement (and the rest one by
+ * one): the whole stream in one checkpoint (28 sessions, more commands and
+ * dimension rows than a statement holds) reads back exactly as a
+ * checkpoint after every event, where every statement holds one row. */
+START_TEST(rows_written_together_read_back_as_written_one_by_one) {
+  struct stream s;
+  stream_load(&s);
+  struct fx one = {0}, all = {0};
+  fx_open(&one, "rows-one", 0, 0, true);
+  fx_open(&all, "rows-all", 0, 0, true);
+  for (size_t i = 0; i < s.n; i++) {
+    fx_feed(&one, s.lines[i]);
+    fx_checkpoint(&one);
+    fx_feed(&all, s.lines[i]);
+  }
+  fx_checkpoint(&all);
+  ck_assert_int_ge(q_int(all.path, "SELECT count(*) FROM sessions"), 17);
+  ck_assert_int_ge(q_int(all.path, "SELECT count(*) FROM commands"), 17);
+  ck_assert_int_ge(q_int(all.path, "SELECT count(*) FROM session_dimensions"),
+                   17);
+  char *a = read_back(one.path), *b = read_back(all.path);
+  ck_assert_uint_gt(strlen(a), 1000);
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+  fx_close(&one);
+  fx_close(&all);
+  rm_db(one.path);
+  rm_db(all.path);
+  sr_arena_destroy(one.arena);
+  sr_arena_destroy(all.arena);
+  stream_free(&s);
+}
+END_TEST
+
 START_TEST(chunks_serve_exactly_the_newest_entries) {
   struct fx f = {0};
   fx_open(&f, "chunks", 0, 0, true);
@@ -1258,6 +1343,7 @@ int main(void) {
   tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
   tcase_add_test(tc, bad_database_is_a_clear_error);
   tcase_add_test(tc, chunks_serve_exactly_the_newest_entries);
+  tcase_add_test(tc, rows_written_together_read_back_as_written_one_by_one);
   tcase_add_test(tc, a_restarted_session_gets_a_new_timeline);
   tcase_add_test(tc, dimension_rows_follow_the_session);
   tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
