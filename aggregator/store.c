@@ -69,6 +69,7 @@
 
 #include "core/buf.h"
 #include "core/bytes16.h"
+#include "core/fixed.h"
 #include "core/log.h"
 #include "schemas/state_sql.h"
 
@@ -996,7 +997,11 @@ static int rows_insert(struct rows *r, size_t n, bind_row_fn bind,
     size_t k = n - i >= ROWS ? ROWS : 1;
     sqlite3_stmt *q = k == ROWS ? r->many : r->one;
     for (size_t j = 0; j < k; j++) bind(q, 1 + (int)j * r->cols, j, ctx, i + j);
-    if (step(q)) return SR_EIO;
+    /* Every parameter is bound for every row: no sqlite3_clear_bindings
+     * (a loop over ROWS x cols of them). */
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return SR_EIO;
     i += k;
   }
   return SR_OK;
@@ -1679,6 +1684,52 @@ static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
   return b.len;
 }
 
+/* s as sr_buf_json_string writes it, into c that has room for its escaped
+ * form: a plain text (nearly all) is copied without the checks and calls
+ * of the bounded appends. */
+static inline void put_json_string(struct sr_buf *c, sr_str s) {
+  if (!sr_buf_json_plain(s, true)) {
+    sr_buf_json_string(c, s);
+    return;
+  }
+  raw(c, "\"", 1);
+  if (s.n) raw(c, s.p, s.n);
+  raw(c, "\"", 1);
+}
+
+/* cmd's dimensions as the audit row's JSON array of {"name", "score" (4
+ * decimals), "reason"}, written in place at the end of b's bytes, with one
+ * reservation for the longest it can be. @locality worker thread */
+static struct span put_dims(struct batch *b, const struct sr_command *cmd) {
+  /* Per dimension: the keys, quotes and punctuation (33 bytes), a score
+   * (at most 31), and both texts with every byte escaped (6 bytes each). */
+  size_t name_n[SR_DIM_MAX], reason_n[SR_DIM_MAX], max = 3;
+  assert(cmd->n_dims <= SR_DIM_MAX);
+  for (uint32_t i = 0; i < cmd->n_dims; i++) {
+    name_n[i] = strlen(cmd->dims[i].name);
+    reason_n[i] = strlen(cmd->dims[i].reason);
+    max += 64 + 6 * (name_n[i] + reason_n[i]);
+  }
+  reserve_bytes(b, max);
+  struct sr_buf c = sr_buf_init((char *)b->bytes + b->n_bytes, max + 1);
+  raw(&c, "[", 1);
+  for (uint32_t i = 0; i < cmd->n_dims; i++) {
+    const struct sr_command_dim *d = &cmd->dims[i];
+    raw(&c, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8);
+    put_json_string(&c, (sr_str){d->name, name_n[i]});
+    raw(&c, ",\"score\":", 9);
+    c.len += sr_fixed_format(c.p + c.len, 32, d->score, 4);
+    raw(&c, ",\"reason\":", 10);
+    put_json_string(&c, (sr_str){d->reason, reason_n[i]});
+    raw(&c, "}", 1);
+  }
+  raw(&c, "]", 1);
+  assert(!c.overflow && c.len <= max);
+  struct span sp = {b->n_bytes, c.len};
+  b->n_bytes += c.len;
+  return sp;
+}
+
 void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
                    const struct sr_command *cmd, const char *topic) {
   struct sr_session *s = sr_aggregator_last_session(sh->agg);
@@ -1739,22 +1790,7 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   a->call_id = put_bytes(b, cmd->call_id, strlen(cmd->call_id));
   a->event_id = put_bytes(b, cmd->event_id, strlen(cmd->event_id));
   a->topic = put_bytes(b, topic, topic ? strlen(topic) : 0);
-  char dims[SR_DIM_MAX * (SR_REASON_MAX * 2 + 96) + 8];
-  struct sr_buf j = sr_buf_init(dims, sizeof dims);
-  sr_buf_append(&j, "[", 1);
-  for (uint32_t i = 0; i < cmd->n_dims; i++) {
-    if (i) sr_buf_append(&j, ",", 1);
-    sr_buf_append(&j, "{\"name\":", 8);
-    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
-    sr_buf_append(&j, ",\"score\":", 9);
-    sr_buf_fixed(&j, cmd->dims[i].score, 4);
-    sr_buf_append(&j, ",\"reason\":", 10);
-    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
-    sr_buf_append(&j, "}", 1);
-  }
-  sr_buf_append(&j, "]", 1);
-  assert(!j.overflow); /* sized for every dimension's longest reason */
-  a->dims = put_bytes(b, dims, j.len);
+  a->dims = put_dims(b, cmd);
 }
 
 static bool evictable(const struct sr_session *s, void *arg) {

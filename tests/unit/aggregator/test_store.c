@@ -536,6 +536,85 @@ START_TEST(audit_scores_and_summaries_read_back_as_written) {
 }
 END_TEST
 
+/* Replaces every `from` in line with `to` into out[cap]. */
+static void replace_all(char *out, size_t cap, const char *line,
+                        const char *from, const char *to) {
+  struct sr_buf b = sr_buf_init(out, cap);
+  for (const char *p = line, *hit; *p; p = hit + strlen(from)) {
+    hit = strstr(p, from);
+    if (!hit) {
+      sr_buf_puts(&b, p);
+      break;
+    }
+    sr_buf_append(&b, p, (size_t)(hit - p));
+    sr_buf_puts(&b, to);
+  }
+  ck_assert(!b.overflow);
+}
+
+/* An audit row's dimensions are the command's, as JSON: a credential id
+ * with a quote, a backslash, a control byte and UTF-8 in it reaches a
+ * reason, and is escaped there as in every other JSON text we write. */
+START_TEST(audit_dimensions_are_the_commands_as_json) {
+  struct stream s;
+  stream_load(&s);
+  struct fx f = {0};
+  fx_open(&f, "audit-dims", 0, 0, true);
+  static char want[512][2048];
+  char ids[512][SR_COMMAND_ID_LEN + 1], line[8192];
+  size_t n = 0, escaped = 0;
+  for (size_t i = 0; i < 2 * s.n && n < 512; i++) {
+    const char *l = s.lines[i % s.n];
+    if (i >= s.n) {
+      if (!strstr(l, "sess-pocketos-1")) continue;
+      char tmp[8192];
+      replace_all(tmp, sizeof tmp, l, "sess-pocketos-1", "sess-odd-1");
+      replace_all(line, sizeof line, tmp, "railway-domains-token",
+                  "rail\\\"way\\\\tok\\u0001\\u00e9n");
+      l = line;
+    }
+    if (fx_feed(&f, l) != 1) continue;
+    struct sr_buf w = sr_buf_init(want[n], sizeof want[n]);
+    sr_buf_puts(&w, "[");
+    for (uint32_t d = 0; d < f.cmd.n_dims; d++) {
+      sr_buf_puts(&w, d ? ",{\"name\":" : "{\"name\":");
+      sr_buf_json_string(&w, sr_str_from(f.cmd.dims[d].name));
+      sr_buf_puts(&w, ",\"score\":");
+      sr_buf_fixed(&w, f.cmd.dims[d].score, 4);
+      sr_buf_puts(&w, ",\"reason\":");
+      sr_buf_json_string(&w, sr_str_from(f.cmd.dims[d].reason));
+      sr_buf_puts(&w, "}");
+    }
+    sr_buf_puts(&w, "]");
+    ck_assert(!w.overflow);
+    escaped += strstr(want[n], "rail\\\"way\\\\tok\\u0001\xc3\xa9n") != NULL;
+    memcpy(ids[n++], f.cmd.command_id, sizeof ids[0]);
+  }
+  ck_assert_uint_gt(escaped, 0);
+  fx_checkpoint(&f);
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT dimensions FROM commands "
+                                      "WHERE command_id = ?",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  for (size_t i = 0; i < n; i++) {
+    sqlite3_bind_text(q, 1, ids[i], -1, SQLITE_TRANSIENT);
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want[i]);
+    sqlite3_reset(q);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+  stream_free(&s);
+}
+END_TEST
+
 START_TEST(retention_expires_sessions_and_rows) {
   struct fx f = {0};
   const long long hour = 3600 * 1000LL, t0 = 1790000000000LL;
@@ -1338,6 +1417,7 @@ int main(void) {
   tcase_add_test(tc, checkpoint_stores_rows_and_offsets_and_resumes);
   tcase_add_test(tc, audit_and_timeline_rows);
   tcase_add_test(tc, audit_scores_and_summaries_read_back_as_written);
+  tcase_add_test(tc, audit_dimensions_are_the_commands_as_json);
   tcase_add_test(tc, eviction_and_reload_give_identical_decisions);
   tcase_add_test(tc, retention_expires_sessions_and_rows);
   tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
