@@ -830,6 +830,39 @@ START_TEST(rows_written_together_read_back_as_written_one_by_one) {
 }
 END_TEST
 
+/* A busy interval's batch grows to megabytes (its arrays move to mappings
+ * of their own past 1 MiB, see grow in store.c): three checkpoints of
+ * 15,000 events, each one command, which fill both of the shard's batches
+ * and then the first again, keep every row. */
+START_TEST(checkpoints_of_megabytes_keep_every_row) {
+  struct fx f = {0};
+  fx_open(&f, "megabytes", 0, 0, true);
+  long long issued = 0;
+  for (long round = 0; round < 3; round++) {
+    for (long seq = round * 50 + 1; seq <= round * 50 + 50; seq++) {
+      for (int i = 0; i < 300; i++) {
+        char sid[16], line[512], call[64];
+        snprintf(sid, sizeof sid, "mb%d", i);
+        snprintf(call, sizeof call, "%s-%ld", sid, seq);
+        issued += fx_feed(&f, line_at(line, sizeof line, sid,
+                                      1790000000000LL + seq * 1000, call)) ==
+                  1;
+      }
+    }
+    fx_checkpoint(&f);
+    ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"), issued);
+    ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions"), 300);
+    assert_timeline(f.path, "mb0", round * 50 + 46, round * 50 + 50);
+    assert_timeline(f.path, "mb150", round * 50 + 46, round * 50 + 50);
+    assert_timeline(f.path, "mb299", round * 50 + 46, round * 50 + 50);
+  }
+  ck_assert_int_eq(issued, 45000);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
 START_TEST(chunks_serve_exactly_the_newest_entries) {
   struct fx f = {0};
   fx_open(&f, "chunks", 0, 0, true);
@@ -1423,6 +1456,7 @@ int main(void) {
   tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
   tcase_add_test(tc, bad_database_is_a_clear_error);
   tcase_add_test(tc, chunks_serve_exactly_the_newest_entries);
+  tcase_add_test(tc, checkpoints_of_megabytes_keep_every_row);
   tcase_add_test(tc, rows_written_together_read_back_as_written_one_by_one);
   tcase_add_test(tc, a_restarted_session_gets_a_new_timeline);
   tcase_add_test(tc, dimension_rows_follow_the_session);
