@@ -96,15 +96,17 @@ struct span {
 };
 
 /* One event of a session's timeline, as it will be stored; strings in the
- * batch's bytes. A session's entries form a list (next), so the store
- * thread writes them as one chunk without searching the batch. */
+ * batch's bytes. A session's entries form a list, newest first (prev), so
+ * the store thread writes them as one chunk without searching the batch,
+ * and visits only those it keeps: each is a cache miss (a session's
+ * entries lie megabytes apart in a busy interval). */
 struct timeline_rec {
   uint64_t seq;
   int64_t ts_ms;
   enum sr_event_type type;
   enum sr_phase phase;
   double risk;
-  uint32_t next; /* index + 1 of the session's next entry, 0 = last */
+  uint32_t prev; /* index + 1 of the session's previous entry, 0 = first */
   struct span call_id, tool, summary;
 };
 
@@ -140,8 +142,8 @@ struct dim_rec {
 struct blob_rec {
   char sid[SR_SESSION_ID_MAX + 1];
   struct span blob;
-  uint32_t tl_first; /* index + 1 of its first timeline entry, 0 = none */
-  uint64_t tl_last;  /* seq of its last timeline entry */
+  uint32_t tl_newest; /* index + 1 of its newest timeline entry, 0 = none */
+  uint64_t tl_last;    /* seq of its newest timeline entry */
   bool restarted;    /* older rows of it are another session's: delete */
   bool killed;
   enum sr_action last_action;
@@ -218,6 +220,7 @@ struct sr_store {
   struct sr_buf chunk[ROWS];
   uint32_t *with_tl; /* blobs of a batch that have timeline entries */
   size_t cap_with_tl;
+  uint32_t *kept; /* a chunk's entries, newest first: timeline_max */
   struct sr_shard *shards;
   size_t n_shards;
   struct sr_producer *producer;
@@ -1170,7 +1173,8 @@ struct sr_store *sr_store_open(const struct sr_store_opts *opts,
     goto fail;
   st->shards = calloc(n_shards, sizeof *st->shards);
   st->ck.batches = calloc(n_shards, sizeof *st->ck.batches);
-  if (!st->shards || !st->ck.batches) {
+  st->kept = malloc(st->opts.timeline_max * sizeof *st->kept);
+  if (!st->shards || !st->ck.batches || !st->kept) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }
@@ -1317,13 +1321,19 @@ static void bind_timeline(sqlite3_stmt *q, int at, size_t slot,
   const struct batch *b = w->b;
   const struct blob_rec *r = &b->blobs[w->st->with_tl[i]];
   struct sr_buf *c = &w->st->chunk[slot];
-  uint64_t keep = keep_from(w->st, r->tl_last), first = 0;
+  uint64_t keep = keep_from(w->st, r->tl_last);
+  uint32_t *kept = w->st->kept, n = 0;
+  for (uint32_t k = r->tl_newest; k && b->tl[k - 1].seq >= keep;
+       k = b->tl[k - 1].prev) {
+    assert(n < w->st->opts.timeline_max); /* seqs rise along the list */
+    kept[n++] = k - 1;
+  }
+  assert(n > 0);
+  uint64_t first = b->tl[kept[n - 1]].seq;
   const char *p = (const char *)b->bytes;
   chunk_begin(c);
-  for (uint32_t k = r->tl_first; k; k = b->tl[k - 1].next) {
-    const struct timeline_rec *t = &b->tl[k - 1];
-    if (t->seq < keep) continue;
-    if (!first) first = t->seq;
+  while (n--) {
+    const struct timeline_rec *t = &b->tl[kept[n]];
     const char *phase = phase_name(t->phase);
     put_entry(c, t->seq, t->ts_ms,
               (struct text){sr_str_from(sr_event_type_name(t->type)),
@@ -1349,7 +1359,7 @@ static int write_timelines(struct batch_rows *w) {
   size_t n = 0;
   for (size_t i = 0; i < b->n_blobs; i++) {
     const struct blob_rec *r = &b->blobs[i];
-    if (!r->tl_first) continue;
+    if (!r->tl_newest) continue;
     if (trim_chunks(st->st_tl_trim, r->sid,
                     (int64_t)keep_from(st, r->tl_last), r->restarted))
       return SR_EIO;
@@ -1553,6 +1563,7 @@ void sr_store_close(struct sr_store *st) {
   sqlite3_close(st->db);
   for (size_t i = 0; i < ROWS; i++) free(st->chunk[i].p);
   grow_free(st->with_tl, st->cap_with_tl, sizeof *st->with_tl);
+  free(st->kept);
   pthread_cond_destroy(&st->cv);
   pthread_mutex_destroy(&st->mu);
   free(st);
@@ -1788,7 +1799,7 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
     sh->dirty[sh->n_dirty++] = s;
     ps->dirty = true;
     ps->restarted = false;
-    ps->tl_first = ps->tl_last = 0;
+    ps->tl_last = 0;
   }
   if (s->events == 1 && ps->stored) ps->restarted = true;
   struct batch *b = &sh->open;
@@ -1798,12 +1809,10 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   /* Seqs rise along the list unless the retention restarted the session
    * in this interval: then only the entries from its new event 1 on are
    * its, and the list starts again there. */
-  if (ps->tl_last && b->tl[ps->tl_last - 1].seq < s->events)
-    b->tl[ps->tl_last - 1].next = (uint32_t)b->n_tl;
-  else
-    ps->tl_first = (uint32_t)b->n_tl;
+  t->prev = ps->tl_last && b->tl[ps->tl_last - 1].seq < s->events
+                ? ps->tl_last
+                : 0;
   ps->tl_last = (uint32_t)b->n_tl;
-  t->next = 0;
   t->seq = s->events;
   t->ts_ms = s->last_ts_ms;
   t->type = ev->type;
@@ -1891,8 +1900,8 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
     struct blob_rec *r = &b->blobs[b->n_blobs++];
     memcpy(r->sid, s->id, sizeof r->sid);
     r->blob = put_bytes(b, sh->blob, (size_t)n);
-    r->tl_first = s->persist.tl_first;
-    r->tl_last = r->tl_first ? b->tl[s->persist.tl_last - 1].seq : 0;
+    r->tl_newest = s->persist.tl_last;
+    r->tl_last = r->tl_newest ? b->tl[r->tl_newest - 1].seq : 0;
     r->restarted = s->persist.restarted;
     seal_columns(sh->st, b, r, s);
     s->persist.stored = true;
