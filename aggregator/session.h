@@ -38,9 +38,9 @@ struct sr_session_persist {
   bool restarted;      /* its event 1 was noted since it was last sealed,
                           while the database may hold an older one's rows */
   uint64_t saved_ckpt; /* checkpoint that last saved it, 0 = none */
-  /* Its timeline entries in the shard's open batch: indexes + 1 of the
-   * first and last (a list through the entries), 0 when none. */
-  uint32_t tl_first, tl_last;
+  /* Its newest timeline entry in the shard's open batch: index + 1 (a
+   * list through the entries, newest first), 0 when none. */
+  uint32_t tl_last;
 };
 
 _Static_assert(SR_SESSION_ID_MAX <= 255, "sr_session.id_len is one byte");

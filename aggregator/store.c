@@ -54,6 +54,11 @@
  * before the newest timeline_max entries are deleted, and the reader skips
  * the older entries of a chunk that lies partly before them. The worker
  * keeps its per-event work to copying a few strings.
+ *
+ * Rows go to SQLite ROWS at a time (multi-row INSERTs, rows_insert): a
+ * statement's own cost (cursors, halt, reset) was a third of an audit
+ * row's. The batches' arrays grow by mremap past 64 KiB (grow), so a
+ * busy interval's megabytes are never copied.
  */
 #include "aggregator/store.h"
 
@@ -66,9 +71,13 @@
 #include <stdlib.h>
 #include <time.h>
 #include <xxhash.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "core/buf.h"
 #include "core/bytes16.h"
+#include "core/fixed.h"
 #include "core/log.h"
 #include "schemas/state_sql.h"
 
@@ -78,9 +87,10 @@
 #define SCHEMA_VERSION 2 /* PRAGMA user_version of schemas/state.sql */
 #define WRITER_CACHE_KIB "65536" /* the store thread's page cache, at most */
 
-#define TIMELINE_INSERT                                                    \
+#define TIMELINE_HEAD                                                      \
   "INSERT OR REPLACE INTO session_timeline (session_id, first_seq, "       \
-  "last_seq, keep_from, entries) VALUES (?, ?, ?, ?, ?)"
+  "last_seq, keep_from, entries)"
+#define TIMELINE_INSERT TIMELINE_HEAD " VALUES (?, ?, ?, ?, ?)"
 #define TIMELINE_TRIM                                                      \
   "DELETE FROM session_timeline WHERE session_id = ?1 AND (last_seq < ?2 " \
   "OR ?3)"
@@ -91,15 +101,17 @@ struct span {
 };
 
 /* One event of a session's timeline, as it will be stored; strings in the
- * batch's bytes. A session's entries form a list (next), so the store
- * thread writes them as one chunk without searching the batch. */
+ * batch's bytes. A session's entries form a list, newest first (prev), so
+ * the store thread writes them as one chunk without searching the batch,
+ * and visits only those it keeps: each is a cache miss (a session's
+ * entries lie megabytes apart in a busy interval). */
 struct timeline_rec {
   uint64_t seq;
   int64_t ts_ms;
   enum sr_event_type type;
   enum sr_phase phase;
   double risk;
-  uint32_t next; /* index + 1 of the session's next entry, 0 = last */
+  uint32_t prev; /* index + 1 of the session's previous entry, 0 = first */
   struct span call_id, tool, summary;
 };
 
@@ -124,6 +136,7 @@ struct audit_rec {
  * holds. */
 struct dim_rec {
   uint32_t index; /* the detector's */
+  uint32_t blob;  /* its session's blob_rec in the batch */
   float score;
   int64_t ts_ms;
   struct span reason;
@@ -134,8 +147,8 @@ struct dim_rec {
 struct blob_rec {
   char sid[SR_SESSION_ID_MAX + 1];
   struct span blob;
-  uint32_t tl_first; /* index + 1 of its first timeline entry, 0 = none */
-  uint64_t tl_last;  /* seq of its last timeline entry */
+  uint32_t tl_newest; /* index + 1 of its newest timeline entry, 0 = none */
+  uint64_t tl_last;    /* seq of its newest timeline entry */
   bool restarted;    /* older rows of it are another session's: delete */
   bool killed;
   enum sr_action last_action;
@@ -161,6 +174,18 @@ struct batch {
   size_t n_tl, cap_tl;
   struct audit_rec *au;
   size_t n_au, cap_au;
+};
+
+/* Rows per multi-row INSERT of a checkpoint. A statement's own cost
+ * (opening its cursors, halting, resetting: about 7,000 instructions of
+ * the 24,000 an audit row costs, callgrind) is paid once per ROWS rows;
+ * the few rows left over go one statement each. */
+#define ROWS 16
+
+/* An INSERT prepared for one row and for ROWS rows (rows_prepare). */
+struct rows {
+  sqlite3_stmt *one, *many;
+  int cols; /* parameters per row */
 };
 
 struct sr_checkpoint {
@@ -192,9 +217,15 @@ struct sr_store {
   const struct sr_detectors *dets;
   uint64_t layout; /* layout_hash(dets), computed once */
   sqlite3 *db; /* the store thread's */
-  sqlite3_stmt *st_session, *st_dim_del, *st_dim_ins, *st_tl_ins, *st_tl_trim,
-      *st_cmd_ins, *st_off;
-  struct sr_buf chunk; /* a chunk's entries being built (heap, grows) */
+  struct rows ins_session, ins_dim, ins_tl, ins_cmd;
+  sqlite3_stmt *st_dim_del, *st_tl_trim, *st_off;
+  /* Chunks' entries being built (heap, grow): one per row of a timeline
+   * INSERT, all bound until it is stepped. chunk[0] also serves the
+   * migration. */
+  struct sr_buf chunk[ROWS];
+  uint32_t *with_tl; /* blobs of a batch that have timeline entries */
+  size_t cap_with_tl;
+  uint32_t *kept; /* a chunk's entries, newest first: timeline_max */
   struct sr_shard *shards;
   size_t n_shards;
   struct sr_producer *producer;
@@ -220,14 +251,57 @@ struct sr_store {
 
 /* Growable arrays -----------------------------------------------------------*/
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return p;
+/* Capacity doubles. Past GROW_MAP bytes an array has a mapping of its
+ * own, which mremap grows without copying: a shard's batches grow to
+ * megabytes in a pipeline's first busy intervals, and realloc copied them
+ * at every doubling, faulting in each new copy (a fifth of sr_shard_note's
+ * instructions in callgrind of bench_pipeline, whose rounds each start a
+ * pipeline). Free with grow_free. */
+#if defined(__linux__)
+#define GROW_MAP ((size_t)1 << 16)
+#endif
+
+static void *grow_to(void *p, size_t *cap, size_t need, size_t size) {
   size_t c = *cap ? *cap : 16;
   while (c < need) c *= 2;
-  void *q = realloc(p, c * size);
+  void *q;
+#if defined(GROW_MAP)
+  size_t was = *cap * size, now = c * size;
+  if (now >= GROW_MAP) {
+    if (was >= GROW_MAP) {
+      q = mremap(p, was, now, MREMAP_MAYMOVE);
+    } else {
+      q = mmap(NULL, now, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+               -1, 0);
+      if (q != MAP_FAILED && was) memcpy(q, p, was);
+      if (q != MAP_FAILED) free(p);
+    }
+    if (q == MAP_FAILED) q = NULL;
+  } else
+#endif
+  {
+    q = realloc(p, c * size);
+  }
   if (!q) abort(); /* the batch holds durable state: nothing sane to drop */
   *cap = c;
   return q;
+}
+
+/* p, with room for at least need elements of size; cap is updated.
+ * @locality inlined: called per event */
+static inline void *grow(void *p, size_t *cap, size_t need, size_t size) {
+  return need <= *cap ? p : grow_to(p, cap, need, size);
+}
+
+/* Frees what grow allocated for a capacity of cap elements of size. */
+static void grow_free(void *p, size_t cap, size_t size) {
+#if defined(GROW_MAP)
+  if (cap * size >= GROW_MAP) {
+    munmap(p, cap * size);
+    return;
+  }
+#endif
+  free(p);
 }
 
 /* Bytes readable past the end of any span of a batch's bytes: the store
@@ -254,11 +328,11 @@ static void batch_reset(struct batch *b) {
 }
 
 static void batch_free(struct batch *b) {
-  free(b->bytes);
-  free(b->blobs);
-  free(b->dims);
-  free(b->tl);
-  free(b->au);
+  grow_free(b->bytes, b->cap_bytes, 1);
+  grow_free(b->blobs, b->cap_blobs, sizeof *b->blobs);
+  grow_free(b->dims, b->cap_dims, sizeof *b->dims);
+  grow_free(b->tl, b->cap_tl, sizeof *b->tl);
+  grow_free(b->au, b->cap_au, sizeof *b->au);
 }
 
 /* State blob --------------------------------------------------------------*/
@@ -689,27 +763,43 @@ static void chunk_begin(struct sr_buf *c) {
   sr_buf_append(c, "[", 1);
 }
 
+static void chunk_end(struct sr_buf *c) {
+  chunk_reserve(c, 1);
+  sr_buf_append(c, "]", 1);
+}
+
 /* Deletes the chunks of a session that lie wholly before keep_from, or all
  * of them when restarted (the retention or a state that did not load
- * restarted it at event 1: its stored timeline is another session's), then
- * inserts the chunk built in st->chunk. A new session has nothing to
- * delete and costs one statement. */
+ * restarted it at event 1: its stored timeline is another session's). A
+ * new session has nothing to delete and costs no statement. */
+static int trim_chunks(sqlite3_stmt *trim, const char *sid, int64_t keep_from,
+                       bool restarted) {
+  if (keep_from <= 1 && !restarted) return SR_OK;
+  sqlite3_bind_text(trim, 1, sid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(trim, 2, keep_from);
+  sqlite3_bind_int(trim, 3, restarted);
+  return step(trim);
+}
+
+/* Binds a chunk row (TIMELINE_INSERT's columns) from parameter at on. */
+static void bind_chunk(sqlite3_stmt *ins, int at, const char *sid,
+                       int64_t first, int64_t last, int64_t keep_from,
+                       const struct sr_buf *c) {
+  sqlite3_bind_text(ins, at, sid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(ins, at + 1, first);
+  sqlite3_bind_int64(ins, at + 2, last);
+  sqlite3_bind_int64(ins, at + 3, keep_from);
+  sqlite3_bind_text(ins, at + 4, c->p, (int)c->len, SQLITE_STATIC);
+}
+
+/* Trims the session's chunks (trim_chunks), then inserts the one built in
+ * st->chunk[0]: the migration's way, a session at a time. */
 static int store_chunk(struct sr_store *st, sqlite3_stmt *ins,
                        sqlite3_stmt *trim, const char *sid, int64_t first,
                        int64_t last, int64_t keep_from, bool restarted) {
-  chunk_reserve(&st->chunk, 1);
-  sr_buf_append(&st->chunk, "]", 1);
-  if (keep_from > 1 || restarted) {
-    sqlite3_bind_text(trim, 1, sid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(trim, 2, keep_from);
-    sqlite3_bind_int(trim, 3, restarted);
-    if (step(trim)) return SR_EIO;
-  }
-  sqlite3_bind_text(ins, 1, sid, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(ins, 2, first);
-  sqlite3_bind_int64(ins, 3, last);
-  sqlite3_bind_int64(ins, 4, keep_from);
-  sqlite3_bind_text(ins, 5, st->chunk.p, (int)st->chunk.len, SQLITE_STATIC);
+  chunk_end(&st->chunk[0]);
+  if (trim_chunks(trim, sid, keep_from, restarted)) return SR_EIO;
+  bind_chunk(ins, 1, sid, first, last, keep_from, &st->chunk[0]);
   return step(ins);
 }
 
@@ -766,7 +856,7 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
       sid = strdup(id);
       if (!sid) abort(); /* one session id */
       first = sqlite3_column_int64(q, 1);
-      chunk_begin(&st->chunk);
+      chunk_begin(&st->chunk[0]);
     }
     last = sqlite3_column_int64(q, 1);
     struct text text[5]; /* type, phase, call_id, tool, summary */
@@ -775,7 +865,7 @@ static int migrate_v1(struct sr_store *st, char *err, size_t errlen) {
       text[i].s.n = text[i].s.p ? (size_t)sqlite3_column_bytes(q, 3 + i) : 0;
       text[i].kind = TEXT_ANY;
     }
-    put_entry(&st->chunk, (uint64_t)last, sqlite3_column_int64(q, 2),
+    put_entry(&st->chunk[0], (uint64_t)last, sqlite3_column_int64(q, 2),
               text[0], text[1], text[2], text[3], text[4],
               sqlite3_column_double(q, 8));
     rows++;
@@ -917,34 +1007,93 @@ static int load_offsets(struct sr_store *st, char *err, size_t errlen) {
   return SR_OK;
 }
 
+/* r for `head VALUES (?, ...) tail`: one row of cols parameters, and
+ * ROWS rows. */
+static int rows_prepare(sqlite3 *db, const char *path, const char *head,
+                        int cols, const char *tail, struct rows *r, char *err,
+                        size_t errlen) {
+  r->cols = cols;
+  for (int k = 1; k <= ROWS; k += ROWS - 1) {
+    sqlite3_str *q = sqlite3_str_new(db);
+    sqlite3_str_appendall(q, head);
+    sqlite3_str_appendall(q, " VALUES ");
+    for (int i = 0; i < k; i++) {
+      sqlite3_str_appendall(q, i ? ",(?" : "(?");
+      for (int c = 1; c < cols; c++) sqlite3_str_appendall(q, ",?");
+      sqlite3_str_appendall(q, ")");
+    }
+    sqlite3_str_appendf(q, " %s", tail);
+    char *sql = sqlite3_str_finish(q);
+    int rc = sql ? prepare(db, path, sql, k == 1 ? &r->one : &r->many, err,
+                           errlen)
+                 : db_error(db, path, "preparing a statement", err, errlen);
+    sqlite3_free(sql);
+    if (rc) return rc;
+  }
+  return SR_OK;
+}
+
+static void rows_finalize(struct rows *r) {
+  sqlite3_finalize(r->one);
+  sqlite3_finalize(r->many);
+}
+
+/* Binds row i of something (ctx) to q from parameter at on; slot is the
+ * row's place in the statement (0 .. ROWS-1). */
+typedef void (*bind_row_fn)(sqlite3_stmt *q, int at, size_t slot,
+                            const void *ctx, size_t i);
+
+/* Inserts rows 0..n of ctx: ROWS at a time while there are that many, the
+ * rest one by one. */
+static int rows_insert(struct rows *r, size_t n, bind_row_fn bind,
+                       const void *ctx) {
+  for (size_t i = 0; i < n;) {
+    size_t k = n - i >= ROWS ? ROWS : 1;
+    sqlite3_stmt *q = k == ROWS ? r->many : r->one;
+    for (size_t j = 0; j < k; j++) bind(q, 1 + (int)j * r->cols, j, ctx, i + j);
+    /* Every parameter is bound for every row: no sqlite3_clear_bindings
+     * (a loop over ROWS x cols of them). */
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return SR_EIO;
+    i += k;
+  }
+  return SR_OK;
+}
+
 static int prepare_writes(struct sr_store *st, char *err, size_t errlen) {
   const char *p = st->opts.path;
   sqlite3 *db = st->db;
-  if (prepare(db, p,
-              "INSERT INTO sessions (session_id, risk, depth, last_action, "
-              "killed, events, mode, environment, task, first_ts_ms, "
-              "last_ts_ms, updated_at_ms, state) VALUES (?1, ?2, ?3, ?4, ?5, "
-              "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (session_id) "
-              "DO UPDATE SET risk = ?2, depth = ?3, last_action = ?4, "
-              "killed = ?5, events = ?6, mode = ?7, environment = ?8, "
-              "task = ?9, last_ts_ms = ?11, updated_at_ms = ?12, state = ?13",
-              &st->st_session, err, errlen) ||
+  if (rows_prepare(db, p,
+                   "INSERT INTO sessions (session_id, risk, depth, "
+                   "last_action, killed, events, mode, environment, task, "
+                   "first_ts_ms, last_ts_ms, updated_at_ms, state)",
+                   13,
+                   "ON CONFLICT (session_id) DO UPDATE SET risk = "
+                   "excluded.risk, depth = excluded.depth, last_action = "
+                   "excluded.last_action, killed = excluded.killed, events = "
+                   "excluded.events, mode = excluded.mode, environment = "
+                   "excluded.environment, task = excluded.task, last_ts_ms = "
+                   "excluded.last_ts_ms, updated_at_ms = "
+                   "excluded.updated_at_ms, state = excluded.state",
+                   &st->ins_session, err, errlen) ||
       prepare(db, p, "DELETE FROM session_dimensions WHERE session_id = ?",
               &st->st_dim_del, err, errlen) ||
-      prepare(db, p,
-              "INSERT INTO session_dimensions (session_id, dimension, score, "
-              "elevated, reason, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
-              "CONFLICT (session_id, dimension) DO UPDATE SET score = ?3, "
-              "elevated = ?4, reason = ?5, ts_ms = ?6",
-              &st->st_dim_ins, err, errlen) ||
-      prepare(db, p, TIMELINE_INSERT, &st->st_tl_ins, err, errlen) ||
+      rows_prepare(db, p,
+                   "INSERT INTO session_dimensions (session_id, dimension, "
+                   "score, elevated, reason, ts_ms)",
+                   6,
+                   "ON CONFLICT (session_id, dimension) DO UPDATE SET score = "
+                   "excluded.score, elevated = excluded.elevated, reason = "
+                   "excluded.reason, ts_ms = excluded.ts_ms",
+                   &st->ins_dim, err, errlen) ||
+      rows_prepare(db, p, TIMELINE_HEAD, 5, "", &st->ins_tl, err, errlen) ||
       prepare(db, p, TIMELINE_TRIM, &st->st_tl_trim, err, errlen) ||
-      prepare(db, p,
-              "INSERT OR IGNORE INTO commands (command_id, session_id, "
-              "call_id, action, risk, depth, dimensions, rule, event_id, "
-              "topic, partition, offset, issued_at_ms, expires_at_ms) VALUES "
-              "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              &st->st_cmd_ins, err, errlen) ||
+      rows_prepare(db, p,
+                   "INSERT OR IGNORE INTO commands (command_id, session_id, "
+                   "call_id, action, risk, depth, dimensions, rule, event_id, "
+                   "topic, partition, offset, issued_at_ms, expires_at_ms)",
+                   14, "", &st->ins_cmd, err, errlen) ||
       prepare(db, p,
               "INSERT OR REPLACE INTO input_offsets (topic, partition, "
               "next_offset) VALUES (?, ?, ?)",
@@ -978,7 +1127,7 @@ static void shard_close(struct sr_shard *sh) {
   sqlite3_close(sh->db);
   batch_free(&sh->open);
   batch_free(&sh->sealed);
-  free(sh->dirty);
+  grow_free(sh->dirty, sh->cap_dirty, sizeof *sh->dirty);
   free(sh->blob);
 }
 
@@ -1029,7 +1178,8 @@ struct sr_store *sr_store_open(const struct sr_store_opts *opts,
     goto fail;
   st->shards = calloc(n_shards, sizeof *st->shards);
   st->ck.batches = calloc(n_shards, sizeof *st->ck.batches);
-  if (!st->shards || !st->ck.batches) {
+  st->kept = malloc(st->opts.timeline_max * sizeof *st->kept);
+  if (!st->shards || !st->ck.batches || !st->kept) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }
@@ -1085,10 +1235,6 @@ static int64_t wall_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The session row and one upsert per scored dimension: a dimension once
- * scored stays scored (it keeps its reason) until the session starts
- * afresh, so its old rows are deleted only then (r->restarted), and those
- * of detectors no longer built at open (drop_gone_dimensions). */
 /* Binds a span of b's bytes as text, NULL when empty. */
 static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
                       struct span sp) {
@@ -1099,66 +1245,102 @@ static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
     sqlite3_bind_null(q, i);
 }
 
-static int write_session(struct sr_store *st, const struct batch *b,
-                         const struct blob_rec *r, int64_t now) {
-  sqlite3_stmt *q = st->st_session;
-  sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
-  sqlite3_bind_double(q, 2, r->risk);
-  sqlite3_bind_int(q, 3, (int)r->depth);
-  bind_text(q, 4, r->last_action ? sr_action_name(r->last_action) : NULL);
-  sqlite3_bind_int(q, 5, r->killed);
-  sqlite3_bind_int64(q, 6, (sqlite3_int64)r->events);
-  bind_text(q, 7, mode_name(r->mode));
-  bind_span(q, 8, b, r->environment);
-  bind_span(q, 9, b, r->task);
-  sqlite3_bind_int64(q, 10, r->first_ts_ms);
-  sqlite3_bind_int64(q, 11, r->last_ts_ms);
-  sqlite3_bind_int64(q, 12, now);
-  sqlite3_bind_blob(q, 13, b->bytes + r->blob.off, (int)r->blob.len,
+/* What the rows of one shard's batch are bound from. */
+struct batch_rows {
+  struct sr_store *st;
+  const struct batch *b;
+  int64_t now;
+};
+
+static void bind_session(sqlite3_stmt *q, int at, size_t slot,
+                         const void *ctx, size_t i) {
+  (void)slot;
+  const struct batch_rows *w = ctx;
+  const struct batch *b = w->b;
+  const struct blob_rec *r = &b->blobs[i];
+  sqlite3_bind_text(q, at, r->sid, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, at + 1, r->risk);
+  sqlite3_bind_int(q, at + 2, (int)r->depth);
+  bind_text(q, at + 3,
+            r->last_action ? sr_action_name(r->last_action) : NULL);
+  sqlite3_bind_int(q, at + 4, r->killed);
+  sqlite3_bind_int64(q, at + 5, (sqlite3_int64)r->events);
+  bind_text(q, at + 6, mode_name(r->mode));
+  bind_span(q, at + 7, b, r->environment);
+  bind_span(q, at + 8, b, r->task);
+  sqlite3_bind_int64(q, at + 9, r->first_ts_ms);
+  sqlite3_bind_int64(q, at + 10, r->last_ts_ms);
+  sqlite3_bind_int64(q, at + 11, w->now);
+  sqlite3_bind_blob(q, at + 12, b->bytes + r->blob.off, (int)r->blob.len,
                     SQLITE_STATIC);
-  if (step(q)) return SR_EIO;
-  if (r->restarted) {
+}
+
+static void bind_dimension(sqlite3_stmt *q, int at, size_t slot,
+                           const void *ctx, size_t i) {
+  (void)slot;
+  const struct batch_rows *w = ctx;
+  const struct dim_rec *d = &w->b->dims[i];
+  const struct sr_dim_params *p = sr_detectors_params(w->st->dets, d->index);
+  sqlite3_bind_text(q, at, w->b->blobs[d->blob].sid, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, at + 1, sr_detectors_name(w->st->dets, d->index), -1,
+                    SQLITE_STATIC);
+  sqlite3_bind_double(q, at + 2, d->score);
+  sqlite3_bind_int(q, at + 3,
+                   p->enabled && d->score > 0.0f && d->score >= p->threshold);
+  sqlite3_bind_text(q, at + 4, (const char *)w->b->bytes + d->reason.off,
+                    (int)d->reason.len, SQLITE_STATIC);
+  sqlite3_bind_int64(q, at + 5, d->ts_ms);
+}
+
+/* The session rows, and one upsert per scored dimension: a dimension once
+ * scored stays scored (it keeps its reason) until the session starts
+ * afresh, so its old rows are deleted only then (r->restarted, before any
+ * upsert), and those of detectors no longer built at open
+ * (drop_gone_dimensions). */
+static int write_sessions(struct batch_rows *w) {
+  struct sr_store *st = w->st;
+  const struct batch *b = w->b;
+  if (rows_insert(&st->ins_session, b->n_blobs, bind_session, w))
+    return SR_EIO;
+  for (size_t i = 0; i < b->n_blobs; i++) {
+    const struct blob_rec *r = &b->blobs[i];
+    if (r->last_ts_ms > st->stream_ms) st->stream_ms = r->last_ts_ms;
+    if (!r->restarted) continue;
     sqlite3_bind_text(st->st_dim_del, 1, r->sid, -1, SQLITE_STATIC);
     if (step(st->st_dim_del)) return SR_EIO;
   }
-  for (size_t i = r->dims_from; i < r->dims_from + r->n_dims; i++) {
-    const struct dim_rec *d = &b->dims[i];
-    const struct sr_dim_params *p = sr_detectors_params(st->dets, d->index);
-    q = st->st_dim_ins;
-    sqlite3_bind_text(q, 1, r->sid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, sr_detectors_name(st->dets, d->index), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_double(q, 3, d->score);
-    sqlite3_bind_int(q, 4, p->enabled && d->score > 0.0f &&
-                               d->score >= p->threshold);
-    sqlite3_bind_text(q, 5, (const char *)b->bytes + d->reason.off,
-                      (int)d->reason.len, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 6, d->ts_ms);
-    if (step(q)) return SR_EIO;
-  }
-  if (r->last_ts_ms > st->stream_ms) st->stream_ms = r->last_ts_ms;
-  return SR_OK;
+  return rows_insert(&st->ins_dim, b->n_dims, bind_dimension, w);
 }
 
-/* The session's timeline entries of this checkpoint as one chunk, and the
- * trim of its older chunks: two statements per session, not two per
- * event. */
-static int write_timeline(struct sr_store *st, const struct batch *b,
-                          const struct blob_rec *r) {
-  uint32_t from = r->tl_first;
-  uint64_t last = r->tl_last;
-  if (!from) return SR_OK;
+/* The first seq of a timeline whose newest entry is last. */
+static uint64_t keep_from(const struct sr_store *st, uint64_t last) {
   uint64_t max = st->opts.timeline_max;
-  uint64_t keep_from = last > max ? last - max + 1 : 1;
-  uint64_t first = 0;
-  chunk_begin(&st->chunk);
-  for (uint32_t i = from; i; i = b->tl[i - 1].next) {
-    const struct timeline_rec *t = &b->tl[i - 1];
-    if (t->seq < keep_from) continue;
-    if (!first) first = t->seq;
-    const char *p = (const char *)b->bytes;
+  return last > max ? last - max + 1 : 1;
+}
+
+/* Builds blob i's chunk (its entries from keep_from on) in the chunk
+ * buffer of its slot, which stays bound until the INSERT is stepped. */
+static void bind_timeline(sqlite3_stmt *q, int at, size_t slot,
+                          const void *ctx, size_t i) {
+  const struct batch_rows *w = ctx;
+  const struct batch *b = w->b;
+  const struct blob_rec *r = &b->blobs[w->st->with_tl[i]];
+  struct sr_buf *c = &w->st->chunk[slot];
+  uint64_t keep = keep_from(w->st, r->tl_last);
+  uint32_t *kept = w->st->kept, n = 0;
+  for (uint32_t k = r->tl_newest; k && b->tl[k - 1].seq >= keep;
+       k = b->tl[k - 1].prev) {
+    assert(n < w->st->opts.timeline_max); /* seqs rise along the list */
+    kept[n++] = k - 1;
+  }
+  assert(n > 0);
+  uint64_t first = b->tl[kept[n - 1]].seq;
+  const char *p = (const char *)b->bytes;
+  chunk_begin(c);
+  while (n--) {
+    const struct timeline_rec *t = &b->tl[kept[n]];
     const char *phase = phase_name(t->phase);
-    put_entry(&st->chunk, t->seq, t->ts_ms,
+    put_entry(c, t->seq, t->ts_ms,
               (struct text){sr_str_from(sr_event_type_name(t->type)),
                             TEXT_PLAIN},
               (struct text){phase ? sr_str_from(phase) : (sr_str){NULL, 0},
@@ -1168,31 +1350,55 @@ static int write_timeline(struct sr_store *st, const struct batch *b,
               (struct text){{p + t->summary.off, t->summary.len}, TEXT_SLACK},
               t->risk);
   }
-  return store_chunk(st, st->st_tl_ins, st->st_tl_trim, r->sid,
-                     (int64_t)first, (int64_t)last, (int64_t)keep_from,
-                     r->restarted);
+  chunk_end(c);
+  bind_chunk(q, at, r->sid, (int64_t)first, (int64_t)r->tl_last,
+             (int64_t)keep, c);
 }
 
-static int write_command(struct sr_store *st, const struct batch *b,
-                         const struct audit_rec *a) {
-  sqlite3_stmt *q = st->st_cmd_ins;
-  sqlite3_bind_text(q, 1, a->command_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 2, a->session_id, -1, SQLITE_STATIC);
-  bind_span(q, 3, b, a->call_id);
-  sqlite3_bind_text(q, 4, sr_action_name(a->action), -1, SQLITE_STATIC);
-  sqlite3_bind_double(q, 5, a->risk);
-  sqlite3_bind_int(q, 6, (int)a->depth);
-  bind_span(q, 7, b, a->dims);
-  sqlite3_bind_text(q, 8, a->rule, -1, SQLITE_STATIC);
-  bind_span(q, 9, b, a->event_id);
-  bind_span(q, 10, b, a->topic);
-  if (a->topic.len) {
-    sqlite3_bind_int(q, 11, a->partition);
-    sqlite3_bind_int64(q, 12, a->offset);
+/* Each session's timeline entries of this checkpoint as one chunk, after
+ * the trim of its older chunks: at most one trim per session and one
+ * INSERT per ROWS sessions, not two statements per event. */
+static int write_timelines(struct batch_rows *w) {
+  struct sr_store *st = w->st;
+  const struct batch *b = w->b;
+  size_t n = 0;
+  for (size_t i = 0; i < b->n_blobs; i++) {
+    const struct blob_rec *r = &b->blobs[i];
+    if (!r->tl_newest) continue;
+    if (trim_chunks(st->st_tl_trim, r->sid,
+                    (int64_t)keep_from(st, r->tl_last), r->restarted))
+      return SR_EIO;
+    st->with_tl = grow(st->with_tl, &st->cap_with_tl, n + 1,
+                       sizeof *st->with_tl);
+    st->with_tl[n++] = (uint32_t)i;
   }
-  sqlite3_bind_int64(q, 13, a->issued_at_ms);
-  sqlite3_bind_int64(q, 14, a->expires_at_ms);
-  return step(q);
+  return rows_insert(&st->ins_tl, n, bind_timeline, w);
+}
+
+static void bind_command(sqlite3_stmt *q, int at, size_t slot,
+                         const void *ctx, size_t i) {
+  (void)slot;
+  const struct batch *b = ((const struct batch_rows *)ctx)->b;
+  const struct audit_rec *a = &b->au[i];
+  sqlite3_bind_text(q, at, a->command_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, at + 1, a->session_id, -1, SQLITE_STATIC);
+  bind_span(q, at + 2, b, a->call_id);
+  sqlite3_bind_text(q, at + 3, sr_action_name(a->action), -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, at + 4, a->risk);
+  sqlite3_bind_int(q, at + 5, (int)a->depth);
+  bind_span(q, at + 6, b, a->dims);
+  sqlite3_bind_text(q, at + 7, a->rule, -1, SQLITE_STATIC);
+  bind_span(q, at + 8, b, a->event_id);
+  bind_span(q, at + 9, b, a->topic);
+  if (a->topic.len) {
+    sqlite3_bind_int(q, at + 10, a->partition);
+    sqlite3_bind_int64(q, at + 11, a->offset);
+  } else {
+    sqlite3_bind_null(q, at + 10);
+    sqlite3_bind_null(q, at + 11);
+  }
+  sqlite3_bind_int64(q, at + 12, a->issued_at_ms);
+  sqlite3_bind_int64(q, at + 13, a->expires_at_ms);
 }
 
 static int write_offsets(struct sr_store *st, const struct sr_checkpoint *ck) {
@@ -1244,14 +1450,10 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck) {
     return SR_EIO;
   int rc = SR_OK;
   for (size_t i = 0; i < st->n_shards && !rc; i++) {
-    const struct batch *b = ck->batches[i];
-    for (size_t j = 0; j < b->n_blobs && !rc; j++) {
-      const struct blob_rec *r = &b->blobs[j];
-      rc = write_session(st, b, r, now);
-      if (!rc) rc = write_timeline(st, b, r);
-    }
-    for (size_t j = 0; j < b->n_au && !rc; j++)
-      rc = write_command(st, b, &b->au[j]);
+    struct batch_rows w = {st, ck->batches[i], now};
+    rc = write_sessions(&w);
+    if (!rc) rc = write_timelines(&w);
+    if (!rc) rc = rows_insert(&st->ins_cmd, w.b->n_au, bind_command, &w);
   }
   if (!rc) rc = write_offsets(st, ck);
   if (!rc) rc = expire(st);
@@ -1358,12 +1560,15 @@ void sr_store_close(struct sr_store *st) {
   free(st->shards);
   free(st->ck.batches);
   free(st->ck.offs);
-  sqlite3_stmt *stmts[] = {st->st_session, st->st_dim_del, st->st_dim_ins,
-                           st->st_tl_ins,  st->st_tl_trim, st->st_cmd_ins,
-                           st->st_off};
+  struct rows *rows[] = {&st->ins_session, &st->ins_dim, &st->ins_tl,
+                         &st->ins_cmd};
+  for (size_t i = 0; i < SR_ARRAY_LEN(rows); i++) rows_finalize(rows[i]);
+  sqlite3_stmt *stmts[] = {st->st_dim_del, st->st_tl_trim, st->st_off};
   for (size_t i = 0; i < SR_ARRAY_LEN(stmts); i++) sqlite3_finalize(stmts[i]);
   sqlite3_close(st->db);
-  free(st->chunk.p);
+  for (size_t i = 0; i < ROWS; i++) free(st->chunk[i].p);
+  grow_free(st->with_tl, st->cap_with_tl, sizeof *st->with_tl);
+  free(st->kept);
   pthread_cond_destroy(&st->cv);
   pthread_mutex_destroy(&st->mu);
   free(st);
@@ -1541,6 +1746,52 @@ static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
   return b.len;
 }
 
+/* s as sr_buf_json_string writes it, into c that has room for its escaped
+ * form: a plain text (nearly all) is copied without the checks and calls
+ * of the bounded appends. */
+static inline void put_json_string(struct sr_buf *c, sr_str s) {
+  if (!sr_buf_json_plain(s, true)) {
+    sr_buf_json_string(c, s);
+    return;
+  }
+  raw(c, "\"", 1);
+  if (s.n) raw(c, s.p, s.n);
+  raw(c, "\"", 1);
+}
+
+/* cmd's dimensions as the audit row's JSON array of {"name", "score" (4
+ * decimals), "reason"}, written in place at the end of b's bytes, with one
+ * reservation for the longest it can be. @locality worker thread */
+static struct span put_dims(struct batch *b, const struct sr_command *cmd) {
+  /* Per dimension: the keys, quotes and punctuation (33 bytes), a score
+   * (at most 31), and both texts with every byte escaped (6 bytes each). */
+  size_t name_n[SR_DIM_MAX], reason_n[SR_DIM_MAX], max = 3;
+  assert(cmd->n_dims <= SR_DIM_MAX);
+  for (uint32_t i = 0; i < cmd->n_dims; i++) {
+    name_n[i] = strlen(cmd->dims[i].name);
+    reason_n[i] = strlen(cmd->dims[i].reason);
+    max += 64 + 6 * (name_n[i] + reason_n[i]);
+  }
+  reserve_bytes(b, max);
+  struct sr_buf c = sr_buf_init((char *)b->bytes + b->n_bytes, max + 1);
+  raw(&c, "[", 1);
+  for (uint32_t i = 0; i < cmd->n_dims; i++) {
+    const struct sr_command_dim *d = &cmd->dims[i];
+    raw(&c, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8);
+    put_json_string(&c, (sr_str){d->name, name_n[i]});
+    raw(&c, ",\"score\":", 9);
+    c.len += sr_fixed_format(c.p + c.len, 32, d->score, 4);
+    raw(&c, ",\"reason\":", 10);
+    put_json_string(&c, (sr_str){d->reason, reason_n[i]});
+    raw(&c, "}", 1);
+  }
+  raw(&c, "]", 1);
+  assert(!c.overflow && c.len <= max);
+  struct span sp = {b->n_bytes, c.len};
+  b->n_bytes += c.len;
+  return sp;
+}
+
 void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
                    const struct sr_command *cmd, const char *topic) {
   struct sr_session *s = sr_aggregator_last_session(sh->agg);
@@ -1553,7 +1804,7 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
     sh->dirty[sh->n_dirty++] = s;
     ps->dirty = true;
     ps->restarted = false;
-    ps->tl_first = ps->tl_last = 0;
+    ps->tl_last = 0;
   }
   if (s->events == 1 && ps->stored) ps->restarted = true;
   struct batch *b = &sh->open;
@@ -1563,12 +1814,10 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   /* Seqs rise along the list unless the retention restarted the session
    * in this interval: then only the entries from its new event 1 on are
    * its, and the list starts again there. */
-  if (ps->tl_last && b->tl[ps->tl_last - 1].seq < s->events)
-    b->tl[ps->tl_last - 1].next = (uint32_t)b->n_tl;
-  else
-    ps->tl_first = (uint32_t)b->n_tl;
+  t->prev = ps->tl_last && b->tl[ps->tl_last - 1].seq < s->events
+                ? ps->tl_last
+                : 0;
   ps->tl_last = (uint32_t)b->n_tl;
-  t->next = 0;
   t->seq = s->events;
   t->ts_ms = s->last_ts_ms;
   t->type = ev->type;
@@ -1601,22 +1850,7 @@ void sr_shard_note(struct sr_shard *sh, const struct sr_event *ev,
   a->call_id = put_bytes(b, cmd->call_id, strlen(cmd->call_id));
   a->event_id = put_bytes(b, cmd->event_id, strlen(cmd->event_id));
   a->topic = put_bytes(b, topic, topic ? strlen(topic) : 0);
-  char dims[SR_DIM_MAX * (SR_REASON_MAX * 2 + 96) + 8];
-  struct sr_buf j = sr_buf_init(dims, sizeof dims);
-  sr_buf_append(&j, "[", 1);
-  for (uint32_t i = 0; i < cmd->n_dims; i++) {
-    if (i) sr_buf_append(&j, ",", 1);
-    sr_buf_append(&j, "{\"name\":", 8);
-    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].name));
-    sr_buf_append(&j, ",\"score\":", 9);
-    sr_buf_fixed(&j, cmd->dims[i].score, 4);
-    sr_buf_append(&j, ",\"reason\":", 10);
-    sr_buf_json_string(&j, sr_str_from(cmd->dims[i].reason));
-    sr_buf_append(&j, "}", 1);
-  }
-  sr_buf_append(&j, "]", 1);
-  assert(!j.overflow); /* sized for every dimension's longest reason */
-  a->dims = put_bytes(b, dims, j.len);
+  a->dims = put_dims(b, cmd);
 }
 
 static bool evictable(const struct sr_session *s, void *arg) {
@@ -1652,6 +1886,7 @@ static void seal_columns(const struct sr_store *st, struct batch *b,
     b->dims = grow(b->dims, &b->cap_dims, b->n_dims + 1, sizeof *b->dims);
     struct dim_rec *dr = &b->dims[b->n_dims++];
     dr->index = (uint32_t)i;
+    dr->blob = (uint32_t)(r - b->blobs);
     dr->score = d->score;
     dr->ts_ms = d->ts_ms;
     dr->reason = put_bytes(b, d->reason, strlen(d->reason));
@@ -1670,8 +1905,8 @@ void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
     struct blob_rec *r = &b->blobs[b->n_blobs++];
     memcpy(r->sid, s->id, sizeof r->sid);
     r->blob = put_bytes(b, sh->blob, (size_t)n);
-    r->tl_first = s->persist.tl_first;
-    r->tl_last = r->tl_first ? b->tl[s->persist.tl_last - 1].seq : 0;
+    r->tl_newest = s->persist.tl_last;
+    r->tl_last = r->tl_newest ? b->tl[r->tl_newest - 1].seq : 0;
     r->restarted = s->persist.restarted;
     seal_columns(sh->st, b, r, s);
     s->persist.stored = true;

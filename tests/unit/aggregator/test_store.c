@@ -536,6 +536,85 @@ START_TEST(audit_scores_and_summaries_read_back_as_written) {
 }
 END_TEST
 
+/* Replaces every `from` in line with `to` into out[cap]. */
+static void replace_all(char *out, size_t cap, const char *line,
+                        const char *from, const char *to) {
+  struct sr_buf b = sr_buf_init(out, cap);
+  for (const char *p = line, *hit; *p; p = hit + strlen(from)) {
+    hit = strstr(p, from);
+    if (!hit) {
+      sr_buf_puts(&b, p);
+      break;
+    }
+    sr_buf_append(&b, p, (size_t)(hit - p));
+    sr_buf_puts(&b, to);
+  }
+  ck_assert(!b.overflow);
+}
+
+/* An audit row's dimensions are the command's, as JSON: a credential id
+ * with a quote, a backslash, a control byte and UTF-8 in it reaches a
+ * reason, and is escaped there as in every other JSON text we write. */
+START_TEST(audit_dimensions_are_the_commands_as_json) {
+  struct stream s;
+  stream_load(&s);
+  struct fx f = {0};
+  fx_open(&f, "audit-dims", 0, 0, true);
+  static char want[512][2048];
+  char ids[512][SR_COMMAND_ID_LEN + 1], line[8192];
+  size_t n = 0, escaped = 0;
+  for (size_t i = 0; i < 2 * s.n && n < 512; i++) {
+    const char *l = s.lines[i % s.n];
+    if (i >= s.n) {
+      if (!strstr(l, "sess-pocketos-1")) continue;
+      char tmp[8192];
+      replace_all(tmp, sizeof tmp, l, "sess-pocketos-1", "sess-odd-1");
+      replace_all(line, sizeof line, tmp, "railway-domains-token",
+                  "rail\\\"way\\\\tok\\u0001\\u00e9n");
+      l = line;
+    }
+    if (fx_feed(&f, l) != 1) continue;
+    struct sr_buf w = sr_buf_init(want[n], sizeof want[n]);
+    sr_buf_puts(&w, "[");
+    for (uint32_t d = 0; d < f.cmd.n_dims; d++) {
+      sr_buf_puts(&w, d ? ",{\"name\":" : "{\"name\":");
+      sr_buf_json_string(&w, sr_str_from(f.cmd.dims[d].name));
+      sr_buf_puts(&w, ",\"score\":");
+      sr_buf_fixed(&w, f.cmd.dims[d].score, 4);
+      sr_buf_puts(&w, ",\"reason\":");
+      sr_buf_json_string(&w, sr_str_from(f.cmd.dims[d].reason));
+      sr_buf_puts(&w, "}");
+    }
+    sr_buf_puts(&w, "]");
+    ck_assert(!w.overflow);
+    escaped += strstr(want[n], "rail\\\"way\\\\tok\\u0001\xc3\xa9n") != NULL;
+    memcpy(ids[n++], f.cmd.command_id, sizeof ids[0]);
+  }
+  ck_assert_uint_gt(escaped, 0);
+  fx_checkpoint(&f);
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT dimensions FROM commands "
+                                      "WHERE command_id = ?",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  for (size_t i = 0; i < n; i++) {
+    sqlite3_bind_text(q, 1, ids[i], -1, SQLITE_TRANSIENT);
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want[i]);
+    sqlite3_reset(q);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+  stream_free(&s);
+}
+END_TEST
+
 START_TEST(retention_expires_sessions_and_rows) {
   struct fx f = {0};
   const long long hour = 3600 * 1000LL, t0 = 1790000000000LL;
@@ -665,6 +744,124 @@ static void feed_seq(struct fx *f, const char *sid, long seq, long long shift) {
   fx_feed(f, line_at(line, sizeof line, sid,
                      1790000000000LL + seq * 1000 + shift, call));
 }
+
+/* What the query side reads of a database: every session's document
+ * (without updated_at_ms, wall-clock time) and every command, as one heap
+ * string. */
+static char *read_back(const char *path) {
+  char err[256], *out = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&out, &len);
+  struct sr_reader *r = sr_reader_open(path, err, sizeof err);
+  ck_assert_msg(r, "%s", err);
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT session_id FROM sessions "
+                                      "ORDER BY session_id",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    char *json;
+    ck_assert_int_eq(sr_reader_session(r, (const char *)sqlite3_column_text(
+                                              q, 0),
+                                       &json, err, sizeof err),
+                     0);
+    json_t *doc = json_loads(json, JSON_ALLOW_NUL, NULL);
+    ck_assert_ptr_nonnull(doc);
+    json_object_del(doc, "updated_at_ms");
+    json_dumpf(doc, m, JSON_SORT_KEYS | JSON_COMPACT);
+    fputc('\n', m);
+    json_decref(doc);
+    free(json);
+  }
+  sqlite3_finalize(q);
+  ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                      "SELECT * FROM commands ORDER BY "
+                                      "command_id",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(q); i++)
+      fprintf(m, "%s|", (const char *)sqlite3_column_text(q, i));
+    fputc('\n', m);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  sr_reader_close(r);
+  fclose(m);
+  return out;
+}
+
+/* A checkpoint writes its rows ROWS to a statement (and the rest one by
+ * one): the whole stream in one checkpoint (28 sessions, more commands and
+ * dimension rows than a statement holds) reads back exactly as a
+ * checkpoint after every event, where every statement holds one row. */
+START_TEST(rows_written_together_read_back_as_written_one_by_one) {
+  struct stream s;
+  stream_load(&s);
+  struct fx one = {0}, all = {0};
+  fx_open(&one, "rows-one", 0, 0, true);
+  fx_open(&all, "rows-all", 0, 0, true);
+  for (size_t i = 0; i < s.n; i++) {
+    fx_feed(&one, s.lines[i]);
+    fx_checkpoint(&one);
+    fx_feed(&all, s.lines[i]);
+  }
+  fx_checkpoint(&all);
+  ck_assert_int_ge(q_int(all.path, "SELECT count(*) FROM sessions"), 17);
+  ck_assert_int_ge(q_int(all.path, "SELECT count(*) FROM commands"), 17);
+  ck_assert_int_ge(q_int(all.path, "SELECT count(*) FROM session_dimensions"),
+                   17);
+  char *a = read_back(one.path), *b = read_back(all.path);
+  ck_assert_uint_gt(strlen(a), 1000);
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+  fx_close(&one);
+  fx_close(&all);
+  rm_db(one.path);
+  rm_db(all.path);
+  sr_arena_destroy(one.arena);
+  sr_arena_destroy(all.arena);
+  stream_free(&s);
+}
+END_TEST
+
+/* A busy interval's batch grows to megabytes (its arrays move to mappings
+ * of their own past 1 MiB, see grow in store.c): three checkpoints of
+ * 15,000 events, each one command, which fill both of the shard's batches
+ * and then the first again, keep every row. */
+START_TEST(checkpoints_of_megabytes_keep_every_row) {
+  struct fx f = {0};
+  fx_open(&f, "megabytes", 0, 0, true);
+  long long issued = 0;
+  for (long round = 0; round < 3; round++) {
+    for (long seq = round * 50 + 1; seq <= round * 50 + 50; seq++) {
+      for (int i = 0; i < 300; i++) {
+        char sid[16], line[512], call[64];
+        snprintf(sid, sizeof sid, "mb%d", i);
+        snprintf(call, sizeof call, "%s-%ld", sid, seq);
+        issued += fx_feed(&f, line_at(line, sizeof line, sid,
+                                      1790000000000LL + seq * 1000, call)) ==
+                  1;
+      }
+    }
+    fx_checkpoint(&f);
+    ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"), issued);
+    ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions"), 300);
+    assert_timeline(f.path, "mb0", round * 50 + 46, round * 50 + 50);
+    assert_timeline(f.path, "mb150", round * 50 + 46, round * 50 + 50);
+    assert_timeline(f.path, "mb299", round * 50 + 46, round * 50 + 50);
+  }
+  ck_assert_int_eq(issued, 45000);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
 
 START_TEST(chunks_serve_exactly_the_newest_entries) {
   struct fx f = {0};
@@ -1253,11 +1450,14 @@ int main(void) {
   tcase_add_test(tc, checkpoint_stores_rows_and_offsets_and_resumes);
   tcase_add_test(tc, audit_and_timeline_rows);
   tcase_add_test(tc, audit_scores_and_summaries_read_back_as_written);
+  tcase_add_test(tc, audit_dimensions_are_the_commands_as_json);
   tcase_add_test(tc, eviction_and_reload_give_identical_decisions);
   tcase_add_test(tc, retention_expires_sessions_and_rows);
   tcase_add_test(tc, a_token_in_the_task_never_reaches_the_database);
   tcase_add_test(tc, bad_database_is_a_clear_error);
   tcase_add_test(tc, chunks_serve_exactly_the_newest_entries);
+  tcase_add_test(tc, checkpoints_of_megabytes_keep_every_row);
+  tcase_add_test(tc, rows_written_together_read_back_as_written_one_by_one);
   tcase_add_test(tc, a_restarted_session_gets_a_new_timeline);
   tcase_add_test(tc, dimension_rows_follow_the_session);
   tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
