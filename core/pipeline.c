@@ -229,6 +229,7 @@ void sr_pipeline_stats(const struct sr_pipeline *p,
   sr_metrics_totals(p->metrics, &out->events, &out->dead_letters, commands);
   for (int a = 0; a <= SR_ACTION_KILL && a < SR_METRICS_ACTIONS; a++)
     out->commands[a] = commands[a];
+  if (p->store) out->durable = sr_consumer_durable_messages(p->consumer);
   if (p->otlp) {
     const struct sr_repartition_stats *o = sr_repartition_stats(p->otlp);
     out->otlp_spans = atomic_load(&o->spans);

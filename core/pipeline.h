@@ -18,6 +18,7 @@ struct sr_pipeline;
 struct sr_pipeline_stats {
   uint64_t events;       /* decoded and aggregated */
   uint64_t dead_letters;
+  uint64_t durable; /* messages whose state the database holds (0: none) */
   uint64_t commands[SR_ACTION_KILL + 1];
   uint64_t otlp_spans;        /* spans consumed by the OTLP stage */
   uint64_t otlp_dead_letters; /* spans and messages it dead-lettered */

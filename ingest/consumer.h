@@ -82,7 +82,9 @@ void sr_consumer_destroy(struct sr_consumer *c);
  * `w`. Call after producing everything for the message. */
 void sr_track_done(struct sr_track *t, size_t w, int64_t offset);
 
-/* Messages consumed so far (all partitions). */
-uint64_t sr_consumer_messages(const struct sr_consumer *c);
+/* With a state store: messages (all partitions) whose state and offsets
+ * the database holds, i.e. routed before the last durable checkpoint;
+ * callable from any thread. */
+uint64_t sr_consumer_durable_messages(const struct sr_consumer *c);
 
 #endif

@@ -94,11 +94,12 @@ static void path_of(char *out, size_t cap, const char *name) {
   snprintf(out, cap, "state-%s-%s", tag, name);
 }
 
-static pid_t start_run(const char *group, const char *db, const char *control,
-                       const char *crash_at, const char *log) {
+static pid_t start_run_with(const char *config, const char *group,
+                            const char *db, const char *control,
+                            const char *crash_at, const char *log) {
   char *argv[] = {SR_BINARY,   "run",
                   "--brokers", addr,
-                  "--config",  SR_TEST_DATA "/integration/state.yaml",
+                  "--config",  (char *)config,
                   "--group",   (char *)group,
                   "--state",   (char *)db,
                   "--control-topic", (char *)control,
@@ -108,6 +109,12 @@ static pid_t start_run(const char *group, const char *db, const char *control,
   unsetenv("STACKRISK_CRASH_AT");
   ck_assert_int_gt(pid, 0);
   return pid;
+}
+
+static pid_t start_run(const char *group, const char *db, const char *control,
+                       const char *crash_at, const char *log) {
+  return start_run_with(SR_TEST_DATA "/integration/state.yaml", group, db,
+                        control, crash_at, log);
 }
 
 /* Events reflected in the database: the sum of its stored next offsets
@@ -236,9 +243,9 @@ static void setup(void) {
   char log[128];
   path_of(log, sizeof log, "broker.log");
   unlink(log);
-  char *argv[] = {SR_BINARY,       "broker",  "--partitions", "4",
-                  "-t",            "ctl-ref", "-t",           "ctl-crash",
-                  NULL};
+  char *argv[] = {SR_BINARY, "broker",    "--partitions", "4",
+                  "-t",      "ctl-ref",   "-t",           "ctl-crash",
+                  "-t",      "ctl-quiet", NULL};
   broker = h_spawn(argv, log);
   ck_assert_msg(h_wait_address(log, addr, sizeof addr, 20000),
                 "the broker printed no address (log %s)", log);
@@ -413,6 +420,32 @@ START_TEST(restart_on_unchanged_topic_emits_nothing_new) {
 }
 END_TEST
 
+/* A pause in the input makes the state durable at once: with a checkpoint
+ * interval of a minute, the whole topic's state is in the database within
+ * seconds of the last event. */
+START_TEST(a_quiet_input_is_made_durable_at_once) {
+  char log[128], db[128];
+  path_of(log, sizeof log, "quiet.log");
+  path_of(db, sizeof db, "quiet.db");
+  unlink(log);
+  unlink(db);
+  long long t0 = h_now_ms();
+  pid_t p = start_run_with(SR_TEST_DATA "/integration/state_minute.yaml",
+                           "quiet", db, "ctl-quiet", NULL, log);
+  ck_assert_msg(wait_progress(db, produced, 20000),
+                "%lld of %lld events durable after 20 s (log %s)",
+                progress(db), produced, log);
+  ck_assert_int_lt(h_now_ms() - t0, 60000);
+  stop_run(p, log);
+  static const char *const sfx[] = {"", "-wal", "-shm"};
+  for (size_t i = 0; i < 3; i++) {
+    char path[160];
+    snprintf(path, sizeof path, "%s%s", db, sfx[i]);
+    unlink(path);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("state");
   TCase *tc = tcase_create("durability");
@@ -420,6 +453,7 @@ int main(void) {
   tcase_add_unchecked_fixture(tc, setup, teardown);
   tcase_add_test(tc, kill_9_at_any_point_loses_nothing);
   tcase_add_test(tc, restart_on_unchanged_topic_emits_nothing_new);
+  tcase_add_test(tc, a_quiet_input_is_made_durable_at_once);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
