@@ -661,7 +661,6 @@ static const struct attrs *span_or_resource(const struct sr_otlp_span_ref *r,
   return r->at.v[f] || !r->res ? &r->at : r->res;
 }
 
-
 static bool prefixed(ProtobufCBinaryData name, const char *prefix,
                      sr_str *rest) {
   size_t n = strlen(prefix);
@@ -904,18 +903,21 @@ static int number_of(struct map *m, uint32_t i, const struct attrs *a,
  * its resource; present when any is there. */
 static int estimate_of(struct map *m, uint32_t i, bool with_resource,
                        struct sr_estimate *out) {
-  static const enum sr_otlp_field fields[] = {
-      SR_OTLP_ESTIMATE_STEPS, SR_OTLP_ESTIMATE_SECONDS,
-      SR_OTLP_ESTIMATE_COST_USD};
+  static const struct {
+    enum sr_otlp_field field;
+    double max;
+    bool whole;
+  } parts[] = {{SR_OTLP_ESTIMATE_STEPS, 1e12, true},
+               {SR_OTLP_ESTIMATE_SECONDS, 1e12, true},
+               {SR_OTLP_ESTIMATE_COST_USD, SR_COST_MAX, false}};
   const struct sr_otlp_span_ref *r = &m->refs[i];
-  double v[3];
+  double v[SR_ARRAY_LEN(parts)];
   *out = (struct sr_estimate){0};
-  for (size_t k = 0; k < 3; k++) {
-    const struct attrs *a =
-        with_resource ? span_or_resource(r, fields[k]) : &r->at;
-    TRY(number_of(m, i, a, fields[k], k < 2 ? 1e12 : SR_COST_MAX, k < 2,
-                  &v[k]));
-    if (a->v[fields[k]]) out->present = true;
+  for (size_t k = 0; k < SR_ARRAY_LEN(parts); k++) {
+    enum sr_otlp_field f = parts[k].field;
+    const struct attrs *a = with_resource ? span_or_resource(r, f) : &r->at;
+    TRY(number_of(m, i, a, f, parts[k].max, parts[k].whole, &v[k]));
+    if (a->v[f]) out->present = true;
   }
   out->steps = (int64_t)v[0];
   out->seconds = (int64_t)v[1];
