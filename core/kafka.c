@@ -290,33 +290,31 @@ int sr_producer_send(struct sr_producer *p, const char *topic,
   uint64_t epoch = atomic_load_explicit(&p->epoch, memory_order_acquire);
   atomic_fetch_add_explicit(&p->pending[epoch % EPOCHS], 1,
                             memory_order_relaxed);
-  rd_kafka_topic_t *rkt = known_topic(p, topic);
-  for (;;) {
-    rd_kafka_resp_err_t e =
-        rkt ? rd_kafka_producev(
-                  p->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
-                  RD_KAFKA_V_KEY(key, keylen),
-                  RD_KAFKA_V_VALUE((void *)value, len),
-                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                  RD_KAFKA_V_HEADERS(hdrs),
-                  RD_KAFKA_V_OPAQUE((void *)(uintptr_t)epoch), RD_KAFKA_V_END)
-            : rd_kafka_producev(
-                  p->rk, RD_KAFKA_V_TOPIC(topic),
-                  RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key, keylen),
-                  RD_KAFKA_V_VALUE((void *)value, len),
-                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                  RD_KAFKA_V_HEADERS(hdrs),
-                  RD_KAFKA_V_OPAQUE((void *)(uintptr_t)epoch), RD_KAFKA_V_END);
-    if (!e) return SR_OK; /* headers are owned by librdkafka now */
-    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      atomic_fetch_sub(&p->pending[epoch % EPOCHS], 1);
-      atomic_fetch_sub(&p->outstanding, 1);
-      SR_ERROR("produce to %s: %s", topic, rd_kafka_err2str(e));
-      if (hdrs) rd_kafka_headers_destroy(hdrs);
-      return SR_EKAFKA;
-    }
-    rd_kafka_poll(p->rk, 10); /* backpressure: wait for room */
+  /* A topic not kept at setup gets a handle for this record only
+   * (librdkafka finds its topic object by name and counts a reference). */
+  rd_kafka_topic_t *kept = known_topic(p, topic);
+  rd_kafka_topic_t *rkt = kept ? kept : rd_kafka_topic_new(p->rk, topic, NULL);
+  rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__QUEUE_FULL; /* try at once */
+  if (!rkt && !(e = rd_kafka_last_error())) e = RD_KAFKA_RESP_ERR__INVALID_ARG;
+  while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+    e = rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt),
+                          RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_KEY(key, keylen),
+                          RD_KAFKA_V_VALUE((void *)value, len),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_HEADERS(hdrs),
+                          RD_KAFKA_V_OPAQUE((void *)(uintptr_t)epoch),
+                          RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      rd_kafka_poll(p->rk, 10); /* backpressure: wait for room */
   }
+  if (rkt && rkt != kept) rd_kafka_topic_destroy(rkt);
+  if (!e) return SR_OK; /* headers are owned by librdkafka now */
+  atomic_fetch_sub(&p->pending[epoch % EPOCHS], 1);
+  atomic_fetch_sub(&p->outstanding, 1);
+  SR_ERROR("produce to %s: %s", topic, rd_kafka_err2str(e));
+  if (hdrs) rd_kafka_headers_destroy(hdrs);
+  return SR_EKAFKA;
 }
 
 void sr_producer_poll(struct sr_producer *p, int timeout_ms) {
