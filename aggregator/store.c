@@ -1641,32 +1641,13 @@ void sr_shard_attach(struct sr_shard *sh, struct sr_aggregator *agg) {
   sr_aggregator_set_retention(agg, sh->st->opts.retention_ms);
 }
 
-/* A summary being written: at most cap - 1 bytes, the rest cut as the
- * bounded appends would, without their calls and NUL per append (the
- * summary is a span: its length says where it ends). */
-struct sum {
-  char *p;
-  size_t len, cap;
-};
-
-static inline void sum_put(struct sum *b, const char *s, size_t n) {
-  size_t room = b->cap - 1 - b->len;
-  if (n > room) n = room;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
-
-#define SUM_LIT(b, s) sum_put((b), (s), sizeof(s) - 1)
-
-static inline void sum_puts(struct sum *b, const char *s) {
-  sum_put(b, s, strlen(s));
-}
-
 /* Appends at most max bytes of v, stopping at a NUL as "%.*s" would. */
-static inline void sum_view(struct sum *b, sr_str v, size_t max) {
+static inline void put_view(struct sr_buf *b, sr_str v, size_t max) {
   size_t n = SR_MIN(v.n, max);
-  if (n) sum_put(b, v.p, strnlen(v.p, n));
+  if (n) sr_buf_append(b, v.p, strnlen(v.p, n));
 }
+
+#define PUT_LIT(b, s) sr_buf_append((b), (s), sizeof(s) - 1)
 
 /* Room for a timeline summary, its NUL included. */
 #define SUMMARY_MAX 192
@@ -1680,68 +1661,69 @@ static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
                         const struct sr_detection *det) {
   static const sr_str verbs[] = {SR_STR_LIT(""), SR_STR_LIT("read"),
                                  SR_STR_LIT("write"), SR_STR_LIT("delete")};
-  struct sum b = {out, 0, cap};
+  struct sr_buf b = sr_buf_init(out, cap);
   switch (ev->type) {
     case SR_EV_TOOL_CALL: {
       const struct sr_op *op = &det->op;
       if (op->rule) {
-        sum_puts(&b, op->rule);
+        sr_buf_puts(&b, op->rule);
       } else {
         size_t n = SR_MIN(ev->tool.n, (size_t)64);
         const char *nul = n ? memchr(ev->tool.p, '\0', n) : NULL;
         /* A NUL inside the tool name ends the summary, as it always did
          * (the summary was a C string). */
-        if (n) sum_put(&b, ev->tool.p, nul ? (size_t)(nul - ev->tool.p) : n);
+        if (n)
+          sr_buf_append(&b, ev->tool.p, nul ? (size_t)(nul - ev->tool.p) : n);
         if (nul) return b.len;
       }
       if (op->verb != SR_VERB_NONE) {
-        SUM_LIT(&b, " (");
-        sum_put(&b, verbs[op->verb].p, verbs[op->verb].n);
-        SUM_LIT(&b, ")");
+        PUT_LIT(&b, " (");
+        sr_buf_append(&b, verbs[op->verb].p, verbs[op->verb].n);
+        PUT_LIT(&b, ")");
       }
       if (op->target_id.n) {
-        SUM_LIT(&b, " ");
-        sum_view(&b, op->target_id, 64);
+        PUT_LIT(&b, " ");
+        put_view(&b, op->target_id, 64);
       }
       if (op->environment.n) {
-        SUM_LIT(&b, " on ");
-        sum_view(&b, op->environment, 32);
+        PUT_LIT(&b, " on ");
+        put_view(&b, op->environment, 32);
       }
       if (op->credential.id.n) {
-        SUM_LIT(&b, " with credential ");
-        sum_view(&b, op->credential.id, 48);
+        PUT_LIT(&b, " with credential ");
+        put_view(&b, op->credential.id, 48);
       }
       break;
     }
     case SR_EV_SESSION_START:
-      SUM_LIT(&b, "session started, mode ");
-      sum_puts(&b, mode_name(ev->mode) ? mode_name(ev->mode) : "unset");
-      SUM_LIT(&b, ", environment ");
-      sum_view(&b, ev->environment, 32);
+      PUT_LIT(&b, "session started, mode ");
+      sr_buf_puts(&b, mode_name(ev->mode) ? mode_name(ev->mode) : "unset");
+      PUT_LIT(&b, ", environment ");
+      put_view(&b, ev->environment, 32);
       break;
     case SR_EV_AGENT_MESSAGE:
-      SUM_LIT(&b, "message from ");
-      sum_view(&b, ev->role, 32);
+      PUT_LIT(&b, "message from ");
+      put_view(&b, ev->role, 32);
       break;
     case SR_EV_FILE_ACCESS:
-      SUM_LIT(&b, "file ");
-      sum_view(&b, ev->op, 16);
-      SUM_LIT(&b, " ");
-      sum_view(&b, ev->path, 96);
+      PUT_LIT(&b, "file ");
+      put_view(&b, ev->op, 16);
+      PUT_LIT(&b, " ");
+      put_view(&b, ev->path, 96);
       if (ev->credentials_found.n) {
         char d[20], *n = sr_decimal(d + sizeof d, ev->credentials_found.n);
-        SUM_LIT(&b, " (");
-        sum_put(&b, n, (size_t)(d + sizeof d - n));
-        SUM_LIT(&b, " credentials found)");
+        PUT_LIT(&b, " (");
+        sr_buf_append(&b, n, (size_t)(d + sizeof d - n));
+        PUT_LIT(&b, " credentials found)");
       }
       break;
     case SR_EV_APPROVAL:
-      sum_view(&b, ev->decision, 16);
-      SUM_LIT(&b, " by ");
-      sum_view(&b, ev->approver, 64);
+      put_view(&b, ev->decision, 16);
+      PUT_LIT(&b, " by ");
+      put_view(&b, ev->approver, 64);
       break;
     default:
-      sum_puts(&b, sr_event_type_name(ev->type));
+      sr_buf_puts(&b, sr_event_type_name(ev->type));
   }
   return b.len;
 }

@@ -10,26 +10,6 @@
 #include "core/bytes16.h"
 #include "core/fixed.h"
 
-void sr_buf_append(struct sr_buf *b, const char *s, size_t n) {
-  if (n == 0) return; /* s may be NULL: an empty view */
-  if (b->cap == 0) {
-    b->overflow = b->overflow || n > 0;
-    return;
-  }
-  size_t room = b->cap - 1 - b->len;
-  if (n > room) {
-    b->overflow = true;
-    n = room;
-  }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-void sr_buf_puts(struct sr_buf *b, const char *s) {
-  sr_buf_append(b, s, strlen(s));
-}
-
 void sr_buf_printf(struct sr_buf *b, const char *fmt, ...) {
   size_t room = b->cap - b->len;
   va_list ap;

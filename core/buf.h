@@ -27,8 +27,26 @@ static inline struct sr_buf sr_buf_init(char *p, size_t cap) {
   return b;
 }
 
-void sr_buf_append(struct sr_buf *b, const char *s, size_t n);
-void sr_buf_puts(struct sr_buf *b, const char *s);
+/* Appends n bytes of s (NULL when n is 0), as many as fit. Inline: it is
+ * called per piece of every timeline summary and reason. */
+static inline void sr_buf_append(struct sr_buf *b, const char *s, size_t n) {
+  if (n == 0) return; /* s may be NULL: an empty view */
+  if (b->cap == 0) {
+    b->overflow = true;
+    return;
+  }
+  size_t room = b->cap - 1 - b->len;
+  if (n > room) {
+    b->overflow = true;
+    n = room;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+static inline void sr_buf_puts(struct sr_buf *b, const char *s) {
+  sr_buf_append(b, s, strlen(s));
+}
 void sr_buf_printf(struct sr_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* True when s goes into a JSON string as it is: no control character,
