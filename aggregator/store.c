@@ -1728,19 +1728,6 @@ static size_t summarise(char *out, size_t cap, const struct sr_event *ev,
   return b.len;
 }
 
-/* s as sr_buf_json_string writes it, into c that has room for its escaped
- * form: a plain text (nearly all) is copied without the checks and calls
- * of the bounded appends. */
-static inline void put_json_string(struct sr_buf *c, sr_str s) {
-  if (!sr_buf_json_plain(s, true)) {
-    sr_buf_json_string(c, s);
-    return;
-  }
-  raw(c, "\"", 1);
-  if (s.n) raw(c, s.p, s.n);
-  raw(c, "\"", 1);
-}
-
 /* cmd's dimensions as the audit row's JSON array of {"name", "score" (4
  * decimals), "reason"}, written in place at the end of b's bytes, with one
  * reservation for the longest it can be. @locality worker thread */
@@ -1760,11 +1747,11 @@ static struct span put_dims(struct batch *b, const struct sr_command *cmd) {
   for (uint32_t i = 0; i < cmd->n_dims; i++) {
     const struct sr_command_dim *d = &cmd->dims[i];
     raw(&c, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8);
-    put_json_string(&c, (sr_str){d->name, name_n[i]});
+    sr_buf_json_string(&c, (sr_str){d->name, name_n[i]});
     raw(&c, ",\"score\":", 9);
     c.len += sr_fixed_format(c.p + c.len, 32, d->score, 4);
     raw(&c, ",\"reason\":", 10);
-    put_json_string(&c, (sr_str){d->reason, reason_n[i]});
+    sr_buf_json_string(&c, (sr_str){d->reason, reason_n[i]});
     raw(&c, "}", 1);
   }
   raw(&c, "]", 1);
