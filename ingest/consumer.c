@@ -424,7 +424,11 @@ int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
   int rc = SR_OK;
   unsigned burst = 0;
   while (!*stop) {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 20);
+    /* A poll with a timeout reads the clock to set its deadline; one
+     * without does not. While messages are queued the first returns one,
+     * and only an empty queue waits. */
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
+    if (!m) m = rd_kafka_consumer_poll(c->rk, 20);
     /* Serving the producer and reading the clock cost a lock and a system
      * call: once per burst of messages, and whenever the input pauses. */
     if (m && ++burst % 64 != 0 && !m->err) {
