@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -830,6 +831,22 @@ START_TEST(rows_written_together_read_back_as_written_one_by_one) {
 }
 END_TEST
 
+/* Round round of 300 sessions "<prefix>N" with 50 gated calls each: the
+ * megabytes of a busy checkpoint. Returns the commands issued. */
+static long long feed_busy_round(struct fx *f, const char *prefix, long round) {
+  long long issued = 0;
+  for (long seq = round * 50 + 1; seq <= round * 50 + 50; seq++) {
+    for (int i = 0; i < 300; i++) {
+      char sid[16], line[512], call[64];
+      snprintf(sid, sizeof sid, "%s%d", prefix, i);
+      snprintf(call, sizeof call, "%s-%ld", sid, seq);
+      issued += fx_feed(f, line_at(line, sizeof line, sid,
+                                   1790000000000LL + seq * 1000, call)) == 1;
+    }
+  }
+  return issued;
+}
+
 /* A busy interval's batch grows to megabytes (its arrays move to mappings
  * of their own past 1 MiB, see grow in store.c): three checkpoints of
  * 15,000 events, each one command, which fill both of the shard's batches
@@ -839,16 +856,7 @@ START_TEST(checkpoints_of_megabytes_keep_every_row) {
   fx_open(&f, "megabytes", 0, 0, true);
   long long issued = 0;
   for (long round = 0; round < 3; round++) {
-    for (long seq = round * 50 + 1; seq <= round * 50 + 50; seq++) {
-      for (int i = 0; i < 300; i++) {
-        char sid[16], line[512], call[64];
-        snprintf(sid, sizeof sid, "mb%d", i);
-        snprintf(call, sizeof call, "%s-%ld", sid, seq);
-        issued += fx_feed(&f, line_at(line, sizeof line, sid,
-                                      1790000000000LL + seq * 1000, call)) ==
-                  1;
-      }
-    }
+    issued += feed_busy_round(&f, "mb", round);
     fx_checkpoint(&f);
     ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"), issued);
     ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM sessions"), 300);
@@ -857,6 +865,50 @@ START_TEST(checkpoints_of_megabytes_keep_every_row) {
     assert_timeline(f.path, "mb299", round * 50 + 46, round * 50 + 50);
   }
   ck_assert_int_eq(issued, 45000);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
+static long long file_size(const char *path, const char *suffix) {
+  char p[200];
+  struct stat sb;
+  snprintf(p, sizeof p, "%s%s", path, suffix);
+  return stat(p, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+/* The store turns SQLite's autocheckpoint off and copies the WAL into the
+ * database file itself, after each checkpoint it makes durable: the rows
+ * reach the file, and the WAL is reused rather than grown by each
+ * checkpoint's megabytes. */
+START_TEST(the_wal_is_copied_into_the_database_file) {
+  struct fx f = {0};
+  fx_open(&f, "walcopy", 0, 0, true);
+  long long wal_max = 0;
+  for (long round = 0; round < 4; round++) {
+    feed_busy_round(&f, "wc", round);
+    fx_checkpoint(&f);
+    long long wal = file_size(f.path, "-wal");
+    if (wal > wal_max) wal_max = wal;
+  }
+  /* The last copy runs after the last checkpoint was reported durable. */
+  long long deadline = time(NULL) + 20;
+  while (file_size(f.path, "") <= wal_max && time(NULL) < deadline) {
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
+  long long db = file_size(f.path, "");
+  ck_assert_msg(wal_max > 1 << 20, "a checkpoint wrote only %lld bytes",
+                wal_max);
+  /* Uncopied, the WAL would hold all four and the file its schema alone
+   * (44 MB against 4 KiB); copied, the file holds them all and the WAL at
+   * most one (36 MB against 13 MB). */
+  ck_assert_msg(db > wal_max,
+                "4 checkpoints of up to %lld WAL bytes each left only %lld "
+                "bytes in the database file",
+                wal_max, db);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"), 60000);
   fx_close(&f);
   rm_db(f.path);
   sr_arena_destroy(f.arena);
@@ -1457,6 +1509,7 @@ int main(void) {
   tcase_add_test(tc, bad_database_is_a_clear_error);
   tcase_add_test(tc, chunks_serve_exactly_the_newest_entries);
   tcase_add_test(tc, checkpoints_of_megabytes_keep_every_row);
+  tcase_add_test(tc, the_wal_is_copied_into_the_database_file);
   tcase_add_test(tc, rows_written_together_read_back_as_written_one_by_one);
   tcase_add_test(tc, a_restarted_session_gets_a_new_timeline);
   tcase_add_test(tc, dimension_rows_follow_the_session);
