@@ -19,10 +19,13 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include "aggregator/store.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/kafka.h"
 #include "ingest/decode.h"
 #include "query/reader.h"
 
@@ -915,6 +918,77 @@ START_TEST(the_wal_is_copied_into_the_database_file) {
 }
 END_TEST
 
+/* A checkpoint's offsets must not become durable before the commands of
+ * its events reach the broker: a crash would then resume after events
+ * whose commands were never delivered. The broker is down while the
+ * checkpoint is written: it stays uncommitted until the broker is back. */
+START_TEST(a_checkpoint_waits_for_its_commands_to_be_delivered) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_t *mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  ck_assert_msg(mock_rk, "%s", err);
+  rd_kafka_mock_cluster_t *mock = rd_kafka_mock_cluster_new(mock_rk, 1);
+  ck_assert_ptr_nonnull(mock);
+  ck_assert_int_eq(rd_kafka_mock_topic_create(mock, "ctl", 1, 1), 0);
+  struct sr_kafka_props props = {0};
+  struct sr_producer *producer = sr_producer_create(
+      rd_kafka_mock_cluster_bootstraps(mock), &props, 0, err, sizeof err);
+  ck_assert_msg(producer, "%s", err);
+  const char *topics[] = {"ctl"};
+  sr_producer_know_topics(producer, topics, 1, 5000);
+
+  struct fx f = {0};
+  snprintf(f.path, sizeof f.path, "test-store-await-%d.db", (int)getpid());
+  rm_db(f.path);
+  struct sr_store_opts o = {.path = f.path, .timeline_max = 5};
+  f.st = sr_store_open(&o, dets, 1, err, sizeof err);
+  ck_assert_msg(f.st, "open: %s", err);
+  ck_assert_int_eq(sr_store_start(f.st, producer, err, sizeof err), 0);
+  f.agg = sr_aggregator_create(dets, policy, err, sizeof err);
+  ck_assert_ptr_nonnull(f.agg);
+  sr_shard_attach(sr_store_shard(f.st, 0), f.agg);
+  f.arena = sr_arena_create(1 << 20);
+
+  ck_assert_int_eq(rd_kafka_mock_broker_set_down(mock, 1), 0);
+  char line[512];
+  ck_assert_int_eq(
+      fx_feed(&f, line_at(line, sizeof line, "aw1", 1790000000000LL, "call-1")),
+      1);
+  ck_assert_int_eq(
+      sr_producer_send(producer, "ctl", -1, "aw1", 3, "cmd", 3, NULL, 0),
+      SR_OK);
+  struct sr_store_offset off = {"events", 0, f.next_offset};
+  struct sr_checkpoint *ck = sr_store_begin(f.st, &off, 1);
+  ck_assert_ptr_nonnull(ck);
+  sr_shard_seal(sr_store_shard(f.st, 0), ck);
+  struct timespec second = {1, 0};
+  nanosleep(&second, NULL);
+  ck_assert_msg(!sr_store_durable(f.st, ck),
+                "durable while its command was undelivered");
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM input_offsets"), 0);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"), 0);
+
+  ck_assert_int_eq(rd_kafka_mock_broker_set_up(mock, 1), 0);
+  long long deadline = time(NULL) + 30;
+  while (!sr_store_durable(f.st, ck) && time(NULL) < deadline) {
+    sr_producer_poll(producer, 10);
+  }
+  ck_assert_msg(sr_store_durable(f.st, ck),
+                "not durable 30 s after the broker came back");
+  ck_assert_int_eq(sr_producer_failed(producer), 0);
+  ck_assert_int_eq(q_int(f.path, "SELECT next_offset FROM input_offsets"),
+                   f.next_offset);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"), 1);
+
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+  sr_producer_destroy(producer, 1000);
+  rd_kafka_mock_cluster_destroy(mock);
+  rd_kafka_destroy(mock_rk);
+}
+END_TEST
+
 START_TEST(chunks_serve_exactly_the_newest_entries) {
   struct fx f = {0};
   fx_open(&f, "chunks", 0, 0, true);
@@ -1510,6 +1584,7 @@ int main(void) {
   tcase_add_test(tc, chunks_serve_exactly_the_newest_entries);
   tcase_add_test(tc, checkpoints_of_megabytes_keep_every_row);
   tcase_add_test(tc, the_wal_is_copied_into_the_database_file);
+  tcase_add_test(tc, a_checkpoint_waits_for_its_commands_to_be_delivered);
   tcase_add_test(tc, rows_written_together_read_back_as_written_one_by_one);
   tcase_add_test(tc, a_restarted_session_gets_a_new_timeline);
   tcase_add_test(tc, dimension_rows_follow_the_session);
