@@ -1466,11 +1466,11 @@ static void await_commands(struct sr_store *st, uint64_t epoch) {
 }
 
 /* One transaction: every shard's batch, the offsets, the expiry. It
- * commits once the commands of its events (delivery epoch epoch) are
- * delivered: durable offsets past an undelivered command would lose it in
- * a crash, as a restart resumes after them. The rows are written while
- * the producer still delivers (at full rate its backlog took as long as a
- * third of the writing), uncommitted until then. */
+ * commits once the commands of its events (delivery epochs up to epoch)
+ * are delivered: durable offsets past an undelivered command would lose
+ * it in a crash, as a restart resumes after them. The rows are written
+ * while the producer still delivers (at full rate its backlog took as
+ * long as a third of the writing), uncommitted until then. */
 static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck,
                             uint64_t epoch) {
   int64_t now = wall_ms();
