@@ -93,6 +93,7 @@ struct fx {
   struct sr_arena *arena;
   struct sr_command cmd;
   int64_t next_offset;
+  struct sr_producer *producer; /* commands' producer, or NULL (borrowed) */
 };
 
 static void rm_db(const char *path) {
@@ -105,7 +106,8 @@ static void rm_db(const char *path) {
 }
 
 static struct sr_store *open_store(const char *path, int64_t idle_ms,
-                                   int64_t retention_ms) {
+                                   int64_t retention_ms,
+                                   struct sr_producer *producer) {
   char err[512];
   struct sr_store_opts o = {.path = path,
                             .idle_ms = idle_ms,
@@ -114,7 +116,7 @@ static struct sr_store *open_store(const char *path, int64_t idle_ms,
                             .timeline_max = 5};
   struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
   ck_assert_msg(st, "open: %s", err);
-  ck_assert_int_eq(sr_store_start(st, NULL, err, sizeof err), 0);
+  ck_assert_int_eq(sr_store_start(st, producer, err, sizeof err), 0);
   return st;
 }
 
@@ -123,7 +125,7 @@ static void fx_open(struct fx *f, const char *name, int64_t idle_ms,
   char err[512];
   snprintf(f->path, sizeof f->path, "test-store-%s-%d.db", name, (int)getpid());
   if (fresh) rm_db(f->path);
-  f->st = open_store(f->path, idle_ms, retention_ms);
+  f->st = open_store(f->path, idle_ms, retention_ms, f->producer);
   f->agg = sr_aggregator_create(dets, policy, err, sizeof err);
   ck_assert_ptr_nonnull(f->agg);
   sr_shard_attach(sr_store_shard(f->st, 0), f->agg);
@@ -937,17 +939,8 @@ START_TEST(a_checkpoint_waits_for_its_commands_to_be_delivered) {
   const char *topics[] = {"ctl"};
   sr_producer_know_topics(producer, topics, 1, 5000);
 
-  struct fx f = {0};
-  snprintf(f.path, sizeof f.path, "test-store-await-%d.db", (int)getpid());
-  rm_db(f.path);
-  struct sr_store_opts o = {.path = f.path, .timeline_max = 5};
-  f.st = sr_store_open(&o, dets, 1, err, sizeof err);
-  ck_assert_msg(f.st, "open: %s", err);
-  ck_assert_int_eq(sr_store_start(f.st, producer, err, sizeof err), 0);
-  f.agg = sr_aggregator_create(dets, policy, err, sizeof err);
-  ck_assert_ptr_nonnull(f.agg);
-  sr_shard_attach(sr_store_shard(f.st, 0), f.agg);
-  f.arena = sr_arena_create(1 << 20);
+  struct fx f = {.producer = producer};
+  fx_open(&f, "await", 0, 0, true);
 
   ck_assert_int_eq(rd_kafka_mock_broker_set_down(mock, 1), 0);
   char line[512];
