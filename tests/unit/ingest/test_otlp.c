@@ -181,10 +181,28 @@ static size_t pack(KV **res, SP **spans) {
   return len;
 }
 
-static int decode(const void *p, size_t n) {
+static int decode_with(struct sr_otlp_decoder *d, const void *p, size_t n) {
   sr_arena_reset(arena);
   err[0] = '\0';
-  return sr_otlp_decode(dec, p, n, &opts, arena, &b, err, sizeof err);
+  return sr_otlp_decode(d, p, n, &opts, arena, &b, err, sizeof err);
+}
+
+static int decode(const void *p, size_t n) {
+  return decode_with(dec, p, n);
+}
+
+/* A decoder of the configuration yaml (the body of an `otlp:` section),
+ * read into *c from *conf: both must outlive the decoder. */
+static struct sr_otlp_decoder *decoder_of(const char *yaml,
+                                          struct sr_conf **conf,
+                                          struct sr_otlp_config *c) {
+  *conf = sr_conf_load_string(yaml, "test.yaml", err, sizeof err);
+  ck_assert_msg(*conf, "%s", err);
+  ck_assert_int_eq(sr_otlp_config_read(sr_conf_root(*conf), c, err, sizeof err),
+                   0);
+  struct sr_otlp_decoder *d = sr_otlp_decoder_create(c, err, sizeof err);
+  ck_assert_msg(d, "%s", err);
+  return d;
 }
 
 static int decode_file(const char *name) {
@@ -552,28 +570,21 @@ START_TEST(other_spans_are_ignored) {
 END_TEST
 
 START_TEST(attributes_are_configurable) {
-  struct sr_conf *conf = sr_conf_load_string(
+  struct sr_conf *conf;
+  struct sr_otlp_config c2;
+  struct sr_otlp_decoder *d2 = decoder_of(
       "attributes:\n"
       "  session_id: [acme.thread]\n"
       "  tool: [acme.tool]\n"
       "  arguments: []\n",
-      "test.yaml", err, sizeof err);
-  ck_assert_ptr_nonnull(conf);
-  struct sr_otlp_config c2;
-  ck_assert_int_eq(sr_otlp_config_read(sr_conf_root(conf), &c2, err, sizeof err),
-                   0);
-  struct sr_otlp_decoder *d2 = sr_otlp_decoder_create(&c2, err, sizeof err);
-  ck_assert_ptr_nonnull(d2);
+      &conf, &c2);
   SP *spans[] = {span(6, 1, 0, "x", 1000, 1100,
                       kvs("gen_ai.operation.name", "execute_tool"),
                       kvs("acme.thread", "t-9"), kvs("acme.tool", "deploy"),
                       kvs("gen_ai.tool.call.arguments", "{}"),
                       kvs("gen_ai.conversation.id", "ignored"), NULL),
                  NULL};
-  pack(NULL, spans);
-  sr_arena_reset(arena);
-  ck_assert_int_eq(sr_otlp_decode(d2, buf, len, &opts, arena, &b, err,
-                                  sizeof err), 0);
+  ck_assert_int_eq(decode_with(d2, buf, pack(NULL, spans)), 0);
   ck_str(b.events[0]->session_id, "t-9");
   ck_str(b.events[0]->tool, "deploy");
   ck_assert_uint_eq(b.events[0]->arguments.n, 0);
@@ -586,18 +597,14 @@ END_TEST
 /* GenAI spans count tokens, not money: the configured prices turn them into
  * spend. */
 START_TEST(tokens_priced_by_model) {
-  struct sr_conf *conf = sr_conf_load_string(
+  struct sr_conf *conf;
+  struct sr_otlp_config c2;
+  struct sr_otlp_decoder *d2 = decoder_of(
       "token_prices:\n"
       "  claude-sonnet-4*: {input: 3.0, output: 15.0}\n"
       "  '*': {input: 1.0, output: 1.0}\n",
-      "test.yaml", err, sizeof err);
-  ck_assert_ptr_nonnull(conf);
-  struct sr_otlp_config c2;
-  ck_assert_int_eq(sr_otlp_config_read(sr_conf_root(conf), &c2, err, sizeof err),
-                   0);
+      &conf, &c2);
   ck_assert_uint_eq(c2.n_prices, 2);
-  struct sr_otlp_decoder *d2 = sr_otlp_decoder_create(&c2, err, sizeof err);
-  ck_assert_ptr_nonnull(d2);
   SP *spans[] = {
       span(5, 1, 0, "chat claude", 1000, 1100, kvs("session.id", "s5"),
            kvs("gen_ai.response.model", "claude-sonnet-4-5-20250929"),
@@ -615,10 +622,7 @@ START_TEST(tokens_priced_by_model) {
       span(5, 4, 0, "chat anon", 1600, 1700, kvs("session.id", "s5"),
            kv("gen_ai.usage.input_tokens", av_int(1000)), NULL),
       NULL};
-  pack(NULL, spans);
-  sr_arena_reset(arena);
-  ck_assert_int_eq(sr_otlp_decode(d2, buf, len, &opts, arena, &b, err,
-                                  sizeof err), 0);
+  ck_assert_int_eq(decode_with(d2, buf, pack(NULL, spans)), 0);
   ck_assert_uint_eq(b.n_rejects, 0);
   ck_assert_uint_eq(b.n_events, 3);
   ck_assert_double_eq_tol(b.events[0]->cost_usd, 0.39, 1e-12);
