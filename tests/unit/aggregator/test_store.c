@@ -185,14 +185,22 @@ static void fx_checkpoint(struct fx *f) {
   checkpoint(f->st, sr_store_shard(f->st, 0), f->next_offset);
 }
 
+/* sql prepared on a new read-only (reader's) connection to path: finalize
+ * it, then close *db. */
+static sqlite3_stmt *reader_query(const char *path, const char *sql,
+                                  sqlite3 **db) {
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  ck_assert_msg(sqlite3_prepare_v2(*db, sql, -1, &q, NULL) == SQLITE_OK,
+                "%s: %s", sql, sqlite3_errmsg(*db));
+  return q;
+}
+
 /* One integer from a query on a separate (reader's) connection. */
 static long long q_int(const char *path, const char *sql) {
   sqlite3 *db;
-  sqlite3_stmt *q;
-  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK, "%s: %s",
-                sql, sqlite3_errmsg(db));
+  sqlite3_stmt *q = reader_query(path, sql, &db);
   long long v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
   sqlite3_finalize(q);
   sqlite3_close(db);
@@ -201,10 +209,7 @@ static long long q_int(const char *path, const char *sql) {
 
 static double q_double(const char *path, const char *sql) {
   sqlite3 *db;
-  sqlite3_stmt *q;
-  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+  sqlite3_stmt *q = reader_query(path, sql, &db);
   double v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : -1;
   sqlite3_finalize(q);
   sqlite3_close(db);
@@ -599,13 +604,8 @@ START_TEST(audit_dimensions_are_the_commands_as_json) {
   ck_assert_uint_gt(escaped, 0);
   fx_checkpoint(&f);
   sqlite3 *db;
-  sqlite3_stmt *q;
-  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
-  ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                      "SELECT dimensions FROM commands "
-                                      "WHERE command_id = ?",
-                                      -1, &q, NULL),
-                   SQLITE_OK);
+  sqlite3_stmt *q = reader_query(
+      f.path, "SELECT dimensions FROM commands WHERE command_id = ?", &db);
   for (size_t i = 0; i < n; i++) {
     sqlite3_bind_text(q, 1, ids[i], -1, SQLITE_TRANSIENT);
     ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
@@ -761,14 +761,8 @@ static char *read_back(const char *path) {
   struct sr_reader *r = sr_reader_open(path, err, sizeof err);
   ck_assert_msg(r, "%s", err);
   sqlite3 *db;
-  sqlite3_stmt *q;
-  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                      "SELECT session_id FROM sessions "
-                                      "ORDER BY session_id",
-                                      -1, &q, NULL),
-                   SQLITE_OK);
+  sqlite3_stmt *q = reader_query(
+      path, "SELECT session_id FROM sessions ORDER BY session_id", &db);
   while (sqlite3_step(q) == SQLITE_ROW) {
     char *json;
     ck_assert_int_eq(sr_reader_session(r, (const char *)sqlite3_column_text(
@@ -1182,13 +1176,8 @@ static void assert_migrated_timeline(const char *path, const char *sid,
   ck_assert_msg(st, "%s", err);
   sr_store_close(st);
   sqlite3 *db;
-  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-  sqlite3_stmt *q;
-  ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                      "SELECT entries FROM session_timeline "
-                                      "WHERE session_id = ?",
-                                      -1, &q, NULL),
-                   SQLITE_OK);
+  sqlite3_stmt *q = reader_query(
+      path, "SELECT entries FROM session_timeline WHERE session_id = ?", &db);
   sqlite3_bind_text(q, 1, sid, -1, SQLITE_STATIC);
   ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
   ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), want);
@@ -1414,13 +1403,8 @@ START_TEST(live_timeline_texts_are_escaped_wherever_the_byte_is) {
   }
   fx_checkpoint(&f);
   sqlite3 *db;
-  sqlite3_stmt *q;
-  ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
-  ck_assert_int_eq(sqlite3_prepare_v2(db,
-                                      "SELECT entries FROM session_timeline "
-                                      "WHERE session_id = ?",
-                                      -1, &q, NULL),
-                   SQLITE_OK);
+  sqlite3_stmt *q = reader_query(
+      f.path, "SELECT entries FROM session_timeline WHERE session_id = ?", &db);
   for (size_t i = 0; i < n_sessions; i++) {
     char sid[32];
     snprintf(sid, sizeof sid, "e%zu", i);
