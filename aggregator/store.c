@@ -159,7 +159,6 @@ struct blob_rec {
   uint64_t events;
   int64_t first_ts_ms, last_ts_ms;
   struct span task, environment;
-  size_t dims_from, n_dims; /* its dim_recs in the batch */
 };
 
 /* What one shard contributes to one checkpoint. Growable arrays: they grow
@@ -1890,7 +1889,6 @@ static void seal_columns(const struct sr_store *st, struct batch *b,
   r->task = put_bytes(b, s->task, strlen(s->task));
   r->environment =
       put_bytes(b, s->info.environment, strlen(s->info.environment));
-  r->dims_from = b->n_dims;
   for (size_t i = 0; i < sr_detectors_count(st->dets); i++) {
     const struct sr_dim_state *d = &s->dims[i];
     if (d->score <= 0.0f && !d->reason[0]) continue; /* never scored */
@@ -1902,7 +1900,6 @@ static void seal_columns(const struct sr_store *st, struct batch *b,
     dr->ts_ms = d->ts_ms;
     dr->reason = put_bytes(b, d->reason, strlen(d->reason));
   }
-  r->n_dims = b->n_dims - r->dims_from;
 }
 
 void sr_shard_seal(struct sr_shard *sh, struct sr_checkpoint *ck) {
