@@ -261,11 +261,18 @@ found:
   return f;
 }
 
+/* Whether sixteen bytes, as little-endian words w0 and w1, hold pattern
+ * pat wherever msk has its bytes (struct field's leads, struct word's
+ * quoted words). */
+static inline bool masked_eq16(const uint64_t pat[2], const uint64_t msk[2],
+                               uint64_t w0, uint64_t w1) {
+  return (((w0 ^ pat[0]) & msk[0]) | ((w1 ^ pat[1]) & msk[1])) == 0;
+}
+
 /* Whether the lead of f (`,"name":`) opens the sixteen bytes whose words
  * are w (from sr_json_member_lead). */
 static inline bool lead_at(const struct field *f, const uint64_t w[2]) {
-  return (((w[0] ^ f->pat[0]) & f->msk[0]) |
-          ((w[1] ^ f->pat[1]) & f->msk[1])) == 0;
+  return masked_eq16(f->pat, f->msk, w[0], w[1]);
 }
 
 /*
@@ -482,8 +489,7 @@ static inline bool enum_quoted(struct sr_json *j, const struct field *f,
   uint64_t w0 = sr_json_le64(p), w1 = sr_json_le64(p + 8);
   for (size_t i = 0; i < e->n; i++) {
     const struct word *wd = &e->words[i];
-    if (wd->len <= WORD_QUOTED_MAX && (((w0 ^ wd->pat[0]) & wd->msk[0]) |
-                                       ((w1 ^ wd->pat[1]) & wd->msk[1])) == 0) {
+    if (wd->len <= WORD_QUOTED_MAX && masked_eq16(wd->pat, wd->msk, w0, w1)) {
       memcpy(base + f->off, &wd->v, sizeof(int));
       j->p = (const char *)p + wd->len + 2;
       return true;
