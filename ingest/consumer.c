@@ -232,7 +232,7 @@ static bool checkpoint_begin(struct sr_consumer *c) {
   c->inflight = barrier;
   c->inflight_messages = c->messages;
   c->last_begin_ms = now_ms();
-  c->inflight_warn_ms = now_ms() + 30000;
+  c->inflight_warn_ms = c->last_begin_ms + 30000;
   return true;
 }
 
