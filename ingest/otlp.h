@@ -20,12 +20,13 @@
  *         sub-agent;
  *   llm   (chat, generate_content, text_completion, LLM)
  *         → agent_message role "assistant" with its output;
+ *   any other span maps to nothing (counted as ignored).
  * A tool span's `cost_usd` goes on its COMPLETED/FAILED event, a model or
  * sub-agent span's on its agent_message (one is sent for the cost alone
  * when the span has no output); a span with token counts and no cost is
- * priced by the configured `token_prices` of its model, when one matches; `estimate_*` on the root agent span give
- * the session_start's estimate, on a model or sub-agent span a re-plan.
- *   any other span maps to nothing (counted as ignored).
+ * priced by the configured `token_prices` of its model, when one matches.
+ * `estimate_*` on the root agent span give the session_start's estimate,
+ * on a model or sub-agent span a re-plan.
  * The session id is the first configured `session_id` attribute on the
  * span, then on its nearest ancestor in the batch that has one, then on the
  * resource, and last (when `session_from_trace_id`) the trace id in hex.
