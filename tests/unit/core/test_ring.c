@@ -250,8 +250,8 @@ START_TEST(a_push_wakes_the_waiting_popper_at_once) {
 END_TEST
 
 START_TEST(a_pop_wakes_the_waiting_pusher_at_once) {
-  /* Capacity 4: a quarter, one free slot, ends the pusher's wait. */
-  struct sr_ring *r = sr_ring_create(4);
+  /* Capacity 2: half of it, one free slot, ends the pusher's wait. */
+  struct sr_ring *r = sr_ring_create(2);
   fill(r);
   struct waiter w = {.r = r, .room = true};
   pthread_t t;
@@ -267,29 +267,30 @@ START_TEST(a_pop_wakes_the_waiting_pusher_at_once) {
 END_TEST
 
 /* A full ring is waited out in batches: the pusher's wait ends only once
- * SR_RING_WAKE_ROOM slots are free, not at the first (a pusher woken per
+ * half the ring is free, not at the first free slot (a pusher woken per
  * slot costs a context switch per item). */
-START_TEST(a_pusher_waits_for_a_batch_of_free_slots) {
-  struct sr_ring *r = sr_ring_create(256);
-  ck_assert_uint_eq(fill(r), 256);
+START_TEST(a_pusher_waits_for_half_the_ring_to_be_free) {
+  enum { CAP = 256, ROOM = CAP / 2 };
+  ck_assert_uint_eq(sr_ring_wake_room(CAP), ROOM);
+  struct sr_ring *r = sr_ring_create(CAP);
+  ck_assert_uint_eq(fill(r), CAP);
   struct sr_ring_item out;
   ck_assert(sr_ring_pop(r, &out));
   ck_assert_msg(!sr_ring_wait_room(r, 20), "woken with one slot free");
-  for (int i = 1; i < SR_RING_WAKE_ROOM - 1; i++) ck_assert(sr_ring_pop(r, &out));
+  for (int i = 1; i < ROOM - 1; i++) ck_assert(sr_ring_pop(r, &out));
   ck_assert_msg(!sr_ring_wait_room(r, 20), "woken with %d slots free",
-                SR_RING_WAKE_ROOM - 1);
+                ROOM - 1);
   ck_assert(sr_ring_pop(r, &out));
   double t0 = now_s();
   ck_assert(sr_ring_wait_room(r, 10000));
-  ck_assert_msg(now_s() - t0 < 2.0, "not woken with %d slots free",
-                SR_RING_WAKE_ROOM);
+  ck_assert_msg(now_s() - t0 < 2.0, "not woken with %d slots free", ROOM);
   /* The items are intact and in order around the batch. */
-  ck_assert_ptr_eq(out.a, (void *)(uintptr_t)SR_RING_WAKE_ROOM);
-  for (uintptr_t i = 0; i < SR_RING_WAKE_ROOM; i++)
+  ck_assert_ptr_eq(out.a, (void *)(uintptr_t)ROOM);
+  for (uintptr_t i = 0; i < ROOM; i++)
     ck_assert(sr_ring_push(r, item(1000 + i, i)));
   ck_assert(!sr_ring_push(r, item(9, 9)));
   ck_assert(sr_ring_pop(r, &out));
-  ck_assert_ptr_eq(out.a, (void *)(uintptr_t)(SR_RING_WAKE_ROOM + 1));
+  ck_assert_ptr_eq(out.a, (void *)(uintptr_t)(ROOM + 1));
   sr_ring_destroy(r);
 }
 END_TEST
@@ -388,7 +389,7 @@ int main(void) {
   tcase_add_test(tc, two_threads_million_items_in_order_no_loss);
   tcase_add_test(tc, a_push_wakes_the_waiting_popper_at_once);
   tcase_add_test(tc, a_pop_wakes_the_waiting_pusher_at_once);
-  tcase_add_test(tc, a_pusher_waits_for_a_batch_of_free_slots);
+  tcase_add_test(tc, a_pusher_waits_for_half_the_ring_to_be_free);
   tcase_add_test(tc, a_kick_wakes_a_waiter_even_one_not_yet_waiting);
   tcase_add_test(tc, a_wait_with_nothing_to_do_times_out);
   tcase_add_test(tc, blocking_sides_lose_no_item_and_no_wake_up);
