@@ -98,21 +98,29 @@ static inline float sess_feed(struct sess *s) {
   return v;
 }
 
-/* A tool call at t0 + ms. verb decides op->mutating. */
-static inline float sess_call(struct sess *s, int64_t ms, enum sr_phase ph,
-                              const char *tool, const char *args,
-                              const char *call_id, enum sr_verb verb) {
+/* A tool call at t0 + ms, read by the catalogue as *op. */
+static inline float sess_call_op(struct sess *s, int64_t ms, enum sr_phase ph,
+                                 const char *tool, const char *args,
+                                 const char *call_id, const struct sr_op *op) {
   memset(&s->ev, 0, sizeof s->ev);
-  memset(&s->op, 0, sizeof s->op);
   s->ev.type = SR_EV_TOOL_CALL;
   s->ev.ts_ms = s->t0 + ms;
   s->ev.phase = ph;
   s->ev.tool = sr_str_from(tool);
   s->ev.arguments = sr_str_from(args);
   s->ev.call_id = sr_str_from(call_id);
-  s->op.verb = verb;
-  s->op.mutating = verb == SR_VERB_WRITE || verb == SR_VERB_DELETE;
+  s->op = *op;
   return sess_feed(s);
+}
+
+/* A tool call at t0 + ms. verb decides op->mutating. */
+static inline float sess_call(struct sess *s, int64_t ms, enum sr_phase ph,
+                              const char *tool, const char *args,
+                              const char *call_id, enum sr_verb verb) {
+  struct sr_op op = {.verb = verb,
+                     .mutating =
+                         verb == SR_VERB_WRITE || verb == SR_VERB_DELETE};
+  return sess_call_op(s, ms, ph, tool, args, call_id, &op);
 }
 
 /* The completion of call_id with a result. */

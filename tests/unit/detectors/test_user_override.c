@@ -54,8 +54,8 @@ START_TEST(code_freeze_then_delete_vs_lifted_freeze) {
   sess_open(&s, &sr_detector_user_override, NULL);
   user(&s, 0, "Code freeze until the release is out, please.");
   user(&s, 60000, "Release is out. The freeze is lifted, go ahead.");
-  ck_assert_float_eq(sess_call(&s, 61000, SR_PHASE_REQUESTED, "Edit", EDIT,
-                               "e", SR_VERB_WRITE),
+  ck_assert_float_eq(sess_call(&s, 61000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
+                               SR_VERB_WRITE),
                      0.0f);
   sess_close(&s);
 }
@@ -64,21 +64,173 @@ END_TEST
 START_TEST(ask_me_first) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
-  user(&s, 0, "Clean up the old branches, but ask me first before deleting.");
-  ck_assert_float_eq_tol(sess_call(&s, 5000, SR_PHASE_REQUESTED, "Bash",
-                                   "{\"command\":\"git branch -D old\"}", "b",
-                                   SR_VERB_DELETE),
-                         0.9f, 1e-6);
+  user(&s, 0, "Tidy up the repo, and ask me first if anything needs a push.");
+  ck_assert_float_eq_tol(
+      sess_call(&s, 5000, SR_PHASE_REQUESTED, "Bash",
+                "{\"command\":\"git branch -D old\"}", "b", SR_VERB_DELETE),
+      0.9f, 1e-6);
   ck_assert_ptr_nonnull(strstr(s.reason, "'ask me first'"));
-  ck_assert_float_eq_tol(sess_call(&s, 6000, SR_PHASE_REQUESTED, "Edit", EDIT,
-                                   "e", SR_VERB_WRITE),
-                         0.7f, 1e-6);
+  ck_assert_float_eq_tol(
+      sess_call(&s, 6000, SR_PHASE_REQUESTED, "Edit", EDIT, "e", SR_VERB_WRITE),
+      0.7f, 1e-6);
   /* The user answers: yes. */
   user(&s, 7000, "Yes, you can proceed with those three.");
-  ck_assert_float_eq(sess_call(&s, 8000, SR_PHASE_REQUESTED, "Bash",
-                               "{\"command\":\"git branch -D old\"}", "b",
-                               SR_VERB_DELETE),
+  ck_assert_float_eq(
+      sess_call(&s, 8000, SR_PHASE_REQUESTED, "Bash",
+                "{\"command\":\"git branch -D old\"}", "b", SR_VERB_DELETE),
+      0.0f);
+  sess_close(&s);
+}
+END_TEST
+
+/* A call the catalogue read as acting on `resource` in `env` (NULL:
+ * unknown). */
+static float call_on(struct sess *s, int64_t ms, enum sr_verb verb,
+                     const char *resource, const char *env) {
+  struct sr_op op = {.verb = verb,
+                     .mutating = verb != SR_VERB_READ,
+                     .resource = resource,
+                     .environment = sr_str_from(env ? env : "")};
+  return sess_call_op(s, ms, SR_PHASE_REQUESTED, "mcp__ops__run", "{}", "c",
+                      &op);
+}
+
+/* "Don't delete anything" forbids deleting, not editing; "ask me before
+ * deleting" narrows "ask me first" in the same sentence. */
+START_TEST(a_directive_on_deleting_leaves_writes_alone) {
+  static const char *const texts[] = {
+      "Tidy up the old migrations, but don't delete anything.",
+      "No more deletions today, please.",
+      "Clean up the old branches, but ask me first before deleting.",
+  };
+  static const float on_delete[] = {1.0f, 1.0f, 0.9f};
+  static const char *const said[] = {
+      "do not delete anything", "no more deletions", "ask me before deleting"};
+  struct sess s;
+  sess_open(&s, &sr_detector_user_override, NULL);
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    sess_reset(&s);
+    user(&s, 0, texts[i]);
+    ck_assert_msg(sess_call(&s, 1000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
+                            SR_VERB_WRITE) == 0.0f,
+                  "'%s' flagged an edit", texts[i]);
+    ck_assert_float_eq_tol(call_on(&s, 2000, SR_VERB_DELETE, "file", NULL),
+                           on_delete[i], 1e-6);
+    ck_assert_msg(strstr(s.reason, said[i]), "%s", s.reason);
+  }
+  sess_close(&s);
+}
+END_TEST
+
+/* "Don't touch prod" covers production and calls of unknown environment;
+ * a call known to act on staging goes free. The session's declared
+ * environment stands in for a call that names none. */
+START_TEST(a_directive_on_production_leaves_other_environments_alone) {
+  static const char *const texts[] = {
+      "Don't touch production, work on staging only.",
+      "Do not touch anything in prod until the incident review.",
+  };
+  struct sess s;
+  sess_open(&s, &sr_detector_user_override, NULL);
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    sess_reset(&s);
+    user(&s, 0, texts[i]);
+    ck_assert_msg(
+        call_on(&s, 1000, SR_VERB_WRITE, "service", "staging") == 0.0f,
+        "'%s' flagged a staging deploy", texts[i]);
+    ck_assert_float_eq(
+        call_on(&s, 1500, SR_VERB_DELETE, "volume", "development"), 0.0f);
+    ck_assert_float_eq_tol(
+        call_on(&s, 2000, SR_VERB_WRITE, "service", "production"), 0.9f, 1e-6);
+    ck_assert_ptr_nonnull(strstr(s.reason, "'do not touch production'"));
+    ck_assert_float_eq_tol(call_on(&s, 3000, SR_VERB_DELETE, "volume", "prd"),
+                           1.0f, 1e-6);
+    ck_assert_float_eq_tol(call_on(&s, 4000, SR_VERB_WRITE, "service", NULL),
+                           0.9f, 1e-6);
+  }
+  sess_reset(&s);
+  snprintf(s.info.environment, sizeof s.info.environment, "staging");
+  user(&s, 0, "Don't touch prod.");
+  ck_assert_float_eq(call_on(&s, 1000, SR_VERB_WRITE, "service", NULL), 0.0f);
+  snprintf(s.info.environment, sizeof s.info.environment, "production");
+  ck_assert_float_eq_tol(call_on(&s, 2000, SR_VERB_WRITE, "service", NULL),
+                         0.9f, 1e-6);
+  sess_close(&s);
+}
+END_TEST
+
+/* "Do not change the database" covers data stores and calls whose
+ * resource is unknown, not a file edit; "do not change the code" the
+ * other way round. */
+/* A narrower directive replaces a broader one only within one phrase:
+ * said apart, both stand. */
+START_TEST(a_narrower_directive_said_apart_keeps_the_broader_one) {
+  static const char *const texts[] = {
+      "Don't change anything. Never touch prod.",
+      "Don't change anything and don't touch prod either.",
+  };
+  struct sess s;
+  sess_open(&s, &sr_detector_user_override, NULL);
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    sess_reset(&s);
+    user(&s, 0, texts[i]);
+    ck_assert_msg(
+        call_on(&s, 1000, SR_VERB_WRITE, "service", "staging") == 0.9f,
+        "'%s' dropped the freeze on everything", texts[i]);
+    ck_assert_ptr_nonnull(strstr(s.reason, "'do not change anything'"));
+  }
+  sess_reset(&s);
+  user(&s, 0, "Don't touch anything in the database.");
+  ck_assert_float_eq(call_on(&s, 1000, SR_VERB_WRITE, "file", NULL), 0.0f);
+  ck_assert_float_eq_tol(call_on(&s, 2000, SR_VERB_WRITE, "table", NULL), 0.9f,
+                         1e-6);
+  sess_close(&s);
+}
+END_TEST
+
+START_TEST(a_directive_on_data_or_code_covers_that_kind) {
+  struct sess s;
+  sess_open(&s, &sr_detector_user_override, NULL);
+  user(&s, 0, "Fix the report query, but do not change the database.");
+  ck_assert_float_eq(call_on(&s, 1000, SR_VERB_WRITE, "file", NULL), 0.0f);
+  ck_assert_float_eq_tol(call_on(&s, 2000, SR_VERB_WRITE, "table", NULL), 0.9f,
+                         1e-6);
+  ck_assert_ptr_nonnull(strstr(s.reason, "'do not change the data'"));
+  ck_assert_float_eq_tol(call_on(&s, 3000, SR_VERB_DELETE, NULL, NULL), 1.0f,
+                         1e-6);
+  sess_reset(&s);
+  user(&s, 0, "Migrate the rows, don't modify the code.");
+  ck_assert_float_eq(call_on(&s, 1000, SR_VERB_WRITE, "table", NULL), 0.0f);
+  ck_assert_float_eq_tol(call_on(&s, 2000, SR_VERB_WRITE, "file", NULL), 0.9f,
+                         1e-6);
+  ck_assert_ptr_nonnull(strstr(s.reason, "'do not change the code'"));
+  sess_close(&s);
+}
+END_TEST
+
+/* Directives given in turn all stand, each covering its own calls, until
+ * a release clears them. */
+START_TEST(directives_accumulate_until_released) {
+  struct sess s;
+  sess_open(&s, &sr_detector_user_override, NULL);
+  user(&s, 0, "Don't touch prod.");
+  user(&s, 10000, "Also: no more deletions anywhere.");
+  ck_assert_float_eq(call_on(&s, 11000, SR_VERB_WRITE, "service", "staging"),
                      0.0f);
+  ck_assert_float_eq_tol(
+      call_on(&s, 12000, SR_VERB_DELETE, "volume", "staging"), 1.0f, 1e-6);
+  ck_assert_ptr_nonnull(strstr(s.reason, "'no more deletions' 2 s earlier"));
+  ck_assert_float_eq_tol(
+      call_on(&s, 13000, SR_VERB_WRITE, "service", "production"), 0.9f, 1e-6);
+  ck_assert_ptr_nonnull(
+      strstr(s.reason, "'do not touch production' 13 s earlier"));
+  user(&s, 20000, "OK, go ahead, but don't delete the database.");
+  ck_assert_float_eq(call_on(&s, 21000, SR_VERB_WRITE, "service", "production"),
+                     0.0f);
+  ck_assert_float_eq(call_on(&s, 22000, SR_VERB_DELETE, "file", "staging"),
+                     0.0f);
+  ck_assert_float_eq_tol(
+      call_on(&s, 23000, SR_VERB_DELETE, "database", "staging"), 1.0f, 1e-6);
   sess_close(&s);
 }
 END_TEST
@@ -118,12 +270,12 @@ START_TEST(config_is_checked) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, "expire_s: 60\n");
   user(&s, 0, "Stop now.");
-  ck_assert_float_gt(
-      sess_call(&s, 59000, SR_PHASE_REQUESTED, "Edit", EDIT, "e", SR_VERB_WRITE),
-      0.0f);
-  ck_assert_float_eq(
-      sess_call(&s, 61000, SR_PHASE_REQUESTED, "Edit", EDIT, "e", SR_VERB_WRITE),
-      0.0f);
+  ck_assert_float_gt(sess_call(&s, 59000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
+                               SR_VERB_WRITE),
+                     0.0f);
+  ck_assert_float_eq(sess_call(&s, 61000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
+                               SR_VERB_WRITE),
+                     0.0f);
   sess_close(&s);
 }
 END_TEST
@@ -136,6 +288,11 @@ int main(void) {
   tcase_add_test(tc, stop_then_mutating_call_vs_stop_then_reads);
   tcase_add_test(tc, code_freeze_then_delete_vs_lifted_freeze);
   tcase_add_test(tc, ask_me_first);
+  tcase_add_test(tc, a_directive_on_deleting_leaves_writes_alone);
+  tcase_add_test(tc, a_directive_on_production_leaves_other_environments_alone);
+  tcase_add_test(tc, a_directive_on_data_or_code_covers_that_kind);
+  tcase_add_test(tc, a_narrower_directive_said_apart_keeps_the_broader_one);
+  tcase_add_test(tc, directives_accumulate_until_released);
   tcase_add_test(tc, look_alikes_set_nothing);
   tcase_add_test(tc, config_is_checked);
   suite_add_tcase(s, tc);
