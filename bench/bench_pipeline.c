@@ -50,47 +50,50 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* CPU seconds used so far by this process's threads, summed by role from
- * the thread names (sr-worker-N, sr-consumer, sr-store, librdkafka's
- * rdk:*), read from /proc: where (b)'s two cores go. sleeps[] gets the
- * voluntary context switches (a thread blocking, e.g. on a ring), each of
- * which costs a wake-up elsewhere. */
+/* Seconds on a core and seconds runnable but waiting for one, used so far
+ * by this process's threads, summed by role from the thread names
+ * (sr-worker-N, sr-consumer, sr-store, librdkafka's rdk:*): where (b)'s two
+ * cores go, and whether work waited for them. Read from each thread's
+ * /proc schedstat, which the kernel keeps in nanoseconds (its stat file
+ * counts 10 ms clock ticks, coarse against a window of ~0.2 s). sleeps[]
+ * gets the voluntary context switches (a thread blocking, e.g. on a ring),
+ * each of which costs a wake-up elsewhere. */
 enum role { ROLE_WORKERS, ROLE_CONSUMER, ROLE_STORE, ROLE_KAFKA, ROLE_OTHER,
             ROLE_N };
 static const char *const role_names[ROLE_N] = {
     "workers", "consumer thread", "store", "librdkafka and broker", "other"};
 
-static void cpu_by_role(double out[ROLE_N], double sleeps[ROLE_N]) {
-  for (int r = 0; r < ROLE_N; r++) out[r] = sleeps[r] = 0;
+static void cpu_by_role(double out[ROLE_N], double waits[ROLE_N],
+                        double sleeps[ROLE_N]) {
+  for (int r = 0; r < ROLE_N; r++) out[r] = waits[r] = sleeps[r] = 0;
   DIR *d = opendir("/proc/self/task");
   if (!d) return;
-  long tick = sysconf(_SC_CLK_TCK);
   struct dirent *e;
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
-    char path[300], buf[512];
-    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    char path[300], name[32] = "";
+    snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
     FILE *f = fopen(path, "r");
     if (!f) continue;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    if (!fgets(name, sizeof name, f)) name[0] = '\0';
     fclose(f);
-    buf[n] = '\0';
-    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-    unsigned long ut, st;
-    if (!open || !close ||
-        sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-               &ut, &st) != 2)
-      continue;
-    *close = '\0';
-    const char *name = open + 1;
+    name[strcspn(name, "\n")] = '\0';
     enum role r = !strncmp(name, "sr-worker", 9)   ? ROLE_WORKERS
                   : !strcmp(name, "sr-consumer")   ? ROLE_CONSUMER
                   : !strcmp(name, "sr-store")      ? ROLE_STORE
                   : !strncmp(name, "rdk:", 4)      ? ROLE_KAFKA
                                                    : ROLE_OTHER;
-    out[r] += (double)(ut + st) / (double)tick;
+    snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
+    if (!(f = fopen(path, "r"))) continue;
+    unsigned long long run_ns, wait_ns;
+    if (fscanf(f, "%llu %llu", &run_ns, &wait_ns) == 2) {
+      out[r] += (double)run_ns / 1e9;
+      waits[r] += (double)wait_ns / 1e9;
+    }
+    fclose(f);
     snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
     if (!(f = fopen(path, "r"))) continue;
+    char buf[256];
     unsigned long vol;
     while (fgets(buf, sizeof buf, f))
       if (sscanf(buf, "voluntary_ctxt_switches: %lu", &vol) == 1)
@@ -260,8 +263,8 @@ static void *run_thread(void *arg) {
  * topic read in a third of a second). */
 static double pipeline(struct sr_engine *e, size_t n, int round,
                        bool with_state, double cores[ROLE_N],
-                       double sleeps[ROLE_N], double us[ROLE_N],
-                       double *faults) {
+                       double waiting[ROLE_N], double sleeps[ROLE_N],
+                       double us[ROLE_N], double *faults) {
   char err[512], group[64], state[64];
   snprintf(group, sizeof group, "bench-stackrisk-%d", round);
   e->settings.group = group;
@@ -277,15 +280,15 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
   pthread_t t;
   pthread_create(&t, NULL, run_thread, &r);
   struct sr_pipeline_stats st;
-  double t0 = 0, last = now_s(), cpu0[ROLE_N], cpu1[ROLE_N], sw0[ROLE_N],
-         sw1[ROLE_N], f0 = 0;
+  double t0 = 0, last = now_s(), cpu0[ROLE_N], cpu1[ROLE_N], wt0[ROLE_N],
+         wt1[ROLE_N], sw0[ROLE_N], sw1[ROLE_N], f0 = 0;
   uint64_t before = 0;
   for (;;) {
     sr_pipeline_stats(r.p, &st);
     uint64_t done = st.events + st.dead_letters;
     if (done && !t0) {
       t0 = now_s();
-      cpu_by_role(cpu0, sw0);
+      cpu_by_role(cpu0, wt0, sw0);
       f0 = process_faults();
     }
     /* with the database, done means durable */
@@ -303,12 +306,13 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
     nanosleep(&ts, NULL);
   }
   double dt = now_s() - t0;
-  cpu_by_role(cpu1, sw1);
+  cpu_by_role(cpu1, wt1, sw1);
   *faults = (process_faults() - f0) * 1000 / (double)n;
   /* Threads that ended in between are missing from cpu1: none do while
-   * the pipeline runs. The clock ticks of /proc make this coarse (10 ms). */
+   * the pipeline runs. */
   for (int k = 0; k < ROLE_N; k++) {
     cores[k] = (cpu1[k] - cpu0[k]) / dt;
+    waiting[k] = (wt1[k] - wt0[k]) / dt;
     us[k] = (cpu1[k] - cpu0[k]) * 1e6 / (double)n;
     sleeps[k] = (sw1[k] - sw0[k]) * 1000.0 / (double)n;
   }
@@ -413,18 +417,21 @@ int main(int argc, char **argv) {
   /* The corpus is native events: no OTLP stage polling a topic that is not
    * there. */
   e->otlp.enabled = false;
-  double base[99], pipe[99], ratio[99], cores[ROLE_N][99], sleeps[ROLE_N][99],
-      us[ROLE_N][99], base_us[99], pipe_us[99], base_flt[99], pipe_flt[99];
+  double base[99], pipe[99], ratio[99], cores[ROLE_N][99], waiting[ROLE_N][99],
+      sleeps[ROLE_N][99], us[ROLE_N][99], base_us[99], pipe_us[99],
+      base_flt[99], pipe_flt[99];
   for (int r = 0; r < rounds; r++) {
-    double round_cores[ROLE_N], round_sleeps[ROLE_N], round_us[ROLE_N];
+    double round_cores[ROLE_N], round_waiting[ROLE_N], round_sleeps[ROLE_N],
+        round_us[ROLE_N];
     base[r] = baseline(brokers, "bench.events", c.n, r, &base_us[r],
                        &base_flt[r]);
-    pipe[r] = pipeline(e, c.n, r, with_state, round_cores, round_sleeps,
-                       round_us, &pipe_flt[r]);
+    pipe[r] = pipeline(e, c.n, r, with_state, round_cores, round_waiting,
+                       round_sleeps, round_us, &pipe_flt[r]);
     ratio[r] = pipe[r] / base[r];
     pipe_us[r] = 0;
     for (int k = 0; k < ROLE_N; k++) {
       cores[k][r] = round_cores[k];
+      waiting[k][r] = round_waiting[k];
       sleeps[k][r] = round_sleeps[k];
       us[k][r] = round_us[k];
       pipe_us[r] += round_us[k];
@@ -442,6 +449,10 @@ int main(int argc, char **argv) {
   printf("  pipeline CPU while measuring, cores (median of %d):", rounds);
   for (int k = 0; k < ROLE_N; k++)
     printf("%s %s %.2f", k ? "," : "", role_names[k], median(cores[k], rounds));
+  printf("\n  waiting for a core (runnable), cores (median of %d):", rounds);
+  for (int k = 0; k < ROLE_N; k++)
+    printf("%s %s %.2f", k ? "," : "", role_names[k],
+           median(waiting[k], rounds));
   printf("\n  pipeline CPU per event, µs (median of %d):", rounds);
   for (int k = 0; k < ROLE_N; k++)
     printf("%s %s %.2f", k ? "," : "", role_names[k], median(us[k], rounds));
