@@ -97,7 +97,10 @@ _Static_assert(N_PATTERNS <= 32, "standing directives are a 32-bit mask");
 
 /* Each pattern's third field: literals every match holds (prefilter.h). */
 #define CL (SR_TEXTSCAN_CASELESS | SR_TEXTSCAN_ONCE)
-#define DONT "\\b(don'?t|do\\s+not|never)\\s+"
+/* An apostrophe as typed, or as a chat client or phone turns it: U+2019
+ * in UTF-8. */
+#define APOS "('|\xe2\x80\x99)"
+#define DONT "\\b(don" APOS "?t|do\\s+not|never)\\s+"
 #define CHANGE "(change|modify|touch|deploy|push|write|edit)(\\s+to)?"
 #define CHANGE_NEED "change|modify|touch|deploy|push|write|edit"
 #define DELETE "(delete|drop|remove|destroy|wipe)"
@@ -113,12 +116,12 @@ static const struct pattern patterns[N_PATTERNS] = {
     D_STOP, C_MUTATING, T_ANY, 0, "stop"},
   [P_STOP_DOING] = {{
       "\\b(stop|halt|cease)\\s+(now|immediately|right now|everything|all "
-      "work|what you('| a)re doing|making (any )?changes|changing|touching|"
-      "deploying|writing|deleting|there)\\b",
+      "work|what you(" APOS "| a)re doing|making (any )?changes|changing|"
+      "touching|deploying|writing|deleting|there)\\b",
       CL, "stop|halt|cease"},
     D_STOP, C_MUTATING, T_ANY, 0, "stop"},
   [P_DONT_DO_ANYTHING] = {{
-      "\\b(don'?t|do not)\\s+do\\s+anything\\b",
+      "\\b(don" APOS "?t|do not)\\s+do\\s+anything\\b",
       CL, "anything"},
     D_STOP, C_MUTATING, T_ANY, 0, "don't do anything"},
   [P_CODE_FREEZE] = {{
@@ -202,6 +205,7 @@ static const struct pattern patterns[N_PATTERNS] = {
 };
 /* clang-format on */
 #undef CL
+#undef APOS
 #undef DONT
 #undef CHANGE
 #undef CHANGE_NEED

@@ -129,6 +129,9 @@ START_TEST(a_directive_on_production_leaves_other_environments_alone) {
   static const char *const texts[] = {
       "Don't touch production, work on staging only.",
       "Do not touch anything in prod until the incident review.",
+      /* the apostrophe a phone or chat client types: U+2019 */
+      "Don\xe2\x80\x99"
+      "t touch production, work on staging only.",
   };
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
