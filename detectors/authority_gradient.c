@@ -69,13 +69,16 @@ static const struct pattern patterns[] = {
       "attached|running|written"},
      C_WARN,
      "still in use"},
-    {{"\\b(do\\s+not|don'?t|should\\s*n[o']t|must\\s*n[o']t|cannot\\s+safely|"
-      "can'?t\\s+safely)\\s+(be\\s+)?(delete|drop|destroy|remove|wipe|apply|"
+    {{"\\b(do\\s+not|don" SR_TEXTSCAN_APOS "?t|should\\s*n(o|" SR_TEXTSCAN_APOS
+      ")t|must\\s*n(o|" SR_TEXTSCAN_APOS ")t|cannot\\s+safely|"
+      "can" SR_TEXTSCAN_APOS "?t\\s+safely)\\s+(be\\s+)?(delete|drop|destroy|"
+      "remove|wipe|apply|"
       "proceed|force|truncate|purge)",
       CL, "delete|drop|destroy|remove|wipe|apply|proceed|force|truncate|purge"},
      C_WARN,
      "do not delete"},
-    {{"\\b(recommend|advise|suggest)\\s+(against|not\\s+to|we\\s+do\\s*n[o']t)",
+    {{"\\b(recommend|advise|suggest)\\s+(against|not\\s+to|we\\s+do\\s*n(o|"
+      SR_TEXTSCAN_APOS ")t)",
       CL, "recommend|advise|suggest"},
      C_WARN,
      "recommend against"},
@@ -88,7 +91,8 @@ static const struct pattern patterns[] = {
       CL, "backup&same"},
      C_WARN,
      "backups on the same volume"},
-    {{"\\b(contradicts?|inconsistent\\s+with|does\\s*n[o']t\\s+match|not\\s+"
+    {{"\\b(contradicts?|inconsistent\\s+with|does\\s*n(o|" SR_TEXTSCAN_APOS
+      ")t\\s+match|not\\s+"
       "(unused|orphaned|stale|a\\s+test|staging))\\b",
       CL,
       "contradict|inconsistent|match|unused|orphaned|stale|test|staging"},
@@ -105,9 +109,11 @@ static const struct pattern patterns[] = {
       CL, "anyway|regardless|planned"},
      C_DEFER,
      "proceeding anyway"},
-    {{"\\b(good\\s+catch|you('re|\\s+are)\\s+right|thanks?\\s+for\\s+"
+    {{"\\b(good\\s+catch|you(" SR_TEXTSCAN_APOS "re|\\s+are)\\s+right|"
+      "thanks?\\s+for\\s+"
       "(flagging|the\\s+warning)|abort(ing)?|cancel(l?ing)?|hold(ing)?\\s+off|"
-      "instead|won'?t|will\\s+not|leave\\s+(it|them)|skip(ping)?)\\b",
+      "instead|won" SR_TEXTSCAN_APOS "?t|will\\s+not|leave\\s+(it|them)|"
+      "skip(ping)?)\\b",
       CL, "catch|right|thank|abort|cancel|hold|instead|won|will|leave|skip"},
      C_ACK,
      "acknowledged"},

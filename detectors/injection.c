@@ -101,7 +101,8 @@ static const struct pattern patterns[] = {
      false},
     {{"\\bcurl\\s[^\\n|]{0,200}\\|\\s*(sudo\\s+)?(ba|z)?sh\\b", CL, "curl"},
      "curl | sh", false},
-    {{"\\b(do\\s+not|don'?t|never)\\s+(tell|inform|mention|reveal|show)\\s+"
+    {{"\\b(do\\s+not|don" SR_TEXTSCAN_APOS "?t|never)\\s+(tell|inform|"
+      "mention|reveal|show)\\s+"
       "(this\\s+)?(to\\s+)?the\\s+user",
       CL, "tell|nform|mention|eveal|show"},
      "do not tell the user",

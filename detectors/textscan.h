@@ -26,6 +26,10 @@
 #define SR_TEXTSCAN_ONCE 2u     /* report the first match only */
 #define SR_TEXTSCAN_HITS_MAX 32 /* hits kept per scan; later ones dropped */
 
+/* An apostrophe in a pattern ("don" SR_TEXTSCAN_APOS "?t"): as typed, or as
+ * chat clients, phones and typeset pages turn it (U+2019, in UTF-8). */
+#define SR_TEXTSCAN_APOS "('|\xe2\x80\x99)"
+
 struct sr_textscan_pattern {
   const char *expr; /* Hyperscan (PCRE-like) syntax */
   unsigned flags;   /* SR_TEXTSCAN_* */

@@ -97,9 +97,7 @@ _Static_assert(N_PATTERNS <= 32, "standing directives are a 32-bit mask");
 
 /* Each pattern's third field: literals every match holds (prefilter.h). */
 #define CL (SR_TEXTSCAN_CASELESS | SR_TEXTSCAN_ONCE)
-/* An apostrophe as typed, or as a chat client or phone turns it: U+2019
- * in UTF-8. */
-#define APOS "('|\xe2\x80\x99)"
+#define APOS SR_TEXTSCAN_APOS
 #define DONT "\\b(don" APOS "?t|do\\s+not|never)\\s+"
 #define CHANGE "(change|modify|touch|deploy|push|write|edit)(\\s+to)?"
 #define CHANGE_NEED "change|modify|touch|deploy|push|write|edit"

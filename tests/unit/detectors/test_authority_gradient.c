@@ -77,6 +77,25 @@ START_TEST(orchestrator_took_the_finding_up) {
 }
 END_TEST
 
+/* A sub-agent or orchestrator writing the apostrophe as U+2019 (as chat
+ * clients do): "shouldn’t be deleted" is a warning, "you’re right" an
+ * acknowledgement. */
+#define RSQ "\xe2\x80\x99"
+START_TEST(typographic_apostrophes) {
+  struct sess s;
+  sess_open(&s, &sr_detector_authority_gradient, NULL);
+  sub(&s, 0, "vol-data-2c8e shouldn" RSQ "t be deleted.");
+  ck_assert_float_gt(volume_delete(&s, 2000, ORCH, "vol-data-2c8e"), 0.0f);
+  sess_close(&s);
+  sess_open(&s, &sr_detector_authority_gradient, NULL);
+  sub(&s, 0, WARNING);
+  orch(&s, 1000, "You" RSQ "re right, I won" RSQ "t touch it.");
+  ck_assert_float_eq(volume_delete(&s, 2000, ORCH, "vol-prod-7f3a"), 0.0f);
+  sess_close(&s);
+}
+END_TEST
+#undef RSQ
+
 START_TEST(proceeding_anyway_is_not_an_acknowledgement) {
   struct sess s;
   sess_open(&s, &sr_detector_authority_gradient, NULL);
@@ -153,6 +172,7 @@ int main(void) {
   tcase_add_test(tc, orchestrator_deletes_what_the_subagent_warned_about);
   tcase_add_test(tc, orchestrator_took_the_finding_up);
   tcase_add_test(tc, proceeding_anyway_is_not_an_acknowledgement);
+  tcase_add_test(tc, typographic_apostrophes);
   tcase_add_test(tc, subagent_defers_against_its_own_evidence);
   tcase_add_test(tc, reports_without_warning_or_from_the_orchestrator);
   tcase_add_test(tc, config_is_checked);
