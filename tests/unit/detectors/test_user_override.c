@@ -238,6 +238,40 @@ START_TEST(directives_accumulate_until_released) {
 }
 END_TEST
 
+/* A release is a reply that lets the agent go on, not any sentence that
+ * holds "approved" or "resume". */
+START_TEST(releases_and_look_alike_releases) {
+  static const char *const not_releases[] = {
+      "The approved budget is in the finance sheet.",
+      "Also update the resume page.",
+      "Resume parsing is broken on Safari.",
+  };
+  static const char *const releases[] = {
+      "Approved.", "Yes, approved!", "It\xe2\x80\x99s approved, ship it.",
+      "LGTM", "ok, proceed",
+  };
+  struct sess s;
+  sess_open(&s, &sr_detector_user_override, NULL);
+  for (size_t i = 0; i < sizeof not_releases / sizeof not_releases[0]; i++) {
+    sess_reset(&s);
+    user(&s, 0, "Code freeze until Monday.");
+    user(&s, 1000, not_releases[i]);
+    ck_assert_msg(sess_call(&s, 2000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
+                            SR_VERB_WRITE) > 0.0f,
+                  "'%s' released the freeze", not_releases[i]);
+  }
+  for (size_t i = 0; i < sizeof releases / sizeof releases[0]; i++) {
+    sess_reset(&s);
+    user(&s, 0, "Code freeze until Monday.");
+    user(&s, 1000, releases[i]);
+    ck_assert_msg(sess_call(&s, 2000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
+                            SR_VERB_WRITE) == 0.0f,
+                  "'%s' did not release the freeze", releases[i]);
+  }
+  sess_close(&s);
+}
+END_TEST
+
 START_TEST(look_alikes_set_nothing) {
   static const char *const texts[] = {
       "The stop button on the player doesn't work, can you fix it?",
@@ -296,6 +330,7 @@ int main(void) {
   tcase_add_test(tc, a_directive_on_data_or_code_covers_that_kind);
   tcase_add_test(tc, a_narrower_directive_said_apart_keeps_the_broader_one);
   tcase_add_test(tc, directives_accumulate_until_released);
+  tcase_add_test(tc, releases_and_look_alike_releases);
   tcase_add_test(tc, look_alikes_set_nothing);
   tcase_add_test(tc, config_is_checked);
   suite_add_tcase(s, tc);
