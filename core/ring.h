@@ -38,7 +38,6 @@ struct sr_ring {
   _Alignas(64) _Atomic size_t tail; /* next slot to push; pusher writes */
   size_t head_seen; /* pusher only: head when it last looked */
   _Alignas(64) size_t mask;
-  size_t wake_room; /* free slots that wake a waiting pusher */
   struct sr_ring_item *slots;
   _Alignas(64) _Atomic bool popper_waits; /* popper blocked: ring empty */
   _Atomic bool pusher_waits;              /* pusher blocked: ring full */
@@ -79,7 +78,6 @@ static inline struct sr_ring *sr_ring_create(size_t capacity) {
   atomic_init(&r->pusher_waits, false);
   r->kicked = false;
   r->mask = cap - 1;
-  r->wake_room = sr_ring_wake_room(cap);
   pthread_mutex_init(&r->mu, NULL);
   /* Timeouts on the monotonic clock: a wall-clock step must not stretch
    * a wait. */
@@ -134,15 +132,14 @@ static inline bool sr_ring_pop(struct sr_ring *r, struct sr_ring_item *out) {
   }
   *out = r->slots[h & r->mask];
   atomic_store_explicit(&r->head, h + 1, memory_order_seq_cst);
-  /* A waiting pusher is woken once wake_room slots are free: the popper
+  /* A waiting pusher is woken once half the ring is free: the popper
    * keeps popping until then (the ring holds more than that), so it is
    * woken exactly when its wait condition becomes true. A waiting pusher
    * pushes nothing, so the tail read here is its last. */
   if (atomic_load_explicit(&r->pusher_waits, memory_order_seq_cst)) {
     size_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
-    if (r->mask + 1 - (t - (h + 1)) >= r->wake_room &&
-        atomic_exchange_explicit(&r->pusher_waits, false,
-                                 memory_order_seq_cst))
+    if (r->mask + 1 - (t - (h + 1)) >= sr_ring_wake_room(r->mask + 1) &&
+        atomic_exchange_explicit(&r->pusher_waits, false, memory_order_seq_cst))
       sr_ring_kick(r);
   }
   return true;
@@ -194,9 +191,10 @@ static inline bool sr_ring_nonempty_(struct sr_ring *r) {
 }
 
 static inline bool sr_ring_has_room_(struct sr_ring *r) {
-  return r->mask + 1 - (atomic_load_explicit(&r->tail, memory_order_relaxed) -
-                        atomic_load_explicit(&r->head, memory_order_seq_cst)) >=
-         r->wake_room;
+  return r->mask + 1 -
+             (atomic_load_explicit(&r->tail, memory_order_relaxed) -
+              atomic_load_explicit(&r->head, memory_order_seq_cst)) >=
+         sr_ring_wake_room(r->mask + 1);
 }
 
 /* Popper: blocks until an item is there or sr_ring_kick (true), or
