@@ -56,7 +56,9 @@
 #include "detectors/helpers.h"
 #include "detectors/textscan.h"
 
-enum directive { D_NONE = 0, D_ASK = 1, D_FREEZE = 2, D_STOP = 3, D_RELEASE };
+/* What a pattern says; only D_ASK scores differently from a stop or a
+ * freeze. */
+enum directive { D_STOP, D_FREEZE, D_ASK, D_RELEASE };
 /* Which calls a directive covers. */
 enum calls { C_MUTATING = 0, C_DELETING };
 /* What they act on. */
@@ -64,7 +66,7 @@ enum target { T_ANY = 0, T_PRODUCTION, T_DATA, T_CODE };
 
 struct pattern {
   struct sr_textscan_pattern pat;
-  uint8_t kind;
+  uint8_t kind;      /* enum directive */
   uint8_t calls;     /* enum calls */
   uint8_t target;    /* enum target */
   uint8_t narrows;   /* index + 1 of the pattern this one narrows, 0 none */
