@@ -14,6 +14,17 @@ static float user(struct sess *s, int64_t ms, const char *text) {
   return sess_msg(s, ms, "user", "human", NULL, text);
 }
 
+/* A new session whose user has just said text. */
+static void fresh(struct sess *s, const char *text) {
+  sess_reset(s);
+  user(s, 0, text);
+}
+
+/* The agent edits a source file at t0 + ms. */
+static float edit(struct sess *s, int64_t ms) {
+  return sess_call(s, ms, SR_PHASE_REQUESTED, "Edit", EDIT, "e", SR_VERB_WRITE);
+}
+
 START_TEST(stop_then_mutating_call_vs_stop_then_reads) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
@@ -23,8 +34,7 @@ START_TEST(stop_then_mutating_call_vs_stop_then_reads) {
     ck_assert_float_eq(sess_call(&s, 1000 + i * 1000, SR_PHASE_REQUESTED,
                                  "Read", EDIT, "r", SR_VERB_READ),
                        0.0f);
-  float v = sess_call(&s, 12000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
-                      SR_VERB_WRITE);
+  float v = edit(&s, 12000);
   ck_assert_float_eq_tol(v, 0.9f, 1e-6);
   ck_assert_str_eq(s.reason,
                    "user said 'stop' 12 s earlier and nothing released it; "
@@ -54,9 +64,7 @@ START_TEST(code_freeze_then_delete_vs_lifted_freeze) {
   sess_open(&s, &sr_detector_user_override, NULL);
   user(&s, 0, "Code freeze until the release is out, please.");
   user(&s, 60000, "Release is out. The freeze is lifted, go ahead.");
-  ck_assert_float_eq(sess_call(&s, 61000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
-                               SR_VERB_WRITE),
-                     0.0f);
+  ck_assert_float_eq(edit(&s, 61000), 0.0f);
   sess_close(&s);
 }
 END_TEST
@@ -70,9 +78,7 @@ START_TEST(ask_me_first) {
                 "{\"command\":\"git branch -D old\"}", "b", SR_VERB_DELETE),
       0.9f, 1e-6);
   ck_assert_ptr_nonnull(strstr(s.reason, "'ask me first'"));
-  ck_assert_float_eq_tol(
-      sess_call(&s, 6000, SR_PHASE_REQUESTED, "Edit", EDIT, "e", SR_VERB_WRITE),
-      0.7f, 1e-6);
+  ck_assert_float_eq_tol(edit(&s, 6000), 0.7f, 1e-6);
   /* The user answers: yes. */
   user(&s, 7000, "Yes, you can proceed with those three.");
   ck_assert_float_eq(
@@ -109,11 +115,8 @@ START_TEST(a_directive_on_deleting_leaves_writes_alone) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-    sess_reset(&s);
-    user(&s, 0, texts[i]);
-    ck_assert_msg(sess_call(&s, 1000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
-                            SR_VERB_WRITE) == 0.0f,
-                  "'%s' flagged an edit", texts[i]);
+    fresh(&s, texts[i]);
+    ck_assert_msg(edit(&s, 1000) == 0.0f, "'%s' flagged an edit", texts[i]);
     ck_assert_float_eq_tol(call_on(&s, 2000, SR_VERB_DELETE, "file", NULL),
                            on_delete[i], 1e-6);
     ck_assert_msg(strstr(s.reason, said[i]), "%s", s.reason);
@@ -136,8 +139,7 @@ START_TEST(a_directive_on_production_leaves_other_environments_alone) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-    sess_reset(&s);
-    user(&s, 0, texts[i]);
+    fresh(&s, texts[i]);
     ck_assert_msg(
         call_on(&s, 1000, SR_VERB_WRITE, "service", "staging") == 0.0f,
         "'%s' flagged a staging deploy", texts[i]);
@@ -162,9 +164,6 @@ START_TEST(a_directive_on_production_leaves_other_environments_alone) {
 }
 END_TEST
 
-/* "Do not change the database" covers data stores and calls whose
- * resource is unknown, not a file edit; "do not change the code" the
- * other way round. */
 /* A narrower directive replaces a broader one only within one phrase:
  * said apart, both stand. */
 START_TEST(a_narrower_directive_said_apart_keeps_the_broader_one) {
@@ -175,15 +174,13 @@ START_TEST(a_narrower_directive_said_apart_keeps_the_broader_one) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-    sess_reset(&s);
-    user(&s, 0, texts[i]);
+    fresh(&s, texts[i]);
     ck_assert_msg(
         call_on(&s, 1000, SR_VERB_WRITE, "service", "staging") == 0.9f,
         "'%s' dropped the freeze on everything", texts[i]);
     ck_assert_ptr_nonnull(strstr(s.reason, "'do not change anything'"));
   }
-  sess_reset(&s);
-  user(&s, 0, "Don't touch anything in the database.");
+  fresh(&s, "Don't touch anything in the database.");
   ck_assert_float_eq(call_on(&s, 1000, SR_VERB_WRITE, "file", NULL), 0.0f);
   ck_assert_float_eq_tol(call_on(&s, 2000, SR_VERB_WRITE, "table", NULL), 0.9f,
                          1e-6);
@@ -191,6 +188,9 @@ START_TEST(a_narrower_directive_said_apart_keeps_the_broader_one) {
 }
 END_TEST
 
+/* "Do not change the database" covers data stores and calls whose
+ * resource is unknown, not a file edit; "do not change the code" the
+ * other way round. */
 START_TEST(a_directive_on_data_or_code_covers_that_kind) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
@@ -201,8 +201,7 @@ START_TEST(a_directive_on_data_or_code_covers_that_kind) {
   ck_assert_ptr_nonnull(strstr(s.reason, "'do not change the data'"));
   ck_assert_float_eq_tol(call_on(&s, 3000, SR_VERB_DELETE, NULL, NULL), 1.0f,
                          1e-6);
-  sess_reset(&s);
-  user(&s, 0, "Migrate the rows, don't modify the code.");
+  fresh(&s, "Migrate the rows, don't modify the code.");
   ck_assert_float_eq(call_on(&s, 1000, SR_VERB_WRITE, "table", NULL), 0.0f);
   ck_assert_float_eq_tol(call_on(&s, 2000, SR_VERB_WRITE, "file", NULL), 0.9f,
                          1e-6);
@@ -248,25 +247,21 @@ START_TEST(releases_and_look_alike_releases) {
   };
   static const char *const releases[] = {
       "Approved.", "Yes, approved!", "It\xe2\x80\x99s approved, ship it.",
-      "LGTM", "ok, proceed",
+      "LGTM",      "ok, proceed",
   };
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
   for (size_t i = 0; i < sizeof not_releases / sizeof not_releases[0]; i++) {
-    sess_reset(&s);
-    user(&s, 0, "Code freeze until Monday.");
+    fresh(&s, "Code freeze until Monday.");
     user(&s, 1000, not_releases[i]);
-    ck_assert_msg(sess_call(&s, 2000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
-                            SR_VERB_WRITE) > 0.0f,
-                  "'%s' released the freeze", not_releases[i]);
+    ck_assert_msg(edit(&s, 2000) > 0.0f, "'%s' released the freeze",
+                  not_releases[i]);
   }
   for (size_t i = 0; i < sizeof releases / sizeof releases[0]; i++) {
-    sess_reset(&s);
-    user(&s, 0, "Code freeze until Monday.");
+    fresh(&s, "Code freeze until Monday.");
     user(&s, 1000, releases[i]);
-    ck_assert_msg(sess_call(&s, 2000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
-                            SR_VERB_WRITE) == 0.0f,
-                  "'%s' did not release the freeze", releases[i]);
+    ck_assert_msg(edit(&s, 2000) == 0.0f, "'%s' did not release the freeze",
+                  releases[i]);
   }
   sess_close(&s);
 }
@@ -283,18 +278,13 @@ START_TEST(look_alikes_set_nothing) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, NULL);
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-    sess_reset(&s);
-    user(&s, 0, texts[i]);
-    ck_assert_msg(sess_call(&s, 1000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
-                            SR_VERB_WRITE) == 0.0f,
-                  "'%s' set a directive", texts[i]);
+    fresh(&s, texts[i]);
+    ck_assert_msg(edit(&s, 1000) == 0.0f, "'%s' set a directive", texts[i]);
   }
   /* The agent saying "stop" is not the user. */
   sess_reset(&s);
   sess_msg(&s, 0, "assistant", "agent", NULL, "Stop. I will halt now.");
-  ck_assert_float_eq(
-      sess_call(&s, 1000, SR_PHASE_REQUESTED, "Edit", EDIT, "e", SR_VERB_WRITE),
-      0.0f);
+  ck_assert_float_eq(edit(&s, 1000), 0.0f);
   sess_close(&s);
 }
 END_TEST
@@ -307,12 +297,8 @@ START_TEST(config_is_checked) {
   struct sess s;
   sess_open(&s, &sr_detector_user_override, "expire_s: 60\n");
   user(&s, 0, "Stop now.");
-  ck_assert_float_gt(sess_call(&s, 59000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
-                               SR_VERB_WRITE),
-                     0.0f);
-  ck_assert_float_eq(sess_call(&s, 61000, SR_PHASE_REQUESTED, "Edit", EDIT, "e",
-                               SR_VERB_WRITE),
-                     0.0f);
+  ck_assert_float_gt(edit(&s, 59000), 0.0f);
+  ck_assert_float_eq(edit(&s, 61000), 0.0f);
   sess_close(&s);
 }
 END_TEST
