@@ -13,7 +13,9 @@
  *     destructive-in-read-only-session           BLOCK
  *         destructive >= 0.5 and mode_violation >= 0.9
  *     destructive-production-needs-approval      ESCALATE
- *         environment production, destructive >= 0.9
+ *         environment production, destructive >= 0.8 (the catalogue's
+ *         irreversible loss of a whole resource: snapshots and backups,
+ *         instances, volumes, buckets, tables, not a pod or one object)
  * A `policy.rules` list in the config replaces the default rules.
  */
 #include "aggregator/policy.h"
@@ -170,7 +172,7 @@ static void default_rules(struct sr_policy *p,
                    SR_ACTION_BLOCK, NULL, "destructive", 0.5f, mode, mode_min,
                    1);
   add_default_rule(p, dets, "destructive-production-needs-approval",
-                   SR_ACTION_ESCALATE, "production", "destructive", 0.9f, NULL,
+                   SR_ACTION_ESCALATE, "production", "destructive", 0.8f, NULL,
                    NULL, 0);
 }
 

@@ -275,10 +275,16 @@ START_TEST(destructive_production_alone_needs_approval) {
   score(&f, "destructive", 0.95f);
   ck_assert_int_eq(decide(&f, 0.95, 1, true), SR_ACTION_ESCALATE);
   ck_assert_str_eq(f.rule, "destructive-production-needs-approval");
-  score(&f, "destructive", 0.9f); /* inclusive */
-  ck_assert_int_eq(decide(&f, 0.9, 1, true), SR_ACTION_ESCALATE);
+  /* Deleting a snapshot, a backup or an instance (0.85) needs approval
+   * too: the backups are what PocketOS lost with its volume. */
   score(&f, "destructive", 0.85f);
-  ck_assert_int_eq(decide(&f, 0.85, 1, true), SR_ACTION_NONE);
+  ck_assert_int_eq(decide(&f, 0.85, 1, true), SR_ACTION_ESCALATE);
+  ck_assert_str_eq(f.rule, "destructive-production-needs-approval");
+  score(&f, "destructive", 0.8f); /* inclusive */
+  ck_assert_int_eq(decide(&f, 0.8, 1, true), SR_ACTION_ESCALATE);
+  /* Below: a pod, one object, a rewrite of a column. */
+  score(&f, "destructive", 0.7f);
+  ck_assert_int_eq(decide(&f, 0.7, 1, true), SR_ACTION_NONE);
   fx_free(&f);
 }
 END_TEST
