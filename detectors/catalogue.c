@@ -191,8 +191,8 @@ struct lex {
   uint8_t cls;  /* L_* */
   int8_t noun;  /* nouns[] index, -1 none */
   int8_t k8s;   /* k8s_types[] index, -1 none */
-  uint8_t prog; /* P_* of a program name (progs[]), 0 none */
-  uint8_t sub;  /* SR_VERB_* of a subcommand word (subs[]), 0 none */
+  uint16_t prog; /* P_* of a program name (progs[]), 0 none */
+  uint8_t sub;   /* SR_VERB_* of a subcommand word (subs[]), 0 none */
 };
 
 #define L_DEL 1u      /* destroys: delete, destroy, drop, ... */
@@ -488,7 +488,7 @@ static const struct builtin raw_destructive[] = {
     {"aws.backup_delete", 0.90f, IRR, "backup", CLI("aws") "backup delete-(?:recovery-point|backup-vault)\\b"},
     {"aws.secret_delete_now", 0.80f, IRR, "secret", CLI("aws") "secretsmanager delete-secret\\b" SEG "--force-delete-without-recovery\\b"},
     {"aws.kms_schedule_key_deletion", 0.70f, REV, "key", CLI("aws") "kms schedule-key-deletion\\b"},
-    {"aws.delete", 0.60f, IRR, RES_DERIVE, CLI("aws") "[\\w-]+ (?:delete|terminate|remove)-[\\w-]+", F_FALLBACK},
+    {"aws.delete", 0.60f, IRR, RES_DERIVE, CLI("aws") "[\\w-]+ (?:batch-)?(?:delete|terminate|remove)-[\\w-]+", F_FALLBACK},
 
     /* Google Cloud */
     {"gcloud.projects_delete", 1.00f, IRR, "project", CLI("gcloud") "projects delete\\b"},
@@ -519,6 +519,10 @@ static const struct builtin raw_destructive[] = {
     {"az.keyvault_purge", 0.90f, IRR, "secret", CLI("az") "keyvault (?:\\w+ )?purge\\b"},
     {"az.delete", 0.60f, IRR, RES_DERIVE, CLI("az") "(?:[\\w-]+ ){1,3}delete\\b", F_FALLBACK},
     {"doctl.delete", 0.60f, IRR, RES_DERIVE, CLI("doctl") "(?:[\\w-]+ ){1,3}(?:delete|rm)\\b", F_FALLBACK},
+    /* rclone reaches every cloud's storage: purge removes a path and all
+     * it holds, delete the files under it */
+    {"rclone.purge", 0.90f, IRR, "bucket", CLI("rclone") "purge\\b"},
+    {"rclone.delete", 0.60f, IRR, "object", CLI("rclone") "(?:delete|deletefile)\\b"},
 
     /* infrastructure as code */
     {"terraform.destroy", 0.95f, IRR, "stack", "\\b(?:terraform|tofu) |\\bterragrunt\\b" SEG "\\sdestroy\\b", 0, 0, "destroy"},
@@ -565,6 +569,10 @@ static const struct builtin raw_destructive[] = {
     {"netlify.sites_delete", 0.90f, IRR, "project", CLI("netlify") "sites:delete\\b"},
     {"firebase.firestore_delete_all", 1.00f, IRR, "database", CLI("firebase") "firestore:delete\\b" SEG "\\s--all-collections\\b"},
     {"firebase.delete", 0.80f, IRR, "database", CLI("firebase") "(?:firestore:delete|database:remove)\\b"},
+
+    /* package registries: an unpublished name or version cannot be
+     * published again */
+    {"npm.unpublish", 0.80f, IRR, "package", CLI("(?:npm|pnpm|yarn)") "unpublish\\b"},
 
     /* HTTP */
     {"http.curl_delete", 0.60f, IRR, RES_DERIVE, "\\b(?:curl|wget)\\b" SEG HTTPDEL "|\\bwget\\b" SEG "--method[=\\s]DELETE\\b", F_FALLBACK},
@@ -921,6 +929,9 @@ static const char *const data_verbs[] = {
 #define P_FIELDS 64u  /* -f/-F/--field send a body (gh api) */
 #define P_INTERP 128u /* runs a script: the script's name decides
                          (python manage.py migrate, php artisan migrate) */
+/* a database client: the SQL in the text decides (hints), unless it runs
+ * a script file we cannot read (runs_script) */
+#define P_SQLCLI 256u
 
 struct prog {
   const char *name;
@@ -952,10 +963,12 @@ static const struct prog progs[] = {
     {"chgrp", P_WRITE},
     {"chmod", P_WRITE},
     {"chown", P_WRITE},
+    {"clickhouse-client", P_SQLCLI},
     {"cmp", P_READ},
     {"column", P_READ},
     {"composer", P_CLI},
     {"cp", P_WRITE},
+    {"cqlsh", P_SQLCLI},
     {"crontab", P_WRITE},
     {"curl", P_HTTP},
     {"cut", P_READ},
@@ -1018,12 +1031,16 @@ static const struct prog progs[] = {
     {"lsof", P_READ},
     {"man", P_READ},
     {"manage.py", P_CLI},
+    {"mariadb", P_SQLCLI},
     {"md5sum", P_READ},
     {"minikube", P_CLI},
     {"mkdir", P_WRITE},
+    {"mongo", P_SQLCLI},
+    {"mongosh", P_SQLCLI},
     {"more", P_READ},
     {"mount", P_WRITE},
     {"mv", P_WRITE},
+    {"mysql", P_SQLCLI},
     {"netlify", P_CLI},
     {"netstat", P_READ},
     {"nl", P_READ},
@@ -1047,6 +1064,7 @@ static const struct prog progs[] = {
     {"printenv", P_READ},
     {"printf", P_READ},
     {"ps", P_READ},
+    {"psql", P_SQLCLI},
     {"pulumi", P_CLI},
     {"pwd", P_READ},
     {"python", P_INTERP},
@@ -1054,6 +1072,7 @@ static const struct prog progs[] = {
     {"rails", P_CLI},
     {"railway", P_CLI},
     {"rake", P_CLI},
+    {"rclone", P_CLI},
     {"readlink", P_READ},
     {"realpath", P_READ},
     {"reboot", P_WRITE},
@@ -1072,6 +1091,8 @@ static const struct prog progs[] = {
     {"sls", P_CLI},
     {"snap", P_CLI},
     {"sort", P_READ},
+    {"sqlcmd", P_SQLCLI},
+    {"sqlite3", P_SQLCLI},
     {"ss", P_READ},
     {"sst", P_CLI},
     {"stat", P_READ},
@@ -1331,7 +1352,7 @@ static size_t lex_fill(struct lex *out) {
                             0,
                             -1,
                             -1,
-                            (uint8_t)progs[i].flags,
+                            (uint16_t)progs[i].flags,
                             0};
   for (size_t i = 0; i < SR_ARRAY_LEN(subs); i++, n++)
     if (out)
@@ -3647,6 +3668,27 @@ static bool writes_http(sr_str w, unsigned flags) {
           EQ(w, "--raw-field") || EQ(w, "--input"));
 }
 
+/* A database client's words from t[i..b) that make it run a script file
+ * (psql -f x.sql, mysql shop < x.sql, sqlite3 app.db ".read x.sql",
+ * mongosh --file seed.js): its statements are not in the text, so they may
+ * write. A file is known by its extension; `<` alone is no sign, as SQL
+ * compares with it. mysql's -f is --force: read as a script all the same. */
+static bool runs_script(const char *t, size_t i, size_t b) {
+  for (int k = 0; k < 32; k++) {
+    sr_str w = token_at(t, &i, b);
+    if (!w.n) return false;
+    if (EQ(w, "-f") || EQ(w, "--file") || EQ(w, ".read") || EQ(w, "source") ||
+        (w.n > 7 && memcmp(w.p, "--file=", 7) == 0) ||
+        (w.n >= 14 && memcmp(w.p, "--queries-file", 14) == 0))
+      return true;
+    if ((w.n > 4 && (memcmp(w.p + w.n - 4, ".sql", 4) == 0 ||
+                     memcmp(w.p + w.n - 4, ".cql", 4) == 0)) ||
+        (w.n > 3 && memcmp(w.p + w.n - 3, ".js", 3) == 0))
+      return true;
+  }
+  return false;
+}
+
 /* Read or write, as far as the first words of one command segment say. */
 static uint8_t classify_segment(const struct sr_catalogue *cat, const char *t,
                                 size_t a, size_t b) {
@@ -3667,6 +3709,8 @@ static uint8_t classify_segment(const struct sr_catalogue *cat, const char *t,
     flags = w.n ? prog_flags(cat, basename_of(w)) & ~P_INTERP : 0;
   }
   if (!flags) return SR_VERB_NONE;
+  if (flags & P_SQLCLI)
+    return runs_script(t, i, b) ? SR_VERB_WRITE : SR_VERB_NONE;
   if (flags & P_READ) return SR_VERB_READ;
   if (flags & P_WRITE) return SR_VERB_WRITE;
   uint8_t v = flags & P_CLI ? SR_VERB_NONE : SR_VERB_READ;

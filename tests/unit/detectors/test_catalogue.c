@@ -233,6 +233,16 @@ START_TEST(cloud_clis) {
       {"Bash", "{\"command\":\"aws ec2 delete-volume --volume-id vol-1\"}", "aws.ec2_delete_volume", 0.85f, 0.95f, "volume", D},
       {"Bash", "{\"command\":\"aws cloudformation delete-stack --stack-name prod\"}", "aws.cloudformation_delete_stack", 0.85f, 0.95f, "stack", D},
       {"Bash", "{\"command\":\"aws lambda delete-function --function-name f\"}", "aws.delete", 0.55f, 0.65f, "function", D},
+      /* the catch-all reads batch deletions too */
+      {"Bash", "{\"command\":\"aws ecr batch-delete-image --repository-name shop --image-ids imageTag=latest\"}", "aws.delete", 0.55f, 0.65f, NULL, D},
+      /* rclone reaches every cloud's storage */
+      {"Bash", "{\"command\":\"rclone purge b2:acme-backups\"}", "rclone.purge", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"rclone --config /etc/rclone.conf delete s3:acme-logs/2025 --min-age 30d\"}", "rclone.delete", 0.55f, 0.65f, "object", D},
+      {"Bash", "{\"command\":\"rclone copy ./dist s3:acme-site\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"rclone ls b2:acme-backups\"}", NULL, 0, 0, NULL, R},
+      /* a registry will not take an unpublished name or version again */
+      {"Bash", "{\"command\":\"npm unpublish @acme/shop --force\"}", "npm.unpublish", 0.75f, 0.85f, "package", D},
+      {"Bash", "{\"command\":\"npm publish --access public\"}", NULL, 0, 0, NULL, W},
       {"Bash", "{\"command\":\"gcloud projects delete acme-prod\"}", "gcloud.projects_delete", 1.0f, 1.0f, "project", D},
       {"Bash", "{\"command\":\"gcloud sql instances delete prod-db\"}", "gcloud.sql_instances_delete", 1.0f, 1.0f, "database", D},
       {"Bash", "{\"command\":\"gcloud storage rm -r gs://bucket\"}", "gcloud.storage_rm_recursive", 0.85f, 0.95f, "bucket", D},
@@ -547,6 +557,19 @@ START_TEST(shell_read_write_classifier) {
       {"Bash", "{\"command\":\"python scripts/report.py\"}", NULL, 0, 0, NULL, N},
       {"run_terminal_cmd", "{\"command\":\"docker build -t api .\",\"is_background\":false}", NULL, 0, 0, NULL, N},
       {"run_terminal_cmd", "{\"command\":\"docker run -d api\",\"is_background\":false}", NULL, 0, 0, NULL, W},
+      /* a database client running a script file: its statements are not
+       * in the text, so it may write (a plan-mode session must not) */
+      {"Bash", "{\"command\":\"psql -h prod-db -U admin -d shop -f migrate.sql\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"PGPASSWORD=x psql \\\"$DATABASE_URL\\\" --file=patches/0042.sql\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"mysql -h prod shop < migrations/0042_fix.sql\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"mysql -e \\\"source /tmp/patch.sql\\\" shop\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"sqlite3 app.db \\\".read seed.sql\\\"\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"mongosh mongodb://prod/shop --file cleanup.js\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"cqlsh -f schema.cql\"}", NULL, 0, 0, NULL, W},
+      /* ... otherwise its SQL decides: a comparison is no redirect */
+      {"Bash", "{\"command\":\"psql -c \\\"SELECT id FROM orders WHERE created_at < now()\\\"\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"mongosh mongodb://prod/shop --eval \\\"db.orders.find({}).limit(5)\\\"\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"psql\"}", NULL, 0, 0, NULL, N},
   };
   /* clang-format on */
   check_all(x, SR_ARRAY_LEN(x));
