@@ -1240,10 +1240,14 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s) {
     sqlite3_bind_null(q, i);
 }
 
-static int64_t wall_ms(void) {
+static int64_t clock_ms(clockid_t clock) {
   struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(clock, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void) {
+  return clock_ms(CLOCK_REALTIME);
 }
 
 /* Binds a span of b's bytes as text, NULL when empty. */
@@ -1455,13 +1459,27 @@ static int expire(struct sr_store *st) {
 }
 
 /* Returns once every command of delivery epochs up to epoch has reached
- * the broker. */
-static void await_commands(struct sr_store *st, uint64_t epoch) {
+ * the broker. Past a second (the broker leading the control topic is
+ * unreachable, or slow), says once why the input offsets stop advancing. */
+static void await_commands(struct sr_store *st, uint64_t epoch, uint64_t seq) {
   if (!st->producer) return;
+  int64_t since = clock_ms(CLOCK_MONOTONIC);
+  bool said = false;
   while (!sr_producer_epoch_delivered(st->producer, epoch)) {
+    if (!said && clock_ms(CLOCK_MONOTONIC) - since >= 1000) {
+      SR_WARN(
+          "%s: checkpoint %llu waits for its commands to reach Kafka; "
+          "input offsets are held back until they do",
+          st->opts.path, (unsigned long long)seq);
+      said = true;
+    }
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }
+  if (said)
+    SR_INFO("%s: checkpoint %llu: its commands reached Kafka after %lld ms",
+            st->opts.path, (unsigned long long)seq,
+            (long long)(clock_ms(CLOCK_MONOTONIC) - since));
 }
 
 /* One transaction: every shard's batch, the offsets, the expiry. It
@@ -1484,7 +1502,7 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck,
   }
   if (!rc) rc = write_offsets(st, ck);
   if (!rc) rc = expire(st);
-  if (!rc) await_commands(st, epoch);
+  if (!rc) await_commands(st, epoch, ck->seq);
   if (!rc && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     rc = SR_EIO;
   if (rc) {
