@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -254,6 +255,69 @@ static inline bool h_wait_line(const char *log, const char *prefix, char *out,
     nanosleep(&ts, NULL);
   }
   return false;
+}
+
+/* A mock cluster of n_brokers for a test that takes brokers down: hosted
+ * by its own handle (*owner, to destroy after the cluster), topics[i] with
+ * `partitions` partitions led by broker leaders[i]. NULL on failure. */
+static inline rd_kafka_mock_cluster_t *h_mock_cluster(
+    int n_brokers, const char *const *topics, const int *leaders,
+    size_t n_topics, int partitions, rd_kafka_t **owner) {
+  char err[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  /* no bootstrap servers on purpose: it only hosts the cluster */
+  rd_kafka_conf_set(conf, "log_level", "4", err, sizeof err);
+  *owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!*owner) return NULL;
+  rd_kafka_mock_cluster_t *mock = rd_kafka_mock_cluster_new(*owner, n_brokers);
+  for (size_t t = 0; mock && t < n_topics; t++) {
+    if (rd_kafka_mock_topic_create(mock, topics[t], partitions, 1)) return NULL;
+    for (int p = 0; p < partitions; p++)
+      rd_kafka_mock_partition_set_leader(mock, topics[t], p, leaders[t]);
+  }
+  return mock;
+}
+
+/* Whether `group` has committed, on each of the first `partitions`
+ * partitions of `topic`, an offset at its high watermark: everything in it
+ * was processed and answered. */
+static inline bool h_committed_to_end(const char *brokers, const char *group,
+                                      const char *topic, int partitions) {
+  char err[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err);
+  rd_kafka_conf_set(conf, "group.id", group, err, sizeof err);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk) return false;
+  rd_kafka_topic_partition_list_t *l =
+      rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; p++)
+    rd_kafka_topic_partition_list_add(l, topic, p);
+  bool done = rd_kafka_committed(rk, l, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int p = 0; done && p < partitions; p++) {
+    int64_t lo, hi;
+    if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000)) {
+      done = false;
+      break;
+    }
+    done = hi == 0 || l->elems[p].offset >= hi;
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  rd_kafka_destroy(rk);
+  return done;
+}
+
+/* Waits until h_committed_to_end holds; false at the deadline. */
+static inline bool h_wait_committed(const char *brokers, const char *group,
+                                    const char *topic, int partitions,
+                                    int timeout_ms) {
+  long long deadline = h_now_ms() + timeout_ms;
+  while (!h_committed_to_end(brokers, group, topic, partitions)) {
+    if (h_now_ms() >= deadline) return false;
+    struct timespec ts = {0, 100 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return true;
 }
 
 /* The embedded broker's address, as `stackrisk run` or `broker` prints it. */

@@ -27,7 +27,6 @@
 #include "core/kafka.h"
 #include "enforce/control.h"
 #include "harness.h"
-#include <librdkafka/rdkafka_mock.h>
 #include "schemas/otlp.pb-c.h"
 #include "schemas/stackrisk.pb-c.h"
 
@@ -123,19 +122,9 @@ static void teardown(void) {
 /* Three brokers: the internal topic led by broker 3, everything else (and
  * both group coordinators) by broker 1, so broker 3 can fail alone. */
 static void setup_outage(void) {
-  char err[256];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  /* no bootstrap servers on purpose: it only hosts the cluster */
-  rd_kafka_conf_set(conf, "log_level", "4", err, sizeof err);
-  mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  ck_assert_ptr_nonnull(mock_rk);
-  mock = rd_kafka_mock_cluster_new(mock_rk, 3);
+  const int leaders[] = {1, 1, 1, 1, 3};
+  mock = h_mock_cluster(3, topics, leaders, 5, 4, &mock_rk);
   ck_assert_ptr_nonnull(mock);
-  for (size_t t = 0; t < 5; t++) {
-    ck_assert_int_eq(rd_kafka_mock_topic_create(mock, topics[t], 4, 1), 0);
-    for (int p = 0; p < 4; p++)
-      rd_kafka_mock_partition_set_leader(mock, topics[t], p, t == 4 ? 3 : 1);
-  }
   brokers = rd_kafka_mock_cluster_bootstraps(mock);
   char g[80];
   snprintf(g, sizeof g, "otlp-outage-%d", (int)getpid());
@@ -173,41 +162,10 @@ static void produce_file(const char *name, const char *key) {
   free(data);
 }
 
-/* Whether `group` has committed, on every partition of `topic`, an offset
- * at its high watermark: everything in it was processed and answered. */
-static bool committed_to_end(const char *grp, const char *topic) {
-  char err[256];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err);
-  rd_kafka_conf_set(conf, "group.id", grp, err, sizeof err);
-  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-  ck_assert_ptr_nonnull(rk);
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
-  for (int p = 0; p < 4; p++) rd_kafka_topic_partition_list_add(l, topic, p);
-  bool done = rd_kafka_committed(rk, l, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR;
-  for (int p = 0; done && p < 4; p++) {
-    int64_t lo, hi;
-    if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000)) {
-      done = false;
-      break;
-    }
-    int64_t at = l->elems[p].offset;
-    done = hi == 0 || at >= hi;
-  }
-  rd_kafka_topic_partition_list_destroy(l);
-  rd_kafka_destroy(rk);
-  return done;
-}
-
 static void wait_committed(const char *grp, const char *topic) {
-  long long deadline = h_now_ms() + 60000;
-  while (!committed_to_end(grp, topic)) {
-    ck_assert_msg(h_now_ms() < deadline,
-                  "group %s did not commit %s to its end (log: %s)", grp,
-                  topic, log_path);
-    struct timespec ts = {0, 100 * 1000000};
-    nanosleep(&ts, NULL);
-  }
+  ck_assert_msg(h_wait_committed(brokers, grp, topic, 4, 60000),
+                "group %s did not commit %s to its end (log: %s)", grp, topic,
+                log_path);
 }
 
 /* Every command published so far: the control topic read up to its high
@@ -510,7 +468,7 @@ START_TEST(broker_outage_holds_offsets_and_loses_nothing) {
   ck_assert_int_eq(rd_kafka_mock_broker_set_down(mock, 3), 0);
   produce_file("pocketos_genai.bin", GENAI_TRACE);
   wait_log(log_path, "input offsets held back");
-  ck_assert_msg(!committed_to_end(otlp_group, "otlp_spans"),
+  ck_assert_msg(!h_committed_to_end(brokers, otlp_group, "otlp_spans", 4),
                 "OTLP offsets committed before the events were delivered");
   ck_assert_int_eq(rd_kafka_mock_broker_set_up(mock, 3), 0);
   wait_committed(otlp_group, "otlp_spans");

@@ -6,6 +6,8 @@
  *
  * The tests share one broker and one stackrisk process (CK_NOFORK), in
  * order; the last one stops the process with SIGTERM and checks exit 0.
+ * An outage case runs its own process on a three-broker cluster whose
+ * brokers it can take down.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -26,7 +28,10 @@
 #define MAX_SEEN 2048
 
 static struct sr_broker *broker;
+static rd_kafka_t *mock_rk; /* owns `mock` in the outage case */
+static rd_kafka_mock_cluster_t *mock;
 static const char *brokers;
+static char group[64];
 static pid_t proc;
 static rd_kafka_t *producer;
 static struct sr_control_reader *reader;
@@ -34,18 +39,16 @@ static struct sr_command *seen;
 static size_t n_seen;
 static char log_path[256];
 
-static void setup(void) {
+/* `stackrisk run` on `brokers`, its group, state and log named by `name`. */
+static void spawn(const char *name) {
   char err[512];
-  const char *topics[] = {"stackrisk.events", "stackrisk.control",
-                          "stackrisk.dlq"};
-  broker = sr_broker_create(1, topics, 3, 4, err, sizeof err);
-  ck_assert_msg(broker, "broker: %s", err);
-  brokers = sr_broker_bootstraps(broker);
-  snprintf(log_path, sizeof log_path, "stackrisk-it-%d.log", (int)getpid());
+  snprintf(log_path, sizeof log_path, "stackrisk-%s-%d.log", name,
+           (int)getpid());
   unlink(log_path);
-  char group[64], state[64];
-  snprintf(group, sizeof group, "it-%d", (int)getpid());
-  snprintf(state, sizeof state, "stackrisk-it-%d.db", (int)getpid());
+  char state[64];
+  snprintf(group, sizeof group, "%s-%d", name, (int)getpid());
+  snprintf(state, sizeof state, "stackrisk-%s-%d.db", name, (int)getpid());
+  h_remove_db(state);
   char *argv[] = {SR_BINARY,  "run",     "--brokers", (char *)brokers,
                   "--config", SR_TEST_DATA "/integration/stackrisk.yaml",
                   "--group",  group,     "--state",   state, NULL};
@@ -57,13 +60,48 @@ static void setup(void) {
                                     err, sizeof err);
   ck_assert_msg(reader, "control reader: %s", err);
   seen = calloc(MAX_SEEN, sizeof *seen);
+  n_seen = 0;
+}
+
+static void setup(void) {
+  char err[512];
+  const char *topics[] = {"stackrisk.events", "stackrisk.control",
+                          "stackrisk.dlq"};
+  broker = sr_broker_create(1, topics, 3, 4, err, sizeof err);
+  ck_assert_msg(broker, "broker: %s", err);
+  brokers = sr_broker_bootstraps(broker);
+  spawn("it");
+}
+
+/* Three brokers: the control topic led by broker 3, the input, the dead
+ * letters and the group's coordinator by broker 1, so broker 3 can fail
+ * alone. */
+static void setup_outage(void) {
+  const char *topics[] = {"stackrisk.events", "stackrisk.control",
+                          "stackrisk.dlq"};
+  const int leaders[] = {1, 3, 1};
+  mock = h_mock_cluster(3, topics, leaders, 3, 4, &mock_rk);
+  ck_assert_ptr_nonnull(mock);
+  brokers = rd_kafka_mock_cluster_bootstraps(mock);
+  char g[64];
+  snprintf(g, sizeof g, "it-outage-%d", (int)getpid());
+  rd_kafka_mock_coordinator_set(mock, "group", g, 1);
+  spawn("it-outage");
 }
 
 static void teardown(void) {
-  if (proc > 0) h_wait_exit(proc, 1);
+  if (proc > 0) kill(proc, SIGTERM);
+  if (proc > 0) h_wait_exit(proc, 30000);
+  proc = 0;
   sr_control_reader_destroy(reader);
   rd_kafka_destroy(producer);
   sr_broker_destroy(broker);
+  broker = NULL;
+  if (mock_rk) {
+    rd_kafka_mock_cluster_destroy(mock);
+    rd_kafka_destroy(mock_rk);
+    mock_rk = NULL;
+  }
   free(seen);
 }
 
@@ -250,6 +288,47 @@ START_TEST(sigterm_stops_cleanly) {
 }
 END_TEST
 
+/*
+ * The broker leading the control topic goes down, then the PocketOS session
+ * arrives. Its BLOCK is decided but cannot be delivered, so its events must
+ * not count as done: the state checkpoint holding them waits (and says so),
+ * and the group's offsets stay where they were, so a crash now would read
+ * them again. Once the broker is back the command arrives and the offsets
+ * are committed. Nothing lost.
+ */
+START_TEST(control_outage_holds_offsets_and_loses_no_command) {
+  /* Everything before the outage is answered and committed. */
+  produce_sentinel("sess-outage-ready", "call-ready", h_wall_ms());
+  ck_assert_msg(wait_command("sess-outage-ready", "call-ready", 60000),
+                "no verdict before the outage (log: %s)", log_path);
+  ck_assert_msg(h_wait_committed(brokers, group, "stackrisk.events", 4, 60000),
+                "offsets not committed before the outage (log: %s)", log_path);
+
+  ck_assert_int_eq(rd_kafka_mock_broker_set_down(mock, 3), 0);
+  ck_assert_int_gt(h_produce_file(producer, "stackrisk.events",
+                                  SR_TEST_DATA "/sessions/pocketos.jsonl"),
+                   10);
+  char line[256];
+  ck_assert_msg(h_wait_line(log_path, "waits for its commands to reach Kafka",
+                            line, sizeof line, 60000),
+                "the checkpoint never waited for its commands (log: %s)",
+                log_path);
+  ck_assert_msg(!h_committed_to_end(brokers, group, "stackrisk.events", 4),
+                "input offsets committed while their command was "
+                "undelivered (log: %s)",
+                log_path);
+
+  ck_assert_int_eq(rd_kafka_mock_broker_set_up(mock, 3), 0);
+  const struct sr_command *c =
+      wait_command("sess-pocketos-1", "call-volume-delete", 60000);
+  ck_assert_msg(c, "no command after the outage (log: %s)", log_path);
+  ck_assert_msg(c->action == SR_ACTION_BLOCK || c->action == SR_ACTION_KILL,
+                "action %s", sr_action_name(c->action));
+  ck_assert_msg(h_wait_committed(brokers, group, "stackrisk.events", 4, 60000),
+                "offsets not committed after the outage (log: %s)", log_path);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("pipeline");
   TCase *tc = tcase_create("end-to-end");
@@ -261,6 +340,11 @@ int main(void) {
   tcase_add_test(tc, malformed_input_is_dead_lettered_and_the_stream_goes_on);
   tcase_add_test(tc, sigterm_stops_cleanly);
   suite_add_tcase(s, tc);
+  TCase *out = tcase_create("outage");
+  tcase_set_timeout(out, 240);
+  tcase_add_unchecked_fixture(out, setup_outage, teardown);
+  tcase_add_test(out, control_outage_holds_offsets_and_loses_no_command);
+  suite_add_tcase(s, out);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
   srunner_run_all(sr, CK_NORMAL);
