@@ -736,7 +736,8 @@ static uint32_t agent_above(const struct map *m, uint32_t i) {
 }
 
 /* An agent span's id: its agent id attribute, else the name after
- * "invoke_agent ", else the span name. */
+ * "invoke_agent ", else the span name; a name holding a NUL byte rejects
+ * span i, as an attribute's would. */
 static int agent_name(struct map *m, uint32_t i, uint32_t a, sr_str *out) {
   const struct sr_otlp_span_ref *r = &m->refs[a];
   int rc = text_of(m, i, &r->at, SR_OTLP_AGENT_ID, SR_ID_MAX, out);
@@ -747,6 +748,8 @@ static int agent_name(struct map *m, uint32_t i, uint32_t a, sr_str *out) {
   else
     *out = (sr_str){(const char *)r->span->name.data, r->span->name.len};
   if (out->n > SR_ID_MAX) out->n = SR_ID_MAX;
+  if (out->n && memchr(out->p, 0, out->n))
+    return reject(m, i, "agent span name contains a NUL byte");
   return 0;
 }
 
@@ -970,7 +973,11 @@ static int map_tool(struct map *m, uint32_t i, sr_str session, sr_str agent,
   const pb_span *s = r->span;
   sr_str tool, call, args, result, env, cred, tid, tkind, tenv, tback, rest;
   TRY(text_of(m, i, &r->at, SR_OTLP_TOOL, SR_NAME_MAX, &tool));
-  if (!tool.n && prefixed(s->name, "execute_tool ", &rest)) tool = rest;
+  if (!tool.n && prefixed(s->name, "execute_tool ", &rest)) {
+    if (memchr(rest.p, 0, rest.n))
+      return reject(m, i, "span name: tool name contains a NUL byte");
+    tool = rest;
+  }
   if (!tool.n || tool.n > SR_NAME_MAX) {
     char keys[256];
     return reject(m, i,
