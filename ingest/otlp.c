@@ -1179,6 +1179,22 @@ static int sort_events(struct map *m) {
   return 0;
 }
 
+/*
+ * Whether a message is otlp_json: its first non-blank byte is '{'. But
+ * otlp_proto opens with field 1's tag, 0x0A, a newline to that rule, and a
+ * first ResourceSpans of 123 bytes puts '{' right after it; so a message
+ * that opens with a blank is JSON only when it is not well-formed
+ * protobuf. (The Collector's otlp_json opens with '{' itself.)
+ */
+static bool is_json(const void *buf, size_t len) {
+  const uint8_t *b = buf;
+  char why[160];
+  if (sr_decode_sniff(buf, len) != SR_WIRE_JSON) return false;
+  return b[0] == '{' ||
+         !wire_ok(b, b, b + len, &stackrisk__otlp__v1__traces_data__descriptor,
+                  0, why, sizeof why);
+}
+
 static int arena_full(char *err, size_t errlen) {
   return sr_decode_errf(err, errlen, SR_ENOMEM, "decoder arena exhausted");
 }
@@ -1190,7 +1206,7 @@ int sr_otlp_decode(struct sr_otlp_decoder *d, const void *buf, size_t len,
   int rc = sr_decode_check_size(len, opts, err, errlen);
   if (rc) return rc;
   sr_otlp_traces *td = NULL;
-  rc = sr_decode_sniff(buf, len) == SR_WIRE_JSON
+  rc = is_json(buf, len)
            ? sr_otlp_json_unpack(buf, len, arena, &td, err, errlen)
            : unpack_proto(buf, len, arena, &td, err, errlen);
   if (rc) return rc;

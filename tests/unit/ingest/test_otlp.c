@@ -750,6 +750,25 @@ START_TEST(nul_in_span_name_rejects_the_span) {
 }
 END_TEST
 
+/* otlp_proto opens with field 1's tag, 0x0A, a newline; when the first
+ * ResourceSpans is 123 bytes long its length byte is '{', so the message
+ * opens with "\n{" like a JSON text after a blank line. It is protobuf. */
+START_TEST(proto_that_opens_like_json_is_proto) {
+  char name[128] = "execute_tool ";
+  for (size_t n = strlen(name); n < sizeof name - 1; n++) {
+    SP *spans[] = {span(10, 1, 0, name, 1000, 1100, NULL), NULL};
+    if (pack(NULL, spans) == 2 + 123) break;
+    name[n] = 'x';
+    name[n + 1] = '\0';
+  }
+  ck_assert_uint_eq(len, 2 + 123);
+  ck_assert(buf[0] == '\n' && buf[1] == '{');
+  ck_assert_msg(decode(buf, len) == 0, "%s", err);
+  ck_assert_uint_eq(b.n_spans, 1);
+  ck_assert_uint_eq(b.n_events, 2);
+}
+END_TEST
+
 START_TEST(bad_bytes_fail_the_message_with_a_reason) {
   static const uint8_t garbage[] = {0x0a, 0x50, 0x01, 0x02};
   ck_assert_int_eq(decode(garbage, sizeof garbage), SR_EINVAL);
@@ -816,6 +835,7 @@ static Suite *suite(void) {
   tcase_add_test(map, other_spans_are_ignored);
   tcase_add_test(map, attributes_are_configurable);
   tcase_add_test(map, config_errors_name_the_key);
+  tcase_add_test(map, proto_that_opens_like_json_is_proto);
   suite_add_tcase(s, map);
   TCase *bad = tcase_create("reject");
   tcase_add_checked_fixture(bad, setup, teardown);
