@@ -1,8 +1,11 @@
 /*
  * Writes the seed corpora of the libFuzzer harnesses from the test data,
- * one folder per harness under OUTDIR:
+ * one folder per harness under OUTDIR, and a second one for fuzz_decode:
  *   decode/      every line of tests/data's JSON-lines files, and each line
  *                that decodes re-encoded as a protobuf stackrisk.v1.Event
+ *   decode_pb/   the protobuf ones alone, for fuzz_decode: in the mixed
+ *                corpus they are a minority, and the protobuf decoder's
+ *                corners are reached far sooner from these
  *   otlp_proto/  the .bin fixtures of tests/data/otlp
  *   otlp_json/   the .json fixtures of tests/data/otlp
  *   command/     ControlCommands signed with the key of docs/events.md's
@@ -88,6 +91,7 @@ static void jsonl(const char *path, const char *tag, struct sr_arena *arena) {
         sr_repartition_encode(&ev, arena, &pb) == 0) {
       snprintf(name, sizeof name, "%s-%u.pb", tag, line);
       put("decode", name, pb.p, pb.n);
+      put("decode_pb", name, pb.p, pb.n);
     }
     p += n + 1;
   }
