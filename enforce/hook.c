@@ -280,6 +280,13 @@ int sr_hook_parse(enum sr_hook_kind kind, const char *payload, size_t len,
       sr_buf_append(&b, members.p, members.len);
       break;
   }
+  /* req->session is a C string: a NUL would cut the id the gate waits on
+   * short of the one the event carries. */
+  if (memchr(session.p, '\0', session.n)) {
+    snprintf(err, errlen, "session id contains a NUL byte");
+    rc = SR_EINVAL;
+    goto done;
+  }
   put_str(&b, "session_id", session);
   put_str(&b, "call_id", sr_str_from(call));
   if (kind != SR_HOOK_GENERIC) {

@@ -332,13 +332,22 @@ int sr_decode_protobuf(const void *buf, size_t len,
                           "stackrisk.v1.Event (%s)",
                           len, why);
   }
-  /* Only the NUL check matters here: protobuf-c has judged the structure.
-   * Proto3 leaves zero values off the wire, so most events hold no zero
-   * byte at all, and one memchr spares them the walk. */
-  if (memchr(bytes, 0, len) &&
-      walk(bytes, bytes, bytes + len, &stackrisk__v1__event__descriptor, NULL,
-           true, why, sizeof why) == FAULT_NUL) {
-    return sr_decode_errf(err, errlen, SR_EINVAL, "%s", why);
+  /* protobuf-c has judged the structure, but for one leniency: a tag of
+   * field number 0 written in more than one byte (0x80 0x00) passes as an
+   * unknown field, where the router's peek refuses the message; so the walk
+   * fails it too. Such a tag ends in a zero byte, and so does every string
+   * with a NUL. Proto3 leaves zero values off the wire, so most events hold
+   * no zero byte at all, and one memchr spares them the walk. */
+  enum fault f = memchr(bytes, 0, len) ? walk(bytes, bytes, bytes + len,
+                                              &stackrisk__v1__event__descriptor,
+                                              NULL, true, why, sizeof why)
+                                       : FAULT_NONE;
+  if (f == FAULT_NUL) return sr_decode_errf(err, errlen, SR_EINVAL, "%s", why);
+  if (f == FAULT_WIRE) {
+    return sr_decode_errf(err, errlen, SR_EINVAL,
+                          "invalid protobuf: %zu bytes do not decode as "
+                          "stackrisk.v1.Event (%s)",
+                          len, why);
   }
   rc = map_event(m, ev, err, errlen);
   if (rc) return rc;

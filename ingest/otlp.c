@@ -736,7 +736,8 @@ static uint32_t agent_above(const struct map *m, uint32_t i) {
 }
 
 /* An agent span's id: its agent id attribute, else the name after
- * "invoke_agent ", else the span name. */
+ * "invoke_agent ", else the span name; a name holding a NUL byte rejects
+ * span i, as an attribute's would. */
 static int agent_name(struct map *m, uint32_t i, uint32_t a, sr_str *out) {
   const struct sr_otlp_span_ref *r = &m->refs[a];
   int rc = text_of(m, i, &r->at, SR_OTLP_AGENT_ID, SR_ID_MAX, out);
@@ -747,6 +748,8 @@ static int agent_name(struct map *m, uint32_t i, uint32_t a, sr_str *out) {
   else
     *out = (sr_str){(const char *)r->span->name.data, r->span->name.len};
   if (out->n > SR_ID_MAX) out->n = SR_ID_MAX;
+  if (out->n && memchr(out->p, 0, out->n))
+    return reject(m, i, "agent span name contains a NUL byte");
   return 0;
 }
 
@@ -970,7 +973,11 @@ static int map_tool(struct map *m, uint32_t i, sr_str session, sr_str agent,
   const pb_span *s = r->span;
   sr_str tool, call, args, result, env, cred, tid, tkind, tenv, tback, rest;
   TRY(text_of(m, i, &r->at, SR_OTLP_TOOL, SR_NAME_MAX, &tool));
-  if (!tool.n && prefixed(s->name, "execute_tool ", &rest)) tool = rest;
+  if (!tool.n && prefixed(s->name, "execute_tool ", &rest)) {
+    if (memchr(rest.p, 0, rest.n))
+      return reject(m, i, "span name: tool name contains a NUL byte");
+    tool = rest;
+  }
   if (!tool.n || tool.n > SR_NAME_MAX) {
     char keys[256];
     return reject(m, i,
@@ -1172,6 +1179,22 @@ static int sort_events(struct map *m) {
   return 0;
 }
 
+/*
+ * Whether a message is otlp_json: its first non-blank byte is '{'. But
+ * otlp_proto opens with field 1's tag, 0x0A, a newline to that rule, and a
+ * first ResourceSpans of 123 bytes puts '{' right after it; so a message
+ * that opens with a blank is JSON only when it is not well-formed
+ * protobuf. (The Collector's otlp_json opens with '{' itself.)
+ */
+static bool is_json(const void *buf, size_t len) {
+  const uint8_t *b = buf;
+  char why[160];
+  if (sr_decode_sniff(buf, len) != SR_WIRE_JSON) return false;
+  return b[0] == '{' ||
+         !wire_ok(b, b, b + len, &stackrisk__otlp__v1__traces_data__descriptor,
+                  0, why, sizeof why);
+}
+
 static int arena_full(char *err, size_t errlen) {
   return sr_decode_errf(err, errlen, SR_ENOMEM, "decoder arena exhausted");
 }
@@ -1183,7 +1206,7 @@ int sr_otlp_decode(struct sr_otlp_decoder *d, const void *buf, size_t len,
   int rc = sr_decode_check_size(len, opts, err, errlen);
   if (rc) return rc;
   sr_otlp_traces *td = NULL;
-  rc = sr_decode_sniff(buf, len) == SR_WIRE_JSON
+  rc = is_json(buf, len)
            ? sr_otlp_json_unpack(buf, len, arena, &td, err, errlen)
            : unpack_proto(buf, len, arena, &td, err, errlen);
   if (rc) return rc;

@@ -147,8 +147,9 @@ struct sr_otlp_decoder *sr_otlp_decoder_create(const struct sr_otlp_config *cfg,
 void sr_otlp_decoder_destroy(struct sr_otlp_decoder *d);
 
 /*
- * Decodes one message (otlp_json when its first non-blank byte is '{',
- * otlp_proto otherwise) and maps its spans. A whole-message failure (bytes
+ * Decodes one message (otlp_json when its first non-blank byte is '{' and,
+ * if blanks come first, it is not well-formed otlp_proto; otlp_proto
+ * otherwise) and maps its spans. A whole-message failure (bytes
  * that are not TracesData, a bound broken, arena exhausted) returns
  * SR_EINVAL, SR_EBOUND or SR_ENOMEM with the reason in err; a span that does
  * not map is only listed in out->rejects. opts->fallback_ts_ms stands in for

@@ -133,6 +133,7 @@ int sr_repartition_encode(const struct sr_event *ev, struct sr_arena *a,
   }
   m.want_verdict = ev->want_verdict;
   S(m.result, ev->result);
+  m.cost_usd = ev->cost_usd;
   S(m.role, ev->role);
   S(m.text, ev->text);
   S(m.path, ev->path);

@@ -158,6 +158,33 @@ START_TEST(payloads_a_harness_never_sends_are_refused) {
 }
 END_TEST
 
+/* The gate waits for verdicts on the session as a C string; a NUL in the
+ * id would cut it there while the published event carries it whole. */
+START_TEST(session_id_with_nul_is_refused) {
+  static const struct {
+    enum sr_hook_kind kind;
+    const char *payload;
+  } bad[] = {
+      {SR_HOOK_CLAUDE_CODE,
+       "{\"session_id\":\"a\\u0000b\",\"tool_name\":\"Bash\","
+       "\"tool_use_id\":\"t\"}"},
+      {SR_HOOK_CURSOR,
+       "{\"conversation_id\":\"a\\u0000b\",\"command\":\"ls\"}"},
+      {SR_HOOK_GENERIC, "{\"session_id\":\"a\\u0000b\",\"tool\":\"Bash\"}"},
+  };
+  char err[512];
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    err[0] = '\0';
+    ck_assert_msg(
+        sr_hook_parse(bad[i].kind, bad[i].payload, strlen(bad[i].payload), NOW,
+                      &req, err, sizeof err) == SR_EINVAL,
+        "accepted %s", bad[i].payload);
+    ck_assert_msg(strstr(err, "NUL"), "%s: error '%s'", bad[i].payload, err);
+    ck_assert_ptr_null(req.event);
+  }
+}
+END_TEST
+
 /* Runs sr_hook_answer into memory. */
 static int answer(enum sr_hook_kind kind, struct sr_hook_answer_opts o,
                   enum sr_action a, enum sr_verdict_source src, char *out,
@@ -229,6 +256,7 @@ int main(void) {
   tcase_add_test(tc, cursor_shell_and_mcp);
   tcase_add_test(tc, generic_event_passes_through);
   tcase_add_test(tc, payloads_a_harness_never_sends_are_refused);
+  tcase_add_test(tc, session_id_with_nul_is_refused);
   tcase_add_test(tc, answers_in_each_harness_protocol);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -516,6 +516,30 @@ START_TEST(embedded_nul_is_rejected) {
 }
 END_TEST
 
+/* Field number 0 is not a field: protobuf-c takes it for an unknown one
+ * when its tag is written in two bytes (0x80 0x00), the router's session
+ * peek refuses the message. Both must refuse it, or the event would reach
+ * a worker chosen by offset, not the one that owns its session. */
+START_TEST(field_number_zero_is_refused) {
+  Stackrisk__V1__Event m = base_event(STACKRISK__V1__EVENT_TYPE__TOOL_CALL);
+  pack(&m);
+  size_t at = len;
+  buf[len++] = 0x80; /* field 0, varint, in two bytes */
+  buf[len++] = 0x00;
+  buf[len++] = 42;
+  char scratch[SR_SESSION_ID_MAX];
+  sr_str sid;
+  ck_assert_int_eq(sr_decode_peek_session(buf, len, scratch, &sid),
+                   SR_ENOTFOUND);
+  char want[160];
+  snprintf(want, sizeof want,
+           "invalid protobuf: %zu bytes do not decode as stackrisk.v1.Event "
+           "(field number 0 at byte %zu)",
+           len, at);
+  REJECT(SR_EINVAL, want);
+}
+END_TEST
+
 START_TEST(arena_exhausted) {
   Stackrisk__V1__Event m = base_event(STACKRISK__V1__EVENT_TYPE__TOOL_CALL);
   m.tool = "Bash";
@@ -553,6 +577,7 @@ static Suite *suite(void) {
   tcase_add_test(bad, bounds);
   tcase_add_test(bad, text_bound);
   tcase_add_test(bad, embedded_nul_is_rejected);
+  tcase_add_test(bad, field_number_zero_is_refused);
   tcase_add_test(bad, arena_exhausted);
   suite_add_tcase(s, bad);
   return s;

@@ -731,6 +731,44 @@ START_TEST(invalid_ids_bounds_nul_and_enums) {
 }
 END_TEST
 
+/* A span name stands in for a missing tool name or agent id; a NUL in it
+ * would hide what follows once the event is re-encoded for the stateful
+ * stage (C strings), as in an attribute. */
+START_TEST(nul_in_span_name_rejects_the_span) {
+  static const char tool[] = "execute_tool ls\0; rm -rf /";
+  static const char agent[] = "invoke_agent ops\0-root";
+  SP *t = span(9, 1, 0, "", 1000, 1100, NULL);
+  t->name = (ProtobufCBinaryData){sizeof tool - 1, (uint8_t *)tool};
+  SP *a = span(9, 2, 0, "", 1000, 1200, NULL);
+  a->name = (ProtobufCBinaryData){sizeof agent - 1, (uint8_t *)agent};
+  SP *spans[] = {t, a, NULL};
+  ck_assert_int_eq(decode(buf, pack(NULL, spans)), 0);
+  ck_assert_uint_eq(b.n_events, 0);
+  ck_assert_uint_eq(b.n_rejects, 2);
+  ck_assert_ptr_nonnull(strstr(b.rejects[0].reason, "NUL byte"));
+  ck_assert_ptr_nonnull(strstr(b.rejects[1].reason, "NUL byte"));
+}
+END_TEST
+
+/* otlp_proto opens with field 1's tag, 0x0A, a newline; when the first
+ * ResourceSpans is 123 bytes long its length byte is '{', so the message
+ * opens with "\n{" like a JSON text after a blank line. It is protobuf. */
+START_TEST(proto_that_opens_like_json_is_proto) {
+  char name[128] = "execute_tool ";
+  for (size_t n = strlen(name); n < sizeof name - 1; n++) {
+    SP *spans[] = {span(10, 1, 0, name, 1000, 1100, NULL), NULL};
+    if (pack(NULL, spans) == 2 + 123) break;
+    name[n] = 'x';
+    name[n + 1] = '\0';
+  }
+  ck_assert_uint_eq(len, 2 + 123);
+  ck_assert(buf[0] == '\n' && buf[1] == '{');
+  ck_assert_msg(decode(buf, len) == 0, "%s", err);
+  ck_assert_uint_eq(b.n_spans, 1);
+  ck_assert_uint_eq(b.n_events, 2);
+}
+END_TEST
+
 START_TEST(bad_bytes_fail_the_message_with_a_reason) {
   static const uint8_t garbage[] = {0x0a, 0x50, 0x01, 0x02};
   ck_assert_int_eq(decode(garbage, sizeof garbage), SR_EINVAL);
@@ -797,11 +835,13 @@ static Suite *suite(void) {
   tcase_add_test(map, other_spans_are_ignored);
   tcase_add_test(map, attributes_are_configurable);
   tcase_add_test(map, config_errors_name_the_key);
+  tcase_add_test(map, proto_that_opens_like_json_is_proto);
   suite_add_tcase(s, map);
   TCase *bad = tcase_create("reject");
   tcase_add_checked_fixture(bad, setup, teardown);
   tcase_add_test(bad, bad_span_is_rejected_and_the_others_map);
   tcase_add_test(bad, invalid_ids_bounds_nul_and_enums);
+  tcase_add_test(bad, nul_in_span_name_rejects_the_span);
   tcase_add_test(bad, bad_bytes_fail_the_message_with_a_reason);
   tcase_add_test(bad, arena_exhausted_is_reported);
   suite_add_tcase(s, bad);

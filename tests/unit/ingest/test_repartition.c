@@ -92,6 +92,17 @@ START_TEST(openinference_events_round_trip) {
 }
 END_TEST
 
+/* x re-encoded, then decoded into y; both in a. */
+static void encode_decode(const struct sr_event *x, struct sr_arena *a,
+                          struct sr_event *y) {
+  sr_str pb;
+  char err[256];
+  ck_assert_int_eq(sr_repartition_encode(x, a, &pb), 0);
+  ck_assert_msg(
+      sr_decode_protobuf(pb.p, pb.n, NULL, a, y, err, sizeof err) == 0, "%s",
+      err);
+}
+
 START_TEST(every_field_round_trips) {
   struct sr_event x = {0};
   x.type = SR_EV_TOOL_CALL;
@@ -111,12 +122,8 @@ START_TEST(every_field_round_trips) {
   x.estimate = (struct sr_estimate){3, 60, 0.5, true};
   x.want_verdict = true;
   struct sr_arena *a = sr_arena_create(1 << 16);
-  sr_str pb;
-  ck_assert_int_eq(sr_repartition_encode(&x, a, &pb), 0);
   struct sr_event y;
-  char err[256];
-  ck_assert_int_eq(sr_decode_protobuf(pb.p, pb.n, NULL, a, &y, err, sizeof err),
-                   0);
+  encode_decode(&x, a, &y);
   ck_assert(same(y.target.id, x.target.id) && same(y.target.kind, x.target.kind));
   ck_assert_int_eq(y.target.backups, SR_BACKUPS_CO_LOCATED);
   ck_assert(same(y.credential.purpose, x.credential.purpose));
@@ -127,12 +134,30 @@ START_TEST(every_field_round_trips) {
 }
 END_TEST
 
+/* What a step cost travels with it: the stateful stage's planning_fallacy
+ * sums it. */
+START_TEST(cost_round_trips) {
+  struct sr_event x = {0};
+  x.type = SR_EV_AGENT_MESSAGE;
+  x.session_id = SR_STR_LIT("s");
+  x.event_id = SR_STR_LIT("e");
+  x.ts_ms = 5;
+  x.cost_usd = 0.042;
+  struct sr_arena *a = sr_arena_create(1 << 16);
+  struct sr_event y;
+  encode_decode(&x, a, &y);
+  ck_assert_double_eq(y.cost_usd, 0.042);
+  sr_arena_destroy(a);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("repartition");
   TCase *tc = tcase_create("encode");
   tcase_add_test(tc, genai_events_round_trip);
   tcase_add_test(tc, openinference_events_round_trip);
   tcase_add_test(tc, every_field_round_trips);
+  tcase_add_test(tc, cost_round_trips);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);
