@@ -967,6 +967,13 @@ int sr_decode_json(const void *buf, size_t len,
   if (rc) return rc;
   rc = sr_json_finish(&c.j);
   if (rc) return rc;
+  /* As the protobuf decoder refuses: ids are copied into C strings (a
+   * command for session "a\u0000b" would read as one for session "a", and
+   * be signed so), and both wire forms must give the same event or the
+   * same error. Only an escaped string can hold one: no cost otherwise. */
+  if (c.j.nul)
+    return sr_decode_errf(err, errlen, SR_EINVAL,
+                          "a string contains a NUL byte (\\u0000)");
   if (c.ts_ms_given) {
     ev->ts_given = true;
   } else if (c.ts_text_given) {

@@ -370,6 +370,7 @@ static int unescape_into_arena(struct sr_json *j, sr_str raw, sr_str *out) {
   }
   size_t n = sr_json_unescape(raw, dst, raw.n);
   assert(n != SIZE_MAX);
+  if (memchr(dst, 0, n)) j->nul = true; /* only \u0000 makes one */
   out->p = dst;
   out->n = n;
   return 0;

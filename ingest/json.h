@@ -50,6 +50,7 @@ struct sr_json {
   uint32_t depth; /* containers opened by object_begin/array_begin */
   uint64_t more;  /* bit d-1: the container at depth d has had an item */
   bool wide;      /* long strings scanned with AVX2 (sr_json_wide_ok) */
+  bool nul;       /* a string unescaped so far held \u0000 (a NUL byte) */
 };
 
 /* Whether this CPU runs the AVX2 scan for long strings. Every reader asks
@@ -87,6 +88,7 @@ static inline void sr_json_init(struct sr_json *j, const void *buf, size_t len,
   j->depth = 0;
   j->more = 0;
   j->wide = sr_json_wide_ok();
+  j->nul = false;
 }
 
 /* Skips whitespace and classifies the next value by its first byte, without

@@ -586,6 +586,31 @@ START_TEST(missing_session_id) {
 }
 END_TEST
 
+/* \u0000 is refused in any string, as the protobuf decoder refuses a NUL:
+ * a command for session "victim\u0000x" would otherwise carry, and sign,
+ * session "victim" in C strings, and an enforcement point waiting on that
+ * session's call would take it as its verdict. */
+START_TEST(nul_in_a_string_is_refused) {
+  REJECT(
+      "{\"type\":\"tool_call\",\"session_id\":\"victim\\u0000x\","
+      "\"phase\":\"requested\",\"call_id\":\"toolu_1\",\"tool\":\"Read\"}",
+      SR_EINVAL, "a string contains a NUL byte (\\u0000)");
+  REJECT(
+      "{\"type\":\"tool_call\",\"session_id\":\"s\",\"phase\":\"requested\","
+      "\"call_id\":\"toolu_1\\u0000\",\"tool\":\"Read\"}",
+      SR_EINVAL, "a string contains a NUL byte (\\u0000)");
+  REJECT(
+      "{\"type\":\"agent_message\",\"session_id\":\"s\","
+      "\"text\":\"ok\\u0000; rm -rf /\"}",
+      SR_EINVAL, "a string contains a NUL byte (\\u0000)");
+  /* other escapes, and an escaped backslash before a literal u0000, pass */
+  ACCEPT(
+      "{\"type\":\"agent_message\",\"session_id\":\"s\","
+      "\"text\":\"a\\\\u0000 \\u0001\"}");
+  EQ(ev.text, "a\\u0000 \x01");
+}
+END_TEST
+
 START_TEST(wrong_field_types) {
   REJECT(
       "{\"type\":\"tool_call\",\"session_id\":\"s\",\"ts_ms\":"
@@ -1185,6 +1210,7 @@ static Suite *suite(void) {
   tcase_add_test(bad, invalid_json_at_several_spots);
   tcase_add_test(bad, missing_or_unknown_type);
   tcase_add_test(bad, missing_session_id);
+  tcase_add_test(bad, nul_in_a_string_is_refused);
   tcase_add_test(bad, wrong_field_types);
   tcase_add_test(bad, cost_must_be_an_amount);
   tcase_add_test(bad, unknown_enum_values);
