@@ -14,8 +14,8 @@
  *  - when the full decode succeeds, the router's peek finds the same
  *    session id (else two workers would touch one session);
  *  - the event re-encoded as protobuf (sr_repartition_encode, the OTLP
- *    stage's form) decodes back to the same event, NUL bytes aside, which
- *    the protobuf decoder refuses by design.
+ *    stage's form) decodes back to the same event, and no string of it
+ *    holds a NUL byte, which both decoders refuse.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -94,8 +94,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
              "peek found another session than the decoder");
   }
 
-  /* Re-encoded as the repartition stage does, it decodes back the same. */
-  if (rc == 0 && !fz_event_has_nul(&ev)) {
+  /* Neither decoder lets a NUL in (ids are copied into C strings), and
+   * re-encoded as the repartition stage does, the event decodes back the
+   * same. */
+  if (rc == 0) {
+    FZ_CHECK(!fz_event_has_nul(&ev), "a decoded event holds a NUL byte");
     sr_str pb;
     sr_arena_reset(arena_c);
     FZ_CHECK(sr_repartition_encode(&ev, arena_c, &pb) == 0, "encode");
