@@ -1240,16 +1240,6 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s) {
     sqlite3_bind_null(q, i);
 }
 
-static int64_t clock_ms(clockid_t clock) {
-  struct timespec ts;
-  clock_gettime(clock, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void) {
-  return clock_ms(CLOCK_REALTIME);
-}
-
 /* Binds a span of b's bytes as text, NULL when empty. */
 static void bind_span(sqlite3_stmt *q, int i, const struct batch *b,
                       struct span sp) {
@@ -1463,10 +1453,10 @@ static int expire(struct sr_store *st) {
  * unreachable, or slow), says once why the input offsets stop advancing. */
 static void await_commands(struct sr_store *st, uint64_t epoch, uint64_t seq) {
   if (!st->producer) return;
-  int64_t since = clock_ms(CLOCK_MONOTONIC);
+  int64_t since = sr_clock_ms(CLOCK_MONOTONIC);
   bool said = false;
   while (!sr_producer_epoch_delivered(st->producer, epoch)) {
-    if (!said && clock_ms(CLOCK_MONOTONIC) - since >= 1000) {
+    if (!said && sr_clock_ms(CLOCK_MONOTONIC) - since >= 1000) {
       SR_WARN(
           "%s: checkpoint %llu waits for its commands to reach Kafka; "
           "input offsets are held back until they do",
@@ -1479,7 +1469,7 @@ static void await_commands(struct sr_store *st, uint64_t epoch, uint64_t seq) {
   if (said)
     SR_INFO("%s: checkpoint %llu: its commands reached Kafka after %lld ms",
             st->opts.path, (unsigned long long)seq,
-            (long long)(clock_ms(CLOCK_MONOTONIC) - since));
+            (long long)(sr_clock_ms(CLOCK_MONOTONIC) - since));
 }
 
 /* One transaction: every shard's batch, the offsets, the expiry. It
@@ -1490,7 +1480,7 @@ static void await_commands(struct sr_store *st, uint64_t epoch, uint64_t seq) {
  * long as a third of the writing), uncommitted until then. */
 static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck,
                             uint64_t epoch) {
-  int64_t now = wall_ms();
+  int64_t now = sr_clock_ms(CLOCK_REALTIME);
   if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
     return SR_EIO;
   int rc = SR_OK;
@@ -1517,9 +1507,11 @@ static int write_checkpoint(struct sr_store *st, struct sr_checkpoint *ck,
     n[1] += ck->batches[i]->n_tl;
     n[2] += ck->batches[i]->n_au;
   }
-  SR_DEBUG("checkpoint %llu: %zu sessions, %zu events, %zu commands in %lld "
-           "ms", (unsigned long long)ck->seq, n[0], n[1], n[2],
-           (long long)(wall_ms() - now));
+  SR_DEBUG(
+      "checkpoint %llu: %zu sessions, %zu events, %zu commands in %lld "
+      "ms",
+      (unsigned long long)ck->seq, n[0], n[1], n[2],
+      (long long)(sr_clock_ms(CLOCK_REALTIME) - now));
   return SR_OK;
 }
 

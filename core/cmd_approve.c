@@ -44,12 +44,6 @@ static void usage(FILE *f, const char *verb) {
       !strcmp(verb, "approve") ? "allow" : "deny");
 }
 
-static int64_t now_ms(int clock) {
-  struct timespec ts;
-  clock_gettime(clock, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads the control topic from the beginning until it has been quiet for a
  * moment, remembering the session of the last verified ESCALATE of call. */
 static int find_session(struct sr_control_reader *r,
@@ -57,10 +51,10 @@ static int find_session(struct sr_control_reader *r,
                         char *session, size_t cap, int timeout_ms) {
   struct sr_command *cmd = malloc(sizeof *cmd);
   char err[512];
-  int64_t deadline = now_ms(CLOCK_MONOTONIC) + timeout_ms;
+  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   int quiet = 0;
   session[0] = '\0';
-  while (cmd && quiet < 500 && now_ms(CLOCK_MONOTONIC) < deadline) {
+  while (cmd && quiet < 500 && sr_clock_ms(CLOCK_MONOTONIC) < deadline) {
     int rc = sr_control_reader_next(r, 50, cmd, err, sizeof err);
     if (rc == SR_ETIMEOUT) {
       quiet += 50;
@@ -206,7 +200,7 @@ static int decide(int argc, char **argv, const char *verb) {
     snprintf(err, sizeof err, "kafka producer: %s", kerr);
     goto fail;
   }
-  int64_t ts = now_ms(CLOCK_REALTIME);
+  int64_t ts = sr_clock_ms(CLOCK_REALTIME);
   const char *decision = !strcmp(verb, "approve") ? "approve" : "deny";
   struct sr_buf b = sr_buf_init(line, sizeof line);
   sr_buf_puts(&b, "{\"type\":\"approval\",\"session_id\":");
@@ -229,14 +223,14 @@ static int decide(int argc, char **argv, const char *verb) {
   fprintf(stderr, "stackrisk %s: %s call %s of session %s as %s\n", verb,
           !strcmp(verb, "approve") ? "approved" : "denied", call, session,
           approver);
-  int64_t deadline = now_ms(CLOCK_MONOTONIC) + timeout_ms;
-  while (now_ms(CLOCK_MONOTONIC) < deadline) {
+  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
+  while (sr_clock_ms(CLOCK_MONOTONIC) < deadline) {
     if (sr_control_reader_next(r, 100, cmd, err, sizeof err) ||
         strcmp(cmd->call_id, call) || cmd->action == SR_ACTION_ESCALATE ||
         cmd->issued_at_ms < ts)
       continue;
-    if (sr_verifier_check(v, cmd, session, call, now_ms(CLOCK_REALTIME), err,
-                          sizeof err) != SR_SIG_OK) {
+    if (sr_verifier_check(v, cmd, session, call, sr_clock_ms(CLOCK_REALTIME),
+                          err, sizeof err) != SR_SIG_OK) {
       fprintf(stderr, "stackrisk %s: %s\n", verb, err);
       continue;
     }

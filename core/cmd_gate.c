@@ -331,9 +331,7 @@ int sr_cmd_gate(int argc, char **argv, volatile sig_atomic_t *stop) {
     sr_client_conf_clear(&cc);
     return rc;
   }
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  int64_t now = sr_clock_ms(CLOCK_REALTIME);
   struct sr_gate_verdict v = {0};
   struct sr_hook_request req;
   size_t len = 0;

@@ -99,8 +99,6 @@ int main(int argc, char **argv) {
     len += r;
   if (!payload) return 2;
   payload[len] = '\0';
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
   struct sr_hook_request req;
   struct sr_gate_verdict verdict;
   /* The sidecar answers within its deadline and hold (ours when given): a
@@ -108,8 +106,7 @@ int main(int argc, char **argv) {
   int timeout = deadline_ms < 0 || hold_ms < 0
                     ? 600000
                     : (int)(deadline_ms + hold_ms) + 2000;
-  int rc = sr_hook_parse(kind, payload, len,
-                         (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &req,
+  int rc = sr_hook_parse(kind, payload, len, sr_clock_ms(CLOCK_REALTIME), &req,
                          err, sizeof err);
   if (rc == SR_OK) {
     req.deadline_ms = (int)deadline_ms;

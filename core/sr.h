@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 /* Error codes: functions return 0 or one of these (negative). */
 #define SR_OK 0
@@ -30,6 +31,14 @@ typedef struct sr_str {
   const char *p;
   size_t n;
 } sr_str;
+
+/* Milliseconds on `clock`: CLOCK_MONOTONIC for deadlines and durations,
+ * CLOCK_REALTIME for Unix time (event times, command expiry). */
+static inline int64_t sr_clock_ms(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 #define SR_STR_NULL ((sr_str){NULL, 0})
 #define SR_STR_LIT(s) ((sr_str){(s), sizeof(s) - 1})

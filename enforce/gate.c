@@ -54,18 +54,6 @@ struct sr_gate {
   struct sr_arena *arena;
 };
 
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Catalogue ------------------------------------------------------------- */
 
 /* Classifies the call with the local catalogue: true when destructive, with
@@ -163,7 +151,7 @@ static void dispatch(struct sr_gate *g, const struct sr_command *cmd) {
   enum sr_sig_status st =
       g->o.verifier
           ? sr_verifier_check(g->o.verifier, cmd, s->req->session, s->req->call,
-                              wall_ms(), why, sizeof why)
+                              sr_clock_ms(CLOCK_REALTIME), why, sizeof why)
           : SR_SIG_FORGED;
   if (!g->o.verifier)
     snprintf(why, sizeof why,
@@ -178,7 +166,7 @@ static void dispatch(struct sr_gate *g, const struct sr_command *cmd) {
              !s->escalated) {
     s->escalated = true;
     s->cmd = *cmd;
-    s->deadline = mono_ms() + s->hold_ms;
+    s->deadline = sr_clock_ms(CLOCK_MONOTONIC) + s->hold_ms;
     pthread_cond_broadcast(&g->cond);
   } else if (cmd->action != SR_ACTION_ESCALATE || !s->escalated) {
     s->done = true;
@@ -327,7 +315,7 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
     s->req = req;
     s->deadline_ms = req->deadline_ms > 0 ? req->deadline_ms : g->o.deadline_ms;
     s->hold_ms = req->hold_ms >= 0 ? req->hold_ms : g->o.hold_ms;
-    s->deadline = mono_ms() + s->deadline_ms;
+    s->deadline = sr_clock_ms(CLOCK_MONOTONIC) + s->deadline_ms;
   }
   pthread_mutex_unlock(&g->mu);
   if (!s) {
@@ -343,7 +331,7 @@ void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
 
   pthread_mutex_lock(&g->mu);
   for (;;) {
-    int64_t now = mono_ms();
+    int64_t now = sr_clock_ms(CLOCK_MONOTONIC);
     if (s->done || now >= s->deadline || e) break;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -132,13 +132,10 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
     }
     idle_ms = 0;
     if (session && strcmp(session, cmd->session_id) != 0) continue;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
     enum sr_sig_status st = sr_verifier_check(
         v, cmd, NULL, NULL,
-        include_expired ? INT64_MIN
-                        : (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
-        err, sizeof err);
+        include_expired ? INT64_MIN : sr_clock_ms(CLOCK_REALTIME), err,
+        sizeof err);
     if (st != SR_SIG_OK) {
       fprintf(stderr, "stackrisk watch: %s\n", err);
       continue;

@@ -60,12 +60,6 @@ struct sr_consumer {
   int64_t inflight_warn_ms;           /* when to warn it is stuck */
 };
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct sr_track *track_find(struct sr_consumer *c, const char *topic,
                                    int32_t partition) {
   for (size_t i = 0; i < c->n_tracks; i++) {
@@ -231,18 +225,18 @@ static bool checkpoint_begin(struct sr_consumer *c) {
     push(c, w, (struct sr_ring_item){NULL, barrier});
   c->inflight = barrier;
   c->inflight_messages = c->messages;
-  c->last_begin_ms = now_ms();
+  c->last_begin_ms = sr_clock_ms(CLOCK_MONOTONIC);
   c->inflight_warn_ms = c->last_begin_ms + 30000;
   return true;
 }
 
 /* State store: makes everything dispatched so far durable. */
 static void checkpoint_drain(struct sr_consumer *c) {
-  int64_t deadline = now_ms() + 60000;
+  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + 60000;
   for (int round = 0; round < 2; round++) {
     /* round 0 finishes the open checkpoint, round 1 covers the rest */
     if (round == 1 && !checkpoint_begin(c)) break;
-    while (c->inflight && now_ms() < deadline) {
+    while (c->inflight && sr_clock_ms(CLOCK_MONOTONIC) < deadline) {
       sr_producer_poll(c->producer, 1);
       checkpoint_poll(c);
     }
@@ -420,7 +414,7 @@ static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
 }
 
 int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
-  int64_t next_store = now_ms() + c->commit_interval_ms;
+  int64_t next_store = sr_clock_ms(CLOCK_MONOTONIC) + c->commit_interval_ms;
   int rc = SR_OK;
   unsigned burst = 0;
   while (!*stop) {
@@ -450,7 +444,7 @@ int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
     }
     sr_producer_poll(c->producer, 0);
     if (c->state) checkpoint_poll(c);
-    int64_t now = now_ms();
+    int64_t now = sr_clock_ms(CLOCK_MONOTONIC);
     /* The input paused (nothing for a poll's 20 ms): make what came before
      * durable now rather than at the next interval, so that a crash in a
      * quiet moment replays nothing; at most four times an interval, so

@@ -357,16 +357,10 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
   }
 }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *run(void *arg) {
   struct sr_repartition *r = arg;
   pthread_setname_np(pthread_self(), "sr-repartition");
-  int64_t next = now_ms() + r->opts.commit_interval_ms;
+  int64_t next = sr_clock_ms(CLOCK_MONOTONIC) + r->opts.commit_interval_ms;
   while (!atomic_load(&r->stop)) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 50);
     if (m) {
@@ -380,10 +374,10 @@ static void *run(void *arg) {
       rd_kafka_message_destroy(m);
     }
     sr_producer_poll(r->producer, 0);
-    int64_t now = now_ms();
+    int64_t now = sr_clock_ms(CLOCK_MONOTONIC);
     if (now >= next) {
       checkpoint(r, r->opts.commit_interval_ms);
-      next = now_ms() + r->opts.commit_interval_ms;
+      next = sr_clock_ms(CLOCK_MONOTONIC) + r->opts.commit_interval_ms;
     }
   }
   drain(r);
