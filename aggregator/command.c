@@ -7,6 +7,7 @@
 #include "aggregator/command.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <strings.h>
 #include <xxhash.h>
@@ -52,6 +53,15 @@ void sr_command_set_id(struct sr_command *cmd) {
   *out = '\0';
 }
 
+/* A score or risk as a JSON number; JSON has no NaN or infinity, which a
+ * forged or corrupt command could carry. */
+static void json_number(struct sr_buf *b, double v) {
+  if (isfinite(v))
+    sr_buf_fixed(b, v, 3);
+  else
+    sr_buf_puts(b, "null");
+}
+
 int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
   struct sr_buf b = sr_buf_init(out, cap);
   sr_buf_puts(&b, "{\"command_id\":");
@@ -63,7 +73,7 @@ int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
   sr_buf_puts(&b, ",\"action\":\"");
   sr_buf_puts(&b, sr_action_name(cmd->action));
   sr_buf_puts(&b, "\",\"risk\":");
-  sr_buf_fixed(&b, cmd->risk, 3);
+  json_number(&b, cmd->risk);
   sr_buf_puts(&b, ",\"depth\":");
   sr_buf_u64(&b, cmd->depth);
   sr_buf_puts(&b, ",\"dimensions\":{");
@@ -71,7 +81,7 @@ int sr_command_to_json(const struct sr_command *cmd, char *out, size_t cap) {
     if (i) sr_buf_puts(&b, ",");
     sr_buf_json_string(&b, sr_str_from(cmd->dims[i].name));
     sr_buf_puts(&b, ":");
-    sr_buf_fixed(&b, cmd->dims[i].score, 3);
+    json_number(&b, cmd->dims[i].score);
   }
   sr_buf_puts(&b, "},\"rule\":");
   sr_buf_json_string(&b, sr_str_from(cmd->rule));

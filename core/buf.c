@@ -142,7 +142,8 @@ void sr_buf_i64(struct sr_buf *b, int64_t v) {
 }
 
 void sr_buf_fixed(struct sr_buf *b, double v, unsigned decimals) {
-  char t[32];
+  /* Room for the longest: -DBL_MAX has 309 integer digits. */
+  char t[320];
   sr_buf_append(b, t, sr_fixed_format(t, sizeof t, v, decimals));
 }
 

@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,30 @@ START_TEST(json_fixed_precision_is_stable) {
   ck_assert_str_eq(a, b);
   ck_assert_ptr_nonnull(strstr(a, "\"risk\":2.375,"));
   ck_assert_ptr_nonnull(strstr(a, "\"destructive\":0.300,"));
+}
+END_TEST
+
+START_TEST(json_numbers_stay_json_whatever_their_value) {
+  /* A command decoded from the control topic may carry any double (watch
+   * and approve print what they read): JSON has no NaN or infinity, and a
+   * huge risk must print whole, not cut short. */
+  struct sr_command c;
+  sample(&c);
+  c.risk = NAN;
+  c.dims[0].score = INFINITY;
+  c.dims[1].score = -INFINITY;
+  char out[4096];
+  ck_assert_int_gt(sr_command_to_json(&c, out, sizeof out), 0);
+  ck_assert_ptr_nonnull(strstr(out, "\"risk\":null,"));
+  ck_assert_ptr_nonnull(
+      strstr(out, "{\"destructive\":null,\"mode_violation\":null}"));
+
+  c.risk = -1.5e300;
+  ck_assert_int_gt(sr_command_to_json(&c, out, sizeof out), 0);
+  char want[400];
+  snprintf(want, sizeof want, "\"risk\":%.3f,", c.risk);
+  ck_assert_uint_gt(strlen(want), 300);
+  ck_assert_ptr_nonnull(strstr(out, want));
 }
 END_TEST
 
@@ -505,6 +530,7 @@ int main(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("json");
   tcase_add_test(tc, json_exact_line);
+  tcase_add_test(tc, json_numbers_stay_json_whatever_their_value);
   tcase_add_test(tc, json_empty_dims_and_escaping);
   tcase_add_test(tc, json_fixed_precision_is_stable);
   tcase_add_test(tc, json_tiny_buffer_is_ebound);

@@ -10,6 +10,7 @@
  * cap shows up as a changed guard (and under ASan as an error).
  */
 #include <check.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -394,13 +395,13 @@ END_TEST
  * too large for the fast path: the text is printf's, and an append that
  * does not fit is truncated and flagged as printf's was. */
 START_TEST(fixed_prints_what_printf_prints) {
-  const double values[] = {0.0,          -0.0,         0.0005, 0.0015,
-                           0.4375,       0.99951,      1.125,  2.5,
-                           12.345,       999999.9996,  1e7,    -3.25,
-                           (double)0.1f, (double)0.7f, NAN};
+  const double values[] = {
+      0.0,          -0.0,         0.0005, 0.0015,      0.4375,  0.99951,
+      1.125,        2.5,          12.345, 999999.9996, 1e7,     -3.25,
+      (double)0.1f, (double)0.7f, NAN,    1e27,        -DBL_MAX};
   for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
     for (unsigned d = 0; d <= 6; d++) {
-      char want[64], got[64];
+      char want[400], got[400];
       snprintf(want, sizeof want, "%.*f", (int)d, values[i]);
       struct sr_buf b = sr_buf_init(got, sizeof got);
       sr_buf_fixed(&b, values[i], d);
