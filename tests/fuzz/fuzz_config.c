@@ -3,9 +3,10 @@
  * bytes of a config file, loaded through sr_conf_load_file as `stackrisk
  * run --config` loads it (from a memfd, so nothing touches the disk), then
  * read through every accessor, the typed getters on every key of every
- * map, the key check, and a real section reader (the otlp: section, whose
- * reader uses most getters). Catalogue and detector sections are not read:
- * compiling their patterns takes half a second per input.
+ * map, the key check, and two real section readers: otlp: (whose reader
+ * uses most getters) and policy: (thresholds and rules, checked against
+ * the default detectors, built once). Catalogue and detector sections are
+ * not read: compiling their patterns takes half a second per input.
  *
  * Checked besides sanitizer reports: a failure has a reason naming the
  * file; every node has a path and the file name; a map's keys find their
@@ -18,12 +19,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "aggregator/policy.h"
 #include "core/config.h"
+#include "detectors/registry.h"
 #include "ingest/otlp.h"
 #include "tests/fuzz/fuzz_util.h"
 
 static int fd = -1;
 static char path[64];
+static struct sr_detectors *dets; /* the defaults: dimension names */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
@@ -31,6 +35,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   fd = memfd_create("stackrisk-fuzz.yaml", 0);
   FZ_CHECK(fd >= 0, "memfd_create");
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  char err[512];
+  dets = sr_detectors_create(NULL, err, sizeof err);
+  FZ_CHECK(dets != NULL, "default detectors: %s", err);
   return 0;
 }
 
@@ -108,6 +115,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   err[0] = '\0';
   if (sr_otlp_config_read(sr_conf_get(root, "otlp"), &cfg, err, sizeof err))
     FZ_CHECK(err[0], "otlp section refused without a reason");
+  err[0] = '\0';
+  struct sr_policy *policy = sr_policy_create(root, dets, err, sizeof err);
+  if (policy) {
+    FZ_CHECK(sr_policy_ttl_ms(policy) > 0, "policy with a ttl of %lld ms",
+             (long long)sr_policy_ttl_ms(policy));
+    sr_policy_destroy(policy);
+  } else {
+    FZ_CHECK(err[0], "policy section refused without a reason");
+  }
   sr_conf_destroy(conf);
   return 0;
 }
