@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/log.h"
 
@@ -245,14 +246,54 @@ static void recompute_held(const struct sr_aggregator *a,
   s->held = held;
 }
 
+/* Notes that call h was escalated and awaits a person; the oldest falls
+ * out when SR_AWAITING_MAX are waiting. */
+static void await_decision(struct sr_session *s, uint64_t h) {
+  if (s->n_awaiting == SR_AWAITING_MAX) {
+    memmove(s->awaiting, s->awaiting + 1,
+            (SR_AWAITING_MAX - 1) * sizeof s->awaiting[0]);
+    s->n_awaiting--;
+  }
+  s->awaiting[s->n_awaiting++] = h;
+}
+
+/* Takes call h off the calls awaiting a decision; false when it is not
+ * among them. */
+static bool take_awaiting(struct sr_session *s, uint64_t h) {
+  for (uint8_t i = 0; i < s->n_awaiting; i++) {
+    if (s->awaiting[i] != h) continue;
+    memmove(s->awaiting + i, s->awaiting + i + 1,
+            (size_t)(s->n_awaiting - i - 1) * sizeof s->awaiting[0]);
+    s->n_awaiting--;
+    return true;
+  }
+  return false;
+}
+
+/* An approval decides a call this session escalated and nobody decided
+ * yet, and nothing else: a signed ALLOW for a call that was never
+ * escalated (or one approved twice) would release whatever later bears
+ * that call id, and an approval that reached an instance which never saw
+ * the session (its events keyed onto another partition) would approve a
+ * call blind. */
 static int approval(struct sr_aggregator *a, struct sr_session *s,
                     const struct sr_event *ev, struct sr_command *cmd) {
-  char rule[SR_RULE_MAX];
+  if (sr_str_empty(ev->call_id)) return 0;
   bool approve = sr_str_eq_cstr(ev->decision, "approve");
   sr_str who = ev->approver.n ? ev->approver : SR_STR_LIT("unknown");
+  if (!take_awaiting(s, sr_session_hash(ev->call_id))) {
+    SR_WARN(
+        "session %.*s: %s of call %.*s by %.*s ignored: the call awaits "
+        "no decision (never escalated here, or decided already)",
+        (int)SR_MIN(ev->session_id.n, (size_t)128), ev->session_id.p,
+        approve ? "approval" : "denial",
+        (int)SR_MIN(ev->call_id.n, (size_t)128), ev->call_id.p,
+        (int)SR_MIN(who.n, (size_t)64), who.p);
+    return 0;
+  }
+  char rule[SR_RULE_MAX];
   snprintf(rule, sizeof rule, "%s by %.*s", approve ? "approved" : "denied",
            (int)SR_MIN(who.n, (size_t)64), who.p);
-  if (sr_str_empty(ev->call_id)) return 0;
   enum sr_action act = s->killed ? SR_ACTION_KILL
                        : approve ? SR_ACTION_ALLOW
                                  : SR_ACTION_BLOCK;
@@ -340,6 +381,8 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   }
   fill_command(a, s, ev, act, rule, cmd);
   s->last_action = act;
+  if (act == SR_ACTION_ESCALATE && !sr_str_empty(ev->call_id))
+    await_decision(s, sr_session_hash(ev->call_id));
   return 1;
 }
 

@@ -11,8 +11,8 @@
  *  - any other event issues a session-level KILL when the session crosses
  *    the kill line;
  *  - after a KILL, every requested call of the session is killed;
- *  - an approval turns the escalated call into ALLOW (approve) or BLOCK
- *    (deny).
+ *  - an approval turns an escalated call that awaits a decision into
+ *    ALLOW (approve) or BLOCK (deny); one for any other call is ignored.
  * A pure function of the event sequence and configuration: same input, same
  * commands, same ids.
  *

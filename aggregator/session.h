@@ -28,6 +28,9 @@ struct sr_dim_state {
 };
 
 #define SR_TASK_MAX 160 /* bytes of the declared task kept, NUL included */
+/* Escalated calls a session keeps awaiting a person's decision; past this,
+ * the oldest can no longer be approved (its gate gave up long since). */
+#define SR_AWAITING_MAX 16
 
 /* Persistence bookkeeping (aggregator/store.c), owning worker only; kept
  * when a session is cleared (sr_session_clear), since what the store has
@@ -64,6 +67,11 @@ struct sr_session {
   uint32_t held;
   enum sr_action last_action;
   bool killed;             /* a KILL was issued: every later call is killed */
+  /* The calls escalated to a person and not decided yet, as
+   * sr_session_hash of their call ids, oldest first: an approval decides
+   * these and nothing else. */
+  uint8_t n_awaiting;
+  uint64_t awaiting[SR_AWAITING_MAX];
   uint8_t id_len;          /* strlen(id), compared before the bytes on lookup */
   char id[SR_SESSION_ID_MAX + 1];
   uint64_t hash;           /* sr_session_hash(id) */

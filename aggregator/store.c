@@ -504,7 +504,7 @@ size_t sr_store_blob_max(const struct sr_detectors *dets) {
   size_t str = 2 + 1024; /* any string we store is shorter */
   return 64 + SR_TASK_MAX + sizeof(struct sr_session_info) * 2 + 16 * str +
          sr_detectors_count(dets) * (str + 8 + 8 + 2 + SR_REASON_MAX) +
-         sr_detectors_session_size(dets);
+         sr_detectors_session_size(dets) + 1 + 8 * SR_AWAITING_MAX;
 }
 
 /* sr_store_encode with the detector set's layout hash given (the store
@@ -556,6 +556,10 @@ static int encode(const struct sr_detectors *dets, uint64_t layout,
   uint64_t scratch = sr_detectors_session_size(dets);
   put_u64(&w, scratch);
   put_scratch(&w, s->scratch, scratch);
+  /* Last, so that a blob from before it (ending at the scratch) decodes
+   * with no call awaiting a decision. */
+  put_u8(&w, s->n_awaiting);
+  for (size_t i = 0; i < s->n_awaiting; i++) put_u64(&w, s->awaiting[i]);
   return w.overflow ? SR_EBOUND : (int)w.n;
 }
 
@@ -626,6 +630,11 @@ static int decode(const struct sr_detectors *dets, uint64_t layout,
   memset(s->scratch, 0, want);
   get_scratch(&r, same_layout && scratch == want ? s->scratch : NULL,
               (size_t)scratch);
+  s->n_awaiting = 0;
+  if (!r.bad && r.at < r.n) {
+    s->n_awaiting = get_count(&r, SR_AWAITING_MAX);
+    for (size_t i = 0; i < s->n_awaiting; i++) s->awaiting[i] = get_u64(&r);
+  }
   if (r.bad) {
     snprintf(err, errlen, "session %s: state blob truncated at byte %zu",
              s->id, r.at);

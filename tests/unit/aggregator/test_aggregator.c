@@ -523,12 +523,10 @@ START_TEST(killed_session_stays_killed_alone) {
   base(&e, SR_EV_AGENT_MESSAGE, "s-kill", "k-4", T0 + 43000);
   e.text = SR_STR_LIT("retrying");
   ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
-  /* Approving a call cannot revive it. */
+  /* Approving the killed call cannot revive it: it awaits no decision. */
   approval(&e, "s-kill", "k-5", T0 + 44000, "call-volume-delete", "approve",
            "alice");
-  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
-  ck_assert_int_eq(cmd.action, SR_ACTION_KILL);
-  ck_assert_str_eq(cmd.rule, "session-killed");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
 
   /* Another session is untouched. */
   tool_call(&e, "s-other", "o-1", T0 + 45000, SR_PHASE_REQUESTED, "call-ls",
@@ -564,25 +562,47 @@ END_TEST
 
 /* -------------------------------------------------------------- approval */
 
+/* A policy that escalates any call with a score and blocks nothing, so
+ * that every call below awaits a person. */
+#define ESCALATE_ANY                                                \
+  "policy:\n  escalate: {risk: 0.01, depth: 1}\n"                   \
+  "  block: {risk: 50, depth: 12}\n  kill: {risk: 90, depth: 12}\n" \
+  "  rules: []\n"
+
+static void escalated_call(struct fx *f, const char *session,
+                           const char *event_id, int64_t ts,
+                           const char *call_id) {
+  struct sr_event e;
+  struct sr_command cmd;
+  tool_call(&e, session, event_id, ts, SR_PHASE_REQUESTED, call_id, "Bash",
+            "{\"command\":\"rm -rf /var/lib/postgresql/data\"}", true);
+  ck_assert_int_eq(sr_aggregator_process(f->agg, &e, &cmd), 1);
+  ck_assert_msg(cmd.action == SR_ACTION_ESCALATE, "%s for %s by %s",
+                sr_action_name(cmd.action), call_id, cmd.rule);
+}
+
 START_TEST(approval_turns_into_allow_or_block) {
   struct fx f;
-  fx_init(&f, NULL);
+  fx_init(&f, ESCALATE_ANY);
   struct sr_event e;
   struct sr_command cmd;
   session_start(&e, "s-appr", "a-1", 1000, SR_MODE_DEFAULT, "production");
   ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  escalated_call(&f, "s-appr", "a-2", 1100, "call-1");
+  escalated_call(&f, "s-appr", "a-3", 1200, "call-2");
+  escalated_call(&f, "s-appr", "a-4", 1300, "call-3");
 
-  approval(&e, "s-appr", "a-2", 2000, "call-1", "approve", "alice");
+  approval(&e, "s-appr", "a-5", 2000, "call-1", "approve", "alice");
   ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
   ck_assert_int_eq(cmd.action, SR_ACTION_ALLOW);
   ck_assert_str_eq(cmd.rule, "approved by alice");
   ck_assert_str_eq(cmd.call_id, "call-1");
-  ck_assert_str_eq(cmd.event_id, "a-2");
+  ck_assert_str_eq(cmd.event_id, "a-5");
   ck_assert_int_eq(cmd.issued_at_ms, 2000);
   char approve_id[SR_COMMAND_ID_LEN + 1];
   memcpy(approve_id, cmd.command_id, sizeof approve_id);
 
-  approval(&e, "s-appr", "a-3", 3000, "call-2", "deny", "bob");
+  approval(&e, "s-appr", "a-6", 3000, "call-2", "deny", "bob");
   ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
   ck_assert_int_eq(cmd.action, SR_ACTION_BLOCK);
   ck_assert_str_eq(cmd.rule, "denied by bob");
@@ -590,12 +610,61 @@ START_TEST(approval_turns_into_allow_or_block) {
   ck_assert_str_ne(cmd.command_id, approve_id);
 
   /* No approver named. */
-  approval(&e, "s-appr", "a-4", 4000, "call-3", "approve", NULL);
+  approval(&e, "s-appr", "a-7", 4000, "call-3", "approve", NULL);
   ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
   ck_assert_str_eq(cmd.rule, "approved by unknown");
   /* An approval of no call decides nothing. */
-  approval(&e, "s-appr", "a-5", 5000, NULL, "approve", "alice");
+  approval(&e, "s-appr", "a-8", 5000, NULL, "approve", "alice");
   ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  fx_free(&f);
+}
+END_TEST
+
+START_TEST(approval_decides_only_a_call_awaiting_it) {
+  /* A signed ALLOW for a call nobody escalated would release whatever
+   * later bears its id; so would one reaching an instance that never saw
+   * the session. */
+  struct fx f;
+  fx_init(&f, ESCALATE_ANY);
+  struct sr_event e;
+  struct sr_command cmd;
+  session_start(&e, "s-wait", "w-1", 1000, SR_MODE_DEFAULT, "production");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  /* Never seen. */
+  approval(&e, "s-wait", "w-2", 1100, "call-later", "approve", "mallory");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  approval(&e, "s-wait", "w-3", 1200, "call-later", "deny", "mallory");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  /* Allowed without a person. */
+  tool_call(&e, "s-wait", "w-4", 1300, SR_PHASE_REQUESTED, "call-ls", "Read",
+            "{\"file_path\":\"README.md\"}", true);
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
+  ck_assert_int_eq(cmd.action, SR_ACTION_ALLOW);
+  approval(&e, "s-wait", "w-5", 1400, "call-ls", "approve", "mallory");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  /* Another session's escalated call. */
+  escalated_call(&f, "s-other", "o-1", 1500, "call-rm");
+  approval(&e, "s-wait", "w-6", 1600, "call-rm", "approve", "mallory");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  /* Decided once, not twice. */
+  escalated_call(&f, "s-wait", "w-7", 1700, "call-rm");
+  approval(&e, "s-wait", "w-8", 1800, "call-rm", "deny", "bob");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
+  ck_assert_int_eq(cmd.action, SR_ACTION_BLOCK);
+  approval(&e, "s-wait", "w-9", 1900, "call-rm", "approve", "mallory");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  /* The oldest of more than SR_AWAITING_MAX waiting falls out. */
+  char id[32], ev_id[32];
+  for (int i = 0; i <= SR_AWAITING_MAX; i++) {
+    snprintf(id, sizeof id, "call-%d", i);
+    snprintf(ev_id, sizeof ev_id, "x-%d", i);
+    escalated_call(&f, "s-wait", ev_id, 2000 + i, id);
+  }
+  approval(&e, "s-wait", "w-10", 3000, "call-0", "approve", "alice");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  approval(&e, "s-wait", "w-11", 3100, "call-1", "approve", "alice");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 1);
+  ck_assert_int_eq(cmd.action, SR_ACTION_ALLOW);
   fx_free(&f);
 }
 END_TEST
@@ -1054,6 +1123,7 @@ int main(void) {
   tcase_add_test(tc, killed_session_stays_killed_alone);
   tcase_add_test(tc, kill_line_crossed_by_completed_call);
   tcase_add_test(tc, approval_turns_into_allow_or_block);
+  tcase_add_test(tc, approval_decides_only_a_call_awaiting_it);
   suite_add_tcase(s, tc);
   tc = tcase_create("time");
   tcase_set_timeout(tc, 60);

@@ -307,6 +307,37 @@ static size_t ref_scratch(const uint8_t *p, size_t n, uint8_t *out) {
   return o;
 }
 
+START_TEST(calls_awaiting_a_decision_survive_the_blob) {
+  /* An escalated call stays approvable after its session is evicted and
+   * reloaded, or the processor restarts; a blob written before the list
+   * existed (it ended at the scratch) loads with none awaiting. */
+  struct sr_session_table *t = sr_session_table_create(
+      sr_detectors_count(dets), sr_detectors_session_size(dets));
+  struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("sess-a"), true);
+  struct sr_session *copy = sr_session_table_get(t, SR_STR_LIT("sess-b"), true);
+  size_t max = sr_store_blob_max(dets);
+  uint8_t *blob = malloc(max);
+  char err[256];
+  s->n_awaiting = SR_AWAITING_MAX;
+  for (int i = 0; i < SR_AWAITING_MAX; i++)
+    s->awaiting[i] = 0x0123456789abcdefULL * (uint64_t)(i + 1);
+  int n = sr_store_encode(dets, s, blob, max);
+  ck_assert_int_gt(n, 0);
+  ck_assert_int_eq(
+      sr_store_decode(dets, blob, (size_t)n, copy, err, sizeof err), 0);
+  ck_assert_uint_eq(copy->n_awaiting, SR_AWAITING_MAX);
+  ck_assert_int_eq(memcmp(copy->awaiting, s->awaiting, sizeof s->awaiting), 0);
+
+  s->n_awaiting = 0;
+  n = sr_store_encode(dets, s, blob, max);
+  ck_assert_int_eq(
+      sr_store_decode(dets, blob, (size_t)n - 1, copy, err, sizeof err), 0);
+  ck_assert_uint_eq(copy->n_awaiting, 0);
+  free(blob);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
 START_TEST(scratch_encoding_keeps_its_format) {
   size_t size = sr_detectors_session_size(dets);
   ck_assert_uint_gt(size, 64);
@@ -333,8 +364,11 @@ START_TEST(scratch_encoding_keeps_its_format) {
     ck_assert_int_gt(n, 0);
     size_t w = ref_scratch(s->scratch, size, want + 8);
     for (int b = 0; b < 8; b++) want[b] = (uint8_t)((uint64_t)size >> (8 * b));
-    ck_assert_uint_ge((size_t)n, w + 8);
-    ck_assert_msg(memcmp(blob + (size_t)n - (w + 8), want, w + 8) == 0,
+    /* The scratch comes last but for the calls awaiting a decision: a
+     * count of zero here. */
+    ck_assert_uint_ge((size_t)n, w + 9);
+    ck_assert_uint_eq(blob[n - 1], 0);
+    ck_assert_msg(memcmp(blob + (size_t)n - 1 - (w + 8), want, w + 8) == 0,
                   "pattern %d: the scratch runs differ from the format",
                   pattern);
   }
@@ -1551,6 +1585,7 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, blob_round_trip_is_exact);
   tcase_add_test(tc, scratch_encoding_keeps_its_format);
+  tcase_add_test(tc, calls_awaiting_a_decision_survive_the_blob);
   tcase_add_test(tc, checkpoint_stores_rows_and_offsets_and_resumes);
   tcase_add_test(tc, audit_and_timeline_rows);
   tcase_add_test(tc, audit_scores_and_summaries_read_back_as_written);
