@@ -16,6 +16,13 @@
  *         environment production, destructive >= 0.8 (the catalogue's
  *         irreversible loss of a whole resource: snapshots and backups,
  *         instances, volumes, buckets, tables, not a pod or one object)
+ *     catastrophic-needs-approval                ESCALATE
+ *         destructive >= 0.75, any environment: wiping a root, a home, a
+ *         filesystem, a database, a repository, a project, a cluster or a
+ *         stack (severity 0.95-1.0) where the environment is not known
+ *         (destructive weighs it 0.8, as a harness that declares none,
+ *         such as a Claude Code hook, leaves every call); in staging (0.6)
+ *         or development (0.4) the same stays below
  * A `policy.rules` list in the config replaces the default rules.
  */
 #include "aggregator/policy.h"
@@ -174,6 +181,8 @@ static void default_rules(struct sr_policy *p,
   add_default_rule(p, dets, "destructive-production-needs-approval",
                    SR_ACTION_ESCALATE, "production", "destructive", 0.8f, NULL,
                    NULL, 0);
+  add_default_rule(p, dets, "catastrophic-needs-approval", SR_ACTION_ESCALATE,
+                   NULL, "destructive", 0.75f, NULL, NULL, 0);
 }
 
 struct sr_policy *sr_policy_create(const struct sr_conf_node *root,

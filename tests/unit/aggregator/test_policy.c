@@ -251,19 +251,50 @@ END_TEST
 START_TEST(staging_is_not_the_production_rule) {
   struct fx f;
   fx_init(&f, NULL);
-  event(&f, "staging");
-  score(&f, "destructive", 0.95f);
+  event(&f, "staging"); /* rm -rf / there: 1.0 x staging's 0.6 */
+  score(&f, "destructive", 0.6f);
   score(&f, "credential_misuse", 0.6f);
-  double r = (1 + 0.95) * (1 + 0.6) - 1;
+  double r = (1 + 0.6) * (1 + 0.6) - 1;
   ck_assert_int_eq(decide(&f, r, 2, true), SR_ACTION_ESCALATE);
   ck_assert_str_eq(f.rule, "tier.escalate");
   /* Alone (no stack), nothing applies on staging. */
   ck_assert_int_eq(decide(&f, 0.0, 0, true), SR_ACTION_NONE);
-  /* Nor when the environment is not known. */
+  /* Nor the production rules when the environment is not known. */
   event(&f, NULL);
-  score(&f, "destructive", 0.95f);
+  score(&f, "destructive", 0.7f);
   score(&f, "credential_misuse", 0.6f);
   ck_assert_int_eq(decide(&f, 0.0, 0, true), SR_ACTION_NONE);
+  fx_free(&f);
+}
+END_TEST
+
+START_TEST(catastrophic_needs_approval_where_not_known_safe) {
+  /* A harness that declares no environment (a Claude Code hook) leaves
+   * destructive weighing every call 0.8: `rm -rf /` (1.0) scores 0.8,
+   * `kubectl delete namespace` or `terraform destroy` (0.95) 0.95 x 0.8,
+   * which in float is just under 0.76. */
+  struct fx f;
+  fx_init(&f, NULL);
+  const float unknown = 0.8f, staging = 0.6f;
+  event(&f, NULL);
+  score(&f, "destructive", 1.0f * unknown);
+  ck_assert_int_eq(decide(&f, 0.8, 1, true), SR_ACTION_ESCALATE);
+  ck_assert_str_eq(f.rule, "catastrophic-needs-approval");
+  score(&f, "destructive", 0.95f * unknown);
+  ck_assert_int_eq(decide(&f, 0.76, 1, true), SR_ACTION_ESCALATE);
+  ck_assert_str_eq(f.rule, "catastrophic-needs-approval");
+  /* Every pod of a namespace (0.9), a snapshot (0.85): below. */
+  score(&f, "destructive", 0.9f * unknown);
+  ck_assert_int_eq(decide(&f, 0.72, 1, true), SR_ACTION_NONE);
+  /* The same wipe on staging is a chore. */
+  event(&f, "staging");
+  score(&f, "destructive", 1.0f * staging);
+  ck_assert_int_eq(decide(&f, 0.6, 1, true), SR_ACTION_NONE);
+  /* On production the production rule names it. */
+  event(&f, "production");
+  score(&f, "destructive", 1.0f);
+  ck_assert_int_eq(decide(&f, 1.0, 1, true), SR_ACTION_ESCALATE);
+  ck_assert_str_eq(f.rule, "destructive-production-needs-approval");
   fx_free(&f);
 }
 END_TEST
@@ -580,6 +611,7 @@ int main(void) {
   tcase_add_test(tc, destructive_production_misused_credential_blocks);
   tcase_add_test(tc, production_rules_match_any_spelling_of_production);
   tcase_add_test(tc, staging_is_not_the_production_rule);
+  tcase_add_test(tc, catastrophic_needs_approval_where_not_known_safe);
   tcase_add_test(tc, destructive_production_alone_needs_approval);
   tcase_add_test(tc, destructive_in_read_only_session_blocks);
   tcase_add_test(tc, stronger_decision_wins);
