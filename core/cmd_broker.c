@@ -86,13 +86,20 @@ int sr_cmd_broker(int argc, char **argv, volatile sig_atomic_t *stop) {
     return 1;
   }
   const struct sr_settings *s = &engine->settings;
-  const char *topics[3 + SR_ARRAY_LEN(extra)] = {s->topic_events,
-                                                 s->topic_control, s->topic_dlq};
-  for (size_t i = 0; i < n_extra; i++) topics[3 + i] = extra[i];
-  struct sr_broker *b =
-      sr_broker_create((int)nbrokers, topics, 3 + n_extra,
-                       (int)(partitions ? partitions : s->partitions), err,
-                       sizeof err);
+  /* Every topic `stackrisk run` reads or writes, as its embedded broker
+   * creates them: one created on first use would get the mock's own
+   * partition count, not the one asked for. */
+  const char *topics[5 + SR_ARRAY_LEN(extra)] = {
+      s->topic_events, s->topic_control, s->topic_dlq};
+  size_t n_topics = 3;
+  if (engine->otlp.enabled) {
+    topics[n_topics++] = engine->otlp.topic;
+    topics[n_topics++] = engine->otlp.repartition_topic;
+  }
+  for (size_t i = 0; i < n_extra; i++) topics[n_topics++] = extra[i];
+  struct sr_broker *b = sr_broker_create(
+      (int)nbrokers, topics, n_topics,
+      (int)(partitions ? partitions : s->partitions), err, sizeof err);
   if (!b) {
     fprintf(stderr, "stackrisk broker: %s\n", err);
     sr_engine_destroy(engine);

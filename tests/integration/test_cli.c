@@ -30,6 +30,25 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   pid_t broker = h_spawn(bargv, blog);
   ck_assert_msg(h_wait_address(blog, addr, sizeof addr, 20000),
                 "broker printed no address");
+  /* Every topic a run uses exists with the partitions asked for, the OTLP
+   * input and the repartition topic too (created on first use, they had
+   * the mock's own count). */
+  static const char *const run_topics[] = {
+      "stackrisk.events", "stackrisk.control", "stackrisk.dlq", "otlp_spans",
+      "stackrisk.repartition"};
+  rd_kafka_t *meta = h_producer(addr);
+  for (size_t i = 0; i < sizeof run_topics / sizeof run_topics[0]; i++) {
+    rd_kafka_topic_t *t = rd_kafka_topic_new(meta, run_topics[i], NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    ck_assert_int_eq(rd_kafka_metadata(meta, 0, t, &md, 5000),
+                     RD_KAFKA_RESP_ERR_NO_ERROR);
+    ck_assert_int_eq(md->topic_cnt, 1);
+    ck_assert_msg(md->topics[0].partition_cnt == 2, "%s has %d partitions",
+                  run_topics[i], md->topics[0].partition_cnt);
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+  }
+  rd_kafka_destroy(meta);
   /* Commands are signed: run signs with the secret key, watch verifies
    * with the public one (the verdict line's event time is in the past, so
    * the command is expired by the wall clock: history, printed on request). */
