@@ -16,11 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/log.h"
 #include "core/sr.h"
 
+int sr_kafka_prop_check(const char *key, const char *value, char *err,
+                        size_t errlen) {
+  rd_kafka_conf_t *scratch = rd_kafka_conf_new();
+  rd_kafka_conf_res_t r = rd_kafka_conf_set(scratch, key, value, err, errlen);
+  rd_kafka_conf_destroy(scratch);
+  return r == RD_KAFKA_CONF_OK ? SR_OK : SR_EINVAL;
+}
+
 int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
                           size_t errlen) {
+  char kerr[512];
   char *eq = strchr(kv, '=');
   if (!eq || eq == kv) {
     snprintf(err, errlen, "librdkafka property '%s': expected KEY=VALUE", kv);
@@ -32,9 +42,37 @@ int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
     return SR_EINVAL;
   }
   *eq = '\0';
+  if (sr_kafka_prop_check(kv, eq + 1, kerr, sizeof kerr)) {
+    snprintf(err, errlen, "librdkafka property '%s': %s", kv, kerr);
+    return SR_EINVAL;
+  }
   props->key[props->n] = kv;
   props->value[props->n] = eq + 1;
   props->n++;
+  return SR_OK;
+}
+
+int sr_kafka_props_read(const struct sr_conf_node *map,
+                        struct sr_kafka_props *props, char *err,
+                        size_t errlen) {
+  char kerr[512];
+  if (!map) return SR_OK;
+  if (sr_conf_kind(map) != SR_CONF_MAP)
+    return sr_conf_error(map, err, errlen,
+                         "expected a map of librdkafka properties");
+  for (size_t i = 0; i < sr_conf_len(map); i++) {
+    const struct sr_conf_node *v = sr_conf_at(map, i);
+    const char *key = sr_conf_key_at(map, i);
+    if (!sr_conf_scalar(v))
+      return sr_conf_error(v, err, errlen, "expected a scalar value");
+    if (sr_kafka_prop_check(key, sr_conf_scalar(v), kerr, sizeof kerr))
+      return sr_conf_error(v, err, errlen, "%s", kerr);
+    if (props->n == SR_KAFKA_PROPS_MAX)
+      return sr_conf_error(map, err, errlen, "too many properties (at most %d)",
+                           SR_KAFKA_PROPS_MAX);
+    props->key[props->n] = key;
+    props->value[props->n++] = sr_conf_scalar(v);
+  }
   return SR_OK;
 }
 

@@ -25,10 +25,26 @@ struct sr_kafka_props {
   size_t n;
 };
 
-/* Adds one "key=value" (from -X); SR_EINVAL with err on a bad form or a full
- * table. The string is split in place into the caller's buffer `kv`. */
+struct sr_conf_node;
+
+/* Whether librdkafka takes `value` for property `key`, asked on a scratch
+ * conf so that a typo is caught where it was written, not when a client is
+ * created (or never, for a command that makes none). 0, or SR_EINVAL with
+ * librdkafka's reason in err. */
+int sr_kafka_prop_check(const char *key, const char *value, char *err,
+                        size_t errlen);
+
+/* Adds one "key=value" (from -X); SR_EINVAL with err on a bad form, a
+ * property librdkafka refuses, or a full table. The string is split in
+ * place into the caller's buffer `kv`. */
 int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
                           size_t errlen);
+
+/* Appends the config file's kafka.properties map (NULL: none) to props,
+ * each property checked as by sr_kafka_prop_check. SR_EINVAL with err
+ * naming file, line and key. Strings are borrowed from the config tree. */
+int sr_kafka_props_read(const struct sr_conf_node *map,
+                        struct sr_kafka_props *props, char *err, size_t errlen);
 
 /*
  * The {key, value} pairs both of our consumer groups (the events consumer

@@ -155,9 +155,50 @@ START_TEST(usage_errors_are_clear) {
   ck_assert_int_eq(sh("replay", out, sizeof out), 2);
   ck_assert_int_eq(sh("replay --config /nonexistent.yaml -", out, sizeof out), 1);
   ck_assert_ptr_nonnull(strstr(out, "/nonexistent.yaml"));
-  ck_assert_int_eq(sh("run -X no.such.property=1 --brokers 127.0.0.1:1", out,
-                      sizeof out), 1);
-  ck_assert_ptr_nonnull(strstr(out, "no.such.property"));
+  /* librdkafka's verdict on a property is a usage error, given at once */
+  ck_assert_int_eq(
+      sh("run -X no.such.property=1 --brokers 127.0.0.1:1", out, sizeof out),
+      2);
+  ck_assert_ptr_nonnull(strstr(out,
+                               "stackrisk run: -X: librdkafka property "
+                               "'no.such.property': No such"));
+  ck_assert_int_eq(sh("watch -X fetch.wait.max.ms=soon --brokers 127.0.0.1:1",
+                      out, sizeof out),
+                   2);
+  ck_assert_ptr_nonnull(strstr(out, "'fetch.wait.max.ms'"));
+}
+END_TEST
+
+/* A kafka: setting that librdkafka refuses is refused as the file is read,
+ * naming file, line and key like every other section's errors, by each
+ * command that reads it (replay included, though it never connects). */
+START_TEST(kafka_settings_errors_name_file_line_and_key) {
+  static const struct {
+    const char *yaml, *says, *commands[3];
+  } bad[] = {
+      {"kafka:\n  offset_reset: earlest\n",
+       ":2: kafka.offset_reset: Invalid value \"earlest\"",
+       {"replay -c %s /dev/null", "run -c %s --state '' -b 127.0.0.1:1"}},
+      {"kafka:\n  properties:\n    security.protocl: ssl\n",
+       ":3: kafka.properties.security.protocl: No such configuration property",
+       {"replay -c %s /dev/null", "run -c %s --state '' -b 127.0.0.1:1",
+        "approve c1 -c %s -b 127.0.0.1:1"}},
+  };
+  char cfg[64], args[256], out[8192];
+  snprintf(cfg, sizeof cfg, "/tmp/cli-kafka-%d.yaml", (int)getpid());
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FILE *f = fopen(cfg, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(bad[i].yaml, f);
+    fclose(f);
+    for (size_t j = 0; j < 3 && bad[i].commands[j]; j++) {
+      snprintf(args, sizeof args, bad[i].commands[j], cfg);
+      int rc = sh(args, out, sizeof out);
+      ck_assert_msg(rc == 1 && strstr(out, cfg) && strstr(out, bad[i].says),
+                    "%s: exit %d, said: %s", args, rc, out);
+    }
+  }
+  unlink(cfg);
 }
 END_TEST
 
@@ -169,6 +210,7 @@ int main(void) {
   tcase_add_test(tc, run_alone_starts_an_embedded_broker);
   tcase_add_test(tc, every_command_explains_itself);
   tcase_add_test(tc, usage_errors_are_clear);
+  tcase_add_test(tc, kafka_settings_errors_name_file_line_and_key);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
