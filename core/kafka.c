@@ -284,14 +284,40 @@ static rd_kafka_topic_t *known_topic(const struct sr_producer *p,
   return NULL;
 }
 
-void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
-                             size_t n, int timeout_ms) {
+/* sr_kafka_learn_topic until the deadline, asking again while no broker
+ * answers: librdkafka fails each request only after its timeout then, so
+ * this does not spin, and a raised *stop is seen within a slice. */
+static rd_kafka_resp_err_t learn_until(rd_kafka_t *rk, const char *topic,
+                                       int64_t deadline,
+                                       const volatile sig_atomic_t *stop) {
+  rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+  int64_t left;
+  while (!(stop && *stop) &&
+         (left = deadline - sr_clock_ms(CLOCK_MONOTONIC)) > 0) {
+    e = sr_kafka_learn_topic(rk, topic, (int)SR_MIN(left, 500));
+    if (e != RD_KAFKA_RESP_ERR__TRANSPORT && e != RD_KAFKA_RESP_ERR__TIMED_OUT)
+      break;
+  }
+  return e;
+}
+
+int sr_producer_know_topics_or_stop(struct sr_producer *p,
+                                    const char *const *topics, size_t n,
+                                    int timeout_ms,
+                                    const volatile sig_atomic_t *stop) {
+  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
+  int rc = SR_OK;
   for (size_t i = 0; i < n; i++) {
-    rd_kafka_resp_err_t e = sr_kafka_learn_topic(p->rk, topics[i], timeout_ms);
-    if (e)
-      SR_WARN("topic %s: no metadata yet (%s); its first record waits for "
-              "librdkafka's next refresh",
-              topics[i], rd_kafka_err2str(e));
+    /* Once the brokers have been silent until the deadline, the later
+     * topics are not waited for. */
+    rd_kafka_resp_err_t e = learn_until(p->rk, topics[i], deadline, stop);
+    if (e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+      rc = SR_ETIMEOUT;
+    else if (e)
+      SR_WARN(
+          "topic %s: no metadata (%s); its first record waits for "
+          "librdkafka's next refresh",
+          topics[i], rd_kafka_err2str(e));
     if (p->n_known == SR_PRODUCER_TOPICS_MAX || strlen(topics[i]) >= 256 ||
         known_topic(p, topics[i]))
       continue; /* produced by name, as any other topic */
@@ -301,6 +327,12 @@ void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
              topics[i]);
     p->known[p->n_known++].rkt = t;
   }
+  return rc;
+}
+
+int sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
+                            size_t n, int timeout_ms) {
+  return sr_producer_know_topics_or_stop(p, topics, n, timeout_ms, NULL);
 }
 
 void sr_producer_destroy(struct sr_producer *p, int timeout_ms) {

@@ -10,6 +10,7 @@
 #define SR_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -139,14 +140,24 @@ void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
 
 /*
  * Fetches the metadata of the topics the producer is about to write,
- * waiting up to timeout_ms for each (see sr_kafka_learn_topic). Best
- * effort: a request that fails is logged, and that topic's first record
- * waits as before. Also keeps a handle of each topic (up to
- * SR_PRODUCER_TOPICS_MAX) that sr_producer_send uses for its records.
+ * waiting up to timeout_ms in all (see sr_kafka_learn_topic), in slices of
+ * half a second so that a raised *stop (may be NULL) ends the wait within
+ * one: a process told to stop while its brokers do not answer stops. Also
+ * keeps a handle of each topic (up to SR_PRODUCER_TOPICS_MAX) that
+ * sr_producer_send uses for its records. Best effort: SR_OK when the
+ * brokers answered for every topic (a topic they could not describe is
+ * logged), SR_ETIMEOUT when they did not answer in time or *stop was
+ * raised; either way the producer works, and a topic not learned waits for
+ * librdkafka's next metadata refresh at its first record.
  * @locality setup, before any thread sends
  */
-void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
-                             size_t n, int timeout_ms);
+int sr_producer_know_topics_or_stop(struct sr_producer *p,
+                                    const char *const *topics, size_t n,
+                                    int timeout_ms,
+                                    const volatile sig_atomic_t *stop);
+/* The same without a stop flag, for callers that have none (tests). */
+int sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
+                            size_t n, int timeout_ms);
 /* Topics whose handles sr_producer_know_topics keeps for sending (records
  * to them skip librdkafka's lookup by name); further ones go by name. */
 #define SR_PRODUCER_TOPICS_MAX 8

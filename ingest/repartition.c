@@ -267,7 +267,14 @@ struct sr_repartition *sr_repartition_create(
                                    (int)opts->otlp->linger_ms, err, errlen);
   if (!r->producer) goto fail;
   const char *written[] = {opts->otlp->repartition_topic, opts->dlq_topic};
-  sr_producer_know_topics(r->producer, written, SR_ARRAY_LEN(written), 5000);
+  if (sr_producer_know_topics_or_stop(r->producer, written,
+                                      SR_ARRAY_LEN(written), opts->metadata_ms,
+                                      opts->stop) != SR_OK &&
+      opts->metadata_ms > 0 && !(opts->stop && *opts->stop))
+    SR_WARN(
+        "otlp: the Kafka brokers did not answer in %d ms; the first "
+        "records to %s and %s wait for librdkafka's next metadata refresh",
+        opts->metadata_ms, written[0], written[1]);
   const char *const defaults[][2] = {
       SR_KAFKA_CONSUMER_DEFAULTS(opts->group, opts->offset_reset)};
   rd_kafka_conf_t *conf =

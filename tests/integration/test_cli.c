@@ -107,6 +107,47 @@ START_TEST(run_alone_starts_an_embedded_broker) {
 }
 END_TEST
 
+/* Brokers that do not answer at start: the processor is not fooled into
+ * saying it consumes, does not give up, and a stop during its start-up
+ * wait for them is honoured at once (exit 0, as any SIGINT/SIGTERM). */
+START_TEST(unreachable_brokers_do_not_hold_a_stop_or_claim_consuming) {
+  char kdir[64], key[96], log[64], line[512];
+  snprintf(kdir, sizeof kdir, "/tmp/cli-down-keys-%d", (int)getpid());
+  snprintf(key, sizeof key, "%s/signing.key", kdir);
+  snprintf(log, sizeof log, "cli-down-%d.log", (int)getpid());
+  char *kargv[] = {SR_BINARY, "keygen", "--dir", kdir, NULL};
+  ck_assert_int_eq(h_wait_exit(h_spawn(kargv, log), 10000), 0);
+  char *argv[] = {SR_BINARY,       "run",     "--brokers",
+                  "127.0.0.1:1",   "--state", "",
+                  "--signing-key", key,       NULL};
+  for (int sig = SIGINT; sig; sig = sig == SIGINT ? SIGTERM : 0) {
+    unlink(log);
+    pid_t run = h_spawn(argv, log);
+    if (sig == SIGINT) {
+      /* librdkafka's first failed connection: the start-up wait is on */
+      ck_assert(h_wait_line(log, "Connect to ipv4#127.0.0.1:1 failed", line,
+                            sizeof line, 10000));
+    } else {
+      ck_assert_msg(
+          h_wait_line(log, "not consuming yet; ", line, sizeof line, 20000),
+          "no word on the brokers being down");
+      ck_assert_msg(strstr(line, "retrying"), "%s", line);
+      char *text = h_read_file(log, NULL);
+      ck_assert_msg(!strstr(text, "INFO consuming"), "%s", text);
+      free(text);
+      ck_assert_int_eq(waitpid(run, NULL, WNOHANG), 0); /* still running */
+    }
+    long long t0 = h_now_ms();
+    kill(run, sig);
+    ck_assert_int_eq(h_wait_exit(run, 3000), 0);
+    ck_assert_int_lt(h_now_ms() - t0, 2000);
+  }
+  unlink(log), unlink(key);
+  snprintf(line, sizeof line, "%s/signing.pub", kdir);
+  unlink(line), rmdir(kdir);
+}
+END_TEST
+
 /* Runs a command line, returns its exit code and output (stdout+stderr). */
 static int sh(const char *args, char *out, size_t cap) {
   char cmd[512];
@@ -208,6 +249,7 @@ int main(void) {
   tcase_set_timeout(tc, 180);
   tcase_add_test(tc, broker_run_and_watch_as_separate_processes);
   tcase_add_test(tc, run_alone_starts_an_embedded_broker);
+  tcase_add_test(tc, unreachable_brokers_do_not_hold_a_stop_or_claim_consuming);
   tcase_add_test(tc, every_command_explains_itself);
   tcase_add_test(tc, usage_errors_are_clear);
   tcase_add_test(tc, kafka_settings_errors_name_file_line_and_key);
