@@ -16,10 +16,13 @@
 
 struct sr_control_reader;
 
-/* from_beginning: every retained command; else only new ones. */
+/* from_beginning: every retained command; else only new ones. timeout_ms
+ * bounds the set-up (metadata and offsets) in all: brokers that do not
+ * answer make it fail then, with err saying so. */
 struct sr_control_reader *sr_control_reader_create(
     const char *brokers, const char *topic, bool from_beginning,
-    const struct sr_kafka_props *props, char *err, size_t errlen);
+    const struct sr_kafka_props *props, int timeout_ms, char *err,
+    size_t errlen);
 /* Follows only the partition that commands for `session` land on (the
  * control topic is keyed by session id, murmur2 like our producer), from
  * its end: what a gate waiting on one call of that session needs, at the

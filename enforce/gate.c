@@ -222,8 +222,9 @@ struct sr_gate *sr_gate_create(const struct sr_gate_opts *opts, char *err,
         opts->brokers, opts->control_topic, opts->session, opts->props,
         opts->deadline_ms, err, errlen);
   else
-    g->reader = sr_control_reader_create(opts->brokers, opts->control_topic,
-                                         false, opts->props, err, errlen);
+    g->reader =
+        sr_control_reader_create(opts->brokers, opts->control_topic, false,
+                                 opts->props, 10000, err, errlen);
   if (!g->reader) goto fail;
   rd_kafka_conf_t *conf =
       sr_kafka_conf_new(opts->brokers, "stackrisk-gate", defaults,

@@ -20,6 +20,26 @@ static const char *verdict_line =
     "\"phase\":\"requested\",\"call_id\":\"cli-call-1\",\"tool\":\"Read\","
     "\"arguments\":{\"file_path\":\"README.md\"},\"want_verdict\":true}";
 
+/* A signing key pair made by `stackrisk keygen` for one test. */
+struct keys {
+  char dir[64], key[96], pub[96];
+};
+
+static void keys_make(struct keys *k, const char *tag) {
+  char log[96];
+  snprintf(k->dir, sizeof k->dir, "/tmp/cli-keys-%s-%d", tag, (int)getpid());
+  snprintf(k->key, sizeof k->key, "%s/signing.key", k->dir);
+  snprintf(k->pub, sizeof k->pub, "%s/signing.pub", k->dir);
+  snprintf(log, sizeof log, "cli-keygen-%s-%d.log", tag, (int)getpid());
+  char *argv[] = {SR_BINARY, "keygen", "--dir", k->dir, NULL};
+  ck_assert_int_eq(h_wait_exit(h_spawn(argv, log), 10000), 0);
+  unlink(log);
+}
+
+static void keys_remove(const struct keys *k) {
+  unlink(k->key), unlink(k->pub), rmdir(k->dir);
+}
+
 START_TEST(broker_run_and_watch_as_separate_processes) {
   char blog[64], rlog[64], wlog[64], addr[256];
   snprintf(blog, sizeof blog, "cli-broker-%d.log", (int)getpid());
@@ -33,21 +53,26 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   /* Commands are signed: run signs with the secret key, watch verifies
    * with the public one (the verdict line's event time is in the past, so
    * the command is expired by the wall clock: history, printed on request). */
-  char kdir[64], key[96], pub[96], klog[64];
-  snprintf(kdir, sizeof kdir, "/tmp/cli-keys-%d", (int)getpid());
-  snprintf(key, sizeof key, "%s/signing.key", kdir);
-  snprintf(pub, sizeof pub, "%s/signing.pub", kdir);
-  snprintf(klog, sizeof klog, "cli-keygen-%d.log", (int)getpid());
-  char *kargv[] = {SR_BINARY, "keygen", "--dir", kdir, NULL};
-  ck_assert_int_eq(h_wait_exit(h_spawn(kargv, klog), 10000), 0);
+  struct keys k;
+  keys_make(&k, "watch");
   char state[64];
   snprintf(state, sizeof state, "cli-state-%d.db", (int)getpid());
-  char *rargv[] = {SR_BINARY, "run", "--brokers", addr, "--group", "cli",
-                   "--signing-key", key, "--state", state, NULL};
+  char *rargv[] = {SR_BINARY,       "run", "--brokers", addr,  "--group", "cli",
+                   "--signing-key", k.key, "--state",   state, NULL};
   pid_t run = h_spawn(rargv, rlog);
-  char *wargv[] = {SR_BINARY, "watch", "--brokers", addr, "--from-beginning",
-                   "--count",  "1",     "--timeout-ms", "60000",
-                   "--public-key", pub, "--include-expired", NULL};
+  char *wargv[] = {SR_BINARY,
+                   "watch",
+                   "--brokers",
+                   addr,
+                   "--from-beginning",
+                   "--count",
+                   "1",
+                   "--timeout-ms",
+                   "60000",
+                   "--public-key",
+                   k.pub,
+                   "--include-expired",
+                   NULL};
   pid_t watch = h_spawn(wargv, wlog);
 
   rd_kafka_t *p = h_producer(addr);
@@ -68,7 +93,7 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   ck_assert_int_eq(h_wait_exit(run, 30000), 0);
   kill(broker, SIGINT);
   ck_assert_int_eq(h_wait_exit(broker, 10000), 0);
-  unlink(key), unlink(pub), rmdir(kdir);
+  keys_remove(&k);
 }
 END_TEST
 
@@ -111,15 +136,13 @@ END_TEST
  * saying it consumes, does not give up, and a stop during its start-up
  * wait for them is honoured at once (exit 0, as any SIGINT/SIGTERM). */
 START_TEST(unreachable_brokers_do_not_hold_a_stop_or_claim_consuming) {
-  char kdir[64], key[96], log[64], line[512];
-  snprintf(kdir, sizeof kdir, "/tmp/cli-down-keys-%d", (int)getpid());
-  snprintf(key, sizeof key, "%s/signing.key", kdir);
+  char log[64], line[512];
+  struct keys k;
+  keys_make(&k, "down");
   snprintf(log, sizeof log, "cli-down-%d.log", (int)getpid());
-  char *kargv[] = {SR_BINARY, "keygen", "--dir", kdir, NULL};
-  ck_assert_int_eq(h_wait_exit(h_spawn(kargv, log), 10000), 0);
   char *argv[] = {SR_BINARY,       "run",     "--brokers",
                   "127.0.0.1:1",   "--state", "",
-                  "--signing-key", key,       NULL};
+                  "--signing-key", k.key,     NULL};
   for (int sig = SIGINT; sig; sig = sig == SIGINT ? SIGTERM : 0) {
     unlink(log);
     pid_t run = h_spawn(argv, log);
@@ -142,9 +165,8 @@ START_TEST(unreachable_brokers_do_not_hold_a_stop_or_claim_consuming) {
     ck_assert_int_eq(h_wait_exit(run, 3000), 0);
     ck_assert_int_lt(h_now_ms() - t0, 2000);
   }
-  unlink(log), unlink(key);
-  snprintf(line, sizeof line, "%s/signing.pub", kdir);
-  unlink(line), rmdir(kdir);
+  unlink(log);
+  keys_remove(&k);
 }
 END_TEST
 
@@ -243,6 +265,29 @@ START_TEST(kafka_settings_errors_name_file_line_and_key) {
 }
 END_TEST
 
+/* --timeout-ms bounds the whole wait, brokers that never answer included:
+ * the documented time-out exit (3) in about that time, saying why. */
+START_TEST(timeout_ms_holds_when_the_brokers_do_not_answer) {
+  static const char *const commands[] = {
+      "approve c1 --brokers 127.0.0.1:1 --timeout-ms 1000 --public-key %s",
+      "watch --brokers 127.0.0.1:1 --timeout-ms 1000 --public-key %s"};
+  struct keys k;
+  keys_make(&k, "timeout");
+  char args[256], out[8192];
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    snprintf(args, sizeof args, commands[i], k.pub);
+    long long t0 = h_now_ms();
+    int rc = sh(args, out, sizeof out);
+    long long took = h_now_ms() - t0;
+    ck_assert_msg(rc == 3 && took < 3000, "%s: exit %d after %lld ms: %s", args,
+                  rc, took, out);
+    ck_assert_msg(strstr(out, "1000 ms") && strstr(out, "127.0.0.1:1"),
+                  "%s said: %s", args, out);
+  }
+  keys_remove(&k);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("processes");
@@ -253,6 +298,7 @@ int main(void) {
   tcase_add_test(tc, every_command_explains_itself);
   tcase_add_test(tc, usage_errors_are_clear);
   tcase_add_test(tc, kafka_settings_errors_name_file_line_and_key);
+  tcase_add_test(tc, timeout_ms_holds_when_the_brokers_do_not_answer);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
