@@ -14,6 +14,9 @@
 #ifndef SR_BINARY
 #define SR_BINARY "build/stackrisk"
 #endif
+#ifndef SR_TEST_DATA
+#define SR_TEST_DATA "tests/data"
+#endif
 
 static const char *verdict_line =
     "{\"type\":\"tool_call\",\"session_id\":\"cli-1\",\"ts_ms\":1790000000000,"
@@ -265,6 +268,24 @@ START_TEST(kafka_settings_errors_name_file_line_and_key) {
 }
 END_TEST
 
+/* An input replay cannot read stops it with the path and the reason, exit
+ * 1: a missing file, and a directory (which opens, but does not read). */
+START_TEST(replay_names_an_input_it_cannot_read) {
+  static const struct {
+    const char *path, *says;
+  } bad[] = {{"/nonexistent/events.jsonl", "No such file"},
+             {SR_TEST_DATA "/sessions", "Is a directory"}};
+  char args[512], out[8192];
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(args, sizeof args, "replay %s", bad[i].path);
+    int rc = sh(args, out, sizeof out);
+    ck_assert_msg(
+        rc == 1 && strstr(out, bad[i].path) && strstr(out, bad[i].says),
+        "%s: exit %d, said: %s", args, rc, out);
+  }
+}
+END_TEST
+
 /* --timeout-ms bounds the whole wait, brokers that never answer included:
  * the documented time-out exit (3) in about that time, saying why. */
 START_TEST(timeout_ms_holds_when_the_brokers_do_not_answer) {
@@ -299,6 +320,7 @@ int main(void) {
   tcase_add_test(tc, usage_errors_are_clear);
   tcase_add_test(tc, kafka_settings_errors_name_file_line_and_key);
   tcase_add_test(tc, timeout_ms_holds_when_the_brokers_do_not_answer);
+  tcase_add_test(tc, replay_names_an_input_it_cannot_read);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
