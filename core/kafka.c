@@ -126,6 +126,36 @@ rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
   return conf;
 }
 
+/* Waiting for a consumer group ---------------------------------------------*/
+
+void sr_group_wait_start(struct sr_group_wait *w, const char *prefix,
+                         const char *group) {
+  *w = (struct sr_group_wait){prefix, group, sr_clock_ms(CLOCK_MONOTONIC)};
+}
+
+void sr_group_wait_poll(struct sr_group_wait *w) {
+  if (w->assigned || w->told ||
+      sr_clock_ms(CLOCK_MONOTONIC) - w->since_ms < SR_GROUP_WAIT_NOTICE_MS)
+    return;
+  w->told = true;
+  SR_INFO(
+      "%swaiting for consumer group %s to assign partitions (none after "
+      "%d s): its coordinator may first wait out a former member's "
+      "session.timeout.ms (45 s by default), or the brokers are not "
+      "answering",
+      w->prefix, w->group, SR_GROUP_WAIT_NOTICE_MS / 1000);
+}
+
+void sr_group_wait_assigned(struct sr_group_wait *w, int partitions) {
+  if (!w->assigned && w->told)
+    SR_INFO("%sassigned %d partition(s) by consumer group %s after %lld s",
+            w->prefix, partitions, w->group,
+            (long long)(sr_clock_ms(CLOCK_MONOTONIC) - w->since_ms) / 1000);
+  else
+    SR_INFO("%sassigned %d partition(s)", w->prefix, partitions);
+  w->assigned = true;
+}
+
 /* Embedded broker ----------------------------------------------------------*/
 
 struct sr_broker {

@@ -103,6 +103,37 @@ rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
 rd_kafka_resp_err_t sr_kafka_learn_topic(rd_kafka_t *rk, const char *topic,
                                          int timeout_ms);
 
+/* Waiting for a consumer group ---------------------------------------------*/
+
+/*
+ * Why a group consumer sits idle, told to the operator. Nothing at all
+ * happens until the group's coordinator has assigned partitions, which can
+ * take up to a former member's session.timeout.ms (45 s by default): one
+ * that stopped without leaving, or, on librdkafka's mock cluster (our
+ * embedded broker), any member that left at all, the mock keeping the group
+ * rebalancing that long after its last member leaves. sr_group_wait_poll,
+ * called from the poll loop, says once after SR_GROUP_WAIT_NOTICE_MS
+ * without an assignment that the consumer waits for its group;
+ * sr_group_wait_assigned, from the rebalance callback, logs each
+ * assignment, and how long the first took when the wait was noticed.
+ * Strings are borrowed for the life of the struct.
+ * @locality the consumer's poll thread
+ */
+#define SR_GROUP_WAIT_NOTICE_MS 5000
+
+struct sr_group_wait {
+  const char *prefix; /* before each line: "" or "otlp: " */
+  const char *group;
+  int64_t since_ms; /* when it subscribed (CLOCK_MONOTONIC) */
+  bool assigned, told;
+};
+
+/* Starts the clock; call when the consumer subscribes. */
+void sr_group_wait_start(struct sr_group_wait *w, const char *prefix,
+                         const char *group);
+void sr_group_wait_poll(struct sr_group_wait *w);
+void sr_group_wait_assigned(struct sr_group_wait *w, int partitions);
+
 /* Embedded broker ----------------------------------------------------------*/
 
 struct sr_broker;

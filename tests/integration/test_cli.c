@@ -173,6 +173,49 @@ START_TEST(unreachable_brokers_do_not_hold_a_stop_or_claim_consuming) {
 }
 END_TEST
 
+/* A run restarted in the group of one that just stopped, on a shared
+ * `stackrisk broker`, gets no partitions until the mock's group has waited
+ * out the former member's session.timeout.ms (10 s here; 45 s by default),
+ * though that member left the group: it says, once, what it waits for,
+ * and when the partitions come, after how long. */
+START_TEST(restarted_run_says_it_waits_for_its_group) {
+  char blog[64], rlog[64], addr[256], line[512];
+  snprintf(blog, sizeof blog, "cli-group-broker-%d.log", (int)getpid());
+  snprintf(rlog, sizeof rlog, "cli-group-run-%d.log", (int)getpid());
+  unlink(blog);
+  char *bargv[] = {SR_BINARY, "broker", NULL};
+  pid_t broker = h_spawn(bargv, blog);
+  ck_assert(h_wait_address(blog, addr, sizeof addr, 20000));
+  struct keys k;
+  keys_make(&k, "group");
+  char *argv[] = {
+      SR_BINARY,       "run",     "--brokers", addr, "--group",
+      "cli-g",         "--state", "",          "-X", "session.timeout.ms=10000",
+      "--signing-key", k.key,     NULL};
+  for (int round = 0; round < 2; round++) {
+    unlink(rlog);
+    pid_t run = h_spawn(argv, rlog);
+    if (round == 1) {
+      ck_assert_msg(h_wait_line(rlog, "INFO waiting for consumer group ", line,
+                                sizeof line, 15000),
+                    "no word on the wait for the group");
+      ck_assert_msg(!strncmp(line, "cli-g to assign partitions", 26), "%s",
+                    line);
+    }
+    ck_assert_msg(h_wait_line(rlog, "INFO assigned ", line, sizeof line, 60000),
+                  "round %d: never assigned", round);
+    if (round == 1)
+      ck_assert_msg(strstr(line, "by consumer group cli-g after"), "%s", line);
+    kill(run, SIGTERM);
+    ck_assert_int_eq(h_wait_exit(run, 30000), 0);
+  }
+  kill(broker, SIGINT);
+  ck_assert_int_eq(h_wait_exit(broker, 10000), 0);
+  unlink(blog), unlink(rlog);
+  keys_remove(&k);
+}
+END_TEST
+
 /* Runs a command line, returns its exit code and output (stdout+stderr). */
 static int sh(const char *args, char *out, size_t cap) {
   char cmd[512];
@@ -316,6 +359,7 @@ int main(void) {
   tcase_add_test(tc, broker_run_and_watch_as_separate_processes);
   tcase_add_test(tc, run_alone_starts_an_embedded_broker);
   tcase_add_test(tc, unreachable_brokers_do_not_hold_a_stop_or_claim_consuming);
+  tcase_add_test(tc, restarted_run_says_it_waits_for_its_group);
   tcase_add_test(tc, every_command_explains_itself);
   tcase_add_test(tc, usage_errors_are_clear);
   tcase_add_test(tc, kafka_settings_errors_name_file_line_and_key);
