@@ -177,10 +177,13 @@ static int decide(int argc, char **argv, const char *verb) {
   }
   v = sr_client_verifier(cc.public_key, err, sizeof err);
   if (!v || !cmd) goto fail;
+  /* approve and deny name their own clients, in logs and to the brokers */
+  char client_id[32];
+  snprintf(client_id, sizeof client_id, "stackrisk-%s", verb);
   /* From the beginning: the ESCALATE names the session, and the reader ends
    * up positioned where the answer to our decision will land. */
-  r = sr_control_reader_create(cc.brokers, cc.control_topic, true, &cc.props,
-                               (int)timeout_ms, err, sizeof err);
+  r = sr_control_reader_create(cc.brokers, client_id, cc.control_topic, true,
+                               &cc.props, (int)timeout_ms, err, sizeof err);
   if (!r) goto fail;
   if (!session) {
     if (find_session(r, v, call, sbuf, sizeof sbuf, deadline)) {
@@ -194,8 +197,8 @@ static int decide(int argc, char **argv, const char *verb) {
   }
   static const char *const defaults[][2] = {{"linger.ms", "0"},
                                             {"partitioner", "murmur2_random"}};
-  rd_kafka_conf_t *conf = sr_kafka_conf_new(
-      cc.brokers, "stackrisk-approve", defaults, 2, &cc.props, err, sizeof err);
+  rd_kafka_conf_t *conf = sr_kafka_conf_new(cc.brokers, client_id, defaults, 2,
+                                            &cc.props, err, sizeof err);
   if (!conf) goto fail;
   char kerr[256];
   p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);

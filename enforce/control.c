@@ -19,9 +19,10 @@ struct sr_control_reader {
 };
 
 static struct sr_control_reader *open_reader(
-    const char *brokers, const char *topic, bool from_beginning,
-    const char *session, const struct sr_kafka_props *props, int timeout_ms,
-    char *err, size_t errlen) {
+    const char *brokers, const char *client_id, const char *topic,
+    bool from_beginning, const char *session,
+    const struct sr_kafka_props *props, int timeout_ms, char *err,
+    size_t errlen) {
   char kerr[512];
   int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   struct sr_control_reader *r = calloc(1, sizeof *r);
@@ -31,8 +32,8 @@ static struct sr_control_reader *open_reader(
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  rd_kafka_conf_t *conf = sr_kafka_conf_new(brokers, "stackrisk-watch", NULL, 0,
-                                            props, err, errlen);
+  rd_kafka_conf_t *conf =
+      sr_kafka_conf_new(brokers, client_id, NULL, 0, props, err, errlen);
   if (!conf) goto fail;
   /* assign() needs a group id, though it never joins the group: a unique
    * one keeps enforcers from sharing anything. */
@@ -105,19 +106,19 @@ fail:
 }
 
 struct sr_control_reader *sr_control_reader_create(
-    const char *brokers, const char *topic, bool from_beginning,
-    const struct sr_kafka_props *props, int timeout_ms, char *err,
-    size_t errlen) {
-  return open_reader(brokers, topic, from_beginning, NULL, props, timeout_ms,
-                     err, errlen);
+    const char *brokers, const char *client_id, const char *topic,
+    bool from_beginning, const struct sr_kafka_props *props, int timeout_ms,
+    char *err, size_t errlen) {
+  return open_reader(brokers, client_id, topic, from_beginning, NULL, props,
+                     timeout_ms, err, errlen);
 }
 
 struct sr_control_reader *sr_control_reader_create_session(
-    const char *brokers, const char *topic, const char *session,
-    const struct sr_kafka_props *props, int timeout_ms, char *err,
-    size_t errlen) {
-  return open_reader(brokers, topic, false, session, props, timeout_ms, err,
-                     errlen);
+    const char *brokers, const char *client_id, const char *topic,
+    const char *session, const struct sr_kafka_props *props, int timeout_ms,
+    char *err, size_t errlen) {
+  return open_reader(brokers, client_id, topic, false, session, props,
+                     timeout_ms, err, errlen);
 }
 
 void sr_control_reader_destroy(struct sr_control_reader *r) {

@@ -109,7 +109,7 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
    * the longest silence. */
   int64_t quiet_until = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   struct sr_control_reader *r = sr_control_reader_create(
-      brokers, topic, from_beginning, &props,
+      brokers, "stackrisk-watch", topic, from_beginning, &props,
       timeout_ms ? (int)timeout_ms : 10000, err, sizeof err);
   if (!r) {
     bool late = timeout_ms && sr_clock_ms(CLOCK_MONOTONIC) >= quiet_until;

@@ -330,16 +330,23 @@ START_TEST(replay_names_an_input_it_cannot_read) {
 END_TEST
 
 /* --timeout-ms bounds the whole wait, brokers that never answer included:
- * the documented time-out exit (3) in about that time, saying why. */
+ * the documented time-out exit (3) in about that time, saying why. And
+ * librdkafka's complaints name the command's own client. */
 START_TEST(timeout_ms_holds_when_the_brokers_do_not_answer) {
-  static const char *const commands[] = {
-      "approve c1 --brokers 127.0.0.1:1 --timeout-ms 1000 --public-key %s",
-      "watch --brokers 127.0.0.1:1 --timeout-ms 1000 --public-key %s"};
+  static const struct {
+    const char *args, *client;
+  } commands[] = {
+      {"approve c1 --brokers 127.0.0.1:1 --timeout-ms 1000 --public-key %s",
+       "kafka stackrisk-approve#consumer"},
+      {"deny c1 --brokers 127.0.0.1:1 --timeout-ms 1000 --public-key %s",
+       "kafka stackrisk-deny#consumer"},
+      {"watch --brokers 127.0.0.1:1 --timeout-ms 1000 --public-key %s",
+       "kafka stackrisk-watch#consumer"}};
   struct keys k;
   keys_make(&k, "timeout");
   char args[256], out[8192];
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-    snprintf(args, sizeof args, commands[i], k.pub);
+    snprintf(args, sizeof args, commands[i].args, k.pub);
     long long t0 = h_now_ms();
     int rc = sh(args, out, sizeof out);
     long long took = h_now_ms() - t0;
@@ -347,6 +354,7 @@ START_TEST(timeout_ms_holds_when_the_brokers_do_not_answer) {
                   rc, took, out);
     ck_assert_msg(strstr(out, "1000 ms") && strstr(out, "127.0.0.1:1"),
                   "%s said: %s", args, out);
+    ck_assert_msg(strstr(out, commands[i].client), "%s said: %s", args, out);
   }
   keys_remove(&k);
 }
