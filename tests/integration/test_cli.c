@@ -216,15 +216,20 @@ START_TEST(restarted_run_says_it_waits_for_its_group) {
 }
 END_TEST
 
-/* Runs a command line, returns its exit code and output (stdout+stderr). */
-static int sh(const char *args, char *out, size_t cap) {
+/* Runs `bin args`, returns its exit code and output (stdout+stderr). */
+static int sh_bin(const char *bin, const char *args, char *out, size_t cap) {
   char cmd[512];
-  snprintf(cmd, sizeof cmd, "%s %s 2>&1", SR_BINARY, args);
+  snprintf(cmd, sizeof cmd, "%s %s 2>&1", bin, args);
   FILE *f = popen(cmd, "r");
   size_t n = fread(out, 1, cap - 1, f);
   out[n] = '\0';
   int st = pclose(f);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The same for `stackrisk args`. */
+static int sh(const char *args, char *out, size_t cap) {
+  return sh_bin(SR_BINARY, args, out, cap);
 }
 
 START_TEST(every_command_explains_itself) {
@@ -248,6 +253,11 @@ START_TEST(every_command_explains_itself) {
     ck_assert_msg(strstr(out, helps[i].mentions), "%s lacks %s", helps[i].args,
                   helps[i].mentions);
   }
+  /* the lean hook binary describes itself, not the gate it may run */
+  ck_assert_int_eq(sh_bin(SR_BINARY "-hook", "--help", out, sizeof out), 0);
+  ck_assert_msg(strstr(out, "usage: stackrisk-hook --socket PATH") &&
+                    !strstr(out, "usage: stackrisk gate"),
+                "%s", out);
 }
 END_TEST
 
