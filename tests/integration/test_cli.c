@@ -271,6 +271,16 @@ START_TEST(usage_errors_are_clear) {
   ck_assert_ptr_nonnull(strstr(out, "KEY=VALUE"));
   ck_assert_int_eq(sh("watch", out, sizeof out), 2);
   ck_assert_ptr_nonnull(strstr(out, "--brokers is required"));
+  /* the flag the person typed, not the API parameter behind it */
+  ck_assert_int_eq(sh("sessions --min-risk abc", out, sizeof out), 2);
+  ck_assert_msg(strstr(out,
+                       "stackrisk sessions: --min-risk: expected a "
+                       "number >= 0, got 'abc'") &&
+                    !strstr(out, "min_risk"),
+                "%s", out);
+  ck_assert_int_eq(sh("commands --limit 5 --limit 6", out, sizeof out), 2);
+  ck_assert_msg(strstr(out, "stackrisk commands: --limit given twice"), "%s",
+                out);
   ck_assert_int_eq(sh("replay", out, sizeof out), 2);
   ck_assert_int_eq(sh("replay --config /nonexistent.yaml -", out, sizeof out), 1);
   ck_assert_ptr_nonnull(strstr(out, "/nonexistent.yaml"));
