@@ -265,6 +265,13 @@ START_TEST(usage_errors_are_clear) {
   char out[8192];
   ck_assert_int_eq(sh("frobnicate", out, sizeof out), 2);
   ck_assert_ptr_nonnull(strstr(out, "unknown command 'frobnicate'"));
+  /* getopt's own complaints name the command as typed */
+  ck_assert_int_eq(sh("run --bogus", out, sizeof out), 2);
+  ck_assert_msg(!strncmp(out, "stackrisk run: unrecognized option", 34), "%s",
+                out);
+  ck_assert_int_eq(sh("replay -q", out, sizeof out), 2);
+  ck_assert_msg(!strncmp(out, "stackrisk replay: invalid option", 32), "%s",
+                out);
   ck_assert_int_eq(sh("run --workers 0", out, sizeof out), 2);
   ck_assert_ptr_nonnull(strstr(out, "--workers"));
   ck_assert_int_eq(sh("run -X nonsense", out, sizeof out), 2);
