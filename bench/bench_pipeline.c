@@ -273,7 +273,7 @@ static double pipeline(struct sr_engine *e, size_t n, int round,
    * from the start, checkpoints included. */
   snprintf(state, sizeof state, "bench-state-%d-%d.db", (int)getpid(), round);
   e->settings.state_path = with_state ? state : "";
-  struct run_arg r = {sr_pipeline_create(e, err, sizeof err), 0};
+  struct run_arg r = {sr_pipeline_create(e, NULL, err, sizeof err), 0};
   if (!r.p) {
     fprintf(stderr, "bench: %s\n", err);
     exit(1);

@@ -1,8 +1,9 @@
 /*
  * Subcommands of the stackrisk binary. Each parses its own options (argv[0]
- * is the subcommand name), prints its --help, and returns the process exit
- * code: 0 success, 1 runtime failure, 2 usage error. `stop` is the process's
- * one stop flag, raised by SIGINT/SIGTERM.
+ * is "stackrisk COMMAND", which getopt's messages start with), prints its
+ * --help, and returns the process exit code: 0 success, 1 runtime failure,
+ * 2 usage error. `stop` is the process's one stop flag, raised by
+ * SIGINT/SIGTERM.
  */
 #ifndef SR_CLI_H
 #define SR_CLI_H

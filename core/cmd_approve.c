@@ -34,8 +34,9 @@ static void usage(FILE *f, const char *verb) {
       "                          the call's ESCALATE on the control topic)\n"
       "  -a, --approver NAME     who decides (default: $USER)\n"
       "      --public-key FILE   verify commands with this key\n"
-      "      --timeout-ms MS     wait this long for the answer (default\n"
-      "                          10000); exit 3 when none came\n"
+      "      --timeout-ms MS     give up after MS (default 10000): exit 3\n"
+      "                          when no answer came by then, brokers that\n"
+      "                          do not answer included\n"
       "      --events-topic T    (default stackrisk.events)\n"
       "      --control-topic T   (default stackrisk.control)\n"
       "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
@@ -45,13 +46,13 @@ static void usage(FILE *f, const char *verb) {
 }
 
 /* Reads the control topic from the beginning until it has been quiet for a
- * moment, remembering the session of the last verified ESCALATE of call. */
+ * moment (or until the deadline), remembering the session of the last
+ * verified ESCALATE of call. */
 static int find_session(struct sr_control_reader *r,
                         const struct sr_verifier *v, const char *call,
-                        char *session, size_t cap, int timeout_ms) {
+                        char *session, size_t cap, int64_t deadline) {
   struct sr_command *cmd = malloc(sizeof *cmd);
   char err[512];
-  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   int quiet = 0;
   session[0] = '\0';
   while (cmd && quiet < 500 && sr_clock_ms(CLOCK_MONOTONIC) < deadline) {
@@ -150,6 +151,9 @@ static int decide(int argc, char **argv, const char *verb) {
   }
   const char *call = argv[optind];
   if (!approver || !*approver) approver = "unknown";
+  /* --timeout-ms bounds the whole command: whatever did not happen by
+   * then (brokers silent, no answer) is a time-out, exit 3. */
+  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   struct sr_client_conf cc;
   int rc = 1;
   struct sr_verifier *v = NULL;
@@ -173,13 +177,16 @@ static int decide(int argc, char **argv, const char *verb) {
   }
   v = sr_client_verifier(cc.public_key, err, sizeof err);
   if (!v || !cmd) goto fail;
+  /* approve and deny name their own clients, in logs and to the brokers */
+  char client_id[32];
+  snprintf(client_id, sizeof client_id, "stackrisk-%s", verb);
   /* From the beginning: the ESCALATE names the session, and the reader ends
    * up positioned where the answer to our decision will land. */
-  r = sr_control_reader_create(cc.brokers, cc.control_topic, true, &cc.props,
-                               err, sizeof err);
+  r = sr_control_reader_create(cc.brokers, client_id, cc.control_topic, true,
+                               &cc.props, (int)timeout_ms, err, sizeof err);
   if (!r) goto fail;
   if (!session) {
-    if (find_session(r, v, call, sbuf, sizeof sbuf, (int)timeout_ms)) {
+    if (find_session(r, v, call, sbuf, sizeof sbuf, deadline)) {
       snprintf(err, sizeof err,
                "no ESCALATE for call %s on %s: pass --session if the call "
                "was escalated elsewhere",
@@ -190,8 +197,8 @@ static int decide(int argc, char **argv, const char *verb) {
   }
   static const char *const defaults[][2] = {{"linger.ms", "0"},
                                             {"partitioner", "murmur2_random"}};
-  rd_kafka_conf_t *conf = sr_kafka_conf_new(
-      cc.brokers, "stackrisk-approve", defaults, 2, &cc.props, err, sizeof err);
+  rd_kafka_conf_t *conf = sr_kafka_conf_new(cc.brokers, client_id, defaults, 2,
+                                            &cc.props, err, sizeof err);
   if (!conf) goto fail;
   char kerr[256];
   p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
@@ -215,7 +222,8 @@ static int decide(int argc, char **argv, const char *verb) {
       p, RD_KAFKA_V_TOPIC(cc.events_topic),
       RD_KAFKA_V_KEY(session, strlen(session)), RD_KAFKA_V_VALUE(line, b.len),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-  if (e || rd_kafka_flush(p, (int)timeout_ms)) {
+  int left = (int)SR_MAX(deadline - sr_clock_ms(CLOCK_MONOTONIC), 0);
+  if (e || rd_kafka_flush(p, left)) {
     snprintf(err, sizeof err, "cannot publish the approval: %s",
              rd_kafka_err2str(e ? e : RD_KAFKA_RESP_ERR__TIMED_OUT));
     goto fail;
@@ -223,7 +231,6 @@ static int decide(int argc, char **argv, const char *verb) {
   fprintf(stderr, "stackrisk %s: %s call %s of session %s as %s\n", verb,
           !strcmp(verb, "approve") ? "approved" : "denied", call, session,
           approver);
-  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   while (sr_clock_ms(CLOCK_MONOTONIC) < deadline) {
     if (sr_control_reader_next(r, 100, cmd, err, sizeof err) ||
         strcmp(cmd->call_id, call) || cmd->action == SR_ACTION_ESCALATE ||
@@ -246,7 +253,13 @@ static int decide(int argc, char **argv, const char *verb) {
   rc = 3;
   goto done;
 fail:
-  fprintf(stderr, "stackrisk %s: %s\n", verb, err);
+  if (rc == 1 && sr_clock_ms(CLOCK_MONOTONIC) >= deadline) {
+    rc = 3;
+    fprintf(stderr, "stackrisk %s: gave up after %ld ms: %s\n", verb,
+            timeout_ms, err);
+  } else {
+    fprintf(stderr, "stackrisk %s: %s\n", verb, err);
+  }
 done:
   if (p) rd_kafka_destroy(p);
   sr_control_reader_destroy(r);

@@ -44,6 +44,8 @@ struct replay {
   unsigned long rejected;
 };
 
+/* 0, or 1 after saying why the file could not be read (a directory opens
+ * but does not read). */
 static int replay_file(struct replay *r, const char *path, FILE *f) {
   char *line = NULL;
   size_t cap = 0;
@@ -78,7 +80,13 @@ static int replay_file(struct replay *r, const char *path, FILE *f) {
       }
     }
   }
+  int read_errno = ferror(f) ? errno : 0; /* getline failed, not at EOF */
   free(line);
+  if (read_errno) {
+    fprintf(stderr, "stackrisk replay: cannot read %s: %s\n", path,
+            strerror(read_errno));
+    return 1;
+  }
   return 0;
 }
 

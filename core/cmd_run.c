@@ -154,7 +154,7 @@ int sr_cmd_run(int argc, char **argv, volatile sig_atomic_t *stop) {
   struct sr_engine *engine = sr_engine_create(args.config, err, sizeof err);
   if (!engine) goto fail;
   apply_args(&engine->settings, &args);
-  p = sr_pipeline_create(engine, err, sizeof err);
+  p = sr_pipeline_create(engine, stop, err, sizeof err);
   if (!p) goto fail;
   if (sr_pipeline_embedded(p)) {
     printf("stackrisk: embedded Kafka broker at %s\n", sr_pipeline_brokers(p));

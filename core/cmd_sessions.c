@@ -96,7 +96,13 @@ static int run(enum which w, int argc, char **argv) {
     int rc = w == SESSIONS ? sr_params_sessions_set(&sp, key, optarg, err, sizeof err)
                            : sr_params_commands_set(&cp, key, optarg, err, sizeof err);
     if (rc) {
-      fprintf(stderr, "stackrisk %s: %s\n", names[w], err);
+      /* The message names the API parameter ("parameter 'min_risk': ...");
+       * at the command line the person typed the flag. */
+      char api[64];
+      size_t n = (size_t)snprintf(api, sizeof api, "parameter '%s'", key);
+      bool named = strncmp(err, api, n) == 0;
+      fprintf(stderr, "stackrisk %s: --%s%s%s\n", names[w], opts[li].name,
+              named ? "" : ": ", named ? err + n : err);
       return 2;
     }
   }

@@ -80,6 +80,7 @@ static int read_kafka(const struct sr_conf_node *kafka, struct sr_settings *s,
                                      "linger_ms", "topics", "properties",
                                      NULL};
   if (sr_conf_check_keys(kafka, keys, err, errlen)) return SR_EINVAL;
+  char kerr[512];
   if (sr_conf_get_string(kafka, "brokers", NULL, &s->brokers, err, errlen) ||
       sr_conf_get_string(kafka, "group", "stackrisk", &s->group, err, errlen) ||
       sr_conf_get_string(kafka, "offset_reset", "earliest", &s->offset_reset,
@@ -88,22 +89,13 @@ static int read_kafka(const struct sr_conf_node *kafka, struct sr_settings *s,
                       errlen) ||
       sr_conf_apply(topics, topic_fields, s, err, errlen))
     return SR_EINVAL;
-  if (props) {
-    if (sr_conf_kind(props) != SR_CONF_MAP)
-      return sr_conf_error(props, err, errlen,
-                           "expected a map of librdkafka properties");
-    for (size_t i = 0; i < sr_conf_len(props); i++) {
-      const char *v = sr_conf_scalar(sr_conf_at(props, i));
-      if (!v)
-        return sr_conf_error(sr_conf_at(props, i), err, errlen,
-                             "expected a scalar value");
-      if (s->props.n == SR_KAFKA_PROPS_MAX)
-        return sr_conf_error(props, err, errlen, "too many properties");
-      s->props.key[s->props.n] = sr_conf_key_at(props, i);
-      s->props.value[s->props.n++] = v;
-    }
-  }
-  return SR_OK;
+  /* librdkafka says which words it takes (earliest, latest and their
+   * aliases), here rather than when the consumer is made. */
+  if (sr_kafka_prop_check("auto.offset.reset", s->offset_reset, kerr,
+                          sizeof kerr))
+    return sr_conf_error(sr_conf_get(kafka, "offset_reset"), err, errlen, "%s",
+                         kerr);
+  return sr_kafka_props_read(props, &s->props, err, errlen);
 }
 
 struct sr_engine *sr_engine_create(const char *path, char *err, size_t errlen) {

@@ -10,7 +10,8 @@
  * sidecar cannot be reached or does not answer, it execs `stackrisk gate`
  * (beside this binary) with the same options minus --socket and the payload
  * on stdin, which asks Kafka directly or lets the local catalogue decide.
- * Takes the same options as `stackrisk gate --hook`.
+ * Takes the same options as `stackrisk gate --hook`; --help describes this
+ * binary.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,32 @@ static void fallback(int argc, char **argv, const char *payload, size_t len) {
   execv(bin, args);
 }
 
+static void usage(FILE *f) {
+  fputs(
+      "usage: stackrisk-hook --socket PATH [--hook KIND] [OPTIONS] < PAYLOAD\n"
+      "\n"
+      "The lean hook client for agent harnesses, one process per tool call:\n"
+      "reads the harness's hook payload on stdin, asks the sidecar\n"
+      "(`stackrisk gate --serve`) listening on PATH for the verdict and\n"
+      "answers in the harness's protocol. Without --socket, or when the\n"
+      "sidecar cannot be reached or does not answer, it runs `stackrisk\n"
+      "gate` (beside this binary) with the same options minus --socket.\n"
+      "\n"
+      "  --socket PATH       the sidecar's Unix socket\n"
+      "  --hook KIND         claude-code (default), cursor, generic\n"
+      "  --deadline-ms MS    wait this long for a verdict (default: the\n"
+      "                      sidecar's)\n"
+      "  --hold-ms MS        after ESCALATE, wait this long for `stackrisk\n"
+      "                      approve/deny` (default: the sidecar's)\n"
+      "  --exit2, --allow-passthrough\n"
+      "                      claude-code answers, as for `stackrisk gate`\n"
+      "  -h, --help          this text\n"
+      "\n"
+      "Any other option of `stackrisk gate --hook` (see its --help) is\n"
+      "passed on when the gate runs.\n",
+      f);
+}
+
 static const char *opt_value(int argc, char **argv, int *i, const char *name) {
   size_t n = strlen(name);
   if (!strcmp(argv[*i], name) && *i + 1 < argc) return argv[++*i];
@@ -79,9 +106,11 @@ int main(int argc, char **argv) {
       ao.exit2 = true;
     } else if (!strcmp(argv[i], "--allow-passthrough")) {
       ao.allow_passthrough = true;
-    } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
-               !strcmp(argv[i], "--serve")) {
-      socket = NULL;
+    } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--serve")) {
+      socket = NULL; /* the sidecar is `stackrisk gate`'s to run */
       break;
     }
   }

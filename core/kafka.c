@@ -16,11 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/log.h"
 #include "core/sr.h"
 
+int sr_kafka_prop_check(const char *key, const char *value, char *err,
+                        size_t errlen) {
+  rd_kafka_conf_t *scratch = rd_kafka_conf_new();
+  rd_kafka_conf_res_t r = rd_kafka_conf_set(scratch, key, value, err, errlen);
+  rd_kafka_conf_destroy(scratch);
+  return r == RD_KAFKA_CONF_OK ? SR_OK : SR_EINVAL;
+}
+
 int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
                           size_t errlen) {
+  char kerr[512];
   char *eq = strchr(kv, '=');
   if (!eq || eq == kv) {
     snprintf(err, errlen, "librdkafka property '%s': expected KEY=VALUE", kv);
@@ -32,9 +42,37 @@ int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
     return SR_EINVAL;
   }
   *eq = '\0';
+  if (sr_kafka_prop_check(kv, eq + 1, kerr, sizeof kerr)) {
+    snprintf(err, errlen, "librdkafka property '%s': %s", kv, kerr);
+    return SR_EINVAL;
+  }
   props->key[props->n] = kv;
   props->value[props->n] = eq + 1;
   props->n++;
+  return SR_OK;
+}
+
+int sr_kafka_props_read(const struct sr_conf_node *map,
+                        struct sr_kafka_props *props, char *err,
+                        size_t errlen) {
+  char kerr[512];
+  if (!map) return SR_OK;
+  if (sr_conf_kind(map) != SR_CONF_MAP)
+    return sr_conf_error(map, err, errlen,
+                         "expected a map of librdkafka properties");
+  for (size_t i = 0; i < sr_conf_len(map); i++) {
+    const struct sr_conf_node *v = sr_conf_at(map, i);
+    const char *key = sr_conf_key_at(map, i);
+    if (!sr_conf_scalar(v))
+      return sr_conf_error(v, err, errlen, "expected a scalar value");
+    if (sr_kafka_prop_check(key, sr_conf_scalar(v), kerr, sizeof kerr))
+      return sr_conf_error(v, err, errlen, "%s", kerr);
+    if (props->n == SR_KAFKA_PROPS_MAX)
+      return sr_conf_error(map, err, errlen, "too many properties (at most %d)",
+                           SR_KAFKA_PROPS_MAX);
+    props->key[props->n] = key;
+    props->value[props->n++] = sr_conf_scalar(v);
+  }
   return SR_OK;
 }
 
@@ -86,6 +124,36 @@ rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
     }
   }
   return conf;
+}
+
+/* Waiting for a consumer group ---------------------------------------------*/
+
+void sr_group_wait_start(struct sr_group_wait *w, const char *prefix,
+                         const char *group) {
+  *w = (struct sr_group_wait){prefix, group, sr_clock_ms(CLOCK_MONOTONIC)};
+}
+
+void sr_group_wait_poll(struct sr_group_wait *w) {
+  if (w->assigned || w->told ||
+      sr_clock_ms(CLOCK_MONOTONIC) - w->since_ms < SR_GROUP_WAIT_NOTICE_MS)
+    return;
+  w->told = true;
+  SR_INFO(
+      "%swaiting for consumer group %s to assign partitions (none after "
+      "%d s): its coordinator may first wait out a former member's "
+      "session.timeout.ms (45 s by default), or the brokers are not "
+      "answering",
+      w->prefix, w->group, SR_GROUP_WAIT_NOTICE_MS / 1000);
+}
+
+void sr_group_wait_assigned(struct sr_group_wait *w, int partitions) {
+  if (!w->assigned && w->told)
+    SR_INFO("%sassigned %d partition(s) by consumer group %s after %lld s",
+            w->prefix, partitions, w->group,
+            (long long)(sr_clock_ms(CLOCK_MONOTONIC) - w->since_ms) / 1000);
+  else
+    SR_INFO("%sassigned %d partition(s)", w->prefix, partitions);
+  w->assigned = true;
 }
 
 /* Embedded broker ----------------------------------------------------------*/
@@ -246,14 +314,40 @@ static rd_kafka_topic_t *known_topic(const struct sr_producer *p,
   return NULL;
 }
 
-void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
-                             size_t n, int timeout_ms) {
+/* sr_kafka_learn_topic until the deadline, asking again while no broker
+ * answers: librdkafka fails each request only after its timeout then, so
+ * this does not spin, and a raised *stop is seen within a slice. */
+static rd_kafka_resp_err_t learn_until(rd_kafka_t *rk, const char *topic,
+                                       int64_t deadline,
+                                       const volatile sig_atomic_t *stop) {
+  rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+  int64_t left;
+  while (!(stop && *stop) &&
+         (left = deadline - sr_clock_ms(CLOCK_MONOTONIC)) > 0) {
+    e = sr_kafka_learn_topic(rk, topic, (int)SR_MIN(left, 500));
+    if (e != RD_KAFKA_RESP_ERR__TRANSPORT && e != RD_KAFKA_RESP_ERR__TIMED_OUT)
+      break;
+  }
+  return e;
+}
+
+int sr_producer_know_topics_or_stop(struct sr_producer *p,
+                                    const char *const *topics, size_t n,
+                                    int timeout_ms,
+                                    const volatile sig_atomic_t *stop) {
+  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
+  int rc = SR_OK;
   for (size_t i = 0; i < n; i++) {
-    rd_kafka_resp_err_t e = sr_kafka_learn_topic(p->rk, topics[i], timeout_ms);
-    if (e)
-      SR_WARN("topic %s: no metadata yet (%s); its first record waits for "
-              "librdkafka's next refresh",
-              topics[i], rd_kafka_err2str(e));
+    /* Once the brokers have been silent until the deadline, the later
+     * topics are not waited for. */
+    rd_kafka_resp_err_t e = learn_until(p->rk, topics[i], deadline, stop);
+    if (e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+      rc = SR_ETIMEOUT;
+    else if (e)
+      SR_WARN(
+          "topic %s: no metadata (%s); its first record waits for "
+          "librdkafka's next refresh",
+          topics[i], rd_kafka_err2str(e));
     if (p->n_known == SR_PRODUCER_TOPICS_MAX || strlen(topics[i]) >= 256 ||
         known_topic(p, topics[i]))
       continue; /* produced by name, as any other topic */
@@ -263,6 +357,12 @@ void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
              topics[i]);
     p->known[p->n_known++].rkt = t;
   }
+  return rc;
+}
+
+int sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
+                            size_t n, int timeout_ms) {
+  return sr_producer_know_topics_or_stop(p, topics, n, timeout_ms, NULL);
 }
 
 void sr_producer_destroy(struct sr_producer *p, int timeout_ms) {

@@ -10,6 +10,7 @@
 #define SR_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,10 +26,26 @@ struct sr_kafka_props {
   size_t n;
 };
 
-/* Adds one "key=value" (from -X); SR_EINVAL with err on a bad form or a full
- * table. The string is split in place into the caller's buffer `kv`. */
+struct sr_conf_node;
+
+/* Whether librdkafka takes `value` for property `key`, asked on a scratch
+ * conf so that a typo is caught where it was written, not when a client is
+ * created (or never, for a command that makes none). 0, or SR_EINVAL with
+ * librdkafka's reason in err. */
+int sr_kafka_prop_check(const char *key, const char *value, char *err,
+                        size_t errlen);
+
+/* Adds one "key=value" (from -X); SR_EINVAL with err on a bad form, a
+ * property librdkafka refuses, or a full table. The string is split in
+ * place into the caller's buffer `kv`. */
 int sr_kafka_props_add_kv(struct sr_kafka_props *props, char *kv, char *err,
                           size_t errlen);
+
+/* Appends the config file's kafka.properties map (NULL: none) to props,
+ * each property checked as by sr_kafka_prop_check. SR_EINVAL with err
+ * naming file, line and key. Strings are borrowed from the config tree. */
+int sr_kafka_props_read(const struct sr_conf_node *map,
+                        struct sr_kafka_props *props, char *err, size_t errlen);
 
 /*
  * The {key, value} pairs both of our consumer groups (the events consumer
@@ -86,6 +103,37 @@ rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
 rd_kafka_resp_err_t sr_kafka_learn_topic(rd_kafka_t *rk, const char *topic,
                                          int timeout_ms);
 
+/* Waiting for a consumer group ---------------------------------------------*/
+
+/*
+ * Why a group consumer sits idle, told to the operator. Nothing at all
+ * happens until the group's coordinator has assigned partitions, which can
+ * take up to a former member's session.timeout.ms (45 s by default): one
+ * that stopped without leaving, or, on librdkafka's mock cluster (our
+ * embedded broker), any member that left at all, the mock keeping the group
+ * rebalancing that long after its last member leaves. sr_group_wait_poll,
+ * called from the poll loop, says once after SR_GROUP_WAIT_NOTICE_MS
+ * without an assignment that the consumer waits for its group;
+ * sr_group_wait_assigned, from the rebalance callback, logs each
+ * assignment, and how long the first took when the wait was noticed.
+ * Strings are borrowed for the life of the struct.
+ * @locality the consumer's poll thread
+ */
+#define SR_GROUP_WAIT_NOTICE_MS 5000
+
+struct sr_group_wait {
+  const char *prefix; /* before each line: "" or "otlp: " */
+  const char *group;
+  int64_t since_ms; /* when it subscribed (CLOCK_MONOTONIC) */
+  bool assigned, told;
+};
+
+/* Starts the clock; call when the consumer subscribes. */
+void sr_group_wait_start(struct sr_group_wait *w, const char *prefix,
+                         const char *group);
+void sr_group_wait_poll(struct sr_group_wait *w);
+void sr_group_wait_assigned(struct sr_group_wait *w, int partitions);
+
 /* Embedded broker ----------------------------------------------------------*/
 
 struct sr_broker;
@@ -123,14 +171,24 @@ void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
 
 /*
  * Fetches the metadata of the topics the producer is about to write,
- * waiting up to timeout_ms for each (see sr_kafka_learn_topic). Best
- * effort: a request that fails is logged, and that topic's first record
- * waits as before. Also keeps a handle of each topic (up to
- * SR_PRODUCER_TOPICS_MAX) that sr_producer_send uses for its records.
+ * waiting up to timeout_ms in all (see sr_kafka_learn_topic), in slices of
+ * half a second so that a raised *stop (may be NULL) ends the wait within
+ * one: a process told to stop while its brokers do not answer stops. Also
+ * keeps a handle of each topic (up to SR_PRODUCER_TOPICS_MAX) that
+ * sr_producer_send uses for its records. Best effort: SR_OK when the
+ * brokers answered for every topic (a topic they could not describe is
+ * logged), SR_ETIMEOUT when they did not answer in time or *stop was
+ * raised; either way the producer works, and a topic not learned waits for
+ * librdkafka's next metadata refresh at its first record.
  * @locality setup, before any thread sends
  */
-void sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
-                             size_t n, int timeout_ms);
+int sr_producer_know_topics_or_stop(struct sr_producer *p,
+                                    const char *const *topics, size_t n,
+                                    int timeout_ms,
+                                    const volatile sig_atomic_t *stop);
+/* The same without a stop flag, for callers that have none (tests). */
+int sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
+                            size_t n, int timeout_ms);
 /* Topics whose handles sr_producer_know_topics keeps for sending (records
  * to them skip librdkafka's lookup by name); further ones go by name. */
 #define SR_PRODUCER_TOPICS_MAX 8

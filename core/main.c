@@ -81,6 +81,11 @@ int main(int argc, char **argv) {
               {"keygen", sr_cmd_keygen},
               {"approve", sr_cmd_approve},
               {"deny", sr_cmd_deny}};
+  /* getopt prefixes its messages with argv[0]: "stackrisk run: unrecognized
+   * option", as the person typed it, not "run: ...". */
+  char prog[64];
+  snprintf(prog, sizeof prog, "stackrisk %s", cmd);
+  argv[1] = prog;
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0)
       return cmds[i].fn(argc - 1, argv + 1, &stop_flag);

@@ -22,6 +22,7 @@ _Static_assert(SR_METRICS_SHARDS >= SR_WORKERS_MAX, "a metrics shard per worker"
 struct sr_pipeline {
   const struct sr_engine *engine;
   const char *brokers;
+  bool brokers_silent; /* no answer to the metadata requests at create */
   struct sr_broker *broker;
   struct sr_producer *producer;
   struct sr_signer *signer;
@@ -64,7 +65,12 @@ static bool hook_durable(void *ctx, void *barrier) {
   return sr_store_durable(p->store, barrier);
 }
 
+/* How long create waits for the brokers to describe the topics written:
+ * a command to a topic the producer has not learned waits about a second. */
+#define METADATA_WAIT_MS 5000
+
 struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
+                                       const volatile sig_atomic_t *stop,
                                        char *err, size_t errlen) {
   const struct sr_settings *s = &engine->settings;
   struct sr_pipeline *p = calloc(1, sizeof *p);
@@ -104,7 +110,9 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
                                    err, errlen);
   if (!p->producer) goto fail;
   const char *written[] = {s->topic_control, s->topic_dlq};
-  sr_producer_know_topics(p->producer, written, SR_ARRAY_LEN(written), 5000);
+  p->brokers_silent = sr_producer_know_topics_or_stop(
+                          p->producer, written, SR_ARRAY_LEN(written),
+                          METADATA_WAIT_MS, stop) != SR_OK;
   if (s->state_path && *s->state_path) {
     struct sr_store_opts so = {
         .path = s->state_path,
@@ -186,6 +194,9 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
         .otlp = &engine->otlp,
         .max_message_bytes = (size_t)s->max_message_bytes,
         .commit_interval_ms = (int)s->commit_interval_ms,
+        /* brokers that did not answer us will not answer it either */
+        .metadata_ms = p->brokers_silent ? 0 : METADATA_WAIT_MS,
+        .stop = stop,
     };
     p->otlp = sr_repartition_create(&ro, err, errlen);
     if (!p->otlp || sr_repartition_start(p->otlp, err, errlen)) goto fail;
@@ -210,13 +221,27 @@ bool sr_pipeline_embedded(const struct sr_pipeline *p) {
 
 int sr_pipeline_run(struct sr_pipeline *p, volatile sig_atomic_t *stop) {
   const struct sr_settings *s = &p->engine->settings;
-  SR_INFO("consuming %s as group %s with %zu workers; commands to %s, dead "
-          "letters to %s",
-          s->topic_events, s->group, p->n_workers, s->topic_control,
-          s->topic_dlq);
-  if (p->otlp)
-    SR_INFO("OTLP spans from %s, repartitioned by session through %s",
-            p->engine->otlp.topic, p->engine->otlp.repartition_topic);
+  if (*stop) {
+    /* told to stop during set-up: it is not going to consume */
+  } else if (p->brokers_silent) {
+    /* A stream processor outlives a broker outage: librdkafka keeps
+     * reconnecting, and partitions are assigned once the brokers answer. */
+    SR_WARN(
+        "the Kafka brokers at %s have not answered for %d s: not "
+        "consuming yet; retrying until they answer (then %s as group %s, "
+        "commands to %s)",
+        p->brokers, METADATA_WAIT_MS / 1000, s->topic_events, s->group,
+        s->topic_control);
+  } else {
+    SR_INFO(
+        "consuming %s as group %s with %zu workers; commands to %s, dead "
+        "letters to %s",
+        s->topic_events, s->group, p->n_workers, s->topic_control,
+        s->topic_dlq);
+    if (p->otlp)
+      SR_INFO("OTLP spans from %s, repartitioned by session through %s",
+              p->engine->otlp.topic, p->engine->otlp.repartition_topic);
+  }
   int rc = sr_consumer_run(p->consumer, stop);
   sr_repartition_stop(p->otlp);
   return rc;

@@ -25,8 +25,12 @@ struct sr_pipeline_stats {
 };
 
 /* Builds and starts everything but the consumer loop. The engine is borrowed
- * and must outlive the pipeline. NULL with err on failure. */
+ * and must outlive the pipeline. Brokers that do not answer are no failure:
+ * their metadata is waited for a few seconds, or until *stop is raised (stop
+ * may be NULL), and then the pipeline is built anyway, to connect when they
+ * come back. NULL with err on failure. */
 struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
+                                       const volatile sig_atomic_t *stop,
                                        char *err, size_t errlen);
 /* The bootstrap servers in use (the embedded broker's when it was started). */
 const char *sr_pipeline_brokers(const struct sr_pipeline *p);
@@ -34,7 +38,9 @@ bool sr_pipeline_embedded(const struct sr_pipeline *p);
 /* The query API's base URL when settings.http_listen started it, else NULL. */
 const char *sr_pipeline_http_url(const struct sr_pipeline *p);
 /* Runs the consumer loop on the calling thread until *stop; then drains and
- * commits. 0, or SR_EKAFKA on a fatal consumer error. */
+ * commits. Says it is consuming only when the brokers answered at create;
+ * else that it is not yet and keeps retrying. 0, or SR_EKAFKA on a fatal
+ * consumer error. */
 int sr_pipeline_run(struct sr_pipeline *p, volatile sig_atomic_t *stop);
 /* Sums of the workers' counters; callable from any thread. */
 void sr_pipeline_stats(const struct sr_pipeline *p,

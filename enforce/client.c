@@ -42,15 +42,7 @@ int sr_client_conf_load(const char *path, struct sr_client_conf *c, char *err,
   c->brokers = brokers && *brokers ? brokers : NULL;
   c->public_key = pk && *pk ? pk : NULL;
   c->socket = sock && *sock ? sock : NULL;
-  for (size_t i = 0; props && i < sr_conf_len(props); i++) {
-    const char *v = sr_conf_scalar(sr_conf_at(props, i));
-    if (!v || c->props.n == SR_KAFKA_PROPS_MAX)
-      return sr_conf_error(sr_conf_at(props, i), err, errlen,
-                           "expected a scalar librdkafka property");
-    c->props.key[c->props.n] = sr_conf_key_at(props, i);
-    c->props.value[c->props.n++] = v;
-  }
-  return SR_OK;
+  return sr_kafka_props_read(props, &c->props, err, errlen);
 }
 
 void sr_client_conf_clear(struct sr_client_conf *c) {

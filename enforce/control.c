@@ -19,10 +19,12 @@ struct sr_control_reader {
 };
 
 static struct sr_control_reader *open_reader(
-    const char *brokers, const char *topic, bool from_beginning,
-    const char *session, const struct sr_kafka_props *props, int timeout_ms,
-    char *err, size_t errlen) {
+    const char *brokers, const char *client_id, const char *topic,
+    bool from_beginning, const char *session,
+    const struct sr_kafka_props *props, int timeout_ms, char *err,
+    size_t errlen) {
   char kerr[512];
+  int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   struct sr_control_reader *r = calloc(1, sizeof *r);
   rd_kafka_topic_partition_list_t *parts = NULL;
   const struct rd_kafka_metadata *md = NULL;
@@ -30,8 +32,8 @@ static struct sr_control_reader *open_reader(
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  rd_kafka_conf_t *conf = sr_kafka_conf_new(brokers, "stackrisk-watch", NULL, 0,
-                                            props, err, errlen);
+  rd_kafka_conf_t *conf =
+      sr_kafka_conf_new(brokers, client_id, NULL, 0, props, err, errlen);
   if (!conf) goto fail;
   /* assign() needs a group id, though it never joins the group: a unique
    * one keeps enforcers from sharing anything. */
@@ -78,8 +80,8 @@ static struct sr_control_reader *open_reader(
                                               cnt, NULL, NULL))
       continue;
     int64_t lo = 0, hi = 0;
-    e = rd_kafka_query_watermark_offsets(r->rk, topic, p, &lo, &hi,
-                                         timeout_ms);
+    int left = (int)SR_MAX(deadline - sr_clock_ms(CLOCK_MONOTONIC), 1);
+    e = rd_kafka_query_watermark_offsets(r->rk, topic, p, &lo, &hi, left);
     if (e) {
       snprintf(err, errlen, "cannot read offsets of %s [%d]: %s", topic, p,
                rd_kafka_err2str(e));
@@ -104,18 +106,19 @@ fail:
 }
 
 struct sr_control_reader *sr_control_reader_create(
-    const char *brokers, const char *topic, bool from_beginning,
-    const struct sr_kafka_props *props, char *err, size_t errlen) {
-  return open_reader(brokers, topic, from_beginning, NULL, props, 10000, err,
-                     errlen);
+    const char *brokers, const char *client_id, const char *topic,
+    bool from_beginning, const struct sr_kafka_props *props, int timeout_ms,
+    char *err, size_t errlen) {
+  return open_reader(brokers, client_id, topic, from_beginning, NULL, props,
+                     timeout_ms, err, errlen);
 }
 
 struct sr_control_reader *sr_control_reader_create_session(
-    const char *brokers, const char *topic, const char *session,
-    const struct sr_kafka_props *props, int timeout_ms, char *err,
-    size_t errlen) {
-  return open_reader(brokers, topic, false, session, props, timeout_ms, err,
-                     errlen);
+    const char *brokers, const char *client_id, const char *topic,
+    const char *session, const struct sr_kafka_props *props, int timeout_ms,
+    char *err, size_t errlen) {
+  return open_reader(brokers, client_id, topic, false, session, props,
+                     timeout_ms, err, errlen);
 }
 
 void sr_control_reader_destroy(struct sr_control_reader *r) {

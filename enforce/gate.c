@@ -219,11 +219,12 @@ struct sr_gate *sr_gate_create(const struct sr_gate_opts *opts, char *err,
   /* The reader first: it must be positioned before anything is sent. */
   if (opts->session)
     g->reader = sr_control_reader_create_session(
-        opts->brokers, opts->control_topic, opts->session, opts->props,
-        opts->deadline_ms, err, errlen);
+        opts->brokers, "stackrisk-gate", opts->control_topic, opts->session,
+        opts->props, opts->deadline_ms, err, errlen);
   else
-    g->reader = sr_control_reader_create(opts->brokers, opts->control_topic,
-                                         false, opts->props, err, errlen);
+    g->reader = sr_control_reader_create(opts->brokers, "stackrisk-gate",
+                                         opts->control_topic, false,
+                                         opts->props, 10000, err, errlen);
   if (!g->reader) goto fail;
   rd_kafka_conf_t *conf =
       sr_kafka_conf_new(opts->brokers, "stackrisk-gate", defaults,

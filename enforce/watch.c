@@ -105,32 +105,40 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
     fprintf(stderr, "stackrisk watch: %s\n", err);
     return 1;
   }
+  /* --timeout-ms counts from now: brokers that do not answer at all are
+   * the longest silence. */
+  int64_t quiet_until = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   struct sr_control_reader *r = sr_control_reader_create(
-      brokers, topic, from_beginning, &props, err, sizeof err);
+      brokers, "stackrisk-watch", topic, from_beginning, &props,
+      timeout_ms ? (int)timeout_ms : 10000, err, sizeof err);
   if (!r) {
-    fprintf(stderr, "stackrisk watch: %s\n", err);
+    bool late = timeout_ms && sr_clock_ms(CLOCK_MONOTONIC) >= quiet_until;
+    if (late)
+      fprintf(stderr, "stackrisk watch: no command within %ld ms: %s\n",
+              timeout_ms, err);
+    else
+      fprintf(stderr, "stackrisk watch: %s\n", err);
     sr_verifier_destroy(v);
-    return 1;
+    return late ? 3 : 1;
   }
   struct sr_command *cmd = malloc(sizeof *cmd);
   char *line = malloc(65536);
-  long seen = 0, idle_ms = 0;
+  long seen = 0;
   int rc = 0;
   while (!*stop && cmd && line) {
-    int e = sr_control_reader_next(r, 100, cmd, err, sizeof err);
-    if (e == SR_ETIMEOUT) {
-      idle_ms += 100;
-      if (timeout_ms && idle_ms >= timeout_ms) {
-        rc = 3;
-        break;
-      }
-      continue;
+    /* By the clock: errors the reader reports (brokers gone) are no
+     * command either. */
+    if (timeout_ms && sr_clock_ms(CLOCK_MONOTONIC) >= quiet_until) {
+      rc = 3;
+      break;
     }
+    int e = sr_control_reader_next(r, 100, cmd, err, sizeof err);
+    if (e == SR_ETIMEOUT) continue;
     if (e) {
       SR_WARN("%s", err);
       continue;
     }
-    idle_ms = 0;
+    quiet_until = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
     if (session && strcmp(session, cmd->session_id) != 0) continue;
     enum sr_sig_status st = sr_verifier_check(
         v, cmd, NULL, NULL,

@@ -58,6 +58,7 @@ struct sr_consumer {
   const rd_kafka_topic_t *last_rkt;
   struct sr_track *last_track;
   int64_t inflight_warn_ms;           /* when to warn it is stuck */
+  struct sr_group_wait group_wait;
 };
 
 static struct sr_track *track_find(struct sr_consumer *c, const char *topic,
@@ -289,7 +290,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
       SR_INFO("%s [%d]: resuming at offset %lld from the state store",
               p->topic, (int)p->partition, (long long)next);
     }
-    SR_INFO("assigned %d partition(s)", parts->cnt);
+    sr_group_wait_assigned(&c->group_wait, parts->cnt);
     if (cooperative) {
       rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
       if (e) {
@@ -368,6 +369,7 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
     snprintf(err, errlen, "kafka subscribe: %s", rd_kafka_err2str(e));
     goto fail;
   }
+  sr_group_wait_start(&c->group_wait, "", opts->group);
   return c;
 fail_conf:
   rd_kafka_conf_destroy(conf);
@@ -465,6 +467,7 @@ int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
       else
         store_offsets(c);
       if (c->metrics) report_lag(c);
+      sr_group_wait_poll(&c->group_wait);
       next_store = now + c->commit_interval_ms;
     }
   }

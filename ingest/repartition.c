@@ -48,6 +48,7 @@ struct sr_repartition {
   pthread_t thread;
   bool running, closed;
   atomic_bool stop;
+  struct sr_group_wait group_wait; /* the stage's thread */
 };
 
 /* Encoding -----------------------------------------------------------------*/
@@ -213,7 +214,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   bool cooperative =
       strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    SR_INFO("otlp: assigned %d partition(s)", parts->cnt);
+    sr_group_wait_assigned(&r->group_wait, parts->cnt);
     if (!cooperative) {
       rd_kafka_assign(rk, parts);
       return;
@@ -267,7 +268,14 @@ struct sr_repartition *sr_repartition_create(
                                    (int)opts->otlp->linger_ms, err, errlen);
   if (!r->producer) goto fail;
   const char *written[] = {opts->otlp->repartition_topic, opts->dlq_topic};
-  sr_producer_know_topics(r->producer, written, SR_ARRAY_LEN(written), 5000);
+  if (sr_producer_know_topics_or_stop(r->producer, written,
+                                      SR_ARRAY_LEN(written), opts->metadata_ms,
+                                      opts->stop) != SR_OK &&
+      opts->metadata_ms > 0 && !(opts->stop && *opts->stop))
+    SR_WARN(
+        "otlp: the Kafka brokers did not answer in %d ms; the first "
+        "records to %s and %s wait for librdkafka's next metadata refresh",
+        opts->metadata_ms, written[0], written[1]);
   const char *const defaults[][2] = {
       SR_KAFKA_CONSUMER_DEFAULTS(opts->group, opts->offset_reset)};
   rd_kafka_conf_t *conf =
@@ -292,6 +300,7 @@ struct sr_repartition *sr_repartition_create(
     snprintf(err, errlen, "kafka subscribe (otlp): %s", rd_kafka_err2str(e));
     goto fail;
   }
+  sr_group_wait_start(&r->group_wait, "otlp: ", opts->group);
   return r;
 fail:
   sr_repartition_destroy(r);
@@ -377,6 +386,7 @@ static void *run(void *arg) {
     int64_t now = sr_clock_ms(CLOCK_MONOTONIC);
     if (now >= next) {
       checkpoint(r, r->opts.commit_interval_ms);
+      sr_group_wait_poll(&r->group_wait);
       next = sr_clock_ms(CLOCK_MONOTONIC) + r->opts.commit_interval_ms;
     }
   }

@@ -23,6 +23,7 @@
 #ifndef SR_REPARTITION_H
 #define SR_REPARTITION_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,11 @@ struct sr_repartition_opts {
   const struct sr_otlp_config *otlp; /* topics, keys; borrowed */
   size_t max_message_bytes;
   int commit_interval_ms;
+  /* Create waits up to metadata_ms (0: not at all) for the brokers to
+   * describe the topics it writes, less once *stop is raised (stop may be
+   * NULL); see sr_producer_know_topics_or_stop. */
+  int metadata_ms;
+  const volatile sig_atomic_t *stop;
 };
 
 struct sr_repartition_stats {

@@ -296,8 +296,9 @@ END_TEST
  * its call id in call. */
 static void wait_escalate(const char *session, char *call, size_t cap) {
   char err[256];
-  struct sr_control_reader *r = sr_control_reader_create(
-      brokers, "stackrisk.control", true, NULL, err, sizeof err);
+  struct sr_control_reader *r =
+      sr_control_reader_create(brokers, "test-reader", "stackrisk.control",
+                               true, NULL, 10000, err, sizeof err);
   ck_assert_msg(r, "%s", err);
   struct sr_command *c = malloc(sizeof *c);
   long long deadline = h_now_ms() + 60000;

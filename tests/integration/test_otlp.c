@@ -82,8 +82,8 @@ static void spawn(int n, const char *name, const char *log_level) {
   }
   producer = h_producer(brokers);
   ck_assert_ptr_nonnull(producer);
-  reader = sr_control_reader_create(brokers, "stackrisk.control", true, NULL,
-                                    err, sizeof err);
+  reader = sr_control_reader_create(brokers, "test-reader", "stackrisk.control",
+                                    true, NULL, 10000, err, sizeof err);
   ck_assert_msg(reader, "control reader: %s", err);
   seen = calloc(MAX_SEEN, sizeof *seen);
   n_seen = 0;

@@ -56,8 +56,8 @@ static void spawn(const char *name) {
   ck_assert_int_gt(proc, 0);
   producer = h_producer(brokers);
   ck_assert_ptr_nonnull(producer);
-  reader = sr_control_reader_create(brokers, "stackrisk.control", true, NULL,
-                                    err, sizeof err);
+  reader = sr_control_reader_create(brokers, "test-reader", "stackrisk.control",
+                                    true, NULL, 10000, err, sizeof err);
   ck_assert_msg(reader, "control reader: %s", err);
   seen = calloc(MAX_SEEN, sizeof *seen);
   n_seen = 0;

@@ -96,6 +96,13 @@ START_TEST(errors_name_line_and_key) {
       {"detectors:\n  destructive:\n    tresh: 0.5\n", "tresh"},
       {"state:\n  retention_days: 3\n", "retention_days"},
       {"state:\n  idle_eviction_s: -1\n", ":2: state.idle_eviction_s"},
+      /* librdkafka's settings are checked as they are read, in its words */
+      {"kafka:\n  offset_reset: earlest\n",
+       ":2: kafka.offset_reset: Invalid value \"earlest\""},
+      {"kafka:\n  properties:\n    security.protocl: ssl\n",
+       ":3: kafka.properties.security.protocl: No such configuration property"},
+      {"kafka:\n  properties:\n    fetch.wait.max.ms: soon\n",
+       ":3: kafka.properties.fetch.wait.max.ms: "},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     char err[512] = "";
