@@ -340,7 +340,7 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   a->last = s;
   int64_t now = ev->ts_ms > s->last_ts_ms ? ev->ts_ms : s->last_ts_ms;
   s->last_ts_ms = now;
-  s->events++;
+  if (s->events++ == 0) s->first_ts_ms = now;
   if (ev->type == SR_EV_SESSION_START) {
     apply_session_start(&s->info, ev);
     copy_task(s->task, sizeof s->task, ev->task);

@@ -55,6 +55,7 @@ _Static_assert(SR_SESSION_ID_MAX <= 255, "sr_session.id_len is one byte");
  * rest of the block (dimensions, scratch) is touched where it is used. */
 struct sr_session {
   int64_t last_ts_ms;        /* latest event time seen (stream time) */
+  int64_t first_ts_ms;       /* event time of its first event */
   uint64_t events;
   double risk;               /* stacked risk after the last event */
   struct sr_dim_state *dims; /* n_dims entries, inside this allocation */

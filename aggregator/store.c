@@ -504,7 +504,7 @@ size_t sr_store_blob_max(const struct sr_detectors *dets) {
   size_t str = 2 + 1024; /* any string we store is shorter */
   return 64 + SR_TASK_MAX + sizeof(struct sr_session_info) * 2 + 16 * str +
          sr_detectors_count(dets) * (str + 8 + 8 + 2 + SR_REASON_MAX) +
-         sr_detectors_session_size(dets) + 1 + 8 * SR_AWAITING_MAX;
+         sr_detectors_session_size(dets) + 1 + 8 * SR_AWAITING_MAX + 8;
 }
 
 /* sr_store_encode with the detector set's layout hash given (the store
@@ -556,10 +556,12 @@ static int encode(const struct sr_detectors *dets, uint64_t layout,
   uint64_t scratch = sr_detectors_session_size(dets);
   put_u64(&w, scratch);
   put_scratch(&w, s->scratch, scratch);
-  /* Last, so that a blob from before it (ending at the scratch) decodes
-   * with no call awaiting a decision. */
+  /* Last, so that a blob from before them (ending at the scratch) decodes:
+   * with no call awaiting a decision, and the first event's time taken to
+   * be the last's, as the session row had it. */
   put_u8(&w, s->n_awaiting);
   for (size_t i = 0; i < s->n_awaiting; i++) put_u64(&w, s->awaiting[i]);
+  put_u64(&w, (uint64_t)s->first_ts_ms);
   return w.overflow ? SR_EBOUND : (int)w.n;
 }
 
@@ -631,9 +633,11 @@ static int decode(const struct sr_detectors *dets, uint64_t layout,
   get_scratch(&r, same_layout && scratch == want ? s->scratch : NULL,
               (size_t)scratch);
   s->n_awaiting = 0;
+  s->first_ts_ms = s->last_ts_ms;
   if (!r.bad && r.at < r.n) {
     s->n_awaiting = get_count(&r, SR_AWAITING_MAX);
     for (size_t i = 0; i < s->n_awaiting; i++) s->awaiting[i] = get_u64(&r);
+    if (!r.bad && r.n - r.at >= 8) s->first_ts_ms = (int64_t)get_u64(&r);
   }
   if (r.bad) {
     snprintf(err, errlen, "session %s: state blob truncated at byte %zu",
@@ -1903,7 +1907,7 @@ static void seal_columns(const struct sr_store *st, struct batch *b,
   r->killed = s->killed;
   r->events = s->events;
   r->mode = s->info.mode;
-  r->first_ts_ms = s->info.started ? s->info.started_ms : s->last_ts_ms;
+  r->first_ts_ms = s->info.started ? s->info.started_ms : s->first_ts_ms;
   r->last_ts_ms = s->last_ts_ms;
   r->task = put_bytes(b, s->task, strlen(s->task));
   r->environment =

@@ -309,8 +309,9 @@ static size_t ref_scratch(const uint8_t *p, size_t n, uint8_t *out) {
 
 START_TEST(calls_awaiting_a_decision_survive_the_blob) {
   /* An escalated call stays approvable after its session is evicted and
-   * reloaded, or the processor restarts; a blob written before the list
-   * existed (it ended at the scratch) loads with none awaiting. */
+   * reloaded, or the processor restarts, and the session keeps when it
+   * began; a blob written before either (it ended at the scratch) loads
+   * with none awaiting and its last event's time as its first. */
   struct sr_session_table *t = sr_session_table_create(
       sr_detectors_count(dets), sr_detectors_session_size(dets));
   struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("sess-a"), true);
@@ -318,6 +319,8 @@ START_TEST(calls_awaiting_a_decision_survive_the_blob) {
   size_t max = sr_store_blob_max(dets);
   uint8_t *blob = malloc(max);
   char err[256];
+  s->first_ts_ms = 1790000000123;
+  s->last_ts_ms = 1790000009000;
   s->n_awaiting = SR_AWAITING_MAX;
   for (int i = 0; i < SR_AWAITING_MAX; i++)
     s->awaiting[i] = 0x0123456789abcdefULL * (uint64_t)(i + 1);
@@ -327,12 +330,14 @@ START_TEST(calls_awaiting_a_decision_survive_the_blob) {
       sr_store_decode(dets, blob, (size_t)n, copy, err, sizeof err), 0);
   ck_assert_uint_eq(copy->n_awaiting, SR_AWAITING_MAX);
   ck_assert_int_eq(memcmp(copy->awaiting, s->awaiting, sizeof s->awaiting), 0);
+  ck_assert_int_eq(copy->first_ts_ms, 1790000000123);
 
   s->n_awaiting = 0;
   n = sr_store_encode(dets, s, blob, max);
   ck_assert_int_eq(
-      sr_store_decode(dets, blob, (size_t)n - 1, copy, err, sizeof err), 0);
+      sr_store_decode(dets, blob, (size_t)n - 9, copy, err, sizeof err), 0);
   ck_assert_uint_eq(copy->n_awaiting, 0);
+  ck_assert_int_eq(copy->first_ts_ms, 1790000009000);
   free(blob);
   sr_session_table_destroy(t);
 }
@@ -364,11 +369,11 @@ START_TEST(scratch_encoding_keeps_its_format) {
     ck_assert_int_gt(n, 0);
     size_t w = ref_scratch(s->scratch, size, want + 8);
     for (int b = 0; b < 8; b++) want[b] = (uint8_t)((uint64_t)size >> (8 * b));
-    /* The scratch comes last but for the calls awaiting a decision: a
-     * count of zero here. */
-    ck_assert_uint_ge((size_t)n, w + 9);
-    ck_assert_uint_eq(blob[n - 1], 0);
-    ck_assert_msg(memcmp(blob + (size_t)n - 1 - (w + 8), want, w + 8) == 0,
+    /* The scratch comes last but for the calls awaiting a decision (a
+     * count of zero here) and the first event's time (8 bytes). */
+    ck_assert_uint_ge((size_t)n, w + 17);
+    ck_assert_uint_eq(blob[n - 9], 0);
+    ck_assert_msg(memcmp(blob + (size_t)n - 9 - (w + 8), want, w + 8) == 0,
                   "pattern %d: the scratch runs differ from the format",
                   pattern);
   }
@@ -1512,7 +1517,7 @@ START_TEST(session_columns_agree_with_the_state_blob) {
     ck_assert_str_eq(env ? env : "", s->info.environment);
     const char *task = (const char *)sqlite3_column_text(q, 8);
     ck_assert_str_eq(task ? task : "", s->task);
-    int64_t first = s->info.started ? s->info.started_ms : s->last_ts_ms;
+    int64_t first = s->info.started ? s->info.started_ms : s->first_ts_ms;
     ck_assert_int_eq(sqlite3_column_int64(q, 9), first);
     ck_assert_int_eq(sqlite3_column_int64(q, 10), s->last_ts_ms);
     /* Every dimension that scored, in the detectors' names' order. */
