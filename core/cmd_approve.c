@@ -248,7 +248,9 @@ static int decide(int argc, char **argv, const char *verb) {
   }
   fprintf(stderr,
           "stackrisk %s: published, but no answering command within "
-          "%ld ms (is `stackrisk run` consuming %s?)\n",
+          "%ld ms (is `stackrisk run` consuming %s? Its log says so when "
+          "the call awaits no decision: never escalated, or decided "
+          "already)\n",
           verb, timeout_ms, cc.events_topic);
   rc = 3;
   goto done;
