@@ -331,10 +331,9 @@ static rd_kafka_resp_err_t learn_until(rd_kafka_t *rk, const char *topic,
   return e;
 }
 
-int sr_producer_know_topics_or_stop(struct sr_producer *p,
-                                    const char *const *topics, size_t n,
-                                    int timeout_ms,
-                                    const volatile sig_atomic_t *stop) {
+int sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
+                            size_t n, int timeout_ms,
+                            const volatile sig_atomic_t *stop) {
   int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   int rc = SR_OK;
   for (size_t i = 0; i < n; i++) {
@@ -358,11 +357,6 @@ int sr_producer_know_topics_or_stop(struct sr_producer *p,
     p->known[p->n_known++].rkt = t;
   }
   return rc;
-}
-
-int sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
-                            size_t n, int timeout_ms) {
-  return sr_producer_know_topics_or_stop(p, topics, n, timeout_ms, NULL);
 }
 
 void sr_producer_destroy(struct sr_producer *p, int timeout_ms) {

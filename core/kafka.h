@@ -182,13 +182,9 @@ void sr_producer_destroy(struct sr_producer *p, int timeout_ms);
  * librdkafka's next metadata refresh at its first record.
  * @locality setup, before any thread sends
  */
-int sr_producer_know_topics_or_stop(struct sr_producer *p,
-                                    const char *const *topics, size_t n,
-                                    int timeout_ms,
-                                    const volatile sig_atomic_t *stop);
-/* The same without a stop flag, for callers that have none (tests). */
 int sr_producer_know_topics(struct sr_producer *p, const char *const *topics,
-                            size_t n, int timeout_ms);
+                            size_t n, int timeout_ms,
+                            const volatile sig_atomic_t *stop);
 /* Topics whose handles sr_producer_know_topics keeps for sending (records
  * to them skip librdkafka's lookup by name); further ones go by name. */
 #define SR_PRODUCER_TOPICS_MAX 8

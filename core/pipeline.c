@@ -110,9 +110,9 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
                                    err, errlen);
   if (!p->producer) goto fail;
   const char *written[] = {s->topic_control, s->topic_dlq};
-  p->brokers_silent = sr_producer_know_topics_or_stop(
-                          p->producer, written, SR_ARRAY_LEN(written),
-                          METADATA_WAIT_MS, stop) != SR_OK;
+  p->brokers_silent =
+      sr_producer_know_topics(p->producer, written, SR_ARRAY_LEN(written),
+                              METADATA_WAIT_MS, stop) != SR_OK;
   if (s->state_path && *s->state_path) {
     struct sr_store_opts so = {
         .path = s->state_path,

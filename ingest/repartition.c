@@ -268,9 +268,8 @@ struct sr_repartition *sr_repartition_create(
                                    (int)opts->otlp->linger_ms, err, errlen);
   if (!r->producer) goto fail;
   const char *written[] = {opts->otlp->repartition_topic, opts->dlq_topic};
-  if (sr_producer_know_topics_or_stop(r->producer, written,
-                                      SR_ARRAY_LEN(written), opts->metadata_ms,
-                                      opts->stop) != SR_OK &&
+  if (sr_producer_know_topics(r->producer, written, SR_ARRAY_LEN(written),
+                              opts->metadata_ms, opts->stop) != SR_OK &&
       opts->metadata_ms > 0 && !(opts->stop && *opts->stop))
     SR_WARN(
         "otlp: the Kafka brokers did not answer in %d ms; the first "

@@ -46,7 +46,7 @@ struct sr_repartition_opts {
   int commit_interval_ms;
   /* Create waits up to metadata_ms (0: not at all) for the brokers to
    * describe the topics it writes, less once *stop is raised (stop may be
-   * NULL); see sr_producer_know_topics_or_stop. */
+   * NULL); see sr_producer_know_topics. */
   int metadata_ms;
   const volatile sig_atomic_t *stop;
 };

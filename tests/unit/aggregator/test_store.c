@@ -971,7 +971,7 @@ START_TEST(a_checkpoint_waits_for_its_commands_to_be_delivered) {
       rd_kafka_mock_cluster_bootstraps(mock), &props, 0, err, sizeof err);
   ck_assert_msg(producer, "%s", err);
   const char *topics[] = {"ctl"};
-  sr_producer_know_topics(producer, topics, 1, 5000);
+  sr_producer_know_topics(producer, topics, 1, 5000, NULL);
 
   struct fx f = {.producer = producer};
   fx_open(&f, "await", 0, 0, true);

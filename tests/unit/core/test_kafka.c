@@ -40,7 +40,7 @@ START_TEST(known_topic_first_record_is_not_held) {
   struct sr_producer *p =
       sr_producer_create(sr_broker_bootstraps(b), &props, 0, err, sizeof err);
   ck_assert_msg(p, "producer: %s", err);
-  sr_producer_know_topics(p, topics, 1, 5000);
+  sr_producer_know_topics(p, topics, 1, 5000, NULL);
   long long ms = first_delivery_ms(p, "stackrisk.control");
   ck_assert_msg(ms < 400, "first record delivered after %lld ms", ms);
   sr_producer_destroy(p, 1000);
@@ -61,7 +61,7 @@ START_TEST(unknown_topic_is_not_fatal) {
   ck_assert_msg(p, "producer: %s", err);
   const char *asked[] = {"stackrisk.control", "no.such.topic.here", "a", "b",
                          "c"};
-  sr_producer_know_topics(p, asked, SR_ARRAY_LEN(asked), 2000);
+  sr_producer_know_topics(p, asked, SR_ARRAY_LEN(asked), 2000, NULL);
   ck_assert_int_lt(first_delivery_ms(p, "stackrisk.control"), 10000);
   sr_producer_destroy(p, 1000);
   sr_broker_destroy(b);
@@ -87,7 +87,7 @@ START_TEST(known_and_other_topics_are_all_delivered) {
   struct sr_producer *p =
       sr_producer_create(sr_broker_bootstraps(b), &props, 0, err, sizeof err);
   ck_assert_msg(p, "producer: %s", err);
-  sr_producer_know_topics(p, topics, N, 5000); /* not the last one */
+  sr_producer_know_topics(p, topics, N, 5000, NULL); /* not the last one */
   for (size_t i = 0; i <= N; i++)
     ck_assert_int_lt(first_delivery_ms(p, topics[i]), 10000);
   sr_producer_destroy(p, 1000);
