@@ -55,7 +55,6 @@ _Static_assert(SR_SESSION_ID_MAX <= 255, "sr_session.id_len is one byte");
  * rest of the block (dimensions, scratch) is touched where it is used. */
 struct sr_session {
   int64_t last_ts_ms;        /* latest event time seen (stream time) */
-  int64_t first_ts_ms;       /* event time of its first event */
   uint64_t events;
   double risk;               /* stacked risk after the last event */
   struct sr_dim_state *dims; /* n_dims entries, inside this allocation */
@@ -68,16 +67,17 @@ struct sr_session {
   uint32_t held;
   enum sr_action last_action;
   bool killed;             /* a KILL was issued: every later call is killed */
-  /* The calls escalated to a person and not decided yet, as
-   * sr_session_hash of their call ids, oldest first: an approval decides
-   * these and nothing else. */
-  uint8_t n_awaiting;
-  uint64_t awaiting[SR_AWAITING_MAX];
   uint8_t id_len;          /* strlen(id), compared before the bytes on lookup */
   char id[SR_SESSION_ID_MAX + 1];
   uint64_t hash;           /* sr_session_hash(id) */
   struct sr_session_info info;
   char task[SR_TASK_MAX];  /* declared task, bounded, long tokens redacted */
+  int64_t first_ts_ms;     /* event time of its first event */
+  /* The calls escalated to a person and not decided yet, as
+   * sr_session_hash of their call ids, oldest first: an approval decides
+   * these and nothing else. */
+  uint8_t n_awaiting;
+  uint64_t awaiting[SR_AWAITING_MAX];
   struct sr_session_persist persist;
 };
 
