@@ -162,14 +162,7 @@ static int decide(int argc, char **argv, const char *verb) {
   struct sr_command *cmd = malloc(sizeof *cmd);
   char sbuf[SR_SESSION_ID_MAX + 1], line[4096];
   if (sr_client_conf_load(config, &cc, err, sizeof err)) goto fail;
-  if (brokers) cc.brokers = brokers;
-  if (pk) cc.public_key = pk;
-  if (events) cc.events_topic = events;
-  if (control) cc.control_topic = control;
-  for (size_t i = 0; i < xprops.n && cc.props.n < SR_KAFKA_PROPS_MAX; i++) {
-    cc.props.key[cc.props.n] = xprops.key[i];
-    cc.props.value[cc.props.n++] = xprops.value[i];
-  }
+  sr_client_conf_override(&cc, brokers, pk, events, control, &xprops);
   if (!cc.brokers) {
     snprintf(err, sizeof err, "--brokers is required");
     rc = 2;

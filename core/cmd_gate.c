@@ -183,17 +183,11 @@ static int parse(int argc, char **argv, struct gate_args *a) {
 
 /* Flags win over the file. */
 static void apply(struct sr_client_conf *cc, const struct gate_args *a) {
-  if (a->brokers) cc->brokers = a->brokers;
+  sr_client_conf_override(cc, a->brokers, a->public_key, a->events, a->control,
+                          &a->xprops);
   if (a->socket) cc->socket = a->socket;
-  if (a->public_key) cc->public_key = a->public_key;
-  if (a->events) cc->events_topic = a->events;
-  if (a->control) cc->control_topic = a->control;
   if (a->deadline_ms >= 0) cc->deadline_ms = a->deadline_ms;
   if (a->hold_ms >= 0) cc->hold_ms = a->hold_ms;
-  for (size_t i = 0; i < a->xprops.n && cc->props.n < SR_KAFKA_PROPS_MAX; i++) {
-    cc->props.key[cc->props.n] = a->xprops.key[i];
-    cc->props.value[cc->props.n++] = a->xprops.value[i];
-  }
 }
 
 static int serve(struct sr_client_conf *cc, volatile sig_atomic_t *stop) {

@@ -57,3 +57,17 @@ struct sr_verifier *sr_client_verifier(const char *path, char *err,
     return NULL;
   return sr_verifier_load(resolved, err, errlen);
 }
+
+void sr_client_conf_override(struct sr_client_conf *c, const char *brokers,
+                             const char *public_key, const char *events_topic,
+                             const char *control_topic,
+                             const struct sr_kafka_props *xprops) {
+  if (brokers) c->brokers = brokers;
+  if (public_key) c->public_key = public_key;
+  if (events_topic) c->events_topic = events_topic;
+  if (control_topic) c->control_topic = control_topic;
+  for (size_t i = 0; i < xprops->n && c->props.n < SR_KAFKA_PROPS_MAX; i++) {
+    c->props.key[c->props.n] = xprops->key[i];
+    c->props.value[c->props.n++] = xprops->value[i];
+  }
+}

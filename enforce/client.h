@@ -31,6 +31,13 @@ int sr_client_conf_load(const char *path, struct sr_client_conf *c, char *err,
                         size_t errlen);
 void sr_client_conf_clear(struct sr_client_conf *c);
 
+/* The command line wins over the file: each flag given (not NULL) replaces
+ * its setting, and the -X properties follow the file's. */
+void sr_client_conf_override(struct sr_client_conf *c, const char *brokers,
+                             const char *public_key, const char *events_topic,
+                             const char *control_topic,
+                             const struct sr_kafka_props *xprops);
+
 /* Loads the public key: `path` when set, else the default
  * (~/.config/stackrisk/signing.pub). NULL with err saying which file and
  * how to make one. */

@@ -19,31 +19,38 @@
 #include "enforce/control.h"
 
 static void usage(FILE *f) {
-  fputs("usage: stackrisk watch --brokers LIST [OPTIONS]\n"
-        "\n"
-        "Print commands from the control topic as JSON lines (one per line,\n"
-        "the form of `stackrisk replay`).\n"
-        "\n"
-        "  -b, --brokers LIST      Kafka bootstrap servers (required)\n"
-        "  -t, --topic T           control topic (default stackrisk.control)\n"
-        "      --from-beginning    print retained commands too (default: only\n"
-        "                          commands published from now on)\n"
-        "  -s, --session ID        only this session's commands\n"
-        "  -n, --count N           exit 0 after N commands\n"
-        "      --timeout-ms MS     exit 3 when MS pass without a command\n"
-        "      --public-key FILE   verify commands with this key (default:\n"
-        "                          ~/.config/stackrisk/signing.pub)\n"
-        "      --include-expired   print genuine commands past their\n"
-        "                          expires_at_ms too (reviewing history)\n"
-        "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
-        "      --log-level L       error, warn, info (default), debug\n"
-        "  -h, --help              this text\n",
-        f);
+  fputs(
+      "usage: stackrisk watch --brokers LIST [OPTIONS]\n"
+      "       stackrisk watch --config FILE [OPTIONS]\n"
+      "\n"
+      "Print commands from the control topic as JSON lines (one per line,\n"
+      "the form of `stackrisk replay`).\n"
+      "\n"
+      "  -c, --config FILE       brokers, control topic, Kafka properties\n"
+      "                          and signing.public_key from the config\n"
+      "                          file (the flags below win)\n"
+      "  -b, --brokers LIST      Kafka bootstrap servers (required without\n"
+      "                          kafka.brokers in --config)\n"
+      "  -t, --topic T           control topic (default stackrisk.control)\n"
+      "      --from-beginning    print retained commands too (default: only\n"
+      "                          commands published from now on)\n"
+      "  -s, --session ID        only this session's commands\n"
+      "  -n, --count N           exit 0 after N commands\n"
+      "      --timeout-ms MS     exit 3 when MS pass without a command\n"
+      "      --public-key FILE   verify commands with this key (default:\n"
+      "                          ~/.config/stackrisk/signing.pub)\n"
+      "      --include-expired   print genuine commands past their\n"
+      "                          expires_at_ms too (reviewing history)\n"
+      "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
+      "      --log-level L       error, warn, info (default), debug\n"
+      "  -h, --help              this text\n",
+      f);
 }
 
 int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
   enum { O_FROM = 256, O_TIMEOUT, O_LOG, O_PK, O_EXPIRED };
   static const struct option opts[] = {
+      {"config", required_argument, NULL, 'c'},
       {"brokers", required_argument, NULL, 'b'},
       {"topic", required_argument, NULL, 't'},
       {"from-beginning", no_argument, NULL, O_FROM},
@@ -55,7 +62,7 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
       {"include-expired", no_argument, NULL, O_EXPIRED},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  const char *brokers = NULL, *topic = "stackrisk.control", *session = NULL;
+  const char *config = NULL, *brokers = NULL, *topic = NULL, *session = NULL;
   bool from_beginning = false, include_expired = false;
   const char *public_key = NULL;
   long count = 0, timeout_ms = 0;
@@ -63,8 +70,11 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
   char err[1024], *end;
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "b:t:s:n:X:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:b:t:s:n:X:h", opts, NULL)) != -1) {
     switch (c) {
+      case 'c':
+        config = optarg;
+        break;
       case 'b': brokers = optarg; break;
       case 't': topic = optarg; break;
       case 's': session = optarg; break;
@@ -96,21 +106,32 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
       default: usage(stderr); return 2;
     }
   }
-  if (!brokers) {
-    fprintf(stderr, "stackrisk watch: --brokers is required\n");
+  struct sr_client_conf cc;
+  if (sr_client_conf_load(config, &cc, err, sizeof err)) {
+    fprintf(stderr, "stackrisk watch: %s\n", err);
+    sr_client_conf_clear(&cc);
+    return 1;
+  }
+  sr_client_conf_override(&cc, brokers, public_key, NULL, topic, &props);
+  if (!cc.brokers) {
+    fprintf(stderr,
+            "stackrisk watch: --brokers is required (or kafka.brokers "
+            "in --config)\n");
+    sr_client_conf_clear(&cc);
     return 2;
   }
-  struct sr_verifier *v = sr_client_verifier(public_key, err, sizeof err);
+  struct sr_verifier *v = sr_client_verifier(cc.public_key, err, sizeof err);
   if (!v) {
     fprintf(stderr, "stackrisk watch: %s\n", err);
+    sr_client_conf_clear(&cc);
     return 1;
   }
   /* --timeout-ms counts from now: brokers that do not answer at all are
    * the longest silence. */
   int64_t quiet_until = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
   struct sr_control_reader *r = sr_control_reader_create(
-      brokers, "stackrisk-watch", topic, from_beginning, &props,
-      timeout_ms ? (int)timeout_ms : 10000, err, sizeof err);
+      cc.brokers, "stackrisk-watch", cc.control_topic, from_beginning,
+      &cc.props, timeout_ms ? (int)timeout_ms : 10000, err, sizeof err);
   if (!r) {
     bool late = timeout_ms && sr_clock_ms(CLOCK_MONOTONIC) >= quiet_until;
     if (late)
@@ -119,6 +140,7 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
     else
       fprintf(stderr, "stackrisk watch: %s\n", err);
     sr_verifier_destroy(v);
+    sr_client_conf_clear(&cc);
     return late ? 3 : 1;
   }
   struct sr_command *cmd = malloc(sizeof *cmd);
@@ -160,5 +182,6 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
   free(cmd);
   sr_control_reader_destroy(r);
   sr_verifier_destroy(v);
+  sr_client_conf_clear(&cc);
   return rc;
 }

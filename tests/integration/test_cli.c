@@ -82,19 +82,19 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   char *rargv[] = {SR_BINARY,       "run", "--brokers", addr,  "--group", "cli",
                    "--signing-key", k.key, "--state",   state, NULL};
   pid_t run = h_spawn(rargv, rlog);
-  char *wargv[] = {SR_BINARY,
-                   "watch",
-                   "--brokers",
-                   addr,
-                   "--from-beginning",
-                   "--count",
-                   "1",
-                   "--timeout-ms",
-                   "60000",
-                   "--public-key",
-                   k.pub,
-                   "--include-expired",
-                   NULL};
+  /* watch takes the brokers and the public key from the config file, as
+   * an enforcer sharing the processor's file does. */
+  char wconf[64];
+  snprintf(wconf, sizeof wconf, "cli-watch-%d.yaml", (int)getpid());
+  FILE *wc = fopen(wconf, "w");
+  ck_assert_ptr_nonnull(wc);
+  fprintf(wc, "kafka:\n  brokers: \"%s\"\nsigning:\n  public_key: \"%s\"\n",
+          addr, k.pub);
+  fclose(wc);
+  char *wargv[] = {
+      SR_BINARY, "watch", "--config",     wconf,   "--from-beginning",
+      "--count", "1",     "--timeout-ms", "60000", "--include-expired",
+      NULL};
   pid_t watch = h_spawn(wargv, wlog);
 
   rd_kafka_t *p = h_producer(addr);
@@ -116,6 +116,7 @@ START_TEST(broker_run_and_watch_as_separate_processes) {
   kill(broker, SIGINT);
   ck_assert_int_eq(h_wait_exit(broker, 10000), 0);
   keys_remove(&k);
+  unlink(wconf);
 }
 END_TEST
 
