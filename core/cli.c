@@ -17,3 +17,15 @@ int sr_cli_log_level(const char *arg) {
   sr_log_set_level(l);
   return 0;
 }
+
+void sr_cli_signals_default(struct sigaction saved[2]) {
+  struct sigaction dfl = {.sa_handler = SIG_DFL};
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGINT, &dfl, &saved[0]);
+  sigaction(SIGTERM, &dfl, &saved[1]);
+}
+
+void sr_cli_signals_restore(const struct sigaction saved[2]) {
+  sigaction(SIGINT, &saved[0], NULL);
+  sigaction(SIGTERM, &saved[1], NULL);
+}

@@ -26,4 +26,12 @@ int sr_cmd_deny(int argc, char **argv, volatile sig_atomic_t *stop);
 /* Sets the log level from --log-level's argument; 2 (usage) on a bad one. */
 int sr_cli_log_level(const char *arg);
 
+/* SIGINT and SIGTERM back to their default action, which ends the process
+ * at once, for a stretch of a command that has nothing to tidy up but can
+ * wait inside librdkafka for up to its --timeout-ms (brokers that do not
+ * answer), where no stop flag is looked at. saved receives the handlers
+ * sr_cli_signals_restore puts back. */
+void sr_cli_signals_default(struct sigaction saved[2]);
+void sr_cli_signals_restore(const struct sigaction saved[2]);
+
 #endif

@@ -264,12 +264,18 @@ done:
   return rc;
 }
 
+/* A person's Ctrl-C ends approve and deny at once, wherever they wait:
+ * the decision is published or not, and nothing else is left behind. */
 int sr_cmd_approve(int argc, char **argv, volatile sig_atomic_t *stop) {
   (void)stop;
+  struct sigaction saved[2];
+  sr_cli_signals_default(saved);
   return decide(argc, argv, "approve");
 }
 
 int sr_cmd_deny(int argc, char **argv, volatile sig_atomic_t *stop) {
   (void)stop;
+  struct sigaction saved[2];
+  sr_cli_signals_default(saved);
   return decide(argc, argv, "deny");
 }

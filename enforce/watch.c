@@ -129,9 +129,14 @@ int sr_cmd_watch(int argc, char **argv, volatile sig_atomic_t *stop) {
   /* --timeout-ms counts from now: brokers that do not answer at all are
    * the longest silence. */
   int64_t quiet_until = sr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
+  /* Ctrl-C while brokers keep the reader's set-up waiting ends watch at
+   * once; from the reading loop on it ends it cleanly (exit 0). */
+  struct sigaction saved[2];
+  sr_cli_signals_default(saved);
   struct sr_control_reader *r = sr_control_reader_create(
       cc.brokers, "stackrisk-watch", cc.control_topic, from_beginning,
       &cc.props, timeout_ms ? (int)timeout_ms : 10000, err, sizeof err);
+  sr_cli_signals_restore(saved);
   if (!r) {
     bool late = timeout_ms && sr_clock_ms(CLOCK_MONOTONIC) >= quiet_until;
     if (late)

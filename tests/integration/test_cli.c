@@ -407,6 +407,39 @@ START_TEST(timeout_ms_holds_when_the_brokers_do_not_answer) {
 }
 END_TEST
 
+/* Ctrl-C while brokers keep approve, deny or watch waiting in their Kafka
+ * set-up ends them at once, not after --timeout-ms. */
+START_TEST(ctrl_c_ends_a_wait_for_silent_brokers_at_once) {
+  static const char *const verbs[] = {"approve", "deny", "watch"};
+  struct keys k;
+  keys_make(&k, "ctrlc");
+  char log[64], line[512];
+  snprintf(log, sizeof log, "cli-ctrlc-%d.log", (int)getpid());
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+    bool decides = strcmp(verbs[i], "watch") != 0;
+    char *argv[] = {
+        SR_BINARY,   (char *)verbs[i], decides ? "c1" : "--from-beginning",
+        "--brokers", "127.0.0.1:1",    "--timeout-ms",
+        "30000",     "--public-key",   k.pub,
+        NULL};
+    unlink(log);
+    pid_t pid = h_spawn(argv, log);
+    /* librdkafka's first failed connection: the set-up wait is on */
+    ck_assert_msg(h_wait_line(log, "Connect to ipv4#127.0.0.1:1 failed", line,
+                              sizeof line, 10000),
+                  "%s: no connection attempt", verbs[i]);
+    long long t0 = h_now_ms();
+    kill(pid, SIGINT);
+    int rc = h_wait_exit(pid, 5000);
+    long long took = h_now_ms() - t0;
+    ck_assert_msg(rc == 128 + SIGINT && took < 2000,
+                  "%s: exit %d %lld ms after SIGINT", verbs[i], rc, took);
+  }
+  unlink(log);
+  keys_remove(&k);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("processes");
@@ -419,6 +452,7 @@ int main(void) {
   tcase_add_test(tc, usage_errors_are_clear);
   tcase_add_test(tc, kafka_settings_errors_name_file_line_and_key);
   tcase_add_test(tc, timeout_ms_holds_when_the_brokers_do_not_answer);
+  tcase_add_test(tc, ctrl_c_ends_a_wait_for_silent_brokers_at_once);
   tcase_add_test(tc, replay_names_an_input_it_cannot_read);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
