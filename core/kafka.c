@@ -141,7 +141,7 @@ void sr_group_wait_poll(struct sr_group_wait *w) {
   SR_INFO(
       "%swaiting for consumer group %s to assign partitions (none after "
       "%d s): its coordinator may first wait out a former member's "
-      "session.timeout.ms (45 s by default), or the brokers are not "
+      "session.timeout.ms (10 s by default), or the brokers are not "
       "answering",
       w->prefix, w->group, SR_GROUP_WAIT_NOTICE_MS / 1000);
 }

@@ -51,8 +51,15 @@ int sr_kafka_props_read(const struct sr_conf_node *map,
  * The {key, value} pairs both of our consumer groups (the events consumer
  * and the OTLP stage) start from, for a defaults table of
  * sr_kafka_conf_new: offsets stored by hand after processing and committed
- * in the background, incremental rebalancing, and two fetch settings:
+ * in the background, incremental rebalancing, a 10 s session timeout and
+ * two fetch settings:
  *
+ * - session.timeout.ms 10000 (librdkafka's default is 45 s): how long a
+ *   crashed instance's partitions go unread, their gated calls unanswered,
+ *   before the group hands them to another; and, on the embedded broker,
+ *   how long a restarted run waits for its partitions (below). Heartbeats
+ *   come from librdkafka's own thread, so a busy worker does not miss one;
+ *   brokers accept 6 s and up (group.min.session.timeout.ms).
  * - fetch.wait.max.ms 10: the embedded broker answers an empty fetch only
  *   after the full wait, which would add up to 500 ms (the default) to
  *   whatever arrives while a fetch waits, a gated call's verdict included.
@@ -75,6 +82,7 @@ int sr_kafka_props_read(const struct sr_conf_node *map,
   {"auto.commit.interval.ms", "1000"},                                      \
   {"auto.offset.reset", (offset_reset) ? (offset_reset) : "earliest"},      \
   {"partition.assignment.strategy", "cooperative-sticky"},                  \
+  {"session.timeout.ms", "10000"},                                          \
   {"enable.partition.eof", "false"},                                        \
   {"fetch.wait.max.ms", "10"},                                              \
   {"queued.min.messages", "10000000"},                                      \
@@ -108,7 +116,7 @@ rd_kafka_resp_err_t sr_kafka_learn_topic(rd_kafka_t *rk, const char *topic,
 /*
  * Why a group consumer sits idle, told to the operator. Nothing at all
  * happens until the group's coordinator has assigned partitions, which can
- * take up to a former member's session.timeout.ms (45 s by default): one
+ * take up to a former member's session.timeout.ms (10 s by default): one
  * that stopped without leaving, or, on librdkafka's mock cluster (our
  * embedded broker), any member that left at all, the mock keeping the group
  * rebalancing that long after its last member leaves. sr_group_wait_poll,
