@@ -51,7 +51,8 @@ int sr_kafka_props_read(const struct sr_conf_node *map,
  * The {key, value} pairs both of our consumer groups (the events consumer
  * and the OTLP stage) start from, for a defaults table of
  * sr_kafka_conf_new: offsets stored by hand after processing and committed
- * in the background, incremental rebalancing, a 10 s session timeout and
+ * in the background, incremental rebalancing (not for the stateful stage's
+ * two co-partitioned topics: ingest/consumer.h), a 10 s session timeout and
  * two fetch settings:
  *
  * - session.timeout.ms 10000 (librdkafka's default is 45 s): how long a

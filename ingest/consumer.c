@@ -59,6 +59,8 @@ struct sr_consumer {
   struct sr_track *last_track;
   int64_t inflight_warn_ms;           /* when to warn it is stuck */
   struct sr_group_wait group_wait;
+  const char *topics[SR_CONSUMER_TOPICS_MAX]; /* names borrowed */
+  size_t ntopics;
 };
 
 static struct sr_track *track_find(struct sr_consumer *c, const char *topic,
@@ -271,6 +273,35 @@ static void drain(struct sr_consumer *c) {
     SR_WARN("committing offsets: %s", rd_kafka_err2str(e));
 }
 
+/* True when partition p of topic is in parts. */
+static bool assigned(const rd_kafka_topic_partition_list_t *parts,
+                     const char *topic, int32_t p) {
+  for (int i = 0; i < parts->cnt; i++)
+    if (parts->elems[i].partition == p && !strcmp(parts->elems[i].topic, topic))
+      return true;
+  return false;
+}
+
+/* Warns when a whole (eager) assignment gives this member partition p of
+ * one topic but not of another: a session arriving on both would be
+ * judged by two instances. */
+static void check_copartitioned(const rd_kafka_topic_partition_list_t *parts,
+                                const char *const *topics, size_t ntopics) {
+  for (int i = 0; i < parts->cnt; i++) {
+    const rd_kafka_topic_partition_t *e = &parts->elems[i];
+    for (size_t t = 0; t < ntopics; t++) {
+      if (assigned(parts, topics[t], e->partition)) continue;
+      SR_WARN(
+          "assigned %s [%d] but not %s [%d]: a session arriving on "
+          "both topics may be judged by two instances; give them the "
+          "same partition count, and every instance the same "
+          "otlp.enabled",
+          e->topic, (int)e->partition, topics[t], (int)e->partition);
+      return;
+    }
+  }
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
   struct sr_consumer *c = opaque;
@@ -291,6 +322,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
               p->topic, (int)p->partition, (long long)next);
     }
     sr_group_wait_assigned(&c->group_wait, parts->cnt);
+    if (!cooperative) check_copartitioned(parts, c->topics, c->ntopics);
     if (cooperative) {
       rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
       if (e) {
@@ -331,6 +363,7 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
                                        size_t errlen) {
   char kerr[512];
   assert(opts->n_workers >= 1 && opts->n_workers <= SR_WORKERS_MAX);
+  assert(opts->ntopics >= 1 && opts->ntopics <= SR_CONSUMER_TOPICS_MAX);
   struct sr_consumer *c = calloc(1, sizeof *c);
   if (!c) {
     snprintf(err, errlen, "out of memory");
@@ -343,11 +376,18 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
   c->metrics = opts->metrics;
   c->commit_interval_ms =
       opts->commit_interval_ms > 0 ? opts->commit_interval_ms : 200;
+  for (size_t i = 0; i < opts->ntopics; i++) c->topics[i] = opts->topics[i];
+  c->ntopics = opts->ntopics;
+  /* Several topics: the range assignor, which co-partitions them (the
+   * later entry wins); cooperative-sticky balances partitions over the
+   * group without regard to which topic they belong to. */
   const char *const defaults[][2] = {
-      SR_KAFKA_CONSUMER_DEFAULTS(opts->group, opts->offset_reset)};
+      SR_KAFKA_CONSUMER_DEFAULTS(opts->group, opts->offset_reset),
+      {"partition.assignment.strategy", "range"}};
+  size_t ndefaults = SR_ARRAY_LEN(defaults) - (opts->ntopics > 1 ? 0 : 1);
   rd_kafka_conf_t *conf =
-      sr_kafka_conf_new(opts->brokers, "stackrisk", defaults,
-                        SR_ARRAY_LEN(defaults), opts->props, err, errlen);
+      sr_kafka_conf_new(opts->brokers, "stackrisk", defaults, ndefaults,
+                        opts->props, err, errlen);
   if (!conf) goto fail;
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
   rd_kafka_conf_set_opaque(conf, c);

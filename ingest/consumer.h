@@ -17,6 +17,13 @@
  * are checkpointed with the state, partitions resume from the store's
  * offsets, and Kafka's committed offsets follow the store's.
  *
+ * Several topics are read co-partitioned: partition p of each goes to the
+ * same instance of the group, so a session keyed onto partition p of both
+ * (its own events, and its OTLP spans re-keyed by the repartition stage)
+ * is judged in one place. The range assignor gives that when the topics
+ * have equal partition counts and every member reads the same topics; a
+ * member that sees its assignment differ between the topics says so.
+ *
  * @locality sr_consumer_run runs on one thread (rebalances included);
  * workers touch only sr_track_done.
  */
@@ -30,6 +37,7 @@
 #include "core/ring.h"
 
 #define SR_WORKERS_MAX 64
+#define SR_CONSUMER_TOPICS_MAX 4
 
 struct sr_consumer;
 struct sr_track; /* one assigned partition */
@@ -54,8 +62,8 @@ struct sr_state_hooks {
 struct sr_consumer_opts {
   const char *brokers;
   const char *group;
-  const char *const *topics;
-  size_t ntopics;
+  const char *const *topics; /* the array is copied, the names borrowed */
+  size_t ntopics;            /* 1 to SR_CONSUMER_TOPICS_MAX */
   const struct sr_kafka_props *props;
   size_t n_workers;
   int commit_interval_ms;

@@ -15,6 +15,9 @@
  *  - two instances in one group: a session whose spans arrive on different
  *    OTLP partitions (so through both OTLP stages) is still judged in one
  *    place, with everything it declared;
+ *  - three instances: sessions that start on stackrisk.events and call
+ *    through OTLP are judged where their start was seen, and topics with
+ *    unequal partition counts are reported;
  *  - the broker leading the internal topic goes down: the OTLP offsets are
  *    held back until the events are delivered, then nothing is missing.
  * Each test case has its own broker and processes; tests within a case
@@ -42,13 +45,13 @@
 
 static struct sr_broker *broker;
 static const char *brokers;
-static pid_t procs[2];
+static pid_t procs[3];
 static int n_procs;
 static rd_kafka_t *producer;
 static struct sr_control_reader *reader;
 static struct sr_command *seen;
 static size_t n_seen;
-static char log_paths[2][256], group[64], otlp_group[80];
+static char log_paths[3][256], group[64], otlp_group[80];
 #define log_path log_paths[0]
 
 static const char *const topics[] = {"stackrisk.events", "stackrisk.control",
@@ -100,6 +103,9 @@ static void start(int n, const char *name) {
 
 static void setup(void) { start(1, "otlp-it"); }
 static void setup_two(void) { start(2, "otlp-scale"); }
+static void setup_three(void) {
+  start(3, "otlp-three");
+}
 
 static void teardown(void) {
   for (int i = 0; i < n_procs; i++) {
@@ -424,17 +430,24 @@ static void produce_to(int32_t partition, const void *v, size_t len) {
   rd_kafka_flush(producer, 5000);
 }
 
-/* Partitions of otlp_spans an instance's OTLP stage owns, from its log. */
-static int otlp_owned(const char *path) {
-  char *log = h_read_file(path, NULL);
+/* Partitions an instance owns, from its log: its OTLP stage's (stage
+ * "otlp: ") or its stateful stage's (stage ""). */
+static int owned(const char *path, const char *stage) {
+  char *log = h_read_file(path, NULL), assigned[64], revoked[64];
+  snprintf(assigned, sizeof assigned, "INFO %sassigned %%d partition", stage);
+  snprintf(revoked, sizeof revoked, "INFO %srevoked %%d partition", stage);
   int n = 0;
-  for (const char *p = log; p && (p = strstr(p, "otlp: ")); p++) {
+  for (const char *p = log; p && (p = strstr(p, "INFO ")); p++) {
     int k;
-    if (sscanf(p, "otlp: assigned %d partition", &k) == 1) n += k;
-    if (sscanf(p, "otlp: revoked %d partition", &k) == 1) n -= k;
+    if (sscanf(p, assigned, &k) == 1) n += k;
+    if (sscanf(p, revoked, &k) == 1) n -= k;
   }
   free(log);
   return n;
+}
+
+static int otlp_owned(const char *path) {
+  return owned(path, "otlp: ");
 }
 
 static void wait_log(const char *path, const char *text) {
@@ -539,6 +552,92 @@ START_TEST(two_instances_aggregate_a_session_in_one_place) {
 }
 END_TEST
 
+/*
+ * Three instances in one group, and sessions that arrive both ways: each
+ * declares its start (plan mode, staging) on stackrisk.events, as a
+ * harness's own producer or `stackrisk gate` would, and its calls come as
+ * OTLP spans through the internal topic. A session's partition of both
+ * topics must belong to one instance, or the call is judged by an instance
+ * that never saw the start. Sessions on every partition; three instances,
+ * since two split 4 + 4 partitions evenly enough to line up by chance.
+ */
+START_TEST(a_session_arriving_both_ways_is_judged_in_one_place) {
+  /* Both stages of every instance settled before anything is sent: the
+   * 4 OTLP partitions and the 8 of the stateful stage all owned, each
+   * instance holding some of both. */
+  long long deadline = h_now_ms() + 60000;
+  for (;;) {
+    int otlp = 0, main = 0;
+    bool everyone = true;
+    for (int i = 0; i < 3; i++) {
+      int o = otlp_owned(log_paths[i]), m = owned(log_paths[i], "");
+      otlp += o, main += m;
+      everyone &= o > 0 && m > 0;
+    }
+    if (otlp == 4 && main == 8 && everyone) break;
+    ck_assert_msg(h_now_ms() < deadline,
+                  "the instances did not split the partitions (%s, %s, %s)",
+                  log_paths[0], log_paths[1], log_paths[2]);
+    struct timespec ts = {0, 100 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  enum { SESSIONS = 12 };
+  char ids[SESSIONS][32], calls[SESSIONS][32], line[512];
+  bool partition_seen[4] = {false};
+  for (int i = 0; i < SESSIONS; i++) {
+    snprintf(ids[i], sizeof ids[i], "sess-mixed-%d", i);
+    snprintf(calls[i], sizeof calls[i], "call-mixed-%d", i);
+    partition_seen[rd_kafka_msg_partitioner_murmur2(
+        NULL, ids[i], strlen(ids[i]), 4, NULL, NULL)] = true;
+    snprintf(line, sizeof line,
+             "{\"type\":\"session_start\",\"session_id\":\"%s\","
+             "\"ts_ms\":1776200000000,\"mode\":\"plan\","
+             "\"environment\":\"staging\","
+             "\"scope\":{\"environments\":[\"staging\"]}}",
+             ids[i]);
+    ck_assert_int_eq(
+        h_produce(producer, "stackrisk.events", ids[i], line, strlen(line)), 0);
+  }
+  for (int p = 0; p < 4; p++)
+    ck_assert_msg(partition_seen[p], "no session on partition %d", p);
+  rd_kafka_flush(producer, 5000);
+  wait_committed(group, "stackrisk.events");
+  uint8_t buf[2048];
+  for (int i = 0; i < SESSIONS; i++) {
+    const char *tool[] = {"gen_ai.operation.name",
+                          "execute_tool",
+                          "gen_ai.tool.name",
+                          "Bash",
+                          "gen_ai.conversation.id",
+                          ids[i],
+                          "gen_ai.tool.call.id",
+                          calls[i],
+                          "gen_ai.tool.call.arguments",
+                          "{\"command\":\"rm -rf /srv/postgres/data\"}",
+                          "stackrisk.environment",
+                          "production",
+                          NULL};
+    produce_to(
+        i % 4, buf,
+        one_span(buf, sizeof buf, (uint8_t)(10 + i), 0, "execute_tool Bash",
+                 1776200001000ULL + 1000u * i, tool));
+  }
+  for (int i = 0; i < SESSIONS; i++) {
+    const struct sr_command *c = wait_command(ids[i], calls[i], 60000);
+    ck_assert_msg(c, "no command for %s (logs: %s, %s, %s)", calls[i],
+                  log_paths[0], log_paths[1], log_paths[2]);
+    bool mode = false;
+    for (uint32_t d = 0; d < c->n_dims; d++)
+      mode |= !strcmp(c->dims[d].name, "mode_violation");
+    ck_assert_msg(mode,
+                  "%s was judged without its session's plan mode, declared "
+                  "on stackrisk.events (%s, rule %s; logs: %s, %s, %s)",
+                  calls[i], sr_action_name(c->action), c->rule, log_paths[0],
+                  log_paths[1], log_paths[2]);
+  }
+}
+END_TEST
+
 /* Sharing the main group would tie the two stages' rebalances together
  * and split assignments between unrelated subscriptions: refused. */
 START_TEST(otlp_group_must_differ_from_the_main_group) {
@@ -559,6 +658,38 @@ START_TEST(otlp_group_must_differ_from_the_main_group) {
   ck_assert_msg(log && strstr(log, "otlp.group must differ"), "%s", log);
   free(log);
   unlink(cfg);
+}
+END_TEST
+
+/* Topics that cannot be co-partitioned (4 partitions of the events, 2 of
+ * the internal topic): the instance says what goes wrong with two. */
+START_TEST(unequal_partition_counts_are_reported) {
+  char err[256], out[160];
+  const char *const four[] = {"stackrisk.events", "stackrisk.control",
+                              "stackrisk.dlq", "otlp_spans"};
+  struct sr_broker *b = sr_broker_create(1, four, 4, 4, err, sizeof err);
+  ck_assert_msg(b, "broker: %s", err);
+  ck_assert_int_eq(sr_broker_topic_create(b, "stackrisk.repartition", 2), 0);
+  snprintf(out, sizeof out, "otlp-unequal-%d.log", (int)getpid());
+  unlink(out);
+  char *argv[] = {SR_BINARY,   "run",
+                  "--brokers", (char *)sr_broker_bootstraps(b),
+                  "--config",  SR_TEST_DATA "/integration/otlp.yaml",
+                  "--group",   "unequal",
+                  "--state",   "",
+                  NULL};
+  pid_t pid = h_spawn(argv, out);
+  char line[512];
+  bool warned = h_wait_line(out, "WARN assigned stackrisk.events [", line,
+                            sizeof line, 30000);
+  kill(pid, SIGTERM);
+  ck_assert_int_eq(h_wait_exit(pid, 30000), 0);
+  sr_broker_destroy(b);
+  ck_assert_msg(warned, "no warning (log: %s)", out);
+  ck_assert_msg(strstr(line, "but not stackrisk.repartition [") &&
+                    strstr(line, "same partition count"),
+                "%s", line);
+  unlink(out);
 }
 END_TEST
 
@@ -586,6 +717,7 @@ int main(void) {
   tcase_add_test(tc, openinference_twin_gets_nothing_stronger_than_allow);
   tcase_add_test(tc, bad_span_is_dead_lettered_and_its_batch_goes_on);
   tcase_add_test(tc, otlp_group_must_differ_from_the_main_group);
+  tcase_add_test(tc, unequal_partition_counts_are_reported);
   tcase_add_test(tc, sigterm_stops_cleanly);
   suite_add_tcase(s, tc);
   TCase *two = tcase_create("scale-out");
@@ -593,6 +725,11 @@ int main(void) {
   tcase_add_unchecked_fixture(two, setup_two, teardown);
   tcase_add_test(two, two_instances_aggregate_a_session_in_one_place);
   suite_add_tcase(s, two);
+  TCase *three = tcase_create("three instances");
+  tcase_set_timeout(three, 240);
+  tcase_add_unchecked_fixture(three, setup_three, teardown);
+  tcase_add_test(three, a_session_arriving_both_ways_is_judged_in_one_place);
+  suite_add_tcase(s, three);
   TCase *out = tcase_create("outage");
   tcase_set_timeout(out, 240);
   tcase_add_unchecked_fixture(out, setup_outage, teardown);
