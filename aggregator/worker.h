@@ -33,6 +33,7 @@ struct sr_worker_opts {
   const char *control_topic;
   const char *dlq_topic;
   size_t max_message_bytes;
+  int64_t max_future_ms; /* see sr_decode_opts; 0 = no bound */
   size_t ring_capacity;
   struct sr_metrics_shard *metrics; /* borrowed; NULL: not counted */
   struct sr_shard *shard;          /* borrowed; NULL: no state store */

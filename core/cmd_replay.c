@@ -122,6 +122,10 @@ int sr_cmd_replay(int argc, char **argv, volatile sig_atomic_t *stop) {
   struct sr_engine *engine = sr_engine_create(config, err, sizeof err);
   if (!engine || !r) goto fail;
   r->dopts.max_message_bytes = (size_t)engine->settings.max_message_bytes;
+  /* A file was written by now: events stamped later are refused, as
+   * `run` refuses them against their Kafka record's time. */
+  r->dopts.written_ms = sr_clock_ms(CLOCK_REALTIME);
+  r->dopts.max_future_ms = engine->settings.max_future_s * 1000;
   r->arena = sr_arena_create(4 * r->dopts.max_message_bytes + (1u << 20));
   r->agg = sr_aggregator_create(engine->dets, engine->policy, err, sizeof err);
   if (!r->arena || !r->agg) goto fail;

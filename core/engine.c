@@ -21,11 +21,15 @@ static const struct sr_conf_field topic_fields[] = {
     {0}};
 
 static const struct sr_conf_field processing_fields[] = {
-    {SR_CONF_T_INT, "workers", "2", offsetof(struct sr_settings, workers), 1, 64,
-     "worker threads; sessions are sharded over them"},
+    {SR_CONF_T_INT, "workers", "2", offsetof(struct sr_settings, workers), 1,
+     64, "worker threads; sessions are sharded over them"},
     {SR_CONF_T_INT, "max_message_bytes", "1048576",
      offsetof(struct sr_settings, max_message_bytes), 1024, 64 << 20,
      "larger input messages are dead-lettered"},
+    {SR_CONF_T_INT, "max_future_s", "600",
+     offsetof(struct sr_settings, max_future_s), 0, 1e9,
+     "events stamped further ahead of when they were written (the Kafka "
+     "record's time) are dead-lettered; 0 = no bound"},
     {SR_CONF_T_INT, "commit_interval_ms", "200",
      offsetof(struct sr_settings, commit_interval_ms), 10, 60000,
      "how often processed offsets are stored"},

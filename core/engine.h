@@ -24,6 +24,9 @@ struct sr_settings {
   long long workers;
   long long partitions;        /* topics created by the embedded broker */
   long long max_message_bytes;
+  long long max_future_s; /* events stamped further ahead of their
+                             record's time are dead-lettered; 0 = no
+                             bound */
   long long commit_interval_ms;
   long long linger_ms;         /* control producer */
   const char *offset_reset;    /* earliest | latest */

@@ -161,6 +161,22 @@ static __attribute__((noinline)) int default_event_id(
   return 0;
 }
 
+int sr_decode_check_future(const struct sr_decode_opts *opts, int64_t ts_ms,
+                           char *err, size_t errlen) {
+  if (!opts || opts->written_ms <= 0 || opts->max_future_ms <= 0 ||
+      ts_ms <= opts->written_ms ||
+      ts_ms - opts->written_ms <= opts->max_future_ms)
+    return 0;
+  return sr_decode_errf(
+      err, errlen, SR_EINVAL,
+      "event time %lld is %lld s after the input was "
+      "written (%lld), more than processing.max_future_s "
+      "(%lld s) allows: a wrong clock, or not "
+      "milliseconds since 1970?",
+      (long long)ts_ms, (long long)((ts_ms - opts->written_ms) / 1000),
+      (long long)opts->written_ms, (long long)(opts->max_future_ms / 1000));
+}
+
 int sr_decode_finish(const void *buf, size_t len,
                      const struct sr_decode_opts *opts, struct sr_arena *arena,
                      struct sr_event *ev, char *err, size_t errlen) {
@@ -181,6 +197,8 @@ int sr_decode_finish(const void *buf, size_t len,
     if (rc) return rc;
   }
   if (!ev->ts_given) ev->ts_ms = opts ? opts->fallback_ts_ms : 0;
+  int rc = sr_decode_check_future(opts, ev->ts_ms, err, errlen);
+  if (rc) return rc;
   ev->raw = (sr_str){(const char *)buf, len};
   ev->partition = -1;
   ev->offset = -1;

@@ -31,7 +31,20 @@ struct sr_decode_opts {
   /* Event time used when the event carries none (Kafka message timestamp,
    * or the previous event's time in a replay). */
   int64_t fallback_ts_ms;
+  /* When the input was written (the Kafka record's timestamp; the clock,
+   * in a replay) and how far ahead of it an event's own time may lie: an
+   * event stamped later is refused. Event time ages sessions and expires
+   * stored rows, so one event from a wrong clock or in the wrong unit
+   * (microseconds) would move it years ahead for good. 0 for either: no
+   * bound. */
+  int64_t written_ms;
+  int64_t max_future_ms;
 };
+
+/* The reason an event at ts_ms is too far ahead of opts' written_ms, in
+ * err, or 0 when it is not. */
+int sr_decode_check_future(const struct sr_decode_opts *opts, int64_t ts_ms,
+                           char *err, size_t errlen);
 
 enum sr_wire_format sr_decode_sniff(const void *buf, size_t len);
 

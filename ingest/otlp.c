@@ -1125,6 +1125,16 @@ static int map_span(struct map *m, uint32_t i) {
                     id_valid(s->trace_id, 16) ? "span id" : "trace id");
     return rc < 0 ? rc : 0;
   }
+  /* Its events take the span's start and end times: the later bounds both. */
+  char why[256];
+  int64_t fb = m->opts ? m->opts->fallback_ts_ms : 0;
+  int64_t last = ms_of(s->end_time_unix_nano, fb);
+  if (ms_of(s->start_time_unix_nano, fb) > last)
+    last = ms_of(s->start_time_unix_nano, fb);
+  if (sr_decode_check_future(m->opts, last, why, sizeof why)) {
+    int rc = reject(m, i, "%s", why);
+    return rc < 0 ? rc : 0;
+  }
   sr_str session, agent = SR_STR_NULL, parent_agent = SR_STR_NULL;
   int rc = session_of(m, i, &session);
   uint32_t self_agent = r->kind == K_AGENT ? i + 1 : agent_above(m, i);

@@ -43,6 +43,7 @@ struct sr_repartition_opts {
   const struct sr_kafka_props *props;
   const struct sr_otlp_config *otlp; /* topics, keys; borrowed */
   size_t max_message_bytes;
+  int64_t max_future_ms; /* see sr_decode_opts; 0 = no bound */
   int commit_interval_ms;
   /* Create waits up to metadata_ms (0: not at all) for the brokers to
    * describe the topics it writes, less once *stop is raised (stop may be

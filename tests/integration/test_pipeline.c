@@ -239,19 +239,29 @@ START_TEST(malformed_input_is_dead_lettered_and_the_stream_goes_on) {
   memcpy(big + big_len - 2, "\"}", 2);
   ck_assert_int_eq(h_produce(producer, "stackrisk.events", "sess-bad", big, big_len), 0);
   free(big);
+  /* Stamped three years after its record was written: event time would
+   * jump ahead for good, and rows two retentions behind it would go. */
+  char future[256];
+  k = snprintf(future, sizeof future,
+               "{\"type\":\"agent_message\",\"session_id\":\"sess-bad\","
+               "\"ts_ms\":%lld,\"role\":\"user\",\"text\":\"hi\"}",
+               (long long)time(NULL) * 1000 + 3 * 365 * 86400000LL);
+  ck_assert_int_eq(
+      h_produce(producer, "stackrisk.events", "sess-bad", future, (size_t)k),
+      0);
   /* The stream goes on: a good event after the bad ones gets its verdict. */
   produce_sentinel("sess-bad", "after-bad", 1776000000000LL);
   ck_assert_msg(wait_command("sess-bad", "after-bad", 30000),
                 "no verdict after the malformed messages");
 
-  static const char *const reasons[] = {"ts_ms", "session_id", "JSON",
-                                        "protobuf", "exceeds"};
-  bool found[5] = {0};
+  static const char *const reasons[] = {
+      "ts_ms", "session_id", "JSON", "protobuf", "exceeds", "max_future_s"};
+  bool found[6] = {0};
   rd_kafka_t *dlq = h_reader(brokers, "stackrisk.dlq");
   ck_assert_ptr_nonnull(dlq);
   int records = 0;
   long long deadline = h_now_ms() + 20000;
-  while (records < 5 && h_now_ms() < deadline) {
+  while (records < 6 && h_now_ms() < deadline) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(dlq, 100);
     if (!m) continue;
     if (!m->err) {
@@ -260,15 +270,15 @@ START_TEST(malformed_input_is_dead_lettered_and_the_stream_goes_on) {
       h_header(m, "stackrisk.offset", off, sizeof off);
       ck_assert_msg(reason[0], "dead letter without a reason header");
       ck_assert_msg(off[0], "dead letter without a source offset");
-      for (int i = 0; i < 5; i++)
+      for (int i = 0; i < 6; i++)
         if (strstr(reason, reasons[i])) found[i] = true;
       records++;
     }
     rd_kafka_message_destroy(m);
   }
   rd_kafka_destroy(dlq);
-  ck_assert_int_eq(records, 5);
-  for (int i = 0; i < 5; i++)
+  ck_assert_int_eq(records, 6);
+  for (int i = 0; i < 6; i++)
     ck_assert_msg(found[i], "no dead letter whose reason mentions '%s'",
                   reasons[i]);
 }
@@ -283,7 +293,7 @@ START_TEST(sigterm_stops_cleanly) {
   ck_assert_ptr_nonnull(log);
   ck_assert_msg(strstr(log, "embedded Kafka broker") == NULL,
                 "run started its own broker despite --brokers");
-  ck_assert_msg(strstr(log, "5 dead letters"), "stop summary missing: %s", log);
+  ck_assert_msg(strstr(log, "6 dead letters"), "stop summary missing: %s", log);
   free(log);
 }
 END_TEST

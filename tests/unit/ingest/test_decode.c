@@ -110,6 +110,46 @@ START_TEST(dispatch_by_wire_form) {
 }
 END_TEST
 
+/* An event stamped further ahead of when its record was written than
+ * max_future_ms allows is refused in either wire form, saying by how much
+ * and what to suspect; at the bound, or without one, it passes. */
+START_TEST(event_time_far_ahead_of_its_record_is_refused) {
+  char json[256];
+  struct sr_decode_opts opts = {.fallback_ts_ms = 1790000000000LL,
+                                .written_ms = 1790000000000LL,
+                                .max_future_ms = 600000};
+  /* microseconds for milliseconds: the mistake a producer makes */
+  snprintf(json, sizeof json,
+           "{\"type\":\"agent_message\",\"session_id\":\"f\","
+           "\"ts_ms\":%lld}",
+           1790000000000LL * 1000);
+  ck_assert_int_eq(
+      sr_decode_event(json, strlen(json), &opts, arena, &ev, err, sizeof err),
+      SR_EINVAL);
+  ck_assert_msg(strstr(err, "event time 1790000000000000 is ") &&
+                    strstr(err, "processing.max_future_s (600 s)") &&
+                    strstr(err, "milliseconds since 1970"),
+                "%s", err);
+  uint8_t buf[256];
+  Stackrisk__V1__Event m = STACKRISK__V1__EVENT__INIT;
+  m.type = STACKRISK__V1__EVENT_TYPE__AGENT_MESSAGE;
+  m.session_id = "f";
+  m.ts_ms = 1790000600001LL; /* a millisecond past the bound */
+  size_t n = pack(&m, buf);
+  ck_assert_int_eq(sr_decode_event(buf, n, &opts, arena, &ev, err, sizeof err),
+                   SR_EINVAL);
+  ck_assert_msg(strstr(err, "is 600 s after the input was written"), "%s", err);
+  m.ts_ms = 1790000600000LL; /* at the bound */
+  n = pack(&m, buf);
+  ck_assert_int_eq(sr_decode_event(buf, n, &opts, arena, &ev, err, sizeof err),
+                   0);
+  opts.max_future_ms = 0; /* no bound */
+  ck_assert_int_eq(
+      sr_decode_event(json, strlen(json), &opts, arena, &ev, err, sizeof err),
+      0);
+}
+END_TEST
+
 START_TEST(event_type_names) {
   ck_assert_str_eq(sr_event_type_name(SR_EV_NONE), "none");
   ck_assert_str_eq(sr_event_type_name(SR_EV_SESSION_START), "session_start");
@@ -421,6 +461,7 @@ static Suite *suite(void) {
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, sniff_by_first_non_blank_byte);
   tcase_add_test(tc, dispatch_by_wire_form);
+  tcase_add_test(tc, event_time_far_ahead_of_its_record_is_refused);
   tcase_add_test(tc, event_type_names);
   suite_add_tcase(s, tc);
 

@@ -703,6 +703,30 @@ START_TEST(bad_span_is_rejected_and_the_others_map) {
 }
 END_TEST
 
+/* A span ending further ahead of its record's time than max_future_ms
+ * allows is dead-lettered alone: its events would move event time ahead
+ * for good. */
+START_TEST(span_far_ahead_of_its_record_is_rejected) {
+  SP *spans[] = {span(10, 1, 0, "execute_tool Read", 1000, 1100,
+                      kvs("gen_ai.conversation.id", "s10"), NULL),
+                 span(10, 2, 0, "execute_tool Write", 1200, 1700000,
+                      kvs("gen_ai.conversation.id", "s10"), NULL),
+                 NULL};
+  opts.written_ms = 1000000;
+  opts.max_future_ms = 600000;
+  int rc = decode(buf, pack(NULL, spans));
+  opts.written_ms = opts.max_future_ms = 0;
+  ck_assert_int_eq(rc, 0);
+  ck_assert_uint_eq(b.n_events, 2);
+  ck_assert_uint_eq(b.n_rejects, 1);
+  ck_assert_msg(strstr(b.rejects[0].reason,
+                       "span 0000000000000002: event "
+                       "time 1700000 is 700 s after") &&
+                    strstr(b.rejects[0].reason, "max_future_s"),
+                "%s", b.rejects[0].reason);
+}
+END_TEST
+
 START_TEST(invalid_ids_bounds_nul_and_enums) {
   SP *zero = span(8, 1, 0, "execute_tool a", 1000, 1100, NULL);
   memset((uint8_t *)zero->trace_id.data, 0, 16);
@@ -840,6 +864,7 @@ static Suite *suite(void) {
   TCase *bad = tcase_create("reject");
   tcase_add_checked_fixture(bad, setup, teardown);
   tcase_add_test(bad, bad_span_is_rejected_and_the_others_map);
+  tcase_add_test(bad, span_far_ahead_of_its_record_is_rejected);
   tcase_add_test(bad, invalid_ids_bounds_nul_and_enums);
   tcase_add_test(bad, nul_in_span_name_rejects_the_span);
   tcase_add_test(bad, bad_bytes_fail_the_message_with_a_reason);
