@@ -118,7 +118,8 @@ enum resolver {
   RESOLVE_K8S,
   RESOLVE_GIT,
   RESOLVE_NOUN,
-  RESOLVE_RM, /* `rm`: the entries of enum rm_target, read in C (rm_read) */
+  RESOLVE_RM,   /* `rm`: the entries of enum rm_target, read in C (rm_read) */
+  RESOLVE_FIND, /* `find ... -delete`: its starting points (find_resolve) */
 };
 
 enum kind {
@@ -410,7 +411,8 @@ static const struct builtin raw_destructive[] = {
     {"shell.rm_rf", 0.60f, IRR, "file", NULL},
     {"shell.rm_recursive", 0.50f, IRR, "file", NULL},
     {"shell.rm", 0.25f, REV, "file", NULL},
-    {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b"},
+    /* a find that no test narrows wipes where it starts: find_starts[] */
+    {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b", 0, RESOLVE_FIND},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
     {"shell.dd_device", 0.95f, IRR, "volume", "\\bdd\\b" SEG "\\sof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper|md|dm-|loop)"},
     {"shell.redirect_device", 0.95f, IRR, "volume", ">\\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)"},
@@ -747,6 +749,19 @@ static const struct variant git_ops[] = {
     VAR(NULL, "git.update_ref_delete", 0.40f, IRR, "branch"),                                        /* update-ref -d */
     VAR(NULL, "git.branch_delete", 0.30f, REV, "branch"), /* branch -d */
     VAR(NULL, "git.tag_delete", 0.30f, REV, "tag"),       /* tag -d */
+};
+/* clang-format on */
+
+/* `find START... -delete` (or -exec rm) with no test that narrows what it
+ * finds deletes everything under START, as `rm -rf START` would (indices:
+ * enum find_start). */
+enum find_start { FIND_ROOT, FIND_HOME, FIND_SYSTEM, FIND_CWD };
+/* clang-format off */
+static const struct variant find_starts[] = {
+    VAR(NULL, "shell.find_delete_root", 1.00f, IRR, "file"),
+    VAR(NULL, "shell.find_delete_home", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_delete_system", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_delete_cwd", 0.85f, IRR, "file"),
 };
 /* clang-format on */
 
@@ -1421,7 +1436,8 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
       return SR_ENOMEM;
   if (add_word_entries(cat, cap)) return SR_ENOMEM;
   cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
-                        SR_ARRAY_LEN(git_ops) - 2; /* the two hooks */
+                        SR_ARRAY_LEN(git_ops) + SR_ARRAY_LEN(find_starts) -
+                        2; /* the two hooks */
   for (size_t i = 0; i < SR_ARRAY_LEN(masks); i++) {
     struct entry *e = push_entry(cat, cap);
     if (!e) return SR_ENOMEM;
@@ -2734,6 +2750,92 @@ static int git_resolve(const char *t, size_t *at, size_t end, bool *mention) {
   return -1;
 }
 
+/* The find_starts[] index of a starting point of `find` (with or without a
+ * trailing slash, or slash and star), -1 for any other. */
+static int find_start_of(sr_str w) {
+  static const char *const sys[] = {"bin",   "boot",  "dev", "etc",  "lib",
+                                    "lib32", "lib64", "opt", "sbin", "srv",
+                                    "sys",   "usr",   "var"};
+  if (w.n > 1 && w.p[w.n - 1] == '*' && w.p[w.n - 2] == '/') w.n--;
+  if (w.n > 1 && w.p[w.n - 1] == '/') w.n--;
+  if (EQ(w, "/")) return FIND_ROOT;
+  if (EQ(w, "~") || EQ(w, "$HOME") || EQ(w, "${HOME}") || EQ(w, "/root"))
+    return FIND_HOME;
+  for (size_t k = 0; k < 2; k++) { /* /home/NAME, /Users/NAME */
+    size_t len = k ? 7 : 6;
+    if (w.n > len && memcmp(w.p, k ? "/Users/" : "/home/", len) == 0 &&
+        !memchr(w.p + len, '/', w.n - len))
+      return FIND_HOME;
+  }
+  for (size_t k = 0; w.n > 1 && w.p[0] == '/' && k < SR_ARRAY_LEN(sys); k++)
+    if (w.n - 1 == strlen(sys[k]) && memcmp(w.p + 1, sys[k], w.n - 1) == 0)
+      return FIND_SYSTEM;
+  if (EQ(w, ".") || EQ(w, "*") || EQ(w, "..")) return FIND_CWD;
+  return -1;
+}
+
+/* Whether a find test keeps some of what is under the starting points out
+ * (-name x, -mtime +7, -user u, ...); 1 for the tests that take a pattern,
+ * which keep nothing out when it is `*`. */
+static int find_narrows(sr_str w) {
+  static const char *const globs[] = {"-name",  "-iname",     "-path",
+                                      "-ipath", "-wholename", "-iwholename"};
+  static const char *const tests[] = {
+      "-regex", "-iregex", "-lname", "-ilname",  "-mtime",  "-mmin",
+      "-atime", "-amin",   "-ctime", "-cmin",    "-size",   "-empty",
+      "-user",  "-group",  "-uid",   "-gid",     "-nouser", "-nogroup",
+      "-perm",  "-links",  "-inum",  "-samefile"};
+  for (size_t k = 0; k < SR_ARRAY_LEN(globs); k++)
+    if (w.n == strlen(globs[k]) && memcmp(w.p, globs[k], w.n) == 0) return 1;
+  for (size_t k = 0; k < SR_ARRAY_LEN(tests); k++)
+    if (w.n == strlen(tests[k]) && memcmp(w.p, tests[k], w.n) == 0) return 2;
+  return w.n > 6 && memcmp(w.p, "-newer", 6) == 0 ? 2 : 0;
+}
+
+/*
+ * What a `find` deletes, read from its segment up to the -delete or -exec
+ * rm that ends at raw[to - 1]: the worst find_starts[] index of its
+ * starting points when no test narrows what it finds, else -1 (the
+ * entry as it is: `find . -name '*.pyc' -delete` is housekeeping).
+ */
+static int find_resolve(const struct sr_catalogue_scratch *s, size_t to) {
+  uint32_t k = seg_of(s, (uint32_t)to - 1);
+  if (k == SEG_UNKNOWN) return -1;
+  const char *t = s->raw;
+  size_t i = k ? s->sep_pos[k - 1] + 1 : 0;
+  sr_str w;
+  do { /* up to the program: sudo find, /usr/bin/find */
+    if (i >= to) return -1;
+    w = token_at(t, &i, to);
+  } while (!EQ(w, "find") &&
+           !(w.n > 5 && memcmp(w.p + w.n - 5, "/find", 5) == 0));
+  for (size_t j = i;; i = j) { /* options: -H -L -P -D debug -O3 */
+    w = token_at(t, &j, to);
+    if (w.n < 2 || w.p[0] != '-' || !strchr("HLPDO", w.p[1]) ||
+        (w.n > 2 && w.p[1] != 'O'))
+      break;
+    if (EQ(w, "-D")) token_at(t, &j, to);
+  }
+  int worst = -1;
+  for (size_t j = i; j < to; i = j) { /* starting points */
+    w = token_at(t, &j, to);
+    if (!w.n || w.p[0] == '-' || w.p[0] == '!') break;
+    int v = find_start_of(w);
+    if (v >= 0 && (worst < 0 || v < worst)) worst = v;
+  }
+  while (worst >= 0 && i < to) { /* the expression */
+    w = token_at(t, &i, to);
+    int narrows = find_narrows(w);
+    if (narrows == 1) {
+      sr_str g = token_at(t, &i, to);
+      if (!EQ(g, "*")) return -1;
+    } else if (narrows) {
+      return -1;
+    }
+  }
+  return worst;
+}
+
 struct scan_ctx {
   struct sr_catalogue_scratch *s;
   const struct sr_catalogue *cat;
@@ -2765,6 +2867,8 @@ static struct props props_of(const struct sr_catalogue *cat,
             ? &k8s_types[c->variant]
             : &k8s_ops[c->variant - (int)SR_ARRAY_LEN(k8s_types)];
   if (c->variant >= 0 && e->resolver == RESOLVE_GIT) v = &git_ops[c->variant];
+  if (c->variant >= 0 && e->resolver == RESOLVE_FIND)
+    v = &find_starts[c->variant];
   if (v) {
     p = (struct props){v->name,     v->severity, v->irreversible,
                        v->resource, v->scope,    0};
@@ -3413,6 +3517,8 @@ static int on_match(unsigned int id, unsigned long long from,
         }
         if (m.variant < 0) break;
         m.to = (uint32_t)at;
+      } else if (e->resolver == RESOLVE_FIND) {
+        m.variant = find_resolve(s, (size_t)to);
       }
       m.seg = seg_of(s, m.to - 1);
       add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);

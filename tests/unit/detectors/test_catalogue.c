@@ -143,6 +143,35 @@ START_TEST(filesystem_deletions_by_target) {
 }
 END_TEST
 
+/* find with -delete (or -exec rm) deletes everything under its starting
+ * points unless a test narrows what it finds: from / or a home directory
+ * that is rm -rf of it, whatever the spelling. */
+START_TEST(find_without_tests_deletes_its_starting_point) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"find / -delete\"}", "shell.find_delete_root", 1.0f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"sudo find / -name '*' -exec rm -rf {} +\"}", "shell.find_delete_root", 1.0f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"find /tmp/x /* -delete\"}", "shell.find_delete_root", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"find ~ -mindepth 1 -delete\"}", "shell.find_delete_home", 0.9f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"find \\\"$HOME\\\" -type f -delete\"}", "shell.find_delete_home", 0.9f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"/usr/bin/find -L /Users/ines/ -exec rm -f {} \\\\;\"}", "shell.find_delete_home", 0.9f, 1.0f, NULL, D},
+      {"run_terminal_cmd", "{\"command\":\"find -P /etc -delete\"}", "shell.find_delete_system", 0.9f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"cd /srv/app && find . -delete\"}", "shell.find_delete_cwd", 0.8f, 1.0f, NULL, D},
+      /* a test keeps the rest, a path below the home is not the home */
+      {"Bash", "{\"command\":\"find ~ -name .DS_Store -delete\"}", "shell.find_delete", 0.5f, 0.7f, "file", D},
+      {"Bash", "{\"command\":\"find / -xdev -user builder -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find ~ -newermt 2026-01-01 -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find . -name '*.pyc' -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find /tmp/build-cache -mtime +7 -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find ~/Downloads -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find . -type d -name node_modules -prune -exec rm -rf {} +\"}", NULL, 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find / -name core -type f 2>/dev/null\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- SQL and NoSQL -------------------------------------------------------- */
 
 START_TEST(sql_where_clauses_matter) {
@@ -1220,6 +1249,7 @@ int main(void) {
   Suite *s = suite_create("catalogue");
   TCase *tc = tcase_create("classify");
   tcase_add_test(tc, filesystem_deletions_by_target);
+  tcase_add_test(tc, find_without_tests_deletes_its_starting_point);
   tcase_add_test(tc, sql_where_clauses_matter);
   tcase_add_test(tc, nosql_stores);
   tcase_add_test(tc, git_force_and_history);
