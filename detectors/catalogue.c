@@ -378,6 +378,8 @@ struct sr_catalogue_scratch {
 #define SQLID "[\\w.\"`\\[\\]]+"
 #define SQLEND "\\s*(?:$|[;,)}\"'\\\\]|\\bcascade\\b|\\brestart\\b)"
 #define HTTPDEL "(?:-X\\s*|--request[=\\s]\\s*)['\"]?DELETE\\b"
+/* a bucket's name, or a variable standing for it (s3://$b) */
+#define BUCKET "[\\w.${}-]+"
 
 #define IRR true
 #define REV false
@@ -469,6 +471,8 @@ static const struct builtin raw_destructive[] = {
 
     /* AWS */
     {"aws.s3_rb_force", 1.00f, IRR, "bucket", CLI("aws") "s3 rb\\b" SEG "\\s--force\\b"},
+    /* recursive at the bucket's root: every object in it */
+    {"aws.s3_rm_bucket", 0.95f, IRR, "bucket", CLI("aws") "s3 rm\\b" SEG "\\s['\"]?s3://" BUCKET "/?" ENDX SEG "--recursive\\b|" CLI("aws") "s3 rm\\b" SEG "\\s--recursive\\b" SEG "\\s['\"]?s3://" BUCKET "/?" END},
     {"aws.s3_rm_recursive", 0.90f, IRR, "bucket", CLI("aws") "s3 rm\\b" SEG "\\s--recursive\\b"},
     {"aws.s3_rb", 0.80f, IRR, "bucket", CLI("aws") "s3 rb\\b"},
     {"aws.s3api_delete_bucket", 0.85f, IRR, "bucket", CLI("aws") "s3api delete-bucket\\b"},
@@ -501,9 +505,11 @@ static const struct builtin raw_destructive[] = {
     {"gcloud.compute_disks_delete", 0.90f, IRR, "volume", CLI("gcloud") "compute disks delete\\b"},
     {"gcloud.compute_snapshots_delete", 0.85f, IRR, "snapshot", CLI("gcloud") "compute snapshots delete\\b"},
     {"gcloud.compute_instances_delete", 0.85f, IRR, "instance", CLI("gcloud") "compute instances delete\\b"},
+    {"gcloud.storage_rm_bucket", 0.95f, IRR, "bucket", CLI("gcloud") "storage rm\\b" SEG "\\s['\"]?gs://" BUCKET "(?:/\\*{0,2})?" END},
     {"gcloud.storage_rm_recursive", 0.90f, IRR, "bucket", CLI("gcloud") "storage rm\\b" SEG "\\s(?:-r|-R|--recursive)" END},
     {"gcloud.storage_buckets_delete", 0.90f, IRR, "bucket", CLI("gcloud") "storage buckets delete\\b"},
     {"gcloud.delete", 0.60f, IRR, RES_DERIVE, CLI("gcloud") "(?:[\\w-]+ ){1,4}delete\\b", F_FALLBACK},
+    {"gsutil.rm_bucket", 0.95f, IRR, "bucket", CLI("gsutil") "rm\\b" SEG "\\s['\"]?gs://" BUCKET "(?:/\\*{0,2})?" END},
     {"gsutil.rm_recursive", 0.90f, IRR, "bucket", CLI("gsutil") "rm\\b" SEG "\\s-[a-z]*r[a-z]*" END},
     {"gsutil.rb", 0.85f, IRR, "bucket", CLI("gsutil") "rb\\b"},
     {"gsutil.rm", 0.40f, IRR, "object", CLI("gsutil") "rm\\b", F_FALLBACK},
@@ -834,6 +840,8 @@ static const struct mask masks[] = {
     {"mask.rm_build", 0.4f, F_BY_CODE, "shell.rm", NULL}, /* rm_read() */
     /* `git rm` is recoverable from history; `npm rm` uninstalls a package */
     {"mask.vcs_rm", 0.3f, 0, "shell.rm", "\\b(?:git|hg|svn|dvc)\\srm\\b"},
+    /* --exclude/--include keep part of the bucket: back to a prefix */
+    {"mask.s3_filter", 0.94f, 0, "aws.s3_rm_bucket", CLI("aws") "s3 rm\\b" SEG "\\s--(?:exclude|include)\\b"},
     {"mask.tool_rm", 0.0f, 0, "shell.rm", "\\b(?:npm|pnpm|yarn|bun|pip3?|brew|cargo|poetry|conda|gem|dotnet) rm\\b"},
 };
 /* clang-format on */

@@ -254,7 +254,7 @@ START_TEST(cloud_clis) {
   /* clang-format off */
   static const struct expect x[] = {
       {"Bash", "{\"command\":\"aws s3 rb s3://acme-backups --force\"}", "aws.s3_rb_force", 1.0f, 1.0f, "bucket", D},
-      {"Bash", "{\"command\":\"aws s3 rm s3://acme-backups --recursive\"}", "aws.s3_rm_recursive", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-backups/2025/ --recursive\"}", "aws.s3_rm_recursive", 0.85f, 0.95f, "bucket", D},
       {"Bash", "{\"command\":\"aws --profile prod rds delete-db-instance --db-instance-identifier main --skip-final-snapshot\"}", "aws.rds_delete_db_instance", 0.9f, 1.0f, "database", D},
       /* the specific rule, not the "delete db" catch-all */
       {"Bash", "{\"command\":\"aws rds delete-db-snapshot --db-snapshot-identifier s1\"}", "aws.rds_delete_snapshot", 0.8f, 0.9f, "snapshot", D},
@@ -274,15 +274,40 @@ START_TEST(cloud_clis) {
       {"Bash", "{\"command\":\"npm publish --access public\"}", NULL, 0, 0, NULL, W},
       {"Bash", "{\"command\":\"gcloud projects delete acme-prod\"}", "gcloud.projects_delete", 1.0f, 1.0f, "project", D},
       {"Bash", "{\"command\":\"gcloud sql instances delete prod-db\"}", "gcloud.sql_instances_delete", 1.0f, 1.0f, "database", D},
-      {"Bash", "{\"command\":\"gcloud storage rm -r gs://bucket\"}", "gcloud.storage_rm_recursive", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"gcloud storage rm -r gs://bucket/tmp\"}", "gcloud.storage_rm_recursive", 0.85f, 0.95f, "bucket", D},
       {"Bash", "{\"command\":\"az group delete --name prod-rg --yes\"}", "az.group_delete", 1.0f, 1.0f, NULL, D},
       {"Bash", "{\"command\":\"az vm delete -g rg -n vm1\"}", "az.vm_delete", 0.8f, 0.9f, "instance", D},
-      {"Bash", "{\"command\":\"gsutil -m rm -r gs://bucket\"}", "gsutil.rm_recursive", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"gsutil -m rm -r gs://bucket/tmp/\"}", "gsutil.rm_recursive", 0.85f, 0.95f, "bucket", D},
       /* reads */
       {"Bash", "{\"command\":\"aws ec2 describe-instances\"}", NULL, 0, 0, NULL, R},
       {"Bash", "{\"command\":\"aws s3 ls s3://acme\"}", NULL, 0, 0, NULL, R},
       {"Bash", "{\"command\":\"gcloud compute instances list\"}", NULL, 0, 0, NULL, R},
       {"Bash", "{\"command\":\"aws s3 cp build s3://site --recursive\"}", NULL, 0, 0, NULL, W},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* A recursive deletion at a bucket's root empties it, as the Amazon Q
+ * extension's injected prompt had the agent do to every bucket it listed;
+ * under a prefix, or filtered, it is a clean-up. */
+START_TEST(recursive_deletion_at_a_bucket_root_empties_it) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-prod-assets --recursive\"}", "aws.s3_rm_bucket", 0.95f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"aws --profile prod s3 rm --recursive \\\"s3://acme-prod-assets/\\\"\"}", "aws.s3_rm_bucket", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"for b in $(aws s3 ls | awk '{print $3}'); do aws s3 rm s3://$b --recursive; done\"}", "aws.s3_rm_bucket", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"gsutil -m rm -r gs://acme-uploads\"}", "gsutil.rm_bucket", 0.95f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"gsutil rm 'gs://acme-uploads/**'\"}", "gsutil.rm_bucket", 0.95f, 0.95f, NULL, D},
+      {"run_terminal_cmd", "{\"command\":\"gcloud storage rm --recursive gs://acme-uploads/\"}", "gcloud.storage_rm_bucket", 0.95f, 0.95f, NULL, D},
+      /* under a prefix, one object, or filtered */
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-ci-artifacts/builds/4512/ --recursive\"}", "aws.s3_rm_recursive", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-logs --recursive --exclude '*' --include '*.tmp'\"}", NULL, 0.5f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-prod-reports/tmp/export.csv\"}", "aws.s3_rm", 0.35f, 0.45f, NULL, D},
+      {"Bash", "{\"command\":\"gsutil rm gs://acme-uploads/tmp/a.png\"}", "gsutil.rm", 0.35f, 0.45f, NULL, D},
+      {"Bash", "{\"command\":\"gcloud storage rm -r gs://acme-uploads/tmp/\"}", "gcloud.storage_rm_recursive", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws s3 ls s3://acme-prod-assets --recursive\"}", NULL, 0, 0, NULL, R},
   };
   /* clang-format on */
   check_all(x, SR_ARRAY_LEN(x));
@@ -1254,6 +1279,7 @@ int main(void) {
   tcase_add_test(tc, nosql_stores);
   tcase_add_test(tc, git_force_and_history);
   tcase_add_test(tc, cloud_clis);
+  tcase_add_test(tc, recursive_deletion_at_a_bucket_root_empties_it);
   tcase_add_test(tc, infrastructure_as_code);
   tcase_add_test(tc, kubernetes_helm_docker);
   tcase_add_test(tc, api_names_in_every_spelling);
