@@ -380,6 +380,14 @@ struct sr_catalogue_scratch {
 #define HTTPDEL "(?:-X\\s*|--request[=\\s]\\s*)['\"]?DELETE\\b"
 /* a bucket's name, or a variable standing for it (s3://$b) */
 #define BUCKET "[\\w.${}-]+"
+/* cloud CLIs, their deleting subcommands, and a listing with no filter:
+ * only options that shape its output (a --query without a ?[...] test) */
+#define CLOUD "\\b(?:aws|gcloud|az|doctl)\\b"
+#define DELV "\\s(?:batch-)?(?:delete|terminate|remove|rm|rb|destroy)\\b"
+#define LISTING                                                            \
+  "\\s(?:describe|list|ls)[\\w-]*(?: (?:--(?:profile|region|output|query|" \
+  "format|project|subscription|resource-group|max-items|page-size|no-"     \
+  "paginate|no-cli-pager)|-[og])(?:(?:=| )['\"]?[^\\s'\"?]*['\"]?)?)*"
 
 #define IRR true
 #define REV false
@@ -494,6 +502,10 @@ static const struct builtin raw_destructive[] = {
     {"aws.backup_delete", 0.90f, IRR, "backup", CLI("aws") "backup delete-(?:recovery-point|backup-vault)\\b"},
     {"aws.secret_delete_now", 0.80f, IRR, "secret", CLI("aws") "secretsmanager delete-secret\\b" SEG "--force-delete-without-recovery\\b"},
     {"aws.kms_schedule_key_deletion", 0.70f, REV, "key", CLI("aws") "kms schedule-key-deletion\\b"},
+    /* every resource an unfiltered listing returns, fed to a deletion:
+     * `terminate-instances --instance-ids $(aws ec2 describe-instances
+     * ...)`, `... list-users ... | xargs ... delete-user` */
+    {"cloud.delete_listed", 0.95f, IRR, RES_DERIVE, CLOUD SEG DELV "[^;&|\\n]*\\$\\( ?" CLOUD "[^)|]*" LISTING " ?\\)|" CLOUD "[^;&|\\n]*" LISTING " ?\\| ?(?:awk ['\"]\\{ ?print \\$\\d+ ?\\}['\"] ?\\| ?)?xargs\\b" SEG CLOUD SEG DELV},
     {"aws.delete", 0.60f, IRR, RES_DERIVE, CLI("aws") "[\\w-]+ (?:batch-)?(?:delete|terminate|remove)-[\\w-]+", F_FALLBACK},
 
     /* Google Cloud */

@@ -314,6 +314,27 @@ START_TEST(recursive_deletion_at_a_bucket_root_empties_it) {
 }
 END_TEST
 
+/* Deleting whatever an unfiltered listing returns deletes every resource
+ * of that kind the credential reaches (the Amazon Q wiper's "list and
+ * delete cloud resources"); a filter or a test in the query chooses. */
+START_TEST(deleting_all_a_listing_returns) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"aws --profile prod ec2 terminate-instances --instance-ids $(aws --profile prod ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text)\"}", "cloud.delete_listed", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"aws iam list-users --query 'Users[].UserName' --output text | xargs -n1 aws iam delete-user --user-name\"}", "cloud.delete_listed", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"gcloud compute instances delete $(gcloud compute instances list --format='value(name)') --quiet\"}", "cloud.delete_listed", 0.95f, 0.95f, NULL, D},
+      /* chosen by a filter, a test in the query, or a grep */
+      {"Bash", "{\"command\":\"aws ec2 terminate-instances --instance-ids $(aws ec2 describe-instances --filters Name=tag:env,Values=preview-412 --query 'Reservations[].Instances[].InstanceId' --output text)\"}", "aws.ec2_terminate_instances", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws ec2 describe-instances --query 'Reservations[].Instances[?State.Name==`stopped`].InstanceId' --output text | xargs aws ec2 terminate-instances --instance-ids\"}", "aws.ec2_terminate_instances", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws ecr batch-delete-image --repository-name shop --image-ids \\\"$(aws ecr list-images --repository-name shop --filter tagStatus=UNTAGGED --query 'imageIds[*]' --output json)\\\"\"}", "aws.delete", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"aws s3 ls | grep preview- | awk '{print $3}' | xargs -I{} aws s3 rb s3://{}\"}", "aws.s3_rb", 0.75f, 0.85f, NULL, D},
+      {"Bash", "{\"command\":\"aws ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 START_TEST(infrastructure_as_code) {
   /* clang-format off */
   static const struct expect x[] = {
@@ -1280,6 +1301,7 @@ int main(void) {
   tcase_add_test(tc, git_force_and_history);
   tcase_add_test(tc, cloud_clis);
   tcase_add_test(tc, recursive_deletion_at_a_bucket_root_empties_it);
+  tcase_add_test(tc, deleting_all_a_listing_returns);
   tcase_add_test(tc, infrastructure_as_code);
   tcase_add_test(tc, kubernetes_helm_docker);
   tcase_add_test(tc, api_names_in_every_spelling);
