@@ -415,7 +415,9 @@ static const struct builtin raw_destructive[] = {
     {"shell.rm_rf_home", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_system", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_datadir", 0.95f, IRR, "database", NULL},
-    {"shell.rm_rf_cwd", 0.85f, IRR, "file", NULL},
+    /* the working directory: where a coding agent runs, the project and
+     * its repository, or the home it was started in */
+    {"shell.rm_rf_cwd", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_git", 0.80f, IRR, "repo", NULL},
     {"shell.rm_rf_var", 0.70f, IRR, "file", NULL},
     {"shell.rm_rf", 0.60f, IRR, "file", NULL},
@@ -779,7 +781,7 @@ static const struct variant find_starts[] = {
     VAR(NULL, "shell.find_delete_root", 1.00f, IRR, "file"),
     VAR(NULL, "shell.find_delete_home", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_delete_system", 0.95f, IRR, "file"),
-    VAR(NULL, "shell.find_delete_cwd", 0.85f, IRR, "file"),
+    VAR(NULL, "shell.find_delete_cwd", 0.95f, IRR, "file"),
 };
 /* clang-format on */
 
@@ -850,6 +852,9 @@ static const struct mask masks[] = {
     {"mask.update_where", 0.0f, 0, "sql.update", "\\bupdate " SQLID " set\\b[^;]*\\bwhere\\b"},
     /* rm of build output and temp files is housekeeping (rm_build) */
     {"mask.rm_build", 0.4f, F_BY_CODE, "shell.rm", NULL}, /* rm_read() */
+    /* `cd build && rm -rf *` empties the directory it names, not the one
+     * the agent works in: below rm -rf of that directory, which names it */
+    {"mask.cd_subdir", 0.6f, 0, "shell.rm_rf_cwd", "\\bcd (?:\\./)?(?:\\w|/tmp/)[^\\s;&|]* ?(?:&&|;) ?(?:sudo )?rm "},
     /* `git rm` is recoverable from history; `npm rm` uninstalls a package */
     {"mask.vcs_rm", 0.3f, 0, "shell.rm", "\\b(?:git|hg|svn|dvc)\\srm\\b"},
     /* --exclude/--include keep part of the bucket: back to a prefix */

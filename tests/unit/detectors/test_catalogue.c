@@ -172,6 +172,31 @@ START_TEST(find_without_tests_deletes_its_starting_point) {
 }
 END_TEST
 
+/* rm -rf of the working directory (or find . -delete) with nothing known
+ * of where that is: a coding agent works in the project, or in the home it
+ * was started in. A `cd` into a directory of it first names what is
+ * emptied. */
+START_TEST(wiping_the_working_directory) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"rm -rf *\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"rm -rf ./* .[!.]*\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"run_terminal_cmd", "{\"command\":\"rm -rf .\",\"cwd\":\"/home/ines/src/shop\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"cd .. && rm -rf *\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"cd ~ && rm -rf *\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"cd \\\"$OUT\\\" && rm -rf *\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"find . -mindepth 1 -delete\"}", "shell.find_delete_cwd", 0.95f, 0.95f, NULL, D},
+      /* a directory named first: rm -rf of it */
+      {"Bash", "{\"command\":\"cd dist && rm -rf *\"}", "shell.rm_rf", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"cd ./public/uploads; rm -rf ./*\"}", "shell.rm_rf", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"cd /tmp/build-4512 && sudo rm -rf *\"}", "shell.rm_rf", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"rm -f *.log\"}", NULL, 0, 0.3f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- SQL and NoSQL -------------------------------------------------------- */
 
 START_TEST(sql_where_clauses_matter) {
@@ -505,7 +530,7 @@ START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
       {"Bash", "{\"command\":\"rm -f -v --recursive \\\"$OUT\\\"/* && ls\"}", "shell.rm_rf_var", 0.70f, "rm -f -v --recursive \"$OUT\"/*"},
       {"Bash", "{\"command\":\"rm -Rf;echo / done\"}", "shell.rm_rf", 0.60f, "rm -Rf"},
       {"Bash", "{\"command\":\"rm -rf --one-file-system a b /etc/ssl c\"}", "shell.rm_rf", 0.60f, "rm -rf"},
-      {"Bash", "{\"command\":\"rm -rf a b ./ c; rm -r x\"}", "shell.rm_rf_cwd", 0.85f, "rm -rf a b ./"},
+      {"Bash", "{\"command\":\"rm -rf a b ./ c; rm -r x\"}", "shell.rm_rf_cwd", 0.95f, "rm -rf a b ./"},
       {"Bash", "{\"command\":\"sudo -E -H rm -f notes.txt\"}", "shell.rm", 0.25f, "sudo -E -H rm -f n"},
       {"Bash", "{\"command\":\"cd x && RM -FR .git/\"}", "shell.rm_rf_git", 0.80f, "RM -FR .git/"},
       {"Bash", "{\"command\":\"./rm -rf / ; x-rm -rf /\"}", NULL, 0.00f, ""},
@@ -1296,6 +1321,7 @@ int main(void) {
   TCase *tc = tcase_create("classify");
   tcase_add_test(tc, filesystem_deletions_by_target);
   tcase_add_test(tc, find_without_tests_deletes_its_starting_point);
+  tcase_add_test(tc, wiping_the_working_directory);
   tcase_add_test(tc, sql_where_clauses_matter);
   tcase_add_test(tc, nosql_stores);
   tcase_add_test(tc, git_force_and_history);
