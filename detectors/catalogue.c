@@ -449,7 +449,8 @@ static const struct builtin raw_destructive[] = {
     {"sql.drop_other", 0.40f, REV, "database", "\\bdrop (?:index|view|materialized view|function|procedure|trigger|sequence|type|extension|policy|role|user)\\b"},
     {"sql.dropdb", 1.00f, IRR, "database", "(?:^|[\\s;&|\"'(])(?:dropdb|mysqladmin\\b" SEG "\\sdrop)\\s"},
     {"orm.db_drop", 1.00f, IRR, "database", "\\b(?:rails|rake|bin/rails|sequelize|sequelize-cli)\\sdb:drop\\b|\\bartisan db:wipe\\b"},
-    {"orm.db_reset", 0.90f, IRR, "database", "\\b(?:rails|rake|bin/rails)\\sdb:(?:reset|schema:load|purge)\\b|\\bartisan migrate:(?:fresh|reset)\\b|\\bprisma migrate reset\\b|\\bmanage\\.py (?:flush|reset_db)\\b|\\bprisma db push\\b" SEG "--force-reset\\b"},
+    /* every table emptied and the schema rebuilt: a dropped database */
+    {"orm.db_reset", 0.95f, IRR, "database", "\\b(?:rails|rake|bin/rails)\\sdb:(?:reset|schema:load|purge)\\b|\\bartisan migrate:(?:fresh|reset)\\b|\\bprisma migrate reset\\b|\\bmanage\\.py (?:flush|reset_db)\\b|\\bprisma db push\\b" SEG "--force-reset\\b"},
     {"orm.data_loss", 0.70f, IRR, "database", "\\bprisma db push\\b" SEG "--accept-data-loss\\b|\\balembic downgrade base\\b|\\bknex migrate:rollback\\b" SEG "--all\\b"},
 
     /* NoSQL */
@@ -499,7 +500,7 @@ static const struct builtin raw_destructive[] = {
     {"aws.efs_delete_file_system", 0.90f, IRR, "volume", CLI("aws") "efs delete-file-system\\b"},
     {"aws.eks_delete_cluster", 0.95f, IRR, "cluster", CLI("aws") "eks delete-cluster\\b|\\beksctl delete cluster\\b"},
     {"aws.ecs_delete", 0.80f, IRR, "service", CLI("aws") "ecs delete-(?:cluster|service)\\b"},
-    {"aws.cloudformation_delete_stack", 0.90f, IRR, "stack", CLI("aws") "cloudformation delete-stack\\b"},
+    {"aws.cloudformation_delete_stack", 0.95f, IRR, "stack", CLI("aws") "cloudformation delete-stack\\b"},
     {"aws.route53_delete_hosted_zone", 0.90f, IRR, "domain", CLI("aws") "route53 delete-hosted-zone\\b"},
     {"aws.backup_delete", 0.90f, IRR, "backup", CLI("aws") "backup delete-(?:recovery-point|backup-vault)\\b"},
     {"aws.secret_delete_now", 0.80f, IRR, "secret", CLI("aws") "secretsmanager delete-secret\\b" SEG "--force-delete-without-recovery\\b"},
@@ -651,7 +652,7 @@ struct noun {
 static const struct noun nouns[] = {
     NOUN("organization organizations organisation organisations org orgs", "organization", 0.95f, IRR),
     NOUN("database databases db dbs keyspace keyspaces", "database", 0.95f, IRR),
-    NOUN("project projects", "project", 0.90f, IRR),
+    NOUN("project projects", "project", 0.95f, IRR),
     NOUN("repo repos repository repositories", "repo", 0.90f, IRR),
     NOUN("backup backups", "backup", 0.90f, IRR),
     NOUN("namespace namespaces", "namespace", 0.90f, IRR),
@@ -720,6 +721,7 @@ static const struct variant k8s_types[] = {
 
 /* Other kubectl operations (indices: enum k8s_op). */
 enum k8s_op {
+  K8S_DELETE_EVERYWHERE,
   K8S_DELETE_ALL,
   K8S_DELETE_FILE,
   K8S_DELETE,
@@ -728,6 +730,7 @@ enum k8s_op {
 };
 /* clang-format off */
 static const struct variant k8s_ops[] = {
+    VAR(NULL, "k8s.delete_all_namespaces", 0.95f, IRR, "cluster"), /* --all -A */
     VAR(NULL, "k8s.delete_all", 0.90f, IRR, "namespace"), /* --all, -A */
     {NULL, "k8s.delete_file", 0.60f, IRR, NULL, NULL},    /* -f, -k */
     {NULL, "k8s.delete", 0.50f, IRR, NULL, NULL},         /* other types */
@@ -2666,16 +2669,15 @@ static int k8s_resolve(const struct sr_catalogue *cat, const char *t,
     }
   } else if (EQ(w, "delete")) {
     int type = -1;
-    bool all = false, file = false;
+    bool all = false, file = false, every = false, everywhere = false;
     for (int k = 0; k < 24 && (w = token_at(t, &i, end)).n; k++) {
       if (w.p[0] != '-') {
         if (type < 0) type = k8s_type_of(cat, w);
         *at = i;
         continue;
       }
-      if (EQ(w, "--all") || EQ(w, "-A") || EQ(w, "--all-namespaces") ||
-          EQ(w, "--all=true"))
-        all = true;
+      every |= EQ(w, "--all") || EQ(w, "--all=true");
+      everywhere |= EQ(w, "-A") || EQ(w, "--all-namespaces");
       if (EQ(w, "-f") || EQ(w, "--filename") || EQ(w, "-k") ||
           EQ(w, "--kustomize") ||
           (w.n > 11 && memcmp(w.p, "--filename=", 11) == 0))
@@ -2683,7 +2685,12 @@ static int k8s_resolve(const struct sr_catalogue *cat, const char *t,
       if (k8s_flag_takes_value(w)) token_at(t, &i, end);
     }
     float sev = 0;
+    /* --all -A: every object of the types, in every namespace */
+    const struct variant *wide = &k8s_ops[K8S_DELETE_EVERYWHERE];
+    all = every || everywhere;
     if (type >= 0) v = type, sev = k8s_types[type].severity;
+    if (every && everywhere && wide->severity > sev)
+      v = K8S_OP(K8S_DELETE_EVERYWHERE), sev = wide->severity;
     if (all && k8s_ops[K8S_DELETE_ALL].severity > sev)
       v = K8S_OP(K8S_DELETE_ALL), sev = k8s_ops[K8S_DELETE_ALL].severity;
     if (file && k8s_ops[K8S_DELETE_FILE].severity > sev)

@@ -413,6 +413,30 @@ START_TEST(kubernetes_helm_docker) {
 }
 END_TEST
 
+/* What loses a whole database, stack, project or cluster is catastrophic
+ * (0.95 and up): a reset that empties every table, a stack deletion, a
+ * project deletion by any name, every object of a cluster. */
+START_TEST(whole_resource_losses) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"npx prisma migrate reset --force\"}", "orm.db_reset", 0.95f, 0.95f, "database", D},
+      {"Bash", "{\"command\":\"bin/rails db:reset\"}", "orm.db_reset", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"php artisan migrate:fresh --seed\"}", "orm.db_reset", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"aws cloudformation delete-stack --stack-name acme-prod\"}", "aws.cloudformation_delete_stack", 0.95f, 0.95f, "stack", D},
+      {"mcp__neon__delete_project", "{\"projectId\":\"misty-river-41295817\"}", "generic.delete_project", 0.95f, 0.95f, "project", D},
+      {"Bash", "{\"command\":\"kubectl delete all --all -A\"}", "k8s.delete_all_namespaces", 0.95f, 0.95f, "cluster", D},
+      {"Bash", "{\"command\":\"kubectl delete deploy,sts,pvc --all-namespaces --all\"}", "k8s.delete_all_namespaces", 0.95f, 0.95f, NULL, D},
+      /* one namespace, a selection, a branch, a migration */
+      {"Bash", "{\"command\":\"kubectl delete pods --all -n preview-412\"}", "k8s.delete_all", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"kubectl delete pods --field-selector=status.phase==Failed -A\"}", "k8s.delete_all", 0.85f, 0.9f, NULL, D},
+      {"mcp__neon__delete_branch", "{\"projectId\":\"misty-river-41295817\",\"branchId\":\"br-preview\"}", "generic.delete_branch", 0.4f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"npx prisma migrate dev --name add_index\"}", NULL, 0, 0, NULL, ANY},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- platforms, API names and the word form ------------------------------ */
 
 START_TEST(api_names_in_every_spelling) {
@@ -1330,6 +1354,7 @@ int main(void) {
   tcase_add_test(tc, deleting_all_a_listing_returns);
   tcase_add_test(tc, infrastructure_as_code);
   tcase_add_test(tc, kubernetes_helm_docker);
+  tcase_add_test(tc, whole_resource_losses);
   tcase_add_test(tc, api_names_in_every_spelling);
   tcase_add_test(tc, http_methods);
   tcase_add_test(tc, tails_read_in_c_as_patterns);
