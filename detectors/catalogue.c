@@ -433,6 +433,10 @@ static const struct builtin raw_destructive[] = {
     {"shell.truncate_zero", 0.50f, IRR, "file", "\\btruncate " FL "?(?:-s\\s*0|--size[=\\s]0)\\b"},
     {"shell.mv_devnull", 0.60f, IRR, "file", "\\bmv\\s" SEG "\\s/dev/null\\b"},
     {"shell.rsync_delete", 0.50f, IRR, "file", "\\brsync\\b" SEG "\\s--delete(?:-\\w+)?\\b"},
+    /* every mode or owner of the system replaced: nothing records what
+     * they were, and sudo, ssh and the services stop (case matters: -r
+     * is a mode) */
+    {"shell.chmod_recursive_system", 0.95f, IRR, "file", "\\b(?:chmod|chown|chgrp) (?:-[^\\s;&|]+ )*(?:-[a-zA-Z]*R[a-zA-Z]*|--recursive) (?:[^\\s;&|]+ )*/(?:\\*|(?:bin|boot|etc|lib|lib32|lib64|opt|sbin|srv|usr|var)/?\\*?)?" END, F_CASEFUL},
     {"shell.crontab_remove", 0.50f, IRR, "file", "\\bcrontab\\s-r\\b"},
 
     /* SQL */

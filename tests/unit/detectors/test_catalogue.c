@@ -197,6 +197,27 @@ START_TEST(wiping_the_working_directory) {
 }
 END_TEST
 
+/* chmod or chown -R of the root or a system directory replaces modes and
+ * owners no one recorded: sudo, ssh and the services stop working, and a
+ * reinstall is the usual way back. */
+START_TEST(recursive_permissions_of_the_system) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"sudo chmod -R 000 /\"}", "shell.chmod_recursive_system", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"sudo chown -R nobody:nogroup /*\"}", "shell.chmod_recursive_system", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"chmod -Rv 777 /usr/\"}", "shell.chmod_recursive_system", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"chgrp --recursive -h staff /etc && ls\"}", "shell.chmod_recursive_system", 0.95f, 0.95f, NULL, D},
+      /* below them, or not recursive */
+      {"Bash", "{\"command\":\"sudo chown -R $USER /usr/local\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"chmod -R u+w ./build\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"chmod -r /etc/hosts.allow\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"chmod -R 755 dist && cd /\"}", NULL, 0, 0, NULL, ANY},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- SQL and NoSQL -------------------------------------------------------- */
 
 START_TEST(sql_where_clauses_matter) {
@@ -1346,6 +1367,7 @@ int main(void) {
   tcase_add_test(tc, filesystem_deletions_by_target);
   tcase_add_test(tc, find_without_tests_deletes_its_starting_point);
   tcase_add_test(tc, wiping_the_working_directory);
+  tcase_add_test(tc, recursive_permissions_of_the_system);
   tcase_add_test(tc, sql_where_clauses_matter);
   tcase_add_test(tc, nosql_stores);
   tcase_add_test(tc, git_force_and_history);
