@@ -464,7 +464,10 @@ static const struct builtin raw_destructive[] = {
     {"mongo.delete_many", 0.35f, IRR, "collection", "\\.deleteMany\\s*\\("},
     {"mongo.delete_one", 0.20f, IRR, "collection", "\\.(?:deleteOne|findOneAndDelete)\\s*\\("},
     {"redis.flushall", 1.00f, IRR, "database", "\\bflushall\\b"},
-    {"redis.flushdb", 0.95f, IRR, "database", "\\bflushdb\\b"},
+    /* a database other than 0, as test suites and queues select: one the
+     * application's own data is not in, unless in production */
+    {"redis.flushdb_numbered", 0.90f, IRR, "database", "\\bredis-cli\\b" SEG "\\s(?:-n ?[1-9]\\d*|-u ['\"]?rediss?://[^\\s/]*/[1-9]\\d*)\\b" SEG "\\bflushdb\\b"},
+    {"redis.flushdb", 0.95f, IRR, "database", "\\bflushdb\\b", F_FALLBACK},
     {"redis.del", 0.30f, IRR, "database", "\\bredis-cli\\b" SEG "\\s(?:del|unlink|hdel)\\s"},
     {"elasticsearch.delete_all", 1.00f, IRR, "index", "\\bDELETE /?(?:_all|\\*)(?:\\s|$|[\\\\\"'?])", F_CASEFUL},
     {"elasticsearch.delete_index", 0.90f, IRR, "index", "\\bDELETE /[\\w.*,-]+/?(?:\\s|$|[\\\\\"'?])", F_CASEFUL},

@@ -262,6 +262,22 @@ START_TEST(nosql_stores) {
 }
 END_TEST
 
+/* FLUSHDB of a database other than 0, which test suites select, is not
+ * the application's data; 0 (the default) and FLUSHALL are. */
+START_TEST(flushing_a_numbered_redis_database) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"redis-cli -n 15 FLUSHDB\"}", "redis.flushdb_numbered", 0.9f, 0.9f, "database", D},
+      {"Bash", "{\"command\":\"redis-cli -u redis://localhost:6379/2 flushdb\"}", "redis.flushdb_numbered", 0.9f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"redis-cli FLUSHDB\"}", "redis.flushdb", 0.95f, 0.95f, "database", D},
+      {"Bash", "{\"command\":\"redis-cli -h cache.internal -n 0 flushdb\"}", "redis.flushdb", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"redis-cli -n 15 FLUSHALL\"}", "redis.flushall", 1.0f, 1.0f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- git and GitHub ------------------------------------------------------- */
 
 START_TEST(git_force_and_history) {
@@ -1370,6 +1386,7 @@ int main(void) {
   tcase_add_test(tc, recursive_permissions_of_the_system);
   tcase_add_test(tc, sql_where_clauses_matter);
   tcase_add_test(tc, nosql_stores);
+  tcase_add_test(tc, flushing_a_numbered_redis_database);
   tcase_add_test(tc, git_force_and_history);
   tcase_add_test(tc, cloud_clis);
   tcase_add_test(tc, recursive_deletion_at_a_bucket_root_empties_it);
