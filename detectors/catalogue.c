@@ -2219,18 +2219,17 @@ static size_t copy_text(struct sr_catalogue_scratch *s, const char *restrict in,
   return i;
 }
 
-/* What the value of JSON key k holds. A coding agent's "description" is
- * prose about the command: it is dropped, not scanned. */
+/* What the value of JSON key k holds. A coding agent's "description"
+ * (Claude Code) or "explanation" (Cursor) is prose about the command: it
+ * is dropped, not scanned. */
 static enum value_kind key_kind(const char *k, size_t n) {
   static const struct {
     const char *key;
     size_t len;
     enum value_kind kind;
-  } keys[] = {{"command", 7, V_COMMAND},
-              {"cmd", 3, V_COMMAND},
-              {"script", 6, V_COMMAND},
-              {"commands", 8, V_COMMAND},
-              {"description", 11, V_PROSE}};
+  } keys[] = {{"command", 7, V_COMMAND},    {"cmd", 3, V_COMMAND},
+              {"script", 6, V_COMMAND},     {"commands", 8, V_COMMAND},
+              {"description", 11, V_PROSE}, {"explanation", 11, V_PROSE}};
   for (size_t i = 0; i < SR_ARRAY_LEN(keys); i++)
     if (keys[i].len == n && memcmp(keys[i].key, k, n) == 0) return keys[i].kind;
   return V_PLAIN;

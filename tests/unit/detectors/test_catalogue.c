@@ -674,6 +674,11 @@ START_TEST(mentions_are_not_executions) {
                 "production database\"}");
   ck_assert_float_eq(op.destructive, 0.0f);
   ck_assert_int_eq(op.verb, SR_VERB_READ);
+  /* ... and so is Cursor's explanation */
+  op = classify("run_terminal_cmd",
+                "{\"command\":\"npm test\",\"is_background\":false,"
+                "\"explanation\":\"Drop the test database and rerun\"}");
+  ck_assert_float_eq(op.destructive, 0.0f);
   /* extra blanks do not hide a command */
   op = classify("Bash", "{\"command\":\"rm   -rf    /\"}");
   ck_assert_str_eq(or_dash(op.rule), "shell.rm_rf_root");
