@@ -17,12 +17,13 @@
  *         irreversible loss of a whole resource: snapshots and backups,
  *         instances, volumes, buckets, tables, not a pod or one object)
  *     catastrophic-needs-approval                ESCALATE
- *         destructive >= 0.75, any environment: wiping a root, a home, a
- *         filesystem, a database, a repository, a project, a cluster or a
- *         stack (severity 0.95-1.0) where the environment is not known
- *         (destructive weighs it 0.8, as a harness that declares none,
- *         such as a Claude Code hook, leaves every call); in staging (0.6)
- *         or development (0.4) the same stays below
+ *         destructive >= 0.75, any environment: wiping a root, a home,
+ *         the working directory, a filesystem, a database, a bucket, a
+ *         repository, a project, a cluster or a stack (severity 0.95-1.0)
+ *         where the environment is not known (destructive weighs it 0.8,
+ *         as a harness that declares none, such as a Claude Code hook,
+ *         leaves every call); in staging (0.6) or development (0.4) the
+ *         same stays below
  * A `policy.rules` list in the config replaces the default rules.
  */
 #include "aggregator/policy.h"

@@ -118,7 +118,8 @@ enum resolver {
   RESOLVE_K8S,
   RESOLVE_GIT,
   RESOLVE_NOUN,
-  RESOLVE_RM, /* `rm`: the entries of enum rm_target, read in C (rm_read) */
+  RESOLVE_RM,   /* `rm`: the entries of enum rm_target, read in C (rm_read) */
+  RESOLVE_FIND, /* `find ... -delete`: its starting points (find_resolve) */
 };
 
 enum kind {
@@ -377,6 +378,16 @@ struct sr_catalogue_scratch {
 #define SQLID "[\\w.\"`\\[\\]]+"
 #define SQLEND "\\s*(?:$|[;,)}\"'\\\\]|\\bcascade\\b|\\brestart\\b)"
 #define HTTPDEL "(?:-X\\s*|--request[=\\s]\\s*)['\"]?DELETE\\b"
+/* a bucket's name, or a variable standing for it (s3://$b) */
+#define BUCKET "[\\w.${}-]+"
+/* cloud CLIs, their deleting subcommands, and a listing with no filter:
+ * only options that shape its output (a --query without a ?[...] test) */
+#define CLOUD "\\b(?:aws|gcloud|az|doctl)\\b"
+#define DELV "\\s(?:batch-)?(?:delete|terminate|remove|rm|rb|destroy)\\b"
+#define LISTING                                                            \
+  "\\s(?:describe|list|ls)[\\w-]*(?: (?:--(?:profile|region|output|query|" \
+  "format|project|subscription|resource-group|max-items|page-size|no-"     \
+  "paginate|no-cli-pager)|-[og])(?:(?:=| )['\"]?[^\\s'\"?]*['\"]?)?)*"
 
 #define IRR true
 #define REV false
@@ -404,13 +415,16 @@ static const struct builtin raw_destructive[] = {
     {"shell.rm_rf_home", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_system", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_datadir", 0.95f, IRR, "database", NULL},
-    {"shell.rm_rf_cwd", 0.85f, IRR, "file", NULL},
+    /* the working directory: where a coding agent runs, the project and
+     * its repository, or the home it was started in */
+    {"shell.rm_rf_cwd", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_git", 0.80f, IRR, "repo", NULL},
     {"shell.rm_rf_var", 0.70f, IRR, "file", NULL},
     {"shell.rm_rf", 0.60f, IRR, "file", NULL},
     {"shell.rm_recursive", 0.50f, IRR, "file", NULL},
     {"shell.rm", 0.25f, REV, "file", NULL},
-    {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b"},
+    /* a find that no test narrows wipes where it starts: find_starts[] */
+    {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b", 0, RESOLVE_FIND},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
     {"shell.dd_device", 0.95f, IRR, "volume", "\\bdd\\b" SEG "\\sof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper|md|dm-|loop)"},
     {"shell.redirect_device", 0.95f, IRR, "volume", ">\\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)"},
@@ -419,6 +433,10 @@ static const struct builtin raw_destructive[] = {
     {"shell.truncate_zero", 0.50f, IRR, "file", "\\btruncate " FL "?(?:-s\\s*0|--size[=\\s]0)\\b"},
     {"shell.mv_devnull", 0.60f, IRR, "file", "\\bmv\\s" SEG "\\s/dev/null\\b"},
     {"shell.rsync_delete", 0.50f, IRR, "file", "\\brsync\\b" SEG "\\s--delete(?:-\\w+)?\\b"},
+    /* every mode or owner of the system replaced: nothing records what
+     * they were, and sudo, ssh and the services stop (case matters: -r
+     * is a mode) */
+    {"shell.chmod_recursive_system", 0.95f, IRR, "file", "\\b(?:chmod|chown|chgrp) (?:-[^\\s;&|]+ )*(?:-[a-zA-Z]*R[a-zA-Z]*|--recursive) (?:[^\\s;&|]+ )*/(?:\\*|(?:bin|boot|etc|lib|lib32|lib64|opt|sbin|srv|usr|var)/?\\*?)?" END, F_CASEFUL},
     {"shell.crontab_remove", 0.50f, IRR, "file", "\\bcrontab\\s-r\\b"},
 
     /* SQL */
@@ -435,7 +453,8 @@ static const struct builtin raw_destructive[] = {
     {"sql.drop_other", 0.40f, REV, "database", "\\bdrop (?:index|view|materialized view|function|procedure|trigger|sequence|type|extension|policy|role|user)\\b"},
     {"sql.dropdb", 1.00f, IRR, "database", "(?:^|[\\s;&|\"'(])(?:dropdb|mysqladmin\\b" SEG "\\sdrop)\\s"},
     {"orm.db_drop", 1.00f, IRR, "database", "\\b(?:rails|rake|bin/rails|sequelize|sequelize-cli)\\sdb:drop\\b|\\bartisan db:wipe\\b"},
-    {"orm.db_reset", 0.90f, IRR, "database", "\\b(?:rails|rake|bin/rails)\\sdb:(?:reset|schema:load|purge)\\b|\\bartisan migrate:(?:fresh|reset)\\b|\\bprisma migrate reset\\b|\\bmanage\\.py (?:flush|reset_db)\\b|\\bprisma db push\\b" SEG "--force-reset\\b"},
+    /* every table emptied and the schema rebuilt: a dropped database */
+    {"orm.db_reset", 0.95f, IRR, "database", "\\b(?:rails|rake|bin/rails)\\sdb:(?:reset|schema:load|purge)\\b|\\bartisan migrate:(?:fresh|reset)\\b|\\bprisma migrate reset\\b|\\bmanage\\.py (?:flush|reset_db)\\b|\\bprisma db push\\b" SEG "--force-reset\\b"},
     {"orm.data_loss", 0.70f, IRR, "database", "\\bprisma db push\\b" SEG "--accept-data-loss\\b|\\balembic downgrade base\\b|\\bknex migrate:rollback\\b" SEG "--all\\b"},
 
     /* NoSQL */
@@ -445,7 +464,10 @@ static const struct builtin raw_destructive[] = {
     {"mongo.delete_many", 0.35f, IRR, "collection", "\\.deleteMany\\s*\\("},
     {"mongo.delete_one", 0.20f, IRR, "collection", "\\.(?:deleteOne|findOneAndDelete)\\s*\\("},
     {"redis.flushall", 1.00f, IRR, "database", "\\bflushall\\b"},
-    {"redis.flushdb", 0.95f, IRR, "database", "\\bflushdb\\b"},
+    /* a database other than 0, as test suites and queues select: one the
+     * application's own data is not in, unless in production */
+    {"redis.flushdb_numbered", 0.90f, IRR, "database", "\\bredis-cli\\b" SEG "\\s(?:-n ?[1-9]\\d*|-u ['\"]?rediss?://[^\\s/]*/[1-9]\\d*)\\b" SEG "\\bflushdb\\b"},
+    {"redis.flushdb", 0.95f, IRR, "database", "\\bflushdb\\b", F_FALLBACK},
     {"redis.del", 0.30f, IRR, "database", "\\bredis-cli\\b" SEG "\\s(?:del|unlink|hdel)\\s"},
     {"elasticsearch.delete_all", 1.00f, IRR, "index", "\\bDELETE /?(?:_all|\\*)(?:\\s|$|[\\\\\"'?])", F_CASEFUL},
     {"elasticsearch.delete_index", 0.90f, IRR, "index", "\\bDELETE /[\\w.*,-]+/?(?:\\s|$|[\\\\\"'?])", F_CASEFUL},
@@ -467,6 +489,8 @@ static const struct builtin raw_destructive[] = {
 
     /* AWS */
     {"aws.s3_rb_force", 1.00f, IRR, "bucket", CLI("aws") "s3 rb\\b" SEG "\\s--force\\b"},
+    /* recursive at the bucket's root: every object in it */
+    {"aws.s3_rm_bucket", 0.95f, IRR, "bucket", CLI("aws") "s3 rm\\b" SEG "\\s['\"]?s3://" BUCKET "/?" ENDX SEG "--recursive\\b|" CLI("aws") "s3 rm\\b" SEG "\\s--recursive\\b" SEG "\\s['\"]?s3://" BUCKET "/?" END},
     {"aws.s3_rm_recursive", 0.90f, IRR, "bucket", CLI("aws") "s3 rm\\b" SEG "\\s--recursive\\b"},
     {"aws.s3_rb", 0.80f, IRR, "bucket", CLI("aws") "s3 rb\\b"},
     {"aws.s3api_delete_bucket", 0.85f, IRR, "bucket", CLI("aws") "s3api delete-bucket\\b"},
@@ -483,11 +507,15 @@ static const struct builtin raw_destructive[] = {
     {"aws.efs_delete_file_system", 0.90f, IRR, "volume", CLI("aws") "efs delete-file-system\\b"},
     {"aws.eks_delete_cluster", 0.95f, IRR, "cluster", CLI("aws") "eks delete-cluster\\b|\\beksctl delete cluster\\b"},
     {"aws.ecs_delete", 0.80f, IRR, "service", CLI("aws") "ecs delete-(?:cluster|service)\\b"},
-    {"aws.cloudformation_delete_stack", 0.90f, IRR, "stack", CLI("aws") "cloudformation delete-stack\\b"},
+    {"aws.cloudformation_delete_stack", 0.95f, IRR, "stack", CLI("aws") "cloudformation delete-stack\\b"},
     {"aws.route53_delete_hosted_zone", 0.90f, IRR, "domain", CLI("aws") "route53 delete-hosted-zone\\b"},
     {"aws.backup_delete", 0.90f, IRR, "backup", CLI("aws") "backup delete-(?:recovery-point|backup-vault)\\b"},
     {"aws.secret_delete_now", 0.80f, IRR, "secret", CLI("aws") "secretsmanager delete-secret\\b" SEG "--force-delete-without-recovery\\b"},
     {"aws.kms_schedule_key_deletion", 0.70f, REV, "key", CLI("aws") "kms schedule-key-deletion\\b"},
+    /* every resource an unfiltered listing returns, fed to a deletion:
+     * `terminate-instances --instance-ids $(aws ec2 describe-instances
+     * ...)`, `... list-users ... | xargs ... delete-user` */
+    {"cloud.delete_listed", 0.95f, IRR, RES_DERIVE, CLOUD SEG DELV "[^;&|\\n]*\\$\\( ?" CLOUD "[^)|]*" LISTING " ?\\)|" CLOUD "[^;&|\\n]*" LISTING " ?\\| ?(?:awk ['\"]\\{ ?print \\$\\d+ ?\\}['\"] ?\\| ?)?xargs\\b" SEG CLOUD SEG DELV},
     {"aws.delete", 0.60f, IRR, RES_DERIVE, CLI("aws") "[\\w-]+ (?:batch-)?(?:delete|terminate|remove)-[\\w-]+", F_FALLBACK},
 
     /* Google Cloud */
@@ -499,9 +527,11 @@ static const struct builtin raw_destructive[] = {
     {"gcloud.compute_disks_delete", 0.90f, IRR, "volume", CLI("gcloud") "compute disks delete\\b"},
     {"gcloud.compute_snapshots_delete", 0.85f, IRR, "snapshot", CLI("gcloud") "compute snapshots delete\\b"},
     {"gcloud.compute_instances_delete", 0.85f, IRR, "instance", CLI("gcloud") "compute instances delete\\b"},
+    {"gcloud.storage_rm_bucket", 0.95f, IRR, "bucket", CLI("gcloud") "storage rm\\b" SEG "\\s['\"]?gs://" BUCKET "(?:/\\*{0,2})?" END},
     {"gcloud.storage_rm_recursive", 0.90f, IRR, "bucket", CLI("gcloud") "storage rm\\b" SEG "\\s(?:-r|-R|--recursive)" END},
     {"gcloud.storage_buckets_delete", 0.90f, IRR, "bucket", CLI("gcloud") "storage buckets delete\\b"},
     {"gcloud.delete", 0.60f, IRR, RES_DERIVE, CLI("gcloud") "(?:[\\w-]+ ){1,4}delete\\b", F_FALLBACK},
+    {"gsutil.rm_bucket", 0.95f, IRR, "bucket", CLI("gsutil") "rm\\b" SEG "\\s['\"]?gs://" BUCKET "(?:/\\*{0,2})?" END},
     {"gsutil.rm_recursive", 0.90f, IRR, "bucket", CLI("gsutil") "rm\\b" SEG "\\s-[a-z]*r[a-z]*" END},
     {"gsutil.rb", 0.85f, IRR, "bucket", CLI("gsutil") "rb\\b"},
     {"gsutil.rm", 0.40f, IRR, "object", CLI("gsutil") "rm\\b", F_FALLBACK},
@@ -629,7 +659,7 @@ struct noun {
 static const struct noun nouns[] = {
     NOUN("organization organizations organisation organisations org orgs", "organization", 0.95f, IRR),
     NOUN("database databases db dbs keyspace keyspaces", "database", 0.95f, IRR),
-    NOUN("project projects", "project", 0.90f, IRR),
+    NOUN("project projects", "project", 0.95f, IRR),
     NOUN("repo repos repository repositories", "repo", 0.90f, IRR),
     NOUN("backup backups", "backup", 0.90f, IRR),
     NOUN("namespace namespaces", "namespace", 0.90f, IRR),
@@ -698,6 +728,7 @@ static const struct variant k8s_types[] = {
 
 /* Other kubectl operations (indices: enum k8s_op). */
 enum k8s_op {
+  K8S_DELETE_EVERYWHERE,
   K8S_DELETE_ALL,
   K8S_DELETE_FILE,
   K8S_DELETE,
@@ -706,6 +737,7 @@ enum k8s_op {
 };
 /* clang-format off */
 static const struct variant k8s_ops[] = {
+    VAR(NULL, "k8s.delete_all_namespaces", 0.95f, IRR, "cluster"), /* --all -A */
     VAR(NULL, "k8s.delete_all", 0.90f, IRR, "namespace"), /* --all, -A */
     {NULL, "k8s.delete_file", 0.60f, IRR, NULL, NULL},    /* -f, -k */
     {NULL, "k8s.delete", 0.50f, IRR, NULL, NULL},         /* other types */
@@ -747,6 +779,19 @@ static const struct variant git_ops[] = {
     VAR(NULL, "git.update_ref_delete", 0.40f, IRR, "branch"),                                        /* update-ref -d */
     VAR(NULL, "git.branch_delete", 0.30f, REV, "branch"), /* branch -d */
     VAR(NULL, "git.tag_delete", 0.30f, REV, "tag"),       /* tag -d */
+};
+/* clang-format on */
+
+/* `find START... -delete` (or -exec rm) with no test that narrows what it
+ * finds deletes everything under START, as `rm -rf START` would (indices:
+ * enum find_start). */
+enum find_start { FIND_ROOT, FIND_HOME, FIND_SYSTEM, FIND_CWD };
+/* clang-format off */
+static const struct variant find_starts[] = {
+    VAR(NULL, "shell.find_delete_root", 1.00f, IRR, "file"),
+    VAR(NULL, "shell.find_delete_home", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_delete_system", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_delete_cwd", 0.95f, IRR, "file"),
 };
 /* clang-format on */
 
@@ -817,8 +862,13 @@ static const struct mask masks[] = {
     {"mask.update_where", 0.0f, 0, "sql.update", "\\bupdate " SQLID " set\\b[^;]*\\bwhere\\b"},
     /* rm of build output and temp files is housekeeping (rm_build) */
     {"mask.rm_build", 0.4f, F_BY_CODE, "shell.rm", NULL}, /* rm_read() */
+    /* `cd build && rm -rf *` empties the directory it names, not the one
+     * the agent works in: below rm -rf of that directory, which names it */
+    {"mask.cd_subdir", 0.6f, 0, "shell.rm_rf_cwd", "\\bcd (?:\\./)?(?:\\w|/tmp/)[^\\s;&|]* ?(?:&&|;) ?(?:sudo )?rm "},
     /* `git rm` is recoverable from history; `npm rm` uninstalls a package */
     {"mask.vcs_rm", 0.3f, 0, "shell.rm", "\\b(?:git|hg|svn|dvc)\\srm\\b"},
+    /* --exclude/--include keep part of the bucket: back to a prefix */
+    {"mask.s3_filter", 0.94f, 0, "aws.s3_rm_bucket", CLI("aws") "s3 rm\\b" SEG "\\s--(?:exclude|include)\\b"},
     {"mask.tool_rm", 0.0f, 0, "shell.rm", "\\b(?:npm|pnpm|yarn|bun|pip3?|brew|cargo|poetry|conda|gem|dotnet) rm\\b"},
 };
 /* clang-format on */
@@ -1421,7 +1471,8 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
       return SR_ENOMEM;
   if (add_word_entries(cat, cap)) return SR_ENOMEM;
   cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
-                        SR_ARRAY_LEN(git_ops) - 2; /* the two hooks */
+                        SR_ARRAY_LEN(git_ops) + SR_ARRAY_LEN(find_starts) -
+                        2; /* the two hooks */
   for (size_t i = 0; i < SR_ARRAY_LEN(masks); i++) {
     struct entry *e = push_entry(cat, cap);
     if (!e) return SR_ENOMEM;
@@ -2168,18 +2219,17 @@ static size_t copy_text(struct sr_catalogue_scratch *s, const char *restrict in,
   return i;
 }
 
-/* What the value of JSON key k holds. A coding agent's "description" is
- * prose about the command: it is dropped, not scanned. */
+/* What the value of JSON key k holds. A coding agent's "description"
+ * (Claude Code) or "explanation" (Cursor) is prose about the command: it
+ * is dropped, not scanned. */
 static enum value_kind key_kind(const char *k, size_t n) {
   static const struct {
     const char *key;
     size_t len;
     enum value_kind kind;
-  } keys[] = {{"command", 7, V_COMMAND},
-              {"cmd", 3, V_COMMAND},
-              {"script", 6, V_COMMAND},
-              {"commands", 8, V_COMMAND},
-              {"description", 11, V_PROSE}};
+  } keys[] = {{"command", 7, V_COMMAND},    {"cmd", 3, V_COMMAND},
+              {"script", 6, V_COMMAND},     {"commands", 8, V_COMMAND},
+              {"description", 11, V_PROSE}, {"explanation", 11, V_PROSE}};
   for (size_t i = 0; i < SR_ARRAY_LEN(keys); i++)
     if (keys[i].len == n && memcmp(keys[i].key, k, n) == 0) return keys[i].kind;
   return V_PLAIN;
@@ -2625,16 +2675,15 @@ static int k8s_resolve(const struct sr_catalogue *cat, const char *t,
     }
   } else if (EQ(w, "delete")) {
     int type = -1;
-    bool all = false, file = false;
+    bool all = false, file = false, every = false, everywhere = false;
     for (int k = 0; k < 24 && (w = token_at(t, &i, end)).n; k++) {
       if (w.p[0] != '-') {
         if (type < 0) type = k8s_type_of(cat, w);
         *at = i;
         continue;
       }
-      if (EQ(w, "--all") || EQ(w, "-A") || EQ(w, "--all-namespaces") ||
-          EQ(w, "--all=true"))
-        all = true;
+      every |= EQ(w, "--all") || EQ(w, "--all=true");
+      everywhere |= EQ(w, "-A") || EQ(w, "--all-namespaces");
       if (EQ(w, "-f") || EQ(w, "--filename") || EQ(w, "-k") ||
           EQ(w, "--kustomize") ||
           (w.n > 11 && memcmp(w.p, "--filename=", 11) == 0))
@@ -2642,7 +2691,12 @@ static int k8s_resolve(const struct sr_catalogue *cat, const char *t,
       if (k8s_flag_takes_value(w)) token_at(t, &i, end);
     }
     float sev = 0;
+    /* --all -A: every object of the types, in every namespace */
+    const struct variant *wide = &k8s_ops[K8S_DELETE_EVERYWHERE];
+    all = every || everywhere;
     if (type >= 0) v = type, sev = k8s_types[type].severity;
+    if (every && everywhere && wide->severity > sev)
+      v = K8S_OP(K8S_DELETE_EVERYWHERE), sev = wide->severity;
     if (all && k8s_ops[K8S_DELETE_ALL].severity > sev)
       v = K8S_OP(K8S_DELETE_ALL), sev = k8s_ops[K8S_DELETE_ALL].severity;
     if (file && k8s_ops[K8S_DELETE_FILE].severity > sev)
@@ -2734,6 +2788,92 @@ static int git_resolve(const char *t, size_t *at, size_t end, bool *mention) {
   return -1;
 }
 
+/* The find_starts[] index of a starting point of `find` (with or without a
+ * trailing slash, or slash and star), -1 for any other. */
+static int find_start_of(sr_str w) {
+  static const char *const sys[] = {"bin",   "boot",  "dev", "etc",  "lib",
+                                    "lib32", "lib64", "opt", "sbin", "srv",
+                                    "sys",   "usr",   "var"};
+  if (w.n > 1 && w.p[w.n - 1] == '*' && w.p[w.n - 2] == '/') w.n--;
+  if (w.n > 1 && w.p[w.n - 1] == '/') w.n--;
+  if (EQ(w, "/")) return FIND_ROOT;
+  if (EQ(w, "~") || EQ(w, "$HOME") || EQ(w, "${HOME}") || EQ(w, "/root"))
+    return FIND_HOME;
+  for (size_t k = 0; k < 2; k++) { /* /home/NAME, /Users/NAME */
+    size_t len = k ? 7 : 6;
+    if (w.n > len && memcmp(w.p, k ? "/Users/" : "/home/", len) == 0 &&
+        !memchr(w.p + len, '/', w.n - len))
+      return FIND_HOME;
+  }
+  for (size_t k = 0; w.n > 1 && w.p[0] == '/' && k < SR_ARRAY_LEN(sys); k++)
+    if (w.n - 1 == strlen(sys[k]) && memcmp(w.p + 1, sys[k], w.n - 1) == 0)
+      return FIND_SYSTEM;
+  if (EQ(w, ".") || EQ(w, "*") || EQ(w, "..")) return FIND_CWD;
+  return -1;
+}
+
+/* Whether a find test keeps some of what is under the starting points out
+ * (-name x, -mtime +7, -user u, ...); 1 for the tests that take a pattern,
+ * which keep nothing out when it is `*`. */
+static int find_narrows(sr_str w) {
+  static const char *const globs[] = {"-name",  "-iname",     "-path",
+                                      "-ipath", "-wholename", "-iwholename"};
+  static const char *const tests[] = {
+      "-regex", "-iregex", "-lname", "-ilname",  "-mtime",  "-mmin",
+      "-atime", "-amin",   "-ctime", "-cmin",    "-size",   "-empty",
+      "-user",  "-group",  "-uid",   "-gid",     "-nouser", "-nogroup",
+      "-perm",  "-links",  "-inum",  "-samefile"};
+  for (size_t k = 0; k < SR_ARRAY_LEN(globs); k++)
+    if (w.n == strlen(globs[k]) && memcmp(w.p, globs[k], w.n) == 0) return 1;
+  for (size_t k = 0; k < SR_ARRAY_LEN(tests); k++)
+    if (w.n == strlen(tests[k]) && memcmp(w.p, tests[k], w.n) == 0) return 2;
+  return w.n > 6 && memcmp(w.p, "-newer", 6) == 0 ? 2 : 0;
+}
+
+/*
+ * What a `find` deletes, read from its segment up to the -delete or -exec
+ * rm that ends at raw[to - 1]: the worst find_starts[] index of its
+ * starting points when no test narrows what it finds, else -1 (the
+ * entry as it is: `find . -name '*.pyc' -delete` is housekeeping).
+ */
+static int find_resolve(const struct sr_catalogue_scratch *s, size_t to) {
+  uint32_t k = seg_of(s, (uint32_t)to - 1);
+  if (k == SEG_UNKNOWN) return -1;
+  const char *t = s->raw;
+  size_t i = k ? s->sep_pos[k - 1] + 1 : 0;
+  sr_str w;
+  do { /* up to the program: sudo find, /usr/bin/find */
+    if (i >= to) return -1;
+    w = token_at(t, &i, to);
+  } while (!EQ(w, "find") &&
+           !(w.n > 5 && memcmp(w.p + w.n - 5, "/find", 5) == 0));
+  for (size_t j = i;; i = j) { /* options: -H -L -P -D debug -O3 */
+    w = token_at(t, &j, to);
+    if (w.n < 2 || w.p[0] != '-' || !strchr("HLPDO", w.p[1]) ||
+        (w.n > 2 && w.p[1] != 'O'))
+      break;
+    if (EQ(w, "-D")) token_at(t, &j, to);
+  }
+  int worst = -1;
+  for (size_t j = i; j < to; i = j) { /* starting points */
+    w = token_at(t, &j, to);
+    if (!w.n || w.p[0] == '-' || w.p[0] == '!') break;
+    int v = find_start_of(w);
+    if (v >= 0 && (worst < 0 || v < worst)) worst = v;
+  }
+  while (worst >= 0 && i < to) { /* the expression */
+    w = token_at(t, &i, to);
+    int narrows = find_narrows(w);
+    if (narrows == 1) {
+      sr_str g = token_at(t, &i, to);
+      if (!EQ(g, "*")) return -1;
+    } else if (narrows) {
+      return -1;
+    }
+  }
+  return worst;
+}
+
 struct scan_ctx {
   struct sr_catalogue_scratch *s;
   const struct sr_catalogue *cat;
@@ -2765,6 +2905,8 @@ static struct props props_of(const struct sr_catalogue *cat,
             ? &k8s_types[c->variant]
             : &k8s_ops[c->variant - (int)SR_ARRAY_LEN(k8s_types)];
   if (c->variant >= 0 && e->resolver == RESOLVE_GIT) v = &git_ops[c->variant];
+  if (c->variant >= 0 && e->resolver == RESOLVE_FIND)
+    v = &find_starts[c->variant];
   if (v) {
     p = (struct props){v->name,     v->severity, v->irreversible,
                        v->resource, v->scope,    0};
@@ -3413,6 +3555,8 @@ static int on_match(unsigned int id, unsigned long long from,
         }
         if (m.variant < 0) break;
         m.to = (uint32_t)at;
+      } else if (e->resolver == RESOLVE_FIND) {
+        m.variant = find_resolve(s, (size_t)to);
       }
       m.seg = seg_of(s, m.to - 1);
       add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);

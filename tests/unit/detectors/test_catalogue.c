@@ -143,6 +143,81 @@ START_TEST(filesystem_deletions_by_target) {
 }
 END_TEST
 
+/* find with -delete (or -exec rm) deletes everything under its starting
+ * points unless a test narrows what it finds: from / or a home directory
+ * that is rm -rf of it, whatever the spelling. */
+START_TEST(find_without_tests_deletes_its_starting_point) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"find / -delete\"}", "shell.find_delete_root", 1.0f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"sudo find / -name '*' -exec rm -rf {} +\"}", "shell.find_delete_root", 1.0f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"find /tmp/x /* -delete\"}", "shell.find_delete_root", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"find ~ -mindepth 1 -delete\"}", "shell.find_delete_home", 0.9f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"find \\\"$HOME\\\" -type f -delete\"}", "shell.find_delete_home", 0.9f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"/usr/bin/find -L /Users/ines/ -exec rm -f {} \\\\;\"}", "shell.find_delete_home", 0.9f, 1.0f, NULL, D},
+      {"run_terminal_cmd", "{\"command\":\"find -P /etc -delete\"}", "shell.find_delete_system", 0.9f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"cd /srv/app && find . -delete\"}", "shell.find_delete_cwd", 0.8f, 1.0f, NULL, D},
+      /* a test keeps the rest, a path below the home is not the home */
+      {"Bash", "{\"command\":\"find ~ -name .DS_Store -delete\"}", "shell.find_delete", 0.5f, 0.7f, "file", D},
+      {"Bash", "{\"command\":\"find / -xdev -user builder -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find ~ -newermt 2026-01-01 -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find . -name '*.pyc' -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find /tmp/build-cache -mtime +7 -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find ~/Downloads -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find . -type d -name node_modules -prune -exec rm -rf {} +\"}", NULL, 0.5f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"find / -name core -type f 2>/dev/null\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* rm -rf of the working directory (or find . -delete) with nothing known
+ * of where that is: a coding agent works in the project, or in the home it
+ * was started in. A `cd` into a directory of it first names what is
+ * emptied. */
+START_TEST(wiping_the_working_directory) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"rm -rf *\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"rm -rf ./* .[!.]*\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"run_terminal_cmd", "{\"command\":\"rm -rf .\",\"cwd\":\"/home/ines/src/shop\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"cd .. && rm -rf *\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"cd ~ && rm -rf *\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"cd \\\"$OUT\\\" && rm -rf *\"}", "shell.rm_rf_cwd", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"find . -mindepth 1 -delete\"}", "shell.find_delete_cwd", 0.95f, 0.95f, NULL, D},
+      /* a directory named first: rm -rf of it */
+      {"Bash", "{\"command\":\"cd dist && rm -rf *\"}", "shell.rm_rf", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"cd ./public/uploads; rm -rf ./*\"}", "shell.rm_rf", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"cd /tmp/build-4512 && sudo rm -rf *\"}", "shell.rm_rf", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"rm -f *.log\"}", NULL, 0, 0.3f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* chmod or chown -R of the root or a system directory replaces modes and
+ * owners no one recorded: sudo, ssh and the services stop working, and a
+ * reinstall is the usual way back. */
+START_TEST(recursive_permissions_of_the_system) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"sudo chmod -R 000 /\"}", "shell.chmod_recursive_system", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"sudo chown -R nobody:nogroup /*\"}", "shell.chmod_recursive_system", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"chmod -Rv 777 /usr/\"}", "shell.chmod_recursive_system", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"chgrp --recursive -h staff /etc && ls\"}", "shell.chmod_recursive_system", 0.95f, 0.95f, NULL, D},
+      /* below them, or not recursive */
+      {"Bash", "{\"command\":\"sudo chown -R $USER /usr/local\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"chmod -R u+w ./build\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"chmod -r /etc/hosts.allow\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"chmod -R 755 dist && cd /\"}", NULL, 0, 0, NULL, ANY},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- SQL and NoSQL -------------------------------------------------------- */
 
 START_TEST(sql_where_clauses_matter) {
@@ -187,6 +262,22 @@ START_TEST(nosql_stores) {
 }
 END_TEST
 
+/* FLUSHDB of a database other than 0, which test suites select, is not
+ * the application's data; 0 (the default) and FLUSHALL are. */
+START_TEST(flushing_a_numbered_redis_database) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"redis-cli -n 15 FLUSHDB\"}", "redis.flushdb_numbered", 0.9f, 0.9f, "database", D},
+      {"Bash", "{\"command\":\"redis-cli -u redis://localhost:6379/2 flushdb\"}", "redis.flushdb_numbered", 0.9f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"redis-cli FLUSHDB\"}", "redis.flushdb", 0.95f, 0.95f, "database", D},
+      {"Bash", "{\"command\":\"redis-cli -h cache.internal -n 0 flushdb\"}", "redis.flushdb", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"redis-cli -n 15 FLUSHALL\"}", "redis.flushall", 1.0f, 1.0f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- git and GitHub ------------------------------------------------------- */
 
 START_TEST(git_force_and_history) {
@@ -225,7 +316,7 @@ START_TEST(cloud_clis) {
   /* clang-format off */
   static const struct expect x[] = {
       {"Bash", "{\"command\":\"aws s3 rb s3://acme-backups --force\"}", "aws.s3_rb_force", 1.0f, 1.0f, "bucket", D},
-      {"Bash", "{\"command\":\"aws s3 rm s3://acme-backups --recursive\"}", "aws.s3_rm_recursive", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-backups/2025/ --recursive\"}", "aws.s3_rm_recursive", 0.85f, 0.95f, "bucket", D},
       {"Bash", "{\"command\":\"aws --profile prod rds delete-db-instance --db-instance-identifier main --skip-final-snapshot\"}", "aws.rds_delete_db_instance", 0.9f, 1.0f, "database", D},
       /* the specific rule, not the "delete db" catch-all */
       {"Bash", "{\"command\":\"aws rds delete-db-snapshot --db-snapshot-identifier s1\"}", "aws.rds_delete_snapshot", 0.8f, 0.9f, "snapshot", D},
@@ -245,15 +336,61 @@ START_TEST(cloud_clis) {
       {"Bash", "{\"command\":\"npm publish --access public\"}", NULL, 0, 0, NULL, W},
       {"Bash", "{\"command\":\"gcloud projects delete acme-prod\"}", "gcloud.projects_delete", 1.0f, 1.0f, "project", D},
       {"Bash", "{\"command\":\"gcloud sql instances delete prod-db\"}", "gcloud.sql_instances_delete", 1.0f, 1.0f, "database", D},
-      {"Bash", "{\"command\":\"gcloud storage rm -r gs://bucket\"}", "gcloud.storage_rm_recursive", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"gcloud storage rm -r gs://bucket/tmp\"}", "gcloud.storage_rm_recursive", 0.85f, 0.95f, "bucket", D},
       {"Bash", "{\"command\":\"az group delete --name prod-rg --yes\"}", "az.group_delete", 1.0f, 1.0f, NULL, D},
       {"Bash", "{\"command\":\"az vm delete -g rg -n vm1\"}", "az.vm_delete", 0.8f, 0.9f, "instance", D},
-      {"Bash", "{\"command\":\"gsutil -m rm -r gs://bucket\"}", "gsutil.rm_recursive", 0.85f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"gsutil -m rm -r gs://bucket/tmp/\"}", "gsutil.rm_recursive", 0.85f, 0.95f, "bucket", D},
       /* reads */
       {"Bash", "{\"command\":\"aws ec2 describe-instances\"}", NULL, 0, 0, NULL, R},
       {"Bash", "{\"command\":\"aws s3 ls s3://acme\"}", NULL, 0, 0, NULL, R},
       {"Bash", "{\"command\":\"gcloud compute instances list\"}", NULL, 0, 0, NULL, R},
       {"Bash", "{\"command\":\"aws s3 cp build s3://site --recursive\"}", NULL, 0, 0, NULL, W},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* A recursive deletion at a bucket's root empties it, as the Amazon Q
+ * extension's injected prompt had the agent do to every bucket it listed;
+ * under a prefix, or filtered, it is a clean-up. */
+START_TEST(recursive_deletion_at_a_bucket_root_empties_it) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-prod-assets --recursive\"}", "aws.s3_rm_bucket", 0.95f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"aws --profile prod s3 rm --recursive \\\"s3://acme-prod-assets/\\\"\"}", "aws.s3_rm_bucket", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"for b in $(aws s3 ls | awk '{print $3}'); do aws s3 rm s3://$b --recursive; done\"}", "aws.s3_rm_bucket", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"gsutil -m rm -r gs://acme-uploads\"}", "gsutil.rm_bucket", 0.95f, 0.95f, "bucket", D},
+      {"Bash", "{\"command\":\"gsutil rm 'gs://acme-uploads/**'\"}", "gsutil.rm_bucket", 0.95f, 0.95f, NULL, D},
+      {"run_terminal_cmd", "{\"command\":\"gcloud storage rm --recursive gs://acme-uploads/\"}", "gcloud.storage_rm_bucket", 0.95f, 0.95f, NULL, D},
+      /* under a prefix, one object, or filtered */
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-ci-artifacts/builds/4512/ --recursive\"}", "aws.s3_rm_recursive", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-logs --recursive --exclude '*' --include '*.tmp'\"}", NULL, 0.5f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws s3 rm s3://acme-prod-reports/tmp/export.csv\"}", "aws.s3_rm", 0.35f, 0.45f, NULL, D},
+      {"Bash", "{\"command\":\"gsutil rm gs://acme-uploads/tmp/a.png\"}", "gsutil.rm", 0.35f, 0.45f, NULL, D},
+      {"Bash", "{\"command\":\"gcloud storage rm -r gs://acme-uploads/tmp/\"}", "gcloud.storage_rm_recursive", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws s3 ls s3://acme-prod-assets --recursive\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* Deleting whatever an unfiltered listing returns deletes every resource
+ * of that kind the credential reaches (the Amazon Q wiper's "list and
+ * delete cloud resources"); a filter or a test in the query chooses. */
+START_TEST(deleting_all_a_listing_returns) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"aws --profile prod ec2 terminate-instances --instance-ids $(aws --profile prod ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text)\"}", "cloud.delete_listed", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"aws iam list-users --query 'Users[].UserName' --output text | xargs -n1 aws iam delete-user --user-name\"}", "cloud.delete_listed", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"gcloud compute instances delete $(gcloud compute instances list --format='value(name)') --quiet\"}", "cloud.delete_listed", 0.95f, 0.95f, NULL, D},
+      /* chosen by a filter, a test in the query, or a grep */
+      {"Bash", "{\"command\":\"aws ec2 terminate-instances --instance-ids $(aws ec2 describe-instances --filters Name=tag:env,Values=preview-412 --query 'Reservations[].Instances[].InstanceId' --output text)\"}", "aws.ec2_terminate_instances", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws ec2 describe-instances --query 'Reservations[].Instances[?State.Name==`stopped`].InstanceId' --output text | xargs aws ec2 terminate-instances --instance-ids\"}", "aws.ec2_terminate_instances", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"aws ecr batch-delete-image --repository-name shop --image-ids \\\"$(aws ecr list-images --repository-name shop --filter tagStatus=UNTAGGED --query 'imageIds[*]' --output json)\\\"\"}", "aws.delete", 0.55f, 0.65f, NULL, D},
+      {"Bash", "{\"command\":\"aws s3 ls | grep preview- | awk '{print $3}' | xargs -I{} aws s3 rb s3://{}\"}", "aws.s3_rb", 0.75f, 0.85f, NULL, D},
+      {"Bash", "{\"command\":\"aws ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text\"}", NULL, 0, 0, NULL, R},
   };
   /* clang-format on */
   check_all(x, SR_ARRAY_LEN(x));
@@ -310,6 +447,30 @@ START_TEST(kubernetes_helm_docker) {
   /* a pod comes back, a namespace does not */
   ck_assert(
       !classify("Bash", "{\"command\":\"kubectl delete pod x\"}").irreversible);
+}
+END_TEST
+
+/* What loses a whole database, stack, project or cluster is catastrophic
+ * (0.95 and up): a reset that empties every table, a stack deletion, a
+ * project deletion by any name, every object of a cluster. */
+START_TEST(whole_resource_losses) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"npx prisma migrate reset --force\"}", "orm.db_reset", 0.95f, 0.95f, "database", D},
+      {"Bash", "{\"command\":\"bin/rails db:reset\"}", "orm.db_reset", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"php artisan migrate:fresh --seed\"}", "orm.db_reset", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"aws cloudformation delete-stack --stack-name acme-prod\"}", "aws.cloudformation_delete_stack", 0.95f, 0.95f, "stack", D},
+      {"mcp__neon__delete_project", "{\"projectId\":\"misty-river-41295817\"}", "generic.delete_project", 0.95f, 0.95f, "project", D},
+      {"Bash", "{\"command\":\"kubectl delete all --all -A\"}", "k8s.delete_all_namespaces", 0.95f, 0.95f, "cluster", D},
+      {"Bash", "{\"command\":\"kubectl delete deploy,sts,pvc --all-namespaces --all\"}", "k8s.delete_all_namespaces", 0.95f, 0.95f, NULL, D},
+      /* one namespace, a selection, a branch, a migration */
+      {"Bash", "{\"command\":\"kubectl delete pods --all -n preview-412\"}", "k8s.delete_all", 0.85f, 0.9f, NULL, D},
+      {"Bash", "{\"command\":\"kubectl delete pods --field-selector=status.phase==Failed -A\"}", "k8s.delete_all", 0.85f, 0.9f, NULL, D},
+      {"mcp__neon__delete_branch", "{\"projectId\":\"misty-river-41295817\",\"branchId\":\"br-preview\"}", "generic.delete_branch", 0.4f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"npx prisma migrate dev --name add_index\"}", NULL, 0, 0, NULL, ANY},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
 }
 END_TEST
 
@@ -430,7 +591,7 @@ START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
       {"Bash", "{\"command\":\"rm -f -v --recursive \\\"$OUT\\\"/* && ls\"}", "shell.rm_rf_var", 0.70f, "rm -f -v --recursive \"$OUT\"/*"},
       {"Bash", "{\"command\":\"rm -Rf;echo / done\"}", "shell.rm_rf", 0.60f, "rm -Rf"},
       {"Bash", "{\"command\":\"rm -rf --one-file-system a b /etc/ssl c\"}", "shell.rm_rf", 0.60f, "rm -rf"},
-      {"Bash", "{\"command\":\"rm -rf a b ./ c; rm -r x\"}", "shell.rm_rf_cwd", 0.85f, "rm -rf a b ./"},
+      {"Bash", "{\"command\":\"rm -rf a b ./ c; rm -r x\"}", "shell.rm_rf_cwd", 0.95f, "rm -rf a b ./"},
       {"Bash", "{\"command\":\"sudo -E -H rm -f notes.txt\"}", "shell.rm", 0.25f, "sudo -E -H rm -f n"},
       {"Bash", "{\"command\":\"cd x && RM -FR .git/\"}", "shell.rm_rf_git", 0.80f, "RM -FR .git/"},
       {"Bash", "{\"command\":\"./rm -rf / ; x-rm -rf /\"}", NULL, 0.00f, ""},
@@ -513,6 +674,11 @@ START_TEST(mentions_are_not_executions) {
                 "production database\"}");
   ck_assert_float_eq(op.destructive, 0.0f);
   ck_assert_int_eq(op.verb, SR_VERB_READ);
+  /* ... and so is Cursor's explanation */
+  op = classify("run_terminal_cmd",
+                "{\"command\":\"npm test\",\"is_background\":false,"
+                "\"explanation\":\"Drop the test database and rerun\"}");
+  ck_assert_float_eq(op.destructive, 0.0f);
   /* extra blanks do not hide a command */
   op = classify("Bash", "{\"command\":\"rm   -rf    /\"}");
   ck_assert_str_eq(or_dash(op.rule), "shell.rm_rf_root");
@@ -1220,12 +1386,19 @@ int main(void) {
   Suite *s = suite_create("catalogue");
   TCase *tc = tcase_create("classify");
   tcase_add_test(tc, filesystem_deletions_by_target);
+  tcase_add_test(tc, find_without_tests_deletes_its_starting_point);
+  tcase_add_test(tc, wiping_the_working_directory);
+  tcase_add_test(tc, recursive_permissions_of_the_system);
   tcase_add_test(tc, sql_where_clauses_matter);
   tcase_add_test(tc, nosql_stores);
+  tcase_add_test(tc, flushing_a_numbered_redis_database);
   tcase_add_test(tc, git_force_and_history);
   tcase_add_test(tc, cloud_clis);
+  tcase_add_test(tc, recursive_deletion_at_a_bucket_root_empties_it);
+  tcase_add_test(tc, deleting_all_a_listing_returns);
   tcase_add_test(tc, infrastructure_as_code);
   tcase_add_test(tc, kubernetes_helm_docker);
+  tcase_add_test(tc, whole_resource_losses);
   tcase_add_test(tc, api_names_in_every_spelling);
   tcase_add_test(tc, http_methods);
   tcase_add_test(tc, tails_read_in_c_as_patterns);
