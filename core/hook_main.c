@@ -78,7 +78,9 @@ static void usage(FILE *f) {
       "  -h, --help          this text\n"
       "\n"
       "Any other option of `stackrisk gate --hook` (see its --help) is\n"
-      "passed on when the gate runs.\n",
+      "passed on when the gate runs: give the sidecar's --config (and\n"
+      "--public-key, if it has one), so that gate verifies commands with\n"
+      "the same key and decides from the same catalogue.\n",
       f);
 }
 

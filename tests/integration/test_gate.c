@@ -9,7 +9,7 @@
  * where no processor runs, the deadline (closed for a destructive call, no
  * answer for the rest) and commands that must not be trusted: signed with
  * another key, unsigned, genuine but for another session, genuine but
- * expired.
+ * expired. The README's hook lines are run as written, with no sidecar.
  *
  * The tests share the brokers and the processor (CK_NOFORK), in order; the
  * last one stops the processor.
@@ -592,6 +592,60 @@ START_TEST(no_verdict_fails_closed_on_destructive_and_open_on_the_rest) {
 }
 END_TEST
 
+/* The README's hook lines, run as written but for the paths and the
+ * brokers (the idle ones), with no sidecar to ask: the hook hands the call
+ * to `stackrisk gate` with its own options, which must know the catalogue
+ * the sidecar was given (config/stackrisk.yaml's example entry
+ * acme.tenant_nuke), or it lets the call through. */
+START_TEST(readme_hook_lines_work_without_the_sidecar) {
+  char *readme = h_read_file(SR_SOURCE_DIR "/README.md", NULL);
+  ck_assert_ptr_nonnull(readme);
+  const char *nuke = "acmectl tenant nuke acme-prod";
+  char input[128], claude[2048], cursor[1024], line[1024] = "", prev[1024] = "";
+  snprintf(input, sizeof input, "{\"command\":\"%s\"}", nuke);
+  snprintf(claude, sizeof claude, "%s",
+           claude_payload("sess-readme", "default", "Bash", input,
+                          "toolu_01Readme"));
+  snprintf(cursor, sizeof cursor,
+           "{\"conversation_id\":\"sess-readme-cursor\",\"generation_id\":"
+           "\"gen-r\",\"hook_event_name\":\"beforeShellExecution\","
+           "\"command\":\"%s\",\"cwd\":\"/srv\"}",
+           nuke);
+  int lines = 0;
+  for (const char *p = strstr(readme, "\"command\": \""); p;
+       p = strstr(p + 1, "\"command\": \"")) {
+    const char *start = p + 12, *end = strchr(start, '"');
+    ck_assert_ptr_nonnull(end);
+    snprintf(line, sizeof line, "%.*s", (int)(end - start), start);
+    if (!strstr(line, "stackrisk-hook ") || !strcmp(line, prev)) continue;
+    snprintf(prev, sizeof prev, "%s", line);
+    char *argv[32] = {"--lean"};
+    size_t n = 1;
+    const char *payload = claude;
+    for (char *t = strtok(line, " "), *last = ""; t && n < 31;
+         last = t, t = strtok(NULL, " ")) {
+      if (n == 1 && strstr(t, "stackrisk-hook")) continue; /* the binary */
+      if (!strcmp(last, "--socket")) t = "/nonexistent/gate.sock";
+      if (!strcmp(last, "--brokers")) t = (char *)idle_brokers;
+      if (!strcmp(last, "--config")) t = SR_SOURCE_DIR "/config/stackrisk.yaml";
+      if (!strcmp(last, "--public-key")) t = pub;
+      if (!strcmp(last, "--hook") && !strcmp(t, "cursor")) payload = cursor;
+      argv[n++] = t;
+    }
+    argv[n] = NULL;
+    struct gate_run g;
+    gate(&g, payload, argv);
+    ck_assert_msg(g.rc == 0, "README line %s: exit %d: %s", prev, g.rc, g.err);
+    ck_assert_msg(
+        strstr(g.out, "\"deny\"") && strstr(g.out, "acme.tenant_nuke"),
+        "README line %s answered '%s' (%s)", prev, g.out, g.err);
+    lines++;
+  }
+  free(readme);
+  ck_assert_int_ge(lines, 2); /* Claude Code's and Cursor's */
+}
+END_TEST
+
 /* Publishes cmd on the idle broker's control topic, keyed by session. */
 static void publish_command(const struct sr_command *cmd) {
   uint8_t pb[SR_COMMAND_PB_MAX];
@@ -731,6 +785,7 @@ int main(void) {
   tcase_add_test(tc,
                  no_verdict_fails_closed_on_destructive_and_open_on_the_rest);
   tcase_add_test(tc, untrusted_commands_are_rejected);
+  tcase_add_test(tc, readme_hook_lines_work_without_the_sidecar);
   tcase_add_test(tc, processor_stops_cleanly);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
