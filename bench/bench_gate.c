@@ -325,12 +325,22 @@ int main(int argc, char **argv) {
 
   char lean[4200];
   snprintf(lean, sizeof lean, "%s-hook", bin);
-  char *via_sidecar[] = {lean, "--hook", "claude-code", "--socket", sock, NULL};
-  char *via_gate[] = {bin,        "gate", "--hook", "claude-code",
-                      "--socket", sock,   NULL};
-  char *direct[] = {bin,         "gate",  "--hook",       "claude-code",
-                    "--brokers", brokers, "--public-key", pub,
-                    NULL};
+  /* --allow-skips-prompts: an ALLOW verdict is then answered "allow",
+   * while a call let through without one still prints nothing. */
+  char *via_sidecar[] = {lean,       "--hook", "claude-code",
+                         "--socket", sock,     "--allow-skips-prompts",
+                         NULL};
+  char *via_gate[] = {bin,
+                      "gate",
+                      "--hook",
+                      "claude-code",
+                      "--socket",
+                      sock,
+                      "--allow-skips-prompts",
+                      NULL};
+  char *direct[] = {
+      bin,     "gate",         "--hook", "claude-code",           "--brokers",
+      brokers, "--public-key", pub,      "--allow-skips-prompts", NULL};
   int ndirect = size / 10;
   double *rtt = malloc(sizeof(double) * (size_t)(size * rounds));
   double *sc = malloc(sizeof(double) * (size_t)(size * rounds));

@@ -7,7 +7,8 @@
  * talks to Kafka itself (slower to start: two connections, and the
  * catalogue compile when no verdict comes). With --serve it is the sidecar.
  * Whatever fails, the hook still answers: the local catalogue decides,
- * closed for destructive calls, open for the rest, and says so on stderr.
+ * closed for destructive calls, open for the rest, and says so on stderr
+ * (open being, for Claude Code and Cursor, no answer at all: hook.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -29,13 +30,16 @@ static void usage(FILE *f) {
       "harness's hook payload on stdin, publishes the call (requested,\n"
       "want_verdict) and answers with the verdict in the harness's protocol:\n"
       "  claude-code  PreToolUse JSON in; exit 0 with hookSpecificOutput\n"
-      "               permissionDecision allow / ask (ESCALATE) / deny\n"
+      "               permissionDecision ask (ESCALATE) / deny\n"
       "  cursor       beforeShellExecution / beforeMCPExecution JSON in;\n"
-      "               {\"permission\": allow|ask|deny, ...} out\n"
+      "               {\"permission\": ask|deny, ...} out\n"
       "  generic      a docs/events.md tool_call in; one JSON line out, exit\n"
       "               0 ALLOW, 3 ESCALATE, 4 BLOCK, 5 KILL\n"
-      "Without a verdict by the deadline the call is blocked when the local\n"
-      "catalogue marks it destructive, allowed otherwise (said on stderr).\n"
+      "For claude-code and cursor an ALLOW prints nothing (exit 0, the\n"
+      "reason on stderr): the harness's own permission rules decide, as\n"
+      "without the gate. Without a verdict by the deadline the call is\n"
+      "blocked when the local catalogue marks it destructive, else let\n"
+      "through the same way (said on stderr).\n"
       "\n"
       "  -c, --config FILE       kafka, signing, gate and catalogue sections\n"
       "                          of the stackrisk configuration\n"
@@ -53,9 +57,12 @@ static void usage(FILE *f) {
       "                          ask (default 30000; 0: ask at once)\n"
       "      --exit2             claude-code: deny by exit 2 (reason on\n"
       "                          stderr)\n"
-      "      --allow-passthrough claude-code: print nothing on ALLOW, so\n"
-      "                          Claude Code's own permission rules\n"
-      "                          still apply\n"
+      "      --allow-skips-prompts\n"
+      "                          claude-code, cursor: answer a signed ALLOW\n"
+      "                          with \"allow\", which skips the harness's\n"
+      "                          own permission prompts (never in plan mode,\n"
+      "                          never without a verdict)\n"
+      "      --allow-passthrough deprecated: what the gate now does anyway\n"
       "      --events-topic T    (default stackrisk.events)\n"
       "      --control-topic T   (default stackrisk.control)\n"
       "  -X  KEY=VALUE           any librdkafka property (repeatable)\n"
@@ -82,6 +89,7 @@ static int parse(int argc, char **argv, struct gate_args *a) {
     O_DEADLINE,
     O_HOLD,
     O_EXIT2,
+    O_SKIP_PROMPTS,
     O_PASS,
     O_EVENTS,
     O_CONTROL,
@@ -97,6 +105,7 @@ static int parse(int argc, char **argv, struct gate_args *a) {
       {"deadline-ms", required_argument, NULL, O_DEADLINE},
       {"hold-ms", required_argument, NULL, O_HOLD},
       {"exit2", no_argument, NULL, O_EXIT2},
+      {"allow-skips-prompts", no_argument, NULL, O_SKIP_PROMPTS},
       {"allow-passthrough", no_argument, NULL, O_PASS},
       {"events-topic", required_argument, NULL, O_EVENTS},
       {"control-topic", required_argument, NULL, O_CONTROL},
@@ -148,8 +157,15 @@ static int parse(int argc, char **argv, struct gate_args *a) {
       case O_EXIT2:
         a->answer.exit2 = true;
         break;
+      case O_SKIP_PROMPTS:
+        a->answer.allow_skips_prompts = true;
+        break;
       case O_PASS:
-        a->answer.allow_passthrough = true;
+        /* Once the opt-in to print nothing on ALLOW, now the default. Still
+         * accepted, silently: refusing it would turn every hook installed
+         * with it into a usage error (exit 2, a denial for Claude Code),
+         * and a note on stderr would reach the agent with each --exit2
+         * denial. */
         break;
       case O_EVENTS:
         a->events = optarg;
@@ -346,7 +362,7 @@ int sr_cmd_gate(int argc, char **argv, volatile sig_atomic_t *stop) {
     req.hold_ms = (int)cc.hold_ms;
     hook(&cc, &req, &v);
   }
-  rc = sr_hook_answer(a.kind, &a.answer, &v, stdout, stderr);
+  rc = sr_hook_answer(a.kind, &a.answer, &req, &v, stdout, stderr);
   sr_hook_request_clear(&req);
   free(payload);
   sr_client_conf_clear(&cc);

@@ -71,12 +71,16 @@ static void usage(FILE *f) {
       "                      sidecar's)\n"
       "  --hold-ms MS        after ESCALATE, wait this long for `stackrisk\n"
       "                      approve/deny` (default: the sidecar's)\n"
-      "  --exit2, --allow-passthrough\n"
-      "                      claude-code answers, as for `stackrisk gate`\n"
+      "  --exit2, --allow-skips-prompts\n"
+      "                      how to answer, as for `stackrisk gate`: by\n"
+      "                      default an ALLOW prints nothing, and the\n"
+      "                      harness's own permission rules apply\n"
       "  -h, --help          this text\n"
       "\n"
       "Any other option of `stackrisk gate --hook` (see its --help) is\n"
-      "passed on when the gate runs.\n",
+      "passed on when the gate runs: give the sidecar's --config (and\n"
+      "--public-key, if it has one), so that gate verifies commands with\n"
+      "the same key and decides from the same catalogue.\n",
       f);
 }
 
@@ -104,8 +108,8 @@ int main(int argc, char **argv) {
       hold_ms = atol(v);
     } else if (!strcmp(argv[i], "--exit2")) {
       ao.exit2 = true;
-    } else if (!strcmp(argv[i], "--allow-passthrough")) {
-      ao.allow_passthrough = true;
+    } else if (!strcmp(argv[i], "--allow-skips-prompts")) {
+      ao.allow_skips_prompts = true;
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
@@ -144,7 +148,7 @@ int main(int argc, char **argv) {
         sr_gate_remote_decide(socket, &req, timeout, &verdict, err, sizeof err);
   }
   if (rc == SR_OK) {
-    rc = sr_hook_answer(kind, &ao, &verdict, stdout, stderr);
+    rc = sr_hook_answer(kind, &ao, &req, &verdict, stdout, stderr);
     sr_hook_request_clear(&req);
     free(payload);
     return rc;
@@ -156,5 +160,5 @@ int main(int argc, char **argv) {
   snprintf(verdict.reason, sizeof verdict.reason,
            "stackrisk: %s, and stackrisk gate cannot be run; failing closed",
            err);
-  return sr_hook_answer(kind, &ao, &verdict, stdout, stderr);
+  return sr_hook_answer(kind, &ao, NULL, &verdict, stdout, stderr);
 }

@@ -307,6 +307,8 @@ int sr_hook_parse(enum sr_hook_kind kind, const char *payload, size_t len,
   sr_str_copy(req->call, sizeof req->call, sr_str_from(call));
   sr_str_copy(req->tool, sizeof req->tool, tool);
   req->deadline_ms = req->hold_ms = -1;
+  req->plan_mode =
+      kind == SR_HOOK_CLAUDE_CODE && sr_str_eq_cstr(f.permission_mode, "plan");
   req->event = out;
   req->event_len = b.len;
   out = NULL;
@@ -342,15 +344,32 @@ static const char *decision_word(enum sr_action a) {
                                    : "deny";
 }
 
+/* Whether a harness is left to its own rules (see hook.h): the gate lets
+ * the call through, and an "allow" was not asked for, or would rest on no
+ * verdict, or would lift plan mode. */
+static bool no_decision(const struct sr_hook_answer_opts *o,
+                        const struct sr_hook_request *req,
+                        const struct sr_gate_verdict *v) {
+  return v->action == SR_ACTION_ALLOW &&
+         (!o->allow_skips_prompts || v->source != SR_VERDICT_COMMAND ||
+          (req && req->plan_mode));
+}
+
 int sr_hook_answer(enum sr_hook_kind kind, const struct sr_hook_answer_opts *o,
+                   const struct sr_hook_request *req,
                    const struct sr_gate_verdict *v, FILE *out, FILE *err_out) {
   char line[8192];
   struct sr_buf b = sr_buf_init(line, sizeof line);
   sr_str reason = sr_str_from(v->reason);
-  if (v->source != SR_VERDICT_COMMAND) fprintf(err_out, "%s\n", v->reason);
+  bool silent = kind != SR_HOOK_GENERIC && no_decision(o, req, v);
+  if (v->source != SR_VERDICT_COMMAND || silent)
+    fprintf(err_out, "%s\n", v->reason);
+  if (silent) {
+    fflush(err_out);
+    return 0;
+  }
   switch (kind) {
     case SR_HOOK_CLAUDE_CODE:
-      if (v->action == SR_ACTION_ALLOW && o->allow_passthrough) return 0;
       if (v->action >= SR_ACTION_BLOCK && o->exit2) {
         if (v->source == SR_VERDICT_COMMAND)
           fprintf(err_out, "%s\n", v->reason);

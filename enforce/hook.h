@@ -14,6 +14,18 @@
  *  - generic: one tool_call in the docs/events.md JSON form; answered with
  *    one JSON line and an exit code per action (see sr_hook_exit_code).
  *
+ * Both harnesses read "allow" as leave to skip their own permission checks
+ * (Claude Code's prompts, and plan mode's refusal of edits; Cursor's
+ * approvals). Claude Code reads exit 0 with nothing on stdout as no
+ * decision, and Cursor as a hook that failed, which it ignores unless the
+ * hook is marked failClosed: either way the harness's own rules apply. A
+ * gate added for safety must not grant more than the harness would alone,
+ * so whatever is not a refusal or a question (an ALLOW, and every call let
+ * through for want of a verdict) is answered with nothing, the reason on
+ * stderr (Claude Code's verbose mode, Cursor's Hooks output). Only a signed
+ * ALLOW, and only with allow_skips_prompts, is answered "allow", and never
+ * in plan mode.
+ *
  * Each payload becomes one tool_call event, phase requested, want_verdict,
  * stamped with the wall clock (the gate is where the call happens now).
  */
@@ -48,6 +60,10 @@ struct sr_hook_request {
   /* The hook's own --deadline-ms / --hold-ms, sent to the sidecar so the
    * hook's wait and the sidecar's agree; -1 (as parsed): the gate's. */
   int deadline_ms, hold_ms;
+  /* Claude Code's permission_mode is "plan": the harness itself refuses
+   * mutating calls, which an "allow" would lift. Not sent to the sidecar:
+   * the event carries it as "mode". */
+  bool plan_mode;
 };
 
 /* Parses a payload of `kind` into req (whose event it allocates; release
@@ -73,17 +89,21 @@ struct sr_gate_verdict {
 };
 
 struct sr_hook_answer_opts {
-  bool exit2;             /* claude-code: deny as exit 2 + stderr */
-  bool allow_passthrough; /* claude-code: print nothing on ALLOW, so the
-                             harness's own permission rules still apply */
+  bool exit2; /* claude-code: deny as exit 2 + stderr */
+  /* claude-code, cursor: answer a signed ALLOW with the harness's "allow",
+   * which skips its own permission prompts (outside plan mode). Without it
+   * an ALLOW is answered with nothing: the harness's rules apply. */
+  bool allow_skips_prompts;
 };
 
 /* Exit code for generic mode: ALLOW 0, ESCALATE 3, BLOCK 4, KILL 5. */
 int sr_hook_exit_code(enum sr_action a);
 
 /* Writes the harness's answer to out (stdout) and err_out (stderr) and
- * returns the process exit code. */
+ * returns the process exit code. req is the call answered (its plan_mode
+ * is read), or NULL when the payload could not be parsed. */
 int sr_hook_answer(enum sr_hook_kind kind, const struct sr_hook_answer_opts *o,
+                   const struct sr_hook_request *req,
                    const struct sr_gate_verdict *v, FILE *out, FILE *err_out);
 
 #endif

@@ -6,7 +6,7 @@
  * call id, tool, arguments and (Claude Code) plan mode carried over; a
  * payload the harness would never send is refused with the field named; the
  * answers are the exact shapes each harness reads, with the exit codes it
- * acts on.
+ * acts on, and none at all where the harness's own rules must decide.
  */
 #include <check.h>
 #include <stdio.h>
@@ -63,6 +63,7 @@ START_TEST(claude_code_pre_tool_use) {
   ck_assert(eq(ev.session_id, "abc123") && eq(ev.call_id, "toolu_01ABC123"));
   ck_assert(eq(ev.tool, "Bash"));
   ck_assert_int_eq(ev.mode, SR_MODE_PLAN);
+  ck_assert(req.plan_mode);
   ck_assert_int_eq(ev.ts_ms, NOW);
   /* The tool input is passed through byte for byte. */
   ck_assert_ptr_nonnull(strstr(req.event,
@@ -75,6 +76,7 @@ START_TEST(claude_code_pre_tool_use) {
       "\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/x\"},"
       "\"tool_use_id\":\"toolu_2\"}");
   ck_assert_int_eq(ev.mode, SR_MODE_DEFAULT);
+  ck_assert(!req.plan_mode);
 }
 END_TEST
 
@@ -185,24 +187,31 @@ START_TEST(session_id_with_nul_is_refused) {
 }
 END_TEST
 
-/* Runs sr_hook_answer into memory. */
-static int answer(enum sr_hook_kind kind, struct sr_hook_answer_opts o,
-                  enum sr_action a, enum sr_verdict_source src, char *out,
-                  char *errout) {
+/* Runs sr_hook_answer into memory; plan: the call was made in plan mode. */
+static int answer_in(enum sr_hook_kind kind, struct sr_hook_answer_opts o,
+                     bool plan, enum sr_action a, enum sr_verdict_source src,
+                     char *out, char *errout) {
   struct sr_gate_verdict v = {a, src, "stackrisk BLOCK: \"why\""};
+  struct sr_hook_request r = {.plan_mode = plan};
   memset(out, 0, 4096);
   memset(errout, 0, 4096);
   FILE *fo = fmemopen(out, 4096, "w"), *fe = fmemopen(errout, 4096, "w");
-  int rc = sr_hook_answer(kind, &o, &v, fo, fe);
+  int rc = sr_hook_answer(kind, &o, &r, &v, fo, fe);
   fclose(fo);
   fclose(fe);
   return rc;
 }
 
+static int answer(enum sr_hook_kind kind, struct sr_hook_answer_opts o,
+                  enum sr_action a, enum sr_verdict_source src, char *out,
+                  char *errout) {
+  return answer_in(kind, o, false, a, src, out, errout);
+}
+
 START_TEST(answers_in_each_harness_protocol) {
   char out[4096], err[4096];
   struct sr_hook_answer_opts none = {0}, exit2 = {.exit2 = true},
-                             pass = {.allow_passthrough = true};
+                             skip = {.allow_skips_prompts = true};
   ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, none, SR_ACTION_BLOCK,
                           SR_VERDICT_COMMAND, out, err),
                    0);
@@ -221,14 +230,19 @@ START_TEST(answers_in_each_harness_protocol) {
                    2);
   ck_assert_str_eq(out, "");
   ck_assert_str_eq(err, "stackrisk BLOCK: \"why\"\n");
-  ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, pass, SR_ACTION_ALLOW,
+  /* Asked for, a signed ALLOW is answered "allow". */
+  ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, skip, SR_ACTION_ALLOW,
                           SR_VERDICT_COMMAND, out, err),
                    0);
-  ck_assert_str_eq(out, "");
-  ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, none, SR_ACTION_ALLOW,
+  ck_assert_str_eq(
+      out,
+      "{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\","
+      "\"permissionDecision\":\"allow\",\"permissionDecisionReason\":"
+      "\"stackrisk BLOCK: \\\"why\\\"\"}}\n");
+  ck_assert_int_eq(answer(SR_HOOK_CURSOR, skip, SR_ACTION_ALLOW,
                           SR_VERDICT_COMMAND, out, err),
                    0);
-  ck_assert_ptr_nonnull(strstr(out, "\"permissionDecision\":\"allow\""));
+  ck_assert_ptr_nonnull(strstr(out, "{\"permission\":\"allow\","));
 
   ck_assert_int_eq(answer(SR_HOOK_CURSOR, none, SR_ACTION_KILL,
                           SR_VERDICT_COMMAND, out, err),
@@ -237,6 +251,10 @@ START_TEST(answers_in_each_harness_protocol) {
                    "{\"permission\":\"deny\",\"user_message\":\"stackrisk "
                    "BLOCK: \\\"why\\\"\",\"agent_message\":\"stackrisk "
                    "BLOCK: \\\"why\\\"\"}\n");
+  ck_assert_int_eq(answer(SR_HOOK_CURSOR, none, SR_ACTION_BLOCK,
+                          SR_VERDICT_NO_ANSWER, out, err),
+                   0);
+  ck_assert_ptr_nonnull(strstr(out, "{\"permission\":\"deny\","));
 
   static const int codes[] = {0, 0, 3, 4, 5};
   for (int a = SR_ACTION_ALLOW; a <= SR_ACTION_KILL; a++) {
@@ -245,6 +263,49 @@ START_TEST(answers_in_each_harness_protocol) {
                      codes[a]);
     ck_assert_ptr_nonnull(strstr(out, "\"source\":\"no-verdict\""));
   }
+}
+END_TEST
+
+/* "allow" lifts the harness's own permission checks; a gate must not grant
+ * more than the harness would alone. So Claude Code and Cursor get no
+ * decision (exit 0, nothing on stdout, the reason on stderr) for an ALLOW,
+ * for a call let through without a verdict even when allow is asked for,
+ * and for a plan-mode call whatever the flags. */
+START_TEST(allow_leaves_the_harness_to_its_own_rules) {
+  char out[4096], err[4096];
+  struct sr_hook_answer_opts none = {0}, exit2 = {.exit2 = true},
+                             skip = {.allow_skips_prompts = true};
+  static const struct {
+    enum sr_hook_kind kind;
+    bool skip, plan;
+    enum sr_verdict_source src;
+  } cases[] = {
+      {SR_HOOK_CLAUDE_CODE, false, false, SR_VERDICT_COMMAND},
+      {SR_HOOK_CLAUDE_CODE, false, false, SR_VERDICT_NO_ANSWER},
+      {SR_HOOK_CLAUDE_CODE, true, false, SR_VERDICT_NO_ANSWER},
+      {SR_HOOK_CLAUDE_CODE, true, true, SR_VERDICT_COMMAND},
+      {SR_HOOK_CLAUDE_CODE, false, true, SR_VERDICT_COMMAND},
+      {SR_HOOK_CURSOR, false, false, SR_VERDICT_COMMAND},
+      {SR_HOOK_CURSOR, false, false, SR_VERDICT_NO_ANSWER},
+      {SR_HOOK_CURSOR, true, false, SR_VERDICT_NO_ANSWER},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int rc = answer_in(cases[i].kind, cases[i].skip ? skip : none,
+                       cases[i].plan, SR_ACTION_ALLOW, cases[i].src, out, err);
+    ck_assert_msg(rc == 0 && !strcmp(out, ""), "case %zu: exit %d, out %s", i,
+                  rc, out);
+    ck_assert_msg(!strcmp(err, "stackrisk BLOCK: \"why\"\n"),
+                  "case %zu: stderr %s", i, err);
+  }
+  ck_assert_int_eq(answer(SR_HOOK_CLAUDE_CODE, exit2, SR_ACTION_ALLOW,
+                          SR_VERDICT_COMMAND, out, err),
+                   0);
+  ck_assert_str_eq(out, "");
+  /* Generic mode is an exit-code protocol of its own: unchanged. */
+  ck_assert_int_eq(answer(SR_HOOK_GENERIC, none, SR_ACTION_ALLOW,
+                          SR_VERDICT_COMMAND, out, err),
+                   0);
+  ck_assert_ptr_nonnull(strstr(out, "{\"action\":\"ALLOW\",\"source\":"));
 }
 END_TEST
 
@@ -258,6 +319,7 @@ int main(void) {
   tcase_add_test(tc, payloads_a_harness_never_sends_are_refused);
   tcase_add_test(tc, session_id_with_nul_is_refused);
   tcase_add_test(tc, answers_in_each_harness_protocol);
+  tcase_add_test(tc, allow_leaves_the_harness_to_its_own_rules);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
