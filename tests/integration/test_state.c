@@ -238,10 +238,11 @@ static size_t read_ids(const char *topic, char (*ids)[SR_COMMAND_ID_LEN + 1],
   return n;
 }
 
-static void setup(void) {
-  snprintf(tag, sizeof tag, "%d", (int)getpid());
+/* Starts `stackrisk broker` (new topics, a new address) and a producer
+ * to it. */
+static void start_broker(const char *name) {
   char log[128];
-  path_of(log, sizeof log, "broker.log");
+  path_of(log, sizeof log, name);
   unlink(log);
   char *argv[] = {SR_BINARY, "broker",    "--partitions", "4",
                   "-t",      "ctl-ref",   "-t",           "ctl-crash",
@@ -251,6 +252,19 @@ static void setup(void) {
                 "the broker printed no address (log %s)", log);
   producer = h_producer(addr);
   ck_assert_ptr_nonnull(producer);
+}
+
+static void stop_broker(void) {
+  rd_kafka_destroy(producer);
+  kill(broker, SIGTERM);
+  h_wait_exit(broker, 10000);
+}
+
+static void setup(void) {
+  snprintf(tag, sizeof tag, "%d", (int)getpid());
+  start_broker("broker.log");
+  produced = 0;
+  n_lines = 0;
   load_sessions();
   ck_assert_uint_gt(n_lines, 150);
 }
@@ -258,9 +272,7 @@ static void setup(void) {
 static char crash_db[128], ref_db[128];
 
 static void teardown(void) {
-  rd_kafka_destroy(producer);
-  kill(broker, SIGTERM);
-  h_wait_exit(broker, 10000);
+  stop_broker();
   for (size_t i = 0; i < n_lines; i++) free(lines[i]);
   /* The databases are large; the logs stay for a failure's post-mortem. */
   static const char *const sfx[] = {"", "-wal", "-shm"};
