@@ -40,6 +40,8 @@ struct sr_track {
   bool reset;              /* consumer thread only: the next checkpoint
                               records the partition's offset, even below
                               ck_next (track_reset) */
+  int64_t recheck_ms;      /* consumer thread only: when check_ends may
+                              ask the leader about it again */
   _Atomic int64_t dispatched[SR_WORKERS_MAX];
   _Atomic int64_t done[SR_WORKERS_MAX];
 };
@@ -504,6 +506,35 @@ static void position_moved(struct sr_consumer *c, struct sr_track *t,
   }
 }
 
+/* A partition that receives nothing says nothing in route: its log can end
+ * below the offset it is to be read from (the topic was recreated), and
+ * that stored offset would skip events of the new log once it grows past
+ * it. Fetch responses leave each partition's log end in librdkafka's
+ * cache; one below the expected offset is confirmed by the leader (the
+ * cache may come from a follower behind it), and the partition is reset to
+ * the log's start: where `earliest` reads from, at or before where
+ * `latest` does. The query blocks (a second at most) only when the cache
+ * says so; a partition it does not confirm is asked again 10 s later. */
+static void check_ends(struct sr_consumer *c, int64_t now) {
+  for (size_t i = 0; i < c->n_tracks; i++) {
+    struct sr_track *t = c->tracks[i];
+    int64_t next = track_next(t), lo, hi;
+    if (next <= 0 || now < t->recheck_ms ||
+        rd_kafka_get_watermark_offsets(c->rk, t->topic, t->partition, &lo,
+                                       &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0 || hi >= next)
+      continue;
+    if (rd_kafka_query_watermark_offsets(c->rk, t->topic, t->partition, &lo,
+                                         &hi, 1000) ||
+        hi >= next) {
+      t->recheck_ms = now + 10000;
+      continue;
+    }
+    warn_moved(t, next, SR_MAX(lo, 0));
+    track_reset(c, t, SR_MAX(lo, 0));
+  }
+}
+
 /* Hands one message to the worker owning its session. Waits (sleeping,
  * serving the producer) while that worker's ring is full: backpressure, not
  * loss. */
@@ -595,6 +626,7 @@ int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
       else
         store_offsets(c);
       if (c->metrics) report_lag(c);
+      check_ends(c, now);
       sr_group_wait_poll(&c->group_wait);
       next_store = now + c->commit_interval_ms;
     }
