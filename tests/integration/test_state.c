@@ -94,6 +94,8 @@ static void path_of(char *out, size_t cap, const char *name) {
   snprintf(out, cap, "state-%s-%s", tag, name);
 }
 
+static pid_t last_run; /* the run started last, for teardown */
+
 static pid_t start_run_with(const char *config, const char *group,
                             const char *db, const char *control,
                             const char *crash_at, const char *log) {
@@ -108,6 +110,7 @@ static pid_t start_run_with(const char *config, const char *group,
   pid_t pid = h_spawn(argv, log);
   unsetenv("STACKRISK_CRASH_AT");
   ck_assert_int_gt(pid, 0);
+  last_run = pid;
   return pid;
 }
 
@@ -273,6 +276,13 @@ static void setup(void) {
 static char crash_db[128], ref_db[128];
 
 static void teardown(void) {
+  /* A failed assertion leaves the run it waited for running (0: it is
+   * still a child of ours, not yet reaped). */
+  if (last_run > 0 && waitpid(last_run, NULL, WNOHANG) == 0) {
+    kill(last_run, SIGKILL);
+    waitpid(last_run, NULL, 0);
+  }
+  last_run = 0;
   stop_broker();
   for (size_t i = 0; i < n_lines; i++) free(lines[i]);
   /* The databases are large; the logs stay for a failure's post-mortem. */
