@@ -29,10 +29,19 @@
 struct sr_track {
   char topic[256];
   int32_t partition;
-  int64_t last_dispatched; /* consumer thread only */
+  int64_t last_dispatched; /* consumer thread only; -1: none since
+                              assignment or the last reset */
+  int64_t from;            /* consumer thread only: where reading started,
+                              the store's offset or a reset's position;
+                              -1 when Kafka decides */
   int64_t stored;          /* consumer thread only: last stored offset */
   int64_t ck_next;         /* consumer thread only: next offset of the
                               last checkpoint begun (state store) */
+  bool reset;              /* consumer thread only: the next checkpoint
+                              records the partition's offset, even below
+                              ck_next (track_reset) */
+  int64_t recheck_ms;      /* consumer thread only: when check_ends may
+                              ask the leader about it again */
   _Atomic int64_t dispatched[SR_WORKERS_MAX];
   _Atomic int64_t done[SR_WORKERS_MAX];
 };
@@ -85,6 +94,7 @@ static void track_add(struct sr_consumer *c, const char *topic,
   snprintf(t->topic, sizeof t->topic, "%s", topic);
   t->partition = partition;
   t->last_dispatched = -1;
+  t->from = -1;
   t->stored = -1;
   t->ck_next = -1;
   for (size_t w = 0; w < SR_WORKERS_MAX; w++) {
@@ -98,10 +108,16 @@ void sr_track_done(struct sr_track *t, size_t w, int64_t offset) {
   atomic_store_explicit(&t->done[w], offset, memory_order_release);
 }
 
-/* Lowest offset not yet finished (the offset to commit), or -1 if nothing
- * was dispatched. */
+/* The offset the partition's next message should have: the one after the
+ * last dispatched, else where reading started; -1 when not known. */
+static int64_t track_next(const struct sr_track *t) {
+  return t->last_dispatched >= 0 ? t->last_dispatched + 1 : t->from;
+}
+
+/* Lowest offset not yet finished (the offset to commit), or where reading
+ * started if nothing was dispatched (-1: not known). */
 static int64_t track_safe(const struct sr_consumer *c, struct sr_track *t) {
-  if (t->last_dispatched < 0) return -1;
+  if (t->last_dispatched < 0) return t->from;
   int64_t safe = t->last_dispatched + 1;
   for (size_t w = 0; w < c->n_workers; w++) {
     int64_t done = atomic_load_explicit(&t->done[w], memory_order_acquire);
@@ -208,22 +224,25 @@ static bool checkpoint_begin(struct sr_consumer *c) {
   const char *topics[TRACKS_MAX];
   int32_t parts[TRACKS_MAX];
   int64_t next[TRACKS_MAX];
+  struct sr_track *in[TRACKS_MAX];
   size_t n = 0;
   if (c->inflight) return false;
   for (size_t i = 0; i < c->n_tracks; i++) {
     struct sr_track *t = c->tracks[i];
-    if (t->last_dispatched < 0 || t->last_dispatched + 1 <= t->ck_next)
-      continue;
+    int64_t at = track_next(t);
+    if (at < 0 || (!t->reset && at <= t->ck_next)) continue;
+    in[n] = t;
     topics[n] = t->topic;
     parts[n] = t->partition;
-    next[n++] = t->last_dispatched + 1;
+    next[n++] = at;
   }
   if (!n) return false;
   void *barrier = c->state->begin(c->state->ctx, topics, parts, next, n);
   if (!barrier) return false;
-  for (size_t i = 0; i < c->n_tracks; i++)
-    if (c->tracks[i]->last_dispatched >= 0)
-      c->tracks[i]->ck_next = c->tracks[i]->last_dispatched + 1;
+  for (size_t i = 0; i < n; i++) {
+    in[i]->ck_next = next[i];
+    in[i]->reset = false;
+  }
   for (size_t w = 0; w < c->n_workers; w++)
     push(c, w, (struct sr_ring_item){NULL, barrier});
   c->inflight = barrier;
@@ -233,17 +252,20 @@ static bool checkpoint_begin(struct sr_consumer *c) {
   return true;
 }
 
+/* State store: waits until the open checkpoint is durable, or deadline. */
+static void checkpoint_wait(struct sr_consumer *c, int64_t deadline) {
+  while (c->inflight && sr_clock_ms(CLOCK_MONOTONIC) < deadline) {
+    sr_producer_poll(c->producer, 1);
+    checkpoint_poll(c);
+  }
+}
+
 /* State store: makes everything dispatched so far durable. */
 static void checkpoint_drain(struct sr_consumer *c) {
   int64_t deadline = sr_clock_ms(CLOCK_MONOTONIC) + 60000;
-  for (int round = 0; round < 2; round++) {
-    /* round 0 finishes the open checkpoint, round 1 covers the rest */
-    if (round == 1 && !checkpoint_begin(c)) break;
-    while (c->inflight && sr_clock_ms(CLOCK_MONOTONIC) < deadline) {
-      sr_producer_poll(c->producer, 1);
-      checkpoint_poll(c);
-    }
-  }
+  checkpoint_wait(c, deadline);            /* the open checkpoint */
+  if (!c->inflight && checkpoint_begin(c)) /* the rest */
+    checkpoint_wait(c, deadline);
   if (c->inflight)
     SR_ERROR("the state store did not make the last checkpoint durable in "
              "60 s; its input offsets are not committed");
@@ -317,7 +339,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
       if (next < 0) continue; /* Kafka's committed offset, or the reset */
       p->offset = next;
       struct sr_track *t = track_find(c, p->topic, p->partition);
-      if (t) t->ck_next = next;
+      if (t) t->from = t->ck_next = next;
       SR_INFO("%s [%d]: resuming at offset %lld from the state store",
               p->topic, (int)p->partition, (long long)next);
     }
@@ -418,6 +440,101 @@ fail:
   return NULL;
 }
 
+/* Says that the partition no longer holds offset `was`, where t was to go
+ * on, and is read from `at` now. */
+static void warn_moved(const struct sr_track *t, int64_t was, int64_t at) {
+  SR_WARN(
+      "%s [%d]: %s %lld does not fit the partition, which is read from "
+      "offset %lld now: the topic was recreated or its retention "
+      "removed the stored offset; state continues from here",
+      t->topic, (int)t->partition,
+      t->last_dispatched < 0 ? "the stored offset" : "the next offset",
+      (long long)was, (long long)at);
+}
+
+/* The partition's offsets went back to `at`: its log is a new one (the
+ * topic was recreated, or lost its end), and offsets at or past `at` name
+ * other events than those read before. What was dispatched from the old
+ * log is finished and made durable with `at` as the partition's offset
+ * before anything from the new one is dispatched: a crash from then on
+ * resumes at `at`, never at the old offset, and a crash before it resumes
+ * at the old offset, which the broker answers with the same reset (unless
+ * the new log grew past it meanwhile). Without
+ * this the offsets to store stayed below the old ones, so nothing of the
+ * partition was stored again. Sessions are not touched: state goes on.
+ * Blocks for one checkpoint (the rebalance callback does as much). */
+static void track_reset(struct sr_consumer *c, struct sr_track *t, int64_t at) {
+  assert(at >= 0);
+  /* The open checkpoint carries the old log's offset: it lands first, so
+   * that its completion cannot store that offset after this one. */
+  if (c->state) checkpoint_wait(c, sr_clock_ms(CLOCK_MONOTONIC) + 60000);
+  t->from = at;
+  t->last_dispatched = -1;
+  t->stored = -1;
+  t->reset = true;
+  drain(c);
+  /* drain gave up on the store: the marks below need idle workers */
+  while (!workers_idle(c)) sr_producer_poll(c->producer, 1);
+  for (size_t w = 0; w < SR_WORKERS_MAX; w++) {
+    atomic_store_explicit(&t->dispatched[w], at - 1, memory_order_relaxed);
+    atomic_store_explicit(&t->done[w], at - 1, memory_order_relaxed);
+  }
+  if (t->stored != at) return; /* not durable: Kafka's offset waits too */
+  /* librdkafka commits a stored offset only above the last one it
+   * committed; named in the call, a lower one goes through. */
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, t->topic, t->partition)->offset = at;
+  rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 0);
+  if (e) SR_WARN("committing offsets: %s", rd_kafka_err2str(e));
+  rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* m's offset is not the one t expected (next): the consumer's offset reset
+ * moved the partition, because the offset was no longer in its log. Gaps
+ * that mean nothing (transaction markers, compaction) leave the log start
+ * below next, and are passed over. @locality consumer thread, rare */
+static void position_moved(struct sr_consumer *c, struct sr_track *t,
+                           int64_t next, int64_t offset) {
+  int64_t lo, hi;
+  if (offset < next) {
+    warn_moved(t, next, offset);
+    track_reset(c, t, offset);
+  } else if (rd_kafka_get_watermark_offsets(c->rk, t->topic, t->partition, &lo,
+                                            &hi) == 0 &&
+             lo > next) {
+    warn_moved(t, next, offset); /* offsets still grow: nothing to redo */
+  }
+}
+
+/* A partition that receives nothing says nothing in route: its log can end
+ * below the offset it is to be read from (the topic was recreated), and
+ * that stored offset would skip events of the new log once it grows past
+ * it. Fetch responses leave each partition's log end in librdkafka's
+ * cache; one below the expected offset is confirmed by the leader (the
+ * cache may come from a follower behind it), and the partition is reset to
+ * the log's start: where `earliest` reads from, at or before where
+ * `latest` does. The query blocks (a second at most) only when the cache
+ * says so; a partition it does not confirm is asked again 10 s later. */
+static void check_ends(struct sr_consumer *c, int64_t now) {
+  for (size_t i = 0; i < c->n_tracks; i++) {
+    struct sr_track *t = c->tracks[i];
+    int64_t next = track_next(t), lo, hi;
+    if (next <= 0 || now < t->recheck_ms ||
+        rd_kafka_get_watermark_offsets(c->rk, t->topic, t->partition, &lo,
+                                       &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0 || hi >= next)
+      continue;
+    if (rd_kafka_query_watermark_offsets(c->rk, t->topic, t->partition, &lo,
+                                         &hi, 1000) ||
+        hi >= next) {
+      t->recheck_ms = now + 10000;
+      continue;
+    }
+    warn_moved(t, next, SR_MAX(lo, 0));
+    track_reset(c, t, SR_MAX(lo, 0));
+  }
+}
+
 /* Hands one message to the worker owning its session. Waits (sleeping,
  * serving the producer) while that worker's ring is full: backpressure, not
  * loss. */
@@ -444,6 +561,8 @@ static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
     c->last_rkt = m->rkt;
     c->last_track = t;
   }
+  int64_t next = track_next(t);
+  if (next >= 0 && m->offset != next) position_moved(c, t, next, m->offset);
   /* A worker idle on this partition starts from just before this offset,
    * so the safe offset never falls back below it. */
   if (atomic_load_explicit(&t->done[w], memory_order_acquire) ==
@@ -507,6 +626,7 @@ int sr_consumer_run(struct sr_consumer *c, volatile sig_atomic_t *stop) {
       else
         store_offsets(c);
       if (c->metrics) report_lag(c);
+      check_ends(c, now);
       sr_group_wait_poll(&c->group_wait);
       next_store = now + c->commit_interval_ms;
     }

@@ -17,6 +17,14 @@
  * are checkpointed with the state, partitions resume from the store's
  * offsets, and Kafka's committed offsets follow the store's.
  *
+ * Offsets are not assumed to only grow. A partition whose log no longer
+ * holds the offset it was to be read from (the topic was recreated, or
+ * retention removed the offset) is moved by librdkafka's offset reset; the
+ * consumer notices it from the next message's offset, or from the log end
+ * of a partition that receives nothing, says so, and when the offsets went
+ * back stores the new position (durably, with the state) before it hands
+ * over anything from the new log.
+ *
  * Several topics are read co-partitioned: partition p of each goes to the
  * same instance of the group, so a session keyed onto partition p of both
  * (its own events, and its OTLP spans re-keyed by the repartition stage)

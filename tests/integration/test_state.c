@@ -94,6 +94,8 @@ static void path_of(char *out, size_t cap, const char *name) {
   snprintf(out, cap, "state-%s-%s", tag, name);
 }
 
+static pid_t last_run; /* the run started last, for teardown */
+
 static pid_t start_run_with(const char *config, const char *group,
                             const char *db, const char *control,
                             const char *crash_at, const char *log) {
@@ -108,6 +110,7 @@ static pid_t start_run_with(const char *config, const char *group,
   pid_t pid = h_spawn(argv, log);
   unsetenv("STACKRISK_CRASH_AT");
   ck_assert_int_gt(pid, 0);
+  last_run = pid;
   return pid;
 }
 
@@ -238,19 +241,34 @@ static size_t read_ids(const char *topic, char (*ids)[SR_COMMAND_ID_LEN + 1],
   return n;
 }
 
-static void setup(void) {
-  snprintf(tag, sizeof tag, "%d", (int)getpid());
+/* Starts `stackrisk broker` (new topics, a new address) and a producer
+ * to it. */
+static void start_broker(const char *name) {
   char log[128];
-  path_of(log, sizeof log, "broker.log");
+  path_of(log, sizeof log, name);
   unlink(log);
   char *argv[] = {SR_BINARY, "broker",    "--partitions", "4",
                   "-t",      "ctl-ref",   "-t",           "ctl-crash",
-                  "-t",      "ctl-quiet", NULL};
+                  "-t",      "ctl-quiet", "-t",           "ctl-recreated",
+                  NULL};
   broker = h_spawn(argv, log);
   ck_assert_msg(h_wait_address(log, addr, sizeof addr, 20000),
                 "the broker printed no address (log %s)", log);
   producer = h_producer(addr);
   ck_assert_ptr_nonnull(producer);
+}
+
+static void stop_broker(void) {
+  rd_kafka_destroy(producer);
+  kill(broker, SIGTERM);
+  h_wait_exit(broker, 10000);
+}
+
+static void setup(void) {
+  snprintf(tag, sizeof tag, "%d", (int)getpid());
+  start_broker("broker.log");
+  produced = 0;
+  n_lines = 0;
   load_sessions();
   ck_assert_uint_gt(n_lines, 150);
 }
@@ -258,9 +276,14 @@ static void setup(void) {
 static char crash_db[128], ref_db[128];
 
 static void teardown(void) {
-  rd_kafka_destroy(producer);
-  kill(broker, SIGTERM);
-  h_wait_exit(broker, 10000);
+  /* A failed assertion leaves the run it waited for running (0: it is
+   * still a child of ours, not yet reaped). */
+  if (last_run > 0 && waitpid(last_run, NULL, WNOHANG) == 0) {
+    kill(last_run, SIGKILL);
+    waitpid(last_run, NULL, 0);
+  }
+  last_run = 0;
+  stop_broker();
   for (size_t i = 0; i < n_lines; i++) free(lines[i]);
   /* The databases are large; the logs stay for a failure's post-mortem. */
   static const char *const sfx[] = {"", "-wal", "-shm"};
@@ -446,6 +469,162 @@ START_TEST(a_quiet_input_is_made_durable_at_once) {
 }
 END_TEST
 
+/* One row's first column as a number (0 when there is none). */
+static long long scalar(const char *db, const char *sql) {
+  char *v = dump(db, sql);
+  long long n = atoll(v);
+  free(v);
+  return n;
+}
+
+/* Occurrences of needle in text. */
+static int count(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) n++;
+  return n;
+}
+
+/* Waits until the query's first column is `want`; false on timeout. */
+static bool wait_scalar(const char *db, const char *sql, long long want,
+                        int timeout_ms) {
+  long long deadline = h_now_ms() + timeout_ms;
+  while (h_now_ms() < deadline) {
+    if (scalar(db, sql) == want) return true;
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return false;
+}
+
+/* The walkthrough: a database whose offsets come from one cluster meets
+ * the topics recreated empty (a new `stackrisk broker`, as a deleted and
+ * recreated topic, or retention past the stored offset, on a real one).
+ * The run must say so, and keep storing state, commands and offsets from
+ * the new positions. It is killed right after publishing the first verdict
+ * there, before any state covers it: the restart must resume from the new
+ * position (not the old offset, which on a refilled topic would skip
+ * events), replay the call and store it. */
+START_TEST(a_recreated_topic_is_stored_from_its_new_start) {
+  char db[128], log[128], sql[256];
+  path_of(db, sizeof db, "recreated.db");
+  h_remove_db(db);
+  produce_copy(0);
+  path_of(log, sizeof log, "recreated-1.log");
+  unlink(log);
+  pid_t p = start_run("recreated-1", db, "ctl-recreated", NULL, log);
+  ck_assert_msg(wait_progress(db, produced, 60000),
+                "the first cluster's events were not stored (log %s)", log);
+  stop_run(p, log);
+  long long stored[4];
+  for (int i = 0; i < 4; i++) {
+    snprintf(sql, sizeof sql,
+             "SELECT next_offset FROM input_offsets WHERE topic = '" EVENTS
+             "' AND partition = %d",
+             i);
+    stored[i] = scalar(db, sql);
+    ck_assert_msg(stored[i] > 1, "partition %d stored only %lld", i, stored[i]);
+  }
+  long long sessions = scalar(db, "SELECT count(*) FROM sessions");
+  long long commands = scalar(db, "SELECT count(*) FROM commands");
+  ck_assert_int_gt(commands, 10);
+
+  stop_broker();
+  start_broker("broker-recreated.log");
+
+  /* Killed right after handing the verdict to the producer. With a
+   * checkpoint interval of a minute the partitions that receive nothing
+   * are not looked at (check_ends) before the kill: the call's partition
+   * is found out by its first message alone. */
+  path_of(log, sizeof log, "recreated-2.log");
+  unlink(log);
+  p = start_run_with(SR_TEST_DATA "/integration/state_minute.yaml",
+                     "recreated-2", db, "ctl-recreated", "publish:1", log);
+  const char *line =
+      "{\"type\":\"tool_call\",\"session_id\":\"recreated-1\",\"ts_ms\":"
+      "1790000000000,\"phase\":\"requested\",\"call_id\":\"after-recreate\","
+      "\"tool\":\"Bash\",\"arguments\":{\"command\":\"rm -rf ~/\"},"
+      "\"want_verdict\":true}";
+  ck_assert_int_eq(
+      h_produce(producer, EVENTS, "recreated-1", line, strlen(line)), 0);
+  rd_kafka_flush(producer, 5000);
+  ck_assert_msg(h_wait_exit(p, 60000) == 128 + SIGKILL,
+                "the run on the new cluster issued no command (log %s)", log);
+  char *warned = h_read_file(log, NULL);
+  ck_assert_ptr_nonnull(warned);
+
+  /* The restart replays the call and stores it with its offset. */
+  path_of(log, sizeof log, "recreated-3.log");
+  unlink(log);
+  p = start_run("recreated-3", db, "ctl-recreated", NULL, log);
+  static const char *const call_offset =
+      "SELECT i.next_offset FROM input_offsets i JOIN commands c ON "
+      "c.topic = i.topic AND c.partition = i.partition WHERE c.session_id "
+      "= 'recreated-1'";
+  ck_assert_msg(wait_scalar(db, call_offset, 1, 30000),
+                "the call on the recreated topic is not stored (log %s)", log);
+  /* The partitions that received nothing move to their new start too: no
+   * offset of the old cluster is left. */
+  static const char *const offsets_sum =
+      "SELECT sum(next_offset) FROM input_offsets WHERE topic = '" EVENTS "'";
+  ck_assert_msg(wait_scalar(db, offsets_sum, 1, 30000),
+                "stored offsets add up to %lld, not 1 (log %s)",
+                scalar(db, offsets_sum), log);
+  stop_run(p, log);
+  int part = (int)scalar(db,
+                         "SELECT partition FROM commands WHERE "
+                         "session_id = 'recreated-1' AND offset = 0");
+  ck_assert_int_eq(scalar(db,
+                          "SELECT count(*) FROM commands WHERE "
+                          "session_id = 'recreated-1'"),
+                   1);
+  ck_assert_int_eq(scalar(db, call_offset), 1);
+  ck_assert_int_eq(scalar(db,
+                          "SELECT count(*) FROM sessions WHERE "
+                          "session_id = 'recreated-1'"),
+                   1);
+  /* Nothing stored before is lost. */
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM sessions"), sessions + 1);
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM commands"), commands + 1);
+
+  /* The crashed run said which partition did not fit, where it was and
+   * where it is now, and what that means. */
+  char want[320];
+  snprintf(want, sizeof want,
+           EVENTS
+           " [%d]: the stored offset %lld does not fit the partition, "
+           "which is read from offset 0 now: the topic was recreated "
+           "or its retention removed the stored offset; state "
+           "continues from here",
+           part, stored[part]);
+  ck_assert_msg(strstr(warned, want), "no warning '%s' (log %s)", want,
+                "recreated-2.log");
+  ck_assert_int_eq(count(warned, "does not fit"), 1);
+  free(warned);
+
+  /* It had made the new position durable before it read the call: the
+   * restart resumed there, read the call alone, and the verdict is on the
+   * control topic. */
+  snprintf(want, sizeof want, EVENTS " [%d]: resuming at offset 0 ", part);
+  char *text = h_read_file(log, NULL);
+  ck_assert_msg(text && strstr(text, want) && strstr(text, "stopped: 1 events"),
+                "the restart did not resume at the new position (log %s)", log);
+  /* The partitions that received nothing were found out from their log
+   * ends, once each. */
+  ck_assert_int_eq(count(text, "does not fit"), 3);
+  free(text);
+  static char ids[16][SR_COMMAND_ID_LEN + 1];
+  size_t records;
+  ck_assert_uint_eq(read_ids("ctl-recreated", ids, 16, &records), 1);
+  char *id = dump(db,
+                  "SELECT command_id FROM commands WHERE "
+                  "session_id = 'recreated-1'");
+  ck_assert_msg(strncmp(id, ids[0], SR_COMMAND_ID_LEN) == 0,
+                "the control topic has %s, the audit log %s", ids[0], id);
+  free(id);
+  h_remove_db(db);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("state");
   TCase *tc = tcase_create("durability");
@@ -454,6 +633,11 @@ int main(void) {
   tcase_add_test(tc, kill_9_at_any_point_loses_nothing);
   tcase_add_test(tc, restart_on_unchanged_topic_emits_nothing_new);
   tcase_add_test(tc, a_quiet_input_is_made_durable_at_once);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("recreated");
+  tcase_set_timeout(tc, 200);
+  tcase_add_unchecked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, a_recreated_topic_is_stored_from_its_new_start);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
