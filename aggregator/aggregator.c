@@ -322,6 +322,22 @@ static struct sr_session *session_for(struct sr_aggregator *a,
   return s;
 }
 
+/* True when ev's id is among the ids of s's last SR_SEEN_MAX events: a
+ * redelivery. Else remembers it. Only an event stamped no later than the
+ * session's last can be one, so an in-order stream never searches. An
+ * event without an id (built in code, not decoded) is never one. */
+static bool redelivered(struct sr_session *s, const struct sr_event *ev) {
+  if (sr_str_empty(ev->event_id)) return false;
+  uint64_t id = sr_session_hash(ev->event_id);
+  if (s->events && ev->ts_ms <= s->last_ts_ms)
+    for (size_t i = 0; i < s->n_seen; i++)
+      if (s->seen[i] == id) return true;
+  s->seen[s->seen_next] = id;
+  s->seen_next = (uint8_t)((s->seen_next + 1) % SR_SEEN_MAX);
+  if (s->n_seen < SR_SEEN_MAX) s->n_seen++;
+  return false;
+}
+
 int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
                           struct sr_command *cmd) {
   struct sr_detection *det = &a->detection;
@@ -338,6 +354,7 @@ int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
   struct sr_session *s = session_for(a, ev, h);
   if (!s) return SR_ENOMEM;
   a->last = s;
+  if (redelivered(s, ev)) return SR_AGG_REDELIVERED;
   int64_t now = ev->ts_ms > s->last_ts_ms ? ev->ts_ms : s->last_ts_ms;
   s->last_ts_ms = now;
   if (s->events++ == 0) s->first_ts_ms = now;

@@ -35,7 +35,10 @@ struct sr_aggregator *sr_aggregator_create(const struct sr_detectors *dets,
 void sr_aggregator_destroy(struct sr_aggregator *a);
 
 /* Processes one event. Returns 1 and fills *cmd when a command is due, 0
- * when not, SR_ENOMEM when a new session could not be allocated. */
+ * when not, SR_AGG_REDELIVERED when the event's id is among the last
+ * SR_SEEN_MAX of its session (it changed nothing and is not to be
+ * recorded), SR_ENOMEM when a new session could not be allocated. */
+#define SR_AGG_REDELIVERED 2
 int sr_aggregator_process(struct sr_aggregator *a, const struct sr_event *ev,
                           struct sr_command *cmd);
 

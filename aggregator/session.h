@@ -31,6 +31,7 @@ struct sr_dim_state {
 /* Escalated calls a session keeps awaiting a person's decision; past this,
  * the oldest can no longer be approved (its gate gave up long since). */
 #define SR_AWAITING_MAX 16
+#define SR_SEEN_MAX 32
 
 /* Persistence bookkeeping (aggregator/store.c), owning worker only; kept
  * when a session is cleared (sr_session_clear), since what the store has
@@ -78,6 +79,13 @@ struct sr_session {
    * these and nothing else. */
   uint8_t n_awaiting;
   uint64_t awaiting[SR_AWAITING_MAX];
+  /* The ids of its last SR_SEEN_MAX events, as sr_session_hash of their
+   * event_id, in a ring (the next goes to seen[seen_next]): event_id is an
+   * idempotency key, so an event whose id is among them is a redelivery
+   * (a producer's retry, an exporter resending a batch) and changes
+   * nothing. */
+  uint8_t n_seen, seen_next;
+  uint64_t seen[SR_SEEN_MAX];
   struct sr_session_persist persist;
 };
 

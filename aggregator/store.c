@@ -504,7 +504,8 @@ size_t sr_store_blob_max(const struct sr_detectors *dets) {
   size_t str = 2 + 1024; /* any string we store is shorter */
   return 64 + SR_TASK_MAX + sizeof(struct sr_session_info) * 2 + 16 * str +
          sr_detectors_count(dets) * (str + 8 + 8 + 2 + SR_REASON_MAX) +
-         sr_detectors_session_size(dets) + 1 + 8 * SR_AWAITING_MAX + 8;
+         sr_detectors_session_size(dets) + 1 + 8 * SR_AWAITING_MAX + 8 + 2 +
+         8 * SR_SEEN_MAX;
 }
 
 /* sr_store_encode with the detector set's layout hash given (the store
@@ -562,6 +563,11 @@ static int encode(const struct sr_detectors *dets, uint64_t layout,
   put_u8(&w, s->n_awaiting);
   for (size_t i = 0; i < s->n_awaiting; i++) put_u64(&w, s->awaiting[i]);
   put_u64(&w, (uint64_t)s->first_ts_ms);
+  /* The ring of its last events' ids, as it is: membership ignores order.
+   * A blob from before it decodes with none seen. */
+  put_u8(&w, s->n_seen);
+  put_u8(&w, s->seen_next);
+  for (size_t i = 0; i < s->n_seen; i++) put_u64(&w, s->seen[i]);
   return w.overflow ? SR_EBOUND : (int)w.n;
 }
 
@@ -634,10 +640,18 @@ static int decode(const struct sr_detectors *dets, uint64_t layout,
               (size_t)scratch);
   s->n_awaiting = 0;
   s->first_ts_ms = s->last_ts_ms;
+  s->n_seen = s->seen_next = 0;
   if (!r.bad && r.at < r.n) {
     s->n_awaiting = get_count(&r, SR_AWAITING_MAX);
     for (size_t i = 0; i < s->n_awaiting; i++) s->awaiting[i] = get_u64(&r);
     if (!r.bad && r.n - r.at >= 8) s->first_ts_ms = (int64_t)get_u64(&r);
+  }
+  if (!r.bad && r.at < r.n) {
+    s->n_seen = get_count(&r, SR_SEEN_MAX);
+    s->seen_next = get_count(&r, SR_SEEN_MAX - 1);
+    for (size_t i = 0; i < s->n_seen; i++) s->seen[i] = get_u64(&r);
+    /* a ring not yet full fills from its start */
+    if (s->n_seen < SR_SEEN_MAX) s->seen_next = s->n_seen;
   }
   if (r.bad) {
     snprintf(err, errlen, "session %s: state blob truncated at byte %zu",

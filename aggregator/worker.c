@@ -207,6 +207,12 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   assert(w->n_batch < RUN_MAX); /* a full run is flushed at once */
   struct sr_command *cmd = &w->batch[w->n_batch];
   rc = sr_aggregator_process(w->agg, &ev, cmd);
+  if (rc == SR_AGG_REDELIVERED) {
+    SR_DEBUG("redelivered event %.*s of session %.*s ignored",
+             (int)ev.event_id.n, ev.event_id.p, (int)ev.session_id.n,
+             ev.session_id.p);
+    return;
+  }
   if (rc >= 0 && w->opts.shard) /* the topic goes only into audit rows */
     sr_shard_note(w->opts.shard, &ev, rc == 1 ? cmd : NULL,
                   rc == 1 ? rd_kafka_topic_name(m->rkt) : NULL);

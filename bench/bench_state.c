@@ -122,7 +122,8 @@ static void run(const struct sr_detectors *dets, const struct sr_policy *pol,
       ev.partition = 0;
       ev.offset = offset++;
       int rc = sr_aggregator_process(agg, &ev, &cmd);
-      if (sh) sr_shard_note(sh, &ev, rc == 1 ? &cmd : NULL, "bench");
+      if (sh && rc != SR_AGG_REDELIVERED)
+        sr_shard_note(sh, &ev, rc == 1 ? &cmd : NULL, "bench");
       if (rc == 1) {
         XXH64_update(hs, cmd.command_id, SR_COMMAND_ID_LEN);
         r->commands++;

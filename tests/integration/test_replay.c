@@ -21,11 +21,11 @@
 
 #define SESSIONS SR_TEST_DATA "/sessions/"
 
-/* Runs `stackrisk replay FILE` and returns its stdout (heap), exit code in
- * *rc; stderr goes to err_path when given. */
-static char *replay(const char *file, const char *err_path, int *rc) {
+/* Runs `stackrisk replay PATH` and returns its stdout (heap), exit code
+ * in *rc; stderr goes to err_path when given. */
+static char *replay_path(const char *path, const char *err_path, int *rc) {
   char cmd[1024];
-  snprintf(cmd, sizeof cmd, "%s replay %s%s 2>%s", SR_BINARY, SESSIONS, file,
+  snprintf(cmd, sizeof cmd, "%s replay %s 2>%s", SR_BINARY, path,
            err_path ? err_path : "/dev/null");
   FILE *p = popen(cmd, "r");
   ck_assert_ptr_nonnull(p);
@@ -40,6 +40,13 @@ static char *replay(const char *file, const char *err_path, int *rc) {
   int st = pclose(p);
   *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return out;
+}
+
+/* replay_path for a file of tests/data/sessions. */
+static char *replay(const char *file, const char *err_path, int *rc) {
+  char path[512];
+  snprintf(path, sizeof path, "%s%s", SESSIONS, file);
+  return replay_path(path, err_path, rc);
 }
 
 static int action_rank(const char *a) {
@@ -130,6 +137,57 @@ START_TEST(replay_is_deterministic) {
 }
 END_TEST
 
+/* Every session redelivered as at-least-once producers and exporters
+ * do: each event twice in a row, and every ten events the ten again (a
+ * batch resent). event_id is an idempotency key: the commands are those
+ * of the session delivered once, byte for byte. */
+START_TEST(redelivered_events_change_no_decision) {
+  char *tsv = h_read_file(SESSIONS "expected.tsv", NULL);
+  ck_assert_ptr_nonnull(tsv);
+  char *save = NULL, tmp[64];
+  snprintf(tmp, sizeof tmp, "replay-redelivered-%d.jsonl", (int)getpid());
+  int files = 0;
+  for (char *row = strtok_r(tsv, "\n", &save); row;
+       row = strtok_r(NULL, "\n", &save)) {
+    char file[256], path[512];
+    if (sscanf(row, "%255[^\t]", file) != 1 || !strcmp(file, "file")) continue;
+    snprintf(path, sizeof path, "%s%s", SESSIONS, file);
+    char *text = h_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    char *lines[512];
+    int n = 0;
+    for (char *l = strtok(text, "\n"); l && n < 512; l = strtok(NULL, "\n"))
+      lines[n++] = l;
+    FILE *f = fopen(tmp, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < n; i++) {
+      fprintf(f, "%s\n%s\n", lines[i], lines[i]);
+      if (i % 10 == 9)
+        for (int k = i - 9; k <= i; k++) fprintf(f, "%s\n", lines[k]);
+    }
+    fclose(f);
+    int rc1, rc2;
+    char *once = replay(file, NULL, &rc1);
+    char *again = replay_path(tmp, NULL, &rc2);
+    ck_assert_msg(rc1 == 0 && rc2 == 0, "%s: exit %d, redelivered %d", file,
+                  rc1, rc2);
+    size_t same = 0;
+    while (once[same] && once[same] == again[same]) same++;
+    ck_assert_msg(!once[same] && !again[same],
+                  "%s redelivered decides otherwise from byte %zu: '%.200s' "
+                  "where once: '%.200s'",
+                  file, same, again + same, once + same);
+    free(once);
+    free(again);
+    free(text);
+    files++;
+  }
+  unlink(tmp);
+  free(tsv);
+  ck_assert_int_ge(files, 12);
+}
+END_TEST
+
 START_TEST(malformed_lines_are_reported_and_skipped) {
   const char *err_path = "replay-malformed.err";
   int rc;
@@ -181,6 +239,7 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, expected_decisions_hold);
   tcase_add_test(tc, replay_is_deterministic);
+  tcase_add_test(tc, redelivered_events_change_no_decision);
   tcase_add_test(tc, malformed_lines_are_reported_and_skipped);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -278,6 +278,55 @@ END_TEST
 
 /* ------------------------------------------------------------- verdicts */
 
+/* event_id is an idempotency key: an event seen among the session's last
+ * SR_SEEN_MAX is a redelivery (a producer's retry, a batch resent) and
+ * changes nothing, decisive call included; a new id is processed even
+ * when it arrives out of order. */
+START_TEST(a_redelivered_event_changes_nothing) {
+  struct fx f;
+  fx_init(&f, NULL);
+  struct sr_event e, last;
+  struct sr_command cmd;
+  pocketos(&f, "dup-1", &last);
+  const struct sr_session *s =
+      sr_aggregator_session(f.agg, SR_STR_LIT("dup-1"));
+  uint64_t events = s->events;
+  double risk = s->risk;
+  base(&e, SR_EV_FILE_ACCESS, "dup-1", "p-012", T0 + 15950);
+  e.path = SR_STR_LIT("scripts/setup-domains.sh");
+  e.op = SR_STR_LIT("read");
+  list(&e.credentials_found, "railway-domains-token", NULL);
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), SR_AGG_REDELIVERED);
+  ck_assert_uint_eq(s->events, events);
+  ck_assert(s->risk == risk);
+
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &last, &cmd), 1);
+  ck_assert_int_eq(cmd.action, SR_ACTION_KILL);
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &last, &cmd),
+                   SR_AGG_REDELIVERED);
+
+  /* late but new */
+  base(&e, SR_EV_AGENT_MESSAGE, "dup-1", "p-late", T0 + 1000);
+  e.role = SR_STR_LIT("assistant");
+  e.text = SR_STR_LIT("Looking at the deploy config.");
+  ck_assert_int_eq(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  ck_assert_uint_eq(s->events, events + 2);
+
+  /* the window: SR_SEEN_MAX events later, p-012 is forgotten */
+  char id[16];
+  for (int i = 0; i < SR_SEEN_MAX; i++) {
+    snprintf(id, sizeof id, "p-more-%d", i);
+    base(&e, SR_EV_AGENT_MESSAGE, "dup-1", id, T0 + 40000 + i);
+    e.role = SR_STR_LIT("assistant");
+    e.text = SR_STR_LIT("thinking");
+    ck_assert_int_ge(sr_aggregator_process(f.agg, &e, &cmd), 0);
+  }
+  base(&e, SR_EV_FILE_ACCESS, "dup-1", "p-012", T0 + 15950);
+  ck_assert_int_ne(sr_aggregator_process(f.agg, &e, &cmd), SR_AGG_REDELIVERED);
+  fx_free(&f);
+}
+END_TEST
+
 START_TEST(gated_benign_call_gets_allow) {
   struct fx f;
   fx_init(&f, NULL);
@@ -1110,6 +1159,7 @@ int main(void) {
   tc = tcase_create("verdicts");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, gated_benign_call_gets_allow);
+  tcase_add_test(tc, a_redelivered_event_changes_nothing);
   tcase_add_test(tc, lookup_of_overlong_id_is_unknown);
   tcase_add_test(tc, session_start_records_declared_facts);
   tcase_add_test(tc, harness_reported_mode_on_a_call);

@@ -157,7 +157,8 @@ static int feed(struct sr_aggregator *agg, struct sr_shard *sh,
   ev.offset = offset;
   int rc = sr_aggregator_process(agg, &ev, cmd);
   ck_assert_int_ge(rc, 0);
-  if (sh) sr_shard_note(sh, &ev, rc == 1 ? cmd : NULL, "events");
+  if (sh && rc != SR_AGG_REDELIVERED)
+    sr_shard_note(sh, &ev, rc == 1 ? cmd : NULL, "events");
   return rc;
 }
 
@@ -334,10 +335,49 @@ START_TEST(calls_awaiting_a_decision_survive_the_blob) {
 
   s->n_awaiting = 0;
   n = sr_store_encode(dets, s, blob, max);
+  /* without the count, the first event's time and the (empty) ring of
+   * events seen after them */
   ck_assert_int_eq(
-      sr_store_decode(dets, blob, (size_t)n - 9, copy, err, sizeof err), 0);
+      sr_store_decode(dets, blob, (size_t)n - 11, copy, err, sizeof err), 0);
   ck_assert_uint_eq(copy->n_awaiting, 0);
   ck_assert_int_eq(copy->first_ts_ms, 1790000009000);
+  free(blob);
+  sr_session_table_destroy(t);
+}
+END_TEST
+
+START_TEST(events_seen_survive_the_blob) {
+  /* A redelivery is recognised after its session was evicted and
+   * reloaded, or the processor restarted, as without either: decisions
+   * do not depend on eviction. A blob from before the ring (it ended at
+   * the first event's time) loads with none seen. */
+  struct sr_session_table *t = sr_session_table_create(
+      sr_detectors_count(dets), sr_detectors_session_size(dets));
+  struct sr_session *s = sr_session_table_get(t, SR_STR_LIT("sess-a"), true);
+  struct sr_session *copy = sr_session_table_get(t, SR_STR_LIT("sess-b"), true);
+  size_t max = sr_store_blob_max(dets);
+  uint8_t *blob = malloc(max);
+  char err[256];
+  for (int full = 0; full < 2; full++) {
+    s->n_seen = full ? SR_SEEN_MAX : 5;
+    s->seen_next = full ? 7 : 5;
+    for (int i = 0; i < s->n_seen; i++)
+      s->seen[i] = 0xfedcba9876543210ULL * (uint64_t)(i + 3);
+    int n = sr_store_encode(dets, s, blob, max);
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(
+        sr_store_decode(dets, blob, (size_t)n, copy, err, sizeof err), 0);
+    ck_assert_uint_eq(copy->n_seen, s->n_seen);
+    ck_assert_uint_eq(copy->seen_next, s->seen_next);
+    ck_assert_int_eq(memcmp(copy->seen, s->seen, s->n_seen * sizeof s->seen[0]),
+                     0);
+  }
+  s->n_seen = s->seen_next = 0;
+  int n = sr_store_encode(dets, s, blob, max);
+  copy->n_seen = 3;
+  ck_assert_int_eq(
+      sr_store_decode(dets, blob, (size_t)n - 2, copy, err, sizeof err), 0);
+  ck_assert_uint_eq(copy->n_seen, 0);
   free(blob);
   sr_session_table_destroy(t);
 }
@@ -370,10 +410,11 @@ START_TEST(scratch_encoding_keeps_its_format) {
     size_t w = ref_scratch(s->scratch, size, want + 8);
     for (int b = 0; b < 8; b++) want[b] = (uint8_t)((uint64_t)size >> (8 * b));
     /* The scratch comes last but for the calls awaiting a decision (a
-     * count of zero here) and the first event's time (8 bytes). */
-    ck_assert_uint_ge((size_t)n, w + 17);
-    ck_assert_uint_eq(blob[n - 9], 0);
-    ck_assert_msg(memcmp(blob + (size_t)n - 9 - (w + 8), want, w + 8) == 0,
+     * count of zero here), the first event's time (8 bytes) and the ring
+     * of events seen (none: 2 bytes). */
+    ck_assert_uint_ge((size_t)n, w + 19);
+    ck_assert_uint_eq(blob[n - 11], 0);
+    ck_assert_msg(memcmp(blob + (size_t)n - 11 - (w + 8), want, w + 8) == 0,
                   "pattern %d: the scratch runs differ from the format",
                   pattern);
   }
@@ -1589,6 +1630,7 @@ int main(void) {
   TCase *tc = tcase_create("store");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, blob_round_trip_is_exact);
+  tcase_add_test(tc, events_seen_survive_the_blob);
   tcase_add_test(tc, scratch_encoding_keeps_its_format);
   tcase_add_test(tc, calls_awaiting_a_decision_survive_the_blob);
   tcase_add_test(tc, checkpoint_stores_rows_and_offsets_and_resumes);
