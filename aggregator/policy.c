@@ -24,6 +24,11 @@
  *         as a harness that declares none, such as a Claude Code hook,
  *         leaves every call); in staging (0.6) or development (0.4) the
  *         same stays below
+ *     secret-sent-out-needs-approval             ESCALATE
+ *         secret_exposure >= 0.9, any environment: a secret file or store
+ *         sent off the machine by one call (0.9), a secret read earlier
+ *         sent to an undeclared host (0.95); one layer, but a leaked key
+ *         cannot be taken back
  * A `policy.rules` list in the config replaces the default rules.
  */
 #include "aggregator/policy.h"
@@ -184,6 +189,9 @@ static void default_rules(struct sr_policy *p,
                    NULL, 0);
   add_default_rule(p, dets, "catastrophic-needs-approval", SR_ACTION_ESCALATE,
                    NULL, "destructive", 0.75f, NULL, NULL, 0);
+  add_default_rule(p, dets, "secret-sent-out-needs-approval",
+                   SR_ACTION_ESCALATE, NULL, "secret_exposure", 0.9f, NULL,
+                   NULL, 0);
 }
 
 struct sr_policy *sr_policy_create(const struct sr_conf_node *root,

@@ -2,9 +2,9 @@
  * Small helpers shared by the session-course detectors (loop, velocity,
  * planning_fallacy, authority_gradient, secret_exposure, injection,
  * user_override): an id's hash for per-session memory, a prefetch of
- * session scratch, the log-scaled score several of them use, and whether
- * a host is one the session declared. Header-only: each is a few
- * instructions on the hot path.
+ * session scratch, the log-scaled score several of them use, whether a
+ * host is one the session declared, and whether a tool authors text.
+ * Header-only: each is a few instructions on the hot path.
  */
 #ifndef SR_DETECTOR_HELPERS_H
 #define SR_DETECTOR_HELPERS_H
@@ -84,6 +84,22 @@ static inline bool sr_det_declared_host(const struct sr_session_info *s,
         (dn == hn || host[hn - dn - 1] == '.'))
       return true;
   }
+  return false;
+}
+
+/* Tools that author text (Write, Edit, edit_file, mcp__fs__write_file):
+ * a document that cites an address or a command contacts nobody and runs
+ * nothing. */
+static inline bool sr_det_authors_text(sr_str tool) {
+  static const char *const names[] = {
+      "write",     "edit",       "multiedit",   "notebookedit",
+      "edit_file", "write_file", "create_file", "str_replace"};
+  size_t cut = 0;
+  for (size_t i = 0; i + 1 < tool.n; i++)
+    if (tool.p[i] == '_' && tool.p[i + 1] == '_') cut = i + 2;
+  sr_str last = {tool.p + cut, tool.n - cut};
+  for (size_t i = 0; i < SR_ARRAY_LEN(names); i++)
+    if (sr_str_eq_nocase(last, names[i])) return true;
   return false;
 }
 

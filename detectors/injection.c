@@ -163,21 +163,6 @@ fail:
   return NULL;
 }
 
-/* Tools that author text (Write, Edit, edit_file, mcp__fs__write_file):
- * citing an address in a document is not contacting it. */
-static bool authors_text(sr_str tool) {
-  static const char *const names[] = {"write",     "edit",        "multiedit",
-                                      "notebookedit", "edit_file", "write_file",
-                                      "create_file", "str_replace"};
-  size_t cut = 0;
-  for (size_t i = 0; i + 1 < tool.n; i++)
-    if (tool.p[i] == '_' && tool.p[i + 1] == '_') cut = i + 2;
-  sr_str last = {tool.p + cut, tool.n - cut};
-  for (size_t i = 0; i < SR_ARRAY_LEN(names); i++)
-    if (sr_str_eq_nocase(last, names[i])) return true;
-  return false;
-}
-
 static inline bool host_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c == '-' || c == '.';
@@ -296,7 +281,7 @@ static float inj_score(const void *ctx, void *thread_scratch,
     st->n_addr = 0;
     return 0;
   }
-  if (authors_text(ev->tool)) return 0;
+  if (sr_det_authors_text(ev->tool)) return 0;
   const char *hit = NULL;
   for (size_t i = 0; i < st->n_addr && !hit; i++)
     if (sr_textscan_find(ev->arguments.p, ev->arguments.n, st->addr[i],

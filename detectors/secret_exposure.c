@@ -1,7 +1,8 @@
 /*
  * secret_exposure: keys, tokens, passwords and connection strings in tool
- * arguments or results, and a secret read in one call sent out in a later
- * one.
+ * arguments or results, a secret read in one call sent out in a later
+ * one, and a well-known secret file or store sent off the machine by one
+ * call.
  *
  * Finding is secrets.c's job (one Hyperscan scan for markers, validators in
  * C, placeholders such as `sk-...` or `password=<redacted>` rejected). This
@@ -14,6 +15,18 @@
  *     arguments: with a URL host the session did not declare (any of the
  *     URLs there)                                      -> sent_out 0.95
  *     (only declared scope domains, or no host: reused 0.6)
+ *   - a requested call sends a secret file or store by name (not by its
+ *     bytes: the agent never saw them): ~/.aws/credentials, an SSH private
+ *     key, a kubeconfig, .netrc, a .env file, /etc/shadow, a *.key ...,
+ *     given to curl (`@FILE`, `-T FILE`), wget --post-file, scp or rsync
+ *     to a host:path, nc/ssh `< FILE`, or piped from cat/base64/tar into
+ *     one of them                                     -> file_sent 0.9
+ *     A Hyperscan set of path literals finds the names (its prefilter
+ *     skips the scan for most arguments); C reads the path around a match
+ *     (a public key, ssh's config, .env.example, a certificate or a path
+ *     on another host is not a secret) and the shell command around it
+ *     (`curl --cert KEY`, `scp -i KEY`, `ssh-copy-id`, `cat FILE` alone
+ *     send nothing). Tools that author text (Write, Edit) are left out.
  * Arguments are scanned when a call is requested (or has no phase), results
  * when it completes; a FAILED event carries nothing new. At most scan_bytes
  * of each text are read.
@@ -28,6 +41,7 @@
  *
  * Reasons name the kind and where, never the value.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +56,29 @@
 #define CALL_MAX 40
 #define FP_BASE 0x100000001b3ull
 #define LABEL_LATE_MS 2000 /* a file_access this soon after names the file */
+
+/* Well-known secret files and stores, by name: a literal each, for
+ * Hyperscan and the prefilter before it (most arguments hold none of them
+ * and are not scanned); what the path around a match is (secret_file())
+ * and whether the call sends it (sends()) is read in C. */
+#define FCL SR_TEXTSCAN_CASELESS
+static const struct sr_textscan_pattern file_markers[] = {
+    {"\\.aws\\b", FCL, ".aws"},
+    {"\\.ssh\\b", FCL, ".ssh"},
+    {"\\.kube\\b", FCL, ".kube"},
+    {"\\.docker/config", FCL, ".docker/"},
+    {"netrc\\b", FCL, "netrc"},
+    {"\\.git-credentials\\b", FCL, "-credentials"},
+    {"gcloud\\b", FCL, "gcloud"},
+    {"\\.azure\\b", FCL, ".azure"},
+    {"\\.gnupg\\b", FCL, ".gnupg"},
+    {"\\.password-store\\b", FCL, "password-store"},
+    {"\\.env\\b", FCL, ".env"},
+    {"shadow\\b", FCL, "shadow"},
+    {"\\.pem\\b", FCL, ".pem"},
+    {"\\.key\\b", FCL, ".key"},
+};
+#undef FCL
 
 struct held {
   uint32_t fp;
@@ -67,16 +104,19 @@ struct state {
   struct pending pend[PEND_MAX];
 };
 
+/* The file set first, as in the other text detectors' contexts. */
 struct ctx {
-  float in_arguments, in_result, sent_out, reused;
+  struct sr_textscan *files;
+  float in_arguments, in_result, sent_out, reused, file_sent;
   size_t scan_bytes;
   uint64_t pow_w; /* FP_BASE^(WIN-1) */
   struct sr_secrets *secrets;
 };
 
 static const char *const allowed_keys[] = {
-    "enabled",  "weight",  "threshold",  "half_life_s", "in_arguments",
-    "in_result", "sent_out", "reused",   "scan_bytes",  NULL};
+    "enabled",      "weight",    "threshold", "half_life_s",
+    "in_arguments", "in_result", "sent_out",  "reused",
+    "scan_bytes",   "file_sent", NULL};
 
 static void *se_init(const struct sr_conf_node *section, char *err,
                      size_t errlen) {
@@ -93,7 +133,9 @@ static void *se_init(const struct sr_conf_node *section, char *err,
                              errlen) != 0 ||
       sr_detector_conf_score(section, "sent_out", 0.95, &c->sent_out, err,
                              errlen) != 0 ||
-      sr_detector_conf_score(section, "reused", 0.6, &c->reused, err,
+      sr_detector_conf_score(section, "reused", 0.6, &c->reused, err, errlen) !=
+          0 ||
+      sr_detector_conf_score(section, "file_sent", 0.9, &c->file_sent, err,
                              errlen) != 0 ||
       sr_conf_get_int(section, "scan_bytes", 65536, 64, SR_TEXT_MAX, &bytes,
                       err, errlen) != 0)
@@ -102,8 +144,13 @@ static void *se_init(const struct sr_conf_node *section, char *err,
   c->pow_w = 1;
   for (int i = 0; i < WIN - 1; i++) c->pow_w *= FP_BASE;
   if (!(c->secrets = sr_secrets_create(err, errlen))) goto fail;
+  if (!(c->files = sr_textscan_create("secret_exposure", file_markers,
+                                      SR_ARRAY_LEN(file_markers),
+                                      sizeof file_markers[0], err, errlen)))
+    goto fail;
   return c;
 fail:
+  sr_secrets_destroy(c->secrets);
   free(c);
   return NULL;
 }
@@ -111,16 +158,35 @@ fail:
 static void se_destroy(void *ctx) {
   struct ctx *c = ctx;
   if (!c) return;
+  sr_textscan_destroy(c->files);
   sr_secrets_destroy(c->secrets);
   free(c);
 }
 
-static void *se_thread_create(const void *ctx) {
-  return sr_secrets_scratch_create(((const struct ctx *)ctx)->secrets);
+/* Per thread: a Hyperscan scratch for each set. */
+struct se_thread {
+  struct sr_textscan_scratch *secrets, *files;
+};
+
+static void se_thread_destroy(void *thread) {
+  struct se_thread *t = thread;
+  if (!t) return;
+  sr_textscan_scratch_destroy(t->files);
+  sr_textscan_scratch_destroy(t->secrets);
+  free(t);
 }
 
-static void se_thread_destroy(void *t) {
-  sr_textscan_scratch_destroy(t);
+static void *se_thread_create(const void *ctx) {
+  const struct ctx *c = ctx;
+  struct se_thread *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->secrets = sr_secrets_scratch_create(c->secrets);
+  t->files = sr_textscan_scratch_create(c->files);
+  if (!t->secrets || !t->files) {
+    se_thread_destroy(t);
+    return NULL;
+  }
+  return t;
 }
 
 static uint32_t fp_mix(uint64_t h) {
@@ -243,10 +309,480 @@ static void kinds(char *buf, size_t cap, const struct sr_secret *s, size_t k) {
   }
 }
 
+/* Where a path or a word ends: blanks, quotes, JSON escapes and the shell's
+ * punctuation (`@` and `=` too: `-d @FILE`, `--post-file=FILE`). */
+static bool path_end(char c) {
+  switch (c) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+    case '"':
+    case '\'':
+    case '\\':
+    case '@':
+    case '=':
+    case '<':
+    case '>':
+    case '|':
+    case ';':
+    case '&':
+    case '(':
+    case ')':
+    case '`':
+    case ',':
+      return true;
+    default:
+      return false;
+  }
+}
+
+static bool eq_nocase(const char *p, size_t n, const char *w) {
+  return strlen(w) == n && strncasecmp(p, w, n) == 0;
+}
+
+static bool starts_nocase(const char *p, size_t n, const char *w) {
+  size_t k = strlen(w);
+  return n >= k && strncasecmp(p, w, k) == 0;
+}
+
+static bool ends_nocase(const char *p, size_t n, const char *w) {
+  size_t k = strlen(w);
+  return n >= k && strncasecmp(p + n - k, w, k) == 0;
+}
+
+/* What the path t[0, n) names when it is a well-known secret file or store
+ * ("AWS credentials"); NULL for anything else: a public key, ssh's config
+ * or known_hosts, an example .env, a certificate, a URL, a path on another
+ * host (`host:~/.ssh/id_rsa`, scp's remote side). */
+static const char *secret_file(const char *t, size_t n) {
+  if (sr_textscan_find(t, n, "://", 3)) return NULL;
+  for (size_t i = 0; i < n && t[i] != '/'; i++)
+    if (t[i] == ':') return NULL;
+  const char *prev = "";
+  size_t prev_n = 0;
+  for (size_t at = 0; at < n;) {
+    size_t e = at;
+    while (e < n && t[e] != '/') e++;
+    const char *c = t + at, *rest = t + e;
+    size_t cn = e - at, rn = n - e;
+    bool last = e >= n || e + 1 == n;
+    /* The component after this one, if any. */
+    const char *nx = rn ? rest + 1 : rest;
+    size_t nn = 0;
+    while (nx + nn < t + n && nx[nn] != '/') nn++;
+    if (eq_nocase(c, cn, ".aws")) return "AWS credentials";
+    if (eq_nocase(c, cn, ".ssh")) {
+      if (!nn) return "SSH keys";
+      if (ends_nocase(nx, nn, ".pub") || eq_nocase(nx, nn, "config") ||
+          starts_nocase(nx, nn, "known_hosts") ||
+          starts_nocase(nx, nn, "authorized_keys") || eq_nocase(nx, nn, "rc"))
+        return NULL;
+      return "SSH private key";
+    }
+    if (eq_nocase(c, cn, ".kube"))
+      return !nn || starts_nocase(nx, nn, "config") ? "kubeconfig" : NULL;
+    if (eq_nocase(c, cn, ".docker"))
+      return starts_nocase(nx, nn, "config") ? "Docker credentials" : NULL;
+    if (eq_nocase(c, cn, ".netrc") || eq_nocase(c, cn, "_netrc"))
+      return "netrc credentials";
+    if (eq_nocase(c, cn, ".git-credentials")) return "git credentials";
+    if (eq_nocase(c, cn, "gcloud") && eq_nocase(prev, prev_n, ".config"))
+      return "gcloud credentials";
+    if (eq_nocase(c, cn, ".azure")) return "Azure credentials";
+    if (eq_nocase(c, cn, ".gnupg"))
+      return ends_nocase(nx, nn, ".conf") ? NULL : "GnuPG keyring";
+    if (eq_nocase(c, cn, ".password-store")) return "password store";
+    if (last && starts_nocase(c, cn, ".env") && (cn == 4 || c[4] == '.')) {
+      static const char *const tmpl[] = {"example", "sample", "template",
+                                         "dist", "defaults"};
+      for (size_t i = 0; i < SR_ARRAY_LEN(tmpl); i++)
+        if (sr_textscan_find(c, cn, tmpl[i], strlen(tmpl[i]))) return NULL;
+      return ".env file";
+    }
+    if (last && (eq_nocase(c, cn, "shadow") || eq_nocase(c, cn, "gshadow")) &&
+        eq_nocase(prev, prev_n, "etc"))
+      return "password hashes";
+    if (last && (ends_nocase(c, cn, ".pem") || ends_nocase(c, cn, ".key"))) {
+      /* Certificates and their chains are public. */
+      static const char *const pub[] = {"cert", "chain", "bundle", "pub",
+                                        "crt"};
+      for (size_t i = 0; i < SR_ARRAY_LEN(pub); i++)
+        if (sr_textscan_find(c, cn, pub[i], strlen(pub[i]))) return NULL;
+      if (starts_nocase(c, cn, "ca") && cn > 2 &&
+          !isalpha((unsigned char)c[2]) && ends_nocase(c, cn, ".pem"))
+        return NULL;
+      return "private key file";
+    }
+    prev = c;
+    prev_n = cn;
+    at = e + 1;
+  }
+  return NULL;
+}
+
+/* How a program sends what it is given off the machine. */
+enum sender {
+  S_NONE = 0,
+  S_CURL,   /* curl: `@FILE`, `-T FILE`, stdin with `@-` / `-T -` */
+  S_HTTPIE, /* http, https: `@FILE`, `< FILE`, stdin */
+  S_WGET,   /* wget: --post-file / --body-file */
+  S_COPY,   /* scp, rsync: a local source and a host:path destination */
+  S_STREAM, /* nc, ncat, netcat, socat, telnet, ssh: `< FILE`, stdin */
+};
+
+/* A shell stage: [from, to) of the text, its program (a basename). */
+struct stage {
+  size_t from, to;
+  sr_str prog;
+};
+
+#define STAGES_MAX 8
+
+static bool blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+/* The next word of p[i, to): skips blanks; [*w0, *w1). */
+static size_t next_word(const char *p, size_t i, size_t to, size_t *w0,
+                        size_t *w1) {
+  while (i < to && blank(p[i])) i++;
+  *w0 = i;
+  while (i < to && !blank(p[i])) i++;
+  *w1 = i;
+  return i;
+}
+
+/* The program a stage runs: its first word after `sudo`, `env`, `VAR=x`,
+ * `$(` and the like, as a basename. */
+static sr_str program(const char *p, size_t from, size_t to) {
+  size_t i = from, w0, w1;
+  bool wrapper = false;
+  while ((i = next_word(p, i, to, &w0, &w1)) > w0) {
+    while (w0 < w1 && (p[w0] == '$' || p[w0] == '(' || p[w0] == '`' ||
+                       p[w0] == '{' || p[w0] == '"' || p[w0] == '\''))
+      w0++;
+    if (w0 == w1) continue;
+    const char *w = p + w0;
+    size_t n = w1 - w0;
+    if (wrapper && w[0] == '-') continue;
+    if (eq_nocase(w, n, "sudo") || eq_nocase(w, n, "env") ||
+        eq_nocase(w, n, "doas")) {
+      wrapper = true;
+      continue;
+    }
+    if (eq_nocase(w, n, "nohup") || eq_nocase(w, n, "time") ||
+        eq_nocase(w, n, "command") || eq_nocase(w, n, "exec") ||
+        memchr(w, '=', n))
+      continue;
+    size_t b = n;
+    while (b > 0 && w[b - 1] != '/') b--;
+    return (sr_str){w + b, n - b};
+  }
+  return SR_STR_NULL;
+}
+
+static enum sender sender_of(sr_str prog) {
+  static const struct {
+    const char *name;
+    enum sender s;
+  } tab[] = {{"curl", S_CURL},    {"http", S_HTTPIE},   {"https", S_HTTPIE},
+             {"wget", S_WGET},    {"scp", S_COPY},      {"rsync", S_COPY},
+             {"nc", S_STREAM},    {"ncat", S_STREAM},   {"netcat", S_STREAM},
+             {"socat", S_STREAM}, {"telnet", S_STREAM}, {"ssh", S_STREAM}};
+  for (size_t i = 0; i < SR_ARRAY_LEN(tab); i++)
+    if (sr_str_eq_nocase(prog, tab[i].name)) return tab[i].s;
+  return S_NONE;
+}
+
+/* Programs that write a file's bytes (or an encoding of them) to stdout. */
+static bool reader(sr_str prog) {
+  static const char *const names[] = {
+      "cat", "tac", "base64", "base32", "gzip",    "bzip2",   "xz",   "zstd",
+      "tar", "zip", "xxd",    "od",     "hexdump", "openssl", "head", "tail",
+      "jq",  "yq",  "sed",    "awk",    "grep",    "strings", "dd",   "gpg"};
+  for (size_t i = 0; i < SR_ARRAY_LEN(names); i++)
+    if (sr_str_eq_nocase(prog, names[i])) return true;
+  return false;
+}
+
+/* scp and rsync options whose argument is a local file or a pattern the
+ * copy leaves alone (or is read by ssh, inside -e's command). */
+static bool takes_file(sr_str w) {
+  static const char *const opts[] = {"-i",
+                                     "-F",
+                                     "-o",
+                                     "-e",
+                                     "-S",
+                                     "-J",
+                                     "-c",
+                                     "--rsh",
+                                     "--exclude",
+                                     "--include",
+                                     "--filter",
+                                     "--exclude-from",
+                                     "--include-from",
+                                     "--files-from",
+                                     "--password-file",
+                                     "--log-file"};
+  for (size_t i = 0; i < SR_ARRAY_LEN(opts); i++)
+    if (sr_str_eq_nocase(w, opts[i])) return true;
+  return false;
+}
+
+/* The word before p[at] within [from, at), past blanks and `@`/`=`. */
+static sr_str word_before(const char *p, size_t from, size_t at) {
+  size_t e = at;
+  while (e > from && blank(p[e - 1])) e--;
+  size_t s = e;
+  while (s > from && !path_end(p[s - 1])) s--;
+  return (sr_str){p + s, e - s};
+}
+
+/* The byte before p[at] past blanks, or 0. */
+static char byte_before(const char *p, size_t from, size_t at) {
+  while (at > from && blank(p[at - 1])) at--;
+  return at > from ? p[at - 1] : '\0';
+}
+
+/* Where a command list element ends or starts: `;`, `&&`, `||`, a lone
+ * `&` (not `2>&1`), a newline, raw or as JSON writes it (`\n`). */
+static bool list_sep(const char *p, size_t from, size_t to, size_t i) {
+  char c = p[i];
+  if (c == ';' || c == '\n') return true;
+  if (c == '&')
+    return !(i > from && p[i - 1] == '>') && !(i + 1 < to && p[i + 1] == '>');
+  if (c == '|')
+    return (i > from && p[i - 1] == '|') || (i + 1 < to && p[i + 1] == '|');
+  return c == 'n' && i > from && p[i - 1] == '\\';
+}
+
+/* The JSON string around p[at]: between unescaped quotes, else the text. */
+static void string_bounds(const char *p, size_t n, size_t at, size_t *s0,
+                          size_t *s1) {
+  size_t i = at;
+  while (i > 0 && !(p[i - 1] == '"' && !(i >= 2 && p[i - 2] == '\\'))) i--;
+  *s0 = i;
+  i = at;
+  while (i < n && !(p[i] == '"' && i > 0 && p[i - 1] != '\\')) i++;
+  *s1 = i;
+}
+
+/* The string at s0 is the value of "description" (what an agent says the
+ * command does, not the command). */
+static bool is_description(const char *p, size_t s0) {
+  static const char key[] = "\"description\"";
+  size_t i = s0 ? s0 - 1 : 0; /* the opening quote */
+  while (i > 0 && blank(p[i - 1])) i--;
+  if (i == 0 || p[i - 1] != ':') return false;
+  i--;
+  while (i > 0 && blank(p[i - 1])) i--;
+  return i >= sizeof key - 1 &&
+         memcmp(p + i - (sizeof key - 1), key, sizeof key - 1) == 0;
+}
+
+/* The host of a `[user@]host[:path]` word, into out. */
+static void host_of(const char *w, size_t n, char *out, size_t cap) {
+  const char *at = memchr(w, '@', n);
+  if (at) {
+    n -= (size_t)(at + 1 - w);
+    w = at + 1;
+  }
+  const char *colon = memchr(w, ':', n);
+  if (colon) n = (size_t)(colon - w);
+  sr_str_copy(out, cap, (sr_str){w, n});
+}
+
+/* A scp/rsync destination: `[user@]host:path` (a ':' before any '/'), or
+ * rsync://. */
+static bool remote_word(const char *w, size_t n) {
+  if (starts_nocase(w, n, "rsync://")) return true;
+  for (size_t i = 0; i < n && w[i] != '/'; i++)
+    if (w[i] == ':') return i > 0;
+  return false;
+}
+
+/* Where stage st sends to: the first URL's host; the destination host of
+ * scp/rsync (its last word); else the first operand (nc HOST PORT, ssh
+ * user@HOST). Empty when none is seen. */
+static void destination(const char *p, const struct stage *st, enum sender s,
+                        char *out, size_t cap) {
+  out[0] = '\0';
+  if (sr_textscan_next_host(p + st->from, st->to - st->from, 0, out, cap))
+    return;
+  size_t i = st->from, w0, w1, l0 = 0, l1 = 0;
+  bool seen_prog = false;
+  while ((i = next_word(p, i, st->to, &w0, &w1)) > w0) {
+    const char *w = p + w0;
+    size_t n = w1 - w0;
+    if (!seen_prog) {
+      seen_prog = st->prog.p >= w && st->prog.p < w + n;
+      continue;
+    }
+    l0 = w0, l1 = w1;
+    if (s == S_COPY) continue;
+    if (w[0] == '-' || w[0] == '<' || memchr(w, '=', n)) continue;
+    size_t d = 0;
+    while (d < n && w[d] >= '0' && w[d] <= '9') d++;
+    if (d == n) continue;
+    host_of(w, n, out, cap);
+    return;
+  }
+  if (s == S_COPY && l1 > l0 && remote_word(p + l0, l1 - l0))
+    host_of(p + l0, l1 - l0, out, cap);
+}
+
+/*
+ * Whether the command around the path p[t0, t1) sends that file off the
+ * machine: a sending program in its stage reads it (`curl -d @FILE`, `-T
+ * FILE`, `wget --post-file=FILE`, `scp FILE host:`, `nc host 1 < FILE`,
+ * `curl -d "$(cat FILE)"`), or a reader's output is piped to one (`cat
+ * FILE | base64 | curl --data-binary @- URL`, `tar cz FILE | nc host 1`),
+ * or written to /dev/tcp. Returns the sending program (a view into p) and
+ * its destination in dest; an empty view when it is not sent.
+ */
+static sr_str sends(const char *p, size_t n, size_t t0, size_t t1, char *dest,
+                    size_t destcap) {
+  size_t s0, s1;
+  string_bounds(p, n, t0, &s0, &s1);
+  if (is_description(p, s0)) return SR_STR_NULL;
+  size_t e0 = t0, e1 = t1;
+  while (e0 > s0 && !list_sep(p, s0, s1, e0 - 1)) e0--;
+  while (e1 < s1 && !list_sep(p, s0, s1, e1)) e1++;
+  if (e1 > e0 && e1 < s1 && p[e1] == 'n' && p[e1 - 1] == '\\') e1--;
+
+  struct stage st[STAGES_MAX];
+  size_t ns = 0, f = STAGES_MAX;
+  for (size_t i = e0, from = e0; i <= e1 && ns < STAGES_MAX; i++) {
+    if (i < e1 && p[i] != '|') continue;
+    st[ns] = (struct stage){from, i, program(p, from, i)};
+    if (t0 >= from && t0 < i) f = ns;
+    ns++;
+    from = i + 1;
+  }
+  if (f == STAGES_MAX) return SR_STR_NULL;
+  char before = byte_before(p, st[f].from, t0);
+  sr_str prev =
+      word_before(p, st[f].from, before == '@' || before == '=' ? t0 - 1 : t0);
+  /* In the sender's own stage. */
+  enum sender s = sender_of(st[f].prog);
+  bool sent = false;
+  if (s != S_NONE) {
+    bool subst = reader(prev) &&
+                 (sr_textscan_find(p + st[f].from, t0 - st[f].from, "$(", 2) ||
+                  memchr(p + st[f].from, '`', t0 - st[f].from));
+    switch (s) {
+      case S_CURL:
+        sent = before == '@' || sr_str_eq_nocase(prev, "-T") ||
+               sr_str_eq_nocase(prev, "--upload-file");
+        break;
+      case S_HTTPIE:
+        sent = before == '@' || before == '<';
+        break;
+      case S_WGET:
+        sent = sr_str_eq_nocase(prev, "--post-file") ||
+               sr_str_eq_nocase(prev, "--body-file");
+        break;
+      case S_COPY: {
+        if (before != ' ' && before != '\t' && before != '"' &&
+            before != '\'' && t0 > st[f].from && !blank(p[t0 - 1]))
+          break;
+        if (takes_file(prev)) break; /* -i KEY, -e 'ssh -i KEY', --exclude */
+        size_t i = st[f].from, w0, w1, l0 = 0, l1 = 0;
+        while ((i = next_word(p, i, st[f].to, &w0, &w1)) > w0) l0 = w0, l1 = w1;
+        sent = l0 > t1 && remote_word(p + l0, l1 - l0);
+        break;
+      }
+      case S_STREAM:
+        sent = before == '<';
+        break;
+      case S_NONE:
+        break;
+    }
+    if (sent || subst) {
+      destination(p, &st[f], s, dest, destcap);
+      return st[f].prog;
+    }
+  }
+  /* Read into a pipe: a later stage must send its stdin. */
+  if (reader(st[f].prog) || before == '<') {
+    for (size_t j = f + 1; j < ns; j++) {
+      const char *q = p + st[j].from;
+      size_t qn = st[j].to - st[j].from;
+      s = sender_of(st[j].prog);
+      switch (s) {
+        case S_CURL:
+          sent = sr_textscan_find(q, qn, "@-", 2) ||
+                 sr_textscan_find(q, qn, "-T -", 4) ||
+                 sr_textscan_find(q, qn, "-T-", 3) ||
+                 sr_textscan_find(q, qn, "--upload-file -", 15) ||
+                 sr_textscan_find(q, qn, "@/dev/stdin", 11);
+          break;
+        case S_WGET:
+          sent = sr_textscan_find(q, qn, "/dev/stdin", 10);
+          break;
+        case S_HTTPIE:
+        case S_STREAM:
+          sent = true;
+          break;
+        default:
+          break;
+      }
+      if (sent) {
+        destination(p, &st[j], s, dest, destcap);
+        return st[j].prog;
+      }
+    }
+  }
+  /* Written to a socket by bash itself: `cat FILE > /dev/tcp/HOST/PORT`. */
+  const char *tcp = sr_textscan_find(p + e0, e1 - e0, "/dev/tcp/", 9);
+  if (!tcp) tcp = sr_textscan_find(p + e0, e1 - e0, "/dev/udp/", 9);
+  if (tcp && (reader(st[f].prog) || before == '<')) {
+    const char *h = tcp + 9, *e = p + e1;
+    size_t hn = 0;
+    while (h + hn < e && h[hn] != '/' && !path_end(h[hn])) hn++;
+    sr_str_copy(dest, destcap, (sr_str){h, hn});
+    return (sr_str){tcp, 8};
+  }
+  return SR_STR_NULL;
+}
+
+/* The first secret file or store the call sends off the machine, with what
+ * it is, its path, the program and its destination written into reason;
+ * the score (0 when none). Runs only when a file marker matched. */
+static float file_sent(const struct ctx *c, struct se_thread *t, sr_str a,
+                       sr_str tool, float floor, char *reason,
+                       size_t reasonlen) {
+  struct sr_textscan_hits hits;
+  sr_textscan_run(c->files, t->files, a.p, a.n, &hits);
+  size_t done = 0;
+  for (uint32_t h = 0; h < hits.n; h++) {
+    size_t t0 = hits.v[h].end, t1 = hits.v[h].end;
+    if (t0 < done) continue; /* a token already read */
+    while (t0 > 0 && !path_end(a.p[t0 - 1])) t0--;
+    while (t1 < a.n && !path_end(a.p[t1])) t1++;
+    done = t1;
+    const char *what = secret_file(a.p + t0, t1 - t0);
+    if (!what) continue;
+    char dest[64];
+    sr_str prog = sends(a.p, a.n, t0, t1, dest, sizeof dest);
+    if (!prog.n) continue;
+    if (c->file_sent < floor) return c->file_sent;
+    char path[SOURCE_MAX];
+    copy_tail(path, sizeof path, (sr_str){a.p + t0, t1 - t0});
+    snprintf(reason, reasonlen, "%s %s sent by %.*s%s%s in a %.*s call", what,
+             path, SR_SV(prog, 16), dest[0] ? " to " : "", dest,
+             SR_SV(tool, 40));
+    return c->file_sent;
+  }
+  return 0;
+}
+
 static float se_score(const void *ctx, void *thread_scratch,
                       const struct sr_detect_input *in, void *session_scratch,
                       char *reason, size_t reasonlen) {
   const struct ctx *c = ctx;
+  struct se_thread *t = thread_scratch;
   const struct sr_event *ev = in->ev;
   struct state *st = session_scratch;
 
@@ -267,7 +803,7 @@ static float se_score(const void *ctx, void *thread_scratch,
   if (ev->phase == SR_PHASE_COMPLETED) {
     if (!ev->result.n) return 0;
     sr_str r = {ev->result.p, SR_MIN(ev->result.n, c->scan_bytes)};
-    size_t k = sr_secrets_find(c->secrets, thread_scratch, r.p, r.n, found,
+    size_t k = sr_secrets_find(c->secrets, t->secrets, r.p, r.n, found,
                                SR_SECRETS_MAX);
     if (!k) return 0;
     uint32_t ch = sr_det_id_hash(ev->call_id);
@@ -301,10 +837,15 @@ static float se_score(const void *ctx, void *thread_scratch,
   if (reads_file(ev->tool)) remember_read(st, ev);
 
   sr_str a = {ev->arguments.p, SR_MIN(ev->arguments.n, c->scan_bytes)};
-  size_t k = sr_secrets_find(c->secrets, thread_scratch, a.p, a.n, found,
-                             SR_SECRETS_MAX);
+  size_t k =
+      sr_secrets_find(c->secrets, t->secrets, a.p, a.n, found, SR_SECRETS_MAX);
   int h = st->n_held ? find_held(c, st, a) : -1;
-  if (!k && h < 0) return 0;
+  /* A document that quotes such a command sends nothing. */
+  float file =
+      sr_det_authors_text(ev->tool)
+          ? 0
+          : file_sent(c, t, a, ev->tool, in->reason_floor, reason, reasonlen);
+  if (!k && h < 0) return file;
 
   float score = k ? c->in_arguments : 0;
   char host[64] = "";
@@ -316,6 +857,7 @@ static float se_score(const void *ctx, void *thread_scratch,
       out = !sr_det_declared_host(in->session, host);
     score = SR_MAX(score, out ? c->sent_out : c->reused);
   }
+  if (file > 0 && file >= score) return file; /* its reason is written */
   if (!(score > 0) || score < in->reason_floor) return score;
   if (h >= 0) {
     const struct held *x = &st->held[h];
@@ -341,13 +883,14 @@ const struct sr_detector sr_detector_secret_exposure = {
     .name = "secret_exposure",
     .description =
         "keys, tokens, passwords and connection strings in tool arguments or "
-        "results; a secret read in one call sent out in a later one",
+        "results; a secret read in one call sent out in a later one; a "
+        "secret file sent off the machine",
     .session_size = sizeof(struct state),
     .init = se_init,
     .thread_create = se_thread_create,
     .thread_destroy = se_thread_destroy,
-    .kinds = SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED |
-             SR_KIND_FILE_ACCESS,
+    .kinds =
+        SR_KIND_CALL_REQUESTED | SR_KIND_CALL_COMPLETED | SR_KIND_FILE_ACCESS,
     .score = se_score,
     .destroy = se_destroy,
 };

@@ -592,6 +592,22 @@ START_TEST(too_many_rules) {
 }
 END_TEST
 
+START_TEST(secret_sent_out_needs_approval) {
+  /* A Claude Code hook declares nothing: one call that sends
+   * ~/.aws/credentials to a host is one layer, under the tiers. */
+  struct fx f;
+  fx_init(&f, NULL);
+  event(&f, NULL);
+  score(&f, "secret_exposure", 0.9f);
+  ck_assert_int_eq(decide(&f, 0.9, 1, true), SR_ACTION_ESCALATE);
+  ck_assert_str_eq(f.rule, "secret-sent-out-needs-approval");
+  /* A key pasted into a command's arguments (0.7) is not sent anywhere. */
+  score(&f, "secret_exposure", 0.7f);
+  ck_assert_int_eq(decide(&f, 0.7, 1, true), SR_ACTION_NONE);
+  fx_free(&f);
+}
+END_TEST
+
 int main(void) {
   char err[512];
   dets = sr_detectors_create(NULL, err, sizeof err);
@@ -625,6 +641,7 @@ int main(void) {
   tcase_add_test(tc, command_ttl);
   tcase_add_test(tc, config_errors_name_the_line);
   tcase_add_test(tc, too_many_rules);
+  tcase_add_test(tc, secret_sent_out_needs_approval);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);
