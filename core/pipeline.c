@@ -199,6 +199,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
         /* brokers that did not answer us will not answer it either */
         .metadata_ms = p->brokers_silent ? 0 : METADATA_WAIT_MS,
         .stop = stop,
+        .stats = sr_metrics_otlp(p->metrics),
     };
     p->otlp = sr_repartition_create(&ro, err, errlen);
     if (!p->otlp || sr_repartition_start(p->otlp, err, errlen)) goto fail;
@@ -258,7 +259,7 @@ void sr_pipeline_stats(const struct sr_pipeline *p,
     out->commands[a] = commands[a];
   if (p->store) out->durable = sr_consumer_durable_messages(p->consumer);
   if (p->otlp) {
-    const struct sr_repartition_stats *o = sr_repartition_stats(p->otlp);
+    const struct sr_metrics_otlp *o = sr_repartition_stats(p->otlp);
     out->otlp_spans = atomic_load(&o->spans);
     out->otlp_dead_letters =
         atomic_load(&o->dead_spans) + atomic_load(&o->dead_messages);
