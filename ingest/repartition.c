@@ -44,6 +44,7 @@ struct sr_repartition {
   struct sr_arena *arena;
   struct sr_metrics_otlp *stats; /* opts.stats or own_stats */
   struct sr_metrics_otlp own_stats;
+  struct sr_log_limit dead_log; /* dead letters logged at WARN */
   struct part parts[PARTS_MAX];
   size_t n_parts;
   pthread_t thread;
@@ -324,9 +325,7 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
   if (rc) {
     atomic_fetch_add_explicit(&r->stats->dead_messages, 1,
                               memory_order_relaxed);
-    SR_DEBUG("otlp: dead letter %s [%d] @%lld: %s",
-             rd_kafka_topic_name(m->rkt), (int)m->partition,
-             (long long)m->offset, err);
+    sr_dlq_log(&r->dead_log, "otlp: ", m, err);
     sr_dlq_send(r->producer, r->opts.dlq_topic, m, err);
     return;
   }
@@ -342,8 +341,9 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
       snprintf(err, sizeof err,
                "decoder arena exhausted re-encoding event %zu of %zu", i + 1,
                b.n_events);
-      SR_ERROR("otlp: %s [%d] @%lld: %s", rd_kafka_topic_name(m->rkt),
-               (int)m->partition, (long long)m->offset, err);
+      SR_ERROR("otlp: %s [%d] @%lld: %s (dead-lettered)",
+               rd_kafka_topic_name(m->rkt), (int)m->partition,
+               (long long)m->offset, err);
       atomic_fetch_add_explicit(&r->stats->dead_messages, 1,
                                 memory_order_relaxed);
       sr_dlq_send(r->producer, r->opts.dlq_topic, m, err);
@@ -359,9 +359,7 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
     sr_str one;
     const char *why = b.rejects[i].reason;
     atomic_fetch_add_explicit(&r->stats->dead_spans, 1, memory_order_relaxed);
-    SR_DEBUG("otlp: dead span in %s [%d] @%lld: %s",
-             rd_kafka_topic_name(m->rkt), (int)m->partition,
-             (long long)m->offset, why);
+    sr_dlq_log(&r->dead_log, "otlp: ", m, why);
     if (sr_otlp_encode_span(&b, b.rejects[i].span, r->arena, &one) == 0)
       sr_dlq_send_value(r->producer, r->opts.dlq_topic, m, one.p, one.n, why);
     else /* no room to cut the span out: the whole message, same reason */

@@ -403,6 +403,13 @@ START_TEST(bad_span_is_dead_lettered_and_its_batch_goes_on) {
   ck_assert_msg(counted, "/metrics does not count the OTLP dead letters:\n%s",
                 r.body ? r.body : "(no response)");
   hc_free(&r);
+  /* and logged at WARN (the process runs at info), with where and why */
+  char *log = h_read_file(log_path, NULL);
+  ck_assert_msg(log && strstr(log, "WARN otlp: dead letter otlp_spans [") &&
+                    strstr(log, "invalid otlp_proto") &&
+                    strstr(log, "tool name"),
+                "dead letters not logged at WARN:\n%s", log);
+  free(log);
 }
 END_TEST
 

@@ -397,6 +397,10 @@ START_TEST(run_serves_live_metrics) {
   ck_assert_ptr_nonnull(
       strstr(r.body, "stackrisk_dead_letters_total{stage=\"worker\"} 1\n"));
   ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_sessions_in_memory 1\n"));
+  char *rl = h_read_file(rlog, NULL); /* the bad line, logged at WARN */
+  ck_assert_msg(rl && strstr(rl, "WARN dead letter stackrisk.events ["), "%s",
+                rl);
+  free(rl);
   ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_processing_seconds_bucket{le=\"+Inf\"} "));
   char ctype[128];
   ck_assert_str_eq(hc_header(&r, "Content-Type", ctype, sizeof ctype),
