@@ -67,6 +67,7 @@ struct sr_worker {
   struct sr_arena *arena;
   struct sr_aggregator *agg;
   uint64_t handled; /* messages, for timing one in SR_METRICS_TIMED_EVERY */
+  struct sr_log_limit dead_log; /* dead letters logged at WARN */
   pthread_t thread;
   bool running;
   atomic_bool stop;
@@ -196,8 +197,7 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   if (rc != SR_OK) {
     sr_metrics_decode_error(w->opts.metrics);
     sr_metrics_dead_letter(w->opts.metrics);
-    SR_DEBUG("dead letter %s [%d] @%lld: %s", rd_kafka_topic_name(m->rkt),
-             (int)m->partition, (long long)m->offset, err);
+    sr_dlq_log(&w->dead_log, "", m, err);
     sr_dlq_send(w->opts.producer, w->opts.dlq_topic, m, err);
     return;
   }
@@ -221,6 +221,7 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   } else if (rc < 0) {
     snprintf(err, sizeof err, "out of memory for a new session");
     sr_metrics_dead_letter(w->opts.metrics);
+    sr_dlq_log(&w->dead_log, "", m, err);
     sr_dlq_send(w->opts.producer, w->opts.dlq_topic, m, err);
   }
 }

@@ -47,3 +47,20 @@ void sr_log_write(enum sr_log_level level, const char *fmt, ...) {
   line[len] = '\0';
   fputs(line, stderr);
 }
+
+bool sr_log_limit_take(struct sr_log_limit *l, int64_t now_ms,
+                       const char *what) {
+  if (l->lines == 0 || now_ms - l->window_ms >= SR_LOG_LIMIT_WINDOW_MS) {
+    if (l->suppressed)
+      SR_WARN("%llu more %s not logged in the last %d s",
+              (unsigned long long)l->suppressed, what,
+              SR_LOG_LIMIT_WINDOW_MS / 1000);
+    *l = (struct sr_log_limit){now_ms, 0, 0};
+  }
+  if (l->lines < SR_LOG_LIMIT_LINES) {
+    l->lines++;
+    return true;
+  }
+  l->suppressed++;
+  return false;
+}

@@ -10,6 +10,9 @@
 #ifndef SR_LOG_H
 #define SR_LOG_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 enum sr_log_level {
   SR_LOG_ERROR = 0,
   SR_LOG_WARN = 1,
@@ -34,5 +37,22 @@ void sr_log_write(enum sr_log_level level, const char *fmt, ...)
 #define SR_WARN(...) SR_LOG(SR_LOG_WARN, __VA_ARGS__)
 #define SR_INFO(...) SR_LOG(SR_LOG_INFO, __VA_ARGS__)
 #define SR_DEBUG(...) SR_LOG(SR_LOG_DEBUG, __VA_ARGS__)
+
+/* A rate limit for a line that bad input can repeat at the input's rate
+ * (a dead letter): at most SR_LOG_LIMIT_LINES per SR_LOG_LIMIT_WINDOW_MS,
+ * then, with the first line of a later window, one WARN saying how many
+ * were left out. Zero-initialised. @locality one thread per struct. */
+#define SR_LOG_LIMIT_LINES 10
+#define SR_LOG_LIMIT_WINDOW_MS 60000
+struct sr_log_limit {
+  int64_t window_ms;   /* start of the current window (monotonic) */
+  unsigned lines;      /* lines logged in it */
+  uint64_t suppressed; /* lines left out of it */
+};
+
+/* True when one more line may be logged now (the caller logs it). `what`
+ * names the lines in the count of those left out ("dead letters"). */
+bool sr_log_limit_take(struct sr_log_limit *l, int64_t now_ms,
+                       const char *what);
 
 #endif

@@ -20,6 +20,7 @@ const uint64_t sr_metrics_bucket_ns[SR_METRICS_BUCKETS - 1] = {
 
 struct sr_metrics {
   struct sr_metrics_shard shards[SR_METRICS_SHARDS];
+  struct sr_metrics_otlp otlp;
   pthread_mutex_t lag_lock;
   struct sr_metrics_lag_row lag[SR_METRICS_PARTITIONS]; /* under lag_lock */
   uint32_t n_lag;                                       /* under lag_lock */
@@ -42,6 +43,10 @@ void sr_metrics_destroy(struct sr_metrics *m) {
 
 struct sr_metrics_shard *sr_metrics_shard(struct sr_metrics *m, size_t i) {
   return i < SR_METRICS_SHARDS ? &m->shards[i] : NULL;
+}
+
+struct sr_metrics_otlp *sr_metrics_otlp(struct sr_metrics *m) {
+  return &m->otlp;
 }
 
 void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
@@ -92,6 +97,10 @@ void sr_metrics_snapshot(struct sr_metrics *m,
   }
   for (size_t b = 1; b < SR_METRICS_BUCKETS; b++)
     out->latency[b] += out->latency[b - 1];
+  out->otlp.messages = load(&m->otlp.messages);
+  out->otlp.spans = load(&m->otlp.spans);
+  out->otlp.dead_spans = load(&m->otlp.dead_spans);
+  out->otlp.dead_messages = load(&m->otlp.dead_messages);
   out->latency_count = out->latency[SR_METRICS_BUCKETS - 1];
   pthread_mutex_lock(&m->lag_lock);
   memcpy(out->lag, m->lag, m->n_lag * sizeof m->lag[0]);

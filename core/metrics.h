@@ -10,6 +10,9 @@
  * thread every commit interval and read at scrape, both rare, so it sits
  * behind a mutex.
  *
+ * The OTLP stage has one thread and counters of its own (sr_metrics_otlp):
+ * its dead letters are spans and messages the workers never see.
+ *
  * core/ knows no event kinds or actions: counters are indexed by the small
  * integers of enum sr_event_type and enum sr_action, named by the renderer.
  */
@@ -41,6 +44,17 @@ struct sr_metrics_shard {
   _Atomic uint64_t latency_sum_ns;
 };
 
+/* The OTLP (repartition) stage's counters.
+ * @locality written by that stage's thread only; read by any. */
+struct sr_metrics_otlp {
+  _Alignas(64) _Atomic uint64_t messages; /* OTLP messages consumed */
+  _Atomic uint64_t spans;                 /* spans in them */
+  _Atomic uint64_t events;        /* events produced to the internal topic */
+  _Atomic uint64_t ignored;       /* spans that are no agent, tool or LLM */
+  _Atomic uint64_t dead_spans;    /* spans dead-lettered alone */
+  _Atomic uint64_t dead_messages; /* messages dead-lettered whole */
+};
+
 struct sr_metrics;
 
 /* A point-in-time copy for rendering. */
@@ -50,6 +64,9 @@ struct sr_metrics_snapshot {
   uint64_t dead_letters;
   uint64_t commands[SR_METRICS_ACTIONS];
   uint64_t sessions;
+  struct { /* the OTLP stage's, copied */
+    uint64_t messages, spans, dead_spans, dead_messages;
+  } otlp;
   uint64_t latency[SR_METRICS_BUCKETS]; /* cumulative, as Prometheus wants */
   uint64_t latency_count;
   uint64_t latency_sum_ns;
@@ -72,6 +89,8 @@ struct sr_metrics *sr_metrics_create(void);
 void sr_metrics_destroy(struct sr_metrics *m); /* accepts NULL */
 /* Shard i (< SR_METRICS_SHARDS) for worker i; lives as long as m. */
 struct sr_metrics_shard *sr_metrics_shard(struct sr_metrics *m, size_t i);
+/* The OTLP stage's counters; live as long as m. */
+struct sr_metrics_otlp *sr_metrics_otlp(struct sr_metrics *m);
 /* Replaces the lag table with rows[0..n) (n capped at
  * SR_METRICS_PARTITIONS). @locality the consumer thread. */
 void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
@@ -82,7 +101,8 @@ void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
 void sr_metrics_totals(struct sr_metrics *m, uint64_t *events,
                        uint64_t *dead_letters,
                        uint64_t commands[SR_METRICS_ACTIONS]);
-/* Sums every shard and copies the lag table. Any thread. */
+/* Sums every shard, copies the OTLP counters and the lag table. Any
+ * thread. */
 void sr_metrics_snapshot(struct sr_metrics *m,
                          struct sr_metrics_snapshot *out);
 

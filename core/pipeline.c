@@ -65,6 +65,33 @@ static bool hook_durable(void *ctx, void *barrier) {
   return sr_store_durable(p->store, barrier);
 }
 
+/* Refuses a topic the pipeline would both read and write: each dead letter
+ * (or command) read back would be dead-lettered again, forever. The
+ * workers read the events topic and, with OTLP, the repartition topic; the
+ * OTLP stage reads otlp.topic (which otlp.c already keeps apart from the
+ * repartition topic); both write the control and dead-letter topics. */
+static int check_topics(const struct sr_engine *e, char *err, size_t errlen) {
+  const struct sr_settings *s = &e->settings;
+  const char *const read[][2] = {
+      {s->topic_events, "the events topic (--events-topic)"},
+      {e->otlp.topic, "otlp.topic"},
+      {e->otlp.repartition_topic, "otlp.repartition_topic"}};
+  const char *const written[][2] = {
+      {s->topic_control, "the control topic (--control-topic)"},
+      {s->topic_dlq, "the dead-letter topic (--dlq-topic)"}};
+  size_t n_read = e->otlp.enabled ? SR_ARRAY_LEN(read) : 1;
+  for (size_t r = 0; r < n_read; r++)
+    for (size_t w = 0; w < SR_ARRAY_LEN(written); w++)
+      if (strcmp(read[r][0], written[w][0]) == 0) {
+        snprintf(err, errlen,
+                 "%s must differ from %s '%s': stackrisk would read back "
+                 "what it writes, in a loop",
+                 read[r][1], written[w][1], written[w][0]);
+        return SR_EINVAL;
+      }
+  return SR_OK;
+}
+
 /* How long create waits for the brokers to describe the topics written:
  * a command to a topic the producer has not learned waits about a second. */
 #define METADATA_WAIT_MS 5000
@@ -80,6 +107,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
   }
   p->engine = engine;
   p->brokers = s->brokers;
+  if (check_topics(engine, err, errlen)) goto fail;
   p->metrics = sr_metrics_create();
   if (!p->metrics) {
     snprintf(err, errlen, "out of memory");
@@ -199,6 +227,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
         /* brokers that did not answer us will not answer it either */
         .metadata_ms = p->brokers_silent ? 0 : METADATA_WAIT_MS,
         .stop = stop,
+        .stats = sr_metrics_otlp(p->metrics),
     };
     p->otlp = sr_repartition_create(&ro, err, errlen);
     if (!p->otlp || sr_repartition_start(p->otlp, err, errlen)) goto fail;
@@ -258,7 +287,7 @@ void sr_pipeline_stats(const struct sr_pipeline *p,
     out->commands[a] = commands[a];
   if (p->store) out->durable = sr_consumer_durable_messages(p->consumer);
   if (p->otlp) {
-    const struct sr_repartition_stats *o = sr_repartition_stats(p->otlp);
+    const struct sr_metrics_otlp *o = sr_repartition_stats(p->otlp);
     out->otlp_spans = atomic_load(&o->spans);
     out->otlp_dead_letters =
         atomic_load(&o->dead_spans) + atomic_load(&o->dead_messages);

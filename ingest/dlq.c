@@ -6,10 +6,21 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "core/sr.h"
 
 /* Dead letters must fit the broker's default message.max.bytes (1 MB), or
  * their delivery would fail for good and hold the stream's offsets back. */
 #define DLQ_PAYLOAD_MAX (900 * 1024)
+
+void sr_dlq_log(struct sr_log_limit *l, const char *prefix,
+                const rd_kafka_message_t *m, const char *reason) {
+  if (sr_log_limit_take(l, sr_clock_ms(CLOCK_MONOTONIC), "dead letters"))
+    SR_WARN("%sdead letter %s [%d] @%lld: %s", prefix,
+            rd_kafka_topic_name(m->rkt), (int)m->partition,
+            (long long)m->offset, reason);
+}
 
 int sr_dlq_send(struct sr_producer *p, const char *dlq_topic,
                 const rd_kafka_message_t *m, const char *reason) {

@@ -14,6 +14,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "core/kafka.h"
+#include "core/log.h"
 
 /* Produces the dead letter for message m; 0 or SR_EKAFKA. */
 int sr_dlq_send(struct sr_producer *p, const char *dlq_topic,
@@ -24,5 +25,11 @@ int sr_dlq_send(struct sr_producer *p, const char *dlq_topic,
 int sr_dlq_send_value(struct sr_producer *p, const char *dlq_topic,
                       const rd_kafka_message_t *m, const void *value,
                       size_t len, const char *reason);
+
+/* Logs the dead letter of m at WARN (prefix, topic, partition, offset,
+ * reason) within l's rate limit, so that a flood of bad input cannot fill
+ * the disk. @locality l's thread */
+void sr_dlq_log(struct sr_log_limit *l, const char *prefix,
+                const rd_kafka_message_t *m, const char *reason);
 
 #endif

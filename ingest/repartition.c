@@ -42,7 +42,9 @@ struct sr_repartition {
   struct sr_producer *producer;
   struct sr_otlp_decoder *dec;
   struct sr_arena *arena;
-  struct sr_repartition_stats stats;
+  struct sr_metrics_otlp *stats; /* opts.stats or own_stats */
+  struct sr_metrics_otlp own_stats;
+  struct sr_log_limit dead_log; /* dead letters logged at WARN */
   struct part parts[PARTS_MAX];
   size_t n_parts;
   pthread_t thread;
@@ -257,6 +259,7 @@ struct sr_repartition *sr_repartition_create(
     r->opts.max_message_bytes = SR_MESSAGE_MAX_DEFAULT;
   if (r->opts.commit_interval_ms <= 0) r->opts.commit_interval_ms = 200;
   atomic_init(&r->stop, false);
+  r->stats = opts->stats ? opts->stats : &r->own_stats;
   /* Protobuf-c objects for every attribute: up to ~16x the wire size. */
   r->arena = sr_arena_create(16 * r->opts.max_message_bytes + (1u << 20));
   r->dec = sr_otlp_decoder_create(opts->otlp, err, errlen);
@@ -316,20 +319,18 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
   struct sr_decode_opts dopts = {r->opts.max_message_bytes, ts, ts,
                                  r->opts.max_future_ms};
   sr_arena_reset(r->arena);
-  atomic_fetch_add_explicit(&r->stats.messages, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&r->stats->messages, 1, memory_order_relaxed);
   int rc = sr_otlp_decode(r->dec, m->payload, m->len, &dopts, r->arena, &b,
                           err, sizeof err);
   if (rc) {
-    atomic_fetch_add_explicit(&r->stats.dead_messages, 1,
+    atomic_fetch_add_explicit(&r->stats->dead_messages, 1,
                               memory_order_relaxed);
-    SR_DEBUG("otlp: dead letter %s [%d] @%lld: %s",
-             rd_kafka_topic_name(m->rkt), (int)m->partition,
-             (long long)m->offset, err);
+    sr_dlq_log(&r->dead_log, "otlp: ", m, err);
     sr_dlq_send(r->producer, r->opts.dlq_topic, m, err);
     return;
   }
-  atomic_fetch_add_explicit(&r->stats.spans, b.n_spans, memory_order_relaxed);
-  atomic_fetch_add_explicit(&r->stats.ignored, b.n_ignored,
+  atomic_fetch_add_explicit(&r->stats->spans, b.n_spans, memory_order_relaxed);
+  atomic_fetch_add_explicit(&r->stats->ignored, b.n_ignored,
                             memory_order_relaxed);
   for (size_t i = 0; i < b.n_events; i++) {
     const struct sr_event *ev = b.events[i];
@@ -340,9 +341,10 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
       snprintf(err, sizeof err,
                "decoder arena exhausted re-encoding event %zu of %zu", i + 1,
                b.n_events);
-      SR_ERROR("otlp: %s [%d] @%lld: %s", rd_kafka_topic_name(m->rkt),
-               (int)m->partition, (long long)m->offset, err);
-      atomic_fetch_add_explicit(&r->stats.dead_messages, 1,
+      SR_ERROR("otlp: %s [%d] @%lld: %s (dead-lettered)",
+               rd_kafka_topic_name(m->rkt), (int)m->partition,
+               (long long)m->offset, err);
+      atomic_fetch_add_explicit(&r->stats->dead_messages, 1,
                                 memory_order_relaxed);
       sr_dlq_send(r->producer, r->opts.dlq_topic, m, err);
       return;
@@ -351,15 +353,13 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
                      RD_KAFKA_PARTITION_UA, ev->session_id.p,
                      ev->session_id.n, pb.p, pb.n, NULL, 0);
   }
-  atomic_fetch_add_explicit(&r->stats.events, b.n_events,
+  atomic_fetch_add_explicit(&r->stats->events, b.n_events,
                             memory_order_relaxed);
   for (size_t i = 0; i < b.n_rejects; i++) {
     sr_str one;
     const char *why = b.rejects[i].reason;
-    atomic_fetch_add_explicit(&r->stats.dead_spans, 1, memory_order_relaxed);
-    SR_DEBUG("otlp: dead span in %s [%d] @%lld: %s",
-             rd_kafka_topic_name(m->rkt), (int)m->partition,
-             (long long)m->offset, why);
+    atomic_fetch_add_explicit(&r->stats->dead_spans, 1, memory_order_relaxed);
+    sr_dlq_log(&r->dead_log, "otlp: ", m, why);
     if (sr_otlp_encode_span(&b, b.rejects[i].span, r->arena, &one) == 0)
       sr_dlq_send_value(r->producer, r->opts.dlq_topic, m, one.p, one.n, why);
     else /* no room to cut the span out: the whole message, same reason */
@@ -427,7 +427,7 @@ void sr_repartition_destroy(struct sr_repartition *r) {
   free(r);
 }
 
-const struct sr_repartition_stats *sr_repartition_stats(
+const struct sr_metrics_otlp *sr_repartition_stats(
     const struct sr_repartition *r) {
-  return &r->stats;
+  return r->stats;
 }

@@ -30,6 +30,7 @@
 
 #include "core/arena.h"
 #include "core/kafka.h"
+#include "core/metrics.h"
 #include "ingest/event.h"
 #include "ingest/otlp.h"
 
@@ -50,15 +51,9 @@ struct sr_repartition_opts {
    * NULL); see sr_producer_know_topics. */
   int metadata_ms;
   const volatile sig_atomic_t *stop;
-};
-
-struct sr_repartition_stats {
-  _Atomic uint64_t messages;      /* OTLP messages consumed */
-  _Atomic uint64_t spans;         /* spans in them */
-  _Atomic uint64_t events;        /* events produced to the internal topic */
-  _Atomic uint64_t ignored;       /* spans that are no agent, tool or LLM */
-  _Atomic uint64_t dead_spans;    /* spans dead-lettered alone */
-  _Atomic uint64_t dead_messages; /* messages dead-lettered whole */
+  /* Where the stage counts (the pipeline's, for /metrics); borrowed, must
+   * outlive the stage. NULL: counters of its own. */
+  struct sr_metrics_otlp *stats;
 };
 
 /* Subscribes; does not start consuming. NULL with err on failure. */
@@ -71,7 +66,7 @@ int sr_repartition_start(struct sr_repartition *r, char *err, size_t errlen);
 void sr_repartition_stop(struct sr_repartition *r);
 /* Stops if running; accepts NULL. */
 void sr_repartition_destroy(struct sr_repartition *r);
-const struct sr_repartition_stats *sr_repartition_stats(
+const struct sr_metrics_otlp *sr_repartition_stats(
     const struct sr_repartition *r);
 
 /* One event as a serialized stackrisk.v1.Event, in the arena; the native

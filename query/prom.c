@@ -30,14 +30,33 @@ void sr_prom_render(const struct sr_metrics_snapshot *s, struct sr_buf *b) {
     sr_buf_printf(b, "stackrisk_events_total{kind=\"%s\"} %llu\n",
                   sr_event_type_name((enum sr_event_type)k),
                   (unsigned long long)s->events[k]);
+  /* One series per stage that dead-letters: the workers (stackrisk.events
+   * and the repartitioned OTLP events) and the OTLP stage (spans that do not
+   * map, messages that do not decode); sum() gives the process's total. */
   head(b, "stackrisk_decode_errors_total", "counter",
-       "Input messages that did not decode or broke a size bound.");
-  sr_buf_printf(b, "stackrisk_decode_errors_total %llu\n",
-                (unsigned long long)s->decode_errors);
+       "Input messages that did not decode or broke a size bound, by stage.");
+  sr_buf_printf(b,
+                "stackrisk_decode_errors_total{stage=\"worker\"} %llu\n"
+                "stackrisk_decode_errors_total{stage=\"otlp\"} %llu\n",
+                (unsigned long long)s->decode_errors,
+                (unsigned long long)s->otlp.dead_messages);
   head(b, "stackrisk_dead_letters_total", "counter",
-       "Messages sent to the dead-letter topic.");
-  sr_buf_printf(b, "stackrisk_dead_letters_total %llu\n",
-                (unsigned long long)s->dead_letters);
+       "Messages (or single OTLP spans) sent to the dead-letter topic, by "
+       "stage.");
+  sr_buf_printf(
+      b,
+      "stackrisk_dead_letters_total{stage=\"worker\"} %llu\n"
+      "stackrisk_dead_letters_total{stage=\"otlp\"} %llu\n",
+      (unsigned long long)s->dead_letters,
+      (unsigned long long)(s->otlp.dead_spans + s->otlp.dead_messages));
+  head(b, "stackrisk_otlp_messages_total", "counter",
+       "OTLP messages consumed by the OTLP stage.");
+  sr_buf_printf(b, "stackrisk_otlp_messages_total %llu\n",
+                (unsigned long long)s->otlp.messages);
+  head(b, "stackrisk_otlp_spans_total", "counter",
+       "Spans in the OTLP messages consumed.");
+  sr_buf_printf(b, "stackrisk_otlp_spans_total %llu\n",
+                (unsigned long long)s->otlp.spans);
   head(b, "stackrisk_commands_total", "counter",
        "Commands published, by action.");
   for (int a = SR_ACTION_ALLOW; a <= SR_ACTION_KILL; a++)

@@ -323,6 +323,45 @@ START_TEST(usage_errors_are_clear) {
 }
 END_TEST
 
+/* A topic both read and written would loop (a dead letter read back is
+ * dead-lettered again): refused before anything connects. */
+START_TEST(topics_read_and_written_are_refused) {
+  static const struct {
+    const char *args, *yaml, *says;
+  } cases[] = {
+      {"--events-topic t --dlq-topic t", NULL,
+       "the events topic (--events-topic) must differ from the dead-letter "
+       "topic (--dlq-topic) 't'"},
+      {"--events-topic t --control-topic t", NULL,
+       "the events topic (--events-topic) must differ from the control topic "
+       "(--control-topic) 't'"},
+      {"", "otlp:\n  enabled: true\n  topic: stackrisk.dlq\n",
+       "otlp.topic must differ from the dead-letter topic"},
+      {"",
+       "otlp:\n  enabled: true\n  repartition_topic: c\n"
+       "kafka:\n  topics:\n    control: c\n",
+       "otlp.repartition_topic must differ from the control topic"},
+  };
+  char out[8192], cfg[64], args[512];
+  snprintf(cfg, sizeof cfg, "cli-topics-%d.yaml", (int)getpid());
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *yaml = cases[i].yaml ? cases[i].yaml : "{}\n";
+    FILE *f = fopen(cfg, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(yaml, f);
+    fclose(f);
+    snprintf(args, sizeof args,
+             "run --brokers 127.0.0.1:1 --state '' "
+             "--config %s %s",
+             cfg, cases[i].args);
+    /* bounded: accepted, it would run (and loop) until stopped */
+    ck_assert_int_eq(sh_bin("timeout 10 " SR_BINARY, args, out, sizeof out), 1);
+    ck_assert_msg(strstr(out, cases[i].says), "%s: %s", args, out);
+  }
+  unlink(cfg);
+}
+END_TEST
+
 /* A kafka: setting that librdkafka refuses is refused as the file is read,
  * naming file, line and key like every other section's errors, by each
  * command that reads it (replay included, though it never connects). */
@@ -448,6 +487,7 @@ int main(void) {
   tcase_add_test(tc, restarted_run_says_it_waits_for_its_group);
   tcase_add_test(tc, every_command_explains_itself);
   tcase_add_test(tc, usage_errors_are_clear);
+  tcase_add_test(tc, topics_read_and_written_are_refused);
   tcase_add_test(tc, kafka_settings_errors_name_file_line_and_key);
   tcase_add_test(tc, timeout_ms_holds_when_the_brokers_do_not_answer);
   tcase_add_test(tc, ctrl_c_ends_a_wait_for_silent_brokers_at_once);

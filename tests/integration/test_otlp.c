@@ -32,6 +32,7 @@
 #include "harness.h"
 #include "schemas/otlp.pb-c.h"
 #include "schemas/stackrisk.pb-c.h"
+#include "tests/http_client.h"
 
 #ifndef SR_TEST_DATA
 #define SR_TEST_DATA "tests/data"
@@ -76,10 +77,12 @@ static void spawn(int n, const char *name, const char *log_level) {
     snprintf(state, sizeof state, "stackrisk-%s-%d-%d.db", name, (int)getpid(),
              i);
     h_remove_db(state);
-    char *argv[] = {SR_BINARY, "run", "--brokers", (char *)brokers,
-                    "--config", SR_TEST_DATA "/integration/otlp.yaml",
-                    "--group", group, "--log-level", (char *)log_level,
-                    "--state", state, NULL};
+    char *argv[] = {
+        SR_BINARY,         "run",      "--brokers",
+        (char *)brokers,   "--config", SR_TEST_DATA "/integration/otlp.yaml",
+        "--group",         group,      "--log-level",
+        (char *)log_level, "--state",  state,
+        "--http",          ":0",       NULL};
     procs[i] = h_spawn(argv, log_paths[i]);
     ck_assert_int_gt(procs[i], 0);
   }
@@ -377,6 +380,36 @@ START_TEST(bad_span_is_dead_lettered_and_its_batch_goes_on) {
   ck_assert_msg(span_letter, "no dead letter for the span without a tool");
   ck_assert_msg(whole_letter, "no dead letter for the message that is not "
                               "OTLP");
+
+  /* Both dead letters are counted where an operator looks: /metrics. */
+  int port = h_wait_http_port(log_path, 5000);
+  ck_assert_msg(port > 0, "run printed no HTTP address (log %s)", log_path);
+  struct hc_response r = {0};
+  deadline = h_now_ms() + 10000;
+  bool counted = false;
+  while (!counted && h_now_ms() < deadline) {
+    hc_free(&r);
+    r = hc_get(port, "/metrics", NULL);
+    counted =
+        r.status == 200 && r.body &&
+        strstr(r.body, "stackrisk_dead_letters_total{stage=\"otlp\"} 2\n") &&
+        strstr(r.body, "stackrisk_decode_errors_total{stage=\"otlp\"} 1\n") &&
+        /* earlier tests of the case fed the same process */
+        strstr(r.body, "stackrisk_otlp_messages_total ") &&
+        !strstr(r.body, "stackrisk_otlp_messages_total 0\n") &&
+        strstr(r.body, "stackrisk_otlp_spans_total ") &&
+        !strstr(r.body, "stackrisk_otlp_spans_total 0\n");
+  }
+  ck_assert_msg(counted, "/metrics does not count the OTLP dead letters:\n%s",
+                r.body ? r.body : "(no response)");
+  hc_free(&r);
+  /* and logged at WARN (the process runs at info), with where and why */
+  char *log = h_read_file(log_path, NULL);
+  ck_assert_msg(log && strstr(log, "WARN otlp: dead letter otlp_spans [") &&
+                    strstr(log, "invalid otlp_proto") &&
+                    strstr(log, "tool name"),
+                "dead letters not logged at WARN:\n%s", log);
+  free(log);
 }
 END_TEST
 

@@ -376,11 +376,14 @@ START_TEST(run_serves_live_metrics) {
   while (!done && h_now_ms() < deadline) {
     hc_free(&r);
     r = hc_get(mport, "/metrics", NULL);
-    done = r.status == 200 &&
-           strstr(r.body, "stackrisk_commands_total{action=\"KILL\"} 1\n") &&
-           strstr(r.body, "stackrisk_decode_errors_total 1\n") &&
-           /* lag is reported every commit interval, after the first read */
-           strstr(r.body, "stackrisk_consumer_lag{topic=\"stackrisk.events\",partition=\"");
+    done =
+        r.status == 200 &&
+        strstr(r.body, "stackrisk_commands_total{action=\"KILL\"} 1\n") &&
+        strstr(r.body, "stackrisk_decode_errors_total{stage=\"worker\"} 1\n") &&
+        /* lag is reported every commit interval, after the first read */
+        strstr(
+            r.body,
+            "stackrisk_consumer_lag{topic=\"stackrisk.events\",partition=\"");
     if (!done) {
       struct timespec ts = {0, 100 * 1000000};
       nanosleep(&ts, NULL);
@@ -391,8 +394,13 @@ START_TEST(run_serves_live_metrics) {
                 r.body ? r.body : "(no response)");
   ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_events_total{kind=\"tool_call\"} "));
   ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_events_total{kind=\"session_start\"} 1\n"));
-  ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_dead_letters_total 1\n"));
+  ck_assert_ptr_nonnull(
+      strstr(r.body, "stackrisk_dead_letters_total{stage=\"worker\"} 1\n"));
   ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_sessions_in_memory 1\n"));
+  char *rl = h_read_file(rlog, NULL); /* the bad line, logged at WARN */
+  ck_assert_msg(rl && strstr(rl, "WARN dead letter stackrisk.events ["), "%s",
+                rl);
+  free(rl);
   ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_processing_seconds_bucket{le=\"+Inf\"} "));
   char ctype[128];
   ck_assert_str_eq(hc_header(&r, "Content-Type", ctype, sizeof ctype),

@@ -47,6 +47,18 @@ START_TEST(shards_are_summed) {
   ck_assert_uint_eq(s->commands[1], 1);
   ck_assert_uint_eq(s->sessions, 12);
   ck_assert_uint_eq(s->latency_count, 3);
+  /* The OTLP stage's counters are copied as they are. */
+  ck_assert_uint_eq(s->otlp.dead_spans, 0);
+  struct sr_metrics_otlp *o = sr_metrics_otlp(m);
+  atomic_fetch_add(&o->messages, 4);
+  atomic_fetch_add(&o->spans, 19);
+  atomic_fetch_add(&o->dead_spans, 3);
+  atomic_fetch_add(&o->dead_messages, 1);
+  sr_metrics_snapshot(m, s);
+  ck_assert_uint_eq(s->otlp.messages, 4);
+  ck_assert_uint_eq(s->otlp.spans, 19);
+  ck_assert_uint_eq(s->otlp.dead_spans, 3);
+  ck_assert_uint_eq(s->otlp.dead_messages, 1);
   free(s);
   uint64_t events, dead, commands[SR_METRICS_ACTIONS];
   sr_metrics_totals(m, &events, &dead, commands);

@@ -28,6 +28,10 @@ START_TEST(families_and_values) {
   s->events[SR_EV_SESSION_START] = 1;
   s->decode_errors = 2;
   s->dead_letters = 3;
+  s->otlp.messages = 5;
+  s->otlp.spans = 19;
+  s->otlp.dead_spans = 3;
+  s->otlp.dead_messages = 1;
   s->commands[SR_ACTION_KILL] = 1;
   s->commands[SR_ACTION_ALLOW] = 4;
   s->sessions = 9;
@@ -44,8 +48,12 @@ START_TEST(families_and_values) {
       "stackrisk_events_total{kind=\"tool_call\"} 12\n",
       "stackrisk_events_total{kind=\"session_start\"} 1\n",
       "stackrisk_events_total{kind=\"approval\"} 0\n",
-      "stackrisk_decode_errors_total 2\n",
-      "stackrisk_dead_letters_total 3\n",
+      "stackrisk_decode_errors_total{stage=\"worker\"} 2\n",
+      "stackrisk_decode_errors_total{stage=\"otlp\"} 1\n",
+      "stackrisk_dead_letters_total{stage=\"worker\"} 3\n",
+      "stackrisk_dead_letters_total{stage=\"otlp\"} 4\n",
+      "stackrisk_otlp_messages_total 5\n",
+      "stackrisk_otlp_spans_total 19\n",
       "stackrisk_commands_total{action=\"KILL\"} 1\n",
       "stackrisk_commands_total{action=\"ALLOW\"} 4\n",
       "stackrisk_commands_total{action=\"ESCALATE\"} 0\n",
