@@ -840,11 +840,14 @@ static float se_score(const void *ctx, void *thread_scratch,
   size_t k =
       sr_secrets_find(c->secrets, t->secrets, a.p, a.n, found, SR_SECRETS_MAX);
   int h = st->n_held ? find_held(c, st, a) : -1;
-  /* A document that quotes such a command sends nothing. */
   float file =
-      sr_det_authors_text(ev->tool)
-          ? 0
-          : file_sent(c, t, a, ev->tool, in->reason_floor, reason, reasonlen);
+      file_sent(c, t, a, ev->tool, in->reason_floor, reason, reasonlen);
+  /* A document that quotes such a command sends nothing (asked only when
+   * one was found: most calls send nothing, and the names cost more). */
+  if (file > 0 && sr_det_authors_text(ev->tool)) {
+    file = 0;
+    reason[0] = '\0';
+  }
   if (!k && h < 0) return file;
 
   float score = k ? c->in_arguments : 0;
