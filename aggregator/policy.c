@@ -140,10 +140,12 @@ static int read_rules(const struct sr_conf_node *list,
         read_terms(n, "any", dets, r->any, &r->n_any, err, errlen))
       return SR_EINVAL;
     if (!r->name) return sr_conf_error(n, err, errlen, "a rule needs a name");
-    if (!action || sr_action_parse(action, &r->action) ||
-        r->action == SR_ACTION_ALLOW)
+    if (!action)
       return sr_conf_error(n, err, errlen,
-                           "action must be ESCALATE, BLOCK or KILL");
+                           "a rule needs an action: ESCALATE, BLOCK or KILL");
+    if (sr_action_parse(action, &r->action) || r->action == SR_ACTION_ALLOW)
+      return sr_conf_error(sr_conf_get(n, "action"), err, errlen,
+                           "'%s' is not ESCALATE, BLOCK or KILL", action);
     if (r->n_all + r->n_any == 0)
       return sr_conf_error(n, err, errlen,
                            "a rule needs at least one dimension in all/any");

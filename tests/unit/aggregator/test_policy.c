@@ -518,14 +518,23 @@ START_TEST(config_errors_name_the_line) {
       "    - name: let-it-through\n"
       "      action: ALLOW\n"
       "      all: {destructive: 0.9}\n",
-      "t.yaml:3: policy.rules[0]: action must be ESCALATE, BLOCK or KILL");
+      "t.yaml:4: policy.rules[0].action: 'ALLOW' is not ESCALATE, BLOCK or "
+      "KILL");
   ASSERT_ERR(
       "policy:\n"
       "  rules:\n"
       "    - name: typo\n"
-      "      action: deny\n"
+      "      action: BLOK\n"
       "      all: {destructive: 0.9}\n",
-      "action must be ESCALATE, BLOCK or KILL");
+      "t.yaml:4: policy.rules[0].action: 'BLOK' is not ESCALATE, BLOCK or "
+      "KILL");
+  ASSERT_ERR(
+      "policy:\n"
+      "  rules:\n"
+      "    - name: no-action\n"
+      "      all: {destructive: 0.9}\n",
+      "t.yaml:3: policy.rules[0]: a rule needs an action: ESCALATE, BLOCK or "
+      "KILL");
   ASSERT_ERR(
       "policy:\n"
       "  rules:\n"
