@@ -61,8 +61,23 @@ static int read_fields(enum sr_hook_kind kind, const char *payload, size_t len,
   struct sr_json j;
   sr_json_init(&j, payload, len, arena, err, errlen);
   if (sr_json_peek(&j) != SR_JSON_OBJECT) {
-    snprintf(err, errlen, "expected a JSON object on stdin, got %s",
-             sr_json_type_name(sr_json_peek(&j)));
+    /* Text that is no JSON at all: its first character, as the decoder
+     * says (no more: the text could hold a secret, and this is logged). */
+    size_t k = 0;
+    while (k < len && (payload[k] == ' ' || payload[k] == '\t' ||
+                       payload[k] == '\r' || payload[k] == '\n'))
+      k++;
+    if (sr_json_peek(&j) == SR_JSON_INVALID && k < len)
+      snprintf(err, errlen,
+               payload[k] >= 0x20 && payload[k] < 0x7f
+                   ? "expected a JSON object on stdin, got text starting "
+                     "with '%c'"
+                   : "expected a JSON object on stdin, got bytes starting "
+                     "with 0x%02x",
+               (unsigned char)payload[k]);
+    else
+      snprintf(err, errlen, "expected a JSON object on stdin, got %s",
+               sr_json_type_name(sr_json_peek(&j)));
     return SR_EINVAL;
   }
   int rc = sr_json_object_begin(&j);

@@ -126,7 +126,14 @@ START_TEST(payloads_a_harness_never_sends_are_refused) {
     enum sr_hook_kind kind;
     const char *payload, *mentions;
   } bad[] = {
-      {SR_HOOK_CLAUDE_CODE, "[1,2]", "JSON object"},
+      {SR_HOOK_CLAUDE_CODE, "[1,2]", "JSON object on stdin, got array"},
+      {SR_HOOK_CLAUDE_CODE, "  hello there",
+       "JSON object on stdin, got text starting with 'h'"},
+      {SR_HOOK_CLAUDE_CODE,
+       "\x80"
+       "abc",
+       "JSON object on stdin, got bytes starting with 0x80"},
+      {SR_HOOK_CLAUDE_CODE, " \n", "JSON object on stdin, got nothing"},
       {SR_HOOK_CLAUDE_CODE, "{\"tool_name\":\"Bash\",\"tool_use_id\":\"t\"}",
        "session_id"},
       {SR_HOOK_CLAUDE_CODE, "{\"session_id\":\"s\",\"tool_name\":\"Bash\"}",
