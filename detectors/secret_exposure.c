@@ -338,17 +338,17 @@ static bool path_end(char c) {
 }
 
 static bool eq_nocase(const char *p, size_t n, const char *w) {
-  return strlen(w) == n && strncasecmp(p, w, n) == 0;
+  return sr_str_eq_nocase((sr_str){p, n}, w);
 }
 
 static bool starts_nocase(const char *p, size_t n, const char *w) {
   size_t k = strlen(w);
-  return n >= k && strncasecmp(p, w, k) == 0;
+  return n >= k && sr_str_eq_nocase((sr_str){p, k}, w);
 }
 
 static bool ends_nocase(const char *p, size_t n, const char *w) {
   size_t k = strlen(w);
-  return n >= k && strncasecmp(p + n - k, w, k) == 0;
+  return n >= k && sr_str_eq_nocase((sr_str){p + n - k, k}, w);
 }
 
 /* What the path t[0, n) names when it is a well-known secret file or store

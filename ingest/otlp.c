@@ -1128,10 +1128,9 @@ static int map_span(struct map *m, uint32_t i) {
   /* Its events take the span's start and end times: the later bounds both. */
   char why[256];
   int64_t fb = m->opts ? m->opts->fallback_ts_ms : 0;
-  int64_t last = ms_of(s->end_time_unix_nano, fb);
-  if (ms_of(s->start_time_unix_nano, fb) > last)
-    last = ms_of(s->start_time_unix_nano, fb);
-  if (sr_decode_check_future(m->opts, last, why, sizeof why)) {
+  int64_t start = ms_of(s->start_time_unix_nano, fb),
+          end = ms_of(s->end_time_unix_nano, fb);
+  if (sr_decode_check_future(m->opts, SR_MAX(start, end), why, sizeof why)) {
     int rc = reject(m, i, "%s", why);
     return rc < 0 ? rc : 0;
   }
