@@ -187,10 +187,9 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   char err[512];
   struct sr_event ev;
   rd_kafka_timestamp_type_t tstype;
-  int64_t ts = rd_kafka_message_timestamp(m, &tstype);
-  if (ts < 0) ts = 0;
-  struct sr_decode_opts dopts = {w->opts.max_message_bytes, ts, ts,
-                                 w->opts.max_future_ms};
+  struct sr_decode_opts dopts = sr_decode_opts_record(
+      w->opts.max_message_bytes, rd_kafka_message_timestamp(m, &tstype),
+      w->opts.max_future_ms);
   sr_arena_reset(w->arena);
   int rc = sr_decode_event(m->payload, m->len, &dopts, w->arena, &ev, err,
                            sizeof err);

@@ -41,6 +41,15 @@ struct sr_decode_opts {
   int64_t max_future_ms;
 };
 
+/* Options for a Kafka record written at record_ts_ms (librdkafka's -1 when
+ * it has none): its time stands in for an event's missing one and bounds
+ * how far ahead an event may be stamped (max_future_ms, 0 = no bound). */
+static inline struct sr_decode_opts sr_decode_opts_record(
+    size_t max_message_bytes, int64_t record_ts_ms, int64_t max_future_ms) {
+  int64_t ts = record_ts_ms > 0 ? record_ts_ms : 0;
+  return (struct sr_decode_opts){max_message_bytes, ts, ts, max_future_ms};
+}
+
 /* The reason an event at ts_ms is too far ahead of opts' written_ms, in
  * err, or 0 when it is not. */
 int sr_decode_check_future(const struct sr_decode_opts *opts, int64_t ts_ms,

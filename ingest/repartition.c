@@ -314,10 +314,9 @@ static void handle(struct sr_repartition *r, const rd_kafka_message_t *m) {
   char err[512];
   struct sr_otlp_batch b;
   rd_kafka_timestamp_type_t tstype;
-  int64_t ts = rd_kafka_message_timestamp(m, &tstype);
-  if (ts < 0) ts = 0;
-  struct sr_decode_opts dopts = {r->opts.max_message_bytes, ts, ts,
-                                 r->opts.max_future_ms};
+  struct sr_decode_opts dopts = sr_decode_opts_record(
+      r->opts.max_message_bytes, rd_kafka_message_timestamp(m, &tstype),
+      r->opts.max_future_ms);
   sr_arena_reset(r->arena);
   atomic_fetch_add_explicit(&r->stats->messages, 1, memory_order_relaxed);
   int rc = sr_otlp_decode(r->dec, m->payload, m->len, &dopts, r->arena, &b,
