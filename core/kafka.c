@@ -11,13 +11,16 @@
  */
 #include "core/kafka.h"
 
+#include <jansson.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/sr.h"
 
 int sr_kafka_prop_check(const char *key, const char *value, char *err,
@@ -91,6 +94,176 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
   SR_LOG(l, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
 }
 
+/* Without an error callback librdkafka logs each error a second time, as
+ * "ERROR", after the line that already said what failed. A connection that
+ * failed is in that line (FAIL); that a client reaches no broker at all is
+ * told once, by the watch below, for the clients of `run`. */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason,
+                     void *opaque) {
+  (void)opaque;
+  switch ((rd_kafka_resp_err_t)err) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+      SR_DEBUG("kafka %s: %s", rd_kafka_name(rk), reason);
+      break;
+    case RD_KAFKA_RESP_ERR__FATAL: {
+      char why[512];
+      rd_kafka_fatal_error(rk, why, sizeof why);
+      SR_ERROR("kafka %s: fatal error: %s", rd_kafka_name(rk), why);
+      break;
+    }
+    default:
+      SR_WARN("kafka %s: %s", rd_kafka_name(rk), reason);
+  }
+}
+
+/* Watched clients --------------------------------------------------------*/
+
+/* The conf's opaque belongs to the client's owner (delivery reports,
+ * rebalances), so the statistics callback finds its row by handle. */
+#define WATCHED_MAX 16
+
+static pthread_mutex_t watched_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct watched {
+  const rd_kafka_t *rk;
+  struct sr_metrics_kafka *row;
+  const char *role;        /* "the events consumer" */
+  const char *consequence; /* what waits while it reaches no broker */
+  int64_t watched_ms;      /* when sr_kafka_watch was called */
+  bool ever_connected;
+  bool warned;     /* the outage was logged */
+  char tried[256]; /* connections last seen being made, with their states */
+} watched[WATCHED_MAX];
+
+void sr_kafka_watch(rd_kafka_t *rk, struct sr_metrics *m, const char *client,
+                    const char *role, const char *consequence) {
+  struct sr_metrics_kafka *row = m ? sr_metrics_kafka_claim(m, client) : NULL;
+  if (!row) return;
+  pthread_mutex_lock(&watched_lock);
+  for (size_t i = 0; i < WATCHED_MAX; i++) {
+    if (watched[i].rk) continue;
+    watched[i] = (struct watched){
+        rk,    row,   role, consequence, sr_clock_ms(CLOCK_MONOTONIC),
+        false, false, ""};
+    break;
+  }
+  pthread_mutex_unlock(&watched_lock);
+}
+
+void sr_kafka_unwatch(const rd_kafka_t *rk) {
+  pthread_mutex_lock(&watched_lock);
+  for (size_t i = 0; i < WATCHED_MAX; i++)
+    if (watched[i].rk == rk) watched[i] = (struct watched){0};
+  pthread_mutex_unlock(&watched_lock);
+}
+
+static const char *member(json_t *object, const char *key) {
+  const char *v = json_string_value(json_object_get(object, key));
+  return v ? v : "";
+}
+
+/* A connection being made: TRY_CONNECT (waiting out the backoff),
+ * CONNECT, and the handshakes after it. Not INIT (a broker the client has
+ * not needed: connections are sparse) and not DOWN (passed through on the
+ * way to either, an idle connection closed included). */
+static bool connecting(const char *state) {
+  static const char *const other[] = {"UP", "UPDATE", "INIT", "DOWN"};
+  for (size_t i = 0; i < SR_ARRAY_LEN(other); i++)
+    if (strcmp(state, other[i]) == 0) return false;
+  return true;
+}
+
+static json_int_t node_id(json_t *broker) {
+  json_t *id = json_object_get(broker, "nodeid");
+  return json_is_integer(id) ? json_integer_value(id) : -1;
+}
+
+struct broker_count {
+  int up, known;   /* brokers with a node id (the bootstrap ones before) */
+  bool connected;  /* some connection is up, the coordinator's included */
+  bool connecting; /* some connection is being made */
+  char names[256]; /* those being made, with their states */
+};
+
+/* Reads the client's broker entries from its statistics, all but its
+ * internal one; the consumer's group coordinator is a logical entry,
+ * counted for being connected or connecting but not as a broker. */
+static void count_brokers(json_t *brokers, struct broker_count *n) {
+  bool numbered = false;
+  const char *name;
+  json_t *b;
+  json_object_foreach(brokers, name, b) {
+    if (node_id(b) >= 0) numbered = true;
+  }
+  *n = (struct broker_count){0};
+  size_t len = 0;
+  json_object_foreach(brokers, name, b) {
+    const char *source = member(b, "source");
+    const char *state = member(b, "state");
+    if (strcmp(source, "internal") == 0) continue;
+    bool up = strcmp(state, "UP") == 0 || strcmp(state, "UPDATE") == 0;
+    n->connected |= up;
+    if (connecting(state)) {
+      n->connecting = true;
+      if (len < sizeof n->names)
+        len += (size_t)snprintf(n->names + len, sizeof n->names - len,
+                                "%s%s %s", len ? ", " : "", name, state);
+    }
+    if (strcmp(source, "logical") == 0 || (numbered && node_id(b) < 0))
+      continue;
+    n->known++;
+    n->up += up;
+  }
+}
+
+/* Runs on the thread that polls the client, every statistics.interval.ms. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+  (void)opaque;
+  pthread_mutex_lock(&watched_lock);
+  struct watched *w = NULL;
+  for (size_t i = 0; i < WATCHED_MAX && !w; i++)
+    if (watched[i].rk == rk) w = &watched[i];
+  json_t *root = w ? json_loadb(json, len, 0, NULL) : NULL;
+  json_t *brokers = json_object_get(root, "brokers");
+  if (json_is_object(brokers)) {
+    struct broker_count n;
+    count_brokers(brokers, &n);
+    struct sr_metrics_kafka *row = w->row;
+    int64_t now = sr_clock_ms(CLOCK_MONOTONIC);
+    int64_t since = atomic_load(&row->unreachable_since_ms);
+    /* Connected clears; connecting to no avail sets (since the client
+     * started, if it never was connected); neither (an idle client
+     * between attempts) leaves it as it was. */
+    if (n.connected) {
+      if (w->warned)
+        SR_INFO(
+            "kafka: %s reaches its brokers again (%d of %d up), after "
+            "%lld s",
+            w->role, n.up, n.known, (long long)(now - since) / 1000);
+      since = 0;
+      w->warned = false;
+      w->ever_connected = true;
+    } else if (n.connecting) {
+      if (!since) since = w->ever_connected ? now : w->watched_ms;
+      snprintf(w->tried, sizeof w->tried, "%s", n.names);
+    }
+    if (since && !w->warned && now - since >= SR_KAFKA_UNREACHABLE_MS) {
+      SR_WARN(
+          "kafka: %s has reached none of its brokers for %lld s (%s): "
+          "%s; retrying, and /healthz answers 503 meanwhile",
+          w->role, (long long)(now - since) / 1000, w->tried, w->consequence);
+      w->warned = true;
+    }
+    atomic_store(&row->brokers_known, n.known);
+    atomic_store(&row->unreachable_since_ms, since);
+    atomic_store(&row->brokers_up, n.up);
+  }
+  json_decref(root);
+  pthread_mutex_unlock(&watched_lock);
+  return 0; /* librdkafka frees json */
+}
+
 rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
                                    const char *const (*defaults)[2],
                                    size_t ndefaults,
@@ -99,6 +272,8 @@ rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
   char kerr[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   rd_kafka_conf_set_log_cb(conf, log_cb);
+  rd_kafka_conf_set_error_cb(conf, error_cb);
+  rd_kafka_conf_set_stats_cb(conf, stats_cb);
   if ((brokers && rd_kafka_conf_set(conf, "bootstrap.servers", brokers, kerr,
                                     sizeof kerr) != RD_KAFKA_CONF_OK) ||
       (client_id && rd_kafka_conf_set(conf, "client.id", client_id, kerr,
@@ -275,6 +450,7 @@ struct sr_producer *sr_producer_create(const char *brokers,
       {"message.timeout.ms", "0"},
       {"linger.ms", linger},
       {"partitioner", "murmur2_random"},
+      {"statistics.interval.ms", SR_KAFKA_STATS_INTERVAL},
   };
   rd_kafka_conf_t *conf =
       sr_kafka_conf_new(brokers, "stackrisk", defaults, SR_ARRAY_LEN(defaults),
@@ -365,6 +541,7 @@ void sr_producer_destroy(struct sr_producer *p, int timeout_ms) {
     SR_WARN("producer closed with %lld records undelivered",
             (long long)sr_producer_outstanding(p));
   for (size_t i = 0; i < p->n_known; i++) rd_kafka_topic_destroy(p->known[i].rkt);
+  sr_kafka_unwatch(p->rk);
   rd_kafka_destroy(p->rk);
   free(p);
 }

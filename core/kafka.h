@@ -72,6 +72,7 @@ int sr_kafka_props_read(const struct sr_conf_node *map,
  *   idled. The count limit is lifted and the byte limit set to more than a
  *   second of processing, the remedy its maintainers give; it is memory
  *   used only while a backlog waits.
+ * - statistics.interval.ms 1000: what the watch below reads.
  *
  * kafka.properties can change any of them.
  */
@@ -87,7 +88,8 @@ int sr_kafka_props_read(const struct sr_conf_node *map,
   {"enable.partition.eof", "false"},                                        \
   {"fetch.wait.max.ms", "10"},                                              \
   {"queued.min.messages", "10000000"},                                      \
-  {"queued.max.messages.kbytes", "262144"}
+  {"queued.max.messages.kbytes", "262144"},                                 \
+  {"statistics.interval.ms", SR_KAFKA_STATS_INTERVAL}
 /* clang-format on */
 
 /* A new conf with bootstrap.servers, client.id and our log callback, then
@@ -142,6 +144,31 @@ void sr_group_wait_start(struct sr_group_wait *w, const char *prefix,
                          const char *group);
 void sr_group_wait_poll(struct sr_group_wait *w);
 void sr_group_wait_assigned(struct sr_group_wait *w, int partitions);
+
+/* Watched clients ----------------------------------------------------------*/
+
+/*
+ * Whether `run`'s Kafka clients reach their brokers, from librdkafka's
+ * statistics (statistics.interval.ms, SR_KAFKA_STATS_INTERVAL in their
+ * defaults): each client's row in the metrics (brokers up and known, how
+ * long it has reached none) for /metrics and /healthz, and one WARN when a
+ * client has reached none for SR_KAFKA_UNREACHABLE_MS, one INFO when it
+ * does again. librdkafka's own lines say which connection failed.
+ */
+#define SR_KAFKA_STATS_INTERVAL "1000"
+#define SR_KAFKA_UNREACHABLE_MS 10000
+
+struct sr_metrics;
+
+/* Watches rk, a client created from sr_kafka_conf_new, under the label
+ * `client` ("events-consumer") in m (NULL: not at all); role ("the events
+ * consumer") and consequence ("events are not read ...") are for the log
+ * and must outlive the watch. Call sr_kafka_unwatch before destroying rk.
+ * @locks any thread; the callbacks run on the thread that polls rk */
+void sr_kafka_watch(rd_kafka_t *rk, struct sr_metrics *m, const char *client,
+                    const char *role, const char *consequence);
+/* Stops watching rk; a client never watched is fine. */
+void sr_kafka_unwatch(const rd_kafka_t *rk);
 
 /* Embedded broker ----------------------------------------------------------*/
 

@@ -1,6 +1,7 @@
 /*
  * Pipeline metrics: per-worker shards of relaxed atomics, summed at scrape;
- * a mutex-guarded lag table written by the consumer thread. See metrics.h.
+ * a mutex-guarded lag table written by the consumer thread and rows of the
+ * Kafka clients. See metrics.h.
  */
 #include "core/metrics.h"
 
@@ -21,9 +22,11 @@ const uint64_t sr_metrics_bucket_ns[SR_METRICS_BUCKETS - 1] = {
 struct sr_metrics {
   struct sr_metrics_shard shards[SR_METRICS_SHARDS];
   struct sr_metrics_otlp otlp;
-  pthread_mutex_t lag_lock;
-  struct sr_metrics_lag_row lag[SR_METRICS_PARTITIONS]; /* under lag_lock */
-  uint32_t n_lag;                                       /* under lag_lock */
+  pthread_mutex_t lock;
+  struct sr_metrics_lag_row lag[SR_METRICS_PARTITIONS]; /* under lock */
+  uint32_t n_lag;                                       /* under lock */
+  struct sr_metrics_kafka kafka[SR_METRICS_KAFKA_CLIENTS];
+  uint32_t n_kafka; /* rows claimed; under lock */
 };
 
 struct sr_metrics *sr_metrics_create(void) {
@@ -31,13 +34,13 @@ struct sr_metrics *sr_metrics_create(void) {
   struct sr_metrics *m = aligned_alloc(64, sizeof *m);
   if (!m) return NULL;
   memset(m, 0, sizeof *m);
-  pthread_mutex_init(&m->lag_lock, NULL);
+  pthread_mutex_init(&m->lock, NULL);
   return m;
 }
 
 void sr_metrics_destroy(struct sr_metrics *m) {
   if (!m) return;
-  pthread_mutex_destroy(&m->lag_lock);
+  pthread_mutex_destroy(&m->lock);
   free(m);
 }
 
@@ -52,14 +55,42 @@ struct sr_metrics_otlp *sr_metrics_otlp(struct sr_metrics *m) {
 void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
                         size_t n) {
   n = SR_MIN(n, (size_t)SR_METRICS_PARTITIONS);
-  pthread_mutex_lock(&m->lag_lock);
+  pthread_mutex_lock(&m->lock);
   for (size_t i = 0; i < n; i++) {
     snprintf(m->lag[i].topic, sizeof m->lag[i].topic, "%s", rows[i].topic);
     m->lag[i].partition = rows[i].partition;
     m->lag[i].lag = rows[i].lag;
   }
   m->n_lag = (uint32_t)n;
-  pthread_mutex_unlock(&m->lag_lock);
+  pthread_mutex_unlock(&m->lock);
+}
+
+struct sr_metrics_kafka *sr_metrics_kafka_claim(struct sr_metrics *m,
+                                                const char *client) {
+  struct sr_metrics_kafka *k = NULL;
+  pthread_mutex_lock(&m->lock);
+  if (m->n_kafka < SR_METRICS_KAFKA_CLIENTS) {
+    k = &m->kafka[m->n_kafka++];
+    snprintf(k->client, sizeof k->client, "%s", client);
+    atomic_store(&k->brokers_up, -1);
+  }
+  pthread_mutex_unlock(&m->lock);
+  return k;
+}
+
+int64_t sr_metrics_kafka_unreachable(struct sr_metrics *m, int64_t now_ms,
+                                     char *client, size_t cap) {
+  int64_t worst = 0;
+  pthread_mutex_lock(&m->lock);
+  for (uint32_t i = 0; i < m->n_kafka; i++) {
+    int64_t since = atomic_load(&m->kafka[i].unreachable_since_ms);
+    if (since && now_ms - since > worst) {
+      worst = now_ms - since;
+      snprintf(client, cap, "%s", m->kafka[i].client);
+    }
+  }
+  pthread_mutex_unlock(&m->lock);
+  return worst;
 }
 
 static uint64_t load(_Atomic uint64_t *c) {
@@ -102,8 +133,20 @@ void sr_metrics_snapshot(struct sr_metrics *m,
   out->otlp.dead_spans = load(&m->otlp.dead_spans);
   out->otlp.dead_messages = load(&m->otlp.dead_messages);
   out->latency_count = out->latency[SR_METRICS_BUCKETS - 1];
-  pthread_mutex_lock(&m->lag_lock);
+  pthread_mutex_lock(&m->lock);
   memcpy(out->lag, m->lag, m->n_lag * sizeof m->lag[0]);
   out->n_lag = m->n_lag;
-  pthread_mutex_unlock(&m->lag_lock);
+  int64_t now = sr_clock_ms(CLOCK_MONOTONIC);
+  for (uint32_t i = 0; i < m->n_kafka; i++) {
+    struct sr_metrics_kafka *k = &m->kafka[i];
+    int32_t up = atomic_load(&k->brokers_up);
+    if (up < 0) continue;
+    struct sr_metrics_kafka_row *r = &out->kafka[out->n_kafka++];
+    memcpy(r->client, k->client, sizeof r->client);
+    r->brokers_up = up;
+    r->brokers_known = atomic_load(&k->brokers_known);
+    int64_t since = atomic_load(&k->unreachable_since_ms);
+    r->unreachable_ms = since ? now - since : 0;
+  }
+  pthread_mutex_unlock(&m->lock);
 }

@@ -10,6 +10,10 @@
  * thread every commit interval and read at scrape, both rare, so it sits
  * behind a mutex.
  *
+ * Each Kafka client of the pipeline has a row saying whether it reaches
+ * its brokers (struct sr_metrics_kafka), written from the client's
+ * statistics by the thread that polls it (core/kafka.h, sr_kafka_watch).
+ *
  * The OTLP stage has one thread and counters of its own (sr_metrics_otlp):
  * its dead letters are spans and messages the workers never see.
  *
@@ -29,6 +33,9 @@
 #define SR_METRICS_BUCKETS 16   /* latency buckets, the last is +Inf */
 #define SR_METRICS_PARTITIONS 256
 #define SR_METRICS_TOPIC_MAX 250 /* Kafka topic names are at most 249 */
+#define SR_METRICS_KAFKA_CLIENTS 8
+/* A Kafka client's label, such as "events-consumer", with its NUL. */
+#define SR_METRICS_CLIENT_MAX 32
 
 /* Upper bounds of the latency buckets, in nanoseconds (the 16th is +Inf). */
 extern const uint64_t sr_metrics_bucket_ns[SR_METRICS_BUCKETS - 1];
@@ -55,6 +62,17 @@ struct sr_metrics_otlp {
   _Atomic uint64_t dead_messages; /* messages dead-lettered whole */
 };
 
+/* One Kafka client of the pipeline, as its last statistics said.
+ * @locality written by the thread that polls the client; read by any. */
+struct sr_metrics_kafka {
+  char client[SR_METRICS_CLIENT_MAX]; /* set once, when the row is claimed */
+  _Atomic int32_t brokers_up;         /* connected; -1 before statistics */
+  _Atomic int32_t brokers_known;
+  /* CLOCK_MONOTONIC ms since which it has been trying to reach a broker
+   * and reaching none; 0 while it reaches one (or needs none). */
+  _Atomic int64_t unreachable_since_ms;
+};
+
 struct sr_metrics;
 
 /* A point-in-time copy for rendering. */
@@ -76,6 +94,12 @@ struct sr_metrics_snapshot {
     int64_t lag;
   } lag[SR_METRICS_PARTITIONS];
   uint32_t n_lag;
+  struct sr_metrics_kafka_row { /* clients with statistics only */
+    char client[SR_METRICS_CLIENT_MAX];
+    int32_t brokers_up, brokers_known;
+    int64_t unreachable_ms; /* how long it has reached none; 0 if it does */
+  } kafka[SR_METRICS_KAFKA_CLIENTS];
+  uint32_t n_kafka;
 };
 
 /* One partition's lag as the consumer reports it; topic borrowed. */
@@ -95,14 +119,24 @@ struct sr_metrics_otlp *sr_metrics_otlp(struct sr_metrics *m);
  * SR_METRICS_PARTITIONS). @locality the consumer thread. */
 void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
                         size_t n);
+/* A new row for a Kafka client named `client` (truncated to fit), or
+ * NULL when all SR_METRICS_KAFKA_CLIENTS are taken. Lives as long as m.
+ * Any thread. */
+struct sr_metrics_kafka *sr_metrics_kafka_claim(struct sr_metrics *m,
+                                                const char *client);
+/* How long, in ms at monotonic time now_ms, the client that has gone
+ * longest without reaching a broker has done so (0: every client reaches
+ * one); its name into client[0..cap) when not 0. Any thread. */
+int64_t sr_metrics_kafka_unreachable(struct sr_metrics *m, int64_t now_ms,
+                                     char *client, size_t cap);
 /* Events of every kind, dead letters and commands by action, summed over
  * the shards: what a stop summary or a progress poll needs, without the
  * snapshot's 64 KiB lag table. Any thread. */
 void sr_metrics_totals(struct sr_metrics *m, uint64_t *events,
                        uint64_t *dead_letters,
                        uint64_t commands[SR_METRICS_ACTIONS]);
-/* Sums every shard, copies the OTLP counters and the lag table. Any
- * thread. */
+/* Sums every shard, copies the OTLP counters, the lag table and the Kafka
+ * clients' rows. Any thread. */
 void sr_metrics_snapshot(struct sr_metrics *m,
                          struct sr_metrics_snapshot *out);
 

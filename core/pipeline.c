@@ -137,6 +137,10 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
   p->producer = sr_producer_create(p->brokers, &s->props, (int)s->linger_ms,
                                    err, errlen);
   if (!p->producer) goto fail;
+  sr_kafka_watch(sr_producer_handle(p->producer), p->metrics,
+                 "commands-producer", "the command producer",
+                 "commands and dead letters wait in memory, and the input "
+                 "offsets behind them are not committed");
   const char *written[] = {s->topic_control, s->topic_dlq};
   p->brokers_silent =
       sr_producer_know_topics(p->producer, written, SR_ARRAY_LEN(written),
@@ -227,7 +231,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
         /* brokers that did not answer us will not answer it either */
         .metadata_ms = p->brokers_silent ? 0 : METADATA_WAIT_MS,
         .stop = stop,
-        .stats = sr_metrics_otlp(p->metrics),
+        .metrics = p->metrics,
     };
     p->otlp = sr_repartition_create(&ro, err, errlen);
     if (!p->otlp || sr_repartition_start(p->otlp, err, errlen)) goto fail;

@@ -420,6 +420,8 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
   }
   conf = NULL;
   rd_kafka_poll_set_consumer(c->rk);
+  sr_kafka_watch(c->rk, c->metrics, "events-consumer", "the events consumer",
+                 "events are not read, and gated calls get no verdict");
   rd_kafka_topic_partition_list_t *subs =
       rd_kafka_topic_partition_list_new((int)opts->ntopics);
   for (size_t i = 0; i < opts->ntopics; i++)
@@ -641,6 +643,7 @@ void sr_consumer_destroy(struct sr_consumer *c) {
   if (!c) return;
   if (c->rk) {
     if (!c->closed) rd_kafka_consumer_close(c->rk);
+    sr_kafka_unwatch(c->rk);
     rd_kafka_destroy(c->rk);
   }
   for (size_t i = 0; i < c->n_tracks; i++) free(c->tracks[i]);

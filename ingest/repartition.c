@@ -42,7 +42,7 @@ struct sr_repartition {
   struct sr_producer *producer;
   struct sr_otlp_decoder *dec;
   struct sr_arena *arena;
-  struct sr_metrics_otlp *stats; /* opts.stats or own_stats */
+  struct sr_metrics_otlp *stats; /* the pipeline's, or own_stats */
   struct sr_metrics_otlp own_stats;
   struct sr_log_limit dead_log; /* dead letters logged at WARN */
   struct part parts[PARTS_MAX];
@@ -259,7 +259,7 @@ struct sr_repartition *sr_repartition_create(
     r->opts.max_message_bytes = SR_MESSAGE_MAX_DEFAULT;
   if (r->opts.commit_interval_ms <= 0) r->opts.commit_interval_ms = 200;
   atomic_init(&r->stop, false);
-  r->stats = opts->stats ? opts->stats : &r->own_stats;
+  r->stats = opts->metrics ? sr_metrics_otlp(opts->metrics) : &r->own_stats;
   /* Protobuf-c objects for every attribute: up to ~16x the wire size. */
   r->arena = sr_arena_create(16 * r->opts.max_message_bytes + (1u << 20));
   r->dec = sr_otlp_decoder_create(opts->otlp, err, errlen);
@@ -270,6 +270,9 @@ struct sr_repartition *sr_repartition_create(
   r->producer = sr_producer_create(opts->brokers, opts->props,
                                    (int)opts->otlp->linger_ms, err, errlen);
   if (!r->producer) goto fail;
+  sr_kafka_watch(sr_producer_handle(r->producer), opts->metrics,
+                 "otlp-producer", "the OTLP stage's producer",
+                 "spans are not passed on to the stateful stage");
   const char *written[] = {opts->otlp->repartition_topic, opts->dlq_topic};
   if (sr_producer_know_topics(r->producer, written, SR_ARRAY_LEN(written),
                               opts->metadata_ms, opts->stop) != SR_OK &&
@@ -293,6 +296,8 @@ struct sr_repartition *sr_repartition_create(
     goto fail;
   }
   rd_kafka_poll_set_consumer(r->rk);
+  sr_kafka_watch(r->rk, opts->metrics, "otlp-consumer",
+                 "the OTLP stage's consumer", "spans are not read");
   rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(subs, opts->otlp->topic,
                                     RD_KAFKA_PARTITION_UA);
@@ -418,6 +423,7 @@ void sr_repartition_destroy(struct sr_repartition *r) {
   sr_repartition_stop(r);
   if (r->rk) {
     if (!r->closed) rd_kafka_consumer_close(r->rk);
+    sr_kafka_unwatch(r->rk);
     rd_kafka_destroy(r->rk);
   }
   sr_producer_destroy(r->producer, 10000);

@@ -51,9 +51,10 @@ struct sr_repartition_opts {
    * NULL); see sr_producer_know_topics. */
   int metadata_ms;
   const volatile sig_atomic_t *stop;
-  /* Where the stage counts (the pipeline's, for /metrics); borrowed, must
-   * outlive the stage. NULL: counters of its own. */
-  struct sr_metrics_otlp *stats;
+  /* The pipeline's metrics, where the stage counts and its Kafka clients
+   * are watched (/metrics, /healthz); borrowed, must outlive the stage.
+   * NULL: counters of its own, no watch. */
+  struct sr_metrics *metrics;
 };
 
 /* Subscribes; does not start consuming. NULL with err on failure. */

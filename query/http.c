@@ -32,6 +32,7 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/kafka.h"
 #include "core/log.h"
 #include "query/dashboard.h"
 #include "query/prom.h"
@@ -333,6 +334,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
   if (strcmp(url, "/healthz") == 0) {
     if (!thread_reader(h, err, sizeof err))
       return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", err);
+    char client[SR_METRICS_CLIENT_MAX];
+    int64_t unreachable_ms =
+        h->metrics ? sr_metrics_kafka_unreachable(h->metrics,
+                                                  sr_clock_ms(CLOCK_MONOTONIC),
+                                                  client, sizeof client)
+                   : 0;
+    if (unreachable_ms >= SR_KAFKA_UNREACHABLE_MS)
+      return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                        "Kafka unreachable: the %s client has reached none "
+                        "of its brokers for %lld s",
+                        client, (long long)unreachable_ms / 1000);
     static const char ok[] = "{\"status\":\"ok\"}";
     return reply(c, MHD_HTTP_OK, "application/json", ok, sizeof ok - 1, false);
   }

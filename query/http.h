@@ -4,7 +4,10 @@
  * and the dashboard page at /.
  *
  *   GET /                      dashboard (self-contained HTML)
- *   GET /healthz               200 when the state database is readable
+ *   GET /healthz               200 when the state database is readable and,
+ *                              inside `stackrisk run`, every Kafka client
+ *                              reaches a broker (503 once one has reached
+ *                              none for SR_KAFKA_UNREACHABLE_MS)
  *   GET /metrics               Prometheus text (only inside `stackrisk run`)
  *   GET /v1/sessions?min_risk=&action=&limit=
  *   GET /v1/sessions/{id}
@@ -14,8 +17,9 @@
  * missing or wrong bearer token, 404 unknown path or session, 405 a method
  * other than GET/HEAD, 413 a request with a body, 403 a Host header that
  * is not loopback on a server bound to loopback, 503 state database not
- * readable. With a token configured, /v1/ and /metrics need
- * "Authorization: Bearer TOKEN"; / and /healthz hold no data and stay open.
+ * readable or Kafka not reached. With a token configured, /v1/ and /metrics
+ * need "Authorization: Bearer TOKEN"; / and /healthz hold no data and stay
+ * open.
  *
  * @locality a small pool of server threads, each with its own read-only
  * SQLite connection; the metrics are read with relaxed loads.

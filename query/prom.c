@@ -72,6 +72,19 @@ void sr_prom_render(const struct sr_metrics_snapshot *s, struct sr_buf *b) {
     sr_buf_printf(b, "\",partition=\"%d\"} %lld\n", (int)s->lag[i].partition,
                   (long long)s->lag[i].lag);
   }
+  head(b, "stackrisk_kafka_brokers_up", "gauge",
+       "Brokers each Kafka client of the pipeline is connected to.");
+  for (uint32_t i = 0; i < s->n_kafka; i++)
+    sr_buf_printf(b, "stackrisk_kafka_brokers_up{client=\"%s\"} %d\n",
+                  s->kafka[i].client, (int)s->kafka[i].brokers_up);
+  head(b, "stackrisk_kafka_unreachable_seconds", "gauge",
+       "How long each Kafka client of the pipeline has been trying to reach "
+       "a broker and reaching none; 0 while it reaches one.");
+  for (uint32_t i = 0; i < s->n_kafka; i++)
+    sr_buf_printf(b,
+                  "stackrisk_kafka_unreachable_seconds{client=\"%s\"} "
+                  "%.3f\n",
+                  s->kafka[i].client, (double)s->kafka[i].unreachable_ms / 1e3);
   head(b, "stackrisk_processing_seconds", "histogram",
        "Time a worker spends on one message: decode, detect, aggregate, "
        "publish (one message in 16 is timed).");

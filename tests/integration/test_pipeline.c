@@ -7,7 +7,7 @@
  * The tests share one broker and one stackrisk process (CK_NOFORK), in
  * order; the last one stops the process with SIGTERM and checks exit 0.
  * An outage case runs its own process on a three-broker cluster whose
- * brokers it can take down.
+ * brokers it can take down, with the HTTP API on, for /healthz.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "enforce/control.h"
 #include "harness.h"
 #include "schemas/stackrisk.pb-c.h"
+#include "tests/http_client.h"
 
 #ifndef SR_TEST_DATA
 #define SR_TEST_DATA "tests/data"
@@ -38,9 +39,11 @@ static struct sr_control_reader *reader;
 static struct sr_command *seen;
 static size_t n_seen;
 static char log_path[256];
+static int http_port; /* the outage case's /healthz and /metrics */
 
-/* `stackrisk run` on `brokers`, its group, state and log named by `name`. */
-static void spawn(const char *name) {
+/* `stackrisk run` on `brokers`, its group, state and log named by `name`;
+ * with the HTTP API on a free port when `http`. */
+static void spawn(const char *name, bool http) {
   char err[512];
   snprintf(log_path, sizeof log_path, "stackrisk-%s-%d.log", name,
            (int)getpid());
@@ -49,11 +52,25 @@ static void spawn(const char *name) {
   snprintf(group, sizeof group, "%s-%d", name, (int)getpid());
   snprintf(state, sizeof state, "stackrisk-%s-%d.db", name, (int)getpid());
   h_remove_db(state);
-  char *argv[] = {SR_BINARY,  "run",     "--brokers", (char *)brokers,
-                  "--config", SR_TEST_DATA "/integration/stackrisk.yaml",
-                  "--group",  group,     "--state",   state, NULL};
+  char *argv[] = {SR_BINARY,
+                  "run",
+                  "--brokers",
+                  (char *)brokers,
+                  "--config",
+                  SR_TEST_DATA "/integration/stackrisk.yaml",
+                  "--group",
+                  group,
+                  "--state",
+                  state,
+                  http ? "--http" : NULL,
+                  "127.0.0.1:0",
+                  NULL};
   proc = h_spawn(argv, log_path);
   ck_assert_int_gt(proc, 0);
+  if (http) {
+    http_port = h_wait_http_port(log_path, 30000);
+    ck_assert_msg(http_port > 0, "no HTTP address (log: %s)", log_path);
+  }
   producer = h_producer(brokers);
   ck_assert_ptr_nonnull(producer);
   reader = sr_control_reader_create(brokers, "test-reader", "stackrisk.control",
@@ -70,7 +87,7 @@ static void setup(void) {
   broker = sr_broker_create(1, topics, 3, 4, err, sizeof err);
   ck_assert_msg(broker, "broker: %s", err);
   brokers = sr_broker_bootstraps(broker);
-  spawn("it");
+  spawn("it", false);
 }
 
 /* Three brokers: the control topic led by broker 3, the input, the dead
@@ -86,7 +103,7 @@ static void setup_outage(void) {
   char g[64];
   snprintf(g, sizeof g, "it-outage-%d", (int)getpid());
   rd_kafka_mock_coordinator_set(mock, "group", g, 1);
-  spawn("it-outage");
+  spawn("it-outage", true);
 }
 
 static void teardown(void) {
@@ -339,6 +356,71 @@ START_TEST(control_outage_holds_offsets_and_loses_no_command) {
 }
 END_TEST
 
+/* The status of GET /healthz, once it is `want` or at the deadline. */
+static int wait_healthz(int want, int timeout_ms, char *body, size_t cap) {
+  long long deadline = h_now_ms() + timeout_ms;
+  int status = 0;
+  do {
+    struct hc_response r = hc_get(http_port, "/healthz", NULL);
+    status = r.status;
+    snprintf(body, cap, "%s", r.body ? r.body : "");
+    hc_free(&r);
+    if (status == want) break;
+    struct timespec ts = {0, 200 * 1000000};
+    nanosleep(&ts, NULL);
+  } while (h_now_ms() < deadline);
+  return status;
+}
+
+/*
+ * Every broker goes down. After SR_KAFKA_UNREACHABLE_MS without reaching
+ * one, and not before, /healthz answers 503 naming the client, the log
+ * says once what waits, and /metrics shows no broker up. Once they are
+ * back, /healthz is 200 again, the log says so, and calls get verdicts.
+ */
+START_TEST(kafka_unreachable_turns_healthz_503_until_it_is_back) {
+  char body[512], line[512];
+  ck_assert_int_eq(wait_healthz(200, 30000, body, sizeof body), 200);
+  long long down_at = h_now_ms();
+  for (int b = 1; b <= 3; b++)
+    ck_assert_int_eq(rd_kafka_mock_broker_set_down(mock, b), 0);
+  ck_assert_msg(wait_healthz(503, 60000, body, sizeof body) == 503,
+                "/healthz stayed 200 with every broker down (log: %s)",
+                log_path);
+  ck_assert_int_ge(h_now_ms() - down_at, SR_KAFKA_UNREACHABLE_MS - 1000);
+  ck_assert_msg(strstr(body, "Kafka unreachable: the ") &&
+                    strstr(body, "client has reached none of its brokers"),
+                "%s", body);
+  ck_assert_msg(h_wait_line(log_path,
+                            "kafka: the events consumer has reached none of "
+                            "its brokers for ",
+                            line, sizeof line, 30000),
+                "no warning (log: %s)", log_path);
+  ck_assert_msg(strstr(line, "events are not read"), "%s", line);
+  struct hc_response m = hc_get(http_port, "/metrics", NULL);
+  ck_assert_int_eq(m.status, 200);
+  ck_assert_msg(
+      strstr(m.body,
+             "stackrisk_kafka_brokers_up{client=\"events-consumer\"} 0\n"),
+      "%s", m.body);
+  hc_free(&m);
+
+  for (int b = 1; b <= 3; b++)
+    ck_assert_int_eq(rd_kafka_mock_broker_set_up(mock, b), 0);
+  ck_assert_msg(wait_healthz(200, 60000, body, sizeof body) == 200,
+                "/healthz still %s after the brokers came back (log: %s)", body,
+                log_path);
+  ck_assert_msg(h_wait_line(log_path,
+                            "kafka: the events consumer reaches its brokers "
+                            "again (",
+                            line, sizeof line, 30000),
+                "no notice of the recovery (log: %s)", log_path);
+  produce_sentinel("sess-after-unreachable", "call-after", h_wall_ms());
+  ck_assert_msg(wait_command("sess-after-unreachable", "call-after", 60000),
+                "no verdict after the brokers came back (log: %s)", log_path);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("pipeline");
   TCase *tc = tcase_create("end-to-end");
@@ -354,6 +436,7 @@ int main(void) {
   tcase_set_timeout(out, 240);
   tcase_add_unchecked_fixture(out, setup_outage, teardown);
   tcase_add_test(out, control_outage_holds_offsets_and_loses_no_command);
+  tcase_add_test(out, kafka_unreachable_turns_healthz_503_until_it_is_back);
   suite_add_tcase(s, out);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);

@@ -133,6 +133,54 @@ START_TEST(lag_table_is_replaced_and_copied) {
 }
 END_TEST
 
+/* A client is in the snapshot once its statistics came; the longest
+ * unreachable one is the one /healthz names; claims stop at the table's
+ * size. */
+START_TEST(kafka_rows_say_which_client_reaches_no_broker) {
+  struct sr_metrics *m = sr_metrics_create();
+  struct sr_metrics_kafka *consumer =
+      sr_metrics_kafka_claim(m, "events-consumer");
+  struct sr_metrics_kafka *producer =
+      sr_metrics_kafka_claim(m, "commands-producer");
+  ck_assert_ptr_nonnull(consumer);
+  struct sr_metrics_snapshot *s = malloc(sizeof *s);
+  sr_metrics_snapshot(m, s);
+  ck_assert_uint_eq(s->n_kafka, 0); /* no statistics yet */
+  char client[SR_METRICS_CLIENT_MAX] = "";
+  ck_assert_int_eq(sr_metrics_kafka_unreachable(m, 5000, client, sizeof client),
+                   0);
+
+  atomic_store(&consumer->brokers_up, 0);
+  atomic_store(&consumer->brokers_known, 3);
+  atomic_store(&consumer->unreachable_since_ms, 1000);
+  atomic_store(&producer->brokers_up, 0);
+  atomic_store(&producer->unreachable_since_ms, 3000);
+  ck_assert_int_eq(
+      sr_metrics_kafka_unreachable(m, 13000, client, sizeof client), 12000);
+  ck_assert_str_eq(client, "events-consumer");
+  sr_metrics_snapshot(m, s);
+  ck_assert_uint_eq(s->n_kafka, 2);
+  ck_assert_str_eq(s->kafka[0].client, "events-consumer");
+  ck_assert_int_eq(s->kafka[0].brokers_known, 3);
+  ck_assert_int_gt(s->kafka[0].unreachable_ms, 0);
+
+  atomic_store(&consumer->unreachable_since_ms, 0);
+  atomic_store(&producer->unreachable_since_ms, 0);
+  atomic_store(&producer->brokers_up, 1);
+  ck_assert_int_eq(
+      sr_metrics_kafka_unreachable(m, 13000, client, sizeof client), 0);
+  sr_metrics_snapshot(m, s);
+  ck_assert_int_eq(s->kafka[1].brokers_up, 1);
+  ck_assert_int_eq(s->kafka[1].unreachable_ms, 0);
+
+  for (int i = 2; i < SR_METRICS_KAFKA_CLIENTS; i++)
+    ck_assert_ptr_nonnull(sr_metrics_kafka_claim(m, "x"));
+  ck_assert_ptr_null(sr_metrics_kafka_claim(m, "one too many"));
+  free(s);
+  sr_metrics_destroy(m);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("metrics");
   TCase *tc = tcase_create("metrics");
@@ -140,6 +188,7 @@ int main(void) {
   tcase_add_test(tc, null_shard_counts_nothing);
   tcase_add_test(tc, histogram_is_cumulative_with_the_right_buckets);
   tcase_add_test(tc, lag_table_is_replaced_and_copied);
+  tcase_add_test(tc, kafka_rows_say_which_client_reaches_no_broker);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);

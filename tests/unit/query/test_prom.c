@@ -42,6 +42,11 @@ START_TEST(families_and_values) {
   s->lag[0].partition = 7;
   s->lag[0].lag = 42;
   s->n_lag = 1;
+  snprintf(s->kafka[0].client, sizeof s->kafka[0].client, "events-consumer");
+  s->kafka[0].brokers_up = 0;
+  s->kafka[0].brokers_known = 3;
+  s->kafka[0].unreachable_ms = 12500;
+  s->n_kafka = 1;
   char *t = render(s);
   const char *want[] = {
       "# TYPE stackrisk_events_total counter\n",
@@ -59,6 +64,11 @@ START_TEST(families_and_values) {
       "stackrisk_commands_total{action=\"ESCALATE\"} 0\n",
       "# TYPE stackrisk_consumer_lag gauge\n",
       "stackrisk_consumer_lag{topic=\"stackrisk.events\",partition=\"7\"} 42\n",
+      "# TYPE stackrisk_kafka_brokers_up gauge\n",
+      "stackrisk_kafka_brokers_up{client=\"events-consumer\"} 0\n",
+      "# TYPE stackrisk_kafka_unreachable_seconds gauge\n",
+      "stackrisk_kafka_unreachable_seconds{client=\"events-consumer\"} "
+      "12.500\n",
       "# TYPE stackrisk_processing_seconds histogram\n",
       "stackrisk_processing_seconds_bucket{le=\"1e-05\"} 1\n",
       "stackrisk_processing_seconds_bucket{le=\"0.001\"} 5\n",
