@@ -45,16 +45,26 @@ static void usage(FILE *f, const char *verb) {
       !strcmp(verb, "approve") ? "allow" : "deny");
 }
 
+/* Whether cmd answers a person's decision on its call (aggregator.c,
+ * approval): "approved by X", "denied by X". */
+static bool answers_decision(const struct sr_command *cmd) {
+  return !strncmp(cmd->rule, "approved by ", 12) ||
+         !strncmp(cmd->rule, "denied by ", 10);
+}
+
 /* Reads the control topic from the beginning until it has been quiet for a
  * moment (or until the deadline), remembering the session of the last
- * verified ESCALATE of call. */
+ * verified ESCALATE of call and, in *decided (command_id "" when none),
+ * the verified answer to a decision on it that came after that ESCALATE. */
 static int find_session(struct sr_control_reader *r,
                         const struct sr_verifier *v, const char *call,
-                        char *session, size_t cap, int64_t deadline) {
+                        char *session, size_t cap, struct sr_command *decided,
+                        int64_t deadline) {
   struct sr_command *cmd = malloc(sizeof *cmd);
   char err[512];
   int quiet = 0;
   session[0] = '\0';
+  decided->command_id[0] = '\0';
   while (cmd && quiet < 500 && sr_clock_ms(CLOCK_MONOTONIC) < deadline) {
     int rc = sr_control_reader_next(r, 50, cmd, err, sizeof err);
     if (rc == SR_ETIMEOUT) {
@@ -62,15 +72,20 @@ static int find_session(struct sr_control_reader *r,
       continue;
     }
     quiet = 0;
-    if (rc || strcmp(cmd->call_id, call) || cmd->action != SR_ACTION_ESCALATE)
+    if (rc || strcmp(cmd->call_id, call) ||
+        (cmd->action != SR_ACTION_ESCALATE && !answers_decision(cmd)))
       continue;
     /* Expired or not, a genuine ESCALATE names the session truly. */
     enum sr_sig_status st =
         sr_verifier_check(v, cmd, NULL, NULL, INT64_MIN, err, sizeof err);
-    if (st == SR_SIG_OK)
-      snprintf(session, cap, "%s", cmd->session_id);
-    else
+    if (st != SR_SIG_OK) {
       SR_WARN("%s", err);
+    } else if (cmd->action == SR_ACTION_ESCALATE) {
+      snprintf(session, cap, "%s", cmd->session_id);
+      decided->command_id[0] = '\0';
+    } else if (session[0] && !strcmp(cmd->session_id, session)) {
+      *decided = *cmd;
+    }
   }
   free(cmd);
   return session[0] ? SR_OK : SR_ENOTFOUND;
@@ -179,11 +194,24 @@ static int decide(int argc, char **argv, const char *verb) {
                                &cc.props, (int)timeout_ms, err, sizeof err);
   if (!r) goto fail;
   if (!session) {
-    if (find_session(r, v, call, sbuf, sizeof sbuf, deadline)) {
+    if (find_session(r, v, call, sbuf, sizeof sbuf, cmd, deadline)) {
       snprintf(err, sizeof err,
                "no ESCALATE for call %s on %s: pass --session if the call "
                "was escalated elsewhere",
                call, cc.control_topic);
+      goto fail;
+    }
+    if (cmd->command_id[0]) {
+      /* The processor would ignore a second decision: say so now rather
+       * than wait out --timeout-ms for an answer that cannot come. */
+      char when[32];
+      time_t t = (time_t)(cmd->issued_at_ms / 1000);
+      struct tm tm;
+      strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+      snprintf(err, sizeof err,
+               "call %s of session %s was decided already: %s (%s) at %s; "
+               "nothing published",
+               call, sbuf, sr_action_name(cmd->action), cmd->rule, when);
       goto fail;
     }
     session = sbuf;

@@ -429,6 +429,20 @@ START_TEST(escalated_call_is_released_by_approve) {
   ck_assert_msg(g.rc == 0, "exit %d: %s", g.rc, g.err);
   ASSERT_HAS(g.out, "\"permissionDecision\":\"allow\"");
   ASSERT_HAS(g.out, "approved by alice");
+
+  /* A second decision on it is refused at once, naming the first, rather
+   * than waiting out --timeout-ms for an answer the processor never
+   * gives. */
+  char *again[] = {SR_BINARY,       "deny",         call,    "--brokers",
+                   (char *)brokers, "--public-key", pub,     "--approver",
+                   "bob",           "--timeout-ms", "30000", NULL};
+  ck_assert_int_eq(h_wait_exit(h_spawn(again, out), 20000), 1);
+  printed = h_read_file(out, NULL);
+  ck_assert_msg(printed && strstr(printed,
+                                  "was decided already: ALLOW "
+                                  "(approved by alice) at 20"),
+                "deny printed: %s", printed ? printed : "");
+  free(printed);
 }
 END_TEST
 
