@@ -165,20 +165,26 @@ static bool workers_idle(const struct sr_consumer *c) {
   return true;
 }
 
-/* Lag per partition from the high watermarks librdkafka caches from fetch
- * responses (no broker round trip); a partition not read yet is left out. */
+/* Lag per partition from the watermarks librdkafka caches from fetch
+ * responses (no broker round trip): the high watermark less the offset the
+ * partition's next message should have. A partition fetched but never read
+ * from has that offset unknown (no message, no stored offset): it shows 0
+ * when it is empty, as most of an idle topic's partitions are, and is left
+ * out otherwise, as is one not fetched yet. */
 static void report_lag(struct sr_consumer *c) {
   struct sr_metrics_lag rows[SR_METRICS_PARTITIONS];
   size_t n = 0;
   for (size_t i = 0; i < c->n_tracks && n < SR_METRICS_PARTITIONS; i++) {
     struct sr_track *t = c->tracks[i];
     int64_t lo, hi;
-    if (t->last_dispatched < 0 ||
-        rd_kafka_get_watermark_offsets(c->rk, t->topic, t->partition, &lo,
-                                       &hi) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (rd_kafka_get_watermark_offsets(c->rk, t->topic, t->partition, &lo,
+                                       &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0)
       continue;
+    int64_t next = track_next(t);
+    if (next < 0 && lo != hi) continue;
     rows[n++] = (struct sr_metrics_lag){t->topic, t->partition,
-                                        SR_MAX(hi - t->last_dispatched - 1, 0)};
+                                        next < 0 ? 0 : SR_MAX(hi - next, 0)};
   }
   sr_metrics_set_lag(c->metrics, rows, n);
 }

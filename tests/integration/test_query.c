@@ -380,17 +380,24 @@ START_TEST(run_serves_live_metrics) {
         r.status == 200 &&
         strstr(r.body, "stackrisk_commands_total{action=\"KILL\"} 1\n") &&
         strstr(r.body, "stackrisk_decode_errors_total{stage=\"worker\"} 1\n") &&
-        /* lag is reported every commit interval, after the first read */
-        strstr(
-            r.body,
-            "stackrisk_consumer_lag{topic=\"stackrisk.events\",partition=\"");
+        /* lag is reported every commit interval once fetched, for the
+         * partition the session went to and for the empty one */
+        strstr(r.body,
+               "stackrisk_consumer_lag{topic=\"stackrisk.events\","
+               "partition=\"0\"} ") &&
+        strstr(r.body,
+               "stackrisk_consumer_lag{topic=\"stackrisk.events\","
+               "partition=\"1\"} ") &&
+        strstr(r.body,
+               "stackrisk_kafka_brokers_up{client=\"events-consumer\"} 1\n");
     if (!done) {
       struct timespec ts = {0, 100 * 1000000};
       nanosleep(&ts, NULL);
     }
   }
-  ck_assert_msg(done, "metrics never showed the KILL, the decode error and "
-                "the lag:\n%s",
+  ck_assert_msg(done,
+                "metrics never showed the KILL, the decode error, "
+                "the lag of both partitions and the connected consumer:\n%s",
                 r.body ? r.body : "(no response)");
   ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_events_total{kind=\"tool_call\"} "));
   ck_assert_ptr_nonnull(strstr(r.body, "stackrisk_events_total{kind=\"session_start\"} 1\n"));
