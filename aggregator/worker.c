@@ -182,8 +182,12 @@ static void mark_done(struct sr_worker *w, struct sr_track *t,
   w->held[i - 1].offset = offset; /* offsets of a partition only grow */
 }
 
-/* @locality worker thread */
-static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
+/* A message of a partition being restored (sr_track_restoring) rebuilds
+ * state only: its commands and dead letters were published by whoever
+ * answered it first, and its commands are in that owner's audit log.
+ * @locality worker thread */
+static void handle(struct sr_worker *w, rd_kafka_message_t *m,
+                   const struct sr_track *track) {
   char err[512];
   struct sr_event ev;
   rd_kafka_timestamp_type_t tstype;
@@ -193,6 +197,8 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
   sr_arena_reset(w->arena);
   int rc = sr_decode_event(m->payload, m->len, &dopts, w->arena, &ev, err,
                            sizeof err);
+  bool restoring = sr_track_restoring(track, m->offset);
+  if (rc != SR_OK && restoring) return;
   if (rc != SR_OK) {
     sr_metrics_decode_error(w->opts.metrics);
     sr_metrics_dead_letter(w->opts.metrics);
@@ -212,12 +218,13 @@ static void handle(struct sr_worker *w, rd_kafka_message_t *m) {
              ev.session_id.p);
     return;
   }
+  if (rc == 1 && restoring) rc = 0;
   if (rc >= 0 && w->opts.shard) /* the topic goes only into audit rows */
     sr_shard_note(w->opts.shard, &ev, rc == 1 ? cmd : NULL,
                   rc == 1 ? rd_kafka_topic_name(m->rkt) : NULL);
   if (rc == 1) {
     if (w->n_batch++ == 0) w->since_first = 0; /* published by flush() */
-  } else if (rc < 0) {
+  } else if (rc < 0 && !restoring) {
     snprintf(err, sizeof err, "out of memory for a new session");
     sr_metrics_dead_letter(w->opts.metrics);
     sr_dlq_log(&w->dead_log, "", m, err);
@@ -267,10 +274,10 @@ static void *run(void *arg) {
       prefetch_ahead(w->ring);
       if (w->handled++ % SR_METRICS_TIMED_EVERY == 0) {
         uint64_t t0 = sr_metrics_clock_ns(w->opts.metrics);
-        handle(w, m);
+        handle(w, m, item.b);
         sr_metrics_processed(w->opts.metrics, t0);
       } else {
-        handle(w, m);
+        handle(w, m, item.b);
       }
       sr_metrics_sessions(w->opts.metrics, sr_session_table_count(
                                                sr_aggregator_sessions(w->agg)));

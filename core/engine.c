@@ -33,6 +33,11 @@ static const struct sr_conf_field processing_fields[] = {
     {SR_CONF_T_INT, "commit_interval_ms", "200",
      offsetof(struct sr_settings, commit_interval_ms), 10, 60000,
      "how often processed offsets are stored"},
+    {SR_CONF_T_INT, "restore_window_s", "86400",
+     offsetof(struct sr_settings, restore_window_s), 0, 1e9,
+     "how far back a partition the group has read before, but this "
+     "instance holds no state for, is read again to rebuild its sessions; "
+     "0 = not at all"},
     {SR_CONF_T_INT, "embedded_partitions", "8",
      offsetof(struct sr_settings, partitions), 1, 256,
      "partitions of the topics the embedded broker creates"},

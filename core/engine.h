@@ -28,6 +28,7 @@ struct sr_settings {
                              record's time are dead-lettered; 0 = no
                              bound */
   long long commit_interval_ms;
+  long long restore_window_s;  /* see processing.restore_window_s */
   long long linger_ms;         /* control producer */
   const char *offset_reset;    /* earliest | latest */
   struct sr_kafka_props props; /* kafka.properties, then -X flags */

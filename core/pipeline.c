@@ -194,6 +194,7 @@ struct sr_pipeline *sr_pipeline_create(const struct sr_engine *engine,
       .n_workers = p->n_workers,
       .commit_interval_ms = (int)s->commit_interval_ms,
       .offset_reset = s->offset_reset,
+      .restore_window_ms = s->restore_window_s * 1000,
       .metrics = p->metrics,
       .state = p->store ? &p->hooks : NULL,
   };

@@ -42,6 +42,12 @@ struct sr_track {
                               ck_next (track_reset) */
   int64_t recheck_ms;      /* consumer thread only: when check_ends may
                               ask the leader about it again */
+  /* Restoring: messages below this offset were answered already, by
+   * whoever owned the partition before (the group's committed offset);
+   * they rebuild session state and publish nothing. -1: none. Set by the
+   * consumer thread before it hands messages over, read by workers. */
+  _Atomic int64_t restore_until;
+  bool restore_told; /* consumer thread only: its end was logged */
   _Atomic int64_t dispatched[SR_WORKERS_MAX];
   _Atomic int64_t done[SR_WORKERS_MAX];
 };
@@ -62,6 +68,7 @@ struct sr_consumer {
   uint64_t inflight_messages;         /* messages routed before it */
   _Atomic uint64_t durable_messages;  /* ... before the last durable one */
   int64_t last_begin_ms;              /* when the last checkpoint began */
+  int64_t restore_ms; /* how far back a partition without state is read */
   /* The track of the last message routed and its topic handle: messages
    * come in runs of one partition. NULL after a revoke frees tracks. */
   const rd_kafka_topic_t *last_rkt;
@@ -97,6 +104,7 @@ static void track_add(struct sr_consumer *c, const char *topic,
   t->from = -1;
   t->stored = -1;
   t->ck_next = -1;
+  atomic_init(&t->restore_until, -1);
   for (size_t w = 0; w < SR_WORKERS_MAX; w++) {
     atomic_init(&t->dispatched[w], -1);
     atomic_init(&t->done[w], -1);
@@ -106,6 +114,17 @@ static void track_add(struct sr_consumer *c, const char *topic,
 
 void sr_track_done(struct sr_track *t, size_t w, int64_t offset) {
   atomic_store_explicit(&t->done[w], offset, memory_order_release);
+}
+
+bool sr_track_restoring(const struct sr_track *t, int64_t offset) {
+  return offset < atomic_load_explicit(&t->restore_until, memory_order_relaxed);
+}
+
+/* Whether `next` may go to Kafka as the group's offset: not while the
+ * partition is restoring, which would move the group back below offsets
+ * whose commands are published, and have them published again. */
+static bool committable(const struct sr_track *t, int64_t next) {
+  return next >= atomic_load_explicit(&t->restore_until, memory_order_relaxed);
 }
 
 /* The offset the partition's next message should have: the one after the
@@ -143,7 +162,7 @@ static void store_offsets(struct sr_consumer *c) {
   }
   for (size_t i = 0; i < c->n_tracks; i++) {
     struct sr_track *t = c->tracks[i];
-    if (safe[i] <= t->stored) continue;
+    if (safe[i] <= t->stored || !committable(t, safe[i])) continue;
     rd_kafka_topic_partition_list_add(l, t->topic, t->partition)->offset =
         safe[i];
     t->stored = safe[i];
@@ -211,7 +230,7 @@ static void checkpoint_poll(struct sr_consumer *c) {
       rd_kafka_topic_partition_list_new((int)c->n_tracks);
   for (size_t i = 0; i < c->n_tracks; i++) {
     struct sr_track *t = c->tracks[i];
-    if (t->ck_next <= t->stored) continue;
+    if (t->ck_next <= t->stored || !committable(t, t->ck_next)) continue;
     rd_kafka_topic_partition_list_add(l, t->topic, t->partition)->offset =
         t->ck_next;
     t->stored = t->ck_next;
@@ -330,6 +349,126 @@ static void check_copartitioned(const rd_kafka_topic_partition_list_t *parts,
   }
 }
 
+/* Kafka answers the group's offsets and the offsets of times within this;
+ * past it a partition is read as it was before restoring existed. */
+#define RESTORE_QUERY_MS 10000
+
+static void format_utc(int64_t ms, char *out, size_t cap) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+/* Whether the partition's leader looks offsets up by time: asked for time
+ * 0, a broker that does answers the log's first offset; librdkafka's mock
+ * cluster (the embedded broker) answers END (-1) to every time. */
+static bool time_lookup_works(rd_kafka_t *rk, const char *topic,
+                              int32_t partition) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic, partition)->offset = 0;
+  bool works = rd_kafka_offsets_for_times(rk, l, RESTORE_QUERY_MS) == 0 &&
+               !l->elems[0].err && l->elems[0].offset >= 0;
+  rd_kafka_topic_partition_list_destroy(l);
+  return works;
+}
+
+/*
+ * Sessions live in this instance's memory and state database only, so a
+ * partition that comes without them (a new instance or a lost database
+ * taking over from the group's committed offset) would judge its sessions
+ * with no history: plan mode, credentials read, a user's "stop" all
+ * forgotten. Detectors run on event time, so reading the partition again
+ * rebuilds that state exactly; what was answered before the group's
+ * committed offset publishes nothing again (sr_track_restoring).
+ *
+ * For each newly assigned partition with a committed offset C:
+ * - state stored here, at S < C (this database fell behind another
+ *   owner): read from S as before, publishing from C on;
+ * - no state here: read from the first record of the last restore_ms
+ *   (wall time of the records), publishing from C on; from the log's
+ *   start on a broker that cannot look offsets up by time;
+ * - otherwise nothing changes.
+ * Both queries block the rebalance, up to RESTORE_QUERY_MS each; a failed
+ * one is logged and the partition read from C as before.
+ */
+static void plan_restore(struct sr_consumer *c, rd_kafka_t *rk,
+                         rd_kafka_topic_partition_list_t *parts) {
+  rd_kafka_topic_partition_list_t *done =
+      rd_kafka_topic_partition_list_copy(parts);
+  rd_kafka_topic_partition_list_t *since =
+      rd_kafka_topic_partition_list_new(parts->cnt);
+  int64_t from_ms = sr_clock_ms(CLOCK_REALTIME) - c->restore_ms;
+  rd_kafka_resp_err_t e = rd_kafka_committed(rk, done, RESTORE_QUERY_MS);
+  if (e) {
+    SR_WARN(
+        "cannot read the group's committed offsets (%s): partitions "
+        "without state here start without their sessions' history",
+        rd_kafka_err2str(e));
+    goto out;
+  }
+  for (int i = 0; i < parts->cnt; i++) {
+    rd_kafka_topic_partition_t *p = &parts->elems[i];
+    int64_t committed = done->elems[i].offset;
+    struct sr_track *t = track_find(c, p->topic, p->partition);
+    if (!t || committed < 0) continue; /* nobody read it before */
+    if (p->offset >= 0) {              /* from this database */
+      if (committed <= p->offset) continue;
+      atomic_store_explicit(&t->restore_until, committed, memory_order_relaxed);
+      SR_INFO(
+          "%s [%d]: the group has read up to offset %lld, this state "
+          "database up to %lld: reading the %lld events between again "
+          "to bring its sessions up to date, publishing from %lld on",
+          p->topic, (int)p->partition, (long long)committed,
+          (long long)p->offset, (long long)(committed - p->offset),
+          (long long)committed);
+    } else if (c->restore_ms > 0) {
+      rd_kafka_topic_partition_list_add(since, p->topic, p->partition)->offset =
+          from_ms;
+    }
+  }
+  if (!since->cnt) goto out;
+  e = rd_kafka_offsets_for_times(rk, since, RESTORE_QUERY_MS);
+  if (e) {
+    SR_WARN(
+        "cannot find where the last %lld s of the assigned partitions "
+        "begin (%s): they start without their sessions' history",
+        (long long)(c->restore_ms / 1000), rd_kafka_err2str(e));
+    goto out;
+  }
+  char when[32];
+  format_utc(from_ms, when, sizeof when);
+  for (int i = 0; i < since->cnt; i++) {
+    rd_kafka_topic_partition_t *q = &since->elems[i];
+    rd_kafka_topic_partition_t *p =
+        rd_kafka_topic_partition_list_find(parts, q->topic, q->partition);
+    rd_kafka_topic_partition_t *d =
+        rd_kafka_topic_partition_list_find(done, q->topic, q->partition);
+    struct sr_track *t = track_find(c, q->topic, q->partition);
+    if (!p || !d || !t || q->err) continue;
+    int64_t start = q->offset;
+    if (start < 0 && !time_lookup_works(rk, q->topic, q->partition)) {
+      int64_t lo, hi;
+      if (rd_kafka_query_watermark_offsets(rk, q->topic, q->partition, &lo, &hi,
+                                           RESTORE_QUERY_MS) == 0)
+        start = lo; /* the whole log, however old */
+    }
+    /* END (-1): nothing written since; at or past C: nothing to restore */
+    if (start < 0 || start >= d->offset) continue;
+    p->offset = t->from = start;
+    atomic_store_explicit(&t->restore_until, d->offset, memory_order_relaxed);
+    SR_INFO(
+        "%s [%d]: no state here for its sessions; restoring it from "
+        "the %lld events since %s (offset %lld), publishing from the "
+        "group's offset %lld on",
+        q->topic, (int)q->partition, (long long)(d->offset - start),
+        q->offset < 0 ? "the log's start" : when, (long long)start,
+        (long long)d->offset);
+  }
+out:
+  rd_kafka_topic_partition_list_destroy(done);
+  rd_kafka_topic_partition_list_destroy(since);
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
   struct sr_consumer *c = opaque;
@@ -349,6 +488,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
       SR_INFO("%s [%d]: resuming at offset %lld from the state store",
               p->topic, (int)p->partition, (long long)next);
     }
+    plan_restore(c, rk, parts);
     sr_group_wait_assigned(&c->group_wait, parts->cnt);
     if (!cooperative) check_copartitioned(parts, c->topics, c->ntopics);
     if (cooperative) {
@@ -402,6 +542,7 @@ struct sr_consumer *sr_consumer_create(const struct sr_consumer_opts *opts,
   c->state = opts->state;
   c->n_workers = opts->n_workers;
   c->metrics = opts->metrics;
+  c->restore_ms = opts->restore_window_ms;
   c->commit_interval_ms =
       opts->commit_interval_ms > 0 ? opts->commit_interval_ms : 200;
   for (size_t i = 0; i < opts->ntopics; i++) c->topics[i] = opts->topics[i];
@@ -480,6 +621,7 @@ static void track_reset(struct sr_consumer *c, struct sr_track *t, int64_t at) {
   t->last_dispatched = -1;
   t->stored = -1;
   t->reset = true;
+  atomic_store_explicit(&t->restore_until, -1, memory_order_relaxed);
   drain(c);
   /* drain gave up on the store: the marks below need idle workers */
   while (!workers_idle(c)) sr_producer_poll(c->producer, 1);
@@ -578,6 +720,16 @@ static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
     atomic_store_explicit(&t->done[w], m->offset - 1, memory_order_relaxed);
   atomic_store_explicit(&t->dispatched[w], m->offset, memory_order_release);
   t->last_dispatched = m->offset;
+  if (!t->restore_told &&
+      m->offset + 1 >=
+          atomic_load_explicit(&t->restore_until, memory_order_relaxed) &&
+      atomic_load_explicit(&t->restore_until, memory_order_relaxed) >= 0) {
+    t->restore_told = true;
+    SR_INFO(
+        "%s [%d]: restored up to the group's offset; publishing from "
+        "offset %lld on",
+        t->topic, (int)t->partition, (long long)m->offset + 1);
+  }
   push(c, w, (struct sr_ring_item){m, t});
   c->messages++;
 }

@@ -76,6 +76,11 @@ struct sr_consumer_opts {
   size_t n_workers;
   int commit_interval_ms;
   const char *offset_reset; /* "earliest" or "latest" for a new group */
+  /* How far back (ms of record time) a newly assigned partition the group
+   * has read before, but this instance holds no state for, is read again
+   * to rebuild its sessions (publishing nothing until the group's
+   * offset); 0: not at all. */
+  int64_t restore_window_ms;
   struct sr_metrics *metrics; /* borrowed; NULL: lag not reported */
   const struct sr_state_hooks *state; /* NULL: offsets in Kafka only */
 };
@@ -97,6 +102,10 @@ void sr_consumer_destroy(struct sr_consumer *c);
 /* Worker side: marks `offset` of the tracked partition finished by worker
  * `w`. Call after producing everything for the message. */
 void sr_track_done(struct sr_track *t, size_t w, int64_t offset);
+/* Worker side: whether the message at `offset` only rebuilds state, its
+ * commands and dead letters published already by the partition's former
+ * owner (see plan_restore in consumer.c). */
+bool sr_track_restoring(const struct sr_track *t, int64_t offset);
 
 /* With a state store: messages (all partitions) whose state and offsets
  * the database holds, i.e. routed before the last durable checkpoint;

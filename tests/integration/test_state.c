@@ -247,10 +247,11 @@ static void start_broker(const char *name) {
   char log[128];
   path_of(log, sizeof log, name);
   unlink(log);
-  char *argv[] = {SR_BINARY, "broker",    "--partitions", "4",
-                  "-t",      "ctl-ref",   "-t",           "ctl-crash",
-                  "-t",      "ctl-quiet", "-t",           "ctl-recreated",
-                  NULL};
+  char *argv[] = {SR_BINARY,   "broker",      "--partitions",
+                  "4",         "-t",          "ctl-ref",
+                  "-t",        "ctl-crash",   "-t",
+                  "ctl-quiet", "-t",          "ctl-recreated",
+                  "-t",        "ctl-restore", NULL};
   broker = h_spawn(argv, log);
   ck_assert_msg(h_wait_address(log, addr, sizeof addr, 20000),
                 "the broker printed no address (log %s)", log);
@@ -625,6 +626,105 @@ START_TEST(a_recreated_topic_is_stored_from_its_new_start) {
 }
 END_TEST
 
+/* Lines [from, to) of a session file, to the events topic, in order. */
+static void produce_lines(const char *path, int from, int to) {
+  char *data = h_read_file(path, NULL);
+  ck_assert_ptr_nonnull(data);
+  int i = 0;
+  for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n"), i++) {
+    if (i < from || i >= to) continue;
+    char sid[256];
+    h_json_session(l, sid, sizeof sid);
+    ck_assert_int_eq(h_produce(producer, EVENTS, sid, l, strlen(l)), 0);
+  }
+  free(data);
+  rd_kafka_flush(producer, 10000);
+}
+
+/* The command ids `stackrisk replay` prints for a file, sorted. */
+static size_t replay_ids(const char *path, char (*ids)[SR_COMMAND_ID_LEN + 1],
+                         size_t cap) {
+  char cmd[512], line[8192];
+  snprintf(cmd, sizeof cmd, "%s replay %s", SR_BINARY, path);
+  FILE *f = popen(cmd, "r");
+  ck_assert_ptr_nonnull(f);
+  size_t n = 0;
+  while (fgets(line, sizeof line, f) && n < cap) {
+    const char *at = strstr(line, "\"command_id\":\"");
+    if (at) snprintf(ids[n++], sizeof ids[0], "%.32s", at + 14);
+  }
+  ck_assert_int_eq(pclose(f), 0);
+  return n;
+}
+
+static bool has_id(char (*ids)[SR_COMMAND_ID_LEN + 1], size_t n,
+                   const char *id) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(ids[i], id)) return true;
+  return false;
+}
+
+/* Lines [from, to) of the session to the events topic, then a run of
+ * group "restore" on db until its database holds them, then stopped; its
+ * log (named `name`) must say `says`. */
+static void run_part(const char *session, int from, int to, const char *db,
+                     const char *name, const char *says) {
+  char log[128];
+  produce_lines(session, from, to);
+  path_of(log, sizeof log, name);
+  unlink(log);
+  pid_t p = start_run("restore", db, "ctl-restore", NULL, log);
+  ck_assert_msg(wait_progress(db, to, 60000),
+                "events up to %d not stored "
+                "(log %s)",
+                to, log);
+  stop_run(p, log);
+  char *text = h_read_file(log, NULL);
+  ck_assert_msg(text && strstr(text, says), "log %s lacks '%s'", log, says);
+  free(text);
+}
+
+/*
+ * Instances that hold no state, or stale state, for a partition the group
+ * read before rebuild it from the topic and publish only past the group's
+ * offset. The PocketOS session in three parts, each to another instance
+ * of one group: A (database 1) reads events 1-10; B, with a new database
+ * (a new machine), reads 11-16; A again, its database 6 events behind,
+ * reads the volume delete. Together they publish exactly the commands one
+ * uninterrupted replay prints, the KILL included, each once: B did not
+ * judge 11-16 without the plan mode and token of 1-10, and neither B nor
+ * A republished what the other had answered.
+ */
+START_TEST(instances_without_the_state_restore_it_from_the_topic) {
+  const char *session = SR_TEST_DATA "/sessions/pocketos.jsonl";
+  static char want[16][SR_COMMAND_ID_LEN + 1], got[64][SR_COMMAND_ID_LEN + 1];
+  size_t n_want = replay_ids(session, want, 16);
+  ck_assert_uint_eq(n_want, 3);
+  char db1[128], db2[128];
+  path_of(db1, sizeof db1, "restore-1.db");
+  path_of(db2, sizeof db2, "restore-2.db");
+  h_remove_db(db1);
+  h_remove_db(db2);
+
+  run_part(session, 0, 10, db1, "restore-a.log", "consuming");
+  run_part(session, 10, 16, db2, "restore-b.log",
+           "no state here for its sessions; restoring it from the 10 "
+           "events since");
+  run_part(session, 16, 17, db1, "restore-a2.log",
+           "this state database up to 10: reading the 6 events between "
+           "again");
+
+  size_t records, n = read_ids("ctl-restore", got, 64, &records);
+  ck_assert_uint_eq(n, n_want);
+  ck_assert_uint_eq(records, n_want);
+  for (size_t i = 0; i < n_want; i++)
+    ck_assert_msg(has_id(got, n, want[i]),
+                  "command %s of the replay is not "
+                  "on the control topic",
+                  want[i]);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("state");
   TCase *tc = tcase_create("durability");
@@ -638,6 +738,11 @@ int main(void) {
   tcase_set_timeout(tc, 200);
   tcase_add_unchecked_fixture(tc, setup, teardown);
   tcase_add_test(tc, a_recreated_topic_is_stored_from_its_new_start);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("restore");
+  tcase_set_timeout(tc, 200);
+  tcase_add_unchecked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, instances_without_the_state_restore_it_from_the_topic);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
