@@ -23,8 +23,9 @@ struct sr_metrics {
   struct sr_metrics_shard shards[SR_METRICS_SHARDS];
   struct sr_metrics_otlp otlp;
   pthread_mutex_t lock;
-  struct sr_metrics_lag_row lag[SR_METRICS_PARTITIONS]; /* under lock */
-  uint32_t n_lag;                                       /* under lock */
+  /* under lock */
+  struct sr_metrics_lag_row lag[SR_LAG_SOURCES][SR_METRICS_PARTITIONS];
+  uint32_t n_lag[SR_LAG_SOURCES];
   struct sr_metrics_kafka kafka[SR_METRICS_KAFKA_CLIENTS];
   uint32_t n_kafka; /* rows claimed; under lock */
 };
@@ -52,16 +53,17 @@ struct sr_metrics_otlp *sr_metrics_otlp(struct sr_metrics *m) {
   return &m->otlp;
 }
 
-void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
-                        size_t n) {
+void sr_metrics_set_lag(struct sr_metrics *m, enum sr_metrics_lag_source source,
+                        const struct sr_metrics_lag *rows, size_t n) {
   n = SR_MIN(n, (size_t)SR_METRICS_PARTITIONS);
   pthread_mutex_lock(&m->lock);
+  struct sr_metrics_lag_row *to = m->lag[source];
   for (size_t i = 0; i < n; i++) {
-    snprintf(m->lag[i].topic, sizeof m->lag[i].topic, "%s", rows[i].topic);
-    m->lag[i].partition = rows[i].partition;
-    m->lag[i].lag = rows[i].lag;
+    snprintf(to[i].topic, sizeof to[i].topic, "%s", rows[i].topic);
+    to[i].partition = rows[i].partition;
+    to[i].lag = rows[i].lag;
   }
-  m->n_lag = (uint32_t)n;
+  m->n_lag[source] = (uint32_t)n;
   pthread_mutex_unlock(&m->lock);
 }
 
@@ -134,8 +136,11 @@ void sr_metrics_snapshot(struct sr_metrics *m,
   out->otlp.dead_messages = load(&m->otlp.dead_messages);
   out->latency_count = out->latency[SR_METRICS_BUCKETS - 1];
   pthread_mutex_lock(&m->lock);
-  memcpy(out->lag, m->lag, m->n_lag * sizeof m->lag[0]);
-  out->n_lag = m->n_lag;
+  for (int src = 0; src < SR_LAG_SOURCES; src++) {
+    uint32_t n = SR_MIN(m->n_lag[src], SR_METRICS_PARTITIONS - out->n_lag);
+    memcpy(out->lag + out->n_lag, m->lag[src], n * sizeof out->lag[0]);
+    out->n_lag += n;
+  }
   int64_t now = sr_clock_ms(CLOCK_MONOTONIC);
   for (uint32_t i = 0; i < m->n_kafka; i++) {
     struct sr_metrics_kafka *k = &m->kafka[i];

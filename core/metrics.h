@@ -6,9 +6,9 @@
  * and never a lock. A scrape sums the shards (sr_metrics_snapshot); the sum
  * is not one instant, which Prometheus counters do not need.
  *
- * The consumer lag table is different: it is rewritten by the consumer
- * thread every commit interval and read at scrape, both rare, so it sits
- * behind a mutex.
+ * The consumer lag tables are different: each is rewritten by its
+ * consumer's thread (the stateful stage's, the OTLP stage's) every commit
+ * interval and read at scrape, both rare, so they sit behind a mutex.
  *
  * Each Kafka client of the pipeline has a row saying whether it reaches
  * its brokers (struct sr_metrics_kafka), written from the client's
@@ -92,7 +92,7 @@ struct sr_metrics_snapshot {
     char topic[SR_METRICS_TOPIC_MAX];
     int32_t partition;
     int64_t lag;
-  } lag[SR_METRICS_PARTITIONS];
+  } lag[SR_METRICS_PARTITIONS]; /* every source's, while they fit */
   uint32_t n_lag;
   struct sr_metrics_kafka_row { /* clients with statistics only */
     char client[SR_METRICS_CLIENT_MAX];
@@ -115,10 +115,17 @@ void sr_metrics_destroy(struct sr_metrics *m); /* accepts NULL */
 struct sr_metrics_shard *sr_metrics_shard(struct sr_metrics *m, size_t i);
 /* The OTLP stage's counters; live as long as m. */
 struct sr_metrics_otlp *sr_metrics_otlp(struct sr_metrics *m);
-/* Replaces the lag table with rows[0..n) (n capped at
- * SR_METRICS_PARTITIONS). @locality the consumer thread. */
-void sr_metrics_set_lag(struct sr_metrics *m, const struct sr_metrics_lag *rows,
-                        size_t n);
+/* Who reports lag: each replaces its own rows only. */
+enum sr_metrics_lag_source {
+  SR_LAG_STATEFUL, /* the events (and repartition) consumer */
+  SR_LAG_OTLP,     /* the OTLP stage's consumer */
+  SR_LAG_SOURCES
+};
+
+/* Replaces source's lag rows with rows[0..n) (n capped at
+ * SR_METRICS_PARTITIONS). @locality the source's consumer thread. */
+void sr_metrics_set_lag(struct sr_metrics *m, enum sr_metrics_lag_source source,
+                        const struct sr_metrics_lag *rows, size_t n);
 /* A new row for a Kafka client named `client` (truncated to fit), or
  * NULL when all SR_METRICS_KAFKA_CLIENTS are taken. Lives as long as m.
  * Any thread. */

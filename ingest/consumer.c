@@ -205,7 +205,7 @@ static void report_lag(struct sr_consumer *c) {
     rows[n++] = (struct sr_metrics_lag){t->topic, t->partition,
                                         next < 0 ? 0 : SR_MAX(hi - next, 0)};
   }
-  sr_metrics_set_lag(c->metrics, rows, n);
+  sr_metrics_set_lag(c->metrics, SR_LAG_STATEFUL, rows, n);
 }
 
 /* Hands item to worker w, waiting (serving the producer every

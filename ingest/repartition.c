@@ -42,6 +42,7 @@ struct sr_repartition {
   struct sr_producer *producer;
   struct sr_otlp_decoder *dec;
   struct sr_arena *arena;
+  struct sr_metrics *metrics;    /* the pipeline's (lag); NULL: none */
   struct sr_metrics_otlp *stats; /* the pipeline's, or own_stats */
   struct sr_metrics_otlp own_stats;
   struct sr_log_limit dead_log; /* dead letters logged at WARN */
@@ -198,6 +199,27 @@ static bool checkpoint(struct sr_repartition *r, int timeout_ms) {
   return true;
 }
 
+/* Lag per partition, as the stateful consumer reports it (consumer.c,
+ * report_lag): the cached high watermark less the next offset to handle;
+ * 0 for an empty partition nothing was read from; left out when neither
+ * is known. */
+static void report_lag(struct sr_repartition *r) {
+  struct sr_metrics_lag rows[SR_METRICS_PARTITIONS];
+  size_t n = 0;
+  for (size_t i = 0; i < r->n_parts && n < SR_METRICS_PARTITIONS; i++) {
+    const struct part *p = &r->parts[i];
+    int64_t lo, hi;
+    if (rd_kafka_get_watermark_offsets(r->rk, r->opts.otlp->topic, p->partition,
+                                       &lo, &hi) ||
+        hi < 0 || (p->next < 0 && lo != hi))
+      continue;
+    rows[n++] =
+        (struct sr_metrics_lag){r->opts.otlp->topic, p->partition,
+                                p->next < 0 ? 0 : SR_MAX(hi - p->next, 0)};
+  }
+  sr_metrics_set_lag(r->metrics, SR_LAG_OTLP, rows, n);
+}
+
 /* Before giving partitions up (revoke, close): deliver, store, commit. */
 static void drain(struct sr_repartition *r) {
   if (!checkpoint(r, 30000))
@@ -217,6 +239,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
       strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     sr_group_wait_assigned(&r->group_wait, parts->cnt);
+    for (int i = 0; i < parts->cnt; i++) /* for the lag of empty ones */
+      part_get(r, parts->elems[i].partition);
     if (!cooperative) {
       rd_kafka_assign(rk, parts);
       return;
@@ -259,6 +283,7 @@ struct sr_repartition *sr_repartition_create(
     r->opts.max_message_bytes = SR_MESSAGE_MAX_DEFAULT;
   if (r->opts.commit_interval_ms <= 0) r->opts.commit_interval_ms = 200;
   atomic_init(&r->stop, false);
+  r->metrics = opts->metrics;
   r->stats = opts->metrics ? sr_metrics_otlp(opts->metrics) : &r->own_stats;
   /* Protobuf-c objects for every attribute: up to ~16x the wire size. */
   r->arena = sr_arena_create(16 * r->opts.max_message_bytes + (1u << 20));
@@ -391,6 +416,7 @@ static void *run(void *arg) {
     int64_t now = sr_clock_ms(CLOCK_MONOTONIC);
     if (now >= next) {
       checkpoint(r, r->opts.commit_interval_ms);
+      if (r->metrics) report_lag(r);
       sr_group_wait_poll(&r->group_wait);
       next = sr_clock_ms(CLOCK_MONOTONIC) + r->opts.commit_interval_ms;
     }

@@ -350,8 +350,10 @@ END_TEST
 /* `stackrisk run --http`: /metrics counts what the pipeline does. */
 START_TEST(run_serves_live_metrics) {
   char err[512];
-  const char *topics[] = {"stackrisk.events", "stackrisk.control", "stackrisk.dlq"};
-  struct sr_broker *broker = sr_broker_create(1, topics, 3, 2, err, sizeof err);
+  const char *topics[] = {"stackrisk.events", "stackrisk.control",
+                          "stackrisk.dlq", "otlp_spans",
+                          "stackrisk.repartition"};
+  struct sr_broker *broker = sr_broker_create(1, topics, 5, 2, err, sizeof err);
   ck_assert_msg(broker, "broker: %s", err);
   const char *brokers = sr_broker_bootstraps(broker);
   char rlog[128], group[64];
@@ -388,6 +390,10 @@ START_TEST(run_serves_live_metrics) {
         strstr(r.body,
                "stackrisk_consumer_lag{topic=\"stackrisk.events\","
                "partition=\"1\"} ") &&
+        /* and the OTLP stage's, of its empty topic */
+        strstr(r.body,
+               "stackrisk_consumer_lag{topic=\"otlp_spans\",partition=\"1\"} "
+               "0\n") &&
         strstr(r.body,
                "stackrisk_kafka_brokers_up{client=\"events-consumer\"} 1\n");
     if (!done) {

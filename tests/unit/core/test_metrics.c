@@ -109,7 +109,7 @@ START_TEST(lag_table_is_replaced_and_copied) {
   struct sr_metrics *m = sr_metrics_create();
   char topic[32] = "stackrisk.events";
   struct sr_metrics_lag rows[2] = {{topic, 0, 5}, {topic, 3, 0}};
-  sr_metrics_set_lag(m, rows, 2);
+  sr_metrics_set_lag(m, SR_LAG_STATEFUL, rows, 2);
   strcpy(topic, "changed");
   struct sr_metrics_snapshot *s = malloc(sizeof *s);
   sr_metrics_snapshot(m, s);
@@ -117,16 +117,29 @@ START_TEST(lag_table_is_replaced_and_copied) {
   ck_assert_str_eq(s->lag[0].topic, "stackrisk.events");
   ck_assert_int_eq(s->lag[1].partition, 3);
   ck_assert_int_eq(s->lag[0].lag, 5);
-  sr_metrics_set_lag(m, rows, 1);
+  sr_metrics_set_lag(m, SR_LAG_STATEFUL, rows, 1);
   sr_metrics_snapshot(m, s);
   ck_assert_uint_eq(s->n_lag, 1);
   ck_assert_str_eq(s->lag[0].topic, "changed");
   struct sr_metrics_lag *many = calloc(SR_METRICS_PARTITIONS + 10, sizeof *many);
   for (size_t i = 0; i < SR_METRICS_PARTITIONS + 10; i++)
     many[i] = (struct sr_metrics_lag){"t", (int32_t)i, 1};
-  sr_metrics_set_lag(m, many, SR_METRICS_PARTITIONS + 10);
+  sr_metrics_set_lag(m, SR_LAG_STATEFUL, many, SR_METRICS_PARTITIONS + 10);
   sr_metrics_snapshot(m, s);
   ck_assert_uint_eq(s->n_lag, SR_METRICS_PARTITIONS);
+  /* Each source replaces its own rows; the snapshot holds both. */
+  sr_metrics_set_lag(m, SR_LAG_STATEFUL, rows, 1);
+  struct sr_metrics_lag otlp = {"otlp_spans", 2, 7};
+  sr_metrics_set_lag(m, SR_LAG_OTLP, &otlp, 1);
+  sr_metrics_snapshot(m, s);
+  ck_assert_uint_eq(s->n_lag, 2);
+  ck_assert_str_eq(s->lag[0].topic, "changed");
+  ck_assert_str_eq(s->lag[1].topic, "otlp_spans");
+  ck_assert_int_eq(s->lag[1].lag, 7);
+  sr_metrics_set_lag(m, SR_LAG_STATEFUL, rows, 0);
+  sr_metrics_snapshot(m, s);
+  ck_assert_uint_eq(s->n_lag, 1);
+  ck_assert_str_eq(s->lag[0].topic, "otlp_spans");
   free(many);
   free(s);
   sr_metrics_destroy(m);
