@@ -27,7 +27,7 @@
  *    read in C when it matches (confirmed()): `select .. from`, `mutation
  *    {`, `create table`, and where a grep or echo starts a command; as
  *    patterns they ran an automaton over the rest of the text. So are the
- *    flags and targets of every `rm` (rm_read(): its ten entries and
+ *    flags and targets of every `rm` (rm_read(): its eleven entries and
  *    mask.rm_build) and the subcommand after a CLI's flags (`terraform
  *    -chdir=x destroy`, flags_then()).
  * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
@@ -409,8 +409,8 @@ struct builtin {
 /* clang-format off */
 static const struct builtin raw_destructive[] = {
     /* filesystems */
-    /* one hook reads the flags and targets of every `rm` for these ten
-     * entries (rm_read, which says what each matches) */
+    /* one hook reads the flags and targets of every `rm` for these
+     * eleven entries (rm_read, which says what each matches) */
     {"shell.rm_rf_root", 1.00f, IRR, "file", RM_HOOK, 0, RESOLVE_RM},
     {"shell.rm_rf_home", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_system", 0.95f, IRR, "file", NULL},
@@ -418,7 +418,12 @@ static const struct builtin raw_destructive[] = {
     /* the working directory: where a coding agent runs, the project and
      * its repository, or the home it was started in */
     {"shell.rm_rf_cwd", 0.95f, IRR, "file", NULL},
+    /* "$DIR/" or "$DIR"/, with a star or not: where DIR is unset or
+     * empty, as a variable nothing in the call sets often is, that is
+     * rm -rf of the root (Steam's installer) */
+    {"shell.rm_rf_var_root", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_git", 0.80f, IRR, "repo", NULL},
+    /* ... one the call set to a name first (`OUT=dist; rm -rf "$OUT"/`) */
     {"shell.rm_rf_var", 0.70f, IRR, "file", NULL},
     {"shell.rm_rf", 0.60f, IRR, "file", NULL},
     {"shell.rm_recursive", 0.50f, IRR, "file", NULL},
@@ -3178,7 +3183,7 @@ static void flags_then(struct sr_catalogue_scratch *s, uint32_t id,
 /* --- rm: flags and targets read in C ----------------------------------- */
 
 /*
- * The nine `rm` entries after the hook, in table order, and the patterns
+ * The ten `rm` entries after the hook, in table order, and the patterns
  * they stood for (RM0 = `(?:^|[^\w./-])rm\s` FL, FL = `(?:-\S+\s)*`):
  *   RMRF = RM0 RFLAGS `\s*(?:[^\s;&|]+\s)*`, then per target, then END:
  *     root     `/\*?|--no-preserve-root`
@@ -3188,7 +3193,9 @@ static void flags_then(struct sr_catalogue_scratch *s, uint32_t id,
  *     datadir  `/var/lib/(?:postgresql|..|clickhouse)` (no END)
  *     cwd      `\.|\./\*?|\*|\.\.|\.\./\*?|\.\*`
  *     git      `(?:\./)?\.git/?`
- *     var      `"?\$\{?\w+\}?"?/\*?"?`
+ *     var      `"?\$\{?\w+\}?"?/\*?"?`: var_root, or var when the call
+ *              first gave the variable a name (var_given; `"$HOME"/` is
+ *              home)
  *   rm_rf        RM0 RFLAGS
  *   rm_recursive RM0 `(?:-[a-z]*r[a-z]*|--recursive)` END
  *   rm           RMC FL `[^\s;&|-]`, where RMC is rm\s where a command
@@ -3207,6 +3214,7 @@ enum rm_target {
   RM_SYSTEM,
   RM_DATADIR,
   RM_CWD,
+  RM_VAR_ROOT,
   RM_GIT,
   RM_VAR,
   RM_RF,
@@ -3258,6 +3266,39 @@ static void rm_tail(const struct rm_ctx *r, enum rm_target k, size_t q) {
     rm_end(r, k, q + 1);
     if (q + 1 < n && t[q + 1] == '*') rm_end(r, k, q + 2);
   }
+}
+
+/*
+ * Whether the call gives the variable named raw[w, w + len) a value before
+ * raw[y] that cannot be empty: `NAME=` or `for NAME in`, then a word that
+ * starts with a letter, a digit or _ (after a quote, `~/`, `/` or `./`).
+ * An empty or a computed value (`NAME=`, `NAME=""`, `NAME=$(...)`, which
+ * is empty when the command fails, as in Steam's installer) is none. Names
+ * are compared as the shell does, case and all.
+ */
+static bool var_given(const struct rm_ctx *r, size_t w, size_t len, size_t y) {
+  const unsigned char *t = r->t;
+  size_t from = r->s->tool_len + 1;
+  for (size_t i = from; i + len < y; i++) {
+    /* raw[from - 1] is the blank after the tool name */
+    if (memcmp(t + i, t + w, len) != 0 || hs_word(t[i - 1]) ||
+        t[i - 1] == '$' || t[i - 1] == '{')
+      continue;
+    size_t v = i + len;
+    if (t[v] == '=') {
+      v++;
+    } else if (i >= from + 4 && memcmp(t + i - 4, "for ", 4) == 0 &&
+               v + 4 < y && memcmp(t + v, " in ", 4) == 0) {
+      v += 4;
+    } else {
+      continue;
+    }
+    if (v < y && (t[v] == '"' || t[v] == '\'')) v++;
+    if (v + 1 < y && (t[v] == '~' || t[v] == '.') && t[v + 1] == '/') v++;
+    if (v < y && t[v] == '/') v++;
+    if (v < y && hs_word(t[v])) return true;
+  }
+  return false;
 }
 
 /* The targets of RMRF starting at raw[y]. */
@@ -3315,15 +3356,18 @@ static void rm_targets(const struct rm_ctx *r, size_t y) {
   size_t w = i;
   while (i < n && hs_word(t[i])) i++;
   if (i == w) return;
+  size_t name = i - w;
   if (i < n && t[i] == '}') i++;
   if (i < n && t[i] == '"') i++;
   if (i >= n || t[i] != '/') return;
   i++;
+  enum rm_target k = var_given(r, w, name, y) ? RM_VAR : RM_VAR_ROOT;
+  if (name == 4 && lit_at(r, w, "home")) k = RM_HOME; /* "$HOME"/ */
   for (int star = 0; star < 2; star++) {
     if (star && !(i < n && t[i] == '*')) break;
     size_t p = i + (size_t)star;
-    rm_end(r, RM_VAR, p);
-    if (p < n && t[p] == '"') rm_end(r, RM_VAR, p + 1);
+    rm_end(r, k, p);
+    if (p < n && t[p] == '"') rm_end(r, k, p + 1);
   }
 }
 
@@ -3350,7 +3394,8 @@ static void rm_after_flags(const struct rm_ctx *r, size_t e) {
 /*
  * mask.rm_build after RM0 FL, at raw[x]: the pattern went on with
  * (?:ITEM)+(?:$|[;&|"')\\]), an ITEM being (?:\./)?(?:NAME|/tmp/[^\s;&|"']+|
- * \$TMPDIR/[^\s;&|"']*)/?\*?\s* with NAME one of build_names (caseless).
+ * \$TMPDIR/\**[^\s;&|"'*][^\s;&|"']*)/?\*?\s* with NAME one of build_names
+ * (caseless).
  * A temp path may end anywhere in its run and the next item start there,
  * so the offsets where an item can end are marked in s->reach (always
  * ahead of the item) and read in order; every end is reported.
@@ -3396,9 +3441,12 @@ static void rm_items(const struct rm_ctx *r, size_t y, size_t *hi) {
     if (c0 != '/' && c0 != '$') continue;
     bool tmp = lit_at(r, a, "/tmp/"), tmpdir = lit_at(r, a, "$tmpdir/");
     if (!tmp && !tmpdir) continue;
-    size_t k = a + (tmp ? 5 : 8);
-    if (tmpdir) rm_mark(r, k, hi);
-    while (k < r->n && rm_run_byte(r->t[k])) rm_mark(r, ++k, hi);
+    /* `$TMPDIR/` alone, or with stars, is the root where TMPDIR is unset,
+     * as in most Linux shells: no item until a name follows */
+    size_t k = a + (tmp ? 5 : 8), named = k;
+    while (tmpdir && named < r->n && r->t[named] == '*') named++;
+    while (k < r->n && rm_run_byte(r->t[k]))
+      if (++k > named) rm_mark(r, k, hi);
   }
 }
 

@@ -197,6 +197,40 @@ START_TEST(wiping_the_working_directory) {
 }
 END_TEST
 
+/* rm -rf "$DIR/" where nothing in the call sets DIR: unset or empty, as a
+ * variable from another shell is, it is rm -rf / (Steam's installer wiped
+ * its users' disks with `rm -rf "$STEAMROOT/"*`). A name set first, a
+ * `${DIR:?}` that stops on an empty one, or a path after the variable is
+ * rm -rf of a directory. */
+START_TEST(an_unset_variable_makes_rm_rf_the_root) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"rm -rf \\\"$VAR/\\\"\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"rm -rf \\\"${VAR}/\\\"*\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"rm -rf \\\"$STEAMROOT/\\\"*\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"sudo rm -fr $OUT/\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      /* a computed or an empty value is no name: $(...) fails empty */
+      {"Bash", "{\"command\":\"OUT=$(mktemp -d) && rm -rf \\\"$OUT\\\"/*\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"OUT=\\\"\\\"; rm -rf \\\"$OUT/\\\"\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      /* TMPDIR is unset in most Linux shells: not a temp directory alone */
+      {"Bash", "{\"command\":\"rm -rf $TMPDIR/*\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"rm -rf \\\"$HOME/\\\"\"}", "shell.rm_rf_home", 0.95f, 0.95f, NULL, D},
+      /* a path after the variable, a guard, a name set first */
+      {"Bash", "{\"command\":\"rm -rf \\\"$BUILD_DIR/dist\\\"\"}", "shell.rm_rf", 0.6f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"rm -rf \\\"$BUILD_DIR\\\"/dist\"}", "shell.rm_rf", 0.6f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"rm -rf \\\"${VAR:?}/\\\"*\"}", "shell.rm_rf", 0.6f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"OUT=dist; rm -rf \\\"$OUT\\\"/*\"}", "shell.rm_rf_var", 0.7f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"export OUT=\\\"./build\\\" && rm -rf \\\"$OUT/\\\"\"}", "shell.rm_rf_var", 0.7f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"for d in build dist; do rm -rf \\\"$d/\\\"*; done\"}", "shell.rm_rf_var", 0.7f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"rm -rf $TMPDIR/stackrisk-*\"}", "shell.rm_rf", 0.2f, 0.3f, NULL, D},
+      /* the variable set in another call is not seen: the root, as said */
+      {"Bash", "{\"command\":\"rm -rf \\\"$out/\\\"*\",\"description\":\"OUT=dist\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* chmod or chown -R of the root or a system directory replaces modes and
  * owners no one recorded: sudo, ssh and the services stop working, and a
  * reinstall is the usual way back. */
@@ -588,7 +622,7 @@ START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
   } x[] = {
       /* clang-format off */
       {"Bash", "{\"command\":\"rm -v -r -i --force ./src ~/x\"}", "shell.rm_rf", 0.60f, "rm -v -r -i --force"},
-      {"Bash", "{\"command\":\"rm -f -v --recursive \\\"$OUT\\\"/* && ls\"}", "shell.rm_rf_var", 0.70f, "rm -f -v --recursive \"$OUT\"/*"},
+      {"Bash", "{\"command\":\"rm -f -v --recursive \\\"$OUT\\\"/* && ls\"}", "shell.rm_rf_var_root", 0.95f, "rm -f -v --recursive \"$OUT\"/*"},
       {"Bash", "{\"command\":\"rm -Rf;echo / done\"}", "shell.rm_rf", 0.60f, "rm -Rf"},
       {"Bash", "{\"command\":\"rm -rf --one-file-system a b /etc/ssl c\"}", "shell.rm_rf", 0.60f, "rm -rf"},
       {"Bash", "{\"command\":\"rm -rf a b ./ c; rm -r x\"}", "shell.rm_rf_cwd", 0.95f, "rm -rf a b ./"},
@@ -1388,6 +1422,7 @@ int main(void) {
   tcase_add_test(tc, filesystem_deletions_by_target);
   tcase_add_test(tc, find_without_tests_deletes_its_starting_point);
   tcase_add_test(tc, wiping_the_working_directory);
+  tcase_add_test(tc, an_unset_variable_makes_rm_rf_the_root);
   tcase_add_test(tc, recursive_permissions_of_the_system);
   tcase_add_test(tc, sql_where_clauses_matter);
   tcase_add_test(tc, nosql_stores);
