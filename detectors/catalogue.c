@@ -118,8 +118,9 @@ enum resolver {
   RESOLVE_K8S,
   RESOLVE_GIT,
   RESOLVE_NOUN,
-  RESOLVE_RM,   /* `rm`: the entries of enum rm_target, read in C (rm_read) */
-  RESOLVE_FIND, /* `find ... -delete`: its starting points (find_resolve) */
+  RESOLVE_RM,    /* `rm`: the entries of enum rm_target, read in C (rm_read) */
+  RESOLVE_FIND,  /* `find ... -delete`: its starting points (find_resolve) */
+  RESOLVE_XARGS, /* `find ... | xargs rm`: the same (xargs_resolve) */
 };
 
 enum kind {
@@ -430,6 +431,9 @@ static const struct builtin raw_destructive[] = {
     {"shell.rm", 0.25f, REV, "file", NULL},
     /* a find that no test narrows wipes where it starts: find_starts[] */
     {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b", 0, RESOLVE_FIND},
+    /* ... and its listing piped to `xargs rm` (a hook: only an unnarrowed
+     * find's listing matches, as find_xargs_rm_* of find_starts[]) */
+    {"shell.find_xargs_rm", 0.0f, IRR, "file", "\\bxargs\\s", 0, RESOLVE_XARGS},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
     {"shell.dd_device", 0.95f, IRR, "volume", "\\bdd\\b" SEG "\\sof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper|md|dm-|loop)"},
     {"shell.redirect_device", 0.95f, IRR, "volume", ">\\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)"},
@@ -788,15 +792,20 @@ static const struct variant git_ops[] = {
 /* clang-format on */
 
 /* `find START... -delete` (or -exec rm) with no test that narrows what it
- * finds deletes everything under START, as `rm -rf START` would (indices:
- * enum find_start). */
-enum find_start { FIND_ROOT, FIND_HOME, FIND_SYSTEM, FIND_CWD };
+ * finds deletes everything under START, as `rm -rf START` would; so does
+ * its listing piped to `xargs rm` (indices: enum find_start, then
+ * FIND_XARGS + enum find_start). */
+enum find_start { FIND_ROOT, FIND_HOME, FIND_SYSTEM, FIND_CWD, FIND_XARGS };
 /* clang-format off */
 static const struct variant find_starts[] = {
     VAR(NULL, "shell.find_delete_root", 1.00f, IRR, "file"),
     VAR(NULL, "shell.find_delete_home", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_delete_system", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_delete_cwd", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_xargs_rm_root", 1.00f, IRR, "file"),
+    VAR(NULL, "shell.find_xargs_rm_home", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_xargs_rm_system", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_xargs_rm_cwd", 0.95f, IRR, "file"),
 };
 /* clang-format on */
 
@@ -1477,7 +1486,7 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
   if (add_word_entries(cat, cap)) return SR_ENOMEM;
   cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
                         SR_ARRAY_LEN(git_ops) + SR_ARRAY_LEN(find_starts) -
-                        2; /* the two hooks */
+                        3; /* the three hooks */
   for (size_t i = 0; i < SR_ARRAY_LEN(masks); i++) {
     struct entry *e = push_entry(cat, cap);
     if (!e) return SR_ENOMEM;
@@ -2879,6 +2888,43 @@ static int find_resolve(const struct sr_catalogue_scratch *s, size_t to) {
   return worst;
 }
 
+/*
+ * What `xargs` deletes, its \s ending at raw[to - 1]: when it starts a
+ * segment piped from a `find` and runs rm (`find / -type f | xargs -0 rm
+ * -f`), what find_resolve() says of that find, as a FIND_XARGS index; -1
+ * for any other. *end is where the rm ends, *from where the find starts
+ * (SEG_UNKNOWN when that is too far back to show).
+ */
+static int xargs_resolve(const struct sr_catalogue_scratch *s, size_t to,
+                         size_t *end, uint32_t *from) {
+  const char *t = s->raw;
+  uint32_t k = seg_of(s, (uint32_t)to - 1);
+  if (k == SEG_UNKNOWN || k == 0 || s->sep_kind[k - 1] != '|') return -1;
+  size_t i = s->sep_pos[k - 1] + 1, e = seg_end(s, (uint32_t)to - 1);
+  sr_str w = token_at(t, &i, e);
+  if (EQ(w, "sudo")) w = token_at(t, &i, e);
+  if (i != to - 1) return -1; /* this xargs runs the segment */
+  /* its options, then the command it runs */
+  do {
+    w = token_at(t, &i, e);
+    if (w.n == 2 && w.p[0] == '-' && strchr("InPLsdEa", w.p[1]))
+      token_at(t, &i, e);
+  } while (w.n && w.p[0] == '-');
+  if (!EQ(w, "rm") && !(w.n > 3 && memcmp(w.p + w.n - 3, "/rm", 3) == 0))
+    return -1;
+  *end = i;
+  *from = k > 1 ? s->sep_pos[k - 2] + 1 : 0;
+  i = *from; /* the segment before runs find */
+  w = token_at(t, &i, s->sep_pos[k - 1]);
+  if (EQ(w, "sudo")) w = token_at(t, &i, s->sep_pos[k - 1]);
+  if (!EQ(w, "find") && !(w.n > 5 && memcmp(w.p + w.n - 5, "/find", 5) == 0))
+    return -1;
+  int v = find_resolve(s, s->sep_pos[k - 1]);
+  if (v < 0) return -1;
+  if (*end - *from > MATCHED_MAX) *from = SEG_UNKNOWN;
+  return FIND_XARGS + v;
+}
+
 struct scan_ctx {
   struct sr_catalogue_scratch *s;
   const struct sr_catalogue *cat;
@@ -2910,7 +2956,8 @@ static struct props props_of(const struct sr_catalogue *cat,
             ? &k8s_types[c->variant]
             : &k8s_ops[c->variant - (int)SR_ARRAY_LEN(k8s_types)];
   if (c->variant >= 0 && e->resolver == RESOLVE_GIT) v = &git_ops[c->variant];
-  if (c->variant >= 0 && e->resolver == RESOLVE_FIND)
+  if (c->variant >= 0 &&
+      (e->resolver == RESOLVE_FIND || e->resolver == RESOLVE_XARGS))
     v = &find_starts[c->variant];
   if (v) {
     p = (struct props){v->name,     v->severity, v->irreversible,
@@ -3605,6 +3652,11 @@ static int on_match(unsigned int id, unsigned long long from,
         m.to = (uint32_t)at;
       } else if (e->resolver == RESOLVE_FIND) {
         m.variant = find_resolve(s, (size_t)to);
+      } else if (e->resolver == RESOLVE_XARGS) {
+        size_t end = 0;
+        m.variant = xargs_resolve(s, (size_t)to, &end, &m.from);
+        if (m.variant < 0) break;
+        m.to = (uint32_t)end;
       }
       m.seg = seg_of(s, m.to - 1);
       add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);

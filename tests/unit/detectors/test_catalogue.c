@@ -231,6 +231,32 @@ START_TEST(an_unset_variable_makes_rm_rf_the_root) {
 }
 END_TEST
 
+/* What an unnarrowed find lists, piped to xargs rm, is deleted as -delete
+ * would delete it; a test in the find, a filter between or a start below
+ * the home keeps the rest. */
+START_TEST(a_find_listing_piped_to_xargs_rm) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"find / -type f | xargs rm -rf\"}", "shell.find_xargs_rm_root", 1.0f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"find / -print | sudo xargs -n 1 -P 4 rm -rf\"}", "shell.find_xargs_rm_root", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"find ~ -type f | xargs rm -f\"}", "shell.find_xargs_rm_home", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"find \\\"$HOME\\\" -type f -print0 | xargs -0 rm -f\"}", "shell.find_xargs_rm_home", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"find /etc -type f | xargs -I {} rm {}\"}", "shell.find_xargs_rm_system", 0.95f, 0.95f, NULL, D},
+      {"run_terminal_cmd", "{\"command\":\"find . -type f | xargs rm\"}", "shell.find_xargs_rm_cwd", 0.95f, 0.95f, NULL, D},
+      /* narrowed, filtered, below the home, or not rm */
+      {"Bash", "{\"command\":\"find . -name '*.o' | xargs rm -f\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find / -name core -type f | xargs rm -f\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find ~/Downloads -type f | xargs rm -f\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find / -type f | grep -v keep | xargs rm -f\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find . -type f | xargs wc -l\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"find . -type f | xargs echo rm\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find . -name '*.pyc' | xargs rm -rf\"}", "shell.rm_rf", 0.6f, 0.6f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* chmod or chown -R of the root or a system directory replaces modes and
  * owners no one recorded: sudo, ssh and the services stop working, and a
  * reinstall is the usual way back. */
@@ -1423,6 +1449,7 @@ int main(void) {
   tcase_add_test(tc, find_without_tests_deletes_its_starting_point);
   tcase_add_test(tc, wiping_the_working_directory);
   tcase_add_test(tc, an_unset_variable_makes_rm_rf_the_root);
+  tcase_add_test(tc, a_find_listing_piped_to_xargs_rm);
   tcase_add_test(tc, recursive_permissions_of_the_system);
   tcase_add_test(tc, sql_where_clauses_matter);
   tcase_add_test(tc, nosql_stores);
