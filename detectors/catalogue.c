@@ -180,7 +180,7 @@ struct entry {
   uint8_t confirm;      /* CONFIRM_*: the rest of the match, checked in C */
   const char *programs; /* CONFIRM_CMD: names, '|' apart, ' ' for \s */
   const char *after;    /* CONFIRM_FLAGS: subcommands, '|' apart */
-  const char *then;     /* CONFIRM_FLAGS: a later word, or NULL */
+  const char *then;     /* CONFIRM_FLAGS: later words, '|' apart, or NULL */
   const struct sr_conf_node *node; /* configured entries, for errors */
   char *own_pattern;
   char *own_scope;
@@ -569,6 +569,9 @@ static const struct builtin raw_destructive[] = {
     {"terraform.state_rm", 0.50f, REV, "stack", "\\b(?:terraform|tofu|terragrunt) ", 0, 0, "state rm"},
     {"terraform.workspace_delete", 0.50f, IRR, "stack", "\\b(?:terraform|tofu) ", 0, 0, "workspace delete"},
     {"pulumi.destroy", 0.95f, IRR, "stack", "\\bpulumi ", 0, 0, "destroy|down"},
+    /* --force removes a stack that still has resources: its state and
+     * history go, and nothing manages those resources any more */
+    {"pulumi.stack_rm_force", 0.95f, IRR, "stack", "\\bpulumi ", 0, 0, "stack rm", "--force|-f"},
     {"pulumi.stack_rm", 0.60f, IRR, "stack", "\\bpulumi ", 0, 0, "stack rm"},
     {"cdk.destroy", 0.95f, IRR, "stack", "\\b(?:cdk|cdktf) ", 0, 0, "destroy"},
     {"serverless.remove", 0.90f, IRR, "stack", "\\b(?:serverless|sls|sst) ", 0, 0, "remove"},
@@ -3192,38 +3195,62 @@ static bool word_then_b(const struct sr_catalogue_scratch *s, size_t i,
 }
 
 /*
+ * Whether one of e->after starts at raw[p] and \b follows (`state rm`);
+ * adds a candidate where it ends, or with e->then, `[^;&|\n]*\s` then one
+ * of e->then and \b, at every place one occurs (`-destroy`).
+ */
+static bool subcommand_at(struct sr_catalogue_scratch *s, uint32_t id,
+                          const struct entry *e, size_t p) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len, end, x;
+  bool found = false;
+  for (const char *w = e->after; *w;) {
+    size_t len = strcspn(w, "|");
+    if (word_then_b(s, p, w, len, &end)) {
+      found = true;
+      if (!e->then) add_raw_cand(s, id, end);
+      for (size_t i = end; e->then && i < n; i++) {
+        for (const char *v = e->then; hs_space(t[i]) && *v;) {
+          size_t vl = strcspn(v, "|");
+          if (word_then_b(s, i + 1, v, vl, &x)) add_raw_cand(s, id, x);
+          v += vl + (v[vl] == '|');
+        }
+        if (t[i] == ';' || t[i] == '&' || t[i] == '|' || t[i] == '\n') break;
+      }
+    }
+    w += len + (w[len] == '|');
+  }
+  return found;
+}
+
+/*
  * A CONFIRM_FLAGS program matched, its \s ending at raw[to - 1]: the
- * pattern went on with FL, one of e->after and \b (`terraform -chdir=x
- * state rm`), and with e->then, [^;&|\n]*\s e->then \b, at every place it
- * occurs (`terraform apply -auto-approve -destroy`). FL stops at the first
- * word that is not `-\S+\s`, where the subcommand must be: none starts
- * with '-'. Adds a candidate at each end.
+ * pattern went on with FL and a subcommand (subcommand_at: `terraform
+ * -chdir=x state rm`). FL stops at the first word that is not `-\S+\s`,
+ * where the subcommand must be (none starts with '-'), or the word after
+ * it, which a flag before may take as its value (`pulumi -C infra
+ * destroy`, `fly -a app destroy`).
  */
 static void flags_then(struct sr_catalogue_scratch *s, uint32_t id,
                        const struct entry *e, size_t to) {
   const unsigned char *t = (const unsigned char *)s->raw;
-  size_t n = s->raw_len, p = to, end;
-  while (p < n && t[p] == '-') {
+  size_t n = s->raw_len, p = to;
+  bool after_flag = false;
+  for (;;) {
     size_t k = p + 1;
-    while (k < n && !hs_space(t[k])) k++;
-    if (k == p + 1 || k >= n) return;
-    p = k + 1;
-  }
-  for (const char *w = e->after; *w;) {
-    size_t len = strcspn(w, "|");
-    if (word_then_b(s, p, w, len, &end)) {
-      if (!e->then) {
-        add_raw_cand(s, id, end);
-      } else {
-        size_t tl = strlen(e->then), x;
-        for (size_t i = end; i < n; i++) {
-          if (hs_space(t[i]) && word_then_b(s, i + 1, e->then, tl, &x))
-            add_raw_cand(s, id, x);
-          if (t[i] == ';' || t[i] == '&' || t[i] == '|' || t[i] == '\n') break;
-        }
-      }
+    if (p < n && t[p] == '-') {
+      while (k < n && !hs_space(t[k])) k++;
+      if (k == p + 1 || k >= n) return;
+      p = k + 1;
+      after_flag = true;
+      continue;
     }
-    w += len + (w[len] == '|');
+    if (subcommand_at(s, id, e, p) || !after_flag) return;
+    for (k = p; k < n && !hs_space(t[k]); k++)
+      if (t[k] == ';' || t[k] == '&' || t[k] == '|') return;
+    if (k == p || k >= n) return;
+    p = k + 1;
+    after_flag = false;
   }
 }
 

@@ -477,6 +477,29 @@ START_TEST(infrastructure_as_code) {
 }
 END_TEST
 
+/* A CLI's subcommand after flags that take a value (`pulumi -C infra
+ * destroy`), and `pulumi stack rm --force`, which drops the state of a
+ * stack that still has resources. */
+START_TEST(subcommands_after_flags_with_values) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"pulumi -C infra destroy --yes\"}", "pulumi.destroy", 0.95f, 0.95f, "stack", D},
+      {"Bash", "{\"command\":\"pulumi --cwd infra destroy -y\"}", "pulumi.destroy", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"pulumi destroy -C infra --yes\"}", "pulumi.destroy", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"pulumi stack rm --force\"}", "pulumi.stack_rm_force", 0.95f, 0.95f, "stack", D},
+      {"Bash", "{\"command\":\"pulumi -C infra stack rm dev -f --yes\"}", "pulumi.stack_rm_force", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"flyctl -a shop-web destroy --yes\"}", "fly.apps_destroy", 1.0f, 1.0f, NULL, D},
+      /* an empty stack, other subcommands */
+      {"Bash", "{\"command\":\"pulumi stack rm dev --yes\"}", "pulumi.stack_rm", 0.6f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"pulumi -C infra up --yes\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"pulumi -C infra config rm dbPassword\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"pulumi --cwd infra stack ls\"}", NULL, 0, 0, NULL, ANY},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 START_TEST(kubernetes_helm_docker) {
   /* clang-format off */
   static const struct expect x[] = {
@@ -668,7 +691,7 @@ START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
       {"Bash", "{\"command\":\"terraform -x workspace delete staging\"}", "terraform.workspace_delete", 0.50f, "terraform -x workspace delete"},
       {"Bash", "{\"command\":\"terragrunt run-all destroy\"}", "terraform.destroy", 0.95f, "terragrunt run-all destroy"},
       {"Bash", "{\"command\":\"terraform plan -destroy -out=x\"}", NULL, 0.00f, ""},
-      {"Bash", "{\"command\":\"pulumi -C infra --non-interactive destroy --yes\"}", NULL, 0.00f, ""},
+      {"Bash", "{\"command\":\"pulumi -C infra --non-interactive destroy --yes\"}", "pulumi.destroy", 0.95f, "pulumi -C infra --non-interactive destroy"},
       {"Bash", "{\"command\":\"pulumi stack rm dev && pulumi stack rmx\"}", "pulumi.stack_rm", 0.60f, "pulumi stack rm"},
       {"Bash", "{\"command\":\"fly apps destroy my-app; flyctl -a x destroy\"}", "fly.apps_destroy", 1.00f, "fly apps destroy"},
       {"Bash", "{\"command\":\"vercel --token=t rm my-app\"}", "vercel.remove", 0.85f, "vercel --token=t rm"},
@@ -1459,6 +1482,7 @@ int main(void) {
   tcase_add_test(tc, recursive_deletion_at_a_bucket_root_empties_it);
   tcase_add_test(tc, deleting_all_a_listing_returns);
   tcase_add_test(tc, infrastructure_as_code);
+  tcase_add_test(tc, subcommands_after_flags_with_values);
   tcase_add_test(tc, kubernetes_helm_docker);
   tcase_add_test(tc, whole_resource_losses);
   tcase_add_test(tc, api_names_in_every_spelling);
