@@ -867,8 +867,9 @@ struct mask {
  * starts with `applies`. */
 /* clang-format off */
 static const struct mask masks[] = {
-    /* a dry run or a help page does nothing */
-    {"mask.dry_run", 0.0f, F_DRY_RUN, NULL, "--dry-?run(?:=(?:client|server|true|all))?\\b|--what-?if\\b|-whatif\\b|--noop\\b"},
+    /* a dry run or a help page does nothing (pulumi destroy
+     * --preview-only only shows what it would delete) */
+    {"mask.dry_run", 0.0f, F_DRY_RUN, NULL, "--dry-?run(?:=(?:client|server|true|all))?\\b|--what-?if\\b|-whatif\\b|--noop\\b|--preview-only\\b"},
     {"mask.help", 0.0f, 0, NULL, "\\s--help\\b"},
     /* a mention is not an execution */
     {"mask.echo", 0.2f, F_MENTION | F_NO_PIPE, NULL, NULL, "echo|printf"},

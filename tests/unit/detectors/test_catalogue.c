@@ -479,7 +479,7 @@ END_TEST
 
 /* A CLI's subcommand after flags that take a value (`pulumi -C infra
  * destroy`), and `pulumi stack rm --force`, which drops the state of a
- * stack that still has resources. */
+ * stack that still has resources; a preview destroys nothing. */
 START_TEST(subcommands_after_flags_with_values) {
   /* clang-format off */
   static const struct expect x[] = {
@@ -489,11 +489,12 @@ START_TEST(subcommands_after_flags_with_values) {
       {"Bash", "{\"command\":\"pulumi stack rm --force\"}", "pulumi.stack_rm_force", 0.95f, 0.95f, "stack", D},
       {"Bash", "{\"command\":\"pulumi -C infra stack rm dev -f --yes\"}", "pulumi.stack_rm_force", 0.95f, 0.95f, NULL, D},
       {"Bash", "{\"command\":\"flyctl -a shop-web destroy --yes\"}", "fly.apps_destroy", 1.0f, 1.0f, NULL, D},
-      /* an empty stack, other subcommands */
+      /* an empty stack, other subcommands, a preview */
       {"Bash", "{\"command\":\"pulumi stack rm dev --yes\"}", "pulumi.stack_rm", 0.6f, 0.6f, NULL, D},
       {"Bash", "{\"command\":\"pulumi -C infra up --yes\"}", NULL, 0, 0, NULL, W},
       {"Bash", "{\"command\":\"pulumi -C infra config rm dbPassword\"}", NULL, 0, 0, NULL, ANY},
       {"Bash", "{\"command\":\"pulumi --cwd infra stack ls\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"pulumi destroy --preview-only -C infra\"}", NULL, 0, 0, NULL, R},
   };
   /* clang-format on */
   check_all(x, SR_ARRAY_LEN(x));
