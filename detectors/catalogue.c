@@ -153,6 +153,7 @@ enum confirm {
   CONFIRM_CMD,    /* the program matched starts a command (cmd_starts_at) */
   CONFIRM_CREATE, /* what `create` makes: see created_object() */
   CONFIRM_FLAGS,  /* flags, then a subcommand: see flags_then() */
+  CONFIRM_OWN_DB, /* the segment names no DATABASE_URL (own_database()) */
 };
 
 /* resource value asking to derive the kind from the call (URL, nouns) */
@@ -860,6 +861,7 @@ struct mask {
    * made Hyperscan run an automaton from the start of the text at every
    * `grep`. */
   const char *programs;
+  uint8_t confirm; /* CONFIRM_*: checked in C after the pattern matched */
 };
 
 /* Benign look-alikes: each damps the matches in its own shell segment (the
@@ -888,6 +890,10 @@ static const struct mask masks[] = {
     /* --exclude/--include keep part of the bucket: back to a prefix */
     {"mask.s3_filter", 0.94f, 0, "aws.s3_rm_bucket", CLI("aws") "s3 rm\\b" SEG "\\s--(?:exclude|include)\\b"},
     {"mask.tool_rm", 0.0f, 0, "shell.rm", "\\b(?:npm|pnpm|yarn|bun|pip3?|brew|cargo|poetry|conda|gem|dotnet) rm\\b"},
+    /* RAILS_ENV=test: the test database, which the test suite empties and
+     * rebuilds (weighed as a test environment is); not when a
+     * DATABASE_URL says which database that is */
+    {"mask.test_database", 0.4f, F_CASEFUL, "orm.", "\\b(?:RAILS|RACK)_ENV=['\"]?test\\b", NULL, CONFIRM_OWN_DB},
 };
 /* clang-format on */
 
@@ -1510,6 +1516,7 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
       continue;
     }
     const char *pattern = masks[i].pattern;
+    e->confirm = masks[i].confirm;
     char buf[128];
     if (masks[i].programs) { /* (?:a|b|c)\s */
       e->confirm = CONFIRM_CMD;
@@ -3138,6 +3145,18 @@ static bool created_object(const struct sr_catalogue_scratch *s, size_t i) {
   return false;
 }
 
+/* Whether the shell segment of raw[to - 1] names no DATABASE_URL, which
+ * would say which database a Rails environment acts on. */
+static bool own_database(const struct sr_catalogue_scratch *s, size_t to) {
+  static const char url[] = "DATABASE_URL";
+  uint32_t k = seg_of(s, (uint32_t)to - 1);
+  if (k == SEG_UNKNOWN) return false;
+  size_t a = k ? s->sep_pos[k - 1] + 1 : 0, b = seg_end(s, (uint32_t)to - 1);
+  for (size_t i = a; i + sizeof url - 1 <= b; i++)
+    if (memcmp(s->raw + i, url, sizeof url - 1) == 0) return false;
+  return true;
+}
+
 /* Whether the raw text from `to` on matches what e->confirm stands for:
  * the rest of the pattern, as Hyperscan would have matched it (caseless). */
 static bool confirmed(const struct sr_catalogue_scratch *s,
@@ -3161,6 +3180,8 @@ static bool confirmed(const struct sr_catalogue_scratch *s,
       return i < n && (t[i] == '(' || t[i] == '{');
     case CONFIRM_CREATE:
       return created_object(s, to);
+    case CONFIRM_OWN_DB:
+      return own_database(s, to);
     case CONFIRM_CMD: /* one of e->programs ends at raw[to - 1], a \s */
       for (const char *w = e->programs; *w;) {
         size_t len = strcspn(w, "|"), b = to - 1 - len, k = 0;

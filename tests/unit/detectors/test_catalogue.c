@@ -558,6 +558,28 @@ START_TEST(whole_resource_losses) {
 }
 END_TEST
 
+/* RAILS_ENV=test drops or resets the test database, which the test suite
+ * rebuilds: weighed as a test environment (0.4). Production, no
+ * environment, an environment exported in another command, or a
+ * DATABASE_URL that says which database stay a whole database lost. */
+START_TEST(a_test_database_is_not_production) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"RAILS_ENV=test bin/rails db:drop\"}", "orm.db_drop", 0.4f, 0.4f, "database", D},
+      {"Bash", "{\"command\":\"RAILS_ENV=test rake db:reset\"}", "orm.db_reset", 0.37f, 0.39f, NULL, D},
+      {"Bash", "{\"command\":\"bundle exec rake db:drop db:create RAILS_ENV=test\"}", "orm.db_drop", 0.4f, 0.4f, NULL, D},
+      {"Bash", "{\"command\":\"RACK_ENV=test bin/rails db:schema:load\"}", "orm.db_reset", 0.37f, 0.39f, NULL, D},
+      {"Bash", "{\"command\":\"RAILS_ENV=production rails db:drop\"}", "orm.db_drop", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"rails db:drop\"}", "orm.db_drop", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"RAILS_ENV=testing bin/rails db:drop\"}", "orm.db_drop", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"export RAILS_ENV=test && bin/rails db:drop\"}", "orm.db_drop", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"DATABASE_URL=$PROD_DATABASE_URL RAILS_ENV=test bin/rails db:reset\"}", "orm.db_reset", 0.95f, 0.95f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* --- platforms, API names and the word form ------------------------------ */
 
 START_TEST(api_names_in_every_spelling) {
@@ -1486,6 +1508,7 @@ int main(void) {
   tcase_add_test(tc, subcommands_after_flags_with_values);
   tcase_add_test(tc, kubernetes_helm_docker);
   tcase_add_test(tc, whole_resource_losses);
+  tcase_add_test(tc, a_test_database_is_not_production);
   tcase_add_test(tc, api_names_in_every_spelling);
   tcase_add_test(tc, http_methods);
   tcase_add_test(tc, tails_read_in_c_as_patterns);
