@@ -27,7 +27,7 @@
  *    read in C when it matches (confirmed()): `select .. from`, `mutation
  *    {`, `create table`, and where a grep or echo starts a command; as
  *    patterns they ran an automaton over the rest of the text. So are the
- *    flags and targets of every `rm` (rm_read(): its ten entries and
+ *    flags and targets of every `rm` (rm_read(): its eleven entries and
  *    mask.rm_build) and the subcommand after a CLI's flags (`terraform
  *    -chdir=x destroy`, flags_then()).
  * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
@@ -118,8 +118,9 @@ enum resolver {
   RESOLVE_K8S,
   RESOLVE_GIT,
   RESOLVE_NOUN,
-  RESOLVE_RM,   /* `rm`: the entries of enum rm_target, read in C (rm_read) */
-  RESOLVE_FIND, /* `find ... -delete`: its starting points (find_resolve) */
+  RESOLVE_RM,    /* `rm`: the entries of enum rm_target, read in C (rm_read) */
+  RESOLVE_FIND,  /* `find ... -delete`: its starting points (find_resolve) */
+  RESOLVE_XARGS, /* `find ... | xargs rm`: the same (xargs_resolve) */
 };
 
 enum kind {
@@ -152,6 +153,7 @@ enum confirm {
   CONFIRM_CMD,    /* the program matched starts a command (cmd_starts_at) */
   CONFIRM_CREATE, /* what `create` makes: see created_object() */
   CONFIRM_FLAGS,  /* flags, then a subcommand: see flags_then() */
+  CONFIRM_OWN_DB, /* the segment names no DATABASE_URL (own_database()) */
 };
 
 /* resource value asking to derive the kind from the call (URL, nouns) */
@@ -179,7 +181,7 @@ struct entry {
   uint8_t confirm;      /* CONFIRM_*: the rest of the match, checked in C */
   const char *programs; /* CONFIRM_CMD: names, '|' apart, ' ' for \s */
   const char *after;    /* CONFIRM_FLAGS: subcommands, '|' apart */
-  const char *then;     /* CONFIRM_FLAGS: a later word, or NULL */
+  const char *then;     /* CONFIRM_FLAGS: later words, '|' apart, or NULL */
   const struct sr_conf_node *node; /* configured entries, for errors */
   char *own_pattern;
   char *own_scope;
@@ -409,8 +411,8 @@ struct builtin {
 /* clang-format off */
 static const struct builtin raw_destructive[] = {
     /* filesystems */
-    /* one hook reads the flags and targets of every `rm` for these ten
-     * entries (rm_read, which says what each matches) */
+    /* one hook reads the flags and targets of every `rm` for these
+     * eleven entries (rm_read, which says what each matches) */
     {"shell.rm_rf_root", 1.00f, IRR, "file", RM_HOOK, 0, RESOLVE_RM},
     {"shell.rm_rf_home", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_system", 0.95f, IRR, "file", NULL},
@@ -418,13 +420,21 @@ static const struct builtin raw_destructive[] = {
     /* the working directory: where a coding agent runs, the project and
      * its repository, or the home it was started in */
     {"shell.rm_rf_cwd", 0.95f, IRR, "file", NULL},
+    /* "$DIR/" or "$DIR"/, with a star or not: where DIR is unset or
+     * empty, as a variable nothing in the call sets often is, that is
+     * rm -rf of the root (Steam's installer) */
+    {"shell.rm_rf_var_root", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_git", 0.80f, IRR, "repo", NULL},
+    /* ... one the call set to a name first (`OUT=dist; rm -rf "$OUT"/`) */
     {"shell.rm_rf_var", 0.70f, IRR, "file", NULL},
     {"shell.rm_rf", 0.60f, IRR, "file", NULL},
     {"shell.rm_recursive", 0.50f, IRR, "file", NULL},
     {"shell.rm", 0.25f, REV, "file", NULL},
     /* a find that no test narrows wipes where it starts: find_starts[] */
     {"shell.find_delete", 0.60f, IRR, "file", "\\bfind\\b" SEG "\\s(?:-delete|-exec (?:/bin/)?rm)\\b", 0, RESOLVE_FIND},
+    /* ... and its listing piped to `xargs rm` (a hook: only an unnarrowed
+     * find's listing matches, as find_xargs_rm_* of find_starts[]) */
+    {"shell.find_xargs_rm", 0.0f, IRR, "file", "\\bxargs\\s", 0, RESOLVE_XARGS},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
     {"shell.dd_device", 0.95f, IRR, "volume", "\\bdd\\b" SEG "\\sof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper|md|dm-|loop)"},
     {"shell.redirect_device", 0.95f, IRR, "volume", ">\\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)"},
@@ -560,6 +570,9 @@ static const struct builtin raw_destructive[] = {
     {"terraform.state_rm", 0.50f, REV, "stack", "\\b(?:terraform|tofu|terragrunt) ", 0, 0, "state rm"},
     {"terraform.workspace_delete", 0.50f, IRR, "stack", "\\b(?:terraform|tofu) ", 0, 0, "workspace delete"},
     {"pulumi.destroy", 0.95f, IRR, "stack", "\\bpulumi ", 0, 0, "destroy|down"},
+    /* --force removes a stack that still has resources: its state and
+     * history go, and nothing manages those resources any more */
+    {"pulumi.stack_rm_force", 0.95f, IRR, "stack", "\\bpulumi ", 0, 0, "stack rm", "--force|-f"},
     {"pulumi.stack_rm", 0.60f, IRR, "stack", "\\bpulumi ", 0, 0, "stack rm"},
     {"cdk.destroy", 0.95f, IRR, "stack", "\\b(?:cdk|cdktf) ", 0, 0, "destroy"},
     {"serverless.remove", 0.90f, IRR, "stack", "\\b(?:serverless|sls|sst) ", 0, 0, "remove"},
@@ -783,15 +796,20 @@ static const struct variant git_ops[] = {
 /* clang-format on */
 
 /* `find START... -delete` (or -exec rm) with no test that narrows what it
- * finds deletes everything under START, as `rm -rf START` would (indices:
- * enum find_start). */
-enum find_start { FIND_ROOT, FIND_HOME, FIND_SYSTEM, FIND_CWD };
+ * finds deletes everything under START, as `rm -rf START` would; so does
+ * its listing piped to `xargs rm` (indices: enum find_start, then
+ * FIND_XARGS + enum find_start). */
+enum find_start { FIND_ROOT, FIND_HOME, FIND_SYSTEM, FIND_CWD, FIND_XARGS };
 /* clang-format off */
 static const struct variant find_starts[] = {
     VAR(NULL, "shell.find_delete_root", 1.00f, IRR, "file"),
     VAR(NULL, "shell.find_delete_home", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_delete_system", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_delete_cwd", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_xargs_rm_root", 1.00f, IRR, "file"),
+    VAR(NULL, "shell.find_xargs_rm_home", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_xargs_rm_system", 0.95f, IRR, "file"),
+    VAR(NULL, "shell.find_xargs_rm_cwd", 0.95f, IRR, "file"),
 };
 /* clang-format on */
 
@@ -843,6 +861,7 @@ struct mask {
    * made Hyperscan run an automaton from the start of the text at every
    * `grep`. */
   const char *programs;
+  uint8_t confirm; /* CONFIRM_*: checked in C after the pattern matched */
 };
 
 /* Benign look-alikes: each damps the matches in its own shell segment (the
@@ -850,8 +869,9 @@ struct mask {
  * starts with `applies`. */
 /* clang-format off */
 static const struct mask masks[] = {
-    /* a dry run or a help page does nothing */
-    {"mask.dry_run", 0.0f, F_DRY_RUN, NULL, "--dry-?run(?:=(?:client|server|true|all))?\\b|--what-?if\\b|-whatif\\b|--noop\\b"},
+    /* a dry run or a help page does nothing (pulumi destroy
+     * --preview-only only shows what it would delete) */
+    {"mask.dry_run", 0.0f, F_DRY_RUN, NULL, "--dry-?run(?:=(?:client|server|true|all))?\\b|--what-?if\\b|-whatif\\b|--noop\\b|--preview-only\\b"},
     {"mask.help", 0.0f, 0, NULL, "\\s--help\\b"},
     /* a mention is not an execution */
     {"mask.echo", 0.2f, F_MENTION | F_NO_PIPE, NULL, NULL, "echo|printf"},
@@ -870,6 +890,10 @@ static const struct mask masks[] = {
     /* --exclude/--include keep part of the bucket: back to a prefix */
     {"mask.s3_filter", 0.94f, 0, "aws.s3_rm_bucket", CLI("aws") "s3 rm\\b" SEG "\\s--(?:exclude|include)\\b"},
     {"mask.tool_rm", 0.0f, 0, "shell.rm", "\\b(?:npm|pnpm|yarn|bun|pip3?|brew|cargo|poetry|conda|gem|dotnet) rm\\b"},
+    /* RAILS_ENV=test: the test database, which the test suite empties and
+     * rebuilds (weighed as a test environment is); not when a
+     * DATABASE_URL says which database that is */
+    {"mask.test_database", 0.4f, F_CASEFUL, "orm.", "\\b(?:RAILS|RACK)_ENV=['\"]?test\\b", NULL, CONFIRM_OWN_DB},
 };
 /* clang-format on */
 
@@ -1472,7 +1496,7 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
   if (add_word_entries(cat, cap)) return SR_ENOMEM;
   cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
                         SR_ARRAY_LEN(git_ops) + SR_ARRAY_LEN(find_starts) -
-                        2; /* the two hooks */
+                        3; /* the three hooks */
   for (size_t i = 0; i < SR_ARRAY_LEN(masks); i++) {
     struct entry *e = push_entry(cat, cap);
     if (!e) return SR_ENOMEM;
@@ -1492,6 +1516,7 @@ static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
       continue;
     }
     const char *pattern = masks[i].pattern;
+    e->confirm = masks[i].confirm;
     char buf[128];
     if (masks[i].programs) { /* (?:a|b|c)\s */
       e->confirm = CONFIRM_CMD;
@@ -2874,6 +2899,43 @@ static int find_resolve(const struct sr_catalogue_scratch *s, size_t to) {
   return worst;
 }
 
+/*
+ * What `xargs` deletes, its \s ending at raw[to - 1]: when it starts a
+ * segment piped from a `find` and runs rm (`find / -type f | xargs -0 rm
+ * -f`), what find_resolve() says of that find, as a FIND_XARGS index; -1
+ * for any other. *end is where the rm ends, *from where the find starts
+ * (SEG_UNKNOWN when that is too far back to show).
+ */
+static int xargs_resolve(const struct sr_catalogue_scratch *s, size_t to,
+                         size_t *end, uint32_t *from) {
+  const char *t = s->raw;
+  uint32_t k = seg_of(s, (uint32_t)to - 1);
+  if (k == SEG_UNKNOWN || k == 0 || s->sep_kind[k - 1] != '|') return -1;
+  size_t i = s->sep_pos[k - 1] + 1, e = seg_end(s, (uint32_t)to - 1);
+  sr_str w = token_at(t, &i, e);
+  if (EQ(w, "sudo")) w = token_at(t, &i, e);
+  if (i != to - 1) return -1; /* this xargs runs the segment */
+  /* its options, then the command it runs */
+  do {
+    w = token_at(t, &i, e);
+    if (w.n == 2 && w.p[0] == '-' && strchr("InPLsdEa", w.p[1]))
+      token_at(t, &i, e);
+  } while (w.n && w.p[0] == '-');
+  if (!EQ(w, "rm") && !(w.n > 3 && memcmp(w.p + w.n - 3, "/rm", 3) == 0))
+    return -1;
+  *end = i;
+  *from = k > 1 ? s->sep_pos[k - 2] + 1 : 0;
+  i = *from; /* the segment before runs find */
+  w = token_at(t, &i, s->sep_pos[k - 1]);
+  if (EQ(w, "sudo")) w = token_at(t, &i, s->sep_pos[k - 1]);
+  if (!EQ(w, "find") && !(w.n > 5 && memcmp(w.p + w.n - 5, "/find", 5) == 0))
+    return -1;
+  int v = find_resolve(s, s->sep_pos[k - 1]);
+  if (v < 0) return -1;
+  if (*end - *from > MATCHED_MAX) *from = SEG_UNKNOWN;
+  return FIND_XARGS + v;
+}
+
 struct scan_ctx {
   struct sr_catalogue_scratch *s;
   const struct sr_catalogue *cat;
@@ -2905,7 +2967,8 @@ static struct props props_of(const struct sr_catalogue *cat,
             ? &k8s_types[c->variant]
             : &k8s_ops[c->variant - (int)SR_ARRAY_LEN(k8s_types)];
   if (c->variant >= 0 && e->resolver == RESOLVE_GIT) v = &git_ops[c->variant];
-  if (c->variant >= 0 && e->resolver == RESOLVE_FIND)
+  if (c->variant >= 0 &&
+      (e->resolver == RESOLVE_FIND || e->resolver == RESOLVE_XARGS))
     v = &find_starts[c->variant];
   if (v) {
     p = (struct props){v->name,     v->severity, v->irreversible,
@@ -3082,6 +3145,18 @@ static bool created_object(const struct sr_catalogue_scratch *s, size_t i) {
   return false;
 }
 
+/* Whether the shell segment of raw[to - 1] names no DATABASE_URL, which
+ * would say which database a Rails environment acts on. */
+static bool own_database(const struct sr_catalogue_scratch *s, size_t to) {
+  static const char url[] = "DATABASE_URL";
+  uint32_t k = seg_of(s, (uint32_t)to - 1);
+  if (k == SEG_UNKNOWN) return false;
+  size_t a = k ? s->sep_pos[k - 1] + 1 : 0, b = seg_end(s, (uint32_t)to - 1);
+  for (size_t i = a; i + sizeof url - 1 <= b; i++)
+    if (memcmp(s->raw + i, url, sizeof url - 1) == 0) return false;
+  return true;
+}
+
 /* Whether the raw text from `to` on matches what e->confirm stands for:
  * the rest of the pattern, as Hyperscan would have matched it (caseless). */
 static bool confirmed(const struct sr_catalogue_scratch *s,
@@ -3105,6 +3180,8 @@ static bool confirmed(const struct sr_catalogue_scratch *s,
       return i < n && (t[i] == '(' || t[i] == '{');
     case CONFIRM_CREATE:
       return created_object(s, to);
+    case CONFIRM_OWN_DB:
+      return own_database(s, to);
     case CONFIRM_CMD: /* one of e->programs ends at raw[to - 1], a \s */
       for (const char *w = e->programs; *w;) {
         size_t len = strcspn(w, "|"), b = to - 1 - len, k = 0;
@@ -3140,45 +3217,69 @@ static bool word_then_b(const struct sr_catalogue_scratch *s, size_t i,
 }
 
 /*
+ * Whether one of e->after starts at raw[p] and \b follows (`state rm`);
+ * adds a candidate where it ends, or with e->then, `[^;&|\n]*\s` then one
+ * of e->then and \b, at every place one occurs (`-destroy`).
+ */
+static bool subcommand_at(struct sr_catalogue_scratch *s, uint32_t id,
+                          const struct entry *e, size_t p) {
+  const unsigned char *t = (const unsigned char *)s->raw;
+  size_t n = s->raw_len, end, x;
+  bool found = false;
+  for (const char *w = e->after; *w;) {
+    size_t len = strcspn(w, "|");
+    if (word_then_b(s, p, w, len, &end)) {
+      found = true;
+      if (!e->then) add_raw_cand(s, id, end);
+      for (size_t i = end; e->then && i < n; i++) {
+        for (const char *v = e->then; hs_space(t[i]) && *v;) {
+          size_t vl = strcspn(v, "|");
+          if (word_then_b(s, i + 1, v, vl, &x)) add_raw_cand(s, id, x);
+          v += vl + (v[vl] == '|');
+        }
+        if (t[i] == ';' || t[i] == '&' || t[i] == '|' || t[i] == '\n') break;
+      }
+    }
+    w += len + (w[len] == '|');
+  }
+  return found;
+}
+
+/*
  * A CONFIRM_FLAGS program matched, its \s ending at raw[to - 1]: the
- * pattern went on with FL, one of e->after and \b (`terraform -chdir=x
- * state rm`), and with e->then, [^;&|\n]*\s e->then \b, at every place it
- * occurs (`terraform apply -auto-approve -destroy`). FL stops at the first
- * word that is not `-\S+\s`, where the subcommand must be: none starts
- * with '-'. Adds a candidate at each end.
+ * pattern went on with FL and a subcommand (subcommand_at: `terraform
+ * -chdir=x state rm`). FL stops at the first word that is not `-\S+\s`,
+ * where the subcommand must be (none starts with '-'), or the word after
+ * it, which a flag before may take as its value (`pulumi -C infra
+ * destroy`, `fly -a app destroy`).
  */
 static void flags_then(struct sr_catalogue_scratch *s, uint32_t id,
                        const struct entry *e, size_t to) {
   const unsigned char *t = (const unsigned char *)s->raw;
-  size_t n = s->raw_len, p = to, end;
-  while (p < n && t[p] == '-') {
+  size_t n = s->raw_len, p = to;
+  bool after_flag = false;
+  for (;;) {
     size_t k = p + 1;
-    while (k < n && !hs_space(t[k])) k++;
-    if (k == p + 1 || k >= n) return;
-    p = k + 1;
-  }
-  for (const char *w = e->after; *w;) {
-    size_t len = strcspn(w, "|");
-    if (word_then_b(s, p, w, len, &end)) {
-      if (!e->then) {
-        add_raw_cand(s, id, end);
-      } else {
-        size_t tl = strlen(e->then), x;
-        for (size_t i = end; i < n; i++) {
-          if (hs_space(t[i]) && word_then_b(s, i + 1, e->then, tl, &x))
-            add_raw_cand(s, id, x);
-          if (t[i] == ';' || t[i] == '&' || t[i] == '|' || t[i] == '\n') break;
-        }
-      }
+    if (p < n && t[p] == '-') {
+      while (k < n && !hs_space(t[k])) k++;
+      if (k == p + 1 || k >= n) return;
+      p = k + 1;
+      after_flag = true;
+      continue;
     }
-    w += len + (w[len] == '|');
+    if (subcommand_at(s, id, e, p) || !after_flag) return;
+    for (k = p; k < n && !hs_space(t[k]); k++)
+      if (t[k] == ';' || t[k] == '&' || t[k] == '|') return;
+    if (k == p || k >= n) return;
+    p = k + 1;
+    after_flag = false;
   }
 }
 
 /* --- rm: flags and targets read in C ----------------------------------- */
 
 /*
- * The nine `rm` entries after the hook, in table order, and the patterns
+ * The ten `rm` entries after the hook, in table order, and the patterns
  * they stood for (RM0 = `(?:^|[^\w./-])rm\s` FL, FL = `(?:-\S+\s)*`):
  *   RMRF = RM0 RFLAGS `\s*(?:[^\s;&|]+\s)*`, then per target, then END:
  *     root     `/\*?|--no-preserve-root`
@@ -3188,7 +3289,9 @@ static void flags_then(struct sr_catalogue_scratch *s, uint32_t id,
  *     datadir  `/var/lib/(?:postgresql|..|clickhouse)` (no END)
  *     cwd      `\.|\./\*?|\*|\.\.|\.\./\*?|\.\*`
  *     git      `(?:\./)?\.git/?`
- *     var      `"?\$\{?\w+\}?"?/\*?"?`
+ *     var      `"?\$\{?\w+\}?"?/\*?"?`: var_root, or var when the call
+ *              first gave the variable a name (var_given; `"$HOME"/` is
+ *              home)
  *   rm_rf        RM0 RFLAGS
  *   rm_recursive RM0 `(?:-[a-z]*r[a-z]*|--recursive)` END
  *   rm           RMC FL `[^\s;&|-]`, where RMC is rm\s where a command
@@ -3207,6 +3310,7 @@ enum rm_target {
   RM_SYSTEM,
   RM_DATADIR,
   RM_CWD,
+  RM_VAR_ROOT,
   RM_GIT,
   RM_VAR,
   RM_RF,
@@ -3258,6 +3362,39 @@ static void rm_tail(const struct rm_ctx *r, enum rm_target k, size_t q) {
     rm_end(r, k, q + 1);
     if (q + 1 < n && t[q + 1] == '*') rm_end(r, k, q + 2);
   }
+}
+
+/*
+ * Whether the call gives the variable named raw[w, w + len) a value before
+ * raw[y] that cannot be empty: `NAME=` or `for NAME in`, then a word that
+ * starts with a letter, a digit or _ (after a quote, `~/`, `/` or `./`).
+ * An empty or a computed value (`NAME=`, `NAME=""`, `NAME=$(...)`, which
+ * is empty when the command fails, as in Steam's installer) is none. Names
+ * are compared as the shell does, case and all.
+ */
+static bool var_given(const struct rm_ctx *r, size_t w, size_t len, size_t y) {
+  const unsigned char *t = r->t;
+  size_t from = r->s->tool_len + 1;
+  for (size_t i = from; i + len < y; i++) {
+    /* raw[from - 1] is the blank after the tool name */
+    if (memcmp(t + i, t + w, len) != 0 || hs_word(t[i - 1]) ||
+        t[i - 1] == '$' || t[i - 1] == '{')
+      continue;
+    size_t v = i + len;
+    if (t[v] == '=') {
+      v++;
+    } else if (i >= from + 4 && memcmp(t + i - 4, "for ", 4) == 0 &&
+               v + 4 < y && memcmp(t + v, " in ", 4) == 0) {
+      v += 4;
+    } else {
+      continue;
+    }
+    if (v < y && (t[v] == '"' || t[v] == '\'')) v++;
+    if (v + 1 < y && (t[v] == '~' || t[v] == '.') && t[v + 1] == '/') v++;
+    if (v < y && t[v] == '/') v++;
+    if (v < y && hs_word(t[v])) return true;
+  }
+  return false;
 }
 
 /* The targets of RMRF starting at raw[y]. */
@@ -3315,15 +3452,18 @@ static void rm_targets(const struct rm_ctx *r, size_t y) {
   size_t w = i;
   while (i < n && hs_word(t[i])) i++;
   if (i == w) return;
+  size_t name = i - w;
   if (i < n && t[i] == '}') i++;
   if (i < n && t[i] == '"') i++;
   if (i >= n || t[i] != '/') return;
   i++;
+  enum rm_target k = var_given(r, w, name, y) ? RM_VAR : RM_VAR_ROOT;
+  if (name == 4 && lit_at(r, w, "home")) k = RM_HOME; /* "$HOME"/ */
   for (int star = 0; star < 2; star++) {
     if (star && !(i < n && t[i] == '*')) break;
     size_t p = i + (size_t)star;
-    rm_end(r, RM_VAR, p);
-    if (p < n && t[p] == '"') rm_end(r, RM_VAR, p + 1);
+    rm_end(r, k, p);
+    if (p < n && t[p] == '"') rm_end(r, k, p + 1);
   }
 }
 
@@ -3350,7 +3490,8 @@ static void rm_after_flags(const struct rm_ctx *r, size_t e) {
 /*
  * mask.rm_build after RM0 FL, at raw[x]: the pattern went on with
  * (?:ITEM)+(?:$|[;&|"')\\]), an ITEM being (?:\./)?(?:NAME|/tmp/[^\s;&|"']+|
- * \$TMPDIR/[^\s;&|"']*)/?\*?\s* with NAME one of build_names (caseless).
+ * \$TMPDIR/\**[^\s;&|"'*][^\s;&|"']*)/?\*?\s* with NAME one of build_names
+ * (caseless).
  * A temp path may end anywhere in its run and the next item start there,
  * so the offsets where an item can end are marked in s->reach (always
  * ahead of the item) and read in order; every end is reported.
@@ -3396,9 +3537,12 @@ static void rm_items(const struct rm_ctx *r, size_t y, size_t *hi) {
     if (c0 != '/' && c0 != '$') continue;
     bool tmp = lit_at(r, a, "/tmp/"), tmpdir = lit_at(r, a, "$tmpdir/");
     if (!tmp && !tmpdir) continue;
-    size_t k = a + (tmp ? 5 : 8);
-    if (tmpdir) rm_mark(r, k, hi);
-    while (k < r->n && rm_run_byte(r->t[k])) rm_mark(r, ++k, hi);
+    /* `$TMPDIR/` alone, or with stars, is the root where TMPDIR is unset,
+     * as in most Linux shells: no item until a name follows */
+    size_t k = a + (tmp ? 5 : 8), named = k;
+    while (tmpdir && named < r->n && r->t[named] == '*') named++;
+    while (k < r->n && rm_run_byte(r->t[k]))
+      if (++k > named) rm_mark(r, k, hi);
   }
 }
 
@@ -3557,6 +3701,11 @@ static int on_match(unsigned int id, unsigned long long from,
         m.to = (uint32_t)at;
       } else if (e->resolver == RESOLVE_FIND) {
         m.variant = find_resolve(s, (size_t)to);
+      } else if (e->resolver == RESOLVE_XARGS) {
+        size_t end = 0;
+        m.variant = xargs_resolve(s, (size_t)to, &end, &m.from);
+        if (m.variant < 0) break;
+        m.to = (uint32_t)end;
       }
       m.seg = seg_of(s, m.to - 1);
       add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);

@@ -18,9 +18,12 @@
  *   - a requested call sends a secret file or store by name (not by its
  *     bytes: the agent never saw them): ~/.aws/credentials, an SSH private
  *     key, a kubeconfig, .netrc, a .env file, /etc/shadow, a *.key ...,
- *     given to curl (`@FILE`, `-T FILE`), wget --post-file, scp or rsync
- *     to a host:path, nc/ssh `< FILE`, or piped from cat/base64/tar into
- *     one of them                                     -> file_sent 0.9
+ *     given to curl (`@FILE`, `-T FILE`), wget --post-file, scp, rsync
+ *     or rclone to a host:path, nc/ssh `< FILE`, aws/gsutil/gcloud to an
+ *     s3:// or gs:// bucket, `gh gist create`, an interpreter's inline
+ *     script that reaches the network (`python3 -c "...requests.post(..,
+ *     data=open(FILE).read())"`), or piped from cat/base64/tar into one
+ *     of them                                         -> file_sent 0.9
  *     A Hyperscan set of path literals finds the names (its prefilter
  *     skips the scan for most arguments); C reads the path around a match
  *     (a public key, ssh's config, .env.example, a certificate or a path
@@ -429,6 +432,8 @@ enum sender {
   S_WGET,   /* wget: --post-file / --body-file */
   S_COPY,   /* scp, rsync: a local source and a host:path destination */
   S_STREAM, /* nc, ncat, netcat, socat, telnet, ssh: `< FILE`, stdin */
+  S_CLOUD,  /* aws, gsutil, gcloud: a local source, then s3:// or gs:// */
+  S_GH,     /* gh: `gist create FILE`, `release upload TAG FILE` */
 };
 
 /* A shell stage: [from, to) of the text, its program (a basename). */
@@ -489,10 +494,21 @@ static enum sender sender_of(sr_str prog) {
   } tab[] = {{"curl", S_CURL},    {"http", S_HTTPIE},   {"https", S_HTTPIE},
              {"wget", S_WGET},    {"scp", S_COPY},      {"rsync", S_COPY},
              {"nc", S_STREAM},    {"ncat", S_STREAM},   {"netcat", S_STREAM},
-             {"socat", S_STREAM}, {"telnet", S_STREAM}, {"ssh", S_STREAM}};
+             {"socat", S_STREAM}, {"telnet", S_STREAM}, {"ssh", S_STREAM},
+             {"rclone", S_COPY},  {"aws", S_CLOUD},     {"gsutil", S_CLOUD},
+             {"gcloud", S_CLOUD}, {"gh", S_GH}};
   for (size_t i = 0; i < SR_ARRAY_LEN(tab); i++)
     if (sr_str_eq_nocase(prog, tab[i].name)) return tab[i].s;
   return S_NONE;
+}
+
+/* Whether w is one of names[0, n): in any case, or as written. */
+static bool one_of(sr_str w, const char *const *names, size_t n,
+                   bool any_case) {
+  for (size_t i = 0; i < n; i++)
+    if (any_case ? sr_str_eq_nocase(w, names[i]) : sr_str_eq_cstr(w, names[i]))
+      return true;
+  return false;
 }
 
 /* Programs that write a file's bytes (or an encoding of them) to stdout. */
@@ -501,9 +517,7 @@ static bool reader(sr_str prog) {
       "cat", "tac", "base64", "base32", "gzip",    "bzip2",   "xz",   "zstd",
       "tar", "zip", "xxd",    "od",     "hexdump", "openssl", "head", "tail",
       "jq",  "yq",  "sed",    "awk",    "grep",    "strings", "dd",   "gpg"};
-  for (size_t i = 0; i < SR_ARRAY_LEN(names); i++)
-    if (sr_str_eq_nocase(prog, names[i])) return true;
-  return false;
+  return one_of(prog, names, SR_ARRAY_LEN(names), true);
 }
 
 /* scp and rsync options whose argument is a local file or a pattern the
@@ -525,9 +539,7 @@ static bool takes_file(sr_str w) {
                                      "--files-from",
                                      "--password-file",
                                      "--log-file"};
-  for (size_t i = 0; i < SR_ARRAY_LEN(opts); i++)
-    if (sr_str_eq_nocase(w, opts[i])) return true;
-  return false;
+  return one_of(w, opts, SR_ARRAY_LEN(opts), true);
 }
 
 /* The word before p[at] within [from, at), past blanks and `@`/`=`. */
@@ -632,17 +644,63 @@ static void destination(const char *p, const struct stage *st, enum sender s,
     host_of(p + l0, l1 - l0, out, cap);
 }
 
+/* Whether p[at] starts a word of its stage (not `X=FILE`, `@FILE`). */
+static bool word_start(const char *p, size_t from, size_t at) {
+  return at == from || blank(p[at - 1]) || p[at - 1] == '"' ||
+         p[at - 1] == '\'';
+}
+
+/* A word of p[from, to) naming a bucket (s3://, gs://): its scheme and
+ * bucket into dest. */
+static bool bucket_in(const char *p, size_t from, size_t to, char *dest,
+                      size_t destcap) {
+  size_t i = from, w0, w1;
+  while ((i = next_word(p, i, to, &w0, &w1)) > w0) {
+    while (w0 < w1 && (p[w0] == '"' || p[w0] == '\'' || p[w0] == '\\')) w0++;
+    if (!starts_nocase(p + w0, w1 - w0, "s3://") &&
+        !starts_nocase(p + w0, w1 - w0, "gs://"))
+      continue;
+    size_t e = w0 + 5;
+    while (e < w1 && p[e] != '/' && !path_end(p[e])) e++;
+    sr_str_copy(dest, destcap, (sr_str){p + w0, e - w0});
+    return true;
+  }
+  return false;
+}
+
+/* Where a gh command p[from, to) publishes the files it names: a gist, a
+ * release's assets; NULL for any other gh command. */
+static const char *gh_publishes(const char *p, size_t from, size_t to) {
+  if (sr_textscan_find(p + from, to - from, "gist create", 11))
+    return "gist.github.com";
+  if (sr_textscan_find(p + from, to - from, "release upload", 14))
+    return "github.com";
+  return NULL;
+}
+
+/* Whether a stage reads its stdin as a file (`-`, a word of its own). */
+static bool dash_word(const char *p, size_t from, size_t to) {
+  size_t i = from, w0, w1;
+  while ((i = next_word(p, i, to, &w0, &w1)) > w0)
+    if (w1 - w0 == 1 && p[w0] == '-') return true;
+  return false;
+}
+
 /*
  * Whether the command around the path p[t0, t1) sends that file off the
  * machine: a sending program in its stage reads it (`curl -d @FILE`, `-T
  * FILE`, `wget --post-file=FILE`, `scp FILE host:`, `nc host 1 < FILE`,
  * `curl -d "$(cat FILE)"`), or a reader's output is piped to one (`cat
  * FILE | base64 | curl --data-binary @- URL`, `tar cz FILE | nc host 1`),
- * or written to /dev/tcp. Returns the sending program (a view into p) and
- * its destination in dest; an empty view when it is not sent.
+ * or written to /dev/tcp; or uploaded to a bucket (`aws s3 cp FILE
+ * s3://b/`, `gsutil cp FILE gs://b/`, `rclone copy FILE remote:`) or to
+ * GitHub (`gh gist create FILE`, `gh release upload v1 FILE`). Returns the
+ * sending program (a view into p) and its destination in dest; an empty
+ * view when it is not sent.
  */
 static sr_str sends(const char *p, size_t n, size_t t0, size_t t1, char *dest,
                     size_t destcap) {
+  dest[0] = '\0';
   size_t s0, s1;
   string_bounds(p, n, t0, &s0, &s1);
   if (is_description(p, s0)) return SR_STR_NULL;
@@ -696,11 +754,21 @@ static sr_str sends(const char *p, size_t n, size_t t0, size_t t1, char *dest,
       case S_STREAM:
         sent = before == '<';
         break;
+      case S_CLOUD:
+        sent = word_start(p, st[f].from, t0) &&
+               bucket_in(p, t1, st[f].to, dest, destcap);
+        break;
+      case S_GH: {
+        const char *site = gh_publishes(p, st[f].from, t0);
+        sent = site && word_start(p, st[f].from, t0);
+        if (sent) sr_str_copy(dest, destcap, sr_str_from(site));
+        break;
+      }
       case S_NONE:
         break;
     }
     if (sent || subst) {
-      destination(p, &st[f], s, dest, destcap);
+      if (!dest[0]) destination(p, &st[f], s, dest, destcap);
       return st[f].prog;
     }
   }
@@ -725,11 +793,19 @@ static sr_str sends(const char *p, size_t n, size_t t0, size_t t1, char *dest,
         case S_STREAM:
           sent = true;
           break;
+        case S_CLOUD: /* aws s3 cp - s3://b/k */
+          sent = dash_word(p, st[j].from, st[j].to) &&
+                 bucket_in(p, st[j].from, st[j].to, dest, destcap);
+          break;
+        case S_GH: /* gh gist create [-] reads stdin */
+          sent = sr_textscan_find(q, qn, "gist create", 11);
+          if (sent) sr_str_copy(dest, destcap, SR_STR_LIT("gist.github.com"));
+          break;
         default:
           break;
       }
       if (sent) {
-        destination(p, &st[j], s, dest, destcap);
+        if (!dest[0]) destination(p, &st[j], s, dest, destcap);
         return st[j].prog;
       }
     }
@@ -743,6 +819,86 @@ static sr_str sends(const char *p, size_t n, size_t t0, size_t t1, char *dest,
     while (h + hn < e && h[hn] != '/' && !path_end(h[hn])) hn++;
     sr_str_copy(dest, destcap, (sr_str){h, hn});
     return (sr_str){tcp, 8};
+  }
+  return SR_STR_NULL;
+}
+
+/* Interpreters whose inline script (`python3 -c '...'`) is read here. */
+static bool interpreter(sr_str w) {
+  static const char *const names[] = {"python", "node", "nodejs", "ruby",
+                                      "perl",   "php",  "deno",   "bun"};
+  if (one_of(w, names, SR_ARRAY_LEN(names), true)) return true;
+  /* python3, python3.12 */
+  if (!starts_nocase(w.p, w.n, "python")) return false;
+  for (size_t i = 6; i < w.n; i++)
+    if (!(w.p[i] >= '0' && w.p[i] <= '9') && w.p[i] != '.') return false;
+  return true;
+}
+
+/* An option after which interpreter prog's next word is its script, as
+ * written: python's -E and ruby's -E are other options. */
+static bool script_flag(sr_str prog, sr_str w) {
+  static const char *const flags[] = {"-e",      "-p", "--eval",
+                                      "--print", "-r", "eval"};
+  if (starts_nocase(prog.p, prog.n, "python")) return sr_str_eq_cstr(w, "-c");
+  return one_of(w, flags, SR_ARRAY_LEN(flags), false);
+}
+
+/*
+ * Whether the path p[t0, t1) is named inside an interpreter's inline
+ * script that reaches the network (`python3 -c "...requests.post(URL,
+ * data=open(FILE).read())"`, `node -e "fetch(URL, {body:
+ * fs.readFileSync(FILE)})"`): the interpreter, and the script's first
+ * host in dest; an empty view when not. The script is read from the
+ * quote after its option to the matching one (`\"`, as JSON writes it, or
+ * `'`): a `;` inside it separates nothing.
+ */
+static sr_str script_sends(const char *p, size_t n, size_t t0, size_t t1,
+                           char *dest, size_t destcap) {
+  static const char *const net[] = {
+      "requests.",    "httpx.",        "urlopen",    "urllib",
+      "http.client",  "socket",        "smtplib",    "ftplib",
+      "paramiko",     "upload_file",   "put_object", "fetch(",
+      "http.request", "https.request", "axios",      "xmlhttprequest",
+      "net.connect",  "net::http",     "uri.open",   "restclient",
+      "faraday",      "lwp",           "http::tiny", "curl_",
+      "fsockopen"};
+  dest[0] = '\0';
+  size_t s0, s1;
+  string_bounds(p, n, t0, &s0, &s1);
+  if (is_description(p, s0)) return SR_STR_NULL;
+  sr_str prog = SR_STR_NULL, cand = SR_STR_NULL;
+  size_t body = 0, i = s0, w0, w1;
+  while ((i = next_word(p, i, t0, &w0, &w1)) > w0) {
+    sr_str w = {p + w0, w1 - w0};
+    if (cand.n && script_flag(cand, w)) { /* the last one is the script's */
+      prog = cand;
+      body = w1;
+      continue;
+    }
+    if (cand.n && w.n && w.p[0] == '-') continue; /* python3 -u -c */
+    cand = program(p, w0, w1);
+    if (!interpreter(cand)) cand = SR_STR_NULL;
+  }
+  if (!prog.n) return SR_STR_NULL;
+  while (body < t0 && blank(p[body])) body++;
+  /* the script's end: its closing quote, or the end of its word */
+  size_t q = 0; /* bytes of its opening quote */
+  if (p[body] == '\'' || p[body] == '"') q = 1;
+  if (p[body] == '\\' && body + 1 < t0 && p[body + 1] == '"') q = 2;
+  size_t end = body + q;
+  for (; end < s1; end++) {
+    bool close = q == 0   ? blank(p[end])
+                 : q == 1 ? p[end] == p[body]
+                          : p[end] == '\\' && end + 1 < s1 && p[end + 1] == '"';
+    if (close) break;
+  }
+  if (end < t1) return SR_STR_NULL; /* the path is after the script */
+  for (size_t k = 0; k < SR_ARRAY_LEN(net); k++) {
+    if (!sr_textscan_find(p + body, end - body, net[k], strlen(net[k])))
+      continue;
+    sr_textscan_next_host(p + body, end - body, 0, dest, destcap);
+    return prog;
   }
   return SR_STR_NULL;
 }
@@ -766,6 +922,7 @@ static float file_sent(const struct ctx *c, struct se_thread *t, sr_str a,
     if (!what) continue;
     char dest[64];
     sr_str prog = sends(a.p, a.n, t0, t1, dest, sizeof dest);
+    if (!prog.n) prog = script_sends(a.p, a.n, t0, t1, dest, sizeof dest);
     if (!prog.n) continue;
     if (c->file_sent < floor) return c->file_sent;
     char path[SOURCE_MAX];

@@ -197,6 +197,66 @@ START_TEST(wiping_the_working_directory) {
 }
 END_TEST
 
+/* rm -rf "$DIR/" where nothing in the call sets DIR: unset or empty, as a
+ * variable from another shell is, it is rm -rf / (Steam's installer wiped
+ * its users' disks with `rm -rf "$STEAMROOT/"*`). A name set first, a
+ * `${DIR:?}` that stops on an empty one, or a path after the variable is
+ * rm -rf of a directory. */
+START_TEST(an_unset_variable_makes_rm_rf_the_root) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"rm -rf \\\"$VAR/\\\"\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"rm -rf \\\"${VAR}/\\\"*\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"rm -rf \\\"$STEAMROOT/\\\"*\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"sudo rm -fr $OUT/\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      /* a computed or an empty value is no name: $(...) fails empty */
+      {"Bash", "{\"command\":\"OUT=$(mktemp -d) && rm -rf \\\"$OUT\\\"/*\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"OUT=\\\"\\\"; rm -rf \\\"$OUT/\\\"\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      /* TMPDIR is unset in most Linux shells: not a temp directory alone */
+      {"Bash", "{\"command\":\"rm -rf $TMPDIR/*\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"rm -rf \\\"$HOME/\\\"\"}", "shell.rm_rf_home", 0.95f, 0.95f, NULL, D},
+      /* a path after the variable, a guard, a name set first */
+      {"Bash", "{\"command\":\"rm -rf \\\"$BUILD_DIR/dist\\\"\"}", "shell.rm_rf", 0.6f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"rm -rf \\\"$BUILD_DIR\\\"/dist\"}", "shell.rm_rf", 0.6f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"rm -rf \\\"${VAR:?}/\\\"*\"}", "shell.rm_rf", 0.6f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"OUT=dist; rm -rf \\\"$OUT\\\"/*\"}", "shell.rm_rf_var", 0.7f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"export OUT=\\\"./build\\\" && rm -rf \\\"$OUT/\\\"\"}", "shell.rm_rf_var", 0.7f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"for d in build dist; do rm -rf \\\"$d/\\\"*; done\"}", "shell.rm_rf_var", 0.7f, 0.7f, NULL, D},
+      {"Bash", "{\"command\":\"rm -rf $TMPDIR/stackrisk-*\"}", "shell.rm_rf", 0.2f, 0.3f, NULL, D},
+      /* the variable set in another call is not seen: the root, as said */
+      {"Bash", "{\"command\":\"rm -rf \\\"$out/\\\"*\",\"description\":\"OUT=dist\"}", "shell.rm_rf_var_root", 0.95f, 0.95f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* What an unnarrowed find lists, piped to xargs rm, is deleted as -delete
+ * would delete it; a test in the find, a filter between or a start below
+ * the home keeps the rest. */
+START_TEST(a_find_listing_piped_to_xargs_rm) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"find / -type f | xargs rm -rf\"}", "shell.find_xargs_rm_root", 1.0f, 1.0f, "file", D},
+      {"Bash", "{\"command\":\"find / -print | sudo xargs -n 1 -P 4 rm -rf\"}", "shell.find_xargs_rm_root", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"find ~ -type f | xargs rm -f\"}", "shell.find_xargs_rm_home", 0.95f, 0.95f, "file", D},
+      {"Bash", "{\"command\":\"find \\\"$HOME\\\" -type f -print0 | xargs -0 rm -f\"}", "shell.find_xargs_rm_home", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"find /etc -type f | xargs -I {} rm {}\"}", "shell.find_xargs_rm_system", 0.95f, 0.95f, NULL, D},
+      {"run_terminal_cmd", "{\"command\":\"find . -type f | xargs rm\"}", "shell.find_xargs_rm_cwd", 0.95f, 0.95f, NULL, D},
+      /* narrowed, filtered, below the home, or not rm */
+      {"Bash", "{\"command\":\"find . -name '*.o' | xargs rm -f\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find / -name core -type f | xargs rm -f\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find ~/Downloads -type f | xargs rm -f\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find / -type f | grep -v keep | xargs rm -f\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find . -type f | xargs wc -l\"}", NULL, 0, 0, NULL, R},
+      {"Bash", "{\"command\":\"find . -type f | xargs echo rm\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"find . -name '*.pyc' | xargs rm -rf\"}", "shell.rm_rf", 0.6f, 0.6f, NULL, D},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 /* chmod or chown -R of the root or a system directory replaces modes and
  * owners no one recorded: sudo, ssh and the services stop working, and a
  * reinstall is the usual way back. */
@@ -417,6 +477,30 @@ START_TEST(infrastructure_as_code) {
 }
 END_TEST
 
+/* A CLI's subcommand after flags that take a value (`pulumi -C infra
+ * destroy`), and `pulumi stack rm --force`, which drops the state of a
+ * stack that still has resources; a preview destroys nothing. */
+START_TEST(subcommands_after_flags_with_values) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"pulumi -C infra destroy --yes\"}", "pulumi.destroy", 0.95f, 0.95f, "stack", D},
+      {"Bash", "{\"command\":\"pulumi --cwd infra destroy -y\"}", "pulumi.destroy", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"pulumi destroy -C infra --yes\"}", "pulumi.destroy", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"pulumi stack rm --force\"}", "pulumi.stack_rm_force", 0.95f, 0.95f, "stack", D},
+      {"Bash", "{\"command\":\"pulumi -C infra stack rm dev -f --yes\"}", "pulumi.stack_rm_force", 0.95f, 0.95f, NULL, D},
+      {"Bash", "{\"command\":\"flyctl -a shop-web destroy --yes\"}", "fly.apps_destroy", 1.0f, 1.0f, NULL, D},
+      /* an empty stack, other subcommands, a preview */
+      {"Bash", "{\"command\":\"pulumi stack rm dev --yes\"}", "pulumi.stack_rm", 0.6f, 0.6f, NULL, D},
+      {"Bash", "{\"command\":\"pulumi -C infra up --yes\"}", NULL, 0, 0, NULL, W},
+      {"Bash", "{\"command\":\"pulumi -C infra config rm dbPassword\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"pulumi --cwd infra stack ls\"}", NULL, 0, 0, NULL, ANY},
+      {"Bash", "{\"command\":\"pulumi destroy --preview-only -C infra\"}", NULL, 0, 0, NULL, R},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
 START_TEST(kubernetes_helm_docker) {
   /* clang-format off */
   static const struct expect x[] = {
@@ -468,6 +552,28 @@ START_TEST(whole_resource_losses) {
       {"Bash", "{\"command\":\"kubectl delete pods --field-selector=status.phase==Failed -A\"}", "k8s.delete_all", 0.85f, 0.9f, NULL, D},
       {"mcp__neon__delete_branch", "{\"projectId\":\"misty-river-41295817\",\"branchId\":\"br-preview\"}", "generic.delete_branch", 0.4f, 0.6f, NULL, D},
       {"Bash", "{\"command\":\"npx prisma migrate dev --name add_index\"}", NULL, 0, 0, NULL, ANY},
+  };
+  /* clang-format on */
+  check_all(x, SR_ARRAY_LEN(x));
+}
+END_TEST
+
+/* RAILS_ENV=test drops or resets the test database, which the test suite
+ * rebuilds: weighed as a test environment (0.4). Production, no
+ * environment, an environment exported in another command, or a
+ * DATABASE_URL that says which database stay a whole database lost. */
+START_TEST(a_test_database_is_not_production) {
+  /* clang-format off */
+  static const struct expect x[] = {
+      {"Bash", "{\"command\":\"RAILS_ENV=test bin/rails db:drop\"}", "orm.db_drop", 0.4f, 0.4f, "database", D},
+      {"Bash", "{\"command\":\"RAILS_ENV=test rake db:reset\"}", "orm.db_reset", 0.37f, 0.39f, NULL, D},
+      {"Bash", "{\"command\":\"bundle exec rake db:drop db:create RAILS_ENV=test\"}", "orm.db_drop", 0.4f, 0.4f, NULL, D},
+      {"Bash", "{\"command\":\"RACK_ENV=test bin/rails db:schema:load\"}", "orm.db_reset", 0.37f, 0.39f, NULL, D},
+      {"Bash", "{\"command\":\"RAILS_ENV=production rails db:drop\"}", "orm.db_drop", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"rails db:drop\"}", "orm.db_drop", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"RAILS_ENV=testing bin/rails db:drop\"}", "orm.db_drop", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"export RAILS_ENV=test && bin/rails db:drop\"}", "orm.db_drop", 1.0f, 1.0f, NULL, D},
+      {"Bash", "{\"command\":\"DATABASE_URL=$PROD_DATABASE_URL RAILS_ENV=test bin/rails db:reset\"}", "orm.db_reset", 0.95f, 0.95f, NULL, D},
   };
   /* clang-format on */
   check_all(x, SR_ARRAY_LEN(x));
@@ -588,7 +694,7 @@ START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
   } x[] = {
       /* clang-format off */
       {"Bash", "{\"command\":\"rm -v -r -i --force ./src ~/x\"}", "shell.rm_rf", 0.60f, "rm -v -r -i --force"},
-      {"Bash", "{\"command\":\"rm -f -v --recursive \\\"$OUT\\\"/* && ls\"}", "shell.rm_rf_var", 0.70f, "rm -f -v --recursive \"$OUT\"/*"},
+      {"Bash", "{\"command\":\"rm -f -v --recursive \\\"$OUT\\\"/* && ls\"}", "shell.rm_rf_var_root", 0.95f, "rm -f -v --recursive \"$OUT\"/*"},
       {"Bash", "{\"command\":\"rm -Rf;echo / done\"}", "shell.rm_rf", 0.60f, "rm -Rf"},
       {"Bash", "{\"command\":\"rm -rf --one-file-system a b /etc/ssl c\"}", "shell.rm_rf", 0.60f, "rm -rf"},
       {"Bash", "{\"command\":\"rm -rf a b ./ c; rm -r x\"}", "shell.rm_rf_cwd", 0.95f, "rm -rf a b ./"},
@@ -608,7 +714,7 @@ START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
       {"Bash", "{\"command\":\"terraform -x workspace delete staging\"}", "terraform.workspace_delete", 0.50f, "terraform -x workspace delete"},
       {"Bash", "{\"command\":\"terragrunt run-all destroy\"}", "terraform.destroy", 0.95f, "terragrunt run-all destroy"},
       {"Bash", "{\"command\":\"terraform plan -destroy -out=x\"}", NULL, 0.00f, ""},
-      {"Bash", "{\"command\":\"pulumi -C infra --non-interactive destroy --yes\"}", NULL, 0.00f, ""},
+      {"Bash", "{\"command\":\"pulumi -C infra --non-interactive destroy --yes\"}", "pulumi.destroy", 0.95f, "pulumi -C infra --non-interactive destroy"},
       {"Bash", "{\"command\":\"pulumi stack rm dev && pulumi stack rmx\"}", "pulumi.stack_rm", 0.60f, "pulumi stack rm"},
       {"Bash", "{\"command\":\"fly apps destroy my-app; flyctl -a x destroy\"}", "fly.apps_destroy", 1.00f, "fly apps destroy"},
       {"Bash", "{\"command\":\"vercel --token=t rm my-app\"}", "vercel.remove", 0.85f, "vercel --token=t rm"},
@@ -1388,6 +1494,8 @@ int main(void) {
   tcase_add_test(tc, filesystem_deletions_by_target);
   tcase_add_test(tc, find_without_tests_deletes_its_starting_point);
   tcase_add_test(tc, wiping_the_working_directory);
+  tcase_add_test(tc, an_unset_variable_makes_rm_rf_the_root);
+  tcase_add_test(tc, a_find_listing_piped_to_xargs_rm);
   tcase_add_test(tc, recursive_permissions_of_the_system);
   tcase_add_test(tc, sql_where_clauses_matter);
   tcase_add_test(tc, nosql_stores);
@@ -1397,8 +1505,10 @@ int main(void) {
   tcase_add_test(tc, recursive_deletion_at_a_bucket_root_empties_it);
   tcase_add_test(tc, deleting_all_a_listing_returns);
   tcase_add_test(tc, infrastructure_as_code);
+  tcase_add_test(tc, subcommands_after_flags_with_values);
   tcase_add_test(tc, kubernetes_helm_docker);
   tcase_add_test(tc, whole_resource_losses);
+  tcase_add_test(tc, a_test_database_is_not_production);
   tcase_add_test(tc, api_names_in_every_spelling);
   tcase_add_test(tc, http_methods);
   tcase_add_test(tc, tails_read_in_c_as_patterns);
