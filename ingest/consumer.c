@@ -720,15 +720,13 @@ static void route(struct sr_consumer *c, rd_kafka_message_t *m) {
     atomic_store_explicit(&t->done[w], m->offset - 1, memory_order_relaxed);
   atomic_store_explicit(&t->dispatched[w], m->offset, memory_order_release);
   t->last_dispatched = m->offset;
-  if (!t->restore_told &&
-      m->offset + 1 >=
-          atomic_load_explicit(&t->restore_until, memory_order_relaxed) &&
-      atomic_load_explicit(&t->restore_until, memory_order_relaxed) >= 0) {
+  int64_t until = atomic_load_explicit(&t->restore_until, memory_order_relaxed);
+  if (until >= 0 && !t->restore_told && m->offset + 1 >= until) {
     t->restore_told = true;
     SR_INFO(
-        "%s [%d]: restored up to the group's offset; publishing from "
-        "offset %lld on",
-        t->topic, (int)t->partition, (long long)m->offset + 1);
+        "%s [%d]: restored up to the group's offset %lld; publishing "
+        "from there on",
+        t->topic, (int)t->partition, (long long)until);
   }
   push(c, w, (struct sr_ring_item){m, t});
   c->messages++;
