@@ -84,7 +84,7 @@
 #define BLOB_MAGIC "SRST"
 #define BLOB_VERSION 1
 #define OFFSETS_MAX 1024
-#define SCHEMA_VERSION 2 /* PRAGMA user_version of schemas/state.sql */
+#define SCHEMA_VERSION 3         /* PRAGMA user_version of schemas/state.sql */
 #define WRITER_CACHE_KIB "65536" /* the store thread's page cache, at most */
 #define WAL_COPY_FRAMES 1000 /* SQLite's autocheckpoint threshold, in pages */
 
@@ -915,6 +915,26 @@ done:
   return rc;
 }
 
+/* Version 2 named the default mode "normal"; the event contract
+ * (docs/events.md), which the API follows, says "default". Runs inside
+ * open_schema's transaction. */
+static int migrate_v2(struct sr_store *st, char *err, size_t errlen) {
+  if (sqlite3_exec(st->db,
+                   "UPDATE sessions SET mode = 'default' WHERE mode = "
+                   "'normal'",
+                   NULL, NULL, NULL) != SQLITE_OK)
+    return db_error(st->db, st->opts.path, "migrating from schema version 2",
+                    err, errlen);
+  return SR_OK;
+}
+
+/* Brings a database of version 1 or 2 up to SCHEMA_VERSION, one version
+ * at a time, once the current tables exist. */
+static int migrate(struct sr_store *st, int version, char *err, size_t errlen) {
+  int rc = version == 1 ? migrate_v1(st, err, errlen) : SR_OK;
+  return rc ? rc : migrate_v2(st, err, errlen);
+}
+
 /* Deletes the dimension rows of detectors this build no longer has: the
  * checkpoints upsert only the dimensions they know (write_session). */
 static int drop_gone_dimensions(struct sr_store *st, char *err,
@@ -959,8 +979,8 @@ static int schema_version(struct sr_store *st, int *version, char *err,
 }
 
 /* Creates the tables (the embedded schemas/state.sql), migrating a
- * database of version 1, in one transaction; a database of a newer schema
- * version is refused untouched. */
+ * database of an older version, in one transaction; a database of a newer
+ * schema version is refused untouched. */
 static int open_schema(struct sr_store *st, char *err, size_t errlen) {
   const char *path = st->opts.path;
   sqlite3 *db = NULL;
@@ -1000,16 +1020,16 @@ static int open_schema(struct sr_store *st, char *err, size_t errlen) {
     sqlite3_free(msg);
     rc = SR_EIO;
   }
+  bool older = version >= 1 && version < SCHEMA_VERSION;
   if (!rc) rc = drop_gone_dimensions(st, err, errlen);
-  if (!rc && version == 1) {
-    rc = migrate_v1(st, err, errlen);
-    if (!rc)
-      SR_INFO("%s: migrated the state database from schema version 1 to %d",
-              path, SCHEMA_VERSION);
-  }
+  if (!rc && older) rc = migrate(st, version, err, errlen);
   if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     rc = db_error(db, path, "creating the state tables", err, errlen);
-  if (rc) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  if (rc)
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  else if (older)
+    SR_INFO("%s: migrated the state database from schema version %d to %d",
+            path, version, SCHEMA_VERSION);
   return rc;
 }
 
@@ -1253,10 +1273,14 @@ int64_t sr_store_offset(const struct sr_store *st, const char *topic,
 
 static const char *mode_name(enum sr_mode m) {
   switch (m) {
-    case SR_MODE_DEFAULT: return "normal";
-    case SR_MODE_PLAN: return "plan";
-    case SR_MODE_READ_ONLY: return "read_only";
-    default: return NULL;
+    case SR_MODE_DEFAULT:
+      return "default";
+    case SR_MODE_PLAN:
+      return "plan";
+    case SR_MODE_READ_ONLY:
+      return "read_only";
+    default:
+      return NULL;
   }
 }
 

@@ -9,9 +9,10 @@
 -- `updated_at_ms`. Secrets never reach this database: reasons and summaries
 -- are built from catalogue names and bounded, redacted excerpts.
 
--- Version 2 (v1 kept the timeline as one session_events row per event;
--- aggregator/store.c migrates a v1 database when the processor opens it).
-PRAGMA user_version = 2;
+-- Version 3. v1 kept the timeline as one session_events row per event; v2
+-- named the default mode "normal". aggregator/store.c migrates an older
+-- database when the processor opens it.
+PRAGMA user_version = 3;
 
 -- Where each input partition's state was taken: the first offset not yet
 -- reflected in the rows below. Written in the same transaction as the
@@ -31,7 +32,7 @@ CREATE TABLE IF NOT EXISTS sessions (
   last_action TEXT,              -- ALLOW, ESCALATE, BLOCK, KILL or NULL
   killed INTEGER NOT NULL,       -- 1 once a KILL was issued
   events INTEGER NOT NULL,       -- events seen
-  mode TEXT,                     -- declared mode: normal, plan, read_only
+  mode TEXT,                     -- declared mode: default, plan, read_only
   environment TEXT,              -- declared environment, canonical
   task TEXT,                     -- declared task, bounded
   first_ts_ms INTEGER NOT NULL,

@@ -11,10 +11,10 @@ INSERT INTO sessions VALUES
   ('sess-pocketos-1', 53.908, 6, 'KILL', 1, 17, 'plan', 'staging',
    'fix the staging credential mismatch in the deploy config',
    1776465665000, 1776465697170, 1790000000000, X'00'),
-  ('sess-pocketos-twin', 0.0, 0, 'ALLOW', 0, 12, 'normal', 'staging',
+  ('sess-pocketos-twin', 0.0, 0, 'ALLOW', 0, 12, 'default', 'staging',
    'fix the staging credential mismatch with the staging token',
    1776465665000, 1776465690000, 1790000000000, X'00'),
-  ('sess-escalated-2', 1.85, 2, 'ESCALATE', 0, 6, 'normal', 'production',
+  ('sess-escalated-2', 1.85, 2, 'ESCALATE', 0, 6, 'default', 'production',
    -- hostile text: quotes, backslash, markup and a control character
    'say "hi" \ <script>alert(1)</script>' || char(7),
    1776465000000, 1776465100000, 1790000000000, X'00');

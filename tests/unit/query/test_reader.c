@@ -196,10 +196,19 @@ START_TEST(clear_errors_for_missing_foreign_and_newer_files) {
   ck_assert_ptr_nonnull(strstr(err, "is not a stackrisk state database"));
 
   ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-  sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL);
+  sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL);
   sqlite3_close(db);
   ck_assert_ptr_null(sr_reader_open(path, err, sizeof err));
-  ck_assert_ptr_nonnull(strstr(err, "schema version 3; this stackrisk reads version 2"));
+  ck_assert_ptr_nonnull(strstr(err,
+                               "schema version 2; this stackrisk reads "
+                               "version 3 (the processor migrates it"));
+
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL);
+  sqlite3_close(db);
+  ck_assert_ptr_null(sr_reader_open(path, err, sizeof err));
+  ck_assert_ptr_nonnull(
+      strstr(err, "schema version 4; this stackrisk reads version 3"));
 
   FILE *f = fopen(other, "w");
   fputs("this is not a database, just text long enough to have a header", f);
