@@ -4,7 +4,7 @@
  * same names, the same bounds, the same error messages.
  *
  *   GET /v1/sessions?min_risk=&action=&limit=
- *   GET /v1/commands?since=&session=&limit=
+ *   GET /v1/commands?since=&after=&session=&limit=
  *
  * Each setter takes one key and its raw text; an unknown key, a repeated
  * key, an empty value or one out of bounds is SR_EINVAL with a message that
@@ -31,10 +31,15 @@ struct sr_sessions_params {
   unsigned seen;    /* keys already given, to reject repeats */
 };
 
-/* GET /v1/commands: oldest first. Without since, the latest `limit`. */
+/* GET /v1/commands: with after, the commands stored after that seq, in
+ * seq order; with since, those issued at or after it, oldest first;
+ * without either, the latest `limit`, oldest first. since and after
+ * exclude each other. */
 struct sr_commands_params {
   bool has_since;
   int64_t since_ms; /* issued_at_ms >= since_ms */
+  bool has_after;
+  int64_t after_seq;                   /* seq > after_seq */
   char session[SR_SESSION_ID_MAX + 1]; /* "" = every session */
   int limit;
   unsigned seen;

@@ -26,8 +26,8 @@
 #include <string.h>
 
 #define COMMAND_COLS                                                        \
-  "command_id, session_id, call_id, action, risk, depth, dimensions, rule, " \
-  "event_id, topic, partition, offset, issued_at_ms, expires_at_ms"
+  "seq, command_id, session_id, call_id, action, risk, depth, dimensions, " \
+  "rule, event_id, topic, partition, offset, issued_at_ms, expires_at_ms"
 #define SESSION_COLS                                                        \
   "session_id, risk, depth, last_action, killed, events, mode, "            \
   "environment, task, first_ts_ms, last_ts_ms, updated_at_ms"
@@ -43,16 +43,17 @@ enum {
   Q_TIMELINE,
   Q_COMMANDS_LATEST,
   Q_COMMANDS_SINCE,
+  Q_COMMANDS_AFTER,
   Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
-    [Q_SESSIONS] =
-        "SELECT " SESSION_COLS " FROM sessions WHERE risk >= ?1 AND "
-        "(?2 IS NULL OR instr(?2, ',' || last_action || ',') > 0) "
-        "ORDER BY risk DESC, last_ts_ms DESC, session_id LIMIT ?3",
+    [Q_SESSIONS] = "SELECT " SESSION_COLS
+                   " FROM sessions WHERE risk >= ?1 AND "
+                   "(?2 IS NULL OR instr(?2, ',' || last_action || ',') > 0) "
+                   "ORDER BY risk DESC, last_ts_ms DESC, session_id LIMIT ?3",
     [Q_ELEVATED] =
         "SELECT dimension, score, reason FROM session_dimensions "
         "WHERE session_id = ?1 AND elevated = 1 ORDER BY score DESC, dimension",
@@ -62,21 +63,28 @@ static const char *const sql[Q_COUNT] = {
         "session_dimensions WHERE session_id = ?1 "
         "ORDER BY elevated DESC, score DESC, dimension",
     [Q_SESSION_COMMANDS] =
-        "SELECT * FROM (SELECT " COMMAND_COLS " FROM commands "
+        "SELECT * FROM (SELECT " COMMAND_COLS
+        " FROM commands "
         "WHERE session_id = ?1 ORDER BY issued_at_ms DESC, command_id DESC "
         "LIMIT ?2) ORDER BY issued_at_ms, command_id",
     [Q_TIMELINE] =
         "SELECT first_seq, keep_from, entries FROM session_timeline "
         "WHERE session_id = ?1 ORDER BY first_seq DESC",
     [Q_COMMANDS_LATEST] =
-        "SELECT * FROM (SELECT " COMMAND_COLS " FROM commands "
+        "SELECT * FROM (SELECT " COMMAND_COLS
+        " FROM commands "
         "WHERE ?1 IS NULL OR session_id = ?1 "
         "ORDER BY issued_at_ms DESC, command_id DESC LIMIT ?2) "
         "ORDER BY issued_at_ms, command_id",
     [Q_COMMANDS_SINCE] =
-        "SELECT " COMMAND_COLS " FROM commands WHERE issued_at_ms >= ?3 AND "
+        "SELECT " COMMAND_COLS
+        " FROM commands WHERE issued_at_ms >= ?3 AND "
         "(?1 IS NULL OR session_id = ?1) ORDER BY issued_at_ms, command_id "
         "LIMIT ?2",
+    [Q_COMMANDS_AFTER] =
+        "SELECT " COMMAND_COLS
+        " FROM commands WHERE seq > ?3 AND "
+        "(?1 IS NULL OR session_id = ?1) ORDER BY seq LIMIT ?2",
 };
 
 struct sr_reader {
@@ -228,30 +236,30 @@ static const char *const session_keys[] = {
 static const char session_kinds[] = "tritbitttiii";
 
 static const char *const command_keys[] = {
-    "command_id", "session_id", "call_id", "action",   "risk",
-    "depth",      "dimensions", "rule",    "event_id", "topic",
-    "partition",  "offset",     "issued_at_ms", "expires_at_ms"};
+    "seq",   "command_id", "session_id", "call_id",      "action",
+    "risk",  "depth",      "dimensions", "rule",         "event_id",
+    "topic", "partition",  "offset",     "issued_at_ms", "expires_at_ms"};
 
 static json_t *command_row(sqlite3_stmt *s) {
   json_t *c = json_object();
-  set_cols(c, s, "ttttri", command_keys);
+  set_cols(c, s, "ittttri", command_keys);
   json_t *dims = NULL;
-  if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
-    const char *t = (const char *)sqlite3_column_text(s, 6);
-    dims = json_loadb(t, (size_t)sqlite3_column_bytes(s, 6), 0, NULL);
+  if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
+    const char *t = (const char *)sqlite3_column_text(s, 7);
+    dims = json_loadb(t, (size_t)sqlite3_column_bytes(s, 7), 0, NULL);
     if (dims && !json_is_array(dims)) {
       json_decref(dims);
       dims = NULL;
     }
   }
   json_object_set_new(c, "dimensions", dims ? dims : json_null());
-  json_object_set_new(c, "rule", col_text(s, 7));
-  json_object_set_new(c, "event_id", col_text(s, 8));
-  json_object_set_new(c, "topic", col_text(s, 9));
-  json_object_set_new(c, "partition", col_int(s, 10));
-  json_object_set_new(c, "offset", col_int(s, 11));
-  json_object_set_new(c, "issued_at_ms", col_int(s, 12));
-  json_object_set_new(c, "expires_at_ms", col_int(s, 13));
+  json_object_set_new(c, "rule", col_text(s, 8));
+  json_object_set_new(c, "event_id", col_text(s, 9));
+  json_object_set_new(c, "topic", col_text(s, 10));
+  json_object_set_new(c, "partition", col_int(s, 11));
+  json_object_set_new(c, "offset", col_int(s, 12));
+  json_object_set_new(c, "issued_at_ms", col_int(s, 13));
+  json_object_set_new(c, "expires_at_ms", col_int(s, 14));
   return c;
 }
 
@@ -474,9 +482,12 @@ int sr_reader_session(struct sr_reader *r, const char *session_id,
 static int build_commands(struct sr_reader *r, const void *arg, json_t *doc,
                           char *err, size_t errlen) {
   const struct sr_commands_params *p = arg;
-  sqlite3_stmt *s = r->st[p->has_since ? Q_COMMANDS_SINCE : Q_COMMANDS_LATEST];
+  sqlite3_stmt *s = r->st[p->has_after   ? Q_COMMANDS_AFTER
+                          : p->has_since ? Q_COMMANDS_SINCE
+                                         : Q_COMMANDS_LATEST];
   bind_text(s, 1, p->session);
   sqlite3_bind_int(s, 2, p->limit);
+  if (p->has_after) sqlite3_bind_int64(s, 3, p->after_seq);
   if (p->has_since) sqlite3_bind_int64(s, 3, p->since_ms);
   json_t *arr = json_array();
   json_object_set_new(doc, "commands", arr);

@@ -10,8 +10,9 @@
 -- are built from catalogue names and bounded, redacted excerpts.
 
 -- Version 3. v1 kept the timeline as one session_events row per event; v2
--- named the default mode "normal". aggregator/store.c migrates an older
--- database when the processor opens it.
+-- named the default mode "normal" and had no `seq` in the audit log.
+-- aggregator/store.c migrates an older database when the processor opens
+-- it.
 PRAGMA user_version = 3;
 
 -- Where each input partition's state was taken: the first offset not yet
@@ -57,9 +58,13 @@ CREATE TABLE IF NOT EXISTS session_dimensions (
 
 -- The audit log: every command issued, the system of record of what was
 -- decided and why. A command re-issued after a crash has the same id and
--- is stored once.
+-- is stored once, keeping its seq.
 CREATE TABLE IF NOT EXISTS commands (
-  command_id TEXT PRIMARY KEY,
+  -- The order commands were stored in: a command committed later always
+  -- has a larger seq, and a seq is never reused (AUTOINCREMENT), even once
+  -- its row expired. Readers page through the log by it.
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  command_id TEXT NOT NULL UNIQUE,
   session_id TEXT NOT NULL,
   call_id TEXT,
   action TEXT NOT NULL,          -- ALLOW, ESCALATE, BLOCK, KILL

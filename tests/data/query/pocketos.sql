@@ -36,7 +36,9 @@ INSERT INTO session_dimensions VALUES
   ('sess-escalated-2', 'destructive', 0.6, 1, 'DELETE without WHERE on production table users', 1776465100000),
   ('sess-escalated-2', 'boundary', 0.5, 1, 'target outside the declared resources', 1776465100000);
 
-INSERT INTO commands VALUES
+INSERT INTO commands (command_id, session_id, call_id, action, risk, depth,
+  dimensions, rule, event_id, topic, partition, offset, issued_at_ms,
+  expires_at_ms) VALUES
   ('133bc84561e3e77e4a45c10252b8a379', 'sess-pocketos-1', 'call_yp0shsrRM5w1Tnz6lbanUa3O',
    'ALLOW', 0.0, 0, '[]', 'allow', 'ev-pocketos-1-008', 'stackrisk.events', 0, 1003,
    1776465676135, 1776465976135),

@@ -748,6 +748,45 @@ START_TEST(retention_expires_sessions_and_rows) {
 }
 END_TEST
 
+/* The audit log's seq is a reader's cursor: rows stored later have larger
+ * seqs, and once the newest row expired its seq is not handed out again
+ * (a reader who saw it would skip the row that reused it). */
+START_TEST(audit_seqs_rise_and_are_never_reused) {
+  const long long retention = 3600 * 1000LL, t0 = 1790000000000LL;
+  struct fx f = {0};
+  fx_open(&f, "seq", 0, retention, true);
+  char line[512], call[8];
+  for (int i = 1; i <= 2; i++) {
+    snprintf(call, sizeof call, "c%d", i);
+    ck_assert_int_eq(fx_feed(&f, line_at(line, sizeof line, "a", t0, call)), 1);
+  }
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path,
+                         "SELECT seq FROM commands WHERE call_id = "
+                         "'c2'"),
+                   2);
+  /* Three hours on, an event that decides nothing: both rows expire. */
+  snprintf(line, sizeof line,
+           "{\"type\":\"agent_message\",\"session_id\":\"b\",\"ts_ms\":%lld,"
+           "\"role\":\"assistant\"}",
+           t0 + 3 * retention);
+  ck_assert_int_eq(fx_feed(&f, line), 0);
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"), 0);
+  ck_assert_int_eq(
+      fx_feed(&f, line_at(line, sizeof line, "b", t0 + 3 * retention, "c3")),
+      1);
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path,
+                         "SELECT seq FROM commands WHERE call_id = "
+                         "'c3'"),
+                   3);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
 START_TEST(a_token_in_the_task_never_reaches_the_database) {
   struct fx f = {0};
   fx_open(&f, "secret", 0, 0, true);
@@ -1381,11 +1420,20 @@ static const char v2_rows[] =
     " ('p', 0.0, 0, 'ALLOW', 0, 2, 'plan', NULL, NULL, 1790000000000, "
     "1790000001000, 1790000009000, X'00'),\n"
     " ('u', 0.0, 0, NULL, 0, 1, NULL, NULL, NULL, 1790000000000, "
-    "1790000000000, 1790000009000, X'00');\n";
+    "1790000000000, 1790000009000, X'00');\n"
+    /* stored in this order, issued in another */
+    "INSERT INTO commands VALUES\n"
+    " ('k1', 'd', 'c1', 'ALLOW', 0.0, 0, '[]', 'allow', 'e1', 'events', 0, "
+    "1, 1790000003000, 1790000303000),\n"
+    " ('k2', 'd', 'c2', 'ESCALATE', 2.5, 1, '[]', 'tier.escalate', 'e2', "
+    "'events', 0, 2, 1790000001000, 1790000301000),\n"
+    " ('k3', 'p', NULL, 'ALLOW', 0.0, 0, '[]', 'allow', NULL, NULL, NULL, "
+    "NULL, 1790000002000, 1790000302000);\n";
 
 /* A version 2 database called the default mode "normal"; once the store
  * opened it, the database and the API say "default", as events do, and
- * the other modes are as they were. */
+ * the other modes are as they were. Its audit rows get seqs in the order
+ * they were stored, and new ones follow them. */
 START_TEST(a_version_2_database_is_migrated_on_open) {
   char path[64];
   snprintf(path, sizeof path, "test-store-v2-%d.db", (int)getpid());
@@ -1399,6 +1447,20 @@ START_TEST(a_version_2_database_is_migrated_on_open) {
   char *doc = session_doc(path, "d");
   ck_assert_msg(strstr(doc, "\"mode\":\"default\""), "%s", doc);
   free(doc);
+  ck_assert_int_eq(q_int(path,
+                         "SELECT count(*) FROM commands WHERE (seq, "
+                         "command_id, issued_at_ms, coalesce(offset, -1)) IN "
+                         "(VALUES (1, 'k1', 1790000003000, 1), (2, 'k2', "
+                         "1790000001000, 2), (3, 'k3', 1790000002000, -1))"),
+                   3);
+  ck_assert_int_eq(q_int(path,
+                         "SELECT seq FROM sqlite_sequence WHERE name = "
+                         "'commands'"),
+                   3);
+  ck_assert_int_eq(q_int(path,
+                         "SELECT count(*) FROM sqlite_master WHERE "
+                         "name = 'commands_v2'"),
+                   0);
   rm_db(path);
 }
 END_TEST
@@ -1718,6 +1780,7 @@ int main(void) {
   tcase_add_test(tc, dimension_rows_follow_the_session);
   tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
   tcase_add_test(tc, a_version_2_database_is_migrated_on_open);
+  tcase_add_test(tc, audit_seqs_rise_and_are_never_reused);
   tcase_add_test(tc, a_newer_database_is_refused_with_both_versions);
   tcase_add_test(tc, timeline_numbers_are_printfs_digits);
   tcase_add_test(tc, timeline_texts_are_escaped_wherever_the_byte_is);
