@@ -933,12 +933,14 @@ static int migrate_step(struct sr_store *st, const char *sql, char *err,
  * as one (VACUUM may renumber rowids, and the newest row's is reused once
  * that row expired). Before the version 3 tables are created, the old
  * table and its indexes step aside; migrate_v2 copies its rows into the
- * new one. */
+ * new one. The risk index lacked last_action: it goes, to be created
+ * anew. */
 static int set_aside_v2(struct sr_store *st, char *err, size_t errlen) {
   return migrate_step(st,
                       "ALTER TABLE commands RENAME TO commands_v2;"
                       "DROP INDEX commands_by_session;"
-                      "DROP INDEX commands_by_time;",
+                      "DROP INDEX commands_by_time;"
+                      "DROP INDEX sessions_by_risk;",
                       err, errlen);
 }
 

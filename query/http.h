@@ -10,6 +10,8 @@
  *                              none for SR_KAFKA_UNREACHABLE_MS)
  *   GET /metrics               Prometheus text (only inside `stackrisk run`)
  *   GET /v1/sessions?min_risk=&action=&limit=
+ *                              the riskiest `limit`: `count` of them listed,
+ *                              `total` matching the filters
  *   GET /v1/sessions/{id}
  *   GET /v1/commands?since=&after=&session=&limit=
  *

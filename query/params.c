@@ -5,6 +5,7 @@
  */
 #include "query/params.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -13,7 +14,6 @@
 #include <string.h>
 
 #include "aggregator/command.h"
-#include "core/buf.h"
 
 enum {
   K_MIN_RISK = 1,
@@ -186,14 +186,12 @@ int sr_params_commands_set(struct sr_commands_params *p, const char *key,
   return SR_EINVAL;
 }
 
-const char *sr_params_actions_text(unsigned actions, char *buf, size_t cap) {
-  struct sr_buf b = sr_buf_init(buf, cap);
-  if (!actions) return buf;
-  sr_buf_puts(&b, ",");
+size_t sr_params_action_names(unsigned actions,
+                              const char *names[SR_PARAMS_ACTIONS_MAX]) {
+  static_assert(SR_ACTION_KILL - SR_ACTION_ALLOW + 1 == SR_PARAMS_ACTIONS_MAX,
+                "an action per name");
+  size_t n = 0;
   for (int a = SR_ACTION_ALLOW; a <= SR_ACTION_KILL; a++)
-    if (actions & (1u << a)) {
-      sr_buf_puts(&b, sr_action_name((enum sr_action)a));
-      sr_buf_puts(&b, ",");
-    }
-  return buf;
+    if (actions & (1u << a)) names[n++] = sr_action_name((enum sr_action)a);
+  return n;
 }

@@ -53,8 +53,11 @@ void sr_params_commands_init(struct sr_commands_params *p);
 int sr_params_commands_set(struct sr_commands_params *p, const char *key,
                            const char *value, char *err, size_t errlen);
 
-/* The accepted actions as SQL-friendly text ",BLOCK,KILL," into buf, or ""
- * when any action is accepted. */
-const char *sr_params_actions_text(unsigned actions, char *buf, size_t cap);
+#define SR_PARAMS_ACTIONS_MAX 4 /* ALLOW, ESCALATE, BLOCK, KILL */
+
+/* The names of the accepted actions ("BLOCK", "KILL") into names, in that
+ * order; returns how many, 0 when any action is accepted. */
+size_t sr_params_action_names(unsigned actions,
+                              const char *names[SR_PARAMS_ACTIONS_MAX]);
 
 #endif

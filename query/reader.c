@@ -32,10 +32,16 @@
   "session_id, risk, depth, last_action, killed, events, mode, "            \
   "environment, task, first_ts_ms, last_ts_ms, updated_at_ms"
 
+/* The list's filters: risk at least ?1, and a last action among ?2 to ?5
+ * unless ?2 is NULL (bind_filters). */
+#define FILTERS "risk >= ?1 AND (?2 IS NULL OR last_action IN (?2, ?3, ?4, ?5))"
+
 enum {
   Q_BEGIN,
   Q_COMMIT,
   Q_SESSIONS,
+  Q_TOTAL_MATCHING,
+  Q_TOTAL_ALL,
   Q_ELEVATED,
   Q_SESSION,
   Q_DIMS,
@@ -50,10 +56,12 @@ enum {
 static const char *const sql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
-    [Q_SESSIONS] = "SELECT " SESSION_COLS
-                   " FROM sessions WHERE risk >= ?1 AND "
-                   "(?2 IS NULL OR instr(?2, ',' || last_action || ',') > 0) "
-                   "ORDER BY risk DESC, last_ts_ms DESC, session_id LIMIT ?3",
+    [Q_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE " FILTERS
+                   " ORDER BY risk DESC, last_ts_ms DESC, session_id LIMIT ?6",
+    /* Reads the index sessions_by_risk only: it holds both columns. */
+    [Q_TOTAL_MATCHING] = "SELECT count(*) FROM sessions WHERE " FILTERS,
+    /* No filter: SQLite counts the entries of an index page by page. */
+    [Q_TOTAL_ALL] = "SELECT count(*) FROM sessions",
     [Q_ELEVATED] =
         "SELECT dimension, score, reason FROM session_dimensions "
         "WHERE session_id = ?1 AND elevated = 1 ORDER BY score DESC, dimension",
@@ -404,14 +412,36 @@ static int document(struct sr_reader *r,
   return rc;
 }
 
+/* Binds FILTERS' parameters from p. */
+static void bind_filters(sqlite3_stmt *s, const struct sr_sessions_params *p) {
+  const char *names[SR_PARAMS_ACTIONS_MAX];
+  size_t n = sr_params_action_names(p->actions, names);
+  sqlite3_bind_double(s, 1, p->min_risk);
+  for (size_t i = 0; i < SR_PARAMS_ACTIONS_MAX; i++)
+    bind_text(s, 2 + (int)i, i < n ? names[i] : NULL);
+}
+
+/* The number of sessions p's filters match, whatever its limit. Without
+ * a filter that is every row: risk is never below 0 (a product of
+ * factors of at least 1, less 1). */
+static int total_matching(struct sr_reader *r,
+                          const struct sr_sessions_params *p, json_int_t *total,
+                          char *err, size_t errlen) {
+  bool filtered = p->min_risk > 0 || p->actions;
+  sqlite3_stmt *s = r->st[filtered ? Q_TOTAL_MATCHING : Q_TOTAL_ALL];
+  if (filtered) bind_filters(s, p);
+  int rc = sqlite3_step(s);
+  *total = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  sqlite3_reset(s);
+  return rc == SQLITE_ROW ? SR_OK : db_error(r, err, errlen);
+}
+
 static int build_sessions(struct sr_reader *r, const void *arg, json_t *doc,
                           char *err, size_t errlen) {
   const struct sr_sessions_params *p = arg;
-  char actions[64];
   sqlite3_stmt *s = r->st[Q_SESSIONS], *e = r->st[Q_ELEVATED];
-  sqlite3_bind_double(s, 1, p->min_risk);
-  bind_text(s, 2, sr_params_actions_text(p->actions, actions, sizeof actions));
-  sqlite3_bind_int(s, 3, p->limit);
+  bind_filters(s, p);
+  sqlite3_bind_int(s, 6, p->limit);
   json_t *list = json_array();
   json_object_set_new(doc, "sessions", list);
   int rc;
@@ -429,7 +459,10 @@ static int build_sessions(struct sr_reader *r, const void *arg, json_t *doc,
   }
   sqlite3_reset(s);
   if (rc != SQLITE_DONE) return db_error(r, err, errlen);
+  json_int_t total;
+  if (total_matching(r, p, &total, err, errlen)) return SR_EIO;
   json_object_set_new(doc, "count", json_integer((json_int_t)json_array_size(list)));
+  json_object_set_new(doc, "total", json_integer(total));
   return SR_OK;
 }
 

@@ -10,7 +10,8 @@
 -- are built from catalogue names and bounded, redacted excerpts.
 
 -- Version 3. v1 kept the timeline as one session_events row per event; v2
--- named the default mode "normal" and had no `seq` in the audit log.
+-- named the default mode "normal", had no `seq` in the audit log and
+-- indexed sessions by risk alone.
 -- aggregator/store.c migrates an older database when the processor opens
 -- it.
 PRAGMA user_version = 3;
@@ -41,7 +42,10 @@ CREATE TABLE IF NOT EXISTS sessions (
   updated_at_ms INTEGER NOT NULL,
   state BLOB NOT NULL            -- the processor's full session state, opaque
 );
-CREATE INDEX IF NOT EXISTS sessions_by_risk ON sessions (risk DESC);
+-- Holds every column the API's list filters on (risk, last action), so
+-- that counting the sessions that match reads this index only, not the
+-- rows and their state.
+CREATE INDEX IF NOT EXISTS sessions_by_risk ON sessions (risk DESC, last_action);
 CREATE INDEX IF NOT EXISTS sessions_by_last ON sessions (last_ts_ms);
 
 -- Every dimension of a session that ever scored, as of the session's last

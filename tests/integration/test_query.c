@@ -108,6 +108,11 @@ START_TEST(sessions_filters_and_limit) {
   doc = get_json("/v1/sessions?limit=1&action=KILL", 200);
   ck_assert_int_eq(json_integer_value(json_object_get(doc, "count")), 1);
   json_decref(doc);
+  /* total: what matches, past the limit. */
+  doc = get_json("/v1/sessions?limit=1&action=allow,escalate,kill", 200);
+  ck_assert_int_eq(json_integer_value(json_object_get(doc, "count")), 1);
+  ck_assert_int_eq(json_integer_value(json_object_get(doc, "total")), 3);
+  json_decref(doc);
 }
 END_TEST
 

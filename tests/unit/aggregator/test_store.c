@@ -1433,7 +1433,8 @@ static const char v2_rows[] =
 /* A version 2 database called the default mode "normal"; once the store
  * opened it, the database and the API say "default", as events do, and
  * the other modes are as they were. Its audit rows get seqs in the order
- * they were stored, and new ones follow them. */
+ * they were stored, and new ones follow them; its risk index gains the
+ * last action. */
 START_TEST(a_version_2_database_is_migrated_on_open) {
   char path[64];
   snprintf(path, sizeof path, "test-store-v2-%d.db", (int)getpid());
@@ -1461,6 +1462,11 @@ START_TEST(a_version_2_database_is_migrated_on_open) {
                          "SELECT count(*) FROM sqlite_master WHERE "
                          "name = 'commands_v2'"),
                    0);
+  /* The risk index covers the API's filters. */
+  ck_assert_int_eq(q_int(path,
+                         "SELECT count(*) FROM pragma_index_info("
+                         "'sessions_by_risk') WHERE name = 'last_action'"),
+                   1);
   rm_db(path);
 }
 END_TEST

@@ -48,10 +48,13 @@ START_TEST(valid_session_parameters) {
   ck_assert_uint_eq(s.actions, (1u << SR_ACTION_BLOCK) | (1u << SR_ACTION_KILL));
   ck_assert_int_eq(sset(&s, "limit", "1000"), 0);
   ck_assert_int_eq(s.limit, 1000);
-  char text[64];
-  ck_assert_str_eq(sr_params_actions_text(s.actions, text, sizeof text),
-                   ",BLOCK,KILL,");
-  ck_assert_str_eq(sr_params_actions_text(0, text, sizeof text), "");
+  const char *names[SR_PARAMS_ACTIONS_MAX];
+  ck_assert_uint_eq(sr_params_action_names(s.actions, names), 2);
+  ck_assert_str_eq(names[0], "BLOCK");
+  ck_assert_str_eq(names[1], "KILL");
+  ck_assert_uint_eq(sr_params_action_names(0, names), 0);
+  ck_assert_uint_eq(sr_params_action_names(0x1e, names), 4);
+  ck_assert_str_eq(names[0], "ALLOW");
 }
 END_TEST
 

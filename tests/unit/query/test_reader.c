@@ -84,6 +84,34 @@ START_TEST(sessions_riskiest_first_and_filtered) {
 }
 END_TEST
 
+/* total: the sessions the filters match, whatever the limit. */
+START_TEST(sessions_total_counts_past_the_limit) {
+  static const struct {
+    const char *k1, *v1, *k2, *v2;
+    int count, total;
+  } cases[] = {
+      {"limit", "1", NULL, NULL, 1, 3},
+      {NULL, NULL, NULL, NULL, 3, 3},
+      {"min_risk", "1.85", "limit", "1", 1, 2},
+      {"action", "ALLOW,ESCALATE", "limit", "1", 1, 2},
+      {"action", "KILL,ESCALATE", "min_risk", "2", 1, 1},
+      {"action", "BLOCK", NULL, NULL, 0, 0},
+      {"min_risk", "100", NULL, NULL, 0, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    json_t *d = sessions(cases[i].k1, cases[i].v1, cases[i].k2, cases[i].v2);
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "count")),
+                     cases[i].count);
+    ck_assert_msg(
+        json_integer_value(json_object_get(d, "total")) == cases[i].total,
+        "case %zu: total %lld, want %d", i,
+        (long long)json_integer_value(json_object_get(d, "total")),
+        cases[i].total);
+    json_decref(d);
+  }
+}
+END_TEST
+
 START_TEST(session_document) {
   char *json;
   ck_assert_int_eq(sr_reader_session(r, "sess-pocketos-1", &json, err, sizeof err), 0);
@@ -273,6 +301,7 @@ int main(void) {
   TCase *tc = tcase_create("reader");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, sessions_riskiest_first_and_filtered);
+  tcase_add_test(tc, sessions_total_counts_past_the_limit);
   tcase_add_test(tc, session_document);
   tcase_add_test(tc, commands_latest_and_since);
   tcase_add_test(tc, commands_after_a_seq_in_seq_order);
