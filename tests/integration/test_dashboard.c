@@ -6,7 +6,9 @@
  * page relies on: the riskiest session listed first with its stacked risk
  * and elevated dimensions, the session's dimensions with reasons, and its
  * timeline of events and commands; and that hostile text from an agent is
- * shown as text, never run as markup.
+ * shown as text, never run as markup. The layout (session ids readable at
+ * a given window size) is measured in a live page driven over Chromium's
+ * DevTools pipe (tests/browser.h).
  *
  * Then live: the real `stackrisk run` on its embedded broker, a fresh state
  * database and `--http :0`, fed the PocketOS session and its benign twin
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "tests/browser.h"
 #include "tests/http_client.h"
 #include "tests/state_fixture.h"
 
@@ -34,6 +37,7 @@ static char db_path[128], log_path[128], token_path[128], profile[128];
 static char brokers[256]; /* the live run's embedded broker */
 static pid_t server;
 static int port;
+static struct browser page; /* a test's live page, killed if it failed */
 
 static const char *chromium(void) {
   static const char *const paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
@@ -55,11 +59,25 @@ static void name_files(const char *prefix) {
   fclose(f);
 }
 
-/* Sessions beyond the page's 50: 1,231 idle ones (risk 0, each older than
- * the fixture's), 1,234 in all. */
-static const char idle_sessions[] =
+/* Session ids as harnesses make them: a UUID, and an OTLP conversation id
+ * twice as long. */
+#define UUID_ID "3f2b8c1e-9d4a-4e7b-8f60-5a1c2d3e4f70"
+#define LONG_ID \
+  "conv-7f9c2d4e8a1b4c3d9e6f0a2b5c8d1e4f-0123456789abcdef0123456789abcdef"
+
+/* Beside the fixture's three: the two ids above, and enough idle sessions
+ * (risk 0, each older than the fixture's) to fill more than the page's 50,
+ * 1,234 in all. */
+static const char more_sessions[] =
+    "INSERT INTO sessions VALUES ('" UUID_ID
+    "', 3.1, 1, 'BLOCK', 0, 4, "
+    "'default', 'production', 'uuid', 1776465000000, 1776465600000, "
+    "1790000000000, X'00'), ('" LONG_ID
+    "', 2.9, 1, 'ESCALATE', 0, 4, "
+    "'plan', 'staging', 'otlp', 1776465000000, 1776465600000, 1790000000000, "
+    "X'00');"
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
-    "i < 1231) INSERT INTO sessions SELECT printf('sess-idle-%04d', i), 0.0, "
+    "i < 1229) INSERT INTO sessions SELECT printf('sess-idle-%04d', i), 0.0, "
     "0, 'ALLOW', 0, 1, 'default', 'staging', 'idle', 1776465000000, "
     "1776465000000 + i, 1790000000000, X'00' FROM n";
 
@@ -67,7 +85,7 @@ static void start_server(void) {
   name_files("dash-it");
   sqlite3 *db = fx_state_open(db_path);
   ck_assert_ptr_nonnull(db);
-  ck_assert_int_eq(sqlite3_exec(db, idle_sessions, NULL, NULL, NULL),
+  ck_assert_int_eq(sqlite3_exec(db, more_sessions, NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(db);
   char *argv[] = {SR_BINARY, "serve", "--state", db_path, "--http", ":0",
@@ -94,6 +112,10 @@ static void start_live(void) {
 }
 
 static void stop_server(void) {
+  if (page.pid > 0) {
+    kill(page.pid, SIGKILL);
+    h_wait_exit(page.pid, 10000);
+  }
   if (server > 0) {
     kill(server, SIGTERM);
     h_wait_exit(server, 10000);
@@ -181,6 +203,72 @@ START_TEST(riskiest_session_appears_with_its_dimensions) {
   ck_assert_msg(n, "the page never completed a refresh");
   ck_assert_int_ge(atoi(n + strlen("data-refreshes=\"")), 3);
   free(dom);
+}
+END_TEST
+
+/* For each of the two ids, how the list's session cell shows it: lines,
+ * the id's text takes, whether it stays inside its cell, whether the
+ * full id is there on hover (a title); and whether the table fits its
+ * panel. null until the page has rendered. */
+static const char layout_probe[] =
+    "(() => {"
+    "  if (!document.body || !document.body.dataset.refreshes) return null;"
+    "  const shown = id => {"
+    "    const cell = document.querySelector(`tr[data-session='${id}'] td`);"
+    "    if (!cell) return { listed: false };"
+    "    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);"
+    "    let text;"
+    "    while ((text = walk.nextNode()) && text.data !== id);"
+    "    if (!text) return { listed: true, whole: false };"
+    "    const range = document.createRange();"
+    "    range.selectNodeContents(text);"
+    "    const box = range.getBoundingClientRect();"
+    "    const c = cell.getBoundingClientRect();"
+    "    return { listed: true, whole: true,"
+    "             lines: range.getClientRects().length,"
+    "             inside: box.left >= c.left && box.right <= c.right,"
+    "             hover: [cell, ...cell.querySelectorAll('*')]"
+    "                      .some(e => e.title === id) };"
+    "  };"
+    "  const table = document.getElementById('sessions').closest('table');"
+    "  return { uuid: shown('" UUID_ID "'), long: shown('" LONG_ID
+    "'),"
+    "           fits: table.getBoundingClientRect().right <="
+    "                 table.parentElement.getBoundingClientRect().right };"
+    "})()";
+
+/* The shown() object of layout_probe for one id, asserted readable: all
+ * of it in its cell, on at most max_lines lines, whole on hover. */
+static void assert_readable(json_t *shown, const char *id, int max_lines) {
+  ck_assert_msg(json_is_true(json_object_get(shown, "listed")),
+                "%s is not listed", id);
+  ck_assert_msg(json_is_true(json_object_get(shown, "whole")),
+                "%s is not shown as one text", id);
+  json_int_t lines = json_integer_value(json_object_get(shown, "lines"));
+  ck_assert_msg(lines >= 1 && lines <= max_lines,
+                "%s takes %d lines, want at most %d", id, (int)lines,
+                max_lines);
+  ck_assert_msg(json_is_true(json_object_get(shown, "inside")),
+                "%s spills out of its cell", id);
+  ck_assert_msg(json_is_true(json_object_get(shown, "hover")),
+                "%s has no title to show it whole on hover", id);
+}
+
+/* In a 1400-pixel window the session column is wide enough for a UUID on
+ * one line, so that two sessions can be told apart at a glance; a longer
+ * id wraps but is shown whole, and both are whole on hover. */
+START_TEST(session_ids_are_readable_in_a_1400_pixel_window) {
+  char url[256], log[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/#token=%s", port, TOKEN);
+  snprintf(log, sizeof log, "dash-it-%d.chromium.log", (int)getpid());
+  browser_open(&page, chromium(), profile, log, url, 1400, 900);
+  json_t *layout = browser_eval(&page, layout_probe);
+  browser_close(&page);
+  assert_readable(json_object_get(layout, "uuid"), UUID_ID, 1);
+  assert_readable(json_object_get(layout, "long"), LONG_ID, 3);
+  ck_assert_msg(json_is_true(json_object_get(layout, "fits")),
+                "the sessions table is wider than its panel");
+  json_decref(layout);
 }
 END_TEST
 
@@ -329,6 +417,7 @@ int main(void) {
   tcase_add_unchecked_fixture(tc, start_server, stop_server);
   tcase_set_timeout(tc, 280);
   tcase_add_test(tc, riskiest_session_appears_with_its_dimensions);
+  tcase_add_test(tc, session_ids_are_readable_in_a_1400_pixel_window);
   tcase_add_test(tc, agent_text_is_shown_as_text);
   tcase_add_test(tc, without_the_token_the_page_asks_for_it);
   suite_add_tcase(s, tc);
