@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "harness.h"
 #include "tests/browser.h"
@@ -142,6 +143,9 @@ static char *dump_dom(const char *url) {
     int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(o, 1);
     dup2(e, 2);
+    /* Far from UTC (and not whole hours off it), so that a time shown in
+     * the browser's zone is told from UTC. */
+    setenv("TZ", "Asia/Kolkata", 1);
     execl(bin, bin, "--headless", "--no-sandbox", "--disable-gpu",
           "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
           dir, "--virtual-time-budget=7000", "--dump-dom", url, (char *)NULL);
@@ -269,6 +273,45 @@ START_TEST(session_ids_are_readable_in_a_1400_pixel_window) {
   ck_assert_msg(json_is_true(json_object_get(layout, "fits")),
                 "the sessions table is wider than its panel");
   json_decref(layout);
+}
+END_TEST
+
+/* The seconds between two "HH:MM:SS" times of day, across midnight. */
+static int seconds_apart(const char *a, const char *b) {
+  int ha, ma, sa, hb, mb, sb;
+  if (sscanf(a, "%d:%d:%d", &ha, &ma, &sa) != 3 ||
+      sscanf(b, "%d:%d:%d", &hb, &mb, &sb) != 3)
+    return 86400;
+  int d = abs((ha * 3600 + ma * 60 + sa) - (hb * 3600 + mb * 60 + sb));
+  return d < 86400 - d ? d : 86400 - d;
+}
+
+/* The page's times are in one zone, UTC, and say so, whatever the
+ * browser's zone (Asia/Kolkata here): the header's update time, the
+ * session's first and last event, and the timeline under its heading. */
+START_TEST(times_are_utc_and_say_so) {
+  char url[256];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/#token=%s", port, TOKEN);
+  time_t now = time(NULL);
+  char *dom = dump_dom(url);
+  ck_assert_ptr_nonnull(dom);
+  const char *updated = strstr(dom, " · updated ");
+  ck_assert_msg(updated, "no update time:\n%.2000s", dom);
+  updated += strlen(" · updated ");
+  char want[16];
+  strftime(want, sizeof want, "%H:%M:%S", gmtime(&now));
+  ck_assert_msg(strncmp(updated + 8, " UTC<", 5) == 0 &&
+                    seconds_apart(updated, want) <= 60,
+                "header says '%.16s', UTC is %s", updated, want);
+  char *detail = element(dom, "id=\"session\"", "</section>");
+  ck_assert_ptr_nonnull(detail);
+  ck_assert_ptr_nonnull(strstr(detail, "<dd>2026-04-17 22:41:05.000 UTC</dd>"));
+  ck_assert_ptr_nonnull(strstr(detail, "<dd>2026-04-17 22:41:37.170 UTC</dd>"));
+  ck_assert_ptr_nonnull(strstr(detail, ">Timeline (UTC)</h2>"));
+  ck_assert_ptr_nonnull(strstr(
+      detail, "<time>2026-04-17 22:41:37.170</time>graphql.volumeDelete"));
+  free(detail);
+  free(dom);
 }
 END_TEST
 
@@ -418,6 +461,7 @@ int main(void) {
   tcase_set_timeout(tc, 280);
   tcase_add_test(tc, riskiest_session_appears_with_its_dimensions);
   tcase_add_test(tc, session_ids_are_readable_in_a_1400_pixel_window);
+  tcase_add_test(tc, times_are_utc_and_say_so);
   tcase_add_test(tc, agent_text_is_shown_as_text);
   tcase_add_test(tc, without_the_token_the_page_asks_for_it);
   suite_add_tcase(s, tc);
