@@ -84,9 +84,14 @@
 #define BLOB_MAGIC "SRST"
 #define BLOB_VERSION 1
 #define OFFSETS_MAX 1024
-#define SCHEMA_VERSION 2 /* PRAGMA user_version of schemas/state.sql */
+#define SCHEMA_VERSION 3         /* PRAGMA user_version of schemas/state.sql */
 #define WRITER_CACHE_KIB "65536" /* the store thread's page cache, at most */
 #define WAL_COPY_FRAMES 1000 /* SQLite's autocheckpoint threshold, in pages */
+
+/* The audit row's columns but its seq, which SQLite assigns. */
+#define COMMAND_COLUMNS                                                \
+  "command_id, session_id, call_id, action, risk, depth, dimensions, " \
+  "rule, event_id, topic, partition, offset, issued_at_ms, expires_at_ms"
 
 #define TIMELINE_HEAD                                                      \
   "INSERT OR REPLACE INTO session_timeline (session_id, first_seq, "       \
@@ -915,6 +920,51 @@ done:
   return rc;
 }
 
+/* Runs the statements of a step of the migration to version 3 (inside
+ * open_schema's transaction). */
+static int migrate_step(struct sr_store *st, const char *sql, char *err,
+                        size_t errlen) {
+  if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK) return SR_OK;
+  return db_error(st->db, st->opts.path, "migrating to schema version 3", err,
+                  errlen);
+}
+
+/* The audit log of versions 1 and 2 had no seq; its rowid could not serve
+ * as one (VACUUM may renumber rowids, and the newest row's is reused once
+ * that row expired). Before the version 3 tables are created, the old
+ * table and its indexes step aside; migrate_v2 copies its rows into the
+ * new one. The risk index lacked last_action: it goes, to be created
+ * anew. */
+static int set_aside_v2(struct sr_store *st, char *err, size_t errlen) {
+  return migrate_step(st,
+                      "ALTER TABLE commands RENAME TO commands_v2;"
+                      "DROP INDEX commands_by_session;"
+                      "DROP INDEX commands_by_time;"
+                      "DROP INDEX sessions_by_risk;",
+                      err, errlen);
+}
+
+/* The audit rows set aside get seqs in the order they were stored (their
+ * rowids). Version 2 named the default mode "normal"; the event contract
+ * (docs/events.md), which the API follows, says "default". */
+static int migrate_v2(struct sr_store *st, char *err, size_t errlen) {
+  return migrate_step(st,
+                      "INSERT INTO commands (seq, " COMMAND_COLUMNS
+                      ") SELECT rowid, " COMMAND_COLUMNS
+                      " FROM commands_v2 ORDER BY rowid;"
+                      "DROP TABLE commands_v2;"
+                      "UPDATE sessions SET mode = 'default' WHERE mode = "
+                      "'normal';",
+                      err, errlen);
+}
+
+/* Brings a database of version 1 or 2 up to SCHEMA_VERSION, one version
+ * at a time, once the current tables exist. */
+static int migrate(struct sr_store *st, int version, char *err, size_t errlen) {
+  int rc = version == 1 ? migrate_v1(st, err, errlen) : SR_OK;
+  return rc ? rc : migrate_v2(st, err, errlen);
+}
+
 /* Deletes the dimension rows of detectors this build no longer has: the
  * checkpoints upsert only the dimensions they know (write_session). */
 static int drop_gone_dimensions(struct sr_store *st, char *err,
@@ -959,8 +1009,8 @@ static int schema_version(struct sr_store *st, int *version, char *err,
 }
 
 /* Creates the tables (the embedded schemas/state.sql), migrating a
- * database of version 1, in one transaction; a database of a newer schema
- * version is refused untouched. */
+ * database of an older version, in one transaction; a database of a newer
+ * schema version is refused untouched. */
 static int open_schema(struct sr_store *st, char *err, size_t errlen) {
   const char *path = st->opts.path;
   sqlite3 *db = NULL;
@@ -994,6 +1044,8 @@ static int open_schema(struct sr_store *st, char *err, size_t errlen) {
   }
   /* Again under the write lock: another process may have migrated it. */
   int rc = schema_version(st, &version, err, errlen);
+  bool older = version >= 1 && version < SCHEMA_VERSION;
+  if (!rc && older) rc = set_aside_v2(st, err, errlen);
   if (!rc && sqlite3_exec(db, sr_state_sql, NULL, NULL, &msg) != SQLITE_OK) {
     snprintf(err, errlen, "%s: creating the state tables: %s", path,
              msg ? msg : sqlite3_errmsg(db));
@@ -1001,15 +1053,14 @@ static int open_schema(struct sr_store *st, char *err, size_t errlen) {
     rc = SR_EIO;
   }
   if (!rc) rc = drop_gone_dimensions(st, err, errlen);
-  if (!rc && version == 1) {
-    rc = migrate_v1(st, err, errlen);
-    if (!rc)
-      SR_INFO("%s: migrated the state database from schema version 1 to %d",
-              path, SCHEMA_VERSION);
-  }
+  if (!rc && older) rc = migrate(st, version, err, errlen);
   if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     rc = db_error(db, path, "creating the state tables", err, errlen);
-  if (rc) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  if (rc)
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  else if (older)
+    SR_INFO("%s: migrated the state database from schema version %d to %d",
+            path, version, SCHEMA_VERSION);
   return rc;
 }
 
@@ -1118,10 +1169,8 @@ static int prepare_writes(struct sr_store *st, char *err, size_t errlen) {
       rows_prepare(db, p, TIMELINE_HEAD, 5, "", &st->ins_tl, err, errlen) ||
       prepare(db, p, TIMELINE_TRIM, &st->st_tl_trim, err, errlen) ||
       rows_prepare(db, p,
-                   "INSERT OR IGNORE INTO commands (command_id, session_id, "
-                   "call_id, action, risk, depth, dimensions, rule, event_id, "
-                   "topic, partition, offset, issued_at_ms, expires_at_ms)",
-                   14, "", &st->ins_cmd, err, errlen) ||
+                   "INSERT OR IGNORE INTO commands (" COMMAND_COLUMNS ")", 14,
+                   "", &st->ins_cmd, err, errlen) ||
       prepare(db, p,
               "INSERT OR REPLACE INTO input_offsets (topic, partition, "
               "next_offset) VALUES (?, ?, ?)",
@@ -1253,10 +1302,14 @@ int64_t sr_store_offset(const struct sr_store *st, const char *topic,
 
 static const char *mode_name(enum sr_mode m) {
   switch (m) {
-    case SR_MODE_DEFAULT: return "normal";
-    case SR_MODE_PLAN: return "plan";
-    case SR_MODE_READ_ONLY: return "read_only";
-    default: return NULL;
+    case SR_MODE_DEFAULT:
+      return "default";
+    case SR_MODE_PLAN:
+      return "plan";
+    case SR_MODE_READ_ONLY:
+      return "read_only";
+    default:
+      return NULL;
   }
 }
 

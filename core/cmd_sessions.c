@@ -45,7 +45,10 @@ static const char *const usages[] = {
         "\n"
         "      --state PATH      state database (default stackrisk-state.db)\n"
         "      --since MS        commands issued at or after MS (event time,\n"
-        "                        Unix milliseconds); without it the latest\n"
+        "                        Unix milliseconds); without it or --after\n"
+        "                        the latest\n"
+        "      --after SEQ       commands stored after the one with this seq,\n"
+        "                        in seq order (to page through the log)\n"
         "      --session ID      one session's commands\n"
         "      --limit N         at most N commands, 1-1000 (default 100)\n"
         "  -h, --help            this text\n",
@@ -60,12 +63,13 @@ static int run(enum which w, int argc, char **argv) {
       {"action", required_argument, NULL, 'a'},
       {"limit", required_argument, NULL, 'l'},
       {"since", required_argument, NULL, 'S'},
+      {"after", required_argument, NULL, 'A'},
       {"session", required_argument, NULL, 'i'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   /* Which flags each command takes, by their short codes. */
-  static const char *const takes[] = {[SESSIONS] = "ral", [SESSION] = "",
-                                      [COMMANDS] = "Sil"};
+  static const char *const takes[] = {
+      [SESSIONS] = "ral", [SESSION] = "", [COMMANDS] = "SAil"};
   const char *state = SR_STATE_PATH_DEFAULT;
   struct sr_sessions_params sp;
   struct sr_commands_params cp;
@@ -91,8 +95,12 @@ static int run(enum which w, int argc, char **argv) {
       return 2;
     }
     /* The long option's name with '_' for '-' is the API parameter. */
-    const char *key = c == 'r' ? "min_risk" : c == 'a' ? "action"
-                    : c == 'l' ? "limit" : c == 'S' ? "since" : "session";
+    const char *key = c == 'r'   ? "min_risk"
+                      : c == 'a' ? "action"
+                      : c == 'l' ? "limit"
+                      : c == 'S' ? "since"
+                      : c == 'A' ? "after"
+                                 : "session";
     int rc = w == SESSIONS ? sr_params_sessions_set(&sp, key, optarg, err, sizeof err)
                            : sr_params_commands_set(&cp, key, optarg, err, sizeof err);
     if (rc) {

@@ -10,8 +10,17 @@
  *                              none for SR_KAFKA_UNREACHABLE_MS)
  *   GET /metrics               Prometheus text (only inside `stackrisk run`)
  *   GET /v1/sessions?min_risk=&action=&limit=
+ *                              the riskiest `limit`: `count` of them listed,
+ *                              `total` matching the filters
  *   GET /v1/sessions/{id}
- *   GET /v1/commands?since=&session=&limit=
+ *   GET /v1/commands?since=&after=&session=&limit=
+ *
+ * Each command of the audit log carries its `seq`: the order it was stored
+ * in, never reused. `after=SEQ` answers the commands stored after that
+ * one, in seq order: a poller passes the largest seq it saw and gets each
+ * command once, none skipped, however many share a millisecond. `since=MS`
+ * answers those issued at or after MS (inclusive, event time), oldest
+ * first; the two exclude each other; without either, the latest `limit`.
  *
  * Errors are JSON {"error": "...", "status": N}: 400 bad parameter, 401
  * missing or wrong bearer token, 404 unknown path or session, 405 a method

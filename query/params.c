@@ -5,6 +5,7 @@
  */
 #include "query/params.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -13,9 +14,15 @@
 #include <string.h>
 
 #include "aggregator/command.h"
-#include "core/buf.h"
 
-enum { K_MIN_RISK = 1, K_ACTION = 2, K_LIMIT = 4, K_SINCE = 8, K_SESSION = 16 };
+enum {
+  K_MIN_RISK = 1,
+  K_ACTION = 2,
+  K_LIMIT = 4,
+  K_SINCE = 8,
+  K_SESSION = 16,
+  K_AFTER = 32
+};
 
 /* Rejects a second occurrence of a key and an empty value. */
 static int check(unsigned *seen, unsigned bit, const char *key,
@@ -44,6 +51,32 @@ static int parse_limit(const char *key, const char *value, int *out, char *err,
   }
   *out = (int)v;
   return SR_OK;
+}
+
+/* A whole number >= 0; `what` says what it is in the error message. */
+static int parse_position(const char *key, const char *value, const char *what,
+                          int64_t *out, char *err, size_t errlen) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(value, &end, 10);
+  if (!isdigit((unsigned char)value[0]) || errno || *end || v < 0) {
+    snprintf(err, errlen,
+             "parameter '%s': expected %s (an integer >= 0), "
+             "got '%.64s'",
+             key, what, value);
+    return SR_EINVAL;
+  }
+  *out = v;
+  return SR_OK;
+}
+
+/* since and after are two ways to start a page: one of them at most. */
+static int check_one_start(unsigned seen, char *err, size_t errlen) {
+  if ((seen & (K_SINCE | K_AFTER)) != (K_SINCE | K_AFTER)) return SR_OK;
+  snprintf(err, errlen,
+           "parameters 'since' and 'after' exclude each other: "
+           "'since' starts at an issue time, 'after' past a seq");
+  return SR_EINVAL;
 }
 
 static int parse_actions(const char *value, unsigned *out, char *err,
@@ -116,18 +149,21 @@ void sr_params_commands_init(struct sr_commands_params *p) {
 int sr_params_commands_set(struct sr_commands_params *p, const char *key,
                            const char *value, char *err, size_t errlen) {
   if (strcmp(key, "since") == 0) {
-    if (check(&p->seen, K_SINCE, key, value, err, errlen)) return SR_EINVAL;
-    char *end;
-    errno = 0;
-    long long v = strtoll(value, &end, 10);
-    if (!isdigit((unsigned char)value[0]) || errno || *end || v < 0) {
-      snprintf(err, errlen, "parameter 'since': expected event time in Unix "
-               "milliseconds (an integer >= 0), got '%.64s'", value);
+    if (check(&p->seen, K_SINCE, key, value, err, errlen) ||
+        check_one_start(p->seen, err, errlen))
       return SR_EINVAL;
-    }
-    p->has_since = true;
-    p->since_ms = v;
-    return SR_OK;
+    p->has_since =
+        !parse_position(key, value, "event time in Unix milliseconds",
+                        &p->since_ms, err, errlen);
+    return p->has_since ? SR_OK : SR_EINVAL;
+  }
+  if (strcmp(key, "after") == 0) {
+    if (check(&p->seen, K_AFTER, key, value, err, errlen) ||
+        check_one_start(p->seen, err, errlen))
+      return SR_EINVAL;
+    p->has_after = !parse_position(key, value, "the seq of a command",
+                                   &p->after_seq, err, errlen);
+    return p->has_after ? SR_OK : SR_EINVAL;
   }
   if (strcmp(key, "session") == 0) {
     if (check(&p->seen, K_SESSION, key, value, err, errlen)) return SR_EINVAL;
@@ -143,19 +179,19 @@ int sr_params_commands_set(struct sr_commands_params *p, const char *key,
     if (check(&p->seen, K_LIMIT, key, value, err, errlen)) return SR_EINVAL;
     return parse_limit(key, value, &p->limit, err, errlen);
   }
-  snprintf(err, errlen, "unknown parameter '%.64s'; expected since, session "
-           "or limit", key);
+  snprintf(err, errlen,
+           "unknown parameter '%.64s'; expected since, after, "
+           "session or limit",
+           key);
   return SR_EINVAL;
 }
 
-const char *sr_params_actions_text(unsigned actions, char *buf, size_t cap) {
-  struct sr_buf b = sr_buf_init(buf, cap);
-  if (!actions) return buf;
-  sr_buf_puts(&b, ",");
+size_t sr_params_action_names(unsigned actions,
+                              const char *names[SR_PARAMS_ACTIONS_MAX]) {
+  static_assert(SR_ACTION_KILL - SR_ACTION_ALLOW + 1 == SR_PARAMS_ACTIONS_MAX,
+                "an action per name");
+  size_t n = 0;
   for (int a = SR_ACTION_ALLOW; a <= SR_ACTION_KILL; a++)
-    if (actions & (1u << a)) {
-      sr_buf_puts(&b, sr_action_name((enum sr_action)a));
-      sr_buf_puts(&b, ",");
-    }
-  return buf;
+    if (actions & (1u << a)) names[n++] = sr_action_name((enum sr_action)a);
+  return n;
 }

@@ -4,7 +4,7 @@
  * same names, the same bounds, the same error messages.
  *
  *   GET /v1/sessions?min_risk=&action=&limit=
- *   GET /v1/commands?since=&session=&limit=
+ *   GET /v1/commands?since=&after=&session=&limit=
  *
  * Each setter takes one key and its raw text; an unknown key, a repeated
  * key, an empty value or one out of bounds is SR_EINVAL with a message that
@@ -31,10 +31,15 @@ struct sr_sessions_params {
   unsigned seen;    /* keys already given, to reject repeats */
 };
 
-/* GET /v1/commands: oldest first. Without since, the latest `limit`. */
+/* GET /v1/commands: with after, the commands stored after that seq, in
+ * seq order; with since, those issued at or after it, oldest first;
+ * without either, the latest `limit`, oldest first. since and after
+ * exclude each other. */
 struct sr_commands_params {
   bool has_since;
   int64_t since_ms; /* issued_at_ms >= since_ms */
+  bool has_after;
+  int64_t after_seq;                   /* seq > after_seq */
   char session[SR_SESSION_ID_MAX + 1]; /* "" = every session */
   int limit;
   unsigned seen;
@@ -48,8 +53,11 @@ void sr_params_commands_init(struct sr_commands_params *p);
 int sr_params_commands_set(struct sr_commands_params *p, const char *key,
                            const char *value, char *err, size_t errlen);
 
-/* The accepted actions as SQL-friendly text ",BLOCK,KILL," into buf, or ""
- * when any action is accepted. */
-const char *sr_params_actions_text(unsigned actions, char *buf, size_t cap);
+#define SR_PARAMS_ACTIONS_MAX 4 /* ALLOW, ESCALATE, BLOCK, KILL */
+
+/* The names of the accepted actions ("BLOCK", "KILL") into names, in that
+ * order; returns how many, 0 when any action is accepted. */
+size_t sr_params_action_names(unsigned actions,
+                              const char *names[SR_PARAMS_ACTIONS_MAX]);
 
 #endif

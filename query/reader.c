@@ -26,16 +26,22 @@
 #include <string.h>
 
 #define COMMAND_COLS                                                        \
-  "command_id, session_id, call_id, action, risk, depth, dimensions, rule, " \
-  "event_id, topic, partition, offset, issued_at_ms, expires_at_ms"
+  "seq, command_id, session_id, call_id, action, risk, depth, dimensions, " \
+  "rule, event_id, topic, partition, offset, issued_at_ms, expires_at_ms"
 #define SESSION_COLS                                                        \
   "session_id, risk, depth, last_action, killed, events, mode, "            \
   "environment, task, first_ts_ms, last_ts_ms, updated_at_ms"
+
+/* The list's filters: risk at least ?1, and a last action among ?2 to ?5
+ * unless ?2 is NULL (bind_filters). */
+#define FILTERS "risk >= ?1 AND (?2 IS NULL OR last_action IN (?2, ?3, ?4, ?5))"
 
 enum {
   Q_BEGIN,
   Q_COMMIT,
   Q_SESSIONS,
+  Q_TOTAL_MATCHING,
+  Q_TOTAL_ALL,
   Q_ELEVATED,
   Q_SESSION,
   Q_DIMS,
@@ -43,16 +49,19 @@ enum {
   Q_TIMELINE,
   Q_COMMANDS_LATEST,
   Q_COMMANDS_SINCE,
+  Q_COMMANDS_AFTER,
   Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
-    [Q_SESSIONS] =
-        "SELECT " SESSION_COLS " FROM sessions WHERE risk >= ?1 AND "
-        "(?2 IS NULL OR instr(?2, ',' || last_action || ',') > 0) "
-        "ORDER BY risk DESC, last_ts_ms DESC, session_id LIMIT ?3",
+    [Q_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE " FILTERS
+                   " ORDER BY risk DESC, last_ts_ms DESC, session_id LIMIT ?6",
+    /* Reads the index sessions_by_risk only: it holds both columns. */
+    [Q_TOTAL_MATCHING] = "SELECT count(*) FROM sessions WHERE " FILTERS,
+    /* No filter: SQLite counts the entries of an index page by page. */
+    [Q_TOTAL_ALL] = "SELECT count(*) FROM sessions",
     [Q_ELEVATED] =
         "SELECT dimension, score, reason FROM session_dimensions "
         "WHERE session_id = ?1 AND elevated = 1 ORDER BY score DESC, dimension",
@@ -62,21 +71,28 @@ static const char *const sql[Q_COUNT] = {
         "session_dimensions WHERE session_id = ?1 "
         "ORDER BY elevated DESC, score DESC, dimension",
     [Q_SESSION_COMMANDS] =
-        "SELECT * FROM (SELECT " COMMAND_COLS " FROM commands "
+        "SELECT * FROM (SELECT " COMMAND_COLS
+        " FROM commands "
         "WHERE session_id = ?1 ORDER BY issued_at_ms DESC, command_id DESC "
         "LIMIT ?2) ORDER BY issued_at_ms, command_id",
     [Q_TIMELINE] =
         "SELECT first_seq, keep_from, entries FROM session_timeline "
         "WHERE session_id = ?1 ORDER BY first_seq DESC",
     [Q_COMMANDS_LATEST] =
-        "SELECT * FROM (SELECT " COMMAND_COLS " FROM commands "
+        "SELECT * FROM (SELECT " COMMAND_COLS
+        " FROM commands "
         "WHERE ?1 IS NULL OR session_id = ?1 "
         "ORDER BY issued_at_ms DESC, command_id DESC LIMIT ?2) "
         "ORDER BY issued_at_ms, command_id",
     [Q_COMMANDS_SINCE] =
-        "SELECT " COMMAND_COLS " FROM commands WHERE issued_at_ms >= ?3 AND "
+        "SELECT " COMMAND_COLS
+        " FROM commands WHERE issued_at_ms >= ?3 AND "
         "(?1 IS NULL OR session_id = ?1) ORDER BY issued_at_ms, command_id "
         "LIMIT ?2",
+    [Q_COMMANDS_AFTER] =
+        "SELECT " COMMAND_COLS
+        " FROM commands WHERE seq > ?3 AND "
+        "(?1 IS NULL OR session_id = ?1) ORDER BY seq LIMIT ?2",
 };
 
 struct sr_reader {
@@ -228,30 +244,30 @@ static const char *const session_keys[] = {
 static const char session_kinds[] = "tritbitttiii";
 
 static const char *const command_keys[] = {
-    "command_id", "session_id", "call_id", "action",   "risk",
-    "depth",      "dimensions", "rule",    "event_id", "topic",
-    "partition",  "offset",     "issued_at_ms", "expires_at_ms"};
+    "seq",   "command_id", "session_id", "call_id",      "action",
+    "risk",  "depth",      "dimensions", "rule",         "event_id",
+    "topic", "partition",  "offset",     "issued_at_ms", "expires_at_ms"};
 
 static json_t *command_row(sqlite3_stmt *s) {
   json_t *c = json_object();
-  set_cols(c, s, "ttttri", command_keys);
+  set_cols(c, s, "ittttri", command_keys);
   json_t *dims = NULL;
-  if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
-    const char *t = (const char *)sqlite3_column_text(s, 6);
-    dims = json_loadb(t, (size_t)sqlite3_column_bytes(s, 6), 0, NULL);
+  if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
+    const char *t = (const char *)sqlite3_column_text(s, 7);
+    dims = json_loadb(t, (size_t)sqlite3_column_bytes(s, 7), 0, NULL);
     if (dims && !json_is_array(dims)) {
       json_decref(dims);
       dims = NULL;
     }
   }
   json_object_set_new(c, "dimensions", dims ? dims : json_null());
-  json_object_set_new(c, "rule", col_text(s, 7));
-  json_object_set_new(c, "event_id", col_text(s, 8));
-  json_object_set_new(c, "topic", col_text(s, 9));
-  json_object_set_new(c, "partition", col_int(s, 10));
-  json_object_set_new(c, "offset", col_int(s, 11));
-  json_object_set_new(c, "issued_at_ms", col_int(s, 12));
-  json_object_set_new(c, "expires_at_ms", col_int(s, 13));
+  json_object_set_new(c, "rule", col_text(s, 8));
+  json_object_set_new(c, "event_id", col_text(s, 9));
+  json_object_set_new(c, "topic", col_text(s, 10));
+  json_object_set_new(c, "partition", col_int(s, 11));
+  json_object_set_new(c, "offset", col_int(s, 12));
+  json_object_set_new(c, "issued_at_ms", col_int(s, 13));
+  json_object_set_new(c, "expires_at_ms", col_int(s, 14));
   return c;
 }
 
@@ -396,14 +412,36 @@ static int document(struct sr_reader *r,
   return rc;
 }
 
+/* Binds FILTERS' parameters from p. */
+static void bind_filters(sqlite3_stmt *s, const struct sr_sessions_params *p) {
+  const char *names[SR_PARAMS_ACTIONS_MAX];
+  size_t n = sr_params_action_names(p->actions, names);
+  sqlite3_bind_double(s, 1, p->min_risk);
+  for (size_t i = 0; i < SR_PARAMS_ACTIONS_MAX; i++)
+    bind_text(s, 2 + (int)i, i < n ? names[i] : NULL);
+}
+
+/* The number of sessions p's filters match, whatever its limit. Without
+ * a filter that is every row: risk is never below 0 (a product of
+ * factors of at least 1, less 1). */
+static int total_matching(struct sr_reader *r,
+                          const struct sr_sessions_params *p, json_int_t *total,
+                          char *err, size_t errlen) {
+  bool filtered = p->min_risk > 0 || p->actions;
+  sqlite3_stmt *s = r->st[filtered ? Q_TOTAL_MATCHING : Q_TOTAL_ALL];
+  if (filtered) bind_filters(s, p);
+  int rc = sqlite3_step(s);
+  *total = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  sqlite3_reset(s);
+  return rc == SQLITE_ROW ? SR_OK : db_error(r, err, errlen);
+}
+
 static int build_sessions(struct sr_reader *r, const void *arg, json_t *doc,
                           char *err, size_t errlen) {
   const struct sr_sessions_params *p = arg;
-  char actions[64];
   sqlite3_stmt *s = r->st[Q_SESSIONS], *e = r->st[Q_ELEVATED];
-  sqlite3_bind_double(s, 1, p->min_risk);
-  bind_text(s, 2, sr_params_actions_text(p->actions, actions, sizeof actions));
-  sqlite3_bind_int(s, 3, p->limit);
+  bind_filters(s, p);
+  sqlite3_bind_int(s, 6, p->limit);
   json_t *list = json_array();
   json_object_set_new(doc, "sessions", list);
   int rc;
@@ -421,7 +459,10 @@ static int build_sessions(struct sr_reader *r, const void *arg, json_t *doc,
   }
   sqlite3_reset(s);
   if (rc != SQLITE_DONE) return db_error(r, err, errlen);
+  json_int_t total;
+  if (total_matching(r, p, &total, err, errlen)) return SR_EIO;
   json_object_set_new(doc, "count", json_integer((json_int_t)json_array_size(list)));
+  json_object_set_new(doc, "total", json_integer(total));
   return SR_OK;
 }
 
@@ -474,9 +515,12 @@ int sr_reader_session(struct sr_reader *r, const char *session_id,
 static int build_commands(struct sr_reader *r, const void *arg, json_t *doc,
                           char *err, size_t errlen) {
   const struct sr_commands_params *p = arg;
-  sqlite3_stmt *s = r->st[p->has_since ? Q_COMMANDS_SINCE : Q_COMMANDS_LATEST];
+  sqlite3_stmt *s = r->st[p->has_after   ? Q_COMMANDS_AFTER
+                          : p->has_since ? Q_COMMANDS_SINCE
+                                         : Q_COMMANDS_LATEST];
   bind_text(s, 1, p->session);
   sqlite3_bind_int(s, 2, p->limit);
+  if (p->has_after) sqlite3_bind_int64(s, 3, p->after_seq);
   if (p->has_since) sqlite3_bind_int64(s, 3, p->since_ms);
   json_t *arr = json_array();
   json_object_set_new(doc, "commands", arr);

@@ -17,7 +17,7 @@
 
 #include "query/params.h"
 
-#define SR_READER_SCHEMA_VERSION 2
+#define SR_READER_SCHEMA_VERSION 3
 #define SR_STATE_PATH_DEFAULT "stackrisk-state.db" /* --state when not given */
 #define SR_READER_RECENT_COMMANDS 50 /* commands in a session document */
 #define SR_READER_TIMELINE 200       /* events in a session document */

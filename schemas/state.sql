@@ -9,9 +9,12 @@
 -- `updated_at_ms`. Secrets never reach this database: reasons and summaries
 -- are built from catalogue names and bounded, redacted excerpts.
 
--- Version 2 (v1 kept the timeline as one session_events row per event;
--- aggregator/store.c migrates a v1 database when the processor opens it).
-PRAGMA user_version = 2;
+-- Version 3. v1 kept the timeline as one session_events row per event; v2
+-- named the default mode "normal", had no `seq` in the audit log and
+-- indexed sessions by risk alone.
+-- aggregator/store.c migrates an older database when the processor opens
+-- it.
+PRAGMA user_version = 3;
 
 -- Where each input partition's state was taken: the first offset not yet
 -- reflected in the rows below. Written in the same transaction as the
@@ -31,7 +34,7 @@ CREATE TABLE IF NOT EXISTS sessions (
   last_action TEXT,              -- ALLOW, ESCALATE, BLOCK, KILL or NULL
   killed INTEGER NOT NULL,       -- 1 once a KILL was issued
   events INTEGER NOT NULL,       -- events seen
-  mode TEXT,                     -- declared mode: normal, plan, read_only
+  mode TEXT,                     -- declared mode: default, plan, read_only
   environment TEXT,              -- declared environment, canonical
   task TEXT,                     -- declared task, bounded
   first_ts_ms INTEGER NOT NULL,
@@ -39,7 +42,10 @@ CREATE TABLE IF NOT EXISTS sessions (
   updated_at_ms INTEGER NOT NULL,
   state BLOB NOT NULL            -- the processor's full session state, opaque
 );
-CREATE INDEX IF NOT EXISTS sessions_by_risk ON sessions (risk DESC);
+-- Holds every column the API's list filters on (risk, last action), so
+-- that counting the sessions that match reads this index only, not the
+-- rows and their state.
+CREATE INDEX IF NOT EXISTS sessions_by_risk ON sessions (risk DESC, last_action);
 CREATE INDEX IF NOT EXISTS sessions_by_last ON sessions (last_ts_ms);
 
 -- Every dimension of a session that ever scored, as of the session's last
@@ -56,9 +62,13 @@ CREATE TABLE IF NOT EXISTS session_dimensions (
 
 -- The audit log: every command issued, the system of record of what was
 -- decided and why. A command re-issued after a crash has the same id and
--- is stored once.
+-- is stored once, keeping its seq.
 CREATE TABLE IF NOT EXISTS commands (
-  command_id TEXT PRIMARY KEY,
+  -- The order commands were stored in: a command committed later always
+  -- has a larger seq, and a seq is never reused (AUTOINCREMENT), even once
+  -- its row expired. Readers page through the log by it.
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  command_id TEXT NOT NULL UNIQUE,
   session_id TEXT NOT NULL,
   call_id TEXT,
   action TEXT NOT NULL,          -- ALLOW, ESCALATE, BLOCK, KILL

@@ -6,7 +6,9 @@
  * page relies on: the riskiest session listed first with its stacked risk
  * and elevated dimensions, the session's dimensions with reasons, and its
  * timeline of events and commands; and that hostile text from an agent is
- * shown as text, never run as markup.
+ * shown as text, never run as markup. The layout (session ids readable at
+ * a given window size) is measured in a live page driven over Chromium's
+ * DevTools pipe (tests/browser.h).
  *
  * Then live: the real `stackrisk run` on its embedded broker, a fresh state
  * database and `--http :0`, fed the PocketOS session and its benign twin
@@ -19,8 +21,10 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "harness.h"
+#include "tests/browser.h"
 #include "tests/http_client.h"
 #include "tests/state_fixture.h"
 
@@ -34,6 +38,7 @@ static char db_path[128], log_path[128], token_path[128], profile[128];
 static char brokers[256]; /* the live run's embedded broker */
 static pid_t server;
 static int port;
+static struct browser page; /* a test's live page, killed if it failed */
 
 static const char *chromium(void) {
   static const char *const paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
@@ -55,9 +60,35 @@ static void name_files(const char *prefix) {
   fclose(f);
 }
 
+/* Session ids as harnesses make them: a UUID, and an OTLP conversation id
+ * twice as long. */
+#define UUID_ID "3f2b8c1e-9d4a-4e7b-8f60-5a1c2d3e4f70"
+#define LONG_ID \
+  "conv-7f9c2d4e8a1b4c3d9e6f0a2b5c8d1e4f-0123456789abcdef0123456789abcdef"
+
+/* Beside the fixture's three: the two ids above, and enough idle sessions
+ * (risk 0, each older than the fixture's) to fill more than the page's 50,
+ * 1,234 in all. */
+static const char more_sessions[] =
+    "INSERT INTO sessions VALUES ('" UUID_ID
+    "', 3.1, 1, 'BLOCK', 0, 4, "
+    "'default', 'production', 'uuid', 1776465000000, 1776465600000, "
+    "1790000000000, X'00'), ('" LONG_ID
+    "', 2.9, 1, 'ESCALATE', 0, 4, "
+    "'plan', 'staging', 'otlp', 1776465000000, 1776465600000, 1790000000000, "
+    "X'00');"
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
+    "i < 1229) INSERT INTO sessions SELECT printf('sess-idle-%04d', i), 0.0, "
+    "0, 'ALLOW', 0, 1, 'default', 'staging', 'idle', 1776465000000, "
+    "1776465000000 + i, 1790000000000, X'00' FROM n";
+
 static void start_server(void) {
   name_files("dash-it");
-  ck_assert_int_eq(fx_state_make(db_path), 0);
+  sqlite3 *db = fx_state_open(db_path);
+  ck_assert_ptr_nonnull(db);
+  ck_assert_int_eq(sqlite3_exec(db, more_sessions, NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
   char *argv[] = {SR_BINARY, "serve", "--state", db_path, "--http", ":0",
                   "--http-token-file", token_path, NULL};
   server = h_spawn(argv, log_path);
@@ -82,6 +113,10 @@ static void start_live(void) {
 }
 
 static void stop_server(void) {
+  if (page.pid > 0) {
+    kill(page.pid, SIGKILL);
+    h_wait_exit(page.pid, 10000);
+  }
   if (server > 0) {
     kill(server, SIGTERM);
     h_wait_exit(server, 10000);
@@ -108,6 +143,9 @@ static char *dump_dom(const char *url) {
     int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(o, 1);
     dup2(e, 2);
+    /* Far from UTC (and not whole hours off it), so that a time shown in
+     * the browser's zone is told from UTC. */
+    setenv("TZ", "Asia/Kolkata", 1);
     execl(bin, bin, "--headless", "--no-sandbox", "--disable-gpu",
           "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
           dir, "--virtual-time-budget=7000", "--dump-dom", url, (char *)NULL);
@@ -160,12 +198,119 @@ START_TEST(riskiest_session_appears_with_its_dimensions) {
   ck_assert_ptr_nonnull(strstr(detail, "class=\"action KILL\""));
   ck_assert_ptr_nonnull(strstr(detail, "class=\"action BLOCK\""));
   free(detail);
-  ck_assert_ptr_nonnull(strstr(dom, "3 session(s)"));
+  /* The header counts every session, not only the 50 listed. */
+  ck_assert_msg(strstr(dom, ">50 of 1,234 sessions · updated "),
+                "no session count in:\n%.600s", strstr(dom, "<header>"));
   /* Live: 7 s of the page's (virtual) time hold at least two more polls
    * after the first load, each re-rendered. */
   const char *n = strstr(dom, "data-refreshes=\"");
   ck_assert_msg(n, "the page never completed a refresh");
   ck_assert_int_ge(atoi(n + strlen("data-refreshes=\"")), 3);
+  free(dom);
+}
+END_TEST
+
+/* For each of the two ids, how the list's session cell shows it: lines,
+ * the id's text takes, whether it stays inside its cell, whether the
+ * full id is there on hover (a title); and whether the table fits its
+ * panel. null until the page has rendered. */
+static const char layout_probe[] =
+    "(() => {"
+    "  if (!document.body || !document.body.dataset.refreshes) return null;"
+    "  const shown = id => {"
+    "    const cell = document.querySelector(`tr[data-session='${id}'] td`);"
+    "    if (!cell) return { listed: false };"
+    "    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);"
+    "    let text;"
+    "    while ((text = walk.nextNode()) && text.data !== id);"
+    "    if (!text) return { listed: true, whole: false };"
+    "    const range = document.createRange();"
+    "    range.selectNodeContents(text);"
+    "    const box = range.getBoundingClientRect();"
+    "    const c = cell.getBoundingClientRect();"
+    "    return { listed: true, whole: true,"
+    "             lines: range.getClientRects().length,"
+    "             inside: box.left >= c.left && box.right <= c.right,"
+    "             hover: [cell, ...cell.querySelectorAll('*')]"
+    "                      .some(e => e.title === id) };"
+    "  };"
+    "  const table = document.getElementById('sessions').closest('table');"
+    "  return { uuid: shown('" UUID_ID "'), long: shown('" LONG_ID
+    "'),"
+    "           fits: table.getBoundingClientRect().right <="
+    "                 table.parentElement.getBoundingClientRect().right };"
+    "})()";
+
+/* The shown() object of layout_probe for one id, asserted readable: all
+ * of it in its cell, on at most max_lines lines, whole on hover. */
+static void assert_readable(json_t *shown, const char *id, int max_lines) {
+  ck_assert_msg(json_is_true(json_object_get(shown, "listed")),
+                "%s is not listed", id);
+  ck_assert_msg(json_is_true(json_object_get(shown, "whole")),
+                "%s is not shown as one text", id);
+  json_int_t lines = json_integer_value(json_object_get(shown, "lines"));
+  ck_assert_msg(lines >= 1 && lines <= max_lines,
+                "%s takes %d lines, want at most %d", id, (int)lines,
+                max_lines);
+  ck_assert_msg(json_is_true(json_object_get(shown, "inside")),
+                "%s spills out of its cell", id);
+  ck_assert_msg(json_is_true(json_object_get(shown, "hover")),
+                "%s has no title to show it whole on hover", id);
+}
+
+/* In a 1400-pixel window the session column is wide enough for a UUID on
+ * one line, so that two sessions can be told apart at a glance; a longer
+ * id wraps but is shown whole, and both are whole on hover. */
+START_TEST(session_ids_are_readable_in_a_1400_pixel_window) {
+  char url[256], log[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/#token=%s", port, TOKEN);
+  snprintf(log, sizeof log, "dash-it-%d.chromium.log", (int)getpid());
+  browser_open(&page, chromium(), profile, log, url, 1400, 900);
+  json_t *layout = browser_eval(&page, layout_probe);
+  browser_close(&page);
+  assert_readable(json_object_get(layout, "uuid"), UUID_ID, 1);
+  assert_readable(json_object_get(layout, "long"), LONG_ID, 3);
+  ck_assert_msg(json_is_true(json_object_get(layout, "fits")),
+                "the sessions table is wider than its panel");
+  json_decref(layout);
+}
+END_TEST
+
+/* The seconds between two "HH:MM:SS" times of day, across midnight. */
+static int seconds_apart(const char *a, const char *b) {
+  int ha, ma, sa, hb, mb, sb;
+  if (sscanf(a, "%d:%d:%d", &ha, &ma, &sa) != 3 ||
+      sscanf(b, "%d:%d:%d", &hb, &mb, &sb) != 3)
+    return 86400;
+  int d = abs((ha * 3600 + ma * 60 + sa) - (hb * 3600 + mb * 60 + sb));
+  return d < 86400 - d ? d : 86400 - d;
+}
+
+/* The page's times are in one zone, UTC, and say so, whatever the
+ * browser's zone (Asia/Kolkata here): the header's update time, the
+ * session's first and last event, and the timeline under its heading. */
+START_TEST(times_are_utc_and_say_so) {
+  char url[256];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/#token=%s", port, TOKEN);
+  time_t now = time(NULL);
+  char *dom = dump_dom(url);
+  ck_assert_ptr_nonnull(dom);
+  const char *updated = strstr(dom, " · updated ");
+  ck_assert_msg(updated, "no update time:\n%.2000s", dom);
+  updated += strlen(" · updated ");
+  char want[16];
+  strftime(want, sizeof want, "%H:%M:%S", gmtime(&now));
+  ck_assert_msg(strncmp(updated + 8, " UTC<", 5) == 0 &&
+                    seconds_apart(updated, want) <= 60,
+                "header says '%.16s', UTC is %s", updated, want);
+  char *detail = element(dom, "id=\"session\"", "</section>");
+  ck_assert_ptr_nonnull(detail);
+  ck_assert_ptr_nonnull(strstr(detail, "<dd>2026-04-17 22:41:05.000 UTC</dd>"));
+  ck_assert_ptr_nonnull(strstr(detail, "<dd>2026-04-17 22:41:37.170 UTC</dd>"));
+  ck_assert_ptr_nonnull(strstr(detail, ">Timeline (UTC)</h2>"));
+  ck_assert_ptr_nonnull(strstr(
+      detail, "<time>2026-04-17 22:41:37.170</time>graphql.volumeDelete"));
+  free(detail);
   free(dom);
 }
 END_TEST
@@ -303,7 +448,7 @@ START_TEST(live_run_shows_the_risky_session_and_not_its_twin) {
   ck_assert_ptr_nonnull(strstr(detail, "data-session=\"sess-pocketos-1\""));
   ck_assert_ptr_nonnull(strstr(detail, "class=\"action KILL\""));
   free(detail);
-  ck_assert_ptr_nonnull(strstr(dom, "2 session(s)"));
+  ck_assert_ptr_nonnull(strstr(dom, ">2 sessions · updated "));
   free(dom);
   json_decref(doc);
 }
@@ -315,6 +460,8 @@ int main(void) {
   tcase_add_unchecked_fixture(tc, start_server, stop_server);
   tcase_set_timeout(tc, 280);
   tcase_add_test(tc, riskiest_session_appears_with_its_dimensions);
+  tcase_add_test(tc, session_ids_are_readable_in_a_1400_pixel_window);
+  tcase_add_test(tc, times_are_utc_and_say_so);
   tcase_add_test(tc, agent_text_is_shown_as_text);
   tcase_add_test(tc, without_the_token_the_page_asks_for_it);
   suite_add_tcase(s, tc);

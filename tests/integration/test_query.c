@@ -108,6 +108,11 @@ START_TEST(sessions_filters_and_limit) {
   doc = get_json("/v1/sessions?limit=1&action=KILL", 200);
   ck_assert_int_eq(json_integer_value(json_object_get(doc, "count")), 1);
   json_decref(doc);
+  /* total: what matches, past the limit. */
+  doc = get_json("/v1/sessions?limit=1&action=allow,escalate,kill", 200);
+  ck_assert_int_eq(json_integer_value(json_object_get(doc, "count")), 1);
+  ck_assert_int_eq(json_integer_value(json_object_get(doc, "total")), 3);
+  json_decref(doc);
 }
 END_TEST
 
@@ -307,23 +312,27 @@ static int run_cli(char *const argv[], char **out) {
   return rc;
 }
 
-START_TEST(cli_prints_the_api_documents) {
+/* The CLI run with argv prints what GET path answers, byte for byte, and
+ * a newline. */
+static void assert_cli_prints(char *const argv[], const char *path) {
   char *out;
-  char *argv[] = {SR_BINARY, "sessions", "--state", db_path, "--min-risk", "1", NULL};
   ck_assert_int_eq(run_cli(argv, &out), 0);
-  struct hc_response r = hc_get(port, "/v1/sessions?min_risk=1", AUTH);
+  struct hc_response r = hc_get(port, path, AUTH);
   ck_assert_int_eq(r.status, 200);
   ck_assert_uint_eq(strlen(out), r.body_len + 1);
   ck_assert_int_eq(memcmp(out, r.body, r.body_len), 0);
   hc_free(&r);
   free(out);
+}
+
+START_TEST(cli_prints_the_api_documents) {
+  char *out;
+  char *argv[] = {SR_BINARY,    "sessions", "--state", db_path,
+                  "--min-risk", "1",        NULL};
+  assert_cli_prints(argv, "/v1/sessions?min_risk=1");
 
   char *argv2[] = {SR_BINARY, "session", "--state", db_path, "sess-pocketos-1", NULL};
-  ck_assert_int_eq(run_cli(argv2, &out), 0);
-  r = hc_get(port, "/v1/sessions/sess-pocketos-1", AUTH);
-  ck_assert_int_eq(memcmp(out, r.body, r.body_len), 0);
-  hc_free(&r);
-  free(out);
+  assert_cli_prints(argv2, "/v1/sessions/sess-pocketos-1");
 
   char *argv3[] = {SR_BINARY, "session", "--state", db_path, "nope", NULL};
   ck_assert_int_eq(run_cli(argv3, &out), 1);
@@ -344,6 +353,90 @@ START_TEST(cli_prints_the_api_documents) {
   ck_assert_int_eq(run_cli(argv5, &out), 1);
   ck_assert_ptr_nonnull(strstr(out, "cannot open state database /nonexistent/state.db"));
   free(out);
+}
+END_TEST
+
+/* Stores commands "<sid>-<from>" .. "<sid>-<from + n - 1>" of session sid,
+ * all issued in the one millisecond ts_ms, in one transaction, as a
+ * checkpoint of the processor would while the server runs. */
+static void store_commands(const char *sid, int from, int n, long long ts_ms) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+  for (int i = from; i < from + n; i++) {
+    char *sql = sqlite3_mprintf(
+        "INSERT INTO commands (command_id, session_id, call_id, action, risk, "
+        "depth, dimensions, rule, issued_at_ms, expires_at_ms) VALUES "
+        "('%q-%d', %Q, 'call-%d', 'ALLOW', 0, 0, '[]', 'allow', %lld, %lld)",
+        sid, i, sid, i, ts_ms, ts_ms + 300000);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+  }
+  ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+/* Follows the audit log from *after with pages of `limit`, as a poller
+ * would, until a page comes back empty: appends the command ids to ids
+ * (" a b ": each followed by a space, each once or the test fails; ids
+ * starts as " "), checks seqs rise, and
+ * leaves *after at the largest seq seen. Returns the commands read. */
+static int follow_commands(long long *after, int limit, char *ids, size_t cap) {
+  int read = 0;
+  for (;;) {
+    char path[96];
+    snprintf(path, sizeof path, "/v1/commands?after=%lld&limit=%d", *after,
+             limit);
+    json_t *doc = get_json(path, 200);
+    json_t *cmds = json_object_get(doc, "commands"), *c;
+    size_t i, n = json_array_size(cmds);
+    ck_assert_int_le(n, limit);
+    json_array_foreach(cmds, i, c) {
+      long long seq = json_integer_value(json_object_get(c, "seq"));
+      ck_assert_msg(seq > *after, "seq %lld after %lld", seq, *after);
+      *after = seq;
+      char id[96];
+      snprintf(id, sizeof id, " %s ", str(c, "command_id"));
+      ck_assert_msg(!strstr(ids, id), "%s came twice", id);
+      size_t len = strlen(ids);
+      snprintf(ids + len, cap - len, "%s", id + 1);
+      read++;
+    }
+    json_decref(doc);
+    if (n == 0) return read;
+  }
+}
+
+/* A poller following /v1/commands?after= with pages of 3: a burst of
+ * commands issued in one millisecond, split over page boundaries, comes
+ * each once and none is skipped; commands stored later, in that same
+ * millisecond, come on the next poll. */
+START_TEST(commands_after_pages_without_repeats_or_gaps) {
+  store_commands("sess-burst", 0, 7, 1776465700000LL);
+  char ids[4096] = " ";
+  long long after = 0;
+  ck_assert_int_eq(follow_commands(&after, 3, ids, sizeof ids), 5 + 7);
+  for (int i = 0; i < 7; i++) {
+    char id[32];
+    snprintf(id, sizeof id, " sess-burst-%d ", i);
+    ck_assert_msg(strstr(ids, id), "%s missing from %s", id, ids);
+  }
+  ck_assert_ptr_nonnull(strstr(ids, " f3cc29b85da1288e566f40182eb2520b "));
+  store_commands("sess-burst", 7, 2, 1776465700000LL);
+  strcpy(ids, " ");
+  ck_assert_int_eq(follow_commands(&after, 3, ids, sizeof ids), 2);
+  ck_assert_str_eq(ids, " sess-burst-7 sess-burst-8 ");
+  /* since stays what it was: inclusive, by issue time. */
+  json_t *doc = get_json("/v1/commands?since=1776465700000", 200);
+  ck_assert_int_eq(json_integer_value(json_object_get(doc, "count")), 9);
+  json_decref(doc);
+  /* The CLI pages the same way. */
+  char *argv[] = {SR_BINARY, "commands", "--state", db_path, "--after",
+                  "3",       "--limit",  "4",       NULL};
+  assert_cli_prints(argv, "/v1/commands?after=3&limit=4");
+  struct hc_response r = hc_get(port, "/v1/commands?after=3&since=1", AUTH);
+  expect_error(&r, 400, "exclude each other");
 }
 END_TEST
 
@@ -446,6 +539,7 @@ int main(void) {
   tcase_add_test(tc, token_is_required_for_data_but_not_for_page_and_health);
   tcase_add_test(tc, dashboard_is_self_contained);
   tcase_add_test(tc, cli_prints_the_api_documents);
+  tcase_add_test(tc, commands_after_pages_without_repeats_or_gaps);
   tcase_add_test(tc, run_serves_live_metrics);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

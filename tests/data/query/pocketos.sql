@@ -11,10 +11,10 @@ INSERT INTO sessions VALUES
   ('sess-pocketos-1', 53.908, 6, 'KILL', 1, 17, 'plan', 'staging',
    'fix the staging credential mismatch in the deploy config',
    1776465665000, 1776465697170, 1790000000000, X'00'),
-  ('sess-pocketos-twin', 0.0, 0, 'ALLOW', 0, 12, 'normal', 'staging',
+  ('sess-pocketos-twin', 0.0, 0, 'ALLOW', 0, 12, 'default', 'staging',
    'fix the staging credential mismatch with the staging token',
    1776465665000, 1776465690000, 1790000000000, X'00'),
-  ('sess-escalated-2', 1.85, 2, 'ESCALATE', 0, 6, 'normal', 'production',
+  ('sess-escalated-2', 1.85, 2, 'ESCALATE', 0, 6, 'default', 'production',
    -- hostile text: quotes, backslash, markup and a control character
    'say "hi" \ <script>alert(1)</script>' || char(7),
    1776465000000, 1776465100000, 1790000000000, X'00');
@@ -36,7 +36,9 @@ INSERT INTO session_dimensions VALUES
   ('sess-escalated-2', 'destructive', 0.6, 1, 'DELETE without WHERE on production table users', 1776465100000),
   ('sess-escalated-2', 'boundary', 0.5, 1, 'target outside the declared resources', 1776465100000);
 
-INSERT INTO commands VALUES
+INSERT INTO commands (command_id, session_id, call_id, action, risk, depth,
+  dimensions, rule, event_id, topic, partition, offset, issued_at_ms,
+  expires_at_ms) VALUES
   ('133bc84561e3e77e4a45c10252b8a379', 'sess-pocketos-1', 'call_yp0shsrRM5w1Tnz6lbanUa3O',
    'ALLOW', 0.0, 0, '[]', 'allow', 'ev-pocketos-1-008', 'stackrisk.events', 0, 1003,
    1776465676135, 1776465976135),

@@ -748,6 +748,45 @@ START_TEST(retention_expires_sessions_and_rows) {
 }
 END_TEST
 
+/* The audit log's seq is a reader's cursor: rows stored later have larger
+ * seqs, and once the newest row expired its seq is not handed out again
+ * (a reader who saw it would skip the row that reused it). */
+START_TEST(audit_seqs_rise_and_are_never_reused) {
+  const long long retention = 3600 * 1000LL, t0 = 1790000000000LL;
+  struct fx f = {0};
+  fx_open(&f, "seq", 0, retention, true);
+  char line[512], call[8];
+  for (int i = 1; i <= 2; i++) {
+    snprintf(call, sizeof call, "c%d", i);
+    ck_assert_int_eq(fx_feed(&f, line_at(line, sizeof line, "a", t0, call)), 1);
+  }
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path,
+                         "SELECT seq FROM commands WHERE call_id = "
+                         "'c2'"),
+                   2);
+  /* Three hours on, an event that decides nothing: both rows expire. */
+  snprintf(line, sizeof line,
+           "{\"type\":\"agent_message\",\"session_id\":\"b\",\"ts_ms\":%lld,"
+           "\"role\":\"assistant\"}",
+           t0 + 3 * retention);
+  ck_assert_int_eq(fx_feed(&f, line), 0);
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path, "SELECT count(*) FROM commands"), 0);
+  ck_assert_int_eq(
+      fx_feed(&f, line_at(line, sizeof line, "b", t0 + 3 * retention, "c3")),
+      1);
+  fx_checkpoint(&f);
+  ck_assert_int_eq(q_int(f.path,
+                         "SELECT seq FROM commands WHERE call_id = "
+                         "'c3'"),
+                   3);
+  fx_close(&f);
+  rm_db(f.path);
+  sr_arena_destroy(f.arena);
+}
+END_TEST
+
 START_TEST(a_token_in_the_task_never_reaches_the_database) {
   struct fx f = {0};
   fx_open(&f, "secret", 0, 0, true);
@@ -1180,71 +1219,87 @@ START_TEST(dimension_rows_follow_the_session) {
 }
 END_TEST
 
+/* The tables schemas/state.sql had in versions 1 and 2 besides the
+ * timeline. */
+#define V1_V2_TABLES                                                        \
+  "CREATE TABLE IF NOT EXISTS input_offsets (\n"                            \
+  "  topic TEXT NOT NULL,\n"                                                \
+  "  partition INTEGER NOT NULL,\n"                                         \
+  "  next_offset INTEGER NOT NULL,\n"                                       \
+  "  PRIMARY KEY (topic, partition)\n"                                      \
+  ") WITHOUT ROWID;\n"                                                      \
+  "CREATE TABLE IF NOT EXISTS sessions (\n"                                 \
+  "  session_id TEXT PRIMARY KEY,\n"                                        \
+  "  risk REAL NOT NULL,\n"                                                 \
+  "  depth INTEGER NOT NULL,\n"                                             \
+  "  last_action TEXT,\n"                                                   \
+  "  killed INTEGER NOT NULL,\n"                                            \
+  "  events INTEGER NOT NULL,\n"                                            \
+  "  mode TEXT,\n"                                                          \
+  "  environment TEXT,\n"                                                   \
+  "  task TEXT,\n"                                                          \
+  "  first_ts_ms INTEGER NOT NULL,\n"                                       \
+  "  last_ts_ms INTEGER NOT NULL,\n"                                        \
+  "  updated_at_ms INTEGER NOT NULL,\n"                                     \
+  "  state BLOB NOT NULL\n"                                                 \
+  ");\n"                                                                    \
+  "CREATE INDEX IF NOT EXISTS sessions_by_risk ON sessions (risk DESC);\n"  \
+  "CREATE INDEX IF NOT EXISTS sessions_by_last ON sessions (last_ts_ms);\n" \
+  "CREATE TABLE IF NOT EXISTS session_dimensions (\n"                       \
+  "  session_id TEXT NOT NULL,\n"                                           \
+  "  dimension TEXT NOT NULL,\n"                                            \
+  "  score REAL NOT NULL,\n"                                                \
+  "  elevated INTEGER NOT NULL,\n"                                          \
+  "  reason TEXT NOT NULL,\n"                                               \
+  "  ts_ms INTEGER NOT NULL,\n"                                             \
+  "  PRIMARY KEY (session_id, dimension)\n"                                 \
+  ") WITHOUT ROWID;\n"                                                      \
+  "CREATE TABLE IF NOT EXISTS commands (\n"                                 \
+  "  command_id TEXT PRIMARY KEY,\n"                                        \
+  "  session_id TEXT NOT NULL,\n"                                           \
+  "  call_id TEXT,\n"                                                       \
+  "  action TEXT NOT NULL,\n"                                               \
+  "  risk REAL NOT NULL,\n"                                                 \
+  "  depth INTEGER NOT NULL,\n"                                             \
+  "  dimensions TEXT NOT NULL,\n"                                           \
+  "  rule TEXT NOT NULL,\n"                                                 \
+  "  event_id TEXT,\n"                                                      \
+  "  topic TEXT,\n"                                                         \
+  "  partition INTEGER,\n"                                                  \
+  "  offset INTEGER,\n"                                                     \
+  "  issued_at_ms INTEGER NOT NULL,\n"                                      \
+  "  expires_at_ms INTEGER NOT NULL\n"                                      \
+  ");\n"                                                                    \
+  "CREATE INDEX IF NOT EXISTS commands_by_session\n"                        \
+  "  ON commands (session_id, issued_at_ms);\n"                             \
+  "CREATE INDEX IF NOT EXISTS commands_by_time ON commands (issued_at_ms);\n"
+
 /* schemas/state.sql as of version 1, with a timeline row per event. */
-static const char v1_schema[] =
-    "PRAGMA user_version = 1;\n"
-    "CREATE TABLE IF NOT EXISTS input_offsets (\n"
-    "  topic TEXT NOT NULL,\n"
-    "  partition INTEGER NOT NULL,\n"
-    "  next_offset INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (topic, partition)\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE TABLE IF NOT EXISTS sessions (\n"
-    "  session_id TEXT PRIMARY KEY,\n"
-    "  risk REAL NOT NULL,\n"
-    "  depth INTEGER NOT NULL,\n"
-    "  last_action TEXT,\n"
-    "  killed INTEGER NOT NULL,\n"
-    "  events INTEGER NOT NULL,\n"
-    "  mode TEXT,\n"
-    "  environment TEXT,\n"
-    "  task TEXT,\n"
-    "  first_ts_ms INTEGER NOT NULL,\n"
-    "  last_ts_ms INTEGER NOT NULL,\n"
-    "  updated_at_ms INTEGER NOT NULL,\n"
-    "  state BLOB NOT NULL\n"
-    ");\n"
-    "CREATE INDEX IF NOT EXISTS sessions_by_risk ON sessions (risk DESC);\n"
-    "CREATE INDEX IF NOT EXISTS sessions_by_last ON sessions (last_ts_ms);\n"
-    "CREATE TABLE IF NOT EXISTS session_dimensions (\n"
+static const char v1_schema[] = "PRAGMA user_version = 1;\n" V1_V2_TABLES
+                                "CREATE TABLE IF NOT EXISTS session_events (\n"
+                                "  session_id TEXT NOT NULL,\n"
+                                "  seq INTEGER NOT NULL,\n"
+                                "  ts_ms INTEGER NOT NULL,\n"
+                                "  type TEXT NOT NULL,\n"
+                                "  phase TEXT,\n"
+                                "  call_id TEXT,\n"
+                                "  tool TEXT,\n"
+                                "  summary TEXT NOT NULL,\n"
+                                "  risk REAL NOT NULL,\n"
+                                "  PRIMARY KEY (session_id, seq)\n"
+                                ") WITHOUT ROWID;\n";
+
+/* schemas/state.sql as of version 2: the timeline in chunks, the default
+ * mode named "normal". */
+static const char v2_schema[] =
+    "PRAGMA user_version = 2;\n" V1_V2_TABLES
+    "CREATE TABLE IF NOT EXISTS session_timeline (\n"
     "  session_id TEXT NOT NULL,\n"
-    "  dimension TEXT NOT NULL,\n"
-    "  score REAL NOT NULL,\n"
-    "  elevated INTEGER NOT NULL,\n"
-    "  reason TEXT NOT NULL,\n"
-    "  ts_ms INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (session_id, dimension)\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE TABLE IF NOT EXISTS commands (\n"
-    "  command_id TEXT PRIMARY KEY,\n"
-    "  session_id TEXT NOT NULL,\n"
-    "  call_id TEXT,\n"
-    "  action TEXT NOT NULL,\n"
-    "  risk REAL NOT NULL,\n"
-    "  depth INTEGER NOT NULL,\n"
-    "  dimensions TEXT NOT NULL,\n"
-    "  rule TEXT NOT NULL,\n"
-    "  event_id TEXT,\n"
-    "  topic TEXT,\n"
-    "  partition INTEGER,\n"
-    "  offset INTEGER,\n"
-    "  issued_at_ms INTEGER NOT NULL,\n"
-    "  expires_at_ms INTEGER NOT NULL\n"
-    ");\n"
-    "CREATE INDEX IF NOT EXISTS commands_by_session\n"
-    "  ON commands (session_id, issued_at_ms);\n"
-    "CREATE INDEX IF NOT EXISTS commands_by_time ON commands (issued_at_ms);\n"
-    "CREATE TABLE IF NOT EXISTS session_events (\n"
-    "  session_id TEXT NOT NULL,\n"
-    "  seq INTEGER NOT NULL,\n"
-    "  ts_ms INTEGER NOT NULL,\n"
-    "  type TEXT NOT NULL,\n"
-    "  phase TEXT,\n"
-    "  call_id TEXT,\n"
-    "  tool TEXT,\n"
-    "  summary TEXT NOT NULL,\n"
-    "  risk REAL NOT NULL,\n"
-    "  PRIMARY KEY (session_id, seq)\n"
+    "  first_seq INTEGER NOT NULL,\n"
+    "  last_seq INTEGER NOT NULL,\n"
+    "  keep_from INTEGER NOT NULL,\n"
+    "  entries TEXT NOT NULL,\n"
+    "  PRIMARY KEY (session_id, first_seq)\n"
     ") WITHOUT ROWID;\n";
 
 /* Opens the version-1 database at path (which migrates it) and checks that
@@ -1281,33 +1336,42 @@ static const char v1_rows[] =
     " ('m2', 1, 1790000000000, 'session_start', NULL, NULL, NULL, 'session "
     "started, mode unset, environment ', 0.0);\n";
 
-START_TEST(a_version_1_database_is_migrated_on_open) {
-  char path[64], err[512];
-  snprintf(path, sizeof path, "test-store-v1-%d.db", (int)getpid());
+/* Writes a database of an older schema holding rows to path, then opens
+ * the store on it, which migrates it. */
+static void migrate_old(const char *path, const char *schema,
+                        const char *rows) {
+  char err[512];
   rm_db(path);
   sqlite3 *db;
   ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-  ck_assert_int_eq(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
-  ck_assert_int_eq(sqlite3_exec(db, v1_rows, NULL, NULL, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, rows, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
   struct sr_store_opts o = {.path = path};
   struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
   ck_assert_msg(st, "%s", err);
   sr_store_close(st);
-  ck_assert_int_eq(q_int(path, "PRAGMA user_version"), 2);
+}
+
+START_TEST(a_version_1_database_is_migrated_on_open) {
+  char path[64], err[512];
+  snprintf(path, sizeof path, "test-store-v1-%d.db", (int)getpid());
+  migrate_old(path, v1_schema, v1_rows);
+  ck_assert_int_eq(q_int(path, "PRAGMA user_version"), 3);
   ck_assert_int_eq(q_int(path,
                          "SELECT count(*) FROM sqlite_master WHERE "
                          "name = 'session_events'"),
                    0);
   ck_assert_int_eq(q_int(path, "SELECT count(*) FROM session_timeline"), 2);
   /* The documents a version 1 build served from this file, byte for
-   * byte: nulls, escapes, broken UTF-8 replaced, six-digit risks. */
+   * byte (but for the default mode's name, version 3's): nulls, escapes,
+   * broken UTF-8 replaced, six-digit risks. */
   char *m1 = session_doc(path, "m1"), *m2 = session_doc(path, "m2");
   ck_assert_str_eq(
       m1,
       "{\"session_id\":\"m1\",\"risk\":2.5,\"depth\":1,\"last_action\":"
       "\"ESCALATE\","
-      "\"killed\":false,\"events\":7,\"mode\":\"normal\",\"environment\":"
+      "\"killed\":false,\"events\":7,\"mode\":\"default\",\"environment\":"
       "\"staging\","
       "\"task\":null,\"first_ts_ms\":1790000000000,\"last_ts_ms\":"
       "1790000007000,"
@@ -1340,10 +1404,69 @@ START_TEST(a_version_1_database_is_migrated_on_open) {
   free(m1);
   free(m2);
   /* Opened again: nothing more to migrate. */
-  st = sr_store_open(&o, dets, 1, err, sizeof err);
+  struct sr_store_opts o = {.path = path};
+  struct sr_store *st = sr_store_open(&o, dets, 1, err, sizeof err);
   ck_assert_msg(st, "%s", err);
   sr_store_close(st);
   ck_assert_int_eq(q_int(path, "SELECT count(*) FROM session_timeline"), 2);
+  rm_db(path);
+}
+END_TEST
+
+static const char v2_rows[] =
+    "INSERT INTO sessions VALUES\n"
+    " ('d', 2.5, 1, 'ESCALATE', 0, 7, 'normal', 'staging', NULL, "
+    "1790000000000, 1790000007000, 1790000009000, X'00'),\n"
+    " ('p', 0.0, 0, 'ALLOW', 0, 2, 'plan', NULL, NULL, 1790000000000, "
+    "1790000001000, 1790000009000, X'00'),\n"
+    " ('u', 0.0, 0, NULL, 0, 1, NULL, NULL, NULL, 1790000000000, "
+    "1790000000000, 1790000009000, X'00');\n"
+    /* stored in this order, issued in another */
+    "INSERT INTO commands VALUES\n"
+    " ('k1', 'd', 'c1', 'ALLOW', 0.0, 0, '[]', 'allow', 'e1', 'events', 0, "
+    "1, 1790000003000, 1790000303000),\n"
+    " ('k2', 'd', 'c2', 'ESCALATE', 2.5, 1, '[]', 'tier.escalate', 'e2', "
+    "'events', 0, 2, 1790000001000, 1790000301000),\n"
+    " ('k3', 'p', NULL, 'ALLOW', 0.0, 0, '[]', 'allow', NULL, NULL, NULL, "
+    "NULL, 1790000002000, 1790000302000);\n";
+
+/* A version 2 database called the default mode "normal"; once the store
+ * opened it, the database and the API say "default", as events do, and
+ * the other modes are as they were. Its audit rows get seqs in the order
+ * they were stored, and new ones follow them; its risk index gains the
+ * last action. */
+START_TEST(a_version_2_database_is_migrated_on_open) {
+  char path[64];
+  snprintf(path, sizeof path, "test-store-v2-%d.db", (int)getpid());
+  migrate_old(path, v2_schema, v2_rows);
+  ck_assert_int_eq(q_int(path, "PRAGMA user_version"), 3);
+  ck_assert_int_eq(q_int(path,
+                         "SELECT count(*) FROM sessions WHERE (session_id, "
+                         "coalesce(mode, '')) IN (VALUES ('d', 'default'), "
+                         "('p', 'plan'), ('u', ''))"),
+                   3);
+  char *doc = session_doc(path, "d");
+  ck_assert_msg(strstr(doc, "\"mode\":\"default\""), "%s", doc);
+  free(doc);
+  ck_assert_int_eq(q_int(path,
+                         "SELECT count(*) FROM commands WHERE (seq, "
+                         "command_id, issued_at_ms, coalesce(offset, -1)) IN "
+                         "(VALUES (1, 'k1', 1790000003000, 1), (2, 'k2', "
+                         "1790000001000, 2), (3, 'k3', 1790000002000, -1))"),
+                   3);
+  ck_assert_int_eq(q_int(path,
+                         "SELECT seq FROM sqlite_sequence WHERE name = "
+                         "'commands'"),
+                   3);
+  ck_assert_int_eq(q_int(path,
+                         "SELECT count(*) FROM sqlite_master WHERE "
+                         "name = 'commands_v2'"),
+                   0);
+  /* The risk index covers the API's filters. */
+  ck_assert_int_eq(q_int(path,
+                         "SELECT count(*) FROM pragma_index_info("
+                         "'sessions_by_risk') WHERE name = 'last_action'"),
+                   1);
   rm_db(path);
 }
 END_TEST
@@ -1537,7 +1660,7 @@ START_TEST(session_columns_agree_with_the_state_blob) {
                                       "session_id = ? ORDER BY dimension",
                                       -1, &dq, NULL),
                    SQLITE_OK);
-  size_t rows = 0, dims = 0;
+  size_t rows = 0, dims = 0, defaults = 0;
   while (sqlite3_step(q) == SQLITE_ROW) {
     const char *sid = (const char *)sqlite3_column_text(q, 0);
     struct sr_session *s = sr_session_table_get(t, sr_str_from(sid), true);
@@ -1554,6 +1677,18 @@ START_TEST(session_columns_agree_with_the_state_blob) {
       ck_assert_ptr_null(action);
     ck_assert_int_eq(sqlite3_column_int(q, 4), s->killed);
     ck_assert_int_eq(sqlite3_column_int64(q, 5), (long long)s->events);
+    /* The modes as events name them (docs/events.md); unset is NULL. */
+    static const char *const modes[] = {
+        [SR_MODE_DEFAULT] = "default",
+        [SR_MODE_PLAN] = "plan",
+        [SR_MODE_READ_ONLY] = "read_only",
+    };
+    const char *mode = (const char *)sqlite3_column_text(q, 6);
+    if (modes[s->info.mode])
+      ck_assert_str_eq(mode, modes[s->info.mode]);
+    else
+      ck_assert_ptr_null(mode);
+    defaults += s->info.mode == SR_MODE_DEFAULT;
     const char *env = (const char *)sqlite3_column_text(q, 7);
     ck_assert_str_eq(env ? env : "", s->info.environment);
     const char *task = (const char *)sqlite3_column_text(q, 8);
@@ -1585,6 +1720,7 @@ START_TEST(session_columns_agree_with_the_state_blob) {
   }
   ck_assert_uint_gt(rows, 5);
   ck_assert_uint_gt(dims, 5);
+  ck_assert_uint_gt(defaults, 0);
   sqlite3_finalize(q);
   sqlite3_finalize(dq);
   sqlite3_close(db);
@@ -1598,20 +1734,20 @@ END_TEST
 
 START_TEST(a_newer_database_is_refused_with_both_versions) {
   char path[64], err[512];
-  snprintf(path, sizeof path, "test-store-v3-%d.db", (int)getpid());
+  snprintf(path, sizeof path, "test-store-v4-%d.db", (int)getpid());
   rm_db(path);
   sqlite3 *db;
   ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
   ck_assert_int_eq(sqlite3_exec(db,
                                 "CREATE TABLE future (x); PRAGMA "
-                                "user_version = 3",
+                                "user_version = 4",
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(db);
   struct sr_store_opts o = {.path = path};
   ck_assert_ptr_null(sr_store_open(&o, dets, 1, err, sizeof err));
   ck_assert_msg(
-      strstr(err, path) && strstr(err, "version 3") && strstr(err, "(2)"), "%s",
+      strstr(err, path) && strstr(err, "version 4") && strstr(err, "(3)"), "%s",
       err);
   ck_assert_int_eq(q_int(path, "SELECT count(*) FROM sqlite_master"), 1);
   rm_db(path);
@@ -1649,6 +1785,8 @@ int main(void) {
   tcase_add_test(tc, a_restarted_session_gets_a_new_timeline);
   tcase_add_test(tc, dimension_rows_follow_the_session);
   tcase_add_test(tc, a_version_1_database_is_migrated_on_open);
+  tcase_add_test(tc, a_version_2_database_is_migrated_on_open);
+  tcase_add_test(tc, audit_seqs_rise_and_are_never_reused);
   tcase_add_test(tc, a_newer_database_is_refused_with_both_versions);
   tcase_add_test(tc, timeline_numbers_are_printfs_digits);
   tcase_add_test(tc, timeline_texts_are_escaped_wherever_the_byte_is);

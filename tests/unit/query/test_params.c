@@ -33,6 +33,7 @@ START_TEST(defaults) {
   struct sr_commands_params c;
   sr_params_commands_init(&c);
   ck_assert(!c.has_since);
+  ck_assert(!c.has_after);
   ck_assert_str_eq(c.session, "");
   ck_assert_int_eq(c.limit, SR_PARAMS_COMMANDS_LIMIT);
 }
@@ -47,10 +48,13 @@ START_TEST(valid_session_parameters) {
   ck_assert_uint_eq(s.actions, (1u << SR_ACTION_BLOCK) | (1u << SR_ACTION_KILL));
   ck_assert_int_eq(sset(&s, "limit", "1000"), 0);
   ck_assert_int_eq(s.limit, 1000);
-  char text[64];
-  ck_assert_str_eq(sr_params_actions_text(s.actions, text, sizeof text),
-                   ",BLOCK,KILL,");
-  ck_assert_str_eq(sr_params_actions_text(0, text, sizeof text), "");
+  const char *names[SR_PARAMS_ACTIONS_MAX];
+  ck_assert_uint_eq(sr_params_action_names(s.actions, names), 2);
+  ck_assert_str_eq(names[0], "BLOCK");
+  ck_assert_str_eq(names[1], "KILL");
+  ck_assert_uint_eq(sr_params_action_names(0, names), 0);
+  ck_assert_uint_eq(sr_params_action_names(0x1e, names), 4);
+  ck_assert_str_eq(names[0], "ALLOW");
 }
 END_TEST
 
@@ -122,6 +126,39 @@ START_TEST(command_parameters) {
 }
 END_TEST
 
+/* after is a cursor: the seq of the last command a poller saw. It and
+ * since both say where a page starts, so one of them at most. */
+START_TEST(after_is_a_seq_and_excludes_since) {
+  struct sr_commands_params c;
+  sr_params_commands_init(&c);
+  ck_assert_int_eq(cset(&c, "after", "0"), 0);
+  ck_assert(c.has_after);
+  ck_assert_int_eq(c.after_seq, 0);
+  ck_assert_int_eq(cset(&c, "limit", "3"), 0);
+  ck_assert_int_ne(cset(&c, "since", "1776465690000"), 0);
+  ck_assert_str_eq(err,
+                   "parameters 'since' and 'after' exclude each other: "
+                   "'since' starts at an issue time, 'after' past a seq");
+  sr_params_commands_init(&c);
+  ck_assert_int_eq(cset(&c, "since", "1776465690000"), 0);
+  ck_assert_int_ne(cset(&c, "after", "12"), 0);
+  ck_assert_ptr_nonnull(strstr(err, "exclude each other"));
+  static const char *const bad[] = {"-1",  "x",  "",
+                                    "1.5", " 7", "99999999999999999999"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    sr_params_commands_init(&c);
+    ck_assert_msg(cset(&c, "after", bad[i]) != 0, "after=%s accepted", bad[i]);
+    ck_assert_msg(strstr(err, "'after'"), "%s", err);
+    ck_assert(!c.has_after);
+  }
+  sr_params_commands_init(&c);
+  ck_assert_int_eq(cset(&c, "after", "9223372036854775807"), 0);
+  ck_assert_int_eq(c.after_seq, INT64_MAX);
+  ck_assert_int_ne(cset(&c, "after", "1"), 0);
+  ck_assert_str_eq(err, "parameter 'after' given twice");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("params");
   TCase *tc = tcase_create("params");
@@ -130,6 +167,7 @@ int main(void) {
   tcase_add_test(tc, bad_numbers_are_rejected_with_the_parameter_named);
   tcase_add_test(tc, bad_actions_unknown_and_repeated_keys);
   tcase_add_test(tc, command_parameters);
+  tcase_add_test(tc, after_is_a_seq_and_excludes_since);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);

@@ -84,6 +84,34 @@ START_TEST(sessions_riskiest_first_and_filtered) {
 }
 END_TEST
 
+/* total: the sessions the filters match, whatever the limit. */
+START_TEST(sessions_total_counts_past_the_limit) {
+  static const struct {
+    const char *k1, *v1, *k2, *v2;
+    int count, total;
+  } cases[] = {
+      {"limit", "1", NULL, NULL, 1, 3},
+      {NULL, NULL, NULL, NULL, 3, 3},
+      {"min_risk", "1.85", "limit", "1", 1, 2},
+      {"action", "ALLOW,ESCALATE", "limit", "1", 1, 2},
+      {"action", "KILL,ESCALATE", "min_risk", "2", 1, 1},
+      {"action", "BLOCK", NULL, NULL, 0, 0},
+      {"min_risk", "100", NULL, NULL, 0, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    json_t *d = sessions(cases[i].k1, cases[i].v1, cases[i].k2, cases[i].v2);
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "count")),
+                     cases[i].count);
+    ck_assert_msg(
+        json_integer_value(json_object_get(d, "total")) == cases[i].total,
+        "case %zu: total %lld, want %d", i,
+        (long long)json_integer_value(json_object_get(d, "total")),
+        cases[i].total);
+    json_decref(d);
+  }
+}
+END_TEST
+
 START_TEST(session_document) {
   char *json;
   ck_assert_int_eq(sr_reader_session(r, "sess-pocketos-1", &json, err, sizeof err), 0);
@@ -150,6 +178,48 @@ START_TEST(commands_latest_and_since) {
 }
 END_TEST
 
+/* The seqs of the /v1/commands document for the n/2 parameters kv
+ * (key, value, ...) into seqs, their number into *count. */
+static void commands_seqs(const char *const *kv, size_t n, long long *seqs,
+                          size_t *count) {
+  struct sr_commands_params p;
+  sr_params_commands_init(&p);
+  for (size_t i = 0; i + 1 < n; i += 2)
+    ck_assert_int_eq(
+        sr_params_commands_set(&p, kv[i], kv[i + 1], err, sizeof err), 0);
+  char *json;
+  ck_assert_int_eq(sr_reader_commands(r, &p, &json, err, sizeof err), 0);
+  json_t *doc = parse(json), *c = json_object_get(doc, "commands");
+  *count = json_array_size(c);
+  for (size_t i = 0; i < *count; i++)
+    seqs[i] = json_integer_value(json_object_get(json_array_get(c, i), "seq"));
+  json_decref(doc);
+}
+
+START_TEST(commands_after_a_seq_in_seq_order) {
+  /* The fixture stored five commands: seqs 1 to 5, the escalated
+   * session's last though it was issued first. */
+  long long seqs[8];
+  size_t n;
+  const char *page1[] = {"after", "0", "limit", "2"};
+  commands_seqs(page1, 4, seqs, &n);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_int_eq(seqs[0], 1);
+  ck_assert_int_eq(seqs[1], 2);
+  const char *rest[] = {"after", "2"};
+  commands_seqs(rest, 2, seqs, &n);
+  ck_assert_uint_eq(n, 3);
+  ck_assert_int_eq(seqs[2], 5);
+  const char *one[] = {"after", "1", "session", "sess-escalated-2"};
+  commands_seqs(one, 4, seqs, &n);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_int_eq(seqs[0], 5);
+  const char *none[] = {"after", "5"};
+  commands_seqs(none, 2, seqs, &n);
+  ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 START_TEST(hostile_and_broken_text_stays_valid_json) {
   char *json;
   ck_assert_int_eq(sr_reader_session(r, "sess-escalated-2", &json, err, sizeof err), 0);
@@ -196,10 +266,19 @@ START_TEST(clear_errors_for_missing_foreign_and_newer_files) {
   ck_assert_ptr_nonnull(strstr(err, "is not a stackrisk state database"));
 
   ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-  sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL);
+  sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL);
   sqlite3_close(db);
   ck_assert_ptr_null(sr_reader_open(path, err, sizeof err));
-  ck_assert_ptr_nonnull(strstr(err, "schema version 3; this stackrisk reads version 2"));
+  ck_assert_ptr_nonnull(strstr(err,
+                               "schema version 2; this stackrisk reads "
+                               "version 3 (the processor migrates it"));
+
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL);
+  sqlite3_close(db);
+  ck_assert_ptr_null(sr_reader_open(path, err, sizeof err));
+  ck_assert_ptr_nonnull(
+      strstr(err, "schema version 4; this stackrisk reads version 3"));
 
   FILE *f = fopen(other, "w");
   fputs("this is not a database, just text long enough to have a header", f);
@@ -222,8 +301,10 @@ int main(void) {
   TCase *tc = tcase_create("reader");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, sessions_riskiest_first_and_filtered);
+  tcase_add_test(tc, sessions_total_counts_past_the_limit);
   tcase_add_test(tc, session_document);
   tcase_add_test(tc, commands_latest_and_since);
+  tcase_add_test(tc, commands_after_a_seq_in_seq_order);
   tcase_add_test(tc, hostile_and_broken_text_stays_valid_json);
   tcase_add_test(tc, sees_what_a_running_writer_commits_only);
   tcase_add_test(tc, clear_errors_for_missing_foreign_and_newer_files);
