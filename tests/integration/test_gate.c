@@ -10,17 +10,20 @@
  * stackrisk's rules itself: deny, ask, or no answer) and commands that must
  * not be trusted: signed with another key, unsigned, genuine but for another
  * session, genuine but expired. The README's hook lines are run as written,
- * with no sidecar.
+ * with no sidecar, and, with no brokers at all, the hook_no_env sessions'
+ * calls are answered as `stackrisk replay` decides them.
  *
  * The tests share the brokers and the processor (CK_NOFORK), in order; the
  * last one stops the processor.
  */
 #include <check.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include "aggregator/command.h"
 #include "aggregator/sign.h"
+#include "core/buf.h"
 #include "core/kafka.h"
 #include "enforce/control.h"
 #include "harness.h"
@@ -685,6 +688,163 @@ START_TEST(readme_hook_lines_work_without_the_sidecar) {
 }
 END_TEST
 
+/* With stackrisk down, each session's decisive call and its benign twin's
+ * counterpart, as Claude Code or Cursor sends it, answered by the gate
+ * alone as the processor answers it (`stackrisk replay` of the session):
+ * ask for what stackrisk escalates, nothing for what it allows. */
+static const struct {
+  const char *file, *call, *action;
+} decided_alone[] = {
+    {"hook_no_env_rm_rf_home.jsonl", "call-rm-home", "ESCALATE"},
+    {"hook_no_env_rm_rf_caches.jsonl", "toolu_01Rw5Hc2Nz8Jq4Tb7Xk1Ys6Pd",
+     "ALLOW"},
+    {"hook_no_env_find_delete_first.jsonl", "call-find-delete-home",
+     "ESCALATE"},
+    {"hook_no_env_find_dsstore.jsonl", "toolu_011pKcjvUOyQlrQRXzkIgVBTCJ",
+     "ALLOW"},
+    {"hook_no_env_s3_empty_bucket.jsonl", "call-s3-empty-bucket", "ESCALATE"},
+    {"hook_no_env_s3_old_prefix.jsonl", "toolu_01v4IoMsPNxjZJDo9kNuCoWCob",
+     "ALLOW"},
+    {"hook_no_env_rm_rf_star.jsonl", "call-rm-rf-star", "ESCALATE"},
+    {"hook_no_env_rm_rf_dist.jsonl",
+     "cursor-0d93a6f2-5b7e-4c18-9e24-b6f0a3c85d17-33ad2150460f661f", "ALLOW"},
+    {"hook_no_env_redis_flushall.jsonl", "call-flushall", "ESCALATE"},
+    {"hook_no_env_redis_flushdb_test.jsonl", "toolu_01PjlC0dtfUVevvIV3fqDglTpt",
+     "ALLOW"},
+    {"hook_no_env_curl_aws_credentials.jsonl", "call-upload-aws-credentials",
+     "ESCALATE"},
+    {"hook_no_env_curl_debug_log.jsonl", "toolu_01Gt5Nw9Ls3Dk8Vp2Qz6Rm4Yh",
+     "ALLOW"},
+    {"hook_no_env_rm_rf_unset_var.jsonl", "call-rm-install-dir", "ESCALATE"},
+    {"hook_no_env_rm_rf_var_guarded.jsonl", "call-rm-install-dir-guarded",
+     "ALLOW"},
+    {"hook_no_env_gist_private_key.jsonl", "call-gist-private-key", "ESCALATE"},
+    {"hook_no_env_gist_public_key.jsonl", "call-gist-public-key", "ALLOW"},
+    {"hook_no_env_rails_db_reset.jsonl", "call-rails-db-reset", "ESCALATE"},
+    {"hook_no_env_rails_test_db_reset.jsonl", "call-rails-test-db-reset",
+     "ALLOW"},
+};
+
+/* The first JSON line of a file (or of a command's output) whose call_id
+ * is call and, when phase is given, whose phase is that; parsed. */
+static json_t *find_line(const char *path, const char *call,
+                         const char *phase) {
+  char *data = h_read_file(path, NULL);
+  ck_assert_msg(data, "cannot read %s", path);
+  json_t *found = NULL;
+  for (char *line = strtok(data, "\n"); line && !found;
+       line = strtok(NULL, "\n")) {
+    json_t *j = json_loads(line, 0, NULL); /* stderr lines are no JSON */
+    const char *id = json_string_value(json_object_get(j, "call_id"));
+    const char *ph = json_string_value(json_object_get(j, "phase"));
+    if (id && !strcmp(id, call) && (!phase || (ph && !strcmp(ph, phase))))
+      found = j;
+    else
+      json_decref(j);
+  }
+  free(data);
+  ck_assert_msg(found, "no line for %s in %s", call, path);
+  return found;
+}
+
+/* The processor's command on a session file's call. */
+static json_t *replayed_command(const char *file, const char *call) {
+  char path[512], out[320];
+  snprintf(path, sizeof path, "%s/sessions/%s", SR_TEST_DATA, file);
+  snprintf(out, sizeof out, "%s/replay-%s.out", dir, file);
+  unlink(out);
+  char *argv[] = {SR_BINARY,     "replay",
+                  "--config",    SR_SOURCE_DIR "/config/stackrisk.yaml",
+                  "--log-level", "error",
+                  path,          NULL};
+  ck_assert_int_eq(h_wait_exit(h_spawn(argv, out), 30000), 0);
+  return find_line(out, call, NULL);
+}
+
+/* The hook payload its harness sends for a requested call of a session
+ * file (heap); *cursor says which harness. */
+static char *hook_payload_of(const json_t *ev, bool *cursor) {
+  const json_t *args = json_object_get(ev, "arguments");
+  const char *agent = json_string_value(json_object_get(ev, "agent_id"));
+  *cursor = agent && !strcmp(agent, "cursor");
+  json_t *p =
+      *cursor
+          ? json_pack("{s:O,s:s,s:s,s:O,s:O}", "conversation_id",
+                      json_object_get(ev, "session_id"), "generation_id",
+                      "gen-alone", "hook_event_name", "beforeShellExecution",
+                      "command", json_object_get(args, "command"), "cwd",
+                      json_object_get(args, "cwd"))
+          : json_pack("{s:O,s:O,s:s,s:O,s:O,s:O}", "session_id",
+                      json_object_get(ev, "session_id"), "permission_mode",
+                      json_object_get(ev, "mode"), "hook_event_name",
+                      "PreToolUse", "tool_name", json_object_get(ev, "tool"),
+                      "tool_input", args, "tool_use_id",
+                      json_object_get(ev, "call_id"));
+  ck_assert_ptr_nonnull(p);
+  char *text = json_dumps(p, JSON_COMPACT);
+  json_decref(p);
+  return text;
+}
+
+/* Whether `stackrisk gate`, with no stackrisk to ask, answers a session
+ * file's requested call as the processor's command on it says: no answer
+ * for ALLOW, ask for ESCALATE, with the rule and each elevated dimension.
+ * If not, why not, in b. */
+static bool answered_as_replayed(const char *file, const char *call,
+                                 const json_t *cmd, struct sr_buf *b) {
+  char path[512], judgement[300];
+  snprintf(path, sizeof path, "%s/sessions/%s", SR_TEST_DATA, file);
+  json_t *ev = find_line(path, call, "requested");
+  bool cursor;
+  char *payload = hook_payload_of(ev, &cursor);
+  char *args[] = {"--hook", cursor ? "cursor" : "claude-code", "--config",
+                  SR_SOURCE_DIR "/config/stackrisk.yaml", NULL};
+  struct gate_run g;
+  gate(&g, payload, args);
+  free(payload);
+  json_decref(ev);
+  const char *action = json_string_value(json_object_get(cmd, "action"));
+  snprintf(judgement, sizeof judgement, "%s (rule %s,", action,
+           json_string_value(json_object_get(cmd, "rule")));
+  const char *answer = !g.out[0]                   ? "nothing"
+                       : strstr(g.out, "\"ask\"")  ? "ask"
+                       : strstr(g.out, "\"deny\"") ? "deny"
+                                                   : g.out;
+  bool allow = !strcmp(action, "ALLOW");
+  bool ok = g.rc == 0 && strstr(g.err, "decided locally") &&
+            strstr(g.err, judgement) &&
+            !strcmp(answer, allow ? "nothing" : "ask");
+  const char *dim;
+  json_t *score;
+  json_object_foreach(json_object_get(cmd, "dimensions"), dim, score) {
+    if (!allow && !strstr(g.out, dim)) ok = false;
+  }
+  if (!ok) /* short: Check's messages end at 4 KiB */
+    sr_buf_printf(b, "%s: processor %s (rule %.40s), gate exit %d, %.12s\n",
+                  file, action, json_string_value(json_object_get(cmd, "rule")),
+                  g.rc, answer);
+  return ok;
+}
+
+START_TEST(stackrisk_down_each_call_is_decided_as_the_processor_would) {
+  char text[3072];
+  struct sr_buf failures = sr_buf_init(text, sizeof text);
+  size_t failed = 0;
+  for (size_t i = 0; i < SR_ARRAY_LEN(decided_alone); i++) {
+    const char *file = decided_alone[i].file, *call = decided_alone[i].call;
+    json_t *cmd = replayed_command(file, call);
+    const char *action = json_string_value(json_object_get(cmd, "action"));
+    ck_assert_msg(action && !strcmp(action, decided_alone[i].action),
+                  "replay of %s: %s on %s, the table says %s", file, action,
+                  call, decided_alone[i].action);
+    failed += !answered_as_replayed(file, call, cmd, &failures);
+    json_decref(cmd);
+  }
+  ck_assert_msg(!failed, "%zu of %zu calls answered otherwise:\n%s", failed,
+                SR_ARRAY_LEN(decided_alone), text);
+}
+END_TEST
+
 /* Publishes cmd on the idle broker's control topic, keyed by session. */
 static void publish_command(const struct sr_command *cmd) {
   uint8_t pb[SR_COMMAND_PB_MAX];
@@ -824,6 +984,8 @@ int main(void) {
   tcase_add_test(tc, no_verdict_is_decided_locally_by_stackrisks_rules);
   tcase_add_test(tc, untrusted_commands_are_rejected);
   tcase_add_test(tc, readme_hook_lines_work_without_the_sidecar);
+  tcase_add_test(tc,
+                 stackrisk_down_each_call_is_decided_as_the_processor_would);
   tcase_add_test(tc, processor_stops_cleanly);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
