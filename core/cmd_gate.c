@@ -5,10 +5,11 @@
  * stdin, asks for a verdict and answers in the harness's protocol. It asks
  * the sidecar when --socket (or gate.socket) names one that answers; else it
  * talks to Kafka itself (slower to start: two connections, and the
- * catalogue compile when no verdict comes). With --serve it is the sidecar.
- * Whatever fails, the hook still answers: the local catalogue decides,
- * closed for destructive calls, open for the rest, and says so on stderr
- * (open being, for Claude Code and Cursor, no answer at all: hook.h).
+ * detectors' compile when no verdict comes). With --serve it is the sidecar.
+ * Whatever fails, the hook still answers: stackrisk's rules decide the call
+ * alone, here, and the reason says so (an ALLOW being, for Claude Code and
+ * Cursor, no answer at all: hook.h); a call that cannot be judged is
+ * blocked.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -37,12 +38,13 @@ static void usage(FILE *f) {
       "               0 ALLOW, 3 ESCALATE, 4 BLOCK, 5 KILL\n"
       "For claude-code and cursor an ALLOW prints nothing (exit 0, the\n"
       "reason on stderr): the harness's own permission rules decide, as\n"
-      "without the gate. Without a verdict by the deadline the call is\n"
-      "blocked when the local catalogue marks it destructive, else let\n"
-      "through the same way (said on stderr).\n"
+      "without the gate. Without a verdict by the deadline the gate runs\n"
+      "stackrisk's detectors and policy on the call alone and answers\n"
+      "their action the same way, saying it decided locally.\n"
       "\n"
-      "  -c, --config FILE       kafka, signing, gate and catalogue sections\n"
-      "                          of the stackrisk configuration\n"
+      "  -c, --config FILE       the stackrisk configuration: kafka,\n"
+      "                          signing and gate sections, and the\n"
+      "                          detectors and policy used without a verdict\n"
       "  -b, --brokers LIST      Kafka bootstrap servers\n"
       "      --hook KIND         claude-code (default), cursor, generic\n"
       "      --socket PATH       the sidecar's Unix socket (hook: ask it;\n"
@@ -226,7 +228,7 @@ static int serve(struct sr_client_conf *cc, volatile sig_atomic_t *stop) {
       .conf_root = cc->conf ? sr_conf_root(cc->conf) : NULL,
       .deadline_ms = (int)cc->deadline_ms,
       .hold_ms = (int)cc->hold_ms,
-      .eager_catalogue = true};
+      .eager_judge = true};
   struct sr_gate *g = sr_gate_create(&o, err, sizeof err);
   int rc = 1;
   if (g) {
@@ -293,7 +295,7 @@ static void hook(struct sr_client_conf *cc, const struct sr_hook_request *req,
     return;
   }
   /* Without a key nothing can be trusted: every command would be refused,
-   * so say why once, loudly, and let the catalogue decide. */
+   * so say why once, loudly, and let the local rules decide. */
   struct sr_verifier *ver = sr_client_verifier(cc->public_key, err, sizeof err);
   if (!ver) {
     snprintf(why, sizeof why, "cannot verify commands: %s", err);

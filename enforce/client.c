@@ -1,7 +1,8 @@
 /*
  * Enforcer-side configuration (see client.h). Reads only the keys the
  * enforcers use and leaves the rest of the file (detectors, policy) to the
- * processor; the gate builds its catalogue from the same file's root.
+ * processor; without a verdict the gate builds those from the same file's
+ * root.
  */
 #include "enforce/client.h"
 

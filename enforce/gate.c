@@ -7,21 +7,23 @@
  * counted against the call, which keeps waiting: a forger cannot answer for
  * stackrisk, and cannot silence it either.
  *
- * The catalogue (a Hyperscan compile, ~0.3 s) is needed only when no verdict
- * came: a hook process builds it then; the sidecar builds it at start.
+ * The judge (stackrisk's detectors and policy: Hyperscan compiles, ~0.5 s)
+ * is needed only when no verdict came: a hook process builds it then; the
+ * sidecar builds it once, at start, and reuses it for every call.
  */
 #include "enforce/gate.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "aggregator/aggregator.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/log.h"
-#include "detectors/catalogue.h"
 #include "enforce/control.h"
 #include "ingest/decode.h"
 
@@ -48,84 +50,125 @@ struct sr_gate {
   pthread_cond_t cond; /* CLOCK_MONOTONIC */
   struct slot slots[SLOTS];
   struct sr_command rcmd; /* reader thread's buffer */
-  pthread_mutex_t cat_mu;
-  struct sr_catalogue *cat;
-  struct sr_catalogue_scratch *scratch;
-  struct sr_arena *arena;
+  pthread_mutex_t judge_mu; /* the judge decides one call at a time */
+  struct judge *judge;      /* built at the first call it decides */
 };
 
-/* Catalogue ------------------------------------------------------------- */
+/* Local judgement -------------------------------------------------------- */
 
-/* Classifies the call with the local catalogue: true when destructive, with
- * the rule and severity in `what`. A call that cannot be classified counts
- * as destructive: the gate is then deciding blind. */
-static bool classify(const struct sr_catalogue *cat,
-                     struct sr_catalogue_scratch *scratch,
-                     struct sr_arena *arena, const struct sr_hook_request *req,
-                     char *what, size_t whatlen) {
-  char err[256];
-  struct sr_event ev;
-  struct sr_op op;
-  sr_arena_reset(arena);
-  struct sr_decode_opts dopts = {SR_HOOK_EVENT_MAX, 0};
-  if (sr_decode_event(req->event, req->event_len, &dopts, arena, &ev, err,
-                      sizeof err)) {
-    snprintf(what, whatlen, "the call cannot be classified (%s)", err);
-    return true;
-  }
-  sr_catalogue_classify(cat, scratch, &ev, &op);
-  if (op.destructive > 0.0f) {
-    snprintf(what, whatlen,
-             "the local catalogue marks this call destructive (%s, severity "
-             "%.2f)",
-             op.rule ? op.rule : "?", op.destructive);
-    return true;
-  }
-  snprintf(what, whatlen,
-           "the local catalogue does not mark this call destructive");
-  return false;
+/* stackrisk's own decision path, run by the gate when stackrisk did not
+ * answer: the configuration's detectors and policy, and an aggregator that
+ * sees the call as the only event of its session (every session is evicted
+ * after each call, so nothing carries over from one call to the next). */
+struct judge {
+  struct sr_detectors *dets;
+  struct sr_policy *policy;
+  struct sr_aggregator *agg;
+  struct sr_arena *arena;
+  struct sr_command cmd; /* the last call's verdict */
+};
+
+static void judge_destroy(struct judge *j) {
+  if (!j) return;
+  sr_aggregator_destroy(j->agg);
+  sr_policy_destroy(j->policy);
+  sr_detectors_destroy(j->dets);
+  sr_arena_destroy(j->arena);
+  free(j);
 }
 
-static void no_answer(enum sr_verdict_source src, bool destructive,
-                      const char *why, const char *what,
-                      struct sr_gate_verdict *v) {
-  v->source = src;
-  v->action = destructive ? SR_ACTION_BLOCK : SR_ACTION_ALLOW;
-  snprintf(v->reason, sizeof v->reason, "stackrisk: %s; failing %s: %s", why,
-           destructive ? "closed" : "open", what);
+/* NULL with err when the configuration's detectors or policy are wrong. */
+static struct judge *judge_create(const struct sr_conf_node *conf_root,
+                                  char *err, size_t errlen) {
+  struct judge *j = calloc(1, sizeof *j);
+  if (!j) goto oom;
+  j->dets = sr_detectors_create(conf_root, err, errlen);
+  if (!j->dets) goto fail;
+  j->policy = sr_policy_create(conf_root, j->dets, err, errlen);
+  if (!j->policy) goto fail;
+  j->agg = sr_aggregator_create(j->dets, j->policy, err, errlen);
+  if (!j->agg) goto fail;
+  j->arena = sr_arena_create(4 * SR_HOOK_EVENT_MAX);
+  if (!j->arena) goto oom;
+  return j;
+oom:
+  snprintf(err, errlen, "out of memory");
+fail:
+  judge_destroy(j);
+  return NULL;
+}
+
+static bool every_session(const struct sr_session *s, void *arg) {
+  (void)s, (void)arg;
+  return true;
+}
+
+/* Decides req's call alone into j->cmd. SR_EINVAL with err when the call
+ * cannot be decoded, SR_ENOMEM when its session cannot be allocated. */
+static int judge_call(struct judge *j, const struct sr_hook_request *req,
+                      char *err, size_t errlen) {
+  struct sr_event ev;
+  struct sr_decode_opts dopts = {SR_HOOK_EVENT_MAX, 0};
+  sr_arena_reset(j->arena);
+  if (sr_decode_event(req->event, req->event_len, &dopts, j->arena, &ev, err,
+                      errlen))
+    return SR_EINVAL;
+  int rc = sr_aggregator_process(j->agg, &ev, &j->cmd);
+  sr_aggregator_evict(j->agg, every_session, NULL);
+  if (rc < 0) {
+    snprintf(err, errlen, "out of memory");
+    return SR_ENOMEM;
+  }
+  /* The hook's event is a requested call with want_verdict, which always
+   * gets one, and its session is new: never a redelivery. */
+  assert(rc == 1);
+  return SR_OK;
+}
+
+/* "ESCALATE (rule R, risk 0.90, depth 1): dim 0.90: reason; ...", as the
+ * processor's commands and the gate's local decisions are told. */
+static void put_judgement(struct sr_buf *b, const struct sr_command *c) {
+  sr_buf_printf(b, "%s (rule %s, risk %.2f, depth %u)",
+                sr_action_name(c->action), c->rule[0] ? c->rule : "-", c->risk,
+                c->depth);
+  for (uint32_t i = 0; i < c->n_dims; i++)
+    sr_buf_printf(b, "%s %s %.2f%s%s", i ? ";" : ":", c->dims[i].name,
+                  c->dims[i].score, c->dims[i].reason[0] ? ": " : "",
+                  c->dims[i].reason);
+}
+
+/* Decides req alone: stackrisk's action on the call by itself, or BLOCK
+ * (failing closed) when it cannot be judged. `why` says why stackrisk's
+ * own verdict is missing. */
+static void decide_with(struct judge *j, const char *judge_err,
+                        const struct sr_hook_request *req, const char *why,
+                        struct sr_gate_verdict *v) {
+  char err[512];
+  struct sr_buf b = sr_buf_init(v->reason, sizeof v->reason);
+  v->source = SR_VERDICT_NO_ANSWER;
+  if (!j || judge_call(j, req, err, sizeof err)) {
+    v->action = SR_ACTION_BLOCK;
+    sr_buf_printf(&b, "stackrisk: %s; failing closed: %s %s", why,
+                  j ? "the call cannot be judged:"
+                    : "stackrisk's rules cannot be loaded here:",
+                  j ? err : judge_err);
+    return;
+  }
+  v->action = j->cmd.action;
+  sr_buf_printf(&b,
+                "stackrisk did not answer (%s), so the gate decided locally "
+                "by stackrisk's rules: ",
+                why);
+  put_judgement(&b, &j->cmd);
 }
 
 void sr_gate_decide_alone(const struct sr_conf_node *conf_root,
                           const struct sr_hook_request *req, const char *why,
                           struct sr_gate_verdict *v) {
-  char err[256], what[512];
-  bool destructive = true;
-  struct sr_catalogue *cat = sr_catalogue_create(conf_root, err, sizeof err);
-  struct sr_catalogue_scratch *scratch =
-      cat ? sr_catalogue_scratch_create(cat) : NULL;
-  struct sr_arena *arena = sr_arena_create(4 * SR_HOOK_EVENT_MAX);
-  if (scratch && arena)
-    destructive = classify(cat, scratch, arena, req, what, sizeof what);
-  else
-    snprintf(what, sizeof what, "the local catalogue is unusable (%s)",
-             cat ? "out of memory" : err);
-  no_answer(SR_VERDICT_NO_ANSWER, destructive, why, what, v);
-  sr_arena_destroy(arena);
-  sr_catalogue_scratch_destroy(scratch);
-  sr_catalogue_destroy(cat);
-}
-
-static int build_catalogue(struct sr_gate *g, char *err, size_t errlen) {
-  if (g->cat) return SR_OK;
-  g->cat = sr_catalogue_create(g->o.conf_root, err, errlen);
-  if (!g->cat) return SR_EINVAL;
-  g->scratch = sr_catalogue_scratch_create(g->cat);
-  g->arena = sr_arena_create(4 * SR_HOOK_EVENT_MAX);
-  if (!g->scratch || !g->arena) {
-    snprintf(err, errlen, "out of memory");
-    return SR_ENOMEM;
-  }
-  return SR_OK;
+  char err[512];
+  struct judge *j = judge_create(conf_root, err, sizeof err);
+  decide_with(j, err, req, why, v);
+  judge_destroy(j);
 }
 
 /* Reader thread ---------------------------------------------------------- */
@@ -210,7 +253,7 @@ struct sr_gate *sr_gate_create(const struct sr_gate_opts *opts, char *err,
   g->o = *opts;
   atomic_init(&g->stop, false);
   pthread_mutex_init(&g->mu, NULL);
-  pthread_mutex_init(&g->cat_mu, NULL);
+  pthread_mutex_init(&g->judge_mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -244,7 +287,9 @@ struct sr_gate *sr_gate_create(const struct sr_gate_opts *opts, char *err,
              opts->events_topic, opts->brokers, rd_kafka_err2str(e));
     goto fail;
   }
-  if (opts->eager_catalogue && build_catalogue(g, err, errlen)) goto fail;
+  if (opts->eager_judge &&
+      !(g->judge = judge_create(opts->conf_root, err, errlen)))
+    goto fail;
   if (pthread_create(&g->thread, NULL, reader_main, g)) {
     snprintf(err, errlen, "cannot start the gate's reader thread");
     goto fail;
@@ -265,41 +310,29 @@ void sr_gate_destroy(struct sr_gate *g) {
     rd_kafka_flush(g->producer, 1000);
     rd_kafka_destroy(g->producer);
   }
-  sr_arena_destroy(g->arena);
-  sr_catalogue_scratch_destroy(g->scratch);
-  sr_catalogue_destroy(g->cat);
+  judge_destroy(g->judge);
   pthread_cond_destroy(&g->cond);
   pthread_mutex_destroy(&g->mu);
-  pthread_mutex_destroy(&g->cat_mu);
+  pthread_mutex_destroy(&g->judge_mu);
   free(g);
 }
 
 /* Deciding --------------------------------------------------------------- */
 
-/* No trustworthy verdict: the gate's own catalogue decides. */
+/* No trustworthy verdict: the gate runs stackrisk's rules on the call. */
 static void decide_locally(struct sr_gate *g, const struct sr_hook_request *req,
                            const char *why, struct sr_gate_verdict *v) {
-  char err[256], what[512];
-  bool destructive = true;
-  pthread_mutex_lock(&g->cat_mu);
-  if (build_catalogue(g, err, sizeof err) == SR_OK)
-    destructive =
-        classify(g->cat, g->scratch, g->arena, req, what, sizeof what);
-  else
-    snprintf(what, sizeof what, "the local catalogue is unusable (%s)", err);
-  pthread_mutex_unlock(&g->cat_mu);
-  no_answer(SR_VERDICT_NO_ANSWER, destructive, why, what, v);
+  char err[512] = "";
+  pthread_mutex_lock(&g->judge_mu);
+  if (!g->judge) g->judge = judge_create(g->o.conf_root, err, sizeof err);
+  decide_with(g->judge, err, req, why, v);
+  pthread_mutex_unlock(&g->judge_mu);
 }
 
 static void describe(const struct sr_command *c, struct sr_gate_verdict *v) {
   struct sr_buf b = sr_buf_init(v->reason, sizeof v->reason);
-  sr_buf_printf(&b, "stackrisk %s (rule %s, risk %.2f, depth %u)",
-                sr_action_name(c->action), c->rule[0] ? c->rule : "-", c->risk,
-                c->depth);
-  for (uint32_t i = 0; i < c->n_dims; i++)
-    sr_buf_printf(&b, "%s %s %.2f%s%s", i ? ";" : ":", c->dims[i].name,
-                  c->dims[i].score, c->dims[i].reason[0] ? ": " : "",
-                  c->dims[i].reason);
+  sr_buf_puts(&b, "stackrisk ");
+  put_judgement(&b, c);
   sr_buf_printf(&b, " [command %s]", c->command_id);
 }
 

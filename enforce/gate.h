@@ -9,9 +9,12 @@
  * BLOCK and KILL answer at once; ESCALATE holds the call up to hold_ms for a
  * human's `stackrisk approve` / `stackrisk deny` (an ALLOW or BLOCK on the
  * same call), then answers ESCALATE. When nothing trustworthy arrives within
- * deadline_ms the gate decides alone from its local catalogue: closed
- * (BLOCK) for a call the catalogue marks destructive, open (ALLOW) for the
- * rest, and says which in the reason.
+ * deadline_ms the gate decides alone by stackrisk's own rules: the
+ * detectors and policy of the same configuration, on the call as the only
+ * event of its session, give ALLOW, ESCALATE, BLOCK or KILL as the
+ * processor would for a session that begins with this call; a call that
+ * cannot be judged is blocked (failing closed). The reason says so, with
+ * the rule and the elevated dimensions.
  *
  * One gate serves one hook process (follow one session's partition) or, as
  * the sidecar, many concurrent calls (follow every partition): a reader
@@ -35,11 +38,11 @@ struct sr_gate_opts {
   const char *control_topic;
   const struct sr_kafka_props *props;   /* borrowed */
   const struct sr_verifier *verifier;   /* borrowed; NULL: trust nothing */
-  const struct sr_conf_node *conf_root; /* catalogue config; may be NULL */
+  const struct sr_conf_node *conf_root; /* detectors, policy; may be NULL */
   const char *session;  /* follow only this session's partition; NULL: all */
   int deadline_ms;      /* for the first verdict */
   int hold_ms;          /* after an ESCALATE, for the human's decision */
-  bool eager_catalogue; /* build the catalogue now, not at the first miss */
+  bool eager_judge;     /* build the local rules now, not at the first miss */
 };
 
 struct sr_gate;
@@ -54,8 +57,8 @@ void sr_gate_destroy(struct sr_gate *g);
 void sr_gate_decide(struct sr_gate *g, const struct sr_hook_request *req,
                     struct sr_gate_verdict *v);
 
-/* The answer when there is no gate at all (Kafka unreachable): the local
- * catalogue decides, as on a missed deadline. `why` says what failed. */
+/* The answer when there is no gate at all (Kafka unreachable): stackrisk's
+ * rules decide locally, as on a missed deadline. `why` says what failed. */
 void sr_gate_decide_alone(const struct sr_conf_node *conf_root,
                           const struct sr_hook_request *req, const char *why,
                           struct sr_gate_verdict *v);

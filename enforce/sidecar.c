@@ -1,6 +1,6 @@
 /*
  * The gate sidecar: one long-lived `stackrisk gate --serve` holds the Kafka
- * connections, the positioned control reader and the compiled catalogue;
+ * connections, the positioned control reader and the compiled detectors;
  * hook processes hand it their call over a Unix socket and get the verdict
  * back. A hook process then costs a fork/exec and a socket round trip
  * instead of two Kafka connections and a Hyperscan compile.
