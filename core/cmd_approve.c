@@ -205,9 +205,7 @@ static int decide(int argc, char **argv, const char *verb) {
       /* The processor would ignore a second decision: say so now rather
        * than wait out --timeout-ms for an answer that cannot come. */
       char when[32];
-      time_t t = (time_t)(cmd->issued_at_ms / 1000);
-      struct tm tm;
-      strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+      sr_log_utc(cmd->issued_at_ms, when, sizeof when);
       snprintf(err, sizeof err,
                "call %s of session %s was decided already: %s (%s) at %s; "
                "nothing published",

@@ -28,6 +28,12 @@ int sr_log_parse_level(const char *s, enum sr_log_level *out) {
   return SR_EINVAL;
 }
 
+void sr_log_utc(int64_t ms, char *out, size_t cap) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
 void sr_log_write(enum sr_log_level level, const char *fmt, ...) {
   static const char *const tags[] = {"ERROR", "WARN", "INFO", "DEBUG"};
   char line[2048];

@@ -11,6 +11,7 @@
 #define SR_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum sr_log_level {
@@ -25,6 +26,9 @@ void sr_log_set_level(enum sr_log_level level);
 enum sr_log_level sr_log_get_level(void);
 /* Parses "error|warn|info|debug"; returns 0 or SR_EINVAL. */
 int sr_log_parse_level(const char *s, enum sr_log_level *out);
+/* Unix ms as "2026-11-23T09:12:40Z" (UTC, seconds), for messages that name
+ * a moment: the zone the log's own timestamps are in. */
+void sr_log_utc(int64_t ms, char *out, size_t cap);
 
 void sr_log_write(enum sr_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -353,12 +353,6 @@ static void check_copartitioned(const rd_kafka_topic_partition_list_t *parts,
  * past it a partition is read as it was before restoring existed. */
 #define RESTORE_QUERY_MS 10000
 
-static void format_utc(int64_t ms, char *out, size_t cap) {
-  time_t t = (time_t)(ms / 1000);
-  struct tm tm;
-  strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-}
-
 /* Whether the partition's leader looks offsets up by time: asked for time
  * 0, a broker that does answers the log's first offset; librdkafka's mock
  * cluster (the embedded broker) answers END (-1) to every time. */
@@ -436,7 +430,7 @@ static void plan_restore(struct sr_consumer *c, rd_kafka_t *rk,
     goto out;
   }
   char when[32];
-  format_utc(from_ms, when, sizeof when);
+  sr_log_utc(from_ms, when, sizeof when);
   for (int i = 0; i < since->cnt; i++) {
     rd_kafka_topic_partition_t *q = &since->elems[i];
     rd_kafka_topic_partition_t *p =
