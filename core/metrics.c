@@ -62,6 +62,7 @@ void sr_metrics_set_lag(struct sr_metrics *m, enum sr_metrics_lag_source source,
     snprintf(to[i].topic, sizeof to[i].topic, "%s", rows[i].topic);
     to[i].partition = rows[i].partition;
     to[i].lag = rows[i].lag;
+    to[i].restoring = rows[i].restoring;
   }
   m->n_lag[source] = (uint32_t)n;
   pthread_mutex_unlock(&m->lock);

@@ -92,6 +92,7 @@ struct sr_metrics_snapshot {
     char topic[SR_METRICS_TOPIC_MAX];
     int32_t partition;
     int64_t lag;
+    int64_t restoring;
   } lag[SR_METRICS_PARTITIONS]; /* every source's, while they fit */
   uint32_t n_lag;
   struct sr_metrics_kafka_row { /* clients with statistics only */
@@ -107,6 +108,11 @@ struct sr_metrics_lag {
   const char *topic;
   int32_t partition;
   int64_t lag; /* messages behind the high watermark */
+  /* Messages still to read before the partition publishes again: it is
+   * being restored from its topic (ingest/consumer.c, plan_restore), its
+   * sessions rebuilt and nothing published below the group's offset.
+   * 0 when it is not. */
+  int64_t restoring;
 };
 
 struct sr_metrics *sr_metrics_create(void);

@@ -202,8 +202,11 @@ static void report_lag(struct sr_consumer *c) {
       continue;
     int64_t next = track_next(t);
     if (next < 0 && lo != hi) continue;
+    int64_t until =
+        atomic_load_explicit(&t->restore_until, memory_order_relaxed);
     rows[n++] = (struct sr_metrics_lag){t->topic, t->partition,
-                                        next < 0 ? 0 : SR_MAX(hi - next, 0)};
+                                        next < 0 ? 0 : SR_MAX(hi - next, 0),
+                                        next < 0 ? 0 : SR_MAX(until - next, 0)};
   }
   sr_metrics_set_lag(c->metrics, SR_LAG_STATEFUL, rows, n);
 }

@@ -23,6 +23,16 @@ static void head(struct sr_buf *b, const char *name, const char *type,
   sr_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One sample of a per-partition gauge: NAME{topic="T",partition="P"} V. */
+static void partition_gauge(struct sr_buf *b, const char *name,
+                            const struct sr_metrics_lag_row *row, int64_t v) {
+  sr_buf_puts(b, name);
+  sr_buf_puts(b, "{topic=\"");
+  label(b, row->topic);
+  sr_buf_printf(b, "\",partition=\"%d\"} %lld\n", (int)row->partition,
+                (long long)v);
+}
+
 void sr_prom_render(const struct sr_metrics_snapshot *s, struct sr_buf *b) {
   head(b, "stackrisk_events_total", "counter",
        "Events decoded and aggregated, by kind.");
@@ -66,12 +76,15 @@ void sr_prom_render(const struct sr_metrics_snapshot *s, struct sr_buf *b) {
   head(b, "stackrisk_consumer_lag", "gauge",
        "Messages between the last one consumed and the partition's high "
        "watermark.");
-  for (uint32_t i = 0; i < s->n_lag; i++) {
-    sr_buf_puts(b, "stackrisk_consumer_lag{topic=\"");
-    label(b, s->lag[i].topic);
-    sr_buf_printf(b, "\",partition=\"%d\"} %lld\n", (int)s->lag[i].partition,
-                  (long long)s->lag[i].lag);
-  }
+  for (uint32_t i = 0; i < s->n_lag; i++)
+    partition_gauge(b, "stackrisk_consumer_lag", &s->lag[i], s->lag[i].lag);
+  head(b, "stackrisk_partition_restoring_messages", "gauge",
+       "Messages still to read on a partition restored from its topic "
+       "(its sessions rebuilt, nothing published) before it publishes "
+       "verdicts again; 0 when it is not restoring.");
+  for (uint32_t i = 0; i < s->n_lag; i++)
+    partition_gauge(b, "stackrisk_partition_restoring_messages", &s->lag[i],
+                    s->lag[i].restoring);
   head(b, "stackrisk_kafka_brokers_up", "gauge",
        "Brokers each Kafka client of the pipeline is connected to.");
   for (uint32_t i = 0; i < s->n_kafka; i++)

@@ -108,7 +108,7 @@ END_TEST
 START_TEST(lag_table_is_replaced_and_copied) {
   struct sr_metrics *m = sr_metrics_create();
   char topic[32] = "stackrisk.events";
-  struct sr_metrics_lag rows[2] = {{topic, 0, 5}, {topic, 3, 0}};
+  struct sr_metrics_lag rows[2] = {{topic, 0, 5, 0}, {topic, 3, 0, 9}};
   sr_metrics_set_lag(m, SR_LAG_STATEFUL, rows, 2);
   strcpy(topic, "changed");
   struct sr_metrics_snapshot *s = malloc(sizeof *s);
@@ -117,6 +117,7 @@ START_TEST(lag_table_is_replaced_and_copied) {
   ck_assert_str_eq(s->lag[0].topic, "stackrisk.events");
   ck_assert_int_eq(s->lag[1].partition, 3);
   ck_assert_int_eq(s->lag[0].lag, 5);
+  ck_assert_int_eq(s->lag[1].restoring, 9);
   sr_metrics_set_lag(m, SR_LAG_STATEFUL, rows, 1);
   sr_metrics_snapshot(m, s);
   ck_assert_uint_eq(s->n_lag, 1);

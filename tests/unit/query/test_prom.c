@@ -41,6 +41,7 @@ START_TEST(families_and_values) {
   snprintf(s->lag[0].topic, sizeof s->lag[0].topic, "stackrisk.events");
   s->lag[0].partition = 7;
   s->lag[0].lag = 42;
+  s->lag[0].restoring = 17;
   s->n_lag = 1;
   snprintf(s->kafka[0].client, sizeof s->kafka[0].client, "events-consumer");
   s->kafka[0].brokers_up = 0;
@@ -64,6 +65,9 @@ START_TEST(families_and_values) {
       "stackrisk_commands_total{action=\"ESCALATE\"} 0\n",
       "# TYPE stackrisk_consumer_lag gauge\n",
       "stackrisk_consumer_lag{topic=\"stackrisk.events\",partition=\"7\"} 42\n",
+      "# TYPE stackrisk_partition_restoring_messages gauge\n",
+      "stackrisk_partition_restoring_messages{topic=\"stackrisk.events\","
+      "partition=\"7\"} 17\n",
       "# TYPE stackrisk_kafka_brokers_up gauge\n",
       "stackrisk_kafka_brokers_up{client=\"events-consumer\"} 0\n",
       "# TYPE stackrisk_kafka_unreachable_seconds gauge\n",
