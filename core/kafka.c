@@ -264,12 +264,98 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
   return 0; /* librdkafka frees json */
 }
 
+/* Checks one bootstrap entry, [PROTO://]HOST[:PORT] or [PROTO://][IPV6]
+ * [:PORT], of n bytes at e: librdkafka takes ":" or "host:x" as given and
+ * then fails to connect, over and over, to "localhost:0" or an unknown
+ * port, which tells the operator nothing of the typo. */
+static bool bootstrap_entry_ok(const char *e, size_t n, char *err,
+                               size_t errlen) {
+  const char *end = e + n, *host = e;
+  for (const char *q = e; q + 3 <= end; q++)
+    if (memcmp(q, "://", 3) == 0) {
+      host = q + 3;
+      break;
+    }
+  const char *port = NULL, *host_end = end;
+  if (host < end && *host == '[') {
+    const char *close = memchr(host, ']', (size_t)(end - host));
+    if (!close) {
+      snprintf(err, errlen,
+               "'%.*s' opens an IPv6 address with '[' but has no ']'", (int)n,
+               e);
+      return false;
+    }
+    host_end = close + 1;
+    if (host_end < end) {
+      if (*host_end != ':') {
+        snprintf(err, errlen, "'%.*s' has '%.*s' after its address", (int)n, e,
+                 (int)(end - host_end), host_end);
+        return false;
+      }
+      port = host_end + 1;
+    }
+  } else {
+    const char *colon = memchr(host, ':', (size_t)(end - host));
+    /* More than one ':' without brackets: a bare IPv6 address, no port. */
+    if (colon && !memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
+      host_end = colon;
+      port = colon + 1;
+    }
+  }
+  if (host_end == host || (*host == '[' && host_end - host <= 2)) {
+    snprintf(err, errlen, "'%.*s' names no host (expected HOST:PORT)", (int)n,
+             e);
+    return false;
+  }
+  if (!port) return true; /* librdkafka's default port, 9092 */
+  long v = 0;
+  const char *q = port;
+  while (q < end && *q >= '0' && *q <= '9' && v <= 65535)
+    v = v * 10 + (*q++ - '0');
+  if (q == port || q != end || v < 1 || v > 65535) {
+    snprintf(err, errlen,
+             "'%.*s' has port '%.*s', not a number from 1 to 65535", (int)n, e,
+             (int)(end - port), port);
+    return false;
+  }
+  return true;
+}
+
+int sr_kafka_check_bootstrap(const char *list, char *err, size_t errlen) {
+  char why[384];
+  size_t entries = 0;
+  for (const char *p = list;;) {
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, ",");
+    size_t t = n;
+    while (t && (p[t - 1] == ' ' || p[t - 1] == '\t')) t--;
+    if (t) {
+      if (!bootstrap_entry_ok(p, t, why, sizeof why)) {
+        snprintf(err, errlen, "Kafka bootstrap servers '%s': %s", list, why);
+        return SR_EINVAL;
+      }
+      entries++;
+    }
+    if (!p[n]) break;
+    p += n + 1;
+  }
+  if (!entries) {
+    snprintf(err, errlen,
+             "Kafka bootstrap servers '%s': no broker in it (expected "
+             "HOST:PORT[,HOST:PORT...])",
+             list);
+    return SR_EINVAL;
+  }
+  return SR_OK;
+}
+
 rd_kafka_conf_t *sr_kafka_conf_new(const char *brokers, const char *client_id,
                                    const char *const (*defaults)[2],
                                    size_t ndefaults,
                                    const struct sr_kafka_props *props,
                                    char *err, size_t errlen) {
   char kerr[512];
+  if (brokers && sr_kafka_check_bootstrap(brokers, err, errlen)) return NULL;
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   rd_kafka_conf_set_log_cb(conf, log_cb);
   rd_kafka_conf_set_error_cb(conf, error_cb);

@@ -92,6 +92,12 @@ int sr_kafka_props_read(const struct sr_conf_node *map,
   {"statistics.interval.ms", SR_KAFKA_STATS_INTERVAL}
 /* clang-format on */
 
+/* Checks a bootstrap list as --brokers and kafka.brokers take it:
+ * comma-separated [PROTO://]HOST[:PORT] entries, IPv6 in brackets, port
+ * 1-65535 when given. SR_EINVAL with err naming the list and the entry at
+ * fault. sr_kafka_conf_new checks its brokers so. */
+int sr_kafka_check_bootstrap(const char *list, char *err, size_t errlen);
+
 /* A new conf with bootstrap.servers, client.id and our log callback, then
  * the caller's defaults (ndefaults {key, value} pairs, may be 0), then every
  * user property, so the user's word wins. NULL with err naming the property

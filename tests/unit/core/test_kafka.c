@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/kafka.h"
@@ -95,6 +96,51 @@ START_TEST(known_and_other_topics_are_all_delivered) {
 }
 END_TEST
 
+/* A typo in --brokers is refused at once, naming the entry at fault,
+ * instead of librdkafka retrying "localhost:0" for ever; every shape
+ * librdkafka takes is accepted. */
+START_TEST(bootstrap_lists_are_checked) {
+  static const char *const good[] = {"localhost:9092",
+                                     "a:1,b:2",
+                                     "a:1, b:2 ,",
+                                     "kafka-0.kafka.svc",
+                                     "SSL://broker:9093",
+                                     "[::1]:9092",
+                                     "PLAINTEXT://[fe80::1]",
+                                     "::1",
+                                     "127.0.0.1:65535"};
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    char err[512] = "";
+    ck_assert_msg(sr_kafka_check_bootstrap(good[i], err, sizeof err) == SR_OK,
+                  "'%s' refused: %s", good[i], err);
+  }
+  static const char *const bad[][2] = {
+      {":", "':' names no host"},
+      {"a:1,:9092", "':9092' names no host"},
+      {"localhost:x", "has port 'x', not a number from 1 to 65535"},
+      {"localhost:", "has port '', not a number"},
+      {"h:0", "has port '0'"},
+      {"h:70000", "has port '70000'"},
+      {"h:9092x", "has port '9092x'"},
+      {"[::1", "opens an IPv6 address with '[' but has no ']'"},
+      {"[::1]9092", "has '9092' after its address"},
+      {"[]:9092", "names no host"},
+      {" , ", "no broker in it"},
+      {"", "no broker in it"}};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char err[512] = "";
+    ck_assert_int_eq(sr_kafka_check_bootstrap(bad[i][0], err, sizeof err),
+                     SR_EINVAL);
+    ck_assert_msg(strstr(err, bad[i][1]), "'%s': got \"%s\"", bad[i][0], err);
+    ck_assert_msg(strstr(err, "Kafka bootstrap servers"), "%s", err);
+  }
+  char err[512] = "";
+  ck_assert_ptr_null(
+      sr_kafka_conf_new(":", "t", NULL, 0, NULL, err, sizeof err));
+  ck_assert_msg(strstr(err, "names no host"), "%s", err);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("kafka");
   TCase *tc = tcase_create("producer");
@@ -102,6 +148,9 @@ int main(void) {
   tcase_add_test(tc, known_topic_first_record_is_not_held);
   tcase_add_test(tc, unknown_topic_is_not_fatal);
   tcase_add_test(tc, known_and_other_topics_are_all_delivered);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("bootstrap");
+  tcase_add_test(tc, bootstrap_lists_are_checked);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);
