@@ -29,10 +29,10 @@
  *    patterns they ran an automaton over the rest of the text. So are the
  *    flags and targets of every `rm` (rm_read(): its eleven entries and
  *    mask.rm_build) and the subcommand after a CLI's flags (`terraform
- *    -chdir=x destroy`, flags_then()). The paths an rm or a find is
- *    given are read by store_of(): the files of a data store (a
- *    database's data directory, its WAL, a volume, a backup) are the
- *    store.
+ *    -chdir=x destroy`, flags_then()). The paths an rm, a find, an mv,
+ *    shred or truncate, or a tool whose name deletes are given are read
+ *    by store_of(): the files of a data store (a database's data
+ *    directory, its WAL, a volume, a backup) are the store.
  * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
  *    letters turned into spaces, lowercase, so `volumeDelete`,
  *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
@@ -124,6 +124,7 @@ enum resolver {
   RESOLVE_RM,    /* `rm`: the entries of enum rm_target, read in C (rm_read) */
   RESOLVE_FIND,  /* `find ... -delete`: its starting points (find_resolve) */
   RESOLVE_XARGS, /* `find ... | xargs rm`: the same (xargs_resolve) */
+  RESOLVE_FILES, /* `mv`, `shred`, `truncate` of a data store (files_resolve) */
 };
 
 enum kind {
@@ -249,6 +250,7 @@ struct sr_catalogue {
   uint32_t e_generic, e_reset, e_api; /* entries of the word rules */
   uint32_t e_vcs_message;             /* the mask the git resolver sets */
   uint32_t e_rm_build;                /* the mask rm_read() sets */
+  uint32_t e_files; /* the hook of files_resolve(); tool_paths() uses it */
   hs_database_t *db[DB_N];            /* NULL when it has no pattern */
   struct cred *creds;
   size_t n_creds;
@@ -445,6 +447,9 @@ static const struct builtin raw_destructive[] = {
     /* ... and its listing piped to `xargs rm` (a hook: only an unnarrowed
      * find's listing matches, as find_xargs_rm_* of find_starts[]) */
     {"shell.find_xargs_rm", 0.0f, IRR, "file", "\\bxargs\\s", 0, RESOLVE_XARGS},
+    /* a hook: a data store's files moved away, shredded or truncated
+     * (store_ops[]; files_resolve) */
+    {"shell.datastore_files", 0.0f, IRR, NULL, "\\b(?:mv|shred|truncate)\\s", 0, RESOLVE_FILES},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
     {"shell.dd_device", 0.95f, IRR, "volume", "\\bdd\\b" SEG "\\sof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper|md|dm-|loop)"},
     {"shell.redirect_device", 0.95f, IRR, "volume", ">\\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)"},
@@ -829,6 +834,28 @@ static const struct variant find_starts[] = {
     VAR(NULL, "shell.find_xargs_rm_system", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_xargs_rm_cwd", 0.95f, IRR, "file"),
     {NULL, "shell.find_xargs_rm_datastore", 0.95f, IRR, RES_STORE, NULL},
+};
+/* clang-format on */
+
+/* A data store's files (store_of) destroyed by other means than rm and
+ * find (indices: enum store_op). A move counts only for the files a
+ * server runs on (struct store.live): the server loses them while it may
+ * be running (PostgreSQL panics, a running MySQL corrupts what it writes
+ * next), nothing but a person who stops it and moves them back recovers
+ * it, and moved to /tmp (often a tmpfs, emptied at boot) or to another
+ * filesystem they are copied and deleted. A moved backup is still one. */
+enum store_op {
+  STORE_MV,
+  STORE_SHRED,
+  STORE_TRUNCATE,
+  STORE_TOOL_DELETE /* a tool whose name deletes, given the path */
+};
+/* clang-format off */
+static const struct variant store_ops[] = {
+    {NULL, "shell.mv_datastore", 0.95f, IRR, RES_STORE, NULL},
+    {NULL, "shell.shred_datastore", 0.95f, IRR, RES_STORE, NULL},
+    {NULL, "shell.truncate_datastore", 0.95f, IRR, RES_STORE, NULL},
+    {NULL, "tool.delete_datastore", 0.95f, IRR, RES_STORE, NULL},
 };
 /* clang-format on */
 
@@ -1508,14 +1535,17 @@ static int add_hint(struct sr_catalogue *cat, size_t *cap,
 }
 
 static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
-  for (size_t i = 0; i < SR_ARRAY_LEN(raw_destructive); i++)
+  for (size_t i = 0; i < SR_ARRAY_LEN(raw_destructive); i++) {
     if (add_builtin(cat, cap, &raw_destructive[i],
                     raw_destructive[i].pattern ? DB_RAW : DB_NONE))
       return SR_ENOMEM;
+    if (raw_destructive[i].resolver == RESOLVE_FILES)
+      cat->e_files = (uint32_t)(cat->n_entries - 1);
+  }
   if (add_word_entries(cat, cap)) return SR_ENOMEM;
   cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
-                        SR_ARRAY_LEN(git_ops) + SR_ARRAY_LEN(find_starts) -
-                        3; /* the three hooks */
+                        SR_ARRAY_LEN(git_ops) + SR_ARRAY_LEN(find_starts) +
+                        SR_ARRAY_LEN(store_ops) - 4; /* the four hooks */
   for (size_t i = 0; i < SR_ARRAY_LEN(masks); i++) {
     struct entry *e = push_entry(cat, cap);
     if (!e) return SR_ENOMEM;
@@ -2878,12 +2908,15 @@ enum store_kind {
 struct store {
   const char *what; /* for reasons: "deletion of <what> at <path>" */
   const char *resource, *scope;
+  /* a server or an application runs on the files: moving them away
+   * deletes them */
+  bool live;
 };
 
 #define STORE_DB(what) \
-  { what, "database", "database:delete" }
+  { what, "database", "database:delete", true }
 #define STORE_VOLUME(what) \
-  { what, "volume", "volume:delete" }
+  { what, "volume", "volume:delete", true }
 
 static const struct store stores[] = {
     [ST_POSTGRES] = STORE_DB("PostgreSQL data"),
@@ -2904,7 +2937,7 @@ static const struct store stores[] = {
     [ST_SQLITE] = STORE_DB("a SQLite database"),
     [ST_CONTAINERS] = STORE_VOLUME("container volumes"),
     [ST_K8S] = STORE_VOLUME("Kubernetes volumes"),
-    [ST_BACKUP] = {"backups", "backup", "backup:delete"},
+    [ST_BACKUP] = {"backups", "backup", "backup:delete", false},
 };
 
 /* Directory names that mean a store, lowercase. */
@@ -3006,7 +3039,9 @@ static bool disposable(sr_str w, bool last) {
       WORD("pg_log"),    WORD("node_modules"), WORD("$tmpdir"),
       WORD("${tmpdir}")};
   if (in_words(w, names, SR_ARRAY_LEN(names))) return true;
-  if (IENDS(w, "cache") || IENDS(w, "caches")) return true;
+  unsigned char z = lower((unsigned char)w.p[w.n - 1]);
+  if ((z == 'e' || z == 's') && (IENDS(w, "cache") || IENDS(w, "caches")))
+    return true;
   if (!last) return false;
   const char *dot = w.n ? memchr(w.p + 1, '.', w.n - 1) : NULL;
   if (!dot) return false; /* a directory, as far as its name tells */
@@ -3066,49 +3101,71 @@ static bool sqlite_name(sr_str w) {
 #define PATH_PARTS_MAX 32
 
 /* stores[] index + 1 of what component c[i] of an m-component path says,
- * 0 nothing. */
-static int part_store(const sr_str *c, size_t i, size_t m, bool abs) {
+ * 0 nothing; `mount`: the path starts at a mount point (/srv, /mnt, ...).
+ * The rules for file names are sorted by the component's first and last
+ * byte, so a component meets only those that can hold. */
+static int part_store(const sr_str *c, size_t i, size_t m, bool abs,
+                      bool mount) {
   sr_str w = c[i];
   bool has_next = i + 1 < m;
+  unsigned char a0 = lower((unsigned char)w.p[0]),
+                z = lower((unsigned char)w.p[w.n - 1]);
+  bool dot = w.n > 1 && memchr(w.p + 1, '.', w.n - 1);
   int k;
   /* a store's name and its data: /srv/postgres/data, /data/mysql */
   if (has_next && IEQ(c[i + 1], "data") && (k = store_named(w))) return k;
   if (has_next && IEQ(w, "data") && (k = store_named(c[i + 1]))) return k;
   /* ... in one name: pgdata, postgres-data, mysql_data */
-  if (w.n > 4 && IENDS(w, "data")) {
+  if (z == 'a' && w.n > 4 && IENDS(w, "data")) {
     sr_str s = {w.p, w.n - 4};
     if (s.n && (s.p[s.n - 1] == '-' || s.p[s.n - 1] == '_')) s.n--;
     if (s.n && (k = store_named(s))) return k;
   }
   /* a store's name in a mount point: /mnt/pv/postgres, /srv/redis */
-  if (abs && i > 0 &&
-      (IEQ(c[0], "srv") || IEQ(c[0], "mnt") || IEQ(c[0], "data") ||
-       IEQ(c[0], "volumes") || IEQ(c[0], "export")) &&
-      (k = store_named(w)))
-    return k;
+  if (mount && i > 0 && (k = store_named(w))) return k;
   /* MongoDB's default dbpath */
   if (abs && i == 1 && IEQ(c[0], "data") &&
       (IEQ(w, "db") || IEQ(w, "configdb")))
     return ST_MONGO + 1;
   /* files one store writes */
-  if (IEQ(w, "pg_wal") || IEQ(w, "pg_xlog") || IEQ(w, "pg_xact") ||
-      IEQ(w, "pg_clog") || IEQ(w, "pg_tblspc") || IEQ(w, "pg_version"))
-    return ST_POSTGRES + 1;
-  if (ISTARTS(w, "ibdata") || ISTARTS(w, "ib_logfile") ||
-      ISTARTS(w, "#innodb") || IENDS(w, ".ibd"))
-    return ST_MYSQL + 1;
-  if (IENDS(w, ".rdb") || IENDS(w, ".aof") || ISTARTS(w, "appendonly"))
+  switch (a0) {
+    case 'p':
+      if (IEQ(w, "pg_wal") || IEQ(w, "pg_xlog") || IEQ(w, "pg_xact") ||
+          IEQ(w, "pg_clog") || IEQ(w, "pg_tblspc") || IEQ(w, "pg_version"))
+        return ST_POSTGRES + 1;
+      /* a persistent volume as local provisioners name it: pvc-<uid> */
+      if (w.n >= 12 && ISTARTS(w, "pvc-")) return ST_K8S + 1;
+      break;
+    case 'i':
+      if (ISTARTS(w, "ibdata") || ISTARTS(w, "ib_logfile")) return ST_MYSQL + 1;
+      break;
+    case '#':
+      if (ISTARTS(w, "#innodb")) return ST_MYSQL + 1;
+      break;
+    case 'a':
+      if (ISTARTS(w, "appendonly")) return ST_REDIS + 1;
+      break;
+    case 'k':
+      if (IEQ(w, "kafka-logs") || IEQ(w, "kraft-combined-logs"))
+        return ST_KAFKA + 1;
+      break;
+    case 'd':
+    case 'c':
+      if (has_next && ((IEQ(w, "docker") && IEQ(c[i + 1], "volumes")) ||
+                       (IEQ(w, "containers") && IEQ(c[i + 1], "storage"))))
+        return ST_CONTAINERS + 1;
+      break;
+    default:
+      break;
+  }
+  if (dot && z == 'd' && IENDS(w, ".ibd")) return ST_MYSQL + 1;
+  if (dot && ((z == 'b' && IENDS(w, ".rdb")) || (z == 'f' && IENDS(w, ".aof"))))
     return ST_REDIS + 1;
-  if (w.n > 5 && IENDS(w, ".etcd")) return ST_ETCD + 1;
-  if (IEQ(w, "kafka-logs") || IEQ(w, "kraft-combined-logs"))
-    return ST_KAFKA + 1;
-  /* a persistent volume as local provisioners name it: pvc-<uid> */
-  if (w.n >= 12 && ISTARTS(w, "pvc-")) return ST_K8S + 1;
-  if (has_next && ((IEQ(w, "docker") && IEQ(c[i + 1], "volumes")) ||
-                   (IEQ(w, "containers") && IEQ(c[i + 1], "storage"))))
-    return ST_CONTAINERS + 1;
-  if (backup_name(w)) return ST_BACKUP + 1;
-  if (i + 1 == m && sqlite_name(w)) return ST_SQLITE + 1;
+  if (dot && z == 'd' && w.n > 5 && IENDS(w, ".etcd")) return ST_ETCD + 1;
+  /* backups: a dot, or backup at either end */
+  if ((dot || a0 == 'b' || z == 'p' || z == 's') && backup_name(w))
+    return ST_BACKUP + 1;
+  if (dot && !has_next && sqlite_name(w)) return ST_SQLITE + 1;
   return 0;
 }
 
@@ -3151,6 +3208,9 @@ static int store_of(sr_str path) {
        (IEQ(c[0], "opt") && IEQ(c[1], "homebrew"))))
     r = 3;
   if (r) k = store_named(c[r]);
+  bool mount =
+      abs && (IEQ(c[0], "srv") || IEQ(c[0], "mnt") || IEQ(c[0], "data") ||
+              IEQ(c[0], "volumes") || IEQ(c[0], "export"));
   for (size_t i = 0; i < m; i++) {
     if (disposable(c[i], i + 1 == m)) return 0;
     if (k) continue;
@@ -3162,7 +3222,7 @@ static int store_of(sr_str path) {
       if (EQ(v, "ETCD_DATA_DIR")) k = ST_ETCD + 1;
       continue;
     }
-    k = part_store(c, i, m, abs);
+    k = part_store(c, i, m, abs, mount);
   }
   return k;
 }
@@ -3336,6 +3396,8 @@ static struct props props_of(const struct sr_catalogue *cat,
   if (c->variant >= 0 &&
       (e->resolver == RESOLVE_FIND || e->resolver == RESOLVE_XARGS))
     v = &find_starts[c->variant];
+  if (c->variant >= 0 && e->resolver == RESOLVE_FILES)
+    v = &store_ops[c->variant];
   if (v) {
     p = (struct props){v->name,     v->severity, v->irreversible,
                        v->resource, v->scope,    0};
@@ -4037,6 +4099,101 @@ static void rm_read(struct sr_catalogue_scratch *s, uint32_t entry, size_t s0) {
     rm_cand(&r, RM_SHELL, p + 1);
 }
 
+/* --- other ways to destroy a data store's files ------------------------ */
+
+/*
+ * What `mv`, `shred` or `truncate` (the \s after its name ending at
+ * raw[to - 1]) does to a data store: a store_ops[] index when it starts a
+ * command and one of its files is a store's (for mv a store a server runs
+ * on, among the sources: every operand but the last, unless -t names the
+ * destination), with that path in *path and the store in *store; -1 for
+ * any other, and for a truncate that only grows files (-s +1G).
+ */
+static int files_resolve(const struct sr_catalogue_scratch *s, size_t to,
+                         struct span *path, uint8_t *store) {
+  const char *t = s->raw;
+  size_t b = to - 1, a = b;
+  while (a > 0 && is_alpha(t[a - 1])) a--;
+  sr_str prog = {t + a, b - a};
+  int op = IEQ(prog, "mv")         ? STORE_MV
+           : IEQ(prog, "shred")    ? STORE_SHRED
+           : IEQ(prog, "truncate") ? STORE_TRUNCATE
+                                   : -1;
+  if (op < 0 || !cmd_starts_at(s, a)) return -1;
+  /* flags whose value is the next word */
+  const char *valued = op == STORE_MV ? "tS" : op == STORE_SHRED ? "ns" : "rs";
+  size_t i = to, end = seg_end(s, (uint32_t)b);
+  sr_str pending = {NULL, 0}; /* mv: the operand that may be the target */
+  bool to_dir = false, grows = false;
+  int k = 0;
+  for (;;) {
+    sr_str w = token_at(t, &i, end);
+    if (!w.n) break;
+    if (w.n > 1 && w.p[0] == '-') {
+      bool size = EQ(w, "-s") || EQ(w, "--size");
+      sr_str v = {NULL, 0};
+      if ((w.n == 2 && strchr(valued, w.p[1])) || EQ(w, "--size"))
+        v = token_at(t, &i, end);
+      if (ISTARTS(w, "--size=")) {
+        v = (sr_str){w.p + 7, w.n - 7};
+        size = true;
+      } else if (w.n > 2 && w.p[1] == 's') { /* -s0, -s+1G */
+        v = (sr_str){w.p + 2, w.n - 2};
+        size = true;
+      }
+      if (op == STORE_TRUNCATE && size && v.n)
+        grows = v.p[0] == '+' || v.p[0] == '>';
+      to_dir |= EQ(w, "-t") || ISTARTS(w, "--target-directory");
+      continue;
+    }
+    if (op == STORE_MV) { /* the operand before this one is a source */
+      sr_str src = pending;
+      pending = w;
+      w = src;
+    }
+    int kk = w.n ? store_of(w) : 0;
+    if (!k && kk && (op != STORE_MV || stores[kk - 1].live)) {
+      k = kk;
+      *path = (struct span){(uint32_t)(w.p - t), (uint32_t)(w.p - t + w.n)};
+    }
+  }
+  if (!k && to_dir && pending.n) { /* mv -t DIR SOURCE... */
+    int kk = store_of(pending);
+    if (kk && stores[kk - 1].live) {
+      k = kk;
+      *path = (struct span){(uint32_t)(pending.p - t),
+                            (uint32_t)(pending.p - t + pending.n)};
+    }
+  }
+  if (!k || grows) return -1;
+  *store = (uint8_t)k;
+  return op;
+}
+
+/*
+ * A tool whose name deletes (mcp__filesystem__delete_file,
+ * remove_directory), given a data store's files as a string of its
+ * arguments: a STORE_TOOL_DELETE match on the first such path.
+ */
+static void tool_paths(struct sr_catalogue_scratch *s) {
+  const char *t = s->raw;
+  for (size_t i = s->tool_len + 1; i < s->raw_len; i++) {
+    if (t[i] != '"') continue;
+    const char *q = memchr(t + i + 1, '"', s->raw_len - i - 1);
+    if (!q) return;
+    size_t a = i + 1, b = (size_t)(q - t);
+    int k = store_of((sr_str){t + a, b - a});
+    if (k) {
+      struct cand m = {s->cat->e_files,   (uint32_t)a, (uint32_t)b, 0,
+                       STORE_TOOL_DELETE, (uint8_t)k};
+      m.seg = seg_of(s, m.to - 1);
+      add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
+      return;
+    }
+    i = b;
+  }
+}
+
 /* A match on a data store's files: shown as their path. */
 static void on_store(struct cand *m, struct span path, uint8_t store) {
   assert(store);
@@ -4099,6 +4256,10 @@ static int on_match(unsigned int id, unsigned long long from,
         if (m.variant < 0) break;
         m.to = (uint32_t)end;
         if (m.variant == FIND_XARGS + FIND_DATASTORE) on_store(&m, path, store);
+      } else if (e->resolver == RESOLVE_FILES) {
+        m.variant = files_resolve(s, (size_t)to, &path, &store);
+        if (m.variant < 0) break;
+        on_store(&m, path, store);
       }
       m.seg = seg_of(s, m.to - 1);
       add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
@@ -4773,6 +4934,7 @@ static void classify_text(const struct sr_catalogue *cat,
   s->want_words = cat->words_always;
   scan(cat, s, DB_RAW, s->raw, s->raw_len);
   tool_name(cat, s, kept, args_data);
+  if (s->name_verb == SR_VERB_DELETE && !args_data) tool_paths(s);
   if (s->want_words) {
     normalise(s, s->tool_len, s->raw_len, false);
     word_rules(cat, s);

@@ -178,6 +178,14 @@ START_TEST(data_store_files) {
       /* other ways to the same loss */
       {"Bash", "{\"command\":\"find /var/lib/postgresql -delete\"}", "shell.find_delete_datastore", "PostgreSQL data", NULL, "/var/lib/postgresql"},
       {"Bash", "{\"command\":\"find /srv/mysql/data -type f | xargs rm -f\"}", "shell.find_xargs_rm_datastore", "MySQL data", NULL, "/srv/mysql/data"},
+      {"Bash", "{\"command\":\"truncate -s 0 /var/lib/mysql/ibdata1\"}", "shell.truncate_datastore", "MySQL data", NULL, "/var/lib/mysql/ibdata1"},
+      {"Bash", "{\"command\":\"shred -u -n 3 /var/lib/redis/dump.rdb\"}", "shell.shred_datastore", "Redis data", NULL, "/var/lib/redis/dump.rdb"},
+      /* a move takes the files from under the server (store_ops[]) */
+      {"Bash", "{\"command\":\"mv /srv/postgres/data /tmp/x\"}", "shell.mv_datastore", "PostgreSQL data", "database", "/srv/postgres/data"},
+      {"Bash", "{\"command\":\"sudo mv -t /tmp/old /var/lib/mysql\"}", "shell.mv_datastore", "MySQL data", NULL, "/var/lib/mysql"},
+      /* a tool whose name deletes, given the path */
+      {"mcp__filesystem__delete_file", "{\"path\":\"/srv/postgres/data/PG_VERSION\"}", "tool.delete_datastore", "PostgreSQL data", "database", "/srv/postgres/data/PG_VERSION"},
+      {"mcp__fs__remove_directory", "{\"paths\":[\"build\",\"/var/lib/mongodb\"]}", "tool.delete_datastore", "MongoDB data", NULL, "/var/lib/mongodb"},
       /* what they look like: build output, caches, temp, test and log
        * files, copies an editor keeps, code named after a store */
       {"Bash", "{\"command\":\"rm -rf ./build ./dist\"}", "shell.rm_rf", NULL, NULL, NULL},
@@ -196,6 +204,15 @@ START_TEST(data_store_files) {
       {"Bash", "{\"command\":\"find /var/lib/postgresql -name '*.log' -mtime +7 -delete\"}", "shell.find_delete", NULL, NULL, NULL},
       {"Bash", "{\"command\":\"find /backups -mtime +30 -delete\"}", "shell.find_delete", NULL, NULL, NULL},
       {"Bash", "{\"command\":\"cp -r /srv/postgres/data /backups/pg\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"shred -u notes.txt\"}", "shell.shred", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"truncate -s +1G /var/lib/mysql/ibdata1\"}", NULL, NULL, NULL, NULL},
+      /* a backup moved is still a backup; moving onto a data directory,
+       * or renaming in version control, takes nothing away */
+      {"Bash", "{\"command\":\"mv backups/db.dump /mnt/offsite/ && mv /tmp/x /srv/postgres/data\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"git mv db/app.sqlite3 db/legacy.sqlite3\"}", NULL, NULL, NULL, NULL},
+      {"mcp__filesystem__delete_file", "{\"path\":\"build/app.js\"}", "generic.delete_file", NULL, NULL, NULL},
+      {"mcp__filesystem__delete_file", "{\"path\":\"tests/fixtures/app.db\"}", "generic.delete_file", NULL, NULL, NULL},
+      {"mcp__filesystem__write_file", "{\"path\":\"/srv/postgres/data/postgresql.auto.conf\",\"content\":\"x\"}", NULL, NULL, NULL, NULL},
       /* clang-format on */
   };
   for (size_t i = 0; i < SR_ARRAY_LEN(x); i++) {
@@ -1431,6 +1448,7 @@ START_TEST(remembered_answers_match_fresh_ones) {
   static const char *const calls[][2] = {
       {"Bash", "{\"command\":\"rm -rf /var/lib/postgresql/data\"}"},
       {"Bash", "{\"command\":\"rm -rf \\\"/srv/pg/data\\\" /tmp/x\"}"},
+      {"Bash", "{\"command\":\"mv \\\"/srv/pg/data\\\" /tmp/x\"}"},
       {"Bash", "{\"command\":\"psql -c \\\"DROP TABLE invoices\\\"\"}"},
       {"Bash", "{\"command\":\"echo 'DROP TABLE users' > notes.txt\"}"},
       {"railway.volumeDelete", "{\"volumeId\":\"x\"}"},
