@@ -29,7 +29,10 @@
  *    patterns they ran an automaton over the rest of the text. So are the
  *    flags and targets of every `rm` (rm_read(): its eleven entries and
  *    mask.rm_build) and the subcommand after a CLI's flags (`terraform
- *    -chdir=x destroy`, flags_then()).
+ *    -chdir=x destroy`, flags_then()). The paths an rm, a find, an mv,
+ *    shred or truncate, or a tool whose name deletes are given are read
+ *    by store_of(): the files of a data store (a database's data
+ *    directory, its WAL, a volume, a backup) are the store.
  * 3. A word form is built: camelCase split, `_ . : @ __` and `-` between
  *    letters turned into spaces, lowercase, so `volumeDelete`,
  *    `mcp__github__delete_repository` and `heroku apps:destroy` read "volume
@@ -121,6 +124,7 @@ enum resolver {
   RESOLVE_RM,    /* `rm`: the entries of enum rm_target, read in C (rm_read) */
   RESOLVE_FIND,  /* `find ... -delete`: its starting points (find_resolve) */
   RESOLVE_XARGS, /* `find ... | xargs rm`: the same (xargs_resolve) */
+  RESOLVE_FILES, /* `mv`, `shred`, `truncate` of a data store (files_resolve) */
 };
 
 enum kind {
@@ -158,6 +162,8 @@ enum confirm {
 
 /* resource value asking to derive the kind from the call (URL, nouns) */
 static const char RES_DERIVE[] = "@";
+/* ... from the data store whose path the match is (struct cand.store) */
+static const char RES_STORE[] = "@store";
 
 /*
  * One compiled pattern. Invariant: the entry's index is its Hyperscan id in
@@ -244,6 +250,7 @@ struct sr_catalogue {
   uint32_t e_generic, e_reset, e_api; /* entries of the word rules */
   uint32_t e_vcs_message;             /* the mask the git resolver sets */
   uint32_t e_rm_build;                /* the mask rm_read() sets */
+  uint32_t e_files; /* the hook of files_resolve(); tool_paths() uses it */
   hs_database_t *db[DB_N];            /* NULL when it has no pattern */
   struct cred *creds;
   size_t n_creds;
@@ -269,6 +276,9 @@ struct cand {
   uint32_t from, to;
   uint32_t seg;
   int32_t variant; /* index into the entry resolver's table, -1 none */
+  /* stores[] index + 1 of the path raw[from, to), for entries whose
+   * resource is RES_STORE; 0 none */
+  uint8_t store;
 };
 
 /* A command string of the arguments: raw[from, to). */
@@ -416,7 +426,9 @@ static const struct builtin raw_destructive[] = {
     {"shell.rm_rf_root", 1.00f, IRR, "file", RM_HOOK, 0, RESOLVE_RM},
     {"shell.rm_rf_home", 0.95f, IRR, "file", NULL},
     {"shell.rm_rf_system", 0.95f, IRR, "file", NULL},
-    {"shell.rm_rf_datadir", 0.95f, IRR, "database", NULL},
+    /* the files of a database, a volume or a backup (store_of), with
+     * or without -r or -f: the store is gone whatever the flags */
+    {"shell.rm_datastore", 0.95f, IRR, RES_STORE, NULL},
     /* the working directory: where a coding agent runs, the project and
      * its repository, or the home it was started in */
     {"shell.rm_rf_cwd", 0.95f, IRR, "file", NULL},
@@ -435,6 +447,9 @@ static const struct builtin raw_destructive[] = {
     /* ... and its listing piped to `xargs rm` (a hook: only an unnarrowed
      * find's listing matches, as find_xargs_rm_* of find_starts[]) */
     {"shell.find_xargs_rm", 0.0f, IRR, "file", "\\bxargs\\s", 0, RESOLVE_XARGS},
+    /* a hook: a data store's files moved away, shredded or truncated
+     * (store_ops[]; files_resolve) */
+    {"shell.datastore_files", 0.0f, IRR, NULL, "\\b(?:mv|shred|truncate)\\s", 0, RESOLVE_FILES},
     {"shell.shred", 0.80f, IRR, "file", "(?:^|[\\s;&|(\"'])shred\\s"},
     {"shell.dd_device", 0.95f, IRR, "volume", "\\bdd\\b" SEG "\\sof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper|md|dm-|loop)"},
     {"shell.redirect_device", 0.95f, IRR, "volume", ">\\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)"},
@@ -799,17 +814,48 @@ static const struct variant git_ops[] = {
  * finds deletes everything under START, as `rm -rf START` would; so does
  * its listing piped to `xargs rm` (indices: enum find_start, then
  * FIND_XARGS + enum find_start). */
-enum find_start { FIND_ROOT, FIND_HOME, FIND_SYSTEM, FIND_CWD, FIND_XARGS };
+enum find_start {
+  FIND_ROOT,
+  FIND_HOME,
+  FIND_SYSTEM,
+  FIND_CWD,
+  FIND_DATASTORE, /* a data store's files (store_of) */
+  FIND_XARGS
+};
 /* clang-format off */
 static const struct variant find_starts[] = {
     VAR(NULL, "shell.find_delete_root", 1.00f, IRR, "file"),
     VAR(NULL, "shell.find_delete_home", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_delete_system", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_delete_cwd", 0.95f, IRR, "file"),
+    {NULL, "shell.find_delete_datastore", 0.95f, IRR, RES_STORE, NULL},
     VAR(NULL, "shell.find_xargs_rm_root", 1.00f, IRR, "file"),
     VAR(NULL, "shell.find_xargs_rm_home", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_xargs_rm_system", 0.95f, IRR, "file"),
     VAR(NULL, "shell.find_xargs_rm_cwd", 0.95f, IRR, "file"),
+    {NULL, "shell.find_xargs_rm_datastore", 0.95f, IRR, RES_STORE, NULL},
+};
+/* clang-format on */
+
+/* A data store's files (store_of) destroyed by other means than rm and
+ * find (indices: enum store_op). A move counts only for the files a
+ * server runs on (struct store.live): the server loses them while it may
+ * be running (PostgreSQL panics, a running MySQL corrupts what it writes
+ * next), nothing but a person who stops it and moves them back recovers
+ * it, and moved to /tmp (often a tmpfs, emptied at boot) or to another
+ * filesystem they are copied and deleted. A moved backup is still one. */
+enum store_op {
+  STORE_MV,
+  STORE_SHRED,
+  STORE_TRUNCATE,
+  STORE_TOOL_DELETE /* a tool whose name deletes, given the path */
+};
+/* clang-format off */
+static const struct variant store_ops[] = {
+    {NULL, "shell.mv_datastore", 0.95f, IRR, RES_STORE, NULL},
+    {NULL, "shell.shred_datastore", 0.95f, IRR, RES_STORE, NULL},
+    {NULL, "shell.truncate_datastore", 0.95f, IRR, RES_STORE, NULL},
+    {NULL, "tool.delete_datastore", 0.95f, IRR, RES_STORE, NULL},
 };
 /* clang-format on */
 
@@ -1339,7 +1385,7 @@ static int add_builtin(struct sr_catalogue *cat, size_t *cap,
     /* flags_then(): FL stops at the first word that is not a flag */
     assert(b->after[0] != '-');
   }
-  if (b->resource && b->resource != RES_DERIVE &&
+  if (b->resource && b->resource != RES_DERIVE && b->resource != RES_STORE &&
       set_delete_scope(e, b->resource))
     return SR_ENOMEM;
   if (db == DB_RAW) {
@@ -1489,14 +1535,17 @@ static int add_hint(struct sr_catalogue *cat, size_t *cap,
 }
 
 static int add_builtins(struct sr_catalogue *cat, size_t *cap) {
-  for (size_t i = 0; i < SR_ARRAY_LEN(raw_destructive); i++)
+  for (size_t i = 0; i < SR_ARRAY_LEN(raw_destructive); i++) {
     if (add_builtin(cat, cap, &raw_destructive[i],
                     raw_destructive[i].pattern ? DB_RAW : DB_NONE))
       return SR_ENOMEM;
+    if (raw_destructive[i].resolver == RESOLVE_FILES)
+      cat->e_files = (uint32_t)(cat->n_entries - 1);
+  }
   if (add_word_entries(cat, cap)) return SR_ENOMEM;
   cat->n_destructive += SR_ARRAY_LEN(k8s_types) + SR_ARRAY_LEN(k8s_ops) +
-                        SR_ARRAY_LEN(git_ops) + SR_ARRAY_LEN(find_starts) -
-                        3; /* the three hooks */
+                        SR_ARRAY_LEN(git_ops) + SR_ARRAY_LEN(find_starts) +
+                        SR_ARRAY_LEN(store_ops) - 4; /* the four hooks */
   for (size_t i = 0; i < SR_ARRAY_LEN(masks); i++) {
     struct entry *e = push_entry(cat, cap);
     if (!e) return SR_ENOMEM;
@@ -2813,6 +2862,371 @@ static int git_resolve(const char *t, size_t *at, size_t end, bool *mention) {
   return -1;
 }
 
+/* --- data stores: what a path names ------------------------------------ */
+
+/*
+ * The files a data store lives in. Deleting them deletes the data whatever
+ * the command: `rm -rf /srv/postgres/data` drops every database of the
+ * server, and a deleted backup is the way back gone (PocketOS lost both at
+ * once). store_of() reads a path by its components: a store's directory
+ * under /var/lib and its kin, a store's name next to `data`
+ * (/srv/postgres/data, /data/mysql, ./pgdata) or in a mount point
+ * (/mnt/pv/postgres), the files only a store writes (pg_wal, ibdata1,
+ * dump.rdb, app.sqlite3), the volumes containers keep data in, and
+ * backups (backups/, *.dump, db.bak).
+ *
+ * Temporary, cache, log and test paths are never a store: what lies under
+ * /tmp, a cache, tests/ or fixtures/ is rebuilt by whatever made it, and
+ * so is a file named for tests. `rm -f test.db` in a repository deletes
+ * the database its test suite creates again on the next run; `rm -f
+ * app.db` deletes the application's data, as far as a command can tell.
+ * A copy an editor or `sed -i.bak` keeps of a source file
+ * (config.yaml.bak) is no backup; `prod.bak` and `db.sql.bak` are.
+ */
+enum store_kind {
+  ST_POSTGRES,
+  ST_MYSQL,
+  ST_MONGO,
+  ST_REDIS,
+  ST_ETCD,
+  ST_SEARCH,
+  ST_KAFKA,
+  ST_CLICKHOUSE,
+  ST_CASSANDRA,
+  ST_INFLUX,
+  ST_COUCH,
+  ST_NEO4J,
+  ST_RABBITMQ,
+  ST_MINIO,
+  ST_MSSQL,
+  ST_SQLITE,
+  ST_CONTAINERS,
+  ST_K8S,
+  ST_BACKUP,
+};
+
+struct store {
+  const char *what; /* for reasons: "deletion of <what> at <path>" */
+  const char *resource, *scope;
+  /* a server or an application runs on the files: moving them away
+   * deletes them */
+  bool live;
+};
+
+#define STORE_DB(what) \
+  { what, "database", "database:delete", true }
+#define STORE_VOLUME(what) \
+  { what, "volume", "volume:delete", true }
+
+static const struct store stores[] = {
+    [ST_POSTGRES] = STORE_DB("PostgreSQL data"),
+    [ST_MYSQL] = STORE_DB("MySQL data"),
+    [ST_MONGO] = STORE_DB("MongoDB data"),
+    [ST_REDIS] = STORE_DB("Redis data"),
+    [ST_ETCD] = STORE_DB("etcd data"),
+    [ST_SEARCH] = STORE_DB("Elasticsearch/OpenSearch data"),
+    [ST_KAFKA] = STORE_DB("Kafka data"),
+    [ST_CLICKHOUSE] = STORE_DB("ClickHouse data"),
+    [ST_CASSANDRA] = STORE_DB("Cassandra data"),
+    [ST_INFLUX] = STORE_DB("InfluxDB data"),
+    [ST_COUCH] = STORE_DB("CouchDB data"),
+    [ST_NEO4J] = STORE_DB("Neo4j data"),
+    [ST_RABBITMQ] = STORE_DB("RabbitMQ data"),
+    [ST_MINIO] = STORE_DB("MinIO data"),
+    [ST_MSSQL] = STORE_DB("SQL Server data"),
+    [ST_SQLITE] = STORE_DB("a SQLite database"),
+    [ST_CONTAINERS] = STORE_VOLUME("container volumes"),
+    [ST_K8S] = STORE_VOLUME("Kubernetes volumes"),
+    [ST_BACKUP] = {"backups", "backup", "backup:delete", false},
+};
+
+/* Directory names that mean a store, lowercase. */
+#define STORE_NAME(w, k) \
+  { w, sizeof(w) - 1, k }
+static const struct {
+  const char *name;
+  uint8_t len;
+  uint8_t store;
+} store_names[] = {
+    STORE_NAME("postgresql", ST_POSTGRES),
+    STORE_NAME("postgres", ST_POSTGRES),
+    STORE_NAME("pgsql", ST_POSTGRES),
+    STORE_NAME("pg", ST_POSTGRES),
+    STORE_NAME("mysql", ST_MYSQL),
+    STORE_NAME("mariadb", ST_MYSQL),
+    STORE_NAME("mongodb", ST_MONGO),
+    STORE_NAME("mongo", ST_MONGO),
+    STORE_NAME("redis", ST_REDIS),
+    STORE_NAME("valkey", ST_REDIS),
+    STORE_NAME("etcd", ST_ETCD),
+    STORE_NAME("elasticsearch", ST_SEARCH),
+    STORE_NAME("opensearch", ST_SEARCH),
+    STORE_NAME("kafka", ST_KAFKA),
+    STORE_NAME("zookeeper", ST_KAFKA),
+    STORE_NAME("clickhouse", ST_CLICKHOUSE),
+    STORE_NAME("cassandra", ST_CASSANDRA),
+    STORE_NAME("scylla", ST_CASSANDRA),
+    STORE_NAME("influxdb", ST_INFLUX),
+    STORE_NAME("couchdb", ST_COUCH),
+    STORE_NAME("neo4j", ST_NEO4J),
+    STORE_NAME("rabbitmq", ST_RABBITMQ),
+    STORE_NAME("minio", ST_MINIO),
+    STORE_NAME("mssql", ST_MSSQL),
+    STORE_NAME("docker", ST_CONTAINERS),
+    STORE_NAME("containers", ST_CONTAINERS),
+    STORE_NAME("kubelet", ST_K8S),
+    STORE_NAME("longhorn", ST_K8S),
+    STORE_NAME("openebs", ST_K8S),
+    STORE_NAME("rancher", ST_K8S),
+    STORE_NAME("local-path-provisioner", ST_K8S),
+};
+#undef STORE_NAME
+
+static inline unsigned char lower(unsigned char c) {
+  return is_upper(c) ? c | 0x20 : c;
+}
+
+/* Whether w is lit (lowercase), caseless; starts or ends with it. */
+static bool ieq(sr_str w, const char *lit, size_t n) {
+  if (w.n != n) return false;
+  for (size_t i = 0; i < n; i++)
+    if (lower((unsigned char)w.p[i]) != (unsigned char)lit[i]) return false;
+  return true;
+}
+#define IEQ(w, lit) ieq(w, lit, sizeof(lit) - 1)
+#define ISTARTS(w, lit)        \
+  ((w).n >= sizeof(lit) - 1 && \
+   ieq((sr_str){(w).p, sizeof(lit) - 1}, lit, sizeof(lit) - 1))
+#define IENDS(w, lit)                                                     \
+  ((w).n >= sizeof(lit) - 1 &&                                            \
+   ieq((sr_str){(w).p + (w).n - (sizeof(lit) - 1), sizeof(lit) - 1}, lit, \
+       sizeof(lit) - 1))
+
+/* A word of a list read per path component: its length is compared
+ * first, so most words cost one comparison. */
+struct word {
+  const char *p;
+  uint8_t n;
+};
+#define WORD(w) \
+  { w, sizeof(w) - 1 }
+
+static bool in_words(sr_str w, const struct word *list, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (list[k].n == w.n && ieq(w, list[k].p, w.n)) return true;
+  return false;
+}
+
+/* stores[] index + 1 of a directory name (postgresql@16 as Homebrew
+ * names it too), 0 none. */
+static int store_named(sr_str w) {
+  const char *at = memchr(w.p, '@', w.n);
+  if (at) w.n = (size_t)(at - w.p);
+  for (size_t k = 0; k < SR_ARRAY_LEN(store_names); k++)
+    if (store_names[k].len == w.n && ieq(w, store_names[k].name, w.n))
+      return store_names[k].store + 1;
+  return 0;
+}
+
+/* What is rebuilt, not kept: temp, cache, log and test paths, and a file
+ * named for tests, caches or logs (`last`: the path's final component). */
+static bool disposable(sr_str w, bool last) {
+  static const struct word names[] = {
+      WORD("tmp"),       WORD("temp"),         WORD("test"),
+      WORD("tests"),     WORD("spec"),         WORD("specs"),
+      WORD("fixture"),   WORD("fixtures"),     WORD("testdata"),
+      WORD("__tests__"), WORD("log"),          WORD("logs"),
+      WORD("pg_log"),    WORD("node_modules"), WORD("$tmpdir"),
+      WORD("${tmpdir}")};
+  if (in_words(w, names, SR_ARRAY_LEN(names))) return true;
+  unsigned char z = lower((unsigned char)w.p[w.n - 1]);
+  if ((z == 'e' || z == 's') && (IENDS(w, "cache") || IENDS(w, "caches")))
+    return true;
+  if (!last) return false;
+  const char *dot = w.n ? memchr(w.p + 1, '.', w.n - 1) : NULL;
+  if (!dot) return false; /* a directory, as far as its name tells */
+  sr_str stem = {w.p, (size_t)(dot - w.p)};
+  return IEQ(stem, "test") || ISTARTS(stem, "test_") ||
+         ISTARTS(stem, "test-") || IENDS(stem, "_test") ||
+         IENDS(stem, "-test") || IENDS(stem, "cache") || IENDS(w, ".log");
+}
+
+/* Whether a file name extension is a dump's or an archive's. */
+static bool dump_ext(sr_str e) {
+  static const struct word exts[] = {
+      WORD("sql"), WORD("dump"),   WORD("pgdump"),  WORD("bak"), WORD("tar"),
+      WORD("gz"),  WORD("tgz"),    WORD("zip"),     WORD("bz2"), WORD("xz"),
+      WORD("zst"), WORD("7z"),     WORD("gpg"),     WORD("age"), WORD("enc"),
+      WORD("db"),  WORD("sqlite"), WORD("sqlite3"), WORD("rdb")};
+  return in_words(e, exts, SR_ARRAY_LEN(exts));
+}
+
+/* Whether a path component is a backup: named so (backups, pg_backup,
+ * backup-2026.tar.gz, not backup.sh) or a dump by its extension. */
+static bool backup_name(sr_str w) {
+  const char *dot = w.n ? memchr(w.p + 1, '.', w.n - 1) : NULL;
+  sr_str stem = {w.p, dot ? (size_t)(dot - w.p) : w.n};
+  const char *last = dot ? memrchr(w.p, '.', w.n) : NULL;
+  sr_str ext = {last ? last + 1 : w.p + w.n,
+                last ? (size_t)(w.p + w.n - last - 1) : 0};
+  if (IEQ(stem, "backup") || IEQ(stem, "backups") || ISTARTS(stem, "backup-") ||
+      ISTARTS(stem, "backup_") || IENDS(stem, "-backup") ||
+      IENDS(stem, "_backup") || IENDS(stem, "-backups") ||
+      IENDS(stem, "_backups"))
+    return !dot || dump_ext(ext);
+  if (IEQ(ext, "dump") || IEQ(ext, "pgdump")) return true;
+  if (IENDS(w, ".sql.gz") || IENDS(w, ".sql.xz") || IENDS(w, ".sql.bz2") ||
+      IENDS(w, ".sql.zst") || IENDS(w, ".sql.zip"))
+    return true;
+  if (!IEQ(ext, "bak") || !dot) return false;
+  /* db.bak, or the copy of a dump or a database; not config.yaml.bak */
+  if (last == dot) return true;
+  sr_str inner = {w.p, (size_t)(last - w.p)};
+  const char *d = memrchr(inner.p, '.', inner.n);
+  return dump_ext((sr_str){d + 1, (size_t)(inner.p + inner.n - d - 1)});
+}
+
+/* Whether a file name is a SQLite database's (or its WAL, shared memory
+ * or journal); Windows' thumbnail caches are named .db too. */
+static bool sqlite_name(sr_str w) {
+  if (IENDS(w, "-wal") || IENDS(w, "-shm"))
+    w.n -= 4;
+  else if (IENDS(w, "-journal"))
+    w.n -= 8;
+  if (IEQ(w, "thumbs.db") || IEQ(w, "ehthumbs.db")) return false;
+  return (w.n > 3 && IENDS(w, ".db")) || (w.n > 4 && IENDS(w, ".db3")) ||
+         (w.n > 7 && IENDS(w, ".sqlite")) || (w.n > 8 && IENDS(w, ".sqlite3"));
+}
+
+#define PATH_PARTS_MAX 32
+
+/* stores[] index + 1 of what component c[i] of an m-component path says,
+ * 0 nothing; `mount`: the path starts at a mount point (/srv, /mnt, ...).
+ * The rules for file names are sorted by the component's first and last
+ * byte, so a component meets only those that can hold. */
+static int part_store(const sr_str *c, size_t i, size_t m, bool abs,
+                      bool mount) {
+  sr_str w = c[i];
+  bool has_next = i + 1 < m;
+  unsigned char a0 = lower((unsigned char)w.p[0]),
+                z = lower((unsigned char)w.p[w.n - 1]);
+  bool dot = w.n > 1 && memchr(w.p + 1, '.', w.n - 1);
+  int k;
+  /* a store's name and its data: /srv/postgres/data, /data/mysql */
+  if (has_next && IEQ(c[i + 1], "data") && (k = store_named(w))) return k;
+  if (has_next && IEQ(w, "data") && (k = store_named(c[i + 1]))) return k;
+  /* ... in one name: pgdata, postgres-data, mysql_data */
+  if (z == 'a' && w.n > 4 && IENDS(w, "data")) {
+    sr_str s = {w.p, w.n - 4};
+    if (s.n && (s.p[s.n - 1] == '-' || s.p[s.n - 1] == '_')) s.n--;
+    if (s.n && (k = store_named(s))) return k;
+  }
+  /* a store's name in a mount point: /mnt/pv/postgres, /srv/redis */
+  if (mount && i > 0 && (k = store_named(w))) return k;
+  /* MongoDB's default dbpath */
+  if (abs && i == 1 && IEQ(c[0], "data") &&
+      (IEQ(w, "db") || IEQ(w, "configdb")))
+    return ST_MONGO + 1;
+  /* files one store writes */
+  switch (a0) {
+    case 'p':
+      if (IEQ(w, "pg_wal") || IEQ(w, "pg_xlog") || IEQ(w, "pg_xact") ||
+          IEQ(w, "pg_clog") || IEQ(w, "pg_tblspc") || IEQ(w, "pg_version"))
+        return ST_POSTGRES + 1;
+      /* a persistent volume as local provisioners name it: pvc-<uid> */
+      if (w.n >= 12 && ISTARTS(w, "pvc-")) return ST_K8S + 1;
+      break;
+    case 'i':
+      if (ISTARTS(w, "ibdata") || ISTARTS(w, "ib_logfile")) return ST_MYSQL + 1;
+      break;
+    case '#':
+      if (ISTARTS(w, "#innodb")) return ST_MYSQL + 1;
+      break;
+    case 'a':
+      if (ISTARTS(w, "appendonly")) return ST_REDIS + 1;
+      break;
+    case 'k':
+      if (IEQ(w, "kafka-logs") || IEQ(w, "kraft-combined-logs"))
+        return ST_KAFKA + 1;
+      break;
+    case 'd':
+    case 'c':
+      if (has_next && ((IEQ(w, "docker") && IEQ(c[i + 1], "volumes")) ||
+                       (IEQ(w, "containers") && IEQ(c[i + 1], "storage"))))
+        return ST_CONTAINERS + 1;
+      break;
+    default:
+      break;
+  }
+  if (dot && z == 'd' && IENDS(w, ".ibd")) return ST_MYSQL + 1;
+  if (dot && ((z == 'b' && IENDS(w, ".rdb")) || (z == 'f' && IENDS(w, ".aof"))))
+    return ST_REDIS + 1;
+  if (dot && z == 'd' && w.n > 5 && IENDS(w, ".etcd")) return ST_ETCD + 1;
+  /* backups: a dot, or backup at either end */
+  if ((dot || a0 == 'b' || z == 'p' || z == 's') && backup_name(w))
+    return ST_BACKUP + 1;
+  if (dot && !has_next && sqlite_name(w)) return ST_SQLITE + 1;
+  return 0;
+}
+
+/*
+ * stores[] index + 1 of the data store whose files a path (a command's
+ * operand, quotes taken off) names, 0 none. A trailing slash, or a slash
+ * and a star, names the directory; `$PGDATA` is PostgreSQL's. URLs and
+ * assignments are no paths.
+ * @locality worker thread; reads the path only.
+ */
+static int store_of(sr_str path) {
+  size_t n = path.n;
+  if (n > 2 && path.p[n - 1] == '*' && path.p[n - 2] == '/') n -= 2;
+  while (n > 1 && path.p[n - 1] == '/') n--;
+  sr_str c[PATH_PARTS_MAX];
+  size_t m = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    for (; j < n && path.p[j] != '/'; j++)
+      if (path.p[j] == '=' ||
+          (path.p[j] == ':' && j + 1 < n && path.p[j + 1] == '/'))
+        return 0; /* an assignment, a URL */
+    if (j > i && !(j == i + 1 && path.p[i] == '.')) {
+      if (m == PATH_PARTS_MAX) return 0;
+      c[m++] = (sr_str){path.p + i, j - i};
+    }
+    i = j + 1;
+  }
+  bool abs = path.p[0] == '/';
+  if (m == 0 || (abs && IEQ(c[0], "dev"))) return 0;
+  int k = 0;
+  /* a store's own directory: /var/lib/mysql, /var/opt/mssql, Homebrew's
+   * /usr/local/var/postgresql@16 */
+  size_t r = 0;
+  if (abs && m > 2 && IEQ(c[0], "var") &&
+      (IEQ(c[1], "lib") || IEQ(c[1], "opt")))
+    r = 2;
+  if (abs && m > 3 && IEQ(c[2], "var") &&
+      ((IEQ(c[0], "usr") && IEQ(c[1], "local")) ||
+       (IEQ(c[0], "opt") && IEQ(c[1], "homebrew"))))
+    r = 3;
+  if (r) k = store_named(c[r]);
+  bool mount =
+      abs && (IEQ(c[0], "srv") || IEQ(c[0], "mnt") || IEQ(c[0], "data") ||
+              IEQ(c[0], "volumes") || IEQ(c[0], "export"));
+  for (size_t i = 0; i < m; i++) {
+    if (disposable(c[i], i + 1 == m)) return 0;
+    if (k) continue;
+    if (i == 0 && c[0].p[0] == '$') { /* $PGDATA, ${PGDATA} */
+      sr_str v = {c[0].p + 1, c[0].n - 1};
+      if (v.n > 1 && v.p[0] == '{' && v.p[v.n - 1] == '}')
+        v = (sr_str){v.p + 1, v.n - 2};
+      if (EQ(v, "PGDATA")) k = ST_POSTGRES + 1;
+      if (EQ(v, "ETCD_DATA_DIR")) k = ST_ETCD + 1;
+      continue;
+    }
+    k = part_store(c, i, m, abs, mount);
+  }
+  return k;
+}
+
 /* The find_starts[] index of a starting point of `find` (with or without a
  * trailing slash, or slash and star), -1 for any other. */
 static int find_start_of(sr_str w) {
@@ -2859,9 +3273,12 @@ static int find_narrows(sr_str w) {
  * What a `find` deletes, read from its segment up to the -delete or -exec
  * rm that ends at raw[to - 1]: the worst find_starts[] index of its
  * starting points when no test narrows what it finds, else -1 (the
- * entry as it is: `find . -name '*.pyc' -delete` is housekeeping).
+ * entry as it is: `find . -name '*.pyc' -delete` is housekeeping). For
+ * FIND_DATASTORE, *path is the first store's starting point and *store
+ * its stores[] index + 1.
  */
-static int find_resolve(const struct sr_catalogue_scratch *s, size_t to) {
+static int find_resolve(const struct sr_catalogue_scratch *s, size_t to,
+                        struct span *path, uint8_t *store) {
   uint32_t k = seg_of(s, (uint32_t)to - 1);
   if (k == SEG_UNKNOWN) return -1;
   const char *t = s->raw;
@@ -2883,7 +3300,14 @@ static int find_resolve(const struct sr_catalogue_scratch *s, size_t to) {
   for (size_t j = i; j < to; i = j) { /* starting points */
     w = token_at(t, &j, to);
     if (!w.n || w.p[0] == '-' || w.p[0] == '!') break;
-    int v = find_start_of(w);
+    int v = find_start_of(w), st;
+    if (v < 0 && (st = store_of(w))) {
+      v = FIND_DATASTORE;
+      if (!*store) {
+        *store = (uint8_t)st;
+        *path = (struct span){(uint32_t)(w.p - t), (uint32_t)(w.p - t + w.n)};
+      }
+    }
     if (v >= 0 && (worst < 0 || v < worst)) worst = v;
   }
   while (worst >= 0 && i < to) { /* the expression */
@@ -2904,10 +3328,12 @@ static int find_resolve(const struct sr_catalogue_scratch *s, size_t to) {
  * segment piped from a `find` and runs rm (`find / -type f | xargs -0 rm
  * -f`), what find_resolve() says of that find, as a FIND_XARGS index; -1
  * for any other. *end is where the rm ends, *from where the find starts
- * (SEG_UNKNOWN when that is too far back to show).
+ * (SEG_UNKNOWN when that is too far back to show); path and store as
+ * find_resolve() sets them.
  */
 static int xargs_resolve(const struct sr_catalogue_scratch *s, size_t to,
-                         size_t *end, uint32_t *from) {
+                         size_t *end, uint32_t *from, struct span *path,
+                         uint8_t *store) {
   const char *t = s->raw;
   uint32_t k = seg_of(s, (uint32_t)to - 1);
   if (k == SEG_UNKNOWN || k == 0 || s->sep_kind[k - 1] != '|') return -1;
@@ -2930,7 +3356,7 @@ static int xargs_resolve(const struct sr_catalogue_scratch *s, size_t to,
   if (EQ(w, "sudo")) w = token_at(t, &i, s->sep_pos[k - 1]);
   if (!EQ(w, "find") && !(w.n > 5 && memcmp(w.p + w.n - 5, "/find", 5) == 0))
     return -1;
-  int v = find_resolve(s, s->sep_pos[k - 1]);
+  int v = find_resolve(s, s->sep_pos[k - 1], path, store);
   if (v < 0) return -1;
   if (*end - *from > MATCHED_MAX) *from = SEG_UNKNOWN;
   return FIND_XARGS + v;
@@ -2970,6 +3396,8 @@ static struct props props_of(const struct sr_catalogue *cat,
   if (c->variant >= 0 &&
       (e->resolver == RESOLVE_FIND || e->resolver == RESOLVE_XARGS))
     v = &find_starts[c->variant];
+  if (c->variant >= 0 && e->resolver == RESOLVE_FILES)
+    v = &store_ops[c->variant];
   if (v) {
     p = (struct props){v->name,     v->severity, v->irreversible,
                        v->resource, v->scope,    0};
@@ -2987,7 +3415,7 @@ static void add_cand(struct sr_catalogue_scratch *s, struct cand *arr,
                      uint32_t *n, uint32_t cap, struct cand c) {
   for (uint32_t i = 0; i < *n; i++) {
     if (arr[i].entry == c.entry && arr[i].seg == c.seg &&
-        arr[i].variant == c.variant) {
+        arr[i].variant == c.variant && arr[i].store == c.store) {
       if (c.to > arr[i].to) arr[i].to = c.to;
       if (c.from < arr[i].from) arr[i].from = c.from;
       return;
@@ -3280,13 +3708,14 @@ static void flags_then(struct sr_catalogue_scratch *s, uint32_t id,
 
 /*
  * The ten `rm` entries after the hook, in table order, and the patterns
- * they stood for (RM0 = `(?:^|[^\w./-])rm\s` FL, FL = `(?:-\S+\s)*`):
+ * they stood for (but datastore, which was never one: any operand of an
+ * rm that starts a command, whatever its flags, that store_of() reads as
+ * a data store's files) (RM0 = `(?:^|[^\w./-])rm\s` FL, FL = `(?:-\S+\s)*`):
  *   RMRF = RM0 RFLAGS `\s*(?:[^\s;&|]+\s)*`, then per target, then END:
  *     root     `/\*?|--no-preserve-root`
  *     home     `~/?\*?|\$HOME/?\*?|\$\{HOME\}/?\*?|/home/[\w.-]+/?\*?|
  *              /Users/[\w.-]+/?\*?|/root/?\*?`
  *     system   `/(?:bin|boot|..|proc)/?\*?`
- *     datadir  `/var/lib/(?:postgresql|..|clickhouse)` (no END)
  *     cwd      `\.|\./\*?|\*|\.\.|\.\./\*?|\.\*`
  *     git      `(?:\./)?\.git/?`
  *     var      `"?\$\{?\w+\}?"?/\*?"?`: var_root, or var when the call
@@ -3308,7 +3737,7 @@ enum rm_target {
   RM_ROOT = 0,
   RM_HOME,
   RM_SYSTEM,
-  RM_DATADIR,
+  RM_DATASTORE,
   RM_CWD,
   RM_VAR_ROOT,
   RM_GIT,
@@ -3399,12 +3828,9 @@ static bool var_given(const struct rm_ctx *r, size_t w, size_t len, size_t y) {
 
 /* The targets of RMRF starting at raw[y]. */
 static void rm_targets(const struct rm_ctx *r, size_t y) {
-  static const char *const sys[] = {
-      "bin", "boot", "dev",  "etc", "lib", "lib32", "lib64",
-      "opt", "sbin", "srv",  "sys", "usr", "var",   "proc"};
-  static const char *const data[] = {
-      "postgresql", "pgsql", "mysql",         "mongodb",   "redis",
-      "docker",     "etcd",  "elasticsearch", "clickhouse"};
+  static const char *const sys[] = {"bin",   "boot",  "dev", "etc",  "lib",
+                                    "lib32", "lib64", "opt", "sbin", "srv",
+                                    "sys",   "usr",   "var", "proc"};
   static const char *const cwd[] = {".",  "./", "./*", "*",
                                     "..", "../", "../*", ".*"};
   static const char *const git[] = {".git", ".git/", "./.git", "./.git/"};
@@ -3424,10 +3850,6 @@ static void rm_targets(const struct rm_ctx *r, size_t y) {
     for (size_t i = 0; i < SR_ARRAY_LEN(sys); i++)
       if (lit_at(r, y + 1, sys[i]))
         rm_tail(r, RM_SYSTEM, y + 1 + strlen(sys[i]));
-    if (lit_at(r, y, "/var/lib/"))
-      for (size_t i = 0; i < SR_ARRAY_LEN(data); i++)
-        if (lit_at(r, y + 9, data[i]))
-          rm_cand(r, RM_DATADIR, y + 9 + strlen(data[i]));
     return;
   }
   if (c == '~') rm_tail(r, RM_HOME, y + 1);
@@ -3597,6 +4019,26 @@ static bool rm_starts_command(const struct rm_ctx *r, size_t b) {
   return false;
 }
 
+/* RM_DATASTORE: the first operand from raw[p] to the end of the segment
+ * that is a data store's files (store_of), flags skipped. */
+static void rm_stores(const struct rm_ctx *r, size_t p) {
+  struct sr_catalogue_scratch *s = r->s;
+  if (p >= r->n) return;
+  size_t end = seg_end(s, (uint32_t)p);
+  for (size_t i = p; i < end;) {
+    sr_str w = token_at(s->raw, &i, end);
+    if (!w.n) return;
+    int k = w.p[0] == '-' ? 0 : store_of(w);
+    if (!k) continue;
+    uint32_t from = (uint32_t)(w.p - s->raw);
+    struct cand m = {
+        r->entry + RM_DATASTORE, from, from + (uint32_t)w.n, 0, -1, (uint8_t)k};
+    m.seg = seg_of(s, m.to - 1);
+    add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
+    return;
+  }
+}
+
 /*
  * An `rm` whose \s ends at raw[s0 - 1]: walks the flag run FL token by
  * token (a token `-\S+` and one \s; \S and \s are disjoint, so the run is
@@ -3651,9 +4093,113 @@ static void rm_read(struct sr_catalogue_scratch *s, uint32_t entry, size_t s0) {
       if (k == p + 1 || k >= n) break;
       p = k + 1;
     }
+  if (rm0 && rm_starts_command(&r, b)) rm_stores(&r, p);
   if (p < n && !hs_space(t[p]) && !(t[p] && strchr(";&|-", t[p])) &&
       rm_starts_command(&r, b))
     rm_cand(&r, RM_SHELL, p + 1);
+}
+
+/* --- other ways to destroy a data store's files ------------------------ */
+
+/*
+ * What `mv`, `shred` or `truncate` (the \s after its name ending at
+ * raw[to - 1]) does to a data store: a store_ops[] index when it starts a
+ * command and one of its files is a store's (for mv a store a server runs
+ * on, among the sources: every operand but the last, unless -t names the
+ * destination), with that path in *path and the store in *store; -1 for
+ * any other, and for a truncate that only grows files (-s +1G).
+ */
+static int files_resolve(const struct sr_catalogue_scratch *s, size_t to,
+                         struct span *path, uint8_t *store) {
+  const char *t = s->raw;
+  size_t b = to - 1, a = b;
+  while (a > 0 && is_alpha(t[a - 1])) a--;
+  sr_str prog = {t + a, b - a};
+  int op = IEQ(prog, "mv")         ? STORE_MV
+           : IEQ(prog, "shred")    ? STORE_SHRED
+           : IEQ(prog, "truncate") ? STORE_TRUNCATE
+                                   : -1;
+  if (op < 0 || !cmd_starts_at(s, a)) return -1;
+  /* flags whose value is the next word */
+  const char *valued = op == STORE_MV ? "tS" : op == STORE_SHRED ? "ns" : "rs";
+  size_t i = to, end = seg_end(s, (uint32_t)b);
+  sr_str pending = {NULL, 0}; /* mv: the operand that may be the target */
+  bool to_dir = false, grows = false;
+  int k = 0;
+  for (;;) {
+    sr_str w = token_at(t, &i, end);
+    if (!w.n) break;
+    if (w.n > 1 && w.p[0] == '-') {
+      bool size = EQ(w, "-s") || EQ(w, "--size");
+      sr_str v = {NULL, 0};
+      if ((w.n == 2 && strchr(valued, w.p[1])) || EQ(w, "--size"))
+        v = token_at(t, &i, end);
+      if (ISTARTS(w, "--size=")) {
+        v = (sr_str){w.p + 7, w.n - 7};
+        size = true;
+      } else if (w.n > 2 && w.p[1] == 's') { /* -s0, -s+1G */
+        v = (sr_str){w.p + 2, w.n - 2};
+        size = true;
+      }
+      if (op == STORE_TRUNCATE && size && v.n)
+        grows = v.p[0] == '+' || v.p[0] == '>';
+      to_dir |= EQ(w, "-t") || ISTARTS(w, "--target-directory");
+      continue;
+    }
+    if (op == STORE_MV) { /* the operand before this one is a source */
+      sr_str src = pending;
+      pending = w;
+      w = src;
+    }
+    int kk = w.n ? store_of(w) : 0;
+    if (!k && kk && (op != STORE_MV || stores[kk - 1].live)) {
+      k = kk;
+      *path = (struct span){(uint32_t)(w.p - t), (uint32_t)(w.p - t + w.n)};
+    }
+  }
+  if (!k && to_dir && pending.n) { /* mv -t DIR SOURCE... */
+    int kk = store_of(pending);
+    if (kk && stores[kk - 1].live) {
+      k = kk;
+      *path = (struct span){(uint32_t)(pending.p - t),
+                            (uint32_t)(pending.p - t + pending.n)};
+    }
+  }
+  if (!k || grows) return -1;
+  *store = (uint8_t)k;
+  return op;
+}
+
+/*
+ * A tool whose name deletes (mcp__filesystem__delete_file,
+ * remove_directory), given a data store's files as a string of its
+ * arguments: a STORE_TOOL_DELETE match on the first such path.
+ */
+static void tool_paths(struct sr_catalogue_scratch *s) {
+  const char *t = s->raw;
+  for (size_t i = s->tool_len + 1; i < s->raw_len; i++) {
+    if (t[i] != '"') continue;
+    const char *q = memchr(t + i + 1, '"', s->raw_len - i - 1);
+    if (!q) return;
+    size_t a = i + 1, b = (size_t)(q - t);
+    int k = store_of((sr_str){t + a, b - a});
+    if (k) {
+      struct cand m = {s->cat->e_files,   (uint32_t)a, (uint32_t)b, 0,
+                       STORE_TOOL_DELETE, (uint8_t)k};
+      m.seg = seg_of(s, m.to - 1);
+      add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
+      return;
+    }
+    i = b;
+  }
+}
+
+/* A match on a data store's files: shown as their path. */
+static void on_store(struct cand *m, struct span path, uint8_t store) {
+  assert(store);
+  m->from = path.from;
+  m->to = path.to;
+  m->store = store;
 }
 
 static int on_match(unsigned int id, unsigned long long from,
@@ -3680,6 +4226,8 @@ static int on_match(unsigned int id, unsigned long long from,
         break;
       }
       struct cand m = {id, SEG_UNKNOWN, (uint32_t)to, 0, -1};
+      struct span path = {0, 0};
+      uint8_t store = 0;
       if (c->db == DB_WORDS) { /* back to the raw bytes */
         assert(to > from && to <= s->words_len);
         m.from = s->wpos[from];
@@ -3700,12 +4248,18 @@ static int on_match(unsigned int id, unsigned long long from,
         if (m.variant < 0) break;
         m.to = (uint32_t)at;
       } else if (e->resolver == RESOLVE_FIND) {
-        m.variant = find_resolve(s, (size_t)to);
+        m.variant = find_resolve(s, (size_t)to, &path, &store);
+        if (m.variant == FIND_DATASTORE) on_store(&m, path, store);
       } else if (e->resolver == RESOLVE_XARGS) {
         size_t end = 0;
-        m.variant = xargs_resolve(s, (size_t)to, &end, &m.from);
+        m.variant = xargs_resolve(s, (size_t)to, &end, &m.from, &path, &store);
         if (m.variant < 0) break;
         m.to = (uint32_t)end;
+        if (m.variant == FIND_XARGS + FIND_DATASTORE) on_store(&m, path, store);
+      } else if (e->resolver == RESOLVE_FILES) {
+        m.variant = files_resolve(s, (size_t)to, &path, &store);
+        if (m.variant < 0) break;
+        on_store(&m, path, store);
       }
       m.seg = seg_of(s, m.to - 1);
       add_cand(s, s->cands, &s->n_cands, CANDS_MAX, m);
@@ -4380,6 +4934,7 @@ static void classify_text(const struct sr_catalogue *cat,
   s->want_words = cat->words_always;
   scan(cat, s, DB_RAW, s->raw, s->raw_len);
   tool_name(cat, s, kept, args_data);
+  if (s->name_verb == SR_VERB_DELETE && !args_data) tool_paths(s);
   if (s->want_words) {
     normalise(s, s->tool_len, s->raw_len, false);
     word_rules(cat, s);
@@ -4410,6 +4965,12 @@ static void classify_text(const struct sr_catalogue *cat,
         op->destructive = nouns[k].severity;
       op->resource = k >= 0 ? nouns[k].resource : NULL;
       op->needed_scope = scope_for(k, SR_VERB_DELETE);
+    } else if (p.resource == RES_STORE) {
+      assert(best->store);
+      const struct store *st = &stores[best->store - 1];
+      op->resource = st->resource;
+      op->needed_scope = st->scope;
+      op->target_what = st->what;
     } else {
       op->resource = p.resource;
       op->needed_scope = p.scope;

@@ -173,14 +173,22 @@ static float destructive_score(const void *ctx, void *thread_scratch,
     sr_reason_str(&l, "'");
   }
 
-  char what[72];
+  /* a data store's files: what they hold and where, as the call names
+   * them (a path, never an argument's value) */
+  char what[120];
   struct sr_reason w = sr_reason_start(what, sizeof(what));
   if (op->verb != SR_VERB_DELETE) sr_reason_str(&w, "destructive ");
-  if (op->resource) {
+  if (op->resource && !op->target_what) {
     sr_reason_str(&w, op->resource);
     sr_reason_str(&w, " ");
   }
   sr_reason_str(&w, op->verb == SR_VERB_DELETE ? "deletion" : "operation");
+  if (op->target_what) {
+    sr_reason_str(&w, " of ");
+    sr_reason_str(&w, op->target_what);
+    sr_reason_str(&w, " at ");
+    sr_reason_view(&w, op->matched, 64);
+  }
 
   struct sr_reason r = sr_reason_start(reason, reasonlen);
   sr_reason_str(&r, op->irreversible ? "irreversible " : "reversible ");

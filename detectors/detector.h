@@ -64,6 +64,9 @@ struct sr_op {
   const char *resource;     /* kind it acts on: "volume", "database", ... */
   const char *needed_scope; /* privilege the operation needs: "volume:delete" */
   sr_str matched;           /* the input text that matched, for reasons */
+  /* what the files at `matched` hold, when it is a data store's path the
+   * call destroys ("PostgreSQL data", "backups"), for reasons; else NULL */
+  const char *target_what;
   sr_str target_id;         /* event target id, else found in arguments */
   sr_str environment;       /* call env: event, target, inventory; may be empty */
   enum sr_backups backups;  /* target's backups: event, else inventory */

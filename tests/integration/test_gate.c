@@ -723,6 +723,8 @@ static const struct {
     {"hook_no_env_rails_db_reset.jsonl", "call-rails-db-reset", "ESCALATE"},
     {"hook_no_env_rails_test_db_reset.jsonl", "call-rails-test-db-reset",
      "ALLOW"},
+    {"hook_no_env_rm_rf_pgdata.jsonl", "call-rm-pgdata", "ESCALATE"},
+    {"hook_no_env_rm_rf_build_output.jsonl", "call-rm-build-output", "ALLOW"},
 };
 
 /* The first JSON line of a file (or of a command's output) whose call_id

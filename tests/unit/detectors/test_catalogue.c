@@ -122,7 +122,7 @@ START_TEST(filesystem_deletions_by_target) {
       {"Bash", "{\"command\":\"rm -rf /\",\"description\":\"clean\"}", "shell.rm_rf_root", 1.0f, 1.0f, "file", D},
       {"Bash", "{\"command\":\"sudo rm -rf --no-preserve-root /\"}", "shell.rm_rf_root", 1.0f, 1.0f, "file", D},
       {"Bash", "{\"command\":\"rm -fr ~\"}", "shell.rm_rf_home", 0.9f, 1.0f, "file", D},
-      {"Bash", "{\"command\":\"rm --recursive --force /var/lib/postgresql/data\"}", "shell.rm_rf_datadir", 0.9f, 1.0f, "database", D},
+      {"Bash", "{\"command\":\"rm --recursive --force /var/lib/postgresql/data\"}", "shell.rm_datastore", 0.9f, 1.0f, "database", D},
       {"Bash", "{\"command\":\"rm -rf ./src\"}", "shell.rm_rf", 0.5f, 0.7f, "file", D},
       {"Bash", "{\"command\":\"rm -rf build /\"}", "shell.rm_rf_root", 1.0f, 1.0f, NULL, D},
       {"Bash", "{\"command\":\"find . -name '*.log' -delete\"}", "shell.find_delete", 0.5f, 0.7f, NULL, D},
@@ -140,6 +140,110 @@ START_TEST(filesystem_deletions_by_target) {
   /* rm of one file can be undone from version control; rm -rf / cannot */
   ck_assert(!classify("Bash", "{\"command\":\"rm file.txt\"}").irreversible);
   ck_assert(classify("Bash", "{\"command\":\"rm -rf /\"}").irreversible);
+}
+END_TEST
+
+/* Deleting the files a data store lives in deletes its data, whatever the
+ * command, its flags or the tool: a database's data directory wherever it
+ * was put, the files only a store writes, container volumes, backups. Next
+ * to them the everyday deletions they look like (build output, caches,
+ * temp and test files, logs) stay what they were. */
+START_TEST(data_store_files) {
+  static const struct {
+    const char *tool, *args, *rule, *what, *resource, *matched;
+  } x[] = {
+      /* clang-format off */
+      {"Bash", "{\"command\":\"rm -rf /srv/postgres/data\"}", "shell.rm_datastore", "PostgreSQL data", "database", "/srv/postgres/data"},
+      {"Bash", "{\"command\":\"sudo rm -rf /var/lib/postgresql/16/main && ls\"}", "shell.rm_datastore", "PostgreSQL data", "database", "/var/lib/postgresql/16/main"},
+      {"Bash", "{\"command\":\"rm -rf $PGDATA\"}", "shell.rm_datastore", "PostgreSQL data", NULL, "$PGDATA"},
+      {"Bash", "{\"command\":\"rm -rf /usr/local/var/postgresql@16/\"}", "shell.rm_datastore", "PostgreSQL data", NULL, "/usr/local/var/postgresql@16/"},
+      {"Bash", "{\"command\":\"rm -rf /var/lib/postgresql/16/main/pg_wal/*\"}", "shell.rm_datastore", "PostgreSQL data", NULL, "/var/lib/postgresql/16/main/pg_wal/*"},
+      {"Bash", "{\"command\":\"rm -rf ./pgdata\"}", "shell.rm_datastore", "PostgreSQL data", NULL, "./pgdata"},
+      {"Bash", "{\"command\":\"rm -f /var/lib/mysql/ibdata1\"}", "shell.rm_datastore", "MySQL data", NULL, "/var/lib/mysql/ibdata1"},
+      {"Bash", "{\"command\":\"rm -rf /data/db\"}", "shell.rm_datastore", "MongoDB data", NULL, "/data/db"},
+      {"Bash", "{\"command\":\"rm dump.rdb appendonly.aof\"}", "shell.rm_datastore", "Redis data", NULL, "dump.rdb"},
+      {"Bash", "{\"command\":\"rm -rf default.etcd\"}", "shell.rm_datastore", "etcd data", NULL, "default.etcd"},
+      {"Bash", "{\"command\":\"rm -rf /usr/share/elasticsearch/data/nodes\"}", "shell.rm_datastore", "Elasticsearch/OpenSearch data", NULL, "/usr/share/elasticsearch/data/nodes"},
+      {"Bash", "{\"command\":\"rm -rf /var/kafka-logs\"}", "shell.rm_datastore", "Kafka data", NULL, "/var/kafka-logs"},
+      {"Bash", "{\"command\":\"rm -rf /var/lib/clickhouse /var/lib/cassandra\"}", "shell.rm_datastore", "ClickHouse data", NULL, "/var/lib/clickhouse"},
+      {"Bash", "{\"command\":\"rm -f db/production.sqlite3\"}", "shell.rm_datastore", "a SQLite database", "database", "db/production.sqlite3"},
+      {"Bash", "{\"command\":\"rm -f app.db app.db-wal\"}", "shell.rm_datastore", "a SQLite database", NULL, "app.db"},
+      {"Bash", "{\"command\":\"sudo rm -rf /var/lib/docker/volumes/shop_pg/_data\"}", "shell.rm_datastore", "container volumes", "volume", "/var/lib/docker/volumes/shop_pg/_data"},
+      {"Bash", "{\"command\":\"rm -rf /var/lib/rancher/k3s/storage/pvc-4f1c2a9e-0b7d_db_data\"}", "shell.rm_datastore", "Kubernetes volumes", "volume", "/var/lib/rancher/k3s/storage/pvc-4f1c2a9e-0b7d_db_data"},
+      {"Bash", "{\"command\":\"rm -rf /mnt/pv/postgres\"}", "shell.rm_datastore", "PostgreSQL data", NULL, "/mnt/pv/postgres"},
+      {"Bash", "{\"command\":\"rm -rf backups/\"}", "shell.rm_datastore", "backups", "backup", "backups/"},
+      {"Bash", "{\"command\":\"rm -f /var/backups/db-2026-05-01.dump\"}", "shell.rm_datastore", "backups", "backup", "/var/backups/db-2026-05-01.dump"},
+      {"Bash", "{\"command\":\"rm -f prod.bak shop.sql.bak\"}", "shell.rm_datastore", "backups", NULL, "prod.bak"},
+      {"Bash", "{\"command\":\"rm -f pg_dump_2026.sql.gz\"}", "shell.rm_datastore", "backups", NULL, "pg_dump_2026.sql.gz"},
+      /* other ways to the same loss */
+      {"Bash", "{\"command\":\"find /var/lib/postgresql -delete\"}", "shell.find_delete_datastore", "PostgreSQL data", NULL, "/var/lib/postgresql"},
+      {"Bash", "{\"command\":\"find /srv/mysql/data -type f | xargs rm -f\"}", "shell.find_xargs_rm_datastore", "MySQL data", NULL, "/srv/mysql/data"},
+      {"Bash", "{\"command\":\"truncate -s 0 /var/lib/mysql/ibdata1\"}", "shell.truncate_datastore", "MySQL data", NULL, "/var/lib/mysql/ibdata1"},
+      {"Bash", "{\"command\":\"shred -u -n 3 /var/lib/redis/dump.rdb\"}", "shell.shred_datastore", "Redis data", NULL, "/var/lib/redis/dump.rdb"},
+      /* a move takes the files from under the server (store_ops[]) */
+      {"Bash", "{\"command\":\"mv /srv/postgres/data /tmp/x\"}", "shell.mv_datastore", "PostgreSQL data", "database", "/srv/postgres/data"},
+      {"Bash", "{\"command\":\"sudo mv -t /tmp/old /var/lib/mysql\"}", "shell.mv_datastore", "MySQL data", NULL, "/var/lib/mysql"},
+      /* a tool whose name deletes, given the path */
+      {"mcp__filesystem__delete_file", "{\"path\":\"/srv/postgres/data/PG_VERSION\"}", "tool.delete_datastore", "PostgreSQL data", "database", "/srv/postgres/data/PG_VERSION"},
+      {"mcp__fs__remove_directory", "{\"paths\":[\"build\",\"/var/lib/mongodb\"]}", "tool.delete_datastore", "MongoDB data", NULL, "/var/lib/mongodb"},
+      /* what they look like: build output, caches, temp, test and log
+       * files, copies an editor keeps, code named after a store */
+      {"Bash", "{\"command\":\"rm -rf ./build ./dist\"}", "shell.rm_rf", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -rf node_modules target/ .cache __pycache__\"}", "shell.rm_rf", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -rf /tmp/pgdata-4512 /tmp/kafka-logs\"}", "shell.rm_rf", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -f *.log\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -f test.db\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -f tests/fixtures/shop.db db/test.sqlite3\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -f ~/.local/state/app/cache.db Thumbs.db\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -rf /var/lib/postgresql/16/main/log/*\"}", "shell.rm_rf", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -f config.yaml.bak backup.sh\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"rm -rf src/lib/redis data/\"}", "shell.rm_rf", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"git rm --cached data/app.db\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"vercel env rm PGDATA production\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"echo rm -rf /var/lib/mysql\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"find /var/lib/postgresql -name '*.log' -mtime +7 -delete\"}", "shell.find_delete", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"find /backups -mtime +30 -delete\"}", "shell.find_delete", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"cp -r /srv/postgres/data /backups/pg\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"shred -u notes.txt\"}", "shell.shred", NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"truncate -s +1G /var/lib/mysql/ibdata1\"}", NULL, NULL, NULL, NULL},
+      /* a backup moved is still a backup; moving onto a data directory,
+       * or renaming in version control, takes nothing away */
+      {"Bash", "{\"command\":\"mv backups/db.dump /mnt/offsite/ && mv /tmp/x /srv/postgres/data\"}", NULL, NULL, NULL, NULL},
+      {"Bash", "{\"command\":\"git mv db/app.sqlite3 db/legacy.sqlite3\"}", NULL, NULL, NULL, NULL},
+      {"mcp__filesystem__delete_file", "{\"path\":\"build/app.js\"}", "generic.delete_file", NULL, NULL, NULL},
+      {"mcp__filesystem__delete_file", "{\"path\":\"tests/fixtures/app.db\"}", "generic.delete_file", NULL, NULL, NULL},
+      {"mcp__filesystem__write_file", "{\"path\":\"/srv/postgres/data/postgresql.auto.conf\",\"content\":\"x\"}", NULL, NULL, NULL, NULL},
+      /* clang-format on */
+  };
+  for (size_t i = 0; i < SR_ARRAY_LEN(x); i++) {
+    struct sr_op op = classify(x[i].tool, x[i].args);
+    const char *a = x[i].args;
+    ck_assert_msg(x[i].rule ? op.rule && strcmp(op.rule, x[i].rule) == 0
+                            : op.rule == NULL || op.destructive < 0.3f,
+                  "%s: rule %s, expected %s", a, or_dash(op.rule),
+                  or_dash(x[i].rule));
+    if (!x[i].what) {
+      /* below what the catastrophic rule escalates unknown (0.75 / 0.8) */
+      ck_assert_msg(!op.target_what && op.destructive < 0.9f,
+                    "%s: %s %.2f (%s)", a, or_dash(op.target_what),
+                    op.destructive, or_dash(op.rule));
+      continue;
+    }
+    ck_assert_msg(op.target_what && strcmp(op.target_what, x[i].what) == 0,
+                  "%s: what %s, expected %s", a, or_dash(op.target_what),
+                  x[i].what);
+    ck_assert_msg(str_is(op.matched, x[i].matched),
+                  "%s: matched '%.*s', expected '%s'", a, (int)op.matched.n,
+                  op.matched.p, x[i].matched);
+    ck_assert_float_eq_tol(op.destructive, 0.95f, 0.001f);
+    ck_assert(op.irreversible);
+    ck_assert_int_eq(op.verb, SR_VERB_DELETE);
+    if (x[i].resource)
+      ck_assert_msg(op.resource && strcmp(op.resource, x[i].resource) == 0,
+                    "%s: resource %s, expected %s", a, or_dash(op.resource),
+                    x[i].resource);
+    ck_assert_ptr_nonnull(op.needed_scope);
+  }
 }
 END_TEST
 
@@ -702,7 +806,8 @@ START_TEST(rm_and_cli_flags_read_in_c_as_patterns) {
       {"Bash", "{\"command\":\"cd x && RM -FR .git/\"}", "shell.rm_rf_git", 0.80f, "RM -FR .git/"},
       {"Bash", "{\"command\":\"./rm -rf / ; x-rm -rf /\"}", NULL, 0.00f, ""},
       {"Bash", "{\"command\":\"vercel env rm KEY && rm -- -f\"}", NULL, 0.00f, ""},
-      {"Bash", "{\"command\":\"rm -r /var/lib/mysql/ibdata1 /home/bob\"}", "shell.rm_recursive", 0.50f, "rm -r"},
+      /* a data store's files: whatever the flags (data_store_files) */
+      {"Bash", "{\"command\":\"rm -r /var/lib/mysql/ibdata1 /home/bob\"}", "shell.rm_datastore", 0.95f, "/var/lib/mysql/ibdata1"},
       {"Bash", "{\"command\":\"rm --recursive -v --force /Users/ann/*\"}", "shell.rm_rf_home", 0.95f, "rm --recursive -v --force /Users/ann/*"},
       {"exec", "rm -rf $HOME/\n", "shell.rm_rf_home", 0.95f, "rm -rf $HOME/"},
       {"exec", "\\nrm x", "shell.rm", 0.25f, "nrm x"},
@@ -1324,6 +1429,8 @@ static void check_same_op(const struct sr_op *a, const struct sr_op *b,
   ck_assert_msg(same_str(a->matched, b->matched), "%s: matched '%.*s'/'%.*s'",
                 what, (int)a->matched.n, a->matched.p, (int)b->matched.n,
                 b->matched.p);
+  ck_assert_msg(same_cstr(a->target_what, b->target_what), "%s: what %s/%s",
+                what, or_dash(a->target_what), or_dash(b->target_what));
   ck_assert_msg(same_str(a->target_id, b->target_id) &&
                     same_str(a->environment, b->environment) &&
                     a->backups == b->backups,
@@ -1340,14 +1447,18 @@ START_TEST(remembered_answers_match_fresh_ones) {
    * a mention, and one too long to remember. */
   static const char *const calls[][2] = {
       {"Bash", "{\"command\":\"rm -rf /var/lib/postgresql/data\"}"},
+      {"Bash", "{\"command\":\"rm -rf \\\"/srv/pg/data\\\" /tmp/x\"}"},
+      {"Bash", "{\"command\":\"mv \\\"/srv/pg/data\\\" /tmp/x\"}"},
       {"Bash", "{\"command\":\"psql -c \\\"DROP TABLE invoices\\\"\"}"},
       {"Bash", "{\"command\":\"echo 'DROP TABLE users' > notes.txt\"}"},
       {"railway.volumeDelete", "{\"volumeId\":\"x\"}"},
-      {"railway.graphql", "{\"query\":\"mutation { volumeDelete(volumeId: "
-                          "\\\"vol-prod-main\\\") }\"}"},
+      {"railway.graphql",
+       "{\"query\":\"mutation { volumeDelete(volumeId: "
+       "\\\"vol-prod-main\\\") }\"}"},
       {"Bash", "{\"command\":\"kubectl delete namespace payments\"}"},
-      {"Bash", "{\"command\":\"curl -X DELETE https://api.example.com/v1/"
-               "buckets/logs\"}"},
+      {"Bash",
+       "{\"command\":\"curl -X DELETE https://api.example.com/v1/"
+       "buckets/logs\"}"},
       {"mcp__db__query", "{\"sql\":\"DELETE FROM sessions\"}"},
       {"Bash", "{\"command\":\"git status --short\"}"},
       {"Bash", "{\"command\":\"acme tenant nuke t-1\"}"},
@@ -1492,6 +1603,7 @@ int main(void) {
   Suite *s = suite_create("catalogue");
   TCase *tc = tcase_create("classify");
   tcase_add_test(tc, filesystem_deletions_by_target);
+  tcase_add_test(tc, data_store_files);
   tcase_add_test(tc, find_without_tests_deletes_its_starting_point);
   tcase_add_test(tc, wiping_the_working_directory);
   tcase_add_test(tc, an_unset_variable_makes_rm_rf_the_root);

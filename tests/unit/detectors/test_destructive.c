@@ -140,6 +140,30 @@ START_TEST(reversible_and_severity_discount) {
 }
 END_TEST
 
+/* A data store's files: the reason says what they hold and the path the
+ * call named, in place of the kind of resource. */
+START_TEST(data_store_reason_says_what_and_where) {
+  void *ctx = det->init(NULL, NULL, 0);
+  struct fixture f;
+  volume_delete(&f, "");
+  f.ev.tool = SR_STR_LIT("Bash");
+  f.ev.arguments = SR_STR_LIT("{\"command\":\"rm -rf /srv/postgres/data\"}");
+  f.op.destructive = 0.95f;
+  f.op.rule = "shell.rm_datastore";
+  f.op.resource = "database";
+  f.op.needed_scope = "database:delete";
+  f.op.target_what = "PostgreSQL data";
+  f.op.matched = SR_STR_LIT("/srv/postgres/data");
+  f.op.target_id = (sr_str){NULL, 0};
+  ck_assert_float_eq_tol(run(ctx, &f), 0.76f, 1e-6);
+  ck_assert_str_eq(f.reason,
+                   "irreversible deletion of PostgreSQL data at "
+                   "/srv/postgres/data (shell.rm_datastore) in an unknown "
+                   "environment");
+  det->destroy(ctx);
+}
+END_TEST
+
 START_TEST(config_overrides_environment_factors) {
   struct sr_conf *conf;
   char err[256];
@@ -213,6 +237,7 @@ int main(void) {
   tcase_add_test(tc, unknown_environment_weighs_close_to_production);
   tcase_add_test(tc, failed_call_and_read_score_zero);
   tcase_add_test(tc, reversible_and_severity_discount);
+  tcase_add_test(tc, data_store_reason_says_what_and_where);
   tcase_add_test(tc, config_overrides_environment_factors);
   tcase_add_test(tc, config_errors_name_key_and_line);
   suite_add_tcase(s, tc);
