@@ -168,18 +168,25 @@ static void stop_run(pid_t pid, const char *log) {
   ck_assert_msg(rc == 0, "stackrisk run exited %d (log %s)", rc, log);
 }
 
-/* One query's rows as text, "a|b|c\n" per row. */
+/* One query's rows as text, "a|b|c\n" per row. A run may have the
+ * database open meanwhile, or open it: SQLite answers SQLITE_BUSY while
+ * another connection rebuilds the WAL index (the first to open the file
+ * after a SIGKILL or after the last one closed) or checkpoints and removes
+ * the WAL (the last to close it). Those locks last milliseconds; this
+ * waits for them as long as the store's own connections do. */
 static char *dump(const char *db, const char *sql) {
   sqlite3 *h;
   sqlite3_stmt *q;
   ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
                    SQLITE_OK);
+  sqlite3_busy_timeout(h, 10000);
   ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s",
                 sqlite3_errmsg(h));
   size_t cap = 1 << 20, len = 0;
   char *out = malloc(cap);
   out[0] = '\0';
-  while (sqlite3_step(q) == SQLITE_ROW) {
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
     for (int i = 0; i < sqlite3_column_count(q); i++) {
       const char *v = (const char *)sqlite3_column_text(q, i);
       size_t n = strlen(v ? v : "") + 2;
@@ -188,6 +195,8 @@ static char *dump(const char *db, const char *sql) {
                               i + 1 < sqlite3_column_count(q) ? '|' : '\n');
     }
   }
+  /* Rows cut short would read as a difference, or as a count of 0. */
+  ck_assert_msg(rc == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(h));
   sqlite3_finalize(q);
   sqlite3_close(h);
   return out;
