@@ -2986,21 +2986,15 @@ static inline unsigned char lower(unsigned char c) {
   return is_upper(c) ? c | 0x20 : c;
 }
 
-/* Whether w is lit (lowercase), caseless; starts or ends with it. */
-static bool ieq(sr_str w, const char *lit, size_t n) {
-  if (w.n != n) return false;
-  for (size_t i = 0; i < n; i++)
-    if (lower((unsigned char)w.p[i]) != (unsigned char)lit[i]) return false;
-  return true;
-}
-#define IEQ(w, lit) ieq(w, lit, sizeof(lit) - 1)
+/* Whether w is lit, caseless; starts or ends with it. */
+#define IEQ(w, lit) sr_str_eq_nocase(w, lit)
 #define ISTARTS(w, lit)        \
   ((w).n >= sizeof(lit) - 1 && \
-   ieq((sr_str){(w).p, sizeof(lit) - 1}, lit, sizeof(lit) - 1))
-#define IENDS(w, lit)                                                     \
-  ((w).n >= sizeof(lit) - 1 &&                                            \
-   ieq((sr_str){(w).p + (w).n - (sizeof(lit) - 1), sizeof(lit) - 1}, lit, \
-       sizeof(lit) - 1))
+   sr_str_eq_nocase((sr_str){(w).p, sizeof(lit) - 1}, lit))
+#define IENDS(w, lit)          \
+  ((w).n >= sizeof(lit) - 1 && \
+   sr_str_eq_nocase(           \
+       (sr_str){(w).p + (w).n - (sizeof(lit) - 1), sizeof(lit) - 1}, lit))
 
 /* A word of a list read per path component: its length is compared
  * first, so most words cost one comparison. */
@@ -3013,7 +3007,7 @@ struct word {
 
 static bool in_words(sr_str w, const struct word *list, size_t n) {
   for (size_t k = 0; k < n; k++)
-    if (list[k].n == w.n && ieq(w, list[k].p, w.n)) return true;
+    if (list[k].n == w.n && sr_str_eq_nocase(w, list[k].p)) return true;
   return false;
 }
 
@@ -3023,7 +3017,7 @@ static int store_named(sr_str w) {
   const char *at = memchr(w.p, '@', w.n);
   if (at) w.n = (size_t)(at - w.p);
   for (size_t k = 0; k < SR_ARRAY_LEN(store_names); k++)
-    if (store_names[k].len == w.n && ieq(w, store_names[k].name, w.n))
+    if (store_names[k].len == w.n && sr_str_eq_nocase(w, store_names[k].name))
       return store_names[k].store + 1;
   return 0;
 }
